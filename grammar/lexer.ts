@@ -1,0 +1,38 @@
+// The .rgnn lexer. Reserved words are the ones that could otherwise be read as names where
+// that would make a statement ambiguous; a few more ("then", "layer", "over", "group",
+// "fibre", "rank", "velocity", "layers") are matched by text where only they can stand.
+import moo from "moo";
+
+export const RESERVED = [
+  "constant", "manifold", "map", "network", "metric", "principal", "associated", "bundle",
+  "action", "show", "evaluate", "check", "equals", "is", "has", "of", "on", "at", "from",
+  "to", "with", "along", "pullback", "embedded", "in", "weights", "repeat", "dense",
+  "residual", "second_order", "softmax", "euclidean",
+] as const;
+
+const rules = moo.compile({
+  ws: /[ \t\r]+/,
+  nl: { match: /\n/, lineBreaks: true },
+  comment: /#[^\n]*/,
+  number: /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/,
+  string: { match: /"(?:\\["\\]|[^\n"\\])*"/, value: (s: string) => s.slice(1, -1).replace(/\\(["\\])/g, "$1") },
+  ident: { match: /[A-Za-z_][A-Za-z0-9_]*/, type: moo.keywords({ kw: [...RESERVED] }) },
+  arrow: "->",
+  punct: ["(", ")", "[", "]", "{", "}", ",", "=", ":", "+", "-", "*", "/", "^"],
+  error: moo.error,
+});
+
+const SKIPPED = new Set(["ws", "nl", "comment"]);
+
+/** moo has no skip rule: wrap next() so the parser never sees blanks or comments. */
+export const lexer = {
+  reset(chunk: string, state?: moo.LexerState) { rules.reset(chunk, state); },
+  next(): moo.Token | undefined {
+    let tok: moo.Token | undefined;
+    do tok = rules.next(); while (tok && SKIPPED.has(tok.type!));
+    return tok;
+  },
+  save: () => rules.save(),
+  formatError: (tok: moo.Token, message?: string) => rules.formatError(tok, message),
+  has: (name: string) => rules.has(name),
+};

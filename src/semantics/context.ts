@@ -1,0 +1,58 @@
+// State shared by the semantic passes: the symbol table and the diagnostics found so far.
+import type { Span, Spec } from "../syntax/ast.js";
+import type { Diagnostic } from "../syntax/diagnostics.js";
+import type { Bundle, Constant, Manifold, Mapping, Metric, Model } from "./model.js";
+
+export type Entity =
+  | { kind: "constant"; value: Constant }
+  | { kind: "manifold"; value: Manifold }
+  | { kind: "mapping"; value: Mapping }
+  | { kind: "metric"; value: Metric }
+  | { kind: "bundle"; value: Bundle };
+
+export class Context {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly names = new Map<string, Entity>();
+  /** Every name declared anywhere in the file, to tell "declared later" from "unknown". */
+  readonly declaredAt = new Map<string, Span>();
+  /** Anonymous Euclidean spaces R^n, one per dimension. */
+  private readonly euclidean = new Map<number, Manifold>();
+
+  constructor(readonly spec: Spec, readonly baseDir: string) {}
+
+  error(span: Span, message: string, notes?: string[]): void {
+    this.diagnostics.push({ file: this.spec.file, source: this.spec.source, span, message, notes });
+  }
+
+  euclideanSpace(dim: number, span: Span): Manifold {
+    let m = this.euclidean.get(dim);
+    if (!m) {
+      m = { name: `R^${dim}`, dim, coords: Array.from({ length: dim }, (_, i) => `x${i + 1}`), span };
+      this.euclidean.set(dim, m);
+    }
+    return m;
+  }
+
+  declare(name: string, span: Span, entity: Entity): void {
+    if (this.names.has(name)) return; // reported once by the declaration pre-pass
+    this.names.set(name, entity);
+  }
+
+  constantValues(): Map<string, Constant> {
+    const out = new Map<string, Constant>();
+    for (const [k, e] of this.names) if (e.kind === "constant") out.set(k, e.value);
+    return out;
+  }
+
+  model(): Model {
+    const pick = <K extends Entity["kind"]>(kind: K) => {
+      const out = new Map<string, Extract<Entity, { kind: K }>["value"]>();
+      for (const [k, e] of this.names) if (e.kind === kind) out.set(k, e.value as any);
+      return out;
+    };
+    return {
+      file: this.spec.file, source: this.spec.source, constants: pick("constant"), manifolds: pick("manifold"),
+      mappings: pick("mapping"), metrics: pick("metric"), bundles: pick("bundle"), actions: [], requests: [],
+    };
+  }
+}

@@ -1,0 +1,122 @@
+// The typed model of a spec: every name resolved, every dimension known, every parameter a
+// tensor of mathjs expressions (numbers for numeric weights, symbols for symbolic ones).
+import type { MathNode } from "mathjs";
+import type { Span } from "../syntax/ast.js";
+
+export interface Constant { name: string; value?: number; span: Span }
+
+export interface Manifold {
+  name: string;
+  dim: number;
+  coords: string[];
+  span: Span;
+  /** For `manifold S (...) embedded in R3 { ... }`: the parametrisation into the ambient space. */
+  embedding?: { target: Manifold; components: MathNode[] };
+}
+
+export const ACTIVATIONS = ["linear", "tanh", "sigmoid", "softplus", "relu", "sin"] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+/** A parameter: its entries in row-major order; `values` when every entry is a number. */
+export interface ParamTensor {
+  name: string;
+  shape: number[];
+  entries: MathNode[];
+  values: Float64Array | null;
+  span: Span;
+}
+
+export type LayerKind = "dense" | "residual" | "second_order" | "softmax";
+export interface Layer {
+  /** 1-based: layer l maps the coordinates of layer l-1 to those of layer l. */
+  index: number;
+  kind: LayerKind;
+  activation: Activation;
+  inWidth: number;
+  outWidth: number;
+  W?: ParamTensor;
+  b?: ParamTensor;
+  h?: ParamTensor;
+  span: Span;
+}
+
+export interface CoordinateMap {
+  kind: "map";
+  name: string;
+  source: Manifold;
+  target: Manifold;
+  /** Target coordinates as expressions in the source coordinates, in target order. */
+  components: MathNode[];
+  span: Span;
+}
+export interface ComposedMap { kind: "compose"; name: string; first: Mapping; second: Mapping; source: Manifold; target: Manifold; span: Span }
+export interface Network {
+  kind: "network";
+  name: string;
+  source: Manifold;
+  target: Manifold;
+  layers: Layer[];
+  /** Coordinates of layer l (0 = the input manifold). */
+  layerSpaces: Manifold[];
+  weightsFile?: string;
+  span: Span;
+}
+/** An embedded manifold used as its own parametrisation map. */
+export interface EmbeddingMap { kind: "embedding"; name: string; source: Manifold; target: Manifold; components: MathNode[]; span: Span }
+export type Mapping = CoordinateMap | ComposedMap | Network | EmbeddingMap;
+
+export type MetricDef =
+  | { kind: "euclidean" }
+  | { kind: "components"; components: MathNode[][] }
+  | { kind: "pullback"; of: Metric; along: Mapping; layer: number };
+export interface Metric { name: string; manifold: Manifold; def: MetricDef; span: Span }
+
+export type GroupName = "GL" | "GLplus" | "O" | "SO";
+export interface Group { name: GroupName; n: number; span: Span }
+export type Fibre = "vectors" | "covectors" | "metrics";
+export interface PrincipalBundle { kind: "principal"; name: string; base: Manifold; group: Group; span: Span }
+export interface AssociatedBundle { kind: "associated"; name: string; principal: PrincipalBundle; fibre: Fibre; span: Span }
+export type Bundle = PrincipalBundle | AssociatedBundle;
+export interface Action { of: Mapping; fromLayer: number; toLayer: number; on: Bundle; group?: Group; span: Span }
+
+/** Typed tensor expressions, as they appear in claims (`check A equals B`). */
+export type TensorExpr =
+  | { kind: "metric"; metric: Metric; shape: number[]; chart: Manifold | null }
+  | { kind: "jacobian"; map: Mapping; shape: number[]; chart: Manifold | null }
+  | { kind: "literal"; entries: MathNode[]; shape: number[]; chart: Manifold | null }
+  | { kind: "transpose"; arg: TensorExpr; shape: number[]; chart: Manifold | null }
+  | { kind: "binary"; op: "+" | "-" | "*"; left: TensorExpr; right: TensorExpr; shape: number[]; chart: Manifold | null }
+  | { kind: "scale"; factor: MathNode; arg: TensorExpr; shape: number[]; chart: Manifold | null };
+
+export const QUANTITIES = [
+  "metric", "jacobian", "layers", "coordinates", "volume", "inverse", "determinant", "christoffel",
+  "riemann", "ricci", "scalar curvature", "gaussian curvature", "geodesic", "ode", "flow", "rank",
+] as const;
+export type Quantity = (typeof QUANTITIES)[number];
+
+export type Subject =
+  | { kind: "metric"; metric: Metric }
+  | { kind: "mapping"; mapping: Mapping }
+  | { kind: "constant"; constant: Constant };
+
+export type Request =
+  | { kind: "show"; quantity: Quantity; subject: Subject; at?: number[]; from?: number[]; to?: number[]; velocity?: number[]; span: Span }
+  | { kind: "check_equals"; left: TensorExpr; right: TensorExpr; at?: number[]; span: Span }
+  | { kind: "check_property"; property: "symmetric" | "positive definite" | "positive semidefinite"; subject: TensorExpr; span: Span }
+  | { kind: "check_rank"; subject: TensorExpr; rank: number; span: Span };
+
+export interface Model {
+  file: string;
+  source: string;
+  constants: Map<string, Constant>;
+  manifolds: Map<string, Manifold>;
+  mappings: Map<string, Mapping>;
+  metrics: Map<string, Metric>;
+  bundles: Map<string, Bundle>;
+  actions: Action[];
+  requests: Request[];
+}
+
+export function mappingDims(m: Mapping): { from: number; to: number } {
+  return { from: m.source.dim, to: m.target.dim };
+}

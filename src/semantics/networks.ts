@@ -1,0 +1,227 @@
+// Networks: layers expanded from `repeat` blocks, widths inferred and checked, parameters
+// resolved to tensors (inline numbers, a weights file, or symbols named after the layer).
+import { dirname, resolve } from "node:path";
+import { ConstantNode, SymbolNode, type MathNode } from "mathjs";
+import type { Expr, Item, LayerAst, Param, Span } from "../syntax/ast.js";
+import type { Context } from "./context.js";
+import { constantValue, listLeaves, listShape, toNode } from "./expressions.js";
+import { ACTIVATIONS, type Activation, type Layer, type Manifold, type Network, type ParamTensor } from "./model.js";
+import { listOf, suggestion } from "./names.js";
+import { loadWeightsFile, tensorFromJson, type WeightsFile } from "./weights.js";
+
+type NetworkItem = Extract<Item, { kind: "network" }>;
+
+const PARAMS: Record<Layer["kind"], readonly string[]> = {
+  dense: ["W", "b"], residual: ["W", "b", "h"], second_order: ["W", "b", "h"], softmax: [],
+};
+
+/** Name of entry `index` of a symbolic tensor: W1 -> W1_12 (or W1_1_12 once an index reaches 10). */
+export function entryName(name: string, shape: number[], index: number): string {
+  if (shape.length === 0) return name;
+  const idx: number[] = [];
+  for (let k = shape.length - 1, r = index; k >= 0; k--) { idx.unshift((r % shape[k]) + 1); r = Math.floor(r / shape[k]); }
+  return `${name}_${shape.some((n) => n >= 10) ? idx.join("_") : idx.join("")}`;
+}
+
+function symbolicTensor(name: string, shape: number[], span: Span): ParamTensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const entries = Array.from({ length: size }, (_, i) => new SymbolNode(entryName(name, shape, i)) as MathNode);
+  return { name, shape, entries, values: null, span };
+}
+
+function numericTensor(name: string, shape: number[], values: number[], span: Span): ParamTensor {
+  return { name, shape, entries: values.map((v) => new ConstantNode(v)), values: Float64Array.from(values), span };
+}
+
+const shapeText = (s: number[]) => (s.length === 0 ? "a scalar" : s.length === 1 ? `a vector of length ${s[0]}` : `a ${s.join("×")} matrix`);
+
+class NetworkBuilder {
+  private weights: WeightsFile | null = null;
+  private weightsFailed = false;
+  private readonly symbolsUsed = new Set<string>();
+
+  constructor(private readonly ctx: Context, private readonly item: NetworkItem, private readonly input: Manifold) {
+    if (item.weights) {
+      const path = resolve(ctx.baseDir, item.weights.path);
+      const shown = resolve(dirname(ctx.spec.file), item.weights.path) === path && ctx.spec.file !== "<stdin>" ? item.weights.path : path;
+      const res = loadWeightsFile(path, shown, ctx.spec, item.weights.span);
+      if (res.ok) this.weights = res.file;
+      else { ctx.diagnostics.push(res.diagnostic); this.weightsFailed = true; }
+    }
+  }
+
+  /** A parameter given by name: from the weights file if the network has one, else symbolic. */
+  private named(name: string, expected: (number | null)[], span: Span, what: string): ParamTensor | null {
+    if (this.item.weights) {
+      if (this.weightsFailed) return null;
+      const raw = this.weights!.entries[name];
+      if (raw === undefined) {
+        this.ctx.error(span, `${what}: weights file '${this.weights!.path}' has no entry '${name}'`,
+          suggestion(name, Object.keys(this.weights!.entries)));
+        return null;
+      }
+      const t = tensorFromJson(raw, name);
+      if ("error" in t) { this.ctx.error(span, `${what}: in weights file '${this.weights!.path}', ${t.error}`); return null; }
+      if (!this.fits(t.shape, expected)) {
+        this.ctx.error(span, `${what}: '${name}' in '${this.weights!.path}' is ${shapeText(t.shape)}, expected ${this.expectedText(expected)}`);
+        return null;
+      }
+      return numericTensor(name, t.shape, t.values, span);
+    }
+    const shape = expected.map((n) => n ?? 0);
+    if (shape.includes(0)) return null; // cannot happen: symbolic shapes are always known
+    const tensor = symbolicTensor(name, shape, span);
+    for (const e of tensor.entries) {
+      const s = (e as SymbolNode).name;
+      if (this.input.coords.includes(s)) {
+        this.ctx.error(span, `${what}: the symbol '${s}' is also a coordinate of ${this.input.name}; rename one of them`);
+        return null;
+      }
+      this.symbolsUsed.add(s);
+    }
+    return tensor;
+  }
+
+  private fits(shape: number[], expected: (number | null)[]): boolean {
+    return shape.length === expected.length && shape.every((n, i) => expected[i] === null || expected[i] === n);
+  }
+  private expectedText(expected: (number | null)[]): string {
+    if (expected.length === 0) return "a scalar";
+    if (expected.length === 1) return expected[0] === null ? "a vector" : `a vector of length ${expected[0]}`;
+    return `a ${expected.map((n) => n ?? "n").join("×")} matrix`;
+  }
+
+  /** Resolve the value written for a parameter against the shape it must have. */
+  private param(p: Param | undefined, defaultName: string, expected: (number | null)[], layerSpan: Span, what: string): ParamTensor | null {
+    if (!p) return this.named(defaultName, expected.map((n) => n), layerSpan, what);
+    const v: Expr = p.value;
+    if (v.kind === "ident" && this.ctx.names.get(v.name)?.kind !== "constant" && v.name !== "pi") {
+      return this.named(v.name, expected, v.span, what);
+    }
+    const shape = listShape(v);
+    if (shape === null) { this.ctx.error(v.span, `${what} is not a rectangular array`); return null; }
+    if (!this.fits(shape, expected)) {
+      this.ctx.error(v.span, `${what} is ${shapeText(shape)}, expected ${this.expectedText(expected)}`);
+      return null;
+    }
+    const leaves = listLeaves(v);
+    const values: number[] = [];
+    const entries: MathNode[] = [];
+    let ok = true;
+    for (const leaf of leaves) {
+      const node = toNode(this.ctx, leaf, { coords: new Set(), where: "no coordinates (a weight is a constant)" });
+      if (!node) { ok = false; continue; }
+      const x = constantValue(this.ctx, leaf);
+      if (x !== undefined && !Number.isFinite(x)) {
+        this.ctx.error(leaf.span, `${what} has an entry that is not a finite number (${x})`);
+        ok = false;
+      }
+      entries.push(x !== undefined ? new ConstantNode(x) : node);
+      if (x !== undefined) values.push(x);
+    }
+    if (!ok) return null;
+    const name = v.kind === "ident" ? v.name : defaultName;
+    return { name, shape, entries, values: values.length === entries.length ? Float64Array.from(values) : null, span: v.span };
+  }
+
+  private layer(ast: Extract<LayerAst, { kind: "layer" }>, index: number, inWidth: number): Layer | null {
+    const what = `layer ${index} (${ast.type})`;
+    let activation: Activation = "linear";
+    if (ast.activation) {
+      if (!(ACTIVATIONS as readonly string[]).includes(ast.activation.name)) {
+        this.ctx.error(ast.activation.span, `unknown activation '${ast.activation.name}'`,
+          [...suggestion(ast.activation.name, ACTIVATIONS), `activations: ${ACTIVATIONS.join(", ")}`]);
+        return null;
+      }
+      activation = ast.activation.name as Activation;
+    }
+    const allowed = PARAMS[ast.type];
+    const given = new Map<string, Param>();
+    let ok = true;
+    for (const p of ast.params) {
+      if (!allowed.includes(p.name.name)) {
+        this.ctx.error(p.name.span, `a ${ast.type} layer has no parameter '${p.name.name}'`,
+          [allowed.length ? `its parameters are ${listOf(allowed)}` : "it has no parameters"]);
+        ok = false;
+      } else if (given.has(p.name.name)) {
+        this.ctx.error(p.name.span, `parameter '${p.name.name}' is given twice`);
+        ok = false;
+      } else given.set(p.name.name, p);
+    }
+    if (!ok) return null;
+    if (ast.type === "softmax") {
+      return { index, kind: "softmax", activation: "linear", inWidth, outWidth: inWidth, span: ast.span };
+    }
+    let outWidth = inWidth;
+    if (ast.type === "dense") {
+      outWidth = ast.width?.value ?? this.inferredRows(given.get("W"), `W${index}`) ?? inWidth;
+      if (ast.width && ast.width.value < 1) { this.ctx.error(ast.width.span, "a layer needs at least one unit"); return null; }
+    } else if (ast.width) {
+      this.ctx.error(ast.width.span, `a ${ast.type} layer keeps the width of its input`);
+      return null;
+    }
+    const W = this.param(given.get("W"), `W${index}`, [outWidth, inWidth], ast.span, `W of ${what}`);
+    const b = this.param(given.get("b"), `b${index}`, [outWidth], ast.span, `b of ${what}`);
+    const h = ast.type === "dense" ? undefined : this.param(given.get("h"), "h", [], ast.span, `step h of ${what}`);
+    if (!W || !b || h === null) return null;
+    return { index, kind: ast.type, activation, inWidth, outWidth, W, b, h, span: ast.span };
+  }
+
+  /** Rows of W when its value tells them (an inline matrix or a weights-file entry). */
+  private inferredRows(p: Param | undefined, defaultName: string): number | undefined {
+    const v = p?.value;
+    if (v?.kind === "list") return v.items.length;
+    const key = v?.kind === "ident" ? v.name : p ? undefined : defaultName;
+    const raw = key !== undefined && this.weights ? this.weights.entries[key] : undefined;
+    return Array.isArray(raw) ? raw.length : undefined;
+  }
+
+  build(): Layer[] | null {
+    const layers: Layer[] = [];
+    let width = this.input.dim, ok = true;
+    const walk = (asts: LayerAst[]): void => {
+      for (const ast of asts) {
+        if (ast.kind === "repeat") {
+          if (ast.count.value < 1 || !Number.isInteger(ast.count.value)) {
+            this.ctx.error(ast.count.span, "repeat needs a positive whole number");
+            ok = false;
+            continue;
+          }
+          if (ast.count.value > 100000) { this.ctx.error(ast.count.span, "repeat count is too large (at most 100000)"); ok = false; continue; }
+          for (let i = 0; i < ast.count.value && ok; i++) walk(ast.body);
+          continue;
+        }
+        const layer = this.layer(ast, layers.length + 1, width);
+        if (!layer) { ok = false; return; } // later layers' widths would be guesses: stop here
+        layers.push(layer);
+        width = layer.outWidth;
+      }
+    };
+    walk(this.item.layers);
+    return ok ? layers : null;
+  }
+}
+
+/** Layer coordinate spaces x_0 (the input) … x_L; the last is the named output if one is given. */
+function layerSpaces(name: string, input: Manifold, layers: Layer[], output: Manifold | null, span: Span): Manifold[] {
+  const spaces = [input];
+  for (const l of layers) {
+    spaces.push({ name: `${name}.x${l.index}`, dim: l.outWidth, coords: Array.from({ length: l.outWidth }, (_, i) => `x${l.index}_${i + 1}`), span: l.span });
+  }
+  if (output) spaces[spaces.length - 1] = output;
+  return spaces;
+}
+
+export function buildNetwork(ctx: Context, item: NetworkItem, input: Manifold, output: Manifold | null): Network | null {
+  const layers = new NetworkBuilder(ctx, item, input).build();
+  if (!layers) return null;
+  if (layers.length === 0) { ctx.error(item.name.span, `network '${item.name.name}' has no layers`); return null; }
+  const last = layers[layers.length - 1].outWidth;
+  if (output && output.dim !== last) {
+    ctx.error(item.output!.span, `network '${item.name.name}' ends with width ${last}, but its output ${output.name} has dimension ${output.dim}`);
+    return null;
+  }
+  const spaces = layerSpaces(item.name.name, input, layers, output, item.span);
+  return { kind: "network", name: item.name.name, source: input, target: spaces[spaces.length - 1], layers, layerSpaces: spaces,
+    weightsFile: item.weights?.path, span: item.span };
+}

@@ -1,0 +1,40 @@
+// Name resolution shared by the semantic passes: look a name up as one of the kinds a
+// position allows, with a precise message when it is something else or nothing.
+import type { Name, SpaceRef } from "../syntax/ast.js";
+import type { Context, Entity } from "./context.js";
+import type { Manifold, Mapping } from "./model.js";
+import { suggestion } from "./names.js";
+
+const ARTICLE: Record<Entity["kind"], string> = { constant: "a constant", manifold: "a manifold", mapping: "a map or network", metric: "a metric", bundle: "a bundle" };
+
+export function lookup<K extends Entity["kind"]>(ctx: Context, n: Name, kinds: K[], role: string): Extract<Entity, { kind: K }>["value"] | null {
+  const ent = ctx.names.get(n.name);
+  if (ent && (kinds as string[]).includes(ent.kind)) return ent.value as any;
+  if (ent) {
+    ctx.error(n.span, `'${n.name}' is ${ARTICLE[ent.kind]}, but ${role} must be ${kinds.map((k) => ARTICLE[k]).join(" or ")}`);
+  } else if (ctx.declaredAt.has(n.name)) {
+    const at = ctx.declaredAt.get(n.name)!;
+    ctx.error(n.span, at.offset > n.span.offset ? `'${n.name}' is used before it is declared (line ${at.line})` : `'${n.name}' has errors in its declaration`);
+  } else {
+    const candidates = [...ctx.names].filter(([, e]) => (kinds as string[]).includes(e.kind)).map(([k]) => k);
+    ctx.error(n.span, `unknown ${kinds.map((k) => ARTICLE[k].replace(/^an? /, "")).join(" or ")} '${n.name}'`, suggestion(n.name, candidates));
+  }
+  return null;
+}
+
+export function space(ctx: Context, ref: SpaceRef): Manifold | null {
+  if (ref.kind === "euclidean") {
+    const base = (ref as any).base as string;
+    if (base !== "R") { ctx.error(ref.span, `'${base}^${ref.dim.value}' is not a space: write R^n for Euclidean space or the name of a manifold`); return null; }
+    if (ref.dim.value < 1 || !Number.isInteger(ref.dim.value)) { ctx.error(ref.dim.span, "a dimension must be a positive whole number"); return null; }
+    return ctx.euclideanSpace(ref.dim.value, ref.span);
+  }
+  return lookup(ctx, { name: ref.name, span: ref.span }, ["manifold"], "a space");
+}
+
+export function asMapping(ctx: Context, v: Mapping | Manifold, n: Name): Mapping | null {
+  if ("kind" in v) return v;
+  if (!v.embedding) { ctx.error(n.span, `manifold '${v.name}' is not embedded anywhere, so it is not a map`); return null; }
+  return { kind: "embedding", name: v.name, source: v, target: v.embedding.target, components: v.embedding.components, span: v.span };
+}
+
