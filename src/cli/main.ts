@@ -2,6 +2,8 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { checkCommand } from "./commands/check.js";
+import { evalCommand } from "./commands/eval.js";
+import { metricCommand } from "./commands/metric.js";
 import { EXIT, processIO, UsageError, type IO } from "./io.js";
 
 function version(): string {
@@ -24,6 +26,27 @@ export function run(argv: string[], io: IO = processIO): number {
     .description("parse and check .rgnn specs ('-' reads standard input)")
     .argument("<files...>", "spec files")
     .action((files: string[]) => { status = checkCommand(io, files); });
+
+  program.command("metric")
+    .description("a metric's components: symbolic, or evaluated with --at")
+    .argument("<file>", "spec file ('-' for standard input)")
+    .option("-m, --metric <name>", "which metric (default: the first declared)")
+    .option("-l, --layer <k>", "pull back to layer k of the network instead (0 = input)")
+    .option("-f, --format <format>", "text, latex or json", "text")
+    .option("--at <point>", "evaluate at a point, e.g. 0.3,-0.7")
+    .option("--set <assignments>", "values for symbols, e.g. h=0.1,W1_11=2")
+    .option("--form <form>", "auto, explicit (write out in full) or layers (name z_l, x_l, J_l, g_l)", "auto")
+    .action((file: string, opts) => { status = metricCommand(io, file, opts); });
+
+  program.command("eval")
+    .description("a network's output, Jacobian and pulled-back metric at points")
+    .argument("<file>", "spec file ('-' for standard input)")
+    .option("-n, --network <name>", "which network or map (default: the first network)")
+    .option("--at <point>", "one point, e.g. 0.3,-0.7")
+    .option("--points <file.csv>", "one point per line (an optional header line is skipped)")
+    .option("-f, --format <format>", "text, json or csv", "text")
+    .option("--set <assignments>", "values for symbols, e.g. h=0.1")
+    .action((file: string, opts) => { status = evalCommand(io, file, opts); });
 
   try {
     program.parse(argv, { from: "user" });

@@ -1,0 +1,177 @@
+// An independent forward-mode evaluator: values carried with their derivatives with respect to
+// the input (dual numbers), computed straight from the typed model. It shares no code with the
+// symbolic path, which is why tests use it as the oracle for Jacobians and metrics.
+import type { MathNode } from "mathjs";
+import type { Activation, Layer, Mapping, Metric, Network, ParamTensor } from "../semantics/model.js";
+import { congruenceN, identityN, type Mat, matMulN } from "./linalg.js";
+
+/** A number with its gradient with respect to the n input coordinates. */
+export class Dual {
+  constructor(readonly v: number, readonly d: Float64Array) {}
+  static constant(v: number, n: number) { return new Dual(v, new Float64Array(n)); }
+  static variable(v: number, i: number, n: number) { const d = new Float64Array(n); d[i] = 1; return new Dual(v, d); }
+  private lin(a: number, other: Dual | null, b: number, v: number): Dual {
+    const d = new Float64Array(this.d.length);
+    for (let i = 0; i < d.length; i++) d[i] = a * this.d[i] + (other ? b * other.d[i] : 0);
+    return new Dual(v, d);
+  }
+  add(o: Dual) { return this.lin(1, o, 1, this.v + o.v); }
+  sub(o: Dual) { return this.lin(1, o, -1, this.v - o.v); }
+  mul(o: Dual) { return this.lin(o.v, o, this.v, this.v * o.v); }
+  div(o: Dual) { return this.lin(1 / o.v, o, -this.v / (o.v * o.v), this.v / o.v); }
+  /** f(this) given f(v) and f'(v). */
+  apply(fv: number, dfv: number) { return this.lin(dfv, null, 0, fv); }
+  pow(o: Dual): Dual {
+    const v = this.v ** o.v;
+    if (o.d.every((x) => x === 0)) return this.apply(v, o.v === 0 ? 0 : o.v * this.v ** (o.v - 1));
+    return this.lin(o.v * this.v ** (o.v - 1), o, v * Math.log(this.v), v);
+  }
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+const softplus = (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+
+/** Value and derivative of each elementary function. */
+const ELEMENTARY: Record<string, (x: number) => [number, number]> = {
+  sin: (x) => [Math.sin(x), Math.cos(x)],
+  cos: (x) => [Math.cos(x), -Math.sin(x)],
+  tan: (x) => [Math.tan(x), 1 / Math.cos(x) ** 2],
+  exp: (x) => [Math.exp(x), Math.exp(x)],
+  log: (x) => [Math.log(x), 1 / x],
+  sqrt: (x) => [Math.sqrt(x), 0.5 / Math.sqrt(x)],
+  tanh: (x) => [Math.tanh(x), 1 / Math.cosh(x) ** 2],
+  sinh: (x) => [Math.sinh(x), Math.cosh(x)],
+  cosh: (x) => [Math.cosh(x), Math.sinh(x)],
+  sigmoid: (x) => [sigmoid(x), sigmoid(x) * (1 - sigmoid(x))],
+  softplus: (x) => [softplus(x), sigmoid(x)],
+  relu: (x) => [Math.max(0, x), x > 0 ? 1 : 0],
+  heaviside: (x) => [x > 0 ? 1 : 0, 0],
+  abs: (x) => [Math.abs(x), Math.sign(x)],
+};
+
+const ACT: Record<Activation, string | null> = { linear: null, tanh: "tanh", sigmoid: "sigmoid", softplus: "softplus", relu: "relu", sin: "sin" };
+
+/** Evaluate a mathjs expression tree on dual numbers. */
+export function dualEval(node: MathNode, env: ReadonlyMap<string, Dual>, n: number): Dual {
+  const go = (node: MathNode): Dual => {
+    const x = node as any;
+    switch (node.type) {
+      case "ConstantNode": return Dual.constant(Number(x.value), n);
+      case "SymbolNode": {
+        const d = env.get(x.name) ?? (x.name === "pi" ? Dual.constant(Math.PI, n) : undefined);
+        if (!d) throw new Error(`no value for '${x.name}'`);
+        return d;
+      }
+      case "ParenthesisNode": return go(x.content);
+      case "OperatorNode": {
+        const a = (x.args as MathNode[]).map(go);
+        switch (x.fn) {
+          case "add": return a[0].add(a[1]);
+          case "subtract": return a[0].sub(a[1]);
+          case "multiply": return a[0].mul(a[1]);
+          case "divide": return a[0].div(a[1]);
+          case "pow": return a[0].pow(a[1]);
+          case "unaryMinus": return a[0].apply(-a[0].v, -1);
+          case "unaryPlus": return a[0];
+        }
+        break;
+      }
+      case "FunctionNode": {
+        const a = go(x.args[0]);
+        const f = ELEMENTARY[x.fn.name];
+        if (f) { const [v, dv] = f(a.v); return a.apply(v, dv); }
+      }
+    }
+    throw new Error(`unsupported expression ${node.toString()}`);
+  };
+  return go(node);
+}
+
+/** Numeric parameter values; symbolic entries are looked up in `env`. */
+export function paramValues(p: ParamTensor, env: ReadonlyMap<string, number>): number[] {
+  if (p.values) return [...p.values];
+  const scope = new Map([...env].map(([k, v]) => [k, Dual.constant(v, 0)]));
+  return p.entries.map((e) => dualEval(e, scope, 0).v);
+}
+
+export interface LayerState { x: number[]; J: Mat }
+
+/** Forward pass from layer `from` (point = x_from) with Jacobians ∂x_l/∂x_from at every layer. */
+export function forwardNetwork(net: Network, point: number[], env: ReadonlyMap<string, number> = new Map(), from = 0): LayerState[] {
+  const n = point.length;
+  let x = point.map((v, i) => Dual.variable(v, i, n));
+  let prev = x; // x_{l-2}; at the start x_{-1} = x_0
+  const states: LayerState[] = [toState(x)];
+  for (const layer of net.layers.slice(from)) {
+    const next = layerForward(layer, x, prev, env, n);
+    prev = x;
+    x = next;
+    states.push(toState(x));
+  }
+  return states;
+}
+
+function toState(x: Dual[]): LayerState {
+  return { x: x.map((d) => d.v), J: x.map((d) => [...d.d]) };
+}
+
+function layerForward(layer: Layer, x: Dual[], prev: Dual[], env: ReadonlyMap<string, number>, n: number): Dual[] {
+  if (layer.kind === "softmax") {
+    const m = Math.max(...x.map((d) => d.v));
+    const e = x.map((d) => d.apply(Math.exp(d.v - m), Math.exp(d.v - m)));
+    const s = e.reduce((a, b) => a.add(b));
+    return e.map((ei) => ei.div(s));
+  }
+  const W = paramValues(layer.W!, env), b = paramValues(layer.b!, env);
+  const cols = layer.inWidth;
+  const act = ACT[layer.activation];
+  const sigma = Array.from({ length: layer.outWidth }, (_, i) => {
+    let z = Dual.constant(b[i], n);
+    for (let j = 0; j < cols; j++) z = z.add(x[j].apply(W[i * cols + j] * x[j].v, W[i * cols + j]));
+    if (!act) return z;
+    const [v, dv] = ELEMENTARY[act](z.v);
+    return z.apply(v, dv);
+  });
+  if (layer.kind === "dense") return sigma;
+  const h = paramValues(layer.h!, env)[0];
+  if (layer.kind === "residual") return x.map((xi, i) => xi.add(sigma[i].apply(h * sigma[i].v, h)));
+  return x.map((xi, i) => xi.apply(2 * xi.v, 2).sub(prev[i]).add(sigma[i].apply(h * h * sigma[i].v, h * h)));
+}
+
+/** F(x) and its Jacobian for any mapping, by forward mode. */
+export function forwardMapping(m: Mapping, point: number[], env: ReadonlyMap<string, number> = new Map()): LayerState {
+  switch (m.kind) {
+    case "network": { const s = forwardNetwork(m, point, env); return s[s.length - 1]; }
+    case "compose": {
+      const a = forwardMapping(m.first, point, env), b = forwardMapping(m.second, a.x, env);
+      return { x: b.x, J: matMulN(b.J, a.J) };
+    }
+    case "map":
+    case "embedding": {
+      const n = point.length;
+      const scope = new Map<string, Dual>([...env].map(([k, v]) => [k, Dual.constant(v, n)]));
+      m.source.coords.forEach((c, i) => scope.set(c, Dual.variable(point[i], i, n)));
+      const ys = m.components.map((c) => dualEval(c, scope, n));
+      return { x: ys.map((d) => d.v), J: ys.map((d) => [...d.d]) };
+    }
+  }
+}
+
+/** A metric's components at a point, by forward mode through every pullback. */
+export function forwardMetric(metric: Metric, point: number[], env: ReadonlyMap<string, number> = new Map()): Mat {
+  const def = metric.def;
+  switch (def.kind) {
+    case "euclidean": return identityN(metric.manifold.dim);
+    case "components": {
+      const scope = new Map<string, Dual>([...env].map(([k, v]) => [k, Dual.constant(v, 0)]));
+      metric.manifold.coords.forEach((c, i) => scope.set(c, Dual.constant(point[i], 0)));
+      return def.components.map((row) => row.map((e) => dualEval(e, scope, 0).v));
+    }
+    case "pullback": {
+      const F = def.along.kind === "network" && def.layer > 0
+        ? (() => { const s = forwardNetwork(def.along, point, env, def.layer); return s[s.length - 1]; })()
+        : forwardMapping(def.along, point, env);
+      return congruenceN(F.J, forwardMetric(def.of, F.x, env));
+    }
+  }
+}

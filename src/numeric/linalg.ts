@@ -1,0 +1,70 @@
+// Small dense numeric linear algebra on number[][]: enough for metrics of modest dimension.
+
+export type Mat = number[][];
+
+export const matMulN = (a: Mat, b: Mat): Mat => a.map((row) => b[0].map((_, j) => row.reduce((s, aik, k) => s + aik * b[k][j], 0)));
+export const transposeN = (a: Mat): Mat => a[0].map((_, j) => a.map((row) => row[j]));
+export const identityN = (n: number): Mat => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+/** Aᵀ G A. */
+export const congruenceN = (a: Mat, g: Mat): Mat => matMulN(transposeN(a), matMulN(g, a));
+
+/** Eigenvalues (ascending) and unit eigenvectors (columns) of a symmetric matrix, by cyclic Jacobi. */
+export function symmetricEigen(a: Mat): { values: number[]; vectors: Mat } {
+  const n = a.length;
+  const m = a.map((r) => [...r]);
+  const v = identityN(n);
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += m[i][j] * m[i][j];
+    if (off < 1e-30 * (1 + m.reduce((s, r, i) => s + r[i] * r[i], 0))) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        if (m[p][q] === 0) continue;
+        const theta = (m[q][q] - m[p][p]) / (2 * m[p][q]);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        for (let k = 0; k < n; k++) {
+          const mkp = m[k][p], mkq = m[k][q];
+          m[k][p] = c * mkp - s * mkq; m[k][q] = s * mkp + c * mkq;
+        }
+        for (let k = 0; k < n; k++) {
+          const mpk = m[p][k], mqk = m[q][k];
+          m[p][k] = c * mpk - s * mqk; m[q][k] = s * mpk + c * mqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k][p], vkq = v[k][q];
+          v[k][p] = c * vkp - s * vkq; v[k][q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const idx = Array.from({ length: n }, (_, i) => i).sort((i, j) => m[i][i] - m[j][j]);
+  return { values: idx.map((i) => m[i][i]), vectors: v.map((row) => idx.map((i) => row[i])) };
+}
+
+/** Numerical rank of a symmetric positive semi-definite matrix: eigenvalues above tol·max. */
+export function psdRank(g: Mat, relTol = 1e-10): number {
+  const { values } = symmetricEigen(g);
+  const max = Math.max(...values.map(Math.abs), 0);
+  return values.filter((x) => x > relTol * max && max > 0).length;
+}
+
+export function detN(a: Mat): number {
+  const n = a.length, m = a.map((r) => [...r]);
+  let d = 1;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
+    if (m[p][c] === 0) return 0;
+    if (p !== c) { [m[p], m[c]] = [m[c], m[p]]; d = -d; }
+    d *= m[c][c];
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r][c] / m[c][c];
+      for (let k = c; k < n; k++) m[r][k] -= f * m[c][k];
+    }
+  }
+  return d;
+}
+
+export const maxAbsDiff = (a: Mat, b: Mat) => Math.max(...a.flatMap((r, i) => r.map((x, j) => Math.abs(x - b[i][j]))));
+export const maxAbs = (a: Mat) => Math.max(...a.flat().map(Math.abs));

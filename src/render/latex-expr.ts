@@ -1,0 +1,87 @@
+// LaTeX for DAG expressions and symbol names (W1 -> W_{1}, W1_12 -> W^{(1)}_{12}, theta -> \theta).
+import { type Expr, num, pow } from "../symbolic/expr.js";
+import { formatNumber, splitSum } from "../symbolic/print.js";
+
+const GREEK = new Set(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"]);
+
+function base(letters: string): string {
+  if (GREEK.has(letters)) return `\\${letters}`;
+  return letters.length === 1 ? letters : `\\mathrm{${letters}}`;
+}
+
+/** A symbol name in index notation. */
+export function latexSymbol(name: string): string {
+  const m = /^([A-Za-z]+)(\d*)(?:_(\w+))?$/.exec(name);
+  if (!m) return `\\mathrm{${name.replace(/_/g, "\\_")}}`;
+  const [, letters, digits, sub] = m;
+  if (sub !== undefined) return `${base(letters)}${digits ? `^{(${digits})}` : ""}_{${sub.replace(/_/g, ",")}}`;
+  return digits ? `${base(letters)}_{${digits}}` : base(letters);
+}
+
+const FN_TEX: Record<string, string> = {
+  sin: "\\sin", cos: "\\cos", tan: "\\tan", exp: "\\exp", log: "\\log", tanh: "\\tanh", sinh: "\\sinh", cosh: "\\cosh",
+  sigmoid: "\\operatorname{sigmoid}", softplus: "\\operatorname{softplus}", relu: "\\operatorname{relu}",
+  heaviside: "\\operatorname{H}", abs: "\\operatorname{abs}", sign: "\\operatorname{sgn}",
+};
+
+function texNumber(v: number): string {
+  const s = formatNumber(v);
+  const m = /^(-?[\d.]+)e([+-]\d+)$/.exec(s);
+  return m ? `${m[1]} \\cdot 10^{${Number(m[2])}}` : s;
+}
+
+/** LaTeX for an expression; nodes in `names` print as their (already LaTeX) name. */
+export function latex(e: Expr, names?: ReadonlyMap<Expr, string>): string {
+  const go = (e: Expr, outer: number): string => {
+    const named = names?.get(e);
+    if (named !== undefined) return named;
+    let s: string, p: number;
+    switch (e.op) {
+      case "num": s = texNumber(e.value); p = e.value < 0 ? 2 : 5; break;
+      case "sym": s = latexSymbol(e.name); p = 5; break;
+      case "fn": {
+        const arg = go(e.args[0], 0);
+        const f = FN_TEX[e.name] ?? `\\operatorname{${e.name}}`;
+        s = `${f}\\left(${arg}\\right)`;
+        p = 5;
+        break;
+      }
+      case "pow": {
+        const [b, x] = e.args;
+        if (x.op === "num" && x.value === 0.5) { s = `\\sqrt{${go(b, 0)}}`; p = 5; break; }
+        if (x.op === "num" && x.value < 0) { s = `\\frac{1}{${go(x.value === -1 ? b : pow(b, num(-x.value)), 0)}}`; p = 5; break; }
+        if (b.op === "fn" && x.op === "num" && Number.isInteger(x.value)) {
+          s = `${FN_TEX[b.name] ?? `\\operatorname{${b.name}}`}^{${x.value}}\\left(${go(b.args[0], 0)}\\right)`;
+          p = 5;
+          break;
+        }
+        s = `${go(b, 5)}^{${go(x, 0)}}`;
+        p = 4;
+        break;
+      }
+      case "mul": {
+        const [coef, rest] = e.args[0].op === "num" ? [e.args[0].value, e.args.slice(1)] : [1, e.args];
+        const numer = rest.filter((f) => !(f.op === "pow" && f.args[1].op === "num" && f.args[1].value < 0));
+        const denom = rest.filter((f) => !numer.includes(f)).map((f) => pow(f.args[0], num(-f.args[1].value)));
+        const parts = numer.map((f) => go(f, 3));
+        if (Math.abs(coef) !== 1 || parts.length === 0) parts.unshift(texNumber(Math.abs(coef)));
+        let body = parts.join(" \\, ");
+        if (denom.length) body = `\\frac{${body}}{${denom.map((f) => go(f, 3)).join(" \\, ")}}`;
+        s = coef < 0 ? `-${body}` : body;
+        p = coef < 0 ? 2 : 3;
+        break;
+      }
+      case "add": {
+        const { positive, negative } = splitSum(e);
+        const parts = positive.map((t, i) => (i === 0 ? "" : " + ") + go(t, 1));
+        for (const t of negative) parts.push((parts.length ? " - " : "-") + go(t, 3));
+        s = parts.join("");
+        p = 1;
+        break;
+      }
+    }
+    return p < outer ? `\\left(${s}\\right)` : s;
+  };
+  return go(e, 0);
+}
+

@@ -1,0 +1,274 @@
+// The expression DAG. Every node is hash-consed (structurally equal nodes are the same object),
+// and the smart constructors below keep nodes in a canonical form: n-ary sums and products
+// flattened and sorted, numeric coefficients collected, like terms and powers combined,
+// constants folded. That canonical form *is* the light simplifier: it costs O(k log k) per
+// node built (k = number of operands), so simplification is linear in the size of the DAG.
+
+export type Op = "num" | "sym" | "add" | "mul" | "pow" | "fn";
+
+export const FUNCTIONS = ["sin", "cos", "tan", "exp", "log", "tanh", "sinh", "cosh", "sigmoid", "softplus", "relu", "heaviside", "abs", "sign"] as const;
+export type Fn = (typeof FUNCTIONS)[number];
+
+export class Expr {
+  /** Creation order: operands always have smaller ids than the nodes that use them. */
+  readonly id: number;
+  constructor(
+    readonly op: Op,
+    readonly args: readonly Expr[],
+    readonly value: number, // num: the number
+    readonly name: string, // sym: the symbol; fn: the function
+    id: number,
+  ) { this.id = id; }
+  get isNum(): boolean { return this.op === "num"; }
+  toString(): string { return `Expr#${this.id}(${this.op})`; }
+}
+
+const table = new Map<string, Expr>();
+let nextId = 0;
+
+function intern(op: Op, args: readonly Expr[], value: number, name: string): Expr {
+  let key = op + ":" + name + ":" + value;
+  for (const a of args) key += "," + a.id;
+  let e = table.get(key);
+  if (!e) { e = new Expr(op, args, value, name, nextId++); table.set(key, e); }
+  return e;
+}
+
+/** Number of distinct nodes ever built (a measure for benchmarks). */
+export const internedCount = () => table.size;
+
+export function num(v: number): Expr {
+  if (!Number.isFinite(v)) throw new Error(`internal error: non-finite constant ${v}`);
+  return intern("num", [], v === 0 ? 0 : v, "");
+}
+export function sym(name: string): Expr { return intern("sym", [], 0, name); }
+
+export const ZERO = num(0), ONE = num(1), MINUS_ONE = num(-1);
+
+const isInt = (x: number) => Number.isInteger(x);
+const byId = (a: Expr, b: Expr) => a.id - b.id;
+
+/** Split a term into numeric coefficient and the rest: 3*x*y -> [3, x*y]. */
+function splitCoefficient(t: Expr): [number, Expr] {
+  if (t.op === "num") return [t.value, ONE];
+  if (t.op === "mul" && t.args[0].op === "num") {
+    const rest = t.args.slice(1);
+    return [t.args[0].value, rest.length === 1 ? rest[0] : intern("mul", rest, 0, "")];
+  }
+  return [1, t];
+}
+
+/** Factors of a product without its coefficient. */
+function factorsOf(t: Expr): readonly Expr[] {
+  if (t === ONE) return [];
+  return t.op === "mul" ? t.args : [t];
+}
+
+/** Build a product of already-canonical, distinct-base factors (sorted) times a coefficient. */
+function productOf(coef: number, factors: Expr[]): Expr {
+  if (coef === 0) return ZERO;
+  factors.sort(byId);
+  if (factors.length === 0) return num(coef);
+  if (coef === 1 && factors.length === 1) return factors[0];
+  return intern("mul", coef === 1 ? factors : [num(coef), ...factors], 0, "");
+}
+
+/**
+ * sin(u)^2 and cos(u)^2 with the same coefficient and cofactor combine to the cofactor:
+ * c·R·sin²u + c·R·cos²u = c·R. Applied until nothing changes (each pass removes a pair).
+ */
+function pythagoras(terms: Map<Expr, number>): void {
+  const isSin2 = (f: Expr) => f.op === "pow" && f.args[1] === TWO && f.args[0].op === "fn" && f.args[0].name === "sin";
+  for (let changed = true; changed;) {
+    changed = false;
+    search: for (const [base, coef] of terms) {
+      const fs = factorsOf(base);
+      for (let k = 0; k < fs.length; k++) {
+        if (!isSin2(fs[k])) continue;
+        const rest = fs.filter((_, i) => i !== k);
+        const partner = productOf(1, [...rest, pow(fn("cos", fs[k].args[0].args[0]), TWO)]);
+        if (terms.get(partner) !== coef) continue;
+        terms.delete(base);
+        terms.delete(partner);
+        const cof = productOf(1, rest);
+        terms.set(cof, (terms.get(cof) ?? 0) + coef);
+        changed = true;
+        break search;
+      }
+    }
+  }
+}
+
+/**
+ * A nested sum (product) is merged into the enclosing one only while it has at most this many
+ * operands. Merging small ones lets like terms cancel; keeping large ones as single operands
+ * keeps them shared, so x_l = x_{l-1} + h·σ(z_l) costs O(1) nodes per layer, not O(l).
+ */
+export const FLATTEN_LIMIT = 6;
+
+export function add(...xs: Expr[]): Expr {
+  let constant = 0;
+  const terms = new Map<Expr, number>();
+  const push = (t: Expr) => {
+    if (t.op === "add" && t.args.length <= FLATTEN_LIMIT) { t.args.forEach(push); return; }
+    const [c, base] = splitCoefficient(t);
+    if (base === ONE) constant += c;
+    else terms.set(base, (terms.get(base) ?? 0) + c);
+  };
+  xs.forEach(push);
+  if (terms.size > 1) pythagoras(terms);
+  if (terms.has(ONE)) { constant += terms.get(ONE)!; terms.delete(ONE); }
+  const out: Expr[] = [];
+  for (const [base, c] of terms) if (c !== 0) out.push(c === 1 ? base : productOf(c, [...factorsOf(base)]));
+  out.sort((a, b) => splitCoefficient(a)[1].id - splitCoefficient(b)[1].id);
+  if (constant !== 0) out.unshift(num(constant));
+  if (out.length === 0) return ZERO;
+  if (out.length === 1) return out[0];
+  return intern("add", out, 0, "");
+}
+
+export function mul(...xs: Expr[]): Expr {
+  let coef = 1;
+  const powers = new Map<Expr, Expr[]>(); // base -> exponents to add
+  const push = (f: Expr) => {
+    if (f.op === "num") { coef *= f.value; return; }
+    if (f.op === "mul" && f.args.length <= FLATTEN_LIMIT) { f.args.forEach(push); return; }
+    const [base, e] = f.op === "pow" ? [f.args[0], f.args[1]] : [f, ONE];
+    const list = powers.get(base);
+    if (list) list.push(e); else powers.set(base, [e]);
+  };
+  xs.forEach(push);
+  if (coef === 0) return ZERO;
+  const factors: Expr[] = [];
+  for (const [base, es] of powers) {
+    const f = es.length === 1 && es[0] === ONE ? base : pow(base, es.length === 1 ? es[0] : add(...es));
+    if (f.op === "num") coef *= f.value;
+    else if (f.op === "mul") { // (x·y)^k distributed by pow: merge its factors
+      for (const g of f.args) if (g.op === "num") coef *= g.value; else factors.push(g);
+    } else factors.push(f);
+  }
+  // a merged factor may repeat a base (rare): rebuild once through the general path
+  const bases = new Set(factors.map((f) => (f.op === "pow" ? f.args[0] : f)));
+  if (bases.size !== factors.length) return mul(num(coef), ...factors);
+  return productOf(coef, factors);
+}
+
+export const TWO = num(2);
+
+export function pow(base: Expr, e: Expr): Expr {
+  if (e.op === "num") {
+    const k = e.value;
+    if (k === 0) return ONE;
+    if (k === 1) return base;
+    if (base.op === "num") {
+      const v = base.value ** k;
+      if (Number.isFinite(v) && (isInt(k) || base.value > 0)) return num(v);
+    }
+    if (base === ONE) return ONE;
+    if (base === ZERO && k > 0) return ZERO;
+    if (isInt(k) && base.op === "pow" && base.args[1].op === "num") return pow(base.args[0], num(base.args[1].value * k));
+    if (isInt(k) && base.op === "mul") return mul(...base.args.map((f) => pow(f, e)));
+  }
+  return intern("pow", [base, e], 0, "");
+}
+
+const FOLD: Record<Fn, (x: number) => number> = {
+  sin: Math.sin, cos: Math.cos, tan: Math.tan, exp: Math.exp, log: Math.log, tanh: Math.tanh, sinh: Math.sinh,
+  cosh: Math.cosh, abs: Math.abs, sign: Math.sign, sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  softplus: (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
+  relu: (x) => (x > 0 ? x : 0), heaviside: (x) => (x > 0 ? 1 : 0),
+};
+export const numericFunction = (name: Fn) => FOLD[name];
+
+export function fn(name: Fn, arg: Expr): Expr {
+  if (arg.op === "num") {
+    const v = FOLD[name](arg.value);
+    if (Number.isFinite(v)) return num(v);
+  }
+  return intern("fn", [arg], 0, name);
+}
+
+export const neg = (a: Expr) => mul(MINUS_ONE, a);
+export const sub = (a: Expr, b: Expr) => add(a, mul(MINUS_ONE, b));
+export const div = (a: Expr, b: Expr) => mul(a, pow(b, MINUS_ONE));
+export const sqrt = (a: Expr) => pow(a, num(0.5));
+
+/** Nodes reachable from `roots`, every node after its operands (iterative: DAGs can be deep). */
+export function topoOrder(roots: readonly Expr[]): Expr[] {
+  const order: Expr[] = [];
+  const seen = new Set<Expr>();
+  const stack: [Expr, number][] = [];
+  for (const r of roots) {
+    if (seen.has(r)) continue;
+    seen.add(r);
+    stack.push([r, 0]);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const [node, i] = top;
+      if (i < node.args.length) {
+        top[1]++;
+        const c = node.args[i];
+        if (!seen.has(c)) { seen.add(c); stack.push([c, 0]); }
+      } else {
+        stack.pop();
+        order.push(node);
+      }
+    }
+  }
+  return order;
+}
+
+/** Distinct nodes reachable from `roots`: the size of the DAG that computes them. */
+export const dagSize = (roots: readonly Expr[]) => topoOrder(roots).length;
+
+/** Rebuild a node from new operands through the smart constructors. */
+export function rebuild(e: Expr, args: Expr[]): Expr {
+  switch (e.op) {
+    case "num": case "sym": return e;
+    case "add": return add(...args);
+    case "mul": return mul(...args);
+    case "pow": return pow(args[0], args[1]);
+    case "fn": return fn(e.name as Fn, args[0]);
+  }
+}
+
+/** Simultaneous substitution of symbols, shared: each node is rebuilt once. */
+export function substitute(roots: readonly Expr[], bindings: ReadonlyMap<string, Expr>): Expr[] {
+  const done = new Map<Expr, Expr>();
+  for (const e of topoOrder(roots)) {
+    if (e.op === "sym") done.set(e, bindings.get(e.name) ?? e);
+    else if (e.args.length === 0) done.set(e, e);
+    else {
+      const args = e.args.map((a) => done.get(a)!);
+      done.set(e, args.every((a, i) => a === e.args[i]) ? e : rebuild(e, args));
+    }
+  }
+  return roots.map((r) => done.get(r)!);
+}
+
+/** The free symbols of some expressions, in first-seen order. */
+export function freeSymbols(roots: readonly Expr[]): string[] {
+  return topoOrder(roots).filter((e) => e.op === "sym").map((e) => e.name);
+}
+
+/** Numeric value at an assignment of the symbols (a plain interpreter; see numeric/ for speed). */
+export function evaluate(roots: readonly Expr[], env: Readonly<Record<string, number>>): number[] {
+  const val = new Map<Expr, number>();
+  for (const e of topoOrder(roots)) {
+    const a = e.args.map((x) => val.get(x)!);
+    let v: number;
+    switch (e.op) {
+      case "num": v = e.value; break;
+      case "sym":
+        v = e.name in env ? env[e.name] : e.name === "pi" ? Math.PI : NaN;
+        if (Number.isNaN(v)) throw new Error(`no value for symbol '${e.name}'`);
+        break;
+      case "add": v = a.reduce((s, x) => s + x, 0); break;
+      case "mul": v = a.reduce((s, x) => s * x, 1); break;
+      case "pow": v = a[0] ** a[1]; break;
+      case "fn": v = FOLD[e.name as Fn](a[0]); break;
+    }
+    val.set(e, v);
+  }
+  return roots.map((r) => val.get(r)!);
+}

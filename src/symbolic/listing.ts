@@ -1,0 +1,57 @@
+// A result as a list of named definitions, for printing. Small results are written out in
+// full; for deep networks the layer quantities z_l, x_l, J_l and the pulled-back g_l are
+// named, so the printed size stays linear in depth like the DAG itself.
+import type { Metric } from "../semantics/model.js";
+import type { Expr } from "./expr.js";
+import { metricComponents, networkPullback } from "./metric.js";
+import { treeSize } from "./print.js";
+import type { Matrix } from "./tensor.js";
+
+export interface Definition { name: string; expr: Expr; /** group heading, e.g. "layer 2 (residual tanh)" */ group: string }
+
+export interface Listing {
+  /** Definitions in dependency order; empty when the result is written out in full. */
+  definitions: Definition[];
+  /** The result's components; nodes that have a definition print as its name. */
+  result: Matrix;
+  names: Map<Expr, string>;
+}
+
+export type Form = "auto" | "explicit" | "layers";
+
+/** Beyond this many tree nodes per component, "auto" names the layer intermediates. */
+export const EXPLICIT_LIMIT = 200;
+
+const nameable = (e: Expr) => e.op !== "num" && e.op !== "sym";
+
+export function metricListing(metric: Metric, form: Form = "auto"): Listing {
+  const g = metricComponents(metric);
+  const def = metric.def;
+  const small = g.flat().every((e) => treeSize(e, EXPLICIT_LIMIT) <= EXPLICIT_LIMIT);
+  if (form === "explicit" || (form === "auto" && small) || def.kind !== "pullback" || def.along.kind !== "network") {
+    return { definitions: [], result: g, names: new Map() };
+  }
+  const steps = networkPullback(def.along, def.of, def.layer);
+  const ex = steps.network;
+  const definitions: Definition[] = [];
+  const names = new Map<Expr, string>();
+  const define = (name: string, expr: Expr, group: string) => {
+    if (!nameable(expr) || names.has(expr)) return;
+    names.set(expr, name);
+    definitions.push({ name, expr, group });
+  };
+  for (const le of ex.layers) {
+    const l = le.layer.index;
+    const group = `layer ${l} (${le.layer.kind}${le.layer.kind === "softmax" ? "" : " " + le.layer.activation})`;
+    le.z?.forEach((z, i) => define(`z${l}_${i + 1}`, z, group));
+    le.x.forEach((x, i) => define(`x${l}_${i + 1}`, x, group));
+    le.J.forEach((row, i) => row.forEach((e, j) => define(`J${l}_${i + 1}${j + 1}`, e, group)));
+  }
+  const L = ex.from + ex.layers.length;
+  steps.metrics.forEach((gl, k) => {
+    const l = steps.metrics.length === 2 && k === 1 ? L : ex.from + k; // second-order networks keep g_from and g_L only
+    if (k === 0) return; // g at the requested layer is the result itself
+    gl.forEach((row, i) => row.forEach((e, j) => { if (j >= i) define(`g${l}_${i + 1}${j + 1}`, e, `metric at layer ${l}`); }));
+  });
+  return { definitions, result: steps.metrics[0], names };
+}
