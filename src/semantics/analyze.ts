@@ -7,7 +7,7 @@ import { DiagnosticError } from "../syntax/diagnostics.js";
 import { Context } from "./context.js";
 import { asMapping, lookup, space } from "./resolve.js";
 import { constantValue, listShape, listLeaves, toNode } from "./expressions.js";
-import type { Action, Bundle, Fibre, Group, GroupName, Manifold, Mapping, Metric, Model } from "./model.js";
+import { type Action, type Bundle, type Fibre, type Group, type GroupName, type Manifold, MAX_DIMENSION, type Metric, type Model } from "./model.js";
 import { listOf, suggestion } from "./names.js";
 import { buildNetwork } from "./networks.js";
 import { analyzeRequest } from "./requests.js";
@@ -52,9 +52,10 @@ function declareItem(ctx: Context, item: Item): void {
     case "constant": {
       let value: number | undefined;
       if (item.value) {
-        toNode(ctx, item.value, { coords: new Set(), where: "no coordinates" });
-        value = constantValue(ctx, item.value);
-        if (value === undefined) ctx.error(item.value.span, "a constant's value must be a number (it may use constants declared before it)");
+        const node = toNode(ctx, item.value, { coords: new Set(), where: "no coordinates" });
+        value = node ? constantValue(ctx, item.value) : 0;
+        if (!node) value = undefined;
+        else if (value === undefined) ctx.error(item.value.span, "a constant's value must be a number (it may use constants declared before it)");
         else if (!Number.isFinite(value)) { ctx.error(item.value.span, `constant '${item.name.name}' is not finite (${value})`); value = undefined; }
       }
       ctx.declare(item.name.name, item.name.span, { kind: "constant", value: { name: item.name.name, value, span: item.span } });
@@ -65,7 +66,8 @@ function declareItem(ctx: Context, item: Item): void {
       if (item.dim) {
         const base = (item.dim as any).base as Name;
         if (base.name !== "R") { ctx.error(base.span, `expected R^n, found '${base.name}^${item.dim.value}'`); return; }
-        if (item.dim.value < 1) { ctx.error(item.dim.span, "a dimension must be a positive whole number"); return; }
+        if (item.dim.value < 1 || !Number.isInteger(item.dim.value)) { ctx.error(item.dim.span, "a dimension must be a positive whole number"); return; }
+        if (item.dim.value > MAX_DIMENSION) { ctx.error(item.dim.span, `a dimension may be at most ${MAX_DIMENSION}`); return; }
         if (coords && coords.length !== item.dim.value) {
           ctx.error(item.coords![0].span, `${item.name.name} has dimension ${item.dim.value} but ${coords.length} coordinate names`);
           return;

@@ -31,6 +31,7 @@ export interface Scope {
 export function toNode(ctx: Context, e: Expr, scope: Scope): MathNode | null {
   switch (e.kind) {
     case "num":
+      if (!Number.isFinite(e.value)) { ctx.error(e.span, `the number ${e.text} is too large`); return null; }
       return new ConstantNode(e.value);
     case "ident": {
       if (scope.coords.has(e.name)) return new SymbolNode(e.name);

@@ -3,6 +3,9 @@
 import type { MathNode } from "mathjs";
 import type { Span } from "../syntax/ast.js";
 
+/** Largest dimension of a manifold or R^n: beyond it a typo, not a model. */
+export const MAX_DIMENSION = 1024;
+
 export interface Constant { name: string; value?: number; span: Span }
 
 export interface Manifold {

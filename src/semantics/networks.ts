@@ -11,6 +11,9 @@ import { loadWeightsFile, tensorFromJson, type WeightsFile } from "./weights.js"
 
 type NetworkItem = Extract<Item, { kind: "network" }>;
 
+/** Limits that keep a mistyped spec from exhausting memory instead of getting an error. */
+export const MAX_LAYERS = 10000, MAX_WIDTH = 1024, MAX_PARAMETERS = 2_000_000;
+
 const PARAMS: Record<Layer["kind"], readonly string[]> = {
   dense: ["W", "b"], residual: ["W", "b", "h"], second_order: ["W", "b", "h"], softmax: [],
 };
@@ -155,7 +158,8 @@ class NetworkBuilder {
     let outWidth = inWidth;
     if (ast.type === "dense") {
       outWidth = ast.width?.value ?? this.inferredRows(given.get("W"), `W${index}`) ?? inWidth;
-      if (ast.width && ast.width.value < 1) { this.ctx.error(ast.width.span, "a layer needs at least one unit"); return null; }
+      if (ast.width && (ast.width.value < 1 || !Number.isInteger(ast.width.value))) { this.ctx.error(ast.width.span, "a layer's width must be a positive whole number"); return null; }
+      if (outWidth > MAX_WIDTH) { this.ctx.error(ast.width?.span ?? ast.span, `a layer may have at most ${MAX_WIDTH} units`); return null; }
     } else if (ast.width) {
       this.ctx.error(ast.width.span, `a ${ast.type} layer keeps the width of its input`);
       return null;
@@ -178,7 +182,7 @@ class NetworkBuilder {
 
   build(): Layer[] | null {
     const layers: Layer[] = [];
-    let width = this.input.dim, ok = true;
+    let width = this.input.dim, ok = true, parameters = 0;
     const walk = (asts: LayerAst[]): void => {
       for (const ast of asts) {
         if (ast.kind === "repeat") {
@@ -187,12 +191,20 @@ class NetworkBuilder {
             ok = false;
             continue;
           }
-          if (ast.count.value > 100000) { this.ctx.error(ast.count.span, "repeat count is too large (at most 100000)"); ok = false; continue; }
+          if (layers.length + ast.count.value > MAX_LAYERS) { this.ctx.error(ast.count.span, `too many layers: a network may have at most ${MAX_LAYERS}`); ok = false; return; }
           for (let i = 0; i < ast.count.value && ok; i++) walk(ast.body);
           continue;
         }
+        if (layers.length >= MAX_LAYERS) { this.ctx.error(ast.span, `too many layers: a network may have at most ${MAX_LAYERS}`); ok = false; return; }
         const layer = this.layer(ast, layers.length + 1, width);
         if (!layer) { ok = false; return; } // later layers' widths would be guesses: stop here
+        if (layer.kind === "second_order" && layers.length >= 1 && layers[layers.length - 1].inWidth !== width) {
+          this.ctx.error(ast.span, `layer ${layer.index} is second order: it combines layers ${layer.index - 1} and ${layer.index - 2}, which must have the same width (${width} and ${layers[layers.length - 1].inWidth})`);
+          ok = false;
+          return;
+        }
+        parameters += (layer.W?.entries.length ?? 0) + (layer.b?.entries.length ?? 0);
+        if (parameters > MAX_PARAMETERS) { this.ctx.error(ast.span, `too many parameters: a network may have at most ${MAX_PARAMETERS}`); ok = false; return; }
         layers.push(layer);
         width = layer.outWidth;
       }

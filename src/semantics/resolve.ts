@@ -2,7 +2,7 @@
 // position allows, with a precise message when it is something else or nothing.
 import type { Name, SpaceRef } from "../syntax/ast.js";
 import type { Context, Entity } from "./context.js";
-import type { Manifold, Mapping } from "./model.js";
+import { type Manifold, type Mapping, MAX_DIMENSION } from "./model.js";
 import { suggestion } from "./names.js";
 
 const ARTICLE: Record<Entity["kind"], string> = { constant: "a constant", manifold: "a manifold", mapping: "a map or network", metric: "a metric", bundle: "a bundle" };
@@ -26,7 +26,7 @@ export function space(ctx: Context, ref: SpaceRef): Manifold | null {
   if (ref.kind === "euclidean") {
     const base = (ref as any).base as string;
     if (base !== "R") { ctx.error(ref.span, `'${base}^${ref.dim.value}' is not a space: write R^n for Euclidean space or the name of a manifold`); return null; }
-    if (ref.dim.value < 1 || !Number.isInteger(ref.dim.value)) { ctx.error(ref.dim.span, "a dimension must be a positive whole number"); return null; }
+    if (ref.dim.value < 1 || !Number.isInteger(ref.dim.value) || ref.dim.value > MAX_DIMENSION) { ctx.error(ref.dim.span, `a dimension must be a whole number from 1 to ${MAX_DIMENSION}`); return null; }
     return ctx.euclideanSpace(ref.dim.value, ref.span);
   }
   return lookup(ctx, { name: ref.name, span: ref.span }, ["manifold"], "a space");

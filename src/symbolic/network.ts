@@ -76,9 +76,9 @@ export function networkExprs(net: Network, from = 0): NetworkExprs {
     const P = Ps[Ps.length - 1];
     let out: LayerExprs;
     if (layer.kind === "softmax") {
-      const e = x.map((xi) => fn("exp", xi));
-      const inv = pow(add(...e), MINUS_ONE);
-      const p = e.map((ei) => mul(ei, inv));
+      // p_i = 1 / Σ_j exp(x_j − x_i): the same function as exp(x_i)/Σ exp(x_j), but it cannot
+      // overflow to ∞/∞ (an exploding term sends p_i to 0, as it should)
+      const p = x.map((xi) => pow(add(...x.map((xj) => (xj === xi ? ONE : fn("exp", sub(xj, xi))))), MINUS_ONE));
       const J = p.map((pi, i) => p.map((pj, j) => (i === j ? sub(pi, mul(pi, pj)) : mul(MINUS_ONE, pi, pj))));
       out = { layer, x: p, J };
     } else {
