@@ -1,0 +1,72 @@
+// Random residual tanh networks as specs, and a hand-written evaluator of the same metric.
+
+/** mulberry32 (the tests use the same generator). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface ResNet { width: number; depth: number; h: number; W: Float64Array[]; b: Float64Array[] }
+
+export function randomResNet(width: number, depth: number, seed: number): ResNet {
+  const r = rng(seed);
+  const scale = 1.5 / Math.sqrt(width);
+  const W = Array.from({ length: depth }, () => Float64Array.from({ length: width * width }, () => (2 * r() - 1) * scale));
+  const b = Array.from({ length: depth }, () => Float64Array.from({ length: width }, () => (2 * r() - 1) * 0.2));
+  return { width, depth, h: 1 / depth, W, b };
+}
+
+export function specText(net: ResNet): string {
+  const n = net.width;
+  const mat = (w: Float64Array) => `[${Array.from({ length: n }, (_, i) => `[${Array.from(w.subarray(i * n, (i + 1) * n)).join(", ")}]`).join(", ")}]`;
+  const layers = net.W.map((w, l) => `  residual tanh with h = ${net.h}, W = ${mat(w)}, b = [${Array.from(net.b[l]).join(", ")}]`);
+  return `manifold I = R^${n}\nnetwork n : I {\n${layers.join("\n")}\n}\nmetric g = pullback along n\n`;
+}
+
+/**
+ * The baseline: g = Pᵀ P with P = J_L ⋯ J_1 accumulated forwards in preallocated Float64Arrays,
+ * J_l = I + h diag(1 − tanh²(z_l)) W_l — what one would write by hand for this network.
+ */
+export function handWritten(net: ResNet): (pts: Float64Array, out: Float64Array, count: number) => void {
+  const n = net.width, L = net.depth, h = net.h;
+  const x = new Float64Array(n), t = new Float64Array(n), s = new Float64Array(n);
+  let P = new Float64Array(n * n), Q = new Float64Array(n * n);
+  return (pts, out, count) => {
+    for (let k = 0; k < count; k++) {
+      for (let i = 0; i < n; i++) x[i] = pts[k * n + i];
+      P.fill(0);
+      for (let i = 0; i < n; i++) P[i * n + i] = 1;
+      for (let l = 0; l < L; l++) {
+        const W = net.W[l], b = net.b[l];
+        for (let i = 0; i < n; i++) {
+          let z = b[i];
+          for (let j = 0; j < n; j++) z += W[i * n + j] * x[j];
+          t[i] = Math.tanh(z);
+          s[i] = h * (1 - t[i] * t[i]);
+        }
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            let acc = 0;
+            for (let m = 0; m < n; m++) acc += W[i * n + m] * P[m * n + j];
+            Q[i * n + j] = P[i * n + j] + s[i] * acc;
+          }
+        }
+        [P, Q] = [Q, P];
+        for (let i = 0; i < n; i++) x[i] += h * t[i];
+      }
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          for (let m = 0; m < n; m++) acc += P[m * n + i] * P[m * n + j];
+          out[k * n * n + i * n + j] = acc;
+        }
+      }
+    }
+  };
+}
