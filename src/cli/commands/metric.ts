@@ -41,7 +41,9 @@ function describe(metric: Metric): string {
   if (d.kind === "components") return `metric ${metric.name} on ${chart}: given by its components`;
   const of = d.of.def.kind === "euclidean" && d.of.name === "euclidean" ? `the Euclidean metric on ${d.along.target.name}` : `'${d.of.name}'`;
   const along = d.along.kind === "network" ? `network ${d.along.name} (${d.along.layers.length} layers)${d.layer ? `, down to layer ${d.layer}` : ""}` : `'${d.along.name}'`;
-  return `metric ${metric.name} on ${chart}: pullback of ${of} along ${along}`;
+  const narrowest = d.along.kind === "network" ? Math.min(...d.along.layers.slice(d.layer).map((l) => l.outWidth)) : d.along.target.dim;
+  const degenerate = narrowest < metric.manifold.dim ? `\n(degenerate: its rank is at most ${narrowest}, the narrowest width it passes through)` : "";
+  return `metric ${metric.name} on ${chart}: pullback of ${of} along ${along}${degenerate}`;
 }
 
 function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", form: Form): void {
