@@ -2,8 +2,10 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { checkCommand } from "./commands/check.js";
+import { deriveCommand } from "./commands/derive.js";
 import { evalCommand } from "./commands/eval.js";
 import { metricCommand } from "./commands/metric.js";
+import { verifyCommand } from "./commands/verify.js";
 import { EXIT, processIO, UsageError, type IO } from "./io.js";
 
 function version(): string {
@@ -47,6 +49,26 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols, e.g. h=0.1")
     .action((file: string, opts) => { status = evalCommand(io, file, opts); });
+
+  program.command("derive")
+    .description("write the checked, step-by-step derivation as LaTeX or a self-contained HTML page")
+    .argument("<file>", "spec file ('-' for standard input)")
+    .option("-o, --output <file>", "out.tex or out.html (default: LaTeX on standard output)")
+    .option("-f, --format <format>", "tex or html (default: from the -o name)")
+    .option("--points <n>", "random points per check", "8")
+    .option("--seed <s>", "seed for the random points", "1")
+    .option("--tol <t>", "relative tolerance", "1e-9")
+    .option("--allow-failures", "exit 0 even if a step fails its check (it is still marked as failed)")
+    .action((file: string, opts) => { status = deriveCommand(io, file, opts); });
+
+  program.command("verify")
+    .description("check every derivation step and every claim numerically; exit 0 only if all hold")
+    .argument("<file>", "spec file ('-' for standard input)")
+    .option("--points <n>", "random points per check", "8")
+    .option("--seed <s>", "seed for the random points", "1")
+    .option("--tol <t>", "relative tolerance", "1e-9")
+    .option("-f, --format <format>", "text or json", "text")
+    .action((file: string, opts) => { status = verifyCommand(io, file, opts); });
 
   try {
     program.parse(argv, { from: "user" });

@@ -175,3 +175,11 @@ export function forwardMetric(metric: Metric, point: number[], env: ReadonlyMap<
     }
   }
 }
+
+/** ∂x_l/∂x_{l−1} of one layer at x_{l−1} (x_{l−2} held fixed: it matters for second-order layers). */
+export function layerJacobian(layer: Layer, xPrev: number[], xPrevPrev: number[], env: ReadonlyMap<string, number> = new Map()): Mat {
+  const n = xPrev.length;
+  const x = xPrev.map((v, i) => Dual.variable(v, i, n));
+  const prev = xPrevPrev.map((v) => Dual.constant(v, n));
+  return layerForward(layer, x, prev, env, n).map((d) => [...d.d]);
+}

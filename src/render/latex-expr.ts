@@ -1,22 +1,9 @@
-// LaTeX for DAG expressions and symbol names (W1 -> W_{1}, W1_12 -> W^{(1)}_{12}, theta -> \theta).
+// LaTeX for DAG expressions.
 import { type Expr, num, pow } from "../symbolic/expr.js";
+import { latexSymbol } from "../symbolic/notation.js";
 import { formatNumber, splitSum } from "../symbolic/print.js";
 
-const GREEK = new Set(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"]);
-
-function base(letters: string): string {
-  if (GREEK.has(letters)) return `\\${letters}`;
-  return letters.length === 1 ? letters : `\\mathrm{${letters}}`;
-}
-
-/** A symbol name in index notation. */
-export function latexSymbol(name: string): string {
-  const m = /^([A-Za-z]+)(\d*)(?:_(\w+))?$/.exec(name);
-  if (!m) return `\\mathrm{${name.replace(/_/g, "\\_")}}`;
-  const [, letters, digits, sub] = m;
-  if (sub !== undefined) return `${base(letters)}${digits ? `^{(${digits})}` : ""}_{${sub.replace(/_/g, ",")}}`;
-  return digits ? `${base(letters)}_{${digits}}` : base(letters);
-}
+export { latexSymbol };
 
 const FN_TEX: Record<string, string> = {
   sin: "\\sin", cos: "\\cos", tan: "\\tan", exp: "\\exp", log: "\\log", tanh: "\\tanh", sinh: "\\sinh", cosh: "\\cosh",
@@ -40,9 +27,11 @@ export function latex(e: Expr, names?: ReadonlyMap<Expr, string>): string {
       case "num": s = texNumber(e.value); p = e.value < 0 ? 2 : 5; break;
       case "sym": s = latexSymbol(e.name); p = 5; break;
       case "fn": {
-        const arg = go(e.args[0], 0);
+        const a = e.args[0];
+        const arg = go(a, 0);
         const f = FN_TEX[e.name] ?? `\\operatorname{${e.name}}`;
-        s = `${f}\\left(${arg}\\right)`;
+        const atomic = a.op === "sym" || a.op === "num" || names?.has(a);
+        s = atomic ? `${f}(${arg})` : `${f}\\left(${arg}\\right)`;
         p = 5;
         break;
       }
@@ -51,11 +40,14 @@ export function latex(e: Expr, names?: ReadonlyMap<Expr, string>): string {
         if (x.op === "num" && x.value === 0.5) { s = `\\sqrt{${go(b, 0)}}`; p = 5; break; }
         if (x.op === "num" && x.value < 0) { s = `\\frac{1}{${go(x.value === -1 ? b : pow(b, num(-x.value)), 0)}}`; p = 5; break; }
         if (b.op === "fn" && x.op === "num" && Number.isInteger(x.value)) {
-          s = `${FN_TEX[b.name] ?? `\\operatorname{${b.name}}`}^{${x.value}}\\left(${go(b.args[0], 0)}\\right)`;
+          const a = b.args[0];
+          const atomic = a.op === "sym" || a.op === "num" || names?.has(a);
+          const arg = go(a, 0);
+          s = `${FN_TEX[b.name] ?? `\\operatorname{${b.name}}`}^{${x.value}}${atomic ? `(${arg})` : `\\left(${arg}\\right)`}`;
           p = 5;
           break;
         }
-        s = `${go(b, 5)}^{${go(x, 0)}}`;
+        s = `{${go(b, 5)}}^{${go(x, 0)}}`; // braces: the base may carry its own indices
         p = 4;
         break;
       }

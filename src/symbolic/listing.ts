@@ -3,7 +3,7 @@
 // named, so the printed size stays linear in depth like the DAG itself.
 import type { Metric } from "../semantics/model.js";
 import type { Expr } from "./expr.js";
-import { metricComponents, networkPullback } from "./metric.js";
+import { metricComponents, networkPullback, type PullbackSteps } from "./metric.js";
 import { treeSize } from "./print.js";
 import type { Matrix } from "./tensor.js";
 
@@ -31,7 +31,11 @@ export function metricListing(metric: Metric, form: Form = "auto"): Listing {
   if (form === "explicit" || (form === "auto" && small) || def.kind !== "pullback" || def.along.kind !== "network") {
     return { definitions: [], result: g, names: new Map() };
   }
-  const steps = networkPullback(def.along, def.of, def.layer);
+  return { ...layerNames(networkPullback(def.along, def.of, def.layer)) };
+}
+
+/** Names for a pullback's intermediates: z{l}_{i}, x{l}_{i}, J{l}_{ij} and g{l}_{ij} (upper triangle). */
+export function layerNames(steps: PullbackSteps): Listing {
   const ex = steps.network;
   const definitions: Definition[] = [];
   const names = new Map<Expr, string>();
@@ -45,12 +49,12 @@ export function metricListing(metric: Metric, form: Form = "auto"): Listing {
     const group = `layer ${l} (${le.layer.kind}${le.layer.kind === "softmax" ? "" : " " + le.layer.activation})`;
     le.z?.forEach((z, i) => define(`z${l}_${i + 1}`, z, group));
     le.x.forEach((x, i) => define(`x${l}_${i + 1}`, x, group));
+    le.slope?.forEach((sl, i) => define(`s${l}_${i + 1}`, sl, group)); // σ'(z): keeps Jacobians short
     le.J.forEach((row, i) => row.forEach((e, j) => define(`J${l}_${i + 1}${j + 1}`, e, group)));
   }
-  const L = ex.from + ex.layers.length;
   steps.metrics.forEach((gl, k) => {
-    const l = steps.metrics.length === 2 && k === 1 ? L : ex.from + k; // second-order networks keep g_from and g_L only
     if (k === 0) return; // g at the requested layer is the result itself
+    const l = steps.layers[k];
     gl.forEach((row, i) => row.forEach((e, j) => { if (j >= i) define(`g${l}_${i + 1}${j + 1}`, e, `metric at layer ${l}`); }));
   });
   return { definitions, result: steps.metrics[0], names };

@@ -58,6 +58,8 @@ export interface PullbackSteps {
   /** g at layer from … L (index 0 = the requested layer), each in that layer's coordinates as
    *  functions of the requested layer's coordinates. */
   metrics: Matrix[];
+  /** The layer each of `metrics` lives on. */
+  layers: number[];
   network: NetworkExprs;
 }
 
@@ -68,11 +70,11 @@ export function networkPullback(net: Extract<Mapping, { kind: "network" }>, outp
   const gL = composeWith(metricComponents(outputMetric), net.target, xL);
   if (hasSecondOrder(ex)) {
     // x_l depends on two earlier layers: pull back by the total Jacobian instead of layer by layer
-    return { metrics: [congruence(ex.jacobian, gL), gL], network: ex };
+    return { metrics: [congruence(ex.jacobian, gL), gL], layers: [from, net.layers.length], network: ex };
   }
   const metrics: Matrix[] = [gL];
   for (let k = ex.layers.length - 1; k >= 0; k--) metrics.unshift(congruence(ex.layers[k].J, metrics[0]));
-  return { metrics, network: ex };
+  return { metrics, layers: metrics.map((_, k) => from + k), network: ex };
 }
 
 const metricCache = new WeakMap<Metric, Matrix>();

@@ -1,0 +1,48 @@
+// `rgnn verify FILE`: run every step's witness and every claim in the spec; a table; exit 0
+// only if all pass. A failure names the step, the point, and both values.
+import { derive } from "../../derive/index.js";
+import { allSteps, type Derivation } from "../../derive/model.js";
+import { failureText, successText } from "../../derive/report.js";
+import { EXIT, type IO, UsageError } from "../io.js";
+import { json } from "../format.js";
+import { choice } from "../options.js";
+import { readSpec } from "../spec.js";
+
+export interface VerifyOptions { points: string; seed: string; tol: string; format: string }
+
+export function witnessOptions(opts: { points: string; seed: string; tol: string }) {
+  const points = Number(opts.points), seed = Number(opts.seed), tolerance = Number(opts.tol);
+  if (!Number.isInteger(points) || points < 1 || points > 10000) throw new UsageError(`--points must be a whole number from 1 to 10000, not '${opts.points}'`);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number ≥ 0, not '${opts.seed}'`);
+  if (!(tolerance > 0 && tolerance < 1)) throw new UsageError(`--tol must be a number between 0 and 1, not '${opts.tol}'`);
+  return { points, seed, tolerance };
+}
+
+export function verifyTable(d: Derivation): string {
+  const steps = allSteps(d).filter((s) => s.witness);
+  const idW = Math.max(...steps.map((s) => s.id.length));
+  const lines = steps.map((s) => {
+    const w = s.witness!;
+    const status = w.passed ? "ok  " : "FAIL";
+    const detail = w.passed ? successText(s) : failureText(s);
+    const where = s.span ? ` (line ${s.span.line})` : "";
+    return `  ${status}  ${s.id.padEnd(idW)}  ${s.title}${where}\n${" ".repeat(idW + 10)}${detail}`;
+  });
+  const failed = steps.filter((s) => !s.witness!.passed).length;
+  return `${d.file}: ${steps.length} checks, ${d.options.points} points each (seed ${d.options.seed}, tolerance ${d.options.tolerance})\n\n${lines.join("\n")}\n\n${steps.length - failed} passed, ${failed} failed\n`;
+}
+
+export function verifyCommand(io: IO, file: string, opts: VerifyOptions): number {
+  const format = choice(opts.format, ["text", "json"] as const, "--format");
+  const wopts = witnessOptions(opts);
+  const loaded = readSpec(io, file);
+  if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
+  const d = derive(loaded.model, wopts);
+  const steps = allSteps(d).filter((s) => s.witness);
+  const failed = steps.filter((s) => !s.witness!.passed);
+  if (format === "json") {
+    io.out(json({ file: d.file, options: d.options, passed: failed.length === 0,
+      checks: steps.map((s) => ({ id: s.id, title: s.title, justification: s.justification, line: s.span?.line, ...s.witness })) }));
+  } else io.out(verifyTable(d));
+  return failed.length ? EXIT.failure : EXIT.ok;
+}

@@ -1,0 +1,23 @@
+// Plain-text summaries of witnesses, shared by every view of a derivation.
+import type { Step } from "./model.js";
+
+const num = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(6)).toString() : String(x));
+
+/** What went wrong in a failed witness: the point, the component and both values. */
+export function failureText(s: Step): string {
+  const w = s.witness!;
+  const f = w.failure;
+  if (!f) return `max error ${num(w.maxError)} > tolerance ${num(w.tolerance)}`;
+  const at = Object.entries(f.point).map(([k, v]) => `${k}=${num(v)}`).join(", ");
+  if (f.reason) return `${f.reason}${at ? ` at ${at}` : ""}`;
+  return `at ${at}: ${f.component} left ${num(f.lhs)} vs right ${num(f.rhs)} (relative error ${num(w.maxError)}, tolerance ${num(w.tolerance)})`;
+}
+
+/** One line on a witness that held. */
+export function successText(s: Step): string {
+  const w = s.witness!;
+  return `max error ${num(w.maxError)} over ${w.points} points, against ${w.against}`;
+}
+
+/** Prose with $…$ math reduced to plain text (for terminals). */
+export const plainProse = (s: string) => s.replace(/\$([^$]*)\$/g, "$1");

@@ -1,0 +1,84 @@
+// Numeric witnesses: evaluate two routes to the same quantity at seeded random points and
+// compare them. Points where either route is not finite are skipped (and counted); a witness
+// that cannot find enough points fails rather than passing vacuously.
+import type { Manifold } from "../semantics/model.js";
+import { compile } from "../numeric/codegen.js";
+import { type Expr, freeSymbols } from "../symbolic/expr.js";
+import type { WitnessOptions, WitnessResult } from "./model.js";
+
+/** Point → values; both routes of a witness return the same number of components. */
+export type Route = (env: ReadonlyMap<string, number>) => number[];
+
+export interface Sampler {
+  /** Coordinates sampled in [lo, hi]. */
+  coords: { names: string[]; lo: number; hi: number };
+  /** Free parameters (symbolic weights, constants without values) sampled too: an identity must hold for all of them. */
+  params: string[];
+  /** Fixed values (constants with values). */
+  fixed: ReadonlyMap<string, number>;
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Seed for one step: the run's seed mixed with the step's id, so steps do not share points. */
+export function stepSeed(seed: number, id: string): number {
+  let h = seed ^ 0x9e3779b9;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export function samplerFor(chart: Manifold, exprs: readonly Expr[], fixed: ReadonlyMap<string, number>): Sampler {
+  const params = freeSymbols(exprs).filter((s) => !chart.coords.includes(s) && !fixed.has(s) && s !== "pi");
+  return { coords: { names: chart.coords, lo: -1, hi: 1 }, params, fixed };
+}
+
+/** A route that evaluates DAG expressions by generated code. */
+export function exprRoute(exprs: readonly Expr[], variables: readonly string[]): Route {
+  const f = compile(exprs, variables);
+  return (env) => {
+    const point = variables.map((v) => env.get(v)!);
+    const params = f.params.map((p) => env.get(p) ?? (p === "pi" ? Math.PI : NaN));
+    return Array.from(f.at(point, params));
+  };
+}
+
+export function witness(
+  lhs: Route, rhs: Route, sampler: Sampler, opts: WitnessOptions, id: string, against: string,
+  componentName: (k: number) => string = (k) => `[${k + 1}]`,
+): WitnessResult {
+  const r = rng(stepSeed(opts.seed, id));
+  let points = 0, maxError = 0, attempts = 0;
+  let worst: WitnessResult["failure"];
+  while (points < opts.points && attempts < opts.points * 20) {
+    attempts++;
+    const env = new Map(sampler.fixed);
+    for (const c of sampler.coords.names) env.set(c, sampler.coords.lo + (sampler.coords.hi - sampler.coords.lo) * r());
+    for (const p of sampler.params) env.set(p, p === "h" || /^h\d*$/.test(p) ? 0.05 + 0.95 * r() : 2 * r() - 1);
+    let a: number[], b: number[];
+    try { a = lhs(env); b = rhs(env); } catch { continue; }
+    if (![...a, ...b].every(Number.isFinite)) continue;
+    points++;
+    for (let k = 0; k < a.length; k++) {
+      const err = Math.abs(a[k] - b[k]) / (1 + Math.max(Math.abs(a[k]), Math.abs(b[k])));
+      if (err > maxError) {
+        maxError = err;
+        worst = { point: Object.fromEntries([...env].filter(([name]) => !sampler.fixed.has(name))), component: componentName(k), lhs: a[k], rhs: b[k] };
+      }
+    }
+  }
+  if (points < opts.points) {
+    return { points, tolerance: opts.tolerance, maxError, passed: false, against,
+      failure: { point: {}, component: "", lhs: NaN, rhs: NaN, reason: `only ${points} of ${opts.points} sampled points gave finite values on both sides` } };
+  }
+  const passed = maxError <= opts.tolerance;
+  return { points, tolerance: opts.tolerance, maxError, passed, against, failure: passed ? undefined : worst };
+}

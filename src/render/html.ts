@@ -1,0 +1,114 @@
+// A derivation as one self-contained HTML page: formulas rendered server-side by KaTeX, its
+// stylesheet and woff2 fonts inlined, so the page needs no network.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import katex from "katex";
+import type { Derivation, Step } from "../derive/model.js";
+import { allSteps } from "../derive/model.js";
+import { failureText } from "../derive/report.js";
+import { short, stepMath } from "./formula.js";
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+
+export const KATEX_OPTIONS = { throwOnError: true, strict: "ignore" as const, trust: false };
+
+export function renderMath(tex: string, display: boolean): string {
+  return katex.renderToString(tex, { ...KATEX_OPTIONS, displayMode: display });
+}
+
+/** Prose with $…$ math rendered inline. */
+function prose(s: string): string {
+  return s.split(/(\$[^$]*\$)/g).map((p) => (p.length > 1 && p.startsWith("$") && p.endsWith("$") ? renderMath(p.slice(1, -1), false) : esc(p))).join("");
+}
+
+let cssCache: string | null = null;
+/** katex.min.css with every font as an inline woff2 data URL (other formats dropped). */
+export function inlinedKatexCss(): string {
+  if (cssCache) return cssCache;
+  const require = createRequire(import.meta.url);
+  const cssPath = require.resolve("katex/dist/katex.min.css");
+  const fontDir = join(dirname(cssPath), "fonts");
+  cssCache = readFileSync(cssPath, "utf8")
+    .replace(/,\s*url\(fonts\/[^)]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)/g, "")
+    .replace(/url\(fonts\/([^)]+\.woff2)\)/g, (_, f: string) => `url(data:font/woff2;base64,${readFileSync(join(fontDir, f)).toString("base64")})`);
+  return cssCache;
+}
+
+const PAGE_CSS = `
+:root { --ok: #1a7f37; --bad: #cf222e; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: #fff; }
+main { max-width: 60rem; margin: 0 auto; padding: 1rem 1.25rem 4rem; }
+h1 { font-size: 1.6rem; margin: 1.2rem 0 0.4rem; }
+h2 { font-size: 1.3rem; margin: 2.2rem 0 0.6rem; border-bottom: 1px solid var(--rule); padding-bottom: 0.3rem; }
+.meta { color: var(--muted); }
+.step { border: 1px solid var(--rule); border-left: 4px solid var(--ok); border-radius: 6px; padding: 0.7rem 1rem; margin: 1rem 0; }
+.step.failed { border-left-color: var(--bad); background: #fff5f5; }
+.step h3 { font-size: 1.05rem; margin: 0 0 0.3rem; display: flex; gap: 0.5rem; align-items: baseline; flex-wrap: wrap; }
+.badge { font-weight: 700; color: var(--ok); }
+.failed .badge { color: var(--bad); }
+.kind { margin-left: auto; font-size: 0.85rem; font-weight: 400; font-style: italic; color: var(--muted); }
+.formula { overflow-x: auto; overflow-y: hidden; padding: 0.2rem 0; }
+.general { color: var(--muted); }
+.witness { font-size: 0.88rem; color: var(--muted); margin: 0.3rem 0 0; }
+.failed .witness { color: var(--bad); font-weight: 600; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
+th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.table-wrap { overflow-x: auto; }
+@media (max-width: 40rem) { body { font-size: 15px; } main { padding: 0.5rem 0.75rem 3rem; } .kind { margin-left: 0; } }
+`;
+
+function stepHtml(step: Step, n: number): string {
+  const w = step.witness;
+  const failed = !!w && !w.passed;
+  const math = stepMath(step);
+  const parts = [
+    `<h3><span class="badge">${w ? (failed ? "✗" : "✓") : "·"}</span> ${n}. ${esc(step.title)} <span class="kind">${esc(step.justification)}</span></h3>`,
+    `<p>${prose(step.why)}</p>`,
+  ];
+  if (step.general) parts.push(`<div class="formula general">${renderMath(step.general, true)}</div>`);
+  if (math) parts.push(`<div class="formula">${renderMath(math, true)}</div>`);
+  if (w) {
+    parts.push(failed
+      ? `<p class="witness">This step FAILED its numeric check and is not claimed to hold: ${esc(failureText(step))}.</p>`
+      : `<p class="witness">Checked at ${w.points} random points against ${esc(w.against)}: largest relative difference ${short(w.maxError)} (tolerance ${short(w.tolerance)}).</p>`);
+  }
+  return `<article class="step${failed ? " failed" : ""}" id="${esc(step.id)}">\n${parts.join("\n")}\n</article>`;
+}
+
+export function htmlDocument(d: Derivation): string {
+  let n = 0;
+  const sections = d.sections.map((s) => `<section>\n<h2>${esc(s.title)}</h2>\n<p>${prose(s.intro)}</p>\n${s.steps.map((st) => stepHtml(st, ++n)).join("\n")}\n</section>`).join("\n");
+  const steps = allSteps(d).filter((s) => s.witness);
+  const failed = steps.filter((s) => !s.witness!.passed).length;
+  const rows = steps.map((s, i) => `<tr><td class="num">${i + 1}</td><td><a href="#${esc(s.id)}">${esc(s.title)}</a></td><td>${esc(s.justification)}</td><td class="num">${s.witness!.points}</td><td class="num">${short(s.witness!.maxError)}</td><td>${s.witness!.passed ? "✓" : "<strong>✗ failed</strong>"}</td></tr>`).join("\n");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(d.title)}</title>
+<style>${inlinedKatexCss()}</style>
+<style>${PAGE_CSS}</style>
+</head>
+<body>
+<main>
+<h1>${esc(d.title)}</h1>
+<p class="meta">Each step states an equation, says why it holds, and was checked numerically at ${d.options.points} random points (seed ${d.options.seed}, relative tolerance ${short(d.options.tolerance)}). ${failed ? `<strong>${failed} of ${steps.length} checks failed.</strong>` : `All ${steps.length} checks passed.`}</p>
+${sections}
+<section>
+<h2>Numeric checks</h2>
+<div class="table-wrap"><table>
+<thead><tr><th>#</th><th>step</th><th>kind</th><th>points</th><th>max error</th><th>result</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table></div>
+</section>
+</main>
+</body>
+</html>
+`;
+}
