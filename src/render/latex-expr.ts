@@ -47,7 +47,8 @@ export function latex(e: Expr, names?: ReadonlyMap<Expr, string>): string {
           p = 5;
           break;
         }
-        s = `{${go(b, 5)}}^{${go(x, 0)}}`; // braces: the base may carry its own indices
+        const base = go(b, 5);
+        s = `${/[_^]/.test(base) ? `{${base}}` : base}^{${go(x, 0)}}`; // a base with indices needs braces
         p = 4;
         break;
       }
