@@ -4,6 +4,8 @@ import { Command, CommanderError } from "commander";
 import { checkCommand } from "./commands/check.js";
 import { deriveCommand } from "./commands/derive.js";
 import { evalCommand } from "./commands/eval.js";
+import { geodesicCommand } from "./commands/geodesic.js";
+import { geometryCommand } from "./commands/geometry.js";
 import { metricCommand } from "./commands/metric.js";
 import { verifyCommand } from "./commands/verify.js";
 import { EXIT, processIO, UsageError, type IO } from "./io.js";
@@ -49,6 +51,28 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols, e.g. h=0.1")
     .action((file: string, opts) => { status = evalCommand(io, file, opts); });
+
+  program.command("geometry")
+    .description("what follows from a metric: volume, inverse, Christoffel symbols, curvature")
+    .argument("<file>", "spec file ('-' for standard input)")
+    .option("-m, --metric <name>", "which metric (default: the first declared)")
+    .option("-q, --quantity <q>", "volume, determinant, inverse, christoffel, riemann, ricci, scalar or gaussian", "scalar")
+    .option("--at <point>", "evaluate at a point")
+    .option("-f, --format <format>", "text, latex or json", "text")
+    .option("--set <assignments>", "values for symbols, e.g. R=2")
+    .action((file: string, opts) => { status = geometryCommand(io, file, opts); });
+
+  program.command("geodesic")
+    .description("a geodesic from a point, to a point (shooting) or with a velocity, and its length")
+    .argument("<file>", "spec file ('-' for standard input)")
+    .option("-m, --metric <name>", "which metric (default: the first declared)")
+    .requiredOption("--from <point>", "start point")
+    .option("--to <point>", "end point (boundary-value problem)")
+    .option("--velocity <vector>", "initial velocity (initial-value problem, t from 0 to 1)")
+    .option("--samples <n>", "points along the path in the output", "101")
+    .option("-f, --format <format>", "text, json or csv", "text")
+    .option("--set <assignments>", "values for symbols")
+    .action((file: string, opts) => { status = geodesicCommand(io, file, opts); });
 
   program.command("derive")
     .description("write the checked, step-by-step derivation as LaTeX or a self-contained HTML page")

@@ -4,6 +4,7 @@ import type { Manifold, Metric, Request, TensorExpr } from "../semantics/model.j
 import { psdRank, symmetricEigen } from "../numeric/linalg.js";
 import { add, mul, MINUS_ONE } from "../symbolic/expr.js";
 import { fromMath } from "../symbolic/mathjs.js";
+import { symbolicQuantity } from "../numeric/geometry.js";
 import { mappingExprs, metricComponents } from "../symbolic/metric.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { type Matrix, matMul, transpose } from "../symbolic/tensor.js";
@@ -22,6 +23,12 @@ export function tensorMatrix(t: TensorExpr): Matrix {
       return Array.from({ length: t.shape[0] }, (_, i) => e.slice(i * t.shape[1], (i + 1) * t.shape[1]));
     }
     case "transpose": return transpose(tensorMatrix(t.arg));
+    case "geometry": {
+      const q = symbolicQuantity(t.metric, t.quantity);
+      if (t.shape.length === 0) return [[q.entries[0]]];
+      const n = t.shape[0];
+      return Array.from({ length: n }, (_, i) => q.entries.slice(i * n, (i + 1) * n));
+    }
     case "scale": { const f = fromMath(t.factor); return tensorMatrix(t.arg).map((r) => r.map((x) => mul(f, x))); }
     case "binary": {
       const a = tensorMatrix(t.left), b = tensorMatrix(t.right);
@@ -31,12 +38,18 @@ export function tensorMatrix(t: TensorExpr): Matrix {
   }
 }
 
+const GEOMETRY_TEX: Record<string, (g: string) => string> = {
+  volume: (g) => `\\sqrt{\\det ${g}}`, determinant: (g) => `\\det ${g}`, inverse: (g) => `${g}^{-1}`,
+  ricci: (g) => `\\operatorname{Ric}(${g})`, scalar: (g) => `R(${g})`, gaussian: (g) => `K(${g})`,
+};
+
 /** How a claim's side reads in text: g, J(f)^T * J(f), [[…]]. */
 export function tensorText(t: TensorExpr): { text: string; tex: string } {
   switch (t.kind) {
     case "metric": return { text: t.metric.name, tex: latexSymbol(t.metric.name) };
     case "jacobian": return { text: `jacobian(${t.map.name})`, tex: `J_{${latexSymbol(t.map.name)}}` };
     case "literal": return { text: "the given components", tex: "" };
+    case "geometry": return { text: `${t.quantity}(${t.metric.name})`, tex: GEOMETRY_TEX[t.quantity](latexSymbol(t.metric.name)) };
     case "transpose": { const a = tensorText(t.arg); return { text: `${a.text}^T`, tex: `{${a.tex}}^{\\mathsf{T}}` }; }
     case "scale": { const a = tensorText(t.arg); return { text: `c*${a.text}`, tex: a.tex }; }
     case "binary": {
@@ -49,7 +62,7 @@ export function tensorText(t: TensorExpr): { text: string; tex: string } {
 
 function sideOf(t: TensorExpr, m: Matrix): Side {
   const named = tensorText(t);
-  if (t.kind !== "literal" && named.tex && m.flat().length > 1) return label(named.tex, named.text);
+  if (t.kind !== "literal" && named.tex && (m.flat().length > 1 || t.kind === "geometry")) return label(named.tex, named.text);
   if (t.shape.length === 0) return scalarSide(m[0][0]);
   if (t.shape.length === 1) return vectorSide(m.map((r) => r[0]));
   return matrixSide(m);

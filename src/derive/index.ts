@@ -3,6 +3,7 @@
 import type { Model } from "../semantics/model.js";
 import { valueEnv } from "../numeric/evaluate.js";
 import { claimStep, metricPropertySteps } from "./claims.js";
+import { geometryStep } from "./geometry.js";
 import { mapSteps } from "./maps.js";
 import { DEFAULT_WITNESS, type Derivation, type Section, type WitnessOptions } from "./model.js";
 import { networkSteps } from "./network.js";
@@ -16,6 +17,12 @@ export function derive(model: Model, options: Partial<WitnessOptions> = {}): Der
     const viaNetwork = def.kind === "pullback" && def.along.kind === "network";
     const steps = viaNetwork ? networkSteps(metric, def.along as any, fixed, opts) : mapSteps(metric, fixed, opts);
     steps.push(...metricPropertySteps(metric, fixed, opts));
+    model.requests.forEach((r, i) => {
+      if (r.kind === "show" && r.subject.kind === "metric" && r.subject.metric === metric) {
+        const s = geometryStep(metric, r, i, fixed, opts);
+        if (s) steps.push(s);
+      }
+    });
     const chart = `${metric.manifold.name} (${metric.manifold.coords.join(", ")})`;
     const intro = def.kind === "pullback"
       ? `The metric ${metric.name} on ${chart} is the pullback of ${def.of.name === "euclidean" ? "the Euclidean metric" : def.of.name} along ${def.along.name}${viaNetwork && def.layer ? `, taken down to layer ${def.layer}` : ""}.`

@@ -89,7 +89,12 @@ export type TensorExpr =
   | { kind: "literal"; entries: MathNode[]; shape: number[]; chart: Manifold | null }
   | { kind: "transpose"; arg: TensorExpr; shape: number[]; chart: Manifold | null }
   | { kind: "binary"; op: "+" | "-" | "*"; left: TensorExpr; right: TensorExpr; shape: number[]; chart: Manifold | null }
-  | { kind: "scale"; factor: MathNode; arg: TensorExpr; shape: number[]; chart: Manifold | null };
+  | { kind: "scale"; factor: MathNode; arg: TensorExpr; shape: number[]; chart: Manifold | null }
+  | { kind: "geometry"; quantity: GeometryFunction; metric: Metric; shape: number[]; chart: Manifold | null };
+
+/** Quantities of a metric usable as functions in claims: `check gaussian(g) equals 1/R^2`. */
+export const GEOMETRY_FUNCTIONS = ["volume", "determinant", "inverse", "ricci", "scalar", "gaussian"] as const;
+export type GeometryFunction = (typeof GEOMETRY_FUNCTIONS)[number];
 
 export const QUANTITIES = [
   "metric", "jacobian", "layers", "coordinates", "volume", "inverse", "determinant", "christoffel",

@@ -4,7 +4,7 @@ import type { Expr, Item, Name, Span } from "../syntax/ast.js";
 import { asMapping, lookup } from "./resolve.js";
 import type { Context } from "./context.js";
 import { constantValue, listLeaves, listShape, toNode, type Scope } from "./expressions.js";
-import { QUANTITIES, type Manifold, type Quantity, type Request, type Subject, type TensorExpr } from "./model.js";
+import { GEOMETRY_FUNCTIONS, type GeometryFunction, QUANTITIES, type Manifold, type Quantity, type Request, type Subject, type TensorExpr } from "./model.js";
 import { listOf, suggestion } from "./names.js";
 
 const METRIC_QUANTITIES: Quantity[] = ["metric", "volume", "inverse", "determinant", "christoffel", "riemann", "ricci", "scalar curvature", "gaussian curvature", "geodesic", "rank"];
@@ -110,6 +110,10 @@ function findChart(ctx: Context, e: Expr): Manifold | null {
     const ent = ctx.names.get(e.name);
     return ent?.kind === "metric" ? ent.value.manifold : null;
   }
+  if (e.kind === "call" && (GEOMETRY_FUNCTIONS as readonly string[]).includes(e.fn) && e.args[0]?.kind === "ident") {
+    const ent = ctx.names.get(e.args[0].name);
+    if (ent?.kind === "metric") return ent.value.manifold;
+  }
   if (e.kind === "call" && e.fn === "jacobian" && e.args[0]?.kind === "ident") {
     const ent = ctx.names.get(e.args[0].name);
     return ent?.kind === "mapping" ? ent.value.source : ent?.kind === "manifold" ? ent.value : null;
@@ -139,6 +143,17 @@ function tensor(ctx: Context, e: Expr, chart: Manifold | null, scope: Scope): Te
       return scalar();
     }
     case "call": {
+      if ((GEOMETRY_FUNCTIONS as readonly string[]).includes(e.fn)) {
+        const arg = e.args[0];
+        if (e.args.length !== 1 || arg.kind !== "ident") { ctx.error(e.span, `${e.fn}(…) takes the name of a metric`); return null; }
+        const m = lookup(ctx, { name: arg.name, span: arg.span }, ["metric"], `the argument of ${e.fn}`);
+        if (!m) return null;
+        if (chart && m.manifold !== chart) { ctx.error(arg.span, `'${m.name}' lives on ${m.manifold.name}, but this claim is about ${chart.name}`); return null; }
+        const n = m.manifold.dim;
+        if (e.fn === "gaussian" && n !== 2) { ctx.error(e.span, `Gaussian curvature is defined for 2-dimensional charts; ${m.manifold.name} has dimension ${n}`); return null; }
+        const shape = e.fn === "inverse" || e.fn === "ricci" ? [n, n] : [];
+        return { kind: "geometry", quantity: e.fn as GeometryFunction, metric: m, shape, chart: m.manifold };
+      }
       if (e.fn === "jacobian" || e.fn === "transpose") {
         if (e.args.length !== 1) { ctx.error(e.span, `'${e.fn}' takes one argument`); return null; }
         if (e.fn === "transpose") {

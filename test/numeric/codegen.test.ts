@@ -19,11 +19,11 @@ function randomDag(seed: number, size: number): Expr[] {
 }
 
 describe("code generation", () => {
-  for (const chunkSize of [1500, 3]) {
-    it(`matches the interpreter on random DAGs (chunk size ${chunkSize})`, () => {
+  for (const chunkChars of [30_000, 60]) {
+    it(`matches the interpreter on random DAGs (chunks of ${chunkChars} characters)`, () => {
       for (let seed = 1; seed <= 20; seed++) {
         const outs = randomDag(seed, 60);
-        const f = compile(outs, ["x", "y"], { chunkSize });
+        const f = compile(outs, ["x", "y"], { chunkChars });
         expect(f.params).toEqual(outs.some((o) => o) ? f.params : []);
         const r = rng(seed * 31);
         for (let k = 0; k < 5; k++) {

@@ -13,4 +13,4 @@ export function requireTool(cmd: string): boolean {
   return ok;
 }
 
-export const EXAMPLES = ["polar", "sphere", "h2", "paper-toy", "symbolic-resnet", "bundles", "deep-resnet"];
+export const EXAMPLES = ["polar", "sphere", "h2", "torus", "paper-toy", "symbolic-resnet", "bundles", "deep-resnet"];

@@ -1,0 +1,98 @@
+// `rgnn geometry FILE --quantity q`: volume, determinant, inverse, Christoffel symbols, Riemann,
+// Ricci, scalar or Gaussian curvature of a metric, symbolically or at a point.
+import type { Metric } from "../../semantics/model.js";
+import { valueEnv, EvaluationError } from "../../numeric/evaluate.js";
+import { type GeometryQuantity, QUANTITY_NAMES, quantityEvaluator, type SymbolicQuantity, symbolicQuantity } from "../../numeric/geometry.js";
+import { latex } from "../../render/latex-expr.js";
+import { latexSymbol } from "../../symbolic/notation.js";
+import { print, treeSize } from "../../symbolic/print.js";
+import { EXIT, type IO } from "../io.js";
+import { fmt, json } from "../format.js";
+import { choice, parseAssignments, parsePoint } from "../options.js";
+import { readSpec } from "../spec.js";
+import { pickMetric } from "./metric.js";
+
+export interface GeometryOptions { metric?: string; quantity: string; at?: string; format: string; set?: string }
+
+const PRINT_LIMIT = 400;
+
+/** Index positions: Γ^a_bc, R^a_bcd, g^ab, R_ab. */
+function indexed(q: GeometryQuantity, coords: string[], idx: number[], tex: boolean): string {
+  const c = idx.map((i) => (tex ? latexSymbol(coords[i]) : coords[i]));
+  const j = (xs: string[]) => (tex ? xs.join(" ") : xs.join(","));
+  switch (q) {
+    case "christoffel": return tex ? `\\Gamma^{${c[0]}}{}_{${j(c.slice(1))}}` : `Gamma^${c[0]}_${j(c.slice(1))}`;
+    case "riemann": return tex ? `R^{${c[0]}}{}_{${j(c.slice(1))}}` : `R^${c[0]}_${j(c.slice(1))}`;
+    case "inverse": return tex ? `g^{${j(c)}}` : `g^${j(c)}`;
+    case "ricci": return tex ? `R_{${j(c)}}` : `Ric_${j(c)}`;
+    case "volume": return tex ? "\\sqrt{\\det g}" : "sqrt(det g)";
+    case "determinant": return tex ? "\\det g" : "det g";
+    case "scalar": return tex ? "R" : "R";
+    case "gaussian": return tex ? "K" : "K";
+  }
+}
+
+function indices(shape: number[], k: number): number[] {
+  const idx: number[] = [];
+  for (let d = shape.length - 1, r = k; d >= 0; d--) { idx.unshift(r % shape[d]); r = Math.floor(r / shape[d]); }
+  return idx;
+}
+
+/** The components worth printing: nonzero, and one of each symmetric pair (Γ^a_bc = Γ^a_cb, R^a_b[cd]). */
+function listed(q: SymbolicQuantity): number[] {
+  return q.entries.map((_, k) => k).filter((k) => {
+    const i = indices(q.shape, k);
+    if (q.name === "christoffel" && i[2] < i[1]) return false;
+    if (q.name === "riemann" && i[3] <= i[2]) return false;
+    if ((q.name === "inverse" || q.name === "ricci") && i[1] < i[0]) return false;
+    return !(q.entries[k].op === "num" && q.entries[k].value === 0);
+  });
+}
+
+function nested(shape: number[], flat: number[]): unknown {
+  if (shape.length === 0) return flat[0];
+  const size = shape.slice(1).reduce((a, b) => a * b, 1);
+  return Array.from({ length: shape[0] }, (_, i) => nested(shape.slice(1), flat.slice(i * size, (i + 1) * size)));
+}
+
+export function geometryCommand(io: IO, file: string, opts: GeometryOptions): number {
+  const format = choice(opts.format, ["text", "latex", "json"] as const, "--format");
+  const q = choice(opts.quantity, QUANTITY_NAMES, "--quantity");
+  const loaded = readSpec(io, file);
+  if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
+  const metric: Metric = pickMetric(loaded.model, opts.metric);
+  const coords = metric.manifold.coords;
+  try {
+    if (opts.at !== undefined) {
+      const point = parsePoint(opts.at, metric.manifold);
+      const ev = quantityEvaluator(metric, q, valueEnv(loaded.model, parseAssignments(opts.set)));
+      const v = ev.at(point);
+      const shape = ev.quantity.shape;
+      if (format === "json") io.out(json({ metric: metric.name, quantity: q, coords, shape, point, components: nested(shape, v) }));
+      else {
+        const ks = listed(ev.quantity).filter((k) => v[k] !== 0);
+        const lines = (shape.length === 0 ? [0] : ks).map((k) => `${indexed(q, coords, indices(shape, k), format === "latex")} ${format === "latex" ? "&" : ""}= ${fmt(v[k])}`);
+        if (format === "latex") io.out(`\\begin{align*}\n${lines.join(" \\\\\n")}\n\\end{align*}\n`);
+        else io.out(`${q} of ${metric.name} at (${point.map(fmt).join(", ")}):\n${lines.map((l) => "  " + l).join("\n") || "  all components are 0"}\n`);
+      }
+      return EXIT.ok;
+    }
+    const sq = symbolicQuantity(metric, q);
+    const ks = sq.shape.length === 0 ? [0] : listed(sq);
+    const big = ks.filter((k) => treeSize(sq.entries[k], PRINT_LIMIT) > PRINT_LIMIT);
+    const show = (k: number, tex: boolean) => (big.includes(k) ? (tex ? "\\dots" : `(too large to print: evaluate it with --at)`) : tex ? latex(sq.entries[k]) : print(sq.entries[k]));
+    if (format === "json") {
+      io.out(json({ metric: metric.name, quantity: q, coords, shape: sq.shape, components: ks.map((k) => ({ index: indices(sq.shape, k).map((i) => coords[i]), expr: big.includes(k) ? null : print(sq.entries[k]) })) }));
+    } else if (format === "latex") {
+      io.out(`\\begin{align*}\n${ks.map((k) => `${indexed(q, coords, indices(sq.shape, k), true)} &= ${show(k, true)}`).join(" \\\\\n")}\n\\end{align*}\n`);
+    } else {
+      io.out(`${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${sq.shape.length > 1 ? ", nonzero components" : ""}:\n\n`);
+      io.out(ks.length ? ks.map((k) => `  ${indexed(q, coords, indices(sq.shape, k), false)} = ${show(k, false)}`).join("\n") + "\n" : "  all components are 0\n");
+    }
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof EvaluationError) { io.err(`${loaded.model.file}: error: ${e.message}\n`); return EXIT.failure; }
+    throw e;
+  }
+}
+
