@@ -3,7 +3,7 @@
 import type { Layer, Metric, Network } from "../semantics/model.js";
 import { forwardMetric, forwardNetwork, layerJacobian } from "../numeric/forward.js";
 import { congruenceN } from "../numeric/linalg.js";
-import { add, div, type Expr, mul, MINUS_ONE, pow, sub, TWO } from "../symbolic/expr.js";
+import { add, div, type Expr, mul, MINUS_ONE, num, pow, sub, TWO } from "../symbolic/expr.js";
 import { EXPLICIT_LIMIT, layerNames } from "../symbolic/listing.js";
 import { networkPullback } from "../symbolic/metric.js";
 import { activate, paramExprs } from "../symbolic/network.js";
@@ -62,10 +62,13 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
     if (layer.kind === "residual" || layer.kind === "second_order") {
       const h = paramExprs(layer.h!)[0];
       const prev = l - 1 === from ? ex.x0 : ex.layers[l - 2 - from].x;
-      const prev2 = layer.kind === "second_order" ? (l - 2 >= from ? (l - 2 === from ? ex.x0 : ex.layers[l - 3 - from].x) : prev) : prev;
+      const start = layer.kind === "second_order" && l - 2 < from; // the Taylor step from rest
+      const prev2 = start ? prev : l - 2 === from ? ex.x0 : ex.layers[l - 3 - from]?.x ?? prev;
       const lhs = layer.kind === "residual"
         ? le.x.map((x, i) => div(sub(x, prev[i]), h))
-        : le.x.map((x, i) => div(add(x, mul(MINUS_ONE, TWO, prev[i]), prev2[i]), pow(h, TWO)));
+        : start
+          ? le.x.map((x, i) => div(sub(x, prev[i]), mul(num(0.5), pow(h, TWO))))
+          : le.x.map((x, i) => div(add(x, mul(MINUS_ONE, TWO, prev[i]), prev2[i]), pow(h, TWO)));
       const sigma = le.z!.map((z) => activate(layer.activation, z)[0]);
       steps.push({
         id: id(`euler${l}`), title: layer.kind === "residual" ? `Layer ${l} is a forward-Euler step` : `Layer ${l} is a central-difference step`,
@@ -80,7 +83,9 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
           rows: [{
             lhs: layer.kind === "residual"
               ? label(`\\frac{x^{(${l})} - x^{(${l - 1})}}{h}`, `(x${l} - x${l - 1})/h`)
-              : label(`\\frac{x^{(${l})} - 2x^{(${l - 1})} + x^{(${Math.max(l - 2, 0)})}}{h^2}`, `(x${l} - 2 x${l - 1} + x${Math.max(l - 2, 0)})/h^2`),
+              : start
+                ? label(`\\frac{x^{(${l})} - x^{(${l - 1})}}{h^2/2}`, `(x${l} - x${l - 1})/(h^2/2)`)
+                : label(`\\frac{x^{(${l})} - 2x^{(${l - 1})} + x^{(${l - 2})}}{h^2}`, `(x${l} - 2 x${l - 1} + x${l - 2})/h^2`),
             rhs: vectorSide(sigma),
           }],
           names,
@@ -97,7 +102,7 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
       witness: cw(exprRoute(le.J.flat(), vars), (env) => {
         const s = states(env);
         const k = l - from;
-        return layerJacobian(layer, s[k - 1].x, (k >= 2 ? s[k - 2] : s[k - 1]).x, env).flat();
+        return layerJacobian(layer, s[k - 1].x, k >= 2 ? s[k - 2].x : null, env).flat();
       }, `jacobian${l}`, "forward-mode derivatives of the layer map", n, m),
     });
   }
@@ -175,7 +180,9 @@ function layerWhy(layer: Layer): string {
   switch (layer.kind) {
     case "dense": return `A dense layer is a static coordinate change: $x_l = \\sigma(W_l x_{l-1} + b_l)$ with $\\sigma = ${s}$.`;
     case "residual": return `A residual layer moves each point by a small step: $x_l = x_{l-1} + h\\, \\sigma(W_l x_{l-1} + b_l)$ with $\\sigma = ${s}$.`;
-    case "second_order": return `A second-order layer also uses the layer before: $x_l = 2x_{l-1} - x_{l-2} + h^2 \\sigma(W_l x_{l-1} + b_l)$ with $\\sigma = ${s}$${layer.index === 1 ? " (and $x_{-1} = x_0$: the flow starts at rest)" : ""}.`;
+    case "second_order": return layer.index === 1
+      ? `A second-order layer uses two earlier layers, $x_l = 2x_{l-1} - x_{l-2} + h^2 \\sigma(W_l x_{l-1} + b_l)$; as the first layer it starts at rest ($\\dot x(0) = 0$) with the Taylor step $x_1 = x_0 + \\tfrac12 h^2 \\sigma(W_1 x_0 + b_1)$, which keeps the scheme second order. Here $\\sigma = ${s}$.`
+      : `A second-order layer also uses the layer before: $x_l = 2x_{l-1} - x_{l-2} + h^2 \\sigma(W_l x_{l-1} + b_l)$ with $\\sigma = ${s}$.`;
     case "softmax": return "The softmax layer maps scores to probabilities, $p_i = e^{x_i} / \\sum_j e^{x_j}$, written here as $1 / \\sum_j e^{x_j - x_i}$, which cannot overflow.";
   }
 }
@@ -195,7 +202,9 @@ function jacobianWhy(layer: Layer): string {
   switch (layer.kind) {
     case "dense": return `By the chain rule, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = \\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$ (no sum over $a_l$): row $a_l$ of $W$ scaled by $\\sigma'(z^{a_l})$, here $\\sigma'(z) = ${SLOPE_TEX[layer.activation]}$.`;
     case "residual": return "By the chain rule, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = \\delta^{a_l}_{b_{l-1}} + h\\, \\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$: the identity plus $h$ times a dense layer's Jacobian.";
-    case "second_order": return "With $x_{l-2}$ held fixed, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = 2\\delta^{a_l}_{b_{l-1}} + h^2 \\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$, and $\\partial x_l / \\partial x_{l-2} = -I$.";
+    case "second_order": return layer.index === 1
+      ? "For the starting step, $\\partial x^{a_1} / \\partial x^{b_0} = \\delta^{a_1}_{b_0} + \\tfrac12 h^2 \\sigma'(z^{a_1})\\, W^{a_1}{}_{b_0}$."
+      : "With $x_{l-2}$ held fixed, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = 2\\delta^{a_l}_{b_{l-1}} + h^2 \\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$, and $\\partial x_l / \\partial x_{l-2} = -I$.";
     case "softmax": return "$\\partial p_i / \\partial x_j = p_i (\\delta_{ij} - p_j)$, so $J = \\operatorname{diag}(p) - p\\, p^{\\mathsf{T}}$.";
   }
 }
@@ -207,7 +216,7 @@ function jacobianGeneral(layer: Layer): string {
   switch (layer.kind) {
     case "dense": return `${d} = ${sp}`;
     case "residual": return `${d} = \\delta^{a_{${l}}}_{b_{${l - 1}}} + h\\, ${sp}`;
-    case "second_order": return `${d} = 2\\delta^{a_{${l}}}_{b_{${l - 1}}} + h^2 ${sp}`;
+    case "second_order": return l === 1 ? `${d} = \\delta^{a_{1}}_{b_{0}} + \\tfrac12 h^2 ${sp}` : `${d} = 2\\delta^{a_{${l}}}_{b_{${l - 1}}} + h^2 ${sp}`;
     case "softmax": return `${d} = p^{a_{${l}}}\\big(\\delta^{a_{${l}}}_{b_{${l - 1}}} - p^{b_{${l}}}\\big)`;
   }
 }

@@ -100,7 +100,7 @@ export interface LayerState { x: number[]; J: Mat }
 export function forwardNetwork(net: Network, point: number[], env: ReadonlyMap<string, number> = new Map(), from = 0): LayerState[] {
   const n = point.length;
   let x = point.map((v, i) => Dual.variable(v, i, n));
-  let prev = x; // x_{l-2}; at the start x_{-1} = x_0
+  let prev: Dual[] | null = null; // x_{l-2}; none before the first layer
   const states: LayerState[] = [toState(x)];
   for (const layer of net.layers.slice(from)) {
     const next = layerForward(layer, x, prev, env, n);
@@ -115,7 +115,8 @@ function toState(x: Dual[]): LayerState {
   return { x: x.map((d) => d.v), J: x.map((d) => [...d.d]) };
 }
 
-function layerForward(layer: Layer, x: Dual[], prev: Dual[], env: ReadonlyMap<string, number>, n: number): Dual[] {
+/** One layer; `prev` is x_{l-2}, null at the start (a second-order layer then takes the Taylor step from rest). */
+function layerForward(layer: Layer, x: Dual[], prev: Dual[] | null, env: ReadonlyMap<string, number>, n: number): Dual[] {
   if (layer.kind === "softmax") {
     const m = Math.max(...x.map((d) => d.v));
     const e = x.map((d) => d.apply(Math.exp(d.v - m), Math.exp(d.v - m)));
@@ -135,6 +136,7 @@ function layerForward(layer: Layer, x: Dual[], prev: Dual[], env: ReadonlyMap<st
   if (layer.kind === "dense") return sigma;
   const h = paramValues(layer.h!, env)[0];
   if (layer.kind === "residual") return x.map((xi, i) => xi.add(sigma[i].apply(h * sigma[i].v, h)));
+  if (!prev) return x.map((xi, i) => xi.add(sigma[i].apply(0.5 * h * h * sigma[i].v, 0.5 * h * h)));
   return x.map((xi, i) => xi.apply(2 * xi.v, 2).sub(prev[i]).add(sigma[i].apply(h * h * sigma[i].v, h * h)));
 }
 
@@ -177,9 +179,9 @@ export function forwardMetric(metric: Metric, point: number[], env: ReadonlyMap<
 }
 
 /** ∂x_l/∂x_{l−1} of one layer at x_{l−1} (x_{l−2} held fixed: it matters for second-order layers). */
-export function layerJacobian(layer: Layer, xPrev: number[], xPrevPrev: number[], env: ReadonlyMap<string, number> = new Map()): Mat {
+export function layerJacobian(layer: Layer, xPrev: number[], xPrevPrev: number[] | null, env: ReadonlyMap<string, number> = new Map()): Mat {
   const n = xPrev.length;
   const x = xPrev.map((v, i) => Dual.variable(v, i, n));
-  const prev = xPrevPrev.map((v) => Dual.constant(v, n));
+  const prev = xPrevPrev && xPrevPrev.map((v) => Dual.constant(v, n));
   return layerForward(layer, x, prev, env, n).map((d) => [...d.d]);
 }

@@ -14,7 +14,7 @@ export interface LayerExprs {
   /** Coordinates after the layer, x_l. */
   x: Vector;
   /** ∂x_l/∂x_{l-1}. For a second-order layer x_l = 2x_{l-1} − x_{l-2} + h²σ(z) this is
-   *  2I + h² diag(σ'(z)) W, and ∂x_l/∂x_{l-2} = −I. */
+   *  2I + h² diag(σ'(z)) W, and ∂x_l/∂x_{l-2} = −I; as the first layer, x_1 = x_0 + ½h²σ(z). */
   J: Matrix;
 }
 
@@ -95,17 +95,23 @@ export function networkExprs(net: Network, from = 0): NetworkExprs {
       } else {
         if (l > 1 && l - 1 === from) throw new Error(`internal error: second-order layer ${l} needs layer ${l - 2}`);
         const h2 = pow(paramExprs(layer.h!)[0], TWO);
-        const xPrev = xs.length >= 2 ? xs[xs.length - 2] : x; // x_{-1} = x_0: start at rest
-        out = { layer, z, slope, x: x.map((xi, i) => add(mul(TWO, xi), mul(MINUS_ONE, xPrev[i]), mul(h2, sigma[i]))),
-          J: scaledW.map((row, i) => row.map((s, j) => add(i === j ? TWO : ZERO, mul(h2, s)))) };
+        if (xs.length >= 2) {
+          const xPrev = xs[xs.length - 2];
+          out = { layer, z, slope, x: x.map((xi, i) => add(mul(TWO, xi), mul(MINUS_ONE, xPrev[i]), mul(h2, sigma[i]))),
+            J: scaledW.map((row, i) => row.map((s, j) => add(i === j ? TWO : ZERO, mul(h2, s)))) };
+        } else {
+          // no earlier layer: start at rest (ẋ(0) = 0) with the Taylor step x_1 = x_0 + ½h²σ(z),
+          // which keeps the scheme second-order accurate
+          const half = mul(num(0.5), h2);
+          out = { layer, z, slope, x: x.map((xi, i) => add(xi, mul(half, sigma[i]))),
+            J: scaledW.map((row, i) => row.map((s, j) => add(i === j ? ONE : ZERO, mul(half, s)))) };
+        }
       }
     }
     layers.push(out);
     xs.push(out.x);
-    if (layer.kind === "second_order") {
-      const PPrev = Ps.length >= 2 ? Ps[Ps.length - 2] : P;
-      Ps.push(matSub(matMul(out.J, P), PPrev));
-    } else Ps.push(matMul(out.J, P));
+    if (layer.kind === "second_order" && Ps.length >= 2) Ps.push(matSub(matMul(out.J, P), Ps[Ps.length - 2]));
+    else Ps.push(matMul(out.J, P));
   }
   return { network: net, from, variables, x0, layers, jacobian: Ps[Ps.length - 1] };
 }
