@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { checkCommand } from "./commands/check.js";
 import { deriveCommand } from "./commands/derive.js";
 import { evalCommand } from "./commands/eval.js";
+import { flowCommand } from "./commands/flow.js";
 import { geodesicCommand } from "./commands/geodesic.js";
 import { geometryCommand } from "./commands/geometry.js";
 import { metricCommand } from "./commands/metric.js";
@@ -73,6 +74,17 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols")
     .action((file: string, opts) => { status = geodesicCommand(io, file, opts); });
+
+  program.command("flow")
+    .description("how a residual (or second-order) network converges to the ODE flow it discretises")
+    .argument("<file>", "spec file ('-' for standard input)")
+    .option("-n, --network <name>", "which network (default: the first)")
+    .option("--depths <list>", "depths N to compare, e.g. 4,8,16 (default 4 … 1024)")
+    .option("--interpolation <how>", "W(t) between layers: linear or constant", "linear")
+    .option("--at <point>", "the starting point x(0) (default 0.3, -0.7, …)")
+    .option("-f, --format <format>", "text or json", "text")
+    .option("--set <assignments>", "values for symbols")
+    .action((file: string, opts) => { status = flowCommand(io, file, opts); });
 
   program.command("derive")
     .description("write the checked, step-by-step derivation as LaTeX or a self-contained HTML page")

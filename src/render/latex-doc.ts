@@ -4,9 +4,18 @@ import { allSteps } from "../derive/model.js";
 import { failureText } from "../derive/report.js";
 import { equationTex, short } from "./formula.js";
 
-/** Escape text-mode characters. */
+/** Unicode that titles and messages use, as TeX (pdflatex has no glyphs for these). */
+const UNICODE_TEX: Record<string, string> = {
+  "≈": "$\\approx$", "‖": "$\\|$", "ᵀ": "$^{\\mathsf{T}}$", "−": "$-$", "–": "--", "—": "---", "σ": "$\\sigma$", "′": "'",
+  "∘": "$\\circ$", "ε": "$\\varepsilon$", "δ": "$\\delta$", "Γ": "$\\Gamma$", "ρ": "$\\rho$", "≤": "$\\le$", "≥": "$\\ge$",
+  "·": "$\\cdot$", "×": "$\\times$", "²": "$^2$", "…": "\\ldots{}", "→": "$\\to$", "ẋ": "$\\dot x$", "∂": "$\\partial$",
+};
+
+/** Escape text-mode characters; map the Unicode we emit to TeX and anything else to '?'. */
 export function texText(s: string): string {
-  return s.replace(/[\\{}$&#_%^~]/g, (c) => ({ "\\": "\\textbackslash{}", "^": "\\^{}", "~": "\\~{}" } as Record<string, string>)[c] ?? `\\${c}`);
+  return s
+    .replace(/[\\{}$&#_%^~]/g, (c) => ({ "\\": "\\textbackslash{}", "^": "\\^{}", "~": "\\~{}" } as Record<string, string>)[c] ?? `\\${c}`)
+    .replace(/[^\x00-\x7f]/g, (c) => UNICODE_TEX[c] ?? "?");
 }
 
 /** Prose whose $…$ segments are math: escape only the text between them. */

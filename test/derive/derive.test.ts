@@ -63,7 +63,7 @@ describe("derivations", () => {
 
 describe("rgnn verify and rgnn derive", () => {
   it("verify passes on every example", () => {
-    for (const name of ["polar", "sphere", "h2", "torus", "paper-toy", "symbolic-resnet", "bundles", "deep-resnet"]) {
+    for (const name of ["polar", "sphere", "h2", "torus", "paper-toy", "symbolic-resnet", "bundles", "deep-resnet", "second-order"]) {
       const r = cli(["verify", `examples/${name}.rgnn`]);
       expect(r.code, `${name}\n${r.out}`).toBe(0);
       expect(r.out).toMatch(/\n\d+ passed, 0 failed\n$/);

@@ -1,0 +1,99 @@
+// Layers as group actions. A layer whose Jacobian A = J_l is invertible is an element of GL(n);
+// it acts on frames (e ↦ e A, a right action), on vector components (v ↦ A v), on covector
+// components (ω ↦ A⁻ᵀ ω) and on the metric fibre in the pullback direction (g ↦ Aᵀ g A).
+import type { Fibre, Group } from "../semantics/model.js";
+
+export type Mat = number[][];
+
+export const matmul = (A: Mat, B: Mat): Mat => A.map((r) => B[0].map((_, j) => r.reduce((s, a, k) => s + a * B[k][j], 0)));
+export const transpose = (A: Mat): Mat => A[0].map((_, j) => A.map((r) => r[j]));
+export const identity = (n: number): Mat => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+export const addM = (A: Mat, B: Mat, s = 1): Mat => A.map((r, i) => r.map((a, j) => a + s * B[i][j]));
+export const frobenius = (A: Mat) => Math.sqrt(A.flat().reduce((s, a) => s + a * a, 0));
+const apply = (A: Mat, v: number[]) => A.map((r) => r.reduce((s, a, j) => s + a * v[j], 0));
+
+export function inverse(A: Mat): Mat | null {
+  const n = A.length, M = A.map((r, i) => [...r, ...identity(n)[i]]);
+  const scale = Math.max(...A.flat().map(Math.abs), 1e-300);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    if (Math.abs(M[p][c]) < 1e-13 * scale) return null;
+    [M[p], M[c]] = [M[c], M[p]];
+    const piv = M[c][c];
+    for (let k = 0; k < 2 * n; k++) M[c][k] /= piv;
+    for (let r = 0; r < n; r++) if (r !== c) { const f = M[r][c]; for (let k = 0; k < 2 * n; k++) M[r][k] -= f * M[c][k]; }
+  }
+  return M.map((r) => r.slice(n));
+}
+
+export function det(A: Mat): number {
+  const n = A.length, M = A.map((r) => [...r]);
+  let d = 1;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    if (M[p][c] === 0) return 0;
+    if (p !== c) { [M[p], M[c]] = [M[c], M[p]]; d = -d; }
+    d *= M[c][c];
+    for (let r = c + 1; r < n; r++) { const f = M[r][c] / M[c][c]; for (let k = c; k < n; k++) M[r][k] -= f * M[c][k]; }
+  }
+  return d;
+}
+
+/** exp(X) by scaling and squaring with a 14-term Taylor series (exact to round-off for ‖X‖ ≤ 1 after scaling). */
+export function expm(X: Mat): Mat {
+  const n = X.length;
+  const s = Math.max(0, Math.ceil(Math.log2(Math.max(frobenius(X), 1e-300))) + 1);
+  const Y = X.map((r) => r.map((x) => x / 2 ** s));
+  let term = identity(n), sum = identity(n);
+  for (let k = 1; k <= 14; k++) { term = matmul(term, Y).map((r) => r.map((x) => x / k)); sum = addM(sum, term); }
+  for (let i = 0; i < s; i++) sum = matmul(sum, sum);
+  return sum;
+}
+
+/**
+ * A fibre, and how a layer's Jacobian A acts on it. `pushes`: the action follows the network
+ * (layer l, then l+1: vectors, covectors); otherwise it runs against it, as a pullback does
+ * (layer l+1 first: metrics, frames). Either way two layers compose to the product A_{l+1} A_l.
+ */
+export interface FibreAction { fibre: Fibre | "frames"; pushes: boolean; act(A: Mat, f: Mat): Mat }
+
+export const FIBRE_ACTIONS: Record<Fibre | "frames", FibreAction> = {
+  frames: { fibre: "frames", pushes: false, act: (A, e) => matmul(e, A) },
+  vectors: { fibre: "vectors", pushes: true, act: (A, v) => matmul(A, v) },
+  covectors: { fibre: "covectors", pushes: true, act: (A, w) => matmul(transpose(inverse(A)!), w) },
+  metrics: { fibre: "metrics", pushes: false, act: (A, g) => matmul(transpose(A), matmul(g, A)) },
+};
+
+/** Acting by layer l's Jacobian and then by layer l+1's, in the fibre's own order. */
+export function actTwice(fa: FibreAction, Al: Mat, Anext: Mat, f: Mat): Mat {
+  return fa.pushes ? fa.act(Anext, fa.act(Al, f)) : fa.act(Al, fa.act(Anext, f));
+}
+
+/** A random fibre element: invertible frame, vector, covector, or symmetric positive-definite metric. */
+export function randomFibre(fibre: Fibre | "frames", n: number, r: () => number): Mat {
+  const M = Array.from({ length: n }, () => Array.from({ length: n }, () => 2 * r() - 1));
+  switch (fibre) {
+    case "frames": return addM(M, identity(n), 2);
+    case "vectors": case "covectors": return M[0].map((x) => [x]);
+    case "metrics": return addM(matmul(transpose(M), M), identity(n));
+  }
+}
+
+/** Why A is not in the group (or null): membership tests with a relative tolerance. */
+export function notInGroup(A: Mat, group: Group, tol = 1e-9): string | null {
+  const n = A.length;
+  const d = det(A);
+  if (!Number.isFinite(d) || Math.abs(d) <= 1e-12 * Math.max(1, frobenius(A)) ** n) return `it is singular (det = ${d.toPrecision(3)})`;
+  if (group.name === "GLplus" && d <= 0) return `its determinant ${d.toPrecision(6)} is not positive`;
+  if (group.name === "O" || group.name === "SO") {
+    const defect = frobenius(addM(matmul(transpose(A), A), identity(n), -1));
+    if (defect > tol) return `it is not orthogonal: ‖AᵀA − I‖ = ${defect.toPrecision(3)}`;
+    if (group.name === "SO" && d <= 0) return `its determinant is ${d.toPrecision(6)}, not 1`;
+  }
+  return null;
+}
+
+/** g(v, w) for a metric and two vectors (columns). */
+export const pairing = (g: Mat, v: Mat, w: Mat) => apply(g, w.map((r) => r[0])).reduce((s, x, i) => s + x * v[i][0], 0);

@@ -1,0 +1,199 @@
+// Residual networks as ODE flows. A block of residual layers x_{k+1} = x_k + h σ(W_k x_k + b_k)
+// is the forward-Euler discretisation of dx/dt = σ(W(t) x + b(t)); a block of second-order layers
+// is the central-difference discretisation of d²x/dt² = σ(W(t) x + b(t)). Here the weights of the
+// block define W(t), b(t); networks of any depth N are resampled from them with h = T/N, and their
+// outputs and pulled-back metrics are compared with the exact flow and its variational equation.
+import type { Activation, Layer, Network } from "../semantics/model.js";
+import { EvaluationError } from "./evaluate.js";
+import { paramValues } from "./forward.js";
+import { dopri5, IntegrationError } from "./ode.js";
+
+export type Interpolation = "constant" | "linear";
+
+export interface Block {
+  kind: "residual" | "second_order";
+  /** Layer indices (1-based) of the block's first and last layer. */
+  first: number;
+  last: number;
+  width: number;
+  /** Layer start times t_k and the end time T. */
+  times: number[];
+  T: number;
+  W: Float64Array[];
+  b: Float64Array[];
+  activations: Activation[];
+}
+
+/** The longest run of residual (or second-order) layers of one width: the part that has an ODE limit. */
+export function odeBlock(net: Network, env: ReadonlyMap<string, number>): Block {
+  let best: Layer[] = [];
+  let run: Layer[] = [];
+  for (const l of net.layers) {
+    const fits = (l.kind === "residual" || l.kind === "second_order") && (run.length === 0 || (l.kind === run[0].kind && l.inWidth === run[0].inWidth));
+    if (fits) run.push(l);
+    else run = l.kind === "residual" || l.kind === "second_order" ? [l] : [];
+    if (run.length > best.length) best = [...run];
+  }
+  if (best.length === 0) throw new EvaluationError(`'${net.name}' has no residual or second-order layers: a dense network is a static map, with no ODE (flow) limit`);
+  const times = [0];
+  const W: Float64Array[] = [], b: Float64Array[] = [];
+  for (const l of best) {
+    const h = paramValues(l.h!, env)[0];
+    if (!(h > 0)) throw new EvaluationError(`layer ${l.index} of '${net.name}' has step h = ${h}; a flow needs h > 0`);
+    times.push(times[times.length - 1] + h);
+    W.push(Float64Array.from(paramValues(l.W!, env)));
+    b.push(Float64Array.from(paramValues(l.b!, env)));
+  }
+  const T = times.pop()!;
+  return { kind: best[0].kind as Block["kind"], first: best[0].index, last: best[best.length - 1].index, width: best[0].inWidth, times, T, W, b, activations: best.map((l) => l.activation) };
+}
+
+const SIGMA: Record<Activation, (z: number) => [number, number]> = {
+  linear: (z) => [z, 1],
+  tanh: (z) => { const t = Math.tanh(z); return [t, 1 - t * t]; },
+  sigmoid: (z) => { const s = 1 / (1 + Math.exp(-z)); return [s, s * (1 - s)]; },
+  softplus: (z) => [z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)), 1 / (1 + Math.exp(-z))],
+  relu: (z) => [z > 0 ? z : 0, z > 0 ? 1 : 0],
+  sin: (z) => [Math.sin(z), Math.cos(z)],
+};
+
+/** The layer whose interval contains t (the last one from T on). */
+function intervalOf(block: Block, t: number): number {
+  let k = 0;
+  while (k + 1 < block.times.length && block.times[k + 1] <= t + 1e-15 * block.T) k++;
+  return k;
+}
+
+/** W(t), b(t) and σ(t) of the weight function. */
+export function weightsAt(block: Block, t: number, interp: Interpolation): { W: Float64Array; b: Float64Array; sigma: (z: number) => [number, number] } {
+  const k = intervalOf(block, t);
+  const sigma = SIGMA[block.activations[k]];
+  if (interp === "constant" || k + 1 >= block.W.length) return { W: block.W[k], b: block.b[k], sigma };
+  const s = (t - block.times[k]) / (block.times[k + 1] - block.times[k]);
+  const mix = (a: Float64Array, c: Float64Array) => a.map((v, i) => (1 - s) * v + s * c[i]);
+  return { W: mix(block.W[k], block.W[k + 1]), b: mix(block.b[k], block.b[k + 1]), sigma };
+}
+
+/** f(x, t) = σ(W(t) x + b(t)) and its Jacobian Df = diag(σ'(z)) W(t). */
+function field(block: Block, interp: Interpolation, t: number, x: ArrayLike<number>, f: Float64Array, Df?: Float64Array): void {
+  const n = block.width, { W, b, sigma } = weightsAt(block, t, interp);
+  for (let i = 0; i < n; i++) {
+    let z = b[i];
+    for (let j = 0; j < n; j++) z += W[i * n + j] * x[j];
+    const [s, ds] = sigma(z);
+    f[i] = s;
+    if (Df) for (let j = 0; j < n; j++) Df[i * n + j] = ds * W[i * n + j];
+  }
+}
+
+export interface FlowState { x: Float64Array; /** ∂x(T)/∂x(0), row-major */ J: Float64Array }
+
+/** The network of depth N resampled from the weight function: its output and Jacobian. */
+export function discreteFlow(block: Block, interp: Interpolation, x0: number[], N: number): FlowState {
+  const n = block.width, h = block.T / N;
+  const f = new Float64Array(n), Df = new Float64Array(n * n);
+  let x = Float64Array.from(x0), J = identity(n);
+  let xPrev: Float64Array | null = null, JPrev: Float64Array | null = null;
+  for (let k = 0; k < N; k++) {
+    field(block, interp, k * h, x, f, Df);
+    const DfJ = matMul(Df, J, n);
+    const xNext = new Float64Array(n), JNext = new Float64Array(n * n);
+    if (block.kind === "residual") {
+      for (let i = 0; i < n; i++) xNext[i] = x[i] + h * f[i];
+      for (let i = 0; i < n * n; i++) JNext[i] = J[i] + h * DfJ[i];
+    } else if (!xPrev) { // start at rest: the Taylor step
+      for (let i = 0; i < n; i++) xNext[i] = x[i] + 0.5 * h * h * f[i];
+      for (let i = 0; i < n * n; i++) JNext[i] = J[i] + 0.5 * h * h * DfJ[i];
+    } else {
+      for (let i = 0; i < n; i++) xNext[i] = 2 * x[i] - xPrev[i] + h * h * f[i];
+      for (let i = 0; i < n * n; i++) JNext[i] = 2 * J[i] - JPrev![i] + h * h * DfJ[i];
+    }
+    xPrev = x; JPrev = J; x = xNext; J = JNext;
+  }
+  return { x, J };
+}
+
+/** The exact flow at T with its variational equation dJ/dt = Df J (second order: d²J/dt² = Df J), by DP5 between breakpoints. */
+export function continuousFlow(block: Block, interp: Interpolation, x0: number[]): FlowState {
+  const n = block.width, second = block.kind === "second_order";
+  const dim = second ? 2 * (n + n * n) : n + n * n;
+  const y0 = new Float64Array(dim);
+  y0.set(x0, 0);
+  const I = identity(n);
+  y0.set(I, n);
+  const f = new Float64Array(n), Df = new Float64Array(n * n);
+  const rhs = (t: number, y: Float64Array, out: Float64Array) => {
+    const x = y.subarray(0, n), J = y.subarray(n, n + n * n);
+    field(block, interp, t, x, f, Df);
+    const DfJ = matMul(Df, J, n);
+    if (!second) { out.set(f, 0); out.set(DfJ, n); return; }
+    // y = (x, J, v, K) with x' = v, J' = K, v' = f, K' = Df J
+    out.set(y.subarray(n + n * n, 2 * n + n * n), 0);
+    out.set(y.subarray(2 * n + n * n), n);
+    out.set(f, n + n * n);
+    out.set(DfJ, 2 * n + n * n);
+  };
+  // integrate interval by interval: the weight function has kinks (or jumps) at the layer times
+  let y: Float64Array = y0;
+  const breaks = [...block.times, block.T];
+  try {
+    for (let k = 0; k + 1 < breaks.length; k++) {
+      const sol = dopri5((t, yy, out) => rhs(Math.min(Math.max(t, breaks[k]), breaks[k + 1] - 1e-15), yy, out), breaks[k], y, breaks[k + 1], { rtol: 1e-12, atol: 1e-14 });
+      y = sol.y[sol.y.length - 1];
+    }
+  } catch (e) {
+    if (e instanceof IntegrationError) throw new EvaluationError(`the flow from (${x0.join(", ")}): ${e.message}`);
+    throw e;
+  }
+  return { x: y.slice(0, n), J: y.slice(n, n + n * n) };
+}
+
+export interface ConvergenceRow { depth: number; h: number; stateError: number; metricError: number; stateOrder: number | null; metricOrder: number | null }
+
+export interface Convergence {
+  block: Block;
+  interpolation: Interpolation;
+  point: number[];
+  rows: ConvergenceRow[];
+  /** Least-squares slope of log error against log h (errors above round-off only). */
+  stateOrder: number;
+  metricOrder: number;
+  expectedOrder: number;
+}
+
+const gram = (J: Float64Array, n: number) => { const g = new Float64Array(n * n); for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { let s = 0; for (let k = 0; k < n; k++) s += J[k * n + i] * J[k * n + j]; g[i * n + j] = s; } return g; };
+const dist = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2; return Math.sqrt(s); };
+
+/** Convergence of the depth-N networks to the flow at T, in state and in pulled-back metric. */
+export function convergence(block: Block, interp: Interpolation, x0: number[], depths: number[]): Convergence {
+  const n = block.width;
+  const exact = continuousFlow(block, interp, x0);
+  const gExact = gram(exact.J, n);
+  const rows: ConvergenceRow[] = depths.map((N) => {
+    const d = discreteFlow(block, interp, x0, N);
+    return { depth: N, h: block.T / N, stateError: dist(d.x, exact.x), metricError: dist(gram(d.J, n), gExact), stateOrder: null, metricOrder: null };
+  });
+  for (let i = 1; i < rows.length; i++) {
+    const ratio = Math.log(rows[i - 1].h / rows[i].h);
+    rows[i].stateOrder = Math.log(rows[i - 1].stateError / rows[i].stateError) / ratio;
+    rows[i].metricOrder = Math.log(rows[i - 1].metricError / rows[i].metricError) / ratio;
+  }
+  return { block, interpolation: interp, point: x0, rows, stateOrder: fittedOrder(rows.map((r) => [r.h, r.stateError])), metricOrder: fittedOrder(rows.map((r) => [r.h, r.metricError])), expectedOrder: block.kind === "residual" ? 1 : 2 };
+}
+
+/** Slope of log e against log h over the points clear of round-off (e > 1e-11). */
+export function fittedOrder(points: [number, number][]): number {
+  const pts = points.filter(([, e]) => e > 1e-11).map(([h, e]) => [Math.log(h), Math.log(e)]);
+  if (pts.length < 2) return NaN;
+  const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length, my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
+  let num = 0, den = 0;
+  for (const [x, y] of pts) { num += (x - mx) * (y - my); den += (x - mx) ** 2; }
+  return num / den;
+}
+
+function identity(n: number): Float64Array { const I = new Float64Array(n * n); for (let i = 0; i < n; i++) I[i * n + i] = 1; return I; }
+function matMul(A: Float64Array, B: Float64Array, n: number): Float64Array {
+  const C = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) { const a = A[i * n + k]; if (a !== 0) for (let j = 0; j < n; j++) C[i * n + j] += a * B[k * n + j]; }
+  return C;
+}
