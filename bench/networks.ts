@@ -1,16 +1,8 @@
 // Random residual tanh networks as specs, and a hand-written evaluator of the same metric.
 
-/** mulberry32 (the tests use the same generator). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../src/numeric/random.js";
+
+export { rng };
 
 export interface ResNet { width: number; depth: number; h: number; W: Float64Array[]; b: Float64Array[] }
 

@@ -6,17 +6,7 @@ import { loadSpec } from "../src/semantics/load.js";
 import type { Model } from "../src/semantics/model.js";
 import { DiagnosticError } from "../src/syntax/diagnostics.js";
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from "../src/numeric/random.js";
 export const uniform = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r();
 
 export function cli(args: string[], stdin = ""): { code: number; out: string; err: string } {
@@ -53,18 +43,8 @@ export function onlyError(text: string, file?: string, baseDir?: string) {
   return { message: ds[0].message, line: ds[0].span.line, col: ds[0].span.col, notes: ds[0].notes ?? [] };
 }
 
-/**
- * Jacobian by the 5-point central stencil: truncation O(ε⁴ f⁽⁵⁾), round-off O(u/ε); with
- * ε = 1e-3 both are below 1e-11 for the smooth, O(1)-scaled maps tested here.
- */
-export function fdJacobian(f: (x: number[]) => number[], x: number[], eps = 1e-3): number[][] {
-  const cols = x.map((_, j) => {
-    const at = (k: number) => f(x.map((v, i) => (i === j ? v + k * eps : v)));
-    const [m2, m1, p1, p2] = [at(-2), at(-1), at(1), at(2)];
-    return p1.map((_, i) => (m2[i] - 8 * m1[i] + 8 * p1[i] - p2[i]) / (12 * eps));
-  });
-  return cols[0].map((_, i) => cols.map((c) => c[i]));
-}
+/** Jacobian by the 5-point central stencil (ε = 1e-3): the same routine the witnesses use. */
+export { fdJacobian } from "../src/derive/routes.js";
 
 export function expectClose(a: number[][], b: number[][], tol: number, what = ""): void {
   const scale = Math.max(1, ...b.flat().map(Math.abs));

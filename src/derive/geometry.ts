@@ -1,7 +1,7 @@
 // Derivation steps for the geometric quantities a spec asks to see: each written out (when
 // small) and witnessed against finite differences of the metric's values.
 import type { Metric, Request } from "../semantics/model.js";
-import { detN } from "../numeric/linalg.js";
+import { detN, inverseN } from "../numeric/linalg.js";
 import { componentName, type GeometryQuantity, symbolicQuantity } from "../numeric/geometry.js";
 import { geodesicBVP, geodesicIVP } from "../numeric/geodesic.js";
 import { EvaluationError } from "../numeric/evaluate.js";
@@ -62,7 +62,7 @@ export function geometryStep(metric: Metric, req: Extract<Request, { kind: "show
     switch (q) {
       case "volume": return [Math.sqrt(detN(G.gAt(x)))];
       case "determinant": return [detN(G.gAt(x))];
-      case "inverse": return invert(G.gAt(x)).flat();
+      case "inverse": return (inverseN(G.gAt(x)) ?? [[NaN]]).flat();
       case "christoffel": return G.christoffel(x).flat(2);
       case "riemann": return G.riemann(x).flat(3);
       case "ricci": return G.ricci(x).flat();
@@ -98,16 +98,6 @@ function indices(shape: number[], k: number): number[] {
   const idx: number[] = [];
   for (let d = shape.length - 1, r = k; d >= 0; d--) { idx.unshift(r % shape[d]); r = Math.floor(r / shape[d]); }
   return idx;
-}
-
-function invert(g: number[][]): number[][] {
-  if (g.length === 1) return [[1 / g[0][0]]];
-  if (g.length === 2) { const d = detN(g); return [[g[1][1] / d, -g[0][1] / d], [-g[1][0] / d, g[0][0] / d]]; }
-  const n = g.length;
-  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => {
-    const minor = g.filter((_, r) => r !== j).map((row) => row.filter((_, c) => c !== i));
-    return ((i + j) % 2 ? -1 : 1) * detN(minor) / detN(g);
-  }));
 }
 
 /** A requested geodesic: solved, with a witness that it has constant speed (as geodesics do) and hits its target. */

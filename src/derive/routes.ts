@@ -2,7 +2,7 @@
 // sharing nothing with the symbolic path they check.
 import type { Manifold, Mapping, Metric, Network } from "../semantics/model.js";
 import { forwardMapping, forwardMetric, forwardNetwork } from "../numeric/forward.js";
-import { congruenceN, type Mat } from "../numeric/linalg.js";
+import { congruenceN, inverseN, type Mat } from "../numeric/linalg.js";
 import type { Route } from "./witness.js";
 
 export const pointOf = (chart: Manifold, env: ReadonlyMap<string, number>) => chart.coords.map((c) => env.get(c)!);
@@ -44,7 +44,7 @@ export function fdGeometry(metric: Metric, env: ReadonlyMap<string, number>, ste
   const e1 = 1e-3 * stepScale, e2 = 1e-2 * stepScale;
   const gAt = (x: number[]) => forwardMetric(metric, x, env);
   const christoffel = (x: number[]): number[][][] => {
-    const g = gAt(x), inv = invertN(g);
+    const g = gAt(x), inv = inverseN(g) ?? g.map((r) => r.map(() => NaN));
     const dg = x.map((_, c) => { const J = fdJacobian((y) => gAt(y).flat(), x, e1); return Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => J[a * n + b][c])); });
     return Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => Array.from({ length: n }, (_, c) => {
       let s = 0;
@@ -63,21 +63,8 @@ export function fdGeometry(metric: Metric, env: ReadonlyMap<string, number>, ste
     }))));
   };
   const ricci = (x: number[]) => { const R = riemann(x); return Array.from({ length: n }, (_, b) => Array.from({ length: n }, (_, d) => R.reduce((s, Ra, a) => s + Ra[b][a][d], 0))); };
-  const scalar = (x: number[]) => { const Ric = ricci(x), inv = invertN(gAt(x)); let s = 0; for (let b = 0; b < n; b++) for (let d = 0; d < n; d++) s += inv[b][d] * Ric[b][d]; return s; };
+  const scalar = (x: number[]) => { const Ric = ricci(x), inv = inverseN(gAt(x)) ?? []; let s = 0; for (let b = 0; b < n; b++) for (let d = 0; d < n; d++) s += inv[b][d] * Ric[b][d]; return s; };
   return { gAt, christoffel, riemann, ricci, scalar };
-}
-
-function invertN(g: Mat): Mat {
-  const n = g.length, M = g.map((r, i) => [...r, ...r.map((_, j) => (i === j ? 1 : 0))]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
-    [M[p], M[c]] = [M[c], M[p]];
-    const piv = M[c][c];
-    for (let k = 0; k < 2 * n; k++) M[c][k] /= piv;
-    for (let r = 0; r < n; r++) if (r !== c) { const f = M[r][c]; for (let k = 0; k < 2 * n; k++) M[r][k] -= f * M[c][k]; }
-  }
-  return M.map((r) => r.slice(n));
 }
 
 /**

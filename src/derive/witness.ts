@@ -3,6 +3,7 @@
 // that cannot find enough points fails rather than passing vacuously.
 import type { Manifold } from "../semantics/model.js";
 import { compile } from "../numeric/codegen.js";
+import { rng } from "../numeric/random.js";
 import { type Expr, freeSymbols } from "../symbolic/expr.js";
 import type { WitnessOptions, WitnessResult } from "./model.js";
 
@@ -16,17 +17,6 @@ export interface Sampler {
   params: string[];
   /** Fixed values (constants with values). */
   fixed: ReadonlyMap<string, number>;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Seed for one step: the run's seed mixed with the step's id, so steps do not share points. */

@@ -2,6 +2,7 @@
 // it acts on frames (e ↦ e A, a right action), on vector components (v ↦ A v), on covector
 // components (ω ↦ A⁻ᵀ ω) and on the metric fibre in the pullback direction (g ↦ Aᵀ g A).
 import type { Fibre, Group } from "../semantics/model.js";
+import { detN, inverseN } from "./linalg.js";
 
 export type Mat = number[][];
 
@@ -12,34 +13,8 @@ export const addM = (A: Mat, B: Mat, s = 1): Mat => A.map((r, i) => r.map((a, j)
 export const frobenius = (A: Mat) => Math.sqrt(A.flat().reduce((s, a) => s + a * a, 0));
 const apply = (A: Mat, v: number[]) => A.map((r) => r.reduce((s, a, j) => s + a * v[j], 0));
 
-export function inverse(A: Mat): Mat | null {
-  const n = A.length, M = A.map((r, i) => [...r, ...identity(n)[i]]);
-  const scale = Math.max(...A.flat().map(Math.abs), 1e-300);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
-    if (Math.abs(M[p][c]) < 1e-13 * scale) return null;
-    [M[p], M[c]] = [M[c], M[p]];
-    const piv = M[c][c];
-    for (let k = 0; k < 2 * n; k++) M[c][k] /= piv;
-    for (let r = 0; r < n; r++) if (r !== c) { const f = M[r][c]; for (let k = 0; k < 2 * n; k++) M[r][k] -= f * M[c][k]; }
-  }
-  return M.map((r) => r.slice(n));
-}
-
-export function det(A: Mat): number {
-  const n = A.length, M = A.map((r) => [...r]);
-  let d = 1;
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
-    if (M[p][c] === 0) return 0;
-    if (p !== c) { [M[p], M[c]] = [M[c], M[p]]; d = -d; }
-    d *= M[c][c];
-    for (let r = c + 1; r < n; r++) { const f = M[r][c] / M[c][c]; for (let k = c; k < n; k++) M[r][k] -= f * M[c][k]; }
-  }
-  return d;
-}
+export const inverse = inverseN;
+export const det = detN;
 
 /** exp(X) by scaling and squaring with a 14-term Taylor series (exact to round-off for ‖X‖ ≤ 1 after scaling). */
 export function expm(X: Mat): Mat {

@@ -4,6 +4,7 @@ import type { Metric } from "../semantics/model.js";
 import { compile } from "./codegen.js";
 import { bindParams, EvaluationError } from "./evaluate.js";
 import { DEGENERATE, geoOf } from "./geometry.js";
+import { solveN } from "./linalg.js";
 import { dopri5, IntegrationError, type Solution } from "./ode.js";
 
 export interface GeodesicPath {
@@ -140,7 +141,7 @@ export function geodesicBVP(metric: Metric, env: ReadonlyMap<string, number>, x0
       const plus = end(v.map((x, i) => (i === j ? x + eps : x))).x, minus = end(v.map((x, i) => (i === j ? x - eps : x))).x;
       for (let i = 0; i < n; i++) J[i][j] = (plus[i] - minus[i]) / (2 * eps);
     }
-    const step = solve(J, res.map((r) => -r));
+    const step = solveN(J, res.map((r) => -r));
     if (!step) throw new EvaluationError(`${what} hit a singular Jacobian (conjugate points?) after ${it - 1} Newton steps`);
     // damped: halve the step until the miss shrinks
     let lambda = 1, accepted = false;
@@ -159,20 +160,4 @@ export function geodesicBVP(metric: Metric, env: ReadonlyMap<string, number>, x0
   if (norm <= tol) return pathOf(sys, cur.sol, x0, v, opts, maxIt);
   throw new EvaluationError(`${what} did not converge after ${maxIt} Newton steps: the closest geodesic found ends ${norm.toExponential(2)} away from the target`);
   }
-}
-
-/** Solve A x = b by Gaussian elimination with partial pivoting; null if A is singular. */
-function solve(A: number[][], b: number[]): number[] | null {
-  const n = b.length, M = A.map((r, i) => [...r, b[i]]);
-  const scale = Math.max(...A.flat().map(Math.abs), 1e-300);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
-    if (Math.abs(M[p][c]) < 1e-13 * scale) return null;
-    [M[p], M[c]] = [M[c], M[p]];
-    for (let r = c + 1; r < n; r++) { const f = M[r][c] / M[c][c]; for (let k = c; k <= n; k++) M[r][k] -= f * M[c][k]; }
-  }
-  const x = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) { let s = M[r][n]; for (let k = r + 1; k < n; k++) s -= M[r][k] * x[k]; x[r] = s / M[r][r]; }
-  return x;
 }

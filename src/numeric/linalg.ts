@@ -49,21 +49,38 @@ export function psdRank(g: Mat, relTol = 1e-10): number {
   return values.filter((x) => x > relTol * max && max > 0).length;
 }
 
-export function detN(a: Mat): number {
-  const n = a.length, m = a.map((r) => [...r]);
-  let d = 1;
+/** Gaussian elimination with partial pivoting on [A | B]; null when A is singular (relative to its size). */
+function eliminate(A: Mat, B: Mat): { X: Mat; det: number } | null {
+  const n = A.length, m = B[0]?.length ?? 0;
+  const M = A.map((r, i) => [...r, ...B[i]]);
+  const scale = Math.max(...A.flat().map(Math.abs), 1e-300);
+  let det = 1;
   for (let c = 0; c < n; c++) {
     let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
-    if (m[p][c] === 0) return 0;
-    if (p !== c) { [m[p], m[c]] = [m[c], m[p]]; d = -d; }
-    d *= m[c][c];
-    for (let r = c + 1; r < n; r++) {
-      const f = m[r][c] / m[c][c];
-      for (let k = c; k < n; k++) m[r][k] -= f * m[c][k];
-    }
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    if (!(Math.abs(M[p][c]) > 1e-13 * scale)) return null;
+    if (p !== c) { [M[p], M[c]] = [M[c], M[p]]; det = -det; }
+    const piv = M[c][c];
+    det *= piv;
+    for (let k = c; k < n + m; k++) M[c][k] /= piv;
+    for (let r = 0; r < n; r++) if (r !== c && M[r][c] !== 0) { const f = M[r][c]; for (let k = c; k < n + m; k++) M[r][k] -= f * M[c][k]; }
   }
-  return d;
+  return { X: M.map((r) => r.slice(n)), det };
+}
+
+/** det A (0 when A is numerically singular). */
+export function detN(a: Mat): number {
+  return a.length === 0 ? 1 : eliminate(a, a.map(() => []))?.det ?? 0;
+}
+
+/** A⁻¹, or null when A is singular. */
+export function inverseN(a: Mat): Mat | null {
+  return eliminate(a, identityN(a.length))?.X ?? null;
+}
+
+/** The solution of A x = b, or null when A is singular. */
+export function solveN(a: Mat, b: number[]): number[] | null {
+  return eliminate(a, b.map((v) => [v]))?.X.map((r) => r[0]) ?? null;
 }
 
 export const maxAbsDiff = (a: Mat, b: Mat) => Math.max(...a.flatMap((r, i) => r.map((x, j) => Math.abs(x - b[i][j]))));

@@ -1,0 +1,12 @@
+// The one seeded generator rgnn uses (witnesses, data sets, initial weights, tests, benches):
+// mulberry32, small and fast, the same stream for the same seed on every machine.
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
