@@ -48,6 +48,7 @@ params    -> null                                             {% () => [] %}
 paramlist -> param                                            {% ([p]) => [p] %}
            | paramlist "," param                              {% ([ps, , p]) => ps.concat([p]) %}
 param     -> %ident "=" expr                                  {% ([n, , e]) => ({ name: A.name(n), value: e, span: A.join(n, e) }) %}
+           | %ident "=" %string                               {% ([n, , s]) => ({ name: A.name(n), value: { kind: "key", key: s.value, span: A.tokSpan(s) }, span: A.join(n, s) }) %}
 
 metric    -> "metric" %ident "on" space "=" "euclidean"       {% ([k, n, , s, , e]) => ({ kind: "metric", name: A.name(n), on: s, def: { kind: "euclidean", span: A.tokSpan(e) }, span: A.join(k, e) }) %}
            | "metric" %ident "on" space "=" expr              {% ([k, n, , s, , e]) => ({ kind: "metric", name: A.name(n), on: s, def: { kind: "components", value: e, span: e.span }, span: A.join(k, e) }) %}

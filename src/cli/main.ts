@@ -7,6 +7,7 @@ import { evalCommand } from "./commands/eval.js";
 import { flowCommand } from "./commands/flow.js";
 import { geodesicCommand } from "./commands/geodesic.js";
 import { geometryCommand } from "./commands/geometry.js";
+import { dataCommand, experimentCommand, plotCommand, trainCommand } from "./commands/learn.js";
 import { metricCommand } from "./commands/metric.js";
 import { verifyCommand } from "./commands/verify.js";
 import { EXIT, processIO, UsageError, type IO } from "./io.js";
@@ -85,6 +86,53 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("-f, --format <format>", "text or json", "text")
     .option("--set <assignments>", "values for symbols")
     .action((file: string, opts) => { status = flowCommand(io, file, opts); });
+
+  const dataOptions = (c: Command) => c
+    .option("-d, --data <name|file.csv>", "spirals, rings, moons, xor, or a CSV of x,y,label")
+    .option("--points <n>", "points in a generated data set", "400")
+    .option("--noise <s>", "noise of a generated data set")
+    .option("--data-seed <s>", "seed of a generated data set", "7");
+
+  program.command("data")
+    .description("write a toy data set (spirals, rings, moons, xor) as CSV")
+    .argument("<name>", "spirals, rings, moons or xor")
+    .option("--points <n>", "number of points", "400")
+    .option("--noise <s>", "standard deviation of the noise")
+    .option("--seed <s>", "seed", "7")
+    .option("-o, --output <file.csv>", "output file (default: standard output)")
+    .action((name: string, opts) => { status = dataCommand(io, name, opts); });
+
+  dataOptions(program.command("train")
+    .description("fit a spec's symbolic weights to a toy data set (cross-entropy, Adam, early stopping)")
+    .argument("<file>", "spec file")
+    .option("-n, --network <name>", "which network (default: the first)")
+    .option("--epochs <n>", "at most this many epochs", "1500")
+    .option("--seed <s>", "seed for initial weights and batches", "1")
+    .option("--lr <rate>", "Adam learning rate", "0.01")
+    .option("--batch <n>", "mini-batch size", "32")
+    .option("--patience <n>", "stop after this many epochs without a better validation loss", "400")
+    .option("-o, --output <weights.json>", "where to write the weights (and a .curve.csv beside it)", "weights.json")
+    .option("--set <assignments>", "values for other symbols")
+    .option("-q, --quiet", "no progress output"))
+    .action((file: string, opts) => { status = trainCommand(io, file, opts); });
+
+  dataOptions(program.command("plot")
+    .description("figures: grid or data through the layers, metric ellipses, volume heat map, geodesics")
+    .argument("<file>", "spec file")
+    .requiredOption("-k, --kind <kind>", "grid, data, ellipses, volume or geodesics")
+    .option("-o, --output <file>", "out.svg or out.png")
+    .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
+    .option("-n, --network <name>", "which network (default: the first)")
+    .option("--width <px>", "PNG width in pixels")
+    .option("--set <assignments>", "values for other symbols"))
+    .action((file: string, opts) => { status = plotCommand(io, file, opts); });
+
+  program.command("experiment")
+    .description("train every run of DIR/experiments.json with its seed and draw every figure")
+    .argument("<dir>", "folder with experiments.json and its specs")
+    .option("-o, --output <dir>", "where to write weights, curves and figures", "figures")
+    .option("-q, --quiet", "no progress output")
+    .action((dir: string, opts) => { status = experimentCommand(io, dir, opts); });
 
   program.command("derive")
     .description("write the checked, step-by-step derivation as LaTeX or a self-contained HTML page")

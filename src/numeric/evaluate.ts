@@ -133,3 +133,20 @@ function locateInPullback(metric: Metric, point: number[], env: ReadonlyMap<stri
   if (def.kind === "components") return "the declared components are singular there";
   return "";
 }
+
+/** Coordinates of every layer (x_0 … x_L, each flattened) at a batch of points, compiled once. */
+export function layerStatesEvaluator(net: Extract<Mapping, { kind: "network" }>, env: ReadonlyMap<string, number>) {
+  const ex = mappingExprs(net).network!;
+  const outputs = [...ex.x0, ...ex.layers.flatMap((l) => l.x)];
+  const compiled = compile(outputs, net.source.coords);
+  const params = bindParams(compiled, env, `'${net.name}'`);
+  const widths = [net.source.dim, ...net.layers.map((l) => l.outWidth)];
+  return (points: number[][]): number[][][] => {
+    const out = new Float64Array(points.length * outputs.length);
+    compiled.run(Float64Array.from(points.flat()), params, out, points.length);
+    return points.map((_, k) => {
+      let o = k * outputs.length;
+      return widths.map((w) => { const v = Array.from(out.subarray(o, o + w)); o += w; return v; });
+    });
+  };
+}

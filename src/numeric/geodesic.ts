@@ -22,7 +22,7 @@ export interface GeodesicPath {
   steps: number;
 }
 
-export interface GeodesicOptions { rtol?: number; atol?: number; samples?: number; maxIterations?: number; tolerance?: number }
+export interface GeodesicOptions { rtol?: number; atol?: number; samples?: number; maxIterations?: number; tolerance?: number; maxSteps?: number }
 
 class GeodesicSystem {
   private readonly gamma;
@@ -76,7 +76,7 @@ function integrate(sys: GeodesicSystem, x0: number[], v0: number[], opts: Geodes
   if (bad) throw new EvaluationError(bad);
   try {
     return dopri5(sys.rhs, 0, [...x0, ...v0], 1, {
-      rtol: opts.rtol ?? 1e-11, atol: opts.atol ?? 1e-13,
+      rtol: opts.rtol ?? 1e-11, atol: opts.atol ?? 1e-13, maxSteps: opts.maxSteps,
       guard: (_t, y) => sys.degenerate(y.subarray(0, sys.n)),
     });
   } catch (e) {
@@ -116,7 +116,7 @@ export function geodesicBVP(metric: Metric, env: ReadonlyMap<string, number>, x0
   const sys = new GeodesicSystem(metric, env);
   const n = sys.n;
   const maxIt = opts.maxIterations ?? 40;
-  const tol = opts.tolerance ?? 1e-10 * (1 + Math.hypot(...x1));
+  const tol = opts.tolerance ?? Math.max(1e-10, 10 * (opts.rtol ?? 1e-11)) * (1 + Math.hypot(...x1));
   const end = (v: number[]) => { const s = integrate(sys, x0, v, opts); return { sol: s, x: Array.from(s.y[s.y.length - 1].subarray(0, n)) }; };
   const what = `geodesic shooting from (${x0.join(", ")}) to (${x1.join(", ")})`;
   let it = 0;

@@ -97,6 +97,10 @@ class NetworkBuilder {
   /** Resolve the value written for a parameter against the shape it must have. */
   private param(p: Param | undefined, defaultName: string, expected: (number | null)[], layerSpan: Span, what: string): ParamTensor | null {
     if (!p) return this.named(defaultName, expected.map((n) => n), layerSpan, what);
+    if (p.value.kind === "key") {
+      if (!this.item.weights) { this.ctx.error(p.value.span, `${what}: a quoted name is the key of a weights-file entry, but network '${this.item.name.name}' has no weights file`); return null; }
+      return this.named(p.value.key, expected, p.value.span, what);
+    }
     const v: Expr = p.value;
     if (v.kind === "ident" && this.ctx.names.get(v.name)?.kind !== "constant" && v.name !== "pi") {
       return this.named(v.name, expected, v.span, what);
@@ -175,7 +179,7 @@ class NetworkBuilder {
   private inferredRows(p: Param | undefined, defaultName: string): number | undefined {
     const v = p?.value;
     if (v?.kind === "list") return v.items.length;
-    const key = v?.kind === "ident" ? v.name : p ? undefined : defaultName;
+    const key = v?.kind === "ident" ? v.name : v?.kind === "key" ? v.key : p ? undefined : defaultName;
     const raw = key !== undefined && this.weights ? this.weights.entries[key] : undefined;
     return Array.isArray(raw) ? raw.length : undefined;
   }

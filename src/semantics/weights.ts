@@ -3,15 +3,17 @@
 import { readFileSync } from "node:fs";
 import type { Span } from "../syntax/ast.js";
 import { type Diagnostic, spanAt } from "../syntax/diagnostics.js";
+import { nested, readSafetensors, SafetensorsError } from "./safetensors.js";
 
 export interface WeightsFile { path: string; source: string; entries: Record<string, unknown> }
 
 export type LoadResult = { ok: true; file: WeightsFile } | { ok: false; diagnostic: Diagnostic };
 
-/** Read and parse a weights file; `ref` is where the spec names it (for a missing file). */
+/** Read and parse a weights file (JSON, or safetensors by its .safetensors ending); `ref` is where the spec names it. */
 export function loadWeightsFile(path: string, shownPath: string, spec: { file: string; source: string }, ref: Span): LoadResult {
   let source: string;
   try {
+    if (path.endsWith(".safetensors")) return loadSafetensors(readFileSync(path), shownPath, spec, ref);
     source = readFileSync(path, "utf8");
   } catch (e: any) {
     const why = e?.code === "ENOENT" ? "no such file" : e?.code === "EISDIR" ? "it is a directory" : (e?.message ?? "cannot read");
@@ -62,4 +64,15 @@ export function tensorFromJson(value: unknown, name: string): { shape: number[];
   };
   const bad = walk(value, 0, name);
   return bad ? { error: bad } : { shape, values };
+}
+
+function loadSafetensors(bytes: Uint8Array, shownPath: string, spec: { file: string; source: string }, ref: Span): LoadResult {
+  try {
+    const entries: Record<string, unknown> = {};
+    for (const [name, t] of readSafetensors(bytes)) entries[name] = nested(t.shape, t.values);
+    return { ok: true, file: { path: shownPath, source: "", entries } };
+  } catch (e) {
+    if (e instanceof SafetensorsError) return { ok: false, diagnostic: { ...spec, span: ref, message: `cannot read safetensors file '${shownPath}': ${e.message}` } };
+    throw e;
+  }
 }

@@ -20,7 +20,8 @@ export type SpaceRef =
   | { kind: "euclidean"; dim: Int; span: Span };
 
 export interface Assign { target: Name; value: Expr; span: Span }
-export interface Param { name: Name; value: Expr; span: Span }
+/** A parameter's value: an expression, or (quoted) the key of a weights-file entry such as "fc1.weight". */
+export interface Param { name: Name; value: Expr | { kind: "key"; key: string; span: Span }; span: Span }
 
 export type LayerKind = "dense" | "residual" | "second_order" | "softmax";
 export type LayerAst =

@@ -1,0 +1,156 @@
+// `rgnn data`, `rgnn train`, `rgnn plot` and `rgnn experiment`: the paper's toy experiments.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import cliProgress from "cli-progress";
+import type { Metric, Model, Network } from "../../semantics/model.js";
+import { bindWeights, WeightsError } from "../../semantics/bind.js";
+import { entryName } from "../../semantics/networks.js";
+import { type Dataset, DATASETS, type DatasetName, toCsv } from "../../numeric/data.js";
+import { EvaluationError, valueEnv } from "../../numeric/evaluate.js";
+import { parameterEnv, train, trainable, type TrainResult, weightsJson } from "../../numeric/train.js";
+import { figure, PLOT_KINDS, type PlotKind } from "../../render/plot/figures.js";
+import { svgToPng } from "../../render/plot/png.js";
+import { EXIT, type IO, UsageError } from "../io.js";
+import { choice, InputFileError, parseAssignments } from "../options.js";
+import { readSpec } from "../spec.js";
+import { type DataOptions, loadData } from "../data.js";
+
+function firstNetwork(model: Model, name?: string): Network {
+  const nets = [...model.mappings.values()].filter((m): m is Network => m.kind === "network");
+  const net = name ? nets.find((n) => n.name === name) : nets[0];
+  if (!net) throw new UsageError(name ? `no network '${name}' in ${model.file}` : `${model.file} declares no network`);
+  return net;
+}
+
+/** The metric pulled back to the input along this network (the spec's, or the Euclidean one). */
+function inputMetric(model: Model, net: Network): Metric {
+  for (const m of model.metrics.values()) if (m.def.kind === "pullback" && m.def.along === net && m.def.layer === 0) return m;
+  return { name: "g", manifold: net.source, def: { kind: "pullback", of: { name: "euclidean", manifold: net.target, def: { kind: "euclidean" }, span: net.span }, along: net, layer: 0 }, span: net.span };
+}
+
+function handled(io: IO, file: string, run: () => number): number {
+  try { return run(); } catch (e) {
+    if (e instanceof EvaluationError) { io.err(`${file}: error: ${e.message}\n`); return EXIT.failure; }
+    if (e instanceof WeightsError || e instanceof InputFileError) { io.err(e.message + "\n"); return EXIT.failure; }
+    throw e;
+  }
+}
+
+const positive = (text: string | undefined, fallback: number, what: string, integer = true): number => {
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (!(v > 0) || (integer && !Number.isInteger(v))) throw new UsageError(`${what} must be a positive ${integer ? "whole number" : "number"}, not '${text}'`);
+  return v;
+};
+
+export function dataCommand(io: IO, name: string, opts: { points?: string; noise?: string; seed?: string; output?: string }): number {
+  const d = loadData(io, { data: choice(name, DATASETS, "the data set"), points: opts.points, noise: opts.noise, dataSeed: opts.seed ?? "7" });
+  const csv = toCsv(d);
+  if (opts.output) writeFileSync(opts.output, csv); else io.out(csv);
+  return EXIT.ok;
+}
+
+export interface TrainOptions extends DataOptions { network?: string; epochs?: string; seed?: string; lr?: string; batch?: string; patience?: string; output?: string; set?: string; quiet?: boolean }
+
+interface Trained { model: Model; net: Network; data: Dataset; result: TrainResult; weights: Record<string, unknown>; env: Map<string, number> }
+
+function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean): Trained {
+  const net = firstNetwork(model, opts.network);
+  const data = loadData(io, opts);
+  const env = valueEnv(model, parseAssignments(opts.set));
+  const t = trainable(net, env);
+  const epochs = positive(opts.epochs, 1500, "--epochs");
+  const bar = progress && !opts.quiet && process.stderr.isTTY ? new cliProgress.SingleBar({ format: "training {bar} {value}/{total} epochs | loss {loss} | accuracy {acc}", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  bar?.start(epochs, 0, { loss: "-", acc: "-" });
+  const result = train(t, data, { epochs, seed: positive(opts.seed, 1, "--seed"), learningRate: positive(opts.lr, 0.01, "--lr", false), batch: positive(opts.batch, 32, "--batch"), patience: positive(opts.patience, 400, "--patience") }, (r) => {
+    if (bar) bar.update(r.epoch, { loss: r.loss.toFixed(4), acc: (100 * r.accuracy).toFixed(1) + "%" });
+    else if (progress && !opts.quiet && (r.epoch % 100 === 0 || r.epoch === 1)) io.err(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, accuracy ${(100 * r.accuracy).toFixed(1)}%, validation ${(100 * r.valAccuracy).toFixed(1)}%\n`);
+  });
+  bar?.stop();
+  const weights = weightsJson(t, result.theta, env);
+  return { model, net, data, result, weights, env: new Map([...env, ...parameterEnv(t, result.theta, entryName)]) };
+}
+
+const curveCsv = (r: TrainResult) => ["epoch,loss,accuracy,val_loss,val_accuracy", ...r.curve.map((c) => [c.epoch, c.loss, c.accuracy, c.valLoss, c.valAccuracy].join(","))].join("\n") + "\n";
+
+function writeWeights(path: string, weights: Record<string, unknown>): void {
+  writeFileSync(path, `{\n${Object.entries(weights).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(",\n")}\n}\n`);
+}
+
+export function trainCommand(io: IO, file: string, opts: TrainOptions): number {
+  const loaded = readSpec(io, file);
+  if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
+  return handled(io, loaded.model.file, () => {
+    const out = opts.output ?? "weights.json";
+    const tr = runTraining(io, loaded.model, opts, true);
+    writeWeights(out, tr.weights);
+    const curve = out.replace(/\.json$/, "") + ".curve.csv";
+    writeFileSync(curve, curveCsv(tr.result));
+    io.out(`${tr.net.name} on ${tr.data.name}: accuracy ${(100 * tr.result.accuracy).toFixed(1)}% (best epoch ${tr.result.bestEpoch}${tr.result.stoppedEarly ? ", stopped early" : ""})\nwrote ${out} and ${curve}\n`);
+    return EXIT.ok;
+  });
+}
+
+export interface PlotOptions extends DataOptions { kind: string; output?: string; weights?: string; network?: string; set?: string; width?: string }
+
+function writeFigure(svg: string, out: string, width?: number): void {
+  if (out.endsWith(".png")) writeFileSync(out, svgToPng(svg, width));
+  else writeFileSync(out, svg);
+}
+
+export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
+  const kind = choice(opts.kind, PLOT_KINDS, "--kind") as PlotKind;
+  const out = opts.output ?? `${kind}.svg`;
+  if (!/\.(svg|png)$/.test(out)) throw new UsageError("-o must name an .svg or .png file");
+  const loaded = readSpec(io, file);
+  if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
+  return handled(io, loaded.model.file, () => {
+    const model = loaded.model, net = firstNetwork(model, opts.network);
+    const env = valueEnv(model, parseAssignments(opts.set));
+    if (opts.weights) for (const [k, v] of bindWeights(model, opts.weights)) env.set(k, v);
+    const data = loadData(io, opts);
+    const svg = figure(kind, { net, metric: inputMetric(model, net), data, env, title: `${net.name} on ${data.name}: ${kind}` });
+    writeFigure(svg, out, opts.width ? positive(opts.width, 1200, "--width") : undefined);
+    io.err(`wrote ${out}\n`);
+    return EXIT.ok;
+  });
+}
+
+interface Run { spec: string; data: DatasetName; points?: number; noise?: number; dataSeed?: number; seed?: number; epochs?: number; lr?: number }
+
+/** `rgnn experiment DIR -o OUT`: every run of DIR/experiments.json trained, saved and drawn. */
+export function experimentCommand(io: IO, dir: string, opts: { output?: string; quiet?: boolean }): number {
+  const out = opts.output ?? "figures";
+  let manifest: { runs: Run[] };
+  try { manifest = JSON.parse(readFileSync(join(dir, "experiments.json"), "utf8")); } catch (e: any) {
+    io.err(`${join(dir, "experiments.json")}: error: ${e?.code === "ENOENT" ? "no such file" : e?.message}\n`);
+    return EXIT.failure;
+  }
+  mkdirSync(out, { recursive: true });
+  const summary: string[] = [];
+  for (const run of manifest.runs) {
+    const specPath = join(dir, run.spec);
+    const loaded = readSpec(io, specPath);
+    if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
+    const tag = `${basename(run.spec, ".rgnn")}-${run.data}`;
+    const status = handled(io, specPath, () => {
+      const tr = runTraining(io, loaded.model, { data: run.data, points: run.points?.toString(), noise: run.noise?.toString(), dataSeed: run.dataSeed?.toString(), seed: String(run.seed ?? 1), epochs: String(run.epochs ?? 1500), lr: String(run.lr ?? 0.01), quiet: opts.quiet }, !opts.quiet);
+      writeWeights(join(out, `${tag}.weights.json`), tr.weights);
+      writeFileSync(join(out, `${tag}.curve.csv`), curveCsv(tr.result));
+      writeFileSync(join(out, `${tag}.data.csv`), toCsv(tr.data));
+      for (const kind of PLOT_KINDS) {
+        const svg = figure(kind, { net: tr.net, metric: inputMetric(tr.model, tr.net), data: tr.data, env: tr.env, title: `${tr.net.name} (${basename(run.spec, ".rgnn")}) on ${run.data}: ${kind}` });
+        writeFileSync(join(out, `${tag}-${kind}.svg`), svg);
+        writeFileSync(join(out, `${tag}-${kind}.png`), svgToPng(svg));
+      }
+      summary.push(`${tag}: accuracy ${(100 * tr.result.accuracy).toFixed(1)}%, best epoch ${tr.result.bestEpoch}`);
+      io.out(`${summary[summary.length - 1]}\n`);
+      return EXIT.ok;
+    });
+    if (status !== EXIT.ok) return status;
+  }
+  writeFileSync(join(out, "summary.txt"), summary.join("\n") + "\n");
+  io.out(`wrote ${manifest.runs.length * (PLOT_KINDS.length * 2 + 3) + 1} files to ${resolve(out)}\n`);
+  return EXIT.ok;
+}
+

@@ -1,0 +1,205 @@
+// Training the small networks a spec declares: cross-entropy through a softmax head, Adam,
+// seeded mini-batches, early stopping on a held-out split. Gradients by reverse mode, written
+// out per layer kind (dense, residual, second-order, softmax) over the network's states.
+import type { Activation, Layer, Network, ParamTensor } from "../semantics/model.js";
+import { EvaluationError } from "./evaluate.js";
+import type { Dataset } from "./data.js";
+import { paramValues } from "./forward.js";
+import { rng } from "./random.js";
+
+const ACT: Record<Activation, (z: number) => [number, number]> = {
+  linear: (z) => [z, 1],
+  tanh: (z) => { const t = Math.tanh(z); return [t, 1 - t * t]; },
+  sigmoid: (z) => { const s = 1 / (1 + Math.exp(-z)); return [s, s * (1 - s)]; },
+  softplus: (z) => [z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)), 1 / (1 + Math.exp(-z))],
+  relu: (z) => [z > 0 ? z : 0, z > 0 ? 1 : 0],
+  sin: (z) => [Math.sin(z), Math.cos(z)],
+};
+
+/** Where a layer's W or b lives: in the trained vector θ (offset) or fixed. */
+interface Slot { name: string; offset: number; fixed: Float64Array | null; size: number }
+
+export interface Trainable {
+  net: Network;
+  /** Trained tensors by name (shared names are one tensor), in θ order. */
+  tensors: { name: string; shape: number[]; offset: number }[];
+  size: number;
+  layers: { layer: Layer; W: Slot | null; b: Slot | null; h: number }[];
+}
+
+/** Symbolic W and b are trained; numeric ones stay fixed; steps h must have values. */
+export function trainable(net: Network, env: ReadonlyMap<string, number>): Trainable {
+  const tensors: Trainable["tensors"] = [];
+  const byName = new Map<string, { offset: number; shape: number[] }>();
+  let size = 0;
+  const slot = (p: ParamTensor | undefined): Slot | null => {
+    if (!p) return null;
+    const count = p.shape.reduce((a, b) => a * b, 1);
+    if (p.values) return { name: p.name, offset: -1, fixed: p.values, size: count };
+    let t = byName.get(p.name);
+    if (t && t.shape.join() !== p.shape.join()) throw new EvaluationError(`parameter '${p.name}' is shared by layers of different shapes`);
+    if (!t) { t = { offset: size, shape: p.shape }; byName.set(p.name, t); tensors.push({ name: p.name, shape: p.shape, offset: size }); size += count; }
+    return { name: p.name, offset: t.offset, fixed: null, size: count };
+  };
+  const layers = net.layers.map((layer) => {
+    let h = 0;
+    if (layer.h) {
+      try { h = paramValues(layer.h, env)[0]; } catch { throw new EvaluationError(`layer ${layer.index} of '${net.name}': its step '${layer.h.name}' needs a value (write h = 0.5 in the spec, or --set ${layer.h.name}=…); steps are not trained`); }
+    }
+    return { layer, W: slot(layer.W), b: slot(layer.b), h };
+  });
+  if (size === 0) throw new EvaluationError(`'${net.name}' has no symbolic weights to train: give W and b as names (or leave them out) to have them trained`);
+  return { net, tensors, size, layers };
+}
+
+/** Glorot-uniform weights, zero biases (the residual blocks start close to the identity). */
+export function initialParameters(t: Trainable, seed: number): Float64Array {
+  const r = rng(seed), theta = new Float64Array(t.size);
+  for (const { layer, W } of t.layers) {
+    if (!W || W.fixed) continue;
+    const a = Math.sqrt(6 / (layer.inWidth + layer.outWidth)) * (layer.kind === "dense" ? 1 : 0.5);
+    for (let i = 0; i < W.size; i++) theta[W.offset + i] = (2 * r() - 1) * a;
+  }
+  return theta;
+}
+
+const get = (s: Slot, theta: Float64Array, i: number) => (s.fixed ? s.fixed[i] : theta[s.offset + i]);
+
+/** Loss (−log p_y), probabilities, and (if grad is given) ∂loss/∂θ accumulated into grad. */
+export function sampleLoss(t: Trainable, theta: Float64Array, x0: ArrayLike<number>, label: number, grad?: Float64Array): { loss: number; p: number[] } {
+  const states: number[][] = [Array.from(x0)];
+  const caches: { z?: number[]; slope?: number[]; p?: number[] }[] = [];
+  for (const { layer, W, b, h } of t.layers) {
+    const x = states[states.length - 1];
+    if (layer.kind === "softmax") {
+      const m = Math.max(...x), e = x.map((v) => Math.exp(v - m)), s = e.reduce((a, c) => a + c, 0);
+      const p = e.map((v) => v / s);
+      caches.push({ p });
+      states.push(p);
+      continue;
+    }
+    const n = layer.outWidth, m = layer.inWidth, f = ACT[layer.activation];
+    const z = Array.from({ length: n }, (_, i) => { let s = get(b!, theta, i); for (let j = 0; j < m; j++) s += get(W!, theta, i * m + j) * x[j]; return s; });
+    const fs = z.map(f);
+    const sigma = fs.map((v) => v[0]), slope = fs.map((v) => v[1]);
+    caches.push({ z, slope });
+    if (layer.kind === "dense") states.push(sigma);
+    else if (layer.kind === "residual") states.push(x.map((v, i) => v + h * sigma[i]));
+    else if (states.length >= 2) { const prev = states[states.length - 2]; states.push(x.map((v, i) => 2 * v - prev[i] + h * h * sigma[i])); }
+    else states.push(x.map((v, i) => v + 0.5 * h * h * sigma[i]));
+  }
+  const out = states[states.length - 1];
+  const endsInSoftmax = t.layers[t.layers.length - 1].layer.kind === "softmax";
+  let p: number[];
+  if (endsInSoftmax) p = out;
+  else { const m = Math.max(...out), e = out.map((v) => Math.exp(v - m)), s = e.reduce((a, c) => a + c, 0); p = e.map((v) => v / s); }
+  const loss = -Math.log(Math.max(p[label], 1e-300));
+  if (!grad) return { loss, p };
+  // reverse sweep: G[k] = ∂loss/∂x_k
+  const G: number[][] = states.map((s) => new Array(s.length).fill(0));
+  const L = t.layers.length;
+  if (endsInSoftmax) G[L] = p.map((_, i) => (i === label ? -1 / Math.max(p[label], 1e-300) : 0));
+  else G[L] = p.map((pi, i) => pi - (i === label ? 1 : 0));
+  for (let l = L; l >= 1; l--) {
+    const { layer, W, b, h } = t.layers[l - 1];
+    const g = G[l], x = states[l - 1], c = caches[l - 1];
+    if (layer.kind === "softmax") {
+      const pl = c.p!, dot = pl.reduce((s, pi, i) => s + pi * g[i], 0);
+      pl.forEach((pi, i) => { G[l - 1][i] += pi * (g[i] - dot); });
+      continue;
+    }
+    const n = layer.outWidth, m = layer.inWidth;
+    const startStep = layer.kind === "second_order" && l === 1;
+    const scale = layer.kind === "dense" ? 1 : layer.kind === "residual" ? h : startStep ? 0.5 * h * h : h * h;
+    const dz = c.slope!.map((s, i) => scale * s * g[i]);
+    if (b && !b.fixed) for (let i = 0; i < n; i++) grad[b.offset + i] += dz[i];
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < m; j++) {
+        if (W && !W.fixed) grad[W.offset + i * m + j] += dz[i] * x[j];
+        G[l - 1][j] += get(W!, theta, i * m + j) * dz[i];
+      }
+    }
+    if (layer.kind === "residual" || startStep) for (let i = 0; i < n; i++) G[l - 1][i] += g[i];
+    else if (layer.kind === "second_order") for (let i = 0; i < n; i++) { G[l - 1][i] += 2 * g[i]; G[l - 2][i] -= g[i]; }
+  }
+  return { loss, p };
+}
+
+export interface TrainOptions { epochs?: number; batch?: number; learningRate?: number; seed?: number; patience?: number; validation?: number }
+export interface EpochRecord { epoch: number; loss: number; accuracy: number; valLoss: number; valAccuracy: number }
+export interface TrainResult { theta: Float64Array; curve: EpochRecord[]; bestEpoch: number; accuracy: number; stoppedEarly: boolean }
+
+function evaluateSet(t: Trainable, theta: Float64Array, d: Dataset, idx: number[]): { loss: number; accuracy: number } {
+  let loss = 0, right = 0;
+  for (const i of idx) {
+    const r = sampleLoss(t, theta, d.x.subarray(2 * i, 2 * i + 2), d.y[i]);
+    loss += r.loss;
+    if (r.p.indexOf(Math.max(...r.p)) === d.y[i]) right++;
+  }
+  return { loss: loss / Math.max(1, idx.length), accuracy: right / Math.max(1, idx.length) };
+}
+
+export function train(t: Trainable, d: Dataset, opts: TrainOptions = {}, onEpoch?: (r: EpochRecord) => void): TrainResult {
+  const epochs = opts.epochs ?? 1000, batch = opts.batch ?? 32, lr = opts.learningRate ?? 0.02, seed = opts.seed ?? 1;
+  const patience = opts.patience ?? 200;
+  if (t.net.source.dim !== 2) throw new EvaluationError(`'${t.net.name}' takes ${t.net.source.dim} inputs; the toy data sets are 2-dimensional`);
+  if (t.net.target.dim < 2) throw new EvaluationError(`'${t.net.name}' has ${t.net.target.dim} output; a softmax head over two classes needs at least 2`);
+  const r = rng(seed);
+  const order = Array.from({ length: d.count }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+  const nVal = Math.floor((opts.validation ?? 0.2) * d.count);
+  const val = order.slice(0, nVal), tr = order.slice(nVal);
+  let theta = initialParameters(t, seed);
+  const m = new Float64Array(t.size), v = new Float64Array(t.size), grad = new Float64Array(t.size);
+  let step = 0, best = Infinity, bestTheta = theta.slice(), bestEpoch = 0;
+  const curve: EpochRecord[] = [];
+  let stoppedEarly = false;
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let i = tr.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [tr[i], tr[j]] = [tr[j], tr[i]]; }
+    for (let s = 0; s < tr.length; s += batch) {
+      const chunk = tr.slice(s, s + batch);
+      grad.fill(0);
+      for (const i of chunk) sampleLoss(t, theta, d.x.subarray(2 * i, 2 * i + 2), d.y[i], grad);
+      step++;
+      const b1 = 0.9, b2 = 0.999, c1 = 1 - b1 ** step, c2 = 1 - b2 ** step;
+      for (let k = 0; k < t.size; k++) {
+        const g = grad[k] / chunk.length;
+        m[k] = b1 * m[k] + (1 - b1) * g;
+        v[k] = b2 * v[k] + (1 - b2) * g * g;
+        theta[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + 1e-8);
+      }
+    }
+    const trainM = evaluateSet(t, theta, d, tr), valM = nVal ? evaluateSet(t, theta, d, val) : trainM;
+    if (!Number.isFinite(trainM.loss)) throw new EvaluationError(`training diverged at epoch ${epoch} (loss ${trainM.loss}); try a smaller learning rate`);
+    const rec = { epoch, loss: trainM.loss, accuracy: trainM.accuracy, valLoss: valM.loss, valAccuracy: valM.accuracy };
+    curve.push(rec);
+    onEpoch?.(rec);
+    if (valM.loss < best - 1e-6) { best = valM.loss; bestTheta = theta.slice(); bestEpoch = epoch; }
+    else if (epoch - bestEpoch >= patience) { stoppedEarly = true; break; }
+  }
+  theta = bestTheta;
+  const all = evaluateSet(t, theta, d, order);
+  return { theta, curve, bestEpoch, accuracy: all.accuracy, stoppedEarly };
+}
+
+/** Every parameter of the network as the JSON a spec's `weights` clause loads. */
+export function weightsJson(t: Trainable, theta: Float64Array, env: ReadonlyMap<string, number>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const put = (p: ParamTensor | undefined, slot: Slot | null) => {
+    if (!p || out[p.name] !== undefined) return;
+    const vals = slot && !slot.fixed ? Array.from(theta.subarray(slot.offset, slot.offset + slot.size)) : paramValues(p, env);
+    out[p.name] = p.shape.length === 0 ? vals[0] : p.shape.length === 1 ? vals : Array.from({ length: p.shape[0] }, (_, i) => vals.slice(i * p.shape[1], (i + 1) * p.shape[1]));
+  };
+  for (const { layer, W, b } of t.layers) { put(layer.W, W); put(layer.b, b); put(layer.h, null); }
+  return out;
+}
+
+/** Trained values as symbol values for the evaluators (W1_12 = …). */
+export function parameterEnv(t: Trainable, theta: Float64Array, entryName: (name: string, shape: number[], i: number) => string): Map<string, number> {
+  const env = new Map<string, number>();
+  for (const tensor of t.tensors) {
+    const count = tensor.shape.reduce((a, b) => a * b, 1);
+    for (let i = 0; i < count; i++) env.set(entryName(tensor.name, tensor.shape, i), theta[tensor.offset + i]);
+  }
+  return env;
+}
