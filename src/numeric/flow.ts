@@ -4,6 +4,7 @@
 // block define W(t), b(t); networks of any depth N are resampled from them with h = T/N, and their
 // outputs and pulled-back metrics are compared with the exact flow and its variational equation.
 import type { Activation, Layer, Network } from "../semantics/model.js";
+import { ACTIVATION } from "./activations.js";
 import { EvaluationError } from "./evaluate.js";
 import { paramValues } from "./forward.js";
 import { dopri5, IntegrationError } from "./ode.js";
@@ -48,15 +49,6 @@ export function odeBlock(net: Network, env: ReadonlyMap<string, number>): Block 
   return { kind: best[0].kind as Block["kind"], first: best[0].index, last: best[best.length - 1].index, width: best[0].inWidth, times, T, W, b, activations: best.map((l) => l.activation) };
 }
 
-const SIGMA: Record<Activation, (z: number) => [number, number]> = {
-  linear: (z) => [z, 1],
-  tanh: (z) => { const t = Math.tanh(z); return [t, 1 - t * t]; },
-  sigmoid: (z) => { const s = 1 / (1 + Math.exp(-z)); return [s, s * (1 - s)]; },
-  softplus: (z) => [z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)), 1 / (1 + Math.exp(-z))],
-  relu: (z) => [z > 0 ? z : 0, z > 0 ? 1 : 0],
-  sin: (z) => [Math.sin(z), Math.cos(z)],
-};
-
 /** The layer whose interval contains t (the last one from T on). */
 function intervalOf(block: Block, t: number): number {
   let k = 0;
@@ -67,7 +59,7 @@ function intervalOf(block: Block, t: number): number {
 /** W(t), b(t) and σ(t) of the weight function. */
 export function weightsAt(block: Block, t: number, interp: Interpolation): { W: Float64Array; b: Float64Array; sigma: (z: number) => [number, number] } {
   const k = intervalOf(block, t);
-  const sigma = SIGMA[block.activations[k]];
+  const sigma = ACTIVATION[block.activations[k]];
   if (interp === "constant" || k + 1 >= block.W.length) return { W: block.W[k], b: block.b[k], sigma };
   const s = (t - block.times[k]) / (block.times[k + 1] - block.times[k]);
   const mix = (a: Float64Array, c: Float64Array) => a.map((v, i) => (1 - s) * v + s * c[i]);

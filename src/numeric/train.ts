@@ -1,20 +1,12 @@
 // Training the small networks a spec declares: cross-entropy through a softmax head, Adam,
 // seeded mini-batches, early stopping on a held-out split. Gradients by reverse mode, written
 // out per layer kind (dense, residual, second-order, softmax) over the network's states.
-import type { Activation, Layer, Network, ParamTensor } from "../semantics/model.js";
+import type { Layer, Network, ParamTensor } from "../semantics/model.js";
+import { ACTIVATION } from "./activations.js";
 import { EvaluationError } from "./evaluate.js";
 import type { Dataset } from "./data.js";
 import { paramValues } from "./forward.js";
 import { rng } from "./random.js";
-
-const ACT: Record<Activation, (z: number) => [number, number]> = {
-  linear: (z) => [z, 1],
-  tanh: (z) => { const t = Math.tanh(z); return [t, 1 - t * t]; },
-  sigmoid: (z) => { const s = 1 / (1 + Math.exp(-z)); return [s, s * (1 - s)]; },
-  softplus: (z) => [z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)), 1 / (1 + Math.exp(-z))],
-  relu: (z) => [z > 0 ? z : 0, z > 0 ? 1 : 0],
-  sin: (z) => [Math.sin(z), Math.cos(z)],
-};
 
 /** Where a layer's W or b lives: in the trained vector θ (offset) or fixed. */
 interface Slot { name: string; offset: number; fixed: Float64Array | null; size: number }
@@ -78,7 +70,7 @@ export function sampleLoss(t: Trainable, theta: Float64Array, x0: ArrayLike<numb
       states.push(p);
       continue;
     }
-    const n = layer.outWidth, m = layer.inWidth, f = ACT[layer.activation];
+    const n = layer.outWidth, m = layer.inWidth, f = ACTIVATION[layer.activation];
     const z = Array.from({ length: n }, (_, i) => { let s = get(b!, theta, i); for (let j = 0; j < m; j++) s += get(W!, theta, i * m + j) * x[j]; return s; });
     const fs = z.map(f);
     const sigma = fs.map((v) => v[0]), slope = fs.map((v) => v[1]);

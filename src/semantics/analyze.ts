@@ -64,7 +64,7 @@ function declareItem(ctx: Context, item: Item): void {
     case "manifold": {
       let coords = item.coords?.map((c) => c.name);
       if (item.dim) {
-        const base = (item.dim as any).base as Name;
+        const base = item.dim.base;
         if (base.name !== "R") { ctx.error(base.span, `expected R^n, found '${base.name}^${item.dim.value}'`); return; }
         if (item.dim.value < 1 || !Number.isInteger(item.dim.value)) { ctx.error(item.dim.span, "a dimension must be a positive whole number"); return; }
         if (item.dim.value > MAX_DIMENSION) { ctx.error(item.dim.span, `a dimension may be at most ${MAX_DIMENSION}`); return; }

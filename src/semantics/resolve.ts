@@ -24,7 +24,7 @@ export function lookup<K extends Entity["kind"]>(ctx: Context, n: Name, kinds: K
 
 export function space(ctx: Context, ref: SpaceRef): Manifold | null {
   if (ref.kind === "euclidean") {
-    const base = (ref as any).base as string;
+    const base = ref.base;
     if (base !== "R") { ctx.error(ref.span, `'${base}^${ref.dim.value}' is not a space: write R^n for Euclidean space or the name of a manifold`); return null; }
     if (ref.dim.value < 1 || !Number.isInteger(ref.dim.value) || ref.dim.value > MAX_DIMENSION) { ctx.error(ref.dim.span, `a dimension must be a whole number from 1 to ${MAX_DIMENSION}`); return null; }
     return ctx.euclideanSpace(ref.dim.value, ref.span);

@@ -17,7 +17,7 @@ export type Expr =
 /** `R^n` (an anonymous Euclidean space) or the name of a declared manifold. */
 export type SpaceRef =
   | { kind: "named"; name: string; span: Span }
-  | { kind: "euclidean"; dim: Int; span: Span };
+  | { kind: "euclidean"; base: string; dim: Int; span: Span };
 
 export interface Assign { target: Name; value: Expr; span: Span }
 /** A parameter's value: an expression, or (quoted) the key of a weights-file entry such as "fc1.weight". */
@@ -39,7 +39,7 @@ export interface Clauses { at?: Expr[]; from?: Expr[]; to?: Expr[]; velocity?: E
 
 export type Item =
   | { kind: "constant"; name: Name; value?: Expr; span: Span }
-  | { kind: "manifold"; name: Name; dim?: Int; coords?: Name[]; embedding?: { target: Name; components: Assign[] }; span: Span }
+  | { kind: "manifold"; name: Name; dim?: Int & { base: Name }; coords?: Name[]; embedding?: { target: Name; components: Assign[] }; span: Span }
   | { kind: "map"; name: Name; source: SpaceRef; target: SpaceRef; components: Assign[]; span: Span }
   | { kind: "compose"; name: Name; first: Name; second: Name; span: Span }
   | { kind: "network"; name: Name; input: SpaceRef; output?: SpaceRef; weights?: { path: string; span: Span }; layers: LayerAst[]; span: Span }
