@@ -27,8 +27,11 @@ export function printTargets(targets: Record<string, number>): void {
   for (const [k, v] of Object.entries(targets)) console.log(`  ${k}: ${v.toFixed(2)}`);
 }
 
+/** bench/results/ in the source tree, whether this runs compiled (dist/bench/) or from bench/. */
+const RESULTS = new URL(import.meta.url.includes("/dist/bench/") ? "../../bench/results/" : "./results/", import.meta.url);
+
 export function writeResults(name: string, data: unknown): void {
-  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  writeFileSync(new URL(`./results/${name}.json`, import.meta.url), JSON.stringify({ node: process.version, date: new Date().toISOString(), ...(data as object) }, null, 2) + "\n");
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(new URL(`${name}.json`, RESULTS), JSON.stringify({ node: process.version, date: new Date().toISOString(), ...(data as object) }, null, 2) + "\n");
   console.log(`written: bench/results/${name}.json`);
 }
