@@ -42,6 +42,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("--at <point>", "evaluate at a point, e.g. 0.3,-0.7")
     .option("--set <assignments>", "values for symbols, e.g. h=0.1,W1_11=2")
     .option("--form <form>", "auto, explicit (write out in full) or layers (name z_l, x_l, J_l, g_l)", "auto")
+    .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
     .action((file: string, opts) => { status = metricCommand(io, file, opts); });
 
   program.command("eval")
@@ -52,6 +53,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("--points <file.csv>", "one point per line (an optional header line is skipped)")
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols, e.g. h=0.1")
+    .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
     .action((file: string, opts) => { status = evalCommand(io, file, opts); });
 
   program.command("geometry")
@@ -62,6 +64,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("--at <point>", "evaluate at a point")
     .option("-f, --format <format>", "text, latex or json", "text")
     .option("--set <assignments>", "values for symbols, e.g. R=2")
+    .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
     .action((file: string, opts) => { status = geometryCommand(io, file, opts); });
 
   program.command("geodesic")
@@ -74,6 +77,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("--samples <n>", "points along the path in the output", "101")
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols")
+    .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
     .action((file: string, opts) => { status = geodesicCommand(io, file, opts); });
 
   program.command("flow")
@@ -85,6 +89,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("--at <point>", "the starting point x(0) (default 0.3, -0.7, …)")
     .option("-f, --format <format>", "text or json", "text")
     .option("--set <assignments>", "values for symbols")
+    .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
     .action((file: string, opts) => { status = flowCommand(io, file, opts); });
 
   const dataOptions = (c: Command) => c

@@ -88,6 +88,8 @@ describe("rgnn plot, data, train", () => {
     // the same weights through the language: a spec that loads them
     writeFileSync(join(dir, "loaded.rgnn"), `manifold I (x, y)\nnetwork n : I -> R^2 weights "w.json" {\n  repeat 3 { residual tanh }\n  dense 2 linear\n}\nmetric g = pullback along n\n`);
     const viaFile = JSON.parse(cli(["metric", join(dir, "loaded.rgnn"), "--at", "0.2,0.1", "-f", "json"]).out).metric;
+    const viaOption = JSON.parse(cli(["metric", spec, "--weights", w, "--at", "0.2,0.1", "-f", "json"]).out).metric;
+    expect(viaOption).toEqual(viaFile); // the two ways of supplying trained weights agree exactly
     expect(cli(["plot", spec, "--kind", "volume", "--data", "moons", "--weights", w, "-o", join(dir, "v.svg")]).code).toBe(0);
     expect(viaFile[0][0]).toBeGreaterThan(0);
   });
@@ -98,5 +100,8 @@ describe("rgnn plot, data, train", () => {
     const r = cli(["plot", spec, "--kind", "grid", "--data", "moons", "--weights", join(dir, "bad.json"), "-o", join(dir, "x.svg")]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/bad\.json: error: no entry 'W2' \(needed by layer 2 of 'n'\)/);
+    const m = cli(["metric", spec, "--weights", join(dir, "bad.json"), "--at", "0,0"]);
+    expect(m.code).toBe(1);
+    expect(m.err).toContain("no entry 'W2'");
   });
 });

@@ -1,14 +1,15 @@
 // `rgnn eval FILE`: a network's (or map's) output coordinates, Jacobian and pulled-back
 // Euclidean metric at one point or at every point of a CSV file.
 import type { Mapping, Model } from "../../semantics/model.js";
-import { EvaluationError, mappingEvaluator, valueEnv } from "../../numeric/evaluate.js";
+import { EvaluationError, mappingEvaluator } from "../../numeric/evaluate.js";
+import { commandEnv } from "../env.js";
 import { psdRank } from "../../numeric/linalg.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
-import { choice, InputFileError, parseAssignments, parsePoint, parsePointsCsv } from "../options.js";
+import { choice, InputFileError, parsePoint, parsePointsCsv } from "../options.js";
 import { readSpec } from "../spec.js";
 
-export interface EvalOptions { network?: string; at?: string; points?: string; format: string; set?: string }
+export interface EvalOptions { network?: string; at?: string; points?: string; format: string; set?: string; weights?: string }
 
 function pickMapping(model: Model, name: string | undefined): Mapping {
   if (name !== undefined) {
@@ -36,8 +37,10 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
     if (e?.code === "ENOENT") { io.err(`${opts.points}: error: cannot read: no such file\n`); return EXIT.failure; }
     throw e;
   }
+  const env = commandEnv(io, loaded.model, opts);
+  if (!env) return EXIT.failure;
   try {
-    const ev = mappingEvaluator(mapping, valueEnv(loaded.model, parseAssignments(opts.set)));
+    const ev = mappingEvaluator(mapping, env);
     const results = points.map((p) => ({ point: p, ...ev.at(p) })).map((r) => ({ ...r, rank: psdRank(r.metric) }));
     const coords = mapping.source.coords, m = mapping.target.dim, n = coords.length;
     if (format === "json") {

@@ -1,14 +1,15 @@
 // `rgnn flow FILE`: how a network's residual block converges to the ODE flow it discretises.
 import type { Network } from "../../semantics/model.js";
-import { EvaluationError, valueEnv } from "../../numeric/evaluate.js";
+import { EvaluationError } from "../../numeric/evaluate.js";
+import { commandEnv } from "../env.js";
 import { convergence, type Interpolation, odeBlock } from "../../numeric/flow.js";
 import { DEFAULT_DEPTHS } from "../../derive/flow.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { json } from "../format.js";
-import { choice, parseAssignments, parsePoint } from "../options.js";
+import { choice, parsePoint } from "../options.js";
 import { readSpec } from "../spec.js";
 
-export interface FlowOptions { network?: string; depths?: string; interpolation: string; at?: string; format: string; set?: string }
+export interface FlowOptions { network?: string; depths?: string; interpolation: string; at?: string; format: string; set?: string; weights?: string }
 
 function parseDepths(text: string | undefined): number[] {
   if (!text) return DEFAULT_DEPTHS;
@@ -28,8 +29,9 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
   const nets = [...loaded.model.mappings.values()].filter((m): m is Network => m.kind === "network");
   const net = opts.network ? nets.find((n) => n.name === opts.network) : nets[0];
   if (!net) throw new UsageError(opts.network ? `no network '${opts.network}' in ${loaded.model.file}` : `${loaded.model.file} declares no network`);
+  const env = commandEnv(io, loaded.model, opts);
+  if (!env) return EXIT.failure;
   try {
-    const env = valueEnv(loaded.model, parseAssignments(opts.set));
     const block = odeBlock(net, env);
     const chart = net.layerSpaces[block.first - 1];
     const point = opts.at ? parsePoint(opts.at, chart) : chart.coords.map((_, i) => (i % 2 ? -0.7 : 0.3));

@@ -1,14 +1,15 @@
 // `rgnn geodesic FILE --from a,b (--to c,d | --velocity u,v)`: a geodesic of a metric, its length
 // as the metric sees it, and the straight-line distance in the chart for comparison.
-import { EvaluationError, valueEnv } from "../../numeric/evaluate.js";
+import { EvaluationError } from "../../numeric/evaluate.js";
+import { commandEnv } from "../env.js";
 import { geodesicBVP, geodesicIVP } from "../../numeric/geodesic.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json } from "../format.js";
-import { choice, parseAssignments, parsePoint } from "../options.js";
+import { choice, parsePoint } from "../options.js";
 import { readSpec } from "../spec.js";
 import { pickMetric } from "./metric.js";
 
-export interface GeodesicOptions { metric?: string; from: string; to?: string; velocity?: string; samples: string; format: string; set?: string }
+export interface GeodesicOptions { metric?: string; from: string; to?: string; velocity?: string; samples: string; format: string; set?: string; weights?: string }
 
 export function geodesicCommand(io: IO, file: string, opts: GeodesicOptions): number {
   const format = choice(opts.format, ["text", "json", "csv"] as const, "--format");
@@ -19,7 +20,8 @@ export function geodesicCommand(io: IO, file: string, opts: GeodesicOptions): nu
   if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
   const metric = pickMetric(loaded.model, opts.metric);
   const from = parsePoint(opts.from, metric.manifold, "--from");
-  const env = valueEnv(loaded.model, parseAssignments(opts.set));
+  const env = commandEnv(io, loaded.model, opts);
+  if (!env) return EXIT.failure;
   try {
     const target = opts.to !== undefined ? parsePoint(opts.to, metric.manifold, "--to") : undefined;
     const path = target

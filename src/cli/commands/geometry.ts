@@ -1,18 +1,19 @@
 // `rgnn geometry FILE --quantity q`: volume, determinant, inverse, Christoffel symbols, Riemann,
 // Ricci, scalar or Gaussian curvature of a metric, symbolically or at a point.
 import type { Metric } from "../../semantics/model.js";
-import { valueEnv, EvaluationError } from "../../numeric/evaluate.js";
+import { EvaluationError } from "../../numeric/evaluate.js";
+import { commandEnv } from "../env.js";
 import { type GeometryQuantity, QUANTITY_NAMES, quantityEvaluator, type SymbolicQuantity, symbolicQuantity } from "../../numeric/geometry.js";
 import { latex } from "../../render/latex-expr.js";
 import { latexSymbol } from "../../symbolic/notation.js";
 import { print, treeSize } from "../../symbolic/print.js";
 import { EXIT, type IO } from "../io.js";
 import { fmt, json } from "../format.js";
-import { choice, parseAssignments, parsePoint } from "../options.js";
+import { choice, parsePoint } from "../options.js";
 import { readSpec } from "../spec.js";
 import { pickMetric } from "./metric.js";
 
-export interface GeometryOptions { metric?: string; quantity: string; at?: string; format: string; set?: string }
+export interface GeometryOptions { metric?: string; quantity: string; at?: string; format: string; set?: string; weights?: string }
 
 const PRINT_LIMIT = 400;
 
@@ -65,7 +66,9 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
   try {
     if (opts.at !== undefined) {
       const point = parsePoint(opts.at, metric.manifold);
-      const ev = quantityEvaluator(metric, q, valueEnv(loaded.model, parseAssignments(opts.set)));
+      const env = commandEnv(io, loaded.model, opts);
+      if (!env) return EXIT.failure;
+      const ev = quantityEvaluator(metric, q, env);
       const v = ev.at(point);
       const shape = ev.quantity.shape;
       if (format === "json") io.out(json({ metric: metric.name, quantity: q, coords, shape, point, components: nested(shape, v) }));

@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import type { Metric, Model, Network } from "../../semantics/model.js";
-import { bindWeights, WeightsError } from "../../semantics/bind.js";
+import { WeightsError } from "../../semantics/bind.js";
+import { commandEnv } from "../env.js";
 import { entryName } from "../../semantics/networks.js";
 import { type Dataset, DATASETS, type DatasetName, toCsv } from "../../numeric/data.js";
 import { EvaluationError, valueEnv } from "../../numeric/evaluate.js";
@@ -106,8 +107,8 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
   if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
   return handled(io, loaded.model.file, () => {
     const model = loaded.model, net = firstNetwork(model, opts.network);
-    const env = valueEnv(model, parseAssignments(opts.set));
-    if (opts.weights) for (const [k, v] of bindWeights(model, opts.weights)) env.set(k, v);
+    const env = commandEnv(io, model, opts);
+    if (!env) return EXIT.failure;
     const data = loadData(io, opts);
     const svg = figure(kind, { net, metric: inputMetric(model, net), data, env, title: `${net.name} on ${data.name}: ${kind}` });
     writeFigure(svg, out, opts.width ? positive(opts.width, 1200, "--width") : undefined);

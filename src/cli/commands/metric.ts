@@ -1,16 +1,17 @@
 // `rgnn metric FILE`: a metric's components, symbolically (text, LaTeX or JSON) or at a point.
 import type { Metric, Model } from "../../semantics/model.js";
-import { EvaluationError, metricEvaluator, valueEnv } from "../../numeric/evaluate.js";
+import { EvaluationError, metricEvaluator } from "../../numeric/evaluate.js";
+import { commandEnv } from "../env.js";
 import { detN, psdRank, symmetricEigen } from "../../numeric/linalg.js";
 import { latex, latexSymbol } from "../../render/latex-expr.js";
 import { type Form, metricListing } from "../../symbolic/listing.js";
 import { print } from "../../symbolic/print.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
-import { choice, parseAssignments, parseLayer, parsePoint } from "../options.js";
+import { choice, parseLayer, parsePoint } from "../options.js";
 import { readSpec } from "../spec.js";
 
-export interface MetricOptions { metric?: string; layer?: string; format: string; at?: string; set?: string; form: string }
+export interface MetricOptions { metric?: string; layer?: string; format: string; at?: string; set?: string; weights?: string; form: string }
 
 export function pickMetric(model: Model, name: string | undefined): Metric {
   if (name !== undefined) {
@@ -92,8 +93,10 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
   const metric = atLayer(pickMetric(loaded.model, opts.metric), parseLayer(opts.layer));
   if (opts.at === undefined) { symbolic(io, metric, format, form); return EXIT.ok; }
   const point = parsePoint(opts.at, metric.manifold);
+  const env = commandEnv(io, loaded.model, opts);
+  if (!env) return EXIT.failure;
   try {
-    const g = metricEvaluator(metric, valueEnv(loaded.model, parseAssignments(opts.set))).at(point);
+    const g = metricEvaluator(metric, env).at(point);
     const eig = symmetricEigen(g).values;
     const rank = psdRank(g);
     const det = detN(g);
