@@ -20,6 +20,7 @@ const fibreFrom = (env: ReadonlyMap<string, number>, names: string[], fibre: key
   return randomFibre(fibre, n, () => (env.get(names[k++ % names.length])! + 1) / 2);
 };
 
+/** A witness written id and description first, the two routes last (they are long). */
 function stepWitness(id: string, against: string, sampler: Sampler, opts: WitnessOptions, lhs: Route, rhs: Route): WitnessResult {
   return witness(lhs, rhs, sampler, opts, id, against);
 }
@@ -145,7 +146,8 @@ function lieStep(id: string, net: Network, layers: number[], A: (env: ReadonlyMa
     const layer = net.layers[l - 1];
     if (layer.kind !== "residual") return [];
     const h = paramValues(layer.h!, env)[0];
-    const X = addM(A(env, k), identity(A(env, k).length), -1).map((r) => r.map((x) => x / h));
+    const Ak = A(env, k);
+    const X = addM(Ak, identity(Ak.length), -1).map((r) => r.map((x) => x / h));
     const pts = [1, 0.5, 0.25, 0.125].map((f) => { const s = h * f; const Xs = X.map((r) => r.map((x) => x * s)); return [s, frobenius(addM(addM(identity(X.length), Xs), expm(Xs), -1))] as [number, number]; });
     const p = pts[0][1] < 1e-13 ? 2 : fittedOrder(pts);
     orders.push(p);

@@ -16,8 +16,6 @@ import { exprRoute, type Route, samplerFor, witness } from "./witness.js";
 const ACT_TEX: Record<string, string> = { linear: "\\mathrm{id}", tanh: "\\tanh", sigmoid: "\\operatorname{sigmoid}", softplus: "\\operatorname{softplus}", relu: "\\operatorname{relu}", sin: "\\sin" };
 const SLOPE_TEX: Record<string, string> = { linear: "1", tanh: "1-\\tanh^2(z)", sigmoid: "s(z)(1-s(z))", softplus: "\\operatorname{sigmoid}(z)", relu: "H(z)", sin: "\\cos(z)" };
 
-const idx = (m: number, n: number, f: (i: number, j: number) => string) => Array.from({ length: m * n }, (_, k) => f(Math.floor(k / n), k % n));
-
 export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step[] {
   const def = metric.def;
   if (def.kind !== "pullback") throw new Error("internal error: not a pullback");

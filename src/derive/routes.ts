@@ -1,6 +1,6 @@
 // Independent numeric routes for witnesses: forward mode and finite differences on the model,
 // sharing nothing with the symbolic path they check.
-import type { Manifold, Mapping, Metric, Network } from "../semantics/model.js";
+import type { Manifold, Mapping, Metric } from "../semantics/model.js";
 import { forwardMapping, forwardMetric, forwardNetwork } from "../numeric/forward.js";
 import { congruenceN, inverseN, type Mat } from "../numeric/linalg.js";
 import type { Route } from "./witness.js";
@@ -28,9 +28,6 @@ export function fdPullback(along: Mapping, of: Metric, chart: Manifold, from = 0
     return congruenceN(fdJacobian(F, p), forwardMetric(of, F(p), env)).flat();
   };
 }
-
-/** States x_0 … x_l of a network by forward mode, from input-chart coordinates in env. */
-export const statesAt = (net: Network, env: ReadonlyMap<string, number>) => forwardNetwork(net, pointOf(net.source, env), env);
 
 export const last = <T>(xs: T[]): T => xs[xs.length - 1];
 

@@ -49,11 +49,12 @@ export function odeBlock(net: Network, env: ReadonlyMap<string, number>): Block 
   return { kind: best[0].kind as Block["kind"], first: best[0].index, last: best[best.length - 1].index, width: best[0].inWidth, times, T, W, b, activations: best.map((l) => l.activation) };
 }
 
-/** The layer whose interval contains t (the last one from T on). */
+/** The layer whose interval contains t (the last one from T on), by bisection: this runs on every ODE evaluation. */
 function intervalOf(block: Block, t: number): number {
-  let k = 0;
-  while (k + 1 < block.times.length && block.times[k + 1] <= t + 1e-15 * block.T) k++;
-  return k;
+  const tt = t + 1e-15 * block.T;
+  let lo = 0, hi = block.times.length - 1;
+  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (block.times[mid] <= tt) lo = mid; else hi = mid - 1; }
+  return lo;
 }
 
 /** W(t), b(t) and σ(t) of the weight function. */

@@ -38,10 +38,12 @@ class GeodesicSystem {
     this.gp = bindParams(this.gamma, env, `metric '${spec.name}'`);
     this.mp = bindParams(this.metric, env, `metric '${spec.name}'`);
   }
+  /** Γ at the current point; reused by every evaluation of the right-hand side. */
+  private gammaBuffer: Float64Array | null = null;
   /** y = (x, v) ↦ (v, −Γ(x)(v, v)). */
   rhs = (_t: number, y: Float64Array, out: Float64Array): void => {
     const n = this.n;
-    const G = new Float64Array(n * n * n);
+    const G = (this.gammaBuffer ??= new Float64Array(n * n * n));
     this.gamma.run(y.subarray(0, n), this.gp, G, 1);
     for (let a = 0; a < n; a++) {
       out[a] = y[n + a];

@@ -14,7 +14,8 @@ export interface SymbolicQuantity { name: GeometryQuantity; shape: number[]; ent
 
 const geoCache = new WeakMap<Metric, { geo: Geometry; R?: Expr[][][][] }>();
 
-function geoOf(metric: Metric) {
+/** The metric's geometry, built once per metric. */
+export function geoOf(metric: Metric) {
   let c = geoCache.get(metric);
   if (!c) { c = { geo: geometry(metricComponents(metric), metric.manifold.coords) }; geoCache.set(metric, c); }
   return c;
@@ -92,4 +93,3 @@ export function componentName(shape: number[], k: number): string {
   return idx.map((i) => `[${i}]`).join("");
 }
 
-export { geoOf };

@@ -83,5 +83,3 @@ export function solveN(a: Mat, b: number[]): number[] | null {
   return eliminate(a, b.map((v) => [v]))?.X.map((r) => r[0]) ?? null;
 }
 
-export const maxAbsDiff = (a: Mat, b: Mat) => Math.max(...a.flatMap((r, i) => r.map((x, j) => Math.abs(x - b[i][j]))));
-export const maxAbs = (a: Mat) => Math.max(...a.flat().map(Math.abs));

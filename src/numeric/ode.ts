@@ -5,7 +5,8 @@ export type Rhs = (t: number, y: Float64Array, out: Float64Array) => void;
 
 export class IntegrationError extends Error {}
 
-// Dormand–Prince 5(4) tableau (FSAL) and its 4th-order dense-output weights.
+// Dormand–Prince 5(4) tableau and its 4th-order dense-output weights. The last row of A is the
+// 5th-order weights (first same as last), so stage 7 is evaluated at the new solution.
 const C = [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1];
 const A = [
   [],
@@ -16,7 +17,6 @@ const A = [
   [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656],
   [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
 ];
-const B5 = [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0];
 const E = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40]; // b5 − b4
 const D = [-12715105075 / 11282082432, 0, 87487479700 / 32700410799, -10690763975 / 1880347072, 701980252875 / 199316789632, -1453857185 / 822651844, 69997945 / 29380423];
 

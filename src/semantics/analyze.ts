@@ -2,7 +2,7 @@
 // reports all of its errors; a declaration with errors is left out of the model.
 import { dirname } from "node:path";
 import type { MathNode } from "mathjs";
-import type { Assign, GroupAst, Item, Name, Span, SpaceRef, Spec } from "../syntax/ast.js";
+import type { Assign, GroupAst, Item, Name, Span, Spec } from "../syntax/ast.js";
 import { DiagnosticError } from "../syntax/diagnostics.js";
 import { Context } from "./context.js";
 import { asMapping, lookup, space } from "./resolve.js";
@@ -58,7 +58,7 @@ function declareItem(ctx: Context, item: Item): void {
         else if (value === undefined) ctx.error(item.value.span, "a constant's value must be a number (it may use constants declared before it)");
         else if (!Number.isFinite(value)) { ctx.error(item.value.span, `constant '${item.name.name}' is not finite (${value})`); value = undefined; }
       }
-      ctx.declare(item.name.name, item.name.span, { kind: "constant", value: { name: item.name.name, value, span: item.span } });
+      ctx.declare(item.name.name, { kind: "constant", value: { name: item.name.name, value, span: item.span } });
       return;
     }
     case "manifold": {
@@ -88,10 +88,10 @@ function declareItem(ctx: Context, item: Item): void {
         const comps = components(ctx, item.embedding.components, m, target, item.embedding.target.span);
         if (!comps) return;
         m.embedding = { target, components: comps };
-        ctx.declare(m.name, item.name.span, { kind: "manifold", value: m });
+        ctx.declare(m.name, { kind: "manifold", value: m });
         return;
       }
-      ctx.declare(m.name, item.name.span, { kind: "manifold", value: m });
+      ctx.declare(m.name, { kind: "manifold", value: m });
       return;
     }
     case "map": {
@@ -99,7 +99,7 @@ function declareItem(ctx: Context, item: Item): void {
       if (!source || !target) return;
       const comps = components(ctx, item.components, source, target, item.name.span);
       if (!comps) return;
-      ctx.declare(item.name.name, item.name.span, { kind: "mapping", value: { kind: "map", name: item.name.name, source, target, components: comps, span: item.span } });
+      ctx.declare(item.name.name, { kind: "mapping", value: { kind: "map", name: item.name.name, source, target, components: comps, span: item.span } });
       return;
     }
     case "compose": {
@@ -112,7 +112,7 @@ function declareItem(ctx: Context, item: Item): void {
         ctx.error(item.second.span, `cannot compose: '${a.name}' ends in ${a.target.name} but '${b.name}' starts in ${b.source.name}`);
         return;
       }
-      ctx.declare(item.name.name, item.name.span, { kind: "mapping", value: { kind: "compose", name: item.name.name, first: a, second: b, source: a.source, target: b.target, span: item.span } });
+      ctx.declare(item.name.name, { kind: "mapping", value: { kind: "compose", name: item.name.name, first: a, second: b, source: a.source, target: b.target, span: item.span } });
       return;
     }
     case "network": {
@@ -120,12 +120,12 @@ function declareItem(ctx: Context, item: Item): void {
       const output = item.output ? space(ctx, item.output) : null;
       if (!input || (item.output && !output)) return;
       const net = buildNetwork(ctx, item, input, output);
-      if (net) ctx.declare(net.name, item.name.span, { kind: "mapping", value: net });
+      if (net) ctx.declare(net.name, { kind: "mapping", value: net });
       return;
     }
     case "metric": {
       const metric = buildMetric(ctx, item);
-      if (metric) ctx.declare(metric.name, item.name.span, { kind: "metric", value: metric });
+      if (metric) ctx.declare(metric.name, { kind: "metric", value: metric });
       return;
     }
     case "principal": {
@@ -133,7 +133,7 @@ function declareItem(ctx: Context, item: Item): void {
       const g = group(ctx, item.group);
       if (!base || !g) return;
       if (g.n !== base.dim) { ctx.error(item.group.n.span, `the frame bundle of ${base.name} (dimension ${base.dim}) has structure group of dimension ${base.dim}, not ${g.n}`); return; }
-      ctx.declare(item.name.name, item.name.span, { kind: "bundle", value: { kind: "principal", name: item.name.name, base, group: g, span: item.span } });
+      ctx.declare(item.name.name, { kind: "bundle", value: { kind: "principal", name: item.name.name, base, group: g, span: item.span } });
       return;
     }
     case "associated": {
@@ -144,7 +144,7 @@ function declareItem(ctx: Context, item: Item): void {
         ctx.error(item.fibre.span, `unknown fibre '${item.fibre.name}'`, [...suggestion(item.fibre.name, FIBRES), `fibres: ${listOf(FIBRES)}`]);
         return;
       }
-      ctx.declare(item.name.name, item.name.span, { kind: "bundle", value: { kind: "associated", name: item.name.name, principal: p, fibre: item.fibre.name as Fibre, span: item.span } });
+      ctx.declare(item.name.name, { kind: "bundle", value: { kind: "associated", name: item.name.name, principal: p, fibre: item.fibre.name as Fibre, span: item.span } });
       return;
     }
     default:

@@ -33,7 +33,7 @@ export class Context {
     return m;
   }
 
-  declare(name: string, span: Span, entity: Entity): void {
+  declare(name: string, entity: Entity): void {
     if (this.names.has(name)) return; // reported once by the declaration pre-pass
     this.names.set(name, entity);
   }

@@ -124,7 +124,3 @@ export interface Model {
   actions: Action[];
   requests: Request[];
 }
-
-export function mappingDims(m: Mapping): { from: number; to: number } {
-  return { from: m.source.dim, to: m.target.dim };
-}

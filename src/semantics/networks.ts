@@ -219,7 +219,7 @@ class NetworkBuilder {
 }
 
 /** Layer coordinate spaces x_0 (the input) … x_L; the last is the named output if one is given. */
-function layerSpaces(name: string, input: Manifold, layers: Layer[], output: Manifold | null, span: Span): Manifold[] {
+function layerSpaces(name: string, input: Manifold, layers: Layer[], output: Manifold | null): Manifold[] {
   const spaces = [input];
   for (const l of layers) {
     spaces.push({ name: `${name}.x${l.index}`, dim: l.outWidth, coords: Array.from({ length: l.outWidth }, (_, i) => `x${l.index}_${i + 1}`), span: l.span });
@@ -237,7 +237,7 @@ export function buildNetwork(ctx: Context, item: NetworkItem, input: Manifold, o
     ctx.error(item.output!.span, `network '${item.name.name}' ends with width ${last}, but its output ${output.name} has dimension ${output.dim}`);
     return null;
   }
-  const spaces = layerSpaces(item.name.name, input, layers, output, item.span);
+  const spaces = layerSpaces(item.name.name, input, layers, output);
   return { kind: "network", name: item.name.name, source: input, target: spaces[spaces.length - 1], layers, layerSpaces: spaces,
     weightsFile: item.weights?.path, span: item.span };
 }

@@ -8,7 +8,6 @@ import { GEOMETRY_FUNCTIONS, type GeometryFunction, QUANTITIES, type Manifold, t
 import { listOf, suggestion } from "./names.js";
 
 const METRIC_QUANTITIES: Quantity[] = ["metric", "volume", "inverse", "determinant", "christoffel", "riemann", "ricci", "scalar curvature", "gaussian curvature", "geodesic", "rank"];
-const MAP_QUANTITIES: Quantity[] = ["jacobian", "layers", "coordinates", "ode", "flow"];
 const PROPERTIES = ["symmetric", "positive definite", "positive semidefinite"] as const;
 
 /** A point `(a, b, …)`: numbers or expressions of valued constants, as many as the chart has. */

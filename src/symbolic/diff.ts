@@ -1,7 +1,7 @@
 // Differentiation on the DAG. Derivatives are memoized per (node, variable) for the life of
 // the process, so d/dx of a deep composition shares every intermediate with the function
 // itself and with other derivatives: the result is a DAG of the same order of size.
-import { add, type Expr, fn, type Fn, mul, MINUS_ONE, num, ONE, pow, sub, topoOrder, TWO, ZERO } from "./expr.js";
+import { add, type Expr, fn, type Fn, mul, MINUS_ONE, ONE, pow, sub, topoOrder, TWO, ZERO } from "./expr.js";
 
 const cache = new Map<string, Map<Expr, Expr>>();
 

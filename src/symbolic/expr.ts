@@ -34,9 +34,6 @@ function intern(op: Op, args: readonly Expr[], value: number, name: string): Exp
   return e;
 }
 
-/** Number of distinct nodes ever built (a measure for benchmarks). */
-export const internedCount = () => table.size;
-
 /** A number. Folding finite weights can overflow (1e200·1e200): the node then holds ±∞ or NaN,
  *  and the evaluators' finiteness checks report it, rather than the number being dropped. */
 export function num(v: number): Expr {

@@ -2,7 +2,7 @@
 // networks, g_l = J_lᵀ g_{l+1} J_l, as components in the chart of the metric's manifold.
 import type { Manifold, Mapping, Metric } from "../semantics/model.js";
 import { jacobian } from "./diff.js";
-import { type Expr, substitute, sym } from "./expr.js";
+import { type Expr, substitute } from "./expr.js";
 import { fromMath } from "./mathjs.js";
 import { hasSecondOrder, networkExprs, type NetworkExprs } from "./network.js";
 import { congruence, identity, type Matrix, matMul } from "./tensor.js";
@@ -101,6 +101,3 @@ export function metricComponents(metric: Metric): Matrix {
   metricCache.set(metric, g);
   return g;
 }
-
-/** The coordinate symbols of a metric's chart. */
-export const chartSymbols = (m: Manifold) => m.coords.map(sym);

@@ -13,7 +13,7 @@ export interface EvalOptions { network?: string; at?: string; points?: string; f
 
 function pickMapping(model: Model, name: string | undefined): Mapping {
   if (name !== undefined) {
-    const m = model.mappings.get(name) ?? (model.manifolds.get(name)?.embedding ? undefined : undefined);
+    const m = model.mappings.get(name);
     if (!m) throw new UsageError(`no map or network '${name}' in ${model.file}; it has: ${[...model.mappings.keys()].join(", ") || "none"}`);
     return m;
   }
