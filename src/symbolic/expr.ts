@@ -6,8 +6,9 @@
 
 export type Op = "num" | "sym" | "add" | "mul" | "pow" | "fn";
 
-export const FUNCTIONS = ["sin", "cos", "tan", "exp", "log", "tanh", "sinh", "cosh", "sigmoid", "softplus", "relu", "heaviside", "abs", "sign"] as const;
-export type Fn = (typeof FUNCTIONS)[number];
+import type { FunctionName } from "../core/functions.js";
+export { FUNCTIONS } from "../core/functions.js";
+export type Fn = FunctionName;
 
 export class Expr {
   /** Creation order: operands always have smaller ids than the nodes that use them. */
