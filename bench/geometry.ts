@@ -5,7 +5,8 @@ import { fdGeometry } from "../src/derive/routes.js";
 import { compile } from "../src/numeric/codegen.js";
 import { loadSpec } from "../src/semantics/load.js";
 import { dagSize } from "../src/symbolic/expr.js";
-import { geometry, ricci, riemann, scalarCurvature } from "../src/symbolic/geometry.js";
+import { quantity } from "../src/core/quantities.js";
+import { DAG, geometry } from "../src/symbolic/geometry.js";
 import { metricComponents } from "../src/symbolic/metric.js";
 import { randomResNet, rng, specText } from "./networks.js";
 import { best, printTable, printTargets, time, writeResults } from "./table.js";
@@ -20,7 +21,7 @@ export function geometrySuite(): void {
     const metric = model.metrics.get("g")!;
     const [R, deriveMs] = time(() => {
       const geo = geometry(metricComponents(metric), ["x1", "x2"]);
-      return scalarCurvature(geo, ricci(riemann(geo)));
+      return quantity("scalar").define(DAG, geo.quantities)[0];
     });
     const [f, compileMs] = time(() => compile([R], ["x1", "x2"]));
     const r = rng(3);

@@ -1,4 +1,5 @@
 // The rgnn command line. `run` is the whole program minus process.exit, for in-process tests.
+import { QUANTITY_NAMES } from "../core/quantities.js";
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { checkCommand } from "./commands/check.js";
@@ -60,7 +61,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .description("what follows from a metric: volume, inverse, Christoffel symbols, curvature")
     .argument("<file>", "spec file ('-' for standard input)")
     .option("-m, --metric <name>", "which metric (default: the first declared)")
-    .option("-q, --quantity <q>", "volume, determinant, inverse, christoffel, riemann, ricci, scalar or gaussian", "scalar")
+    .option("-q, --quantity <q>", `${QUANTITY_NAMES.slice(0, -1).join(", ")} or ${QUANTITY_NAMES.at(-1)}`, "scalar")
     .option("--at <point>", "evaluate at a point")
     .option("-f, --format <format>", "text, latex or json", "text")
     .option("--set <assignments>", "values for symbols, e.g. R=2")

@@ -1,5 +1,6 @@
 // Claims: what a spec asks to check (`check A equals B`, properties, rank), and the properties
 // every metric must have. Each becomes a step whose witness can fail.
+import { QUANTITY_TABLE } from "../core/quantities.js";
 import type { Manifold, Metric, Request, TensorExpr } from "../semantics/model.js";
 import { psdRank, symmetricEigen } from "../numeric/linalg.js";
 import { add, mul, MINUS_ONE } from "../symbolic/expr.js";
@@ -38,18 +39,15 @@ export function tensorMatrix(t: TensorExpr): Matrix {
   }
 }
 
-const GEOMETRY_TEX: Record<string, (g: string) => string> = {
-  volume: (g) => `\\sqrt{\\det ${g}}`, determinant: (g) => `\\det ${g}`, inverse: (g) => `${g}^{-1}`,
-  ricci: (g) => `\\operatorname{Ric}(${g})`, scalar: (g) => `R(${g})`, gaussian: (g) => `K(${g})`,
-};
-
 /** How a claim's side reads in text: g, J(f)^T * J(f), [[…]]. */
 export function tensorText(t: TensorExpr): { text: string; tex: string } {
   switch (t.kind) {
     case "metric": return { text: t.metric.name, tex: latexSymbol(t.metric.name) };
     case "jacobian": return { text: `jacobian(${t.map.name})`, tex: `J_{${latexSymbol(t.map.name)}}` };
     case "literal": return { text: "the given components", tex: "" };
-    case "geometry": return { text: `${t.quantity}(${t.metric.name})`, tex: GEOMETRY_TEX[t.quantity](latexSymbol(t.metric.name)) };
+    case "geometry": {
+      return { text: `${t.quantity}(${t.metric.name})`, tex: QUANTITY_TABLE[t.quantity].claim.tex(latexSymbol(t.metric.name)) };
+    }
     case "transpose": { const a = tensorText(t.arg); return { text: `${a.text}^T`, tex: `{${a.tex}}^{\\mathsf{T}}` }; }
     case "scale": { const a = tensorText(t.arg); return { text: `c*${a.text}`, tex: a.tex }; }
     case "binary": {

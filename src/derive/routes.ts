@@ -1,8 +1,9 @@
 // Independent numeric routes for witnesses: forward mode and finite differences on the model,
 // sharing nothing with the symbolic path they check.
+import { type FiniteDifferences, type Geometry, geometryOver, quantity, type QuantityName, REAL } from "../core/quantities.js";
 import type { Manifold, Mapping, Metric } from "../semantics/model.js";
 import { forwardMapping, forwardMetric, forwardNetwork } from "../numeric/forward.js";
-import { congruenceN, inverseN, type Mat } from "../numeric/linalg.js";
+import { congruenceN, detN, inverseN, type Mat } from "../numeric/linalg.js";
 import type { Route } from "./witness.js";
 
 export const pointOf = (chart: Manifold, env: ReadonlyMap<string, number>) => chart.coords.map((c) => env.get(c)!);
@@ -61,8 +62,37 @@ export function fdGeometry(metric: Metric, env: ReadonlyMap<string, number>, ste
   };
   const ricci = (x: number[]) => { const R = riemann(x); return Array.from({ length: n }, (_, b) => Array.from({ length: n }, (_, d) => R.reduce((s, Ra, a) => s + Ra[b][a][d], 0))); };
   const scalar = (x: number[]) => { const Ric = ricci(x), inv = inverseN(gAt(x)) ?? []; let s = 0; for (let b = 0; b < n; b++) for (let d = 0; d < n; d++) s += inv[b][d] * Ric[b][d]; return s; };
-  return { gAt, christoffel, riemann, ricci, scalar };
+  const det = (x: number[]) => detN(gAt(x));
+  const inverse = (x: number[]) => inverseN(gAt(x)) ?? gAt(x).map((r) => r.map(() => NaN));
+  return { gAt, det, inverse, christoffel, riemann, ricci, scalar } satisfies FiniteDifferences;
 }
+
+/**
+ * A quantity of the table computed from numbers: its core definition instantiated with plain
+ * numbers, g, det g and g⁻¹ from the metric's values, ∂g and ∂Γ by finite differences (of g, and
+ * of this same route's Γ at nearby points) — the numeric twin of the symbolic stage.
+ */
+export function tableQuantity(metric: Metric, env: ReadonlyMap<string, number>, q: QuantityName): (x: number[]) => number[] {
+  const n = metric.manifold.dim;
+  const at = (x: number[]): Geometry<number> => {
+    const g = forwardMetric(metric, x, env);
+    return geometryOver(REAL, {
+      g, det: detN(g), inverse: inverseN(g) ?? g.map((r) => r.map(() => NaN)),
+      dg: () => {
+        const J = fdJacobian((y) => forwardMetric(metric, y, env).flat(), x, 1e-3);
+        return cubeOf(n, (c, a, b) => J[a * n + b][c]);
+      },
+      dGamma: () => {
+        const J = fdJacobian((y) => at(y).christoffel().flat(2), x, 1e-2);
+        return Array.from({ length: n }, (_, c) => cubeOf(n, (a, b, d) => J[(a * n + b) * n + d][c]));
+      },
+    });
+  };
+  return (x) => quantity(q).define(REAL, at(x));
+}
+
+const cubeOf = <T>(n: number, f: (a: number, b: number, c: number) => T): T[][][] =>
+  Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => Array.from({ length: n }, (_, c) => f(a, b, c))));
 
 /**
  * A finite-difference route that vouches for itself: evaluated with two step sizes, and NaN

@@ -1,18 +1,19 @@
 // Compiled evaluators for a metric's geometry, with the degeneracy checks every quantity that
 // needs g⁻¹ must pass: a (nearly) singular metric is an error naming the point and det g.
+import { insteadOf, quantity, type QuantityName, restriction } from "../core/quantities.js";
 import type { Metric } from "../semantics/model.js";
 import type { Expr } from "../symbolic/expr.js";
-import { gaussianCurvature, type Geometry, geometry, ricci, riemann, scalarCurvature } from "../symbolic/geometry.js";
+import { DAG, type Geometry, geometry } from "../symbolic/geometry.js";
 import { metricComponents } from "../symbolic/metric.js";
 import { compile, type CompiledFunction } from "./codegen.js";
 import { bindParams, EvaluationError } from "./evaluate.js";
 
-export const QUANTITY_NAMES = ["volume", "determinant", "inverse", "christoffel", "riemann", "ricci", "scalar", "gaussian"] as const;
-export type GeometryQuantity = (typeof QUANTITY_NAMES)[number];
+export { QUANTITY_NAMES } from "../core/quantities.js";
+export type GeometryQuantity = QuantityName;
 
 export interface SymbolicQuantity { name: GeometryQuantity; shape: number[]; entries: Expr[] }
 
-const geoCache = new WeakMap<Metric, { geo: Geometry; R?: Expr[][][][] }>();
+const geoCache = new WeakMap<Metric, { geo: Geometry }>();
 
 /** The metric's geometry, built once per metric. */
 export function geoOf(metric: Metric) {
@@ -23,23 +24,12 @@ export function geoOf(metric: Metric) {
 
 /** A quantity's components as DAG nodes (row-major) with its index shape. */
 export function symbolicQuantity(metric: Metric, q: GeometryQuantity): SymbolicQuantity {
-  const c = geoOf(metric);
-  const { geo } = c;
+  const { geo } = geoOf(metric);
   const n = geo.coords.length;
-  const R = () => (c.R ??= riemann(geo));
-  switch (q) {
-    case "volume": return { name: q, shape: [], entries: [geo.volume] };
-    case "determinant": return { name: q, shape: [], entries: [geo.det] };
-    case "inverse": return { name: q, shape: [n, n], entries: geo.inverse.flat() };
-    case "christoffel": return { name: q, shape: [n, n, n], entries: geo.christoffel.flat(2) };
-    case "riemann": return { name: q, shape: [n, n, n, n], entries: R().flat(3) };
-    case "ricci": return { name: q, shape: [n, n], entries: ricci(R()).flat() };
-    case "scalar": return { name: q, shape: [], entries: [scalarCurvature(geo, ricci(R()))] };
-    case "gaussian": {
-      if (n !== 2) throw new EvaluationError(`Gaussian curvature is defined for 2-dimensional charts; ${metric.manifold.name} has dimension ${n} (use scalar)`);
-      return { name: q, shape: [], entries: [gaussianCurvature(geo, R())] };
-    }
-  }
+  const why = restriction(q, n, metric.manifold.name);
+  const alt = insteadOf(q);
+  if (why) throw new EvaluationError(`${why}${alt ? ` (use ${alt.name})` : ""}`);
+  return { name: q, shape: quantity(q).shape(n), entries: quantity(q).define(DAG, geo.quantities) };
 }
 
 /** Relative size below which det g counts as zero. */

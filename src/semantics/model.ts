@@ -2,6 +2,7 @@
 // tensor of mathjs expressions (numbers for numeric weights, symbols for symbolic ones).
 import type { MathNode } from "mathjs";
 import type { Span } from "../syntax/ast.js";
+import { type ClaimFunction, QUANTITY_PHRASES, type QuantityPhrase } from "../core/quantities.js";
 
 /** Largest dimension of a manifold or R^n: beyond it a typo, not a model. */
 export const MAX_DIMENSION = 1024;
@@ -92,15 +93,14 @@ export type TensorExpr =
   | { kind: "scale"; factor: MathNode; arg: TensorExpr; shape: number[]; chart: Manifold | null }
   | { kind: "geometry"; quantity: GeometryFunction; metric: Metric; shape: number[]; chart: Manifold | null };
 
-/** Quantities of a metric usable as functions in claims: `check gaussian(g) equals 1/R^2`. */
-export const GEOMETRY_FUNCTIONS = ["volume", "determinant", "inverse", "ricci", "scalar", "gaussian"] as const;
-export type GeometryFunction = (typeof GEOMETRY_FUNCTIONS)[number];
+/** Quantities of a metric usable as functions in claims (`check gaussian(g) equals 1/R^2`): core/quantities.ts. */
+export type GeometryFunction = ClaimFunction;
 
-export const QUANTITIES = [
-  "metric", "jacobian", "layers", "coordinates", "volume", "inverse", "determinant", "christoffel",
-  "riemann", "ricci", "scalar curvature", "gaussian curvature", "geodesic", "ode", "flow", "rank",
-] as const;
-export type Quantity = (typeof QUANTITIES)[number];
+/** What `show QUANTITY of NAME` can show: the quantities of a metric come from core/quantities.ts. */
+export type Quantity = "metric" | "jacobian" | "layers" | "coordinates" | QuantityPhrase | "geodesic" | "ode" | "flow" | "rank";
+export const QUANTITIES: readonly Quantity[] = [
+  "metric", "jacobian", "layers", "coordinates", ...QUANTITY_PHRASES, "geodesic", "ode", "flow", "rank",
+];
 
 export type Subject =
   | { kind: "metric"; metric: Metric }

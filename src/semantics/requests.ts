@@ -4,10 +4,14 @@ import type { Expr, Item, Name, Span } from "../syntax/ast.js";
 import { asMapping, lookup } from "./resolve.js";
 import type { Context } from "./context.js";
 import { constantValue, listLeaves, listShape, toNode, type Scope } from "./expressions.js";
-import { GEOMETRY_FUNCTIONS, type GeometryFunction, QUANTITIES, type Manifold, type Quantity, type Request, type Subject, type TensorExpr } from "./model.js";
+import {
+  CLAIM_FUNCTIONS, type ClaimFunction, QUANTITY_PHRASES, quantity as quantityEntry, quantityOfPhrase, restriction, insteadOf,
+} from "../core/quantities.js";
+import { QUANTITIES, type Manifold, type Quantity, type Request, type Subject, type TensorExpr } from "./model.js";
 import { listOf, suggestion } from "./names.js";
 
-const METRIC_QUANTITIES: Quantity[] = ["metric", "volume", "inverse", "determinant", "christoffel", "riemann", "ricci", "scalar curvature", "gaussian curvature", "geodesic", "rank"];
+const METRIC_QUANTITIES: readonly Quantity[] = ["metric", ...QUANTITY_PHRASES, "geodesic", "rank"];
+const isClaimFunction = (f: string): f is ClaimFunction => (CLAIM_FUNCTIONS as readonly string[]).includes(f);
 const PROPERTIES = ["symmetric", "positive definite", "positive semidefinite"] as const;
 
 /** A point `(a, b, …)`: numbers or expressions of valued constants, as many as the chart has. */
@@ -72,10 +76,9 @@ function show(ctx: Context, item: Extract<Item, { kind: "show" }>): Request | nu
       ctx.error(subjectName.span, `${quantity} is a quantity of ${want === "metric" ? "a metric" : "a map or network"}, and '${subjectName.name}' is ${subject.kind === "metric" ? "a metric" : "a map or network"}`);
       return null;
     }
-    if (quantity === "gaussian curvature" && subject.kind === "metric" && subject.metric.manifold.dim !== 2) {
-      ctx.error(item.words[0].span, `Gaussian curvature is defined for 2-dimensional charts; ${subject.metric.manifold.name} has dimension ${subject.metric.manifold.dim}`, ["use 'scalar curvature' instead"]);
-      return null;
-    }
+    const q = quantityOfPhrase(quantity);
+    const why = q && subject.kind === "metric" && restriction(q, subject.metric.manifold.dim, subject.metric.manifold.name);
+    if (why) { const alt = q && insteadOf(q); ctx.error(item.words[0].span, why, alt ? [`use '${alt.phrase}' instead`] : []); return null; }
     if ((quantity === "ode" || quantity === "flow") && subject.kind === "mapping") {
       const m = subject.mapping;
       if (m.kind !== "network" || !m.layers.some((l) => l.kind === "residual" || l.kind === "second_order")) {
@@ -109,7 +112,7 @@ function findChart(ctx: Context, e: Expr): Manifold | null {
     const ent = ctx.names.get(e.name);
     return ent?.kind === "metric" ? ent.value.manifold : null;
   }
-  if (e.kind === "call" && (GEOMETRY_FUNCTIONS as readonly string[]).includes(e.fn) && e.args[0]?.kind === "ident") {
+  if (e.kind === "call" && isClaimFunction(e.fn) && e.args[0]?.kind === "ident") {
     const ent = ctx.names.get(e.args[0].name);
     if (ent?.kind === "metric") return ent.value.manifold;
   }
@@ -142,16 +145,16 @@ function tensor(ctx: Context, e: Expr, chart: Manifold | null, scope: Scope): Te
       return scalar();
     }
     case "call": {
-      if ((GEOMETRY_FUNCTIONS as readonly string[]).includes(e.fn)) {
+      if (isClaimFunction(e.fn)) {
         const arg = e.args[0];
         if (e.args.length !== 1 || arg.kind !== "ident") { ctx.error(e.span, `${e.fn}(…) takes the name of a metric`); return null; }
         const m = lookup(ctx, { name: arg.name, span: arg.span }, ["metric"], `the argument of ${e.fn}`);
         if (!m) return null;
         if (chart && m.manifold !== chart) { ctx.error(arg.span, `'${m.name}' lives on ${m.manifold.name}, but this claim is about ${chart.name}`); return null; }
         const n = m.manifold.dim;
-        if (e.fn === "gaussian" && n !== 2) { ctx.error(e.span, `Gaussian curvature is defined for 2-dimensional charts; ${m.manifold.name} has dimension ${n}`); return null; }
-        const shape = e.fn === "inverse" || e.fn === "ricci" ? [n, n] : [];
-        return { kind: "geometry", quantity: e.fn as GeometryFunction, metric: m, shape, chart: m.manifold };
+        const why = restriction(e.fn, n, m.manifold.name);
+        if (why) { ctx.error(e.span, why); return null; }
+        return { kind: "geometry", quantity: e.fn, metric: m, shape: quantityEntry(e.fn).shape(n), chart: m.manifold };
       }
       if (e.fn === "jacobian" || e.fn === "transpose") {
         if (e.args.length !== 1) { ctx.error(e.span, `'${e.fn}' takes one argument`); return null; }

@@ -3,11 +3,13 @@ import { describe, expect, it } from "vitest";
 import { fdGeometry } from "../../src/derive/routes.js";
 import { quantityEvaluator } from "../../src/numeric/geometry.js";
 import { evaluate, MINUS_ONE, mul, num, pow, sym, ZERO } from "../../src/symbolic/expr.js";
-import { gaussianCurvature, geometry, ricci, riemann, scalarCurvature } from "../../src/symbolic/geometry.js";
+import { quantity, type QuantityName } from "../../src/core/quantities.js";
+import { DAG, type Geometry, geometry } from "../../src/symbolic/geometry.js";
 import { metricComponents } from "../../src/symbolic/metric.js";
 import { model, rng, uniform } from "../helpers.js";
 
 const example = (name: string) => model(readFileSync(`examples/${name}.rgnn`, "utf8"), `examples/${name}.rgnn`, "examples");
+const of = (geo: Geometry, q: QuantityName) => quantity(q).define(DAG, geo.quantities)[0];
 const geoOf = (name: string) => { const m = example(name).metrics.get("g")!; return geometry(metricComponents(m), m.manifold.coords); };
 
 describe("textbook geometry, exactly", () => {
@@ -18,26 +20,24 @@ describe("textbook geometry, exactly", () => {
     expect(geo.christoffel[1][0][1]).toBe(pow(r, MINUS_ONE));
     expect(geo.christoffel[1][1][0]).toBe(pow(r, MINUS_ONE));
     expect(geo.christoffel[0][0][0]).toBe(ZERO);
-    const R = riemann(geo);
-    expect(R.flat(3).every((e) => e === ZERO)).toBe(true);
-    expect(scalarCurvature(geo, ricci(R))).toBe(ZERO);
+    expect(geo.quantities.riemann().flat(3).every((e) => e === ZERO)).toBe(true);
+    expect(of(geo, "scalar")).toBe(ZERO);
   });
 
   it("round sphere of radius R: K = 1/R², scalar curvature 2/R²", () => {
     const geo = geoOf("sphere");
-    const R = riemann(geo);
-    expect(gaussianCurvature(geo, R)).toBe(pow(sym("R"), num(-2)));
-    expect(scalarCurvature(geo, ricci(R))).toBe(mul(num(2), pow(sym("R"), num(-2))));
+    expect(of(geo, "gaussian")).toBe(pow(sym("R"), num(-2)));
+    expect(of(geo, "scalar")).toBe(mul(num(2), pow(sym("R"), num(-2))));
   });
 
   it("hyperbolic upper half-plane: K = −1", () => {
     const geo = geoOf("h2");
-    expect(gaussianCurvature(geo, riemann(geo))).toBe(MINUS_ONE);
+    expect(of(geo, "gaussian")).toBe(MINUS_ONE);
   });
 
   it("torus: K = cos θ / (r (R + r cos θ))", () => {
     const geo = geoOf("torus");
-    const K = gaussianCurvature(geo, riemann(geo));
+    const K = of(geo, "gaussian");
     const r0 = rng(11);
     for (let i = 0; i < 20; i++) {
       const env = { theta: uniform(r0, -Math.PI, Math.PI), phi: uniform(r0, -3, 3), R: 3, r: 1 };

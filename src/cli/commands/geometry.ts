@@ -1,5 +1,6 @@
-// `rgnn geometry FILE --quantity q`: volume, determinant, inverse, Christoffel symbols, Riemann,
-// Ricci, scalar or Gaussian curvature of a metric, symbolically or at a point.
+// `rgnn geometry FILE --quantity q`: any quantity of core/quantities.ts (volume, Christoffel
+// symbols, curvature, ...) of a metric, symbolically or at a point.
+import { quantity } from "../../core/quantities.js";
 import type { Metric } from "../../semantics/model.js";
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
@@ -17,20 +18,10 @@ export interface GeometryOptions { metric?: string; quantity: string; at?: strin
 
 const PRINT_LIMIT = 400;
 
-/** Index positions: Γ^a_bc, R^a_bcd, g^ab, R_ab. */
+/** Index positions as the table writes them: Γ^a_bc, R^a_bcd, g^ab, R_ab. */
 function indexed(q: GeometryQuantity, coords: string[], idx: number[], tex: boolean): string {
   const c = idx.map((i) => (tex ? latexSymbol(coords[i]) : coords[i]));
-  const j = (xs: string[]) => (tex ? xs.join(" ") : xs.join(","));
-  switch (q) {
-    case "christoffel": return tex ? `\\Gamma^{${c[0]}}{}_{${j(c.slice(1))}}` : `Gamma^${c[0]}_${j(c.slice(1))}`;
-    case "riemann": return tex ? `R^{${c[0]}}{}_{${j(c.slice(1))}}` : `R^${c[0]}_${j(c.slice(1))}`;
-    case "inverse": return tex ? `g^{${j(c)}}` : `g^${j(c)}`;
-    case "ricci": return tex ? `R_{${j(c)}}` : `Ric_${j(c)}`;
-    case "volume": return tex ? "\\sqrt{\\det g}" : "sqrt(det g)";
-    case "determinant": return tex ? "\\det g" : "det g";
-    case "scalar": return tex ? "R" : "R";
-    case "gaussian": return tex ? "K" : "K";
-  }
+  return tex ? quantity(q).symbol.tex(c) : quantity(q).symbol.text(c);
 }
 
 function indices(shape: number[], k: number): number[] {
@@ -42,10 +33,7 @@ function indices(shape: number[], k: number): number[] {
 /** The components worth printing: nonzero, and one of each symmetric pair (Γ^a_bc = Γ^a_cb, R^a_b[cd]). */
 function listed(q: SymbolicQuantity): number[] {
   return q.entries.map((_, k) => k).filter((k) => {
-    const i = indices(q.shape, k);
-    if (q.name === "christoffel" && i[2] < i[1]) return false;
-    if (q.name === "riemann" && i[3] <= i[2]) return false;
-    if ((q.name === "inverse" || q.name === "ricci") && i[1] < i[0]) return false;
+    if (!quantity(q.name).independent(indices(q.shape, k))) return false;
     return !(q.entries[k].op === "num" && q.entries[k].value === 0);
   });
 }
