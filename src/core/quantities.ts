@@ -94,10 +94,11 @@ function contract<T>(A: Field<T>, m: T[][], T4: T[][][][], slot: number): T[][][
 }
 
 /** The Kretschmann scalar R_abcd R^abcd: R^a_bcd with a lowered by g, contracted with it with b, c, d raised by g⁻¹. */
-export function kretschmannOf<T>(A: Field<T>, g: T[][], inv: T[][], R: T[][][][]): T {
+function kretschmannOf<T>(A: Field<T>, g: T[][], inv: T[][], R: T[][][][]): T {
   const lower = contract(A, g, R, 0);
   const upper = contract(A, inv, contract(A, inv, contract(A, inv, R, 1), 2), 3);
-  return A.add(...lower.flat(3).map((x, k) => A.mul(x, upper.flat(3)[k])));
+  const up = upper.flat(3);
+  return A.add(...lower.flat(3).map((x, k) => A.mul(x, up[k])));
 }
 
 /** The lazy, memoized geometry over T from what a stage supplies. */
@@ -219,7 +220,7 @@ export const QUANTITY_TABLE = {
     oracle: (fd, x) => [fd.scalar(x) / 2], // a different contraction than the definition's
   },
   kretschmann: {
-    phrase: "kretschmann", claim: { tex: (g) => `R_{abcd} R^{abcd}(${g})` }, shape: () => [], derivatives: 2, independent: all,
+    phrase: "kretschmann", claim: { tex: (g) => `\\lvert \\operatorname{Rm}(${g}) \\rvert^2` }, shape: () => [], derivatives: 2, independent: all,
     symbol: { text: () => "R_abcd R^abcd", tex: () => "R_{abcd} R^{abcd}" },
     define: (A, geo) => [kretschmannOf(A, geo.g, geo.inverse, geo.riemann())],
     title: "Kretschmann scalar",
