@@ -1,15 +1,12 @@
 // LaTeX for DAG expressions.
+import { FUNCTIONS, REGISTRY } from "../core/functions.js";
 import { type Expr, num, pow } from "../symbolic/expr.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { formatNumber, splitSum } from "../symbolic/print.js";
 
 export { latexSymbol };
 
-const FN_TEX: Record<string, string> = {
-  sin: "\\sin", cos: "\\cos", tan: "\\tan", exp: "\\exp", log: "\\log", tanh: "\\tanh", sinh: "\\sinh", cosh: "\\cosh",
-  sigmoid: "\\operatorname{sigmoid}", softplus: "\\operatorname{softplus}", relu: "\\operatorname{relu}",
-  heaviside: "\\operatorname{H}", abs: "\\operatorname{abs}", sign: "\\operatorname{sgn}",
-};
+const FN_TEX: Record<string, string> = Object.fromEntries(FUNCTIONS.map((f) => [f, REGISTRY[f].tex]));
 
 function texNumber(v: number): string {
   const s = formatNumber(v);

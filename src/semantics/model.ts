@@ -1,6 +1,7 @@
 // The typed model of a spec: every name resolved, every dimension known, every parameter a
 // tensor of mathjs expressions (numbers for numeric weights, symbols for symbolic ones).
 import type { MathNode } from "mathjs";
+import { ACTIVATION_FUNCTIONS, type ActivationFunction } from "../core/functions.js";
 import type { Span } from "../syntax/ast.js";
 
 /** Largest dimension of a manifold or R^n: beyond it a typo, not a model. */
@@ -17,8 +18,9 @@ export interface Manifold {
   embedding?: { target: Manifold; components: MathNode[] };
 }
 
-export const ACTIVATIONS = ["linear", "tanh", "sigmoid", "softplus", "relu", "sin"] as const;
-export type Activation = (typeof ACTIVATIONS)[number];
+/** The identity, and the functions the registry flags as activations. */
+export type Activation = "linear" | ActivationFunction;
+export const ACTIVATIONS: readonly Activation[] = ["linear", ...ACTIVATION_FUNCTIONS];
 
 /** A parameter: its entries in row-major order; `values` when every entry is a number. */
 export interface ParamTensor {
