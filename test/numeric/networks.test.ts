@@ -41,7 +41,7 @@ function randomSpec(seed: number): { text: string; smooth: boolean; n0: number }
 describe("random networks (widths 1–5, depths 1–20, every activation and layer kind)", () => {
   it("closed-form metric = Jᵀ J from forward mode and from finite differences; symmetric, PSD", () => {
     let fdCompared = 0;
-    for (let seed = 1; seed <= 60; seed++) {
+    for (let seed = 1; seed <= 80; seed++) {
       const { text, smooth, n0 } = randomSpec(seed);
       const m = model(text);
       const net = m.mappings.get("n")!;
