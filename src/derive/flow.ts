@@ -1,7 +1,7 @@
 // Steps for `show ode of NET` and `show flow of NET`: the ODE a residual (or second-order) block
 // discretises, and how depth-N networks converge to its flow as h = T/N → 0.
 import { REGISTRY } from "../core/functions.js";
-import type { Activation, Network } from "../semantics/model.js";
+import { byActivation, type Network } from "../semantics/model.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 import { type Block, type Convergence, convergence, discreteFlow, type Interpolation, odeBlock } from "../numeric/flow.js";
 import { forwardNetwork } from "../numeric/forward.js";
@@ -11,11 +11,11 @@ import { samplerFor, witness } from "./witness.js";
 
 export const DEFAULT_DEPTHS = [4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
-const ACT_TEX = (a: Activation) => (a === "linear" ? "" : REGISTRY[a].tex);
+const ACT_TEX = byActivation((a) => (a === "linear" ? "" : REGISTRY[a].tex));
 
 export function odeTex(block: Block, interp: Interpolation): string {
   const acts = [...new Set(block.activations)];
-  const s = acts.length === 1 ? ACT_TEX(acts[0]) : "\\sigma_t";
+  const s = acts.length === 1 ? ACT_TEX[acts[0]] : "\\sigma_t";
   const rhs = `${s}\\big(W(t)\\, x + b(t)\\big)`;
   const W = interp === "constant" ? "W(t) = W_l \\text{ on } [t_{l-1}, t_l)" : "W(t) \\text{ linear between } W(t_{l-1}) = W_l";
   return block.kind === "residual"

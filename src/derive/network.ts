@@ -1,7 +1,7 @@
 // The derivation of a metric pulled back along a network: layer maps, their Euler-step reading,
 // layer Jacobians, the recursion g_l = J_{l+1}ᵀ g_{l+1} J_{l+1}, and the unrolled closed form.
 import { REGISTRY } from "../core/functions.js";
-import type { Activation, Layer, Metric, Network } from "../semantics/model.js";
+import { byActivation, type Layer, type Metric, type Network } from "../semantics/model.js";
 import { forwardMetric, forwardNetwork, layerJacobian } from "../numeric/forward.js";
 import { congruenceN } from "../numeric/linalg.js";
 import { add, div, type Expr, mul, MINUS_ONE, num, pow, sub, TWO } from "../symbolic/expr.js";
@@ -14,8 +14,8 @@ import { type Equation, label, matrixSide, type Step, vectorSide, type WitnessOp
 import { fdPullback, last, oracleMetric, pointOf } from "./routes.js";
 import { exprRoute, type Route, samplerFor, witness } from "./witness.js";
 
-const ACT_TEX = (a: Activation) => (a === "linear" ? "\\mathrm{id}" : REGISTRY[a].tex);
-const SLOPE_TEX = (a: Activation) => (a === "linear" ? "1" : REGISTRY[a].slopeTex);
+const ACT_TEX = byActivation((a) => (a === "linear" ? "\\mathrm{id}" : REGISTRY[a].tex));
+const SLOPE_TEX = byActivation((a) => (a === "linear" ? "1" : REGISTRY[a].slopeTex));
 
 export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step[] {
   const def = metric.def;
@@ -73,11 +73,11 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
         id: id(`euler${l}`), title: layer.kind === "residual" ? `Layer ${l} is a forward-Euler step` : `Layer ${l} is a central-difference step`,
         justification: "Euler step",
         why: layer.kind === "residual"
-          ? `With $t_l = t_{l-1} + h$, the residual update is $x_l = x_{l-1} + h\\, f(x_{l-1}, t_{l-1})$ with $f(x, t) = ${ACT_TEX(layer.activation)}(W(t)\\, x + b(t))$: one explicit Euler step, of size $h$, of the ODE $\\dot x = ${ACT_TEX(layer.activation)}(W(t)\\, x + b(t))$.`
-          : `The update $x_l = 2x_{l-1} - x_{l-2} + h^2 f(x_{l-1})$ is the central-difference step of the second-order ODE $\\ddot x = ${ACT_TEX(layer.activation)}(W(t)\\, x + b(t))$.`,
+          ? `With $t_l = t_{l-1} + h$, the residual update is $x_l = x_{l-1} + h\\, f(x_{l-1}, t_{l-1})$ with $f(x, t) = ${ACT_TEX[layer.activation]}(W(t)\\, x + b(t))$: one explicit Euler step, of size $h$, of the ODE $\\dot x = ${ACT_TEX[layer.activation]}(W(t)\\, x + b(t))$.`
+          : `The update $x_l = 2x_{l-1} - x_{l-2} + h^2 f(x_{l-1})$ is the central-difference step of the second-order ODE $\\ddot x = ${ACT_TEX[layer.activation]}(W(t)\\, x + b(t))$.`,
         general: layer.kind === "residual"
-          ? `\\frac{x^{a_{${l}}} - x^{a_{${l - 1}}}}{h} = ${ACT_TEX(layer.activation)}\\big(W^{a_{${l}}}{}_{b_{${l - 1}}} x^{b_{${l - 1}}} + b^{a_{${l}}}\\big) \\;\\longrightarrow\\; \\frac{dx^a}{dt} = ${ACT_TEX(layer.activation)}\\big(W^a{}_b(t)\\, x^b + b^a(t)\\big)`
-          : `\\frac{x^{a_{${l}}} - 2x^{a_{${l - 1}}} + x^{a_{${l - 2}}}}{h^2} = ${ACT_TEX(layer.activation)}\\big(W^{a_{${l}}}{}_{b_{${l - 1}}} x^{b_{${l - 1}}} + b^{a_{${l}}}\\big) \\;\\longrightarrow\\; \\frac{d^2x^a}{dt^2} = ${ACT_TEX(layer.activation)}\\big(W^a{}_b(t)\\, x^b + b^a(t)\\big)`,
+          ? `\\frac{x^{a_{${l}}} - x^{a_{${l - 1}}}}{h} = ${ACT_TEX[layer.activation]}\\big(W^{a_{${l}}}{}_{b_{${l - 1}}} x^{b_{${l - 1}}} + b^{a_{${l}}}\\big) \\;\\longrightarrow\\; \\frac{dx^a}{dt} = ${ACT_TEX[layer.activation]}\\big(W^a{}_b(t)\\, x^b + b^a(t)\\big)`
+          : `\\frac{x^{a_{${l}}} - 2x^{a_{${l - 1}}} + x^{a_{${l - 2}}}}{h^2} = ${ACT_TEX[layer.activation]}\\big(W^{a_{${l}}}{}_{b_{${l - 1}}} x^{b_{${l - 1}}} + b^{a_{${l}}}\\big) \\;\\longrightarrow\\; \\frac{d^2x^a}{dt^2} = ${ACT_TEX[layer.activation]}\\big(W^a{}_b(t)\\, x^b + b^a(t)\\big)`,
         equation: {
           rows: [{
             lhs: layer.kind === "residual"
@@ -175,7 +175,7 @@ function withoutLayer(names: ReadonlyMap<Expr, string>, xs: Expr[]): Map<Expr, s
 const withoutEntries = (names: ReadonlyMap<Expr, string>, m: Expr[][]) => withoutLayer(names, m.flat());
 
 function layerWhy(layer: Layer): string {
-  const s = ACT_TEX(layer.activation);
+  const s = ACT_TEX[layer.activation];
   switch (layer.kind) {
     case "dense": return `A dense layer is a static coordinate change: $x_l = \\sigma(W_l x_{l-1} + b_l)$ with $\\sigma = ${s}$.`;
     case "residual": return `A residual layer moves each point by a small step: $x_l = x_{l-1} + h\\, \\sigma(W_l x_{l-1} + b_l)$ with $\\sigma = ${s}$.`;
@@ -187,7 +187,7 @@ function layerWhy(layer: Layer): string {
 }
 
 function layerGeneral(layer: Layer): string {
-  const l = layer.index, s = ACT_TEX(layer.activation);
+  const l = layer.index, s = ACT_TEX[layer.activation];
   const z = `W^{a_{${l}}}{}_{a_{${l - 1}}} x^{a_{${l - 1}}} + b^{a_{${l}}}`;
   switch (layer.kind) {
     case "dense": return `x^{a_{${l}}} = ${s}\\big(${z}\\big)`;
@@ -199,7 +199,7 @@ function layerGeneral(layer: Layer): string {
 
 function jacobianWhy(layer: Layer): string {
   switch (layer.kind) {
-    case "dense": return `By the chain rule, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = \\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$ (no sum over $a_l$): row $a_l$ of $W$ scaled by $\\sigma'(z^{a_l})$, here $\\sigma'(z) = ${SLOPE_TEX(layer.activation)}$.`;
+    case "dense": return `By the chain rule, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = \\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$ (no sum over $a_l$): row $a_l$ of $W$ scaled by $\\sigma'(z^{a_l})$, here $\\sigma'(z) = ${SLOPE_TEX[layer.activation]}$.`;
     case "residual": return "By the chain rule, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = \\delta^{a_l}_{b_{l-1}} + h\\, \\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$: the identity plus $h$ times a dense layer's Jacobian.";
     case "second_order": return layer.index === 1
       ? "For the starting step, $\\partial x^{a_1} / \\partial x^{b_0} = \\delta^{a_1}_{b_0} + \\tfrac12 h^2 \\sigma'(z^{a_1})\\, W^{a_1}{}_{b_0}$."

@@ -1,8 +1,7 @@
 // σ(z) and σ'(z) for every activation, as plain numbers (the numeric paths that do not go through
 // the expression graph: training, flows, forward mode), from the function registry.
 import { valueAndSlope } from "../core/functions.js";
-import { ACTIVATIONS, type Activation } from "../semantics/model.js";
+import { byActivation } from "../semantics/model.js";
 
-export const ACTIVATION = Object.fromEntries(ACTIVATIONS.map((a) =>
-  [a, a === "linear" ? (z: number): [number, number] => [z, 1] : (z: number) => valueAndSlope(a, z)])) as
-  Record<Activation, (z: number) => [number, number]>;
+export const ACTIVATION = byActivation((a) =>
+  a === "linear" ? (z: number): [number, number] => [z, 1] : (z: number) => valueAndSlope(a, z));

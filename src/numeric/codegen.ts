@@ -142,7 +142,8 @@ return function run(inp, p, out, count) {
 };`;
   }
   // the registry's runtime helpers (erf, …) are the generated code's parameters
-  const run = new Function(...Object.keys(JS_RUNTIME), src)(...Object.values(JS_RUNTIME)) as (i: Float64Array, p: Float64Array, o: Float64Array, n: number) => void;
+  const run = new Function(...Object.keys(JS_RUNTIME), src)(...Object.values(JS_RUNTIME)) as
+    (i: Float64Array, p: Float64Array, o: Float64Array, n: number) => void;
   const n = outputs.length, empty = new Float64Array(0);
   return {
     inputs, params, outputCount: n, statements: body.length,

@@ -21,6 +21,9 @@ export interface Manifold {
 /** The identity, and the functions the registry flags as activations. */
 export type Activation = "linear" | ActivationFunction;
 export const ACTIVATIONS: readonly Activation[] = ["linear", ...ACTIVATION_FUNCTIONS];
+/** A table over the activations, built from a rule. */
+export const byActivation = <V>(rule: (a: Activation) => V) =>
+  Object.fromEntries(ACTIVATIONS.map((a) => [a, rule(a)])) as Record<Activation, V>;
 
 /** A parameter: its entries in row-major order; `values` when every entry is a number. */
 export interface ParamTensor {
