@@ -1,6 +1,7 @@
 // Steps for `show ode of NET` and `show flow of NET`: the ODE a residual (or second-order) block
 // discretises, and how depth-N networks converge to its flow as h = T/N → 0.
-import type { Network } from "../semantics/model.js";
+import { REGISTRY } from "../core/functions.js";
+import { byActivation, type Network } from "../semantics/model.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 import { type Block, type Convergence, convergence, discreteFlow, type Interpolation, odeBlock } from "../numeric/flow.js";
 import { forwardNetwork } from "../numeric/forward.js";
@@ -10,7 +11,7 @@ import { samplerFor, witness } from "./witness.js";
 
 export const DEFAULT_DEPTHS = [4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
-const ACT_TEX: Record<string, string> = { linear: "", tanh: "\\tanh", sigmoid: "\\operatorname{sigmoid}", softplus: "\\operatorname{softplus}", relu: "\\operatorname{relu}", sin: "\\sin" };
+const ACT_TEX = byActivation((a) => (a === "linear" ? "" : REGISTRY[a].tex));
 
 export function odeTex(block: Block, interp: Interpolation): string {
   const acts = [...new Set(block.activations)];

@@ -1,6 +1,7 @@
 // The derivation of a metric pulled back along a network: layer maps, their Euler-step reading,
 // layer Jacobians, the recursion g_l = J_{l+1}ᵀ g_{l+1} J_{l+1}, and the unrolled closed form.
-import type { Layer, Metric, Network } from "../semantics/model.js";
+import { REGISTRY } from "../core/functions.js";
+import { byActivation, type Layer, type Metric, type Network } from "../semantics/model.js";
 import { forwardMetric, forwardNetwork, layerJacobian } from "../numeric/forward.js";
 import { congruenceN } from "../numeric/linalg.js";
 import { add, div, type Expr, mul, MINUS_ONE, num, pow, sub, TWO } from "../symbolic/expr.js";
@@ -13,8 +14,8 @@ import { type Equation, label, matrixSide, type Step, vectorSide, type WitnessOp
 import { fdPullback, last, oracleMetric, pointOf } from "./routes.js";
 import { exprRoute, type Route, samplerFor, witness } from "./witness.js";
 
-const ACT_TEX: Record<string, string> = { linear: "\\mathrm{id}", tanh: "\\tanh", sigmoid: "\\operatorname{sigmoid}", softplus: "\\operatorname{softplus}", relu: "\\operatorname{relu}", sin: "\\sin" };
-const SLOPE_TEX: Record<string, string> = { linear: "1", tanh: "1-\\tanh^2(z)", sigmoid: "s(z)(1-s(z))", softplus: "\\operatorname{sigmoid}(z)", relu: "H(z)", sin: "\\cos(z)" };
+const ACT_TEX = byActivation((a) => (a === "linear" ? "\\mathrm{id}" : REGISTRY[a].tex));
+const SLOPE_TEX = byActivation((a) => (a === "linear" ? "1" : REGISTRY[a].slopeTex));
 
 export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step[] {
   const def = metric.def;

@@ -2,6 +2,7 @@
 // subexpression is computed once per point. Large DAGs are cut into chunks of straight-line
 // code (V8 will not optimize a function past a bytecode size limit); values that cross a chunk
 // boundary go through a Float64Array scratch buffer, all others stay in locals.
+import { type FunctionDef, JS_RUNTIME, REGISTRY } from "../core/functions.js";
 import { type Expr, type Fn, topoOrder } from "../symbolic/expr.js";
 
 export interface CompiledFunction {
@@ -20,15 +21,7 @@ export interface CompiledFunction {
 
 const literal = (v: number) => (v < 0 || Object.is(v, -0) ? `(${v})` : String(v));
 
-function call(name: Fn, a: string): string {
-  switch (name) {
-    case "sigmoid": return `1 / (1 + Math.exp(-${a}))`;
-    case "softplus": return `(${a} > 0 ? ${a} + Math.log1p(Math.exp(-${a})) : Math.log1p(Math.exp(${a})))`;
-    case "relu": return `(${a} > 0 ? ${a} : 0)`;
-    case "heaviside": return `(${a} > 0 ? 1 : 0)`;
-    default: return `Math.${name}(${a})`;
-  }
-}
+const call = (name: Fn, a: string): string => (REGISTRY[name] as FunctionDef).js(a);
 
 function powerOf(b: string, x: Expr, xs: string): string {
   if (x.op !== "num") return `Math.pow(${b}, ${xs})`;
@@ -148,7 +141,9 @@ return function run(inp, p, out, count) {
   }
 };`;
   }
-  const run = new Function(src)() as (i: Float64Array, p: Float64Array, o: Float64Array, n: number) => void;
+  // the registry's runtime helpers (erf, …) are the generated code's parameters
+  const run = new Function(...Object.keys(JS_RUNTIME), src)(...Object.values(JS_RUNTIME)) as
+    (i: Float64Array, p: Float64Array, o: Float64Array, n: number) => void;
   const n = outputs.length, empty = new Float64Array(0);
   return {
     inputs, params, outputCount: n, statements: body.length,

@@ -1,8 +1,10 @@
 // An independent forward-mode evaluator: values carried with their derivatives with respect to
 // the input (dual numbers), computed straight from the typed model. It shares no code with the
-// symbolic path, which is why tests use it as the oracle for Jacobians and metrics.
+// symbolic path but the function registry (its derivatives checked against finite differences in test/core),
+// which is why tests use it as the oracle for Jacobians and metrics.
 import type { MathNode } from "mathjs";
-import type { Activation, Layer, Mapping, Metric, Network, ParamTensor } from "../semantics/model.js";
+import { FUNCTIONS, valueAndSlope } from "../core/functions.js";
+import type { Layer, Mapping, Metric, Network, ParamTensor } from "../semantics/model.js";
 import { congruenceN, identityN, type Mat, matMulN } from "./linalg.js";
 
 /** A number with its gradient with respect to the n input coordinates. */
@@ -28,28 +30,11 @@ export class Dual {
   }
 }
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-const softplus = (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
-
-/** Value and derivative of each elementary function. */
+/** Value and derivative of each elementary function: the registry's, and sqrt (a power in the DAG). */
 const ELEMENTARY: Record<string, (x: number) => [number, number]> = {
-  sin: (x) => [Math.sin(x), Math.cos(x)],
-  cos: (x) => [Math.cos(x), -Math.sin(x)],
-  tan: (x) => [Math.tan(x), 1 / Math.cos(x) ** 2],
-  exp: (x) => [Math.exp(x), Math.exp(x)],
-  log: (x) => [Math.log(x), 1 / x],
+  ...Object.fromEntries(FUNCTIONS.map((f) => [f, (x: number) => valueAndSlope(f, x)])),
   sqrt: (x) => [Math.sqrt(x), 0.5 / Math.sqrt(x)],
-  tanh: (x) => [Math.tanh(x), 1 / Math.cosh(x) ** 2],
-  sinh: (x) => [Math.sinh(x), Math.cosh(x)],
-  cosh: (x) => [Math.cosh(x), Math.sinh(x)],
-  sigmoid: (x) => [sigmoid(x), sigmoid(x) * (1 - sigmoid(x))],
-  softplus: (x) => [softplus(x), sigmoid(x)],
-  relu: (x) => [Math.max(0, x), x > 0 ? 1 : 0],
-  heaviside: (x) => [x > 0 ? 1 : 0, 0],
-  abs: (x) => [Math.abs(x), Math.sign(x)],
 };
-
-const ACT: Record<Activation, string | null> = { linear: null, tanh: "tanh", sigmoid: "sigmoid", softplus: "softplus", relu: "relu", sin: "sin" };
 
 /** Evaluate a mathjs expression tree on dual numbers. */
 export function dualEval(node: MathNode, env: ReadonlyMap<string, Dual>, n: number): Dual {
@@ -125,7 +110,7 @@ function layerForward(layer: Layer, x: Dual[], prev: Dual[] | null, env: Readonl
   }
   const W = paramValues(layer.W!, env), b = paramValues(layer.b!, env);
   const cols = layer.inWidth;
-  const act = ACT[layer.activation];
+  const act = layer.activation === "linear" ? null : layer.activation;
   const sigma = Array.from({ length: layer.outWidth }, (_, i) => {
     let z = Dual.constant(b[i], n);
     for (let j = 0; j < cols; j++) z = z.add(x[j].apply(W[i * cols + j] * x[j].v, W[i * cols + j]));

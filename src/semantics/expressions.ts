@@ -1,20 +1,16 @@
 // Scalar expressions: syntax -> mathjs nodes, with every name checked against what is in scope.
 import { ConstantNode, FunctionNode, OperatorNode, SymbolNode, type MathNode } from "mathjs";
+import { type FunctionDef, FUNCTIONS as REGISTERED, REGISTRY } from "../core/functions.js";
 import type { Expr } from "../syntax/ast.js";
 import type { Context } from "./context.js";
 import { suggestion } from "./names.js";
 
-/** Functions a coordinate expression may use, all of one argument. */
-export const FUNCTIONS = [
-  "sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "sigmoid", "softplus", "relu",
-  "heaviside", "abs",
-] as const;
+/** Functions a coordinate expression may use, all of one argument: the registry's, and sqrt (a power). */
+export const FUNCTIONS: readonly string[] = [...REGISTERED, "sqrt"];
 const FUNCTION_SET = new Set<string>(FUNCTIONS);
 const NUMERIC: Record<string, (x: number) => number> = {
-  sin: Math.sin, cos: Math.cos, tan: Math.tan, exp: Math.exp, log: Math.log, sqrt: Math.sqrt, tanh: Math.tanh,
-  sinh: Math.sinh, cosh: Math.cosh, abs: Math.abs, sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  softplus: (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
-  relu: (x) => Math.max(0, x), heaviside: (x) => (x > 0 ? 1 : 0),
+  ...Object.fromEntries(REGISTERED.map((f) => [f, (REGISTRY[f] as FunctionDef).value])),
+  sqrt: Math.sqrt,
 };
 
 const OPS = { "+": "add", "-": "subtract", "*": "multiply", "/": "divide", "^": "pow" } as const;

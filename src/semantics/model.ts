@@ -1,6 +1,7 @@
 // The typed model of a spec: every name resolved, every dimension known, every parameter a
 // tensor of mathjs expressions (numbers for numeric weights, symbols for symbolic ones).
 import type { MathNode } from "mathjs";
+import { ACTIVATION_FUNCTIONS, type ActivationFunction } from "../core/functions.js";
 import type { Span } from "../syntax/ast.js";
 import { type ClaimFunction, QUANTITY_PHRASES, type QuantityPhrase } from "../core/quantities.js";
 
@@ -18,8 +19,12 @@ export interface Manifold {
   embedding?: { target: Manifold; components: MathNode[] };
 }
 
-export const ACTIVATIONS = ["linear", "tanh", "sigmoid", "softplus", "relu", "sin"] as const;
-export type Activation = (typeof ACTIVATIONS)[number];
+/** The identity, and the functions the registry flags as activations. */
+export type Activation = "linear" | ActivationFunction;
+export const ACTIVATIONS: readonly Activation[] = ["linear", ...ACTIVATION_FUNCTIONS];
+/** A table over the activations, built from a rule. */
+export const byActivation = <V>(rule: (a: Activation) => V) =>
+  Object.fromEntries(ACTIVATIONS.map((a) => [a, rule(a)])) as Record<Activation, V>;
 
 /** A parameter: its entries in row-major order; `values` when every entry is a number. */
 export interface ParamTensor {

@@ -1,28 +1,13 @@
 // Differentiation on the DAG. Derivatives are memoized per (node, variable) for the life of
 // the process, so d/dx of a deep composition shares every intermediate with the function
 // itself and with other derivatives: the result is a DAG of the same order of size.
-import { add, type Expr, fn, type Fn, mul, MINUS_ONE, ONE, pow, sub, topoOrder, TWO, ZERO } from "./expr.js";
+import { type FunctionDef, REGISTRY } from "../core/functions.js";
+import { add, DAG, type Expr, fn, type Fn, mul, MINUS_ONE, ONE, pow, topoOrder, ZERO } from "./expr.js";
 
 const cache = new Map<string, Map<Expr, Expr>>();
 
 /** f'(u) for each elementary function, as an expression in u (and f(u), shared). */
-function outer(name: Fn, u: Expr, fu: Expr): Expr {
-  switch (name) {
-    case "sin": return fn("cos", u);
-    case "cos": return mul(MINUS_ONE, fn("sin", u));
-    case "tan": return add(ONE, pow(fu, TWO));
-    case "exp": return fu;
-    case "log": return pow(u, MINUS_ONE);
-    case "tanh": return sub(ONE, pow(fu, TWO)); // sech² u written as 1 − tanh² u
-    case "sinh": return fn("cosh", u);
-    case "cosh": return fn("sinh", u);
-    case "sigmoid": return mul(fu, sub(ONE, fu));
-    case "softplus": return fn("sigmoid", u);
-    case "relu": return fn("heaviside", u);
-    case "abs": return fn("sign", u);
-    case "heaviside": case "sign": return ZERO; // derivative 0 away from the jump
-  }
-}
+const outer = (name: Fn, u: Expr, fu: Expr): Expr => (REGISTRY[name] as FunctionDef).derivative(DAG, u, fu);
 
 /** d e / d x for each root, x a symbol name. */
 export function diff(roots: readonly Expr[], x: string): Expr[] {

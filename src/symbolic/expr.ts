@@ -6,7 +6,8 @@
 
 export type Op = "num" | "sym" | "add" | "mul" | "pow" | "fn";
 
-import type { FunctionName } from "../core/functions.js";
+import type { Algebra } from "../core/algebra.js";
+import { type FunctionDef, type FunctionName, REGISTRY } from "../core/functions.js";
 export { FUNCTIONS } from "../core/functions.js";
 export type Fn = FunctionName;
 
@@ -171,17 +172,12 @@ export function pow(base: Expr, e: Expr): Expr {
   return intern("pow", [base, e], 0, "");
 }
 
-const FOLD: Record<Fn, (x: number) => number> = {
-  sin: Math.sin, cos: Math.cos, tan: Math.tan, exp: Math.exp, log: Math.log, tanh: Math.tanh, sinh: Math.sinh,
-  cosh: Math.cosh, abs: Math.abs, sign: Math.sign, sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  softplus: (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
-  relu: (x) => (x > 0 ? x : 0), heaviside: (x) => (x > 0 ? 1 : 0),
-};
-export const numericFunction = (name: Fn) => FOLD[name];
+const fold = (name: Fn, x: number) => (REGISTRY[name] as FunctionDef).value(x);
+export const numericFunction = (name: Fn) => (x: number) => fold(name, x);
 
 export function fn(name: Fn, arg: Expr): Expr {
   if (arg.op === "num") {
-    const v = FOLD[name](arg.value);
+    const v = fold(name, arg.value);
     if (Number.isFinite(v)) return num(v);
   }
   return intern("fn", [arg], 0, name);
@@ -191,6 +187,9 @@ export const neg = (a: Expr) => mul(MINUS_ONE, a);
 export const sub = (a: Expr, b: Expr) => add(a, mul(MINUS_ONE, b));
 export const div = (a: Expr, b: Expr) => mul(a, pow(b, MINUS_ONE));
 export const sqrt = (a: Expr) => pow(a, num(0.5));
+
+/** DAG nodes as an algebra: the registry's rules build shared nodes through the smart constructors. */
+export const DAG: Algebra<Expr> = { num, add, mul, sub, neg, div, pow: (a, k) => pow(a, num(k)), fn };
 
 /** Nodes reachable from `roots`, every node after its operands (iterative: DAGs can be deep). */
 export function topoOrder(roots: readonly Expr[]): Expr[] {
@@ -265,7 +264,7 @@ export function evaluate(roots: readonly Expr[], env: Readonly<Record<string, nu
       case "add": v = a.reduce((s, x) => s + x, 0); break;
       case "mul": v = a.reduce((s, x) => s * x, 1); break;
       case "pow": v = a[0] ** a[1]; break;
-      case "fn": v = FOLD[e.name as Fn](a[0]); break;
+      case "fn": v = fold(e.name as Fn, a[0]); break;
     }
     val.set(e, v);
   }

@@ -1,7 +1,8 @@
 // A network's layers as coordinate expressions: pre-activations z_l, coordinates x_l and the
 // layer Jacobians J_l = ∂x_l/∂x_{l-1}, all in closed form and all in one shared DAG.
 import type { Activation, Layer, Network, ParamTensor } from "../semantics/model.js";
-import { add, type Expr, fn, mul, MINUS_ONE, num, ONE, pow, sub, sym, TWO, ZERO } from "./expr.js";
+import { type FunctionDef, REGISTRY } from "../core/functions.js";
+import { add, DAG, type Expr, fn, mul, MINUS_ONE, num, ONE, pow, sub, sym, TWO, ZERO } from "./expr.js";
 import { fromMath } from "./mathjs.js";
 import { identity, type Matrix, matMul, matSub, type Vector } from "./tensor.js";
 
@@ -43,14 +44,9 @@ function paramMatrix(p: ParamTensor): Matrix {
 
 /** σ(z) and σ'(z) for an activation. */
 export function activate(a: Activation, z: Expr): [Expr, Expr] {
-  switch (a) {
-    case "linear": return [z, ONE];
-    case "tanh": { const t = fn("tanh", z); return [t, sub(ONE, pow(t, TWO))]; }
-    case "sigmoid": { const s = fn("sigmoid", z); return [s, mul(s, sub(ONE, s))]; }
-    case "softplus": return [fn("softplus", z), fn("sigmoid", z)];
-    case "relu": return [fn("relu", z), fn("heaviside", z)];
-    case "sin": return [fn("sin", z), fn("cos", z)];
-  }
+  if (a === "linear") return [z, ONE];
+  const s = fn(a, z);
+  return [s, (REGISTRY[a] as FunctionDef).derivative(DAG, z, s)];
 }
 
 /** Layer symbols x{l}_{i}: the coordinates of layer l>0 (layer 0 uses the input's own names). */

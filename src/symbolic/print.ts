@@ -1,6 +1,8 @@
-// Plain-text printing of DAG expressions, with minimal parentheses and optional names for
-// chosen nodes (so deep networks print as a list of named intermediates, not one giant tree).
-import { type Expr, MINUS_ONE, mul, num, pow, topoOrder } from "./expr.js";
+// Printing DAG expressions as plain text, LaTeX or JavaScript: one walk with minimal parentheses, dialects for the
+// spellings, and optional names for chosen nodes (so deep networks print as a list of named intermediates).
+import { type FunctionDef, REGISTRY } from "../core/functions.js";
+import { type Expr, type Fn, MINUS_ONE, mul, num, pow, topoOrder } from "./expr.js";
+import { latexSymbol } from "./notation.js";
 
 /** A sum's terms split by sign of their coefficient; negative ones returned negated. */
 export function splitSum(e: Expr): { positive: Expr[]; negative: Expr[] } {
@@ -11,8 +13,6 @@ export function splitSum(e: Expr): { positive: Expr[]; negative: Expr[] } {
   }
   return { positive, negative };
 }
-
-const PREC = { add: 1, mul: 2, neg: 2, pow: 4, atom: 5 } as const;
 
 export function formatNumber(v: number): string {
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
@@ -25,55 +25,159 @@ export interface PrintOptions {
   names?: ReadonlyMap<Expr, string>;
 }
 
-/** Infix text for an expression, e.g. `r^2*sin(theta)^2 + 1`. */
-export function print(e: Expr, opts: PrintOptions = {}): string {
-  const names = opts.names;
-  const go = (e: Expr, outer: number): string => {
+/** Precedences: the walk parenthesises an operand whose precedence is below its position's. */
+const ADD = 1, NEG = 2, POW = 4, ATOM = 5;
+
+type Go = (e: Expr, outer: number) => string;
+
+/**
+ * The spellings of one output language. The walk (precedence, parentheses, signed sums, quotients, powers) is
+ * shared; a dialect says how each construct is written.
+ */
+export interface Dialect {
+  /** Precedence of a product (a negated one binds at NEG). */
+  mul: number;
+  number(v: number): string;
+  symbol(name: string): string;
+  /** f(arg); `atomic` when the argument is a symbol, a number or a named node. Returns text and precedence. */
+  call(name: Fn, arg: string, atomic: boolean): [string, number];
+  /** f^k(arg) for a function raised to an integer power, if the dialect writes it so. */
+  callPower?(name: Fn, k: number, arg: string, atomic: boolean): string;
+  sqrt(arg: string): string;
+  /** 1/d, with the precedence it prints d at, and its own. */
+  reciprocal: { outer: number; prec: number; write(d: string): string };
+  /** b^x given b printed at ATOM; x is printed at `exponentOuter`. Returns text and precedence. */
+  power(base: string, exponent: string): [string, number];
+  exponentOuter: number;
+  /** Factors in the order they are written. */
+  order(fs: Expr[]): Expr[];
+  /** The product of numerator factors (printed) over denominator factors (as positive powers). */
+  product(numer: string[], denom: Expr[], go: Go): string;
+  parens(s: string): string;
+}
+
+/** Print an expression in a dialect; nodes in `names` print as their name. */
+export function printIn(d: Dialect, e: Expr, names?: ReadonlyMap<Expr, string>): string {
+  const atomic = (a: Expr) => a.op === "sym" || a.op === "num" || (names?.has(a) ?? false);
+  const go: Go = (e, outer) => {
     const named = names?.get(e);
     if (named !== undefined) return named;
     let s: string, p: number;
     switch (e.op) {
-      case "num":
-        s = formatNumber(e.value);
-        p = e.value < 0 ? PREC.neg : PREC.atom;
-        break;
-      case "sym": s = e.name; p = PREC.atom; break;
-      case "fn": s = `${e.name}(${go(e.args[0], 0)})`; p = PREC.atom; break;
+      case "num": s = d.number(e.value); p = e.value < 0 ? NEG : ATOM; break;
+      case "sym": s = d.symbol(e.name); p = ATOM; break;
+      case "fn": [s, p] = d.call(e.name as Fn, go(e.args[0], 0), atomic(e.args[0])); break;
       case "pow": {
         const [b, x] = e.args;
-        if (x.op === "num" && x.value === 0.5) { s = `sqrt(${go(b, 0)})`; p = PREC.atom; break; }
-        if (x.op === "num" && x.value < 0) { s = `1/${go(x.value === -1 ? b : powAbs(b, x.value), PREC.pow)}`; p = PREC.mul; break; }
-        s = `${go(b, PREC.pow + 1)}^${go(x, PREC.pow)}`;
-        p = PREC.pow;
+        if (x.op === "num" && x.value === 0.5) { s = d.sqrt(go(b, 0)); p = ATOM; break; }
+        if (x.op === "num" && x.value < 0) {
+          s = d.reciprocal.write(go(x.value === -1 ? b : powAbs(b, x.value), d.reciprocal.outer));
+          p = d.reciprocal.prec;
+          break;
+        }
+        if (d.callPower && b.op === "fn" && x.op === "num" && Number.isInteger(x.value)) {
+          s = d.callPower(b.name as Fn, x.value, go(b.args[0], 0), atomic(b.args[0]));
+          p = ATOM;
+          break;
+        }
+        [s, p] = d.power(go(b, ATOM), go(x, d.exponentOuter));
         break;
       }
       case "mul": {
         const [coef, rest] = e.args[0].op === "num" ? [e.args[0].value, e.args.slice(1)] : [1, e.args];
         const numer = rest.filter((f) => !(f.op === "pow" && f.args[1].op === "num" && f.args[1].value < 0));
-        const denom = rest.filter((f) => !numer.includes(f));
-        const parts = displayOrder(numer).map((f) => go(f, PREC.mul));
-        if (Math.abs(coef) !== 1 || parts.length === 0) parts.unshift(formatNumber(Math.abs(coef)));
-        s = parts.join("*");
-        if (denom.length) {
-          const d = denom.map((f) => (f.args[1].value === -1 ? f.args[0] : powAbs(f.args[0], f.args[1].value)));
-          s += "/" + (d.length === 1 ? go(d[0], PREC.pow) : `(${d.map((f) => go(f, PREC.mul)).join("*")})`);
-        }
+        const denom = rest.filter((f) => !numer.includes(f)).map((f) => powAbs(f.args[0], f.args[1].value));
+        const parts = d.order(numer).map((f) => go(f, d.mul));
+        if (Math.abs(coef) !== 1 || parts.length === 0) parts.unshift(d.number(Math.abs(coef)));
+        s = d.product(parts, denom, go);
         if (coef < 0) s = "-" + s;
-        p = coef < 0 ? PREC.neg : PREC.mul;
+        p = coef < 0 ? NEG : d.mul;
         break;
       }
       case "add": {
         const { positive, negative } = splitSum(e);
-        const parts = positive.map((t, i) => (i === 0 ? "" : " + ") + go(t, PREC.add));
-        for (const t of negative) parts.push((parts.length ? " - " : "-") + go(t, PREC.mul));
+        const parts = positive.map((t, i) => (i === 0 ? "" : " + ") + go(t, ADD));
+        for (const t of negative) parts.push((parts.length ? " - " : "-") + go(t, d.mul));
         s = parts.join("");
-        p = PREC.add;
+        p = ADD;
         break;
       }
     }
-    return p < outer ? `(${s})` : s;
+    return p < outer ? d.parens(s) : s;
   };
   return go(e, 0);
+}
+
+/** Plain text: `r^2*sin(theta)^2 + 1`. */
+export const TEXT: Dialect = {
+  mul: 2,
+  number: formatNumber,
+  symbol: (name) => name,
+  call: (name, arg) => [`${(REGISTRY[name] as FunctionDef).text}(${arg})`, ATOM],
+  sqrt: (arg) => `sqrt(${arg})`,
+  reciprocal: { outer: POW, prec: 2, write: (d) => `1/${d}` },
+  power: (b, x) => [`${b}^${x}`, POW],
+  exponentOuter: POW,
+  order: displayOrder,
+  product: (numer, denom, go) => {
+    const s = numer.join("*");
+    if (!denom.length) return s;
+    return s + "/" + (denom.length === 1 ? go(denom[0], POW) : `(${denom.map((f) => go(f, 2)).join("*")})`);
+  },
+  parens: (s) => `(${s})`,
+};
+
+function texNumber(v: number): string {
+  const s = formatNumber(v);
+  const m = /^(-?[\d.]+)e([+-]\d+)$/.exec(s);
+  return m ? `${m[1]} \\cdot 10^{${Number(m[2])}}` : s;
+}
+const texCall = (head: string, arg: string, atomic: boolean) =>
+  `${head}${atomic ? `(${arg})` : `\\left(${arg}\\right)`}`;
+
+/** LaTeX: `r^{2} \, \sin^{2}(\theta) + 1`. */
+export const LATEX: Dialect = {
+  mul: 3,
+  number: texNumber,
+  symbol: latexSymbol,
+  call: (name, arg, atomic) => [texCall((REGISTRY[name] as FunctionDef).tex, arg, atomic), ATOM],
+  callPower: (name, k, arg, atomic) => texCall(`${(REGISTRY[name] as FunctionDef).tex}^{${k}}`, arg, atomic),
+  sqrt: (arg) => `\\sqrt{${arg}}`,
+  reciprocal: { outer: 0, prec: ATOM, write: (d) => `\\frac{1}{${d}}` },
+  power: (b, x) => [`${/[_^]/.test(b) ? `{${b}}` : b}^{${x}}`, POW], // a base with indices needs braces
+  exponentOuter: 0,
+  order: (fs) => fs,
+  product: (numer, denom, go) => {
+    const body = numer.join(" \\, ");
+    return denom.length ? `\\frac{${body}}{${denom.map((f) => go(f, 3)).join(" \\, ")}}` : body;
+  },
+  parens: (s) => `\\left(${s}\\right)`,
+};
+
+/** JavaScript (symbols as written, numbers to full precision): `Math.pow(r, 2)*Math.sin(theta)`. */
+export const JAVASCRIPT: Dialect = {
+  ...TEXT,
+  number: (v) => (v < 0 ? `(${v})` : String(v)), // never `--3` after a template's minus
+  call: (name, arg, atomic) => {
+    const s = (REGISTRY[name] as FunctionDef).js(atomic ? arg : `(${arg})`);
+    // `Math.sin(x + 1)` is an atom; templates such as `1 / (1 + Math.exp(-x))` are not
+    const head = s.endsWith(`(${arg})`) ? s.slice(0, s.length - arg.length - 2) : "";
+    return [s, /^[\w.]+$/.test(head) ? ATOM : 0];
+  },
+  sqrt: (arg) => `Math.sqrt(${arg})`,
+  power: (b, x) => [`Math.pow(${b}, ${x})`, ATOM], // not **: `-x ** 2` is a syntax error
+  exponentOuter: 0,
+  order: (fs) => fs,
+};
+
+/** Infix text for an expression, e.g. `r^2*sin(theta)^2 + 1`. */
+export function print(e: Expr, opts: PrintOptions = {}): string {
+  return printIn(TEXT, e, opts.names);
+}
+
+/** LaTeX for an expression; nodes in `names` print as their (already LaTeX) name. */
+export function latex(e: Expr, names?: ReadonlyMap<Expr, string>): string {
+  return printIn(LATEX, e, names);
 }
 
 /** Factors in reading order: symbols and their powers (by name) before compound factors. */
