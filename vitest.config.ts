@@ -12,17 +12,25 @@ class PlainSummary implements Reporter {
         else if (s === "failed") failed++;
         else skipped++;
       }
-      if (m.state() === "failed" && [...m.children.allTests()].length === 0) failed++; // a file that failed to load
+      // a file that failed to load, or whose beforeAll failed (its tests are then only skipped)
+      if (m.state() === "failed" && ![...m.children.allTests()].some((t) => t.result().state === "failed")) failed++;
     }
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
   }
 }
 
+/** Suites that take most of the run's time: `npm test` runs them too, `npm run test:fast` leaves them out. */
+const SLOW = ["test/numeric/experiments.test.ts", "test/render/html.test.ts", "test/render/latex.test.ts", "test/package/**/*.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     // A guard against hangs, not a performance assertion: performance lives in bench/.
     testTimeout: 120_000,
+    hookTimeout: 120_000,
     reporters: ["default", new PlainSummary()],
+    projects: [
+      { extends: true, test: { name: "fast", include: ["test/**/*.test.ts"], exclude: SLOW } },
+      { extends: true, test: { name: "slow", include: SLOW } },
+    ],
   },
 });

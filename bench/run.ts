@@ -1,7 +1,9 @@
 // `npm run bench`: every suite, in one process (so ratios compare like with like).
 import { geometrySuite } from "./geometry.js";
+import { latencySuite } from "./latency.js";
 import { metricSuite } from "./metric.js";
 
 const only = process.argv[2];
 if (!only || only === "metric") metricSuite();
 if (!only || only === "geometry") geometrySuite();
+if (!only || only === "latency") latencySuite();

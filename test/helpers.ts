@@ -9,7 +9,7 @@ import { DiagnosticError } from "../src/syntax/diagnostics.js";
 export { rng } from "../src/numeric/random.js";
 export const uniform = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r();
 
-export function cli(args: string[], stdin = ""): { code: number; out: string; err: string } {
+export async function cli(args: string[], stdin = ""): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
   const io: IO = {
     out: (t) => { out += t; },
@@ -17,7 +17,7 @@ export function cli(args: string[], stdin = ""): { code: number; out: string; er
     readStdin: () => stdin,
     readFile: (p) => readFileSync(p, "utf8"),
   };
-  const code = run(args, io);
+  const code = await run(args, io);
   return { code, out, err };
 }
 

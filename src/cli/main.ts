@@ -1,16 +1,10 @@
 // The rgnn command line. `run` is the whole program minus process.exit, for in-process tests.
+// Each command's module is imported only when that command runs, so that a command does not pay
+// for the dependencies of the others (KaTeX, resvg, cli-progress) at start-up.
 import { QUANTITY_NAMES } from "../core/quantities.js";
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { checkCommand } from "./commands/check.js";
-import { deriveCommand } from "./commands/derive.js";
-import { evalCommand } from "./commands/eval.js";
-import { flowCommand } from "./commands/flow.js";
-import { geodesicCommand } from "./commands/geodesic.js";
-import { geometryCommand } from "./commands/geometry.js";
-import { dataCommand, experimentCommand, plotCommand, trainCommand } from "./commands/learn.js";
-import { metricCommand } from "./commands/metric.js";
-import { verifyCommand } from "./commands/verify.js";
+import { LookupError } from "../api/errors.js";
 import { EXIT, processIO, UsageError, type IO } from "./io.js";
 
 function version(): string {
@@ -20,7 +14,7 @@ function version(): string {
   return "unknown";
 }
 
-export function run(argv: string[], io: IO = processIO): number {
+export async function run(argv: string[], io: IO = processIO): Promise<number> {
   let status: number = EXIT.ok;
   const program = new Command("rgnn")
     .description("Riemannian geometry of neural networks: layer maps, pulled-back metrics, derivations and checks")
@@ -32,7 +26,7 @@ export function run(argv: string[], io: IO = processIO): number {
   program.command("check")
     .description("parse and check .rgnn specs ('-' reads standard input)")
     .argument("<files...>", "spec files")
-    .action((files: string[]) => { status = checkCommand(io, files); });
+    .action(async (files: string[]) => { status = (await import("./commands/check.js")).checkCommand(io, files); });
 
   program.command("metric")
     .description("a metric's components: symbolic, or evaluated with --at")
@@ -44,7 +38,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("--set <assignments>", "values for symbols, e.g. h=0.1,W1_11=2")
     .option("--form <form>", "auto, explicit (write out in full) or layers (name z_l, x_l, J_l, g_l)", "auto")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
-    .action((file: string, opts) => { status = metricCommand(io, file, opts); });
+    .action(async (file: string, opts) => { status = (await import("./commands/metric.js")).metricCommand(io, file, opts); });
 
   program.command("eval")
     .description("a network's output, Jacobian and pulled-back metric at points")
@@ -55,7 +49,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols, e.g. h=0.1")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
-    .action((file: string, opts) => { status = evalCommand(io, file, opts); });
+    .action(async (file: string, opts) => { status = (await import("./commands/eval.js")).evalCommand(io, file, opts); });
 
   program.command("geometry")
     .description("what follows from a metric: volume, inverse, Christoffel symbols, curvature")
@@ -66,7 +60,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("-f, --format <format>", "text, latex or json", "text")
     .option("--set <assignments>", "values for symbols, e.g. R=2")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
-    .action((file: string, opts) => { status = geometryCommand(io, file, opts); });
+    .action(async (file: string, opts) => { status = (await import("./commands/geometry.js")).geometryCommand(io, file, opts); });
 
   program.command("geodesic")
     .description("a geodesic from a point, to a point (shooting) or with a velocity, and its length")
@@ -79,7 +73,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
-    .action((file: string, opts) => { status = geodesicCommand(io, file, opts); });
+    .action(async (file: string, opts) => { status = (await import("./commands/geodesic.js")).geodesicCommand(io, file, opts); });
 
   program.command("flow")
     .description("how a residual (or second-order) network converges to the ODE flow it discretises")
@@ -91,7 +85,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("-f, --format <format>", "text or json", "text")
     .option("--set <assignments>", "values for symbols")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
-    .action((file: string, opts) => { status = flowCommand(io, file, opts); });
+    .action(async (file: string, opts) => { status = (await import("./commands/flow.js")).flowCommand(io, file, opts); });
 
   const dataOptions = (c: Command) => c
     .option("-d, --data <name|file.csv>", "spirals, rings, moons, xor, or a CSV of x,y,label")
@@ -106,7 +100,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("--noise <s>", "standard deviation of the noise")
     .option("--seed <s>", "seed", "7")
     .option("-o, --output <file.csv>", "output file (default: standard output)")
-    .action((name: string, opts) => { status = dataCommand(io, name, opts); });
+    .action(async (name: string, opts) => { status = (await import("./commands/learn.js")).dataCommand(io, name, opts); });
 
   dataOptions(program.command("train")
     .description("fit a spec's symbolic weights to a toy data set (cross-entropy, Adam, early stopping)")
@@ -120,7 +114,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("-o, --output <weights.json>", "where to write the weights (and a .curve.csv beside it)", "weights.json")
     .option("--set <assignments>", "values for other symbols")
     .option("-q, --quiet", "no progress output"))
-    .action((file: string, opts) => { status = trainCommand(io, file, opts); });
+    .action(async (file: string, opts) => { status = (await import("./commands/learn.js")).trainCommand(io, file, opts); });
 
   dataOptions(program.command("plot")
     .description("figures: grid or data through the layers, metric ellipses, volume heat map, geodesics")
@@ -131,14 +125,14 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("-n, --network <name>", "which network (default: the first)")
     .option("--width <px>", "PNG width in pixels")
     .option("--set <assignments>", "values for other symbols"))
-    .action((file: string, opts) => { status = plotCommand(io, file, opts); });
+    .action(async (file: string, opts) => { status = (await import("./commands/learn.js")).plotCommand(io, file, opts); });
 
   program.command("experiment")
     .description("train every run of DIR/experiments.json with its seed and draw every figure")
     .argument("<dir>", "folder with experiments.json and its specs")
     .option("-o, --output <dir>", "where to write weights, curves and figures", "figures")
     .option("-q, --quiet", "no progress output")
-    .action((dir: string, opts) => { status = experimentCommand(io, dir, opts); });
+    .action(async (dir: string, opts) => { status = (await import("./commands/learn.js")).experimentCommand(io, dir, opts); });
 
   program.command("derive")
     .description("write the checked, step-by-step derivation as LaTeX or a self-contained HTML page")
@@ -149,7 +143,7 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("--seed <s>", "seed for the random points", "1")
     .option("--tol <t>", "relative tolerance", "1e-9")
     .option("--allow-failures", "exit 0 even if a step fails its check (it is still marked as failed)")
-    .action((file: string, opts) => { status = deriveCommand(io, file, opts); });
+    .action(async (file: string, opts) => { status = (await import("./commands/derive.js")).deriveCommand(io, file, opts); });
 
   program.command("verify")
     .description("check every derivation step and every claim numerically; exit 0 only if all hold")
@@ -158,16 +152,19 @@ export function run(argv: string[], io: IO = processIO): number {
     .option("--seed <s>", "seed for the random points", "1")
     .option("--tol <t>", "relative tolerance", "1e-9")
     .option("-f, --format <format>", "text or json", "text")
-    .action((file: string, opts) => { status = verifyCommand(io, file, opts); });
+    .action(async (file: string, opts) => { status = (await import("./commands/verify.js")).verifyCommand(io, file, opts); });
 
   try {
-    program.parse(argv, { from: "user" });
+    await program.parseAsync(argv, { from: "user" });
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;
       return EXIT.usage;
     }
-    if (e instanceof UsageError) { io.err(`rgnn: ${e.message}\n(run 'rgnn --help' for usage)\n`); return EXIT.usage; }
+    if (e instanceof UsageError || e instanceof LookupError) {
+      io.err(`rgnn: ${e.message}\n(run 'rgnn --help' for usage)\n`);
+      return EXIT.usage;
+    }
     throw e;
   }
   if (argv.length === 0) { io.err(program.helpInformation()); return EXIT.usage; }

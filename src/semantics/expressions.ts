@@ -1,6 +1,7 @@
 // Scalar expressions: syntax -> mathjs nodes, with every name checked against what is in scope.
-import { ConstantNode, FunctionNode, OperatorNode, SymbolNode, type MathNode } from "mathjs";
+import type { MathNode } from "mathjs";
 import { type FunctionDef, FUNCTIONS as REGISTERED, REGISTRY } from "../core/functions.js";
+import { ConstantNode, FunctionNode, OperatorNode, SymbolNode } from "./mathnodes.js";
 import type { Expr } from "../syntax/ast.js";
 import type { Context } from "./context.js";
 import { suggestion } from "./names.js";

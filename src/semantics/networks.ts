@@ -1,7 +1,8 @@
 // Networks: layers expanded from `repeat` blocks, widths inferred and checked, parameters
 // resolved to tensors (inline numbers, a weights file, or symbols named after the layer).
 import { dirname, resolve } from "node:path";
-import { ConstantNode, SymbolNode, type MathNode } from "mathjs";
+import type { MathNode } from "mathjs";
+import { ConstantNode, SymbolNode } from "./mathnodes.js";
 import type { Expr, Item, LayerAst, Param, Span } from "../syntax/ast.js";
 import type { Context } from "./context.js";
 import { constantValue, listLeaves, listShape, toNode } from "./expressions.js";

@@ -1,5 +1,6 @@
 // Requests (show / evaluate / check) and the typed tensor expressions of claims.
-import { ConstantNode, type MathNode } from "mathjs";
+import type { MathNode } from "mathjs";
+import { ConstantNode } from "./mathnodes.js";
 import type { Expr, Item, Name, Span } from "../syntax/ast.js";
 import { asMapping, lookup } from "./resolve.js";
 import type { Context } from "./context.js";

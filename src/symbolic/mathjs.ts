@@ -1,5 +1,6 @@
 // mathjs nodes in and out: the typed model holds mathjs nodes; the DAG is ours.
-import { ConstantNode, FunctionNode, OperatorNode, SymbolNode, type MathNode } from "mathjs";
+import type { MathNode } from "mathjs";
+import { ConstantNode, FunctionNode, OperatorNode, SymbolNode } from "../semantics/mathnodes.js";
 import { add, div, type Expr, fn, FUNCTIONS, type Fn, mul, neg, num, pow, sqrt, sub, sym } from "./expr.js";
 import { splitSum } from "./print.js";
 

@@ -8,7 +8,7 @@ import { cli, model, rng } from "../helpers.js";
 const steps = (text: string) => allSteps(derive(model(text)));
 
 describe("group actions", () => {
-  it("every action law holds on the bundles example (frames, vectors, covectors, metrics, SO(2))", () => {
+  it("every action law holds on the bundles example (frames, vectors, covectors, metrics, SO(2))", async () => {
     const d = derive(model(readFileSync("examples/bundles.rgnn", "utf8"), "examples/bundles.rgnn", "examples"));
     const ids = allSteps(d).map((s) => s.id).filter((i) => i.startsWith("action"));
     for (const law of ["identity", "composition", "invariance", "membership", "lie"]) expect(ids).toContain(`action1:${law}`);
@@ -17,7 +17,7 @@ describe("group actions", () => {
     expect(failedSteps(d)).toEqual([]);
   });
 
-  it("the laws hold for random Jacobians and fibre elements, and order matters", () => {
+  it("the laws hold for random Jacobians and fibre elements, and order matters", async () => {
     const r = rng(99);
     for (const fibre of ["frames", "vectors", "covectors", "metrics"] as const) {
       const fa = FIBRE_ACTIONS[fibre];
@@ -31,13 +31,13 @@ describe("group actions", () => {
     }
   });
 
-  it("the matrix exponential is exact on a rotation generator", () => {
+  it("the matrix exponential is exact on a rotation generator", async () => {
     const E = expm([[0, -0.7], [0.7, 0]]);
     expect(E[0][0]).toBeCloseTo(Math.cos(0.7), 14);
     expect(E[1][0]).toBeCloseTo(Math.sin(0.7), 14);
   });
 
-  it("declaring O(2) for a layer whose Jacobian is not orthogonal fails verification, clearly", () => {
+  it("declaring O(2) for a layer whose Jacobian is not orthogonal fails verification, clearly", async () => {
     const spec = `
 manifold I (x, y)
 network n : I -> R^2 {
@@ -49,12 +49,12 @@ action of n on F in O(2)
     const [bad] = failedSteps(derive(model(spec)));
     expect(bad.id).toBe("action1:membership");
     expect(bad.witness!.failure!.reason).toMatch(/^the Jacobian of layer 1 is not in O\(2\): it is not orthogonal: ‖AᵀA − I‖ = [\d.]+$/);
-    const r = cli(["verify", "-"], spec);
+    const r = await cli(["verify", "-"], spec);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/FAIL {2}action1:membership +The Jacobians of layers 1–1 of n lie in O\(2\)\n +the Jacobian of layer 1 is not in O\(2\): it is not orthogonal: ‖AᵀA − I‖ = [\d.]+ at x=-?[\d.]+, y=-?[\d.]+/);
   });
 
-  it("documents show the metric as composed group actions and the ODE with its convergence table", () => {
+  it("documents show the metric as composed group actions and the ODE with its convergence table", async () => {
     const d = derive(model(readFileSync("examples/bundles.rgnn", "utf8"), "examples/bundles.rgnn", "examples"));
     expect(d.sections.map((s) => s.title)).toContain("Bundles and group actions");
     const metricStep = allSteps(d).find((s) => s.id === "action4:metric")!;
@@ -67,8 +67,8 @@ action of n on F in O(2)
 });
 
 describe("rgnn flow", () => {
-  it("prints the convergence table with order about 1 for the deep residual example", () => {
-    const r = cli(["flow", "examples/deep-resnet.rgnn"]);
+  it("prints the convergence table with order about 1 for the deep residual example", async () => {
+    const r = await cli(["flow", "examples/deep-resnet.rgnn"]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\n +1024 +0\.0009766 +[\d.e-]+ +[\d.e-]+ +1\.0\d\d +1\.0\d\d\n/);
     const order = Number(/fitted order ([\d.]+) \(state\)/.exec(r.out)![1]);
@@ -76,15 +76,15 @@ describe("rgnn flow", () => {
     expect(order).toBeLessThan(1.1);
   });
 
-  it("JSON output has the rows and the orders", () => {
-    const j = JSON.parse(cli(["flow", "examples/second-order.rgnn", "--depths", "32,64,128,256", "-f", "json"]).out);
+  it("JSON output has the rows and the orders", async () => {
+    const j = JSON.parse((await cli(["flow", "examples/second-order.rgnn", "--depths", "32,64,128,256", "-f", "json"])).out);
     expect(j).toMatchObject({ network: "wave", kind: "second_order", interpolation: "linear", expectedOrder: 2 });
     expect(j.rows).toHaveLength(4);
     expect(j.stateOrder).toBeGreaterThan(1.8);
   });
 
-  it("says a dense network has no flow", () => {
-    const r = cli(["flow", "-"], "manifold I (x, y)\nnetwork d : I { dense tanh with W = [[1, 0], [0, 1]], b = [0, 0] }\n");
+  it("says a dense network has no flow", async () => {
+    const r = await cli(["flow", "-"], "manifold I (x, y)\nnetwork d : I { dense tanh with W = [[1, 0], [0, 1]], b = [0, 0] }\n");
     expect(r.code).toBe(1);
     expect(r.err).toContain("a dense network is a static map, with no ODE (flow) limit");
   });

@@ -24,7 +24,7 @@ describe("plots", () => {
   const m = model(SPEC);
   const inp = { net: m.mappings.get("n") as Network, metric: m.metrics.get("g") as Metric, data: generate("moons", { points: 120, seed: 3 }), env: new Map<string, number>(), title: "test" };
 
-  it("every kind is a valid SVG (parsed by an SVG renderer) with axes and data", () => {
+  it("every kind is a valid SVG (parsed by an SVG renderer) with axes and data", async () => {
     for (const kind of PLOT_KINDS) {
       const svg = figure(kind, inp);
       expect(svg.startsWith("<?xml")).toBe(true);
@@ -34,7 +34,7 @@ describe("plots", () => {
     }
   });
 
-  it("renders a PNG of the requested width", () => {
+  it("renders a PNG of the requested width", async () => {
     const png = svgToPng(figure("volume", inp), 900);
     expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join("")).toBe("PNG");
     const width = png.readUInt32BE(16), height = png.readUInt32BE(20);
@@ -42,7 +42,7 @@ describe("plots", () => {
     expect(height).toBe(Math.round((900 * 600) / 720));
   });
 
-  it("an ellipse's axes are g's eigen-decomposition at that point", () => {
+  it("an ellipse's axes are g's eigen-decomposition at that point", async () => {
     // g = [[a, b], [b, c]]: eigenvalues (a+c)/2 ± √(((a−c)/2)² + b²); the major axis at ½·atan2(2b, a−c)
     for (const [a, b, c] of [[3, 1, 2], [1, -0.4, 5], [2, 0, 2], [0.3, 0.1, 0.2]]) {
       const e = symmetricEigen([[a, b], [b, c]]);
@@ -61,46 +61,46 @@ describe("plots", () => {
 
 describe("rgnn plot, data, train", () => {
   const dir = mkdtempSync(join(tmpdir(), "rgnn-plot-"));
-  it("writes figures as SVG and PNG", () => {
+  it("writes figures as SVG and PNG", async () => {
     writeFileSync(join(dir, "n.rgnn"), SPEC);
-    expect(cli(["plot", join(dir, "n.rgnn"), "--kind", "grid", "--data", "moons", "-o", join(dir, "g.svg")]).code).toBe(0);
+    expect((await cli(["plot", join(dir, "n.rgnn"), "--kind", "grid", "--data", "moons", "-o", join(dir, "g.svg")])).code).toBe(0);
     expect(readFileSync(join(dir, "g.svg"), "utf8")).toContain("layer 3: dense linear");
-    expect(cli(["plot", join(dir, "n.rgnn"), "--kind", "ellipses", "--data", "xor", "-o", join(dir, "e.png")]).code).toBe(0);
-    expect(cli(["plot", join(dir, "n.rgnn"), "--kind", "torus", "--data", "xor"]).code).toBe(2);
+    expect((await cli(["plot", join(dir, "n.rgnn"), "--kind", "ellipses", "--data", "xor", "-o", join(dir, "e.png")])).code).toBe(0);
+    expect((await cli(["plot", join(dir, "n.rgnn"), "--kind", "torus", "--data", "xor"])).code).toBe(2);
   });
 
-  it("writes a data set as CSV, deterministically", () => {
-    const a = cli(["data", "spirals", "--points", "10", "--seed", "4"]), b = cli(["data", "spirals", "--points", "10", "--seed", "4"]);
+  it("writes a data set as CSV, deterministically", async () => {
+    const a = await cli(["data", "spirals", "--points", "10", "--seed", "4"]), b = await cli(["data", "spirals", "--points", "10", "--seed", "4"]);
     expect(a.out).toBe(b.out);
     expect(a.out.split("\n")[0]).toBe("x,y,label");
     expect(a.out.trim().split("\n")).toHaveLength(11);
   });
 
-  it("trains, writes weights the language loads, and plots with them", () => {
+  it("trains, writes weights the language loads, and plots with them", async () => {
     const spec = join(dir, "sym.rgnn");
     writeFileSync(spec, "manifold I (x, y)\nnetwork n : I -> R^2 {\n  repeat 3 { residual tanh with h = 0.5 }\n  dense 2 linear\n}\nmetric g = pullback along n\n");
     const w = join(dir, "w.json");
-    const r = cli(["train", spec, "--data", "moons", "--epochs", "30", "--points", "100", "-q", "-o", w]);
+    const r = await cli(["train", spec, "--data", "moons", "--epochs", "30", "--points", "100", "-q", "-o", w]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^n on moons: accuracy [\d.]+%/);
     expect(Object.keys(JSON.parse(readFileSync(w, "utf8")))).toEqual(["W1", "b1", "h", "W2", "b2", "W3", "b3", "W4", "b4"]);
     expect(readFileSync(join(dir, "w.curve.csv"), "utf8").split("\n")[0]).toBe("epoch,loss,accuracy,val_loss,val_accuracy");
     // the same weights through the language: a spec that loads them
     writeFileSync(join(dir, "loaded.rgnn"), `manifold I (x, y)\nnetwork n : I -> R^2 weights "w.json" {\n  repeat 3 { residual tanh }\n  dense 2 linear\n}\nmetric g = pullback along n\n`);
-    const viaFile = JSON.parse(cli(["metric", join(dir, "loaded.rgnn"), "--at", "0.2,0.1", "-f", "json"]).out).metric;
-    const viaOption = JSON.parse(cli(["metric", spec, "--weights", w, "--at", "0.2,0.1", "-f", "json"]).out).metric;
+    const viaFile = JSON.parse((await cli(["metric", join(dir, "loaded.rgnn"), "--at", "0.2,0.1", "-f", "json"])).out).metric;
+    const viaOption = JSON.parse((await cli(["metric", spec, "--weights", w, "--at", "0.2,0.1", "-f", "json"])).out).metric;
     expect(viaOption).toEqual(viaFile); // the two ways of supplying trained weights agree exactly
-    expect(cli(["plot", spec, "--kind", "volume", "--data", "moons", "--weights", w, "-o", join(dir, "v.svg")]).code).toBe(0);
+    expect((await cli(["plot", spec, "--kind", "volume", "--data", "moons", "--weights", w, "-o", join(dir, "v.svg")])).code).toBe(0);
     expect(viaFile[0][0]).toBeGreaterThan(0);
   });
 
-  it("a weights file that does not fit the spec is a clear error", () => {
+  it("a weights file that does not fit the spec is a clear error", async () => {
     const spec = join(dir, "sym.rgnn");
     writeFileSync(join(dir, "bad.json"), JSON.stringify({ W1: [[1, 0], [0, 1]], b1: [0, 0] }));
-    const r = cli(["plot", spec, "--kind", "grid", "--data", "moons", "--weights", join(dir, "bad.json"), "-o", join(dir, "x.svg")]);
+    const r = await cli(["plot", spec, "--kind", "grid", "--data", "moons", "--weights", join(dir, "bad.json"), "-o", join(dir, "x.svg")]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/bad\.json: error: no entry 'W2' \(needed by layer 2 of 'n'\)/);
-    const m = cli(["metric", spec, "--weights", join(dir, "bad.json"), "--at", "0,0"]);
+    const m = await cli(["metric", spec, "--weights", join(dir, "bad.json"), "--at", "0,0"]);
     expect(m.code).toBe(1);
     expect(m.err).toContain("no entry 'W2'");
   });

@@ -1,27 +1,15 @@
 // `rgnn eval FILE`: a network's (or map's) output coordinates, Jacobian and pulled-back
 // Euclidean metric at one point or at every point of a CSV file.
-import type { Mapping, Model } from "../../semantics/model.js";
-import { EvaluationError, mappingEvaluator } from "../../numeric/evaluate.js";
+import { EvaluationError } from "../../numeric/evaluate.js";
+import { evaluateAt } from "../../api/compute.js";
+import { pickMapping } from "../../api/spec.js";
 import { commandEnv } from "../env.js";
-import { psdRank } from "../../numeric/linalg.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
 import { choice, InputFileError, parsePoint, parsePointsCsv } from "../options.js";
 import { readSpec } from "../spec.js";
 
 export interface EvalOptions { network?: string; at?: string; points?: string; format: string; set?: string; weights?: string }
-
-function pickMapping(model: Model, name: string | undefined): Mapping {
-  if (name !== undefined) {
-    const m = model.mappings.get(name);
-    if (!m) throw new UsageError(`no map or network '${name}' in ${model.file}; it has: ${[...model.mappings.keys()].join(", ") || "none"}`);
-    return m;
-  }
-  const all = [...model.mappings.values()];
-  const m = all.find((x) => x.kind === "network") ?? all[0];
-  if (!m) throw new UsageError(`${model.file} declares no map or network`);
-  return m;
-}
 
 export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
   const format = choice(opts.format, ["text", "json", "csv"] as const, "--format");
@@ -40,8 +28,7 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
   try {
-    const ev = mappingEvaluator(mapping, env);
-    const results = points.map((p) => ({ point: p, ...ev.at(p) })).map((r) => ({ ...r, rank: psdRank(r.metric) }));
+    const results = evaluateAt(mapping, points, env);
     const coords = mapping.source.coords, m = mapping.target.dim, n = coords.length;
     if (format === "json") {
       io.out(json({ mapping: mapping.name, source: mapping.source.name, coords, target: mapping.target.name, points: results }));

@@ -2,7 +2,7 @@
 // as the metric sees it, and the straight-line distance in the chart for comparison.
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
-import { geodesicBVP, geodesicIVP } from "../../numeric/geodesic.js";
+import { geodesic } from "../../api/compute.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json } from "../format.js";
 import { choice, parsePoint } from "../options.js";
@@ -24,9 +24,8 @@ export function geodesicCommand(io: IO, file: string, opts: GeodesicOptions): nu
   if (!env) return EXIT.failure;
   try {
     const target = opts.to !== undefined ? parsePoint(opts.to, metric.manifold, "--to") : undefined;
-    const path = target
-      ? geodesicBVP(metric, env, from, target, { samples })
-      : geodesicIVP(metric, env, from, parsePoint(opts.velocity!, metric.manifold, "--velocity"), { samples });
+    const velocity = target ? undefined : parsePoint(opts.velocity!, metric.manifold, "--velocity");
+    const path = geodesic(metric, env, from, velocity ? { velocity, samples } : { to: target!, samples });
     const coords = metric.manifold.coords;
     if (format === "json") {
       io.out(json({ metric: metric.name, coords, from: path.from, to: path.to, target: target ?? null, velocity: path.velocity, length: path.length, chartDistance: path.chartDistance, iterations: path.iterations, samples: path.samples }));

@@ -1,39 +1,19 @@
 // `rgnn metric FILE`: a metric's components, symbolically (text, LaTeX or JSON) or at a point.
-import type { Metric, Model } from "../../semantics/model.js";
-import { EvaluationError, metricEvaluator } from "../../numeric/evaluate.js";
+import type { Metric } from "../../semantics/model.js";
+import { EvaluationError } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
-import { detN, psdRank, symmetricEigen } from "../../numeric/linalg.js";
-import { latex, latexSymbol } from "../../render/latex-expr.js";
-import { type Form, metricListing } from "../../symbolic/listing.js";
-import { print } from "../../symbolic/print.js";
-import { EXIT, type IO, UsageError } from "../io.js";
+import { latexSymbol } from "../../render/latex-expr.js";
+import type { Form } from "../../symbolic/listing.js";
+import { atLayer, metricAt, metricSymbolic } from "../../api/metric.js";
+import { pickMetric } from "../../api/spec.js";
+import { EXIT, type IO } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
 import { choice, parseLayer, parsePoint } from "../options.js";
 import { readSpec } from "../spec.js";
 
+export { atLayer, pickMetric };
+
 export interface MetricOptions { metric?: string; layer?: string; format: string; at?: string; set?: string; weights?: string; form: string }
-
-export function pickMetric(model: Model, name: string | undefined): Metric {
-  if (name !== undefined) {
-    const m = model.metrics.get(name);
-    if (!m) throw new UsageError(`no metric '${name}' in ${model.file}; its metrics: ${[...model.metrics.keys()].join(", ") || "none"}`);
-    return m;
-  }
-  const first = model.metrics.values().next().value;
-  if (!first) throw new UsageError(`${model.file} declares no metric`);
-  return first;
-}
-
-/** The same pullback, taken to another layer of its network. */
-export function atLayer(metric: Metric, layer: number | undefined): Metric {
-  if (layer === undefined) return metric;
-  const def = metric.def;
-  if (def.kind !== "pullback" || def.along.kind !== "network") throw new UsageError(`--layer applies to metrics pulled back along a network; '${metric.name}' is not one`);
-  const net = def.along, L = net.layers.length;
-  if (layer > L) throw new UsageError(`--layer ${layer}: '${net.name}' has layers 0 to ${L}`);
-  if (layer > 0 && net.layers[layer]?.kind === "second_order") throw new UsageError(`--layer ${layer}: layer ${layer + 1} is second order and also depends on layer ${layer - 1}, so no metric lives on layer ${layer} alone`);
-  return { ...metric, manifold: net.layerSpaces[layer], def: { ...def, layer } };
-}
 
 function describe(metric: Metric): string {
   const d = metric.def;
@@ -48,42 +28,36 @@ function describe(metric: Metric): string {
 }
 
 function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", form: Form): void {
-  const listing = metricListing(metric, form);
-  const coords = metric.manifold.coords;
+  const sm = metricSymbolic(metric, form);
+  const { coords, components: cells } = sm;
   const n = coords.length;
   const upper: [number, number][] = [];
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) upper.push([i, j]);
   if (format === "json") {
     io.out(json({
-      name: metric.name, manifold: metric.manifold.name, coords,
-      layer: metric.def.kind === "pullback" ? metric.def.layer : 0,
-      form: listing.definitions.length ? "layers" : "explicit",
-      definitions: listing.definitions.map((d) => ({ name: d.name, group: d.group, expr: print(d.expr, { names: without(listing.names, d.expr) }) })),
-      components: listing.result.map((row) => row.map((e) => print(e, { names: listing.names }))),
+      name: sm.name, manifold: sm.manifold, coords, layer: sm.layer, form: sm.form,
+      definitions: sm.definitions.map((d) => ({ name: d.name, group: d.group, expr: d.expr })),
+      components: cells,
     }));
     return;
   }
   if (format === "latex") {
-    const tnames = new Map([...listing.names].map(([e, s]) => [e, latexSymbol(s)] as const));
-    const lines = listing.definitions.map((d) => `${latexSymbol(d.name)} &= ${latex(d.expr, without(tnames, d.expr))}`);
-    for (const [i, j] of upper) lines.push(`g_{${latexSymbol(coords[i])} ${latexSymbol(coords[j])}} &= ${latex(listing.result[i][j], tnames)}`);
+    const lines = sm.definitions.map((d) => `${latexSymbol(d.name)} &= ${d.latex}`);
+    for (const [i, j] of upper) lines.push(`g_{${latexSymbol(coords[i])} ${latexSymbol(coords[j])}} &= ${sm.latex[i][j]}`);
     io.out(`% ${describe(metric)}\n\\begin{align*}\n${lines.join(" \\\\\n")}\n\\end{align*}\n`);
     return;
   }
   io.out(describe(metric) + "\n\n");
   let group = "";
-  for (const d of listing.definitions) {
+  for (const d of sm.definitions) {
     if (d.group !== group) { io.out(`${group ? "\n" : ""}${d.group}:\n`); group = d.group; }
-    io.out(`  ${d.name} = ${print(d.expr, { names: without(listing.names, d.expr) })}\n`);
+    io.out(`  ${d.name} = ${d.expr}\n`);
   }
-  if (listing.definitions.length) io.out("\n");
-  const cells = listing.result.map((row) => row.map((e) => print(e, { names: listing.names })));
+  if (sm.definitions.length) io.out("\n");
   if (cells.flat().every((c) => c.length <= 40)) io.out(matrixText(metric.name, cells) + "\n");
   else for (const [i, j] of upper) io.out(`${metric.name}[${coords[i]}][${coords[j]}] = ${cells[i][j]}\n`);
   if (n > 1 && !cells.flat().every((c) => c.length <= 40)) io.out(`(${metric.name} is symmetric: the entries below the diagonal are the mirror images)\n`);
 }
-
-const without = <K, V>(m: ReadonlyMap<K, V>, k: K) => { const c = new Map(m); c.delete(k); return c; };
 
 export function metricCommand(io: IO, file: string, opts: MetricOptions): number {
   const format = choice(opts.format, ["text", "latex", "json"] as const, "--format");
@@ -96,10 +70,7 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
   try {
-    const g = metricEvaluator(metric, env).at(point);
-    const eig = symmetricEigen(g).values;
-    const rank = psdRank(g);
-    const det = detN(g);
+    const [{ metric: g, rank, eigenvalues: eig, determinant: det }] = metricAt(metric, [point], env);
     if (format === "json") {
       io.out(json({ name: metric.name, manifold: metric.manifold.name, coords: metric.manifold.coords,
         layer: metric.def.kind === "pullback" ? metric.def.layer : 0, point, metric: g, rank, eigenvalues: eig, determinant: det }));

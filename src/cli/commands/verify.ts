@@ -1,6 +1,7 @@
 // `rgnn verify FILE`: run every step's witness and every claim in the spec; a table; exit 0
 // only if all pass. A failure names the step, the point, and both values.
 import { derive } from "../../derive/index.js";
+import { verifyResult } from "../../api/compute.js";
 import { allSteps, type Derivation } from "../../derive/model.js";
 import { failureText, successText } from "../../derive/report.js";
 import { EXIT, type IO, UsageError } from "../io.js";
@@ -38,11 +39,7 @@ export function verifyCommand(io: IO, file: string, opts: VerifyOptions): number
   const loaded = readSpec(io, file);
   if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
   const d = derive(loaded.model, wopts);
-  const steps = allSteps(d).filter((s) => s.witness);
-  const failed = steps.filter((s) => !s.witness!.passed);
-  if (format === "json") {
-    io.out(json({ file: d.file, options: d.options, passed: failed.length === 0,
-      checks: steps.map((s) => ({ id: s.id, title: s.title, justification: s.justification, line: s.span?.line, ...s.witness })) }));
-  } else io.out(verifyTable(d));
-  return failed.length ? EXIT.failure : EXIT.ok;
+  const result = verifyResult(d);
+  io.out(format === "json" ? json(result) : verifyTable(d));
+  return result.passed ? EXIT.ok : EXIT.failure;
 }

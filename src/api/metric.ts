@@ -1,0 +1,105 @@
+// A metric as plain data: its components in closed form (text and LaTeX), and its values at points.
+import type { Metric, Model } from "../semantics/model.js";
+import { metricEvaluator, valueEnv } from "../numeric/evaluate.js";
+import { detN, psdRank, symmetricEigen } from "../numeric/linalg.js";
+import { latex, latexSymbol } from "../render/latex-expr.js";
+import { type Form, metricListing } from "../symbolic/listing.js";
+import { print } from "../symbolic/print.js";
+import { LookupError } from "./errors.js";
+
+/** Values for a spec's symbols: its constants, then these (e.g. trained weights, `{ h: 0.1 }`). */
+export type Values = ReadonlyMap<string, number> | Record<string, number>;
+
+/**
+ * The environment of numbers a model is evaluated in: its constants' values overridden by `values`.
+ * @example
+ * const env = valuesOf(model, { h: 0.1 });
+ */
+export function valuesOf(model: Model, values: Values = {}): Map<string, number> {
+  const env = valueEnv(model);
+  for (const [k, v] of values instanceof Map ? values : Object.entries(values)) env.set(k, v);
+  return env;
+}
+
+/**
+ * The same pullback metric, taken to layer `layer` of its network (0 = the input); `undefined` keeps it.
+ * @example
+ * const g2 = atLayer(pickMetric(model), 2);
+ */
+export function atLayer(metric: Metric, layer: number | undefined): Metric {
+  if (layer === undefined) return metric;
+  const def = metric.def;
+  if (def.kind !== "pullback" || def.along.kind !== "network") {
+    throw new LookupError(`--layer applies to metrics pulled back along a network; '${metric.name}' is not one`);
+  }
+  const net = def.along, L = net.layers.length;
+  if (layer > L) throw new LookupError(`--layer ${layer}: '${net.name}' has layers 0 to ${L}`);
+  if (layer > 0 && net.layers[layer]?.kind === "second_order") {
+    throw new LookupError(`--layer ${layer}: layer ${layer + 1} is second order and also depends on layer ${layer - 1}, `
+      + `so no metric lives on layer ${layer} alone`);
+  }
+  return { ...metric, manifold: net.layerSpaces[layer], def: { ...def, layer } };
+}
+
+export interface SymbolicMetric {
+  name: string; manifold: string; coords: string[];
+  /** The network layer it is pulled back to (0 for the input, and for metrics that are not pullbacks). */
+  layer: number;
+  /** "layers" when named intermediate quantities (z_l, x_l, J_l, g_l) are used, else "explicit". */
+  form: "layers" | "explicit";
+  /** The named intermediate quantities, in order; each `expr` may use the names before it. */
+  definitions: { name: string; group: string; expr: string; latex: string }[];
+  /** g_ij as text (rgnn/mathjs syntax) and as LaTeX. */
+  components: string[][];
+  latex: string[][];
+}
+
+const without = <K, V>(m: ReadonlyMap<K, V>, k: K) => { const c = new Map(m); c.delete(k); return c; };
+
+/**
+ * A metric's components in closed form. `form`: "auto" (write out in full while small), "explicit" or "layers".
+ * @example
+ * const s = metricSymbolic(pickMetric(model));
+ * s.components[1][1]; // "r^2" for polar coordinates
+ */
+export function metricSymbolic(metric: Metric, form: Form = "auto"): SymbolicMetric {
+  const listing = metricListing(metric, form);
+  const tnames = new Map([...listing.names].map(([e, s]) => [e, latexSymbol(s)] as const));
+  return {
+    name: metric.name, manifold: metric.manifold.name, coords: metric.manifold.coords,
+    layer: metric.def.kind === "pullback" ? metric.def.layer : 0,
+    form: listing.definitions.length ? "layers" : "explicit",
+    definitions: listing.definitions.map((d) => ({
+      name: d.name, group: d.group,
+      expr: print(d.expr, { names: without(listing.names, d.expr) }), latex: latex(d.expr, without(tnames, d.expr)),
+    })),
+    components: listing.result.map((row) => row.map((e) => print(e, { names: listing.names }))),
+    latex: listing.result.map((row) => row.map((e) => latex(e, tnames))),
+  };
+}
+
+export interface MetricValue {
+  point: number[];
+  /** g_ij at the point. */
+  metric: number[][];
+  /** Numerical rank (a pullback through a narrow layer is only positive semi-definite). */
+  rank: number;
+  /** Ascending eigenvalues. */
+  eigenvalues: number[];
+  determinant: number;
+}
+
+/**
+ * A metric evaluated at each point: components, rank, eigenvalues and determinant.
+ * Throws EvaluationError where it is not finite.
+ * @example
+ * const [v] = metricAt(pickMetric(model), [[0.3, -0.7]], valuesOf(model));
+ * console.log(v.rank, v.determinant);
+ */
+export function metricAt(metric: Metric, points: number[][], env: ReadonlyMap<string, number>): MetricValue[] {
+  const ev = metricEvaluator(metric, env);
+  return points.map((point) => {
+    const g = ev.at(point);
+    return { point, metric: g, rank: psdRank(g), eigenvalues: symmetricEigen(g).values, determinant: detN(g) };
+  });
+}
