@@ -31,7 +31,7 @@ const dense = (W: number[][], b: number[], x: number[], s: (z: number) => number
 const both = ([x, y]: number[]) => dense(W2, b2, dense(W1, b1, [erf(x) + Math.atan(y), Math.asinh(x * y) - 0.5 * x], elu), gelu);
 
 describe("elu, gelu, erf, atan, asinh end to end", () => {
-  it("rgnn metric --at agrees with finite differences of the hand-written map, with elu on both sides of 0", () => {
+  it("rgnn metric --at agrees with finite differences of the hand-written map, with elu on both sides of 0", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rgnn-fns-"));
     const p = join(dir, "fns.rgnn");
     writeFileSync(p, SPEC);
@@ -39,7 +39,7 @@ describe("elu, gelu, erf, atan, asinh end to end", () => {
     // the pre-activations of the elu layer straddle its kink: the test exercises both branches
     const z = W1.map((row, i) => row[0] * (erf(at[0]) + Math.atan(at[1])) + row[1] * (Math.asinh(at[0] * at[1]) - 0.5 * at[0]) + b1[i]);
     expect(z.some((v) => v > 0) && z.some((v) => v < 0)).toBe(true);
-    const r = cli(["metric", p, "--at", at.join(","), "--format", "json"]);
+    const r = await cli(["metric", p, "--at", at.join(","), "--format", "json"]);
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out);
     expectClose(out.metric, congruenceN(fdJacobian(both, at, 1e-4), identityN(2)), 1e-8, "g");

@@ -109,22 +109,22 @@ describe("the table drives the language and the CLI", () => {
     }
   });
 
-  it("a restricted quantity is rejected by name in the wrong dimension", () => {
+  it("a restricted quantity is rejected by name in the wrong dimension", async () => {
     expect(restriction("gaussian", 3, "U")).toBe("Gaussian curvature is defined for 2-dimensional charts; U has dimension 3");
     expect(restriction("kretschmann", 4, "M")).toBeNull();
     const e = onlyError(`${CURVED3}show gaussian curvature of g\n`);
     expect(e.message).toBe("Gaussian curvature is defined for 2-dimensional charts; U has dimension 3");
     expect(e.notes).toContain("use 'scalar curvature' instead");
-    const r = cli(["geometry", "-", "--quantity", "gaussian"], CURVED3);
+    const r = await cli(["geometry", "-", "--quantity", "gaussian"], CURVED3);
     expect(r.err).toContain("Gaussian curvature is defined for 2-dimensional charts; U has dimension 3 (use scalar)");
   });
 
-  it("`check kretschmann(g) equals …` is witnessed, and fails when false", () => {
+  it("`check kretschmann(g) equals …` is witnessed, and fails when false", async () => {
     const sphere = "constant R = 2\nmanifold S (theta, phi)\nmetric g on S = [[R^2, 0], [0, R^2 * sin(theta)^2]]\n";
-    const ok = cli(["verify", "-"], `${sphere}show kretschmann of g\ncheck kretschmann(g) equals 4/R^4\n`);
+    const ok = await cli(["verify", "-"], `${sphere}show kretschmann of g\ncheck kretschmann(g) equals 4/R^4\n`);
     expect(ok.err).toBe("");
     expect(ok.code).toBe(0);
-    const bad = cli(["verify", "-"], `${sphere}check kretschmann(g) equals 2/R^4\n`);
+    const bad = await cli(["verify", "-"], `${sphere}check kretschmann(g) equals 2/R^4\n`);
     expect(bad.code).not.toBe(0);
   });
 
@@ -139,10 +139,10 @@ describe("the table drives the language and the CLI", () => {
     expect(failedSteps(d)).toEqual([]);
   });
 
-  it("`rgnn geometry --quantity kretschmann` at a point, and the help lists every quantity", () => {
-    const r = cli(["geometry", "examples/h2.rgnn", "--quantity", "kretschmann", "--at", "0.3,1.7"]);
+  it("`rgnn geometry --quantity kretschmann` at a point, and the help lists every quantity", async () => {
+    const r = await cli(["geometry", "examples/h2.rgnn", "--quantity", "kretschmann", "--at", "0.3,1.7"]);
     expect(r.out).toBe("kretschmann of g at (0.3, 1.7):\n  R_abcd R^abcd = 4\n");
-    const bad = cli(["geometry", "examples/h2.rgnn", "--quantity", "nope"]);
+    const bad = await cli(["geometry", "examples/h2.rgnn", "--quantity", "nope"]);
     for (const q of QUANTITY_NAMES) expect(bad.err).toContain(q);
   });
 
