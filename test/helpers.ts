@@ -1,7 +1,6 @@
 // Shared test helpers: a seeded RNG, an in-process CLI, specs from text, finite differences.
-import { readFileSync } from "node:fs";
 import { run } from "../src/cli/main.js";
-import type { IO } from "../src/cli/io.js";
+import { type IO, processIO } from "../src/cli/io.js";
 import { loadSpec } from "../src/semantics/load.js";
 import type { Model } from "../src/semantics/model.js";
 import { DiagnosticError } from "../src/syntax/diagnostics.js";
@@ -15,7 +14,7 @@ export async function cli(args: string[], stdin = ""): Promise<{ code: number; o
     out: (t) => { out += t; },
     err: (t) => { err += t; },
     readStdin: () => stdin,
-    readFile: (p) => readFileSync(p, "utf8"),
+    readFile: processIO.readFile, // the real reader: its checks are under test too
   };
   const code = await run(args, io);
   return { code, out, err };

@@ -1,6 +1,7 @@
 // Data for training and plots: a generated toy set (--data spirals) or a CSV file (x,y,label).
 import { type Dataset, DATASETS, type DatasetName, generate } from "../numeric/data.js";
 import { formatDiagnostic, spanAt } from "../syntax/diagnostics.js";
+import { InputError } from "../syntax/input.js";
 import type { IO } from "./io.js";
 import { UsageError } from "./io.js";
 import { InputFileError } from "./options.js";
@@ -21,7 +22,9 @@ export function loadData(io: IO, opts: DataOptions): Dataset {
   }
   if (!name.endsWith(".csv")) throw new UsageError(`--data must be one of ${DATASETS.join(", ")}, or a .csv file`);
   let text: string;
-  try { text = io.readFile(name); } catch { throw new InputFileError(`${name}: error: cannot read: no such file`); }
+  try { text = io.readFile(name, "data"); } catch (e: any) {
+    throw new InputFileError(`${name}: error: cannot read: ${e instanceof InputError ? e.message : e?.code === "ENOENT" ? "no such file" : String(e?.message ?? e)}`);
+  }
   const xs: number[] = [], ys: number[] = [];
   let offset = 0;
   text.split("\n").forEach((raw, li) => {

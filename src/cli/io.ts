@@ -1,18 +1,19 @@
 // What a command needs from the outside world, so that tests run commands in-process.
-import { readFileSync } from "node:fs";
+import { type InputKind, readInputText, readStdinText } from "../syntax/input.js";
 
 export interface IO {
   out(text: string): void;
   err(text: string): void;
   readStdin(): string;
-  readFile(path: string): string;
+  /** A regular file as text, within the size limit of its kind (default: spec); throws InputError. */
+  readFile(path: string, kind?: InputKind): string;
 }
 
 export const processIO: IO = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
-  readStdin: () => readFileSync(0, "utf8"),
-  readFile: (p) => readFileSync(p, "utf8"),
+  readStdin: () => readStdinText("spec"),
+  readFile: (p, kind = "spec") => readInputText(p, kind),
 };
 
 /** Exit codes: 0 success, 1 the input (or a check) is bad, 2 the command line is bad. */

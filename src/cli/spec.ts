@@ -2,6 +2,7 @@
 import type { Model } from "../semantics/model.js";
 import { loadSpec } from "../semantics/load.js";
 import { DiagnosticError } from "../syntax/diagnostics.js";
+import { InputError, stripBom } from "../syntax/input.js";
 import type { IO } from "./io.js";
 
 export type Loaded = { ok: true; model: Model } | { ok: false; message: string };
@@ -10,9 +11,10 @@ export function readSpec(io: IO, path: string): Loaded {
   const file = path === "-" ? "<stdin>" : path;
   let source: string;
   try {
-    source = path === "-" ? io.readStdin() : io.readFile(path);
+    source = stripBom(path === "-" ? io.readStdin() : io.readFile(path, "spec"));
   } catch (e: any) {
-    const why = e?.code === "ENOENT" ? "no such file" : e?.code === "EISDIR" ? "it is a directory" : String(e?.message ?? e);
+    if (!(e instanceof InputError) && !e?.code) throw e;
+    const why = e instanceof InputError ? e.message : e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "it is a directory" : String(e.message ?? e);
     return { ok: false, message: `${file}: error: cannot read: ${why}` };
   }
   try {

@@ -8,7 +8,7 @@ import type { Context } from "./context.js";
 import { constantValue, listLeaves, listShape, toNode } from "./expressions.js";
 import { ACTIVATIONS, type Activation, type Layer, type Manifold, type Network, type ParamTensor } from "./model.js";
 import { listOf, suggestion } from "./names.js";
-import { loadWeightsFile, tensorFromJson, type WeightsFile } from "./weights.js";
+import { loadWeightsFile, tensorFromJson, type WeightsFile, weightsPathInside } from "./weights.js";
 
 type NetworkItem = Extract<Item, { kind: "network" }>;
 
@@ -48,7 +48,9 @@ class NetworkBuilder {
     if (item.weights) {
       const path = resolve(ctx.baseDir, item.weights.path);
       const shown = resolve(dirname(ctx.spec.file), item.weights.path) === path && ctx.spec.file !== "<stdin>" ? item.weights.path : path;
-      const res = loadWeightsFile(path, shown, ctx.spec, item.weights.span);
+      const inside = weightsPathInside(ctx.baseDir, item.weights.path);
+      const res = "error" in inside ? { ok: false as const, diagnostic: { file: ctx.spec.file, source: ctx.spec.source, span: item.weights.span, message: inside.error } }
+        : loadWeightsFile(inside.path, shown, ctx.spec, item.weights.span);
       if (res.ok) this.weights = res.file;
       else { ctx.diagnostics.push(res.diagnostic); this.weightsFailed = true; }
     }

@@ -1,39 +1,95 @@
 // safetensors, read directly: an 8-byte little-endian header length N, N bytes of JSON
 // ({name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}), then the raw
-// little-endian tensor bytes. rgnn reads F32 and F64 (what PyTorch exports for small models).
+// little-endian tensor bytes. rgnn reads F64, F32, F16 and BF16. A downloaded file is not
+// trusted: every header field is checked, and the tensors must tile the data section exactly.
+import { clip } from "../syntax/input.js";
 
 export interface SafeTensor { dtype: string; shape: number[]; values: Float64Array }
 
 export class SafetensorsError extends Error {}
 
+/** Most indices a tensor may have (a weight has at most 2; the limit keeps nested walks shallow). */
+export const MAX_RANK = 32;
+
 const SIZE: Record<string, number> = { F32: 4, F64: 8 };
+type FloatDtype = "F64" | "F32" | "F16" | "BF16";
+const FLOAT_SIZE: Record<FloatDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2 };
+const NOT_FLOAT = new Set(["BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "F8_E4M3", "F8_E5M2"]);
+
+/** IEEE 754 half precision: 1 sign bit, 5 exponent bits (bias 15), 10 fraction bits. */
+export function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1, exp = (bits >> 10) & 0x1f, frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24; // subnormal
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+const bf16View = new DataView(new ArrayBuffer(4));
+/** bfloat16 is the upper half of an IEEE single. */
+export function bfloat16ToNumber(bits: number): number {
+  bf16View.setUint32(0, (bits & 0xffff) << 16 >>> 0);
+  return bf16View.getFloat32(0);
+}
+
+const isCount = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
 
 export function readSafetensors(bytes: Uint8Array): Map<string, SafeTensor> {
   if (bytes.length < 8) throw new SafetensorsError("the file is shorter than its 8-byte header length");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(view.getBigUint64(0, true));
-  if (n > bytes.length - 8) throw new SafetensorsError(`the header claims ${n} bytes, but the file has only ${bytes.length - 8} after the length`);
-  let header: Record<string, any>;
+  const claimed = view.getBigUint64(0, true);
+  if (claimed > BigInt(bytes.length - 8)) throw new SafetensorsError(`the header claims ${claimed} bytes, but the file has only ${bytes.length - 8} after the length`);
+  const n = Number(claimed);
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-  } catch (e: any) {
-    throw new SafetensorsError(`the header is not valid JSON (${e?.message ?? e})`);
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+  } catch {
+    throw new SafetensorsError("the header is not valid UTF-8 JSON");
   }
+  if (header === null || typeof header !== "object" || Array.isArray(header)) throw new SafetensorsError("the header is not a JSON object");
   const data = bytes.subarray(8 + n);
+  const ranges: { name: string; begin: number; end: number }[] = [];
   const out = new Map<string, SafeTensor>();
-  for (const [name, info] of Object.entries(header)) {
+  for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") continue;
-    const { dtype, shape, data_offsets: off } = info ?? {};
-    if (!(dtype in SIZE)) throw new SafetensorsError(`tensor '${name}' has dtype ${dtype}; rgnn reads F32 and F64`);
-    if (!Array.isArray(shape) || !Array.isArray(off) || off.length !== 2) throw new SafetensorsError(`tensor '${name}' has a malformed header entry`);
-    const count = shape.reduce((a: number, b: number) => a * b, 1);
+    const shown = `tensor '${clip(name)}'`;
+    if (info === null || typeof info !== "object" || Array.isArray(info)) throw new SafetensorsError(`${shown}: its header entry is not an object`);
+    const { dtype, shape, data_offsets: off } = info as Record<string, unknown>;
+    if (typeof dtype === "string" && NOT_FLOAT.has(dtype)) throw new SafetensorsError(`${shown} has dtype ${dtype}, not a float tensor; rgnn reads F64, F32, F16 and BF16`);
+    if (typeof dtype !== "string" || !(dtype in FLOAT_SIZE)) throw new SafetensorsError(`${shown} has unknown dtype ${clip(JSON.stringify(dtype) ?? "(none)")}; rgnn reads F64, F32, F16 and BF16`);
+    if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every(isCount)) {
+      throw new SafetensorsError(`${shown}: its shape must be a list of at most ${MAX_RANK} whole numbers ≥ 0`);
+    }
+    if (!Array.isArray(off) || off.length !== 2 || !off.every(isCount) || off[0] > off[1]) {
+      throw new SafetensorsError(`${shown}: data_offsets must be two whole numbers [begin, end] with begin ≤ end`);
+    }
     const [begin, end] = off as number[];
-    if (end - begin !== count * SIZE[dtype] || begin < 0 || end > data.length) throw new SafetensorsError(`tensor '${name}' (${dtype}, shape [${shape.join(", ")}]) does not fit its byte range [${begin}, ${end})`);
+    if (end > data.length) throw new SafetensorsError(`${shown}: its byte range [${begin}, ${end}) runs past the data section (${data.length} bytes)`);
+    const size = FLOAT_SIZE[dtype as FloatDtype];
+    let count = 1;
+    for (const d of shape as number[]) count *= d; // bounded: compared with a range inside the file
+    if (count * size !== end - begin) {
+      throw new SafetensorsError(`${shown} (${dtype}, shape [${shape.join(", ")}]) needs ${count * size} bytes, but its byte range [${begin}, ${end}) has ${end - begin}`);
+    }
+    ranges.push({ name, begin, end });
     const dv = new DataView(data.buffer, data.byteOffset + begin, end - begin);
     const values = new Float64Array(count);
-    for (let i = 0; i < count; i++) values[i] = dtype === "F32" ? dv.getFloat32(i * 4, true) : dv.getFloat64(i * 8, true);
-    out.set(name, { dtype, shape, values });
+    const read: Record<FloatDtype, (i: number) => number> = {
+      F64: (i) => dv.getFloat64(i * 8, true), F32: (i) => dv.getFloat32(i * 4, true),
+      F16: (i) => halfToNumber(dv.getUint16(i * 2, true)), BF16: (i) => bfloat16ToNumber(dv.getUint16(i * 2, true)),
+    };
+    const at = read[dtype as FloatDtype];
+    for (let i = 0; i < count; i++) values[i] = at(i);
+    out.set(name, { dtype, shape: shape as number[], values });
   }
+  // The tensors tile the data section: no overlaps, no gaps, nothing after the last.
+  ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let pos = 0;
+  for (const r of ranges) {
+    if (r.begin < pos) throw new SafetensorsError(`tensor '${clip(r.name)}' overlaps another tensor's bytes at ${r.begin}`);
+    if (r.begin > pos) throw new SafetensorsError(`bytes ${pos} to ${r.begin} of the data section belong to no tensor`);
+    pos = r.end;
+  }
+  if (pos !== data.length) throw new SafetensorsError(`bytes ${pos} to ${data.length} of the data section belong to no tensor`);
   return out;
 }
 

@@ -1,43 +1,129 @@
 // Weight files: JSON objects from parameter name to a number, vector or matrix.
 // Errors point into the weights file itself when its text is at fault.
-import { readFileSync } from "node:fs";
+import { constants as bufferConstants } from "node:buffer";
+import { realpathSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
 import type { Span } from "../syntax/ast.js";
 import { type Diagnostic, spanAt } from "../syntax/diagnostics.js";
-import { nested, readSafetensors, SafetensorsError } from "./safetensors.js";
+import { clip, InputError, readInput, stripBom } from "../syntax/input.js";
+import { MAX_RANK, nested, readSafetensors, SafetensorsError } from "./safetensors.js";
 
 export interface WeightsFile { path: string; source: string; entries: Record<string, unknown> }
 
 export type LoadResult = { ok: true; file: WeightsFile } | { ok: false; diagnostic: Diagnostic };
 
+/** Characters of a weights file's line shown in an error: its contents are not the spec's to print. */
+const WEIGHTS_EXCERPT = 40;
+
+/**
+ * Where a spec's `weights "PATH"` may read: inside the spec's own folder tree, after resolving
+ * symbolic links (a spec from a paper's supplement must not read ~/.ssh or /proc). Returns the real
+ * path, or why not. `--weights PATH` on the command line is the user's own choice and is not checked.
+ */
+export function weightsPathInside(baseDir: string, path: string): { path: string } | { error: string } {
+  if (path === "") return { error: "the weights path is empty" };
+  let real: string, root: string;
+  try {
+    root = realpathSync.native(baseDir);
+    real = realpathSync.native(resolve(baseDir, path));
+  } catch (e: any) {
+    return { error: `cannot read weights file '${clip(path)}': ${e?.code === "ENOENT" ? "no such file" : e?.code === "ENOTDIR" ? "a part of the path is not a directory" : "cannot resolve the path"}` };
+  }
+  const rel = relative(root, real);
+  if (rel === ".." || rel.startsWith("../") || isAbsolute(rel)) {
+    return { error: `weights file '${clip(path)}' is outside the spec's folder: a spec may read files in its own folder tree only; `
+      + "copy the file there, or declare the weights by name (no weights clause) and pass the file with --weights PATH" };
+  }
+  return { path: real };
+}
+
 /** Read and parse a weights file (JSON, or safetensors by its .safetensors ending); `ref` is where the spec names it. */
 export function loadWeightsFile(path: string, shownPath: string, spec: { file: string; source: string }, ref: Span): LoadResult {
-  let source: string;
+  let bytes: Buffer;
   try {
-    if (path.endsWith(".safetensors")) return loadSafetensors(readFileSync(path), shownPath, spec, ref);
-    source = readFileSync(path, "utf8");
-  } catch (e: any) {
-    const why = e?.code === "ENOENT" ? "no such file" : e?.code === "EISDIR" ? "it is a directory" : (e?.message ?? "cannot read");
-    return { ok: false, diagnostic: { ...spec, span: ref, message: `cannot read weights file '${shownPath}': ${why}` } };
+    bytes = readInput(path, "weights");
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return { ok: false, diagnostic: { ...spec, span: ref, message: `cannot read weights file '${shownPath}': ${e.message}` } };
   }
-  const nonFinite = /\b(NaN|-?Infinity)\b/.exec(source);
-  if (nonFinite) {
-    return { ok: false, diagnostic: { file: shownPath, source, span: spanAt(source, nonFinite.index, nonFinite[0].length),
-      message: `weights must be finite numbers, found ${nonFinite[0]}` } };
+  if (shownPath.endsWith(".safetensors")) return loadSafetensors(bytes, shownPath, spec, ref);
+  if (bytes.length > bufferConstants.MAX_STRING_LENGTH) {
+    return { ok: false, diagnostic: { ...spec, span: ref, message: `weights file '${shownPath}' is too large to read as JSON (${bytes.length} bytes); use .safetensors` } };
   }
+  const source = stripBom(bytes.toString("utf8"));
   let parsed: unknown;
   try {
     parsed = JSON.parse(source);
-  } catch (e: any) {
-    const m = /position (\d+)/.exec(String(e?.message));
-    const offset = m ? Number(m[1]) : Math.max(0, source.length - 1);
-    const what = String(e?.message).replace(/ in JSON at position \d+.*$/s, "").replace(/^JSON\.parse: /, "");
-    return { ok: false, diagnostic: { file: shownPath, source, span: spanAt(source, offset, 1), message: `malformed JSON in weights file: ${what}` } };
+  } catch {
+    const bad = jsonError(source);
+    return { ok: false, diagnostic: { file: shownPath, source, span: spanAt(source, bad.offset, 1), message: bad.message, excerpt: WEIGHTS_EXCERPT } };
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    return { ok: false, diagnostic: { file: shownPath, source, span: spanAt(source, 0, 1),
+    return { ok: false, diagnostic: { file: shownPath, source, span: spanAt(source, 0, 1), excerpt: WEIGHTS_EXCERPT,
       message: "a weights file must be a JSON object from parameter names to numbers or arrays" } };
   }
-  return { ok: true, file: { path: shownPath, source, entries: parsed as Record<string, unknown> } };
+  // Without a prototype, keys such as "constructor" or "__proto__" are ordinary keys, present or missing.
+  const entries: Record<string, unknown> = Object.create(null);
+  for (const [k, v] of Object.entries(parsed)) entries[k] = v;
+  return { ok: true, file: { path: shownPath, source, entries } };
+}
+
+/**
+ * Where and why JSON.parse failed, found by a scan of our own: V8's message quotes the text
+ * around the error (possibly secrets) and does not always give the position. The scan is
+ * iterative, so any nesting depth is fine.
+ */
+export function jsonError(s: string): { offset: number; message: string } {
+  const prefix = "malformed JSON in weights file: ";
+  const stack: string[] = [];
+  let i = 0, expect: "value" | "key" | "after" = "value";
+  const err = (message: string, at = i) => ({ offset: Math.min(at, Math.max(0, s.length - 1)), message: prefix + message });
+  const found = (at: number) => (at >= s.length ? "the end of the file" : `'${clip(/^[^\s,:{}[\]"]+/.exec(s.slice(at, at + 41))?.[0] ?? s[at])}'`);
+  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y, WORD = /true|false|null/y, NONFINITE = /-?Infinity|NaN/y;
+  const sticky = (re: RegExp) => { re.lastIndex = i; return re.exec(s)?.[0]; };
+  const string = (): { offset: number; message: string } | null => {
+    const open = i++;
+    for (;;) {
+      if (i >= s.length) return err("a string is not closed", open);
+      const c = s.charCodeAt(i);
+      if (c === 34) { i++; return null; }
+      if (c < 32) return err("a control character (such as a line break) inside a string");
+      if (c === 92) {
+        const e = s[i + 1];
+        if (e === "u" ? !/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6)) : !`"\\/bfnrt`.includes(e ?? "x")) return err("a bad escape in a string");
+        i += e === "u" ? 6 : 2;
+      } else i++;
+    }
+  };
+  for (;;) {
+    while (i < s.length && " \t\n\r".includes(s[i])) i++;
+    if (expect === "value") {
+      const c = s[i];
+      if (c === "{" || c === "[") {
+        stack.push(c); i++;
+        while (i < s.length && " \t\n\r".includes(s[i])) i++;
+        if (s[i] === (c === "{" ? "}" : "]")) { stack.pop(); i++; expect = "after"; } else expect = c === "{" ? "key" : "value";
+        continue;
+      }
+      if (c === '"') { const bad = string(); if (bad) return bad; expect = "after"; continue; }
+      const nonFinite = sticky(NONFINITE);
+      if (nonFinite) return { offset: i, message: `weights must be finite numbers, found ${nonFinite}` };
+      const tok = sticky(NUMBER) ?? sticky(WORD);
+      if (!tok) return err(`expected a value, found ${found(i)}`);
+      i += tok.length; expect = "after";
+    } else if (expect === "key") {
+      if (s[i] !== '"') return err(`expected a quoted key, found ${found(i)}`);
+      const bad = string(); if (bad) return bad;
+      while (i < s.length && " \t\n\r".includes(s[i])) i++;
+      if (s[i] !== ":") return err(`expected ':' after a key, found ${found(i)}`);
+      i++; expect = "value";
+    } else {
+      const top = stack[stack.length - 1];
+      if (top === undefined) return err(i < s.length ? `unexpected ${found(i)} after the JSON value` : "cannot tell what is wrong", i);
+      const close = top === "{" ? "}" : "]";
+      if (s[i] === ",") { i++; expect = top === "{" ? "key" : "value"; } else if (s[i] === close) { stack.pop(); i++; } else return err(`expected ',' or '${close}', found ${found(i)}`);
+    }
+  }
 }
 
 /** Flatten a nested array into row-major numbers and its shape, or say what is wrong with it. */
@@ -45,12 +131,13 @@ export function tensorFromJson(value: unknown, name: string): { shape: number[];
   const shape: number[] = [];
   for (let v: unknown = value; Array.isArray(v); v = v[0]) {
     if (v.length === 0) return { error: `'${name}' has an empty array` };
+    if (shape.length === MAX_RANK) return { error: `'${name}' is nested more than ${MAX_RANK} arrays deep` };
     shape.push(v.length);
   }
   const values: number[] = [];
   const walk = (v: unknown, depth: number, path: string): string | null => {
     if (depth === shape.length) {
-      if (typeof v !== "number") return `${path} is not a number (found ${JSON.stringify(v)})`;
+      if (typeof v !== "number") return `${path} is not a number (found ${clip(JSON.stringify(v) ?? String(v))})`;
       if (!Number.isFinite(v)) return `${path} is not finite`;
       values.push(v);
       return null;
@@ -68,7 +155,7 @@ export function tensorFromJson(value: unknown, name: string): { shape: number[];
 
 function loadSafetensors(bytes: Uint8Array, shownPath: string, spec: { file: string; source: string }, ref: Span): LoadResult {
   try {
-    const entries: Record<string, unknown> = {};
+    const entries: Record<string, unknown> = Object.create(null);
     for (const [name, t] of readSafetensors(bytes)) entries[name] = nested(t.shape, t.values);
     return { ok: true, file: { path: shownPath, source: "", entries } };
   } catch (e) {

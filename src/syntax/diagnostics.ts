@@ -10,7 +10,12 @@ export interface Diagnostic {
   message: string;
   /** Extra lines printed under the caret (expected tokens, hints). */
   notes?: string[];
+  /** Most characters of the source line shown (default EXCERPT); weights and data files show less. */
+  excerpt?: number;
 }
+
+/** Characters of a source line shown around the caret: a huge one-line file must not flood the terminal. */
+export const EXCERPT = 100;
 
 export class DiagnosticError extends Error {
   constructor(public readonly diagnostics: Diagnostic[]) {
@@ -32,18 +37,41 @@ export function spanAt(source: string, offset: number, length = 1): Span {
   return { line, col, offset, end: offset + length };
 }
 
+/** Line `line` (1-based) of a text, found without splitting a possibly huge file. */
+function lineText(source: string, line: number): string {
+  let start = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = source.indexOf("\n", start);
+    if (nl < 0) return "";
+    start = nl + 1;
+  }
+  const end = source.indexOf("\n", start);
+  return source.slice(start, end < 0 ? source.length : end);
+}
+
+/** Over-long quoted input inside a message ('…' names, tokens) is cut to 40 characters. */
+const clipQuoted = (message: string) => message.replace(/'([^'\n]{41,})'/g, (_, q: string) => `'${q.slice(0, 40)}…'`);
+
 export function formatDiagnostic(d: Diagnostic): string {
   const { line, col } = d.span;
-  const lines = d.source.split("\n");
-  const text = (lines[line - 1] ?? "").replace(/\r$/, "").replace(/\t/g, " ");
-  const width = Math.max(1, Math.min(d.span.end - d.span.offset, text.length - col + 1));
+  const full = lineText(d.source, line).replace(/\r$/, "").replace(/\t/g, " ");
+  // A window of the line around the caret, marked with … where it is cut; the caret stays under its character.
+  const room = Math.max(10, d.excerpt ?? EXCERPT);
+  let from = 0, to = full.length;
+  if (full.length > room) {
+    from = Math.max(0, Math.min(col - 1 - Math.floor(room / 3), full.length - room));
+    to = Math.min(full.length, from + room);
+  }
+  const text = (from > 0 ? "…" : "") + full.slice(from, to) + (to < full.length ? "…" : "");
+  const caretAt = col - 1 - from + (from > 0 ? 1 : 0);
+  const width = Math.max(1, Math.min(d.span.end - d.span.offset, to - (col - 1)));
   const gutter = String(line).length;
   const out = [
-    `${d.file}:${line}:${col}: error: ${d.message}`,
+    `${d.file}:${line}:${col}: error: ${clipQuoted(d.message)}`,
     `${" ".repeat(gutter)} |`,
     `${line} | ${text}`,
-    `${" ".repeat(gutter)} | ${" ".repeat(col - 1)}^${"~".repeat(width - 1)}`,
+    `${" ".repeat(gutter)} | ${" ".repeat(Math.max(0, caretAt))}^${"~".repeat(width - 1)}`,
   ];
-  for (const note of d.notes ?? []) out.push(`${" ".repeat(gutter)} = ${note}`);
+  for (const note of d.notes ?? []) out.push(`${" ".repeat(gutter)} = ${clipQuoted(note)}`);
   return out.join("\n");
 }

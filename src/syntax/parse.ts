@@ -3,7 +3,9 @@
 import nearley from "nearley";
 import grammar from "../../grammar/rgnn.generated.js";
 import type { Item, Spec } from "./ast.js";
+import { lexer } from "../../grammar/lexer.js";
 import { DiagnosticError, spanAt } from "./diagnostics.js";
+import { clip } from "./input.js";
 
 type Symbol = { literal?: string; type?: string } | string;
 
@@ -31,11 +33,45 @@ function expectedAt(parser: nearley.Parser, column: number): string[] {
 }
 
 function describeToken(tok: any): string {
-  if (tok.type === "kw") return `keyword '${tok.text}'`;
-  if (tok.type === "ident") return `name '${tok.text}'`;
-  if (tok.type === "number") return `number ${tok.text}`;
-  if (tok.type === "string") return `string ${tok.text}`;
-  return `'${tok.text}'`;
+  const text = clip(String(tok.text));
+  if (tok.type === "kw") return `keyword '${text}'`;
+  if (tok.type === "ident") return `name '${text}'`;
+  if (tok.type === "number") return `number ${text}`;
+  if (tok.type === "string") return `string ${text}`;
+  return `'${text}'`;
+}
+
+/** Limits on expressions, so that the recursive passes after parsing (semantic checks, symbolic
+ * algebra, printing) never exhaust the stack: brackets nested at most MAX_NESTING deep, and at most
+ * MAX_OPERATORS operators chained in one expression (counting those of the enclosing brackets). */
+export const MAX_NESTING = 256, MAX_OPERATORS = 1000;
+
+const OPEN = new Set(["(", "["]), CLOSE = new Set([")", "]"]), OPERATORS = new Set(["+", "-", "*", "/", "^"]);
+
+/**
+ * One pass over the tokens that enforces the limits; the grammar itself reports unbalanced brackets.
+ * `chain` bounds the expression tree's depth at the current bracket level: each operator adds one, a
+ * closed bracket adds the deepest of its comma-separated items, so `(a + (b + c)) + d` counts 3.
+ */
+function checkLimits(source: string, file: string): void {
+  const outer: { chain: number; widest: number }[] = []; // the enclosing bracket levels
+  let enclosing = 0, chain = 0, widest = 0;
+  const fail = (tok: any, message: string) => { throw new DiagnosticError([{ file, source, span: spanAt(source, tok.offset, 1), message }]); };
+  lexer.reset(source);
+  for (let tok = lexer.next(); tok; tok = lexer.next()) {
+    const t = (tok.type === "punct" || tok.type === "arrow" ? tok.text : tok.type) ?? "";
+    if (OPEN.has(t)) {
+      if (outer.length >= MAX_NESTING) fail(tok, `brackets nested more than ${MAX_NESTING} deep (see docs/security.md)`);
+      outer.push({ chain, widest }); enclosing += chain; chain = 0; widest = 0;
+    } else if (CLOSE.has(t)) {
+      const inner = Math.max(chain, widest), up = outer.pop() ?? { chain: 0, widest: 0 };
+      enclosing -= up.chain; chain = up.chain + inner; widest = up.widest;
+    } else if (OPERATORS.has(t)) {
+      chain++;
+      if (chain + enclosing > MAX_OPERATORS) fail(tok, `more than ${MAX_OPERATORS} operators in one expression; split it using constants (see docs/security.md)`);
+    } else if (t === ",") { widest = Math.max(widest, chain); chain = 0; }
+    else if (t !== "ident" && t !== "number") { outer.length = 0; enclosing = 0; chain = 0; widest = 0; } // outside any expression
+  }
 }
 
 function expectationNote(expected: string[]): string[] {
@@ -43,6 +79,7 @@ function expectationNote(expected: string[]): string[] {
 }
 
 export function parse(source: string, file: string): Spec {
+  checkLimits(source, file);
   const parser = new nearley.Parser(nearley.Grammar.fromCompiled(grammar as any));
   try {
     parser.feed(source);

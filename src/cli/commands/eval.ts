@@ -8,6 +8,7 @@ import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
 import { choice, InputFileError, parsePoint, parsePointsCsv } from "../options.js";
 import { readSpec } from "../spec.js";
+import { InputError } from "../../syntax/input.js";
 
 export interface EvalOptions { network?: string; at?: string; points?: string; format: string; set?: string; weights?: string }
 
@@ -19,9 +20,10 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
   const mapping = pickMapping(loaded.model, opts.network);
   let points: number[][];
   try {
-    points = opts.at !== undefined ? [parsePoint(opts.at, mapping.source)] : parsePointsCsv(io.readFile(opts.points!), opts.points!, mapping.source.dim);
+    points = opts.at !== undefined ? [parsePoint(opts.at, mapping.source)] : parsePointsCsv(io.readFile(opts.points!, "data"), opts.points!, mapping.source.dim);
   } catch (e: any) {
     if (e instanceof InputFileError) { io.err(e.message + "\n"); return EXIT.failure; }
+    if (e instanceof InputError) { io.err(`${opts.points}: error: cannot read: ${e.message}\n`); return EXIT.failure; }
     if (e?.code === "ENOENT") { io.err(`${opts.points}: error: cannot read: no such file\n`); return EXIT.failure; }
     throw e;
   }

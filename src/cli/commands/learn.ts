@@ -1,5 +1,5 @@
 // `rgnn data`, `rgnn train`, `rgnn plot` and `rgnn experiment`: the paper's toy experiments.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import type { Metric, Model, Network } from "../../semantics/model.js";
@@ -123,8 +123,8 @@ interface Run { spec: string; data: DatasetName; points?: number; noise?: number
 export function experimentCommand(io: IO, dir: string, opts: { output?: string; quiet?: boolean }): number {
   const out = opts.output ?? "figures";
   let manifest: { runs: Run[] };
-  try { manifest = JSON.parse(readFileSync(join(dir, "experiments.json"), "utf8")); } catch (e: any) {
-    io.err(`${join(dir, "experiments.json")}: error: ${e?.code === "ENOENT" ? "no such file" : e?.message}\n`);
+  try { manifest = JSON.parse(io.readFile(join(dir, "experiments.json"), "spec")); } catch (e: any) {
+    io.err(`${join(dir, "experiments.json")}: error: ${e instanceof SyntaxError ? "not valid JSON" : String(e?.message ?? e)}\n`);
     return EXIT.failure;
   }
   mkdirSync(out, { recursive: true });

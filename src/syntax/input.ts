@@ -1,0 +1,104 @@
+// Every input file (spec, weights, data) is read here, and only here: regular files only (a FIFO
+// or /dev/zero would hang or exhaust memory), the size checked on the opened descriptor before
+// reading, against the limits documented in docs/security.md.
+import { constants as bufferConstants } from "node:buffer";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+
+export type InputKind = "spec" | "weights" | "data";
+
+const MiB = 1024 ** 2;
+/** Default size limits in bytes; RGNN_MAX_INPUT_BYTES replaces all of them. */
+export const DEFAULT_INPUT_LIMITS: Readonly<Record<InputKind, number>> = { spec: 16 * MiB, weights: 1024 * MiB, data: 1024 * MiB };
+
+/** Why an input could not be read; the message is the reason alone ("no such file"). */
+export class InputError extends Error {}
+
+export function inputLimit(kind: InputKind): number {
+  const env = process.env.RGNN_MAX_INPUT_BYTES;
+  if (env === undefined || env.trim() === "") return DEFAULT_INPUT_LIMITS[kind];
+  const n = Number(env);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InputError(`RGNN_MAX_INPUT_BYTES must be a positive whole number of bytes, not '${clip(env)}'`);
+  return n;
+}
+
+/** A piece of input text shown in a message: at most `max` characters, marked when cut. */
+export function clip(text: string, max = 40): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+const tooLarge = (what: string, size: number | string, kind: InputKind, limit: number) =>
+  new InputError(`${what} ${size} bytes, more than the limit of ${limit} bytes for ${kind} files; `
+    + "raise it with the environment variable RGNN_MAX_INPUT_BYTES (see docs/security.md)");
+
+function reason(e: any): string {
+  switch (e?.code) {
+    case "ENOENT": return "no such file";
+    case "EISDIR": return "it is a directory";
+    case "EACCES": case "EPERM": return "permission denied";
+    case "ENOTDIR": return "a part of the path is not a directory";
+    case "ELOOP": return "too many symbolic links";
+    case "ENAMETOOLONG": return "the path is too long";
+    default: return e?.code ? `cannot open (${e.code})` : String(e?.message ?? e);
+  }
+}
+
+/** The bytes of a regular file, at most the limit for its kind; throws InputError. */
+export function readInput(path: string, kind: InputKind): Buffer {
+  if (path === "") throw new InputError("the path is empty");
+  const limit = inputLimit(kind);
+  let fd: number;
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  try { fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK); } catch (e) { throw new InputError(reason(e)); }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new InputError("it is a directory");
+    if (!st.isFile()) throw new InputError("not a regular file (a device, pipe or socket); rgnn reads regular files only");
+    if (st.size > limit) throw tooLarge("it has", st.size, kind, limit);
+    const buf = Buffer.alloc(st.size);
+    let n = 0;
+    while (n < buf.length) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return buf.subarray(0, n);
+  } catch (e) {
+    throw e instanceof InputError ? e : new InputError(reason(e));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Text without a leading UTF-8 byte order mark (editors on Windows write one). */
+export const stripBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+function decode(buf: Buffer, kind: InputKind): string {
+  if (buf.length > bufferConstants.MAX_STRING_LENGTH) throw tooLarge("it has", buf.length, kind, bufferConstants.MAX_STRING_LENGTH);
+  return stripBom(buf.toString("utf8"));
+}
+
+/** A regular file as UTF-8 text (a byte order mark dropped); throws InputError. */
+export function readInputText(path: string, kind: InputKind): string {
+  return decode(readInput(path, kind), kind);
+}
+
+/** Standard input as text, read in chunks up to the spec limit (it is usually a pipe). */
+export function readStdinText(kind: InputKind = "spec"): string {
+  const limit = inputLimit(kind);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.alloc(1 << 16);
+  for (;;) {
+    let got: number;
+    try { got = readSync(0, chunk, 0, chunk.length, null); } catch (e: any) {
+      if (e?.code === "EAGAIN") { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); continue; }
+      if (e?.code === "EOF") break;
+      throw new InputError(reason(e));
+    }
+    if (got === 0) break;
+    total += got;
+    if (total > limit) throw tooLarge("standard input has more than", limit, kind, limit);
+    chunks.push(Buffer.from(chunk.subarray(0, got)));
+  }
+  return decode(Buffer.concat(chunks), kind);
+}
