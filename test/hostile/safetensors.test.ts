@@ -23,9 +23,9 @@ const error = (bytes: Uint8Array) => {
 describe("safetensors headers are validated", () => {
   const { dir, write } = folder("st");
 
-  it("string offsets (once string-concatenated into a read past the file) are refused, and the spec does not load", () => {
+  it("string offsets (once string-concatenated into a read past the file) are refused, and the spec does not load", async () => {
     write("str.safetensors", file({ W1: { dtype: "F64", shape: [2, 2], data_offsets: ["0", "32"] } }, f64(1, 2, 3, 4)));
-    const r = cli(["check", write("str.rgnn", net("str.safetensors", ' with W = "W1", b = [0, 0]'))]);
+    const r = (await cli(["check", write("str.rgnn", net("str.safetensors", ' with W = "W1", b = [0, 0]'))]));
     expectCleanError(r, /str\.rgnn:2:\d+: error: cannot read safetensors file 'str\.safetensors': tensor 'W1': data_offsets must be two whole numbers/);
   });
 
@@ -74,12 +74,12 @@ describe("F16 and BF16 are decoded bit-exactly", () => {
     expect(bfloat16ToNumber(0x7fc0)).toBeNaN();
   });
 
-  it("a spec loads F16 weights and BF16 biases from a file", () => {
+  it("a spec loads F16 weights and BF16 biases from a file", async () => {
     const { write } = folder("half");
     const header = { W1: { dtype: "F16", shape: [2, 2], data_offsets: [0, 8] }, b1: { dtype: "BF16", shape: [2], data_offsets: [8, 12] } };
     const data = new Uint8Array([...u16(0x3c00, 0xc000, 0x3800, 0x3555), ...u16(0x3eaa, 0xc040)]);
     write("half.safetensors", file(header, data));
-    const r = cli(["eval", write("half.rgnn", net("half.safetensors")), "--at", "0.25,1", "--format", "json"]);
+    const r = (await cli(["eval", write("half.rgnn", net("half.safetensors")), "--at", "0.25,1", "--format", "json"]));
     expect(r.code).toBe(0);
     const [y1, y2] = JSON.parse(r.out).points[0].output;
     expect(y1).toBeCloseTo(Math.tanh(1 * 0.25 - 2 * 1 + 0.33203125), 14);
