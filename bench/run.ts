@@ -1,7 +1,9 @@
 // `npm run bench`: every suite, in one process (so ratios compare like with like).
+import { engineSuite } from "./engine.js";
 import { geometrySuite } from "./geometry.js";
 import { metricSuite } from "./metric.js";
 
 const only = process.argv[2];
 if (!only || only === "metric") metricSuite();
 if (!only || only === "geometry") geometrySuite();
+if (!only || only === "engine") engineSuite();
