@@ -159,6 +159,11 @@ describe("against the symbolic route (small random networks, every kind and acti
     const m1 = m.metrics.get("g1")!;
     expect(relErr(g1.g, metricEvaluator(m1, env).at(x1).flat())).toBeLessThan(1e-12);
     expect(relErr(g1.christoffel, quantityEvaluator(m1, "christoffel", env).at(x1))).toBeLessThan(1e-12);
+    const second = {
+      kind: "second_order" as const, activation: "tanh" as const, inWidth: 2, outWidth: 2, W: new Float64Array(4), b: new Float64Array(2), h: 0.5,
+    };
+    const twoLayers = { name: "t", layers: [{ ...second, kind: "dense" as const }, second] };
+    expect(() => jacobianAt(twoLayers, [0, 0], { from: 1 })).toThrow(/layer 2 of 't' is second order/);
     const rev = jacobianAt(net, x1, { from: 1, mode: "reverse" }).J;
     expect(relErr(rev, jacobianAt(net, x1, { from: 1, mode: "forward" }).J)).toBeLessThan(1e-14);
   });
