@@ -1,4 +1,5 @@
 // `npm run bench`: every suite, in one process (so ratios compare like with like).
+import { engineSuite } from "./engine.js";
 import { geometrySuite } from "./geometry.js";
 import { latencySuite } from "./latency.js";
 import { metricSuite } from "./metric.js";
@@ -6,4 +7,5 @@ import { metricSuite } from "./metric.js";
 const only = process.argv[2];
 if (!only || only === "metric") metricSuite();
 if (!only || only === "geometry") geometrySuite();
+if (!only || only === "engine") engineSuite();
 if (!only || only === "latency") latencySuite();

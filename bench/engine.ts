@@ -1,0 +1,161 @@
+// The engine suite: the matrix engine (src/numeric/engine/) on the wide decoder case and on
+// throughput, as ratios to hand-written Float64Array loops run in this same process.
+import { geometryAt, metricAt, metricsAt } from "../src/numeric/engine/geometry.js";
+import type { PreparedLayer, PreparedNetwork } from "../src/numeric/engine/network.js";
+import { loadSpec } from "../src/semantics/load.js";
+import type { Activation, Network } from "../src/semantics/model.js";
+import { handWritten, randomResNet, rng } from "./networks.js";
+import { best, printTable, printTargets, time, writeResults } from "./table.js";
+
+const SIGMA: Partial<Record<Activation, (z: number) => [number, number]>> = {
+  tanh: (z) => { const t = Math.tanh(z); return [t, 1 - t * t]; },
+  sigmoid: (z) => { const s = 1 / (1 + Math.exp(-z)); return [s, s * (1 - s)]; },
+  softplus: (z) => [z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)), 1 / (1 + Math.exp(-z))],
+};
+
+/** A dense network n → widths[0] → … with weights scaled by 1.5/√fan-in. */
+function denseNet(n: number, widths: number[], act: Activation, seed: number): PreparedNetwork {
+  const r = rng(seed);
+  let w = n;
+  const layers: PreparedLayer[] = widths.map((wo) => {
+    const s = 1.5 / Math.sqrt(w);
+    const layer: PreparedLayer = { kind: "dense", activation: act, inWidth: w, outWidth: wo, h: 0,
+      W: Float64Array.from({ length: wo * w }, () => (2 * r() - 1) * s), b: Float64Array.from({ length: wo }, () => (2 * r() - 1) * 0.2) };
+    w = wo;
+    return layer;
+  });
+  return { name: `${n}→${widths.join("→")} ${act}`, layers };
+}
+
+/**
+ * The baseline: what one writes by hand for a dense network's metric: x and J (width × n, row-major)
+ * carried forward in preallocated Float64Arrays, J ← diag(σ'(z)) W J, then g = Jᵀ J.
+ */
+function handDense(net: PreparedNetwork, n: number): (p: Float64Array, g: Float64Array) => void {
+  const maxW = Math.max(n, ...net.layers.map((l) => l.outWidth));
+  let x = new Float64Array(maxW), y = new Float64Array(maxW), J = new Float64Array(maxW * n), K = new Float64Array(maxW * n);
+  const t = new Float64Array(n);
+  return (p, g) => {
+    let w = n;
+    x.set(p); J.fill(0, 0, n * n);
+    for (let a = 0; a < n; a++) J[a * n + a] = 1;
+    for (const layer of net.layers) {
+      const W = layer.W!, b = layer.b!, f = SIGMA[layer.activation]!;
+      for (let i = 0; i < layer.outWidth; i++) {
+        let z = b[i];
+        t.fill(0);
+        for (let j = 0; j < w; j++) {
+          const wij = W[i * w + j];
+          z += wij * x[j];
+          for (let a = 0; a < n; a++) t[a] += wij * J[j * n + a];
+        }
+        const [s, ds] = f(z);
+        y[i] = s;
+        for (let a = 0; a < n; a++) K[i * n + a] = ds * t[a];
+      }
+      [x, y] = [y, x]; [J, K] = [K, J];
+      w = layer.outWidth;
+    }
+    for (let a = 0; a < n; a++) for (let c = 0; c < n; c++) {
+      let s = 0;
+      for (let i = 0; i < w; i++) s += J[i * n + a] * J[i * n + c];
+      g[a * n + c] = s;
+    }
+  };
+}
+
+const maxAbsDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const rssMB = () => process.resourceUsage().maxRSS / 1024;
+
+export function engineSuite(): void {
+  const p = Float64Array.of(0.3, -0.4);
+  // 1. The decoder 2 → 512 → 512 → 784: metric at a point against the hand-written loop
+  const REPS = 20;
+  const decoders = (["tanh", "softplus", "sigmoid"] as const).map((act) => {
+    const net = denseNet(2, [512, 512, 784], act, 11);
+    const hand = handDense(net, 2), gHand = new Float64Array(4);
+    hand(p, gHand); metricAt(net, p); // warm up both
+    const handMs = best(() => { for (let k = 0; k < REPS; k++) hand(p, gHand); }, 5) / REPS;
+    const engineMs = best(() => { for (let k = 0; k < REPS; k++) metricAt(net, p); }, 5) / REPS;
+    return { act, net, engineMs, handMs, ratio: engineMs / handMs, maxAbsDiff: maxAbsDiff(metricAt(net, p), gHand) };
+  });
+  const rssDecoder = rssMB();
+  printTable("Metric at a point of a 2 → 512 → 512 → 784 decoder (baseline: hand-written Float64Array loop, this process)",
+    ["activation", "engine ms", "hand ms", "engine/hand", "max |Δg|"],
+    decoders.map((d) => [d.act, d.engineMs.toFixed(2), d.handMs.toFixed(2), d.ratio.toFixed(2), d.maxAbsDiff.toExponential(1)]));
+  console.log(`peak RSS after the decoder runs: ${rssDecoder.toFixed(0)} MB`);
+
+  // 2. Christoffel symbols (and curvature) at a point of the decoder against the metric's cost × input dimension
+  const geo = decoders.map((d) => {
+    geometryAt(d.net, p); geometryAt(d.net, p, { curvature: true });
+    const gammaMs = best(() => { for (let k = 0; k < REPS; k++) geometryAt(d.net, p); }, 5) / REPS;
+    const curvatureMs = best(() => { for (let k = 0; k < 5; k++) geometryAt(d.net, p, { curvature: true }); }, 3) / 5;
+    return {
+      act: d.act, gammaMs, curvatureMs, gammaVsMetricTimesN: gammaMs / (d.engineMs * 2), curvatureVsMetric: curvatureMs / d.engineMs,
+    };
+  });
+  printTable("Christoffel symbols and curvature at a point of the decoder (input dimension n = 2)",
+    ["activation", "Γ ms", "Γ / (metric × n)", "Riemann+Ricci+R ms", "curvature / metric"],
+    geo.map((g) => [g.act, ...[g.gammaMs, g.gammaVsMetricTimesN, g.curvatureMs, g.curvatureVsMetric].map((v) => v.toFixed(2))]));
+
+  // the wide end of the research case: a 16-D latent space through 1024-wide layers
+  const wide = denseNet(16, [1024, 1024, 784], "softplus", 14);
+  const p16 = Float64Array.from({ length: 16 }, (_, i) => Math.sin(i));
+  const [, wideMetricMs] = time(() => metricAt(wide, p16));
+  const [, wideGammaMs] = time(() => geometryAt(wide, p16));
+  printTable("16 → 1024 → 1024 → 784 softplus decoder, one call each", ["metric ms", "Γ ms", "Γ / (metric × n)"],
+    [[wideMetricMs.toFixed(0), wideGammaMs.toFixed(0), (wideGammaMs / (wideMetricMs * 16)).toFixed(2)]]);
+
+  // 3. Throughput: 10^5 points, a width-64 depth-8 tanh MLP on a 2-D input, and a width-8 depth-64 residual tanh net
+  const POINTS = 100_000;
+  const mlp = denseNet(2, Array(8).fill(64), "tanh", 12);
+  const r = rng(3);
+  const pts2 = Float64Array.from({ length: POINTS * 2 }, () => 2 * r() - 1);
+  const handMlp = handDense(mlp, 2), g2 = new Float64Array(4), ref2 = new Float64Array(POINTS * 4);
+  metricsAt(mlp, pts2.subarray(0, 2000), 2);
+  const [gMlp, mlpMs] = time(() => metricsAt(mlp, pts2, 2));
+  const [, mlpHandMs] = time(() => {
+    for (let k = 0; k < POINTS; k++) { handMlp(pts2.subarray(2 * k, 2 * k + 2), g2); ref2.set(g2, 4 * k); }
+  });
+  const res = randomResNet(8, 64, 1000 * 8 + 64);
+  const resNet: PreparedNetwork = {
+    name: "resnet 8×64",
+    layers: res.W.map((W, l) => ({ kind: "residual", activation: "tanh", inWidth: 8, outWidth: 8, W, b: res.b[l], h: res.h })),
+  };
+  const pts8 = Float64Array.from({ length: POINTS * 8 }, () => 2 * r() - 1);
+  const ref8 = new Float64Array(POINTS * 64), handRes = handWritten(res);
+  metricsAt(resNet, pts8.subarray(0, 8000), 8);
+  const [gRes, resMs] = time(() => metricsAt(resNet, pts8, 8));
+  const [, resHandMs] = time(() => handRes(pts8, ref8, POINTS));
+  const throughput = [
+    { net: "MLP 2 → 64 ×8 (tanh)", ms: mlpMs, handMs: mlpHandMs, maxAbsDiff: maxAbsDiff(gMlp, ref2) },
+    { net: "residual 8 ×64 (tanh)", ms: resMs, handMs: resHandMs, maxAbsDiff: maxAbsDiff(gRes, ref8) },
+  ].map((t) => ({ ...t, ptsPerS: (POINTS / t.ms) * 1000, handPtsPerS: (POINTS / t.handMs) * 1000, ratio: t.ms / t.handMs }));
+  printTable("Metric throughput, 10^5 points (baseline: hand-written loops, this process)",
+    ["network", "engine pts/s", "hand pts/s", "engine/hand time", "max |Δg|"],
+    throughput.map((t) => [t.net, t.ptsPerS.toFixed(0), t.handPtsPerS.toFixed(0), t.ratio.toFixed(2), t.maxAbsDiff.toExponential(1)]));
+
+  // 4. The issue's case: a 2 → 64 → 64 → 64 → 2 tanh MLP from its spec, metric at one point (63 s on the expression DAG)
+  const small = denseNet(2, [64, 64, 64, 2], "tanh", 13);
+  const row = (l: PreparedLayer, i: number) => `[${Array.from(l.W!.subarray(i * l.inWidth, (i + 1) * l.inWidth)).join(", ")}]`;
+  const mat = (l: PreparedLayer) => `[${Array.from({ length: l.outWidth }, (_, i) => row(l, i)).join(", ")}]`;
+  const layerLines = small.layers.map((l) => `  dense ${l.outWidth} tanh with W = ${mat(l)}, b = [${Array.from(l.b!).join(", ")}]`);
+  const spec = `manifold I = R^2\nnetwork n : I -> R^2 {\n${layerLines.join("\n")}\n}\nmetric g = pullback along n\n`;
+  const [net64, loadMs] = time(() => loadSpec(spec, "bench.rgnn", ".").mappings.get("n") as Network);
+  const [, firstMs] = time(() => metricAt(net64, p));
+  const warmMs = best(() => { for (let k = 0; k < REPS; k++) metricAt(net64, p); }, 5) / REPS;
+  printTable("2 → 64 → 64 → 64 → 2 tanh MLP, metric at a point (the expression DAG: 63 s, 1.2 GB)",
+    ["load spec ms", "first metricAt ms", "warm metricAt ms"], [[loadMs.toFixed(1), firstMs.toFixed(2), warmMs.toFixed(3)]]);
+
+  const targets = {
+    "decoder metric within 2x of hand-written (worst engine/hand)": Math.max(...decoders.map((d) => d.ratio)),
+    "decoder Christoffel within 5x of metric x n (worst)": Math.max(...geo.map((g) => g.gammaVsMetricTimesN)),
+    "64-wide MLP metric at a point, first call (ms; must be well under 1000)": firstMs,
+  };
+  printTargets(targets);
+  writeResults("engine", {
+    decoder: decoders.map(({ net: _net, ...d }) => d), peakRssMBAfterDecoder: rssDecoder, christoffel: geo,
+    wide16: { metricMs: wideMetricMs, gammaMs: wideGammaMs }, throughputPoints: POINTS, throughput,
+    mlp64: { loadMs, firstMs, warmMs }, targets,
+  });
+}
