@@ -12,7 +12,7 @@ import { geoOf, quantityEvaluator } from "../../src/numeric/geometry.js";
 import { ACTIVATIONS, type Activation, type Layer, type LayerKind, type Network } from "../../src/semantics/model.js";
 import { fdJacobian, model, rng, uniform } from "../helpers.js";
 
-const SMOOTH = ACTIVATIONS.filter((a) => a !== "relu");
+const SMOOTH = ACTIVATIONS.filter((a) => a !== "relu" && a !== "elu"); // C² at least: ∂g by finite differences
 
 /** Largest entrywise difference relative to the largest entry of the reference. */
 function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
@@ -99,7 +99,7 @@ describe("jet layout", () => {
 });
 
 describe("against the symbolic route (small random networks, every kind and activation)", () => {
-  it("J, g, ∂g, Γ, volume to 1e-12; Riemann, Ricci, scalar and Gaussian curvature to 1e-12 κ(g)", () => {
+  it("J, g, ∂g, Γ, volume to 1e-12; Riemann, Ricci, scalar and Gaussian curvature to 1e-8 κ(g)", () => {
     let worst = 0, worstCurvature = 0, curvatureCompared = 0;
     for (let seed = 1; seed <= 24; seed++) {
       const r = rng(seed);
@@ -136,7 +136,8 @@ describe("against the symbolic route (small random networks, every kind and acti
     }
     expect(curvatureCompared).toBeGreaterThan(5);
     expect(worst).toBeLessThan(1e-12);
-    expect(worstCurvature).toBeLessThan(1e-12);
+    // third derivatives by two routes (compiled DAG vs jets): round-off grows with depth and κ(g); a wrong term is O(1)
+    expect(worstCurvature).toBeLessThan(1e-8);
   });
 
   it("pulls back to an intermediate layer and through a non-identity output metric", () => {
@@ -213,7 +214,7 @@ describe("wide random networks (widths 3–300) against forward mode and finite 
       }
       expect(relErr(metricAt(net, p), gOracle)).toBeLessThan(1e-12);
       expect(relErr(jacobianAt(net, p, { mode: "reverse" }).J, oracle.J.flat())).toBeLessThan(1e-12);
-      if (plan.some((q) => q.act === "relu" && q.kind !== "softmax")) continue; // kinks: no finite differences
+      if (plan.some((q) => (q.act === "relu" || q.act === "elu") && q.kind !== "softmax")) continue; // kinks in σ or σ'': no finite differences
       fdCompared++;
       // 5-point stencil, ε = 1e-3: truncation ~ε⁴, round-off ~1e-16/ε, relative to O(1) entries
       const x = (q: number[]) => Array.from(propagate(prepareNetwork(net), q, 0).out);
