@@ -1,6 +1,7 @@
 // The typed model of a spec: every name resolved, every dimension known, every parameter a
 // tensor of mathjs expressions (numbers for numeric weights, symbols for symbolic ones).
 import type { MathNode } from "mathjs";
+import type { LayerKind } from "../core/layers/index.js";
 import type { Span } from "../syntax/ast.js";
 
 /** Largest dimension of a manifold or R^n: beyond it a typo, not a model. */
@@ -29,7 +30,7 @@ export interface ParamTensor {
   span: Span;
 }
 
-export type LayerKind = "dense" | "residual" | "second_order" | "softmax";
+export type { LayerKind } from "../core/layers/index.js";
 export interface Layer {
   /** 1-based: layer l maps the coordinates of layer l-1 to those of layer l. */
   index: number;

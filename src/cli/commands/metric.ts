@@ -1,5 +1,7 @@
 // `rgnn metric FILE`: a metric's components, symbolically (text, LaTeX or JSON) or at a point.
+import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Metric, Model } from "../../semantics/model.js";
+import { layerReadingAcross } from "../../semantics/networks.js";
 import { EvaluationError, metricEvaluator } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
 import { detN, psdRank, symmetricEigen } from "../../numeric/linalg.js";
@@ -31,7 +33,8 @@ export function atLayer(metric: Metric, layer: number | undefined): Metric {
   if (def.kind !== "pullback" || def.along.kind !== "network") throw new UsageError(`--layer applies to metrics pulled back along a network; '${metric.name}' is not one`);
   const net = def.along, L = net.layers.length;
   if (layer > L) throw new UsageError(`--layer ${layer}: '${net.name}' has layers 0 to ${L}`);
-  if (layer > 0 && net.layers[layer]?.kind === "second_order") throw new UsageError(`--layer ${layer}: layer ${layer + 1} is second order and also depends on layer ${layer - 1}, so no metric lives on layer ${layer} alone`);
+  const across = layerReadingAcross(net, layer);
+  if (across) throw new UsageError(`--layer ${layer}: layer ${across.index} is ${LAYER_KINDS[across.kind].labels.prose} and also depends on layer ${across.index - LAYER_KINDS[across.kind].reads}, so no metric lives on layer ${layer} alone`);
   return { ...metric, manifold: net.layerSpaces[layer], def: { ...def, layer } };
 }
 
