@@ -69,7 +69,10 @@ export const EXPR_ALGEBRA: Algebra<Expr> = {
 /** A layer's inputs as DAG nodes: previous states newest first (as many as it reads and exist), its parameters. */
 function layerInput(layer: Layer, xs: Vector[]): LayerInput<Expr> {
   return {
-    xs, W: layer.W && paramMatrix(layer.W), b: layer.b && paramExprs(layer.b), h: layer.h && paramExprs(layer.h)[0],
+    xs, W: layer.W && paramMatrix(layer.W), b: layer.b && paramExprs(layer.b),
+    // read when the map first uses it: a symbolic h is then created after σ(z), which fixes its place
+    // in the DAG's canonical order (and so how products print)
+    get h() { return layer.h && paramExprs(layer.h)[0]; },
     act: (z) => activate(layer.activation, z),
   };
 }

@@ -25,12 +25,12 @@ export function affineKind(spec: AffineSpec): LayerKindDef {
   const { recurrence } = spec;
   return {
     ...spec,
-    forward<T>(A: Algebra<T>, { xs, W, b, h, act }: LayerInput<T>): LayerOutput<T> {
-      const x = xs[0];
+    forward<T>(A: Algebra<T>, input: LayerInput<T>): LayerOutput<T> {
+      const { xs, W, b, act } = input, x = xs[0];
       const z = W!.map((row, i) => A.add(b![i], ...row.map((w, j) => A.mul(w, x[j]))));
       const acts = z.map((zi) => act!(zi));
       const sigma = acts.map((a) => a[0]), slope = acts.map((a) => a[1]);
-      const r = recurrence(xs.length), s = scaleOf(A, r, h);
+      const r = recurrence(xs.length), s = scaleOf(A, r, input.h); // h read only now: see symbolic/network.ts
       const out = sigma.map((si, i) => {
         const terms = r.coeffs.map((c, k) => (c === 1 ? xs[k][i] : A.mul(A.num(c), xs[k][i])));
         const last = s === null ? si : A.mul(s, si);
