@@ -1,4 +1,5 @@
 // Network evaluation, geometry at points, geodesics, flow convergence and verification as plain data.
+import type { LayerKind } from "../core/layers/index.js";
 import type { Mapping, Metric, Model, Network } from "../semantics/model.js";
 import { mappingEvaluator } from "../numeric/evaluate.js";
 import { psdRank } from "../numeric/linalg.js";
@@ -68,7 +69,7 @@ export interface FlowResult extends Omit<Convergence, "block"> {
   network: string;
   /** The network layers (1-based, inclusive) that discretise the ODE. */
   layers: [number, number];
-  kind: "residual" | "second_order";
+  kind: LayerKind;
   interpolation: Interpolation;
   T: number;
   point: number[];

@@ -1,4 +1,6 @@
 // A metric as plain data: its components in closed form (text and LaTeX), and its values at points.
+import { LAYER_KINDS } from "../core/layers/index.js";
+import { layerReadingAcross } from "../semantics/networks.js";
 import type { Metric, Model } from "../semantics/model.js";
 import { metricEvaluator, valueEnv } from "../numeric/evaluate.js";
 import { detN, psdRank, symmetricEigen } from "../numeric/linalg.js";
@@ -34,9 +36,10 @@ export function atLayer(metric: Metric, layer: number | undefined): Metric {
   }
   const net = def.along, L = net.layers.length;
   if (layer > L) throw new LookupError(`--layer ${layer}: '${net.name}' has layers 0 to ${L}`);
-  if (layer > 0 && net.layers[layer]?.kind === "second_order") {
-    throw new LookupError(`--layer ${layer}: layer ${layer + 1} is second order and also depends on layer ${layer - 1}, `
-      + `so no metric lives on layer ${layer} alone`);
+  const across = layerReadingAcross(net, layer);
+  if (across) {
+    throw new LookupError(`--layer ${layer}: layer ${across.index} is ${LAYER_KINDS[across.kind].labels.prose} and also depends on `
+      + `layer ${across.index - LAYER_KINDS[across.kind].reads}, so no metric lives on layer ${layer} alone`);
   }
   return { ...metric, manifold: net.layerSpaces[layer], def: { ...def, layer } };
 }

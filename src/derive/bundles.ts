@@ -1,7 +1,8 @@
 // The network as a sequence of group actions: for each declared action, the laws it must obey
 // (identity, composition in the right order, the metric as the composed action, invariance,
 // group membership, and A ≈ exp(hσ'(z)W) to O(h²) for residual layers), each witnessed.
-import type { Action, Metric, Network } from "../semantics/model.js";
+import { LAYER_KINDS } from "../core/layers/index.js";
+import type { Action, Layer, Metric, Network } from "../semantics/model.js";
 import { actTwice, addM, expm, FIBRE_ACTIONS, frobenius, identity, type Mat, matmul, notInGroup, pairing, randomFibre } from "../numeric/actions.js";
 import { forwardMetric, forwardNetwork, paramValues } from "../numeric/forward.js";
 import { fittedOrder } from "../numeric/flow.js";
@@ -109,7 +110,7 @@ export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<st
     });
   const group = action.group ?? (bundle.kind === "principal" ? bundle.group : bundle.principal.group);
   steps.push(membershipStep(id("membership"), who, group, layers, A, sampler, opts));
-  if (net && layers.some((l) => net.layers[l - 1].kind === "residual")) steps.push(lieStep(id("lie"), net, layers, A, sampler, opts));
+  if (net && layers.some((l) => isStep(net.layers[l - 1]))) steps.push(lieStep(id("lie"), net, layers, A, sampler, opts));
   return steps;
 }
 
@@ -139,12 +140,15 @@ function membershipStep(id: string, who: string, group: { name: string; n: numbe
   };
 }
 
+/** A first-order step x_l = x_{l−1} + h f (residual): its Jacobian is I + h X with X in gl(n). */
+const isStep = (layer: Layer) => LAYER_KINDS[layer.kind].ode?.order === 1;
+
 function lieStep(id: string, net: Network, layers: number[], A: (env: ReadonlyMap<string, number>, k: number) => Mat, sampler: Sampler, opts: WitnessOptions): Step {
   // the generator X = σ'(z) W is (A − I)/h; ‖(I + sX) − exp(sX)‖ for s = h, h/2, h/4, h/8 falls like s²
   const orders: number[] = [];
   const route: Route = (env) => layers.flatMap((l, k) => {
     const layer = net.layers[l - 1];
-    if (layer.kind !== "residual") return [];
+    if (!isStep(layer)) return [];
     const h = paramValues(layer.h!, env)[0];
     const Ak = A(env, k);
     const X = addM(Ak, identity(Ak.length), -1).map((r) => r.map((x) => x / h));
@@ -153,7 +157,7 @@ function lieStep(id: string, net: Network, layers: number[], A: (env: ReadonlyMa
     orders.push(p);
     return [p];
   });
-  const residual = layers.filter((l) => net.layers[l - 1].kind === "residual");
+  const residual = layers.filter((l) => isStep(net.layers[l - 1]));
   const w = witness(route, () => residual.map(() => 2), sampler, { ...opts, tolerance: 0.1 }, id, "matrix exponentials at h, h/2, h/4, h/8 (absolute error in the order)");
   return {
     id, title: "A residual layer is the identity plus a generator: A ≈ exp(hσ'(z)W)", justification: "lemma",

@@ -1,6 +1,7 @@
 // Steps for `show ode of NET` and `show flow of NET`: the ODE a residual (or second-order) block
 // discretises, and how depth-N networks converge to its flow as h = T/N → 0.
 import { REGISTRY } from "../core/functions.js";
+import { LAYER_KINDS } from "../core/layers/index.js";
 import { byActivation, type Network } from "../semantics/model.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 import { type Block, type Convergence, convergence, discreteFlow, type Interpolation, odeBlock } from "../numeric/flow.js";
@@ -18,9 +19,7 @@ export function odeTex(block: Block, interp: Interpolation): string {
   const s = acts.length === 1 ? ACT_TEX[acts[0]] : "\\sigma_t";
   const rhs = `${s}\\big(W(t)\\, x + b(t)\\big)`;
   const W = interp === "constant" ? "W(t) = W_l \\text{ on } [t_{l-1}, t_l)" : "W(t) \\text{ linear between } W(t_{l-1}) = W_l";
-  return block.kind === "residual"
-    ? `\\frac{dx}{dt} = ${rhs}, \\quad t \\in [0, ${fmt(block.T)}], \\qquad ${W}`
-    : `\\frac{d^2x}{dt^2} = ${rhs}, \\quad \\dot x(0) = 0, \\quad t \\in [0, ${fmt(block.T)}], \\qquad ${W}`;
+  return `${LAYER_KINDS[block.kind].ode!.tex(rhs)}, \\quad t \\in [0, ${fmt(block.T)}], \\qquad ${W}`;
 }
 
 const fmt = (x: number) => Number(x.toPrecision(6)).toString();
@@ -38,7 +37,7 @@ export function flowSteps(net: Network, index: number, fixed: ReadonlyMap<string
     if (e instanceof EvaluationError) return [{ id: id("ode"), title: `${net.name} has no ODE limit`, justification: "lemma", why: e.message, witness: null }];
     throw e;
   }
-  const what = block.kind === "residual" ? "forward-Euler" : "central-difference";
+  const kind = LAYER_KINDS[block.kind], what = kind.ode!.scheme;
   const chart = net.layerSpaces[block.first - 1];
   const steps: Step[] = [];
   // the block itself is the depth-L₀ member of the family: checked at random inputs to the block
@@ -47,9 +46,9 @@ export function flowSteps(net: Network, index: number, fixed: ReadonlyMap<string
   const startsNetwork = block.first === 1;
   steps.push({
     id: id("ode"), title: `Layers ${block.first}–${block.last} of ${net.name} discretise an ODE`, justification: "Euler step",
-    why: `The ${L0} ${block.kind === "residual" ? "residual" : "second-order"} layers are the ${what} scheme with steps $h_l$ for the ODE below, the weights read as a function of time ($t_l = h_1 + \\dots + h_l$, ${interp === "constant" ? "piecewise constant" : "linearly interpolated"}). Rebuilding a network of depth ${L0} from that weight function gives back the block exactly.${block.kind === "second_order" && !startsNetwork ? " (The block is compared as a flow started at rest from its input.)" : ""}`,
+    why: `The ${L0} ${kind.labels.title} layers are the ${what} scheme with steps $h_l$ for the ODE below, the weights read as a function of time ($t_l = h_1 + \\dots + h_l$, ${interp === "constant" ? "piecewise constant" : "linearly interpolated"}). Rebuilding a network of depth ${L0} from that weight function gives back the block exactly.${kind.reads > 1 && !startsNetwork ? " (The block is compared as a flow started at rest from its input.)" : ""}`,
     statement: { tex: odeTex(block, interp), text: "the ODE" },
-    witness: block.kind === "second_order" && !startsNetwork ? null : witness(
+    witness: kind.reads > 1 && !startsNetwork ? null : witness(
       (env) => Array.from(discreteFlow(block, interp, pointOf(chart, env), L0).x),
       (env) => forwardNetwork(net, pointOf(chart, env), env, block.first - 1)[L0].x,
       sampler, opts, id("ode"), "the network's own layers"),

@@ -1,13 +1,15 @@
 // The derivation of a metric pulled back along a network: layer maps, their Euler-step reading,
 // layer Jacobians, the recursion g_l = J_{l+1}ᵀ g_{l+1} J_{l+1}, and the unrolled closed form.
 import { REGISTRY } from "../core/functions.js";
+import { scaleOf } from "../core/layers/affine.js";
+import { LAYER_KINDS } from "../core/layers/index.js";
 import { byActivation, type Layer, type Metric, type Network } from "../semantics/model.js";
 import { forwardMetric, forwardNetwork, layerJacobian } from "../numeric/forward.js";
 import { congruenceN } from "../numeric/linalg.js";
-import { add, div, type Expr, mul, MINUS_ONE, num, pow, sub, TWO } from "../symbolic/expr.js";
+import { add, div, type Expr, mul, num } from "../symbolic/expr.js";
 import { EXPLICIT_LIMIT, layerNames } from "../symbolic/listing.js";
 import { networkPullback } from "../symbolic/metric.js";
-import { activate, paramExprs } from "../symbolic/network.js";
+import { activate, EXPR_ALGEBRA, paramExprs } from "../symbolic/network.js";
 import { latexSymbol as latexName } from "../symbolic/notation.js";
 import { treeSize } from "../symbolic/print.js";
 import { type Equation, label, matrixSide, type Step, vectorSide, type WitnessOptions } from "./model.js";
@@ -44,7 +46,9 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
 
   for (const le of ex.layers) {
     const layer = le.layer, l = layer.index;
-    const kind = layer.kind === "softmax" ? "softmax" : `${layer.kind.replace("_", "-")} ${layer.activation}`;
+    const def = LAYER_KINDS[layer.kind], act = ACT_TEX[layer.activation];
+    const kind = `${def.labels.title}${def.labels.activation ? " " + layer.activation : ""}`;
+    const opens = layer.index < def.reads; // it starts the network: the kind's starting step
     // the layer map
     const rows: Equation["rows"] = [];
     if (le.z) rows.push({ lhs: label(`z^{(${l})}`, `z${l}`), rhs: vectorSide(le.z), names: withoutLayer(names, le.z) });
@@ -53,50 +57,34 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
     const layerNamesHere = withoutLayer(names, [...le.x, ...(le.slope ?? [])]); // defined here: printed in full
     steps.push({
       id: id(`layer${l}`), title: `Layer ${l} (${kind})`, justification: "definition",
-      why: layerWhy(layer),
-      general: layerGeneral(layer),
+      why: def.derivation.why(l, act, opens),
+      general: def.derivation.general(l, act),
       equation: { rows, names: layerNamesHere },
       witness: cw(exprRoute(le.x, vars), (env) => states(env)[l - from].x, `layer${l}`, "a forward pass evaluated on its own"),
     });
-    if (layer.kind === "residual" || layer.kind === "second_order") {
-      const h = paramExprs(layer.h!)[0];
-      const prev = l - 1 === from ? ex.x0 : ex.layers[l - 2 - from].x;
-      const start = layer.kind === "second_order" && l - 2 < from; // the Taylor step from rest
-      const prev2 = start ? prev : l - 2 === from ? ex.x0 : ex.layers[l - 3 - from]?.x ?? prev;
-      const lhs = layer.kind === "residual"
-        ? le.x.map((x, i) => div(sub(x, prev[i]), h))
-        : start
-          ? le.x.map((x, i) => div(sub(x, prev[i]), mul(num(0.5), pow(h, TWO))))
-          : le.x.map((x, i) => div(add(x, mul(MINUS_ONE, TWO, prev[i]), prev2[i]), pow(h, TWO)));
+    const euler = def.derivation.euler;
+    if (euler && def.recurrence) {
+      // (x_l − Σ_k c_k x_{l−1−k}) / s(h) = σ(z): the difference quotient of the ODE the kind discretises
+      const available = Math.min(def.reads, l - from);
+      const prevs = Array.from({ length: available }, (_, k) => (l - 1 - k === from ? ex.x0 : ex.layers[l - 2 - k - from].x));
+      const r = def.recurrence(available), s = scaleOf(EXPR_ALGEBRA, r, paramExprs(layer.h!)[0])!;
+      const lhs = le.x.map((x, i) => div(add(x, ...r.coeffs.map((c, k) => (c === -1 ? prevs[k][i] : mul(num(-c), prevs[k][i])))), s));
       const sigma = le.z!.map((z) => activate(layer.activation, z)[0]);
+      const [qTex, qText] = euler.quotient(l, available < def.reads);
       steps.push({
-        id: id(`euler${l}`), title: layer.kind === "residual" ? `Layer ${l} is a forward-Euler step` : `Layer ${l} is a central-difference step`,
+        id: id(`euler${l}`), title: euler.title(l),
         justification: "Euler step",
-        why: layer.kind === "residual"
-          ? `With $t_l = t_{l-1} + h$, the residual update is $x_l = x_{l-1} + h\\, f(x_{l-1}, t_{l-1})$ with $f(x, t) = ${ACT_TEX[layer.activation]}(W(t)\\, x + b(t))$: one explicit Euler step, of size $h$, of the ODE $\\dot x = ${ACT_TEX[layer.activation]}(W(t)\\, x + b(t))$.`
-          : `The update $x_l = 2x_{l-1} - x_{l-2} + h^2 f(x_{l-1})$ is the central-difference step of the second-order ODE $\\ddot x = ${ACT_TEX[layer.activation]}(W(t)\\, x + b(t))$.`,
-        general: layer.kind === "residual"
-          ? `\\frac{x^{a_{${l}}} - x^{a_{${l - 1}}}}{h} = ${ACT_TEX[layer.activation]}\\big(W^{a_{${l}}}{}_{b_{${l - 1}}} x^{b_{${l - 1}}} + b^{a_{${l}}}\\big) \\;\\longrightarrow\\; \\frac{dx^a}{dt} = ${ACT_TEX[layer.activation]}\\big(W^a{}_b(t)\\, x^b + b^a(t)\\big)`
-          : `\\frac{x^{a_{${l}}} - 2x^{a_{${l - 1}}} + x^{a_{${l - 2}}}}{h^2} = ${ACT_TEX[layer.activation]}\\big(W^{a_{${l}}}{}_{b_{${l - 1}}} x^{b_{${l - 1}}} + b^{a_{${l}}}\\big) \\;\\longrightarrow\\; \\frac{d^2x^a}{dt^2} = ${ACT_TEX[layer.activation]}\\big(W^a{}_b(t)\\, x^b + b^a(t)\\big)`,
-        equation: {
-          rows: [{
-            lhs: layer.kind === "residual"
-              ? label(`\\frac{x^{(${l})} - x^{(${l - 1})}}{h}`, `(x${l} - x${l - 1})/h`)
-              : start
-                ? label(`\\frac{x^{(${l})} - x^{(${l - 1})}}{h^2/2}`, `(x${l} - x${l - 1})/(h^2/2)`)
-                : label(`\\frac{x^{(${l})} - 2x^{(${l - 1})} + x^{(${l - 2})}}{h^2}`, `(x${l} - 2 x${l - 1} + x${l - 2})/h^2`),
-            rhs: vectorSide(sigma),
-          }],
-          names,
-        },
+        why: euler.why(act),
+        general: euler.general(l, act),
+        equation: { rows: [{ lhs: label(qTex, qText), rhs: vectorSide(sigma) }], names },
         witness: cw(exprRoute(lhs, vars), exprRoute(sigma, vars), `euler${l}`, "both sides evaluated"),
       });
     }
     const n = le.J.length, m = le.J[0].length;
     steps.push({
       id: id(`jacobian${l}`), title: `Jacobian of layer ${l}`, justification: "chain rule",
-      why: jacobianWhy(layer),
-      general: jacobianGeneral(layer),
+      why: def.derivation.jacobianWhy(l, SLOPE_TEX[layer.activation], opens),
+      general: def.derivation.jacobianGeneral(l, opens),
       equation: { rows: [{ lhs: label(`J^{(${l})}`, `J${l}`), rhs: matrixSide(le.J) }], names: withoutEntries(names, le.J) },
       witness: cw(exprRoute(le.J.flat(), vars), (env) => {
         const s = states(env);
@@ -173,50 +161,3 @@ function withoutLayer(names: ReadonlyMap<Expr, string>, xs: Expr[]): Map<Expr, s
   return m;
 }
 const withoutEntries = (names: ReadonlyMap<Expr, string>, m: Expr[][]) => withoutLayer(names, m.flat());
-
-function layerWhy(layer: Layer): string {
-  const s = ACT_TEX[layer.activation];
-  switch (layer.kind) {
-    case "dense": return `A dense layer is a static coordinate change: $x_l = \\sigma(W_l x_{l-1} + b_l)$ with $\\sigma = ${s}$.`;
-    case "residual": return `A residual layer moves each point by a small step: $x_l = x_{l-1} + h\\, \\sigma(W_l x_{l-1} + b_l)$ with $\\sigma = ${s}$.`;
-    case "second_order": return layer.index === 1
-      ? `A second-order layer uses two earlier layers, $x_l = 2x_{l-1} - x_{l-2} + h^2 \\sigma(W_l x_{l-1} + b_l)$; as the first layer it starts at rest ($\\dot x(0) = 0$) with the Taylor step $x_1 = x_0 + \\tfrac12 h^2 \\sigma(W_1 x_0 + b_1)$, which keeps the scheme second order. Here $\\sigma = ${s}$.`
-      : `A second-order layer also uses the layer before: $x_l = 2x_{l-1} - x_{l-2} + h^2 \\sigma(W_l x_{l-1} + b_l)$ with $\\sigma = ${s}$.`;
-    case "softmax": return "The softmax layer maps scores to probabilities, $p_i = e^{x_i} / \\sum_j e^{x_j}$, written here as $1 / \\sum_j e^{x_j - x_i}$, which cannot overflow.";
-  }
-}
-
-function layerGeneral(layer: Layer): string {
-  const l = layer.index, s = ACT_TEX[layer.activation];
-  const z = `W^{a_{${l}}}{}_{a_{${l - 1}}} x^{a_{${l - 1}}} + b^{a_{${l}}}`;
-  switch (layer.kind) {
-    case "dense": return `x^{a_{${l}}} = ${s}\\big(${z}\\big)`;
-    case "residual": return `x^{a_{${l}}} = x^{a_{${l - 1}}} + h\\, ${s}\\big(${z}\\big)`;
-    case "second_order": return `x^{a_{${l}}} = 2x^{a_{${l - 1}}} - x^{a_{${l - 2}}} + h^2 ${s}\\big(${z}\\big)`;
-    case "softmax": return `x^{a_{${l}}} = \\frac{\\exp x^{a_{${l - 1}}}}{\\sum_{b} \\exp x^{b_{${l - 1}}}}`;
-  }
-}
-
-function jacobianWhy(layer: Layer): string {
-  switch (layer.kind) {
-    case "dense": return `By the chain rule, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = \\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$ (no sum over $a_l$): row $a_l$ of $W$ scaled by $\\sigma'(z^{a_l})$, here $\\sigma'(z) = ${SLOPE_TEX[layer.activation]}$.`;
-    case "residual": return "By the chain rule, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = \\delta^{a_l}_{b_{l-1}} + h\\, \\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$: the identity plus $h$ times a dense layer's Jacobian.";
-    case "second_order": return layer.index === 1
-      ? "For the starting step, $\\partial x^{a_1} / \\partial x^{b_0} = \\delta^{a_1}_{b_0} + \\tfrac12 h^2 \\sigma'(z^{a_1})\\, W^{a_1}{}_{b_0}$."
-      : "With $x_{l-2}$ held fixed, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = 2\\delta^{a_l}_{b_{l-1}} + h^2 \\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$, and $\\partial x_l / \\partial x_{l-2} = -I$.";
-    case "softmax": return "$\\partial p_i / \\partial x_j = p_i (\\delta_{ij} - p_j)$, so $J = \\operatorname{diag}(p) - p\\, p^{\\mathsf{T}}$.";
-  }
-}
-
-function jacobianGeneral(layer: Layer): string {
-  const l = layer.index;
-  const d = `\\frac{\\partial x^{a_{${l}}}}{\\partial x^{b_{${l - 1}}}}`;
-  const sp = `\\sigma'(z^{a_{${l}}})\\, W^{a_{${l}}}{}_{b_{${l - 1}}}`;
-  switch (layer.kind) {
-    case "dense": return `${d} = ${sp}`;
-    case "residual": return `${d} = \\delta^{a_{${l}}}_{b_{${l - 1}}} + h\\, ${sp}`;
-    case "second_order": return l === 1 ? `${d} = \\delta^{a_{1}}_{b_{0}} + \\tfrac12 h^2 ${sp}` : `${d} = 2\\delta^{a_{${l}}}_{b_{${l - 1}}} + h^2 ${sp}`;
-    case "softmax": return `${d} = p^{a_{${l}}}\\big(\\delta^{a_{${l}}}_{b_{${l - 1}}} - p^{b_{${l}}}\\big)`;
-  }
-}
-

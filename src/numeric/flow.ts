@@ -3,6 +3,8 @@
 // is the central-difference discretisation of d²x/dt² = σ(W(t) x + b(t)). Here the weights of the
 // block define W(t), b(t); networks of any depth N are resampled from them with h = T/N, and their
 // outputs and pulled-back metrics are compared with the exact flow and its variational equation.
+import { LAYER_KINDS, type LayerKind } from "../core/layers/index.js";
+import { scaleValue } from "../core/layers/affine.js";
 import type { Activation, Layer, Network } from "../semantics/model.js";
 import { ACTIVATION } from "./activations.js";
 import { EvaluationError } from "./evaluate.js";
@@ -12,7 +14,8 @@ import { dopri5, IntegrationError } from "./ode.js";
 export type Interpolation = "constant" | "linear";
 
 export interface Block {
-  kind: "residual" | "second_order";
+  /** A kind with an ODE limit (core/layers/: `ode` and `recurrence`). */
+  kind: LayerKind;
   /** Layer indices (1-based) of the block's first and last layer. */
   first: number;
   last: number;
@@ -25,14 +28,16 @@ export interface Block {
   activations: Activation[];
 }
 
-/** The longest run of residual (or second-order) layers of one width: the part that has an ODE limit. */
+const hasLimit = (l: Layer) => LAYER_KINDS[l.kind].ode !== null && LAYER_KINDS[l.kind].recurrence !== undefined;
+
+/** The longest run of layers of one kind with an ODE limit (residual, second-order) and one width. */
 export function odeBlock(net: Network, env: ReadonlyMap<string, number>): Block {
   let best: Layer[] = [];
   let run: Layer[] = [];
   for (const l of net.layers) {
-    const fits = (l.kind === "residual" || l.kind === "second_order") && (run.length === 0 || (l.kind === run[0].kind && l.inWidth === run[0].inWidth));
+    const fits = hasLimit(l) && (run.length === 0 || (l.kind === run[0].kind && l.inWidth === run[0].inWidth));
     if (fits) run.push(l);
-    else run = l.kind === "residual" || l.kind === "second_order" ? [l] : [];
+    else run = hasLimit(l) ? [l] : [];
     if (run.length > best.length) best = [...run];
   }
   if (best.length === 0) throw new EvaluationError(`'${net.name}' has no residual or second-order layers: a dense network is a static map, with no ODE (flow) limit`);
@@ -46,7 +51,7 @@ export function odeBlock(net: Network, env: ReadonlyMap<string, number>): Block 
     b.push(Float64Array.from(paramValues(l.b!, env)));
   }
   const T = times.pop()!;
-  return { kind: best[0].kind as Block["kind"], first: best[0].index, last: best[best.length - 1].index, width: best[0].inWidth, times, T, W, b, activations: best.map((l) => l.activation) };
+  return { kind: best[0].kind, first: best[0].index, last: best[best.length - 1].index, width: best[0].inWidth, times, T, W, b, activations: best.map((l) => l.activation) };
 }
 
 /** The layer whose interval contains t (the last one from T on), by bisection: this runs on every ODE evaluation. */
@@ -85,31 +90,36 @@ export interface FlowState { x: Float64Array; /** ∂x(T)/∂x(0), row-major */ 
 export function discreteFlow(block: Block, interp: Interpolation, x0: number[], N: number): FlowState {
   const n = block.width, h = block.T / N;
   const f = new Float64Array(n), Df = new Float64Array(n * n);
-  let x = Float64Array.from(x0), J = identity(n);
-  let xPrev: Float64Array | null = null, JPrev: Float64Array | null = null;
+  const recurrence = LAYER_KINDS[block.kind].recurrence!;
+  const xs: Float64Array[] = [Float64Array.from(x0)], Js: Float64Array[] = [identity(n)]; // newest first
   for (let k = 0; k < N; k++) {
+    const x = xs[0], J = Js[0];
     field(block, interp, k * h, x, f, Df);
     const DfJ = matMul(Df, J, n);
+    const r = recurrence(xs.length), s = scaleValue(r, h)!;
     const xNext = new Float64Array(n), JNext = new Float64Array(n * n);
-    if (block.kind === "residual") {
-      for (let i = 0; i < n; i++) xNext[i] = x[i] + h * f[i];
-      for (let i = 0; i < n * n; i++) JNext[i] = J[i] + h * DfJ[i];
-    } else if (!xPrev) { // start at rest: the Taylor step
-      for (let i = 0; i < n; i++) xNext[i] = x[i] + 0.5 * h * h * f[i];
-      for (let i = 0; i < n * n; i++) JNext[i] = J[i] + 0.5 * h * h * DfJ[i];
-    } else {
-      for (let i = 0; i < n; i++) xNext[i] = 2 * x[i] - xPrev[i] + h * h * f[i];
-      for (let i = 0; i < n * n; i++) JNext[i] = 2 * J[i] - JPrev![i] + h * h * DfJ[i];
-    }
-    xPrev = x; JPrev = J; x = xNext; J = JNext;
+    // x_{k+1} = Σ_i c_i x_{k−i} + s f, and its variational equation J_{k+1} = Σ_i c_i J_{k−i} + s Df J_k
+    step(r.coeffs, xs, s, f, xNext);
+    step(r.coeffs, Js, s, DfJ, JNext);
+    xs.unshift(xNext);
+    Js.unshift(JNext);
+    xs.length = Js.length = Math.min(xs.length, LAYER_KINDS[block.kind].reads);
   }
-  return { x, J };
+  return { x: xs[0], J: Js[0] };
 }
 
-/** The exact flow at T with its variational equation dJ/dt = Df J (second order: d²J/dt² = Df J), by DP5 between breakpoints. */
+function step(coeffs: readonly number[], prev: Float64Array[], s: number, f: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) {
+    let v = coeffs[0] * prev[0][i];
+    for (let k = 1; k < coeffs.length; k++) v += coeffs[k] * prev[k][i];
+    out[i] = v + s * f[i];
+  }
+}
+
+/** The exact flow at T with its variational equation dJ/dt = Df J (order k: d^kJ/dt^k = Df J), started at rest, by DP5 between breakpoints. */
 export function continuousFlow(block: Block, interp: Interpolation, x0: number[]): FlowState {
-  const n = block.width, second = block.kind === "second_order";
-  const dim = second ? 2 * (n + n * n) : n + n * n;
+  const n = block.width, order = LAYER_KINDS[block.kind].ode!.order, m = n + n * n;
+  const dim = order * m;
   const y0 = new Float64Array(dim);
   y0.set(x0, 0);
   const I = identity(n);
@@ -119,12 +129,10 @@ export function continuousFlow(block: Block, interp: Interpolation, x0: number[]
     const x = y.subarray(0, n), J = y.subarray(n, n + n * n);
     field(block, interp, t, x, f, Df);
     const DfJ = matMul(Df, J, n);
-    if (!second) { out.set(f, 0); out.set(DfJ, n); return; }
-    // y = (x, J, v, K) with x' = v, J' = K, v' = f, K' = Df J
-    out.set(y.subarray(n + n * n, 2 * n + n * n), 0);
-    out.set(y.subarray(2 * n + n * n), n);
-    out.set(f, n + n * n);
-    out.set(DfJ, 2 * n + n * n);
+    // y = (x, J, x', J', …, x^(k−1), J^(k−1)): each pair's derivative is the next, the last's is (f, Df J)
+    out.set(y.subarray(m), 0);
+    out.set(f, (order - 1) * m);
+    out.set(DfJ, (order - 1) * m + n);
   };
   // integrate interval by interval: the weight function has kinks (or jumps) at the layer times
   let y: Float64Array = y0;
@@ -171,7 +179,7 @@ export function convergence(block: Block, interp: Interpolation, x0: number[], d
     rows[i].stateOrder = Math.log(rows[i - 1].stateError / rows[i].stateError) / ratio;
     rows[i].metricOrder = Math.log(rows[i - 1].metricError / rows[i].metricError) / ratio;
   }
-  return { block, interpolation: interp, point: x0, rows, stateOrder: fittedOrder(rows.map((r) => [r.h, r.stateError])), metricOrder: fittedOrder(rows.map((r) => [r.h, r.metricError])), expectedOrder: block.kind === "residual" ? 1 : 2 };
+  return { block, interpolation: interp, point: x0, rows, stateOrder: fittedOrder(rows.map((r) => [r.h, r.stateError])), metricOrder: fittedOrder(rows.map((r) => [r.h, r.metricError])), expectedOrder: LAYER_KINDS[block.kind].ode!.accuracy };
 }
 
 /** Slope of log e against log h over the points clear of round-off (e > 1e-11). */

@@ -3,7 +3,9 @@
 // symbolic path but the function registry (its derivatives checked against finite differences in test/core),
 // which is why tests use it as the oracle for Jacobians and metrics.
 import type { MathNode } from "mathjs";
+import type { Algebra } from "../core/algebra.js";
 import { FUNCTIONS, valueAndSlope } from "../core/functions.js";
+import { LAYER_KINDS } from "../core/layers/index.js";
 import type { Layer, Mapping, Metric, Network, ParamTensor } from "../semantics/model.js";
 import { congruenceN, identityN, type Mat, matMulN } from "./linalg.js";
 
@@ -100,29 +102,50 @@ function toState(x: Dual[]): LayerState {
   return { x: x.map((d) => d.v), J: x.map((d) => [...d.d]) };
 }
 
-/** One layer; `prev` is x_{l-2}, null at the start (a second-order layer then takes the Taylor step from rest). */
+/** Dual numbers with constants kept as plain numbers: a constant times a dual is one `apply`, as the
+ *  hand-written forward pass had it. */
+type DualOrConst = Dual | number;
+const lift = (a: DualOrConst, n: number) => (typeof a === "number" ? Dual.constant(a, n) : a);
+function dualAlgebra(n: number): Algebra<DualOrConst> {
+  const add2 = (a: DualOrConst, b: DualOrConst): DualOrConst =>
+    typeof a === "number" ? (typeof b === "number" ? a + b : Dual.constant(a, n).add(b)) : typeof b === "number" ? a.apply(a.v + b, 1) : a.add(b);
+  const mul2 = (a: DualOrConst, b: DualOrConst): DualOrConst =>
+    typeof a === "number" ? (typeof b === "number" ? a * b : b.apply(a * b.v, a)) : typeof b === "number" ? a.apply(b * a.v, b) : a.mul(b);
+  return {
+    num: (c) => c,
+    add: (...xs) => xs.reduce(add2),
+    mul: (...xs) => xs.reduce(mul2),
+    sub: (a, b) => (typeof b === "number" ? (typeof a === "number" ? a - b : a.apply(a.v - b, 1)) : lift(a, n).sub(b)),
+    neg: (a) => (typeof a === "number" ? -a : a.apply(-a.v, -1)),
+    div: (a, b) => (typeof a === "number" && typeof b === "number" ? a / b : lift(a, n).div(lift(b, n))),
+    pow: (a, k) => (typeof a === "number" ? (k === 2 ? a * a : a ** k) : a.apply(a.v ** k, k * a.v ** (k - 1))),
+    fn: (name, a) => {
+      const f = ELEMENTARY[name];
+      if (typeof a === "number") return f(a)[0];
+      const [v, dv] = f(a.v);
+      return a.apply(v, dv);
+    },
+  };
+}
+
+/** One layer by its kind's generic map; `prev` is x_{l-2}, null at the start (a second-order layer then takes the Taylor step from rest). */
 function layerForward(layer: Layer, x: Dual[], prev: Dual[] | null, env: ReadonlyMap<string, number>, n: number): Dual[] {
-  if (layer.kind === "softmax") {
-    const m = Math.max(...x.map((d) => d.v));
-    const e = x.map((d) => d.apply(Math.exp(d.v - m), Math.exp(d.v - m)));
-    const s = e.reduce((a, b) => a.add(b));
-    return e.map((ei) => ei.div(s));
-  }
-  const W = paramValues(layer.W!, env), b = paramValues(layer.b!, env);
-  const cols = layer.inWidth;
-  const act = layer.activation === "linear" ? null : layer.activation;
-  const sigma = Array.from({ length: layer.outWidth }, (_, i) => {
-    let z = Dual.constant(b[i], n);
-    for (let j = 0; j < cols; j++) z = z.add(x[j].apply(W[i * cols + j] * x[j].v, W[i * cols + j]));
-    if (!act) return z;
-    const [v, dv] = ELEMENTARY[act](z.v);
-    return z.apply(v, dv);
+  const kind = LAYER_KINDS[layer.kind], A = dualAlgebra(n);
+  const cols = layer.inWidth, act = layer.activation === "linear" ? null : layer.activation;
+  const W = layer.W && paramValues(layer.W, env), b = layer.b && paramValues(layer.b, env);
+  const out = kind.forward<DualOrConst>(A, {
+    xs: (prev ? [x, prev] : [x]).slice(0, kind.reads),
+    W: W && Array.from({ length: layer.outWidth }, (_, i) => W.slice(i * cols, (i + 1) * cols)),
+    b,
+    h: layer.h && paramValues(layer.h, env)[0],
+    act: (z) => {
+      if (!act) return [z, 1];
+      const [v, dv] = ELEMENTARY[act]((z as Dual).v);
+      return [(z as Dual).apply(v, dv), dv];
+    },
+    numberOf: (t) => (typeof t === "number" ? t : t.v),
   });
-  if (layer.kind === "dense") return sigma;
-  const h = paramValues(layer.h!, env)[0];
-  if (layer.kind === "residual") return x.map((xi, i) => xi.add(sigma[i].apply(h * sigma[i].v, h)));
-  if (!prev) return x.map((xi, i) => xi.add(sigma[i].apply(0.5 * h * h * sigma[i].v, 0.5 * h * h)));
-  return x.map((xi, i) => xi.apply(2 * xi.v, 2).sub(prev[i]).add(sigma[i].apply(h * h * sigma[i].v, h * h)));
+  return out.x.map((d) => lift(d, n));
 }
 
 /** F(x) and its Jacobian for any mapping, by forward mode. */

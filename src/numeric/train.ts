@@ -1,6 +1,7 @@
 // Training the small networks a spec declares: cross-entropy through a softmax head, Adam,
-// seeded mini-batches, early stopping on a held-out split. Gradients by reverse mode, written
-// out per layer kind (dense, residual, second-order, softmax) over the network's states.
+// seeded mini-batches, early stopping on a held-out split. Gradients by reverse mode, by each
+// layer kind's own rule (core/layers/) over the network's states.
+import { LAYER_KINDS, type NumericCache, type NumericInput } from "../core/layers/index.js";
 import type { Layer, Network, ParamTensor } from "../semantics/model.js";
 import { ACTIVATION } from "./activations.js";
 import { EvaluationError } from "./evaluate.js";
@@ -49,39 +50,30 @@ export function initialParameters(t: Trainable, seed: number): Float64Array {
   const r = rng(seed), theta = new Float64Array(t.size);
   for (const { layer, W } of t.layers) {
     if (!W || W.fixed) continue;
-    const a = Math.sqrt(6 / (layer.inWidth + layer.outWidth)) * (layer.kind === "dense" ? 1 : 0.5);
+    const a = Math.sqrt(6 / (layer.inWidth + layer.outWidth)) * LAYER_KINDS[layer.kind].initScale;
     for (let i = 0; i < W.size; i++) theta[W.offset + i] = (2 * r() - 1) * a;
   }
   return theta;
 }
 
-const get = (s: Slot, theta: Float64Array, i: number) => (s.fixed ? s.fixed[i] : theta[s.offset + i]);
+const view = (s: Slot | null, theta: Float64Array) => (s ? s.fixed ?? theta.subarray(s.offset, s.offset + s.size) : undefined);
 
 /** Loss (−log p_y), probabilities, and (if grad is given) ∂loss/∂θ accumulated into grad. */
 export function sampleLoss(t: Trainable, theta: Float64Array, x0: ArrayLike<number>, label: number, grad?: Float64Array): { loss: number; p: number[] } {
   const states: number[][] = [Array.from(x0)];
-  const caches: { z?: number[]; slope?: number[]; p?: number[] }[] = [];
+  const inputs: NumericInput[] = [], caches: NumericCache[] = [];
   for (const { layer, W, b, h } of t.layers) {
-    const x = states[states.length - 1];
-    if (layer.kind === "softmax") {
-      const m = Math.max(...x), e = x.map((v) => Math.exp(v - m)), s = e.reduce((a, c) => a + c, 0);
-      const p = e.map((v) => v / s);
-      caches.push({ p });
-      states.push(p);
-      continue;
-    }
-    const n = layer.outWidth, m = layer.inWidth, f = ACTIVATION[layer.activation];
-    const z = Array.from({ length: n }, (_, i) => { let s = get(b!, theta, i); for (let j = 0; j < m; j++) s += get(W!, theta, i * m + j) * x[j]; return s; });
-    const fs = z.map(f);
-    const sigma = fs.map((v) => v[0]), slope = fs.map((v) => v[1]);
-    caches.push({ z, slope });
-    if (layer.kind === "dense") states.push(sigma);
-    else if (layer.kind === "residual") states.push(x.map((v, i) => v + h * sigma[i]));
-    else if (states.length >= 2) { const prev = states[states.length - 2]; states.push(x.map((v, i) => 2 * v - prev[i] + h * h * sigma[i])); }
-    else states.push(x.map((v, i) => v + 0.5 * h * h * sigma[i]));
+    const kind = LAYER_KINDS[layer.kind];
+    const xs: number[][] = [];
+    for (let k = 1; k <= kind.reads && k <= states.length; k++) xs.push(states[states.length - k]);
+    const input: NumericInput = { xs, W: view(W, theta), b: view(b, theta), h, inWidth: layer.inWidth, outWidth: layer.outWidth, act: ACTIVATION[layer.activation] };
+    const c = kind.evaluate(input);
+    inputs.push(input);
+    caches.push(c);
+    states.push(c.x);
   }
   const out = states[states.length - 1];
-  const endsInSoftmax = t.layers[t.layers.length - 1].layer.kind === "softmax";
+  const endsInSoftmax = LAYER_KINDS[t.layers[t.layers.length - 1].layer.kind].probabilities;
   let p: number[];
   if (endsInSoftmax) p = out;
   else { const m = Math.max(...out), e = out.map((v) => Math.exp(v - m)), s = e.reduce((a, c) => a + c, 0); p = e.map((v) => v / s); }
@@ -93,26 +85,10 @@ export function sampleLoss(t: Trainable, theta: Float64Array, x0: ArrayLike<numb
   if (endsInSoftmax) G[L] = p.map((_, i) => (i === label ? -1 / Math.max(p[label], 1e-300) : 0));
   else G[L] = p.map((pi, i) => pi - (i === label ? 1 : 0));
   for (let l = L; l >= 1; l--) {
-    const { layer, W, b, h } = t.layers[l - 1];
-    const g = G[l], x = states[l - 1], c = caches[l - 1];
-    if (layer.kind === "softmax") {
-      const pl = c.p!, dot = pl.reduce((s, pi, i) => s + pi * g[i], 0);
-      pl.forEach((pi, i) => { G[l - 1][i] += pi * (g[i] - dot); });
-      continue;
-    }
-    const n = layer.outWidth, m = layer.inWidth;
-    const startStep = layer.kind === "second_order" && l === 1;
-    const scale = layer.kind === "dense" ? 1 : layer.kind === "residual" ? h : startStep ? 0.5 * h * h : h * h;
-    const dz = c.slope!.map((s, i) => scale * s * g[i]);
-    if (b && !b.fixed) for (let i = 0; i < n; i++) grad[b.offset + i] += dz[i];
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < m; j++) {
-        if (W && !W.fixed) grad[W.offset + i * m + j] += dz[i] * x[j];
-        G[l - 1][j] += get(W!, theta, i * m + j) * dz[i];
-      }
-    }
-    if (layer.kind === "residual" || startStep) for (let i = 0; i < n; i++) G[l - 1][i] += g[i];
-    else if (layer.kind === "second_order") for (let i = 0; i < n; i++) { G[l - 1][i] += 2 * g[i]; G[l - 2][i] -= g[i]; }
+    const { layer, W, b } = t.layers[l - 1], input = inputs[l - 1];
+    const gx = input.xs.map((_, k) => G[l - 1 - k]);
+    const slot = (s: Slot | null) => (s && !s.fixed ? grad.subarray(s.offset, s.offset + s.size) : null);
+    LAYER_KINDS[layer.kind].vjp(input, caches[l - 1], G[l], { gx, gW: slot(W), gb: slot(b) });
   }
   return { loss, p };
 }

@@ -1,6 +1,7 @@
 // Syntax tree -> typed model. Each declaration is checked on its own so that one file
 // reports all of its errors; a declaration with errors is left out of the model.
 import { dirname } from "node:path";
+import { LAYER_KINDS } from "../core/layers/index.js";
 import type { MathNode } from "mathjs";
 import type { Assign, GroupAst, Item, Name, Span, Spec } from "../syntax/ast.js";
 import { DiagnosticError } from "../syntax/diagnostics.js";
@@ -9,7 +10,7 @@ import { asMapping, lookup, space } from "./resolve.js";
 import { constantValue, listShape, listLeaves, toNode } from "./expressions.js";
 import { type Action, type Bundle, type Fibre, type Group, type GroupName, type Manifold, MAX_DIMENSION, type Metric, type Model } from "./model.js";
 import { listOf, suggestion } from "./names.js";
-import { buildNetwork } from "./networks.js";
+import { buildNetwork, layerReadingAcross, readsText } from "./networks.js";
 import { analyzeRequest } from "./requests.js";
 
 export interface AnalyzeOptions {
@@ -194,9 +195,9 @@ function buildMetric(ctx: Context, item: Extract<Item, { kind: "metric" }>): Met
       return null;
     }
     layer = def.layer.value;
-    const next = along.layers[layer]; // layer layer+1 (0-based index `layer`)
-    if (layer > 0 && next?.kind === "second_order") {
-      ctx.error(def.layer.span, `layer ${layer + 1} is second order: it depends on layers ${layer - 1} and ${layer}, so no metric lives on layer ${layer} alone`, ["pull back to layer 0 or to a layer not followed by a second-order layer"]);
+    const across = layerReadingAcross(along, layer);
+    if (across) {
+      ctx.error(def.layer.span, `layer ${across.index} is ${LAYER_KINDS[across.kind].labels.prose}: it depends on layers ${readsText(across)}, so no metric lives on layer ${layer} alone`, [`pull back to layer 0 or to a layer not followed by a ${LAYER_KINDS[across.kind].labels.title} layer`]);
       return null;
     }
     manifold = along.layerSpaces[layer];

@@ -2,6 +2,7 @@
 // tensor of mathjs expressions (numbers for numeric weights, symbols for symbolic ones).
 import type { MathNode } from "mathjs";
 import { ACTIVATION_FUNCTIONS, type ActivationFunction } from "../core/functions.js";
+import type { LayerKind } from "../core/layers/index.js";
 import type { Span } from "../syntax/ast.js";
 import { type ClaimFunction, QUANTITY_PHRASES, type QuantityPhrase } from "../core/quantities.js";
 
@@ -35,7 +36,7 @@ export interface ParamTensor {
   span: Span;
 }
 
-export type LayerKind = "dense" | "residual" | "second_order" | "softmax";
+export type { LayerKind } from "../core/layers/index.js";
 export interface Layer {
   /** 1-based: layer l maps the coordinates of layer l-1 to those of layer l. */
   index: number;

@@ -2,6 +2,7 @@
 // resolved to tensors (inline numbers, a weights file, or symbols named after the layer).
 import { dirname, resolve } from "node:path";
 import type { MathNode } from "mathjs";
+import { LAYER_KINDS, type ParamSpec } from "../core/layers/index.js";
 import { ConstantNode, SymbolNode } from "./mathnodes.js";
 import type { Expr, Item, LayerAst, Param, Span } from "../syntax/ast.js";
 import type { Context } from "./context.js";
@@ -14,10 +15,6 @@ type NetworkItem = Extract<Item, { kind: "network" }>;
 
 /** Limits that keep a mistyped spec from exhausting memory instead of getting an error. */
 export const MAX_LAYERS = 10000, MAX_WIDTH = 1024, MAX_PARAMETERS = 2_000_000;
-
-const PARAMS: Record<Layer["kind"], readonly string[]> = {
-  dense: ["W", "b"], residual: ["W", "b", "h"], second_order: ["W", "b", "h"], softmax: [],
-};
 
 /** Name of entry `index` of a symbolic tensor: W1 -> W1_12 (or W1_1_12 once an index reaches 10). */
 export function entryName(name: string, shape: number[], index: number): string {
@@ -145,11 +142,12 @@ class NetworkBuilder {
       }
       activation = ast.activation.name as Activation;
     }
-    const allowed = PARAMS[ast.type];
+    const kind = LAYER_KINDS[ast.type];
+    const allowed = kind.params.map((p) => p.name);
     const given = new Map<string, Param>();
     let ok = true;
     for (const p of ast.params) {
-      if (!allowed.includes(p.name.name)) {
+      if (!(allowed as string[]).includes(p.name.name)) {
         this.ctx.error(p.name.span, `a ${ast.type} layer has no parameter '${p.name.name}'`,
           [allowed.length ? `its parameters are ${listOf(allowed)}` : "it has no parameters"]);
         ok = false;
@@ -159,11 +157,8 @@ class NetworkBuilder {
       } else given.set(p.name.name, p);
     }
     if (!ok) return null;
-    if (ast.type === "softmax") {
-      return { index, kind: "softmax", activation: "linear", inWidth, outWidth: inWidth, span: ast.span };
-    }
     let outWidth = inWidth;
-    if (ast.type === "dense") {
+    if (kind.width === "chosen") {
       outWidth = ast.width?.value ?? this.inferredRows(given.get("W"), `W${index}`) ?? inWidth;
       if (ast.width && (ast.width.value < 1 || !Number.isInteger(ast.width.value))) { this.ctx.error(ast.width.span, "a layer's width must be a positive whole number"); return null; }
       if (outWidth > MAX_WIDTH) { this.ctx.error(ast.width?.span ?? ast.span, `a layer may have at most ${MAX_WIDTH} units`); return null; }
@@ -171,10 +166,15 @@ class NetworkBuilder {
       this.ctx.error(ast.width.span, `a ${ast.type} layer keeps the width of its input`);
       return null;
     }
-    const W = this.param(given.get("W"), `W${index}`, [outWidth, inWidth], ast.span, `W of ${what}`);
-    const b = this.param(given.get("b"), `b${index}`, [outWidth], ast.span, `b of ${what}`);
-    const h = ast.type === "dense" ? undefined : this.param(given.get("h"), "h", [], ast.span, `step h of ${what}`);
-    if (!W || !b || h === null) return null;
+    // each parameter against the shape its kind gives it; every one is resolved so that all errors are reported
+    const params: Partial<Record<ParamSpec["name"], ParamTensor | null>> = {};
+    for (const spec of kind.params) {
+      const shape = spec.shape.map((axis) => (axis === "out" ? outWidth : inWidth));
+      const defaultName = spec.shared ? spec.name : `${spec.name}${index}`;
+      params[spec.name] = this.param(given.get(spec.name), defaultName, shape, ast.span, `${spec.described} of ${what}`);
+    }
+    if (Object.values(params).some((p) => p === null)) return null;
+    const { W, b, h } = params as Record<ParamSpec["name"], ParamTensor | undefined>;
     return { index, kind: ast.type, activation, inWidth, outWidth, W, b, h, span: ast.span };
   }
 
@@ -205,8 +205,11 @@ class NetworkBuilder {
         if (layers.length >= MAX_LAYERS) { this.ctx.error(ast.span, `too many layers: a network may have at most ${MAX_LAYERS}`); ok = false; return; }
         const layer = this.layer(ast, layers.length + 1, width);
         if (!layer) { ok = false; return; } // later layers' widths would be guesses: stop here
-        if (layer.kind === "second_order" && layers.length >= 1 && layers[layers.length - 1].inWidth !== width) {
-          this.ctx.error(ast.span, `layer ${layer.index} is second order: it combines layers ${layer.index - 1} and ${layer.index - 2}, which must have the same width (${width} and ${layers[layers.length - 1].inWidth})`);
+        const reads = LAYER_KINDS[layer.kind].reads; // it adds x_{l−1}, …, x_{l−reads}: one width
+        const earlier = layers.slice(Math.max(0, layers.length - reads + 1)).map((p) => p.inWidth).reverse();
+        if (earlier.some((w) => w !== width)) {
+          const combined = reads === 2 ? `${layer.index - 1} and ${layer.index - 2}` : `${layer.index - 1} to ${layer.index - reads}`;
+          this.ctx.error(ast.span, `layer ${layer.index} is ${LAYER_KINDS[layer.kind].labels.prose}: it combines layers ${combined}, which must have the same width (${[width, ...earlier].join(" and ")})`);
           ok = false;
           return;
         }
@@ -219,6 +222,18 @@ class NetworkBuilder {
     walk(this.item.layers);
     return ok ? layers : null;
   }
+}
+
+/** The first layer after `layer` that also reads a state before it (then no metric lives on layer `layer` alone). */
+export function layerReadingAcross(net: Network, layer: number): Layer | null {
+  if (layer === 0) return null; // at the input, such a layer takes its starting step instead
+  return net.layers.find((l) => l.index > layer && l.index - LAYER_KINDS[l.kind].reads < layer) ?? null;
+}
+
+/** The layers a layer reads, as prose: "1 and 2", or "1 to 3". */
+export function readsText(layer: Layer): string {
+  const reads = LAYER_KINDS[layer.kind].reads, l = layer.index;
+  return reads === 2 ? `${l - 2} and ${l - 1}` : `${l - reads} to ${l - 1}`;
 }
 
 /** Layer coordinate spaces x_0 (the input) … x_L; the last is the named output if one is given. */

@@ -1,5 +1,6 @@
 // Requests (show / evaluate / check) and the typed tensor expressions of claims.
 import type { MathNode } from "mathjs";
+import { LAYER_KINDS } from "../core/layers/index.js";
 import { ConstantNode } from "./mathnodes.js";
 import type { Expr, Item, Name, Span } from "../syntax/ast.js";
 import { asMapping, lookup } from "./resolve.js";
@@ -82,7 +83,7 @@ function show(ctx: Context, item: Extract<Item, { kind: "show" }>): Request | nu
     if (why) { const alt = q && insteadOf(q); ctx.error(item.words[0].span, why, alt ? [`use '${alt.phrase}' instead`] : []); return null; }
     if ((quantity === "ode" || quantity === "flow") && subject.kind === "mapping") {
       const m = subject.mapping;
-      if (m.kind !== "network" || !m.layers.some((l) => l.kind === "residual" || l.kind === "second_order")) {
+      if (m.kind !== "network" || !m.layers.some((l) => LAYER_KINDS[l.kind].ode !== null)) {
         ctx.error(subjectName.span, `'${m.name}' has no residual or second-order layers: a dense network is a static map with no ODE limit`);
         return null;
       }

@@ -1,6 +1,7 @@
 // A result as a list of named definitions, for printing. Small results are written out in
 // full; for deep networks the layer quantities z_l, x_l, J_l and the pulled-back g_l are
 // named, so the printed size stays linear in depth like the DAG itself.
+import { LAYER_KINDS } from "../core/layers/index.js";
 import type { Metric } from "../semantics/model.js";
 import type { Expr } from "./expr.js";
 import { metricComponents, networkPullback, type PullbackSteps } from "./metric.js";
@@ -46,7 +47,8 @@ export function layerNames(steps: PullbackSteps): Listing {
   };
   for (const le of ex.layers) {
     const l = le.layer.index;
-    const group = `layer ${l} (${le.layer.kind}${le.layer.kind === "softmax" ? "" : " " + le.layer.activation})`;
+    const labels = LAYER_KINDS[le.layer.kind].labels;
+    const group = `layer ${l} (${labels.text}${labels.activation ? " " + le.layer.activation : ""})`;
     le.z?.forEach((z, i) => define(`z${l}_${i + 1}`, z, group));
     le.x.forEach((x, i) => define(`x${l}_${i + 1}`, x, group));
     le.slope?.forEach((sl, i) => define(`s${l}_${i + 1}`, sl, group)); // σ'(z): keeps Jacobians short

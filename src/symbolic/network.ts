@@ -1,10 +1,12 @@
 // A network's layers as coordinate expressions: pre-activations z_l, coordinates x_l and the
 // layer Jacobians J_l = ∂x_l/∂x_{l-1}, all in closed form and all in one shared DAG.
+import type { Algebra } from "../core/algebra.js";
+import { LAYER_KINDS, type LayerInput } from "../core/layers/index.js";
 import type { Activation, Layer, Network, ParamTensor } from "../semantics/model.js";
 import { type FunctionDef, REGISTRY } from "../core/functions.js";
 import { add, DAG, type Expr, fn, mul, MINUS_ONE, num, ONE, pow, sub, sym, TWO, ZERO } from "./expr.js";
 import { fromMath } from "./mathjs.js";
-import { identity, type Matrix, matMul, matSub, type Vector } from "./tensor.js";
+import { identity, type Matrix, matAdd, matMul, type Vector } from "./tensor.js";
 
 export interface LayerExprs {
   layer: Layer;
@@ -54,9 +56,32 @@ export function layerVariables(net: Network, l: number): string[] {
   return net.layerSpaces[l].coords;
 }
 
-function affine(layer: Layer, x: Vector): { z: Vector; W: Matrix } {
-  const W = paramMatrix(layer.W!), b = paramExprs(layer.b!);
-  return { z: W.map((row, i) => add(...row.map((w, j) => mul(w, x[j])), b[i])), W };
+/** The symbolic instantiation of core/'s generic layer maps: DAG nodes. */
+export const EXPR_ALGEBRA: Algebra<Expr> = {
+  num, add, mul, sub, neg: (a) => mul(MINUS_ONE, a), div: (a, b) => mul(a, pow(b, MINUS_ONE)),
+  pow: (a, k) => pow(a, num(k)), fn,
+};
+
+/** A layer's inputs as DAG nodes: previous states newest first (as many as it reads and exist), its parameters. */
+function layerInput(layer: Layer, xs: Vector[]): LayerInput<Expr> {
+  return {
+    xs, W: layer.W && paramMatrix(layer.W), b: layer.b && paramExprs(layer.b),
+    // read when the map first uses it: a symbolic h is then created after σ(z), which fixes its place
+    // in the DAG's canonical order (and so how products print)
+    get h() { return layer.h && paramExprs(layer.h)[0]; },
+    act: (z) => activate(layer.activation, z),
+  };
+}
+
+/** Σ_k J_k P_{l−1−k}; a J_k = c·I (an earlier state's coefficient) adds c·P entry by entry. */
+function totalJacobian(Js: Matrix[], Ps: Matrix[]): Matrix {
+  let P = matMul(Js[0], Ps[Ps.length - 1]);
+  for (let k = 1; k < Js.length; k++) {
+    const J = Js[k], Q = Ps[Ps.length - 1 - k], c = J[0][0];
+    const scalar = J.every((row, i) => row.every((e, j) => (i === j ? e === c : e === ZERO)));
+    P = scalar ? P.map((row, i) => row.map((e, j) => add(e, mul(c, Q[i][j])))) : matAdd(P, matMul(J, Q));
+  }
+  return P;
 }
 
 /** Build layers from+1 … L with the coordinates of layer `from` as variables. */
@@ -67,50 +92,19 @@ export function networkExprs(net: Network, from = 0): NetworkExprs {
   const Ps: Matrix[] = [identity(x0.length)]; // total Jacobians, same indexing
   const layers: LayerExprs[] = [];
   for (let l = from + 1; l <= net.layers.length; l++) {
-    const layer = net.layers[l - 1];
-    const x = xs[xs.length - 1];
-    const P = Ps[Ps.length - 1];
-    let out: LayerExprs;
-    if (layer.kind === "softmax") {
-      // p_i = 1 / Σ_j exp(x_j − x_i): the same function as exp(x_i)/Σ exp(x_j), but it cannot
-      // overflow to ∞/∞ (an exploding term sends p_i to 0, as it should)
-      const p = x.map((xi) => pow(add(...x.map((xj) => (xj === xi ? ONE : fn("exp", sub(xj, xi))))), MINUS_ONE));
-      const J = p.map((pi, i) => p.map((pj, j) => (i === j ? sub(pi, mul(pi, pj)) : mul(MINUS_ONE, pi, pj))));
-      out = { layer, x: p, J };
-    } else {
-      const { z, W } = affine(layer, x);
-      const acts = z.map((zi) => activate(layer.activation, zi));
-      const sigma = acts.map((a) => a[0]), slope = acts.map((a) => a[1]);
-      const scaledW = W.map((row, i) => row.map((w) => mul(slope[i], w)));
-      if (layer.kind === "dense") {
-        out = { layer, z, slope, x: sigma, J: scaledW };
-      } else if (layer.kind === "residual") {
-        const h = paramExprs(layer.h!)[0];
-        out = { layer, z, slope, x: x.map((xi, i) => add(xi, mul(h, sigma[i]))),
-          J: scaledW.map((row, i) => row.map((s, j) => add(i === j ? ONE : ZERO, mul(h, s)))) };
-      } else {
-        if (l > 1 && l - 1 === from) throw new Error(`internal error: second-order layer ${l} needs layer ${l - 2}`);
-        const h2 = pow(paramExprs(layer.h!)[0], TWO);
-        if (xs.length >= 2) {
-          const xPrev = xs[xs.length - 2];
-          out = { layer, z, slope, x: x.map((xi, i) => add(mul(TWO, xi), mul(MINUS_ONE, xPrev[i]), mul(h2, sigma[i]))),
-            J: scaledW.map((row, i) => row.map((s, j) => add(i === j ? TWO : ZERO, mul(h2, s)))) };
-        } else {
-          // no earlier layer: start at rest (ẋ(0) = 0) with the Taylor step x_1 = x_0 + ½h²σ(z),
-          // which keeps the scheme second-order accurate
-          const half = mul(num(0.5), h2);
-          out = { layer, z, slope, x: x.map((xi, i) => add(xi, mul(half, sigma[i]))),
-            J: scaledW.map((row, i) => row.map((s, j) => add(i === j ? ONE : ZERO, mul(half, s)))) };
-        }
-      }
-    }
-    layers.push(out);
-    xs.push(out.x);
-    if (layer.kind === "second_order" && Ps.length >= 2) Ps.push(matSub(matMul(out.J, P), Ps[Ps.length - 2]));
-    else Ps.push(matMul(out.J, P));
+    const layer = net.layers[l - 1], kind = LAYER_KINDS[layer.kind];
+    const available = Math.min(kind.reads, xs.length);
+    if (available < kind.reads && available < l) throw new Error(`internal error: layer ${l} needs layer ${l - kind.reads}`);
+    const input = layerInput(layer, xs.slice(-available).reverse());
+    const fwd = kind.forward(EXPR_ALGEBRA, input);
+    const Js = kind.jacobians(EXPR_ALGEBRA, input, fwd);
+    layers.push({ layer, z: fwd.z, slope: fwd.slope, x: fwd.x, J: Js[0] });
+    xs.push(fwd.x);
+    Ps.push(totalJacobian(Js, Ps));
   }
   return { network: net, from, variables, x0, layers, jacobian: Ps[Ps.length - 1] };
 }
 
-export const hasSecondOrder = (ex: NetworkExprs) => ex.layers.some((l) => l.layer.kind === "second_order");
+/** Whether a layer reads states before its predecessor (a pullback then needs the total Jacobian). */
+export const hasSecondOrder = (ex: NetworkExprs) => ex.layers.some((l) => LAYER_KINDS[l.layer.kind].reads > 1);
 

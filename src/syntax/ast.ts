@@ -1,4 +1,5 @@
 // The syntax tree of a .rgnn file, exactly as written, with source spans for error messages.
+import type { LayerKind } from "../core/layers/index.js";
 
 /** A source range: 1-based line and column of the start, and [offset, end) in characters. */
 export interface Span { line: number; col: number; offset: number; end: number }
@@ -23,7 +24,7 @@ export interface Assign { target: Name; value: Expr; span: Span }
 /** A parameter's value: an expression, or (quoted) the key of a weights-file entry such as "fc1.weight". */
 export interface Param { name: Name; value: Expr | { kind: "key"; key: string; span: Span }; span: Span }
 
-export type LayerKind = "dense" | "residual" | "second_order" | "softmax";
+export type { LayerKind } from "../core/layers/index.js";
 export type LayerAst =
   | { kind: "layer"; type: LayerKind; width?: Int; activation?: Name; params: Param[]; span: Span }
   | { kind: "repeat"; count: Int; body: LayerAst[]; span: Span };

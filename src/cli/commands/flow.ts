@@ -1,4 +1,5 @@
 // `rgnn flow FILE`: how a network's residual block converges to the ODE flow it discretises.
+import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Network } from "../../semantics/model.js";
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
@@ -40,8 +41,8 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
       io.out(json({ network: net.name, layers: [block.first, block.last], kind: block.kind, interpolation: interp, T: block.T, point, expectedOrder: c.expectedOrder, stateOrder: c.stateOrder, metricOrder: c.metricOrder, rows: c.rows }));
       return EXIT.ok;
     }
-    const ode = block.kind === "residual" ? "dx/dt = σ(W(t) x + b(t))" : "d²x/dt² = σ(W(t) x + b(t)), ẋ(0) = 0";
-    io.out(`${net.name}: layers ${block.first}–${block.last} (${block.W.length} ${block.kind === "residual" ? "residual" : "second-order"} layers) are the ${block.kind === "residual" ? "forward-Euler" : "central-difference"} scheme for\n  ${ode},  t ∈ [0, ${block.T}]\n`);
+    const kind = LAYER_KINDS[block.kind];
+    io.out(`${net.name}: layers ${block.first}–${block.last} (${block.W.length} ${kind.labels.title} layers) are the ${kind.ode!.scheme} scheme for\n  ${kind.ode!.text},  t ∈ [0, ${block.T}]\n`);
     io.out(`with W(t), b(t) ${interp === "linear" ? "interpolated linearly between the layers' weights" : "piecewise constant, one layer's weights per step"}. Networks of depth N, h = T/N, from x(0) = (${point.join(", ")}):\n\n`);
     const head = ["depth N", "h", "state error", "metric error", "order (state)", "order (metric)"];
     const rows = c.rows.map((r) => [String(r.depth), r.h.toPrecision(4), e(r.stateError), e(r.metricError), r.stateOrder?.toFixed(3) ?? "", r.metricOrder?.toFixed(3) ?? ""]);

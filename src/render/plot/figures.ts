@@ -1,6 +1,7 @@
 // The paper's figures from a spec: the data and a coordinate grid carried through every layer;
 // the pulled-back metric as ellipses; the volume element √det g as a heat map with the decision
 // boundary; geodesics between data points. Every number comes from rgnn's compiled evaluators.
+import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Metric, Network } from "../../semantics/model.js";
 import type { Dataset } from "../../numeric/data.js";
 import { EvaluationError, layerStatesEvaluator, mappingEvaluator, metricEvaluator } from "../../numeric/evaluate.js";
@@ -60,7 +61,8 @@ function layersFigure(inp: PlotInput, withGrid: boolean): string {
     svg.add("</g>");
     scatter(p, layerPts.map((s) => [s[0], s[1] ?? 0]), data.y, 1.6, clip);
     const layer = l === 0 ? null : net.layers[l - 1];
-    const what = layer ? `${layer.kind === "second_order" ? "2nd order" : layer.kind}${layer.kind === "softmax" ? "" : " " + layer.activation}` : "input";
+    const labels = layer && LAYER_KINDS[layer.kind].labels;
+    const what = layer && labels ? `${labels.short}${labels.activation ? " " + layer.activation : ""}` : "input";
     const width = l === 0 ? net.source.dim : layer!.outWidth;
     p.axes(`layer ${l}: ${what}${width > 2 ? ` (2 of ${width})` : width < 2 ? " (1-d)" : ""}`, "", "", 10);
   }

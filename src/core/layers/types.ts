@@ -1,0 +1,125 @@
+// What a layer kind is: everything the stages need to know about one kind, so that adding a kind is
+// one module here plus its line in index.ts (and its keyword in the grammar).
+import type { Algebra } from "../algebra.js";
+import type { LayerKind } from "./index.js";
+
+/** A parameter of a layer: its name in specs and weights files, its shape, what it is. */
+export interface ParamSpec {
+  name: "W" | "b" | "h";
+  /** Each axis is the layer's output width, its input width, or (no axes) a scalar. */
+  shape: readonly ("out" | "in")[];
+  role: string;
+  /** How errors name it ("W", "step h"). */
+  described: string;
+  /** Shared by every layer of the network under one name (h), or named per layer (W1, b1). */
+  shared: boolean;
+}
+
+/** The inputs of one layer, in any algebra. */
+export interface LayerInput<T> {
+  /** Previous states, newest first: xs[0] = x_{l−1}, xs[1] = x_{l−2} when the kind reads it and it exists. */
+  xs: T[][];
+  W?: T[][];
+  b?: T[];
+  h?: T;
+  /** σ(z) and σ′(z) of the layer's activation (the caller's function table). */
+  act?: (z: T) => [T, T];
+  /** A value's number, for algebras that have one (numbers, dual numbers): softmax then shifts by the
+   *  maximum so that it cannot overflow; the symbolic form is written overflow-free instead. */
+  numberOf?: (t: T) => number;
+}
+
+export interface LayerOutput<T> {
+  /** Pre-activations W x_{l−1} + b. */
+  z?: T[];
+  /** σ′(z). */
+  slope?: T[];
+  x: T[];
+}
+
+/** Plain-number inputs for training: W row-major (rows = output width). */
+export interface NumericInput {
+  xs: number[][];
+  W?: ArrayLike<number>;
+  b?: ArrayLike<number>;
+  h: number;
+  inWidth: number;
+  outWidth: number;
+  act?: (z: number) => [number, number];
+}
+/** What the reverse sweep needs from the forward sweep. */
+export interface NumericCache { x: number[]; slope?: number[]; p?: number[] }
+/** Where the reverse sweep accumulates: ∂loss/∂x_{l−1−k} in gx[k] (for k < xs.length), ∂loss/∂W and ∂loss/∂b if trained. */
+export interface Gradients { gx: number[][]; gW: Float64Array | null; gb: Float64Array | null }
+
+/** How a layer reads as a step of an ODE: x_l = Σ_k c_k x_{l−1−k} + s(h) σ(W x_{l−1} + b). */
+export interface OdeLimit {
+  /** Order of the ODE (dx/dt, d²x/dt², …). */
+  order: number;
+  /** Name of the difference scheme, as prose. */
+  scheme: string;
+  /** Order of accuracy of the scheme (global error O(h^accuracy)). */
+  accuracy: number;
+  /** The ODE in plain text and TeX (σ written `σ` / `${s}`). */
+  text: string;
+  tex: (s: string) => string;
+}
+
+/** The data for the derivation steps written per layer (TeX; `s` is the activation's TeX, `slope` its derivative's). */
+export interface DerivationText {
+  /** One sentence: what the layer does. `start`: the layer starts the network (no x_{l−2}). */
+  why(index: number, s: string, start: boolean): string;
+  /** x^{a_l} in index notation. */
+  general(index: number, s: string): string;
+  jacobianWhy(index: number, slope: string, start: boolean): string;
+  jacobianGeneral(index: number, start: boolean): string;
+  /** The Euler-step reading (kinds with an ODE limit). */
+  euler?: {
+    title(index: number): string;
+    why(s: string): string;
+    general(index: number, s: string): string;
+    /** The difference quotient's label: [TeX, text]. */
+    quotient(index: number, start: boolean): [string, string];
+  };
+}
+
+/** Kinds of the form x_l = Σ_k coeffs[k] x_{l−1−k} + factor·h^power·σ(W x_{l−1} + b) (scale null: σ(z) alone). */
+export interface Recurrence { coeffs: readonly number[]; scale: { factor: number; power: number } | null }
+
+export interface LayerKindDef {
+  keyword: LayerKind;
+  params: readonly ParamSpec[];
+  /** "chosen": the spec (or W) sets the output width; "kept": output width = input width (W square). */
+  width: "chosen" | "kept";
+  /** How many previous states the layer reads (2: also x_{l−2}, which must have the same width). */
+  reads: number;
+  ode: OdeLimit | null;
+  /** The step as a linear recurrence, given how many previous states exist (fewer than `reads`: the
+   *  starting step); absent for kinds not of that form. */
+  recurrence?: (available: number) => Recurrence;
+  /** Whether the output is a probability vector (training then reads it as the class probabilities). */
+  probabilities: boolean;
+  /** Glorot scale of the initial W (residual-type blocks start near the identity). */
+  initScale: number;
+  labels: {
+    /** In listings ("layer 3 (residual tanh)"). */
+    text: string;
+    /** In figure titles. */
+    short: string;
+    /** In derivation titles and prose ("second-order"). */
+    title: string;
+    /** In sentences about the kind ("is second order"). */
+    prose: string;
+    /** Whether the activation is part of the label (false: the layer has none). */
+    activation: boolean;
+  };
+  derivation: DerivationText;
+  /** The layer map, generically; the caller's σ table is used where the kind has an activation. */
+  forward<T>(A: Algebra<T>, input: LayerInput<T>): LayerOutput<T>;
+  /** ∂x_l/∂x_{l−1−k} for k = 0 … xs.length−1, from the forward pass's output. */
+  jacobians<T>(A: Algebra<T>, input: LayerInput<T>, out: LayerOutput<T>): T[][][];
+  /** The layer map on plain numbers (training's forward sweep). */
+  evaluate(input: NumericInput): NumericCache;
+  /** Reverse mode: accumulate gᵀ ∂x_l/∂(x_{l−1−k}, W, b) into `into`. */
+  vjp(input: NumericInput, cache: NumericCache, g: number[], into: Gradients): void;
+}

@@ -1,0 +1,152 @@
+// Every layer kind of core/layers/, checked by looping over the table: a new kind is covered as soon
+// as it is listed. Its generic map is instantiated three ways (numbers, dual-free finite differences,
+// DAG nodes) and its hand-written derivatives are checked against finite differences of its own map.
+import { describe, expect, it } from "vitest";
+import type { Algebra } from "../../src/core/algebra.js";
+import { LAYER_KINDS, type LayerInput, type LayerKind, type LayerKindDef } from "../../src/core/layers/index.js";
+import { add, div, evaluate, fn, mul, num, numericFunction, pow, sub, sym, type Expr } from "../../src/symbolic/expr.js";
+import { activate, EXPR_ALGEBRA } from "../../src/symbolic/network.js";
+import { diagnostics, model, rng } from "../helpers.js";
+
+const NUM: Algebra<number> = {
+  num: (c) => c,
+  add: (...xs) => xs.reduce((a, b) => a + b, 0),
+  mul: (...xs) => xs.reduce((a, b) => a * b, 1),
+  sub: (a, b) => a - b,
+  neg: (a) => -a,
+  div: (a, b) => a / b,
+  pow: (a, k) => a ** k,
+  fn: (name, a) => numericFunction(name)(a),
+};
+const tanhPair = (z: number): [number, number] => { const t = Math.tanh(z); return [t, 1 - t * t]; };
+
+interface Case { name: LayerKind; def: LayerKindDef; n: number; m: number; W: number[][]; b: number[]; h: number; xs: number[][] }
+
+/** Random parameters and states for a kind: `available` previous states (its start when fewer than it reads). */
+function makeCase(name: LayerKind, available: number, seed: number): Case {
+  const def = LAYER_KINDS[name], r = rng(seed), u = () => 2 * r() - 1;
+  const m = 3, n = def.width === "chosen" ? 4 : m;
+  const W = Array.from({ length: n }, () => Array.from({ length: m }, u)), b = Array.from({ length: n }, u);
+  const xs = Array.from({ length: available }, () => Array.from({ length: m }, u));
+  return { name, def, n, m, W, b, h: 0.3 + 0.4 * r(), xs };
+}
+const has = (def: LayerKindDef, p: "W" | "b" | "h") => def.params.some((s) => s.name === p);
+function input(c: Case, xs = c.xs, W = c.W, b = c.b): LayerInput<number> {
+  return { xs, W: has(c.def, "W") ? W : undefined, b: has(c.def, "b") ? b : undefined, h: has(c.def, "h") ? c.h : undefined, act: tanhPair };
+}
+const mapOf = (c: Case, xs = c.xs, W = c.W, b = c.b) => c.def.forward(NUM, input(c, xs, W, b)).x;
+/** ∂f/∂v_j by the central difference, ε = 1e-6 (error ~1e-11 for these smooth maps). */
+function fd(f: (v: number[]) => number[], v: number[], j: number): number[] {
+  const e = 1e-6, p = [...v], q = [...v];
+  p[j] += e; q[j] -= e;
+  const a = f(p), bb = f(q);
+  return a.map((x, i) => (x - bb[i]) / (2 * e));
+}
+const cases = (Object.keys(LAYER_KINDS) as LayerKind[]).flatMap((name) => {
+  const reads = LAYER_KINDS[name].reads;
+  return Array.from({ length: reads }, (_, k) => k + 1).flatMap((available) => [1, 2].map((seed) => makeCase(name, available, 10 * seed + available)));
+});
+const label = (c: Case) => `${c.name} (${c.xs.length} of ${c.def.reads} states)`;
+
+describe("layer kinds: the table", () => {
+  it("lists each kind under its own keyword", () => {
+    for (const [name, def] of Object.entries(LAYER_KINDS)) expect(def.keyword).toBe(name);
+  });
+  it("gives each kind with an ODE limit a recurrence, the Euler-step texts and a step h", () => {
+    for (const def of Object.values(LAYER_KINDS)) {
+      if (!def.ode) continue;
+      expect(def.recurrence && def.derivation.euler && has(def, "h"), def.keyword).toBeTruthy();
+    }
+  });
+});
+
+describe.each(cases)("layer kind $name", (c) => {
+  it(`${label(c)}: Jacobians of the generic map match central differences`, () => {
+    const Js = c.def.jacobians(NUM, input(c), c.def.forward(NUM, input(c)));
+    expect(Js.length).toBe(c.xs.length);
+    Js.forEach((J, k) => {
+      for (let j = 0; j < c.m; j++) {
+        const col = fd((v) => mapOf(c, c.xs.map((x, kk) => (kk === k ? v : x))), c.xs[k], j);
+        col.forEach((d, i) => expect(Math.abs(J[i][j] - d), `∂x_l/∂x_{l-${k + 1}} [${i}][${j}]`).toBeLessThan(1e-8));
+      }
+    });
+  });
+
+  it(`${label(c)}: the numeric evaluation is the generic map, and reverse mode matches finite differences of a loss`, () => {
+    const r = rng(7), g = Array.from({ length: c.n }, () => 2 * r() - 1);
+    const loss = (x: number[]) => x.reduce((s, v, i) => s + g[i] * v, 0);
+    const numeric = { xs: c.xs, W: c.W.flat(), b: c.b, h: c.h, inWidth: c.m, outWidth: c.n, act: tanhPair };
+    const cache = c.def.evaluate(numeric);
+    cache.x.forEach((v, i) => expect(v).toBeCloseTo(mapOf(c)[i], 14));
+    const gx = c.xs.map((x) => x.map(() => 0)), gW = new Float64Array(c.n * c.m), gb = new Float64Array(c.n);
+    c.def.vjp(numeric, cache, g, { gx, gW, gb });
+    c.xs.forEach((x, k) => {
+      for (let j = 0; j < c.m; j++) {
+        const d = fd((v) => [loss(mapOf(c, c.xs.map((xx, kk) => (kk === k ? v : xx))))], x, j)[0];
+        expect(Math.abs(gx[k][j] - d), `∂L/∂x_{l-${k + 1}}[${j}]`).toBeLessThan(1e-8);
+      }
+    });
+    if (has(c.def, "W")) {
+      const flat = c.W.flat();
+      for (let t = 0; t < flat.length; t++) {
+        const d = fd((v) => [loss(mapOf(c, c.xs, c.W.map((_, i) => v.slice(i * c.m, (i + 1) * c.m))))], flat, t)[0];
+        expect(Math.abs(gW[t] - d), `∂L/∂W[${t}]`).toBeLessThan(1e-8);
+      }
+    }
+    if (has(c.def, "b")) {
+      for (let i = 0; i < c.n; i++) expect(Math.abs(gb[i] - fd((v) => [loss(mapOf(c, c.xs, c.W, v))], c.b, i)[0]), `∂L/∂b[${i}]`).toBeLessThan(1e-8);
+    }
+  });
+
+  it(`${label(c)}: the DAG instantiation evaluates to the numeric one`, () => {
+    const symbols = (p: string, v: number[]) => v.map((_, i) => sym(`${p}_${i + 1}`));
+    const xs = c.xs.map((x, k) => symbols(`x${k}`, x));
+    const W = c.W.map((row, i) => symbols(`W${i + 1}`, row));
+    const sin: LayerInput<Expr> = {
+      xs, W: has(c.def, "W") ? W : undefined, b: has(c.def, "b") ? symbols("b", c.b) : undefined,
+      h: has(c.def, "h") ? sym("h") : undefined, act: (z) => activate("tanh", z),
+    };
+    const out = c.def.forward(EXPR_ALGEBRA, sin);
+    const Js = c.def.jacobians(EXPR_ALGEBRA, sin, out);
+    const env: Record<string, number> = { h: c.h };
+    c.xs.forEach((x, k) => x.forEach((v, i) => { env[`x${k}_${i + 1}`] = v; }));
+    c.W.forEach((row, i) => row.forEach((v, j) => { env[`W${i + 1}_${j + 1}`] = v; }));
+    c.b.forEach((v, i) => { env[`b_${i + 1}`] = v; });
+    const numeric = c.def.forward(NUM, input(c));
+    const numJ = c.def.jacobians(NUM, input(c), numeric);
+    evaluate(out.x, env).forEach((v, i) => expect(v).toBeCloseTo(numeric.x[i], 13));
+    Js.forEach((J, k) => evaluate(J.flat(), env).forEach((v, t) => expect(v).toBeCloseTo(numJ[k].flat()[t], 13)));
+  });
+});
+
+describe("layer kinds: the overflow-free and the max-shifted forms agree", () => {
+  it.each(cases)("$name", (c) => {
+    const a = c.def.forward(NUM, input(c)).x, b = c.def.forward(NUM, { ...input(c), numberOf: (t) => t }).x;
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 14));
+  });
+});
+
+describe("layer kinds: parameters are what semantics enforces", () => {
+  const head = "manifold I (a, b)\nnetwork n : I { dense 2 tanh  ";
+  it.each(Object.values(LAYER_KINDS))("$keyword", (def) => {
+    const width = def.width === "chosen" ? 3 : 2;
+    const layer = `${def.keyword}${def.width === "chosen" ? " 3" : ""}${def.labels.activation ? " tanh" : ""}`;
+    const net = model(`${head}${layer} }`).mappings.get("n");
+    if (net?.kind !== "network") throw new Error("no network");
+    const l2 = net.layers[1];
+    expect(l2.outWidth).toBe(width);
+    for (const p of ["W", "b", "h"] as const) {
+      const spec = def.params.find((s) => s.name === p);
+      expect(l2[p]?.shape, p).toEqual(spec?.shape.map((axis) => (axis === "out" ? width : 2)));
+    }
+    // a parameter of the wrong shape is rejected, one of another kind too
+    for (const spec of def.params) {
+      const wrong = spec.shape.length === 0 ? "[1, 2]" : spec.shape.length === 1 ? "[1, 2, 3, 4, 5]" : "[[1, 2, 3, 4, 5]]";
+      const ds = diagnostics(`${head}${layer} with ${spec.name} = ${wrong} }`);
+      expect(ds.map((d) => d.message).join("\n")).toContain(`${spec.described} of layer 2`);
+    }
+    if (def.params.length > 0 && !has(def, "h")) {
+      expect(diagnostics(`${head}${layer} with h = 0.5 }`)[0].message).toContain("has no parameter 'h'");
+    }
+  });
+});
