@@ -4,7 +4,9 @@ import type { Reporter, TestModule } from "vitest/node";
 /** Ends the run with the plain line "tests: N passed, N failed" that CI reads. */
 class PlainSummary implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>) {
-    let passed = 0, failed = 0, skipped = 0;
+    let passed = 0,
+      failed = 0,
+      skipped = 0;
     for (const m of modules) {
       for (const t of m.children.allTests()) {
         const s = t.result().state;

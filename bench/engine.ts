@@ -8,8 +8,14 @@ import { handWritten, randomResNet, rng } from "./networks.js";
 import { best, printTable, printTargets, time, writeResults } from "./table.js";
 
 const SIGMA: Partial<Record<Activation, (z: number) => [number, number]>> = {
-  tanh: (z) => { const t = Math.tanh(z); return [t, 1 - t * t]; },
-  sigmoid: (z) => { const s = 1 / (1 + Math.exp(-z)); return [s, s * (1 - s)]; },
+  tanh: (z) => {
+    const t = Math.tanh(z);
+    return [t, 1 - t * t];
+  },
+  sigmoid: (z) => {
+    const s = 1 / (1 + Math.exp(-z));
+    return [s, s * (1 - s)];
+  },
   softplus: (z) => [z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)), 1 / (1 + Math.exp(-z))],
 };
 
@@ -19,8 +25,15 @@ function denseNet(n: number, widths: number[], act: Activation, seed: number): P
   let w = n;
   const layers: PreparedLayer[] = widths.map((wo) => {
     const s = 1.5 / Math.sqrt(w);
-    const layer: PreparedLayer = { kind: "dense", activation: act, inWidth: w, outWidth: wo, h: 0,
-      W: Float64Array.from({ length: wo * w }, () => (2 * r() - 1) * s), b: Float64Array.from({ length: wo }, () => (2 * r() - 1) * 0.2) };
+    const layer: PreparedLayer = {
+      kind: "dense",
+      activation: act,
+      inWidth: w,
+      outWidth: wo,
+      h: 0,
+      W: Float64Array.from({ length: wo * w }, () => (2 * r() - 1) * s),
+      b: Float64Array.from({ length: wo }, () => (2 * r() - 1) * 0.2),
+    };
     w = wo;
     return layer;
   });
@@ -33,14 +46,20 @@ function denseNet(n: number, widths: number[], act: Activation, seed: number): P
  */
 function handDense(net: PreparedNetwork, n: number): (p: Float64Array, g: Float64Array) => void {
   const maxW = Math.max(n, ...net.layers.map((l) => l.outWidth));
-  let x = new Float64Array(maxW), y = new Float64Array(maxW), J = new Float64Array(maxW * n), K = new Float64Array(maxW * n);
+  let x = new Float64Array(maxW),
+    y = new Float64Array(maxW),
+    J = new Float64Array(maxW * n),
+    K = new Float64Array(maxW * n);
   const t = new Float64Array(n);
   return (p, g) => {
     let w = n;
-    x.set(p); J.fill(0, 0, n * n);
+    x.set(p);
+    J.fill(0, 0, n * n);
     for (let a = 0; a < n; a++) J[a * n + a] = 1;
     for (const layer of net.layers) {
-      const W = layer.W!, b = layer.b!, f = SIGMA[layer.activation]!;
+      const W = layer.W!,
+        b = layer.b!,
+        f = SIGMA[layer.activation]!;
       for (let i = 0; i < layer.outWidth; i++) {
         let z = b[i];
         t.fill(0);
@@ -53,14 +72,16 @@ function handDense(net: PreparedNetwork, n: number): (p: Float64Array, g: Float6
         y[i] = s;
         for (let a = 0; a < n; a++) K[i * n + a] = ds * t[a];
       }
-      [x, y] = [y, x]; [J, K] = [K, J];
+      [x, y] = [y, x];
+      [J, K] = [K, J];
       w = layer.outWidth;
     }
-    for (let a = 0; a < n; a++) for (let c = 0; c < n; c++) {
-      let s = 0;
-      for (let i = 0; i < w; i++) s += J[i * n + a] * J[i * n + c];
-      g[a * n + c] = s;
-    }
+    for (let a = 0; a < n; a++)
+      for (let c = 0; c < n; c++) {
+        let s = 0;
+        for (let i = 0; i < w; i++) s += J[i * n + a] * J[i * n + c];
+        g[a * n + c] = s;
+      }
   };
 }
 
@@ -73,49 +94,80 @@ export function engineSuite(): void {
   const REPS = 20;
   const decoders = (["tanh", "softplus", "sigmoid"] as const).map((act) => {
     const net = denseNet(2, [512, 512, 784], act, 11);
-    const hand = handDense(net, 2), gHand = new Float64Array(4);
-    hand(p, gHand); metricAt(net, p); // warm up both
-    const handMs = best(() => { for (let k = 0; k < REPS; k++) hand(p, gHand); }, 5) / REPS;
-    const engineMs = best(() => { for (let k = 0; k < REPS; k++) metricAt(net, p); }, 5) / REPS;
+    const hand = handDense(net, 2),
+      gHand = new Float64Array(4);
+    hand(p, gHand);
+    metricAt(net, p); // warm up both
+    const handMs =
+      best(() => {
+        for (let k = 0; k < REPS; k++) hand(p, gHand);
+      }, 5) / REPS;
+    const engineMs =
+      best(() => {
+        for (let k = 0; k < REPS; k++) metricAt(net, p);
+      }, 5) / REPS;
     return { act, net, engineMs, handMs, ratio: engineMs / handMs, maxAbsDiff: maxAbsDiff(metricAt(net, p), gHand) };
   });
   const rssDecoder = rssMB();
-  printTable("Metric at a point of a 2 → 512 → 512 → 784 decoder (baseline: hand-written Float64Array loop, this process)",
+  printTable(
+    "Metric at a point of a 2 → 512 → 512 → 784 decoder (baseline: hand-written Float64Array loop, this process)",
     ["activation", "engine ms", "hand ms", "engine/hand", "max |Δg|"],
-    decoders.map((d) => [d.act, d.engineMs.toFixed(2), d.handMs.toFixed(2), d.ratio.toFixed(2), d.maxAbsDiff.toExponential(1)]));
+    decoders.map((d) => [d.act, d.engineMs.toFixed(2), d.handMs.toFixed(2), d.ratio.toFixed(2), d.maxAbsDiff.toExponential(1)]),
+  );
   console.log(`peak RSS after the decoder runs: ${rssDecoder.toFixed(0)} MB`);
 
   // 2. Christoffel symbols (and curvature) at a point of the decoder against the metric's cost × input dimension
   const geo = decoders.map((d) => {
-    geometryAt(d.net, p); geometryAt(d.net, p, { curvature: true });
-    const gammaMs = best(() => { for (let k = 0; k < REPS; k++) geometryAt(d.net, p); }, 5) / REPS;
-    const curvatureMs = best(() => { for (let k = 0; k < 5; k++) geometryAt(d.net, p, { curvature: true }); }, 3) / 5;
+    geometryAt(d.net, p);
+    geometryAt(d.net, p, { curvature: true });
+    const gammaMs =
+      best(() => {
+        for (let k = 0; k < REPS; k++) geometryAt(d.net, p);
+      }, 5) / REPS;
+    const curvatureMs =
+      best(() => {
+        for (let k = 0; k < 5; k++) geometryAt(d.net, p, { curvature: true });
+      }, 3) / 5;
     return {
-      act: d.act, gammaMs, curvatureMs, gammaVsMetricTimesN: gammaMs / (d.engineMs * 2), curvatureVsMetric: curvatureMs / d.engineMs,
+      act: d.act,
+      gammaMs,
+      curvatureMs,
+      gammaVsMetricTimesN: gammaMs / (d.engineMs * 2),
+      curvatureVsMetric: curvatureMs / d.engineMs,
     };
   });
-  printTable("Christoffel symbols and curvature at a point of the decoder (input dimension n = 2)",
+  printTable(
+    "Christoffel symbols and curvature at a point of the decoder (input dimension n = 2)",
     ["activation", "Γ ms", "Γ / (metric × n)", "Riemann+Ricci+R ms", "curvature / metric"],
-    geo.map((g) => [g.act, ...[g.gammaMs, g.gammaVsMetricTimesN, g.curvatureMs, g.curvatureVsMetric].map((v) => v.toFixed(2))]));
+    geo.map((g) => [g.act, ...[g.gammaMs, g.gammaVsMetricTimesN, g.curvatureMs, g.curvatureVsMetric].map((v) => v.toFixed(2))]),
+  );
 
   // the wide end of the research case: a 16-D latent space through 1024-wide layers
   const wide = denseNet(16, [1024, 1024, 784], "softplus", 14);
   const p16 = Float64Array.from({ length: 16 }, (_, i) => Math.sin(i));
   const [, wideMetricMs] = time(() => metricAt(wide, p16));
   const [, wideGammaMs] = time(() => geometryAt(wide, p16));
-  printTable("16 → 1024 → 1024 → 784 softplus decoder, one call each", ["metric ms", "Γ ms", "Γ / (metric × n)"],
-    [[wideMetricMs.toFixed(0), wideGammaMs.toFixed(0), (wideGammaMs / (wideMetricMs * 16)).toFixed(2)]]);
+  printTable(
+    "16 → 1024 → 1024 → 784 softplus decoder, one call each",
+    ["metric ms", "Γ ms", "Γ / (metric × n)"],
+    [[wideMetricMs.toFixed(0), wideGammaMs.toFixed(0), (wideGammaMs / (wideMetricMs * 16)).toFixed(2)]],
+  );
 
   // 3. Throughput: 10^5 points, a width-64 depth-8 tanh MLP on a 2-D input, and a width-8 depth-64 residual tanh net
   const POINTS = 100_000;
   const mlp = denseNet(2, Array(8).fill(64), "tanh", 12);
   const r = rng(3);
   const pts2 = Float64Array.from({ length: POINTS * 2 }, () => 2 * r() - 1);
-  const handMlp = handDense(mlp, 2), g2 = new Float64Array(4), ref2 = new Float64Array(POINTS * 4);
+  const handMlp = handDense(mlp, 2),
+    g2 = new Float64Array(4),
+    ref2 = new Float64Array(POINTS * 4);
   metricsAt(mlp, pts2.subarray(0, 2000), 2);
   const [gMlp, mlpMs] = time(() => metricsAt(mlp, pts2, 2));
   const [, mlpHandMs] = time(() => {
-    for (let k = 0; k < POINTS; k++) { handMlp(pts2.subarray(2 * k, 2 * k + 2), g2); ref2.set(g2, 4 * k); }
+    for (let k = 0; k < POINTS; k++) {
+      handMlp(pts2.subarray(2 * k, 2 * k + 2), g2);
+      ref2.set(g2, 4 * k);
+    }
   });
   const res = randomResNet(8, 64, 1000 * 8 + 64);
   const resNet: PreparedNetwork = {
@@ -123,7 +175,8 @@ export function engineSuite(): void {
     layers: res.W.map((W, l) => ({ kind: "residual", activation: "tanh", inWidth: 8, outWidth: 8, W, b: res.b[l], h: res.h })),
   };
   const pts8 = Float64Array.from({ length: POINTS * 8 }, () => 2 * r() - 1);
-  const ref8 = new Float64Array(POINTS * 64), handRes = handWritten(res);
+  const ref8 = new Float64Array(POINTS * 64),
+    handRes = handWritten(res);
   metricsAt(resNet, pts8.subarray(0, 8000), 8);
   const [gRes, resMs] = time(() => metricsAt(resNet, pts8, 8));
   const [, resHandMs] = time(() => handRes(pts8, ref8, POINTS));
@@ -131,9 +184,11 @@ export function engineSuite(): void {
     { net: "MLP 2 → 64 ×8 (tanh)", ms: mlpMs, handMs: mlpHandMs, maxAbsDiff: maxAbsDiff(gMlp, ref2) },
     { net: "residual 8 ×64 (tanh)", ms: resMs, handMs: resHandMs, maxAbsDiff: maxAbsDiff(gRes, ref8) },
   ].map((t) => ({ ...t, ptsPerS: (POINTS / t.ms) * 1000, handPtsPerS: (POINTS / t.handMs) * 1000, ratio: t.ms / t.handMs }));
-  printTable("Metric throughput, 10^5 points (baseline: hand-written loops, this process)",
+  printTable(
+    "Metric throughput, 10^5 points (baseline: hand-written loops, this process)",
     ["network", "engine pts/s", "hand pts/s", "engine/hand time", "max |Δg|"],
-    throughput.map((t) => [t.net, t.ptsPerS.toFixed(0), t.handPtsPerS.toFixed(0), t.ratio.toFixed(2), t.maxAbsDiff.toExponential(1)]));
+    throughput.map((t) => [t.net, t.ptsPerS.toFixed(0), t.handPtsPerS.toFixed(0), t.ratio.toFixed(2), t.maxAbsDiff.toExponential(1)]),
+  );
 
   // 4. The issue's case: a 2 → 64 → 64 → 64 → 2 tanh MLP from its spec, metric at one point (63 s on the expression DAG)
   const small = denseNet(2, [64, 64, 64, 2], "tanh", 13);
@@ -143,9 +198,15 @@ export function engineSuite(): void {
   const spec = `manifold I = R^2\nnetwork n : I -> R^2 {\n${layerLines.join("\n")}\n}\nmetric g = pullback along n\n`;
   const [net64, loadMs] = time(() => loadSpec(spec, "bench.rgnn", ".").mappings.get("n") as Network);
   const [, firstMs] = time(() => metricAt(net64, p));
-  const warmMs = best(() => { for (let k = 0; k < REPS; k++) metricAt(net64, p); }, 5) / REPS;
-  printTable("2 → 64 → 64 → 64 → 2 tanh MLP, metric at a point (the expression DAG: 63 s, 1.2 GB)",
-    ["load spec ms", "first metricAt ms", "warm metricAt ms"], [[loadMs.toFixed(1), firstMs.toFixed(2), warmMs.toFixed(3)]]);
+  const warmMs =
+    best(() => {
+      for (let k = 0; k < REPS; k++) metricAt(net64, p);
+    }, 5) / REPS;
+  printTable(
+    "2 → 64 → 64 → 64 → 2 tanh MLP, metric at a point (the expression DAG: 63 s, 1.2 GB)",
+    ["load spec ms", "first metricAt ms", "warm metricAt ms"],
+    [[loadMs.toFixed(1), firstMs.toFixed(2), warmMs.toFixed(3)]],
+  );
 
   const targets = {
     "decoder metric within 2x of hand-written (worst engine/hand)": Math.max(...decoders.map((d) => d.ratio)),
@@ -154,8 +215,13 @@ export function engineSuite(): void {
   };
   printTargets(targets);
   writeResults("engine", {
-    decoder: decoders.map(({ net: _net, ...d }) => d), peakRssMBAfterDecoder: rssDecoder, christoffel: geo,
-    wide16: { metricMs: wideMetricMs, gammaMs: wideGammaMs }, throughputPoints: POINTS, throughput,
-    mlp64: { loadMs, firstMs, warmMs }, targets,
+    decoder: decoders.map(({ net: _net, ...d }) => d),
+    peakRssMBAfterDecoder: rssDecoder,
+    christoffel: geo,
+    wide16: { metricMs: wideMetricMs, gammaMs: wideGammaMs },
+    throughputPoints: POINTS,
+    throughput,
+    mlp64: { loadMs, firstMs, warmMs },
+    targets,
   });
 }

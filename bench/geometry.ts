@@ -14,7 +14,15 @@ import { best, printTable, printTargets, time, writeResults } from "./table.js";
 const POINTS = 10_000;
 
 export function geometrySuite(): void {
-  const rows: { depth: number; dagNodes: number; deriveMs: number; compileMs: number; kptsPerS: number; fdPtsPerS: number; maxAbsR: number }[] = [];
+  const rows: {
+    depth: number;
+    dagNodes: number;
+    deriveMs: number;
+    compileMs: number;
+    kptsPerS: number;
+    fdPtsPerS: number;
+    maxAbsR: number;
+  }[] = [];
   for (const depth of [1, 2, 4, 8, 16, 32, 64]) {
     const net = randomResNet(2, depth, 500 + depth);
     const model = loadSpec(specText(net), "bench.rgnn", ".");
@@ -31,15 +39,42 @@ export function geometrySuite(): void {
     const evalMs = best(() => f.run(pts, new Float64Array(0), out, POINTS));
     const fd = fdGeometry(metric, new Map());
     const fdN = 20;
-    const fdMs = best(() => { for (let k = 0; k < fdN; k++) fd.scalar([pts[2 * k], pts[2 * k + 1]]); }, 2);
-    rows.push({ depth, dagNodes: dagSize([R]), deriveMs, compileMs, kptsPerS: POINTS / evalMs, fdPtsPerS: (fdN / fdMs) * 1000, maxAbsR: Math.max(...Array.from(out).map(Math.abs)) });
+    const fdMs = best(() => {
+      for (let k = 0; k < fdN; k++) fd.scalar([pts[2 * k], pts[2 * k + 1]]);
+    }, 2);
+    rows.push({
+      depth,
+      dagNodes: dagSize([R]),
+      deriveMs,
+      compileMs,
+      kptsPerS: POINTS / evalMs,
+      fdPtsPerS: (fdN / fdMs) * 1000,
+      maxAbsR: Math.max(...Array.from(out).map(Math.abs)),
+    });
   }
-  printTable("Scalar curvature of the input metric, 2-wide residual tanh networks (10^4 points)",
+  printTable(
+    "Scalar curvature of the input metric, 2-wide residual tanh networks (10^4 points)",
     ["depth", "DAG nodes", "size ratio", "derive ms", "compile ms", "k pts/s", "finite-diff pts/s", "speed-up", "max |R|"],
-    rows.map((r, i) => [r.depth, r.dagNodes, i ? (r.dagNodes / rows[i - 1].dagNodes).toFixed(2) : "", r.deriveMs.toFixed(0), r.compileMs.toFixed(0),
-      r.kptsPerS.toFixed(1), r.fdPtsPerS.toFixed(0), (r.kptsPerS * 1000 / r.fdPtsPerS).toFixed(0) + "×", r.maxAbsR.toExponential(1)].map(String)));
-  const last = rows[rows.length - 1], prev = rows[rows.length - 2];
-  const targets = { "size(64)/size(32) (linear: about 2)": last.dagNodes / prev.dagNodes, "derive + compile at depth 64 < 5000 ms": last.deriveMs + last.compileMs };
+    rows.map((r, i) =>
+      [
+        r.depth,
+        r.dagNodes,
+        i ? (r.dagNodes / rows[i - 1].dagNodes).toFixed(2) : "",
+        r.deriveMs.toFixed(0),
+        r.compileMs.toFixed(0),
+        r.kptsPerS.toFixed(1),
+        r.fdPtsPerS.toFixed(0),
+        `${((r.kptsPerS * 1000) / r.fdPtsPerS).toFixed(0)}×`,
+        r.maxAbsR.toExponential(1),
+      ].map(String),
+    ),
+  );
+  const last = rows[rows.length - 1],
+    prev = rows[rows.length - 2];
+  const targets = {
+    "size(64)/size(32) (linear: about 2)": last.dagNodes / prev.dagNodes,
+    "derive + compile at depth 64 < 5000 ms": last.deriveMs + last.compileMs,
+  };
   printTargets(targets);
   console.log("(max |R| is round-off: a 2 → 2 diffeomorphism pulls the flat metric back to a flat one)");
   writeResults("geometry", { points: POINTS, rows, targets });

@@ -44,8 +44,11 @@ export function latencySuite(): void {
       const ms = wall([bin, ...args]);
       return { command: name, args: args.map((a) => (a.startsWith(out) ? "x.html" : a)).join(" "), ms, ratio: ms / baseline };
     });
-    printTable(`CLI wall time, median of ${RUNS} runs; node -e 0: ${baseline.toFixed(0)} ms`, ["command", "ms", "× node -e 0"],
-      rows.map((r) => [r.command, r.ms.toFixed(0), r.ratio.toFixed(2)]));
+    printTable(
+      `CLI wall time, median of ${RUNS} runs; node -e 0: ${baseline.toFixed(0)} ms`,
+      ["command", "ms", "× node -e 0"],
+      rows.map((r) => [r.command, r.ms.toFixed(0), r.ratio.toFixed(2)]),
+    );
     const check = rows.find((r) => r.command === "check")!;
     printTargets({ "check within 3x of node -e 0": check.ratio });
     writeResults("latency", { runs: RUNS, nodeBaselineMs: baseline, rows });

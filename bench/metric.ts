@@ -12,8 +12,17 @@ import { best, printTable, printTargets, time, writeResults } from "./table.js";
 const POINTS = 100_000;
 
 interface Row {
-  width: number; depth: number; dagNodes: number; deriveMs: number; compileMs: number;
-  generatedMpts: number; handMpts: number; vsHand: number; mathjsUsPerPoint: number | null; vsMathjs: number | null; maxAbsDiff: number;
+  width: number;
+  depth: number;
+  dagNodes: number;
+  deriveMs: number;
+  compileMs: number;
+  generatedMpts: number;
+  handMpts: number;
+  vsHand: number;
+  mathjsUsPerPoint: number | null;
+  vsMathjs: number | null;
+  maxAbsDiff: number;
 }
 
 function measure(width: number, depth: number): Row {
@@ -25,10 +34,12 @@ function measure(width: number, depth: number): Row {
   const [f, compileMs] = time(() => compile(flat, coords));
   const r = rng(7);
   const pts = Float64Array.from({ length: POINTS * width }, () => 2 * r() - 1);
-  const out = new Float64Array(POINTS * width * width), ref = new Float64Array(POINTS * width * width);
+  const out = new Float64Array(POINTS * width * width),
+    ref = new Float64Array(POINTS * width * width);
   const none = new Float64Array(0);
   const hand = handWritten(net);
-  f.run(pts, none, out, 1000); hand(pts, ref, 1000); // warm up both
+  f.run(pts, none, out, 1000);
+  hand(pts, ref, 1000); // warm up both
   const genMs = best(() => f.run(pts, none, out, POINTS));
   const handMs = best(() => hand(pts, ref, POINTS));
   let maxAbsDiff = 0;
@@ -41,7 +52,9 @@ function measure(width: number, depth: number): Row {
     const ms = best(() => {
       for (let k = 0; k < n; k++) {
         const scope: Record<string, number> = {};
-        coords.forEach((c, i) => { scope[c] = pts[k * width + i]; });
+        coords.forEach((c, i) => {
+          scope[c] = pts[k * width + i];
+        });
         for (const c of compiled) c.evaluate(scope);
       }
     }, 2);
@@ -49,9 +62,17 @@ function measure(width: number, depth: number): Row {
   }
   const genUs = (genMs * 1000) / POINTS;
   return {
-    width, depth, dagNodes: dagSize(flat), deriveMs, compileMs,
-    generatedMpts: POINTS / genMs / 1000, handMpts: POINTS / handMs / 1000, vsHand: genMs / handMs,
-    mathjsUsPerPoint: mathjsUs, vsMathjs: mathjsUs === null ? null : mathjsUs / genUs, maxAbsDiff,
+    width,
+    depth,
+    dagNodes: dagSize(flat),
+    deriveMs,
+    compileMs,
+    generatedMpts: POINTS / genMs / 1000,
+    handMpts: POINTS / handMs / 1000,
+    vsHand: genMs / handMs,
+    mathjsUsPerPoint: mathjsUs,
+    vsMathjs: mathjsUs === null ? null : mathjsUs / genUs,
+    maxAbsDiff,
   };
 }
 
@@ -59,15 +80,40 @@ export function metricSuite(): void {
   const rows: Row[] = [];
   for (let d = 1; d <= 256; d *= 2) rows.push(measure(2, d));
   for (const w of [4, 8]) rows.push(measure(w, 64));
-  const head = ["width", "depth", "DAG nodes", "size ratio", "derive ms", "compile ms", "gen Mpt/s", "hand Mpt/s", "gen/hand time", "mathjs µs/pt", "mathjs/gen", "max |Δ|"];
+  const head = [
+    "width",
+    "depth",
+    "DAG nodes",
+    "size ratio",
+    "derive ms",
+    "compile ms",
+    "gen Mpt/s",
+    "hand Mpt/s",
+    "gen/hand time",
+    "mathjs µs/pt",
+    "mathjs/gen",
+    "max |Δ|",
+  ];
   const lines = rows.map((r, i) => {
     const prev = i > 0 && rows[i - 1].width === r.width && r.width === 2 ? rows[i - 1] : null;
-    return [r.width, r.depth, r.dagNodes, prev ? (r.dagNodes / prev.dagNodes).toFixed(2) : "", r.deriveMs.toFixed(1), r.compileMs.toFixed(1),
-      r.generatedMpts.toFixed(2), r.handMpts.toFixed(2), r.vsHand.toFixed(2), r.mathjsUsPerPoint?.toFixed(1) ?? "—",
-      r.vsMathjs ? r.vsMathjs.toFixed(0) + "×" : "—", r.maxAbsDiff.toExponential(1)].map(String);
+    return [
+      r.width,
+      r.depth,
+      r.dagNodes,
+      prev ? (r.dagNodes / prev.dagNodes).toFixed(2) : "",
+      r.deriveMs.toFixed(1),
+      r.compileMs.toFixed(1),
+      r.generatedMpts.toFixed(2),
+      r.handMpts.toFixed(2),
+      r.vsHand.toFixed(2),
+      r.mathjsUsPerPoint?.toFixed(1) ?? "—",
+      r.vsMathjs ? `${r.vsMathjs.toFixed(0)}×` : "—",
+      r.maxAbsDiff.toExponential(1),
+    ].map(String);
   });
   printTable("Pulled-back metric of residual tanh networks (10^5 points; baselines run in this process)", head, lines);
-  const d128 = rows.find((r) => r.width === 2 && r.depth === 128)!, d256 = rows.find((r) => r.width === 2 && r.depth === 256)!;
+  const d128 = rows.find((r) => r.width === 2 && r.depth === 128)!,
+    d256 = rows.find((r) => r.width === 2 && r.depth === 256)!;
   const w8 = rows.find((r) => r.width === 8)!;
   const targets = {
     "size(256)/size(128) <= 2.2": d256.dagNodes / d128.dagNodes,

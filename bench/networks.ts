@@ -4,7 +4,13 @@ import { rng } from "../src/numeric/random.js";
 
 export { rng };
 
-export interface ResNet { width: number; depth: number; h: number; W: Float64Array[]; b: Float64Array[] }
+export interface ResNet {
+  width: number;
+  depth: number;
+  h: number;
+  W: Float64Array[];
+  b: Float64Array[];
+}
 
 export function randomResNet(width: number, depth: number, seed: number): ResNet {
   const r = rng(seed);
@@ -16,7 +22,8 @@ export function randomResNet(width: number, depth: number, seed: number): ResNet
 
 export function specText(net: ResNet): string {
   const n = net.width;
-  const mat = (w: Float64Array) => `[${Array.from({ length: n }, (_, i) => `[${Array.from(w.subarray(i * n, (i + 1) * n)).join(", ")}]`).join(", ")}]`;
+  const mat = (w: Float64Array) =>
+    `[${Array.from({ length: n }, (_, i) => `[${Array.from(w.subarray(i * n, (i + 1) * n)).join(", ")}]`).join(", ")}]`;
   const layers = net.W.map((w, l) => `  residual tanh with h = ${net.h}, W = ${mat(w)}, b = [${Array.from(net.b[l]).join(", ")}]`);
   return `manifold I = R^${n}\nnetwork n : I {\n${layers.join("\n")}\n}\nmetric g = pullback along n\n`;
 }
@@ -26,16 +33,22 @@ export function specText(net: ResNet): string {
  * J_l = I + h diag(1 − tanh²(z_l)) W_l — what one would write by hand for this network.
  */
 export function handWritten(net: ResNet): (pts: Float64Array, out: Float64Array, count: number) => void {
-  const n = net.width, L = net.depth, h = net.h;
-  const x = new Float64Array(n), t = new Float64Array(n), s = new Float64Array(n);
-  let P = new Float64Array(n * n), Q = new Float64Array(n * n);
+  const n = net.width,
+    L = net.depth,
+    h = net.h;
+  const x = new Float64Array(n),
+    t = new Float64Array(n),
+    s = new Float64Array(n);
+  let P = new Float64Array(n * n),
+    Q = new Float64Array(n * n);
   return (pts, out, count) => {
     for (let k = 0; k < count; k++) {
       for (let i = 0; i < n; i++) x[i] = pts[k * n + i];
       P.fill(0);
       for (let i = 0; i < n; i++) P[i * n + i] = 1;
       for (let l = 0; l < L; l++) {
-        const W = net.W[l], b = net.b[l];
+        const W = net.W[l],
+          b = net.b[l];
         for (let i = 0; i < n; i++) {
           let z = b[i];
           for (let j = 0; j < n; j++) z += W[i * n + j] * x[j];

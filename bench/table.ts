@@ -32,6 +32,9 @@ const RESULTS = new URL(import.meta.url.includes("/dist/bench/") ? "../../bench/
 
 export function writeResults(name: string, data: unknown): void {
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(new URL(`${name}.json`, RESULTS), JSON.stringify({ node: process.version, date: new Date().toISOString(), ...(data as object) }, null, 2) + "\n");
+  writeFileSync(
+    new URL(`${name}.json`, RESULTS),
+    `${JSON.stringify({ node: process.version, date: new Date().toISOString(), ...(data as object) }, null, 2)}\n`,
+  );
   console.log(`written: bench/results/${name}.json`);
 }

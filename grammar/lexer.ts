@@ -4,10 +4,38 @@
 import moo from "moo";
 
 export const RESERVED = [
-  "constant", "manifold", "map", "network", "metric", "principal", "associated", "bundle",
-  "action", "show", "evaluate", "check", "equals", "is", "has", "of", "on", "at", "from",
-  "to", "with", "along", "pullback", "embedded", "in", "weights", "repeat", "dense",
-  "residual", "second_order", "softmax", "euclidean",
+  "constant",
+  "manifold",
+  "map",
+  "network",
+  "metric",
+  "principal",
+  "associated",
+  "bundle",
+  "action",
+  "show",
+  "evaluate",
+  "check",
+  "equals",
+  "is",
+  "has",
+  "of",
+  "on",
+  "at",
+  "from",
+  "to",
+  "with",
+  "along",
+  "pullback",
+  "embedded",
+  "in",
+  "weights",
+  "repeat",
+  "dense",
+  "residual",
+  "second_order",
+  "softmax",
+  "euclidean",
 ] as const;
 
 const rules = moo.compile({
@@ -26,10 +54,13 @@ const SKIPPED = new Set(["ws", "nl", "comment"]);
 
 /** moo has no skip rule: wrap next() so the parser never sees blanks or comments. */
 export const lexer = {
-  reset(chunk: string, state?: moo.LexerState) { rules.reset(chunk, state); },
+  reset(chunk: string, state?: moo.LexerState) {
+    rules.reset(chunk, state);
+  },
   next(): moo.Token | undefined {
     let tok: moo.Token | undefined;
-    do tok = rules.next(); while (tok && SKIPPED.has(tok.type!));
+    do tok = rules.next();
+    while (tok && SKIPPED.has(tok.type!));
     return tok;
   },
   save: () => rules.save(),

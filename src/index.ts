@@ -15,8 +15,17 @@ export { atLayer, metricAt, type MetricValue, metricSymbolic, type SymbolicMetri
 
 /** Evaluation, geometry, geodesics, flow convergence, derivation and verification. */
 export {
-  derivation, evaluateAt, flowConvergence, type FlowResult, geodesic, geometryAt, type MappingValue, type QuantityValue,
-  verify, verifyResult, type VerifyResult,
+  derivation,
+  evaluateAt,
+  flowConvergence,
+  type FlowResult,
+  geodesic,
+  geometryAt,
+  type MappingValue,
+  type QuantityValue,
+  verify,
+  verifyResult,
+  type VerifyResult,
 } from "./api/compute.js";
 export { QUANTITY_NAMES, type GeometryQuantity } from "./numeric/geometry.js";
 export type { GeodesicPath } from "./numeric/geodesic.js";

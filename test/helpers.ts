@@ -9,10 +9,15 @@ export { rng } from "../src/numeric/random.js";
 export const uniform = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r();
 
 export async function cli(args: string[], stdin = ""): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
+  let out = "",
+    err = "";
   const io: IO = {
-    out: (t) => { out += t; },
-    err: (t) => { err += t; },
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
     readStdin: () => stdin,
     readFile: processIO.readFile, // the real reader: its checks are under test too
   };
@@ -47,8 +52,11 @@ export { fdJacobian } from "../src/derive/routes.js";
 
 export function expectClose(a: number[][], b: number[][], tol: number, what = ""): void {
   const scale = Math.max(1, ...b.flat().map(Math.abs));
-  a.forEach((row, i) => row.forEach((v, j) => {
-    const d = Math.abs(v - b[i][j]);
-    if (!(d <= tol * scale)) throw new Error(`${what} entry [${i}][${j}]: ${v} vs ${b[i][j]} (difference ${d}, tolerance ${tol * scale})`);
-  }));
+  a.forEach((row, i) =>
+    row.forEach((v, j) => {
+      const d = Math.abs(v - b[i][j]);
+      if (!(d <= tol * scale))
+        throw new Error(`${what} entry [${i}][${j}]: ${v} vs ${b[i][j]} (difference ${d}, tolerance ${tol * scale})`);
+    }),
+  );
 }

@@ -46,8 +46,12 @@ export interface QuantityValue {
  * const [k] = geometryAt(pickMetric(model), "gaussian", [[1, 2]], valuesOf(model, { R: 2 }));
  * k.values[0]; // 1/R² = 0.25 on a sphere of radius 2
  */
-export function geometryAt(metric: Metric, quantity: GeometryQuantity, points: number[][],
-  env: ReadonlyMap<string, number>): QuantityValue[] {
+export function geometryAt(
+  metric: Metric,
+  quantity: GeometryQuantity,
+  points: number[][],
+  env: ReadonlyMap<string, number>,
+): QuantityValue[] {
   const ev = quantityEvaluator(metric, quantity, env);
   return points.map((point) => ({ point, shape: ev.quantity.shape, values: Array.from(ev.at(point)) }));
 }
@@ -58,8 +62,12 @@ export function geometryAt(metric: Metric, quantity: GeometryQuantity, points: n
  * const path = geodesic(pickMetric(model), valuesOf(model), [-1, 1], { to: [1, 1], samples: 11 });
  * path.length; path.chartDistance; path.samples;
  */
-export function geodesic(metric: Metric, env: ReadonlyMap<string, number>, from: number[],
-  end: { to: number[]; velocity?: undefined; samples?: number } | { velocity: number[]; to?: undefined; samples?: number }): GeodesicPath {
+export function geodesic(
+  metric: Metric,
+  env: ReadonlyMap<string, number>,
+  from: number[],
+  end: { to: number[]; velocity?: undefined; samples?: number } | { velocity: number[]; to?: undefined; samples?: number },
+): GeodesicPath {
   return end.to
     ? geodesicBVP(metric, env, from, end.to, { samples: end.samples })
     : geodesicIVP(metric, env, from, end.velocity!, { samples: end.samples });
@@ -81,8 +89,11 @@ export interface FlowResult extends Omit<Convergence, "block"> {
  * const c = flowConvergence(net, valuesOf(model), { depths: [8, 16, 32] });
  * c.stateOrder; // ≈ 1 for forward Euler
  */
-export function flowConvergence(net: Network, env: ReadonlyMap<string, number>,
-  options: { depths?: number[]; interpolation?: Interpolation; point?: number[] } = {}): FlowResult {
+export function flowConvergence(
+  net: Network,
+  env: ReadonlyMap<string, number>,
+  options: { depths?: number[]; interpolation?: Interpolation; point?: number[] } = {},
+): FlowResult {
   const block = odeBlock(net, env);
   const chart = net.layerSpaces[block.first - 1];
   const interpolation = options.interpolation ?? "linear";
@@ -116,7 +127,9 @@ export interface VerifyResult {
 export function verifyResult(d: Derivation): VerifyResult {
   const steps = allSteps(d).filter((s) => s.witness);
   return {
-    file: d.file, options: d.options, passed: steps.every((s) => s.witness!.passed),
+    file: d.file,
+    options: d.options,
+    passed: steps.every((s) => s.witness!.passed),
     checks: steps.map((s) => ({ id: s.id, title: s.title, justification: s.justification, line: s.span?.line, ...s.witness! })),
   };
 }

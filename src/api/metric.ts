@@ -34,18 +34,23 @@ export function atLayer(metric: Metric, layer: number | undefined): Metric {
   if (def.kind !== "pullback" || def.along.kind !== "network") {
     throw new LookupError(`--layer applies to metrics pulled back along a network; '${metric.name}' is not one`);
   }
-  const net = def.along, L = net.layers.length;
+  const net = def.along,
+    L = net.layers.length;
   if (layer > L) throw new LookupError(`--layer ${layer}: '${net.name}' has layers 0 to ${L}`);
   const across = layerReadingAcross(net, layer);
   if (across) {
-    throw new LookupError(`--layer ${layer}: layer ${across.index} is ${LAYER_KINDS[across.kind].labels.prose} and also depends on `
-      + `layer ${across.index - LAYER_KINDS[across.kind].reads}, so no metric lives on layer ${layer} alone`);
+    throw new LookupError(
+      `--layer ${layer}: layer ${across.index} is ${LAYER_KINDS[across.kind].labels.prose} and also depends on ` +
+        `layer ${across.index - LAYER_KINDS[across.kind].reads}, so no metric lives on layer ${layer} alone`,
+    );
   }
   return { ...metric, manifold: net.layerSpaces[layer], def: { ...def, layer } };
 }
 
 export interface SymbolicMetric {
-  name: string; manifold: string; coords: string[];
+  name: string;
+  manifold: string;
+  coords: string[];
   /** The network layer it is pulled back to (0 for the input, and for metrics that are not pullbacks). */
   layer: number;
   /** "layers" when named intermediate quantities (z_l, x_l, J_l, g_l) are used, else "explicit". */
@@ -57,7 +62,11 @@ export interface SymbolicMetric {
   latex: string[][];
 }
 
-const without = <K, V>(m: ReadonlyMap<K, V>, k: K) => { const c = new Map(m); c.delete(k); return c; };
+const without = <K, V>(m: ReadonlyMap<K, V>, k: K) => {
+  const c = new Map(m);
+  c.delete(k);
+  return c;
+};
 
 /**
  * A metric's components in closed form. `form`: "auto" (write out in full while small), "explicit" or "layers".
@@ -69,12 +78,16 @@ export function metricSymbolic(metric: Metric, form: Form = "auto"): SymbolicMet
   const listing = metricListing(metric, form);
   const tnames = new Map([...listing.names].map(([e, s]) => [e, latexSymbol(s)] as const));
   return {
-    name: metric.name, manifold: metric.manifold.name, coords: metric.manifold.coords,
+    name: metric.name,
+    manifold: metric.manifold.name,
+    coords: metric.manifold.coords,
     layer: metric.def.kind === "pullback" ? metric.def.layer : 0,
     form: listing.definitions.length ? "layers" : "explicit",
     definitions: listing.definitions.map((d) => ({
-      name: d.name, group: d.group,
-      expr: print(d.expr, { names: without(listing.names, d.expr) }), latex: latex(d.expr, without(tnames, d.expr)),
+      name: d.name,
+      group: d.group,
+      expr: print(d.expr, { names: without(listing.names, d.expr) }),
+      latex: latex(d.expr, without(tnames, d.expr)),
     })),
     components: listing.result.map((row) => row.map((e) => print(e, { names: listing.names }))),
     latex: listing.result.map((row) => row.map((e) => latex(e, tnames))),

@@ -26,7 +26,6 @@ export function checkSpec(source: string, file: string, options: { baseDir?: str
   }
 }
 
-
 /**
  * A metric of a model by name, or the first one declared.
  * @example

@@ -13,7 +13,10 @@ export function commandEnv(io: IO, model: Model, opts: { weights?: string; set?:
     try {
       for (const [k, v] of bindWeights(model, opts.weights)) env.set(k, v);
     } catch (e) {
-      if (e instanceof WeightsError) { io.err(e.message + "\n"); return null; }
+      if (e instanceof WeightsError) {
+        io.err(`${e.message}\n`);
+        return null;
+      }
       throw e;
     }
   }

@@ -6,9 +6,7 @@ export const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Number(v.to
 export function matrixText(label: string, rows: string[][]): string {
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   const pad = " ".repeat(label.length + 3);
-  return rows
-    .map((r, i) => `${i === 0 ? `${label} = ` : pad}[ ${r.map((c, j) => c.padEnd(widths[j])).join("  ")} ]`)
-    .join("\n");
+  return rows.map((r, i) => `${i === 0 ? `${label} = ` : pad}[ ${r.map((c, j) => c.padEnd(widths[j])).join("  ")} ]`).join("\n");
 }
 
-export const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
+export const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;

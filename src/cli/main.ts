@@ -9,7 +9,11 @@ import { EXIT, processIO, UsageError, type IO } from "./io.js";
 
 function version(): string {
   for (const rel of ["../../package.json", "../../../package.json"]) {
-    try { return JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")).version; } catch { /* next */ }
+    try {
+      return JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")).version;
+    } catch {
+      /* next */
+    }
   }
   return "unknown";
 }
@@ -23,12 +27,16 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError("(run 'rgnn --help' for usage)");
 
-  program.command("check")
+  program
+    .command("check")
     .description("parse and check .rgnn specs ('-' reads standard input)")
     .argument("<files...>", "spec files")
-    .action(async (files: string[]) => { status = (await import("./commands/check.js")).checkCommand(io, files); });
+    .action(async (files: string[]) => {
+      status = (await import("./commands/check.js")).checkCommand(io, files);
+    });
 
-  program.command("metric")
+  program
+    .command("metric")
     .description("a metric's components: symbolic, or evaluated with --at")
     .argument("<file>", "spec file ('-' for standard input)")
     .option("-m, --metric <name>", "which metric (default: the first declared)")
@@ -38,9 +46,12 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("--set <assignments>", "values for symbols, e.g. h=0.1,W1_11=2")
     .option("--form <form>", "auto, explicit (write out in full) or layers (name z_l, x_l, J_l, g_l)", "auto")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
-    .action(async (file: string, opts) => { status = (await import("./commands/metric.js")).metricCommand(io, file, opts); });
+    .action(async (file: string, opts) => {
+      status = (await import("./commands/metric.js")).metricCommand(io, file, opts);
+    });
 
-  program.command("eval")
+  program
+    .command("eval")
     .description("a network's output, Jacobian and pulled-back metric at points")
     .argument("<file>", "spec file ('-' for standard input)")
     .option("-n, --network <name>", "which network or map (default: the first network)")
@@ -49,9 +60,12 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols, e.g. h=0.1")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
-    .action(async (file: string, opts) => { status = (await import("./commands/eval.js")).evalCommand(io, file, opts); });
+    .action(async (file: string, opts) => {
+      status = (await import("./commands/eval.js")).evalCommand(io, file, opts);
+    });
 
-  program.command("geometry")
+  program
+    .command("geometry")
     .description("what follows from a metric: volume, inverse, Christoffel symbols, curvature")
     .argument("<file>", "spec file ('-' for standard input)")
     .option("-m, --metric <name>", "which metric (default: the first declared)")
@@ -60,9 +74,12 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("-f, --format <format>", "text, latex or json", "text")
     .option("--set <assignments>", "values for symbols, e.g. R=2")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
-    .action(async (file: string, opts) => { status = (await import("./commands/geometry.js")).geometryCommand(io, file, opts); });
+    .action(async (file: string, opts) => {
+      status = (await import("./commands/geometry.js")).geometryCommand(io, file, opts);
+    });
 
-  program.command("geodesic")
+  program
+    .command("geodesic")
     .description("a geodesic from a point, to a point (shooting) or with a velocity, and its length")
     .argument("<file>", "spec file ('-' for standard input)")
     .option("-m, --metric <name>", "which metric (default: the first declared)")
@@ -73,9 +90,12 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
-    .action(async (file: string, opts) => { status = (await import("./commands/geodesic.js")).geodesicCommand(io, file, opts); });
+    .action(async (file: string, opts) => {
+      status = (await import("./commands/geodesic.js")).geodesicCommand(io, file, opts);
+    });
 
-  program.command("flow")
+  program
+    .command("flow")
     .description("how a residual (or second-order) network converges to the ODE flow it discretises")
     .argument("<file>", "spec file ('-' for standard input)")
     .option("-n, --network <name>", "which network (default: the first)")
@@ -85,56 +105,74 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("-f, --format <format>", "text or json", "text")
     .option("--set <assignments>", "values for symbols")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
-    .action(async (file: string, opts) => { status = (await import("./commands/flow.js")).flowCommand(io, file, opts); });
+    .action(async (file: string, opts) => {
+      status = (await import("./commands/flow.js")).flowCommand(io, file, opts);
+    });
 
-  const dataOptions = (c: Command) => c
-    .option("-d, --data <name|file.csv>", "spirals, rings, moons, xor, or a CSV of x,y,label")
-    .option("--points <n>", "points in a generated data set", "400")
-    .option("--noise <s>", "noise of a generated data set")
-    .option("--data-seed <s>", "seed of a generated data set", "7");
+  const dataOptions = (c: Command) =>
+    c
+      .option("-d, --data <name|file.csv>", "spirals, rings, moons, xor, or a CSV of x,y,label")
+      .option("--points <n>", "points in a generated data set", "400")
+      .option("--noise <s>", "noise of a generated data set")
+      .option("--data-seed <s>", "seed of a generated data set", "7");
 
-  program.command("data")
+  program
+    .command("data")
     .description("write a toy data set (spirals, rings, moons, xor) as CSV")
     .argument("<name>", "spirals, rings, moons or xor")
     .option("--points <n>", "number of points", "400")
     .option("--noise <s>", "standard deviation of the noise")
     .option("--seed <s>", "seed", "7")
     .option("-o, --output <file.csv>", "output file (default: standard output)")
-    .action(async (name: string, opts) => { status = (await import("./commands/learn.js")).dataCommand(io, name, opts); });
+    .action(async (name: string, opts) => {
+      status = (await import("./commands/learn.js")).dataCommand(io, name, opts);
+    });
 
-  dataOptions(program.command("train")
-    .description("fit a spec's symbolic weights to a toy data set (cross-entropy, Adam, early stopping)")
-    .argument("<file>", "spec file")
-    .option("-n, --network <name>", "which network (default: the first)")
-    .option("--epochs <n>", "at most this many epochs", "1500")
-    .option("--seed <s>", "seed for initial weights and batches", "1")
-    .option("--lr <rate>", "Adam learning rate", "0.01")
-    .option("--batch <n>", "mini-batch size", "32")
-    .option("--patience <n>", "stop after this many epochs without a better validation loss", "400")
-    .option("-o, --output <weights.json>", "where to write the weights (and a .curve.csv beside it)", "weights.json")
-    .option("--set <assignments>", "values for other symbols")
-    .option("-q, --quiet", "no progress output"))
-    .action(async (file: string, opts) => { status = (await import("./commands/learn.js")).trainCommand(io, file, opts); });
+  dataOptions(
+    program
+      .command("train")
+      .description("fit a spec's symbolic weights to a toy data set (cross-entropy, Adam, early stopping)")
+      .argument("<file>", "spec file")
+      .option("-n, --network <name>", "which network (default: the first)")
+      .option("--epochs <n>", "at most this many epochs", "1500")
+      .option("--seed <s>", "seed for initial weights and batches", "1")
+      .option("--lr <rate>", "Adam learning rate", "0.01")
+      .option("--batch <n>", "mini-batch size", "32")
+      .option("--patience <n>", "stop after this many epochs without a better validation loss", "400")
+      .option("-o, --output <weights.json>", "where to write the weights (and a .curve.csv beside it)", "weights.json")
+      .option("--set <assignments>", "values for other symbols")
+      .option("-q, --quiet", "no progress output"),
+  ).action(async (file: string, opts) => {
+    status = (await import("./commands/learn.js")).trainCommand(io, file, opts);
+  });
 
-  dataOptions(program.command("plot")
-    .description("figures: grid or data through the layers, metric ellipses, volume heat map, geodesics")
-    .argument("<file>", "spec file")
-    .requiredOption("-k, --kind <kind>", "grid, data, ellipses, volume or geodesics")
-    .option("-o, --output <file>", "out.svg or out.png")
-    .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
-    .option("-n, --network <name>", "which network (default: the first)")
-    .option("--width <px>", "PNG width in pixels")
-    .option("--set <assignments>", "values for other symbols"))
-    .action(async (file: string, opts) => { status = (await import("./commands/learn.js")).plotCommand(io, file, opts); });
+  dataOptions(
+    program
+      .command("plot")
+      .description("figures: grid or data through the layers, metric ellipses, volume heat map, geodesics")
+      .argument("<file>", "spec file")
+      .requiredOption("-k, --kind <kind>", "grid, data, ellipses, volume or geodesics")
+      .option("-o, --output <file>", "out.svg or out.png")
+      .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
+      .option("-n, --network <name>", "which network (default: the first)")
+      .option("--width <px>", "PNG width in pixels")
+      .option("--set <assignments>", "values for other symbols"),
+  ).action(async (file: string, opts) => {
+    status = (await import("./commands/learn.js")).plotCommand(io, file, opts);
+  });
 
-  program.command("experiment")
+  program
+    .command("experiment")
     .description("train every run of DIR/experiments.json with its seed and draw every figure")
     .argument("<dir>", "folder with experiments.json and its specs")
     .option("-o, --output <dir>", "where to write weights, curves and figures", "figures")
     .option("-q, --quiet", "no progress output")
-    .action(async (dir: string, opts) => { status = (await import("./commands/learn.js")).experimentCommand(io, dir, opts); });
+    .action(async (dir: string, opts) => {
+      status = (await import("./commands/learn.js")).experimentCommand(io, dir, opts);
+    });
 
-  program.command("derive")
+  program
+    .command("derive")
     .description("write the checked, step-by-step derivation as LaTeX or a self-contained HTML page")
     .argument("<file>", "spec file ('-' for standard input)")
     .option("-o, --output <file>", "out.tex or out.html (default: LaTeX on standard output)")
@@ -143,16 +181,21 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("--seed <s>", "seed for the random points", "1")
     .option("--tol <t>", "relative tolerance", "1e-9")
     .option("--allow-failures", "exit 0 even if a step fails its check (it is still marked as failed)")
-    .action(async (file: string, opts) => { status = (await import("./commands/derive.js")).deriveCommand(io, file, opts); });
+    .action(async (file: string, opts) => {
+      status = (await import("./commands/derive.js")).deriveCommand(io, file, opts);
+    });
 
-  program.command("verify")
+  program
+    .command("verify")
     .description("check every derivation step and every claim numerically; exit 0 only if all hold")
     .argument("<file>", "spec file ('-' for standard input)")
     .option("--points <n>", "random points per check", "8")
     .option("--seed <s>", "seed for the random points", "1")
     .option("--tol <t>", "relative tolerance", "1e-9")
     .option("-f, --format <format>", "text or json", "text")
-    .action(async (file: string, opts) => { status = (await import("./commands/verify.js")).verifyCommand(io, file, opts); });
+    .action(async (file: string, opts) => {
+      status = (await import("./commands/verify.js")).verifyCommand(io, file, opts);
+    });
 
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -167,6 +210,9 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     }
     throw e;
   }
-  if (argv.length === 0) { io.err(program.helpInformation()); return EXIT.usage; }
+  if (argv.length === 0) {
+    io.err(program.helpInformation());
+    return EXIT.usage;
+  }
   return status;
 }

@@ -9,7 +9,9 @@ export function parsePoint(text: string, chart: Manifold, option = "--at"): numb
   const bad = parts.findIndex((s, i) => s === "" || !Number.isFinite(values[i]));
   if (bad >= 0) throw new UsageError(`${option} ${text}: '${parts[bad]}' is not a finite number`);
   if (values.length !== chart.dim) {
-    throw new UsageError(`${option} ${text}: ${chart.name} has dimension ${chart.dim} (${chart.coords.join(", ")}), but the point has ${values.length} coordinate${values.length === 1 ? "" : "s"}`);
+    throw new UsageError(
+      `${option} ${text}: ${chart.name} has dimension ${chart.dim} (${chart.coords.join(", ")}), but the point has ${values.length} coordinate${values.length === 1 ? "" : "s"}`,
+    );
   }
   return values;
 }
@@ -27,7 +29,8 @@ export function parseAssignments(text: string | undefined): Map<string, number> 
 }
 
 export function choice<T extends string>(value: string, allowed: readonly T[], option: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${option} must be one of ${allowed.join(", ")}, not '${value}'`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`${option} must be one of ${allowed.join(", ")}, not '${value}'`);
   return value as T;
 }
 
@@ -58,13 +61,27 @@ export function parsePointsCsv(text: string, file: string, dim: number): number[
     for (const cell of cells) {
       const v = Number(cell);
       if (cell.trim() === "" || !Number.isFinite(v)) {
-        throw new InputFileError(formatDiagnostic({ file, source: text, span: spanAt(text, lineStart + col, Math.max(1, cell.length)), message: `'${cell.trim()}' is not a finite number` }));
+        throw new InputFileError(
+          formatDiagnostic({
+            file,
+            source: text,
+            span: spanAt(text, lineStart + col, Math.max(1, cell.length)),
+            message: `'${cell.trim()}' is not a finite number`,
+          }),
+        );
       }
       row.push(v);
       col += cell.length + 1;
     }
     if (row.length !== dim) {
-      throw new InputFileError(formatDiagnostic({ file, source: text, span: spanAt(text, lineStart, Math.max(1, line.length)), message: `expected ${dim} coordinates per point, found ${row.length}` }));
+      throw new InputFileError(
+        formatDiagnostic({
+          file,
+          source: text,
+          span: spanAt(text, lineStart, Math.max(1, line.length)),
+          message: `expected ${dim} coordinates per point, found ${row.length}`,
+        }),
+      );
     }
     points.push(row);
   });

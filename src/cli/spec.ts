@@ -14,7 +14,14 @@ export function readSpec(io: IO, path: string): Loaded {
     source = stripBom(path === "-" ? io.readStdin() : io.readFile(path, "spec"));
   } catch (e: any) {
     if (!(e instanceof InputError) && !e?.code) throw e;
-    const why = e instanceof InputError ? e.message : e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "it is a directory" : String(e.message ?? e);
+    const why =
+      e instanceof InputError
+        ? e.message
+        : e.code === "ENOENT"
+          ? "no such file"
+          : e.code === "EISDIR"
+            ? "it is a directory"
+            : String(e.message ?? e);
     return { ok: false, message: `${file}: error: cannot read: ${why}` };
   }
   try {

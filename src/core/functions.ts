@@ -3,8 +3,26 @@
 import type { Algebra } from "./algebra.js";
 
 export const FUNCTIONS = [
-  "sin", "cos", "tan", "exp", "log", "tanh", "sinh", "cosh", "sigmoid", "softplus", "relu", "heaviside", "abs", "sign",
-  "elu", "gelu", "atan", "asinh", "atanh", "erf",
+  "sin",
+  "cos",
+  "tan",
+  "exp",
+  "log",
+  "tanh",
+  "sinh",
+  "cosh",
+  "sigmoid",
+  "softplus",
+  "relu",
+  "heaviside",
+  "abs",
+  "sign",
+  "elu",
+  "gelu",
+  "atan",
+  "asinh",
+  "atanh",
+  "erf",
 ] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
@@ -32,34 +50,43 @@ export interface FunctionDef {
 
 // W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969) 631–638:
 // the coefficient sets of SPECFUN's CALERF, relative error below 1e-15 in double precision.
-const ERF_A = [3.16112374387056560e0, 1.13864154151050156e2, 3.77485237685302021e2, 3.20937758913846947e3, 1.85777706184603153e-1];
+const ERF_A = [3.1611237438705656, 1.13864154151050156e2, 3.77485237685302021e2, 3.20937758913846947e3, 1.85777706184603153e-1];
 const ERF_B = [2.36012909523441209e1, 2.44024637934444173e2, 1.28261652607737228e3, 2.84423683343917062e3];
 const ERF_C = [
-  5.64188496988670089e-1, 8.88314979438837594e0, 6.61191906371416295e1, 2.98635138197400131e2, 8.81952221241769090e2,
-  1.71204761263407058e3, 2.05107837782607147e3, 1.23033935479799725e3, 2.15311535474403846e-8,
+  5.64188496988670089e-1, 8.88314979438837594, 6.61191906371416295e1, 2.98635138197400131e2, 8.8195222124176909e2, 1.71204761263407058e3,
+  2.05107837782607147e3, 1.23033935479799725e3, 2.15311535474403846e-8,
 ];
 const ERF_D = [
-  1.57449261107098347e1, 1.17693950891312499e2, 5.37181101862009858e2, 1.62138957456669019e3, 3.29079923573345963e3,
-  4.36261909014324716e3, 3.43936767414372164e3, 1.23033935480374942e3,
+  1.57449261107098347e1, 1.17693950891312499e2, 5.37181101862009858e2, 1.62138957456669019e3, 3.29079923573345963e3, 4.36261909014324716e3,
+  3.43936767414372164e3, 1.23033935480374942e3,
 ];
-const ERF_P = [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2,
-  6.58749161529837803e-4, 1.63153871373020978e-2];
-const ERF_Q = [2.56852019228982242e0, 1.87295284992346047e0, 5.27905102951428412e-1, 6.05183413124413191e-2,
-  2.33520497626869185e-3];
+const ERF_P = [
+  3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4,
+  1.63153871373020978e-2,
+];
+const ERF_Q = [2.56852019228982242, 1.87295284992346047, 5.27905102951428412e-1, 6.05183413124413191e-2, 2.33520497626869185e-3];
 const SQRT_PI_INV = 5.6418958354775628695e-1;
 
 /** erfc(y) for y > 0.46875, where erf's rational form would lose digits to cancellation. */
 function erfcTail(y: number): number {
   let r: number;
   if (y <= 4) {
-    let num = ERF_C[8] * y, den = y;
-    for (let i = 0; i < 7; i++) { num = (num + ERF_C[i]) * y; den = (den + ERF_D[i]) * y; }
+    let num = ERF_C[8] * y,
+      den = y;
+    for (let i = 0; i < 7; i++) {
+      num = (num + ERF_C[i]) * y;
+      den = (den + ERF_D[i]) * y;
+    }
     r = (num + ERF_C[7]) / (den + ERF_D[7]);
   } else {
     if (y >= 26.55) return 0; // below the smallest double
     const z = 1 / (y * y);
-    let num = ERF_P[5] * z, den = z;
-    for (let i = 0; i < 4; i++) { num = (num + ERF_P[i]) * z; den = (den + ERF_Q[i]) * z; }
+    let num = ERF_P[5] * z,
+      den = z;
+    for (let i = 0; i < 4; i++) {
+      num = (num + ERF_P[i]) * z;
+      den = (den + ERF_Q[i]) * z;
+    }
     r = (SQRT_PI_INV - (z * (num + ERF_P[4])) / (den + ERF_Q[4])) / y;
   }
   // exp(−y²) split as exp(−s²)·exp(−(y−s)(y+s)), s = y rounded down to 1/16, so y² is not rounded away
@@ -72,8 +99,12 @@ export function erf(x: number): number {
   const y = Math.abs(x);
   if (y <= 0.46875) {
     const z = y > 1.11e-16 ? y * y : 0;
-    let num = ERF_A[4] * z, den = z;
-    for (let i = 0; i < 3; i++) { num = (num + ERF_A[i]) * z; den = (den + ERF_B[i]) * z; }
+    let num = ERF_A[4] * z,
+      den = z;
+    for (let i = 0; i < 3; i++) {
+      num = (num + ERF_A[i]) * z;
+      den = (den + ERF_B[i]) * z;
+    }
     return (x * (num + ERF_A[3])) / (den + ERF_B[3]);
   }
   if (Number.isNaN(y)) return NaN;
@@ -92,7 +123,9 @@ export function erfc(x: number): number {
 export const JS_RUNTIME = { erf, erfc } as const;
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-const SQRT1_2 = Math.SQRT1_2, INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI), TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+const SQRT1_2 = Math.SQRT1_2,
+  INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI),
+  TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 /** Plain numbers as an algebra: the registry's rules evaluated. */
 export const NUMBERS: Algebra<number> = {
@@ -106,89 +139,159 @@ export const NUMBERS: Algebra<number> = {
   fn: (name, a) => (REGISTRY[name] as FunctionDef).value(a),
 };
 
-const math = (name: string, tex: string, numpy: string | null = `numpy.${name}`) =>
-  ({ js: (a: string) => `Math.${name}(${a})`, tex, text: name, python: { torch: `torch.${name}`, numpy } });
+const math = (name: string, tex: string, numpy: string | null = `numpy.${name}`) => ({
+  js: (a: string) => `Math.${name}(${a})`,
+  tex,
+  text: name,
+  python: { torch: `torch.${name}`, numpy },
+});
 const named = (name: string) => `\\operatorname{${name}}`;
 
 export const REGISTRY = {
   sin: { ...math("sin", "\\sin"), value: Math.sin, derivative: (A, u) => A.fn("cos", u), slopeTex: "\\cos(z)", activation: true },
   cos: { ...math("cos", "\\cos"), value: Math.cos, derivative: (A, u) => A.neg(A.fn("sin", u)), slopeTex: "-\\sin(z)", activation: false },
   tan: {
-    ...math("tan", "\\tan"), value: Math.tan, derivative: (A, _u, fu) => A.add(A.num(1), A.pow(fu, 2)),
-    slopeTex: "1+\\tan^2(z)", activation: false,
+    ...math("tan", "\\tan"),
+    value: Math.tan,
+    derivative: (A, _u, fu) => A.add(A.num(1), A.pow(fu, 2)),
+    slopeTex: "1+\\tan^2(z)",
+    activation: false,
   },
   exp: { ...math("exp", "\\exp"), value: Math.exp, derivative: (_A, _u, fu) => fu, slopeTex: "\\exp(z)", activation: false },
-  log: { ...math("log", "\\log"), value: Math.log, derivative: (A, u) => A.pow(u, -1), slopeTex: "1/z", activation: false,
-    domain: [0, Infinity] },
-  tanh: { // sech² u written as 1 − tanh² u
-    ...math("tanh", "\\tanh"), value: Math.tanh, derivative: (A, _u, fu) => A.sub(A.num(1), A.pow(fu, 2)),
-    slopeTex: "1-\\tanh^2(z)", activation: true,
+  log: {
+    ...math("log", "\\log"),
+    value: Math.log,
+    derivative: (A, u) => A.pow(u, -1),
+    slopeTex: "1/z",
+    activation: false,
+    domain: [0, Infinity],
+  },
+  tanh: {
+    // sech² u written as 1 − tanh² u
+    ...math("tanh", "\\tanh"),
+    value: Math.tanh,
+    derivative: (A, _u, fu) => A.sub(A.num(1), A.pow(fu, 2)),
+    slopeTex: "1-\\tanh^2(z)",
+    activation: true,
   },
   sinh: { ...math("sinh", "\\sinh"), value: Math.sinh, derivative: (A, u) => A.fn("cosh", u), slopeTex: "\\cosh(z)", activation: false },
   cosh: { ...math("cosh", "\\cosh"), value: Math.cosh, derivative: (A, u) => A.fn("sinh", u), slopeTex: "\\sinh(z)", activation: false },
   sigmoid: {
-    value: sigmoid, derivative: (A, _u, fu) => A.mul(fu, A.sub(A.num(1), fu)),
-    js: (a) => `1 / (1 + Math.exp(-${a}))`, tex: named("sigmoid"), slopeTex: "s(z)(1-s(z))", text: "sigmoid",
-    python: { torch: "torch.sigmoid", numpy: null }, activation: true,
+    value: sigmoid,
+    derivative: (A, _u, fu) => A.mul(fu, A.sub(A.num(1), fu)),
+    js: (a) => `1 / (1 + Math.exp(-${a}))`,
+    tex: named("sigmoid"),
+    slopeTex: "s(z)(1-s(z))",
+    text: "sigmoid",
+    python: { torch: "torch.sigmoid", numpy: null },
+    activation: true,
   },
-  softplus: { // log(1 + eˣ) without overflow for large x, nor loss of digits for very negative x
-    value: (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))), derivative: (A, u) => A.fn("sigmoid", u),
-    js: (a) => `(${a} > 0 ? ${a} + Math.log1p(Math.exp(-${a})) : Math.log1p(Math.exp(${a})))`, tex: named("softplus"),
-    slopeTex: "\\operatorname{sigmoid}(z)", text: "softplus", python: { torch: "torch.nn.functional.softplus", numpy: null },
+  softplus: {
+    // log(1 + eˣ) without overflow for large x, nor loss of digits for very negative x
+    value: (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
+    derivative: (A, u) => A.fn("sigmoid", u),
+    js: (a) => `(${a} > 0 ? ${a} + Math.log1p(Math.exp(-${a})) : Math.log1p(Math.exp(${a})))`,
+    tex: named("softplus"),
+    slopeTex: "\\operatorname{sigmoid}(z)",
+    text: "softplus",
+    python: { torch: "torch.nn.functional.softplus", numpy: null },
     activation: true,
   },
   relu: {
-    value: (x) => (x > 0 ? x : 0), derivative: (A, u) => A.fn("heaviside", u), js: (a) => `(${a} > 0 ? ${a} : 0)`,
-    tex: named("relu"), slopeTex: "H(z)", text: "relu", python: { torch: "torch.relu", numpy: null }, activation: true,
+    value: (x) => (x > 0 ? x : 0),
+    derivative: (A, u) => A.fn("heaviside", u),
+    js: (a) => `(${a} > 0 ? ${a} : 0)`,
+    tex: named("relu"),
+    slopeTex: "H(z)",
+    text: "relu",
+    python: { torch: "torch.relu", numpy: null },
+    activation: true,
   },
-  heaviside: { // H(0) = 0, as relu' at its kink
-    value: (x) => (x > 0 ? 1 : 0), derivative: (A) => A.num(0), js: (a) => `(${a} > 0 ? 1 : 0)`, tex: named("H"), slopeTex: "0",
-    text: "heaviside", python: { torch: "torch.heaviside({x}, torch.zeros_like({x}))", numpy: "numpy.heaviside({x}, 0.0)" },
+  heaviside: {
+    // H(0) = 0, as relu' at its kink
+    value: (x) => (x > 0 ? 1 : 0),
+    derivative: (A) => A.num(0),
+    js: (a) => `(${a} > 0 ? 1 : 0)`,
+    tex: named("H"),
+    slopeTex: "0",
+    text: "heaviside",
+    python: { torch: "torch.heaviside({x}, torch.zeros_like({x}))", numpy: "numpy.heaviside({x}, 0.0)" },
     activation: false,
   },
   abs: {
-    ...math("abs", named("abs")), value: Math.abs, derivative: (A, u) => A.fn("sign", u), slopeTex: "\\operatorname{sgn}(z)",
+    ...math("abs", named("abs")),
+    value: Math.abs,
+    derivative: (A, u) => A.fn("sign", u),
+    slopeTex: "\\operatorname{sgn}(z)",
     activation: false,
   },
   sign: { ...math("sign", named("sgn")), value: Math.sign, derivative: (A) => A.num(0), slopeTex: "0", activation: false },
-  elu: { // α = 1 (ONNX's default): x for x > 0, eˣ − 1 otherwise
+  elu: {
+    // α = 1 (ONNX's default): x for x > 0, eˣ − 1 otherwise
     value: (x) => (x > 0 ? x : Math.expm1(x)),
     // 1 on the right, eᵘ = elu(u) + 1 on the left; both sides give 1 at the kink
     derivative: (A, u, fu) => A.add(A.num(1), A.mul(A.fn("heaviside", A.neg(u)), fu)),
-    js: (a) => `(${a} > 0 ? ${a} : Math.expm1(${a}))`, tex: named("elu"), slopeTex: "1 + H(-z)\\operatorname{elu}(z)", text: "elu",
-    python: { torch: "torch.nn.functional.elu", numpy: null }, activation: true,
+    js: (a) => `(${a} > 0 ? ${a} : Math.expm1(${a}))`,
+    tex: named("elu"),
+    slopeTex: "1 + H(-z)\\operatorname{elu}(z)",
+    text: "elu",
+    python: { torch: "torch.nn.functional.elu", numpy: null },
+    activation: true,
   },
-  gelu: { // exact: x·Φ(x) = ½x·erfc(−x/√2), which keeps its digits for very negative x
+  gelu: {
+    // exact: x·Φ(x) = ½x·erfc(−x/√2), which keeps its digits for very negative x
     value: (x) => 0.5 * x * erfc(-x * SQRT1_2),
     // Φ(u) + u·φ(u)
-    derivative: (A, u) => A.add(
-      A.mul(A.num(0.5), A.add(A.num(1), A.fn("erf", A.mul(A.num(SQRT1_2), u)))),
-      A.mul(A.num(INV_SQRT_2PI), u, A.fn("exp", A.mul(A.num(-0.5), A.pow(u, 2))))),
-    js: (a) => `0.5 * ${a} * erfc(-${a} * ${SQRT1_2})`, tex: named("gelu"), slopeTex: "\\Phi(z) + z\\,\\varphi(z)", text: "gelu",
-    python: { torch: "torch.nn.functional.gelu", numpy: null }, activation: true,
+    derivative: (A, u) =>
+      A.add(
+        A.mul(A.num(0.5), A.add(A.num(1), A.fn("erf", A.mul(A.num(SQRT1_2), u)))),
+        A.mul(A.num(INV_SQRT_2PI), u, A.fn("exp", A.mul(A.num(-0.5), A.pow(u, 2)))),
+      ),
+    js: (a) => `0.5 * ${a} * erfc(-${a} * ${SQRT1_2})`,
+    tex: named("gelu"),
+    slopeTex: "\\Phi(z) + z\\,\\varphi(z)",
+    text: "gelu",
+    python: { torch: "torch.nn.functional.gelu", numpy: null },
+    activation: true,
   },
   atan: {
-    ...math("atan", "\\arctan", "numpy.arctan"), value: Math.atan, derivative: (A, u) => A.pow(A.add(A.num(1), A.pow(u, 2)), -1),
-    slopeTex: "1/(1+z^2)", activation: false,
+    ...math("atan", "\\arctan", "numpy.arctan"),
+    value: Math.atan,
+    derivative: (A, u) => A.pow(A.add(A.num(1), A.pow(u, 2)), -1),
+    slopeTex: "1/(1+z^2)",
+    activation: false,
   },
   asinh: {
-    ...math("asinh", named("arsinh"), "numpy.arcsinh"), value: Math.asinh,
-    derivative: (A, u) => A.pow(A.add(A.num(1), A.pow(u, 2)), -0.5), slopeTex: "1/\\sqrt{1+z^2}", activation: false,
+    ...math("asinh", named("arsinh"), "numpy.arcsinh"),
+    value: Math.asinh,
+    derivative: (A, u) => A.pow(A.add(A.num(1), A.pow(u, 2)), -0.5),
+    slopeTex: "1/\\sqrt{1+z^2}",
+    activation: false,
   },
   atanh: {
-    ...math("atanh", named("artanh"), "numpy.arctanh"), value: Math.atanh,
-    derivative: (A, u) => A.pow(A.sub(A.num(1), A.pow(u, 2)), -1), slopeTex: "1/(1-z^2)", activation: false, domain: [-1, 1],
+    ...math("atanh", named("artanh"), "numpy.arctanh"),
+    value: Math.atanh,
+    derivative: (A, u) => A.pow(A.sub(A.num(1), A.pow(u, 2)), -1),
+    slopeTex: "1/(1-z^2)",
+    activation: false,
+    domain: [-1, 1],
   },
   erf: {
-    value: erf, derivative: (A, u) => A.mul(A.num(TWO_OVER_SQRT_PI), A.fn("exp", A.neg(A.pow(u, 2)))),
-    js: (a) => `erf(${a})`, tex: named("erf"), slopeTex: "\\tfrac{2}{\\sqrt{\\pi}} e^{-z^2}", text: "erf",
-    python: { torch: "torch.erf", numpy: null }, activation: false,
+    value: erf,
+    derivative: (A, u) => A.mul(A.num(TWO_OVER_SQRT_PI), A.fn("exp", A.neg(A.pow(u, 2)))),
+    js: (a) => `erf(${a})`,
+    tex: named("erf"),
+    slopeTex: "\\tfrac{2}{\\sqrt{\\pi}} e^{-z^2}",
+    text: "erf",
+    python: { torch: "torch.erf", numpy: null },
+    activation: false,
   },
 } satisfies Record<FunctionName, FunctionDef>;
 
 /** f(x) and f'(x) at a number: the forward-mode (dual number) rule, from value and derivative. */
 export function valueAndSlope(name: FunctionName, x: number): [number, number] {
-  const f: FunctionDef = REGISTRY[name], v = f.value(x);
+  const f: FunctionDef = REGISTRY[name],
+    v = f.value(x);
   return [v, f.derivative(NUMBERS, x, v)];
 }
 

@@ -43,7 +43,9 @@ const cube = <T>(n: number, f: (a: number, b: number, c: number) => T) =>
 
 /** Γ^a_bc = g^ad Γ_dbc, Γ_dbc = ½ (∂_b g_dc + ∂_c g_db − ∂_d g_bc); computed for c ≥ b and mirrored. */
 function christoffelOf<T>(A: Field<T>, inv: T[][], dg: T[][][]): T[][][] {
-  const n = inv.length, half = A.num(0.5), zero = A.num(0);
+  const n = inv.length,
+    half = A.num(0.5),
+    zero = A.num(0);
   const lower = cube(n, (d, b, c) => A.mul(half, A.add(dg[b][d][c], dg[c][d][b], A.mul(A.num(-1), dg[d][b][c]))));
   const G = cube(n, (a, b, c) => (c < b ? zero : A.add(...Array.from({ length: n }, (_, d) => A.mul(inv[a][d], lower[d][b][c])))));
   for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) for (let c = 0; c < b; c++) G[a][b][c] = G[a][c][b];
@@ -52,14 +54,19 @@ function christoffelOf<T>(A: Field<T>, inv: T[][], dg: T[][][]): T[][][] {
 
 /** R^a_bcd = ∂_c Γ^a_db − ∂_d Γ^a_cb + Γ^a_ce Γ^e_db − Γ^a_de Γ^e_cb; antisymmetric in c, d by construction. */
 function riemannOf<T>(A: Field<T>, G: T[][][], dG: T[][][][]): T[][][][] {
-  const n = G.length, m1 = A.num(-1), zero = A.num(0);
+  const n = G.length,
+    m1 = A.num(-1),
+    zero = A.num(0);
   const R = Array.from({ length: n }, () => Array.from({ length: n }, () => Array.from({ length: n }, () => new Array<T>(n).fill(zero))));
-  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) {
-    const terms = [dG[c][a][d][b], A.mul(m1, dG[d][a][c][b])];
-    for (let e = 0; e < n; e++) terms.push(A.mul(G[a][c][e], G[e][d][b]), A.mul(m1, G[a][d][e], G[e][c][b]));
-    R[a][b][c][d] = A.add(...terms);
-    R[a][b][d][c] = A.mul(m1, R[a][b][c][d]);
-  }
+  for (let a = 0; a < n; a++)
+    for (let b = 0; b < n; b++)
+      for (let c = 0; c < n; c++)
+        for (let d = c + 1; d < n; d++) {
+          const terms = [dG[c][a][d][b], A.mul(m1, dG[d][a][c][b])];
+          for (let e = 0; e < n; e++) terms.push(A.mul(G[a][c][e], G[e][d][b]), A.mul(m1, G[a][d][e], G[e][c][b]));
+          R[a][b][c][d] = A.add(...terms);
+          R[a][b][d][c] = A.mul(m1, R[a][b][c][d]);
+        }
   return R;
 }
 
@@ -72,7 +79,8 @@ function ricciOf<T>(A: Field<T>, R: T[][][][]): T[][] {
 
 /** R = g^bd R_bd. */
 function scalarOf<T>(A: Field<T>, inv: T[][], Ric: T[][]): T {
-  const n = Ric.length, terms: T[] = [];
+  const n = Ric.length,
+    terms: T[] = [];
   for (let b = 0; b < n; b++) for (let d = 0; d < n; d++) terms.push(A.mul(inv[b][d], Ric[b][d]));
   return A.add(...terms);
 }
@@ -86,11 +94,17 @@ function gaussianOf<T>(A: Field<T>, g: T[][], det: T, R: T[][][][]): T {
 /** Raise or lower index `slot` of a 4-index array with the matrix m: T'[..i..] = m[i][j] T[..j..]. */
 function contract<T>(A: Field<T>, m: T[][], T4: T[][][][], slot: number): T[][][][] {
   const n = m.length;
-  const at = (i: number[], j: number) => { const k = [...i]; k[slot] = j; return T4[k[0]][k[1]][k[2]][k[3]]; };
-  return Array.from({ length: n }, (_, a) => cube(n, (b, c, d) => {
-    const i = [a, b, c, d];
-    return A.add(...Array.from({ length: n }, (_, j) => A.mul(m[i[slot]][j], at(i, j))));
-  }));
+  const at = (i: number[], j: number) => {
+    const k = [...i];
+    k[slot] = j;
+    return T4[k[0]][k[1]][k[2]][k[3]];
+  };
+  return Array.from({ length: n }, (_, a) =>
+    cube(n, (b, c, d) => {
+      const i = [a, b, c, d];
+      return A.add(...Array.from({ length: n }, (_, j) => A.mul(m[i[slot]][j], at(i, j))));
+    }),
+  );
 }
 
 /** The Kretschmann scalar R_abcd R^abcd: R^a_bcd with a lowered by g, contracted with it with b, c, d raised by g⁻¹. */
@@ -105,7 +119,10 @@ function kretschmannOf<T>(A: Field<T>, g: T[][], inv: T[][], R: T[][][][]): T {
 export function geometryOver<T>(A: Field<T>, s: Supplied<T>): Geometry<T> {
   let G: T[][][] | undefined, R: T[][][][] | undefined, Ric: T[][] | undefined, dg: T[][][] | undefined;
   const geo: Geometry<T> = {
-    n: s.g.length, g: s.g, det: s.det, inverse: s.inverse,
+    n: s.g.length,
+    g: s.g,
+    det: s.det,
+    inverse: s.inverse,
     dg: () => (dg ??= s.dg()),
     dGamma: (c) => s.dGamma(c),
     christoffel: () => (G ??= christoffelOf(A, s.inverse, geo.dg())),
@@ -127,7 +144,10 @@ export interface FiniteDifferences {
 }
 
 /** A pair of the same text for plain-text and TeX output. */
-export interface Notation { text(c: string[]): string; tex(c: string[]): string }
+export interface Notation {
+  text(c: string[]): string;
+  tex(c: string[]): string;
+}
 
 export interface QuantityEntry {
   /** In `show PHRASE of g`. */
@@ -159,74 +179,118 @@ const jn = (c: string[], tex: boolean) => c.join(tex ? " " : ",");
 /** Every quantity of a metric, in the order the CLI lists them. */
 export const QUANTITY_TABLE = {
   volume: {
-    phrase: "volume", claim: { tex: (g) => `\\sqrt{\\det ${g}}` }, shape: () => [], derivatives: 0, independent: all,
+    phrase: "volume",
+    claim: { tex: (g) => `\\sqrt{\\det ${g}}` },
+    shape: () => [],
+    derivatives: 0,
+    independent: all,
     symbol: { text: () => "sqrt(det g)", tex: () => "\\sqrt{\\det g}" },
     define: (A, geo) => [A.pow(geo.det, 0.5)],
-    title: "Volume element", why: "$\\sqrt{\\det g}$: how much the map magnifies volume at each point (the paper's magnification factor).",
+    title: "Volume element",
+    why: "$\\sqrt{\\det g}$: how much the map magnifies volume at each point (the paper's magnification factor).",
     oracle: (fd, x) => [Math.sqrt(fd.det(x))],
   },
   determinant: {
-    phrase: "determinant", claim: { tex: (g) => `\\det ${g}` }, shape: () => [], derivatives: 0, independent: all,
+    phrase: "determinant",
+    claim: { tex: (g) => `\\det ${g}` },
+    shape: () => [],
+    derivatives: 0,
+    independent: all,
     symbol: { text: () => "det g", tex: () => "\\det g" },
     define: (_A, geo) => [geo.det],
-    title: "Determinant", why: "$\\det g$.",
+    title: "Determinant",
+    why: "$\\det g$.",
     oracle: (fd, x) => [fd.det(x)],
   },
   inverse: {
-    phrase: "inverse", claim: { tex: (g) => `${g}^{-1}` }, shape: (n) => [n, n], derivatives: 0, independent: (i) => i[1] >= i[0],
+    phrase: "inverse",
+    claim: { tex: (g) => `${g}^{-1}` },
+    shape: (n) => [n, n],
+    derivatives: 0,
+    independent: (i) => i[1] >= i[0],
     symbol: { text: (c) => `g^${jn(c, false)}`, tex: (c) => `g^{${jn(c, true)}}` },
     define: (_A, geo) => geo.inverse.flat(),
-    title: "Inverse metric", why: "$g^{ab}$, with $g^{ab} g_{bc} = \\delta^a_c$ (adjugate over determinant).",
+    title: "Inverse metric",
+    why: "$g^{ab}$, with $g^{ab} g_{bc} = \\delta^a_c$ (adjugate over determinant).",
     oracle: (fd, x) => fd.inverse(x).flat(),
   },
   christoffel: {
-    phrase: "christoffel", shape: (n) => [n, n, n], derivatives: 1, independent: (i) => i[2] >= i[1],
+    phrase: "christoffel",
+    shape: (n) => [n, n, n],
+    derivatives: 1,
+    independent: (i) => i[2] >= i[1],
     symbol: { text: (c) => `Gamma^${c[0]}_${jn(c.slice(1), false)}`, tex: (c) => `\\Gamma^{${c[0]}}{}_{${jn(c.slice(1), true)}}` },
     define: (_A, geo) => geo.christoffel().flat(2),
     title: "Christoffel symbols",
-    why: "$\\Gamma^a{}_{bc} = \\tfrac12 g^{ad} (\\partial_b g_{dc} + \\partial_c g_{db} - \\partial_d g_{bc})$, "
-      + "differentiated on the shared expression graph.",
+    why:
+      "$\\Gamma^a{}_{bc} = \\tfrac12 g^{ad} (\\partial_b g_{dc} + \\partial_c g_{db} - \\partial_d g_{bc})$, " +
+      "differentiated on the shared expression graph.",
     oracle: (fd, x) => fd.christoffel(x).flat(2),
   },
   riemann: {
-    phrase: "riemann", shape: (n) => [n, n, n, n], derivatives: 2, independent: (i) => i[3] > i[2],
+    phrase: "riemann",
+    shape: (n) => [n, n, n, n],
+    derivatives: 2,
+    independent: (i) => i[3] > i[2],
     symbol: { text: (c) => `R^${c[0]}_${jn(c.slice(1), false)}`, tex: (c) => `R^{${c[0]}}{}_{${jn(c.slice(1), true)}}` },
     define: (_A, geo) => geo.riemann().flat(3),
     title: "Riemann tensor",
-    why: "$R^a{}_{bcd} = \\partial_c \\Gamma^a{}_{db} - \\partial_d \\Gamma^a{}_{cb} "
-      + "+ \\Gamma^a{}_{ce} \\Gamma^e{}_{db} - \\Gamma^a{}_{de} \\Gamma^e{}_{cb}$.",
+    why:
+      "$R^a{}_{bcd} = \\partial_c \\Gamma^a{}_{db} - \\partial_d \\Gamma^a{}_{cb} " +
+      "+ \\Gamma^a{}_{ce} \\Gamma^e{}_{db} - \\Gamma^a{}_{de} \\Gamma^e{}_{cb}$.",
     oracle: (fd, x) => fd.riemann(x).flat(3),
   },
   ricci: {
-    phrase: "ricci", claim: { tex: (g) => `\\operatorname{Ric}(${g})` }, shape: (n) => [n, n], derivatives: 2,
+    phrase: "ricci",
+    claim: { tex: (g) => `\\operatorname{Ric}(${g})` },
+    shape: (n) => [n, n],
+    derivatives: 2,
     independent: (i) => i[1] >= i[0],
     symbol: { text: (c) => `Ric_${jn(c, false)}`, tex: (c) => `R_{${jn(c, true)}}` },
     define: (_A, geo) => geo.ricci().flat(),
-    title: "Ricci tensor", why: "$R_{bd} = R^a{}_{bad}$.",
+    title: "Ricci tensor",
+    why: "$R_{bd} = R^a{}_{bad}$.",
     oracle: (fd, x) => fd.ricci(x).flat(),
   },
   scalar: {
-    phrase: "scalar curvature", claim: { tex: (g) => `R(${g})` }, shape: () => [], derivatives: 2, independent: all,
+    phrase: "scalar curvature",
+    claim: { tex: (g) => `R(${g})` },
+    shape: () => [],
+    derivatives: 2,
+    independent: all,
     symbol: { text: () => "R", tex: () => "R" },
     define: (A, geo) => [scalarOf(A, geo.inverse, geo.ricci())],
-    title: "Scalar curvature", why: "$R = g^{bd} R_{bd}$.",
+    title: "Scalar curvature",
+    why: "$R = g^{bd} R_{bd}$.",
     oracle: (fd, x) => [fd.scalar(x)],
   },
   gaussian: {
-    phrase: "gaussian curvature", claim: { tex: (g) => `K(${g})` }, shape: () => [], dimension: 2, instead: "scalar", derivatives: 2, independent: all,
+    phrase: "gaussian curvature",
+    claim: { tex: (g) => `K(${g})` },
+    shape: () => [],
+    dimension: 2,
+    instead: "scalar",
+    derivatives: 2,
+    independent: all,
     symbol: { text: () => "K", tex: () => "K" },
     define: (A, geo) => [gaussianOf(A, geo.g, geo.det, geo.riemann())],
-    title: "Gaussian curvature", why: "For a surface, $K = R_{1212} / \\det g$ (half the scalar curvature).",
+    title: "Gaussian curvature",
+    why: "For a surface, $K = R_{1212} / \\det g$ (half the scalar curvature).",
     oracle: (fd, x) => [fd.scalar(x) / 2], // a different contraction than the definition's
   },
   kretschmann: {
-    phrase: "kretschmann", claim: { tex: (g) => `\\lvert \\operatorname{Rm}(${g}) \\rvert^2` }, shape: () => [], derivatives: 2, independent: all,
+    phrase: "kretschmann",
+    claim: { tex: (g) => `\\lvert \\operatorname{Rm}(${g}) \\rvert^2` },
+    shape: () => [],
+    derivatives: 2,
+    independent: all,
     symbol: { text: () => "R_abcd R^abcd", tex: () => "R_{abcd} R^{abcd}" },
     define: (A, geo) => [kretschmannOf(A, geo.g, geo.inverse, geo.riemann())],
     title: "Kretschmann scalar",
-    why: "$R_{abcd} R^{abcd}$, with $R_{abcd} = g_{ae} R^e{}_{bcd}$ and indices raised by $g^{ab}$: "
-      + "a curvature invariant that, unlike $R$, "
-      + "vanishes only where the whole Riemann tensor does.",
+    why:
+      "$R_{abcd} R^{abcd}$, with $R_{abcd} = g_{ae} R^e{}_{bcd}$ and indices raised by $g^{ab}$: " +
+      "a curvature invariant that, unlike $R$, " +
+      "vanishes only where the whole Riemann tensor does.",
     oracle: (fd, x) => [kretschmannOf(REAL, fd.gAt(x), fd.inverse(x), fd.riemann(x))],
   },
 } as const satisfies Record<string, QuantityEntry>;
@@ -245,7 +309,8 @@ export const quantityOfPhrase = (phrase: string): QuantityName | undefined =>
 
 /** What to use where a restricted quantity does not exist: its CLI name and spec phrase. */
 export function insteadOf(q: QuantityName): { name: QuantityName; phrase: string } | null {
-  const e = quantity(q), name = QUANTITY_NAMES.find((p) => p === e.instead);
+  const e = quantity(q),
+    name = QUANTITY_NAMES.find((p) => p === e.instead);
   return name ? { name, phrase: quantity(name).phrase } : null;
 }
 

@@ -15,24 +15,31 @@ import { exprRoute, type Route, samplerFor, witness } from "./witness.js";
 /** A tensor expression as a matrix of DAG nodes (vectors as one column, scalars as 1×1). */
 export function tensorMatrix(t: TensorExpr): Matrix {
   switch (t.kind) {
-    case "metric": return metricComponents(t.metric);
-    case "jacobian": return mappingExprs(t.map).jacobian;
+    case "metric":
+      return metricComponents(t.metric);
+    case "jacobian":
+      return mappingExprs(t.map).jacobian;
     case "literal": {
       const e = t.entries.map(fromMath);
       if (t.shape.length === 0) return [[e[0]]];
       if (t.shape.length === 1) return e.map((x) => [x]);
       return Array.from({ length: t.shape[0] }, (_, i) => e.slice(i * t.shape[1], (i + 1) * t.shape[1]));
     }
-    case "transpose": return transpose(tensorMatrix(t.arg));
+    case "transpose":
+      return transpose(tensorMatrix(t.arg));
     case "geometry": {
       const q = symbolicQuantity(t.metric, t.quantity);
       if (t.shape.length === 0) return [[q.entries[0]]];
       const n = t.shape[0];
       return Array.from({ length: n }, (_, i) => q.entries.slice(i * n, (i + 1) * n));
     }
-    case "scale": { const f = fromMath(t.factor); return tensorMatrix(t.arg).map((r) => r.map((x) => mul(f, x))); }
+    case "scale": {
+      const f = fromMath(t.factor);
+      return tensorMatrix(t.arg).map((r) => r.map((x) => mul(f, x)));
+    }
     case "binary": {
-      const a = tensorMatrix(t.left), b = tensorMatrix(t.right);
+      const a = tensorMatrix(t.left),
+        b = tensorMatrix(t.right);
       if (t.op === "*") return matMul(a, b);
       return a.map((r, i) => r.map((x, j) => (t.op === "+" ? add(x, b[i][j]) : add(x, mul(MINUS_ONE, b[i][j])))));
     }
@@ -42,16 +49,26 @@ export function tensorMatrix(t: TensorExpr): Matrix {
 /** How a claim's side reads in text: g, J(f)^T * J(f), [[…]]. */
 export function tensorText(t: TensorExpr): { text: string; tex: string } {
   switch (t.kind) {
-    case "metric": return { text: t.metric.name, tex: latexSymbol(t.metric.name) };
-    case "jacobian": return { text: `jacobian(${t.map.name})`, tex: `J_{${latexSymbol(t.map.name)}}` };
-    case "literal": return { text: "the given components", tex: "" };
+    case "metric":
+      return { text: t.metric.name, tex: latexSymbol(t.metric.name) };
+    case "jacobian":
+      return { text: `jacobian(${t.map.name})`, tex: `J_{${latexSymbol(t.map.name)}}` };
+    case "literal":
+      return { text: "the given components", tex: "" };
     case "geometry": {
       return { text: `${t.quantity}(${t.metric.name})`, tex: QUANTITY_TABLE[t.quantity].claim.tex(latexSymbol(t.metric.name)) };
     }
-    case "transpose": { const a = tensorText(t.arg); return { text: `${a.text}^T`, tex: `{${a.tex}}^{\\mathsf{T}}` }; }
-    case "scale": { const a = tensorText(t.arg); return { text: `c*${a.text}`, tex: a.tex }; }
+    case "transpose": {
+      const a = tensorText(t.arg);
+      return { text: `${a.text}^T`, tex: `{${a.tex}}^{\\mathsf{T}}` };
+    }
+    case "scale": {
+      const a = tensorText(t.arg);
+      return { text: `c*${a.text}`, tex: a.tex };
+    }
     case "binary": {
-      const a = tensorText(t.left), b = tensorText(t.right);
+      const a = tensorText(t.left),
+        b = tensorText(t.right);
       const op = t.op === "*" ? " " : ` ${t.op} `;
       return { text: `${a.text} ${t.op} ${b.text}`, tex: a.tex && b.tex ? `${a.tex}${op}${b.tex}` : "" };
     }
@@ -68,17 +85,33 @@ function sideOf(t: TensorExpr, m: Matrix): Side {
 
 const entryName = (cols: number) => (k: number) => `[${Math.floor(k / cols) + 1}][${(k % cols) + 1}]`;
 
-function chartOf(t: TensorExpr): Manifold | null { return t.chart; }
+function chartOf(t: TensorExpr): Manifold | null {
+  return t.chart;
+}
 
 /** A property witness: a predicate on the matrix at every sampled point. */
-function propertyWitness(route: Route, n: number, sampler: ReturnType<typeof samplerFor>, opts: WitnessOptions, id: string,
-  predicate: (m: number[][]) => string | null, against: string): WitnessResult {
+function propertyWitness(
+  route: Route,
+  n: number,
+  sampler: ReturnType<typeof samplerFor>,
+  opts: WitnessOptions,
+  id: string,
+  predicate: (m: number[][]) => string | null,
+  against: string,
+): WitnessResult {
   let failure: WitnessResult["failure"];
   const probe: Route = (env) => {
     const flat = route(env);
     const m = Array.from({ length: n }, (_, i) => flat.slice(i * n, (i + 1) * n));
     const bad = flat.every(Number.isFinite) ? predicate(m) : null;
-    if (bad && !failure) failure = { point: Object.fromEntries([...env].filter(([k]) => !sampler.fixed.has(k))), component: "", lhs: NaN, rhs: NaN, reason: bad };
+    if (bad && !failure)
+      failure = {
+        point: Object.fromEntries([...env].filter(([k]) => !sampler.fixed.has(k))),
+        component: "",
+        lhs: NaN,
+        rhs: NaN,
+        reason: bad,
+      };
     return [bad ? 1 : 0];
   };
   const w = witness(probe, () => [0], sampler, { ...opts, tolerance: 0 }, id, against);
@@ -97,21 +130,39 @@ const eigenCheck = (kind: "definite" | "semidefinite", tol: number) => (m: numbe
 /** `source` is the spec's text: a claim's title quotes what the spec says. */
 export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string, number>, opts: WitnessOptions, source = ""): Step | null {
   const id = `claim${index + 1}`;
-  const quoted = source.slice(req.span.offset, req.span.end).replace(/^check\s+/, "").replace(/\s+/g, " ");
+  const quoted = source
+    .slice(req.span.offset, req.span.end)
+    .replace(/^check\s+/, "")
+    .replace(/\s+/g, " ");
   if (req.kind === "check_equals") {
-    const a = tensorMatrix(req.left), b = tensorMatrix(req.right);
+    const a = tensorMatrix(req.left),
+      b = tensorMatrix(req.right);
     const chart = chartOf(req.left) ?? chartOf(req.right);
     const vars = chart?.coords ?? [];
     const base = chart ? samplerFor(chart, [...a.flat(), ...b.flat()], fixed) : { coords: { names: [], lo: -1, hi: 1 }, params: [], fixed };
     const at = req.at;
-    const sampler = at ? { ...base, coords: { names: vars, lo: 0, hi: 0 }, fixed: new Map([...fixed, ...vars.map((c, i) => [c, at[i]] as const)]) } : base;
-    const lt = tensorText(req.left), rt = tensorText(req.right);
+    const sampler = at
+      ? { ...base, coords: { names: vars, lo: 0, hi: 0 }, fixed: new Map([...fixed, ...vars.map((c, i) => [c, at[i]] as const)]) }
+      : base;
+    const lt = tensorText(req.left),
+      rt = tensorText(req.right);
     const options = at ? { ...opts, points: 1 } : opts;
     return {
-      id, title: `Claim: ${quoted || `${lt.text} equals ${rt.text}`}`, justification: "claim", span: req.span,
+      id,
+      title: `Claim: ${quoted || `${lt.text} equals ${rt.text}`}`,
+      justification: "claim",
+      span: req.span,
       why: at ? `Asked in the spec, at (${at.join(", ")}).` : "Asked in the spec; compared at random points.",
       equation: { rows: [{ lhs: sideOf(req.left, a), rhs: sideOf(req.right, b) }] },
-      witness: witness(exprRoute(a.flat(), vars), exprRoute(b.flat(), vars), sampler, options, id, "both sides evaluated", entryName(a[0].length)),
+      witness: witness(
+        exprRoute(a.flat(), vars),
+        exprRoute(b.flat(), vars),
+        sampler,
+        options,
+        id,
+        "both sides evaluated",
+        entryName(a[0].length),
+      ),
     };
   }
   if (req.kind === "check_property" || req.kind === "check_rank") {
@@ -124,23 +175,49 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
     const tex = t.tex || "M";
     if (req.kind === "check_rank") {
       return {
-        id, title: `Claim: ${quoted}`, justification: "claim", span: req.span, why: "Asked in the spec: the numerical rank at sampled points.",
+        id,
+        title: `Claim: ${quoted}`,
+        justification: "claim",
+        span: req.span,
+        why: "Asked in the spec: the numerical rank at sampled points.",
         statement: { tex: `\\operatorname{rank} ${tex} = ${req.rank}`, text: `rank ${t.text} = ${req.rank}` },
-        witness: propertyWitness(exprRoute(m.flat(), vars), n, sampler, opts, id, (mm) => { const r = psdRank(mm); return r === req.rank ? null : `rank is ${r}`; }, "eigenvalues at sampled points"),
+        witness: propertyWitness(
+          exprRoute(m.flat(), vars),
+          n,
+          sampler,
+          opts,
+          id,
+          (mm) => {
+            const r = psdRank(mm);
+            return r === req.rank ? null : `rank is ${r}`;
+          },
+          "eigenvalues at sampled points",
+        ),
       };
     }
     if (req.property === "symmetric") {
       const mt = transpose(m);
       return {
-        id, title: `Claim: ${quoted}`, justification: "claim", span: req.span, why: "Asked in the spec.",
+        id,
+        title: `Claim: ${quoted}`,
+        justification: "claim",
+        span: req.span,
+        why: "Asked in the spec.",
         equation: { rows: [{ lhs: label(tex, t.text), rhs: label(`{${tex}}^{\\mathsf{T}}`, `${t.text}^T`) }] },
         witness: witness(exprRoute(m.flat(), vars), exprRoute(mt.flat(), vars), sampler, opts, id, "the transpose", entryName(n)),
       };
     }
     const kind = req.property === "positive definite" ? "definite" : "semidefinite";
     return {
-      id, title: `Claim: ${quoted}`, justification: "claim", span: req.span, why: "Asked in the spec: every eigenvalue at the sampled points.",
-      statement: { tex: `${tex} ${kind === "definite" ? "\\succ" : "\\succeq"} 0`, text: `${t.text} ${kind === "definite" ? ">" : ">="} 0` },
+      id,
+      title: `Claim: ${quoted}`,
+      justification: "claim",
+      span: req.span,
+      why: "Asked in the spec: every eigenvalue at the sampled points.",
+      statement: {
+        tex: `${tex} ${kind === "definite" ? "\\succ" : "\\succeq"} 0`,
+        text: `${t.text} ${kind === "definite" ? ">" : ">="} 0`,
+      },
       witness: propertyWitness(exprRoute(m.flat(), vars), n, sampler, opts, id, eigenCheck(kind, 1e-12), "eigenvalues at sampled points"),
     };
   }
@@ -150,23 +227,46 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
 /** Symmetry and semi-definiteness, which every metric must have. */
 export function metricPropertySteps(metric: Metric, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step[] {
   const g = metricComponents(metric);
-  const vars = metric.manifold.coords, n = g.length;
+  const vars = metric.manifold.coords,
+    n = g.length;
   const sampler = samplerFor(metric.manifold, g.flat(), fixed);
   const tex = latexSymbol(metric.name);
   const exact = g.every((row, i) => row.every((e, j) => e === g[j][i]));
   return [
     {
-      id: `${metric.name}:symmetric`, title: `${metric.name} is symmetric`, justification: "property",
+      id: `${metric.name}:symmetric`,
+      title: `${metric.name} is symmetric`,
+      justification: "property",
       why: exact ? "g_ab and g_ba are the same expression." : "g_ab = g_ba at every sampled point.",
       equation: { rows: [{ lhs: label(`{${tex}}_{ab}`, `${metric.name}_ab`), rhs: label(`{${tex}}_{ba}`, `${metric.name}_ba`) }] },
-      witness: witness(exprRoute(g.flat(), vars), exprRoute(transpose(g).flat(), vars), sampler, opts, `${metric.name}:symmetric`, "the transpose", entryName(n)),
+      witness: witness(
+        exprRoute(g.flat(), vars),
+        exprRoute(transpose(g).flat(), vars),
+        sampler,
+        opts,
+        `${metric.name}:symmetric`,
+        "the transpose",
+        entryName(n),
+      ),
     },
     {
-      id: `${metric.name}:psd`, title: `${metric.name} is positive semi-definite`, justification: "property",
-      why: metric.def.kind === "pullback" ? "A pullback $J^{\\mathsf{T}} G J$ of a positive-definite $G$ has $v^{\\mathsf{T}} J^{\\mathsf{T}} G J v = (Jv)^{\\mathsf{T}} G\\, (Jv) \\ge 0$." : "Required of a metric.",
+      id: `${metric.name}:psd`,
+      title: `${metric.name} is positive semi-definite`,
+      justification: "property",
+      why:
+        metric.def.kind === "pullback"
+          ? "A pullback $J^{\\mathsf{T}} G J$ of a positive-definite $G$ has $v^{\\mathsf{T}} J^{\\mathsf{T}} G J v = (Jv)^{\\mathsf{T}} G\\, (Jv) \\ge 0$."
+          : "Required of a metric.",
       statement: { tex: `${tex} \\succeq 0`, text: `${metric.name} >= 0` },
-      witness: propertyWitness(exprRoute(g.flat(), vars), n, sampler, opts, `${metric.name}:psd`, eigenCheck("semidefinite", 1e-12), "eigenvalues at sampled points"),
+      witness: propertyWitness(
+        exprRoute(g.flat(), vars),
+        n,
+        sampler,
+        opts,
+        `${metric.name}:psd`,
+        eigenCheck("semidefinite", 1e-12),
+        "eigenvalues at sampled points",
+      ),
     },
   ];
 }
-

@@ -23,21 +23,41 @@ export function odeTex(block: Block, interp: Interpolation): string {
 }
 
 const fmt = (x: number) => Number(x.toPrecision(6)).toString();
-const sci = (x: number) => { if (x === 0) return "0"; const [m, e] = x.toExponential(2).split("e"); return `${m} \\cdot 10^{${Number(e)}}`; };
+const sci = (x: number) => {
+  if (x === 0) return "0";
+  const [m, e] = x.toExponential(2).split("e");
+  return `${m} \\cdot 10^{${Number(e)}}`;
+};
 
 export function convergenceTex(c: Convergence): string {
-  const rows = c.rows.map((r) => `${r.depth} & ${fmt(r.h)} & ${sci(r.stateError)} & ${sci(r.metricError)} & ${r.stateOrder === null ? "" : r.stateOrder.toFixed(2)} \\\\`).join("\n");
+  const rows = c.rows
+    .map(
+      (r) =>
+        `${r.depth} & ${fmt(r.h)} & ${sci(r.stateError)} & ${sci(r.metricError)} & ${r.stateOrder === null ? "" : r.stateOrder.toFixed(2)} \\\\`,
+    )
+    .join("\n");
   return `\\begin{array}{rrrrr}\nN & h & \\lVert x_N - x(T) \\rVert & \\lVert g_N - g \\rVert & \\text{order} \\\\ \\hline\n${rows}\n\\end{array}`;
 }
 
-export function flowSteps(net: Network, index: number, fixed: ReadonlyMap<string, number>, opts: WitnessOptions, interp: Interpolation = "linear", depths = DEFAULT_DEPTHS): Step[] {
+export function flowSteps(
+  net: Network,
+  index: number,
+  fixed: ReadonlyMap<string, number>,
+  opts: WitnessOptions,
+  interp: Interpolation = "linear",
+  depths = DEFAULT_DEPTHS,
+): Step[] {
   const id = (s: string) => `${net.name}:${s}${index}`;
   let block: Block;
-  try { block = odeBlock(net, fixed); } catch (e) {
-    if (e instanceof EvaluationError) return [{ id: id("ode"), title: `${net.name} has no ODE limit`, justification: "lemma", why: e.message, witness: null }];
+  try {
+    block = odeBlock(net, fixed);
+  } catch (e) {
+    if (e instanceof EvaluationError)
+      return [{ id: id("ode"), title: `${net.name} has no ODE limit`, justification: "lemma", why: e.message, witness: null }];
     throw e;
   }
-  const kind = LAYER_KINDS[block.kind], what = kind.ode!.scheme;
+  const kind = LAYER_KINDS[block.kind],
+    what = kind.ode!.scheme;
   const chart = net.layerSpaces[block.first - 1];
   const steps: Step[] = [];
   // the block itself is the depth-L₀ member of the family: checked at random inputs to the block
@@ -45,27 +65,66 @@ export function flowSteps(net: Network, index: number, fixed: ReadonlyMap<string
   const L0 = block.W.length;
   const startsNetwork = block.first === 1;
   steps.push({
-    id: id("ode"), title: `Layers ${block.first}–${block.last} of ${net.name} discretise an ODE`, justification: "Euler step",
+    id: id("ode"),
+    title: `Layers ${block.first}–${block.last} of ${net.name} discretise an ODE`,
+    justification: "Euler step",
     why: `The ${L0} ${kind.labels.title} layers are the ${what} scheme with steps $h_l$ for the ODE below, the weights read as a function of time ($t_l = h_1 + \\dots + h_l$, ${interp === "constant" ? "piecewise constant" : "linearly interpolated"}). Rebuilding a network of depth ${L0} from that weight function gives back the block exactly.${kind.reads > 1 && !startsNetwork ? " (The block is compared as a flow started at rest from its input.)" : ""}`,
     statement: { tex: odeTex(block, interp), text: "the ODE" },
-    witness: kind.reads > 1 && !startsNetwork ? null : witness(
-      (env) => Array.from(discreteFlow(block, interp, pointOf(chart, env), L0).x),
-      (env) => forwardNetwork(net, pointOf(chart, env), env, block.first - 1)[L0].x,
-      sampler, opts, id("ode"), "the network's own layers"),
+    witness:
+      kind.reads > 1 && !startsNetwork
+        ? null
+        : witness(
+            (env) => Array.from(discreteFlow(block, interp, pointOf(chart, env), L0).x),
+            (env) => forwardNetwork(net, pointOf(chart, env), env, block.first - 1)[L0].x,
+            sampler,
+            opts,
+            id("ode"),
+            "the network's own layers",
+          ),
   });
   const point = chart.coords.map((_, i) => (i % 2 ? -0.7 : 0.3));
   let c: Convergence;
-  try { c = convergence(block, interp, point, depths); } catch (e) {
+  try {
+    c = convergence(block, interp, point, depths);
+  } catch (e) {
     if (!(e instanceof EvaluationError)) throw e;
-    steps.push({ id: id("flow"), title: "Convergence to the flow", justification: "lemma", why: e.message, witness: { points: 0, tolerance: 0, maxError: NaN, passed: false, against: "the flow", failure: { point: {}, component: "", lhs: NaN, rhs: NaN, reason: e.message } } });
+    steps.push({
+      id: id("flow"),
+      title: "Convergence to the flow",
+      justification: "lemma",
+      why: e.message,
+      witness: {
+        points: 0,
+        tolerance: 0,
+        maxError: NaN,
+        passed: false,
+        against: "the flow",
+        failure: { point: {}, component: "", lhs: NaN, rhs: NaN, reason: e.message },
+      },
+    });
     return steps;
   }
   const expected = c.expectedOrder;
   const dev = Math.max(Math.abs(c.stateOrder - expected), Math.abs(c.metricOrder - expected));
-  const w: WitnessResult = { points: c.rows.length, tolerance: 0.35, maxError: dev, passed: dev <= 0.35, against: `the fitted order against the expected ${expected}` };
-  if (!w.passed) w.failure = { point: Object.fromEntries(chart.coords.map((k, i) => [k, point[i]])), component: "order", lhs: Math.abs(c.stateOrder - expected) > Math.abs(c.metricOrder - expected) ? c.stateOrder : c.metricOrder, rhs: expected, reason: `fitted orders ${c.stateOrder.toFixed(3)} (state) and ${c.metricOrder.toFixed(3)} (metric), expected ${expected}` };
+  const w: WitnessResult = {
+    points: c.rows.length,
+    tolerance: 0.35,
+    maxError: dev,
+    passed: dev <= 0.35,
+    against: `the fitted order against the expected ${expected}`,
+  };
+  if (!w.passed)
+    w.failure = {
+      point: Object.fromEntries(chart.coords.map((k, i) => [k, point[i]])),
+      component: "order",
+      lhs: Math.abs(c.stateOrder - expected) > Math.abs(c.metricOrder - expected) ? c.stateOrder : c.metricOrder,
+      rhs: expected,
+      reason: `fitted orders ${c.stateOrder.toFixed(3)} (state) and ${c.metricOrder.toFixed(3)} (metric), expected ${expected}`,
+    };
   steps.push({
-    id: id("flow"), title: `Depth-N networks converge to the flow with order ${expected}`, justification: "lemma",
+    id: id("flow"),
+    title: `Depth-N networks converge to the flow with order ${expected}`,
+    justification: "lemma",
     why: `With $h = T/N$, the depth-$N$ network built from the same weight function is compared at $x(0) = (${point.join(", ")})$ with the flow at $T$ (Dormand–Prince, tolerance $10^{-12}$), and its pulled-back metric $g_N = J_N^{\\mathsf{T}} J_N$ with $g = J(T)^{\\mathsf{T}} J(T)$ from the variational equation $\\dot J = D f(x(t), t)\\, J$, $J(0) = I$. Fitted orders: ${c.stateOrder.toFixed(3)} (state), ${c.metricOrder.toFixed(3)} (metric).`,
     statement: { tex: convergenceTex(c), text: "convergence table" },
     witness: w,

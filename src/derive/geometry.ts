@@ -15,7 +15,13 @@ const symbolTex = (q: GeometryQuantity, coords: string[], idx: number[]) => quan
 
 const PRINT_LIMIT = 300;
 
-export function geometryStep(metric: Metric, req: Extract<Request, { kind: "show" }>, index: number, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step | null {
+export function geometryStep(
+  metric: Metric,
+  req: Extract<Request, { kind: "show" }>,
+  index: number,
+  fixed: ReadonlyMap<string, number>,
+  opts: WitnessOptions,
+): Step | null {
   if (req.quantity === "geodesic") return geodesicStep(metric, req, index, fixed);
   const q = quantityOfPhrase(req.quantity);
   if (!q) return null;
@@ -25,33 +31,67 @@ export function geometryStep(metric: Metric, req: Extract<Request, { kind: "show
   const sampler = samplerFor(metric.manifold, sq.entries, fixed);
   const derivatives = entry.derivatives;
   const tolerance = Math.max(opts.tolerance, derivatives === 2 ? 1e-5 : derivatives === 1 ? 1e-7 : 0);
-  const oracleAt = (stepScale: number): Route => (env) => {
-    const x = pointOf(metric.manifold, env);
-    return entry.oracle(fdGeometry(metric, env, stepScale), x);
-  };
+  const oracleAt =
+    (stepScale: number): Route =>
+    (env) => {
+      const x = pointOf(metric.manifold, env);
+      return entry.oracle(fdGeometry(metric, env, stepScale), x);
+    };
   const oracle = derivatives ? selfCheckedRoute(oracleAt, tolerance / 10) : oracleAt(1);
-  const w = witness(exprRoute(sq.entries, coords), oracle, sampler, { ...opts, tolerance }, `${metric.name}:${q}${index}`,
-    derivatives ? `finite differences of the metric's values (${derivatives === 2 ? "second" : "first"} derivatives)` : "the metric evaluated on its own",
-    (k) => componentName(sq.shape, k));
-  const ks = sq.entries.map((_, k) => k).filter((k) => {
-    const e = sq.entries[k];
-    if (e.op === "num" && e.value === 0 && sq.shape.length > 0) return false;
-    return entry.independent(indices(sq.shape, k));
-  });
+  const w = witness(
+    exprRoute(sq.entries, coords),
+    oracle,
+    sampler,
+    { ...opts, tolerance },
+    `${metric.name}:${q}${index}`,
+    derivatives
+      ? `finite differences of the metric's values (${derivatives === 2 ? "second" : "first"} derivatives)`
+      : "the metric evaluated on its own",
+    (k) => componentName(sq.shape, k),
+  );
+  const ks = sq.entries
+    .map((_, k) => k)
+    .filter((k) => {
+      const e = sq.entries[k];
+      if (e.op === "num" && e.value === 0 && sq.shape.length > 0) return false;
+      return entry.independent(indices(sq.shape, k));
+    });
   const printable = ks.every((k) => treeSize(sq.entries[k], PRINT_LIMIT) <= PRINT_LIMIT);
   const step: Step = {
-    id: `${metric.name}:${q}${index}`, title: `${entry.title} of ${metric.name}`, justification: "definition", span: req.span,
-    why: entry.why + (printable ? (ks.length === 0 ? " All components vanish." : "") : ` The closed form is a shared expression graph too large to print as a formula (${ks.length} components); it is evaluated, and checked, numerically.`),
+    id: `${metric.name}:${q}${index}`,
+    title: `${entry.title} of ${metric.name}`,
+    justification: "definition",
+    span: req.span,
+    why:
+      entry.why +
+      (printable
+        ? ks.length === 0
+          ? " All components vanish."
+          : ""
+        : ` The closed form is a shared expression graph too large to print as a formula (${ks.length} components); it is evaluated, and checked, numerically.`),
     witness: w,
   };
-  if (printable && ks.length) step.equation = { rows: ks.map((k) => ({ lhs: label(symbolTex(q, coords, indices(sq.shape, k)), `${q}${componentName(sq.shape, k)}`), rhs: scalarSide(sq.entries[k]) })) };
-  if (printable && ks.length === 0) step.statement = { tex: `${symbolTex(q, coords, [0, 0, 0, 0].slice(0, sq.shape.length))} = 0 \\text{ for all indices}`, text: "all components are 0" };
+  if (printable && ks.length)
+    step.equation = {
+      rows: ks.map((k) => ({
+        lhs: label(symbolTex(q, coords, indices(sq.shape, k)), `${q}${componentName(sq.shape, k)}`),
+        rhs: scalarSide(sq.entries[k]),
+      })),
+    };
+  if (printable && ks.length === 0)
+    step.statement = {
+      tex: `${symbolTex(q, coords, [0, 0, 0, 0].slice(0, sq.shape.length))} = 0 \\text{ for all indices}`,
+      text: "all components are 0",
+    };
   return step;
 }
 
 function indices(shape: number[], k: number): number[] {
   const idx: number[] = [];
-  for (let d = shape.length - 1, r = k; d >= 0; d--) { idx.unshift(r % shape[d]); r = Math.floor(r / shape[d]); }
+  for (let d = shape.length - 1, r = k; d >= 0; d--) {
+    idx.unshift(r % shape[d]);
+    r = Math.floor(r / shape[d]);
+  }
   return idx;
 }
 
@@ -59,22 +99,62 @@ function indices(shape: number[], k: number): number[] {
 function geodesicStep(metric: Metric, req: Extract<Request, { kind: "show" }>, index: number, fixed: ReadonlyMap<string, number>): Step {
   const id = `${metric.name}:geodesic${index}`;
   const fmt = (p: number[]) => `(${p.map((v) => Number(v.toPrecision(6))).join(", ")})`;
-  const base: Step = { id, title: `Geodesic of ${metric.name} from ${fmt(req.from!)}${req.to ? ` to ${fmt(req.to)}` : ` with velocity ${fmt(req.velocity!)}`}`, justification: "definition", span: req.span,
-    why: "The geodesic equation $\\ddot x^a + \\Gamma^a{}_{bc}\\, \\dot x^b \\dot x^c = 0$, integrated by Dormand–Prince 5(4)" + (req.to ? "; the initial velocity is found by shooting with Newton's method." : "."), witness: null };
+  const base: Step = {
+    id,
+    title: `Geodesic of ${metric.name} from ${fmt(req.from!)}${req.to ? ` to ${fmt(req.to)}` : ` with velocity ${fmt(req.velocity!)}`}`,
+    justification: "definition",
+    span: req.span,
+    why: `The geodesic equation $\\ddot x^a + \\Gamma^a{}_{bc}\\, \\dot x^b \\dot x^c = 0$, integrated by Dormand–Prince 5(4)${req.to ? "; the initial velocity is found by shooting with Newton's method." : "."}`,
+    witness: null,
+  };
   try {
     const path = req.to ? geodesicBVP(metric, fixed, req.from!, req.to) : geodesicIVP(metric, fixed, req.from!, req.velocity!);
-    const w: WitnessResult = { points: path.samples.length, tolerance: 1e-7, maxError: 0, passed: true, against: "constant speed along the path and the end point" };
+    const w: WitnessResult = {
+      points: path.samples.length,
+      tolerance: 1e-7,
+      maxError: 0,
+      passed: true,
+      against: "constant speed along the path and the end point",
+    };
     const G = fdGeometry(metric, fixed);
-    const sp = path.samples.map((s) => { const g = G.gAt(s.x); let v = 0; for (let a = 0; a < g.length; a++) for (let b = 0; b < g.length; b++) v += g[a][b] * s.v[a] * s.v[b]; return Math.sqrt(Math.max(v, 0)); });
+    const sp = path.samples.map((s) => {
+      const g = G.gAt(s.x);
+      let v = 0;
+      for (let a = 0; a < g.length; a++) for (let b = 0; b < g.length; b++) v += g[a][b] * s.v[a] * s.v[b];
+      return Math.sqrt(Math.max(v, 0));
+    });
     w.maxError = Math.max(...sp.map((s) => Math.abs(s - sp[0]) / (1 + sp[0])));
     if (req.to) w.maxError = Math.max(w.maxError, Math.hypot(...path.to.map((x, i) => x - req.to![i])) / (1 + Math.hypot(...req.to)));
     w.passed = w.maxError <= w.tolerance;
-    if (!w.passed) w.failure = { point: {}, component: "", lhs: NaN, rhs: NaN, reason: `the path's speed or end point is off by ${w.maxError.toExponential(2)}` };
-    return { ...base, why: base.why + ` Its length as ${metric.name} measures it is ${path.length.toPrecision(10)}; the straight line between its ends in the chart has length ${path.chartDistance.toPrecision(10)}.`,
-      statement: { tex: `L(\\gamma) = \\int_0^1 \\sqrt{g_{ab}\\, \\dot\\gamma^a \\dot\\gamma^b}\\, dt = ${path.length.toPrecision(10)}, \\qquad \\lVert \\gamma(1) - \\gamma(0) \\rVert = ${path.chartDistance.toPrecision(10)}`, text: `length ${path.length}` },
-      witness: w };
+    if (!w.passed)
+      w.failure = {
+        point: {},
+        component: "",
+        lhs: NaN,
+        rhs: NaN,
+        reason: `the path's speed or end point is off by ${w.maxError.toExponential(2)}`,
+      };
+    return {
+      ...base,
+      why: `${base.why} Its length as ${metric.name} measures it is ${path.length.toPrecision(10)}; the straight line between its ends in the chart has length ${path.chartDistance.toPrecision(10)}.`,
+      statement: {
+        tex: `L(\\gamma) = \\int_0^1 \\sqrt{g_{ab}\\, \\dot\\gamma^a \\dot\\gamma^b}\\, dt = ${path.length.toPrecision(10)}, \\qquad \\lVert \\gamma(1) - \\gamma(0) \\rVert = ${path.chartDistance.toPrecision(10)}`,
+        text: `length ${path.length}`,
+      },
+      witness: w,
+    };
   } catch (e) {
     if (!(e instanceof EvaluationError)) throw e;
-    return { ...base, witness: { points: 0, tolerance: 0, maxError: NaN, passed: false, against: "the geodesic solver", failure: { point: {}, component: "", lhs: NaN, rhs: NaN, reason: e.message } } };
+    return {
+      ...base,
+      witness: {
+        points: 0,
+        tolerance: 0,
+        maxError: NaN,
+        passed: false,
+        against: "the geodesic solver",
+        failure: { point: {}, component: "", lhs: NaN, rhs: NaN, reason: e.message },
+      },
+    };
   }
 }

@@ -26,16 +26,36 @@ export function derive(model: Model, options: Partial<WitnessOptions> = {}): Der
       }
     });
     const chart = `${metric.manifold.name} (${metric.manifold.coords.join(", ")})`;
-    const intro = def.kind === "pullback"
-      ? `The metric ${metric.name} on ${chart} is the pullback of ${def.of.name === "euclidean" ? "the Euclidean metric" : def.of.name} along ${def.along.name}${viaNetwork && def.layer ? `, taken down to layer ${def.layer}` : ""}.`
-      : def.kind === "euclidean" ? `The Euclidean metric on ${chart}.` : `A metric on ${chart} given by its components.`;
+    const intro =
+      def.kind === "pullback"
+        ? `The metric ${metric.name} on ${chart} is the pullback of ${def.of.name === "euclidean" ? "the Euclidean metric" : def.of.name} along ${def.along.name}${viaNetwork && def.layer ? `, taken down to layer ${def.layer}` : ""}.`
+        : def.kind === "euclidean"
+          ? `The Euclidean metric on ${chart}.`
+          : `A metric on ${chart} given by its components.`;
     sections.push({ title: `The metric ${metric.name}`, intro, steps });
   }
-  const flows = model.requests.flatMap((r, i) => (r.kind === "show" && (r.quantity === "ode" || r.quantity === "flow") && r.subject.kind === "mapping" && r.subject.mapping.kind === "network"
-    ? flowSteps(r.subject.mapping, i, fixed, opts).map((s) => ({ ...s, span: r.span })) : []));
-  if (flows.length) sections.push({ title: "The network as a flow", intro: "Residual layers are Euler steps of an ODE: the network is a discretised flow, and converges to it as its depth grows.", steps: flows });
+  const flows = model.requests.flatMap((r, i) =>
+    r.kind === "show" &&
+    (r.quantity === "ode" || r.quantity === "flow") &&
+    r.subject.kind === "mapping" &&
+    r.subject.mapping.kind === "network"
+      ? flowSteps(r.subject.mapping, i, fixed, opts).map((s) => ({ ...s, span: r.span }))
+      : [],
+  );
+  if (flows.length)
+    sections.push({
+      title: "The network as a flow",
+      intro: "Residual layers are Euler steps of an ODE: the network is a discretised flow, and converges to it as its depth grows.",
+      steps: flows,
+    });
   const actions = model.actions.flatMap((a, i) => actionSteps(a, i, fixed, opts));
-  if (actions.length) sections.push({ title: "Bundles and group actions", intro: "The same pullback, read as a sequence of GL(n) actions: each layer's Jacobian acts on frames, on vector and covector components, and on the metric fibre.", steps: actions });
+  if (actions.length)
+    sections.push({
+      title: "Bundles and group actions",
+      intro:
+        "The same pullback, read as a sequence of GL(n) actions: each layer's Jacobian acts on frames, on vector and covector components, and on the metric fibre.",
+      steps: actions,
+    });
   const claims = model.requests.map((r, i) => claimStep(r, i, fixed, opts, model.source)).filter((s) => s !== null);
   if (claims.length) sections.push({ title: "Claims", intro: `What ${model.file} asks to check.`, steps: claims });
   return { file: model.file, title: `Derivations for ${model.file.replace(/^.*\//, "")}`, sections, options: opts };

@@ -14,63 +14,156 @@ const entryName = (m: number) => (k: number) => `[${Math.floor(k / m) + 1}][${(k
 export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step[] {
   const def = metric.def;
   const g = metricComponents(metric);
-  const chart = metric.manifold, vars = chart.coords, n = chart.dim;
+  const chart = metric.manifold,
+    vars = chart.coords,
+    n = chart.dim;
   const sampler = samplerFor(chart, g.flat(), fixed);
   const id = (s: string) => `${metric.name}:${s}`;
   const gTex = latexSymbol(metric.name);
   if (def.kind === "euclidean") {
-    return [{ id: id("definition"), title: `The Euclidean metric ${metric.name}`, justification: "definition", why: `$${gTex}$ is the Euclidean metric on ${chart.name}: $g_{ab} = \\delta_{ab}$.`,
-      equation: { rows: [{ lhs: label(gTex, metric.name), rhs: matrixSide(identity(n)) }] }, witness: null }];
+    return [
+      {
+        id: id("definition"),
+        title: `The Euclidean metric ${metric.name}`,
+        justification: "definition",
+        why: `$${gTex}$ is the Euclidean metric on ${chart.name}: $g_{ab} = \\delta_{ab}$.`,
+        equation: { rows: [{ lhs: label(gTex, metric.name), rhs: matrixSide(identity(n)) }] },
+        witness: null,
+      },
+    ];
   }
   if (def.kind === "components") {
-    return [{ id: id("definition"), title: `The metric ${metric.name}`, justification: "definition", why: `$${gTex}$ is given by its components in the coordinates $${vars.map(latexSymbol).join(", ")}$ of ${chart.name}.`,
-      equation: { rows: [{ lhs: label(gTex, metric.name), rhs: matrixSide(g) }] },
-      witness: witness(exprRoute(g.flat(), vars), oracleMetric(metric), sampler, opts, id("definition"), "the declared components evaluated on their own", entryName(n)) }];
+    return [
+      {
+        id: id("definition"),
+        title: `The metric ${metric.name}`,
+        justification: "definition",
+        why: `$${gTex}$ is given by its components in the coordinates $${vars.map(latexSymbol).join(", ")}$ of ${chart.name}.`,
+        equation: { rows: [{ lhs: label(gTex, metric.name), rhs: matrixSide(g) }] },
+        witness: witness(
+          exprRoute(g.flat(), vars),
+          oracleMetric(metric),
+          sampler,
+          opts,
+          id("definition"),
+          "the declared components evaluated on their own",
+          entryName(n),
+        ),
+      },
+    ];
   }
   const along = def.along as Exclude<Mapping, { kind: "network" }>;
   const F = mappingExprs(along);
   const m = along.target.dim;
   const steps: Step[] = [];
-  const what = along.kind === "embedding" ? `the embedding of ${along.source.name} in ${along.target.name}` : along.kind === "compose" ? `the composite ${along.name} = ${along.first.name} then ${along.second.name}` : `the map ${along.name}`;
+  const what =
+    along.kind === "embedding"
+      ? `the embedding of ${along.source.name} in ${along.target.name}`
+      : along.kind === "compose"
+        ? `the composite ${along.name} = ${along.first.name} then ${along.second.name}`
+        : `the map ${along.name}`;
   steps.push({
-    id: id("map"), title: `The map ${along.name}`, justification: "definition",
+    id: id("map"),
+    title: `The map ${along.name}`,
+    justification: "definition",
     why: `$${gTex}$ is pulled back along ${what}: $${along.target.coords.map(latexSymbol).join(", ")}$ as functions of $${vars.map(latexSymbol).join(", ")}$.`,
-    equation: { rows: along.target.coords.map((c, i) => ({ lhs: label(latexSymbol(c), c), rhs: { kind: "scalar" as const, expr: F.components[i] } })) },
-    witness: witness(exprRoute(F.components, vars), (env) => forwardMapping(along, pointOf(chart, env), env).x, sampler, opts, id("map"), "the map evaluated on its own"),
+    equation: {
+      rows: along.target.coords.map((c, i) => ({ lhs: label(latexSymbol(c), c), rhs: { kind: "scalar" as const, expr: F.components[i] } })),
+    },
+    witness: witness(
+      exprRoute(F.components, vars),
+      (env) => forwardMapping(along, pointOf(chart, env), env).x,
+      sampler,
+      opts,
+      id("map"),
+      "the map evaluated on its own",
+    ),
   });
   steps.push({
-    id: id("jacobian"), title: `Jacobian of ${along.name}`, justification: "chain rule",
-    why: along.kind === "compose" ? "Chain rule for the composite: $J = J_k\\big(f(x)\\big)\\, J_f(x)$." : "Differentiating each component: $J^a{}_b = \\partial F^a / \\partial x^b$.",
+    id: id("jacobian"),
+    title: `Jacobian of ${along.name}`,
+    justification: "chain rule",
+    why:
+      along.kind === "compose"
+        ? "Chain rule for the composite: $J = J_k\\big(f(x)\\big)\\, J_f(x)$."
+        : "Differentiating each component: $J^a{}_b = \\partial F^a / \\partial x^b$.",
     general: `J^{a}{}_{b} = \\frac{\\partial F^{a}}{\\partial x^{b}}`,
     equation: { rows: [{ lhs: label("J", "J"), rhs: matrixSide(F.jacobian) }] },
-    witness: witness(exprRoute(F.jacobian.flat(), vars), (env) => fdJacobian((x) => forwardMapping(along, x, env).x, pointOf(chart, env)).flat(),
-      sampler, { ...opts, tolerance: Math.max(opts.tolerance, 1e-7) }, id("jacobian"), "finite differences (5-point stencil, eps = 1e-3)", entryName(n)),
+    witness: witness(
+      exprRoute(F.jacobian.flat(), vars),
+      (env) => fdJacobian((x) => forwardMapping(along, x, env).x, pointOf(chart, env)).flat(),
+      sampler,
+      { ...opts, tolerance: Math.max(opts.tolerance, 1e-7) },
+      id("jacobian"),
+      "finite differences (5-point stencil, eps = 1e-3)",
+      entryName(n),
+    ),
   });
   const G = composeWith(metricComponents(def.of), along.target, F.components);
   if (def.of.def.kind !== "euclidean") {
     steps.push({
-      id: id("target-metric"), title: `${def.of.name} at the image point`, justification: "substitution",
+      id: id("target-metric"),
+      title: `${def.of.name} at the image point`,
+      justification: "substitution",
       why: `The components of $${latexSymbol(def.of.name)}$ with $${along.target.coords.map(latexSymbol).join(", ")}$ replaced by the map's components.`,
       equation: { rows: [{ lhs: label(`${latexSymbol(def.of.name)} \\circ F`, `${def.of.name} o F`), rhs: matrixSide(G) }] },
-      witness: witness(exprRoute(G.flat(), vars), (env) => forwardMetric(def.of, forwardMapping(along, pointOf(chart, env), env).x, env).flat(), sampler, opts, id("target-metric"), "forward mode", entryName(m)),
+      witness: witness(
+        exprRoute(G.flat(), vars),
+        (env) => forwardMetric(def.of, forwardMapping(along, pointOf(chart, env), env).x, env).flat(),
+        sampler,
+        opts,
+        id("target-metric"),
+        "forward mode",
+        entryName(m),
+      ),
     });
   }
   steps.push({
-    id: id("pullback"), title: `The pulled-back metric ${metric.name}`, justification: "simplification",
+    id: id("pullback"),
+    title: `The pulled-back metric ${metric.name}`,
+    justification: "simplification",
     why: "$g_{ab} = J^c{}_a J^d{}_b\\, G_{cd}(F(x)) = (J^{\\mathsf{T}} G J)_{ab}$, simplified (like terms collected, $\\sin^2 + \\cos^2 = 1$).",
     general: `g_{ab} = \\frac{\\partial F^{c}}{\\partial x^{a}} \\frac{\\partial F^{d}}{\\partial x^{b}}\\, G_{cd}\\big(F(x)\\big)`,
     equation: { rows: [{ lhs: label(gTex, metric.name), rhs: matrixSide(g) }] },
-    witness: witness(exprRoute(g.flat(), vars), oracleMetric(metric), sampler, opts, id("pullback"), "forward-mode Jacobians", entryName(n)),
+    witness: witness(
+      exprRoute(g.flat(), vars),
+      oracleMetric(metric),
+      sampler,
+      opts,
+      id("pullback"),
+      "forward-mode Jacobians",
+      entryName(n),
+    ),
   });
   if (along.kind === "compose") {
-    const inner: Metric = { name: `${along.second.name}^*${def.of.name}`, manifold: along.first.target, def: { kind: "pullback", of: def.of, along: along.second, layer: 0 }, span: metric.span };
-    const twoSteps: Metric = { name: metric.name, manifold: chart, def: { kind: "pullback", of: inner, along: along.first, layer: 0 }, span: metric.span };
+    const inner: Metric = {
+      name: `${along.second.name}^*${def.of.name}`,
+      manifold: along.first.target,
+      def: { kind: "pullback", of: def.of, along: along.second, layer: 0 },
+      span: metric.span,
+    };
+    const twoSteps: Metric = {
+      name: metric.name,
+      manifold: chart,
+      def: { kind: "pullback", of: inner, along: along.first, layer: 0 },
+      span: metric.span,
+    };
     const g2 = metricComponents(twoSteps);
     steps.push({
-      id: id("functoriality"), title: "Pulling back in two steps gives the same metric", justification: "functoriality",
+      id: id("functoriality"),
+      title: "Pulling back in two steps gives the same metric",
+      justification: "functoriality",
       why: "$(k \\circ f)^* G = f^* (k^* G)$: the pullback is functorial.",
       equation: { rows: [{ lhs: label(`(k \\circ f)^{*} ${latexSymbol(def.of.name)}`, "(k o f)*G"), rhs: matrixSide(g2) }] },
-      witness: witness(exprRoute(g.flat(), vars), exprRoute(g2.flat(), vars), sampler, opts, id("functoriality"), "the two-step pullback", entryName(n)),
+      witness: witness(
+        exprRoute(g.flat(), vars),
+        exprRoute(g2.flat(), vars),
+        sampler,
+        opts,
+        id("functoriality"),
+        "the two-step pullback",
+        entryName(n),
+      ),
     });
   }
   return steps;

@@ -5,8 +5,16 @@ import type { Expr } from "../symbolic/expr.js";
 import type { Matrix } from "../symbolic/tensor.js";
 
 export type Justification =
-  | "definition" | "chain rule" | "pullback recursion" | "Euler step" | "substitution"
-  | "simplification" | "lemma" | "claim" | "functoriality" | "property";
+  | "definition"
+  | "chain rule"
+  | "pullback recursion"
+  | "Euler step"
+  | "substitution"
+  | "simplification"
+  | "lemma"
+  | "claim"
+  | "functoriality"
+  | "property";
 
 /** One side of an equation: a named symbol (rendered as given) or values. */
 export type Side =
@@ -57,7 +65,11 @@ export interface Step {
   span?: Span;
 }
 
-export interface Section { title: string; intro: string; steps: Step[] }
+export interface Section {
+  title: string;
+  intro: string;
+  steps: Step[];
+}
 
 export interface Derivation {
   file: string;
@@ -66,7 +78,11 @@ export interface Derivation {
   options: WitnessOptions;
 }
 
-export interface WitnessOptions { points: number; seed: number; tolerance: number }
+export interface WitnessOptions {
+  points: number;
+  seed: number;
+  tolerance: number;
+}
 export const DEFAULT_WITNESS: WitnessOptions = { points: 8, seed: 1, tolerance: 1e-9 };
 
 export function allSteps(d: Derivation): Step[] {

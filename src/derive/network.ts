@@ -3,7 +3,7 @@
 import { REGISTRY } from "../core/functions.js";
 import { scaleOf } from "../core/layers/affine.js";
 import { LAYER_KINDS } from "../core/layers/index.js";
-import { byActivation, type Layer, type Metric, type Network } from "../semantics/model.js";
+import { byActivation, type Metric, type Network } from "../semantics/model.js";
 import { forwardMetric, forwardNetwork, layerJacobian } from "../numeric/forward.js";
 import { congruenceN } from "../numeric/linalg.js";
 import { add, div, type Expr, mul, num } from "../symbolic/expr.js";
@@ -38,25 +38,38 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
   const vars = chart.coords;
 
   steps.push({
-    id: id("chart"), title: `Coordinates of layer ${from}`, justification: "definition",
-    why: from === 0 ? `The input chart of ${net.name} is ${chart.name}, with coordinates $${chart.coords.map((c) => latexName(c)).join(", ")}$.` : `We pull back to layer ${from}, whose coordinates are $${chart.coords.map((c) => latexName(c)).join(", ")}$.`,
-    statement: { tex: `x^{a_{${from}}} = (${chart.coords.map((c) => latexName(c)).join(", ")})`, text: `x^(a_${from}) = (${chart.coords.join(", ")})` },
+    id: id("chart"),
+    title: `Coordinates of layer ${from}`,
+    justification: "definition",
+    why:
+      from === 0
+        ? `The input chart of ${net.name} is ${chart.name}, with coordinates $${chart.coords.map((c) => latexName(c)).join(", ")}$.`
+        : `We pull back to layer ${from}, whose coordinates are $${chart.coords.map((c) => latexName(c)).join(", ")}$.`,
+    statement: {
+      tex: `x^{a_{${from}}} = (${chart.coords.map((c) => latexName(c)).join(", ")})`,
+      text: `x^(a_${from}) = (${chart.coords.join(", ")})`,
+    },
     witness: null,
   });
 
   for (const le of ex.layers) {
-    const layer = le.layer, l = layer.index;
-    const def = LAYER_KINDS[layer.kind], act = ACT_TEX[layer.activation];
-    const kind = `${def.labels.title}${def.labels.activation ? " " + layer.activation : ""}`;
+    const layer = le.layer,
+      l = layer.index;
+    const def = LAYER_KINDS[layer.kind],
+      act = ACT_TEX[layer.activation];
+    const kind = `${def.labels.title}${def.labels.activation ? ` ${layer.activation}` : ""}`;
     const opens = layer.index < def.reads; // it starts the network: the kind's starting step
     // the layer map
     const rows: Equation["rows"] = [];
     if (le.z) rows.push({ lhs: label(`z^{(${l})}`, `z${l}`), rhs: vectorSide(le.z), names: withoutLayer(names, le.z) });
     rows.push({ lhs: label(`x^{(${l})}`, `x${l}`), rhs: vectorSide(le.x) });
-    if (le.slope && layer.activation !== "linear") rows.push({ lhs: label(`s^{(${l})} = \\sigma'(z^{(${l})})`, `s${l}`), rhs: vectorSide(le.slope) });
+    if (le.slope && layer.activation !== "linear")
+      rows.push({ lhs: label(`s^{(${l})} = \\sigma'(z^{(${l})})`, `s${l}`), rhs: vectorSide(le.slope) });
     const layerNamesHere = withoutLayer(names, [...le.x, ...(le.slope ?? [])]); // defined here: printed in full
     steps.push({
-      id: id(`layer${l}`), title: `Layer ${l} (${kind})`, justification: "definition",
+      id: id(`layer${l}`),
+      title: `Layer ${l} (${kind})`,
+      justification: "definition",
       why: def.derivation.why(l, act, opens),
       general: def.derivation.general(l, act),
       equation: { rows, names: layerNamesHere },
@@ -67,12 +80,14 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
       // (x_l − Σ_k c_k x_{l−1−k}) / s(h) = σ(z): the difference quotient of the ODE the kind discretises
       const available = Math.min(def.reads, l - from);
       const prevs = Array.from({ length: available }, (_, k) => (l - 1 - k === from ? ex.x0 : ex.layers[l - 2 - k - from].x));
-      const r = def.recurrence(available), s = scaleOf(EXPR_ALGEBRA, r, paramExprs(layer.h!)[0])!;
+      const r = def.recurrence(available),
+        s = scaleOf(EXPR_ALGEBRA, r, paramExprs(layer.h!)[0])!;
       const lhs = le.x.map((x, i) => div(add(x, ...r.coeffs.map((c, k) => (c === -1 ? prevs[k][i] : mul(num(-c), prevs[k][i])))), s));
       const sigma = le.z!.map((z) => activate(layer.activation, z)[0]);
       const [qTex, qText] = euler.quotient(l, available < def.reads);
       steps.push({
-        id: id(`euler${l}`), title: euler.title(l),
+        id: id(`euler${l}`),
+        title: euler.title(l),
         justification: "Euler step",
         why: euler.why(act),
         general: euler.general(l, act),
@@ -80,59 +95,104 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
         witness: cw(exprRoute(lhs, vars), exprRoute(sigma, vars), `euler${l}`, "both sides evaluated"),
       });
     }
-    const n = le.J.length, m = le.J[0].length;
+    const n = le.J.length,
+      m = le.J[0].length;
     steps.push({
-      id: id(`jacobian${l}`), title: `Jacobian of layer ${l}`, justification: "chain rule",
+      id: id(`jacobian${l}`),
+      title: `Jacobian of layer ${l}`,
+      justification: "chain rule",
       why: def.derivation.jacobianWhy(l, SLOPE_TEX[layer.activation], opens),
       general: def.derivation.jacobianGeneral(l, opens),
       equation: { rows: [{ lhs: label(`J^{(${l})}`, `J${l}`), rhs: matrixSide(le.J) }], names: withoutEntries(names, le.J) },
-      witness: cw(exprRoute(le.J.flat(), vars), (env) => {
-        const s = states(env);
-        const k = l - from;
-        return layerJacobian(layer, s[k - 1].x, k >= 2 ? s[k - 2].x : null, env).flat();
-      }, `jacobian${l}`, "forward-mode derivatives of the layer map", n, m),
+      witness: cw(
+        exprRoute(le.J.flat(), vars),
+        (env) => {
+          const s = states(env);
+          const k = l - from;
+          return layerJacobian(layer, s[k - 1].x, k >= 2 ? s[k - 2].x : null, env).flat();
+        },
+        `jacobian${l}`,
+        "forward-mode derivatives of the layer map",
+        n,
+        m,
+      ),
     });
   }
 
-  const L = net.layers.length, dim = net.target.dim;
+  const L = net.layers.length,
+    dim = net.target.dim;
   const gL = last(pb.metrics);
   steps.push({
-    id: id("output-metric"), title: `Metric on the output (layer ${L})`, justification: "definition",
-    why: def.of.def.kind === "euclidean" ? "The output coordinates carry the Euclidean metric $\\delta$: the last layer is where the classes are separated linearly." : `The output carries the metric $${latexName(def.of.name)}$, read at the output coordinates.`,
+    id: id("output-metric"),
+    title: `Metric on the output (layer ${L})`,
+    justification: "definition",
+    why:
+      def.of.def.kind === "euclidean"
+        ? "The output coordinates carry the Euclidean metric $\\delta$: the last layer is where the classes are separated linearly."
+        : `The output carries the metric $${latexName(def.of.name)}$, read at the output coordinates.`,
     equation: { rows: [{ lhs: label(`g^{(${L})}`, `g${L}`), rhs: matrixSide(gL) }], names: withoutEntries(names, gL) },
-    witness: cw(exprRoute(gL.flat(), vars), (env) => forwardMetric(def.of, last(states(env)).x, env).flat(), "output-metric", "the output metric at the forward pass's output", dim, dim),
+    witness: cw(
+      exprRoute(gL.flat(), vars),
+      (env) => forwardMetric(def.of, last(states(env)).x, env).flat(),
+      "output-metric",
+      "the output metric at the forward pass's output",
+      dim,
+      dim,
+    ),
   });
 
   const firstOrder = pb.layers.length === ex.layers.length + 1;
   for (let k = pb.metrics.length - 2; k >= 0; k--) {
-    const l = pb.layers[k], g = pb.metrics[k];
+    const l = pb.layers[k],
+      g = pb.metrics[k];
     const isResult = k === 0;
     const n = g.length;
     steps.push({
-      id: id(`pullback${l}`), title: isResult ? `Metric at layer ${l}: ${metric.name}` : `Pullback to layer ${l}`, justification: "pullback recursion",
+      id: id(`pullback${l}`),
+      title: isResult ? `Metric at layer ${l}: ${metric.name}` : `Pullback to layer ${l}`,
+      justification: "pullback recursion",
       why: firstOrder
         ? `Pull $g^{(${l + 1})}$ back through layer ${l + 1}: $g^{(${l})} = J^{(${l + 1})\\mathsf{T}} g^{(${l + 1})} J^{(${l + 1})}$, the backward recursion that gives "backpropagating the coordinates" its name.`
         : `A second-order layer depends on two earlier layers, so the pullback uses the total Jacobian $P = \\partial x^{(${L})} / \\partial x^{(${l})}$, accumulated forwards by $P_l = A_l P_{l-1} - P_{l-2}$: $g^{(${l})} = P^{\\mathsf{T}} g^{(${L})} P$.`,
       general: firstOrder
         ? `g_{a_{${l}} b_{${l}}} = \\frac{\\partial x^{a_{${l + 1}}}}{\\partial x^{a_{${l}}}} \\frac{\\partial x^{b_{${l + 1}}}}{\\partial x^{b_{${l}}}}\\, g_{a_{${l + 1}} b_{${l + 1}}}`
         : `g_{a_{${l}} b_{${l}}} = \\frac{\\partial x^{a_{${L}}}}{\\partial x^{a_{${l}}}} \\frac{\\partial x^{b_{${L}}}}{\\partial x^{b_{${l}}}}\\, g_{a_{${L}} b_{${L}}}`,
-      equation: { rows: [{ lhs: label(isResult ? latexName(metric.name) : `g^{(${l})}`, isResult ? metric.name : `g${l}`), rhs: matrixSide(g) }], names: withoutEntries(names, g) },
-      witness: cw(exprRoute(g.flat(), vars), (env) => {
-        const s = states(env);
-        const inner = forwardNetwork(net, s[l - from].x, env, l);
-        const top = last(inner);
-        return congruenceN(top.J, forwardMetric(def.of, top.x, env)).flat();
-      }, `pullback${l}`, "forward-mode Jacobian of the remaining layers", n, n),
+      equation: {
+        rows: [{ lhs: label(isResult ? latexName(metric.name) : `g^{(${l})}`, isResult ? metric.name : `g${l}`), rhs: matrixSide(g) }],
+        names: withoutEntries(names, g),
+      },
+      witness: cw(
+        exprRoute(g.flat(), vars),
+        (env) => {
+          const s = states(env);
+          const inner = forwardNetwork(net, s[l - from].x, env, l);
+          const top = last(inner);
+          return congruenceN(top.J, forwardMetric(def.of, top.x, env)).flat();
+        },
+        `pullback${l}`,
+        "forward-mode Jacobian of the remaining layers",
+        n,
+        n,
+      ),
     });
   }
 
   const g0 = pb.metrics[0];
   const n0 = g0.length;
   steps.push({
-    id: id("closed-form"), title: "Unrolled closed form", justification: "chain rule",
+    id: id("closed-form"),
+    title: "Unrolled closed form",
+    justification: "chain rule",
     why: `Unrolling the recursion: $${latexName(metric.name)} = J^{\\mathsf{T}} g^{(${L})} J$ with $J = \\partial x^{(${L})}/\\partial x^{(${from})} = J^{(${L})} \\cdots J^{(${from + 1})}$, the Jacobian of the whole network. Checked against finite differences of the network's values, which use no derivative code at all.`,
     general: `g_{a_{${from}} b_{${from}}} = \\frac{\\partial x^{a_{${L}}}}{\\partial x^{a_{${from}}}} \\frac{\\partial x^{b_{${L}}}}{\\partial x^{b_{${from}}}}\\, g_{a_{${L}} b_{${L}}}, \\qquad \\frac{\\partial x^{a_{${L}}}}{\\partial x^{a_{${from}}}} = \\frac{\\partial x^{a_{${L}}}}{\\partial x^{a_{${L - 1}}}} \\cdots \\frac{\\partial x^{a_{${from + 1}}}}{\\partial x^{a_{${from}}}}`,
-    witness: cw(exprRoute(g0.flat(), vars), fdPullback(net, def.of, chart, from), "closed-form", "finite differences (5-point stencil, eps = 1e-3)", n0, n0),
+    witness: cw(
+      exprRoute(g0.flat(), vars),
+      fdPullback(net, def.of, chart, from),
+      "closed-form",
+      "finite differences (5-point stencil, eps = 1e-3)",
+      n0,
+      n0,
+    ),
   });
   // relax the tolerance for the finite-difference route: its truncation error is ~1e-10
   const last_ = last(steps);
@@ -140,7 +200,9 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
 
   if (g0.flat().every((e) => treeSize(e, EXPLICIT_LIMIT) <= EXPLICIT_LIMIT)) {
     steps.push({
-      id: id("explicit"), title: `Explicit components of ${metric.name}`, justification: "substitution",
+      id: id("explicit"),
+      title: `Explicit components of ${metric.name}`,
+      justification: "substitution",
       why: "Substituting every intermediate gives the components as explicit functions of the coordinates.",
       equation: { rows: [{ lhs: label(latexName(metric.name), metric.name), rhs: matrixSide(g0) }] },
       witness: cw(exprRoute(g0.flat(), vars), oracleMetric(metric), "explicit", "forward mode", n0, n0),

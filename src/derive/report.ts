@@ -8,7 +8,9 @@ export function failureText(s: Step): string {
   const w = s.witness!;
   const f = w.failure;
   if (!f) return `max error ${num(w.maxError)} > tolerance ${num(w.tolerance)}`;
-  const at = Object.entries(f.point).map(([k, v]) => `${k}=${num(v)}`).join(", ");
+  const at = Object.entries(f.point)
+    .map(([k, v]) => `${k}=${num(v)}`)
+    .join(", ");
   if (f.reason) return `${f.reason}${at ? ` at ${at}` : ""}`;
   return `at ${at}: ${f.component} left ${num(f.lhs)} vs right ${num(f.rhs)} (relative error ${num(w.maxError)}, tolerance ${num(w.tolerance)})`;
 }

@@ -9,7 +9,10 @@ import type { Route } from "./witness.js";
 export const pointOf = (chart: Manifold, env: ReadonlyMap<string, number>) => chart.coords.map((c) => env.get(c)!);
 
 /** The metric by forward mode through every pullback. */
-export const oracleMetric = (metric: Metric): Route => (env) => forwardMetric(metric, pointOf(metric.manifold, env), env).flat();
+export const oracleMetric =
+  (metric: Metric): Route =>
+  (env) =>
+    forwardMetric(metric, pointOf(metric.manifold, env), env).flat();
 
 /** Jacobian by the 5-point central stencil on forward-mode *values* only (no derivative code). */
 export function fdJacobian(f: (x: number[]) => number[], x: number[], eps = 1e-3): Mat {
@@ -39,29 +42,53 @@ export const last = <T>(xs: T[]): T => xs[xs.length - 1];
  */
 export function fdGeometry(metric: Metric, env: ReadonlyMap<string, number>, stepScale = 1) {
   const n = metric.manifold.dim;
-  const e1 = 1e-3 * stepScale, e2 = 1e-2 * stepScale;
+  const e1 = 1e-3 * stepScale,
+    e2 = 1e-2 * stepScale;
   const gAt = (x: number[]) => forwardMetric(metric, x, env);
   const christoffel = (x: number[]): number[][][] => {
-    const g = gAt(x), inv = inverseN(g) ?? g.map((r) => r.map(() => NaN));
-    const dg = x.map((_, c) => { const J = fdJacobian((y) => gAt(y).flat(), x, e1); return Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => J[a * n + b][c])); });
-    return Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => Array.from({ length: n }, (_, c) => {
-      let s = 0;
-      for (let d = 0; d < n; d++) s += inv[a][d] * 0.5 * (dg[b][d][c] + dg[c][d][b] - dg[d][b][c]);
-      return s;
-    })));
+    const g = gAt(x),
+      inv = inverseN(g) ?? g.map((r) => r.map(() => NaN));
+    const dg = x.map((_, c) => {
+      const J = fdJacobian((y) => gAt(y).flat(), x, e1);
+      return Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => J[a * n + b][c]));
+    });
+    return Array.from({ length: n }, (_, a) =>
+      Array.from({ length: n }, (_, b) =>
+        Array.from({ length: n }, (_, c) => {
+          let s = 0;
+          for (let d = 0; d < n; d++) s += inv[a][d] * 0.5 * (dg[b][d][c] + dg[c][d][b] - dg[d][b][c]);
+          return s;
+        }),
+      ),
+    );
   };
   const riemann = (x: number[]): number[][][][] => {
     const G = christoffel(x);
     const dGflat = fdJacobian((y) => christoffel(y).flat(2), x, e2); // [a*n*n + b*n + d][c] = ∂_c Γ^a_bd
     const dG = (c: number, a: number, b: number, d: number) => dGflat[(a * n + b) * n + d][c];
-    return Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => Array.from({ length: n }, (_, c) => Array.from({ length: n }, (_, d) => {
-      let s = dG(c, a, d, b) - dG(d, a, c, b);
-      for (let e = 0; e < n; e++) s += G[a][c][e] * G[e][d][b] - G[a][d][e] * G[e][c][b];
-      return s;
-    }))));
+    return Array.from({ length: n }, (_, a) =>
+      Array.from({ length: n }, (_, b) =>
+        Array.from({ length: n }, (_, c) =>
+          Array.from({ length: n }, (_, d) => {
+            let s = dG(c, a, d, b) - dG(d, a, c, b);
+            for (let e = 0; e < n; e++) s += G[a][c][e] * G[e][d][b] - G[a][d][e] * G[e][c][b];
+            return s;
+          }),
+        ),
+      ),
+    );
   };
-  const ricci = (x: number[]) => { const R = riemann(x); return Array.from({ length: n }, (_, b) => Array.from({ length: n }, (_, d) => R.reduce((s, Ra, a) => s + Ra[b][a][d], 0))); };
-  const scalar = (x: number[]) => { const Ric = ricci(x), inv = inverseN(gAt(x)) ?? []; let s = 0; for (let b = 0; b < n; b++) for (let d = 0; d < n; d++) s += inv[b][d] * Ric[b][d]; return s; };
+  const ricci = (x: number[]) => {
+    const R = riemann(x);
+    return Array.from({ length: n }, (_, b) => Array.from({ length: n }, (_, d) => R.reduce((s, Ra, a) => s + Ra[b][a][d], 0)));
+  };
+  const scalar = (x: number[]) => {
+    const Ric = ricci(x),
+      inv = inverseN(gAt(x)) ?? [];
+    let s = 0;
+    for (let b = 0; b < n; b++) for (let d = 0; d < n; d++) s += inv[b][d] * Ric[b][d];
+    return s;
+  };
   const det = (x: number[]) => detN(gAt(x));
   const inverse = (x: number[]) => inverseN(gAt(x)) ?? gAt(x).map((r) => r.map(() => NaN));
   return { gAt, det, inverse, christoffel, riemann, ricci, scalar } satisfies FiniteDifferences;
@@ -77,7 +104,9 @@ export function tableQuantity(metric: Metric, env: ReadonlyMap<string, number>, 
   const at = (x: number[]): Geometry<number> => {
     const g = forwardMetric(metric, x, env);
     return geometryOver(REAL, {
-      g, det: detN(g), inverse: inverseN(g) ?? g.map((r) => r.map(() => NaN)),
+      g,
+      det: detN(g),
+      inverse: inverseN(g) ?? g.map((r) => r.map(() => NaN)),
       dg: () => {
         const J = fdJacobian((y) => forwardMetric(metric, y, env).flat(), x, 1e-3);
         return cubeOf(n, (c, a, b) => J[a * n + b][c]);
@@ -100,9 +129,11 @@ const cubeOf = <T>(n: number, f: (a: number, b: number, c: number) => T): T[][][
  * singularity, where differences of the metric's values say nothing reliable.
  */
 export function selfCheckedRoute(route: (stepScale: number) => Route, trust: number): Route {
-  const a = route(1), b = route(0.5);
+  const a = route(1),
+    b = route(0.5);
   return (env) => {
-    const va = a(env), vb = b(env);
+    const va = a(env),
+      vb = b(env);
     const ok = va.every((x, i) => Math.abs(x - vb[i]) <= trust * (1 + Math.abs(x)));
     return ok ? va : va.map(() => NaN);
   };

@@ -42,11 +42,18 @@ export function exprRoute(exprs: readonly Expr[], variables: readonly string[]):
 }
 
 export function witness(
-  lhs: Route, rhs: Route, sampler: Sampler, opts: WitnessOptions, id: string, against: string,
+  lhs: Route,
+  rhs: Route,
+  sampler: Sampler,
+  opts: WitnessOptions,
+  id: string,
+  against: string,
   componentName: (k: number) => string = (k) => `[${k + 1}]`,
 ): WitnessResult {
   const r = rng(stepSeed(opts.seed, id));
-  let points = 0, maxError = 0, attempts = 0;
+  let points = 0,
+    maxError = 0,
+    attempts = 0;
   let worst: WitnessResult["failure"];
   while (points < opts.points && attempts < opts.points * 20) {
     attempts++;
@@ -54,20 +61,42 @@ export function witness(
     for (const c of sampler.coords.names) env.set(c, sampler.coords.lo + (sampler.coords.hi - sampler.coords.lo) * r());
     for (const p of sampler.params) env.set(p, p === "h" || /^h\d*$/.test(p) ? 0.05 + 0.95 * r() : 2 * r() - 1);
     let a: number[], b: number[];
-    try { a = lhs(env); b = rhs(env); } catch { continue; }
+    try {
+      a = lhs(env);
+      b = rhs(env);
+    } catch {
+      continue;
+    }
     if (![...a, ...b].every(Number.isFinite)) continue;
     points++;
     for (let k = 0; k < a.length; k++) {
       const err = Math.abs(a[k] - b[k]) / (1 + Math.max(Math.abs(a[k]), Math.abs(b[k])));
       if (err > maxError) {
         maxError = err;
-        worst = { point: Object.fromEntries([...env].filter(([name]) => !sampler.fixed.has(name))), component: componentName(k), lhs: a[k], rhs: b[k] };
+        worst = {
+          point: Object.fromEntries([...env].filter(([name]) => !sampler.fixed.has(name))),
+          component: componentName(k),
+          lhs: a[k],
+          rhs: b[k],
+        };
       }
     }
   }
   if (points < opts.points) {
-    return { points, tolerance: opts.tolerance, maxError, passed: false, against,
-      failure: { point: {}, component: "", lhs: NaN, rhs: NaN, reason: `only ${points} of ${opts.points} sampled points gave finite values on both sides` } };
+    return {
+      points,
+      tolerance: opts.tolerance,
+      maxError,
+      passed: false,
+      against,
+      failure: {
+        point: {},
+        component: "",
+        lhs: NaN,
+        rhs: NaN,
+        reason: `only ${points} of ${opts.points} sampled points gave finite values on both sides`,
+      },
+    };
   }
   const passed = maxError <= opts.tolerance;
   return { points, tolerance: opts.tolerance, maxError, passed, against, failure: passed ? undefined : worst };

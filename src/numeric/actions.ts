@@ -21,8 +21,12 @@ export function expm(X: Mat): Mat {
   const n = X.length;
   const s = Math.max(0, Math.ceil(Math.log2(Math.max(frobenius(X), 1e-300))) + 1);
   const Y = X.map((r) => r.map((x) => x / 2 ** s));
-  let term = identity(n), sum = identity(n);
-  for (let k = 1; k <= 14; k++) { term = matmul(term, Y).map((r) => r.map((x) => x / k)); sum = addM(sum, term); }
+  let term = identity(n),
+    sum = identity(n);
+  for (let k = 1; k <= 14; k++) {
+    term = matmul(term, Y).map((r) => r.map((x) => x / k));
+    sum = addM(sum, term);
+  }
   for (let i = 0; i < s; i++) sum = matmul(sum, sum);
   return sum;
 }
@@ -32,7 +36,11 @@ export function expm(X: Mat): Mat {
  * (layer l, then l+1: vectors, covectors); otherwise it runs against it, as a pullback does
  * (layer l+1 first: metrics, frames). Either way two layers compose to the product A_{l+1} A_l.
  */
-export interface FibreAction { fibre: Fibre | "frames"; pushes: boolean; act(A: Mat, f: Mat): Mat }
+export interface FibreAction {
+  fibre: Fibre | "frames";
+  pushes: boolean;
+  act(A: Mat, f: Mat): Mat;
+}
 
 export const FIBRE_ACTIONS: Record<Fibre | "frames", FibreAction> = {
   frames: { fibre: "frames", pushes: false, act: (A, e) => matmul(e, A) },
@@ -50,9 +58,13 @@ export function actTwice(fa: FibreAction, Al: Mat, Anext: Mat, f: Mat): Mat {
 export function randomFibre(fibre: Fibre | "frames", n: number, r: () => number): Mat {
   const M = Array.from({ length: n }, () => Array.from({ length: n }, () => 2 * r() - 1));
   switch (fibre) {
-    case "frames": return addM(M, identity(n), 2);
-    case "vectors": case "covectors": return M[0].map((x) => [x]);
-    case "metrics": return addM(matmul(transpose(M), M), identity(n));
+    case "frames":
+      return addM(M, identity(n), 2);
+    case "vectors":
+    case "covectors":
+      return M[0].map((x) => [x]);
+    case "metrics":
+      return addM(matmul(transpose(M), M), identity(n));
   }
 }
 
@@ -71,4 +83,8 @@ export function notInGroup(A: Mat, group: Group, tol = 1e-9): string | null {
 }
 
 /** g(v, w) for a metric and two vectors (columns). */
-export const pairing = (g: Mat, v: Mat, w: Mat) => apply(g, w.map((r) => r[0])).reduce((s, x, i) => s + x * v[i][0], 0);
+export const pairing = (g: Mat, v: Mat, w: Mat) =>
+  apply(
+    g,
+    w.map((r) => r[0]),
+  ).reduce((s, x, i) => s + x * v[i][0], 0);

@@ -26,13 +26,20 @@ const call = (name: Fn, a: string): string => (REGISTRY[name] as FunctionDef).js
 function powerOf(b: string, x: Expr, xs: string): string {
   if (x.op !== "num") return `Math.pow(${b}, ${xs})`;
   switch (x.value) {
-    case 2: return `${b} * ${b}`;
-    case 3: return `${b} * ${b} * ${b}`;
-    case -1: return `1 / ${b}`;
-    case -2: return `1 / (${b} * ${b})`;
-    case 0.5: return `Math.sqrt(${b})`;
-    case -0.5: return `1 / Math.sqrt(${b})`;
-    default: return `Math.pow(${b}, ${literal(x.value)})`;
+    case 2:
+      return `${b} * ${b}`;
+    case 3:
+      return `${b} * ${b} * ${b}`;
+    case -1:
+      return `1 / ${b}`;
+    case -2:
+      return `1 / (${b} * ${b})`;
+    case 0.5:
+      return `Math.sqrt(${b})`;
+    case -0.5:
+      return `1 / Math.sqrt(${b})`;
+    default:
+      return `Math.pow(${b}, ${literal(x.value)})`;
   }
 }
 
@@ -76,11 +83,16 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
   const statement = (e: Expr): string => {
     const a = e.args.map(ref);
     switch (e.op) {
-      case "add": return a.join(" + ");
-      case "mul": return a.join(" * ");
-      case "pow": return powerOf(a[0], e.args[1], a[1]);
-      case "fn": return call(e.name as Fn, a[0]);
-      default: throw new Error("unreachable");
+      case "add":
+        return a.join(" + ");
+      case "mul":
+        return a.join(" * ");
+      case "pow":
+        return powerOf(a[0], e.args[1], a[1]);
+      case "fn":
+        return call(e.name as Fn, a[0]);
+      default:
+        throw new Error("unreachable");
     }
   };
 
@@ -90,7 +102,10 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
   const starts = [0];
   let size = 0;
   texts.forEach((t, i) => {
-    if (size > 0 && size + t.length > chunkChars) { starts.push(i); size = 0; }
+    if (size > 0 && size + t.length > chunkChars) {
+      starts.push(i);
+      size = 0;
+    }
     size += t.length;
     chunkOf.set(body[i], starts.length - 1);
   });
@@ -98,7 +113,9 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
   const single = chunks === 1;
   // Nodes read outside their chunk (or returned) live in the scratch buffer.
   const slot = new Map<Expr, number>();
-  const export_ = (e: Expr) => { if (chunkOf.has(e) && !slot.has(e)) slot.set(e, slot.size); };
+  const export_ = (e: Expr) => {
+    if (chunkOf.has(e) && !slot.has(e)) slot.set(e, slot.size);
+  };
   for (const e of body) for (const a of e.args) if (chunkOf.has(a) && chunkOf.get(a) !== chunkOf.get(e)) export_(a);
   if (!single) outputs.forEach(export_);
 
@@ -120,7 +137,8 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
   } else {
     const fns: string[] = [];
     for (let c = 0; c < chunks; c++) {
-      const from = starts[c], to = c + 1 < chunks ? starts[c + 1] : body.length;
+      const from = starts[c],
+        to = c + 1 < chunks ? starts[c + 1] : body.length;
       const imports = new Set<Expr>();
       for (let i = from; i < to; i++) for (const x of body[i].args) if (chunkOf.has(x) && chunkOf.get(x) !== c) imports.add(x);
       const lines = [...imports].map((x) => `const t${x.id} = s[${slot.get(x)}];`);
@@ -130,7 +148,8 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
       }
       fns.push(`function c${c}(inp, ib, p, s) {\n  ${loadInputs} ${loadParams}\n  ${lines.join("\n  ")}\n}`);
     }
-    const outRef = (o: Expr) => (slot.has(o) ? `s[${slot.get(o)}]` : (leaf(o) ?? "NaN").replace(/^a(\d+)$/, "inp[ib + $1]").replace(/^p(\d+)$/, "p[$1]"));
+    const outRef = (o: Expr) =>
+      slot.has(o) ? `s[${slot.get(o)}]` : (leaf(o) ?? "NaN").replace(/^a(\d+)$/, "inp[ib + $1]").replace(/^p(\d+)$/, "p[$1]");
     src = `${fns.join("\n")}
 const s = new Float64Array(${Math.max(1, slot.size)});
 return function run(inp, p, out, count) {
@@ -142,11 +161,19 @@ return function run(inp, p, out, count) {
 };`;
   }
   // the registry's runtime helpers (erf, …) are the generated code's parameters
-  const run = new Function(...Object.keys(JS_RUNTIME), src)(...Object.values(JS_RUNTIME)) as
-    (i: Float64Array, p: Float64Array, o: Float64Array, n: number) => void;
-  const n = outputs.length, empty = new Float64Array(0);
+  const run = new Function(...Object.keys(JS_RUNTIME), src)(...Object.values(JS_RUNTIME)) as (
+    i: Float64Array,
+    p: Float64Array,
+    o: Float64Array,
+    n: number,
+  ) => void;
+  const n = outputs.length,
+    empty = new Float64Array(0);
   return {
-    inputs, params, outputCount: n, statements: body.length,
+    inputs,
+    params,
+    outputCount: n,
+    statements: body.length,
     run: (input, p, out, count = 1) => run(input, p, out, count),
     at: (point, p = empty) => {
       const out = new Float64Array(n);

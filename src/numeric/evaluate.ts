@@ -48,7 +48,9 @@ export function metricEvaluator(metric: Metric, env: ReadonlyMap<string, number>
   const compiled = compile(g.flat(), metric.manifold.coords);
   const params = bindParams(compiled, env, `metric '${metric.name}'`);
   return {
-    metric, compiled, params,
+    metric,
+    compiled,
+    params,
     at(point) {
       const out = new Float64Array(n * n);
       compiled.run(Float64Array.from(point), params, out, 1);
@@ -72,7 +74,8 @@ export interface MappingEvaluator {
 /** Coordinates, Jacobian and g = Jᵀ G J (G: the target's Euclidean metric) in one pass. */
 export function mappingEvaluator(mapping: Mapping, env: ReadonlyMap<string, number>): MappingEvaluator {
   const F = mappingExprs(mapping);
-  const m = mapping.target.dim, n = mapping.source.dim;
+  const m = mapping.target.dim,
+    n = mapping.source.dim;
   const g = congruence(F.jacobian, identity(m));
   const outputs: Expr[] = [...F.components, ...F.jacobian.flat(), ...g.flat()];
   const compiled = compile(outputs, mapping.source.coords);
@@ -83,7 +86,10 @@ export function mappingEvaluator(mapping: Mapping, env: ReadonlyMap<string, numb
     return { output: Array.from(out.subarray(o, o + m)), jacobian: toMatrix(out, m, n, o + m), metric: toMatrix(out, n, n, o + m + m * n) };
   };
   return {
-    mapping, compiled, params, unpack,
+    mapping,
+    compiled,
+    params,
+    unpack,
     run(points, count) {
       const out = new Float64Array(count * width);
       compiled.run(points, params, out, count);
@@ -146,7 +152,11 @@ export function layerStatesEvaluator(net: Extract<Mapping, { kind: "network" }>,
     compiled.run(Float64Array.from(points.flat()), params, out, points.length);
     return points.map((_, k) => {
       let o = k * outputs.length;
-      return widths.map((w) => { const v = Array.from(out.subarray(o, o + w)); o += w; return v; });
+      return widths.map((w) => {
+        const v = Array.from(out.subarray(o, o + w));
+        o += w;
+        return v;
+      });
     });
   };
 }

@@ -40,9 +40,13 @@ export function odeBlock(net: Network, env: ReadonlyMap<string, number>): Block 
     else run = hasLimit(l) ? [l] : [];
     if (run.length > best.length) best = [...run];
   }
-  if (best.length === 0) throw new EvaluationError(`'${net.name}' has no residual or second-order layers: a dense network is a static map, with no ODE (flow) limit`);
+  if (best.length === 0)
+    throw new EvaluationError(
+      `'${net.name}' has no residual or second-order layers: a dense network is a static map, with no ODE (flow) limit`,
+    );
   const times = [0];
-  const W: Float64Array[] = [], b: Float64Array[] = [];
+  const W: Float64Array[] = [],
+    b: Float64Array[] = [];
   for (const l of best) {
     const h = paramValues(l.h!, env)[0];
     if (!(h > 0)) throw new EvaluationError(`layer ${l.index} of '${net.name}' has step h = ${h}; a flow needs h > 0`);
@@ -51,19 +55,38 @@ export function odeBlock(net: Network, env: ReadonlyMap<string, number>): Block 
     b.push(Float64Array.from(paramValues(l.b!, env)));
   }
   const T = times.pop()!;
-  return { kind: best[0].kind, first: best[0].index, last: best[best.length - 1].index, width: best[0].inWidth, times, T, W, b, activations: best.map((l) => l.activation) };
+  return {
+    kind: best[0].kind,
+    first: best[0].index,
+    last: best[best.length - 1].index,
+    width: best[0].inWidth,
+    times,
+    T,
+    W,
+    b,
+    activations: best.map((l) => l.activation),
+  };
 }
 
 /** The layer whose interval contains t (the last one from T on), by bisection: this runs on every ODE evaluation. */
 function intervalOf(block: Block, t: number): number {
   const tt = t + 1e-15 * block.T;
-  let lo = 0, hi = block.times.length - 1;
-  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (block.times[mid] <= tt) lo = mid; else hi = mid - 1; }
+  let lo = 0,
+    hi = block.times.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (block.times[mid] <= tt) lo = mid;
+    else hi = mid - 1;
+  }
   return lo;
 }
 
 /** W(t), b(t) and σ(t) of the weight function. */
-export function weightsAt(block: Block, t: number, interp: Interpolation): { W: Float64Array; b: Float64Array; sigma: (z: number) => [number, number] } {
+export function weightsAt(
+  block: Block,
+  t: number,
+  interp: Interpolation,
+): { W: Float64Array; b: Float64Array; sigma: (z: number) => [number, number] } {
   const k = intervalOf(block, t);
   const sigma = ACTIVATION[block.activations[k]];
   if (interp === "constant" || k + 1 >= block.W.length) return { W: block.W[k], b: block.b[k], sigma };
@@ -74,7 +97,8 @@ export function weightsAt(block: Block, t: number, interp: Interpolation): { W: 
 
 /** f(x, t) = σ(W(t) x + b(t)) and its Jacobian Df = diag(σ'(z)) W(t). */
 function field(block: Block, interp: Interpolation, t: number, x: ArrayLike<number>, f: Float64Array, Df?: Float64Array): void {
-  const n = block.width, { W, b, sigma } = weightsAt(block, t, interp);
+  const n = block.width,
+    { W, b, sigma } = weightsAt(block, t, interp);
   for (let i = 0; i < n; i++) {
     let z = b[i];
     for (let j = 0; j < n; j++) z += W[i * n + j] * x[j];
@@ -84,20 +108,29 @@ function field(block: Block, interp: Interpolation, t: number, x: ArrayLike<numb
   }
 }
 
-export interface FlowState { x: Float64Array; /** ∂x(T)/∂x(0), row-major */ J: Float64Array }
+export interface FlowState {
+  x: Float64Array /** ∂x(T)/∂x(0), row-major */;
+  J: Float64Array;
+}
 
 /** The network of depth N resampled from the weight function: its output and Jacobian. */
 export function discreteFlow(block: Block, interp: Interpolation, x0: number[], N: number): FlowState {
-  const n = block.width, h = block.T / N;
-  const f = new Float64Array(n), Df = new Float64Array(n * n);
+  const n = block.width,
+    h = block.T / N;
+  const f = new Float64Array(n),
+    Df = new Float64Array(n * n);
   const recurrence = LAYER_KINDS[block.kind].recurrence!;
-  const xs: Float64Array[] = [Float64Array.from(x0)], Js: Float64Array[] = [identity(n)]; // newest first
+  const xs: Float64Array[] = [Float64Array.from(x0)],
+    Js: Float64Array[] = [identity(n)]; // newest first
   for (let k = 0; k < N; k++) {
-    const x = xs[0], J = Js[0];
+    const x = xs[0],
+      J = Js[0];
     field(block, interp, k * h, x, f, Df);
     const DfJ = matMul(Df, J, n);
-    const r = recurrence(xs.length), s = scaleValue(r, h)!;
-    const xNext = new Float64Array(n), JNext = new Float64Array(n * n);
+    const r = recurrence(xs.length),
+      s = scaleValue(r, h)!;
+    const xNext = new Float64Array(n),
+      JNext = new Float64Array(n * n);
     // x_{k+1} = Σ_i c_i x_{k−i} + s f, and its variational equation J_{k+1} = Σ_i c_i J_{k−i} + s Df J_k
     step(r.coeffs, xs, s, f, xNext);
     step(r.coeffs, Js, s, DfJ, JNext);
@@ -118,15 +151,19 @@ function step(coeffs: readonly number[], prev: Float64Array[], s: number, f: Flo
 
 /** The exact flow at T with its variational equation dJ/dt = Df J (order k: d^kJ/dt^k = Df J), started at rest, by DP5 between breakpoints. */
 export function continuousFlow(block: Block, interp: Interpolation, x0: number[]): FlowState {
-  const n = block.width, order = LAYER_KINDS[block.kind].ode!.order, m = n + n * n;
+  const n = block.width,
+    order = LAYER_KINDS[block.kind].ode!.order,
+    m = n + n * n;
   const dim = order * m;
   const y0 = new Float64Array(dim);
   y0.set(x0, 0);
   const I = identity(n);
   y0.set(I, n);
-  const f = new Float64Array(n), Df = new Float64Array(n * n);
+  const f = new Float64Array(n),
+    Df = new Float64Array(n * n);
   const rhs = (t: number, y: Float64Array, out: Float64Array) => {
-    const x = y.subarray(0, n), J = y.subarray(n, n + n * n);
+    const x = y.subarray(0, n),
+      J = y.subarray(n, n + n * n);
     field(block, interp, t, x, f, Df);
     const DfJ = matMul(Df, J, n);
     // y = (x, J, x', J', …, x^(k−1), J^(k−1)): each pair's derivative is the next, the last's is (f, Df J)
@@ -139,7 +176,13 @@ export function continuousFlow(block: Block, interp: Interpolation, x0: number[]
   const breaks = [...block.times, block.T];
   try {
     for (let k = 0; k + 1 < breaks.length; k++) {
-      const sol = dopri5((t, yy, out) => rhs(Math.min(Math.max(t, breaks[k]), breaks[k + 1] - 1e-15), yy, out), breaks[k], y, breaks[k + 1], { rtol: 1e-12, atol: 1e-14 });
+      const sol = dopri5(
+        (t, yy, out) => rhs(Math.min(Math.max(t, breaks[k]), breaks[k + 1] - 1e-15), yy, out),
+        breaks[k],
+        y,
+        breaks[k + 1],
+        { rtol: 1e-12, atol: 1e-14 },
+      );
       y = sol.y[sol.y.length - 1];
     }
   } catch (e) {
@@ -149,7 +192,14 @@ export function continuousFlow(block: Block, interp: Interpolation, x0: number[]
   return { x: y.slice(0, n), J: y.slice(n, n + n * n) };
 }
 
-export interface ConvergenceRow { depth: number; h: number; stateError: number; metricError: number; stateOrder: number | null; metricOrder: number | null }
+export interface ConvergenceRow {
+  depth: number;
+  h: number;
+  stateError: number;
+  metricError: number;
+  stateOrder: number | null;
+  metricOrder: number | null;
+}
 
 export interface Convergence {
   block: Block;
@@ -162,8 +212,21 @@ export interface Convergence {
   expectedOrder: number;
 }
 
-const gram = (J: Float64Array, n: number) => { const g = new Float64Array(n * n); for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { let s = 0; for (let k = 0; k < n; k++) s += J[k * n + i] * J[k * n + j]; g[i * n + j] = s; } return g; };
-const dist = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2; return Math.sqrt(s); };
+const gram = (J: Float64Array, n: number) => {
+  const g = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += J[k * n + i] * J[k * n + j];
+      g[i * n + j] = s;
+    }
+  return g;
+};
+const dist = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt(s);
+};
 
 /** Convergence of the depth-N networks to the flow at T, in state and in pulled-back metric. */
 export function convergence(block: Block, interp: Interpolation, x0: number[], depths: number[]): Convergence {
@@ -172,29 +235,57 @@ export function convergence(block: Block, interp: Interpolation, x0: number[], d
   const gExact = gram(exact.J, n);
   const rows: ConvergenceRow[] = depths.map((N) => {
     const d = discreteFlow(block, interp, x0, N);
-    return { depth: N, h: block.T / N, stateError: dist(d.x, exact.x), metricError: dist(gram(d.J, n), gExact), stateOrder: null, metricOrder: null };
+    return {
+      depth: N,
+      h: block.T / N,
+      stateError: dist(d.x, exact.x),
+      metricError: dist(gram(d.J, n), gExact),
+      stateOrder: null,
+      metricOrder: null,
+    };
   });
   for (let i = 1; i < rows.length; i++) {
     const ratio = Math.log(rows[i - 1].h / rows[i].h);
     rows[i].stateOrder = Math.log(rows[i - 1].stateError / rows[i].stateError) / ratio;
     rows[i].metricOrder = Math.log(rows[i - 1].metricError / rows[i].metricError) / ratio;
   }
-  return { block, interpolation: interp, point: x0, rows, stateOrder: fittedOrder(rows.map((r) => [r.h, r.stateError])), metricOrder: fittedOrder(rows.map((r) => [r.h, r.metricError])), expectedOrder: LAYER_KINDS[block.kind].ode!.accuracy };
+  return {
+    block,
+    interpolation: interp,
+    point: x0,
+    rows,
+    stateOrder: fittedOrder(rows.map((r) => [r.h, r.stateError])),
+    metricOrder: fittedOrder(rows.map((r) => [r.h, r.metricError])),
+    expectedOrder: LAYER_KINDS[block.kind].ode!.accuracy,
+  };
 }
 
 /** Slope of log e against log h over the points clear of round-off (e > 1e-11). */
 export function fittedOrder(points: [number, number][]): number {
   const pts = points.filter(([, e]) => e > 1e-11).map(([h, e]) => [Math.log(h), Math.log(e)]);
   if (pts.length < 2) return NaN;
-  const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length, my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
-  let num = 0, den = 0;
-  for (const [x, y] of pts) { num += (x - mx) * (y - my); den += (x - mx) ** 2; }
+  const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length,
+    my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
+  let num = 0,
+    den = 0;
+  for (const [x, y] of pts) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
   return num / den;
 }
 
-function identity(n: number): Float64Array { const I = new Float64Array(n * n); for (let i = 0; i < n; i++) I[i * n + i] = 1; return I; }
+function identity(n: number): Float64Array {
+  const I = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) I[i * n + i] = 1;
+  return I;
+}
 function matMul(A: Float64Array, B: Float64Array, n: number): Float64Array {
   const C = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) { const a = A[i * n + k]; if (a !== 0) for (let j = 0; j < n; j++) C[i * n + j] += a * B[k * n + j]; }
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < n; k++) {
+      const a = A[i * n + k];
+      if (a !== 0) for (let j = 0; j < n; j++) C[i * n + j] += a * B[k * n + j];
+    }
   return C;
 }

@@ -11,20 +11,39 @@ import { congruenceN, identityN, type Mat, matMulN } from "./linalg.js";
 
 /** A number with its gradient with respect to the n input coordinates. */
 export class Dual {
-  constructor(readonly v: number, readonly d: Float64Array) {}
-  static constant(v: number, n: number) { return new Dual(v, new Float64Array(n)); }
-  static variable(v: number, i: number, n: number) { const d = new Float64Array(n); d[i] = 1; return new Dual(v, d); }
+  constructor(
+    readonly v: number,
+    readonly d: Float64Array,
+  ) {}
+  static constant(v: number, n: number) {
+    return new Dual(v, new Float64Array(n));
+  }
+  static variable(v: number, i: number, n: number) {
+    const d = new Float64Array(n);
+    d[i] = 1;
+    return new Dual(v, d);
+  }
   private lin(a: number, other: Dual | null, b: number, v: number): Dual {
     const d = new Float64Array(this.d.length);
     for (let i = 0; i < d.length; i++) d[i] = a * this.d[i] + (other ? b * other.d[i] : 0);
     return new Dual(v, d);
   }
-  add(o: Dual) { return this.lin(1, o, 1, this.v + o.v); }
-  sub(o: Dual) { return this.lin(1, o, -1, this.v - o.v); }
-  mul(o: Dual) { return this.lin(o.v, o, this.v, this.v * o.v); }
-  div(o: Dual) { return this.lin(1 / o.v, o, -this.v / (o.v * o.v), this.v / o.v); }
+  add(o: Dual) {
+    return this.lin(1, o, 1, this.v + o.v);
+  }
+  sub(o: Dual) {
+    return this.lin(1, o, -1, this.v - o.v);
+  }
+  mul(o: Dual) {
+    return this.lin(o.v, o, this.v, this.v * o.v);
+  }
+  div(o: Dual) {
+    return this.lin(1 / o.v, o, -this.v / (o.v * o.v), this.v / o.v);
+  }
   /** f(this) given f(v) and f'(v). */
-  apply(fv: number, dfv: number) { return this.lin(dfv, null, 0, fv); }
+  apply(fv: number, dfv: number) {
+    return this.lin(dfv, null, 0, fv);
+  }
   pow(o: Dual): Dual {
     const v = this.v ** o.v;
     if (o.d.every((x) => x === 0)) return this.apply(v, o.v === 0 ? 0 : o.v * this.v ** (o.v - 1));
@@ -43,30 +62,42 @@ export function dualEval(node: MathNode, env: ReadonlyMap<string, Dual>, n: numb
   const go = (node: MathNode): Dual => {
     const x = node as any;
     switch (node.type) {
-      case "ConstantNode": return Dual.constant(Number(x.value), n);
+      case "ConstantNode":
+        return Dual.constant(Number(x.value), n);
       case "SymbolNode": {
         const d = env.get(x.name) ?? (x.name === "pi" ? Dual.constant(Math.PI, n) : undefined);
         if (!d) throw new Error(`no value for '${x.name}'`);
         return d;
       }
-      case "ParenthesisNode": return go(x.content);
+      case "ParenthesisNode":
+        return go(x.content);
       case "OperatorNode": {
         const a = (x.args as MathNode[]).map(go);
         switch (x.fn) {
-          case "add": return a[0].add(a[1]);
-          case "subtract": return a[0].sub(a[1]);
-          case "multiply": return a[0].mul(a[1]);
-          case "divide": return a[0].div(a[1]);
-          case "pow": return a[0].pow(a[1]);
-          case "unaryMinus": return a[0].apply(-a[0].v, -1);
-          case "unaryPlus": return a[0];
+          case "add":
+            return a[0].add(a[1]);
+          case "subtract":
+            return a[0].sub(a[1]);
+          case "multiply":
+            return a[0].mul(a[1]);
+          case "divide":
+            return a[0].div(a[1]);
+          case "pow":
+            return a[0].pow(a[1]);
+          case "unaryMinus":
+            return a[0].apply(-a[0].v, -1);
+          case "unaryPlus":
+            return a[0];
         }
         break;
       }
       case "FunctionNode": {
         const a = go(x.args[0]);
         const f = ELEMENTARY[x.fn.name];
-        if (f) { const [v, dv] = f(a.v); return a.apply(v, dv); }
+        if (f) {
+          const [v, dv] = f(a.v);
+          return a.apply(v, dv);
+        }
       }
     }
     throw new Error(`unsupported expression ${node.toString()}`);
@@ -81,7 +112,10 @@ export function paramValues(p: ParamTensor, env: ReadonlyMap<string, number>): n
   return p.entries.map((e) => dualEval(e, scope, 0).v);
 }
 
-export interface LayerState { x: number[]; J: Mat }
+export interface LayerState {
+  x: number[];
+  J: Mat;
+}
 
 /** Forward pass from layer `from` (point = x_from) with Jacobians ∂x_l/∂x_from at every layer. */
 export function forwardNetwork(net: Network, point: number[], env: ReadonlyMap<string, number> = new Map(), from = 0): LayerState[] {
@@ -108,7 +142,13 @@ type DualOrConst = Dual | number;
 const lift = (a: DualOrConst, n: number) => (typeof a === "number" ? Dual.constant(a, n) : a);
 function dualAlgebra(n: number): Algebra<DualOrConst> {
   const add2 = (a: DualOrConst, b: DualOrConst): DualOrConst =>
-    typeof a === "number" ? (typeof b === "number" ? a + b : Dual.constant(a, n).add(b)) : typeof b === "number" ? a.apply(a.v + b, 1) : a.add(b);
+    typeof a === "number"
+      ? typeof b === "number"
+        ? a + b
+        : Dual.constant(a, n).add(b)
+      : typeof b === "number"
+        ? a.apply(a.v + b, 1)
+        : a.add(b);
   const mul2 = (a: DualOrConst, b: DualOrConst): DualOrConst =>
     typeof a === "number" ? (typeof b === "number" ? a * b : b.apply(a * b.v, a)) : typeof b === "number" ? a.apply(b * a.v, b) : a.mul(b);
   return {
@@ -130,9 +170,12 @@ function dualAlgebra(n: number): Algebra<DualOrConst> {
 
 /** One layer by its kind's generic map; `prev` is x_{l-2}, null at the start (a second-order layer then takes the Taylor step from rest). */
 function layerForward(layer: Layer, x: Dual[], prev: Dual[] | null, env: ReadonlyMap<string, number>, n: number): Dual[] {
-  const kind = LAYER_KINDS[layer.kind], A = dualAlgebra(n);
-  const cols = layer.inWidth, act = layer.activation === "linear" ? null : layer.activation;
-  const W = layer.W && paramValues(layer.W, env), b = layer.b && paramValues(layer.b, env);
+  const kind = LAYER_KINDS[layer.kind],
+    A = dualAlgebra(n);
+  const cols = layer.inWidth,
+    act = layer.activation === "linear" ? null : layer.activation;
+  const W = layer.W && paramValues(layer.W, env),
+    b = layer.b && paramValues(layer.b, env);
   const out = kind.forward<DualOrConst>(A, {
     xs: (prev ? [x, prev] : [x]).slice(0, kind.reads),
     W: W && Array.from({ length: layer.outWidth }, (_, i) => W.slice(i * cols, (i + 1) * cols)),
@@ -151,9 +194,13 @@ function layerForward(layer: Layer, x: Dual[], prev: Dual[] | null, env: Readonl
 /** F(x) and its Jacobian for any mapping, by forward mode. */
 export function forwardMapping(m: Mapping, point: number[], env: ReadonlyMap<string, number> = new Map()): LayerState {
   switch (m.kind) {
-    case "network": { const s = forwardNetwork(m, point, env); return s[s.length - 1]; }
+    case "network": {
+      const s = forwardNetwork(m, point, env);
+      return s[s.length - 1];
+    }
     case "compose": {
-      const a = forwardMapping(m.first, point, env), b = forwardMapping(m.second, a.x, env);
+      const a = forwardMapping(m.first, point, env),
+        b = forwardMapping(m.second, a.x, env);
       return { x: b.x, J: matMulN(b.J, a.J) };
     }
     case "map":
@@ -171,25 +218,35 @@ export function forwardMapping(m: Mapping, point: number[], env: ReadonlyMap<str
 export function forwardMetric(metric: Metric, point: number[], env: ReadonlyMap<string, number> = new Map()): Mat {
   const def = metric.def;
   switch (def.kind) {
-    case "euclidean": return identityN(metric.manifold.dim);
+    case "euclidean":
+      return identityN(metric.manifold.dim);
     case "components": {
       const scope = new Map<string, Dual>([...env].map(([k, v]) => [k, Dual.constant(v, 0)]));
       metric.manifold.coords.forEach((c, i) => scope.set(c, Dual.constant(point[i], 0)));
       return def.components.map((row) => row.map((e) => dualEval(e, scope, 0).v));
     }
     case "pullback": {
-      const F = def.along.kind === "network" && def.layer > 0
-        ? (() => { const s = forwardNetwork(def.along, point, env, def.layer); return s[s.length - 1]; })()
-        : forwardMapping(def.along, point, env);
+      const F =
+        def.along.kind === "network" && def.layer > 0
+          ? (() => {
+              const s = forwardNetwork(def.along, point, env, def.layer);
+              return s[s.length - 1];
+            })()
+          : forwardMapping(def.along, point, env);
       return congruenceN(F.J, forwardMetric(def.of, F.x, env));
     }
   }
 }
 
 /** ∂x_l/∂x_{l−1} of one layer at x_{l−1} (x_{l−2} held fixed: it matters for second-order layers). */
-export function layerJacobian(layer: Layer, xPrev: number[], xPrevPrev: number[] | null, env: ReadonlyMap<string, number> = new Map()): Mat {
+export function layerJacobian(
+  layer: Layer,
+  xPrev: number[],
+  xPrevPrev: number[] | null,
+  env: ReadonlyMap<string, number> = new Map(),
+): Mat {
   const n = xPrev.length;
   const x = xPrev.map((v, i) => Dual.variable(v, i, n));
-  const prev = xPrevPrev && xPrevPrev.map((v) => Dual.constant(v, n));
+  const prev = xPrevPrev ? xPrevPrev.map((v) => Dual.constant(v, n)) : null;
   return layerForward(layer, x, prev, env, n).map((d) => [...d.d]);
 }

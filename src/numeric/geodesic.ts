@@ -22,7 +22,14 @@ export interface GeodesicPath {
   steps: number;
 }
 
-export interface GeodesicOptions { rtol?: number; atol?: number; samples?: number; maxIterations?: number; tolerance?: number; maxSteps?: number }
+export interface GeodesicOptions {
+  rtol?: number;
+  atol?: number;
+  samples?: number;
+  maxIterations?: number;
+  tolerance?: number;
+  maxSteps?: number;
+}
 
 class GeodesicSystem {
   private readonly gamma;
@@ -30,7 +37,10 @@ class GeodesicSystem {
   private readonly gp: Float64Array;
   private readonly mp: Float64Array;
   readonly n: number;
-  constructor(readonly spec: Metric, env: ReadonlyMap<string, number>) {
+  constructor(
+    readonly spec: Metric,
+    env: ReadonlyMap<string, number>,
+  ) {
     const { geo } = geoOf(spec);
     this.n = geo.coords.length;
     this.gamma = compile(geo.christoffel.flat(2), geo.coords);
@@ -43,7 +53,8 @@ class GeodesicSystem {
   /** y = (x, v) ↦ (v, −Γ(x)(v, v)). */
   rhs = (_t: number, y: Float64Array, out: Float64Array): void => {
     const n = this.n;
-    const G = (this.gammaBuffer ??= new Float64Array(n * n * n));
+    if (!this.gammaBuffer) this.gammaBuffer = new Float64Array(n * n * n);
+    const G = this.gammaBuffer;
     this.gamma.run(y.subarray(0, n), this.gp, G, 1);
     for (let a = 0; a < n; a++) {
       out[a] = y[n + a];
@@ -61,7 +72,9 @@ class GeodesicSystem {
     const { g, det } = this.metricAt(x);
     const scale = Math.max(...Array.from(g).map(Math.abs)) ** this.n;
     if (!Number.isFinite(det) || Math.abs(det) <= DEGENERATE * Math.max(scale, 1e-300)) {
-      return `the metric '${this.spec.name}' is degenerate at (${Array.from(x).map((v) => Number(v.toPrecision(8))).join(", ")}): det g = ${det}`;
+      return `the metric '${this.spec.name}' is degenerate at (${Array.from(x)
+        .map((v) => Number(v.toPrecision(8)))
+        .join(", ")}): det g = ${det}`;
     }
     return null;
   }
@@ -78,17 +91,28 @@ function integrate(sys: GeodesicSystem, x0: number[], v0: number[], opts: Geodes
   if (bad) throw new EvaluationError(bad);
   try {
     return dopri5(sys.rhs, 0, [...x0, ...v0], 1, {
-      rtol: opts.rtol ?? 1e-11, atol: opts.atol ?? 1e-13, maxSteps: opts.maxSteps,
+      rtol: opts.rtol ?? 1e-11,
+      atol: opts.atol ?? 1e-13,
+      maxSteps: opts.maxSteps,
       guard: (_t, y) => sys.degenerate(y.subarray(0, sys.n)),
     });
   } catch (e) {
-    if (e instanceof IntegrationError) throw new EvaluationError(`geodesic from (${x0.join(", ")}) with velocity (${v0.join(", ")}): ${e.message}`);
+    if (e instanceof IntegrationError)
+      throw new EvaluationError(`geodesic from (${x0.join(", ")}) with velocity (${v0.join(", ")}): ${e.message}`);
     throw e;
   }
 }
 
-function pathOf(sys: GeodesicSystem, sol: Solution, from: number[], velocity: number[], opts: GeodesicOptions, iterations: number): GeodesicPath {
-  const n = sys.n, m = Math.max(2, opts.samples ?? 101);
+function pathOf(
+  sys: GeodesicSystem,
+  sol: Solution,
+  from: number[],
+  velocity: number[],
+  opts: GeodesicOptions,
+  iterations: number,
+): GeodesicPath {
+  const n = sys.n,
+    m = Math.max(2, opts.samples ?? 101);
   const samples = Array.from({ length: m }, (_, i) => {
     const t = i / (m - 1);
     const y = i === m - 1 ? sol.y[sol.y.length - 1] : sol.at(t);
@@ -108,58 +132,90 @@ function pathOf(sys: GeodesicSystem, sol: Solution, from: number[], velocity: nu
 }
 
 /** The geodesic from x0 with initial velocity v0, for t ∈ [0, 1]. */
-export function geodesicIVP(metric: Metric, env: ReadonlyMap<string, number>, x0: number[], v0: number[], opts: GeodesicOptions = {}): GeodesicPath {
+export function geodesicIVP(
+  metric: Metric,
+  env: ReadonlyMap<string, number>,
+  x0: number[],
+  v0: number[],
+  opts: GeodesicOptions = {},
+): GeodesicPath {
   const sys = new GeodesicSystem(metric, env);
   return pathOf(sys, integrate(sys, x0, v0, opts), x0, v0, opts, 0);
 }
 
 /** The geodesic from x0 to x1 (t ∈ [0, 1]) by shooting on the initial velocity with Newton's method. */
-export function geodesicBVP(metric: Metric, env: ReadonlyMap<string, number>, x0: number[], x1: number[], opts: GeodesicOptions = {}): GeodesicPath {
+export function geodesicBVP(
+  metric: Metric,
+  env: ReadonlyMap<string, number>,
+  x0: number[],
+  x1: number[],
+  opts: GeodesicOptions = {},
+): GeodesicPath {
   const sys = new GeodesicSystem(metric, env);
   const n = sys.n;
   const maxIt = opts.maxIterations ?? 40;
   const tol = opts.tolerance ?? Math.max(1e-10, 10 * (opts.rtol ?? 1e-11)) * (1 + Math.hypot(...x1));
-  const end = (v: number[]) => { const s = integrate(sys, x0, v, opts); return { sol: s, x: Array.from(s.y[s.y.length - 1].subarray(0, n)) }; };
+  const end = (v: number[]) => {
+    const s = integrate(sys, x0, v, opts);
+    return { sol: s, x: Array.from(s.y[s.y.length - 1].subarray(0, n)) };
+  };
   const what = `geodesic shooting from (${x0.join(", ")}) to (${x1.join(", ")})`;
   let it = 0;
   try {
     return shoot();
   } catch (e) {
-    if (e instanceof EvaluationError && !e.message.startsWith(what)) throw new EvaluationError(`${what} failed after ${it} Newton steps: ${e.message}`);
+    if (e instanceof EvaluationError && !e.message.startsWith(what))
+      throw new EvaluationError(`${what} failed after ${it} Newton steps: ${e.message}`);
     throw e;
   }
 
   function shoot(): GeodesicPath {
-  let v = x1.map((x, i) => x - x0[i]); // the straight line in the chart
-  let cur = end(v);
-  let res = cur.x.map((x, i) => x - x1[i]);
-  let norm = Math.hypot(...res);
-  for (it = 1; it <= maxIt; it++) {
-    if (norm <= tol) return pathOf(sys, cur.sol, x0, v, opts, it - 1);
-    // Jacobian of the end point with respect to the initial velocity, by central differences
-    const J = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-    for (let j = 0; j < n; j++) {
-      const eps = 1e-6 * Math.max(1, Math.abs(v[j]));
-      const plus = end(v.map((x, i) => (i === j ? x + eps : x))).x, minus = end(v.map((x, i) => (i === j ? x - eps : x))).x;
-      for (let i = 0; i < n; i++) J[i][j] = (plus[i] - minus[i]) / (2 * eps);
+    let v = x1.map((x, i) => x - x0[i]); // the straight line in the chart
+    let cur = end(v);
+    let res = cur.x.map((x, i) => x - x1[i]);
+    let norm = Math.hypot(...res);
+    for (it = 1; it <= maxIt; it++) {
+      if (norm <= tol) return pathOf(sys, cur.sol, x0, v, opts, it - 1);
+      // Jacobian of the end point with respect to the initial velocity, by central differences
+      const J = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+      for (let j = 0; j < n; j++) {
+        const eps = 1e-6 * Math.max(1, Math.abs(v[j]));
+        const plus = end(v.map((x, i) => (i === j ? x + eps : x))).x,
+          minus = end(v.map((x, i) => (i === j ? x - eps : x))).x;
+        for (let i = 0; i < n; i++) J[i][j] = (plus[i] - minus[i]) / (2 * eps);
+      }
+      const step = solveN(
+        J,
+        res.map((r) => -r),
+      );
+      if (!step) throw new EvaluationError(`${what} hit a singular Jacobian (conjugate points?) after ${it - 1} Newton steps`);
+      // damped: halve the step until the miss shrinks
+      let lambda = 1,
+        accepted = false;
+      while (lambda >= 1 / 64) {
+        const vTry = v.map((x, i) => x + lambda * step[i]);
+        try {
+          const tryEnd = end(vTry);
+          const tryRes = tryEnd.x.map((x, i) => x - x1[i]);
+          const tryNorm = Math.hypot(...tryRes);
+          if (tryNorm < norm) {
+            v = vTry;
+            cur = tryEnd;
+            res = tryRes;
+            norm = tryNorm;
+            accepted = true;
+            break;
+          }
+        } catch (e) {
+          if (!(e instanceof EvaluationError)) throw e;
+        }
+        lambda /= 2;
+      }
+      if (!accepted) break;
     }
-    const step = solveN(J, res.map((r) => -r));
-    if (!step) throw new EvaluationError(`${what} hit a singular Jacobian (conjugate points?) after ${it - 1} Newton steps`);
-    // damped: halve the step until the miss shrinks
-    let lambda = 1, accepted = false;
-    while (lambda >= 1 / 64) {
-      const vTry = v.map((x, i) => x + lambda * step[i]);
-      try {
-        const tryEnd = end(vTry);
-        const tryRes = tryEnd.x.map((x, i) => x - x1[i]);
-        const tryNorm = Math.hypot(...tryRes);
-        if (tryNorm < norm) { v = vTry; cur = tryEnd; res = tryRes; norm = tryNorm; accepted = true; break; }
-      } catch (e) { if (!(e instanceof EvaluationError)) throw e; }
-      lambda /= 2;
-    }
-    if (!accepted) break;
-  }
-  if (norm <= tol) return pathOf(sys, cur.sol, x0, v, opts, maxIt);
-  throw new EvaluationError(`${what} did not converge after ${maxIt} Newton steps: the closest geodesic found ends ${norm.toExponential(2)} away from the target`);
+    if (norm <= tol) return pathOf(sys, cur.sol, x0, v, opts, maxIt);
+    throw new EvaluationError(
+      `${what} did not converge after ${maxIt} Newton steps: the closest geodesic found ends ${norm.toExponential(2)} away from the target`,
+    );
   }
 }

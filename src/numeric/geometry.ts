@@ -11,14 +11,21 @@ import { bindParams, EvaluationError } from "./evaluate.js";
 export { QUANTITY_NAMES } from "../core/quantities.js";
 export type GeometryQuantity = QuantityName;
 
-export interface SymbolicQuantity { name: GeometryQuantity; shape: number[]; entries: Expr[] }
+export interface SymbolicQuantity {
+  name: GeometryQuantity;
+  shape: number[];
+  entries: Expr[];
+}
 
 const geoCache = new WeakMap<Metric, { geo: Geometry }>();
 
 /** The metric's geometry, built once per metric. */
 export function geoOf(metric: Metric) {
   let c = geoCache.get(metric);
-  if (!c) { c = { geo: geometry(metricComponents(metric), metric.manifold.coords) }; geoCache.set(metric, c); }
+  if (!c) {
+    c = { geo: geometry(metricComponents(metric), metric.manifold.coords) };
+    geoCache.set(metric, c);
+  }
   return c;
 }
 
@@ -52,8 +59,13 @@ function detCheck(metric: Metric, env: ReadonlyMap<string, number>) {
     const v = f.at(point, p);
     const scale = Math.max(...Array.from(v.subarray(1)).map(Math.abs)) ** n;
     if (!Number.isFinite(v[0]) || Math.abs(v[0]) <= DEGENERATE * Math.max(scale, 1e-300)) {
-      const what = Number.isFinite(v[0]) && Number.isFinite(scale) ? `det g = ${v[0]}${scale > 0 && v[0] !== 0 ? ` (relative to the size of g: ${(Math.abs(v[0]) / scale).toExponential(2)})` : ""}` : `g is not finite there (det g = ${v[0]})`;
-      throw new EvaluationError(`metric '${metric.name}' is degenerate at (${point.join(", ")}): ${what}; its inverse, Christoffel symbols and curvature do not exist there`);
+      const what =
+        Number.isFinite(v[0]) && Number.isFinite(scale)
+          ? `det g = ${v[0]}${scale > 0 && v[0] !== 0 ? ` (relative to the size of g: ${(Math.abs(v[0]) / scale).toExponential(2)})` : ""}`
+          : `g is not finite there (det g = ${v[0]})`;
+      throw new EvaluationError(
+        `metric '${metric.name}' is degenerate at (${point.join(", ")}): ${what}; its inverse, Christoffel symbols and curvature do not exist there`,
+      );
     }
   };
 }
@@ -64,12 +76,16 @@ export function quantityEvaluator(metric: Metric, q: GeometryQuantity, env: Read
   const params = bindParams(compiled, env, `${q} of '${metric.name}'`);
   const check = q === "determinant" ? null : detCheck(metric, env);
   return {
-    quantity, compiled,
+    quantity,
+    compiled,
     at(point) {
       check?.(point);
       const v = Array.from(compiled.at(point, params));
       const bad = v.findIndex((x) => !Number.isFinite(x));
-      if (bad >= 0) throw new EvaluationError(`${q} of '${metric.name}' is not finite at (${point.join(", ")}): component ${componentName(quantity.shape, bad)} = ${v[bad]}`);
+      if (bad >= 0)
+        throw new EvaluationError(
+          `${q} of '${metric.name}' is not finite at (${point.join(", ")}): component ${componentName(quantity.shape, bad)} = ${v[bad]}`,
+        );
       return v;
     },
   };
@@ -79,7 +95,9 @@ export function quantityEvaluator(metric: Metric, q: GeometryQuantity, env: Read
 export function componentName(shape: number[], k: number): string {
   if (shape.length === 0) return "";
   const idx: number[] = [];
-  for (let d = shape.length - 1, r = k; d >= 0; d--) { idx.unshift((r % shape[d]) + 1); r = Math.floor(r / shape[d]); }
+  for (let d = shape.length - 1, r = k; d >= 0; d--) {
+    idx.unshift((r % shape[d]) + 1);
+    r = Math.floor(r / shape[d]);
+  }
   return idx.map((i) => `[${i}]`).join("");
 }
-

@@ -22,18 +22,25 @@ export function symmetricEigen(a: Mat): { values: number[]; vectors: Mat } {
         if (m[p][q] === 0) continue;
         const theta = (m[q][q] - m[p][p]) / (2 * m[p][q]);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let k = 0; k < n; k++) {
-          const mkp = m[k][p], mkq = m[k][q];
-          m[k][p] = c * mkp - s * mkq; m[k][q] = s * mkp + c * mkq;
+          const mkp = m[k][p],
+            mkq = m[k][q];
+          m[k][p] = c * mkp - s * mkq;
+          m[k][q] = s * mkp + c * mkq;
         }
         for (let k = 0; k < n; k++) {
-          const mpk = m[p][k], mqk = m[q][k];
-          m[p][k] = c * mpk - s * mqk; m[q][k] = s * mpk + c * mqk;
+          const mpk = m[p][k],
+            mqk = m[q][k];
+          m[p][k] = c * mpk - s * mqk;
+          m[q][k] = s * mpk + c * mqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = v[k][p], vkq = v[k][q];
-          v[k][p] = c * vkp - s * vkq; v[k][q] = s * vkp + c * vkq;
+          const vkp = v[k][p],
+            vkq = v[k][q];
+          v[k][p] = c * vkp - s * vkq;
+          v[k][q] = s * vkp + c * vkq;
         }
       }
     }
@@ -51,7 +58,8 @@ export function psdRank(g: Mat, relTol = 1e-10): number {
 
 /** Gaussian elimination with partial pivoting on [A | B]; null when A is singular (relative to its size). */
 function eliminate(A: Mat, B: Mat): { X: Mat; det: number } | null {
-  const n = A.length, m = B[0]?.length ?? 0;
+  const n = A.length,
+    m = B[0]?.length ?? 0;
   const M = A.map((r, i) => [...r, ...B[i]]);
   const scale = Math.max(...A.flat().map(Math.abs), 1e-300);
   let det = 1;
@@ -59,18 +67,30 @@ function eliminate(A: Mat, B: Mat): { X: Mat; det: number } | null {
     let p = c;
     for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
     if (!(Math.abs(M[p][c]) > 1e-13 * scale)) return null;
-    if (p !== c) { [M[p], M[c]] = [M[c], M[p]]; det = -det; }
+    if (p !== c) {
+      [M[p], M[c]] = [M[c], M[p]];
+      det = -det;
+    }
     const piv = M[c][c];
     det *= piv;
     for (let k = c; k < n + m; k++) M[c][k] /= piv;
-    for (let r = 0; r < n; r++) if (r !== c && M[r][c] !== 0) { const f = M[r][c]; for (let k = c; k < n + m; k++) M[r][k] -= f * M[c][k]; }
+    for (let r = 0; r < n; r++)
+      if (r !== c && M[r][c] !== 0) {
+        const f = M[r][c];
+        for (let k = c; k < n + m; k++) M[r][k] -= f * M[c][k];
+      }
   }
   return { X: M.map((r) => r.slice(n)), det };
 }
 
 /** det A (0 when A is numerically singular). */
 export function detN(a: Mat): number {
-  return a.length === 0 ? 1 : eliminate(a, a.map(() => []))?.det ?? 0;
+  return a.length === 0
+    ? 1
+    : (eliminate(
+        a,
+        a.map(() => []),
+      )?.det ?? 0);
 }
 
 /** A⁻¹, or null when A is singular. */
@@ -80,6 +100,10 @@ export function inverseN(a: Mat): Mat | null {
 
 /** The solution of A x = b, or null when A is singular. */
 export function solveN(a: Mat, b: number[]): number[] | null {
-  return eliminate(a, b.map((v) => [v]))?.X.map((r) => r[0]) ?? null;
+  return (
+    eliminate(
+      a,
+      b.map((v) => [v]),
+    )?.X.map((r) => r[0]) ?? null
+  );
 }
-

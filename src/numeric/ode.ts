@@ -18,7 +18,15 @@ const A = [
   [35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84],
 ];
 const E = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40]; // b5 − b4
-const D = [-12715105075 / 11282082432, 0, 87487479700 / 32700410799, -10690763975 / 1880347072, 701980252875 / 199316789632, -1453857185 / 822651844, 69997945 / 29380423];
+const D = [
+  -12715105075 / 11282082432,
+  0,
+  87487479700 / 32700410799,
+  -10690763975 / 1880347072,
+  701980252875 / 199316789632,
+  -1453857185 / 822651844,
+  69997945 / 29380423,
+];
 
 export interface Solution {
   /** Accepted step end times, starting with t0. */
@@ -44,19 +52,28 @@ export interface Dp5Options {
 }
 
 export function dopri5(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, opts: Dp5Options = {}): Solution {
-  const n = y0.length, rtol = opts.rtol ?? 1e-10, atol = opts.atol ?? 1e-12, maxSteps = opts.maxSteps ?? 200_000;
+  const n = y0.length,
+    rtol = opts.rtol ?? 1e-10,
+    atol = opts.atol ?? 1e-12,
+    maxSteps = opts.maxSteps ?? 200_000;
   const dir = Math.sign(t1 - t0) || 1;
   const k = Array.from({ length: 7 }, () => new Float64Array(n));
   const tmp = new Float64Array(n);
-  let y = Float64Array.from(y0), t = t0, evaluations = 0;
-  const ts = [t0], ys = [Float64Array.from(y)];
+  let y = Float64Array.from(y0),
+    t = t0,
+    evaluations = 0;
+  const ts = [t0],
+    ys = [Float64Array.from(y)];
   const dense: { t: number; h: number; y: Float64Array; r: Float64Array[] }[] = [];
-  f(t, y, k[0]); evaluations++;
+  f(t, y, k[0]);
+  evaluations++;
   let h = opts.fixedStep ?? opts.h0 ?? initialStep(f, t0, y, k[0], dir, rtol, atol);
   h = dir * Math.abs(h);
-  let steps = 0, rejected = 0;
+  let steps = 0,
+    rejected = 0;
   while (dir * (t1 - t) > 1e-14 * Math.max(1, Math.abs(t1))) {
-    if (steps + rejected >= maxSteps) throw new IntegrationError(`the integrator needed more than ${maxSteps} steps (stiff or singular problem?)`);
+    if (steps + rejected >= maxSteps)
+      throw new IntegrationError(`the integrator needed more than ${maxSteps} steps (stiff or singular problem?)`);
     if (dir * (t + h - t1) > 0) h = t1 - t;
     for (let s = 1; s < 7; s++) {
       for (let i = 0; i < n; i++) {
@@ -64,7 +81,8 @@ export function dopri5(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, op
         for (let j = 0; j < s; j++) acc += h * A[s][j] * k[j][i];
         tmp[i] = acc;
       }
-      f(t + C[s] * h, tmp, k[s]); evaluations++;
+      f(t + C[s] * h, tmp, k[s]);
+      evaluations++;
     }
     // tmp now holds the 5th-order solution (stage 7 is evaluated at it: FSAL)
     let err = 0;
@@ -72,12 +90,13 @@ export function dopri5(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, op
       let e = 0;
       for (let s = 0; s < 7; s++) e += E[s] * k[s][i];
       const sc = atol + rtol * Math.max(Math.abs(y[i]), Math.abs(tmp[i]));
-      err += (h * e / sc) ** 2;
+      err += ((h * e) / sc) ** 2;
     }
     err = Math.sqrt(err / n);
     if (!Number.isFinite(err)) {
       if (opts.fixedStep) throw new IntegrationError(`the solution is not finite at t = ${t}`);
-      h /= 4; rejected++;
+      h /= 4;
+      rejected++;
       if (Math.abs(h) < 1e-14 * Math.max(1, Math.abs(t))) throw new IntegrationError(`the solution is not finite near t = ${t}`);
       continue;
     }
@@ -98,7 +117,8 @@ export function dopri5(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, op
       t += h;
       y = Float64Array.from(tmp);
       k[0].set(k[6]);
-      ts.push(t); ys.push(Float64Array.from(y));
+      ts.push(t);
+      ys.push(Float64Array.from(y));
       steps++;
       const reason = opts.guard?.(t, y);
       if (reason) throw new IntegrationError(reason);
@@ -110,10 +130,16 @@ export function dopri5(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, op
   }
   const at = (tq: number): Float64Array => {
     if (dense.length === 0) return Float64Array.from(y0);
-    let lo = 0, hi = dense.length - 1;
-    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (dir * (dense[mid].t - tq) <= 0) lo = mid; else hi = mid - 1; }
+    let lo = 0,
+      hi = dense.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (dir * (dense[mid].t - tq) <= 0) lo = mid;
+      else hi = mid - 1;
+    }
     const d = dense[lo];
-    const th = (tq - d.t) / d.h, th1 = 1 - th;
+    const th = (tq - d.t) / d.h,
+      th1 = 1 - th;
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = d.r[0][i] + th * (d.r[1][i] + th1 * (d.r[2][i] + th * (d.r[3][i] + th1 * d.r[4][i])));
     return out;
@@ -123,14 +149,18 @@ export function dopri5(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, op
 
 function initialStep(f: Rhs, t0: number, y0: Float64Array, f0: Float64Array, dir: number, rtol: number, atol: number): number {
   const n = y0.length;
-  let d0 = 0, d1 = 0;
+  let d0 = 0,
+    d1 = 0;
   for (let i = 0; i < n; i++) {
     const sc = atol + rtol * Math.abs(y0[i]);
-    d0 += (y0[i] / sc) ** 2; d1 += (f0[i] / sc) ** 2;
+    d0 += (y0[i] / sc) ** 2;
+    d1 += (f0[i] / sc) ** 2;
   }
-  d0 = Math.sqrt(d0 / n); d1 = Math.sqrt(d1 / n);
-  const h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * d0 / d1;
-  const y1 = new Float64Array(n), f1 = new Float64Array(n);
+  d0 = Math.sqrt(d0 / n);
+  d1 = Math.sqrt(d1 / n);
+  const h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : (0.01 * d0) / d1;
+  const y1 = new Float64Array(n),
+    f1 = new Float64Array(n);
   for (let i = 0; i < n; i++) y1[i] = y0[i] + dir * h0 * f0[i];
   f(t0 + dir * h0, y1, f1);
   let d2 = 0;
@@ -142,10 +172,17 @@ function initialStep(f: Rhs, t0: number, y0: Float64Array, f0: Float64Array, dir
 
 /** Classical RK4 with N equal steps; dense output by cubic Hermite interpolation. */
 export function rk4(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, steps: number): Solution {
-  const n = y0.length, h = (t1 - t0) / steps;
-  const k1 = new Float64Array(n), k2 = new Float64Array(n), k3 = new Float64Array(n), k4 = new Float64Array(n), tmp = new Float64Array(n);
+  const n = y0.length,
+    h = (t1 - t0) / steps;
+  const k1 = new Float64Array(n),
+    k2 = new Float64Array(n),
+    k3 = new Float64Array(n),
+    k4 = new Float64Array(n),
+    tmp = new Float64Array(n);
   let y = Float64Array.from(y0);
-  const ts = [t0], ys = [Float64Array.from(y)], slopes: Float64Array[] = [];
+  const ts = [t0],
+    ys = [Float64Array.from(y)],
+    slopes: Float64Array[] = [];
   for (let s = 0; s < steps; s++) {
     const t = t0 + s * h;
     f(t, y, k1);
@@ -159,7 +196,8 @@ export function rk4(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, steps
     const next = new Float64Array(n);
     for (let i = 0; i < n; i++) next[i] = y[i] + (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
     y = next;
-    ts.push(t0 + (s + 1) * h); ys.push(y);
+    ts.push(t0 + (s + 1) * h);
+    ys.push(y);
   }
   const last = new Float64Array(n);
   f(t1, y, last);
@@ -167,7 +205,10 @@ export function rk4(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, steps
   const at = (tq: number): Float64Array => {
     const s = Math.min(steps - 1, Math.max(0, Math.floor((tq - t0) / h)));
     const th = (tq - ts[s]) / h;
-    const h00 = 2 * th ** 3 - 3 * th ** 2 + 1, h10 = th ** 3 - 2 * th ** 2 + th, h01 = -2 * th ** 3 + 3 * th ** 2, h11 = th ** 3 - th ** 2;
+    const h00 = 2 * th ** 3 - 3 * th ** 2 + 1,
+      h10 = th ** 3 - 2 * th ** 2 + th,
+      h01 = -2 * th ** 3 + 3 * th ** 2,
+      h11 = th ** 3 - th ** 2;
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) out[i] = h00 * ys[s][i] + h10 * h * slopes[s][i] + h01 * ys[s + 1][i] + h11 * h * slopes[s + 1][i];
     return out;

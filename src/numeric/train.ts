@@ -10,7 +10,12 @@ import { paramValues } from "./forward.js";
 import { rng } from "./random.js";
 
 /** Where a layer's W or b lives: in the trained vector θ (offset) or fixed. */
-interface Slot { name: string; offset: number; fixed: Float64Array | null; size: number }
+interface Slot {
+  name: string;
+  offset: number;
+  fixed: Float64Array | null;
+  size: number;
+}
 
 export interface Trainable {
   net: Network;
@@ -31,23 +36,38 @@ export function trainable(net: Network, env: ReadonlyMap<string, number>): Train
     if (p.values) return { name: p.name, offset: -1, fixed: p.values, size: count };
     let t = byName.get(p.name);
     if (t && t.shape.join() !== p.shape.join()) throw new EvaluationError(`parameter '${p.name}' is shared by layers of different shapes`);
-    if (!t) { t = { offset: size, shape: p.shape }; byName.set(p.name, t); tensors.push({ name: p.name, shape: p.shape, offset: size }); size += count; }
+    if (!t) {
+      t = { offset: size, shape: p.shape };
+      byName.set(p.name, t);
+      tensors.push({ name: p.name, shape: p.shape, offset: size });
+      size += count;
+    }
     return { name: p.name, offset: t.offset, fixed: null, size: count };
   };
   const layers = net.layers.map((layer) => {
     let h = 0;
     if (layer.h) {
-      try { h = paramValues(layer.h, env)[0]; } catch { throw new EvaluationError(`layer ${layer.index} of '${net.name}': its step '${layer.h.name}' needs a value (write h = 0.5 in the spec, or --set ${layer.h.name}=…); steps are not trained`); }
+      try {
+        h = paramValues(layer.h, env)[0];
+      } catch {
+        throw new EvaluationError(
+          `layer ${layer.index} of '${net.name}': its step '${layer.h.name}' needs a value (write h = 0.5 in the spec, or --set ${layer.h.name}=…); steps are not trained`,
+        );
+      }
     }
     return { layer, W: slot(layer.W), b: slot(layer.b), h };
   });
-  if (size === 0) throw new EvaluationError(`'${net.name}' has no symbolic weights to train: give W and b as names (or leave them out) to have them trained`);
+  if (size === 0)
+    throw new EvaluationError(
+      `'${net.name}' has no symbolic weights to train: give W and b as names (or leave them out) to have them trained`,
+    );
   return { net, tensors, size, layers };
 }
 
 /** Glorot-uniform weights, zero biases (the residual blocks start close to the identity). */
 export function initialParameters(t: Trainable, seed: number): Float64Array {
-  const r = rng(seed), theta = new Float64Array(t.size);
+  const r = rng(seed),
+    theta = new Float64Array(t.size);
   for (const { layer, W } of t.layers) {
     if (!W || W.fixed) continue;
     const a = Math.sqrt(6 / (layer.inWidth + layer.outWidth)) * LAYER_KINDS[layer.kind].initScale;
@@ -56,17 +76,32 @@ export function initialParameters(t: Trainable, seed: number): Float64Array {
   return theta;
 }
 
-const view = (s: Slot | null, theta: Float64Array) => (s ? s.fixed ?? theta.subarray(s.offset, s.offset + s.size) : undefined);
+const view = (s: Slot | null, theta: Float64Array) => (s ? (s.fixed ?? theta.subarray(s.offset, s.offset + s.size)) : undefined);
 
 /** Loss (−log p_y), probabilities, and (if grad is given) ∂loss/∂θ accumulated into grad. */
-export function sampleLoss(t: Trainable, theta: Float64Array, x0: ArrayLike<number>, label: number, grad?: Float64Array): { loss: number; p: number[] } {
+export function sampleLoss(
+  t: Trainable,
+  theta: Float64Array,
+  x0: ArrayLike<number>,
+  label: number,
+  grad?: Float64Array,
+): { loss: number; p: number[] } {
   const states: number[][] = [Array.from(x0)];
-  const inputs: NumericInput[] = [], caches: NumericCache[] = [];
+  const inputs: NumericInput[] = [],
+    caches: NumericCache[] = [];
   for (const { layer, W, b, h } of t.layers) {
     const kind = LAYER_KINDS[layer.kind];
     const xs: number[][] = [];
     for (let k = 1; k <= kind.reads && k <= states.length; k++) xs.push(states[states.length - k]);
-    const input: NumericInput = { xs, W: view(W, theta), b: view(b, theta), h, inWidth: layer.inWidth, outWidth: layer.outWidth, act: ACTIVATION[layer.activation] };
+    const input: NumericInput = {
+      xs,
+      W: view(W, theta),
+      b: view(b, theta),
+      h,
+      inWidth: layer.inWidth,
+      outWidth: layer.outWidth,
+      act: ACTIVATION[layer.activation],
+    };
     const c = kind.evaluate(input);
     inputs.push(input);
     caches.push(c);
@@ -76,7 +111,12 @@ export function sampleLoss(t: Trainable, theta: Float64Array, x0: ArrayLike<numb
   const endsInSoftmax = LAYER_KINDS[t.layers[t.layers.length - 1].layer.kind].probabilities;
   let p: number[];
   if (endsInSoftmax) p = out;
-  else { const m = Math.max(...out), e = out.map((v) => Math.exp(v - m)), s = e.reduce((a, c) => a + c, 0); p = e.map((v) => v / s); }
+  else {
+    const m = Math.max(...out),
+      e = out.map((v) => Math.exp(v - m)),
+      s = e.reduce((a, c) => a + c, 0);
+    p = e.map((v) => v / s);
+  }
   const loss = -Math.log(Math.max(p[label], 1e-300));
   if (!grad) return { loss, p };
   // reverse sweep: G[k] = ∂loss/∂x_k
@@ -85,7 +125,8 @@ export function sampleLoss(t: Trainable, theta: Float64Array, x0: ArrayLike<numb
   if (endsInSoftmax) G[L] = p.map((_, i) => (i === label ? -1 / Math.max(p[label], 1e-300) : 0));
   else G[L] = p.map((pi, i) => pi - (i === label ? 1 : 0));
   for (let l = L; l >= 1; l--) {
-    const { layer, W, b } = t.layers[l - 1], input = inputs[l - 1];
+    const { layer, W, b } = t.layers[l - 1],
+      input = inputs[l - 1];
     const gx = input.xs.map((_, k) => G[l - 1 - k]);
     const slot = (s: Slot | null) => (s && !s.fixed ? grad.subarray(s.offset, s.offset + s.size) : null);
     LAYER_KINDS[layer.kind].vjp(input, caches[l - 1], G[l], { gx, gW: slot(W), gb: slot(b) });
@@ -93,12 +134,32 @@ export function sampleLoss(t: Trainable, theta: Float64Array, x0: ArrayLike<numb
   return { loss, p };
 }
 
-export interface TrainOptions { epochs?: number; batch?: number; learningRate?: number; seed?: number; patience?: number; validation?: number }
-export interface EpochRecord { epoch: number; loss: number; accuracy: number; valLoss: number; valAccuracy: number }
-export interface TrainResult { theta: Float64Array; curve: EpochRecord[]; bestEpoch: number; accuracy: number; stoppedEarly: boolean }
+export interface TrainOptions {
+  epochs?: number;
+  batch?: number;
+  learningRate?: number;
+  seed?: number;
+  patience?: number;
+  validation?: number;
+}
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+}
+export interface TrainResult {
+  theta: Float64Array;
+  curve: EpochRecord[];
+  bestEpoch: number;
+  accuracy: number;
+  stoppedEarly: boolean;
+}
 
 function evaluateSet(t: Trainable, theta: Float64Array, d: Dataset, idx: number[]): { loss: number; accuracy: number } {
-  let loss = 0, right = 0;
+  let loss = 0,
+    right = 0;
   for (const i of idx) {
     const r = sampleLoss(t, theta, d.x.subarray(2 * i, 2 * i + 2), d.y[i]);
     loss += r.loss;
@@ -108,28 +169,48 @@ function evaluateSet(t: Trainable, theta: Float64Array, d: Dataset, idx: number[
 }
 
 export function train(t: Trainable, d: Dataset, opts: TrainOptions = {}, onEpoch?: (r: EpochRecord) => void): TrainResult {
-  const epochs = opts.epochs ?? 1000, batch = opts.batch ?? 32, lr = opts.learningRate ?? 0.02, seed = opts.seed ?? 1;
+  const epochs = opts.epochs ?? 1000,
+    batch = opts.batch ?? 32,
+    lr = opts.learningRate ?? 0.02,
+    seed = opts.seed ?? 1;
   const patience = opts.patience ?? 200;
-  if (t.net.source.dim !== 2) throw new EvaluationError(`'${t.net.name}' takes ${t.net.source.dim} inputs; the toy data sets are 2-dimensional`);
-  if (t.net.target.dim < 2) throw new EvaluationError(`'${t.net.name}' has ${t.net.target.dim} output; a softmax head over two classes needs at least 2`);
+  if (t.net.source.dim !== 2)
+    throw new EvaluationError(`'${t.net.name}' takes ${t.net.source.dim} inputs; the toy data sets are 2-dimensional`);
+  if (t.net.target.dim < 2)
+    throw new EvaluationError(`'${t.net.name}' has ${t.net.target.dim} output; a softmax head over two classes needs at least 2`);
   const r = rng(seed);
   const order = Array.from({ length: d.count }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
   const nVal = Math.floor((opts.validation ?? 0.2) * d.count);
-  const val = order.slice(0, nVal), tr = order.slice(nVal);
+  const val = order.slice(0, nVal),
+    tr = order.slice(nVal);
   let theta = initialParameters(t, seed);
-  const m = new Float64Array(t.size), v = new Float64Array(t.size), grad = new Float64Array(t.size);
-  let step = 0, best = Infinity, bestTheta = theta.slice(), bestEpoch = 0;
+  const m = new Float64Array(t.size),
+    v = new Float64Array(t.size),
+    grad = new Float64Array(t.size);
+  let step = 0,
+    best = Infinity,
+    bestTheta = theta.slice(),
+    bestEpoch = 0;
   const curve: EpochRecord[] = [];
   let stoppedEarly = false;
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    for (let i = tr.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [tr[i], tr[j]] = [tr[j], tr[i]]; }
+    for (let i = tr.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [tr[i], tr[j]] = [tr[j], tr[i]];
+    }
     for (let s = 0; s < tr.length; s += batch) {
       const chunk = tr.slice(s, s + batch);
       grad.fill(0);
       for (const i of chunk) sampleLoss(t, theta, d.x.subarray(2 * i, 2 * i + 2), d.y[i], grad);
       step++;
-      const b1 = 0.9, b2 = 0.999, c1 = 1 - b1 ** step, c2 = 1 - b2 ** step;
+      const b1 = 0.9,
+        b2 = 0.999,
+        c1 = 1 - b1 ** step,
+        c2 = 1 - b2 ** step;
       for (let k = 0; k < t.size; k++) {
         const g = grad[k] / chunk.length;
         m[k] = b1 * m[k] + (1 - b1) * g;
@@ -137,13 +218,21 @@ export function train(t: Trainable, d: Dataset, opts: TrainOptions = {}, onEpoch
         theta[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + 1e-8);
       }
     }
-    const trainM = evaluateSet(t, theta, d, tr), valM = nVal ? evaluateSet(t, theta, d, val) : trainM;
-    if (!Number.isFinite(trainM.loss)) throw new EvaluationError(`training diverged at epoch ${epoch} (loss ${trainM.loss}); try a smaller learning rate`);
+    const trainM = evaluateSet(t, theta, d, tr),
+      valM = nVal ? evaluateSet(t, theta, d, val) : trainM;
+    if (!Number.isFinite(trainM.loss))
+      throw new EvaluationError(`training diverged at epoch ${epoch} (loss ${trainM.loss}); try a smaller learning rate`);
     const rec = { epoch, loss: trainM.loss, accuracy: trainM.accuracy, valLoss: valM.loss, valAccuracy: valM.accuracy };
     curve.push(rec);
     onEpoch?.(rec);
-    if (valM.loss < best - 1e-6) { best = valM.loss; bestTheta = theta.slice(); bestEpoch = epoch; }
-    else if (epoch - bestEpoch >= patience) { stoppedEarly = true; break; }
+    if (valM.loss < best - 1e-6) {
+      best = valM.loss;
+      bestTheta = theta.slice();
+      bestEpoch = epoch;
+    } else if (epoch - bestEpoch >= patience) {
+      stoppedEarly = true;
+      break;
+    }
   }
   theta = bestTheta;
   const all = evaluateSet(t, theta, d, order);
@@ -156,14 +245,27 @@ export function weightsJson(t: Trainable, theta: Float64Array, env: ReadonlyMap<
   const put = (p: ParamTensor | undefined, slot: Slot | null) => {
     if (!p || out[p.name] !== undefined) return;
     const vals = slot && !slot.fixed ? Array.from(theta.subarray(slot.offset, slot.offset + slot.size)) : paramValues(p, env);
-    out[p.name] = p.shape.length === 0 ? vals[0] : p.shape.length === 1 ? vals : Array.from({ length: p.shape[0] }, (_, i) => vals.slice(i * p.shape[1], (i + 1) * p.shape[1]));
+    out[p.name] =
+      p.shape.length === 0
+        ? vals[0]
+        : p.shape.length === 1
+          ? vals
+          : Array.from({ length: p.shape[0] }, (_, i) => vals.slice(i * p.shape[1], (i + 1) * p.shape[1]));
   };
-  for (const { layer, W, b } of t.layers) { put(layer.W, W); put(layer.b, b); put(layer.h, null); }
+  for (const { layer, W, b } of t.layers) {
+    put(layer.W, W);
+    put(layer.b, b);
+    put(layer.h, null);
+  }
   return out;
 }
 
 /** Trained values as symbol values for the evaluators (W1_12 = …). */
-export function parameterEnv(t: Trainable, theta: Float64Array, entryName: (name: string, shape: number[], i: number) => string): Map<string, number> {
+export function parameterEnv(
+  t: Trainable,
+  theta: Float64Array,
+  entryName: (name: string, shape: number[], i: number) => string,
+): Map<string, number> {
   const env = new Map<string, number>();
   for (const tensor of t.tensors) {
     const count = tensor.shape.reduce((a, b) => a * b, 1);

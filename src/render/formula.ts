@@ -8,7 +8,11 @@ import { latex } from "./latex-expr.js";
 
 /** Rough width of typeset math, in characters: commands and braces take no room. */
 export function visibleLength(tex: string): number {
-  return tex.replace(/\\(left|right|big|Big|,|;|quad)/g, "").replace(/\\[a-zA-Z]+/g, "x").replace(/[{}^_]/g, "").replace(/\s+/g, "").length;
+  return tex
+    .replace(/\\(left|right|big|Big|,|;|quad)/g, "")
+    .replace(/\\[a-zA-Z]+/g, "x")
+    .replace(/[{}^_]/g, "")
+    .replace(/\s+/g, "").length;
 }
 
 const LINE = 62; // visible characters per line of a broken formula
@@ -20,17 +24,26 @@ function brokenSum(e: Expr, names: ReadonlyMap<Expr, string>): string[] {
   if (e.op === "mul") return brokenProduct(e, names) ?? [whole];
   if (e.op !== "add") return [whole];
   const { positive, negative } = splitSum(e);
-  const signed = [...positive.map((t, i) => [i === 0 ? "" : "+ ", t] as const), ...negative.map((t, i) => [positive.length || i ? "- " : "-", t] as const)];
+  const signed = [
+    ...positive.map((t, i) => [i === 0 ? "" : "+ ", t] as const),
+    ...negative.map((t, i) => [positive.length || i ? "- " : "-", t] as const),
+  ];
   const lines: string[] = [];
   let cur = "";
-  const flush = () => { if (cur) lines.push(cur); cur = ""; };
+  const flush = () => {
+    if (cur) lines.push(cur);
+    cur = "";
+  };
   for (const [sign, t] of signed) {
     const tex = sign + latex(t, names);
     if (visibleLength(tex) > LINE) {
       // a term too long for a line of its own: break inside it
       flush();
       const inner = t.op === "mul" ? brokenProduct(t, names) : null;
-      if (inner) { inner[0] = sign + inner[0]; lines.push(...inner); } else lines.push(tex);
+      if (inner) {
+        inner[0] = sign + inner[0];
+        lines.push(...inner);
+      } else lines.push(tex);
       continue;
     }
     if (cur && visibleLength(cur + tex) > LINE) flush();
@@ -51,7 +64,7 @@ function brokenProduct(e: Expr, names: ReadonlyMap<Expr, string>): string[] | nu
   const inner = brokenSum(e.args[k], names);
   if (inner.length < 2) return null;
   return inner.map((line, i) => {
-    const open = i === 0 ? `${prefix === "1" ? "" : prefix === "-1" ? "-" : prefix + " \\, "}\\left(` : "\\left.";
+    const open = i === 0 ? `${prefix === "1" ? "" : prefix === "-1" ? "-" : `${prefix} \\, `}\\left(` : "\\left.";
     const close = i === inner.length - 1 ? "\\right)" : "\\right.";
     return `${open}${line}${close}`;
   });
@@ -79,20 +92,29 @@ function rowsOf(lhs: Side, rhs: Side, rel: string, names: ReadonlyMap<Expr, stri
   // component-wise; a symmetric matrix only above the diagonal
   const symmetric = rhs.kind === "matrix" && m.length === m[0].length && m.every((row, i) => row.every((e, j) => e === m[j][i]));
   const out: string[] = [];
-  m.forEach((row, i) => row.forEach((e, j) => {
-    if (symmetric && j < i) return;
-    const sub = rhs.kind === "vector" ? `${i + 1}` : `${i + 1}${j + 1}`;
-    out.push(...continued(`\\left(${l}\\right)_{${sub}}`, brokenSum(e, names), rel));
-  }));
+  m.forEach((row, i) =>
+    row.forEach((e, j) => {
+      if (symmetric && j < i) return;
+      const sub = rhs.kind === "vector" ? `${i + 1}` : `${i + 1}${j + 1}`;
+      out.push(...continued(`\\left(${l}\\right)_{${sub}}`, brokenSum(e, names), rel));
+    }),
+  );
   return out;
 }
 
 function sideHead(s: Side, names: ReadonlyMap<Expr, string>): string {
   switch (s.kind) {
-    case "label": return s.tex;
-    case "scalar": return latex(s.expr, names);
-    case "vector": return matrixTex(s.entries.map((e) => [e]), names);
-    case "matrix": return matrixTex(s.entries, names);
+    case "label":
+      return s.tex;
+    case "scalar":
+      return latex(s.expr, names);
+    case "vector":
+      return matrixTex(
+        s.entries.map((e) => [e]),
+        names,
+      );
+    case "matrix":
+      return matrixTex(s.entries, names);
   }
 }
 

@@ -19,7 +19,10 @@ export function renderMath(tex: string, display: boolean): string {
 
 /** Prose with $…$ math rendered inline. */
 function prose(s: string): string {
-  return s.split(/(\$[^$]*\$)/g).map((p) => (p.length > 1 && p.startsWith("$") && p.endsWith("$") ? renderMath(p.slice(1, -1), false) : esc(p))).join("");
+  return s
+    .split(/(\$[^$]*\$)/g)
+    .map((p) => (p.length > 1 && p.startsWith("$") && p.endsWith("$") ? renderMath(p.slice(1, -1), false) : esc(p)))
+    .join("");
 }
 
 let cssCache: string | null = null;
@@ -31,7 +34,10 @@ export function inlinedKatexCss(): string {
   const fontDir = join(dirname(cssPath), "fonts");
   cssCache = readFileSync(cssPath, "utf8")
     .replace(/,\s*url\(fonts\/[^)]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)/g, "")
-    .replace(/url\(fonts\/([^)]+\.woff2)\)/g, (_, f: string) => `url(data:font/woff2;base64,${readFileSync(join(fontDir, f)).toString("base64")})`);
+    .replace(
+      /url\(fonts\/([^)]+\.woff2)\)/g,
+      (_, f: string) => `url(data:font/woff2;base64,${readFileSync(join(fontDir, f)).toString("base64")})`,
+    );
   return cssCache;
 }
 
@@ -71,19 +77,31 @@ function stepHtml(step: Step, n: number): string {
   if (step.general) parts.push(`<div class="formula general">${renderMath(step.general, true)}</div>`);
   if (math) parts.push(`<div class="formula">${renderMath(math, true)}</div>`);
   if (w) {
-    parts.push(failed
-      ? `<p class="witness">This step FAILED its numeric check and is not claimed to hold: ${esc(failureText(step))}.</p>`
-      : `<p class="witness">Checked at ${w.points} random points against ${esc(w.against)}: largest relative difference ${short(w.maxError)} (tolerance ${short(w.tolerance)}).</p>`);
+    parts.push(
+      failed
+        ? `<p class="witness">This step FAILED its numeric check and is not claimed to hold: ${esc(failureText(step))}.</p>`
+        : `<p class="witness">Checked at ${w.points} random points against ${esc(w.against)}: largest relative difference ${short(w.maxError)} (tolerance ${short(w.tolerance)}).</p>`,
+    );
   }
   return `<article class="step${failed ? " failed" : ""}" id="${esc(step.id)}">\n${parts.join("\n")}\n</article>`;
 }
 
 export function htmlDocument(d: Derivation): string {
   let n = 0;
-  const sections = d.sections.map((s) => `<section>\n<h2>${esc(s.title)}</h2>\n<p>${prose(s.intro)}</p>\n${s.steps.map((st) => stepHtml(st, ++n)).join("\n")}\n</section>`).join("\n");
+  const sections = d.sections
+    .map(
+      (s) =>
+        `<section>\n<h2>${esc(s.title)}</h2>\n<p>${prose(s.intro)}</p>\n${s.steps.map((st) => stepHtml(st, ++n)).join("\n")}\n</section>`,
+    )
+    .join("\n");
   const steps = allSteps(d).filter((s) => s.witness);
   const failed = steps.filter((s) => !s.witness!.passed).length;
-  const rows = steps.map((s, i) => `<tr><td class="num">${i + 1}</td><td><a href="#${esc(s.id)}">${esc(s.title)}</a></td><td>${esc(s.justification)}</td><td class="num">${s.witness!.points}</td><td class="num">${short(s.witness!.maxError)}</td><td>${s.witness!.passed ? "✓" : "<strong>✗ failed</strong>"}</td></tr>`).join("\n");
+  const rows = steps
+    .map(
+      (s, i) =>
+        `<tr><td class="num">${i + 1}</td><td><a href="#${esc(s.id)}">${esc(s.title)}</a></td><td>${esc(s.justification)}</td><td class="num">${s.witness!.points}</td><td class="num">${short(s.witness!.maxError)}</td><td>${s.witness!.passed ? "✓" : "<strong>✗ failed</strong>"}</td></tr>`,
+    )
+    .join("\n");
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -6,41 +6,82 @@ import { equationTex, short } from "./formula.js";
 
 /** Unicode that titles and messages use, as TeX (pdflatex has no glyphs for these). */
 const UNICODE_TEX: Record<string, string> = {
-  "≈": "$\\approx$", "‖": "$\\|$", "ᵀ": "$^{\\mathsf{T}}$", "−": "$-$", "–": "--", "—": "---", "σ": "$\\sigma$", "′": "'",
-  "∘": "$\\circ$", "ε": "$\\varepsilon$", "δ": "$\\delta$", "Γ": "$\\Gamma$", "ρ": "$\\rho$", "≤": "$\\le$", "≥": "$\\ge$",
-  "·": "$\\cdot$", "×": "$\\times$", "²": "$^2$", "…": "\\ldots{}", "→": "$\\to$", "ẋ": "$\\dot x$", "∂": "$\\partial$",
+  "≈": "$\\approx$",
+  "‖": "$\\|$",
+  ᵀ: "$^{\\mathsf{T}}$",
+  "−": "$-$",
+  "–": "--",
+  "—": "---",
+  σ: "$\\sigma$",
+  "′": "'",
+  "∘": "$\\circ$",
+  ε: "$\\varepsilon$",
+  δ: "$\\delta$",
+  Γ: "$\\Gamma$",
+  ρ: "$\\rho$",
+  "≤": "$\\le$",
+  "≥": "$\\ge$",
+  "·": "$\\cdot$",
+  "×": "$\\times$",
+  "²": "$^2$",
+  "…": "\\ldots{}",
+  "→": "$\\to$",
+  ẋ: "$\\dot x$",
+  "∂": "$\\partial$",
 };
 
 /** Escape text-mode characters; map the Unicode we emit to TeX and anything else to '?'. */
 export function texText(s: string): string {
   return s
-    .replace(/[\\{}$&#_%^~]/g, (c) => ({ "\\": "\\textbackslash{}", "^": "\\^{}", "~": "\\~{}" } as Record<string, string>)[c] ?? `\\${c}`)
-    .replace(/[^\x00-\x7f]/g, (c) => UNICODE_TEX[c] ?? "?");
+    .replace(
+      /[\\{}$&#_%^~]/g,
+      (c) => (({ "\\": "\\textbackslash{}", "^": "\\^{}", "~": "\\~{}" }) as Record<string, string>)[c] ?? `\\${c}`,
+    )
+    .replace(/[^\p{ASCII}]/gu, (c) => UNICODE_TEX[c] ?? "?");
 }
 
 /** Prose whose $…$ segments are math: escape only the text between them. */
 export function texProse(s: string): string {
-  return s.split(/(\$[^$]*\$)/g).map((part) => (part.startsWith("$") && part.endsWith("$") && part.length > 1 ? part : texText(part))).join("");
+  return s
+    .split(/(\$[^$]*\$)/g)
+    .map((part) => (part.startsWith("$") && part.endsWith("$") && part.length > 1 ? part : texText(part)))
+    .join("");
 }
 
 function stepTex(step: Step, n: number): string {
   const w = step.witness;
   const failed = !!w && !w.passed;
-  const out = [`\\subsection*{${n}.\\ ${texText(step.title)}\\hfill{\\normalfont\\small\\itshape ${texText(step.justification)}}}`, texProse(step.why)];
+  const out = [
+    `\\subsection*{${n}.\\ ${texText(step.title)}\\hfill{\\normalfont\\small\\itshape ${texText(step.justification)}}}`,
+    texProse(step.why),
+  ];
   if (step.general) out.push(`In index notation:\n\\[ ${step.general} \\]`);
   if (step.equation) out.push(`\\begin{align*}\n${equationTex(step.equation, failed)}\n\\end{align*}`);
   else if (step.statement) out.push(`\\[ ${step.statement.tex} ${failed ? "\\quad (\\text{does not hold})" : ""}\\]`);
-  if (w && w.passed) out.push(`{\\small $\\checkmark$ Checked at ${w.points} random points against ${texText(w.against)}: largest relative difference ${short(w.maxError)} (tolerance ${short(w.tolerance)}).}`);
-  if (failed) out.push(`\\fbox{\\parbox{0.95\\linewidth}{\\textbf{This step FAILED its numeric check} and is not claimed to hold: ${texText(failureText(step))}.}}`);
+  if (w?.passed)
+    out.push(
+      `{\\small $\\checkmark$ Checked at ${w.points} random points against ${texText(w.against)}: largest relative difference ${short(w.maxError)} (tolerance ${short(w.tolerance)}).}`,
+    );
+  if (failed)
+    out.push(
+      `\\fbox{\\parbox{0.95\\linewidth}{\\textbf{This step FAILED its numeric check} and is not claimed to hold: ${texText(failureText(step))}.}}`,
+    );
   return out.join("\n\n");
 }
 
 export function latexDocument(d: Derivation): string {
   let n = 0;
-  const body = d.sections.map((s) => `\\section{${texText(s.title)}}\n${texProse(s.intro)}\n\n${s.steps.map((st) => stepTex(st, ++n)).join("\n\n")}`).join("\n\n");
+  const body = d.sections
+    .map((s) => `\\section{${texText(s.title)}}\n${texProse(s.intro)}\n\n${s.steps.map((st) => stepTex(st, ++n)).join("\n\n")}`)
+    .join("\n\n");
   const steps = allSteps(d).filter((s) => s.witness);
   const failed = steps.filter((s) => !s.witness!.passed).length;
-  const rows = steps.map((s, i) => `${i + 1} & ${texText(s.title)} & ${texText(s.justification)} & ${s.witness!.points} & ${short(s.witness!.maxError)} & ${s.witness!.passed ? "$\\checkmark$" : "\\textbf{failed}"} \\\\`).join("\n");
+  const rows = steps
+    .map(
+      (s, i) =>
+        `${i + 1} & ${texText(s.title)} & ${texText(s.justification)} & ${s.witness!.points} & ${short(s.witness!.maxError)} & ${s.witness!.passed ? "$\\checkmark$" : "\\textbf{failed}"} \\\\`,
+    )
+    .join("\n");
   return `\\documentclass[11pt]{article}
 \\usepackage[a4paper,margin=2cm]{geometry}
 \\usepackage{amsmath,amssymb}

@@ -8,7 +8,17 @@ import { DiagnosticError } from "../syntax/diagnostics.js";
 import { Context } from "./context.js";
 import { asMapping, lookup, space } from "./resolve.js";
 import { constantValue, listShape, listLeaves, toNode } from "./expressions.js";
-import { type Action, type Bundle, type Fibre, type Group, type GroupName, type Manifold, MAX_DIMENSION, type Metric, type Model } from "./model.js";
+import {
+  type Action,
+  type Bundle,
+  type Fibre,
+  type Group,
+  type GroupName,
+  type Manifold,
+  MAX_DIMENSION,
+  type Metric,
+  type Model,
+} from "./model.js";
 import { listOf, suggestion } from "./names.js";
 import { buildNetwork, layerReadingAcross, readsText } from "./networks.js";
 import { analyzeRequest } from "./requests.js";
@@ -24,7 +34,11 @@ function components(ctx: Context, assigns: Assign[], source: Manifold, target: M
   let ok = true;
   for (const a of assigns) {
     if (!target.coords.includes(a.target.name)) {
-      ctx.error(a.target.span, `'${a.target.name}' is not a coordinate of ${target.name} (${target.coords.join(", ")})`, suggestion(a.target.name, target.coords));
+      ctx.error(
+        a.target.span,
+        `'${a.target.name}' is not a coordinate of ${target.name} (${target.coords.join(", ")})`,
+        suggestion(a.target.name, target.coords),
+      );
       ok = false;
     } else if (byCoord.has(a.target.name)) {
       ctx.error(a.target.span, `coordinate '${a.target.name}' is defined twice`);
@@ -32,7 +46,10 @@ function components(ctx: Context, assigns: Assign[], source: Manifold, target: M
     } else byCoord.set(a.target.name, a);
   }
   const missing = target.coords.filter((c) => !byCoord.has(c));
-  if (ok && missing.length) { ctx.error(ownerSpan, `no expression for ${missing.map((c) => `'${c}'`).join(", ")} of ${target.name}`); ok = false; }
+  if (ok && missing.length) {
+    ctx.error(ownerSpan, `no expression for ${missing.map((c) => `'${c}'`).join(", ")} of ${target.name}`);
+    ok = false;
+  }
   const scope = { coords: new Set(source.coords), where: `the coordinates of ${source.name} (${source.coords.join(", ")})` };
   const nodes = target.coords.map((c) => (byCoord.has(c) ? toNode(ctx, byCoord.get(c)!.value, scope) : null));
   return ok && nodes.every((n) => n) ? (nodes as MathNode[]) : null;
@@ -41,8 +58,14 @@ function components(ctx: Context, assigns: Assign[], source: Manifold, target: M
 const GROUPS: Record<string, GroupName> = { GL: "GL", GLplus: "GLplus", O: "O", SO: "SO" };
 function group(ctx: Context, g: GroupAst): Group | null {
   const name = GROUPS[g.name.name];
-  if (!name) { ctx.error(g.name.span, `unknown group '${g.name.name}'`, [`groups: ${listOf(Object.keys(GROUPS))}`]); return null; }
-  if (g.n.value < 1 || !Number.isInteger(g.n.value)) { ctx.error(g.n.span, "a group dimension must be a positive whole number"); return null; }
+  if (!name) {
+    ctx.error(g.name.span, `unknown group '${g.name.name}'`, [`groups: ${listOf(Object.keys(GROUPS))}`]);
+    return null;
+  }
+  if (g.n.value < 1 || !Number.isInteger(g.n.value)) {
+    ctx.error(g.n.span, "a group dimension must be a positive whole number");
+    return null;
+  }
   return { name, n: g.n.value, span: g.span };
 }
 
@@ -56,8 +79,12 @@ function declareItem(ctx: Context, item: Item): void {
         const node = toNode(ctx, item.value, { coords: new Set(), where: "no coordinates" });
         value = node ? constantValue(ctx, item.value) : 0;
         if (!node) value = undefined;
-        else if (value === undefined) ctx.error(item.value.span, "a constant's value must be a number (it may use constants declared before it)");
-        else if (!Number.isFinite(value)) { ctx.error(item.value.span, `constant '${item.name.name}' is not finite (${value})`); value = undefined; }
+        else if (value === undefined)
+          ctx.error(item.value.span, "a constant's value must be a number (it may use constants declared before it)");
+        else if (!Number.isFinite(value)) {
+          ctx.error(item.value.span, `constant '${item.name.name}' is not finite (${value})`);
+          value = undefined;
+        }
       }
       ctx.declare(item.name.name, { kind: "constant", value: { name: item.name.name, value, span: item.span } });
       return;
@@ -66,20 +93,38 @@ function declareItem(ctx: Context, item: Item): void {
       let coords = item.coords?.map((c) => c.name);
       if (item.dim) {
         const base = item.dim.base;
-        if (base.name !== "R") { ctx.error(base.span, `expected R^n, found '${base.name}^${item.dim.value}'`); return; }
-        if (item.dim.value < 1 || !Number.isInteger(item.dim.value)) { ctx.error(item.dim.span, "a dimension must be a positive whole number"); return; }
-        if (item.dim.value > MAX_DIMENSION) { ctx.error(item.dim.span, `a dimension may be at most ${MAX_DIMENSION}`); return; }
+        if (base.name !== "R") {
+          ctx.error(base.span, `expected R^n, found '${base.name}^${item.dim.value}'`);
+          return;
+        }
+        if (item.dim.value < 1 || !Number.isInteger(item.dim.value)) {
+          ctx.error(item.dim.span, "a dimension must be a positive whole number");
+          return;
+        }
+        if (item.dim.value > MAX_DIMENSION) {
+          ctx.error(item.dim.span, `a dimension may be at most ${MAX_DIMENSION}`);
+          return;
+        }
         if (coords && coords.length !== item.dim.value) {
           ctx.error(item.coords![0].span, `${item.name.name} has dimension ${item.dim.value} but ${coords.length} coordinate names`);
           return;
         }
         coords ??= Array.from({ length: item.dim.value }, (_, i) => `x${i + 1}`);
       }
-      if (!coords) { ctx.error(item.name.span, `manifold '${item.name.name}' needs coordinates, e.g. (x, y), or a dimension, e.g. = R^2`); return; }
+      if (!coords) {
+        ctx.error(item.name.span, `manifold '${item.name.name}' needs coordinates, e.g. (x, y), or a dimension, e.g. = R^2`);
+        return;
+      }
       const seen = new Set<string>();
       for (const c of item.coords ?? []) {
-        if (seen.has(c.name)) { ctx.error(c.span, `coordinate '${c.name}' appears twice`); return; }
-        if (ctx.names.get(c.name)?.kind === "constant") { ctx.error(c.span, `coordinate '${c.name}' has the name of a constant`); return; }
+        if (seen.has(c.name)) {
+          ctx.error(c.span, `coordinate '${c.name}' appears twice`);
+          return;
+        }
+        if (ctx.names.get(c.name)?.kind === "constant") {
+          ctx.error(c.span, `coordinate '${c.name}' has the name of a constant`);
+          return;
+        }
         seen.add(c.name);
       }
       const m: Manifold = { name: item.name.name, dim: coords.length, coords, span: item.span };
@@ -96,24 +141,32 @@ function declareItem(ctx: Context, item: Item): void {
       return;
     }
     case "map": {
-      const source = space(ctx, item.source), target = space(ctx, item.target);
+      const source = space(ctx, item.source),
+        target = space(ctx, item.target);
       if (!source || !target) return;
       const comps = components(ctx, item.components, source, target, item.name.span);
       if (!comps) return;
-      ctx.declare(item.name.name, { kind: "mapping", value: { kind: "map", name: item.name.name, source, target, components: comps, span: item.span } });
+      ctx.declare(item.name.name, {
+        kind: "mapping",
+        value: { kind: "map", name: item.name.name, source, target, components: comps, span: item.span },
+      });
       return;
     }
     case "compose": {
       const first = lookup(ctx, item.first, ["mapping", "manifold"], "a composed map's part");
       const second = lookup(ctx, item.second, ["mapping", "manifold"], "a composed map's part");
       if (!first || !second) return;
-      const a = asMapping(ctx, first, item.first), b = asMapping(ctx, second, item.second);
+      const a = asMapping(ctx, first, item.first),
+        b = asMapping(ctx, second, item.second);
       if (!a || !b) return;
       if (a.target !== b.source) {
         ctx.error(item.second.span, `cannot compose: '${a.name}' ends in ${a.target.name} but '${b.name}' starts in ${b.source.name}`);
         return;
       }
-      ctx.declare(item.name.name, { kind: "mapping", value: { kind: "compose", name: item.name.name, first: a, second: b, source: a.source, target: b.target, span: item.span } });
+      ctx.declare(item.name.name, {
+        kind: "mapping",
+        value: { kind: "compose", name: item.name.name, first: a, second: b, source: a.source, target: b.target, span: item.span },
+      });
       return;
     }
     case "network": {
@@ -133,19 +186,34 @@ function declareItem(ctx: Context, item: Item): void {
       const base = lookup(ctx, item.base, ["manifold"], "the base of a bundle");
       const g = group(ctx, item.group);
       if (!base || !g) return;
-      if (g.n !== base.dim) { ctx.error(item.group.n.span, `the frame bundle of ${base.name} (dimension ${base.dim}) has structure group of dimension ${base.dim}, not ${g.n}`); return; }
+      if (g.n !== base.dim) {
+        ctx.error(
+          item.group.n.span,
+          `the frame bundle of ${base.name} (dimension ${base.dim}) has structure group of dimension ${base.dim}, not ${g.n}`,
+        );
+        return;
+      }
       ctx.declare(item.name.name, { kind: "bundle", value: { kind: "principal", name: item.name.name, base, group: g, span: item.span } });
       return;
     }
     case "associated": {
       const p = lookup(ctx, item.principal, ["bundle"], "an associated bundle's principal bundle");
       if (!p) return;
-      if (p.kind !== "principal") { ctx.error(item.principal.span, `'${p.name}' is an associated bundle; associate to a principal bundle`); return; }
-      if (!(FIBRES as readonly string[]).includes(item.fibre.name)) {
-        ctx.error(item.fibre.span, `unknown fibre '${item.fibre.name}'`, [...suggestion(item.fibre.name, FIBRES), `fibres: ${listOf(FIBRES)}`]);
+      if (p.kind !== "principal") {
+        ctx.error(item.principal.span, `'${p.name}' is an associated bundle; associate to a principal bundle`);
         return;
       }
-      ctx.declare(item.name.name, { kind: "bundle", value: { kind: "associated", name: item.name.name, principal: p, fibre: item.fibre.name as Fibre, span: item.span } });
+      if (!(FIBRES as readonly string[]).includes(item.fibre.name)) {
+        ctx.error(item.fibre.span, `unknown fibre '${item.fibre.name}'`, [
+          ...suggestion(item.fibre.name, FIBRES),
+          `fibres: ${listOf(FIBRES)}`,
+        ]);
+        return;
+      }
+      ctx.declare(item.name.name, {
+        kind: "bundle",
+        value: { kind: "associated", name: item.name.name, principal: p, fibre: item.fibre.name as Fibre, span: item.span },
+      });
       return;
     }
     default:
@@ -161,8 +229,11 @@ function buildMetric(ctx: Context, item: Extract<Item, { kind: "metric" }>): Met
     if (!on) return null;
     if (def.kind === "euclidean") return { name, manifold: on, def: { kind: "euclidean" }, span: item.span };
     const shape = listShape(def.value);
-    if (!shape || shape.length !== 2 || shape[0] !== on.dim || shape[1] !== on.dim) {
-      ctx.error(def.span, `a metric on ${on.name} needs ${on.dim}×${on.dim} components, found ${shape ? (shape.length === 2 ? shape.join("×") : `${shape.length}-index array`) : "a ragged array"}`);
+    if (shape?.length !== 2 || shape[0] !== on.dim || shape[1] !== on.dim) {
+      ctx.error(
+        def.span,
+        `a metric on ${on.name} needs ${on.dim}×${on.dim} components, found ${shape ? (shape.length === 2 ? shape.join("×") : `${shape.length}-index array`) : "a ragged array"}`,
+      );
       return null;
     }
     const scope = { coords: new Set(on.coords), where: `the coordinates of ${on.name} (${on.coords.join(", ")})` };
@@ -175,7 +246,7 @@ function buildMetric(ctx: Context, item: Extract<Item, { kind: "metric" }>): Met
   const along = alongEnt && asMapping(ctx, alongEnt, def.along);
   if (!along) return null;
   let of: Metric;
-  if (!def.of || def.of.name === "euclidean" && !ctx.names.has("euclidean")) {
+  if (!def.of || (def.of.name === "euclidean" && !ctx.names.has("euclidean"))) {
     of = { name: "euclidean", manifold: along.target, def: { kind: "euclidean" }, span: def.span };
   } else {
     const m = lookup(ctx, def.of, ["metric"], "the metric to pull back");
@@ -186,9 +257,13 @@ function buildMetric(ctx: Context, item: Extract<Item, { kind: "metric" }>): Met
     }
     of = m;
   }
-  let layer = 0, manifold = along.source;
+  let layer = 0,
+    manifold = along.source;
   if (def.layer) {
-    if (along.kind !== "network") { ctx.error(def.layer.span, `'${along.name}' is not a network: it has no layers`); return null; }
+    if (along.kind !== "network") {
+      ctx.error(def.layer.span, `'${along.name}' is not a network: it has no layers`);
+      return null;
+    }
     const L = along.layers.length;
     if (!Number.isInteger(def.layer.value) || def.layer.value < 0 || def.layer.value > L) {
       ctx.error(def.layer.span, `'${along.name}' has layers 0 (its input) to ${L}, not ${def.layer.value}`);
@@ -197,7 +272,11 @@ function buildMetric(ctx: Context, item: Extract<Item, { kind: "metric" }>): Met
     layer = def.layer.value;
     const across = layerReadingAcross(along, layer);
     if (across) {
-      ctx.error(def.layer.span, `layer ${across.index} is ${LAYER_KINDS[across.kind].labels.prose}: it depends on layers ${readsText(across)}, so no metric lives on layer ${layer} alone`, [`pull back to layer 0 or to a layer not followed by a ${LAYER_KINDS[across.kind].labels.title} layer`]);
+      ctx.error(
+        def.layer.span,
+        `layer ${across.index} is ${LAYER_KINDS[across.kind].labels.prose}: it depends on layers ${readsText(across)}, so no metric lives on layer ${layer} alone`,
+        [`pull back to layer 0 or to a layer not followed by a ${LAYER_KINDS[across.kind].labels.title} layer`],
+      );
       return null;
     }
     manifold = along.layerSpaces[layer];
@@ -212,30 +291,62 @@ function buildAction(ctx: Context, item: Extract<Item, { kind: "action" }>): Act
   const g = item.group ? group(ctx, item.group) : undefined;
   if (!of || !on || g === null) return null;
   const base = on.kind === "principal" ? on.base : on.principal.base;
-  let fromLayer = 1, toLayer = 1;
+  let fromLayer = 1,
+    toLayer = 1;
   if (of.kind === "network") {
     toLayer = of.layers.length;
     if (item.layers) {
-      fromLayer = item.layers.from.value; toLayer = item.layers.to.value;
+      fromLayer = item.layers.from.value;
+      toLayer = item.layers.to.value;
       for (const bound of [item.layers.from, item.layers.to]) {
-        if (bound.value < 1 || bound.value > of.layers.length) { ctx.error(bound.span, `'${of.name}' has layers 1 to ${of.layers.length}`); return null; }
+        if (bound.value < 1 || bound.value > of.layers.length) {
+          ctx.error(bound.span, `'${of.name}' has layers 1 to ${of.layers.length}`);
+          return null;
+        }
       }
-      if (fromLayer > toLayer) { ctx.error(item.layers.from.span, "the first layer of a range must not come after the last"); return null; }
+      if (fromLayer > toLayer) {
+        ctx.error(item.layers.from.span, "the first layer of a range must not come after the last");
+        return null;
+      }
     }
     for (let l = fromLayer; l <= toLayer; l++) {
       const layer = of.layers[l - 1];
       if (layer.inWidth !== layer.outWidth) {
-        ctx.error(item.layers?.from.span ?? item.of.span, `layer ${l} of '${of.name}' maps R^${layer.inWidth} to R^${layer.outWidth}: its Jacobian is not square, so it is no element of GL(n)`);
+        ctx.error(
+          item.layers?.from.span ?? item.of.span,
+          `layer ${l} of '${of.name}' maps R^${layer.inWidth} to R^${layer.outWidth}: its Jacobian is not square, so it is no element of GL(n)`,
+        );
         return null;
       }
-      if (layer.inWidth !== base.dim) { ctx.error(item.on.span, `layer ${l} of '${of.name}' has width ${layer.inWidth}, but '${on.name}' is over ${base.name} (dimension ${base.dim})`); return null; }
+      if (layer.inWidth !== base.dim) {
+        ctx.error(
+          item.on.span,
+          `layer ${l} of '${of.name}' has width ${layer.inWidth}, but '${on.name}' is over ${base.name} (dimension ${base.dim})`,
+        );
+        return null;
+      }
     }
   } else {
-    if (item.layers) { ctx.error(item.layers.from.span, `'${of.name}' is not a network: it has no layers`); return null; }
-    if (of.source.dim !== of.target.dim) { ctx.error(item.of.span, `'${of.name}' maps dimension ${of.source.dim} to ${of.target.dim}: its Jacobian is not square`); return null; }
-    if (of.source.dim !== base.dim) { ctx.error(item.on.span, `'${of.name}' acts in dimension ${of.source.dim}, but '${on.name}' is over ${base.name} (dimension ${base.dim})`); return null; }
+    if (item.layers) {
+      ctx.error(item.layers.from.span, `'${of.name}' is not a network: it has no layers`);
+      return null;
+    }
+    if (of.source.dim !== of.target.dim) {
+      ctx.error(item.of.span, `'${of.name}' maps dimension ${of.source.dim} to ${of.target.dim}: its Jacobian is not square`);
+      return null;
+    }
+    if (of.source.dim !== base.dim) {
+      ctx.error(
+        item.on.span,
+        `'${of.name}' acts in dimension ${of.source.dim}, but '${on.name}' is over ${base.name} (dimension ${base.dim})`,
+      );
+      return null;
+    }
   }
-  if (g && g.n !== base.dim) { ctx.error(g.span, `'${on.name}' is over a ${base.dim}-dimensional base; the group must be of ${base.dim}×${base.dim} matrices`); return null; }
+  if (g && g.n !== base.dim) {
+    ctx.error(g.span, `'${on.name}' is over a ${base.dim}-dimensional base; the group must be of ${base.dim}×${base.dim} matrices`);
+    return null;
+  }
   return { of, fromLayer, toLayer, on: on as Bundle, group: g, span: item.span };
 }
 
@@ -252,8 +363,10 @@ export function analyze(spec: Spec, opts: AnalyzeOptions = {}): Model {
   for (const item of spec.items) declareItem(ctx, item);
   const model = ctx.model();
   for (const item of spec.items) {
-    if (item.kind === "action") { const a = buildAction(ctx, item); if (a) model.actions.push(a); }
-    else if (item.kind === "show" || item.kind.startsWith("check")) {
+    if (item.kind === "action") {
+      const a = buildAction(ctx, item);
+      if (a) model.actions.push(a);
+    } else if (item.kind === "show" || item.kind.startsWith("check")) {
       const r = analyzeRequest(ctx, item as any);
       if (r) model.requests.push(r);
     }

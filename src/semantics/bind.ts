@@ -11,7 +11,10 @@ export class WeightsError extends Error {}
 
 export function bindWeights(model: Model, path: string): Map<string, number> {
   const res = loadWeightsFile(resolve(path), path, model, { line: 1, col: 1, offset: 0, end: 0 });
-  if (!res.ok) throw new WeightsError(res.diagnostic.file === model.file ? `${path}: error: ${res.diagnostic.message}` : formatDiagnostic(res.diagnostic));
+  if (!res.ok)
+    throw new WeightsError(
+      res.diagnostic.file === model.file ? `${path}: error: ${res.diagnostic.message}` : formatDiagnostic(res.diagnostic),
+    );
   const env = new Map<string, number>();
   const seen = new Set<string>();
   for (const m of model.mappings.values()) {
@@ -21,10 +24,16 @@ export function bindWeights(model: Model, path: string): Map<string, number> {
         if (!p || p.values || seen.has(p.name) || p.entries.some((e) => e.type !== "SymbolNode")) continue;
         seen.add(p.name);
         const raw = res.file.entries[p.name];
-        if (raw === undefined) throw new WeightsError(`${path}: error: no entry '${p.name}' (needed by layer ${layer.index} of '${m.name}'); it has ${Object.keys(res.file.entries).slice(0, 12).join(", ") || "no entries"}`);
+        if (raw === undefined)
+          throw new WeightsError(
+            `${path}: error: no entry '${p.name}' (needed by layer ${layer.index} of '${m.name}'); it has ${Object.keys(res.file.entries).slice(0, 12).join(", ") || "no entries"}`,
+          );
         const t = tensorFromJson(raw, p.name);
         if ("error" in t) throw new WeightsError(`${path}: error: ${t.error}`);
-        if (t.shape.join() !== p.shape.join()) throw new WeightsError(`${path}: error: '${p.name}' has shape [${t.shape.join(", ")}], but layer ${layer.index} of '${m.name}' needs [${p.shape.join(", ")}]`);
+        if (t.shape.join() !== p.shape.join())
+          throw new WeightsError(
+            `${path}: error: '${p.name}' has shape [${t.shape.join(", ")}], but layer ${layer.index} of '${m.name}' needs [${p.shape.join(", ")}]`,
+          );
         t.values.forEach((v, i) => env.set(entryName(p.name, p.shape, i), v));
       }
     }

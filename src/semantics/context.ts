@@ -18,7 +18,10 @@ export class Context {
   /** Anonymous Euclidean spaces R^n, one per dimension. */
   private readonly euclidean = new Map<number, Manifold>();
 
-  constructor(readonly spec: Spec, readonly baseDir: string) {}
+  constructor(
+    readonly spec: Spec,
+    readonly baseDir: string,
+  ) {}
 
   error(span: Span, message: string, notes?: string[]): void {
     this.diagnostics.push({ file: this.spec.file, source: this.spec.source, span, message, notes });
@@ -51,8 +54,15 @@ export class Context {
       return out;
     };
     return {
-      file: this.spec.file, source: this.spec.source, constants: pick("constant"), manifolds: pick("manifold"),
-      mappings: pick("mapping"), metrics: pick("metric"), bundles: pick("bundle"), actions: [], requests: [],
+      file: this.spec.file,
+      source: this.spec.source,
+      constants: pick("constant"),
+      manifolds: pick("manifold"),
+      mappings: pick("mapping"),
+      metrics: pick("metric"),
+      bundles: pick("bundle"),
+      actions: [],
+      requests: [],
     };
   }
 }

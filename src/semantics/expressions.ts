@@ -28,7 +28,10 @@ export interface Scope {
 export function toNode(ctx: Context, e: Expr, scope: Scope): MathNode | null {
   switch (e.kind) {
     case "num":
-      if (!Number.isFinite(e.value)) { ctx.error(e.span, `the number ${e.text} is too large`); return null; }
+      if (!Number.isFinite(e.value)) {
+        ctx.error(e.span, `the number ${e.text} is too large`);
+        return null;
+      }
       return new ConstantNode(e.value);
     case "ident": {
       if (scope.coords.has(e.name)) return new SymbolNode(e.name);
@@ -47,8 +50,10 @@ export function toNode(ctx: Context, e: Expr, scope: Scope): MathNode | null {
     }
     case "call": {
       if (!FUNCTION_SET.has(e.fn)) {
-        ctx.error({ ...e.span, end: e.span.offset + e.fn.length }, `unknown function '${e.fn}'`,
-          [...suggestion(e.fn, FUNCTIONS), `known functions: ${FUNCTIONS.join(", ")}`]);
+        ctx.error({ ...e.span, end: e.span.offset + e.fn.length }, `unknown function '${e.fn}'`, [
+          ...suggestion(e.fn, FUNCTIONS),
+          `known functions: ${FUNCTIONS.join(", ")}`,
+        ]);
         e.args.forEach((a) => toNode(ctx, a, scope));
         return null;
       }
@@ -60,7 +65,8 @@ export function toNode(ctx: Context, e: Expr, scope: Scope): MathNode | null {
       return arg && new FunctionNode(new SymbolNode(e.fn), [arg]);
     }
     case "binary": {
-      const l = toNode(ctx, e.left, scope), r = toNode(ctx, e.right, scope);
+      const l = toNode(ctx, e.left, scope),
+        r = toNode(ctx, e.right, scope);
       return l && r && new OperatorNode(e.op, OPS[e.op], [l, r]);
     }
     case "neg": {
@@ -76,7 +82,8 @@ export function toNode(ctx: Context, e: Expr, scope: Scope): MathNode | null {
 /** The value of an expression made of numbers and valued constants, or undefined. */
 export function constantValue(ctx: Context, e: Expr): number | undefined {
   switch (e.kind) {
-    case "num": return e.value;
+    case "num":
+      return e.value;
     case "ident": {
       if (e.name === "pi") return Math.PI;
       const ent = ctx.names.get(e.name);
@@ -91,17 +98,25 @@ export function constantValue(ctx: Context, e: Expr): number | undefined {
       return x === undefined ? undefined : -x;
     }
     case "binary": {
-      const a = constantValue(ctx, e.left), b = constantValue(ctx, e.right);
+      const a = constantValue(ctx, e.left),
+        b = constantValue(ctx, e.right);
       if (a === undefined || b === undefined) return undefined;
       switch (e.op) {
-        case "+": return a + b;
-        case "-": return a - b;
-        case "*": return a * b;
-        case "/": return a / b;
-        case "^": return a ** b;
+        case "+":
+          return a + b;
+        case "-":
+          return a - b;
+        case "*":
+          return a * b;
+        case "/":
+          return a / b;
+        case "^":
+          return a ** b;
       }
+      return undefined;
     }
-    case "list": return undefined;
+    case "list":
+      return undefined;
   }
 }
 

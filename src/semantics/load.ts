@@ -5,6 +5,10 @@ import { analyze } from "./analyze.js";
 import type { Model } from "./model.js";
 
 /** Parse and check a spec; throws DiagnosticError. `file` is the name used in messages. */
-export function loadSpec(source: string, file: string, baseDir: string = file === "-" || file === "<stdin>" ? process.cwd() : dirname(file)): Model {
+export function loadSpec(
+  source: string,
+  file: string,
+  baseDir: string = file === "-" || file === "<stdin>" ? process.cwd() : dirname(file),
+): Model {
   return analyze(parse(source, file), { baseDir });
 }

@@ -20,8 +20,12 @@ function nodeClasses(): Nodes {
     const math = new Proxy({}, { get: (_, k) => (full() as any)[k], has: (_, k) => k in full() });
     const Node = factory("Node")({ mathWithTransform: math });
     // `new Unit(...)` returns mathjs's own Unit: a constructor that returns an object yields that object
-    const Unit = Object.assign(function Unit(...a: unknown[]) { return new (full().Unit as any)(...a); },
-      { isValuelessUnit: (name: string) => full().Unit.isValuelessUnit(name) });
+    const Unit = Object.assign(
+      function Unit(...a: unknown[]) {
+        return new (full().Unit as any)(...a);
+      },
+      { isValuelessUnit: (name: string) => full().Unit.isValuelessUnit(name) },
+    );
     const SymbolNode = factory("SymbolNode")({ math, Unit, Node });
     return {
       ConstantNode: factory("ConstantNode")({ Node, isBounded: (x: unknown) => full().isBounded(x as number) }),

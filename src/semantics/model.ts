@@ -9,7 +9,11 @@ import { type ClaimFunction, QUANTITY_PHRASES, type QuantityPhrase } from "../co
 /** Largest dimension of a manifold or R^n: beyond it a typo, not a model. */
 export const MAX_DIMENSION = 1024;
 
-export interface Constant { name: string; value?: number; span: Span }
+export interface Constant {
+  name: string;
+  value?: number;
+  span: Span;
+}
 
 export interface Manifold {
   name: string;
@@ -59,7 +63,15 @@ export interface CoordinateMap {
   components: MathNode[];
   span: Span;
 }
-export interface ComposedMap { kind: "compose"; name: string; first: Mapping; second: Mapping; source: Manifold; target: Manifold; span: Span }
+export interface ComposedMap {
+  kind: "compose";
+  name: string;
+  first: Mapping;
+  second: Mapping;
+  source: Manifold;
+  target: Manifold;
+  span: Span;
+}
 export interface Network {
   kind: "network";
   name: string;
@@ -72,22 +84,57 @@ export interface Network {
   span: Span;
 }
 /** An embedded manifold used as its own parametrisation map. */
-export interface EmbeddingMap { kind: "embedding"; name: string; source: Manifold; target: Manifold; components: MathNode[]; span: Span }
+export interface EmbeddingMap {
+  kind: "embedding";
+  name: string;
+  source: Manifold;
+  target: Manifold;
+  components: MathNode[];
+  span: Span;
+}
 export type Mapping = CoordinateMap | ComposedMap | Network | EmbeddingMap;
 
 export type MetricDef =
   | { kind: "euclidean" }
   | { kind: "components"; components: MathNode[][] }
   | { kind: "pullback"; of: Metric; along: Mapping; layer: number };
-export interface Metric { name: string; manifold: Manifold; def: MetricDef; span: Span }
+export interface Metric {
+  name: string;
+  manifold: Manifold;
+  def: MetricDef;
+  span: Span;
+}
 
 export type GroupName = "GL" | "GLplus" | "O" | "SO";
-export interface Group { name: GroupName; n: number; span: Span }
+export interface Group {
+  name: GroupName;
+  n: number;
+  span: Span;
+}
 export type Fibre = "vectors" | "covectors" | "metrics";
-export interface PrincipalBundle { kind: "principal"; name: string; base: Manifold; group: Group; span: Span }
-export interface AssociatedBundle { kind: "associated"; name: string; principal: PrincipalBundle; fibre: Fibre; span: Span }
+export interface PrincipalBundle {
+  kind: "principal";
+  name: string;
+  base: Manifold;
+  group: Group;
+  span: Span;
+}
+export interface AssociatedBundle {
+  kind: "associated";
+  name: string;
+  principal: PrincipalBundle;
+  fibre: Fibre;
+  span: Span;
+}
 export type Bundle = PrincipalBundle | AssociatedBundle;
-export interface Action { of: Mapping; fromLayer: number; toLayer: number; on: Bundle; group?: Group; span: Span }
+export interface Action {
+  of: Mapping;
+  fromLayer: number;
+  toLayer: number;
+  on: Bundle;
+  group?: Group;
+  span: Span;
+}
 
 /** Typed tensor expressions, as they appear in claims (`check A equals B`). */
 export type TensorExpr =
@@ -105,13 +152,18 @@ export type GeometryFunction = ClaimFunction;
 /** What `show QUANTITY of NAME` can show: the quantities of a metric come from core/quantities.ts. */
 export type Quantity = "metric" | "jacobian" | "layers" | "coordinates" | QuantityPhrase | "geodesic" | "ode" | "flow" | "rank";
 export const QUANTITIES: readonly Quantity[] = [
-  "metric", "jacobian", "layers", "coordinates", ...QUANTITY_PHRASES, "geodesic", "ode", "flow", "rank",
+  "metric",
+  "jacobian",
+  "layers",
+  "coordinates",
+  ...QUANTITY_PHRASES,
+  "geodesic",
+  "ode",
+  "flow",
+  "rank",
 ];
 
-export type Subject =
-  | { kind: "metric"; metric: Metric }
-  | { kind: "mapping"; mapping: Mapping }
-  | { kind: "constant"; constant: Constant };
+export type Subject = { kind: "metric"; metric: Metric } | { kind: "mapping"; mapping: Mapping } | { kind: "constant"; constant: Constant };
 
 export type Request =
   | { kind: "show"; quantity: Quantity; subject: Subject; at?: number[]; from?: number[]; to?: number[]; velocity?: number[]; span: Span }

@@ -16,10 +16,14 @@ function editDistance(a: string, b: string): number {
 
 /** A note suggesting the closest candidate, when one is close enough to be a likely typo. */
 export function suggestion(name: string, candidates: Iterable<string>): string[] {
-  let best: string | null = null, bestD = Infinity;
+  let best: string | null = null,
+    bestD = Infinity;
   for (const c of candidates) {
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestD) { best = c; bestD = d; }
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
   }
   return best !== null && bestD <= Math.max(1, Math.floor(name.length / 3)) ? [`did you mean '${best}'?`] : [];
 }

@@ -14,13 +14,18 @@ import { loadWeightsFile, tensorFromJson, type WeightsFile, weightsPathInside } 
 type NetworkItem = Extract<Item, { kind: "network" }>;
 
 /** Limits that keep a mistyped spec from exhausting memory instead of getting an error. */
-export const MAX_LAYERS = 10000, MAX_WIDTH = 1024, MAX_PARAMETERS = 2_000_000;
+export const MAX_LAYERS = 10000,
+  MAX_WIDTH = 1024,
+  MAX_PARAMETERS = 2_000_000;
 
 /** Name of entry `index` of a symbolic tensor: W1 -> W1_12 (or W1_1_12 once an index reaches 10). */
 export function entryName(name: string, shape: number[], index: number): string {
   if (shape.length === 0) return name;
   const idx: number[] = [];
-  for (let k = shape.length - 1, r = index; k >= 0; k--) { idx.unshift((r % shape[k]) + 1); r = Math.floor(r / shape[k]); }
+  for (let k = shape.length - 1, r = index; k >= 0; k--) {
+    idx.unshift((r % shape[k]) + 1);
+    r = Math.floor(r / shape[k]);
+  }
   return `${name}_${shape.some((n) => n >= 10) ? idx.join("_") : idx.join("")}`;
 }
 
@@ -34,22 +39,35 @@ function numericTensor(name: string, shape: number[], values: number[], span: Sp
   return { name, shape, entries: values.map((v) => new ConstantNode(v)), values: Float64Array.from(values), span };
 }
 
-const shapeText = (s: number[]) => (s.length === 0 ? "a scalar" : s.length === 1 ? `a vector of length ${s[0]}` : `a ${s.join("×")} matrix`);
+const shapeText = (s: number[]) =>
+  s.length === 0 ? "a scalar" : s.length === 1 ? `a vector of length ${s[0]}` : `a ${s.join("×")} matrix`;
 
 class NetworkBuilder {
   private weights: WeightsFile | null = null;
   private weightsFailed = false;
   private readonly symbolsUsed = new Set<string>();
 
-  constructor(private readonly ctx: Context, private readonly item: NetworkItem, private readonly input: Manifold) {
+  constructor(
+    private readonly ctx: Context,
+    private readonly item: NetworkItem,
+    private readonly input: Manifold,
+  ) {
     if (item.weights) {
       const path = resolve(ctx.baseDir, item.weights.path);
       const shown = resolve(dirname(ctx.spec.file), item.weights.path) === path && ctx.spec.file !== "<stdin>" ? item.weights.path : path;
       const inside = weightsPathInside(ctx.baseDir, item.weights.path);
-      const res = "error" in inside ? { ok: false as const, diagnostic: { file: ctx.spec.file, source: ctx.spec.source, span: item.weights.span, message: inside.error } }
-        : loadWeightsFile(inside.path, shown, ctx.spec, item.weights.span);
+      const res =
+        "error" in inside
+          ? {
+              ok: false as const,
+              diagnostic: { file: ctx.spec.file, source: ctx.spec.source, span: item.weights.span, message: inside.error },
+            }
+          : loadWeightsFile(inside.path, shown, ctx.spec, item.weights.span);
       if (res.ok) this.weights = res.file;
-      else { ctx.diagnostics.push(res.diagnostic); this.weightsFailed = true; }
+      else {
+        ctx.diagnostics.push(res.diagnostic);
+        this.weightsFailed = true;
+      }
     }
   }
 
@@ -59,14 +77,23 @@ class NetworkBuilder {
       if (this.weightsFailed) return null;
       const raw = this.weights!.entries[name];
       if (raw === undefined) {
-        this.ctx.error(span, `${what}: weights file '${this.weights!.path}' has no entry '${name}'`,
-          suggestion(name, Object.keys(this.weights!.entries)));
+        this.ctx.error(
+          span,
+          `${what}: weights file '${this.weights!.path}' has no entry '${name}'`,
+          suggestion(name, Object.keys(this.weights!.entries)),
+        );
         return null;
       }
       const t = tensorFromJson(raw, name);
-      if ("error" in t) { this.ctx.error(span, `${what}: in weights file '${this.weights!.path}', ${t.error}`); return null; }
+      if ("error" in t) {
+        this.ctx.error(span, `${what}: in weights file '${this.weights!.path}', ${t.error}`);
+        return null;
+      }
       if (!this.fits(t.shape, expected)) {
-        this.ctx.error(span, `${what}: '${name}' in '${this.weights!.path}' is ${shapeText(t.shape)}, expected ${this.expectedText(expected)}`);
+        this.ctx.error(
+          span,
+          `${what}: '${name}' in '${this.weights!.path}' is ${shapeText(t.shape)}, expected ${this.expectedText(expected)}`,
+        );
         return null;
       }
       return numericTensor(name, t.shape, t.values, span);
@@ -96,9 +123,21 @@ class NetworkBuilder {
 
   /** Resolve the value written for a parameter against the shape it must have. */
   private param(p: Param | undefined, defaultName: string, expected: (number | null)[], layerSpan: Span, what: string): ParamTensor | null {
-    if (!p) return this.named(defaultName, expected.map((n) => n), layerSpan, what);
+    if (!p)
+      return this.named(
+        defaultName,
+        expected.map((n) => n),
+        layerSpan,
+        what,
+      );
     if (p.value.kind === "key") {
-      if (!this.item.weights) { this.ctx.error(p.value.span, `${what}: a quoted name is the key of a weights-file entry, but network '${this.item.name.name}' has no weights file`); return null; }
+      if (!this.item.weights) {
+        this.ctx.error(
+          p.value.span,
+          `${what}: a quoted name is the key of a weights-file entry, but network '${this.item.name.name}' has no weights file`,
+        );
+        return null;
+      }
       return this.named(p.value.key, expected, p.value.span, what);
     }
     const v: Expr = p.value;
@@ -106,7 +145,10 @@ class NetworkBuilder {
       return this.named(v.name, expected, v.span, what);
     }
     const shape = listShape(v);
-    if (shape === null) { this.ctx.error(v.span, `${what} is not a rectangular array`); return null; }
+    if (shape === null) {
+      this.ctx.error(v.span, `${what} is not a rectangular array`);
+      return null;
+    }
     if (!this.fits(shape, expected)) {
       this.ctx.error(v.span, `${what} is ${shapeText(shape)}, expected ${this.expectedText(expected)}`);
       return null;
@@ -117,7 +159,10 @@ class NetworkBuilder {
     let ok = true;
     for (const leaf of leaves) {
       const node = toNode(this.ctx, leaf, { coords: new Set(), where: "no coordinates (a weight is a constant)" });
-      if (!node) { ok = false; continue; }
+      if (!node) {
+        ok = false;
+        continue;
+      }
       const x = constantValue(this.ctx, leaf);
       if (x !== undefined && !Number.isFinite(x)) {
         this.ctx.error(leaf.span, `${what} has an entry that is not a finite number (${x})`);
@@ -136,8 +181,10 @@ class NetworkBuilder {
     let activation: Activation = "linear";
     if (ast.activation) {
       if (!(ACTIVATIONS as readonly string[]).includes(ast.activation.name)) {
-        this.ctx.error(ast.activation.span, `unknown activation '${ast.activation.name}'`,
-          [...suggestion(ast.activation.name, ACTIVATIONS), `activations: ${ACTIVATIONS.join(", ")}`]);
+        this.ctx.error(ast.activation.span, `unknown activation '${ast.activation.name}'`, [
+          ...suggestion(ast.activation.name, ACTIVATIONS),
+          `activations: ${ACTIVATIONS.join(", ")}`,
+        ]);
         return null;
       }
       activation = ast.activation.name as Activation;
@@ -148,8 +195,9 @@ class NetworkBuilder {
     let ok = true;
     for (const p of ast.params) {
       if (!(allowed as string[]).includes(p.name.name)) {
-        this.ctx.error(p.name.span, `a ${ast.type} layer has no parameter '${p.name.name}'`,
-          [allowed.length ? `its parameters are ${listOf(allowed)}` : "it has no parameters"]);
+        this.ctx.error(p.name.span, `a ${ast.type} layer has no parameter '${p.name.name}'`, [
+          allowed.length ? `its parameters are ${listOf(allowed)}` : "it has no parameters",
+        ]);
         ok = false;
       } else if (given.has(p.name.name)) {
         this.ctx.error(p.name.span, `parameter '${p.name.name}' is given twice`);
@@ -160,8 +208,14 @@ class NetworkBuilder {
     let outWidth = inWidth;
     if (kind.width === "chosen") {
       outWidth = ast.width?.value ?? this.inferredRows(given.get("W"), `W${index}`) ?? inWidth;
-      if (ast.width && (ast.width.value < 1 || !Number.isInteger(ast.width.value))) { this.ctx.error(ast.width.span, "a layer's width must be a positive whole number"); return null; }
-      if (outWidth > MAX_WIDTH) { this.ctx.error(ast.width?.span ?? ast.span, `a layer may have at most ${MAX_WIDTH} units`); return null; }
+      if (ast.width && (ast.width.value < 1 || !Number.isInteger(ast.width.value))) {
+        this.ctx.error(ast.width.span, "a layer's width must be a positive whole number");
+        return null;
+      }
+      if (outWidth > MAX_WIDTH) {
+        this.ctx.error(ast.width?.span ?? ast.span, `a layer may have at most ${MAX_WIDTH} units`);
+        return null;
+      }
     } else if (ast.width) {
       this.ctx.error(ast.width.span, `a ${ast.type} layer keeps the width of its input`);
       return null;
@@ -189,7 +243,9 @@ class NetworkBuilder {
 
   build(): Layer[] | null {
     const layers: Layer[] = [];
-    let width = this.input.dim, ok = true, parameters = 0;
+    let width = this.input.dim,
+      ok = true,
+      parameters = 0;
     const walk = (asts: LayerAst[]): void => {
       for (const ast of asts) {
         if (ast.kind === "repeat") {
@@ -198,23 +254,44 @@ class NetworkBuilder {
             ok = false;
             continue;
           }
-          if (layers.length + ast.count.value > MAX_LAYERS) { this.ctx.error(ast.count.span, `too many layers: a network may have at most ${MAX_LAYERS}`); ok = false; return; }
+          if (layers.length + ast.count.value > MAX_LAYERS) {
+            this.ctx.error(ast.count.span, `too many layers: a network may have at most ${MAX_LAYERS}`);
+            ok = false;
+            return;
+          }
           for (let i = 0; i < ast.count.value && ok; i++) walk(ast.body);
           continue;
         }
-        if (layers.length >= MAX_LAYERS) { this.ctx.error(ast.span, `too many layers: a network may have at most ${MAX_LAYERS}`); ok = false; return; }
+        if (layers.length >= MAX_LAYERS) {
+          this.ctx.error(ast.span, `too many layers: a network may have at most ${MAX_LAYERS}`);
+          ok = false;
+          return;
+        }
         const layer = this.layer(ast, layers.length + 1, width);
-        if (!layer) { ok = false; return; } // later layers' widths would be guesses: stop here
+        if (!layer) {
+          ok = false;
+          return;
+        } // later layers' widths would be guesses: stop here
         const reads = LAYER_KINDS[layer.kind].reads; // it adds x_{l−1}, …, x_{l−reads}: one width
-        const earlier = layers.slice(Math.max(0, layers.length - reads + 1)).map((p) => p.inWidth).reverse();
+        const earlier = layers
+          .slice(Math.max(0, layers.length - reads + 1))
+          .map((p) => p.inWidth)
+          .reverse();
         if (earlier.some((w) => w !== width)) {
           const combined = reads === 2 ? `${layer.index - 1} and ${layer.index - 2}` : `${layer.index - 1} to ${layer.index - reads}`;
-          this.ctx.error(ast.span, `layer ${layer.index} is ${LAYER_KINDS[layer.kind].labels.prose}: it combines layers ${combined}, which must have the same width (${[width, ...earlier].join(" and ")})`);
+          this.ctx.error(
+            ast.span,
+            `layer ${layer.index} is ${LAYER_KINDS[layer.kind].labels.prose}: it combines layers ${combined}, which must have the same width (${[width, ...earlier].join(" and ")})`,
+          );
           ok = false;
           return;
         }
         parameters += (layer.W?.entries.length ?? 0) + (layer.b?.entries.length ?? 0);
-        if (parameters > MAX_PARAMETERS) { this.ctx.error(ast.span, `too many parameters: a network may have at most ${MAX_PARAMETERS}`); ok = false; return; }
+        if (parameters > MAX_PARAMETERS) {
+          this.ctx.error(ast.span, `too many parameters: a network may have at most ${MAX_PARAMETERS}`);
+          ok = false;
+          return;
+        }
         layers.push(layer);
         width = layer.outWidth;
       }
@@ -232,7 +309,8 @@ export function layerReadingAcross(net: Network, layer: number): Layer | null {
 
 /** The layers a layer reads, as prose: "1 and 2", or "1 to 3". */
 export function readsText(layer: Layer): string {
-  const reads = LAYER_KINDS[layer.kind].reads, l = layer.index;
+  const reads = LAYER_KINDS[layer.kind].reads,
+    l = layer.index;
   return reads === 2 ? `${l - 2} and ${l - 1}` : `${l - reads} to ${l - 1}`;
 }
 
@@ -240,7 +318,12 @@ export function readsText(layer: Layer): string {
 function layerSpaces(name: string, input: Manifold, layers: Layer[], output: Manifold | null): Manifold[] {
   const spaces = [input];
   for (const l of layers) {
-    spaces.push({ name: `${name}.x${l.index}`, dim: l.outWidth, coords: Array.from({ length: l.outWidth }, (_, i) => `x${l.index}_${i + 1}`), span: l.span });
+    spaces.push({
+      name: `${name}.x${l.index}`,
+      dim: l.outWidth,
+      coords: Array.from({ length: l.outWidth }, (_, i) => `x${l.index}_${i + 1}`),
+      span: l.span,
+    });
   }
   if (output) spaces[spaces.length - 1] = output;
   return spaces;
@@ -249,13 +332,27 @@ function layerSpaces(name: string, input: Manifold, layers: Layer[], output: Man
 export function buildNetwork(ctx: Context, item: NetworkItem, input: Manifold, output: Manifold | null): Network | null {
   const layers = new NetworkBuilder(ctx, item, input).build();
   if (!layers) return null;
-  if (layers.length === 0) { ctx.error(item.name.span, `network '${item.name.name}' has no layers`); return null; }
+  if (layers.length === 0) {
+    ctx.error(item.name.span, `network '${item.name.name}' has no layers`);
+    return null;
+  }
   const last = layers[layers.length - 1].outWidth;
   if (output && output.dim !== last) {
-    ctx.error(item.output!.span, `network '${item.name.name}' ends with width ${last}, but its output ${output.name} has dimension ${output.dim}`);
+    ctx.error(
+      item.output!.span,
+      `network '${item.name.name}' ends with width ${last}, but its output ${output.name} has dimension ${output.dim}`,
+    );
     return null;
   }
   const spaces = layerSpaces(item.name.name, input, layers, output);
-  return { kind: "network", name: item.name.name, source: input, target: spaces[spaces.length - 1], layers, layerSpaces: spaces,
-    weightsFile: item.weights?.path, span: item.span };
+  return {
+    kind: "network",
+    name: item.name.name,
+    source: input,
+    target: spaces[spaces.length - 1],
+    layers,
+    layerSpaces: spaces,
+    weightsFile: item.weights?.path,
+    span: item.span,
+  };
 }

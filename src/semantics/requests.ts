@@ -7,7 +7,13 @@ import { asMapping, lookup } from "./resolve.js";
 import type { Context } from "./context.js";
 import { constantValue, listLeaves, listShape, toNode, type Scope } from "./expressions.js";
 import {
-  CLAIM_FUNCTIONS, type ClaimFunction, QUANTITY_PHRASES, quantity as quantityEntry, quantityOfPhrase, restriction, insteadOf,
+  CLAIM_FUNCTIONS,
+  type ClaimFunction,
+  QUANTITY_PHRASES,
+  quantity as quantityEntry,
+  quantityOfPhrase,
+  restriction,
+  insteadOf,
 } from "../core/quantities.js";
 import { QUANTITIES, type Manifold, type Quantity, type Request, type Subject, type TensorExpr } from "./model.js";
 import { listOf, suggestion } from "./names.js";
@@ -21,14 +27,20 @@ function point(ctx: Context, exprs: Expr[] | undefined, chart: Manifold, what: s
   if (!exprs) return undefined;
   const span: Span = { ...exprs[0].span, end: exprs[exprs.length - 1].span.end };
   if (exprs.length !== chart.dim) {
-    ctx.error(span, `${what} has ${exprs.length} coordinate${exprs.length === 1 ? "" : "s"}, but ${chart.name} has dimension ${chart.dim} (${chart.coords.join(", ")})`);
+    ctx.error(
+      span,
+      `${what} has ${exprs.length} coordinate${exprs.length === 1 ? "" : "s"}, but ${chart.name} has dimension ${chart.dim} (${chart.coords.join(", ")})`,
+    );
     return null;
   }
   const out: number[] = [];
   for (const e of exprs) {
     const v = constantValue(ctx, e);
     if (v === undefined || !Number.isFinite(v)) {
-      ctx.error(e.span, v === undefined ? `a point's coordinates must be numbers (or constants with values)` : `a point's coordinate is not finite (${v})`);
+      ctx.error(
+        e.span,
+        v === undefined ? `a point's coordinates must be numbers (or constants with values)` : `a point's coordinate is not finite (${v})`,
+      );
       return null;
     }
     out.push(v);
@@ -71,20 +83,33 @@ function show(ctx: Context, item: Extract<Item, { kind: "show" }>): Request | nu
     if (!item.of) quantity = "coordinates";
   } else subject = { kind: "constant", constant: ent };
   if (subject.kind === "constant") {
-    if (item.of || item.clauses.at) { ctx.error(subjectName.span, `'${subjectName.name}' is a constant: it has no ${quantity}`); return null; }
+    if (item.of || item.clauses.at) {
+      ctx.error(subjectName.span, `'${subjectName.name}' is a constant: it has no ${quantity}`);
+      return null;
+    }
   } else if (item.of) {
     const want = METRIC_QUANTITIES.includes(quantity) ? "metric" : "mapping";
     if (subject.kind !== want) {
-      ctx.error(subjectName.span, `${quantity} is a quantity of ${want === "metric" ? "a metric" : "a map or network"}, and '${subjectName.name}' is ${subject.kind === "metric" ? "a metric" : "a map or network"}`);
+      ctx.error(
+        subjectName.span,
+        `${quantity} is a quantity of ${want === "metric" ? "a metric" : "a map or network"}, and '${subjectName.name}' is ${subject.kind === "metric" ? "a metric" : "a map or network"}`,
+      );
       return null;
     }
     const q = quantityOfPhrase(quantity);
     const why = q && subject.kind === "metric" && restriction(q, subject.metric.manifold.dim, subject.metric.manifold.name);
-    if (why) { const alt = q && insteadOf(q); ctx.error(item.words[0].span, why, alt ? [`use '${alt.phrase}' instead`] : []); return null; }
+    if (why) {
+      const alt = q && insteadOf(q);
+      ctx.error(item.words[0].span, why, alt ? [`use '${alt.phrase}' instead`] : []);
+      return null;
+    }
     if ((quantity === "ode" || quantity === "flow") && subject.kind === "mapping") {
       const m = subject.mapping;
       if (m.kind !== "network" || !m.layers.some((l) => LAYER_KINDS[l.kind].ode !== null)) {
-        ctx.error(subjectName.span, `'${m.name}' has no residual or second-order layers: a dense network is a static map with no ODE limit`);
+        ctx.error(
+          subjectName.span,
+          `'${m.name}' has no residual or second-order layers: a dense network is a static map with no ODE limit`,
+        );
         return null;
       }
     }
@@ -104,7 +129,10 @@ function show(ctx: Context, item: Extract<Item, { kind: "show" }>): Request | nu
     ctx.error(item.span, "'from', 'to' and 'with velocity' belong to geodesic requests");
     return null;
   }
-  if (item.verb === "evaluate" && !at) { ctx.error(item.span, "'evaluate' needs a point: evaluate NAME at (…)"); return null; }
+  if (item.verb === "evaluate" && !at) {
+    ctx.error(item.span, "'evaluate' needs a point: evaluate NAME at (…)");
+    return null;
+  }
   return { kind: "show", quantity, subject, at, from, to, velocity, span: item.span };
 }
 
@@ -122,8 +150,20 @@ function findChart(ctx: Context, e: Expr): Manifold | null {
     const ent = ctx.names.get(e.args[0].name);
     return ent?.kind === "mapping" ? ent.value.source : ent?.kind === "manifold" ? ent.value : null;
   }
-  const kids = e.kind === "binary" ? [e.left, e.right] : e.kind === "neg" ? [e.arg] : e.kind === "call" || e.kind === "list" ? ("args" in e ? e.args : e.items) : [];
-  for (const k of kids) { const c = findChart(ctx, k); if (c) return c; }
+  const kids =
+    e.kind === "binary"
+      ? [e.left, e.right]
+      : e.kind === "neg"
+        ? [e.arg]
+        : e.kind === "call" || e.kind === "list"
+          ? "args" in e
+            ? e.args
+            : e.items
+          : [];
+  for (const k of kids) {
+    const c = findChart(ctx, k);
+    if (c) return c;
+  }
   return null;
 }
 
@@ -139,45 +179,75 @@ function tensor(ctx: Context, e: Expr, chart: Manifold | null, scope: Scope): Te
     case "ident": {
       const ent = ctx.names.get(e.name);
       if (ent?.kind === "metric") {
-        if (chart && ent.value.manifold !== chart) { ctx.error(e.span, `'${e.name}' lives on ${ent.value.manifold.name}, but this claim is about ${chart.name}`); return null; }
+        if (chart && ent.value.manifold !== chart) {
+          ctx.error(e.span, `'${e.name}' lives on ${ent.value.manifold.name}, but this claim is about ${chart.name}`);
+          return null;
+        }
         const n = ent.value.manifold.dim;
         return { kind: "metric", metric: ent.value, shape: [n, n], chart: ent.value.manifold };
       }
-      if (ent?.kind === "mapping") { ctx.error(e.span, `'${e.name}' is a map; a claim compares tensors: write jacobian(${e.name})`); return null; }
+      if (ent?.kind === "mapping") {
+        ctx.error(e.span, `'${e.name}' is a map; a claim compares tensors: write jacobian(${e.name})`);
+        return null;
+      }
       return scalar();
     }
     case "call": {
       if (isClaimFunction(e.fn)) {
         const arg = e.args[0];
-        if (e.args.length !== 1 || arg.kind !== "ident") { ctx.error(e.span, `${e.fn}(…) takes the name of a metric`); return null; }
+        if (e.args.length !== 1 || arg.kind !== "ident") {
+          ctx.error(e.span, `${e.fn}(…) takes the name of a metric`);
+          return null;
+        }
         const m = lookup(ctx, { name: arg.name, span: arg.span }, ["metric"], `the argument of ${e.fn}`);
         if (!m) return null;
-        if (chart && m.manifold !== chart) { ctx.error(arg.span, `'${m.name}' lives on ${m.manifold.name}, but this claim is about ${chart.name}`); return null; }
+        if (chart && m.manifold !== chart) {
+          ctx.error(arg.span, `'${m.name}' lives on ${m.manifold.name}, but this claim is about ${chart.name}`);
+          return null;
+        }
         const n = m.manifold.dim;
         const why = restriction(e.fn, n, m.manifold.name);
-        if (why) { ctx.error(e.span, why); return null; }
+        if (why) {
+          ctx.error(e.span, why);
+          return null;
+        }
         return { kind: "geometry", quantity: e.fn, metric: m, shape: quantityEntry(e.fn).shape(n), chart: m.manifold };
       }
       if (e.fn === "jacobian" || e.fn === "transpose") {
-        if (e.args.length !== 1) { ctx.error(e.span, `'${e.fn}' takes one argument`); return null; }
+        if (e.args.length !== 1) {
+          ctx.error(e.span, `'${e.fn}' takes one argument`);
+          return null;
+        }
         if (e.fn === "transpose") {
           const a = tensor(ctx, e.args[0], chart, scope);
           return a && { kind: "transpose", arg: a, shape: [...a.shape].reverse(), chart: a.chart };
         }
         const arg = e.args[0];
-        if (arg.kind !== "ident") { ctx.error(arg.span, "jacobian(…) takes the name of a map or network"); return null; }
+        if (arg.kind !== "ident") {
+          ctx.error(arg.span, "jacobian(…) takes the name of a map or network");
+          return null;
+        }
         const ent = lookup(ctx, { name: arg.name, span: arg.span }, ["mapping", "manifold"], "the argument of jacobian");
         const map = ent && asMapping(ctx, ent, { name: arg.name, span: arg.span });
         if (!map) return null;
-        if (chart && map.source !== chart) { ctx.error(arg.span, `'${map.name}' starts in ${map.source.name}, but this claim is about ${chart.name}`); return null; }
+        if (chart && map.source !== chart) {
+          ctx.error(arg.span, `'${map.name}' starts in ${map.source.name}, but this claim is about ${chart.name}`);
+          return null;
+        }
         return { kind: "jacobian", map, shape: [map.target.dim, map.source.dim], chart: map.source };
       }
       return scalar();
     }
     case "list": {
       const shape = listShape(e);
-      if (!shape) { ctx.error(e.span, "not a rectangular array"); return null; }
-      if (shape.length > 2) { ctx.error(e.span, "claims compare scalars, vectors and matrices"); return null; }
+      if (!shape) {
+        ctx.error(e.span, "not a rectangular array");
+        return null;
+      }
+      if (shape.length > 2) {
+        ctx.error(e.span, "claims compare scalars, vectors and matrices");
+        return null;
+      }
       const nodes = listLeaves(e).map((l) => toNode(ctx, l, scope));
       return nodes.every((n) => n) ? { kind: "literal", entries: nodes as MathNode[], shape, chart } : null;
     }
@@ -190,7 +260,8 @@ function tensor(ctx: Context, e: Expr, chart: Manifold | null, scope: Scope): Te
         const a = tensor(ctx, e.left, chart, scope);
         return a && { kind: "transpose", arg: a, shape: [...a.shape].reverse(), chart: a.chart };
       }
-      const l = tensor(ctx, e.left, chart, scope), r = tensor(ctx, e.right, chart, scope);
+      const l = tensor(ctx, e.left, chart, scope),
+        r = tensor(ctx, e.right, chart, scope);
       if (!l || !r) return null;
       if (isScalar(l) && isScalar(r)) return scalar();
       if (e.op === "*" && (isScalar(l) || isScalar(r))) {
@@ -205,7 +276,10 @@ function tensor(ctx: Context, e: Expr, chart: Manifold | null, scope: Scope): Te
         return { kind: "binary", op: "*", left: l, right: r, shape: [l.shape[0], ...r.shape.slice(1)], chart: l.chart ?? r.chart };
       }
       if (e.op === "+" || e.op === "-") {
-        if (l.shape.join() !== r.shape.join()) { ctx.error(e.span, `cannot add ${shapeText(l.shape)} and ${shapeText(r.shape)}`); return null; }
+        if (l.shape.join() !== r.shape.join()) {
+          ctx.error(e.span, `cannot add ${shapeText(l.shape)} and ${shapeText(r.shape)}`);
+          return null;
+        }
         return { kind: "binary", op: e.op, left: l, right: r, shape: l.shape, chart: l.chart ?? r.chart };
       }
       ctx.error(e.span, `'${e.op}' is not defined between ${shapeText(l.shape)} and ${shapeText(r.shape)}`);
@@ -222,14 +296,18 @@ function claimScope(chart: Manifold | null): Scope {
     : { coords: new Set(), where: "no coordinates" };
 }
 
-export function analyzeRequest(ctx: Context, item: Extract<Item, { kind: "show" | "check_equals" | "check_property" | "check_rank" }>): Request | null {
+export function analyzeRequest(
+  ctx: Context,
+  item: Extract<Item, { kind: "show" | "check_equals" | "check_property" | "check_rank" }>,
+): Request | null {
   switch (item.kind) {
     case "show":
       return show(ctx, item);
     case "check_equals": {
       const chart = findChart(ctx, item.left) ?? findChart(ctx, item.right);
       const scope = claimScope(chart);
-      const left = tensor(ctx, item.left, chart, scope), right = tensor(ctx, item.right, chart, scope);
+      const left = tensor(ctx, item.left, chart, scope),
+        right = tensor(ctx, item.right, chart, scope);
       if (!left || !right) return null;
       if (left.shape.join() !== right.shape.join()) {
         ctx.error(item.right.span, `the two sides differ in shape: ${shapeText(left.shape)} and ${shapeText(right.shape)}`);
@@ -251,7 +329,10 @@ export function analyzeRequest(ctx: Context, item: Extract<Item, { kind: "show" 
       if (item.kind === "check_rank") return { kind: "check_rank", subject, rank: item.rank.value, span: item.span };
       const p = item.words.map((w) => w.name).join(" ");
       if (!(PROPERTIES as readonly string[]).includes(p)) {
-        ctx.error({ ...item.words[0].span, end: item.words[item.words.length - 1].span.end }, `unknown property '${p}'`, [...suggestion(p, PROPERTIES), `properties: ${listOf(PROPERTIES)}`]);
+        ctx.error({ ...item.words[0].span, end: item.words[item.words.length - 1].span.end }, `unknown property '${p}'`, [
+          ...suggestion(p, PROPERTIES),
+          `properties: ${listOf(PROPERTIES)}`,
+        ]);
         return null;
       }
       return { kind: "check_property", property: p as any, subject, span: item.span };

@@ -5,19 +5,39 @@ import type { Context, Entity } from "./context.js";
 import { type Manifold, type Mapping, MAX_DIMENSION } from "./model.js";
 import { suggestion } from "./names.js";
 
-const ARTICLE: Record<Entity["kind"], string> = { constant: "a constant", manifold: "a manifold", mapping: "a map or network", metric: "a metric", bundle: "a bundle" };
+const ARTICLE: Record<Entity["kind"], string> = {
+  constant: "a constant",
+  manifold: "a manifold",
+  mapping: "a map or network",
+  metric: "a metric",
+  bundle: "a bundle",
+};
 
-export function lookup<K extends Entity["kind"]>(ctx: Context, n: Name, kinds: K[], role: string): Extract<Entity, { kind: K }>["value"] | null {
+export function lookup<K extends Entity["kind"]>(
+  ctx: Context,
+  n: Name,
+  kinds: K[],
+  role: string,
+): Extract<Entity, { kind: K }>["value"] | null {
   const ent = ctx.names.get(n.name);
   if (ent && (kinds as string[]).includes(ent.kind)) return ent.value as any;
   if (ent) {
     ctx.error(n.span, `'${n.name}' is ${ARTICLE[ent.kind]}, but ${role} must be ${kinds.map((k) => ARTICLE[k]).join(" or ")}`);
   } else if (ctx.declaredAt.has(n.name)) {
     const at = ctx.declaredAt.get(n.name)!;
-    ctx.error(n.span, at.offset > n.span.offset ? `'${n.name}' is used before it is declared (line ${at.line})` : `'${n.name}' has errors in its declaration`);
+    ctx.error(
+      n.span,
+      at.offset > n.span.offset
+        ? `'${n.name}' is used before it is declared (line ${at.line})`
+        : `'${n.name}' has errors in its declaration`,
+    );
   } else {
     const candidates = [...ctx.names].filter(([, e]) => (kinds as string[]).includes(e.kind)).map(([k]) => k);
-    ctx.error(n.span, `unknown ${kinds.map((k) => ARTICLE[k].replace(/^an? /, "")).join(" or ")} '${n.name}'`, suggestion(n.name, candidates));
+    ctx.error(
+      n.span,
+      `unknown ${kinds.map((k) => ARTICLE[k].replace(/^an? /, "")).join(" or ")} '${n.name}'`,
+      suggestion(n.name, candidates),
+    );
   }
   return null;
 }
@@ -25,8 +45,14 @@ export function lookup<K extends Entity["kind"]>(ctx: Context, n: Name, kinds: K
 export function space(ctx: Context, ref: SpaceRef): Manifold | null {
   if (ref.kind === "euclidean") {
     const base = ref.base;
-    if (base !== "R") { ctx.error(ref.span, `'${base}^${ref.dim.value}' is not a space: write R^n for Euclidean space or the name of a manifold`); return null; }
-    if (ref.dim.value < 1 || !Number.isInteger(ref.dim.value) || ref.dim.value > MAX_DIMENSION) { ctx.error(ref.dim.span, `a dimension must be a whole number from 1 to ${MAX_DIMENSION}`); return null; }
+    if (base !== "R") {
+      ctx.error(ref.span, `'${base}^${ref.dim.value}' is not a space: write R^n for Euclidean space or the name of a manifold`);
+      return null;
+    }
+    if (ref.dim.value < 1 || !Number.isInteger(ref.dim.value) || ref.dim.value > MAX_DIMENSION) {
+      ctx.error(ref.dim.span, `a dimension must be a whole number from 1 to ${MAX_DIMENSION}`);
+      return null;
+    }
     return ctx.euclideanSpace(ref.dim.value, ref.span);
   }
   return lookup(ctx, { name: ref.name, span: ref.span }, ["manifold"], "a space");
@@ -34,7 +60,9 @@ export function space(ctx: Context, ref: SpaceRef): Manifold | null {
 
 export function asMapping(ctx: Context, v: Mapping | Manifold, n: Name): Mapping | null {
   if ("kind" in v) return v;
-  if (!v.embedding) { ctx.error(n.span, `manifold '${v.name}' is not embedded anywhere, so it is not a map`); return null; }
+  if (!v.embedding) {
+    ctx.error(n.span, `manifold '${v.name}' is not embedded anywhere, so it is not a map`);
+    return null;
+  }
   return { kind: "embedding", name: v.name, source: v, target: v.embedding.target, components: v.embedding.components, span: v.span };
 }
-

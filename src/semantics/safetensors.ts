@@ -4,7 +4,11 @@
 // trusted: every header field is checked, and the tensors must tile the data section exactly.
 import { clip } from "../syntax/input.js";
 
-export interface SafeTensor { dtype: string; shape: number[]; values: Float64Array }
+export interface SafeTensor {
+  dtype: string;
+  shape: number[];
+  values: Float64Array;
+}
 
 export class SafetensorsError extends Error {}
 
@@ -18,7 +22,9 @@ const NOT_FLOAT = new Set(["BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64"
 
 /** IEEE 754 half precision: 1 sign bit, 5 exponent bits (bias 15), 10 fraction bits. */
 export function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1, exp = (bits >> 10) & 0x1f, frac = bits & 0x3ff;
+  const sign = bits & 0x8000 ? -1 : 1,
+    exp = (bits >> 10) & 0x1f,
+    frac = bits & 0x3ff;
   if (exp === 0) return sign * frac * 2 ** -24; // subnormal
   if (exp === 31) return frac ? NaN : sign * Infinity;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
@@ -27,7 +33,7 @@ export function halfToNumber(bits: number): number {
 const bf16View = new DataView(new ArrayBuffer(4));
 /** bfloat16 is the upper half of an IEEE single. */
 export function bfloat16ToNumber(bits: number): number {
-  bf16View.setUint32(0, (bits & 0xffff) << 16 >>> 0);
+  bf16View.setUint32(0, ((bits & 0xffff) << 16) >>> 0);
   return bf16View.getFloat32(0);
 }
 
@@ -37,7 +43,8 @@ export function readSafetensors(bytes: Uint8Array): Map<string, SafeTensor> {
   if (bytes.length < 8) throw new SafetensorsError("the file is shorter than its 8-byte header length");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const claimed = view.getBigUint64(0, true);
-  if (claimed > BigInt(bytes.length - 8)) throw new SafetensorsError(`the header claims ${claimed} bytes, but the file has only ${bytes.length - 8} after the length`);
+  if (claimed > BigInt(bytes.length - 8))
+    throw new SafetensorsError(`the header claims ${claimed} bytes, but the file has only ${bytes.length - 8} after the length`);
   const n = Number(claimed);
   let header: unknown;
   try {
@@ -52,10 +59,15 @@ export function readSafetensors(bytes: Uint8Array): Map<string, SafeTensor> {
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") continue;
     const shown = `tensor '${clip(name)}'`;
-    if (info === null || typeof info !== "object" || Array.isArray(info)) throw new SafetensorsError(`${shown}: its header entry is not an object`);
+    if (info === null || typeof info !== "object" || Array.isArray(info))
+      throw new SafetensorsError(`${shown}: its header entry is not an object`);
     const { dtype, shape, data_offsets: off } = info as Record<string, unknown>;
-    if (typeof dtype === "string" && NOT_FLOAT.has(dtype)) throw new SafetensorsError(`${shown} has dtype ${dtype}, not a float tensor; rgnn reads F64, F32, F16 and BF16`);
-    if (typeof dtype !== "string" || !(dtype in FLOAT_SIZE)) throw new SafetensorsError(`${shown} has unknown dtype ${clip(JSON.stringify(dtype) ?? "(none)")}; rgnn reads F64, F32, F16 and BF16`);
+    if (typeof dtype === "string" && NOT_FLOAT.has(dtype))
+      throw new SafetensorsError(`${shown} has dtype ${dtype}, not a float tensor; rgnn reads F64, F32, F16 and BF16`);
+    if (typeof dtype !== "string" || !(dtype in FLOAT_SIZE))
+      throw new SafetensorsError(
+        `${shown} has unknown dtype ${clip(JSON.stringify(dtype) ?? "(none)")}; rgnn reads F64, F32, F16 and BF16`,
+      );
     if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every(isCount)) {
       throw new SafetensorsError(`${shown}: its shape must be a list of at most ${MAX_RANK} whole numbers ≥ 0`);
     }
@@ -63,19 +75,24 @@ export function readSafetensors(bytes: Uint8Array): Map<string, SafeTensor> {
       throw new SafetensorsError(`${shown}: data_offsets must be two whole numbers [begin, end] with begin ≤ end`);
     }
     const [begin, end] = off as number[];
-    if (end > data.length) throw new SafetensorsError(`${shown}: its byte range [${begin}, ${end}) runs past the data section (${data.length} bytes)`);
+    if (end > data.length)
+      throw new SafetensorsError(`${shown}: its byte range [${begin}, ${end}) runs past the data section (${data.length} bytes)`);
     const size = FLOAT_SIZE[dtype as FloatDtype];
     let count = 1;
     for (const d of shape as number[]) count *= d; // bounded: compared with a range inside the file
     if (count * size !== end - begin) {
-      throw new SafetensorsError(`${shown} (${dtype}, shape [${shape.join(", ")}]) needs ${count * size} bytes, but its byte range [${begin}, ${end}) has ${end - begin}`);
+      throw new SafetensorsError(
+        `${shown} (${dtype}, shape [${shape.join(", ")}]) needs ${count * size} bytes, but its byte range [${begin}, ${end}) has ${end - begin}`,
+      );
     }
     ranges.push({ name, begin, end });
     const dv = new DataView(data.buffer, data.byteOffset + begin, end - begin);
     const values = new Float64Array(count);
     const read: Record<FloatDtype, (i: number) => number> = {
-      F64: (i) => dv.getFloat64(i * 8, true), F32: (i) => dv.getFloat32(i * 4, true),
-      F16: (i) => halfToNumber(dv.getUint16(i * 2, true)), BF16: (i) => bfloat16ToNumber(dv.getUint16(i * 2, true)),
+      F64: (i) => dv.getFloat64(i * 8, true),
+      F32: (i) => dv.getFloat32(i * 4, true),
+      F16: (i) => halfToNumber(dv.getUint16(i * 2, true)),
+      BF16: (i) => bfloat16ToNumber(dv.getUint16(i * 2, true)),
     };
     const at = read[dtype as FloatDtype];
     for (let i = 0; i < count; i++) values[i] = at(i);
@@ -94,7 +111,9 @@ export function readSafetensors(bytes: Uint8Array): Map<string, SafeTensor> {
 }
 
 /** Write tensors as safetensors (F64 unless a tensor asks for F32). */
-export function writeSafetensors(tensors: Record<string, { shape: number[]; values: ArrayLike<number>; dtype?: "F32" | "F64" }>): Uint8Array {
+export function writeSafetensors(
+  tensors: Record<string, { shape: number[]; values: ArrayLike<number>; dtype?: "F32" | "F64" }>,
+): Uint8Array {
   const header: Record<string, unknown> = {};
   let offset = 0;
   const parts: [number, { shape: number[]; values: ArrayLike<number>; dtype?: "F32" | "F64" }][] = [];

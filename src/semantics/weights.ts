@@ -8,7 +8,11 @@ import { type Diagnostic, spanAt } from "../syntax/diagnostics.js";
 import { clip, InputError, readInput, stripBom } from "../syntax/input.js";
 import { MAX_RANK, nested, readSafetensors, SafetensorsError } from "./safetensors.js";
 
-export interface WeightsFile { path: string; source: string; entries: Record<string, unknown> }
+export interface WeightsFile {
+  path: string;
+  source: string;
+  entries: Record<string, unknown>;
+}
 
 export type LoadResult = { ok: true; file: WeightsFile } | { ok: false; diagnostic: Diagnostic };
 
@@ -27,12 +31,17 @@ export function weightsPathInside(baseDir: string, path: string): { path: string
     root = realpathSync.native(baseDir);
     real = realpathSync.native(resolve(baseDir, path));
   } catch (e: any) {
-    return { error: `cannot read weights file '${clip(path)}': ${e?.code === "ENOENT" ? "no such file" : e?.code === "ENOTDIR" ? "a part of the path is not a directory" : "cannot resolve the path"}` };
+    return {
+      error: `cannot read weights file '${clip(path)}': ${e?.code === "ENOENT" ? "no such file" : e?.code === "ENOTDIR" ? "a part of the path is not a directory" : "cannot resolve the path"}`,
+    };
   }
   const rel = relative(root, real);
   if (rel === ".." || rel.startsWith("../") || isAbsolute(rel)) {
-    return { error: `weights file '${clip(path)}' is outside the spec's folder: a spec may read files in its own folder tree only; `
-      + "copy the file there, or declare the weights by name (no weights clause) and pass the file with --weights PATH" };
+    return {
+      error:
+        `weights file '${clip(path)}' is outside the spec's folder: a spec may read files in its own folder tree only; ` +
+        "copy the file there, or declare the weights by name (no weights clause) and pass the file with --weights PATH",
+    };
   }
   return { path: real };
 }
@@ -48,7 +57,14 @@ export function loadWeightsFile(path: string, shownPath: string, spec: { file: s
   }
   if (shownPath.endsWith(".safetensors")) return loadSafetensors(bytes, shownPath, spec, ref);
   if (bytes.length > bufferConstants.MAX_STRING_LENGTH) {
-    return { ok: false, diagnostic: { ...spec, span: ref, message: `weights file '${shownPath}' is too large to read as JSON (${bytes.length} bytes); use .safetensors` } };
+    return {
+      ok: false,
+      diagnostic: {
+        ...spec,
+        span: ref,
+        message: `weights file '${shownPath}' is too large to read as JSON (${bytes.length} bytes); use .safetensors`,
+      },
+    };
   }
   const source = stripBom(bytes.toString("utf8"));
   let parsed: unknown;
@@ -56,11 +72,22 @@ export function loadWeightsFile(path: string, shownPath: string, spec: { file: s
     parsed = JSON.parse(source);
   } catch {
     const bad = jsonError(source);
-    return { ok: false, diagnostic: { file: shownPath, source, span: spanAt(source, bad.offset, 1), message: bad.message, excerpt: WEIGHTS_EXCERPT } };
+    return {
+      ok: false,
+      diagnostic: { file: shownPath, source, span: spanAt(source, bad.offset, 1), message: bad.message, excerpt: WEIGHTS_EXCERPT },
+    };
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    return { ok: false, diagnostic: { file: shownPath, source, span: spanAt(source, 0, 1), excerpt: WEIGHTS_EXCERPT,
-      message: "a weights file must be a JSON object from parameter names to numbers or arrays" } };
+    return {
+      ok: false,
+      diagnostic: {
+        file: shownPath,
+        source,
+        span: spanAt(source, 0, 1),
+        excerpt: WEIGHTS_EXCERPT,
+        message: "a weights file must be a JSON object from parameter names to numbers or arrays",
+      },
+    };
   }
   // Without a prototype, keys such as "constructor" or "__proto__" are ordinary keys, present or missing.
   const entries: Record<string, unknown> = Object.create(null);
@@ -76,21 +103,32 @@ export function loadWeightsFile(path: string, shownPath: string, spec: { file: s
 export function jsonError(s: string): { offset: number; message: string } {
   const prefix = "malformed JSON in weights file: ";
   const stack: string[] = [];
-  let i = 0, expect: "value" | "key" | "after" = "value";
+  let i = 0,
+    expect: "value" | "key" | "after" = "value";
   const err = (message: string, at = i) => ({ offset: Math.min(at, Math.max(0, s.length - 1)), message: prefix + message });
-  const found = (at: number) => (at >= s.length ? "the end of the file" : `'${clip(/^[^\s,:{}[\]"]+/.exec(s.slice(at, at + 41))?.[0] ?? s[at])}'`);
-  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y, WORD = /true|false|null/y, NONFINITE = /-?Infinity|NaN/y;
-  const sticky = (re: RegExp) => { re.lastIndex = i; return re.exec(s)?.[0]; };
+  const found = (at: number) =>
+    at >= s.length ? "the end of the file" : `'${clip(/^[^\s,:{}[\]"]+/.exec(s.slice(at, at + 41))?.[0] ?? s[at])}'`;
+  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y,
+    WORD = /true|false|null/y,
+    NONFINITE = /-?Infinity|NaN/y;
+  const sticky = (re: RegExp) => {
+    re.lastIndex = i;
+    return re.exec(s)?.[0];
+  };
   const string = (): { offset: number; message: string } | null => {
     const open = i++;
     for (;;) {
       if (i >= s.length) return err("a string is not closed", open);
       const c = s.charCodeAt(i);
-      if (c === 34) { i++; return null; }
+      if (c === 34) {
+        i++;
+        return null;
+      }
       if (c < 32) return err("a control character (such as a line break) inside a string");
       if (c === 92) {
         const e = s[i + 1];
-        if (e === "u" ? !/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6)) : !`"\\/bfnrt`.includes(e ?? "x")) return err("a bad escape in a string");
+        if (e === "u" ? !/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6)) : !`"\\/bfnrt`.includes(e ?? "x"))
+          return err("a bad escape in a string");
         i += e === "u" ? 6 : 2;
       } else i++;
     }
@@ -100,28 +138,47 @@ export function jsonError(s: string): { offset: number; message: string } {
     if (expect === "value") {
       const c = s[i];
       if (c === "{" || c === "[") {
-        stack.push(c); i++;
+        stack.push(c);
+        i++;
         while (i < s.length && " \t\n\r".includes(s[i])) i++;
-        if (s[i] === (c === "{" ? "}" : "]")) { stack.pop(); i++; expect = "after"; } else expect = c === "{" ? "key" : "value";
+        if (s[i] === (c === "{" ? "}" : "]")) {
+          stack.pop();
+          i++;
+          expect = "after";
+        } else expect = c === "{" ? "key" : "value";
         continue;
       }
-      if (c === '"') { const bad = string(); if (bad) return bad; expect = "after"; continue; }
+      if (c === '"') {
+        const bad = string();
+        if (bad) return bad;
+        expect = "after";
+        continue;
+      }
       const nonFinite = sticky(NONFINITE);
       if (nonFinite) return { offset: i, message: `weights must be finite numbers, found ${nonFinite}` };
       const tok = sticky(NUMBER) ?? sticky(WORD);
       if (!tok) return err(`expected a value, found ${found(i)}`);
-      i += tok.length; expect = "after";
+      i += tok.length;
+      expect = "after";
     } else if (expect === "key") {
       if (s[i] !== '"') return err(`expected a quoted key, found ${found(i)}`);
-      const bad = string(); if (bad) return bad;
+      const bad = string();
+      if (bad) return bad;
       while (i < s.length && " \t\n\r".includes(s[i])) i++;
       if (s[i] !== ":") return err(`expected ':' after a key, found ${found(i)}`);
-      i++; expect = "value";
+      i++;
+      expect = "value";
     } else {
       const top = stack[stack.length - 1];
       if (top === undefined) return err(i < s.length ? `unexpected ${found(i)} after the JSON value` : "cannot tell what is wrong", i);
       const close = top === "{" ? "}" : "]";
-      if (s[i] === ",") { i++; expect = top === "{" ? "key" : "value"; } else if (s[i] === close) { stack.pop(); i++; } else return err(`expected ',' or '${close}', found ${found(i)}`);
+      if (s[i] === ",") {
+        i++;
+        expect = top === "{" ? "key" : "value";
+      } else if (s[i] === close) {
+        stack.pop();
+        i++;
+      } else return err(`expected ',' or '${close}', found ${found(i)}`);
     }
   }
 }
@@ -159,7 +216,8 @@ function loadSafetensors(bytes: Uint8Array, shownPath: string, spec: { file: str
     for (const [name, t] of readSafetensors(bytes)) entries[name] = nested(t.shape, t.values);
     return { ok: true, file: { path: shownPath, source: "", entries } };
   } catch (e) {
-    if (e instanceof SafetensorsError) return { ok: false, diagnostic: { ...spec, span: ref, message: `cannot read safetensors file '${shownPath}': ${e.message}` } };
+    if (e instanceof SafetensorsError)
+      return { ok: false, diagnostic: { ...spec, span: ref, message: `cannot read safetensors file '${shownPath}': ${e.message}` } };
     throw e;
   }
 }

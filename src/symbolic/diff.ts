@@ -12,14 +12,23 @@ const outer = (name: Fn, u: Expr, fu: Expr): Expr => (REGISTRY[name] as Function
 /** d e / d x for each root, x a symbol name. */
 export function diff(roots: readonly Expr[], x: string): Expr[] {
   let d = cache.get(x);
-  if (!d) { d = new Map(); cache.set(x, d); }
+  if (!d) {
+    d = new Map();
+    cache.set(x, d);
+  }
   for (const e of topoOrder(roots)) {
     if (d.has(e)) continue;
     let r: Expr;
     switch (e.op) {
-      case "num": r = ZERO; break;
-      case "sym": r = e.name === x ? ONE : ZERO; break;
-      case "add": r = add(...e.args.map((a) => d.get(a)!)); break;
+      case "num":
+        r = ZERO;
+        break;
+      case "sym":
+        r = e.name === x ? ONE : ZERO;
+        break;
+      case "add":
+        r = add(...e.args.map((a) => d.get(a)!));
+        break;
       case "mul": {
         const terms: Expr[] = [];
         e.args.forEach((a, i) => {
@@ -31,7 +40,8 @@ export function diff(roots: readonly Expr[], x: string): Expr[] {
       }
       case "pow": {
         const [u, v] = e.args;
-        const du = d.get(u)!, dv = d.get(v)!;
+        const du = d.get(u)!,
+          dv = d.get(v)!;
         if (dv === ZERO) r = du === ZERO ? ZERO : mul(v, pow(u, add(v, MINUS_ONE)), du);
         else r = mul(e, add(mul(dv, fn("log", u)), mul(v, du, pow(u, MINUS_ONE))));
         break;
@@ -52,4 +62,3 @@ export function jacobian(fs: readonly Expr[], xs: readonly string[]): Expr[][] {
   const cols = xs.map((x) => diff(fs, x));
   return fs.map((_, i) => xs.map((_, j) => cols[j][i]));
 }
-

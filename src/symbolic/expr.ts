@@ -20,19 +20,28 @@ export class Expr {
     readonly value: number, // num: the number
     readonly name: string, // sym: the symbol; fn: the function
     id: number,
-  ) { this.id = id; }
-  get isNum(): boolean { return this.op === "num"; }
-  toString(): string { return `Expr#${this.id}(${this.op})`; }
+  ) {
+    this.id = id;
+  }
+  get isNum(): boolean {
+    return this.op === "num";
+  }
+  toString(): string {
+    return `Expr#${this.id}(${this.op})`;
+  }
 }
 
 const table = new Map<string, Expr>();
 let nextId = 0;
 
 function intern(op: Op, args: readonly Expr[], value: number, name: string): Expr {
-  let key = op + ":" + name + ":" + value;
-  for (const a of args) key += "," + a.id;
+  let key = `${op}:${name}:${value}`;
+  for (const a of args) key += `,${a.id}`;
   let e = table.get(key);
-  if (!e) { e = new Expr(op, args, value, name, nextId++); table.set(key, e); }
+  if (!e) {
+    e = new Expr(op, args, value, name, nextId++);
+    table.set(key, e);
+  }
   return e;
 }
 
@@ -41,9 +50,13 @@ function intern(op: Op, args: readonly Expr[], value: number, name: string): Exp
 export function num(v: number): Expr {
   return intern("num", [], v === 0 ? 0 : v, "");
 }
-export function sym(name: string): Expr { return intern("sym", [], 0, name); }
+export function sym(name: string): Expr {
+  return intern("sym", [], 0, name);
+}
 
-export const ZERO = num(0), ONE = num(1), MINUS_ONE = num(-1);
+export const ZERO = num(0),
+  ONE = num(1),
+  MINUS_ONE = num(-1);
 
 const isInt = (x: number) => Number.isInteger(x);
 const byId = (a: Expr, b: Expr) => a.id - b.id;
@@ -79,7 +92,7 @@ function productOf(coef: number, factors: Expr[]): Expr {
  */
 function pythagoras(terms: Map<Expr, number>): void {
   const isSin2 = (f: Expr) => f.op === "pow" && f.args[1] === TWO && f.args[0].op === "fn" && f.args[0].name === "sin";
-  for (let changed = true; changed;) {
+  for (let changed = true; changed; ) {
     changed = false;
     search: for (const [base, coef] of terms) {
       const fs = factorsOf(base);
@@ -110,14 +123,20 @@ export function add(...xs: Expr[]): Expr {
   let constant = 0;
   const terms = new Map<Expr, number>();
   const push = (t: Expr) => {
-    if (t.op === "add" && t.args.length <= FLATTEN_LIMIT) { t.args.forEach(push); return; }
+    if (t.op === "add" && t.args.length <= FLATTEN_LIMIT) {
+      t.args.forEach(push);
+      return;
+    }
     const [c, base] = splitCoefficient(t);
     if (base === ONE) constant += c;
     else terms.set(base, (terms.get(base) ?? 0) + c);
   };
   xs.forEach(push);
   if (terms.size > 1) pythagoras(terms);
-  if (terms.has(ONE)) { constant += terms.get(ONE)!; terms.delete(ONE); }
+  if (terms.has(ONE)) {
+    constant += terms.get(ONE)!;
+    terms.delete(ONE);
+  }
   const out: Expr[] = [];
   for (const [base, c] of terms) if (c !== 0) out.push(c === 1 ? base : productOf(c, [...factorsOf(base)]));
   out.sort((a, b) => splitCoefficient(a)[1].id - splitCoefficient(b)[1].id);
@@ -131,11 +150,18 @@ export function mul(...xs: Expr[]): Expr {
   let coef = 1;
   const powers = new Map<Expr, Expr[]>(); // base -> exponents to add
   const push = (f: Expr) => {
-    if (f.op === "num") { coef *= f.value; return; }
-    if (f.op === "mul" && f.args.length <= FLATTEN_LIMIT) { f.args.forEach(push); return; }
+    if (f.op === "num") {
+      coef *= f.value;
+      return;
+    }
+    if (f.op === "mul" && f.args.length <= FLATTEN_LIMIT) {
+      f.args.forEach(push);
+      return;
+    }
     const [base, e] = f.op === "pow" ? [f.args[0], f.args[1]] : [f, ONE];
     const list = powers.get(base);
-    if (list) list.push(e); else powers.set(base, [e]);
+    if (list) list.push(e);
+    else powers.set(base, [e]);
   };
   xs.forEach(push);
   if (coef === 0) return ZERO;
@@ -143,8 +169,11 @@ export function mul(...xs: Expr[]): Expr {
   for (const [base, es] of powers) {
     const f = es.length === 1 && es[0] === ONE ? base : pow(base, es.length === 1 ? es[0] : add(...es));
     if (f.op === "num") coef *= f.value;
-    else if (f.op === "mul") { // (x·y)^k distributed by pow: merge its factors
-      for (const g of f.args) if (g.op === "num") coef *= g.value; else factors.push(g);
+    else if (f.op === "mul") {
+      // (x·y)^k distributed by pow: merge its factors
+      for (const g of f.args)
+        if (g.op === "num") coef *= g.value;
+        else factors.push(g);
     } else factors.push(f);
   }
   // a merged factor may repeat a base (rare): rebuild once through the general path
@@ -206,7 +235,10 @@ export function topoOrder(roots: readonly Expr[]): Expr[] {
       if (i < node.args.length) {
         top[1]++;
         const c = node.args[i];
-        if (!seen.has(c)) { seen.add(c); stack.push([c, 0]); }
+        if (!seen.has(c)) {
+          seen.add(c);
+          stack.push([c, 0]);
+        }
       } else {
         stack.pop();
         order.push(node);
@@ -222,11 +254,17 @@ export const dagSize = (roots: readonly Expr[]) => topoOrder(roots).length;
 /** Rebuild a node from new operands through the smart constructors. */
 export function rebuild(e: Expr, args: Expr[]): Expr {
   switch (e.op) {
-    case "num": case "sym": return e;
-    case "add": return add(...args);
-    case "mul": return mul(...args);
-    case "pow": return pow(args[0], args[1]);
-    case "fn": return fn(e.name as Fn, args[0]);
+    case "num":
+    case "sym":
+      return e;
+    case "add":
+      return add(...args);
+    case "mul":
+      return mul(...args);
+    case "pow":
+      return pow(args[0], args[1]);
+    case "fn":
+      return fn(e.name as Fn, args[0]);
   }
 }
 
@@ -246,7 +284,9 @@ export function substitute(roots: readonly Expr[], bindings: ReadonlyMap<string,
 
 /** The free symbols of some expressions, in first-seen order. */
 export function freeSymbols(roots: readonly Expr[]): string[] {
-  return topoOrder(roots).filter((e) => e.op === "sym").map((e) => e.name);
+  return topoOrder(roots)
+    .filter((e) => e.op === "sym")
+    .map((e) => e.name);
 }
 
 /** Numeric value at an assignment of the symbols (a plain interpreter; see numeric/ for speed). */
@@ -256,15 +296,25 @@ export function evaluate(roots: readonly Expr[], env: Readonly<Record<string, nu
     const a = e.args.map((x) => val.get(x)!);
     let v: number;
     switch (e.op) {
-      case "num": v = e.value; break;
+      case "num":
+        v = e.value;
+        break;
       case "sym":
         v = e.name in env ? env[e.name] : e.name === "pi" ? Math.PI : NaN;
         if (Number.isNaN(v)) throw new Error(`no value for symbol '${e.name}'`);
         break;
-      case "add": v = a.reduce((s, x) => s + x, 0); break;
-      case "mul": v = a.reduce((s, x) => s * x, 1); break;
-      case "pow": v = a[0] ** a[1]; break;
-      case "fn": v = fold(e.name as Fn, a[0]); break;
+      case "add":
+        v = a.reduce((s, x) => s + x, 0);
+        break;
+      case "mul":
+        v = a.reduce((s, x) => s * x, 1);
+        break;
+      case "pow":
+        v = a[0] ** a[1];
+        break;
+      case "fn":
+        v = fold(e.name as Fn, a[0]);
+        break;
     }
     val.set(e, v);
   }

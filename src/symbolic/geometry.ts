@@ -30,17 +30,23 @@ export function geometry(g: Matrix, coords: string[]): Geometry {
   const n = coords.length;
   const { inv, det: d } = inverse(g);
   const quantities = geometryOver(DAG, {
-    g, det: d, inverse: inv,
-    dg: () => coords.map((c) => {
-      const flat = diff(g.flat(), c);
-      return g.map((_, i) => flat.slice(i * n, (i + 1) * n));
-    }),
-    dGamma: (G) => coords.map((c) => { // dG[c][a][b][d] = ∂_c Γ^a_bd
-      const flat = diff(G.flat(2), c);
-      return Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => flat.slice((a * n + b) * n, (a * n + b + 1) * n)));
-    }),
+    g,
+    det: d,
+    inverse: inv,
+    dg: () =>
+      coords.map((c) => {
+        const flat = diff(g.flat(), c);
+        return g.map((_, i) => flat.slice(i * n, (i + 1) * n));
+      }),
+    dGamma: (G) =>
+      coords.map((c) => {
+        // dG[c][a][b][d] = ∂_c Γ^a_bd
+        const flat = diff(G.flat(2), c);
+        return Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => flat.slice((a * n + b) * n, (a * n + b + 1) * n)));
+      }),
   });
   // built eagerly, in this order, so node ids (and so the order of printed terms) do not depend on what is asked first
-  const dg = quantities.dg(), christoffel = quantities.christoffel();
+  const dg = quantities.dg(),
+    christoffel = quantities.christoffel();
   return { coords, g, inverse: inv, det: d, volume: DAG.pow(d, 0.5), dg, christoffel, quantities };
 }

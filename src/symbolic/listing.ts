@@ -8,7 +8,11 @@ import { metricComponents, networkPullback, type PullbackSteps } from "./metric.
 import { treeSize } from "./print.js";
 import type { Matrix } from "./tensor.js";
 
-export interface Definition { name: string; expr: Expr; /** group heading, e.g. "layer 2 (residual tanh)" */ group: string }
+export interface Definition {
+  name: string;
+  expr: Expr /** group heading, e.g. "layer 2 (residual tanh)" */;
+  group: string;
+}
 
 export interface Listing {
   /** Definitions in dependency order; empty when the result is written out in full. */
@@ -48,7 +52,7 @@ export function layerNames(steps: PullbackSteps): Listing {
   for (const le of ex.layers) {
     const l = le.layer.index;
     const labels = LAYER_KINDS[le.layer.kind].labels;
-    const group = `layer ${l} (${labels.text}${labels.activation ? " " + le.layer.activation : ""})`;
+    const group = `layer ${l} (${labels.text}${labels.activation ? ` ${le.layer.activation}` : ""})`;
     le.z?.forEach((z, i) => define(`z${l}_${i + 1}`, z, group));
     le.x.forEach((x, i) => define(`x${l}_${i + 1}`, x, group));
     le.slope?.forEach((sl, i) => define(`s${l}_${i + 1}`, sl, group)); // σ'(z): keeps Jacobians short
@@ -57,7 +61,11 @@ export function layerNames(steps: PullbackSteps): Listing {
   steps.metrics.forEach((gl, k) => {
     if (k === 0) return; // g at the requested layer is the result itself
     const l = steps.layers[k];
-    gl.forEach((row, i) => row.forEach((e, j) => { if (j >= i) define(`g${l}_${i + 1}${j + 1}`, e, `metric at layer ${l}`); }));
+    gl.forEach((row, i) =>
+      row.forEach((e, j) => {
+        if (j >= i) define(`g${l}_${i + 1}${j + 1}`, e, `metric at layer ${l}`);
+      }),
+    );
   });
   return { definitions, result: steps.metrics[0], names };
 }

@@ -10,19 +10,29 @@ const FN_SET = new Set<string>(FUNCTIONS);
 export function fromMath(node: MathNode): Expr {
   const n = node as any;
   switch (node.type) {
-    case "ConstantNode": return num(Number(n.value));
-    case "SymbolNode": return sym(n.name);
-    case "ParenthesisNode": return fromMath(n.content);
+    case "ConstantNode":
+      return num(Number(n.value));
+    case "SymbolNode":
+      return sym(n.name);
+    case "ParenthesisNode":
+      return fromMath(n.content);
     case "OperatorNode": {
       const a = (n.args as MathNode[]).map(fromMath);
       switch (n.fn) {
-        case "add": return add(...a);
-        case "subtract": return sub(a[0], a[1]);
-        case "multiply": return mul(...a);
-        case "divide": return div(a[0], a[1]);
-        case "pow": return pow(a[0], a[1]);
-        case "unaryMinus": return neg(a[0]);
-        case "unaryPlus": return a[0];
+        case "add":
+          return add(...a);
+        case "subtract":
+          return sub(a[0], a[1]);
+        case "multiply":
+          return mul(...a);
+        case "divide":
+          return div(a[0], a[1]);
+        case "pow":
+          return pow(a[0], a[1]);
+        case "unaryMinus":
+          return neg(a[0]);
+        case "unaryPlus":
+          return a[0];
       }
       throw new Error(`internal error: operator ${n.fn} is not supported`);
     }
@@ -45,8 +55,10 @@ export function toMath(e: Expr): MathNode {
   switch (e.op) {
     case "num":
       return e.value < 0 ? new OperatorNode("-", "unaryMinus", [new ConstantNode(-e.value)]) : new ConstantNode(e.value);
-    case "sym": return new SymbolNode(e.name);
-    case "fn": return new FunctionNode(new SymbolNode(e.name), [toMath(e.args[0])]);
+    case "sym":
+      return new SymbolNode(e.name);
+    case "fn":
+      return new FunctionNode(new SymbolNode(e.name), [toMath(e.args[0])]);
     case "pow": {
       const [b, x] = e.args;
       if (x.op === "num" && x.value === 0.5) return new FunctionNode(new SymbolNode("sqrt"), [toMath(b)]);
@@ -70,7 +82,8 @@ export function toMath(e: Expr): MathNode {
       const { positive, negative } = splitSum(e);
       let out: MathNode | null = null;
       for (const t of positive) out = out ? new OperatorNode("+", "add", [out, toMath(t)]) : toMath(t);
-      for (const t of negative) out = out ? new OperatorNode("-", "subtract", [out, toMath(t)]) : new OperatorNode("-", "unaryMinus", [toMath(t)]);
+      for (const t of negative)
+        out = out ? new OperatorNode("-", "subtract", [out, toMath(t)]) : new OperatorNode("-", "unaryMinus", [toMath(t)]);
       return out!;
     }
   }

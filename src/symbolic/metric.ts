@@ -38,7 +38,8 @@ export function mappingExprs(m: Mapping): MappingExprs {
       break;
     }
     case "compose": {
-      const a = mappingExprs(m.first), b = mappingExprs(m.second);
+      const a = mappingExprs(m.first),
+        b = mappingExprs(m.second);
       const bindings = new Map(m.first.target.coords.map((c, i) => [c, a.components[i]] as const));
       const components = substitute(b.components, bindings);
       out = { components, jacobian: matMul(composeWith(b.jacobian, m.first.target, a.components), a.jacobian) };
@@ -86,8 +87,12 @@ export function metricComponents(metric: Metric): Matrix {
   let g: Matrix;
   const def = metric.def;
   switch (def.kind) {
-    case "euclidean": g = identity(metric.manifold.dim); break;
-    case "components": g = def.components.map((row) => row.map(fromMath)); break;
+    case "euclidean":
+      g = identity(metric.manifold.dim);
+      break;
+    case "components":
+      g = def.components.map((row) => row.map(fromMath));
+      break;
     case "pullback": {
       const along = def.along;
       if (along.kind === "network") g = networkPullback(along, def.of, def.layer).metrics[0];

@@ -4,7 +4,7 @@ import type { Algebra } from "../core/algebra.js";
 import { LAYER_KINDS, type LayerInput } from "../core/layers/index.js";
 import type { Activation, Layer, Network, ParamTensor } from "../semantics/model.js";
 import { type FunctionDef, REGISTRY } from "../core/functions.js";
-import { add, DAG, type Expr, fn, mul, MINUS_ONE, num, ONE, pow, sub, sym, TWO, ZERO } from "./expr.js";
+import { add, DAG, type Expr, fn, mul, MINUS_ONE, num, ONE, pow, sub, sym, ZERO } from "./expr.js";
 import { fromMath } from "./mathjs.js";
 import { identity, type Matrix, matAdd, matMul, type Vector } from "./tensor.js";
 
@@ -36,11 +36,15 @@ export interface NetworkExprs {
 const paramCache = new WeakMap<ParamTensor, Expr[]>();
 export function paramExprs(p: ParamTensor): Expr[] {
   let e = paramCache.get(p);
-  if (!e) { e = p.entries.map(fromMath); paramCache.set(p, e); }
+  if (!e) {
+    e = p.entries.map(fromMath);
+    paramCache.set(p, e);
+  }
   return e;
 }
 function paramMatrix(p: ParamTensor): Matrix {
-  const e = paramExprs(p), [rows, cols] = p.shape;
+  const e = paramExprs(p),
+    [rows, cols] = p.shape;
   return Array.from({ length: rows }, (_, i) => e.slice(i * cols, (i + 1) * cols));
 }
 
@@ -58,17 +62,27 @@ export function layerVariables(net: Network, l: number): string[] {
 
 /** The symbolic instantiation of core/'s generic layer maps: DAG nodes. */
 export const EXPR_ALGEBRA: Algebra<Expr> = {
-  num, add, mul, sub, neg: (a) => mul(MINUS_ONE, a), div: (a, b) => mul(a, pow(b, MINUS_ONE)),
-  pow: (a, k) => pow(a, num(k)), fn,
+  num,
+  add,
+  mul,
+  sub,
+  neg: (a) => mul(MINUS_ONE, a),
+  div: (a, b) => mul(a, pow(b, MINUS_ONE)),
+  pow: (a, k) => pow(a, num(k)),
+  fn,
 };
 
 /** A layer's inputs as DAG nodes: previous states newest first (as many as it reads and exist), its parameters. */
 function layerInput(layer: Layer, xs: Vector[]): LayerInput<Expr> {
   return {
-    xs, W: layer.W && paramMatrix(layer.W), b: layer.b && paramExprs(layer.b),
+    xs,
+    W: layer.W && paramMatrix(layer.W),
+    b: layer.b && paramExprs(layer.b),
     // read when the map first uses it: a symbolic h is then created after σ(z), which fixes its place
     // in the DAG's canonical order (and so how products print)
-    get h() { return layer.h && paramExprs(layer.h)[0]; },
+    get h() {
+      return layer.h && paramExprs(layer.h)[0];
+    },
     act: (z) => activate(layer.activation, z),
   };
 }
@@ -77,7 +91,9 @@ function layerInput(layer: Layer, xs: Vector[]): LayerInput<Expr> {
 function totalJacobian(Js: Matrix[], Ps: Matrix[]): Matrix {
   let P = matMul(Js[0], Ps[Ps.length - 1]);
   for (let k = 1; k < Js.length; k++) {
-    const J = Js[k], Q = Ps[Ps.length - 1 - k], c = J[0][0];
+    const J = Js[k],
+      Q = Ps[Ps.length - 1 - k],
+      c = J[0][0];
     const scalar = J.every((row, i) => row.every((e, j) => (i === j ? e === c : e === ZERO)));
     P = scalar ? P.map((row, i) => row.map((e, j) => add(e, mul(c, Q[i][j])))) : matAdd(P, matMul(J, Q));
   }
@@ -92,7 +108,8 @@ export function networkExprs(net: Network, from = 0): NetworkExprs {
   const Ps: Matrix[] = [identity(x0.length)]; // total Jacobians, same indexing
   const layers: LayerExprs[] = [];
   for (let l = from + 1; l <= net.layers.length; l++) {
-    const layer = net.layers[l - 1], kind = LAYER_KINDS[layer.kind];
+    const layer = net.layers[l - 1],
+      kind = LAYER_KINDS[layer.kind];
     const available = Math.min(kind.reads, xs.length);
     if (available < kind.reads && available < l) throw new Error(`internal error: layer ${l} needs layer ${l - kind.reads}`);
     const input = layerInput(layer, xs.slice(-available).reverse());
@@ -107,4 +124,3 @@ export function networkExprs(net: Network, from = 0): NetworkExprs {
 
 /** Whether a layer reads states before its predecessor (a pullback then needs the total Jacobian). */
 export const hasSecondOrder = (ex: NetworkExprs) => ex.layers.some((l) => LAYER_KINDS[l.layer.kind].reads > 1);
-

@@ -6,10 +6,12 @@ import { latexSymbol } from "./notation.js";
 
 /** A sum's terms split by sign of their coefficient; negative ones returned negated. */
 export function splitSum(e: Expr): { positive: Expr[]; negative: Expr[] } {
-  const positive: Expr[] = [], negative: Expr[] = [];
+  const positive: Expr[] = [],
+    negative: Expr[] = [];
   for (const t of e.args) {
     const c = t.op === "num" ? t.value : t.op === "mul" && t.args[0].op === "num" ? t.args[0].value : 1;
-    if (c < 0) negative.push(mul(MINUS_ONE, t)); else positive.push(t);
+    if (c < 0) negative.push(mul(MINUS_ONE, t));
+    else positive.push(t);
   }
   return { positive, negative };
 }
@@ -26,7 +28,10 @@ export interface PrintOptions {
 }
 
 /** Precedences: the walk parenthesises an operand whose precedence is below its position's. */
-const ADD = 1, NEG = 2, POW = 4, ATOM = 5;
+const ADD = 1,
+  NEG = 2,
+  POW = 4,
+  ATOM = 5;
 
 type Go = (e: Expr, outer: number) => string;
 
@@ -64,12 +69,24 @@ export function printIn(d: Dialect, e: Expr, names?: ReadonlyMap<Expr, string>):
     if (named !== undefined) return named;
     let s: string, p: number;
     switch (e.op) {
-      case "num": s = d.number(e.value); p = e.value < 0 ? NEG : ATOM; break;
-      case "sym": s = d.symbol(e.name); p = ATOM; break;
-      case "fn": [s, p] = d.call(e.name as Fn, go(e.args[0], 0), atomic(e.args[0])); break;
+      case "num":
+        s = d.number(e.value);
+        p = e.value < 0 ? NEG : ATOM;
+        break;
+      case "sym":
+        s = d.symbol(e.name);
+        p = ATOM;
+        break;
+      case "fn":
+        [s, p] = d.call(e.name as Fn, go(e.args[0], 0), atomic(e.args[0]));
+        break;
       case "pow": {
         const [b, x] = e.args;
-        if (x.op === "num" && x.value === 0.5) { s = d.sqrt(go(b, 0)); p = ATOM; break; }
+        if (x.op === "num" && x.value === 0.5) {
+          s = d.sqrt(go(b, 0));
+          p = ATOM;
+          break;
+        }
         if (x.op === "num" && x.value < 0) {
           s = d.reciprocal.write(go(x.value === -1 ? b : powAbs(b, x.value), d.reciprocal.outer));
           p = d.reciprocal.prec;
@@ -90,7 +107,7 @@ export function printIn(d: Dialect, e: Expr, names?: ReadonlyMap<Expr, string>):
         const parts = d.order(numer).map((f) => go(f, d.mul));
         if (Math.abs(coef) !== 1 || parts.length === 0) parts.unshift(d.number(Math.abs(coef)));
         s = d.product(parts, denom, go);
-        if (coef < 0) s = "-" + s;
+        if (coef < 0) s = `-${s}`;
         p = coef < 0 ? NEG : d.mul;
         break;
       }
@@ -122,7 +139,7 @@ export const TEXT: Dialect = {
   product: (numer, denom, go) => {
     const s = numer.join("*");
     if (!denom.length) return s;
-    return s + "/" + (denom.length === 1 ? go(denom[0], POW) : `(${denom.map((f) => go(f, 2)).join("*")})`);
+    return `${s}/${denom.length === 1 ? go(denom[0], POW) : `(${denom.map((f) => go(f, 2)).join("*")})`}`;
   },
   parens: (s) => `(${s})`,
 };
@@ -132,8 +149,7 @@ function texNumber(v: number): string {
   const m = /^(-?[\d.]+)e([+-]\d+)$/.exec(s);
   return m ? `${m[1]} \\cdot 10^{${Number(m[2])}}` : s;
 }
-const texCall = (head: string, arg: string, atomic: boolean) =>
-  `${head}${atomic ? `(${arg})` : `\\left(${arg}\\right)`}`;
+const texCall = (head: string, arg: string, atomic: boolean) => `${head}${atomic ? `(${arg})` : `\\left(${arg}\\right)`}`;
 
 /** LaTeX: `r^{2} \, \sin^{2}(\theta) + 1`. */
 export const LATEX: Dialect = {
@@ -184,7 +200,8 @@ export function latex(e: Expr, names?: ReadonlyMap<Expr, string>): string {
 function displayOrder(fs: Expr[]): Expr[] {
   const symName = (f: Expr) => (f.op === "sym" ? f.name : f.op === "pow" && f.args[0].op === "sym" ? f.args[0].name : null);
   return [...fs].sort((a, b) => {
-    const na = symName(a), nb = symName(b);
+    const na = symName(a),
+      nb = symName(b);
     if (na !== null && nb !== null) return na.localeCompare(nb);
     if (na !== null || nb !== null) return na !== null ? -1 : 1;
     return a.id - b.id;

@@ -4,12 +4,14 @@ import { add, div, type Expr, mul, MINUS_ONE, num, ONE, ZERO } from "./expr.js";
 export type Matrix = Expr[][];
 export type Vector = Expr[];
 
-export const identity = (n: number): Matrix => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? ONE : ZERO)));
+export const identity = (n: number): Matrix =>
+  Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? ONE : ZERO)));
 export const transpose = (a: Matrix): Matrix => (a.length === 0 ? [] : a[0].map((_, j) => a.map((row) => row[j])));
 export const shape = (a: Matrix): [number, number] => [a.length, a[0]?.length ?? 0];
 
 export function matMul(a: Matrix, b: Matrix): Matrix {
-  const [n, k] = shape(a), m = b[0]?.length ?? 0;
+  const [n, k] = shape(a),
+    m = b[0]?.length ?? 0;
   if (b.length !== k) throw new Error(`internal error: cannot multiply ${n}×${k} by ${b.length}×${m}`);
   return a.map((row) => Array.from({ length: m }, (_, j) => add(...row.map((aik, t) => mul(aik, b[t][j])))));
 }

@@ -2,10 +2,21 @@
 import type { LayerKind } from "../core/layers/index.js";
 
 /** A source range: 1-based line and column of the start, and [offset, end) in characters. */
-export interface Span { line: number; col: number; offset: number; end: number }
+export interface Span {
+  line: number;
+  col: number;
+  offset: number;
+  end: number;
+}
 
-export interface Name { name: string; span: Span }
-export interface Int { value: number; span: Span }
+export interface Name {
+  name: string;
+  span: Span;
+}
+export interface Int {
+  value: number;
+  span: Span;
+}
 
 export type Expr =
   | { kind: "num"; value: number; text: string; span: Span }
@@ -16,34 +27,64 @@ export type Expr =
   | { kind: "list"; items: Expr[]; span: Span };
 
 /** `R^n` (an anonymous Euclidean space) or the name of a declared manifold. */
-export type SpaceRef =
-  | { kind: "named"; name: string; span: Span }
-  | { kind: "euclidean"; base: string; dim: Int; span: Span };
+export type SpaceRef = { kind: "named"; name: string; span: Span } | { kind: "euclidean"; base: string; dim: Int; span: Span };
 
-export interface Assign { target: Name; value: Expr; span: Span }
+export interface Assign {
+  target: Name;
+  value: Expr;
+  span: Span;
+}
 /** A parameter's value: an expression, or (quoted) the key of a weights-file entry such as "fc1.weight". */
-export interface Param { name: Name; value: Expr | { kind: "key"; key: string; span: Span }; span: Span }
+export interface Param {
+  name: Name;
+  value: Expr | { kind: "key"; key: string; span: Span };
+  span: Span;
+}
 
 export type { LayerKind } from "../core/layers/index.js";
 export type LayerAst =
   | { kind: "layer"; type: LayerKind; width?: Int; activation?: Name; params: Param[]; span: Span }
   | { kind: "repeat"; count: Int; body: LayerAst[]; span: Span };
 
-export interface GroupAst { name: Name; n: Int; span: Span }
+export interface GroupAst {
+  name: Name;
+  n: Int;
+  span: Span;
+}
 
 export type MetricDefAst =
   | { kind: "euclidean"; span: Span }
   | { kind: "components"; value: Expr; span: Span }
   | { kind: "pullback"; of?: Name; along: Name; layer?: Int; span: Span };
 
-export interface Clauses { at?: Expr[]; from?: Expr[]; to?: Expr[]; velocity?: Expr[] }
+export interface Clauses {
+  at?: Expr[];
+  from?: Expr[];
+  to?: Expr[];
+  velocity?: Expr[];
+}
 
 export type Item =
   | { kind: "constant"; name: Name; value?: Expr; span: Span }
-  | { kind: "manifold"; name: Name; dim?: Int & { base: Name }; coords?: Name[]; embedding?: { target: Name; components: Assign[] }; span: Span }
+  | {
+      kind: "manifold";
+      name: Name;
+      dim?: Int & { base: Name };
+      coords?: Name[];
+      embedding?: { target: Name; components: Assign[] };
+      span: Span;
+    }
   | { kind: "map"; name: Name; source: SpaceRef; target: SpaceRef; components: Assign[]; span: Span }
   | { kind: "compose"; name: Name; first: Name; second: Name; span: Span }
-  | { kind: "network"; name: Name; input: SpaceRef; output?: SpaceRef; weights?: { path: string; span: Span }; layers: LayerAst[]; span: Span }
+  | {
+      kind: "network";
+      name: Name;
+      input: SpaceRef;
+      output?: SpaceRef;
+      weights?: { path: string; span: Span };
+      layers: LayerAst[];
+      span: Span;
+    }
   | { kind: "metric"; name: Name; on?: SpaceRef; def: MetricDefAst; span: Span }
   | { kind: "principal"; name: Name; base: Name; group: GroupAst; span: Span }
   | { kind: "associated"; name: Name; principal: Name; fibre: Name; span: Span }
@@ -53,11 +94,21 @@ export type Item =
   | { kind: "check_property"; subject: Expr; words: Name[]; span: Span }
   | { kind: "check_rank"; subject: Expr; rank: Int; span: Span };
 
-export interface Spec { file: string; source: string; items: Item[] }
+export interface Spec {
+  file: string;
+  source: string;
+  items: Item[];
+}
 
 // --- constructors used by the grammar's postprocessors ---------------------------------------
 
-interface Tok { text: string; value: string; line: number; col: number; offset: number }
+interface Tok {
+  text: string;
+  value: string;
+  line: number;
+  col: number;
+  offset: number;
+}
 type Spanned = { span: Span } | Tok;
 
 function spanOf(x: Spanned): Span {
@@ -67,7 +118,8 @@ function spanOf(x: Spanned): Span {
 
 /** The span from the start of `first` to the end of `last`. */
 export function join(first: Spanned, last: Spanned): Span {
-  const a = spanOf(first), b = spanOf(last);
+  const a = spanOf(first),
+    b = spanOf(last);
   return { line: a.line, col: a.col, offset: a.offset, end: b.end };
 }
 

@@ -26,9 +26,14 @@ export class DiagnosticError extends Error {
 
 /** Line and column (1-based) of a character offset. */
 export function positionAt(source: string, offset: number): { line: number; col: number } {
-  let line = 1, lineStart = 0;
+  let line = 1,
+    lineStart = 0;
   const end = Math.min(offset, source.length);
-  for (let i = 0; i < end; i++) if (source.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+  for (let i = 0; i < end; i++)
+    if (source.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
   return { line, col: end - lineStart + 1 };
 }
 
@@ -57,7 +62,8 @@ export function formatDiagnostic(d: Diagnostic): string {
   const full = lineText(d.source, line).replace(/\r$/, "").replace(/\t/g, " ");
   // A window of the line around the caret, marked with … where it is cut; the caret stays under its character.
   const room = Math.max(10, d.excerpt ?? EXCERPT);
-  let from = 0, to = full.length;
+  let from = 0,
+    to = full.length;
   if (full.length > room) {
     from = Math.max(0, Math.min(col - 1 - Math.floor(room / 3), full.length - room));
     to = Math.min(full.length, from + room);

@@ -17,7 +17,8 @@ export function inputLimit(kind: InputKind): number {
   const env = process.env.RGNN_MAX_INPUT_BYTES;
   if (env === undefined || env.trim() === "") return DEFAULT_INPUT_LIMITS[kind];
   const n = Number(env);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InputError(`RGNN_MAX_INPUT_BYTES must be a positive whole number of bytes, not '${clip(env)}'`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new InputError(`RGNN_MAX_INPUT_BYTES must be a positive whole number of bytes, not '${clip(env)}'`);
   return n;
 }
 
@@ -27,18 +28,28 @@ export function clip(text: string, max = 40): string {
 }
 
 const tooLarge = (what: string, size: number | string, kind: InputKind, limit: number) =>
-  new InputError(`${what} ${size} bytes, more than the limit of ${limit} bytes for ${kind} files; `
-    + "raise it with the environment variable RGNN_MAX_INPUT_BYTES (see docs/security.md)");
+  new InputError(
+    `${what} ${size} bytes, more than the limit of ${limit} bytes for ${kind} files; ` +
+      "raise it with the environment variable RGNN_MAX_INPUT_BYTES (see docs/security.md)",
+  );
 
 function reason(e: any): string {
   switch (e?.code) {
-    case "ENOENT": return "no such file";
-    case "EISDIR": return "it is a directory";
-    case "EACCES": case "EPERM": return "permission denied";
-    case "ENOTDIR": return "a part of the path is not a directory";
-    case "ELOOP": return "too many symbolic links";
-    case "ENAMETOOLONG": return "the path is too long";
-    default: return e?.code ? `cannot open (${e.code})` : String(e?.message ?? e);
+    case "ENOENT":
+      return "no such file";
+    case "EISDIR":
+      return "it is a directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "ENOTDIR":
+      return "a part of the path is not a directory";
+    case "ELOOP":
+      return "too many symbolic links";
+    case "ENAMETOOLONG":
+      return "the path is too long";
+    default:
+      return e?.code ? `cannot open (${e.code})` : String(e?.message ?? e);
   }
 }
 
@@ -48,7 +59,11 @@ export function readInput(path: string, kind: InputKind): Buffer {
   const limit = inputLimit(kind);
   let fd: number;
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-  try { fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK); } catch (e) { throw new InputError(reason(e)); }
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw new InputError(reason(e));
+  }
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new InputError("it is a directory");
@@ -90,8 +105,13 @@ export function readStdinText(kind: InputKind = "spec"): string {
   const chunk = Buffer.alloc(1 << 16);
   for (;;) {
     let got: number;
-    try { got = readSync(0, chunk, 0, chunk.length, null); } catch (e: any) {
-      if (e?.code === "EAGAIN") { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); continue; }
+    try {
+      got = readSync(0, chunk, 0, chunk.length, null);
+    } catch (e: any) {
+      if (e?.code === "EAGAIN") {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        continue;
+      }
       if (e?.code === "EOF") break;
       throw new InputError(reason(e));
     }

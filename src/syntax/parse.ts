@@ -10,7 +10,10 @@ import { clip } from "./input.js";
 type Symbol = { literal?: string; type?: string } | string;
 
 const TYPE_NAMES: Record<string, string> = {
-  ident: "a name", number: "a number", string: "a quoted string", arrow: "'->'",
+  ident: "a name",
+  number: "a number",
+  string: "a quoted string",
+  arrow: "'->'",
 };
 
 function describeSymbol(sym: Symbol): string | null {
@@ -44,9 +47,12 @@ function describeToken(tok: any): string {
 /** Limits on expressions, so that the recursive passes after parsing (semantic checks, symbolic
  * algebra, printing) never exhaust the stack: brackets nested at most MAX_NESTING deep, and at most
  * MAX_OPERATORS operators chained in one expression (counting those of the enclosing brackets). */
-export const MAX_NESTING = 256, MAX_OPERATORS = 1000;
+export const MAX_NESTING = 256,
+  MAX_OPERATORS = 1000;
 
-const OPEN = new Set(["(", "["]), CLOSE = new Set([")", "]"]), OPERATORS = new Set(["+", "-", "*", "/", "^"]);
+const OPEN = new Set(["(", "["]),
+  CLOSE = new Set([")", "]"]),
+  OPERATORS = new Set(["+", "-", "*", "/", "^"]);
 
 /**
  * One pass over the tokens that enforces the limits; the grammar itself reports unbalanced brackets.
@@ -55,22 +61,40 @@ const OPEN = new Set(["(", "["]), CLOSE = new Set([")", "]"]), OPERATORS = new S
  */
 function checkLimits(source: string, file: string): void {
   const outer: { chain: number; widest: number }[] = []; // the enclosing bracket levels
-  let enclosing = 0, chain = 0, widest = 0;
-  const fail = (tok: any, message: string) => { throw new DiagnosticError([{ file, source, span: spanAt(source, tok.offset, 1), message }]); };
+  let enclosing = 0,
+    chain = 0,
+    widest = 0;
+  const fail = (tok: any, message: string) => {
+    throw new DiagnosticError([{ file, source, span: spanAt(source, tok.offset, 1), message }]);
+  };
   lexer.reset(source);
   for (let tok = lexer.next(); tok; tok = lexer.next()) {
     const t = (tok.type === "punct" || tok.type === "arrow" ? tok.text : tok.type) ?? "";
     if (OPEN.has(t)) {
       if (outer.length >= MAX_NESTING) fail(tok, `brackets nested more than ${MAX_NESTING} deep (see docs/security.md)`);
-      outer.push({ chain, widest }); enclosing += chain; chain = 0; widest = 0;
+      outer.push({ chain, widest });
+      enclosing += chain;
+      chain = 0;
+      widest = 0;
     } else if (CLOSE.has(t)) {
-      const inner = Math.max(chain, widest), up = outer.pop() ?? { chain: 0, widest: 0 };
-      enclosing -= up.chain; chain = up.chain + inner; widest = up.widest;
+      const inner = Math.max(chain, widest),
+        up = outer.pop() ?? { chain: 0, widest: 0 };
+      enclosing -= up.chain;
+      chain = up.chain + inner;
+      widest = up.widest;
     } else if (OPERATORS.has(t)) {
       chain++;
-      if (chain + enclosing > MAX_OPERATORS) fail(tok, `more than ${MAX_OPERATORS} operators in one expression; split it using constants (see docs/security.md)`);
-    } else if (t === ",") { widest = Math.max(widest, chain); chain = 0; }
-    else if (t !== "ident" && t !== "number") { outer.length = 0; enclosing = 0; chain = 0; widest = 0; } // outside any expression
+      if (chain + enclosing > MAX_OPERATORS)
+        fail(tok, `more than ${MAX_OPERATORS} operators in one expression; split it using constants (see docs/security.md)`);
+    } else if (t === ",") {
+      widest = Math.max(widest, chain);
+      chain = 0;
+    } else if (t !== "ident" && t !== "number") {
+      outer.length = 0;
+      enclosing = 0;
+      chain = 0;
+      widest = 0;
+    } // outside any expression
   }
 }
 
@@ -88,18 +112,25 @@ export function parse(source: string, file: string): Spec {
     if (!tok) throw err;
     if (tok.type === "error") {
       const ch = String(tok.text)[0];
-      throw new DiagnosticError([{ file, source, span: spanAt(source, tok.offset, 1),
-        message: `unexpected character '${ch}'` }]);
+      throw new DiagnosticError([{ file, source, span: spanAt(source, tok.offset, 1), message: `unexpected character '${ch}'` }]);
     }
     const span = { line: tok.line, col: tok.col, offset: tok.offset, end: tok.offset + tok.text.length };
-    throw new DiagnosticError([{ file, source, span, message: `unexpected ${describeToken(tok)}`,
-      notes: expectationNote(expectedAt(parser, parser.current)) }]);
+    throw new DiagnosticError([
+      { file, source, span, message: `unexpected ${describeToken(tok)}`, notes: expectationNote(expectedAt(parser, parser.current)) },
+    ]);
   }
   const results = parser.results as Item[][];
   if (results.length === 0) {
     const trimmed = source.replace(/\s+$/, "");
-    throw new DiagnosticError([{ file, source, span: spanAt(source, trimmed.length, 1),
-      message: "unexpected end of input", notes: expectationNote(expectedAt(parser, parser.current)) }]);
+    throw new DiagnosticError([
+      {
+        file,
+        source,
+        span: spanAt(source, trimmed.length, 1),
+        message: "unexpected end of input",
+        notes: expectationNote(expectedAt(parser, parser.current)),
+      },
+    ]);
   }
   if (results.length > 1) {
     // The grammar is meant to be unambiguous; more than one parse is our bug, not the user's.

@@ -2,7 +2,17 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
-  checkSpec, evaluateAt, geodesic, geometryAt, LookupError, metricAt, metricSymbolic, pickMapping, pickMetric, valuesOf, verify,
+  checkSpec,
+  evaluateAt,
+  geodesic,
+  geometryAt,
+  LookupError,
+  metricAt,
+  metricSymbolic,
+  pickMapping,
+  pickMetric,
+  valuesOf,
+  verify,
 } from "../../src/index.js";
 import { cli } from "../helpers.js";
 
@@ -26,7 +36,10 @@ describe("the library API", () => {
   it("polar coordinates: g = diag(1, r²) in closed form, det r² and eigenvalues {1, r²} at r = 3", () => {
     const g = pickMetric(load("polar"));
     const s = metricSymbolic(g);
-    expect(s.components).toEqual([["1", "0"], ["0", "r^2"]]);
+    expect(s.components).toEqual([
+      ["1", "0"],
+      ["0", "r^2"],
+    ]);
     expect(s.latex[1][1]).toBe("r^{2}");
     const [v] = metricAt(g, [[3, 0.4]], valuesOf(load("polar")));
     expect(v.determinant).toBeCloseTo(9, 12);

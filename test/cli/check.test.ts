@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { cli } from "../helpers.js";
 
-const EXAMPLES = ["polar", "sphere", "h2", "paper-toy", "symbolic-resnet", "deep-resnet", "bundles", "torus", "second-order"].map((f) => `examples/${f}.rgnn`);
+const EXAMPLES = ["polar", "sphere", "h2", "paper-toy", "symbolic-resnet", "deep-resnet", "bundles", "torus", "second-order"].map(
+  (f) => `examples/${f}.rgnn`,
+);
 
 describe("rgnn check", () => {
   it("accepts every example with a one-line summary each", async () => {

@@ -22,8 +22,17 @@ metric g = pullback along both
 `;
 
 // the same map written out by hand
-const W1 = [[1.2, -0.7], [-0.4, 0.9], [0.8, 0.6]], b1 = [0.1, -0.3, -0.5];
-const W2 = [[0.7, -1.1, 0.5], [0.3, 0.8, -0.9]], b2 = [0.2, -0.1];
+const W1 = [
+    [1.2, -0.7],
+    [-0.4, 0.9],
+    [0.8, 0.6],
+  ],
+  b1 = [0.1, -0.3, -0.5];
+const W2 = [
+    [0.7, -1.1, 0.5],
+    [0.3, 0.8, -0.9],
+  ],
+  b2 = [0.2, -0.1];
 const elu = (z: number) => (z > 0 ? z : Math.exp(z) - 1);
 const gelu = (z: number) => 0.5 * z * erfc(-z / Math.SQRT2);
 const dense = (W: number[][], b: number[], x: number[], s: (z: number) => number) =>

@@ -22,7 +22,9 @@ describe("rgnn geometry", () => {
   it("names the point and determinant where a metric is degenerate", async () => {
     const r = await cli(["geometry", "-", "-q", "christoffel", "--at", "0,1"], "manifold M (x, y)\nmetric g on M = [[x^2, 0], [0, 1]]\n");
     expect(r.code).toBe(1);
-    expect(r.err).toBe("<stdin>: error: metric 'g' is degenerate at (0, 1): det g = 0; its inverse, Christoffel symbols and curvature do not exist there\n");
+    expect(r.err).toBe(
+      "<stdin>: error: metric 'g' is degenerate at (0, 1): det g = 0; its inverse, Christoffel symbols and curvature do not exist there\n",
+    );
   });
 
   it("rejects an unknown quantity as a usage error", async () => {

@@ -8,7 +8,11 @@ import { cli, expectClose, fdJacobian, model } from "../helpers.js";
 import { readFileSync } from "node:fs";
 
 const tmp = mkdtempSync(join(tmpdir(), "rgnn-cli-"));
-const file = (name: string, text: string) => { const p = join(tmp, name); writeFileSync(p, text); return p; };
+const file = (name: string, text: string) => {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+};
 
 describe("rgnn metric", () => {
   it("paper-toy at (0.3, -0.7) as JSON agrees with finite differences to 1e-8", async () => {
@@ -32,7 +36,15 @@ describe("rgnn metric", () => {
     expect(tex).toContain("g_{r r} &= 1");
     expect(tex).toContain("g_{\\theta \\theta} &= r^{2}");
     const j = JSON.parse((await cli(["metric", "examples/polar.rgnn", "--format", "json"])).out);
-    expect(j).toMatchObject({ name: "g", coords: ["r", "theta"], form: "explicit", components: [["1", "0"], ["0", "r^2"]] });
+    expect(j).toMatchObject({
+      name: "g",
+      coords: ["r", "theta"],
+      form: "explicit",
+      components: [
+        ["1", "0"],
+        ["0", "r^2"],
+      ],
+    });
   });
 
   it("a deep network prints named intermediates, linear in depth", async () => {
@@ -54,11 +66,16 @@ describe("rgnn metric", () => {
   it("reports a non-finite metric with its component, not a number", async () => {
     const r = await cli(["metric", "examples/h2.rgnn", "--at", "0.5,0"]);
     expect(r.code).toBe(1);
-    expect(r.err).toBe("examples/h2.rgnn: error: metric 'g' is not finite at (0.5, 0): g[1][1] = Infinity; the declared components are singular there\n");
+    expect(r.err).toBe(
+      "examples/h2.rgnn: error: metric 'g' is not finite at (0.5, 0): g[1][1] = Infinity; the declared components are singular there\n",
+    );
   });
 
   it("names the layer where a network first overflows", async () => {
-    const p = file("overflow.rgnn", "manifold I (a)\nnetwork n : I { dense 1 linear with W = [[1e200]], b = [0]  dense 1 linear with W = [[1e200]], b = [0]  dense 1 tanh with W = [[1]], b = [0] }\nmetric g = pullback along n\n");
+    const p = file(
+      "overflow.rgnn",
+      "manifold I (a)\nnetwork n : I { dense 1 linear with W = [[1e200]], b = [0]  dense 1 linear with W = [[1e200]], b = [0]  dense 1 tanh with W = [[1]], b = [0] }\nmetric g = pullback along n\n",
+    );
     const r = await cli(["metric", p, "--at", "1"]);
     expect(r.code).toBe(1);
     expect(r.err).toContain("it first goes wrong at layer 2 (dense linear) of 'n'");

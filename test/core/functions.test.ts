@@ -4,7 +4,16 @@ import katex from "katex";
 import { FunctionNode, SymbolNode } from "mathjs";
 import { describe, expect, it } from "vitest";
 import {
-  ACTIVATION_FUNCTIONS, erf, erfc, type FunctionDef, type FunctionName, FUNCTIONS, JS_RUNTIME, NUMBERS, REGISTRY, valueAndSlope,
+  ACTIVATION_FUNCTIONS,
+  erf,
+  erfc,
+  type FunctionDef,
+  type FunctionName,
+  FUNCTIONS,
+  JS_RUNTIME,
+  NUMBERS,
+  REGISTRY,
+  valueAndSlope,
 } from "../../src/core/functions.js";
 import { ACTIVATION } from "../../src/numeric/activations.js";
 import { compile } from "../../src/numeric/codegen.js";
@@ -67,7 +76,8 @@ describe.each(FUNCTIONS.map((f) => [f]))("%s", (f) => {
     expect(print(fn(f, sym("x")))).toBe(`${d.text}(x)`);
   });
   it("Python spellings are torch/numpy callables", () => {
-    const callable = (s: string, mod: string) => new RegExp(`^${mod}(\\.[a-z_]+)+$`).test(s) || (s.startsWith(`${mod}.`) && s.includes("{x}"));
+    const callable = (s: string, mod: string) =>
+      new RegExp(`^${mod}(\\.[a-z_]+)+$`).test(s) || (s.startsWith(`${mod}.`) && s.includes("{x}"));
     expect(callable(d.python.torch, "torch")).toBe(true);
     if (d.python.numpy !== null) expect(callable(d.python.numpy, "numpy")).toBe(true);
   });
@@ -84,13 +94,28 @@ describe("activations", () => {
 
 describe("erf (Cody's rational approximations)", () => {
   const ERF: [number, number][] = [
-    [-3, -0.9999779095030014], [-1.5, -0.9661051464753108], [-0.5, -0.5204998778130465], [-0.1, -0.1124629160182849], [0, 0],
-    [0.2, 0.22270258921047847], [0.46875, 0.49261347321793797], [0.7, 0.6778011938374184], [1, 0.8427007929497149],
-    [2.5, 0.999593047982555], [4, 0.9999999845827421], [5.5, 0.9999999999999927], [-6, -1],
+    [-3, -0.9999779095030014],
+    [-1.5, -0.9661051464753108],
+    [-0.5, -0.5204998778130465],
+    [-0.1, -0.1124629160182849],
+    [0, 0],
+    [0.2, 0.22270258921047847],
+    [0.46875, 0.49261347321793797],
+    [0.7, 0.6778011938374184],
+    [1, 0.8427007929497149],
+    [2.5, 0.999593047982555],
+    [4, 0.9999999845827421],
+    [5.5, 0.9999999999999927],
+    [-6, -1],
   ];
   const ERFC: [number, number][] = [
-    [-1, 1.842700792949715], [0.3, 0.6713732405408726], [1.2, 0.08968602177036465], [3, 2.2090496998585438e-5],
-    [5, 1.5374597944280351e-12], [10, 2.088487583762545e-45], [26, 5.663192408856143e-296],
+    [-1, 1.842700792949715],
+    [0.3, 0.6713732405408726],
+    [1.2, 0.08968602177036465],
+    [3, 2.2090496998585438e-5],
+    [5, 1.5374597944280351e-12],
+    [10, 2.088487583762545e-45],
+    [26, 5.663192408856143e-296],
   ];
   it("agrees with math.erf to a relative 2e-15, in all three intervals and for negative arguments", () => {
     for (const [x, v] of ERF) expect(Math.abs(erf(x) - v), `erf(${x})`).toBeLessThanOrEqual(2e-15 * Math.abs(v));
@@ -108,17 +133,47 @@ describe("erf (Cody's rational approximations)", () => {
 
 describe("reference values of the new functions", () => {
   const table: Record<string, [number, number][]> = {
-    gelu: [[-7, -8.958687807200846e-12], [-2, -0.04550026389635844], [-0.5, -0.15426876936299344], [0, 0],
-      [0.3, 0.18537342665668577], [1, 0.8413447460685429], [3, 2.99595030590511]],
-    asinh: [[-2, -1.4436354751788103], [-0.5, -0.48121182505960347], [0.5, 0.48121182505960347], [3, 1.8184464592320668]],
-    atanh: [[-0.9, -1.4722194895832204], [-0.3, -0.30951960420311175], [0.5, 0.5493061443340548], [0.99, 2.6466524123622457]],
-    atan: [[-10, -1.4711276743037347], [-1, -0.7853981633974483], [0.25, 0.24497866312686414], [2, 1.1071487177940904]],
-    elu: [[-2, -0.8646647167633873], [-0.5, -0.3934693402873666], [-1e-3, -0.0009995001666250085], [0, 0], [1e-3, 1e-3],
-      [0.5, 0.5], [2, 2]],
+    gelu: [
+      [-7, -8.958687807200846e-12],
+      [-2, -0.04550026389635844],
+      [-0.5, -0.15426876936299344],
+      [0, 0],
+      [0.3, 0.18537342665668577],
+      [1, 0.8413447460685429],
+      [3, 2.99595030590511],
+    ],
+    asinh: [
+      [-2, -1.4436354751788103],
+      [-0.5, -0.48121182505960347],
+      [0.5, 0.48121182505960347],
+      [3, 1.8184464592320668],
+    ],
+    atanh: [
+      [-0.9, -1.4722194895832204],
+      [-0.3, -0.30951960420311175],
+      [0.5, 0.5493061443340548],
+      [0.99, 2.6466524123622457],
+    ],
+    atan: [
+      [-10, -1.4711276743037347],
+      [-1, -0.7853981633974483],
+      [0.25, 0.24497866312686414],
+      [2, 1.1071487177940904],
+    ],
+    elu: [
+      [-2, -0.8646647167633873],
+      [-0.5, -0.3934693402873666],
+      [-1e-3, -0.0009995001666250085],
+      [0, 0],
+      [1e-3, 1e-3],
+      [0.5, 0.5],
+      [2, 2],
+    ],
   };
   for (const [f, rows] of Object.entries(table)) {
     it(f, () => {
-      for (const [x, v] of rows) expect(Math.abs(def(f as FunctionName).value(x) - v), `${f}(${x})`).toBeLessThanOrEqual(4e-15 * Math.abs(v));
+      for (const [x, v] of rows)
+        expect(Math.abs(def(f as FunctionName).value(x) - v), `${f}(${x})`).toBeLessThanOrEqual(4e-15 * Math.abs(v));
     });
   }
   it("elu' is 1 on both sides of its kink and at it, eˣ to the left", () => {
@@ -131,7 +186,8 @@ describe("reference values of the new functions", () => {
   });
   it("gelu' is Φ(x) + x·φ(x)", () => {
     for (const x of [-2, -0.4, 0, 1.3]) {
-      const Phi = 0.5 * erfc(-x / Math.SQRT2), phi = Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+      const Phi = 0.5 * erfc(-x / Math.SQRT2),
+        phi = Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI);
       expect(valueAndSlope("gelu", x)[1]).toBeCloseTo(Phi + x * phi, 14);
     }
   });

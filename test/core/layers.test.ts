@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { Algebra } from "../../src/core/algebra.js";
 import { LAYER_KINDS, type LayerInput, type LayerKind, type LayerKindDef } from "../../src/core/layers/index.js";
-import { add, div, evaluate, fn, mul, num, numericFunction, pow, sub, sym, type Expr } from "../../src/symbolic/expr.js";
+import { evaluate, numericFunction, sym, type Expr } from "../../src/symbolic/expr.js";
 import { activate, EXPR_ALGEBRA } from "../../src/symbolic/network.js";
 import { diagnostics, model, rng } from "../helpers.js";
 
@@ -18,33 +18,61 @@ const NUM: Algebra<number> = {
   pow: (a, k) => a ** k,
   fn: (name, a) => numericFunction(name)(a),
 };
-const tanhPair = (z: number): [number, number] => { const t = Math.tanh(z); return [t, 1 - t * t]; };
+const tanhPair = (z: number): [number, number] => {
+  const t = Math.tanh(z);
+  return [t, 1 - t * t];
+};
 
-interface Case { name: LayerKind; def: LayerKindDef; n: number; m: number; W: number[][]; b: number[]; h: number; xs: number[][] }
+interface Case {
+  name: LayerKind;
+  def: LayerKindDef;
+  n: number;
+  m: number;
+  W: number[][];
+  b: number[];
+  h: number;
+  xs: number[][];
+}
 
 /** Random parameters and states for a kind: `available` previous states (its start when fewer than it reads). */
 function makeCase(name: LayerKind, available: number, seed: number): Case {
-  const def = LAYER_KINDS[name], r = rng(seed), u = () => 2 * r() - 1;
-  const m = 3, n = def.width === "chosen" ? 4 : m;
-  const W = Array.from({ length: n }, () => Array.from({ length: m }, u)), b = Array.from({ length: n }, u);
+  const def = LAYER_KINDS[name],
+    r = rng(seed),
+    u = () => 2 * r() - 1;
+  const m = 3,
+    n = def.width === "chosen" ? 4 : m;
+  const W = Array.from({ length: n }, () => Array.from({ length: m }, u)),
+    b = Array.from({ length: n }, u);
   const xs = Array.from({ length: available }, () => Array.from({ length: m }, u));
   return { name, def, n, m, W, b, h: 0.3 + 0.4 * r(), xs };
 }
 const has = (def: LayerKindDef, p: "W" | "b" | "h") => def.params.some((s) => s.name === p);
 function input(c: Case, xs = c.xs, W = c.W, b = c.b): LayerInput<number> {
-  return { xs, W: has(c.def, "W") ? W : undefined, b: has(c.def, "b") ? b : undefined, h: has(c.def, "h") ? c.h : undefined, act: tanhPair };
+  return {
+    xs,
+    W: has(c.def, "W") ? W : undefined,
+    b: has(c.def, "b") ? b : undefined,
+    h: has(c.def, "h") ? c.h : undefined,
+    act: tanhPair,
+  };
 }
 const mapOf = (c: Case, xs = c.xs, W = c.W, b = c.b) => c.def.forward(NUM, input(c, xs, W, b)).x;
 /** ∂f/∂v_j by the central difference, ε = 1e-6 (error ~1e-11 for these smooth maps). */
 function fd(f: (v: number[]) => number[], v: number[], j: number): number[] {
-  const e = 1e-6, p = [...v], q = [...v];
-  p[j] += e; q[j] -= e;
-  const a = f(p), bb = f(q);
+  const e = 1e-6,
+    p = [...v],
+    q = [...v];
+  p[j] += e;
+  q[j] -= e;
+  const a = f(p),
+    bb = f(q);
   return a.map((x, i) => (x - bb[i]) / (2 * e));
 }
 const cases = (Object.keys(LAYER_KINDS) as LayerKind[]).flatMap((name) => {
   const reads = LAYER_KINDS[name].reads;
-  return Array.from({ length: reads }, (_, k) => k + 1).flatMap((available) => [1, 2].map((seed) => makeCase(name, available, 10 * seed + available)));
+  return Array.from({ length: reads }, (_, k) => k + 1).flatMap((available) =>
+    [1, 2].map((seed) => makeCase(name, available, 10 * seed + available)),
+  );
 });
 const label = (c: Case) => `${c.name} (${c.xs.length} of ${c.def.reads} states)`;
 
@@ -66,35 +94,70 @@ describe.each(cases)("layer kind $name", (c) => {
     expect(Js.length).toBe(c.xs.length);
     Js.forEach((J, k) => {
       for (let j = 0; j < c.m; j++) {
-        const col = fd((v) => mapOf(c, c.xs.map((x, kk) => (kk === k ? v : x))), c.xs[k], j);
+        const col = fd(
+          (v) =>
+            mapOf(
+              c,
+              c.xs.map((x, kk) => (kk === k ? v : x)),
+            ),
+          c.xs[k],
+          j,
+        );
         col.forEach((d, i) => expect(Math.abs(J[i][j] - d), `∂x_l/∂x_{l-${k + 1}} [${i}][${j}]`).toBeLessThan(1e-8));
       }
     });
   });
 
   it(`${label(c)}: the numeric evaluation is the generic map, and reverse mode matches finite differences of a loss`, () => {
-    const r = rng(7), g = Array.from({ length: c.n }, () => 2 * r() - 1);
+    const r = rng(7),
+      g = Array.from({ length: c.n }, () => 2 * r() - 1);
     const loss = (x: number[]) => x.reduce((s, v, i) => s + g[i] * v, 0);
     const numeric = { xs: c.xs, W: c.W.flat(), b: c.b, h: c.h, inWidth: c.m, outWidth: c.n, act: tanhPair };
     const cache = c.def.evaluate(numeric);
     cache.x.forEach((v, i) => expect(v).toBeCloseTo(mapOf(c)[i], 14));
-    const gx = c.xs.map((x) => x.map(() => 0)), gW = new Float64Array(c.n * c.m), gb = new Float64Array(c.n);
+    const gx = c.xs.map((x) => x.map(() => 0)),
+      gW = new Float64Array(c.n * c.m),
+      gb = new Float64Array(c.n);
     c.def.vjp(numeric, cache, g, { gx, gW, gb });
     c.xs.forEach((x, k) => {
       for (let j = 0; j < c.m; j++) {
-        const d = fd((v) => [loss(mapOf(c, c.xs.map((xx, kk) => (kk === k ? v : xx))))], x, j)[0];
+        const d = fd(
+          (v) => [
+            loss(
+              mapOf(
+                c,
+                c.xs.map((xx, kk) => (kk === k ? v : xx)),
+              ),
+            ),
+          ],
+          x,
+          j,
+        )[0];
         expect(Math.abs(gx[k][j] - d), `∂L/∂x_{l-${k + 1}}[${j}]`).toBeLessThan(1e-8);
       }
     });
     if (has(c.def, "W")) {
       const flat = c.W.flat();
       for (let t = 0; t < flat.length; t++) {
-        const d = fd((v) => [loss(mapOf(c, c.xs, c.W.map((_, i) => v.slice(i * c.m, (i + 1) * c.m))))], flat, t)[0];
+        const d = fd(
+          (v) => [
+            loss(
+              mapOf(
+                c,
+                c.xs,
+                c.W.map((_, i) => v.slice(i * c.m, (i + 1) * c.m)),
+              ),
+            ),
+          ],
+          flat,
+          t,
+        )[0];
         expect(Math.abs(gW[t] - d), `∂L/∂W[${t}]`).toBeLessThan(1e-8);
       }
     }
     if (has(c.def, "b")) {
-      for (let i = 0; i < c.n; i++) expect(Math.abs(gb[i] - fd((v) => [loss(mapOf(c, c.xs, c.W, v))], c.b, i)[0]), `∂L/∂b[${i}]`).toBeLessThan(1e-8);
+      for (let i = 0; i < c.n; i++)
+        expect(Math.abs(gb[i] - fd((v) => [loss(mapOf(c, c.xs, c.W, v))], c.b, i)[0]), `∂L/∂b[${i}]`).toBeLessThan(1e-8);
     }
   });
 
@@ -103,15 +166,28 @@ describe.each(cases)("layer kind $name", (c) => {
     const xs = c.xs.map((x, k) => symbols(`x${k}`, x));
     const W = c.W.map((row, i) => symbols(`W${i + 1}`, row));
     const sin: LayerInput<Expr> = {
-      xs, W: has(c.def, "W") ? W : undefined, b: has(c.def, "b") ? symbols("b", c.b) : undefined,
-      h: has(c.def, "h") ? sym("h") : undefined, act: (z) => activate("tanh", z),
+      xs,
+      W: has(c.def, "W") ? W : undefined,
+      b: has(c.def, "b") ? symbols("b", c.b) : undefined,
+      h: has(c.def, "h") ? sym("h") : undefined,
+      act: (z) => activate("tanh", z),
     };
     const out = c.def.forward(EXPR_ALGEBRA, sin);
     const Js = c.def.jacobians(EXPR_ALGEBRA, sin, out);
     const env: Record<string, number> = { h: c.h };
-    c.xs.forEach((x, k) => x.forEach((v, i) => { env[`x${k}_${i + 1}`] = v; }));
-    c.W.forEach((row, i) => row.forEach((v, j) => { env[`W${i + 1}_${j + 1}`] = v; }));
-    c.b.forEach((v, i) => { env[`b_${i + 1}`] = v; });
+    c.xs.forEach((x, k) =>
+      x.forEach((v, i) => {
+        env[`x${k}_${i + 1}`] = v;
+      }),
+    );
+    c.W.forEach((row, i) =>
+      row.forEach((v, j) => {
+        env[`W${i + 1}_${j + 1}`] = v;
+      }),
+    );
+    c.b.forEach((v, i) => {
+      env[`b_${i + 1}`] = v;
+    });
     const numeric = c.def.forward(NUM, input(c));
     const numJ = c.def.jacobians(NUM, input(c), numeric);
     evaluate(out.x, env).forEach((v, i) => expect(v).toBeCloseTo(numeric.x[i], 13));
@@ -121,7 +197,8 @@ describe.each(cases)("layer kind $name", (c) => {
 
 describe("layer kinds: the overflow-free and the max-shifted forms agree", () => {
   it.each(cases)("$name", (c) => {
-    const a = c.def.forward(NUM, input(c)).x, b = c.def.forward(NUM, { ...input(c), numberOf: (t) => t }).x;
+    const a = c.def.forward(NUM, input(c)).x,
+      b = c.def.forward(NUM, { ...input(c), numberOf: (t) => t }).x;
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 14));
   });
 });

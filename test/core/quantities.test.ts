@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
-  CLAIM_FUNCTIONS, QUANTITY_NAMES, QUANTITY_PHRASES, quantity, type QuantityName, REAL, restriction,
+  CLAIM_FUNCTIONS,
+  QUANTITY_NAMES,
+  QUANTITY_PHRASES,
+  quantity,
+  type QuantityName,
+  REAL,
+  restriction,
 } from "../../src/core/quantities.js";
 import { derive } from "../../src/derive/index.js";
 import { allSteps, failedSteps } from "../../src/derive/model.js";
@@ -22,9 +28,16 @@ const close = (a: number, b: number, rel: number) => expect(Math.abs(a - b)).toB
 describe("the Kretschmann scalar R_abcd R^abcd, exactly", () => {
   it("round sphere of radius R: 4/R⁴, the square of the scalar curvature 2/R² (true in 2-D)", () => {
     expect(symbolic("sphere", "kretschmann")).toEqual([DAG.mul(num(4), pow(sym("R"), num(-4)))]);
-    const g = example("sphere").metrics.get("g")!, env = new Map([["R", 2]]);
-    const K = quantityEvaluator(g, "kretschmann", env), S = quantityEvaluator(g, "scalar", env);
-    for (const p of [[0.4, 0.1], [1.2, -2], [2.5, 3]]) close(K.at(p)[0], S.at(p)[0] ** 2, 1e-13);
+    const g = example("sphere").metrics.get("g")!,
+      env = new Map([["R", 2]]);
+    const K = quantityEvaluator(g, "kretschmann", env),
+      S = quantityEvaluator(g, "scalar", env);
+    for (const p of [
+      [0.4, 0.1],
+      [1.2, -2],
+      [2.5, 3],
+    ])
+      close(K.at(p)[0], S.at(p)[0] ** 2, 1e-13);
   });
 
   it("hyperbolic plane (K = −1): 4", () => expect(symbolic("h2", "kretschmann")).toEqual([num(4)]));
@@ -41,7 +54,12 @@ show kretschmann of g
     const g = m.metrics.get("g")!;
     for (const rs of [1.5, 0.7]) {
       const ev = quantityEvaluator(g, "kretschmann", new Map([["r_s", rs]]));
-      for (const p of [[0, 3, 1.1, 0.2], [2, 5.5, 0.4, -1], [-1, 2.2, 2.9, 3]]) close(ev.at(p)[0], 12 * rs ** 2 / p[1] ** 6, 1e-12);
+      for (const p of [
+        [0, 3, 1.1, 0.2],
+        [2, 5.5, 0.4, -1],
+        [-1, 2.2, 2.9, 3],
+      ])
+        close(ev.at(p)[0], (12 * rs ** 2) / p[1] ** 6, 1e-12);
     }
     // Ricci-flat: the scalar curvature cannot see this curvature, the Kretschmann scalar does
     const R = quantityEvaluator(g, "scalar", new Map([["r_s", 1.5]]));
@@ -49,8 +67,14 @@ show kretschmann of g
   });
 
   it("torus: agrees with finite differences of the metric (its witness route)", () => {
-    const g = example("torus").metrics.get("g")!, env = new Map([["R", 3], ["r", 1]]);
-    const ev = quantityEvaluator(g, "kretschmann", env), fd = fdGeometry(g, env), r0 = rng(5);
+    const g = example("torus").metrics.get("g")!,
+      env = new Map([
+        ["R", 3],
+        ["r", 1],
+      ]);
+    const ev = quantityEvaluator(g, "kretschmann", env),
+      fd = fdGeometry(g, env),
+      r0 = rng(5);
     for (let i = 0; i < 8; i++) {
       const p = [uniform(r0, -3, 3), uniform(r0, -3, 3)];
       const k = ev.at(p)[0];
@@ -76,18 +100,24 @@ metric g on U = [[2 + sin(x*y), 0.3*z, 0.1*x], [0.3*z, 3 + cos(y), 0.2*y*z], [0.
 
 // the symbolic route (DAG, compiled) against the numeric one (numbers, finite differences): a new quantity is covered here
 describe("every quantity of the table, by two routes", () => {
-  for (const [label, spec] of [["2-D network pullback", CURVED2], ["3-D metric", CURVED3]] as const) {
+  for (const [label, spec] of [
+    ["2-D network pullback", CURVED2],
+    ["3-D metric", CURVED3],
+  ] as const) {
     const g = model(spec).metrics.get("g")!;
     const n = g.manifold.dim;
     for (const q of QUANTITY_NAMES) {
       if (restriction(q, n, g.manifold.name)) continue;
       it(`${q} on the ${label}`, () => {
-        const ev = quantityEvaluator(g, q, new Map()), numeric = tableQuantity(g, new Map(), q), r0 = rng(17);
+        const ev = quantityEvaluator(g, q, new Map()),
+          numeric = tableQuantity(g, new Map(), q),
+          r0 = rng(17);
         expect(ev.quantity.shape).toEqual(quantity(q).shape(n));
         let scale = 0;
         for (let i = 0; i < 5; i++) {
           const p = Array.from({ length: n }, () => uniform(r0, -0.8, 0.8));
-          const a = ev.at(p), b = numeric(p);
+          const a = ev.at(p),
+            b = numeric(p);
           expect(b.length).toBe(a.length);
           a.forEach((v, k) => close(v, b[k], 1e-6));
           scale = Math.max(scale, ...a.map(Math.abs));

@@ -10,7 +10,9 @@ const steps = (text: string) => allSteps(derive(model(text)));
 describe("group actions", () => {
   it("every action law holds on the bundles example (frames, vectors, covectors, metrics, SO(2))", async () => {
     const d = derive(model(readFileSync("examples/bundles.rgnn", "utf8"), "examples/bundles.rgnn", "examples"));
-    const ids = allSteps(d).map((s) => s.id).filter((i) => i.startsWith("action"));
+    const ids = allSteps(d)
+      .map((s) => s.id)
+      .filter((i) => i.startsWith("action"));
     for (const law of ["identity", "composition", "invariance", "membership", "lie"]) expect(ids).toContain(`action1:${law}`);
     expect(ids).toContain("action4:metric");
     expect(ids).toContain("action5:membership");
@@ -22,17 +24,26 @@ describe("group actions", () => {
     for (const fibre of ["frames", "vectors", "covectors", "metrics"] as const) {
       const fa = FIBRE_ACTIONS[fibre];
       for (let trial = 0; trial < 20; trial++) {
-        const A = randomFibre("frames", 3, r), B = randomFibre("frames", 3, r), f = randomFibre(fibre, 3, r);
-        const two = actTwice(fa, A, B, f), once = fa.act(matmul(B, A), f), wrong = fa.act(matmul(A, B), f);
+        const A = randomFibre("frames", 3, r),
+          B = randomFibre("frames", 3, r),
+          f = randomFibre(fibre, 3, r);
+        const two = actTwice(fa, A, B, f),
+          once = fa.act(matmul(B, A), f),
+          wrong = fa.act(matmul(A, B), f);
         two.flat().forEach((v, i) => expect(v).toBeCloseTo(once.flat()[i], 10));
         expect(Math.max(...two.flat().map((v, i) => Math.abs(v - wrong.flat()[i])))).toBeGreaterThan(1e-6);
-        fa.act(identity(3), f).flat().forEach((v, i) => expect(v).toBe(f.flat()[i]));
+        fa.act(identity(3), f)
+          .flat()
+          .forEach((v, i) => expect(v).toBe(f.flat()[i]));
       }
     }
   });
 
   it("the matrix exponential is exact on a rotation generator", async () => {
-    const E = expm([[0, -0.7], [0.7, 0]]);
+    const E = expm([
+      [0, -0.7],
+      [0.7, 0],
+    ]);
     expect(E[0][0]).toBeCloseTo(Math.cos(0.7), 14);
     expect(E[1][0]).toBeCloseTo(Math.sin(0.7), 14);
   });
@@ -51,7 +62,9 @@ action of n on F in O(2)
     expect(bad.witness!.failure!.reason).toMatch(/^the Jacobian of layer 1 is not in O\(2\): it is not orthogonal: ‖AᵀA − I‖ = [\d.]+$/);
     const r = await cli(["verify", "-"], spec);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/FAIL {2}action1:membership +The Jacobians of layers 1–1 of n lie in O\(2\)\n +the Jacobian of layer 1 is not in O\(2\): it is not orthogonal: ‖AᵀA − I‖ = [\d.]+ at x=-?[\d.]+, y=-?[\d.]+/);
+    expect(r.out).toMatch(
+      /FAIL {2}action1:membership +The Jacobians of layers 1–1 of n lie in O\(2\)\n +the Jacobian of layer 1 is not in O\(2\): it is not orthogonal: ‖AᵀA − I‖ = [\d.]+ at x=-?[\d.]+, y=-?[\d.]+/,
+    );
   });
 
   it("documents show the metric as composed group actions and the ODE with its convergence table", async () => {
@@ -59,7 +72,12 @@ action of n on F in O(2)
     expect(d.sections.map((s) => s.title)).toContain("Bundles and group actions");
     const metricStep = allSteps(d).find((s) => s.id === "action4:metric")!;
     expect(metricStep.equation!.rows[0].rhs).toMatchObject({ kind: "label", tex: "\\rho(J^{(1)}) \\cdots \\rho(J^{(2)})\\; g^{(2)}" });
-    const flow = steps(readFileSync("examples/deep-resnet.rgnn", "utf8").replace('"deep-resnet.weights.json"', `"${process.cwd()}/examples/deep-resnet.weights.json"`));
+    const flow = steps(
+      readFileSync("examples/deep-resnet.rgnn", "utf8").replace(
+        '"deep-resnet.weights.json"',
+        `"${process.cwd()}/examples/deep-resnet.weights.json"`,
+      ),
+    );
     const table = flow.find((s) => s.id === "deep:flow1")!;
     expect(table.statement!.tex).toContain("\\begin{array}");
     expect(table.witness!.passed).toBe(true);

@@ -36,7 +36,8 @@ describe("derivations", () => {
   });
 
   it("is deterministic for a seed", async () => {
-    const a = derive(spec("symbolic-resnet"), { seed: 7 }), b = derive(spec("symbolic-resnet"), { seed: 7 });
+    const a = derive(spec("symbolic-resnet"), { seed: 7 }),
+      b = derive(spec("symbolic-resnet"), { seed: 7 });
     expect(allSteps(a).map((s) => s.witness?.maxError)).toEqual(allSteps(b).map((s) => s.witness?.maxError));
   });
 
@@ -73,7 +74,9 @@ describe("rgnn verify and rgnn derive", () => {
   it("verify exits 1 on a wrong claim with a precise message", async () => {
     const r = await cli(["verify", "-"], WRONG);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/FAIL {2}claim1 +Claim: g equals \[\[1, 0\], \[0, r\]\] \(line 8\)\n +at r=-?[\d.]+, theta=-?[\d.]+: \[2\]\[2\] left [\d.e-]+ vs right -?[\d.e-]+ \(relative error/);
+    expect(r.out).toMatch(
+      /FAIL {2}claim1 +Claim: g equals \[\[1, 0\], \[0, r\]\] \(line 8\)\n +at r=-?[\d.]+, theta=-?[\d.]+: \[2\]\[2\] left [\d.e-]+ vs right -?[\d.e-]+ \(relative error/,
+    );
     expect(r.out).toMatch(/\n\d+ passed, 1 failed\n$/);
   });
 

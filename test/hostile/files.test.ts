@@ -23,15 +23,15 @@ describe("a spec's weights clause reads inside the spec's folder only", () => {
   });
 
   it("refuses ../../../../etc/passwd and an absolute path elsewhere", async () => {
-    const r = (await cli(["check", write("passwd.rgnn", net("../../../../../../../../etc/passwd"))]));
+    const r = await cli(["check", write("passwd.rgnn", net("../../../../../../../../etc/passwd"))]);
     expectCleanError(r, outsideMsg);
     expect(r.err).not.toContain("root:");
-    expectCleanError((await cli(["check", write("abs.rgnn", net(secretWeights))])), outsideMsg);
+    expectCleanError(await cli(["check", write("abs.rgnn", net(secretWeights))]), outsideMsg);
   });
 
   it("follows symbolic links before deciding: a link out is refused, a link within is fine", async () => {
     symlinkSync(secretWeights, join(dir, "out-link.json"));
-    expectCleanError((await cli(["check", write("link-out.rgnn", net("out-link.json"))])), outsideMsg);
+    expectCleanError(await cli(["check", write("link-out.rgnn", net("out-link.json"))]), outsideMsg);
     mkdirSync(join(dir, "sub"));
     write("sub/w.json", JSON.stringify(GOOD));
     symlinkSync(join(dir, "sub", "w.json"), join(dir, "in-link.json"));
@@ -41,7 +41,7 @@ describe("a spec's weights clause reads inside the spec's folder only", () => {
 
   it("--weights on the command line is the user's choice and may point anywhere", async () => {
     const spec = write("symbolic.rgnn", "manifold I (x, y)\nnetwork n : I -> R^2 {\n  dense 2 tanh\n}\n");
-    const r = (await cli(["eval", spec, "--at", "0.3,-0.2", "--weights", secretWeights, "--format", "json"]));
+    const r = await cli(["eval", spec, "--at", "0.3,-0.2", "--weights", secretWeights, "--format", "json"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out).points[0].output;
     expect(out[0]).toBeCloseTo(Math.tanh(0.3 + 0.5), 12);
@@ -49,19 +49,19 @@ describe("a spec's weights clause reads inside the spec's folder only", () => {
   });
 
   it("a spec read from standard input has the current folder as its own", async () => {
-    const r = (await cli(["check", "-"], net(secretWeights)));
+    const r = await cli(["check", "-"], net(secretWeights));
     expectCleanError(r, outsideMsg);
     expect(r.err).toMatch(/^<stdin>:2:\d+: error: /);
     expect((await cli(["check", "-"], net("examples/deep-resnet.weights.json"))).code).toBe(0); // vitest runs in the repository
   });
 
   it("an empty weights path says so", async () => {
-    expectCleanError((await cli(["check", write("empty.rgnn", net(""))])), "the weights path is empty");
+    expectCleanError(await cli(["check", write("empty.rgnn", net(""))]), "the weights path is empty");
   });
 
   it("an error about a string entry echoes at most ~40 characters of it", async () => {
     write("str.json", JSON.stringify({ ...GOOD, secret: "s3cr3t".repeat(1000) }));
-    const r = (await cli(["check", write("str.rgnn", net("str.json", ' with W = "secret"'))]));
+    const r = await cli(["check", write("str.rgnn", net("str.json", ' with W = "secret"'))]);
     expectCleanError(r, "is not a number");
     expect(r.err).not.toContain("s3cr3t".repeat(8));
   });
@@ -69,7 +69,9 @@ describe("a spec's weights clause reads inside the spec's folder only", () => {
 
 describe("only regular files are read, within a size limit", () => {
   const { dir, write } = folder("kinds");
-  afterEach(() => { delete process.env.RGNN_MAX_INPUT_BYTES; });
+  afterEach(() => {
+    delete process.env.RGNN_MAX_INPUT_BYTES;
+  });
 
   it("a FIFO as a spec or as weights is refused at once instead of hanging", () => {
     execFileSync("mkfifo", [join(dir, "pipe.json")]);
@@ -87,8 +89,11 @@ describe("only regular files are read, within a size limit", () => {
 
   it("a spec over the 16 MiB default limit is refused before it is read", async () => {
     expect(DEFAULT_INPUT_LIMITS.spec).toBe(16 * 1024 * 1024);
-    const big = write("big.rgnn", "manifold M (x)\n" + `# ${"x".repeat(1023)}\n`.repeat(16 * 1024 + 1));
-    expectCleanError((await cli(["check", big])), /big\.rgnn: error: cannot read: it has \d+ bytes, more than the limit of 16777216 bytes for spec files; raise it with the environment variable RGNN_MAX_INPUT_BYTES/);
+    const big = write("big.rgnn", `manifold M (x)\n${`# ${"x".repeat(1023)}\n`.repeat(16 * 1024 + 1)}`);
+    expectCleanError(
+      await cli(["check", big]),
+      /big\.rgnn: error: cannot read: it has \d+ bytes, more than the limit of 16777216 bytes for spec files; raise it with the environment variable RGNN_MAX_INPUT_BYTES/,
+    );
   });
 
   it("RGNN_MAX_INPUT_BYTES sets the limit for specs, weights and data files", async () => {
@@ -96,10 +101,13 @@ describe("only regular files are read, within a size limit", () => {
     const spec = write("limit.rgnn", net("w.json"));
     expect((await cli(["check", spec])).code).toBe(0);
     process.env.RGNN_MAX_INPUT_BYTES = "60";
-    expectCleanError((await cli(["check", spec])), "more than the limit of 60 bytes for spec files");
+    expectCleanError(await cli(["check", spec]), "more than the limit of 60 bytes for spec files");
     process.env.RGNN_MAX_INPUT_BYTES = "90";
-    expectCleanError((await cli(["check", spec])), "cannot read weights file 'w.json': it has 236 bytes, more than the limit of 90 bytes for weights files");
+    expectCleanError(
+      await cli(["check", spec]),
+      "cannot read weights file 'w.json': it has 236 bytes, more than the limit of 90 bytes for weights files",
+    );
     process.env.RGNN_MAX_INPUT_BYTES = "lots";
-    expectCleanError((await cli(["check", spec])), "RGNN_MAX_INPUT_BYTES must be a positive whole number of bytes, not 'lots'");
+    expectCleanError(await cli(["check", spec]), "RGNN_MAX_INPUT_BYTES must be a positive whole number of bytes, not 'lots'");
   });
 });

@@ -14,13 +14,25 @@ export const BIN = fileURLToPath(new URL("../../bin/rgnn.js", import.meta.url));
 
 export function folder(tag: string): { dir: string; write: (name: string, text: string | Uint8Array) => string } {
   const dir = mkdtempSync(join(tmpdir(), `rgnn-hostile-${tag}-`));
-  return { dir, write: (name, text) => { const p = join(dir, name); writeFileSync(p, text); return p; } };
+  return {
+    dir,
+    write: (name, text) => {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    },
+  };
 }
 
 /** The built CLI as a child process; the timeout only guards against a hang. */
 export function child(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: opts.cwd, env: { ...process.env, ...opts.env }, input: opts.input ?? "", encoding: "utf8", timeout: 60_000, maxBuffer: 256 * 1024 * 1024,
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    input: opts.input ?? "",
+    encoding: "utf8",
+    timeout: 60_000,
+    maxBuffer: 256 * 1024 * 1024,
   });
   return { code: r.status, signal: r.signal, out: r.stdout ?? "", err: r.stderr ?? "" };
 }
@@ -37,10 +49,17 @@ export function expectCleanError(r: { code: number | null; err: string }, messag
 /** The caret line's position must point at the expected character of the shown excerpt. */
 export function caretChar(err: string): string {
   const lines = err.split("\n");
-  const src = lines[2].replace(/^\d+ \| /, ""), caret = lines[3].replace(/^\s* \| /, "");
+  const src = lines[2].replace(/^\d+ \| /, ""),
+    caret = lines[3].replace(/^\s* \| /, "");
   return src[caret.indexOf("^")];
 }
 
 export const net = (weights: string, params = "") =>
   `manifold I (x, y)\nnetwork n : I -> R^2 weights "${weights}" {\n  dense 2 tanh${params}\n}\n`;
-export const GOOD = { W1: [[1, 0], [0, 1]], b1: [0.5, -0.5] };
+export const GOOD = {
+  W1: [
+    [1, 0],
+    [0, 1],
+  ],
+  b1: [0.5, -0.5],
+};

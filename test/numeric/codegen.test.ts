@@ -9,10 +9,20 @@ function randomDag(seed: number, size: number): Expr[] {
   const pool: Expr[] = [sym("x"), sym("y"), sym("c"), num(0.5), num(-1.25)];
   const pick = () => pool[Math.floor(r() * pool.length)];
   for (let i = 0; i < size; i++) {
-    const a = pick(), b = pick();
+    const a = pick(),
+      b = pick();
     const k = Math.floor(r() * 9);
-    const e = [() => add(a, b), () => mul(a, b), () => sub(a, b), () => fn("tanh", a), () => fn("sin", add(a, b)),
-      () => div(a, add(num(2), mul(b, b))), () => sqrt(add(num(1), mul(a, a))), () => pow(a, num(3)), () => fn("sigmoid", a)][k]();
+    const e = [
+      () => add(a, b),
+      () => mul(a, b),
+      () => sub(a, b),
+      () => fn("tanh", a),
+      () => fn("sin", add(a, b)),
+      () => div(a, add(num(2), mul(b, b))),
+      () => sqrt(add(num(1), mul(a, a))),
+      () => pow(a, num(3)),
+      () => fn("sigmoid", a),
+    ][k]();
     pool.push(e);
   }
   return pool.slice(-6);
@@ -29,7 +39,10 @@ describe("code generation", () => {
         for (let k = 0; k < 5; k++) {
           const env = { x: uniform(r, -1, 1), y: uniform(r, -1, 1), c: uniform(r, -1, 1) };
           const want = evaluate(outs, env);
-          const got = f.at([env.x, env.y], f.params.map((p) => env[p as "c"]));
+          const got = f.at(
+            [env.x, env.y],
+            f.params.map((p) => env[p as "c"]),
+          );
           want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, 12));
         }
       }

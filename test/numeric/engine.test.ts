@@ -17,12 +17,20 @@ const SMOOTH = ACTIVATIONS.filter((a) => a !== "relu" && a !== "elu"); // C² at
 /** Largest entrywise difference relative to the largest entry of the reference. */
 function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
   expect(got.length).toBe(want.length);
-  let d = 0, s = 0;
-  for (let i = 0; i < want.length; i++) { d = Math.max(d, Math.abs(got[i] - want[i])); s = Math.max(s, Math.abs(want[i])); }
+  let d = 0,
+    s = 0;
+  for (let i = 0; i < want.length; i++) {
+    d = Math.max(d, Math.abs(got[i] - want[i]));
+    s = Math.max(s, Math.abs(want[i]));
+  }
   return d / Math.max(s, 1e-300);
 }
 
-interface Plan { kind: LayerKind; act: Activation; width: number }
+interface Plan {
+  kind: LayerKind;
+  act: Activation;
+  width: number;
+}
 
 /** A random plan: every kind and activation, second-order layers only where the widths allow them, dense
  *  layers no narrower than the input (so g stays nondegenerate); `widen` ends in a dense layer wider than the
@@ -32,7 +40,9 @@ function randomPlan(r: () => number, n0: number, depth: number, maxWidth: number
   const plan: Plan[] = [];
   const widths = [n0];
   for (let l = 0; l < depth; l++) {
-    const w = widths[widths.length - 1], act = acts[int(0, acts.length - 1)], u = r();
+    const w = widths[widths.length - 1],
+      act = acts[int(0, acts.length - 1)],
+      u = r();
     const secondOk = widths.length < 2 || widths[widths.length - 2] === w;
     const kind: LayerKind = u < 0.35 ? "dense" : u < 0.7 || !secondOk ? "residual" : "second_order";
     const width = kind === "dense" ? int(Math.max(n0 + 1, maxWidth >> 2), Math.max(n0 + 1, maxWidth)) : w;
@@ -78,14 +88,24 @@ function typedNetwork(plan: Plan[], weights: ReturnType<typeof randomWeights>, n
   const layers: Layer[] = plan.map((p, l) => {
     const { W, b, h } = weights[l];
     const layer: Layer = { index: l + 1, kind: p.kind, activation: p.act, inWidth: w, outWidth: p.width, span };
-    if (p.kind !== "softmax") { layer.W = tensor("W", W!, [p.width, w]); layer.b = tensor("b", b!, [p.width]); }
+    if (p.kind !== "softmax") {
+      layer.W = tensor("W", W!, [p.width, w]);
+      layer.b = tensor("b", b!, [p.width]);
+    }
     if (p.kind === "residual" || p.kind === "second_order") layer.h = tensor("h", Float64Array.of(h), []);
     w = p.width;
     return layer;
   });
   const manifold = (dim: number) => ({ name: `R${dim}`, dim, coords: Array.from({ length: dim }, (_, i) => `x${i + 1}`), span });
-  return { kind: "network", name: "wide", source: manifold(n0), target: manifold(w), layers,
-    layerSpaces: [n0, ...plan.map((p) => p.width)].map(manifold), span };
+  return {
+    kind: "network",
+    name: "wide",
+    source: manifold(n0),
+    target: manifold(w),
+    layers,
+    layerSpaces: [n0, ...plan.map((p) => p.width)].map(manifold),
+    span,
+  };
 }
 
 describe("jet layout", () => {
@@ -100,13 +120,18 @@ describe("jet layout", () => {
 
 describe("against the symbolic route (small random networks, every kind and activation)", () => {
   it("J, g, ∂g, Γ, volume to 1e-12; Riemann, Ricci, scalar and Gaussian curvature to 1e-8 κ(g)", () => {
-    let worst = 0, worstCurvature = 0, curvatureCompared = 0;
+    let worst = 0,
+      worstCurvature = 0,
+      curvatureCompared = 0;
     for (let seed = 1; seed <= 24; seed++) {
       const r = rng(seed);
-      const n0 = 1 + (seed % 3), depth = 1 + Math.floor(r() * 4);
+      const n0 = 1 + (seed % 3),
+        depth = 1 + Math.floor(r() * 4);
       const plan = randomPlan(r, n0, depth, n0 + 2, seed % 4 === 0 ? ACTIVATIONS : SMOOTH, true);
       const m = model(specText(plan, randomWeights(r, plan, n0), n0));
-      const net = m.mappings.get("n") as Network, metric = m.metrics.get("g")!, env = new Map<string, number>();
+      const net = m.mappings.get("n") as Network,
+        metric = m.metrics.get("g")!,
+        env = new Map<string, number>();
       const p = Array.from({ length: n0 }, () => uniform(r, -1, 1));
       const gSym = metricEvaluator(metric, env).at(p).flat();
       for (const mode of ["forward", "reverse"] as const) {
@@ -127,10 +152,12 @@ describe("against the symbolic route (small random networks, every kind and acti
         // two routes' round-off, amplified by raising indices: measured against κ(g) = max|g| · max|g⁻¹| (up to 10⁴ here)
         curvatureCompared++;
         const kappa = Math.max(...G.g.map(Math.abs)) * Math.max(...G.inverse.map(Math.abs));
-        const curv = Math.max(relErr(G.riemann!, quantityEvaluator(metric, "riemann", env).at(p)),
+        const curv = Math.max(
+          relErr(G.riemann!, quantityEvaluator(metric, "riemann", env).at(p)),
           relErr(G.ricci!, quantityEvaluator(metric, "ricci", env).at(p)),
           relErr([G.scalar!], quantityEvaluator(metric, "scalar", env).at(p)),
-          relErr([G.gaussian!], quantityEvaluator(metric, "gaussian", env).at(p)));
+          relErr([G.gaussian!], quantityEvaluator(metric, "gaussian", env).at(p)),
+        );
         worstCurvature = Math.max(worstCurvature, curv / Math.max(1, kappa));
       }
     }
@@ -143,12 +170,16 @@ describe("against the symbolic route (small random networks, every kind and acti
   it("pulls back to an intermediate layer and through a non-identity output metric", () => {
     const r = rng(77);
     const plan: Plan[] = [
-      { kind: "dense", act: "tanh", width: 3 }, { kind: "residual", act: "sin", width: 3 }, { kind: "dense", act: "softplus", width: 3 },
+      { kind: "dense", act: "tanh", width: 3 },
+      { kind: "residual", act: "sin", width: 3 },
+      { kind: "dense", act: "softplus", width: 3 },
     ];
-    const extra = "metric G on R^3 = [[2, 0.5, 0], [0.5, 1, 0.2], [0, 0.2, 1.5]]\nmetric gG = pullback of G along n\n"
-      + "metric g1 = pullback along n to layer 1\n";
+    const extra =
+      "metric G on R^3 = [[2, 0.5, 0], [0.5, 1, 0.2], [0, 0.2, 1.5]]\nmetric gG = pullback of G along n\n" +
+      "metric g1 = pullback along n to layer 1\n";
     const m = model(specText(plan, randomWeights(r, plan, 2), 2, extra));
-    const net = m.mappings.get("n") as Network, env = new Map<string, number>();
+    const net = m.mappings.get("n") as Network,
+      env = new Map<string, number>();
     const p = [0.3, -0.7];
     const gG = geometryAt(net, p, { outputMetric: Float64Array.of(2, 0.5, 0, 0.5, 1, 0.2, 0, 0.2, 1.5), curvature: true });
     const metric = m.metrics.get("gG")!;
@@ -161,7 +192,13 @@ describe("against the symbolic route (small random networks, every kind and acti
     expect(relErr(g1.g, metricEvaluator(m1, env).at(x1).flat())).toBeLessThan(1e-12);
     expect(relErr(g1.christoffel, quantityEvaluator(m1, "christoffel", env).at(x1))).toBeLessThan(1e-12);
     const second = {
-      kind: "second_order" as const, activation: "tanh" as const, inWidth: 2, outWidth: 2, W: new Float64Array(4), b: new Float64Array(2), h: 0.5,
+      kind: "second_order" as const,
+      activation: "tanh" as const,
+      inWidth: 2,
+      outWidth: 2,
+      W: new Float64Array(4),
+      b: new Float64Array(2),
+      h: 0.5,
     };
     const twoLayers = { name: "t", layers: [{ ...second, kind: "dense" as const }, second] };
     expect(() => jacobianAt(twoLayers, [0, 0], { from: 1 })).toThrow(/layer 2 of 't' is second order/);
@@ -186,7 +223,9 @@ metric g = pullback of euclidean along res
         env.set(`b${l}_${i}`, uniform(r, -1, 1));
       }
     }
-    const net = m.mappings.get("res") as Network, metric = m.metrics.get("g")!, p = [0.2, 0.9];
+    const net = m.mappings.get("res") as Network,
+      metric = m.metrics.get("g")!,
+      p = [0.2, 0.9];
     const G = geometryAt(net, p, { env, curvature: true });
     expect(relErr(G.g, metricEvaluator(metric, env).at(p).flat())).toBeLessThan(1e-12);
     expect(relErr(G.riemann!, quantityEvaluator(metric, "riemann", env).at(p))).toBeLessThan(1e-12);
@@ -199,7 +238,8 @@ describe("wide random networks (widths 3–300) against forward mode and finite 
     let fdCompared = 0;
     for (let seed = 1; seed <= 12; seed++) {
       const r = rng(500 + seed);
-      const n0 = 2 + (seed % 3), depth = 2 + Math.floor(r() * 3);
+      const n0 = 2 + (seed % 3),
+        depth = 2 + Math.floor(r() * 3);
       const acts = seed <= ACTIVATIONS.length ? [ACTIVATIONS[seed - 1]] : ACTIVATIONS;
       const plan = randomPlan(r, n0, depth, seed % 2 ? 300 : 40, acts);
       const net = typedNetwork(plan, randomWeights(r, plan, n0), n0);
@@ -208,10 +248,12 @@ describe("wide random networks (widths 3–300) against forward mode and finite 
       const { output, J } = jacobianAt(net, p);
       expect(relErr(output, oracle.x)).toBeLessThan(1e-13);
       expect(relErr(J, oracle.J.flat())).toBeLessThan(1e-12);
-      const m = oracle.x.length, gOracle = new Float64Array(n0 * n0);
-      for (let a = 0; a < n0; a++) for (let b = 0; b < n0; b++) {
-        for (let i = 0; i < m; i++) gOracle[a * n0 + b] += oracle.J[i][a] * oracle.J[i][b];
-      }
+      const m = oracle.x.length,
+        gOracle = new Float64Array(n0 * n0);
+      for (let a = 0; a < n0; a++)
+        for (let b = 0; b < n0; b++) {
+          for (let i = 0; i < m; i++) gOracle[a * n0 + b] += oracle.J[i][a] * oracle.J[i][b];
+        }
       expect(relErr(metricAt(net, p), gOracle)).toBeLessThan(1e-12);
       expect(relErr(jacobianAt(net, p, { mode: "reverse" }).J, oracle.J.flat())).toBeLessThan(1e-12);
       if (plan.some((q) => (q.act === "relu" || q.act === "elu") && q.kind !== "softmax")) continue; // kinks in σ or σ'': no finite differences
@@ -226,9 +268,10 @@ describe("wide random networks (widths 3–300) against forward mode and finite 
       expect(relErr(jet.dg!, dgT)).toBeLessThan(1e-7);
       const ddgFd = fdJacobian((q) => Array.from(metricJetAt(net, q, 1).dg!), p); // [c·n² + ab][d]
       const ddgT = new Float64Array(n0 ** 4);
-      for (let c = 0; c < n0; c++) for (let d = 0; d < n0; d++) {
-        for (let ab = 0; ab < n0 * n0; ab++) ddgT[(c * n0 + d) * n0 * n0 + ab] = ddgFd[c * n0 * n0 + ab][d];
-      }
+      for (let c = 0; c < n0; c++)
+        for (let d = 0; d < n0; d++) {
+          for (let ab = 0; ab < n0 * n0; ab++) ddgT[(c * n0 + d) * n0 * n0 + ab] = ddgFd[c * n0 * n0 + ab][d];
+        }
       expect(relErr(jet.ddg!, ddgT)).toBeLessThan(1e-7);
     }
     expect(fdCompared).toBeGreaterThan(6);
@@ -243,7 +286,8 @@ describe("wide random networks (widths 3–300) against forward mode and finite 
     for (let k = 0; k < 10; k++) {
       const q = pts.subarray(3 * k, 3 * k + 3);
       expect(Array.from(all.subarray(9 * k, 9 * k + 9))).toEqual(Array.from(metricAt(net, q)));
-      const f = jacobianAt(net, q, { mode: "forward" }).J, b = jacobianAt(net, q, { mode: "reverse" }).J;
+      const f = jacobianAt(net, q, { mode: "forward" }).J,
+        b = jacobianAt(net, q, { mode: "reverse" }).J;
       expect(relErr(b, f)).toBeLessThan(1e-13);
     }
   });

@@ -5,14 +5,17 @@ import { geodesicBVP, geodesicIVP } from "../../src/numeric/geodesic.js";
 import { quantityEvaluator } from "../../src/numeric/geometry.js";
 import { model, rng, uniform } from "../helpers.js";
 
-const metricOf = (name: string) => model(readFileSync(`examples/${name}.rgnn`, "utf8"), `examples/${name}.rgnn`, "examples").metrics.get("g")!;
+const metricOf = (name: string) =>
+  model(readFileSync(`examples/${name}.rgnn`, "utf8"), `examples/${name}.rgnn`, "examples").metrics.get("g")!;
 
 describe("geodesics", () => {
   it("on the sphere, the distance between two points is R times the central angle", () => {
-    const g = metricOf("sphere"), R = 2;
+    const g = metricOf("sphere"),
+      R = 2;
     const r = rng(5);
     for (let i = 0; i < 5; i++) {
-      const a = [uniform(r, 0.4, 2.7), uniform(r, -2, 2)], b = [uniform(r, 0.4, 2.7), uniform(r, -2, 2)];
+      const a = [uniform(r, 0.4, 2.7), uniform(r, -2, 2)],
+        b = [uniform(r, 0.4, 2.7), uniform(r, -2, 2)];
       const cosAngle = Math.cos(a[0]) * Math.cos(b[0]) + Math.sin(a[0]) * Math.sin(b[0]) * Math.cos(b[1] - a[1]);
       const path = geodesicBVP(g, new Map([["R", R]]), a, b);
       expect(Math.abs(path.length - R * Math.acos(cosAngle))).toBeLessThan(1e-8);
@@ -45,7 +48,8 @@ describe("geodesics", () => {
 
   it("shooting towards an unreachable point fails with a clear message", () => {
     // no geodesic of the upper half-plane crosses y = 0
-    expect(() => geodesicBVP(metricOf("h2"), new Map(), [0, 1], [0, -1], { maxIterations: 8 }))
-      .toThrow(/^geodesic shooting from \(0, 1\) to \(0, -1\) failed after \d Newton steps: geodesic from \(0, 1\) with velocity \(.*\): the metric 'g' is degenerate at /);
+    expect(() => geodesicBVP(metricOf("h2"), new Map(), [0, 1], [0, -1], { maxIterations: 8 })).toThrow(
+      /^geodesic shooting from \(0, 1\) to \(0, -1\) failed after \d Newton steps: geodesic from \(0, 1\) with velocity \(.*\): the metric 'g' is degenerate at /,
+    );
   });
 });

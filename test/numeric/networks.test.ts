@@ -13,10 +13,14 @@ const KINKED = new Set(["relu", "elu"]);
 function randomSpec(seed: number): { text: string; smooth: boolean; n0: number } {
   const r = rng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-  const n0 = int(1, 5), depth = int(1, 20);
-  const mat = (rows: number, cols: number) => `[${Array.from({ length: rows }, () => `[${Array.from({ length: cols }, () => uniform(r, -1.2, 1.2).toFixed(3)).join(", ")}]`).join(", ")}]`;
+  const n0 = int(1, 5),
+    depth = int(1, 20);
+  const mat = (rows: number, cols: number) =>
+    `[${Array.from({ length: rows }, () => `[${Array.from({ length: cols }, () => uniform(r, -1.2, 1.2).toFixed(3)).join(", ")}]`).join(", ")}]`;
   const vec = (n: number) => `[${Array.from({ length: n }, () => uniform(r, -0.5, 0.5).toFixed(3)).join(", ")}]`;
-  let width = n0, prevWidth = n0, smooth = true;
+  let width = n0,
+    prevWidth = n0,
+    smooth = true;
   const lines: string[] = [];
   for (let l = 0; l < depth; l++) {
     const act = ACTIVATIONS[int(0, ACTIVATIONS.length - 1)];
@@ -25,7 +29,8 @@ function randomSpec(seed: number): { text: string; smooth: boolean; n0: number }
     if (kind < 0.4) {
       const w = int(1, 5);
       lines.push(`dense ${w} ${act} with W = ${mat(w, width)}, b = ${vec(w)}`);
-      prevWidth = width; width = w;
+      prevWidth = width;
+      width = w;
     } else if (kind < 0.8 || prevWidth !== width) {
       lines.push(`residual ${act} with h = ${uniform(r, 0.05, 0.5).toFixed(3)}, W = ${mat(width, width)}, b = ${vec(width)}`);
       prevWidth = width;
@@ -73,7 +78,8 @@ describe("random networks (widths 1–5, depths 1–20, every activation and lay
       const net = m.mappings.get("n")!;
       const ev = mappingEvaluator(net, new Map());
       const p = Array.from({ length: n0 }, (_, i) => 0.3 - 0.2 * i);
-      const res = ev.at(p), F = forwardMapping(net, p);
+      const res = ev.at(p),
+        F = forwardMapping(net, p);
       expectClose([res.output], [F.x], 1e-12, "output");
       expectClose(res.jacobian, F.J, 1e-10, "jacobian");
     }

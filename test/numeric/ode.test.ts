@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { dopri5, rk4, type Rhs } from "../../src/numeric/ode.js";
 
 // y'' = −y, y(0) = 1, y'(0) = 0: y = cos t
-const oscillator: Rhs = (_t, y, o) => { o[0] = y[1]; o[1] = -y[0]; };
+const oscillator: Rhs = (_t, y, o) => {
+  o[0] = y[1];
+  o[1] = -y[0];
+};
 const errAt = (y: Float64Array, t: number) => Math.hypot(y[0] - Math.cos(t), y[1] + Math.sin(t));
 
 function observedOrder(errors: number[]): number {
@@ -33,7 +36,9 @@ describe("ODE integrators", () => {
   it("integrates backwards in time and reports a blow-up", () => {
     const back = dopri5(oscillator, 2, [Math.cos(2), -Math.sin(2)], 0);
     expect(errAt(back.y.at(-1)!, 0)).toBeLessThan(1e-8);
-    const blowup: Rhs = (_t, y, o) => { o[0] = y[0] * y[0]; };
+    const blowup: Rhs = (_t, y, o) => {
+      o[0] = y[0] * y[0];
+    };
     expect(() => dopri5(blowup, 0, [1], 2)).toThrow(/not finite|more than/);
   });
 });

@@ -45,19 +45,24 @@ describe("the packed package", () => {
     writeFileSync(join(dir, "package-lock.json"), JSON.stringify({ name: "uses-rgnn", lockfileVersion: 3, requires: true, packages }));
     sh("npm", ["install", "--offline", "--no-audit", "--no-fund"]);
   });
-  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it("ships the built CLI: `npx rgnn check` on an example", () => {
     const out = sh("npx", ["--no", "rgnn", "check", join(repo, "examples/polar.rgnn")]);
     expect(out).toMatch(/polar\.rgnn: ok: 2 manifolds, 1 map, 1 metric/);
   });
 
-  it("type-checks and runs `import { … } from \"rgnn\"` (NodeNext)", () => {
+  it('type-checks and runs `import { … } from "rgnn"` (NodeNext)', () => {
     writeFileSync(join(dir, "main.ts"), program);
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
-      compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, types: [], outDir: "out" },
-      files: ["main.ts"],
-    }));
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, types: [], outDir: "out" },
+        files: ["main.ts"],
+      }),
+    );
     sh("node", [tsc, "-p", ".", "--noEmit"]);
     sh("node", [tsc, "-p", "."]);
     const res = JSON.parse(sh("node", ["out/main.js"]));

@@ -8,7 +8,8 @@ import { htmlDocument } from "../../src/render/html.js";
 import { model } from "../helpers.js";
 import { requireTool } from "./tools.js";
 
-const page = (name: string) => htmlDocument(derive(model(readFileSync(`examples/${name}.rgnn`, "utf8"), `examples/${name}.rgnn`, "examples")));
+const page = (name: string) =>
+  htmlDocument(derive(model(readFileSync(`examples/${name}.rgnn`, "utf8"), `examples/${name}.rgnn`, "examples")));
 
 describe("HTML output", () => {
   it("is one self-contained file: fonts inlined, nothing fetched", () => {
@@ -28,10 +29,21 @@ describe("HTML output", () => {
     writeFileSync(file, page("paper-toy"));
     const browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     try {
-      for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 900 }]) {
+      for (const viewport of [
+        { width: 390, height: 844 },
+        { width: 1280, height: 900 },
+      ]) {
         const p = await browser.newPage({ viewport });
         const failed: string[] = [];
         p.on("requestfailed", (r) => failed.push(r.url().slice(0, 80)));

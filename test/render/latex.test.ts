@@ -27,7 +27,10 @@ describe("LaTeX output", () => {
         const pieces = [stepMath(step), step.general, ...[...step.why.matchAll(/\$([^$]*)\$/g)].map((m) => m[1])];
         for (const tex of pieces) {
           if (!tex) continue;
-          expect(() => katex.renderToString(tex, { throwOnError: true, displayMode: true }), `${name} ${step.id}: ${tex.slice(0, 80)}`).not.toThrow();
+          expect(
+            () => katex.renderToString(tex, { throwOnError: true, displayMode: true }),
+            `${name} ${step.id}: ${tex.slice(0, 80)}`,
+          ).not.toThrow();
           formulas++;
         }
       }
@@ -44,7 +47,12 @@ describe("LaTeX output", () => {
         execFileSync("pdflatex", ["-interaction=nonstopmode", "-halt-on-error", `${name}.tex`], { cwd: dir, stdio: "pipe" });
       } catch {
         const log = readFileSync(join(dir, `${name}.log`), "utf8");
-        throw new Error(`pdflatex failed on ${name}:\n${log.split("\n").filter((l) => l.startsWith("!")).join("\n")}`);
+        throw new Error(
+          `pdflatex failed on ${name}:\n${log
+            .split("\n")
+            .filter((l) => l.startsWith("!"))
+            .join("\n")}`,
+        );
       }
       const log = readFileSync(join(dir, `${name}.log`), "utf8");
       expect(log.match(/Overfull \\hbox/g)?.length ?? 0, `${name}: overfull boxes`).toBeLessThanOrEqual(2);

@@ -3,7 +3,12 @@
 import { execFileSync } from "node:child_process";
 
 export function available(cmd: string, args = ["--version"]): boolean {
-  try { execFileSync(cmd, args, { stdio: "ignore" }); return true; } catch { return false; }
+  try {
+    execFileSync(cmd, args, { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function requireTool(cmd: string): boolean {

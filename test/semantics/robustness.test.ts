@@ -9,34 +9,54 @@ import { DiagnosticError } from "../../src/syntax/diagnostics.js";
 import { rng } from "../helpers.js";
 
 const dir = fileURLToPath(new URL("../../examples/", import.meta.url));
-const examples = readdirSync(dir).filter((f) => f.endsWith(".rgnn")).map((f) => readFileSync(dir + f, "utf8"));
+const examples = readdirSync(dir)
+  .filter((f) => f.endsWith(".rgnn"))
+  .map((f) => readFileSync(dir + f, "utf8"));
 const TOKEN = /[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d*)?|->|"[^"\n]*"|\S/g;
 
 function mutate(text: string, r: () => number): string {
   const toks = [...text.matchAll(TOKEN)].map((m) => ({ at: m.index!, text: m[0] }));
-  if (toks.length === 0) return text + "manifold";
+  if (toks.length === 0) return `${text}manifold`;
   const pick = () => toks[Math.floor(r() * toks.length)];
   const k = Math.floor(r() * 7);
-  const t = pick(), u = pick();
+  const t = pick(),
+    u = pick();
   switch (k) {
-    case 0: return text.slice(0, t.at) + text.slice(t.at + t.text.length); // delete a token
-    case 1: return text.slice(0, t.at) + t.text + " " + text.slice(t.at); // duplicate a token
-    case 2: { // swap two tokens
+    case 0:
+      return text.slice(0, t.at) + text.slice(t.at + t.text.length); // delete a token
+    case 1:
+      return `${text.slice(0, t.at) + t.text} ${text.slice(t.at)}`; // duplicate a token
+    case 2: {
+      // swap two tokens
       const [a, b] = t.at < u.at ? [t, u] : [u, t];
       if (a === b || a.at + a.text.length > b.at) return text;
       return text.slice(0, a.at) + b.text + text.slice(a.at + a.text.length, b.at) + a.text + text.slice(b.at + b.text.length);
     }
-    case 3: { const i = Math.floor(r() * text.length); return text.slice(0, i) + text.slice(i + 1); } // delete a character
-    case 4: { const i = Math.floor(r() * text.length); return text.slice(0, i) + text[Math.floor(r() * text.length)] + text.slice(i); } // insert one
-    case 5: return text.slice(0, Math.floor(r() * text.length)); // truncate
-    default: return text.slice(0, t.at) + ["0", "-1e9", "99999", "NaN", "(", "]", "repeat 9999 {", "R^0", "\"x.json\"", "=", "1e400"][Math.floor(r() * 11)] + text.slice(t.at + t.text.length);
+    case 3: {
+      const i = Math.floor(r() * text.length);
+      return text.slice(0, i) + text.slice(i + 1);
+    } // delete a character
+    case 4: {
+      const i = Math.floor(r() * text.length);
+      return text.slice(0, i) + text[Math.floor(r() * text.length)] + text.slice(i);
+    } // insert one
+    case 5:
+      return text.slice(0, Math.floor(r() * text.length)); // truncate
+    default:
+      return (
+        text.slice(0, t.at) +
+        ["0", "-1e9", "99999", "NaN", "(", "]", "repeat 9999 {", "R^0", '"x.json"', "=", "1e400"][Math.floor(r() * 11)] +
+        text.slice(t.at + t.text.length)
+      );
   }
 }
 
 describe("robustness", () => {
   it("checks 3000 mutated specs without an uncaught exception", () => {
     const r = rng(20171204);
-    let accepted = 0, rejected = 0, slowest = 0;
+    let accepted = 0,
+      rejected = 0,
+      slowest = 0;
     for (let i = 0; i < 3000; i++) {
       let text = examples[i % examples.length];
       const rounds = 1 + Math.floor(r() * 3);

@@ -7,8 +7,23 @@ import { diagnostics, model } from "../helpers.js";
 const dir = mkdtempSync(join(tmpdir(), "rgnn-weights-"));
 const spec = (file: string, layers = "repeat 2 { residual tanh }") =>
   `manifold I (x, y)\nnetwork n : I -> R^2 weights "${file}" {\n  ${layers}\n}\n`;
-const write = (name: string, text: string) => { writeFileSync(join(dir, name), text); return name; };
-const good = { h: 0.1, W1: [[1, 0], [0, 1]], b1: [0, 0], W2: [[0.5, 0.2], [-0.1, 0.3]], b2: [0.1, 0.2] };
+const write = (name: string, text: string) => {
+  writeFileSync(join(dir, name), text);
+  return name;
+};
+const good = {
+  h: 0.1,
+  W1: [
+    [1, 0],
+    [0, 1],
+  ],
+  b1: [0, 0],
+  W2: [
+    [0.5, 0.2],
+    [-0.1, 0.3],
+  ],
+  b2: [0.1, 0.2],
+};
 
 function only(text: string) {
   const ds = diagnostics(text, join(dir, "spec.rgnn"), dir);
@@ -50,7 +65,20 @@ describe("weights files", () => {
   });
 
   it("wrong-shaped weights", () => {
-    const d = only(spec(write("shape.json", JSON.stringify({ ...good, W2: [[1, 2, 3], [4, 5, 6]] }))));
+    const d = only(
+      spec(
+        write(
+          "shape.json",
+          JSON.stringify({
+            ...good,
+            W2: [
+              [1, 2, 3],
+              [4, 5, 6],
+            ],
+          }),
+        ),
+      ),
+    );
     expect(d.message).toBe("W of layer 2 (residual): 'W2' in 'shape.json' is a 2×3 matrix, expected a 2×2 matrix");
   });
 

@@ -1,12 +1,33 @@
 import { describe, expect, it } from "vitest";
 import { diff } from "../../src/symbolic/diff.js";
-import { add, dagSize, div, evaluate, type Expr, fn, FUNCTIONS, mul, num, ONE, pow, sqrt, sub, substitute, sym, TWO, ZERO } from "../../src/symbolic/expr.js";
+import {
+  add,
+  dagSize,
+  div,
+  evaluate,
+  type Expr,
+  fn,
+  FUNCTIONS,
+  mul,
+  num,
+  ONE,
+  pow,
+  sqrt,
+  sub,
+  substitute,
+  sym,
+  TWO,
+  ZERO,
+} from "../../src/symbolic/expr.js";
 import { fromMath, toMath } from "../../src/symbolic/mathjs.js";
 import { print } from "../../src/symbolic/print.js";
 import { parse as mathParse } from "mathjs";
 import { rng, uniform } from "../helpers.js";
 
-const x = sym("x"), y = sym("y"), r = sym("r"), th = sym("theta");
+const x = sym("x"),
+  y = sym("y"),
+  r = sym("r"),
+  th = sym("theta");
 
 describe("hash-consed canonical forms", () => {
   it("shares structurally equal nodes", () => {
@@ -28,7 +49,8 @@ describe("hash-consed canonical forms", () => {
   });
 
   it("uses sin² + cos² = 1, with any common cofactor", () => {
-    const s2 = pow(fn("sin", th), TWO), c2 = pow(fn("cos", th), TWO);
+    const s2 = pow(fn("sin", th), TWO),
+      c2 = pow(fn("cos", th), TWO);
     expect(add(s2, c2)).toBe(ONE);
     expect(add(mul(num(3), r, r, s2), mul(num(3), pow(r, TWO), c2))).toBe(mul(num(3), pow(r, TWO)));
     expect(add(mul(s2, pow(fn("sin", x), TWO)), mul(s2, pow(fn("cos", x), TWO)), c2)).toBe(ONE);
@@ -73,22 +95,34 @@ describe("differentiation", () => {
   it("differentiates powers, quotients and square roots", () => {
     const e = div(sqrt(add(pow(x, TWO), pow(y, TWO))), add(ONE, pow(x, y)));
     const [dx, dy] = [diff([e], "x")[0], diff([e], "y")[0]];
-    const env = { x: 0.7, y: 1.3 }, eps = 1e-6;
+    const env = { x: 0.7, y: 1.3 },
+      eps = 1e-6;
     const at = (dxv: number, dyv: number) => evaluate([e], { x: env.x + dxv, y: env.y + dyv })[0];
     expect(evaluate([dx], env)[0]).toBeCloseTo((at(eps, 0) - at(-eps, 0)) / (2 * eps), 7);
     expect(evaluate([dy], env)[0]).toBeCloseTo((at(0, eps) - at(0, -eps)) / (2 * eps), 7);
   });
 
   it("keeps derivatives of deep compositions linear in size", () => {
-    const chain = (n: number) => { let v: Expr = x; for (let i = 0; i < n; i++) v = fn("tanh", add(mul(num(1.1), v), mul(num(0.2), y), num(i / n))); return v; };
-    const s100 = dagSize(diff([chain(100)], "x")), s200 = dagSize(diff([chain(200)], "x"));
+    const chain = (n: number) => {
+      let v: Expr = x;
+      for (let i = 0; i < n; i++) v = fn("tanh", add(mul(num(1.1), v), mul(num(0.2), y), num(i / n)));
+      return v;
+    };
+    const s100 = dagSize(diff([chain(100)], "x")),
+      s200 = dagSize(diff([chain(200)], "x"));
     expect(s200 / s100).toBeLessThan(2.1);
   });
 });
 
 describe("substitution and conversion", () => {
   it("substitutes simultaneously", () => {
-    const [e] = substitute([sub(x, mul(TWO, y))], new Map([["x", y], ["y", x]]));
+    const [e] = substitute(
+      [sub(x, mul(TWO, y))],
+      new Map([
+        ["x", y],
+        ["y", x],
+      ]),
+    );
     expect(e).toBe(sub(y, mul(TWO, x)));
   });
 

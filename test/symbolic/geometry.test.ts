@@ -10,7 +10,10 @@ import { model, rng, uniform } from "../helpers.js";
 
 const example = (name: string) => model(readFileSync(`examples/${name}.rgnn`, "utf8"), `examples/${name}.rgnn`, "examples");
 const of = (geo: Geometry, q: QuantityName) => quantity(q).define(DAG, geo.quantities)[0];
-const geoOf = (name: string) => { const m = example(name).metrics.get("g")!; return geometry(metricComponents(m), m.manifold.coords); };
+const geoOf = (name: string) => {
+  const m = example(name).metrics.get("g")!;
+  return geometry(metricComponents(m), m.manifold.coords);
+};
 
 describe("textbook geometry, exactly", () => {
   it("polar coordinates: Γ^r_θθ = −r, Γ^θ_rθ = 1/r, all curvature zero", () => {
@@ -20,7 +23,12 @@ describe("textbook geometry, exactly", () => {
     expect(geo.christoffel[1][0][1]).toBe(pow(r, MINUS_ONE));
     expect(geo.christoffel[1][1][0]).toBe(pow(r, MINUS_ONE));
     expect(geo.christoffel[0][0][0]).toBe(ZERO);
-    expect(geo.quantities.riemann().flat(3).every((e) => e === ZERO)).toBe(true);
+    expect(
+      geo.quantities
+        .riemann()
+        .flat(3)
+        .every((e) => e === ZERO),
+    ).toBe(true);
     expect(of(geo, "scalar")).toBe(ZERO);
   });
 
@@ -66,23 +74,32 @@ describe("geometry of pulled-back network metrics", () => {
     const ev = quantityEvaluator(g, "christoffel", new Map());
     const fd = fdGeometry(g, new Map());
     for (const p of points) {
-      const sym = ev.at(p), num = fd.christoffel(p).flat(2);
+      const sym = ev.at(p),
+        num = fd.christoffel(p).flat(2);
       sym.forEach((v, k) => expect(Math.abs(v - num[k])).toBeLessThan(1e-8 * (1 + Math.abs(v))));
     }
   });
 
   it("the Riemann tensor has its symmetries and satisfies the first Bianchi identity", () => {
-    const Rup = quantityEvaluator(g, "riemann", new Map()), G = quantityEvaluator(g, "inverse", new Map());
+    const Rup = quantityEvaluator(g, "riemann", new Map()),
+      G = quantityEvaluator(g, "inverse", new Map());
     void G;
     const gm = fdGeometry(g, new Map());
     let nonzero = 0;
     for (const p of points) {
-      const flat = Rup.at(p), gx = gm.gAt(p);
+      const flat = Rup.at(p),
+        gx = gm.gAt(p);
       const up = (a: number, b: number, c: number, d: number) => flat[((a * 2 + b) * 2 + c) * 2 + d];
       const R = (a: number, b: number, c: number, d: number) => gx[a][0] * up(0, b, c, d) + gx[a][1] * up(1, b, c, d); // lower the first index
       const scale = Math.max(...flat.map(Math.abs));
       if (scale > 1e-3) nonzero++;
-      for (const [a, b, c, d] of [[0, 1, 0, 1], [0, 1, 1, 0], [1, 0, 0, 1], [0, 0, 0, 1], [1, 1, 0, 1]]) {
+      for (const [a, b, c, d] of [
+        [0, 1, 0, 1],
+        [0, 1, 1, 0],
+        [1, 0, 0, 1],
+        [0, 0, 0, 1],
+        [1, 1, 0, 1],
+      ]) {
         expect(R(a, b, c, d)).toBeCloseTo(-R(b, a, c, d), 10);
         expect(R(a, b, c, d)).toBeCloseTo(-R(a, b, d, c), 10);
         expect(R(a, b, c, d)).toBeCloseTo(R(c, d, a, b), 10);

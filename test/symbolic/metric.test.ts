@@ -11,13 +11,19 @@ const example = (name: string) => model(readFileSync(`examples/${name}.rgnn`, "u
 describe("pulled-back metrics in closed form", () => {
   it("polar coordinates: exactly diag(1, r²)", () => {
     const g = metricComponents(example("polar").metrics.get("g")!);
-    expect(g).toEqual([[ONE, ZERO], [ZERO, pow(sym("r"), TWO)]]);
+    expect(g).toEqual([
+      [ONE, ZERO],
+      [ZERO, pow(sym("r"), TWO)],
+    ]);
   });
 
   it("round sphere of radius R: exactly diag(R², R² sin²θ)", () => {
     const g = metricComponents(example("sphere").metrics.get("g")!);
     const R2 = pow(sym("R"), TWO);
-    expect(g).toEqual([[R2, ZERO], [ZERO, mul(R2, pow(fn("sin", sym("theta")), TWO))]]);
+    expect(g).toEqual([
+      [R2, ZERO],
+      [ZERO, mul(R2, pow(fn("sin", sym("theta")), TWO))],
+    ]);
   });
 
   it("symbolic 2-layer resnet: equals the hand-derived J1ᵀ J2ᵀ J2 J1", () => {
@@ -31,12 +37,19 @@ describe("pulled-back metrics in closed form", () => {
       }
       // by hand: z = W x + b, x' = x + h tanh(z), J = I + h diag(1 - tanh(z)²) W
       const layer = (l: number, v: number[]) => {
-        const W = [[env[`W${l}_11`], env[`W${l}_12`]], [env[`W${l}_21`], env[`W${l}_22`]]];
+        const W = [
+          [env[`W${l}_11`], env[`W${l}_12`]],
+          [env[`W${l}_21`], env[`W${l}_22`]],
+        ];
         const z = [0, 1].map((i) => W[i][0] * v[0] + W[i][1] * v[1] + env[`b${l}_${i + 1}`]);
         const s = z.map((zi) => 1 - Math.tanh(zi) ** 2);
-        return { x: v.map((vi, i) => vi + env.h * Math.tanh(z[i])), J: [0, 1].map((i) => [0, 1].map((j) => (i === j ? 1 : 0) + env.h * s[i] * W[i][j])) };
+        return {
+          x: v.map((vi, i) => vi + env.h * Math.tanh(z[i])),
+          J: [0, 1].map((i) => [0, 1].map((j) => (i === j ? 1 : 0) + env.h * s[i] * W[i][j])),
+        };
       };
-      const l1 = layer(1, [env.x, env.y]), l2 = layer(2, l1.x);
+      const l1 = layer(1, [env.x, env.y]),
+        l2 = layer(2, l1.x);
       const J = [0, 1].map((i) => [0, 1].map((j) => l2.J[i][0] * l1.J[0][j] + l2.J[i][1] * l1.J[1][j]));
       const expected = [0, 1].map((a) => [0, 1].map((b) => J[0][a] * J[0][b] + J[1][a] * J[1][b]));
       const got = evaluate(g.flat(), env);
@@ -57,7 +70,8 @@ describe("pulled-back metrics in closed form", () => {
       metric twoSteps = pullback of gB along f
       metric oneStep = pullback of gC along both
     `);
-    const a = metricComponents(m.metrics.get("twoSteps")!), b = metricComponents(m.metrics.get("oneStep")!);
+    const a = metricComponents(m.metrics.get("twoSteps")!),
+      b = metricComponents(m.metrics.get("oneStep")!);
     const r = rng(3);
     for (let i = 0; i < 20; i++) {
       const env = { s: uniform(r, 0.1, 2), t: uniform(r, -3, 3) };
@@ -85,7 +99,14 @@ describe("pulled-back metrics in closed form", () => {
   });
 
   it("grows linearly with depth for numeric residual networks", () => {
-    const size = (L: number) => dagSize(metricComponents(model(`manifold I (x, y)\nnetwork n : I {\n repeat ${L} { residual tanh with h = 0.1, W = [[0.3, -0.5], [0.7, 0.2]], b = [0.1, -0.1] }\n}\nmetric g = pullback along n`).metrics.get("g")!).flat());
+    const size = (L: number) =>
+      dagSize(
+        metricComponents(
+          model(
+            `manifold I (x, y)\nnetwork n : I {\n repeat ${L} { residual tanh with h = 0.1, W = [[0.3, -0.5], [0.7, 0.2]], b = [0.1, -0.1] }\n}\nmetric g = pullback along n`,
+          ).metrics.get("g")!,
+        ).flat(),
+      );
     expect(size(128) / size(64)).toBeLessThanOrEqual(2.2);
   });
 });

@@ -5,9 +5,14 @@ import { JS_RUNTIME } from "../../src/core/functions.js";
 import { add, div, evaluate, type Expr, fn, FUNCTIONS, mul, neg, num, pow, sqrt, sub, sym } from "../../src/symbolic/expr.js";
 import { JAVASCRIPT, latex, print, printIn } from "../../src/symbolic/print.js";
 
-const x = sym("x"), y = sym("y");
+const x = sym("x"),
+  y = sym("y");
 const jsValue = (e: Expr, env: Record<string, number>) =>
-  new Function(...Object.keys(JS_RUNTIME), "x", "y", `return ${printIn(JAVASCRIPT, e)};`)(...Object.values(JS_RUNTIME), env.x, env.y) as number;
+  new Function(...Object.keys(JS_RUNTIME), "x", "y", `return ${printIn(JAVASCRIPT, e)};`)(
+    ...Object.values(JS_RUNTIME),
+    env.x,
+    env.y,
+  ) as number;
 
 describe("printer dialects", () => {
   const cases: Expr[] = [

@@ -47,12 +47,14 @@ describe("syntax errors", () => {
 
   it("formats with the source line and a caret under the token", () => {
     const e = syntaxError("metric g = pullback along\n");
-    expect(e.text).toBe([
-      "t.rgnn:1:26: error: unexpected end of input",
-      "  |",
-      "1 | metric g = pullback along",
-      "  |                          ^",
-      "  = expected a name",
-    ].join("\n"));
+    expect(e.text).toBe(
+      [
+        "t.rgnn:1:26: error: unexpected end of input",
+        "  |",
+        "1 | metric g = pullback along",
+        "  |                          ^",
+        "  = expected a name",
+      ].join("\n"),
+    );
   });
 });

@@ -26,7 +26,10 @@ export function checkCommand(io: IO, files: string[]): number {
   for (const f of files) {
     const res = readSpec(io, f);
     if (res.ok) io.out(`${f === "-" ? "<stdin>" : f}: ok: ${summary(res.model)}\n`);
-    else { io.err(res.message + "\n"); status = EXIT.failure; }
+    else {
+      io.err(`${res.message}\n`);
+      status = EXIT.failure;
+    }
   }
   return status;
 }

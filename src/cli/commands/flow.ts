@@ -10,12 +10,21 @@ import { json } from "../format.js";
 import { choice, parsePoint } from "../options.js";
 import { readSpec } from "../spec.js";
 
-export interface FlowOptions { network?: string; depths?: string; interpolation: string; at?: string; format: string; set?: string; weights?: string }
+export interface FlowOptions {
+  network?: string;
+  depths?: string;
+  interpolation: string;
+  at?: string;
+  format: string;
+  set?: string;
+  weights?: string;
+}
 
 function parseDepths(text: string | undefined): number[] {
   if (!text) return DEFAULT_DEPTHS;
   const ds = text.split(",").map((s) => Number(s.trim()));
-  if (ds.length < 2 || ds.some((d) => !Number.isInteger(d) || d < 1 || d > 1_000_000)) throw new UsageError(`--depths needs at least two whole numbers from 1 to 1000000, not '${text}'`);
+  if (ds.length < 2 || ds.some((d) => !Number.isInteger(d) || d < 1 || d > 1_000_000))
+    throw new UsageError(`--depths needs at least two whole numbers from 1 to 1000000, not '${text}'`);
   return [...new Set(ds)].sort((a, b) => a - b);
 }
 
@@ -26,10 +35,16 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
   const interp = choice(opts.interpolation, ["linear", "constant"] as const, "--interpolation") as Interpolation;
   const depths = parseDepths(opts.depths);
   const loaded = readSpec(io, file);
-  if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
+  if (!loaded.ok) {
+    io.err(`${loaded.message}\n`);
+    return EXIT.failure;
+  }
   const nets = [...loaded.model.mappings.values()].filter((m): m is Network => m.kind === "network");
   const net = opts.network ? nets.find((n) => n.name === opts.network) : nets[0];
-  if (!net) throw new UsageError(opts.network ? `no network '${opts.network}' in ${loaded.model.file}` : `${loaded.model.file} declares no network`);
+  if (!net)
+    throw new UsageError(
+      opts.network ? `no network '${opts.network}' in ${loaded.model.file}` : `${loaded.model.file} declares no network`,
+    );
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
   try {
@@ -38,21 +53,48 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
     const point = opts.at ? parsePoint(opts.at, chart) : chart.coords.map((_, i) => (i % 2 ? -0.7 : 0.3));
     const c = convergence(block, interp, point, depths);
     if (format === "json") {
-      io.out(json({ network: net.name, layers: [block.first, block.last], kind: block.kind, interpolation: interp, T: block.T, point, expectedOrder: c.expectedOrder, stateOrder: c.stateOrder, metricOrder: c.metricOrder, rows: c.rows }));
+      io.out(
+        json({
+          network: net.name,
+          layers: [block.first, block.last],
+          kind: block.kind,
+          interpolation: interp,
+          T: block.T,
+          point,
+          expectedOrder: c.expectedOrder,
+          stateOrder: c.stateOrder,
+          metricOrder: c.metricOrder,
+          rows: c.rows,
+        }),
+      );
       return EXIT.ok;
     }
     const kind = LAYER_KINDS[block.kind];
-    io.out(`${net.name}: layers ${block.first}–${block.last} (${block.W.length} ${kind.labels.title} layers) are the ${kind.ode!.scheme} scheme for\n  ${kind.ode!.text},  t ∈ [0, ${block.T}]\n`);
-    io.out(`with W(t), b(t) ${interp === "linear" ? "interpolated linearly between the layers' weights" : "piecewise constant, one layer's weights per step"}. Networks of depth N, h = T/N, from x(0) = (${point.join(", ")}):\n\n`);
+    io.out(
+      `${net.name}: layers ${block.first}–${block.last} (${block.W.length} ${kind.labels.title} layers) are the ${kind.ode!.scheme} scheme for\n  ${kind.ode!.text},  t ∈ [0, ${block.T}]\n`,
+    );
+    io.out(
+      `with W(t), b(t) ${interp === "linear" ? "interpolated linearly between the layers' weights" : "piecewise constant, one layer's weights per step"}. Networks of depth N, h = T/N, from x(0) = (${point.join(", ")}):\n\n`,
+    );
     const head = ["depth N", "h", "state error", "metric error", "order (state)", "order (metric)"];
-    const rows = c.rows.map((r) => [String(r.depth), r.h.toPrecision(4), e(r.stateError), e(r.metricError), r.stateOrder?.toFixed(3) ?? "", r.metricOrder?.toFixed(3) ?? ""]);
+    const rows = c.rows.map((r) => [
+      String(r.depth),
+      r.h.toPrecision(4),
+      e(r.stateError),
+      e(r.metricError),
+      r.stateOrder?.toFixed(3) ?? "",
+      r.metricOrder?.toFixed(3) ?? "",
+    ]);
     const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-    io.out([head, ...rows].map((r) => "  " + r.map((x, j) => x.padStart(w[j])).join("  ")).join("\n") + "\n\n");
+    io.out(`${[head, ...rows].map((r) => `  ${r.map((x, j) => x.padStart(w[j])).join("  ")}`).join("\n")}\n\n`);
     io.out(`fitted order ${c.stateOrder.toFixed(3)} (state), ${c.metricOrder.toFixed(3)} (metric); expected ${c.expectedOrder}\n`);
     io.out("state error: ‖x_N(T) − x(T)‖; metric error: ‖J_Nᵀ J_N − J(T)ᵀ J(T)‖ with dJ/dt = Df(x(t), t) J, J(0) = I (Frobenius norms)\n");
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof EvaluationError) { io.err(`${loaded.model.file}: error: ${err.message}\n`); return EXIT.failure; }
+    if (err instanceof EvaluationError) {
+      io.err(`${loaded.model.file}: error: ${err.message}\n`);
+      return EXIT.failure;
+    }
     throw err;
   }
 }

@@ -4,7 +4,13 @@ import { quantity } from "../../core/quantities.js";
 import type { Metric } from "../../semantics/model.js";
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
-import { type GeometryQuantity, QUANTITY_NAMES, quantityEvaluator, type SymbolicQuantity, symbolicQuantity } from "../../numeric/geometry.js";
+import {
+  type GeometryQuantity,
+  QUANTITY_NAMES,
+  quantityEvaluator,
+  type SymbolicQuantity,
+  symbolicQuantity,
+} from "../../numeric/geometry.js";
 import { latex } from "../../render/latex-expr.js";
 import { latexSymbol } from "../../symbolic/notation.js";
 import { print, treeSize } from "../../symbolic/print.js";
@@ -14,7 +20,14 @@ import { choice, parsePoint } from "../options.js";
 import { readSpec } from "../spec.js";
 import { pickMetric } from "./metric.js";
 
-export interface GeometryOptions { metric?: string; quantity: string; at?: string; format: string; set?: string; weights?: string }
+export interface GeometryOptions {
+  metric?: string;
+  quantity: string;
+  at?: string;
+  format: string;
+  set?: string;
+  weights?: string;
+}
 
 const PRINT_LIMIT = 400;
 
@@ -26,16 +39,21 @@ function indexed(q: GeometryQuantity, coords: string[], idx: number[], tex: bool
 
 function indices(shape: number[], k: number): number[] {
   const idx: number[] = [];
-  for (let d = shape.length - 1, r = k; d >= 0; d--) { idx.unshift(r % shape[d]); r = Math.floor(r / shape[d]); }
+  for (let d = shape.length - 1, r = k; d >= 0; d--) {
+    idx.unshift(r % shape[d]);
+    r = Math.floor(r / shape[d]);
+  }
   return idx;
 }
 
 /** The components worth printing: nonzero, and one of each symmetric pair (Γ^a_bc = Γ^a_cb, R^a_b[cd]). */
 function listed(q: SymbolicQuantity): number[] {
-  return q.entries.map((_, k) => k).filter((k) => {
-    if (!quantity(q.name).independent(indices(q.shape, k))) return false;
-    return !(q.entries[k].op === "num" && q.entries[k].value === 0);
-  });
+  return q.entries
+    .map((_, k) => k)
+    .filter((k) => {
+      if (!quantity(q.name).independent(indices(q.shape, k))) return false;
+      return !(q.entries[k].op === "num" && q.entries[k].value === 0);
+    });
 }
 
 function nested(shape: number[], flat: number[]): unknown {
@@ -48,7 +66,10 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
   const format = choice(opts.format, ["text", "latex", "json"] as const, "--format");
   const q = choice(opts.quantity, QUANTITY_NAMES, "--quantity");
   const loaded = readSpec(io, file);
-  if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
+  if (!loaded.ok) {
+    io.err(`${loaded.message}\n`);
+    return EXIT.failure;
+  }
   const metric: Metric = pickMetric(loaded.model, opts.metric);
   const coords = metric.manifold.coords;
   try {
@@ -62,28 +83,61 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
       if (format === "json") io.out(json({ metric: metric.name, quantity: q, coords, shape, point, components: nested(shape, v) }));
       else {
         const ks = listed(ev.quantity).filter((k) => v[k] !== 0);
-        const lines = (shape.length === 0 ? [0] : ks).map((k) => `${indexed(q, coords, indices(shape, k), format === "latex")} ${format === "latex" ? "&" : ""}= ${fmt(v[k])}`);
+        const lines = (shape.length === 0 ? [0] : ks).map(
+          (k) => `${indexed(q, coords, indices(shape, k), format === "latex")} ${format === "latex" ? "&" : ""}= ${fmt(v[k])}`,
+        );
         if (format === "latex") io.out(`\\begin{align*}\n${lines.join(" \\\\\n")}\n\\end{align*}\n`);
-        else io.out(`${q} of ${metric.name} at (${point.map(fmt).join(", ")}):\n${lines.map((l) => "  " + l).join("\n") || "  all components are 0"}\n`);
+        else
+          io.out(
+            `${q} of ${metric.name} at (${point.map(fmt).join(", ")}):\n${lines.map((l) => `  ${l}`).join("\n") || "  all components are 0"}\n`,
+          );
       }
       return EXIT.ok;
     }
     const sq = symbolicQuantity(metric, q);
     const ks = sq.shape.length === 0 ? [0] : listed(sq);
     const big = ks.filter((k) => treeSize(sq.entries[k], PRINT_LIMIT) > PRINT_LIMIT);
-    const show = (k: number, tex: boolean) => (big.includes(k) ? (tex ? "\\dots" : `(too large to print: evaluate it with --at)`) : tex ? latex(sq.entries[k]) : print(sq.entries[k]));
+    const show = (k: number, tex: boolean) =>
+      big.includes(k)
+        ? tex
+          ? "\\dots"
+          : `(too large to print: evaluate it with --at)`
+        : tex
+          ? latex(sq.entries[k])
+          : print(sq.entries[k]);
     if (format === "json") {
-      io.out(json({ metric: metric.name, quantity: q, coords, shape: sq.shape, components: ks.map((k) => ({ index: indices(sq.shape, k).map((i) => coords[i]), expr: big.includes(k) ? null : print(sq.entries[k]) })) }));
+      io.out(
+        json({
+          metric: metric.name,
+          quantity: q,
+          coords,
+          shape: sq.shape,
+          components: ks.map((k) => ({
+            index: indices(sq.shape, k).map((i) => coords[i]),
+            expr: big.includes(k) ? null : print(sq.entries[k]),
+          })),
+        }),
+      );
     } else if (format === "latex") {
-      io.out(`\\begin{align*}\n${ks.map((k) => `${indexed(q, coords, indices(sq.shape, k), true)} &= ${show(k, true)}`).join(" \\\\\n")}\n\\end{align*}\n`);
+      io.out(
+        `\\begin{align*}\n${ks.map((k) => `${indexed(q, coords, indices(sq.shape, k), true)} &= ${show(k, true)}`).join(" \\\\\n")}\n\\end{align*}\n`,
+      );
     } else {
-      io.out(`${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${sq.shape.length > 1 ? ", nonzero components" : ""}:\n\n`);
-      io.out(ks.length ? ks.map((k) => `  ${indexed(q, coords, indices(sq.shape, k), false)} = ${show(k, false)}`).join("\n") + "\n" : "  all components are 0\n");
+      io.out(
+        `${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${sq.shape.length > 1 ? ", nonzero components" : ""}:\n\n`,
+      );
+      io.out(
+        ks.length
+          ? `${ks.map((k) => `  ${indexed(q, coords, indices(sq.shape, k), false)} = ${show(k, false)}`).join("\n")}\n`
+          : "  all components are 0\n",
+      );
     }
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof EvaluationError) { io.err(`${loaded.model.file}: error: ${e.message}\n`); return EXIT.failure; }
+    if (e instanceof EvaluationError) {
+      io.err(`${loaded.model.file}: error: ${e.message}\n`);
+      return EXIT.failure;
+    }
     throw e;
   }
 }
-

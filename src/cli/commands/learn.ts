@@ -26,13 +26,31 @@ function firstNetwork(model: Model, name?: string): Network {
 /** The metric pulled back to the input along this network (the spec's, or the Euclidean one). */
 function inputMetric(model: Model, net: Network): Metric {
   for (const m of model.metrics.values()) if (m.def.kind === "pullback" && m.def.along === net && m.def.layer === 0) return m;
-  return { name: "g", manifold: net.source, def: { kind: "pullback", of: { name: "euclidean", manifold: net.target, def: { kind: "euclidean" }, span: net.span }, along: net, layer: 0 }, span: net.span };
+  return {
+    name: "g",
+    manifold: net.source,
+    def: {
+      kind: "pullback",
+      of: { name: "euclidean", manifold: net.target, def: { kind: "euclidean" }, span: net.span },
+      along: net,
+      layer: 0,
+    },
+    span: net.span,
+  };
 }
 
 function handled(io: IO, file: string, run: () => number): number {
-  try { return run(); } catch (e) {
-    if (e instanceof EvaluationError) { io.err(`${file}: error: ${e.message}\n`); return EXIT.failure; }
-    if (e instanceof WeightsError || e instanceof InputFileError) { io.err(e.message + "\n"); return EXIT.failure; }
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof EvaluationError) {
+      io.err(`${file}: error: ${e.message}\n`);
+      return EXIT.failure;
+    }
+    if (e instanceof WeightsError || e instanceof InputFileError) {
+      io.err(`${e.message}\n`);
+      return EXIT.failure;
+    }
     throw e;
   }
 }
@@ -40,20 +58,44 @@ function handled(io: IO, file: string, run: () => number): number {
 const positive = (text: string | undefined, fallback: number, what: string, integer = true): number => {
   if (text === undefined) return fallback;
   const v = Number(text);
-  if (!(v > 0) || (integer && !Number.isInteger(v))) throw new UsageError(`${what} must be a positive ${integer ? "whole number" : "number"}, not '${text}'`);
+  if (!(v > 0) || (integer && !Number.isInteger(v)))
+    throw new UsageError(`${what} must be a positive ${integer ? "whole number" : "number"}, not '${text}'`);
   return v;
 };
 
 export function dataCommand(io: IO, name: string, opts: { points?: string; noise?: string; seed?: string; output?: string }): number {
-  const d = loadData(io, { data: choice(name, DATASETS, "the data set"), points: opts.points, noise: opts.noise, dataSeed: opts.seed ?? "7" });
+  const d = loadData(io, {
+    data: choice(name, DATASETS, "the data set"),
+    points: opts.points,
+    noise: opts.noise,
+    dataSeed: opts.seed ?? "7",
+  });
   const csv = toCsv(d);
-  if (opts.output) writeFileSync(opts.output, csv); else io.out(csv);
+  if (opts.output) writeFileSync(opts.output, csv);
+  else io.out(csv);
   return EXIT.ok;
 }
 
-export interface TrainOptions extends DataOptions { network?: string; epochs?: string; seed?: string; lr?: string; batch?: string; patience?: string; output?: string; set?: string; quiet?: boolean }
+export interface TrainOptions extends DataOptions {
+  network?: string;
+  epochs?: string;
+  seed?: string;
+  lr?: string;
+  batch?: string;
+  patience?: string;
+  output?: string;
+  set?: string;
+  quiet?: boolean;
+}
 
-interface Trained { model: Model; net: Network; data: Dataset; result: TrainResult; weights: Record<string, unknown>; env: Map<string, number> }
+interface Trained {
+  model: Model;
+  net: Network;
+  data: Dataset;
+  result: TrainResult;
+  weights: Record<string, unknown>;
+  env: Map<string, number>;
+}
 
 function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean): Trained {
   const net = firstNetwork(model, opts.network);
@@ -61,38 +103,76 @@ function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean
   const env = valueEnv(model, parseAssignments(opts.set));
   const t = trainable(net, env);
   const epochs = positive(opts.epochs, 1500, "--epochs");
-  const bar = progress && !opts.quiet && process.stderr.isTTY ? new cliProgress.SingleBar({ format: "training {bar} {value}/{total} epochs | loss {loss} | accuracy {acc}", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const bar =
+    progress && !opts.quiet && process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          { format: "training {bar} {value}/{total} epochs | loss {loss} | accuracy {acc}", stream: process.stderr, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
   bar?.start(epochs, 0, { loss: "-", acc: "-" });
-  const result = train(t, data, { epochs, seed: positive(opts.seed, 1, "--seed"), learningRate: positive(opts.lr, 0.01, "--lr", false), batch: positive(opts.batch, 32, "--batch"), patience: positive(opts.patience, 400, "--patience") }, (r) => {
-    if (bar) bar.update(r.epoch, { loss: r.loss.toFixed(4), acc: (100 * r.accuracy).toFixed(1) + "%" });
-    else if (progress && !opts.quiet && (r.epoch % 100 === 0 || r.epoch === 1)) io.err(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, accuracy ${(100 * r.accuracy).toFixed(1)}%, validation ${(100 * r.valAccuracy).toFixed(1)}%\n`);
-  });
+  const result = train(
+    t,
+    data,
+    {
+      epochs,
+      seed: positive(opts.seed, 1, "--seed"),
+      learningRate: positive(opts.lr, 0.01, "--lr", false),
+      batch: positive(opts.batch, 32, "--batch"),
+      patience: positive(opts.patience, 400, "--patience"),
+    },
+    (r) => {
+      if (bar) bar.update(r.epoch, { loss: r.loss.toFixed(4), acc: `${(100 * r.accuracy).toFixed(1)}%` });
+      else if (progress && !opts.quiet && (r.epoch % 100 === 0 || r.epoch === 1))
+        io.err(
+          `epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, accuracy ${(100 * r.accuracy).toFixed(1)}%, validation ${(100 * r.valAccuracy).toFixed(1)}%\n`,
+        );
+    },
+  );
   bar?.stop();
   const weights = weightsJson(t, result.theta, env);
   return { model, net, data, result, weights, env: new Map([...env, ...parameterEnv(t, result.theta, entryName)]) };
 }
 
-const curveCsv = (r: TrainResult) => ["epoch,loss,accuracy,val_loss,val_accuracy", ...r.curve.map((c) => [c.epoch, c.loss, c.accuracy, c.valLoss, c.valAccuracy].join(","))].join("\n") + "\n";
+const curveCsv = (r: TrainResult) =>
+  `${["epoch,loss,accuracy,val_loss,val_accuracy", ...r.curve.map((c) => [c.epoch, c.loss, c.accuracy, c.valLoss, c.valAccuracy].join(","))].join("\n")}\n`;
 
 function writeWeights(path: string, weights: Record<string, unknown>): void {
-  writeFileSync(path, `{\n${Object.entries(weights).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(",\n")}\n}\n`);
+  writeFileSync(
+    path,
+    `{\n${Object.entries(weights)
+      .map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+      .join(",\n")}\n}\n`,
+  );
 }
 
 export function trainCommand(io: IO, file: string, opts: TrainOptions): number {
   const loaded = readSpec(io, file);
-  if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
+  if (!loaded.ok) {
+    io.err(`${loaded.message}\n`);
+    return EXIT.failure;
+  }
   return handled(io, loaded.model.file, () => {
     const out = opts.output ?? "weights.json";
     const tr = runTraining(io, loaded.model, opts, true);
     writeWeights(out, tr.weights);
-    const curve = out.replace(/\.json$/, "") + ".curve.csv";
+    const curve = `${out.replace(/\.json$/, "")}.curve.csv`;
     writeFileSync(curve, curveCsv(tr.result));
-    io.out(`${tr.net.name} on ${tr.data.name}: accuracy ${(100 * tr.result.accuracy).toFixed(1)}% (best epoch ${tr.result.bestEpoch}${tr.result.stoppedEarly ? ", stopped early" : ""})\nwrote ${out} and ${curve}\n`);
+    io.out(
+      `${tr.net.name} on ${tr.data.name}: accuracy ${(100 * tr.result.accuracy).toFixed(1)}% (best epoch ${tr.result.bestEpoch}${tr.result.stoppedEarly ? ", stopped early" : ""})\nwrote ${out} and ${curve}\n`,
+    );
     return EXIT.ok;
   });
 }
 
-export interface PlotOptions extends DataOptions { kind: string; output?: string; weights?: string; network?: string; set?: string; width?: string }
+export interface PlotOptions extends DataOptions {
+  kind: string;
+  output?: string;
+  weights?: string;
+  network?: string;
+  set?: string;
+  width?: string;
+}
 
 function writeFigure(svg: string, out: string, width?: number): void {
   if (out.endsWith(".png")) writeFileSync(out, svgToPng(svg, width));
@@ -104,9 +184,13 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
   const out = opts.output ?? `${kind}.svg`;
   if (!/\.(svg|png)$/.test(out)) throw new UsageError("-o must name an .svg or .png file");
   const loaded = readSpec(io, file);
-  if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
+  if (!loaded.ok) {
+    io.err(`${loaded.message}\n`);
+    return EXIT.failure;
+  }
   return handled(io, loaded.model.file, () => {
-    const model = loaded.model, net = firstNetwork(model, opts.network);
+    const model = loaded.model,
+      net = firstNetwork(model, opts.network);
     const env = commandEnv(io, model, opts);
     if (!env) return EXIT.failure;
     const data = loadData(io, opts);
@@ -117,13 +201,24 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
   });
 }
 
-interface Run { spec: string; data: DatasetName; points?: number; noise?: number; dataSeed?: number; seed?: number; epochs?: number; lr?: number }
+interface Run {
+  spec: string;
+  data: DatasetName;
+  points?: number;
+  noise?: number;
+  dataSeed?: number;
+  seed?: number;
+  epochs?: number;
+  lr?: number;
+}
 
 /** `rgnn experiment DIR -o OUT`: every run of DIR/experiments.json trained, saved and drawn. */
 export function experimentCommand(io: IO, dir: string, opts: { output?: string; quiet?: boolean }): number {
   const out = opts.output ?? "figures";
   let manifest: { runs: Run[] };
-  try { manifest = JSON.parse(io.readFile(join(dir, "experiments.json"), "spec")); } catch (e: any) {
+  try {
+    manifest = JSON.parse(io.readFile(join(dir, "experiments.json"), "spec"));
+  } catch (e: any) {
     io.err(`${join(dir, "experiments.json")}: error: ${e instanceof SyntaxError ? "not valid JSON" : String(e?.message ?? e)}\n`);
     return EXIT.failure;
   }
@@ -132,15 +227,38 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
   for (const run of manifest.runs) {
     const specPath = join(dir, run.spec);
     const loaded = readSpec(io, specPath);
-    if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
+    if (!loaded.ok) {
+      io.err(`${loaded.message}\n`);
+      return EXIT.failure;
+    }
     const tag = `${basename(run.spec, ".rgnn")}-${run.data}`;
     const status = handled(io, specPath, () => {
-      const tr = runTraining(io, loaded.model, { data: run.data, points: run.points?.toString(), noise: run.noise?.toString(), dataSeed: run.dataSeed?.toString(), seed: String(run.seed ?? 1), epochs: String(run.epochs ?? 1500), lr: String(run.lr ?? 0.01), quiet: opts.quiet }, !opts.quiet);
+      const tr = runTraining(
+        io,
+        loaded.model,
+        {
+          data: run.data,
+          points: run.points?.toString(),
+          noise: run.noise?.toString(),
+          dataSeed: run.dataSeed?.toString(),
+          seed: String(run.seed ?? 1),
+          epochs: String(run.epochs ?? 1500),
+          lr: String(run.lr ?? 0.01),
+          quiet: opts.quiet,
+        },
+        !opts.quiet,
+      );
       writeWeights(join(out, `${tag}.weights.json`), tr.weights);
       writeFileSync(join(out, `${tag}.curve.csv`), curveCsv(tr.result));
       writeFileSync(join(out, `${tag}.data.csv`), toCsv(tr.data));
       for (const kind of PLOT_KINDS) {
-        const svg = figure(kind, { net: tr.net, metric: inputMetric(tr.model, tr.net), data: tr.data, env: tr.env, title: `${tr.net.name} (${basename(run.spec, ".rgnn")}) on ${run.data}: ${kind}` });
+        const svg = figure(kind, {
+          net: tr.net,
+          metric: inputMetric(tr.model, tr.net),
+          data: tr.data,
+          env: tr.env,
+          title: `${tr.net.name} (${basename(run.spec, ".rgnn")}) on ${run.data}: ${kind}`,
+        });
         writeFileSync(join(out, `${tag}-${kind}.svg`), svg);
         writeFileSync(join(out, `${tag}-${kind}.png`), svgToPng(svg));
       }
@@ -150,8 +268,7 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
     });
     if (status !== EXIT.ok) return status;
   }
-  writeFileSync(join(out, "summary.txt"), summary.join("\n") + "\n");
+  writeFileSync(join(out, "summary.txt"), `${summary.join("\n")}\n`);
   io.out(`wrote ${manifest.runs.length * (PLOT_KINDS.length * 2 + 3) + 1} files to ${resolve(out)}\n`);
   return EXIT.ok;
 }
-

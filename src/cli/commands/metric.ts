@@ -13,17 +13,30 @@ import { readSpec } from "../spec.js";
 
 export { atLayer, pickMetric };
 
-export interface MetricOptions { metric?: string; layer?: string; format: string; at?: string; set?: string; weights?: string; form: string }
+export interface MetricOptions {
+  metric?: string;
+  layer?: string;
+  format: string;
+  at?: string;
+  set?: string;
+  weights?: string;
+  form: string;
+}
 
 function describe(metric: Metric): string {
   const d = metric.def;
   const chart = `${metric.manifold.name} (${metric.manifold.coords.join(", ")})`;
   if (d.kind === "euclidean") return `metric ${metric.name} on ${chart}: Euclidean`;
   if (d.kind === "components") return `metric ${metric.name} on ${chart}: given by its components`;
-  const of = d.of.def.kind === "euclidean" && d.of.name === "euclidean" ? `the Euclidean metric on ${d.along.target.name}` : `'${d.of.name}'`;
-  const along = d.along.kind === "network" ? `network ${d.along.name} (${d.along.layers.length} layers)${d.layer ? `, down to layer ${d.layer}` : ""}` : `'${d.along.name}'`;
+  const of =
+    d.of.def.kind === "euclidean" && d.of.name === "euclidean" ? `the Euclidean metric on ${d.along.target.name}` : `'${d.of.name}'`;
+  const along =
+    d.along.kind === "network"
+      ? `network ${d.along.name} (${d.along.layers.length} layers)${d.layer ? `, down to layer ${d.layer}` : ""}`
+      : `'${d.along.name}'`;
   const narrowest = d.along.kind === "network" ? Math.min(...d.along.layers.slice(d.layer).map((l) => l.outWidth)) : d.along.target.dim;
-  const degenerate = narrowest < metric.manifold.dim ? `\n(degenerate: its rank is at most ${narrowest}, the narrowest width it passes through)` : "";
+  const degenerate =
+    narrowest < metric.manifold.dim ? `\n(degenerate: its rank is at most ${narrowest}, the narrowest width it passes through)` : "";
   return `metric ${metric.name} on ${chart}: pullback of ${of} along ${along}${degenerate}`;
 }
 
@@ -34,11 +47,17 @@ function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", for
   const upper: [number, number][] = [];
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) upper.push([i, j]);
   if (format === "json") {
-    io.out(json({
-      name: sm.name, manifold: sm.manifold, coords, layer: sm.layer, form: sm.form,
-      definitions: sm.definitions.map((d) => ({ name: d.name, group: d.group, expr: d.expr })),
-      components: cells,
-    }));
+    io.out(
+      json({
+        name: sm.name,
+        manifold: sm.manifold,
+        coords,
+        layer: sm.layer,
+        form: sm.form,
+        definitions: sm.definitions.map((d) => ({ name: d.name, group: d.group, expr: d.expr })),
+        components: cells,
+      }),
+    );
     return;
   }
   if (format === "latex") {
@@ -47,42 +66,75 @@ function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", for
     io.out(`% ${describe(metric)}\n\\begin{align*}\n${lines.join(" \\\\\n")}\n\\end{align*}\n`);
     return;
   }
-  io.out(describe(metric) + "\n\n");
+  io.out(`${describe(metric)}\n\n`);
   let group = "";
   for (const d of sm.definitions) {
-    if (d.group !== group) { io.out(`${group ? "\n" : ""}${d.group}:\n`); group = d.group; }
+    if (d.group !== group) {
+      io.out(`${group ? "\n" : ""}${d.group}:\n`);
+      group = d.group;
+    }
     io.out(`  ${d.name} = ${d.expr}\n`);
   }
   if (sm.definitions.length) io.out("\n");
-  if (cells.flat().every((c) => c.length <= 40)) io.out(matrixText(metric.name, cells) + "\n");
+  if (cells.flat().every((c) => c.length <= 40)) io.out(`${matrixText(metric.name, cells)}\n`);
   else for (const [i, j] of upper) io.out(`${metric.name}[${coords[i]}][${coords[j]}] = ${cells[i][j]}\n`);
-  if (n > 1 && !cells.flat().every((c) => c.length <= 40)) io.out(`(${metric.name} is symmetric: the entries below the diagonal are the mirror images)\n`);
+  if (n > 1 && !cells.flat().every((c) => c.length <= 40))
+    io.out(`(${metric.name} is symmetric: the entries below the diagonal are the mirror images)\n`);
 }
 
 export function metricCommand(io: IO, file: string, opts: MetricOptions): number {
   const format = choice(opts.format, ["text", "latex", "json"] as const, "--format");
   const form = choice(opts.form, ["auto", "explicit", "layers"] as const, "--form");
   const loaded = readSpec(io, file);
-  if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
+  if (!loaded.ok) {
+    io.err(`${loaded.message}\n`);
+    return EXIT.failure;
+  }
   const metric = atLayer(pickMetric(loaded.model, opts.metric), parseLayer(opts.layer));
-  if (opts.at === undefined) { symbolic(io, metric, format, form); return EXIT.ok; }
+  if (opts.at === undefined) {
+    symbolic(io, metric, format, form);
+    return EXIT.ok;
+  }
   const point = parsePoint(opts.at, metric.manifold);
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
   try {
     const [{ metric: g, rank, eigenvalues: eig, determinant: det }] = metricAt(metric, [point], env);
     if (format === "json") {
-      io.out(json({ name: metric.name, manifold: metric.manifold.name, coords: metric.manifold.coords,
-        layer: metric.def.kind === "pullback" ? metric.def.layer : 0, point, metric: g, rank, eigenvalues: eig, determinant: det }));
+      io.out(
+        json({
+          name: metric.name,
+          manifold: metric.manifold.name,
+          coords: metric.manifold.coords,
+          layer: metric.def.kind === "pullback" ? metric.def.layer : 0,
+          point,
+          metric: g,
+          rank,
+          eigenvalues: eig,
+          determinant: det,
+        }),
+      );
     } else if (format === "latex") {
-      io.out(`${latexSymbol(metric.name)}\\big|_{(${point.map(fmt).join(", ")})} = \\begin{pmatrix} ${g.map((r) => r.map(fmt).join(" & ")).join(" \\\\ ")} \\end{pmatrix}\n`);
+      io.out(
+        `${latexSymbol(metric.name)}\\big|_{(${point.map(fmt).join(", ")})} = \\begin{pmatrix} ${g.map((r) => r.map(fmt).join(" & ")).join(" \\\\ ")} \\end{pmatrix}\n`,
+      );
     } else {
-      io.out(`${describe(metric)}\nat (${point.map(fmt).join(", ")}):\n\n${matrixText(metric.name, g.map((r) => r.map(fmt)))}\n\n`);
-      io.out(`rank ${rank}, eigenvalues ${eig.map(fmt).join(", ")}, det ${fmt(det)}${rank < g.length ? " (degenerate: only positive semi-definite)" : ""}\n`);
+      io.out(
+        `${describe(metric)}\nat (${point.map(fmt).join(", ")}):\n\n${matrixText(
+          metric.name,
+          g.map((r) => r.map(fmt)),
+        )}\n\n`,
+      );
+      io.out(
+        `rank ${rank}, eigenvalues ${eig.map(fmt).join(", ")}, det ${fmt(det)}${rank < g.length ? " (degenerate: only positive semi-definite)" : ""}\n`,
+      );
     }
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof EvaluationError) { io.err(`${loaded.model.file}: error: ${e.message}\n`); return EXIT.failure; }
+    if (e instanceof EvaluationError) {
+      io.err(`${loaded.model.file}: error: ${e.message}\n`);
+      return EXIT.failure;
+    }
     throw e;
   }
 }

@@ -9,11 +9,19 @@ import { json } from "../format.js";
 import { choice } from "../options.js";
 import { readSpec } from "../spec.js";
 
-export interface VerifyOptions { points: string; seed: string; tol: string; format: string }
+export interface VerifyOptions {
+  points: string;
+  seed: string;
+  tol: string;
+  format: string;
+}
 
 export function witnessOptions(opts: { points: string; seed: string; tol: string }) {
-  const points = Number(opts.points), seed = Number(opts.seed), tolerance = Number(opts.tol);
-  if (!Number.isInteger(points) || points < 1 || points > 10000) throw new UsageError(`--points must be a whole number from 1 to 10000, not '${opts.points}'`);
+  const points = Number(opts.points),
+    seed = Number(opts.seed),
+    tolerance = Number(opts.tol);
+  if (!Number.isInteger(points) || points < 1 || points > 10000)
+    throw new UsageError(`--points must be a whole number from 1 to 10000, not '${opts.points}'`);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number ≥ 0, not '${opts.seed}'`);
   if (!(tolerance > 0 && tolerance < 1)) throw new UsageError(`--tol must be a number between 0 and 1, not '${opts.tol}'`);
   return { points, seed, tolerance };
@@ -37,7 +45,10 @@ export function verifyCommand(io: IO, file: string, opts: VerifyOptions): number
   const format = choice(opts.format, ["text", "json"] as const, "--format");
   const wopts = witnessOptions(opts);
   const loaded = readSpec(io, file);
-  if (!loaded.ok) { io.err(loaded.message + "\n"); return EXIT.failure; }
+  if (!loaded.ok) {
+    io.err(`${loaded.message}\n`);
+    return EXIT.failure;
+  }
   const d = derive(loaded.model, wopts);
   const result = verifyResult(d);
   io.out(format === "json" ? json(result) : verifyTable(d));

@@ -19,18 +19,23 @@ export function scaleValue(r: Recurrence, h: number): number | null {
   return r.scale.factor * hp;
 }
 
-type AffineSpec = Omit<LayerKindDef, "forward" | "jacobians" | "evaluate" | "vjp" | "recurrence"> & { recurrence: (available: number) => Recurrence };
+type AffineSpec = Omit<LayerKindDef, "forward" | "jacobians" | "evaluate" | "vjp" | "recurrence"> & {
+  recurrence: (available: number) => Recurrence;
+};
 
 export function affineKind(spec: AffineSpec): LayerKindDef {
   const { recurrence } = spec;
   return {
     ...spec,
     forward<T>(A: Algebra<T>, input: LayerInput<T>): LayerOutput<T> {
-      const { xs, W, b, act } = input, x = xs[0];
+      const { xs, W, b, act } = input,
+        x = xs[0];
       const z = W!.map((row, i) => A.add(b![i], ...row.map((w, j) => A.mul(w, x[j]))));
       const acts = z.map((zi) => act!(zi));
-      const sigma = acts.map((a) => a[0]), slope = acts.map((a) => a[1]);
-      const r = recurrence(xs.length), s = scaleOf(A, r, input.h); // h read only now: see symbolic/network.ts
+      const sigma = acts.map((a) => a[0]),
+        slope = acts.map((a) => a[1]);
+      const r = recurrence(xs.length),
+        s = scaleOf(A, r, input.h); // h read only now: see symbolic/network.ts
       const out = sigma.map((si, i) => {
         const terms = r.coeffs.map((c, k) => (c === 1 ? xs[k][i] : A.mul(A.num(c), xs[k][i])));
         const last = s === null ? si : A.mul(s, si);
@@ -39,21 +44,27 @@ export function affineKind(spec: AffineSpec): LayerKindDef {
       return { z, slope, x: out };
     },
     jacobians<T>(A: Algebra<T>, { xs, W, h }: LayerInput<T>, { slope }: LayerOutput<T>): T[][][] {
-      const r = recurrence(xs.length), s = scaleOf(A, r, h);
+      const r = recurrence(xs.length),
+        s = scaleOf(A, r, h);
       const scaledW = W!.map((row, i) => row.map((w) => A.mul(slope![i], w)));
-      const J = r.coeffs.length === 0 && s === null ? scaledW
-        : scaledW.map((row, i) => row.map((sw, j) => A.add(A.num(i === j ? r.coeffs[0] ?? 0 : 0), s === null ? sw : A.mul(s, sw))));
+      const J =
+        r.coeffs.length === 0 && s === null
+          ? scaledW
+          : scaledW.map((row, i) => row.map((sw, j) => A.add(A.num(i === j ? (r.coeffs[0] ?? 0) : 0), s === null ? sw : A.mul(s, sw))));
       const earlier = r.coeffs.slice(1).map((c) => xs[0].map((_, i) => xs[0].map((_, j) => A.num(i === j ? c : 0))));
       return [J, ...earlier];
     },
     evaluate({ xs, W, b, h, inWidth: m, outWidth: n, act }: NumericInput): NumericCache {
-      const x = xs[0], sigma = new Array<number>(n), slope = new Array<number>(n);
+      const x = xs[0],
+        sigma = new Array<number>(n),
+        slope = new Array<number>(n);
       for (let i = 0; i < n; i++) {
         let s = b![i];
         for (let j = 0; j < m; j++) s += W![i * m + j] * x[j];
         [sigma[i], slope[i]] = act!(s);
       }
-      const r = recurrence(xs.length), s = scaleValue(r, h);
+      const r = recurrence(xs.length),
+        s = scaleValue(r, h);
       if (r.coeffs.length === 0 && s === null) return { x: sigma, slope };
       const out = new Array<number>(n);
       for (let i = 0; i < n; i++) {
@@ -64,7 +75,9 @@ export function affineKind(spec: AffineSpec): LayerKindDef {
       return { x: out, slope };
     },
     vjp({ xs, W, h, inWidth: m, outWidth: n }: NumericInput, { slope }: NumericCache, g: number[], { gx, gW, gb }: Gradients): void {
-      const r = recurrence(xs.length), s = scaleValue(r, h) ?? 1, x = xs[0];
+      const r = recurrence(xs.length),
+        s = scaleValue(r, h) ?? 1,
+        x = xs[0];
       const dz = slope!.map((sl, i) => s * sl * g[i]);
       if (gb) for (let i = 0; i < n; i++) gb[i] += dz[i];
       const g0 = gx[0];
@@ -74,7 +87,10 @@ export function affineKind(spec: AffineSpec): LayerKindDef {
           g0[j] += W![i * m + j] * dz[i];
         }
       }
-      r.coeffs.forEach((c, k) => { const gk = gx[k]; for (let i = 0; i < n; i++) gk[i] += c === 1 ? g[i] : c * g[i]; });
+      r.coeffs.forEach((c, k) => {
+        const gk = gx[k];
+        for (let i = 0; i < n; i++) gk[i] += c === 1 ? g[i] : c * g[i];
+      });
     },
   };
 }

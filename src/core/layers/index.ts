@@ -8,7 +8,10 @@ import type { LayerKindDef } from "./types.js";
 export type LayerKind = "dense" | "residual" | "second_order" | "softmax";
 
 export const LAYER_KINDS: Record<LayerKind, LayerKindDef> = {
-  dense, residual, second_order: secondOrder, softmax,
+  dense,
+  residual,
+  second_order: secondOrder,
+  softmax,
 };
 
 export type * from "./types.js";

@@ -12,13 +12,17 @@ export const softmax: LayerKindDef = {
   initScale: 1,
   labels: { text: "softmax", short: "softmax", title: "softmax", prose: "softmax", activation: false },
   derivation: {
-    why: () => "The softmax layer maps scores to probabilities, $p_i = e^{x_i} / \\sum_j e^{x_j}$, written here as $1 / \\sum_j e^{x_j - x_i}$, which cannot overflow.",
+    why: () =>
+      "The softmax layer maps scores to probabilities, $p_i = e^{x_i} / \\sum_j e^{x_j}$, written here as $1 / \\sum_j e^{x_j - x_i}$, which cannot overflow.",
     general: (l) => `x^{a_{${l}}} = \\frac{\\exp x^{a_{${l - 1}}}}{\\sum_{b} \\exp x^{b_{${l - 1}}}}`,
-    jacobianWhy: () => "$\\partial p_i / \\partial x_j = p_i (\\delta_{ij} - p_j)$, so $J = \\operatorname{diag}(p) - p\\, p^{\\mathsf{T}}$.",
-    jacobianGeneral: (l) => `\\frac{\\partial x^{a_{${l}}}}{\\partial x^{b_{${l - 1}}}} = p^{a_{${l}}}\\big(\\delta^{a_{${l}}}_{b_{${l - 1}}} - p^{b_{${l}}}\\big)`,
+    jacobianWhy: () =>
+      "$\\partial p_i / \\partial x_j = p_i (\\delta_{ij} - p_j)$, so $J = \\operatorname{diag}(p) - p\\, p^{\\mathsf{T}}$.",
+    jacobianGeneral: (l) =>
+      `\\frac{\\partial x^{a_{${l}}}}{\\partial x^{b_{${l - 1}}}} = p^{a_{${l}}}\\big(\\delta^{a_{${l}}}_{b_{${l - 1}}} - p^{b_{${l}}}\\big)`,
   },
   forward<T>(A: Algebra<T>, { xs: [x], numberOf }: LayerInput<T>): LayerOutput<T> {
-    if (numberOf) { // e^{x_i − m} / Σ_j e^{x_j − m} with m the largest score
+    if (numberOf) {
+      // e^{x_i − m} / Σ_j e^{x_j − m} with m the largest score
       const m = Math.max(...x.map(numberOf));
       const e = x.map((xi) => A.fn("exp", A.sub(xi, A.num(m))));
       const s = A.add(...e);
@@ -31,12 +35,16 @@ export const softmax: LayerKindDef = {
     return [p.map((pi, i) => p.map((pj, j) => (i === j ? A.sub(pi, A.mul(pi, pj)) : A.mul(A.num(-1), pi, pj))))];
   },
   evaluate({ xs: [x] }) {
-    const m = Math.max(...x), e = x.map((v) => Math.exp(v - m)), s = e.reduce((a, c) => a + c, 0);
+    const m = Math.max(...x),
+      e = x.map((v) => Math.exp(v - m)),
+      s = e.reduce((a, c) => a + c, 0);
     const p = e.map((v) => v / s);
     return { x: p, p };
   },
   vjp(_input, { p }, g, { gx: [g0] }) {
     const dot = p!.reduce((s, pi, i) => s + pi * g[i], 0);
-    p!.forEach((pi, i) => { g0[i] += pi * (g[i] - dot); });
+    p!.forEach((pi, i) => {
+      g0[i] += pi * (g[i] - dot);
+    });
   },
 };

@@ -48,9 +48,17 @@ export interface NumericInput {
   act?: (z: number) => [number, number];
 }
 /** What the reverse sweep needs from the forward sweep. */
-export interface NumericCache { x: number[]; slope?: number[]; p?: number[] }
+export interface NumericCache {
+  x: number[];
+  slope?: number[];
+  p?: number[];
+}
 /** Where the reverse sweep accumulates: ∂loss/∂x_{l−1−k} in gx[k] (for k < xs.length), ∂loss/∂W and ∂loss/∂b if trained. */
-export interface Gradients { gx: number[][]; gW: Float64Array | null; gb: Float64Array | null }
+export interface Gradients {
+  gx: number[][];
+  gW: Float64Array | null;
+  gb: Float64Array | null;
+}
 
 /** How a layer reads as a step of an ODE: x_l = Σ_k c_k x_{l−1−k} + s(h) σ(W x_{l−1} + b). */
 export interface OdeLimit {
@@ -84,7 +92,10 @@ export interface DerivationText {
 }
 
 /** Kinds of the form x_l = Σ_k coeffs[k] x_{l−1−k} + factor·h^power·σ(W x_{l−1} + b) (scale null: σ(z) alone). */
-export interface Recurrence { coeffs: readonly number[]; scale: { factor: number; power: number } | null }
+export interface Recurrence {
+  coeffs: readonly number[];
+  scale: { factor: number; power: number } | null;
+}
 
 export interface LayerKindDef {
   keyword: LayerKind;

@@ -20,15 +20,21 @@ export type JacobianMode = "forward" | "reverse" | "auto";
  * (≈ Σ 2 w_l w_{l−1} (n+1) flops), reverse mode pulls m rows back (≈ Σ 2 w_l w_{l−1} (m+1));
  * "auto" takes the cheaper.
  */
-export function jacobianAt(net: NetworkLike, point: ArrayLike<number>, opts: EngineOptions & { mode?: JacobianMode } = {},
-  ws?: Workspace): { output: Float64Array; J: Float64Array } {
+export function jacobianAt(
+  net: NetworkLike,
+  point: ArrayLike<number>,
+  opts: EngineOptions & { mode?: JacobianMode } = {},
+  ws?: Workspace,
+): { output: Float64Array; J: Float64Array } {
   const p = resolve(net, opts.env);
-  const n = point.length, to = opts.to ?? p.layers.length;
+  const n = point.length,
+    to = opts.to ?? p.layers.length;
   const m = to > (opts.from ?? 0) ? p.layers[to - 1].outWidth : n;
   const mode = opts.mode ?? "auto";
   if (mode === "reverse" || (mode === "auto" && m < n)) return reverseJacobian(p, point, opts);
   const pass = propagate(p, point, 1, opts, false, ws);
-  const J = new Float64Array(m * n), Y = pass.out;
+  const J = new Float64Array(m * n),
+    Y = pass.out;
   for (let i = 0; i < m; i++) for (let a = 0; a < n; a++) J[i * n + a] = Y[(1 + a) * m + i];
   return { output: Y.slice(0, m), J };
 }
@@ -37,30 +43,36 @@ export function jacobianAt(net: NetworkLike, point: ArrayLike<number>, opts: Eng
 function congruence(J: Float64Array, G: Float64Array | null | undefined, m: number, n: number, out: Float64Array): void {
   const GJ = G ? new Float64Array(m * n) : J;
   if (G) {
-    for (let i = 0; i < m; i++) for (let k = 0; k < m; k++) {
-      const gik = G[i * m + k];
-      if (gik) for (let a = 0; a < n; a++) GJ[i * n + a] += gik * J[k * n + a];
+    for (let i = 0; i < m; i++)
+      for (let k = 0; k < m; k++) {
+        const gik = G[i * m + k];
+        if (gik) for (let a = 0; a < n; a++) GJ[i * n + a] += gik * J[k * n + a];
+      }
+  }
+  for (let a = 0; a < n; a++)
+    for (let b = a; b < n; b++) {
+      let s = 0;
+      for (let i = 0; i < m; i++) s += J[i * n + a] * GJ[i * n + b];
+      out[a * n + b] = out[b * n + a] = s;
     }
-  }
-  for (let a = 0; a < n; a++) for (let b = a; b < n; b++) {
-    let s = 0;
-    for (let i = 0; i < m; i++) s += J[i * n + a] * GJ[i * n + b];
-    out[a * n + b] = out[b * n + a] = s;
-  }
 }
 
 /** The pulled-back metric g = Jᵀ G J at a point (n × n). */
 export function metricAt(net: NetworkLike, point: ArrayLike<number>, opts: EngineOptions = {}): Float64Array {
   const { J } = jacobianAt(net, point, opts);
-  const n = point.length, out = new Float64Array(n * n);
+  const n = point.length,
+    out = new Float64Array(n * n);
   congruence(J, opts.outputMetric, J.length / n, n, out);
   return out;
 }
 
 /** g at `count` points stored one after another in `points` (count × n), into count × n × n, reusing buffers. */
 export function metricsAt(net: NetworkLike, points: Float64Array, n: number, opts: EngineOptions = {}): Float64Array {
-  const p = resolve(net, opts.env), count = points.length / n;
-  const out = new Float64Array(count * n * n), ws = workspace(p, n, 1), g = new Float64Array(n * n);
+  const p = resolve(net, opts.env),
+    count = points.length / n;
+  const out = new Float64Array(count * n * n),
+    ws = workspace(p, n, 1),
+    g = new Float64Array(n * n);
   for (let k = 0; k < count; k++) {
     const { J } = jacobianAt(p, points.subarray(k * n, (k + 1) * n), opts, ws);
     congruence(J, opts.outputMetric, J.length / n, n, g);
@@ -89,14 +101,19 @@ export interface MetricJet {
 export function metricJetAt(net: NetworkLike, point: ArrayLike<number>, order: 0 | 1 | 2, opts: EngineOptions = {}): MetricJet {
   const p = resolve(net, opts.env);
   const pass = propagate(p, point, (order + 1) as 1 | 2 | 3, opts);
-  const { layout: L, out: Y, width: m } = pass, n = point.length;
+  const { layout: L, out: Y, width: m } = pass,
+    n = point.length;
   const G = opts.outputMetric;
   // GY: G applied to the first- and second-order components (the only ones contracted against)
   let GY = Y;
   if (G) {
     GY = new Float64Array(Y.length);
     for (let k = 1; k < L.o3; k++) {
-      for (let i = 0; i < m; i++) { let s = 0; for (let j = 0; j < m; j++) s += G[i * m + j] * Y[k * m + j]; GY[k * m + i] = s; }
+      for (let i = 0; i < m; i++) {
+        let s = 0;
+        for (let j = 0; j < m; j++) s += G[i * m + j] * Y[k * m + j];
+        GY[k * m + i] = s;
+      }
     }
   }
   const dot = (u: number, v: number) => {
@@ -106,30 +123,41 @@ export function metricJetAt(net: NetworkLike, point: ArrayLike<number>, order: 0
   };
   const g = new Float64Array(n * n);
   for (let a = 0; a < n; a++) for (let b = a; b < n; b++) g[a * n + b] = g[b * n + a] = dot(1 + a, 1 + b);
-  let dg: Float64Array | null = null, ddg: Float64Array | null = null;
+  let dg: Float64Array | null = null,
+    ddg: Float64Array | null = null;
   if (order >= 1) {
     dg = new Float64Array(n * n * n);
-    for (let c = 0; c < n; c++) for (let a = 0; a < n; a++) for (let b = a; b < n; b++) {
-      const v = dot(L.pair[a * n + c], 1 + b) + dot(L.pair[b * n + c], 1 + a);
-      dg[(c * n + a) * n + b] = dg[(c * n + b) * n + a] = v;
-    }
+    for (let c = 0; c < n; c++)
+      for (let a = 0; a < n; a++)
+        for (let b = a; b < n; b++) {
+          const v = dot(L.pair[a * n + c], 1 + b) + dot(L.pair[b * n + c], 1 + a);
+          dg[(c * n + a) * n + b] = dg[(c * n + b) * n + a] = v;
+        }
   }
   if (order >= 2) {
     ddg = new Float64Array(n ** 4);
-    const P = L.pair, T = L.triple;
-    for (let c = 0; c < n; c++) for (let d = c; d < n; d++) for (let a = 0; a < n; a++) for (let b = a; b < n; b++) {
-      const v = dot(T[(a * n + c) * n + d], 1 + b) + dot(T[(b * n + c) * n + d], 1 + a)
-        + dot(P[a * n + c], P[b * n + d]) + dot(P[a * n + d], P[b * n + c]);
-      ddg[((c * n + d) * n + a) * n + b] = ddg[((c * n + d) * n + b) * n + a] = v;
-      ddg[((d * n + c) * n + a) * n + b] = ddg[((d * n + c) * n + b) * n + a] = v;
-    }
+    const P = L.pair,
+      T = L.triple;
+    for (let c = 0; c < n; c++)
+      for (let d = c; d < n; d++)
+        for (let a = 0; a < n; a++)
+          for (let b = a; b < n; b++) {
+            const v =
+              dot(T[(a * n + c) * n + d], 1 + b) +
+              dot(T[(b * n + c) * n + d], 1 + a) +
+              dot(P[a * n + c], P[b * n + d]) +
+              dot(P[a * n + d], P[b * n + c]);
+            ddg[((c * n + d) * n + a) * n + b] = ddg[((c * n + d) * n + b) * n + a] = v;
+            ddg[((d * n + c) * n + a) * n + b] = ddg[((d * n + c) * n + b) * n + a] = v;
+          }
   }
   return { n, output: Y.slice(0, m), g, dg, ddg };
 }
 
 /** g⁻¹ and det g by Gauss–Jordan elimination with partial pivoting. */
 export function inverseAndDet(g: Float64Array, n: number): { inverse: Float64Array; det: number } {
-  const A = g.slice(), inv = new Float64Array(n * n);
+  const A = g.slice(),
+    inv = new Float64Array(n * n);
   for (let i = 0; i < n; i++) inv[i * n + i] = 1;
   let det = 1;
   for (let c = 0; c < n; c++) {
@@ -145,11 +173,17 @@ export function inverseAndDet(g: Float64Array, n: number): { inverse: Float64Arr
     const pv = A[c * n + c];
     det *= pv;
     if (pv === 0) return { inverse: inv.fill(NaN), det: 0 };
-    for (let k = 0; k < n; k++) { A[c * n + k] /= pv; inv[c * n + k] /= pv; }
+    for (let k = 0; k < n; k++) {
+      A[c * n + k] /= pv;
+      inv[c * n + k] /= pv;
+    }
     for (let r = 0; r < n; r++) {
       const f = A[r * n + c];
       if (r === c || f === 0) continue;
-      for (let k = 0; k < n; k++) { A[r * n + k] -= f * A[c * n + k]; inv[r * n + k] -= f * inv[c * n + k]; }
+      for (let k = 0; k < n; k++) {
+        A[r * n + k] -= f * A[c * n + k];
+        inv[r * n + k] -= f * inv[c * n + k];
+      }
     }
   }
   return { inverse: inv, det };
@@ -176,53 +210,73 @@ export interface PointGeometry extends MetricJet {
  */
 export function geometryAt(net: NetworkLike, point: ArrayLike<number>, opts: EngineOptions & { curvature?: boolean } = {}): PointGeometry {
   const jet = metricJetAt(net, point, opts.curvature ? 2 : 1, opts);
-  const { n, g } = jet, dg = jet.dg!;
+  const { n, g } = jet,
+    dg = jet.dg!;
   const { inverse: gi, det } = inverseAndDet(g, n);
   const lower = new Float64Array(n * n * n); // Γ_dbc
-  for (let d = 0; d < n; d++) for (let b = 0; b < n; b++) for (let c = 0; c < n; c++) {
-    lower[(d * n + b) * n + c] = 0.5 * (dg[(b * n + d) * n + c] + dg[(c * n + d) * n + b] - dg[(d * n + b) * n + c]);
-  }
+  for (let d = 0; d < n; d++)
+    for (let b = 0; b < n; b++)
+      for (let c = 0; c < n; c++) {
+        lower[(d * n + b) * n + c] = 0.5 * (dg[(b * n + d) * n + c] + dg[(c * n + d) * n + b] - dg[(d * n + b) * n + c]);
+      }
   const chr = new Float64Array(n * n * n);
-  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) for (let c = 0; c < n; c++) {
-    let s = 0;
-    for (let d = 0; d < n; d++) s += gi[a * n + d] * lower[(d * n + b) * n + c];
-    chr[(a * n + b) * n + c] = s;
-  }
+  for (let a = 0; a < n; a++)
+    for (let b = 0; b < n; b++)
+      for (let c = 0; c < n; c++) {
+        let s = 0;
+        for (let d = 0; d < n; d++) s += gi[a * n + d] * lower[(d * n + b) * n + c];
+        chr[(a * n + b) * n + c] = s;
+      }
   const out: PointGeometry = {
-    ...jet, inverse: gi, det, volume: Math.sqrt(det), christoffel: chr, riemann: null, ricci: null, scalar: null, gaussian: null,
+    ...jet,
+    inverse: gi,
+    det,
+    volume: Math.sqrt(det),
+    christoffel: chr,
+    riemann: null,
+    ricci: null,
+    scalar: null,
+    gaussian: null,
   };
   if (!opts.curvature) return out;
   const ddg = jet.ddg!;
-  const n2 = n * n, n3 = n2 * n;
+  const n2 = n * n,
+    n3 = n2 * n;
   const dG = new Float64Array(n * n3); // dG[((e·n + a)·n + b)·n + c] = ∂_e Γ^a_bc
   const tmp = new Float64Array(n);
-  for (let e = 0; e < n; e++) for (let b = 0; b < n; b++) for (let c = 0; c < n; c++) {
-    for (let d = 0; d < n; d++) {
-      let s = 0.5 * (ddg[((e * n + b) * n + d) * n + c] + ddg[((e * n + c) * n + d) * n + b] - ddg[((e * n + d) * n + b) * n + c]);
-      for (let q = 0; q < n; q++) s -= dg[(e * n + d) * n + q] * chr[(q * n + b) * n + c];
-      tmp[d] = s;
-    }
-    for (let a = 0; a < n; a++) {
-      let s = 0;
-      for (let d = 0; d < n; d++) s += gi[a * n + d] * tmp[d];
-      dG[e * n3 + (a * n + b) * n + c] = s;
-    }
-  }
+  for (let e = 0; e < n; e++)
+    for (let b = 0; b < n; b++)
+      for (let c = 0; c < n; c++) {
+        for (let d = 0; d < n; d++) {
+          let s = 0.5 * (ddg[((e * n + b) * n + d) * n + c] + ddg[((e * n + c) * n + d) * n + b] - ddg[((e * n + d) * n + b) * n + c]);
+          for (let q = 0; q < n; q++) s -= dg[(e * n + d) * n + q] * chr[(q * n + b) * n + c];
+          tmp[d] = s;
+        }
+        for (let a = 0; a < n; a++) {
+          let s = 0;
+          for (let d = 0; d < n; d++) s += gi[a * n + d] * tmp[d];
+          dG[e * n3 + (a * n + b) * n + c] = s;
+        }
+      }
   const R = new Float64Array(n2 * n2);
-  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) for (let c = 0; c < n; c++) for (let d = c + 1; d < n; d++) {
-    let s = dG[c * n3 + (a * n + d) * n + b] - dG[d * n3 + (a * n + c) * n + b];
-    for (let e = 0; e < n; e++) {
-      s += chr[(a * n + c) * n + e] * chr[(e * n + d) * n + b] - chr[(a * n + d) * n + e] * chr[(e * n + c) * n + b];
-    }
-    R[((a * n + b) * n + c) * n + d] = s;
-    R[((a * n + b) * n + d) * n + c] = -s;
-  }
+  for (let a = 0; a < n; a++)
+    for (let b = 0; b < n; b++)
+      for (let c = 0; c < n; c++)
+        for (let d = c + 1; d < n; d++) {
+          let s = dG[c * n3 + (a * n + d) * n + b] - dG[d * n3 + (a * n + c) * n + b];
+          for (let e = 0; e < n; e++) {
+            s += chr[(a * n + c) * n + e] * chr[(e * n + d) * n + b] - chr[(a * n + d) * n + e] * chr[(e * n + c) * n + b];
+          }
+          R[((a * n + b) * n + c) * n + d] = s;
+          R[((a * n + b) * n + d) * n + c] = -s;
+        }
   const Ric = new Float64Array(n2);
-  for (let b = 0; b < n; b++) for (let d = 0; d < n; d++) {
-    let s = 0;
-    for (let a = 0; a < n; a++) s += R[((a * n + b) * n + a) * n + d];
-    Ric[b * n + d] = s;
-  }
+  for (let b = 0; b < n; b++)
+    for (let d = 0; d < n; d++) {
+      let s = 0;
+      for (let a = 0; a < n; a++) s += R[((a * n + b) * n + a) * n + d];
+      Ric[b * n + d] = s;
+    }
   let scalar = 0;
   for (let i = 0; i < n2; i++) scalar += gi[i] * Ric[i];
   const gaussian = n === 2 ? (g[0] * R[((0 * n + 1) * n + 0) * n + 1] + g[1] * R[((1 * n + 1) * n + 0) * n + 1]) / det : null;

@@ -17,7 +17,10 @@ export interface PreparedLayer {
   b: Float64Array | null;
   h: number;
 }
-export interface PreparedNetwork { name: string; layers: PreparedLayer[] }
+export interface PreparedNetwork {
+  name: string;
+  layers: PreparedLayer[];
+}
 
 const prepared = new WeakMap<Network, PreparedNetwork>();
 
@@ -30,8 +33,13 @@ export function prepareNetwork(net: Network, env: ReadonlyMap<string, number> = 
   const out: PreparedNetwork = {
     name: net.name,
     layers: net.layers.map((l) => ({
-      kind: l.kind, activation: l.activation, inWidth: l.inWidth, outWidth: l.outWidth,
-      W: vals(l.W), b: vals(l.b), h: l.h ? vals(l.h)![0] : 0,
+      kind: l.kind,
+      activation: l.activation,
+      inWidth: l.inWidth,
+      outWidth: l.outWidth,
+      W: vals(l.W),
+      b: vals(l.b),
+      h: l.h ? vals(l.h)![0] : 0,
     })),
   };
   if (numeric) prepared.set(net, out);
@@ -40,13 +48,17 @@ export function prepareNetwork(net: Network, env: ReadonlyMap<string, number> = 
 
 export type NetworkLike = Network | PreparedNetwork;
 export const resolve = (net: NetworkLike, env?: ReadonlyMap<string, number>): PreparedNetwork =>
-  ("kind" in net ? prepareNetwork(net, env) : net);
+  "kind" in net ? prepareNetwork(net, env) : net;
 
 /** Which layers to run: the point lives on layer `from` (0 = the input), the result on layer `to` (default: the last). */
-export interface LayerRange { from?: number; to?: number }
+export interface LayerRange {
+  from?: number;
+  to?: number;
+}
 
 function range(net: PreparedNetwork, r: LayerRange): [number, number] {
-  const from = r.from ?? 0, to = r.to ?? net.layers.length;
+  const from = r.from ?? 0,
+    to = r.to ?? net.layers.length;
   if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= net.layers.length)) {
     throw new Error(`layers ${from} … ${to} are not a range of '${net.name}' (layers 0 … ${net.layers.length})`);
   }
@@ -66,23 +78,60 @@ function affine(W: Float64Array, b: Float64Array, X: Float64Array, Z: Float64Arr
   for (let i0 = 0; i0 < rows; i0 += 16) {
     const i1 = Math.min(rows, i0 + 16);
     for (let k = 0; k < K; k += 2) {
-      const pair = k + 1 < K, xo = k * cols, xp = pair ? xo + cols : xo, zo = k * rows, zp = zo + rows;
+      const pair = k + 1 < K,
+        xo = k * cols,
+        xp = pair ? xo + cols : xo,
+        zo = k * rows,
+        zp = zo + rows;
       let i = i0;
       for (; i + 3 < i1; i += 4) {
-        const w0 = i * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0, c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+        const w0 = i * cols,
+          w1 = w0 + cols,
+          w2 = w1 + cols,
+          w3 = w2 + cols;
+        let a0 = 0,
+          a1 = 0,
+          a2 = 0,
+          a3 = 0,
+          c0 = 0,
+          c1 = 0,
+          c2 = 0,
+          c3 = 0;
         for (let j = 0; j < cols; j++) {
-          const x = X[xo + j], y = X[xp + j], u0 = W[w0 + j], u1 = W[w1 + j], u2 = W[w2 + j], u3 = W[w3 + j];
-          a0 += u0 * x; a1 += u1 * x; a2 += u2 * x; a3 += u3 * x;
-          c0 += u0 * y; c1 += u1 * y; c2 += u2 * y; c3 += u3 * y;
+          const x = X[xo + j],
+            y = X[xp + j],
+            u0 = W[w0 + j],
+            u1 = W[w1 + j],
+            u2 = W[w2 + j],
+            u3 = W[w3 + j];
+          a0 += u0 * x;
+          a1 += u1 * x;
+          a2 += u2 * x;
+          a3 += u3 * x;
+          c0 += u0 * y;
+          c1 += u1 * y;
+          c2 += u2 * y;
+          c3 += u3 * y;
         }
-        Z[zo + i] = a0; Z[zo + i + 1] = a1; Z[zo + i + 2] = a2; Z[zo + i + 3] = a3;
-        if (pair) { Z[zp + i] = c0; Z[zp + i + 1] = c1; Z[zp + i + 2] = c2; Z[zp + i + 3] = c3; }
+        Z[zo + i] = a0;
+        Z[zo + i + 1] = a1;
+        Z[zo + i + 2] = a2;
+        Z[zo + i + 3] = a3;
+        if (pair) {
+          Z[zp + i] = c0;
+          Z[zp + i + 1] = c1;
+          Z[zp + i + 2] = c2;
+          Z[zp + i + 3] = c3;
+        }
       }
       for (; i < i1; i++) {
         const w0 = i * cols;
-        let a = 0, c = 0;
-        for (let j = 0; j < cols; j++) { a += W[w0 + j] * X[xo + j]; c += W[w0 + j] * X[xp + j]; }
+        let a = 0,
+          c = 0;
+        for (let j = 0; j < cols; j++) {
+          a += W[w0 + j] * X[xo + j];
+          c += W[w0 + j] * X[xp + j];
+        }
         Z[zo + i] = a;
         if (pair) Z[zp + i] = c;
       }
@@ -111,7 +160,12 @@ export interface JetPass {
 }
 
 /** Reusable buffers for one network, jet order and input dimension (for evaluation at many points). */
-export interface Workspace { layout: JetLayout; pool: Float64Array[]; D: Float64Array; S: Float64Array }
+export interface Workspace {
+  layout: JetLayout;
+  pool: Float64Array[];
+  D: Float64Array;
+  S: Float64Array;
+}
 
 export function workspace(net: PreparedNetwork, n: number, order: 0 | 1 | 2 | 3): Workspace {
   const layout = jetLayout(n, order);
@@ -119,7 +173,8 @@ export function workspace(net: PreparedNetwork, n: number, order: 0 | 1 | 2 | 3)
   return {
     layout,
     pool: Array.from({ length: 4 }, () => new Float64Array(layout.K * maxW)),
-    D: new Float64Array(4 * maxW), S: new Float64Array(4 * layout.K),
+    D: new Float64Array(4 * maxW),
+    S: new Float64Array(4 * layout.K),
   };
 }
 
@@ -132,8 +187,14 @@ export function workspace(net: PreparedNetwork, n: number, order: 0 | 1 | 2 | 3)
  * Cost: Σ_l 2 w_l w_{l−1} K flops for the products plus O(w_l K) for the rest, K = 1 + n + n(n+1)/2
  * + n(n+1)(n+2)/6 truncated at `order` (n = dim x_from): order 1 is (n+1) forward passes' worth.
  */
-export function propagate(net: PreparedNetwork, point: ArrayLike<number>, order: 0 | 1 | 2 | 3,
-  r: LayerRange = {}, keepCaches = false, ws?: Workspace): JetPass {
+export function propagate(
+  net: PreparedNetwork,
+  point: ArrayLike<number>,
+  order: 0 | 1 | 2 | 3,
+  r: LayerRange = {},
+  keepCaches = false,
+  ws?: Workspace,
+): JetPass {
   const [from, to] = range(net, r);
   const n = point.length;
   const inWidth = from === 0 ? (net.layers[0]?.inWidth ?? n) : net.layers[from - 1].outWidth;
@@ -141,14 +202,19 @@ export function propagate(net: PreparedNetwork, point: ArrayLike<number>, order:
   if (!ws || ws.layout.n !== n || ws.layout.order !== order) ws = workspace(net, n, order);
   const { layout: L, pool, D, S } = ws;
   const K = L.K;
-  let x = pool[0], prev: Float64Array | null = null;
+  let x = pool[0],
+    prev: Float64Array | null = null;
   x.fill(0, 0, K * n);
-  for (let i = 0; i < n; i++) { x[i] = point[i]; if (order >= 1) x[(1 + i) * n + i] = 1; }
+  for (let i = 0; i < n; i++) {
+    x[i] = point[i];
+    if (order >= 1) x[(1 + i) * n + i] = 1;
+  }
   const caches: LayerCache[] | null = keepCaches ? [] : null;
   const free = (...used: (Float64Array | null)[]) => pool.find((b) => !used.includes(b))!;
   let w = n;
   for (let l = from; l < to; l++) {
-    const layer = net.layers[l], wo = layer.outWidth;
+    const layer = net.layers[l],
+      wo = layer.outWidth;
     let y: Float64Array;
     if (layer.kind === "softmax") {
       // p = e / Σe with e = exp(x − max x): exp and 1/s applied to jets, then Leibniz's rule
@@ -156,12 +222,22 @@ export function propagate(net: PreparedNetwork, point: ArrayLike<number>, order:
       let m = -Infinity;
       for (let i = 0; i < w; i++) m = Math.max(m, x[i]);
       e.set(x.subarray(0, K * w));
-      for (let i = 0; i < w; i++) { const v = Math.exp(x[i] - m); D[i] = D[w + i] = D[2 * w + i] = D[3 * w + i] = v; }
+      for (let i = 0; i < w; i++) {
+        const v = Math.exp(x[i] - m);
+        D[i] = D[w + i] = D[2 * w + i] = D[3 * w + i] = v;
+      }
       composeJets(L, e, D, w);
       S.fill(0, 0, K);
-      for (let k = 0; k < K; k++) { let s = 0; for (let i = 0, o = k * w; i < w; i++) s += e[o + i]; S[k] = s; }
+      for (let k = 0; k < K; k++) {
+        let s = 0;
+        for (let i = 0, o = k * w; i < w; i++) s += e[o + i];
+        S[k] = s;
+      }
       const s0 = S[0];
-      D[0] = 1 / s0; D[1] = -1 / (s0 * s0); D[2] = 2 / (s0 * s0 * s0); D[3] = -6 / (s0 * s0 * s0 * s0);
+      D[0] = 1 / s0;
+      D[1] = -1 / (s0 * s0);
+      D[2] = 2 / (s0 * s0 * s0);
+      D[3] = -6 / (s0 * s0 * s0 * s0);
       composeJets(L, S, D, 1);
       y = free(x, prev, e);
       scaleJets(L, e, S, w, y);
@@ -173,7 +249,8 @@ export function propagate(net: PreparedNetwork, point: ArrayLike<number>, order:
       for (let i = 0; i < wo; i++) act(y[i], D, i, wo);
       const z = caches ? y.slice(0, wo) : null;
       composeJets(L, y, D, wo);
-      const h = layer.h, len = K * wo;
+      const h = layer.h,
+        len = K * wo;
       if (layer.kind === "residual") for (let i = 0; i < len; i++) y[i] = x[i] + h * y[i];
       else if (layer.kind === "second_order") {
         const h2 = h * h;
@@ -182,7 +259,9 @@ export function propagate(net: PreparedNetwork, point: ArrayLike<number>, order:
       }
       if (caches) caches.push({ z, sigma: D.slice(0, 4 * wo), x: y.slice(0, wo) });
     }
-    prev = x; x = y; w = wo;
+    prev = x;
+    x = y;
+    w = wo;
   }
   return { layout: L, out: x.subarray(0, K * w), width: w, caches };
 }
@@ -192,20 +271,29 @@ export function propagate(net: PreparedNetwork, point: ArrayLike<number>, order:
  * the layers, A_{l−1} += A_l diag(σ') W (plus the identity parts), and A_{l−2} −= A_l for a
  * second-order layer. Cost: one forward pass plus Σ_l 2 m w_l w_{l−1} flops (m = output width).
  */
-export function reverseJacobian(net: PreparedNetwork, point: ArrayLike<number>, r: LayerRange = {}):
-  { output: Float64Array; J: Float64Array } {
+export function reverseJacobian(
+  net: PreparedNetwork,
+  point: ArrayLike<number>,
+  r: LayerRange = {},
+): { output: Float64Array; J: Float64Array } {
   const [from, to] = range(net, r);
   const pass = propagate(net, point, 0, r, true);
   const caches = pass.caches!;
   const widths = [point.length, ...net.layers.slice(from, to).map((l) => l.outWidth)];
-  const m = widths[widths.length - 1], L = to - from;
+  const m = widths[widths.length - 1],
+    L = to - from;
   const A: (Float64Array | null)[] = widths.map(() => null);
   const adj = (k: number) => (A[k] ??= new Float64Array(m * widths[k]));
   const top = adj(L);
   for (let i = 0; i < m; i++) top[i * m + i] = 1;
   for (let k = L; k >= 1; k--) {
-    const layer = net.layers[from + k - 1], a = A[k]!, wo = widths[k], wi = widths[k - 1], b = adj(k - 1);
-    if (layer.kind === "softmax") { // J = diag(p) − p pᵀ
+    const layer = net.layers[from + k - 1],
+      a = A[k]!,
+      wo = widths[k],
+      wi = widths[k - 1],
+      b = adj(k - 1);
+    if (layer.kind === "softmax") {
+      // J = diag(p) − p pᵀ
       const p = caches[k - 1].x;
       for (let r = 0; r < m; r++) {
         let s = 0;
@@ -213,13 +301,15 @@ export function reverseJacobian(net: PreparedNetwork, point: ArrayLike<number>, 
         for (let j = 0; j < wi; j++) b[r * wi + j] += p[j] * (a[r * wo + j] - s);
       }
     } else {
-      const W = layer.W!, d = caches[k - 1].sigma!;
+      const W = layer.W!,
+        d = caches[k - 1].sigma!;
       const secondWithPrev = layer.kind === "second_order" && k >= 2;
       const h = layer.h;
       const c = layer.kind === "dense" ? 1 : layer.kind === "residual" ? h : secondWithPrev ? h * h : 0.5 * h * h;
       const diag = layer.kind === "dense" ? 0 : secondWithPrev ? 2 : 1;
       for (let r = 0; r < m; r++) {
-        const ro = r * wo, bo = r * wi;
+        const ro = r * wo,
+          bo = r * wi;
         if (diag) for (let j = 0; j < wi; j++) b[bo + j] += diag * a[ro + j];
         for (let i = 0; i < wo; i++) {
           const s = c * a[ro + i] * d[wo + i];
@@ -228,7 +318,10 @@ export function reverseJacobian(net: PreparedNetwork, point: ArrayLike<number>, 
           for (let j = 0; j < wi; j++) b[bo + j] += s * W[wr + j];
         }
       }
-      if (secondWithPrev) { const b2 = adj(k - 2); for (let i = 0; i < b2.length; i++) b2[i] -= a[i]; }
+      if (secondWithPrev) {
+        const b2 = adj(k - 2);
+        for (let i = 0; i < b2.length; i++) b2[i] -= a[i];
+      }
     }
     if (k < L) A[k] = null;
   }

@@ -9,7 +9,11 @@ export function svgToPng(svg: string, width?: number): Buffer {
   const fonts = join(dirname(require.resolve("katex/dist/katex.min.css")), "fonts");
   const r = new Resvg(svg, {
     fitTo: width ? { mode: "width", value: width } : { mode: "original" },
-    font: { fontFiles: [join(fonts, "KaTeX_Main-Regular.ttf"), join(fonts, "KaTeX_Main-Bold.ttf"), join(fonts, "KaTeX_Main-Italic.ttf")], loadSystemFonts: false, defaultFontFamily: "KaTeX_Main" },
+    font: {
+      fontFiles: [join(fonts, "KaTeX_Main-Regular.ttf"), join(fonts, "KaTeX_Main-Bold.ttf"), join(fonts, "KaTeX_Main-Italic.ttf")],
+      loadSystemFonts: false,
+      defaultFontFamily: "KaTeX_Main",
+    },
   });
   return r.render().asPng();
 }

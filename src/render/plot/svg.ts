@@ -8,22 +8,38 @@ const f = (x: number) => (Math.round(x * 100) / 100).toString();
 
 export class Svg {
   private readonly parts: string[] = [];
-  constructor(readonly width: number, readonly height: number) {}
-  add(raw: string): this { this.parts.push(raw); return this; }
-  rect(x: number, y: number, w: number, h: number, fill: string, extra = ""): this { return this.add(`<rect x="${f(x)}" y="${f(y)}" width="${f(w)}" height="${f(h)}" fill="${fill}"${extra}/>`); }
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {}
+  add(raw: string): this {
+    this.parts.push(raw);
+    return this;
+  }
+  rect(x: number, y: number, w: number, h: number, fill: string, extra = ""): this {
+    return this.add(`<rect x="${f(x)}" y="${f(y)}" width="${f(w)}" height="${f(h)}" fill="${fill}"${extra}/>`);
+  }
   line(x1: number, y1: number, x2: number, y2: number, stroke: string, width = 1, extra = ""): this {
     return this.add(`<line x1="${f(x1)}" y1="${f(y1)}" x2="${f(x2)}" y2="${f(y2)}" stroke="${stroke}" stroke-width="${width}"${extra}/>`);
   }
   path(points: [number, number][], stroke: string, width = 1, extra = ""): this {
     if (points.length < 2) return this;
-    return this.add(`<path d="M${points.map(([x, y]) => `${f(x)},${f(y)}`).join("L")}" fill="none" stroke="${stroke}" stroke-width="${width}" stroke-linejoin="round"${extra}/>`);
+    return this.add(
+      `<path d="M${points.map(([x, y]) => `${f(x)},${f(y)}`).join("L")}" fill="none" stroke="${stroke}" stroke-width="${width}" stroke-linejoin="round"${extra}/>`,
+    );
   }
-  circle(x: number, y: number, r: number, fill: string, extra = ""): this { return this.add(`<circle cx="${f(x)}" cy="${f(y)}" r="${r}" fill="${fill}"${extra}/>`); }
+  circle(x: number, y: number, r: number, fill: string, extra = ""): this {
+    return this.add(`<circle cx="${f(x)}" cy="${f(y)}" r="${r}" fill="${fill}"${extra}/>`);
+  }
   ellipse(x: number, y: number, rx: number, ry: number, angleDeg: number, stroke: string, fill = "none"): this {
-    return this.add(`<ellipse cx="${f(x)}" cy="${f(y)}" rx="${f(rx)}" ry="${f(ry)}" transform="rotate(${f(angleDeg)} ${f(x)} ${f(y)})" fill="${fill}" stroke="${stroke}" stroke-width="1"/>`);
+    return this.add(
+      `<ellipse cx="${f(x)}" cy="${f(y)}" rx="${f(rx)}" ry="${f(ry)}" transform="rotate(${f(angleDeg)} ${f(x)} ${f(y)})" fill="${fill}" stroke="${stroke}" stroke-width="1"/>`,
+    );
   }
   text(x: number, y: number, s: string, size = 12, anchor: "start" | "middle" | "end" = "start", extra = ""): this {
-    return this.add(`<text x="${f(x)}" y="${f(y)}" font-size="${size}" text-anchor="${anchor}" font-family="${FONT}" fill="#222"${extra}>${esc(s)}</text>`);
+    return this.add(
+      `<text x="${f(x)}" y="${f(y)}" font-size="${size}" text-anchor="${anchor}" font-family="${FONT}" fill="#222"${extra}>${esc(s)}</text>`,
+    );
   }
   toString(): string {
     return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${this.width}" height="${this.height}" viewBox="0 0 ${this.width} ${this.height}">\n<rect width="100%" height="100%" fill="white"/>\n${this.parts.join("\n")}\n</svg>\n`;
@@ -33,7 +49,8 @@ export class Svg {
 /** Ticks at 1, 2 or 5 × 10^k, about n of them, covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, n = 5): number[] {
   const span = hi - lo || 1;
-  const raw = span / n, mag = 10 ** Math.floor(Math.log10(raw));
+  const raw = span / n,
+    mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => span / s <= n) ?? 10 * mag;
   const out: number[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-9 * span; t += step) out.push(Math.abs(t) < 1e-12 * span ? 0 : t);
@@ -42,15 +59,33 @@ export function niceTicks(lo: number, hi: number, n = 5): number[] {
 
 const tickText = (t: number) => Number(t.toPrecision(6)).toString();
 
-export interface Box { x0: number; x1: number; y0: number; y1: number }
+export interface Box {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
 
 /** A panel: a data box mapped onto a pixel rectangle, with axes, ticks and a title. */
 export class Panel {
-  constructor(readonly svg: Svg, readonly px: number, readonly py: number, readonly pw: number, readonly ph: number, readonly box: Box) {}
-  X(x: number) { return this.px + ((x - this.box.x0) / (this.box.x1 - this.box.x0)) * this.pw; }
-  Y(y: number) { return this.py + this.ph - ((y - this.box.y0) / (this.box.y1 - this.box.y0)) * this.ph; }
+  constructor(
+    readonly svg: Svg,
+    readonly px: number,
+    readonly py: number,
+    readonly pw: number,
+    readonly ph: number,
+    readonly box: Box,
+  ) {}
+  X(x: number) {
+    return this.px + ((x - this.box.x0) / (this.box.x1 - this.box.x0)) * this.pw;
+  }
+  Y(y: number) {
+    return this.py + this.ph - ((y - this.box.y0) / (this.box.y1 - this.box.y0)) * this.ph;
+  }
   /** Pixels per data unit (equal on both axes when the box was made square). */
-  get scaleX() { return this.pw / (this.box.x1 - this.box.x0); }
+  get scaleX() {
+    return this.pw / (this.box.x1 - this.box.x0);
+  }
   clip(id: string): string {
     this.svg.add(`<clipPath id="${id}"><rect x="${this.px}" y="${this.py}" width="${this.pw}" height="${this.ph}"/></clipPath>`);
     return ` clip-path="url(#${id})"`;
@@ -70,31 +105,66 @@ export class Panel {
     }
     s.text(this.px + this.pw / 2, this.py - 7, title, size + 1, "middle", ` font-weight="bold"`);
     if (xLabel) s.text(this.px + this.pw / 2, this.py + this.ph + 30, xLabel, size, "middle", ` font-style="italic"`);
-    if (yLabel) s.text(this.px - 32, this.py + this.ph / 2, yLabel, size, "middle", ` font-style="italic" transform="rotate(-90 ${this.px - 32} ${this.py + this.ph / 2})"`);
+    if (yLabel)
+      s.text(
+        this.px - 32,
+        this.py + this.ph / 2,
+        yLabel,
+        size,
+        "middle",
+        ` font-style="italic" transform="rotate(-90 ${this.px - 32} ${this.py + this.ph / 2})"`,
+      );
   }
 }
 
 /** The bounding box of points, padded, optionally squared (equal units on both axes). */
 export function boundingBox(points: number[][], pad = 0.08, square = false): Box {
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-  for (const [x, y] of points) { if (Number.isFinite(x) && Number.isFinite(y)) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); } }
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
+  for (const [x, y] of points) {
+    if (Number.isFinite(x) && Number.isFinite(y)) {
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
+    }
+  }
   if (!Number.isFinite(x0)) return { x0: -1, x1: 1, y0: -1, y1: 1 };
-  let w = Math.max(x1 - x0, 1e-6), h = Math.max(y1 - y0, 1e-6);
-  if (square) { const m = Math.max(w, h); x0 -= (m - w) / 2; y0 -= (m - h) / 2; w = h = m; }
+  let w = Math.max(x1 - x0, 1e-6),
+    h = Math.max(y1 - y0, 1e-6);
+  if (square) {
+    const m = Math.max(w, h);
+    x0 -= (m - w) / 2;
+    y0 -= (m - h) / 2;
+    w = h = m;
+  }
   return { x0: x0 - pad * w, x1: x0 + w + pad * w, y0: y0 - pad * h, y1: y0 + h + pad * h };
 }
 
 /** Viridis, sampled: t in [0, 1] -> colour. */
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
 export function viridis(t: number): string {
-  const u = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1), i = Math.min(VIRIDIS.length - 2, Math.floor(u)), s = u - i;
+  const u = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1),
+    i = Math.min(VIRIDIS.length - 2, Math.floor(u)),
+    s = u - i;
   const c = (k: number) => [1, 3, 5].map((o) => parseInt(VIRIDIS[k].slice(o, o + 2), 16));
   const [a, b] = [c(i), c(i + 1)];
   return `rgb(${a.map((v, j) => Math.round(v + s * (b[j] - v))).join(",")})`;
 }
 
 /** A vertical colour bar with labelled ticks. */
-export function colorBar(svg: Svg, x: number, y: number, h: number, lo: number, hi: number, label: string, fmt: (v: number) => string): void {
+export function colorBar(
+  svg: Svg,
+  x: number,
+  y: number,
+  h: number,
+  lo: number,
+  hi: number,
+  label: string,
+  fmt: (v: number) => string,
+): void {
   const n = 60;
   for (let i = 0; i < n; i++) svg.rect(x, y + h - ((i + 1) * h) / n, 14, h / n + 0.5, viridis(i / (n - 1)));
   svg.rect(x, y, 14, h, "none", ` stroke="#444" stroke-width="0.8"`);
