@@ -52,11 +52,11 @@ export { fdJacobian } from "../src/derive/routes.js";
 
 export function expectClose(a: number[][], b: number[][], tol: number, what = ""): void {
   const scale = Math.max(1, ...b.flat().map(Math.abs));
-  a.forEach((row, i) =>
+  a.forEach((row, i) => {
     row.forEach((v, j) => {
       const d = Math.abs(v - b[i][j]);
       if (!(d <= tol * scale))
         throw new Error(`${what} entry [${i}][${j}]: ${v} vs ${b[i][j]} (difference ${d}, tolerance ${tol * scale})`);
-    }),
-  );
+    });
+  });
 }

@@ -198,7 +198,7 @@ export const REGISTRY = {
     activation: true,
   },
   relu: {
-    value: (x) => (x > 0 ? x : 0),
+    value: (x) => Math.max(x, 0), // NaN stays NaN, so a non-finite input is reported, not hidden
     derivative: (A, u) => A.fn("heaviside", u),
     js: (a) => `(${a} > 0 ? ${a} : 0)`,
     tex: named("relu"),

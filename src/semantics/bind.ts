@@ -34,7 +34,9 @@ export function bindWeights(model: Model, path: string): Map<string, number> {
           throw new WeightsError(
             `${path}: error: '${p.name}' has shape [${t.shape.join(", ")}], but layer ${layer.index} of '${m.name}' needs [${p.shape.join(", ")}]`,
           );
-        t.values.forEach((v, i) => env.set(entryName(p.name, p.shape, i), v));
+        t.values.forEach((v, i) => {
+          env.set(entryName(p.name, p.shape, i), v);
+        });
       }
     }
   }

@@ -17,12 +17,12 @@ function nodeClasses(): Nodes {
   try {
     const dir = join(dirname(require.resolve("mathjs")), "expression", "node"); // mathjs/lib/cjs/index.js
     const factory = (name: string) => require(join(dir, `${name}.js`))[`create${name}`];
-    const math = new Proxy({}, { get: (_, k) => (full() as any)[k], has: (_, k) => k in full() });
+    const math = new Proxy({}, { get: (_, k) => (full() as unknown as Record<string | symbol, unknown>)[k], has: (_, k) => k in full() });
     const Node = factory("Node")({ mathWithTransform: math });
     // `new Unit(...)` returns mathjs's own Unit: a constructor that returns an object yields that object
     const Unit = Object.assign(
       function Unit(...a: unknown[]) {
-        return new (full().Unit as any)(...a);
+        return new (full().Unit as unknown as new (...args: unknown[]) => object)(...a);
       },
       { isValuelessUnit: (name: string) => full().Unit.isValuelessUnit(name) },
     );

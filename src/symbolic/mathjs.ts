@@ -8,6 +8,7 @@ const FN_SET = new Set<string>(FUNCTIONS);
 
 /** mathjs node -> DAG node (shared by hash-consing). */
 export function fromMath(node: MathNode): Expr {
+  // biome-ignore lint/suspicious/noExplicitAny: each case reads the fields of its own node class
   const n = node as any;
   switch (node.type) {
     case "ConstantNode":

@@ -33,7 +33,8 @@ const tooLarge = (what: string, size: number | string, kind: InputKind, limit: n
       "raise it with the environment variable RGNN_MAX_INPUT_BYTES (see docs/security.md)",
   );
 
-function reason(e: any): string {
+function reason(caught: unknown): string {
+  const e = caught as NodeJS.ErrnoException | undefined;
   switch (e?.code) {
     case "ENOENT":
       return "no such file";
@@ -107,7 +108,8 @@ export function readStdinText(kind: InputKind = "spec"): string {
     let got: number;
     try {
       got = readSync(0, chunk, 0, chunk.length, null);
-    } catch (e: any) {
+    } catch (caught) {
+      const e = caught as NodeJS.ErrnoException;
       if (e?.code === "EAGAIN") {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
         continue;

@@ -1,5 +1,6 @@
 // Source text -> syntax tree. nearley's own error text is long and points at the wrong line,
 // so errors are rebuilt here from the failing token and the parser's expected terminals.
+import type moo from "moo";
 import nearley from "nearley";
 import grammar from "../../grammar/rgnn.generated.js";
 import type { Item, Spec } from "./ast.js";
@@ -25,7 +26,9 @@ function describeSymbol(sym: Symbol): string | null {
 
 /** The terminals the parser could accept next, from the states of its last good column. */
 function expectedAt(parser: nearley.Parser, column: number): string[] {
-  const states = (parser as any).table[column]?.states ?? [];
+  // nearley's chart is not in its type declarations
+  const chart = (parser as unknown as { table: { states: { rule: nearley.Rule; dot: number }[] }[] }).table;
+  const states = chart[column]?.states ?? [];
   const out = new Set<string>();
   for (const st of states) {
     const sym = st.rule.symbols[st.dot];
@@ -35,7 +38,7 @@ function expectedAt(parser: nearley.Parser, column: number): string[] {
   return [...out].sort((a, b) => (a.startsWith("'") ? 1 : 0) - (b.startsWith("'") ? 1 : 0) || a.localeCompare(b));
 }
 
-function describeToken(tok: any): string {
+function describeToken(tok: moo.Token): string {
   const text = clip(String(tok.text));
   if (tok.type === "kw") return `keyword '${text}'`;
   if (tok.type === "ident") return `name '${text}'`;
@@ -64,7 +67,7 @@ function checkLimits(source: string, file: string): void {
   let enclosing = 0,
     chain = 0,
     widest = 0;
-  const fail = (tok: any, message: string) => {
+  const fail = (tok: moo.Token, message: string) => {
     throw new DiagnosticError([{ file, source, span: spanAt(source, tok.offset, 1), message }]);
   };
   lexer.reset(source);
@@ -104,11 +107,11 @@ function expectationNote(expected: string[]): string[] {
 
 export function parse(source: string, file: string): Spec {
   checkLimits(source, file);
-  const parser = new nearley.Parser(nearley.Grammar.fromCompiled(grammar as any));
+  const parser = new nearley.Parser(nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules));
   try {
     parser.feed(source);
-  } catch (err: any) {
-    const tok = err?.token;
+  } catch (err) {
+    const tok = (err as { token?: moo.Token } | undefined)?.token;
     if (!tok) throw err;
     if (tok.type === "error") {
       const ch = String(tok.text)[0];

@@ -103,7 +103,9 @@ describe.each(cases)("layer kind $name", (c) => {
           c.xs[k],
           j,
         );
-        col.forEach((d, i) => expect(Math.abs(J[i][j] - d), `∂x_l/∂x_{l-${k + 1}} [${i}][${j}]`).toBeLessThan(1e-8));
+        col.forEach((d, i) => {
+          expect(Math.abs(J[i][j] - d), `∂x_l/∂x_{l-${k + 1}} [${i}][${j}]`).toBeLessThan(1e-8);
+        });
       }
     });
   });
@@ -114,7 +116,9 @@ describe.each(cases)("layer kind $name", (c) => {
     const loss = (x: number[]) => x.reduce((s, v, i) => s + g[i] * v, 0);
     const numeric = { xs: c.xs, W: c.W.flat(), b: c.b, h: c.h, inWidth: c.m, outWidth: c.n, act: tanhPair };
     const cache = c.def.evaluate(numeric);
-    cache.x.forEach((v, i) => expect(v).toBeCloseTo(mapOf(c)[i], 14));
+    cache.x.forEach((v, i) => {
+      expect(v).toBeCloseTo(mapOf(c)[i], 14);
+    });
     const gx = c.xs.map((x) => x.map(() => 0)),
       gW = new Float64Array(c.n * c.m),
       gb = new Float64Array(c.n);
@@ -175,23 +179,29 @@ describe.each(cases)("layer kind $name", (c) => {
     const out = c.def.forward(EXPR_ALGEBRA, sin);
     const Js = c.def.jacobians(EXPR_ALGEBRA, sin, out);
     const env: Record<string, number> = { h: c.h };
-    c.xs.forEach((x, k) =>
+    c.xs.forEach((x, k) => {
       x.forEach((v, i) => {
         env[`x${k}_${i + 1}`] = v;
-      }),
-    );
-    c.W.forEach((row, i) =>
+      });
+    });
+    c.W.forEach((row, i) => {
       row.forEach((v, j) => {
         env[`W${i + 1}_${j + 1}`] = v;
-      }),
-    );
+      });
+    });
     c.b.forEach((v, i) => {
       env[`b_${i + 1}`] = v;
     });
     const numeric = c.def.forward(NUM, input(c));
     const numJ = c.def.jacobians(NUM, input(c), numeric);
-    evaluate(out.x, env).forEach((v, i) => expect(v).toBeCloseTo(numeric.x[i], 13));
-    Js.forEach((J, k) => evaluate(J.flat(), env).forEach((v, t) => expect(v).toBeCloseTo(numJ[k].flat()[t], 13)));
+    evaluate(out.x, env).forEach((v, i) => {
+      expect(v).toBeCloseTo(numeric.x[i], 13);
+    });
+    Js.forEach((J, k) => {
+      evaluate(J.flat(), env).forEach((v, t) => {
+        expect(v).toBeCloseTo(numJ[k].flat()[t], 13);
+      });
+    });
   });
 });
 
@@ -199,7 +209,9 @@ describe("layer kinds: the overflow-free and the max-shifted forms agree", () =>
   it.each(cases)("$name", (c) => {
     const a = c.def.forward(NUM, input(c)).x,
       b = c.def.forward(NUM, { ...input(c), numberOf: (t) => t }).x;
-    a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 14));
+    a.forEach((v, i) => {
+      expect(v).toBeCloseTo(b[i], 14);
+    });
   });
 });
 

@@ -119,7 +119,9 @@ describe("every quantity of the table, by two routes", () => {
           const a = ev.at(p),
             b = numeric(p);
           expect(b.length).toBe(a.length);
-          a.forEach((v, k) => close(v, b[k], 1e-6));
+          a.forEach((v, k) => {
+            close(v, b[k], 1e-6);
+          });
           scale = Math.max(scale, ...a.map(Math.abs));
         }
         expect(scale).toBeGreaterThan(1e-3); // the metric is curved enough for the comparison to mean something

@@ -30,11 +30,15 @@ describe("group actions", () => {
         const two = actTwice(fa, A, B, f),
           once = fa.act(matmul(B, A), f),
           wrong = fa.act(matmul(A, B), f);
-        two.flat().forEach((v, i) => expect(v).toBeCloseTo(once.flat()[i], 10));
+        two.flat().forEach((v, i) => {
+          expect(v).toBeCloseTo(once.flat()[i], 10);
+        });
         expect(Math.max(...two.flat().map((v, i) => Math.abs(v - wrong.flat()[i])))).toBeGreaterThan(1e-6);
         fa.act(identity(3), f)
           .flat()
-          .forEach((v, i) => expect(v).toBe(f.flat()[i]));
+          .forEach((v, i) => {
+            expect(v).toBe(f.flat()[i]);
+          });
       }
     }
   });

@@ -43,7 +43,9 @@ describe("code generation", () => {
             [env.x, env.y],
             f.params.map((p) => env[p as "c"]),
           );
-          want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, 12));
+          want.forEach((w, i) => {
+            expect(got[i]).toBeCloseTo(w, 12);
+          });
         }
       }
     });

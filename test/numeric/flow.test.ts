@@ -19,7 +19,9 @@ describe("residual networks as ODE flows", () => {
       const want = forwardNetwork(n, [0.4, -0.2]).at(-1)!.x;
       for (const interp of ["constant", "linear"] as const) {
         const got = discreteFlow(block, interp, [0.4, -0.2], block.W.length).x;
-        want.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 13));
+        want.forEach((v, i) => {
+          expect(got[i]).toBeCloseTo(v, 13);
+        });
       }
     }
   });
@@ -45,7 +47,9 @@ describe("residual networks as ODE flows", () => {
     const block = odeBlock(net("deep-resnet"), new Map());
     const exact = continuousFlow(block, "linear", [0.1, 0.2]);
     const fine = discreteFlow(block, "linear", [0.1, 0.2], 4096);
-    exact.J.forEach((v, i) => expect(Math.abs(v - fine.J[i])).toBeLessThan(1e-3));
+    exact.J.forEach((v, i) => {
+      expect(Math.abs(v - fine.J[i])).toBeLessThan(1e-3);
+    });
     // and the variational J is the derivative of the flow map (finite differences of the flow)
     const eps = 1e-5;
     const col = (j: number) => {

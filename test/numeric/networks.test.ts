@@ -63,7 +63,11 @@ describe("random networks (widths 1–5, depths 1–20, every activation and lay
           expectClose(gSym, congruenceN(Jfd, identityN(F.x.length)), 1e-7, `seed ${seed} vs finite differences`);
           fdCompared++;
         }
-        gSym.forEach((row, i) => row.forEach((v, j) => expect(v).toBe(gSym[j][i])));
+        gSym.forEach((row, i) => {
+          row.forEach((v, j) => {
+            expect(v).toBe(gSym[j][i]);
+          });
+        });
         const { values } = symmetricEigen(gSym);
         expect(values[0]).toBeGreaterThanOrEqual(-1e-10 * Math.max(1, values[values.length - 1]));
       }

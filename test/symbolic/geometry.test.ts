@@ -76,7 +76,9 @@ describe("geometry of pulled-back network metrics", () => {
     for (const p of points) {
       const sym = ev.at(p),
         num = fd.christoffel(p).flat(2);
-      sym.forEach((v, k) => expect(Math.abs(v - num[k])).toBeLessThan(1e-8 * (1 + Math.abs(v))));
+      sym.forEach((v, k) => {
+        expect(Math.abs(v - num[k])).toBeLessThan(1e-8 * (1 + Math.abs(v)));
+      });
     }
   });
 

@@ -53,7 +53,9 @@ describe("pulled-back metrics in closed form", () => {
       const J = [0, 1].map((i) => [0, 1].map((j) => l2.J[i][0] * l1.J[0][j] + l2.J[i][1] * l1.J[1][j]));
       const expected = [0, 1].map((a) => [0, 1].map((b) => J[0][a] * J[0][b] + J[1][a] * J[1][b]));
       const got = evaluate(g.flat(), env);
-      expected.flat().forEach((v, k) => expect(got[k]).toBeCloseTo(v, 12));
+      expected.flat().forEach((v, k) => {
+        expect(got[k]).toBeCloseTo(v, 12);
+      });
     }
   });
 
@@ -76,7 +78,9 @@ describe("pulled-back metrics in closed form", () => {
     for (let i = 0; i < 20; i++) {
       const env = { s: uniform(r, 0.1, 2), t: uniform(r, -3, 3) };
       const [va, vb] = [evaluate(a.flat(), env), evaluate(b.flat(), env)];
-      va.forEach((v, k) => expect(v).toBeCloseTo(vb[k], 10));
+      va.forEach((v, k) => {
+        expect(v).toBeCloseTo(vb[k], 10);
+      });
     }
   });
 

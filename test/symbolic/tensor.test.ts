@@ -23,7 +23,11 @@ describe("symbolic tensors", () => {
   it("inverse times the matrix is the identity", () => {
     const { inv } = inverse(A);
     const prod = value(matMul(inv, A));
-    prod.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(i === j ? 1 : 0, 12)));
+    prod.forEach((row, i) => {
+      row.forEach((v, j) => {
+        expect(v).toBeCloseTo(i === j ? 1 : 0, 12);
+      });
+    });
   });
 
   it("trace, transpose, symmetrization", () => {
@@ -31,7 +35,11 @@ describe("symbolic tensors", () => {
     expect(transpose(transpose(A))).toEqual(A);
     const S = symmetrize(A);
     const s = value(S);
-    s.forEach((row, i) => row.forEach((v, j) => expect(v).toBe(s[j][i])));
+    s.forEach((row, i) => {
+      row.forEach((v, j) => {
+        expect(v).toBe(s[j][i]);
+      });
+    });
   });
 
   it("congruence Jᵀ G J is exactly symmetric and equals the two products", () => {
@@ -45,6 +53,10 @@ describe("symbolic tensors", () => {
     const C = congruence(J, G);
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(C[i][j]).toBe(C[j][i]);
     const ref = value(matMul(transpose(J), matMul(G, J)));
-    value(C).forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(ref[i][j], 13)));
+    value(C).forEach((row, i) => {
+      row.forEach((v, j) => {
+        expect(v).toBeCloseTo(ref[i][j], 13);
+      });
+    });
   });
 });

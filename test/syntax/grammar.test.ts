@@ -2,11 +2,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import nearley from "nearley";
 import { describe, expect, it } from "vitest";
 import grammar from "../../grammar/rgnn.generated.js";
+import type { Item } from "../../src/syntax/ast.js";
 import { parse } from "../../src/syntax/parse.js";
 
 /** All parses of a text: the grammar must give exactly one for every valid input. */
 function parses(text: string): unknown[] {
-  const p = new nearley.Parser(nearley.Grammar.fromCompiled(grammar as any));
+  const p = new nearley.Parser(nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules));
   p.feed(text);
   return p.results;
 }
@@ -60,15 +61,13 @@ describe("grammar", () => {
 
   it("gives precedence to ^ over unary minus and is right-associative", () => {
     const spec = parse("constant c = -a^b^c", "t.rgnn");
-    const c = spec.items[0] as any;
-    expect(c.value.kind).toBe("neg");
-    expect(c.value.arg.op).toBe("^");
-    expect(c.value.arg.right.op).toBe("^");
+    const c = spec.items[0] as Extract<Item, { kind: "constant" }>;
+    expect(c.value).toMatchObject({ kind: "neg", arg: { op: "^", right: { op: "^" } } });
   });
 
   it("keeps source spans", () => {
     const spec = parse("manifold P (r, theta)\nmap f : P -> P {\n  r = theta\n}", "t.rgnn");
-    const map = spec.items[1] as any;
+    const map = spec.items[1] as Extract<Item, { kind: "map" }>;
     expect(map.components[0].value.span).toMatchObject({ line: 3, col: 7 });
   });
 

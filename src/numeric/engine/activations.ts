@@ -35,7 +35,7 @@ export const ACTIVATION_DERIVATIVES: Record<Activation, ActivationDerivatives> =
       d = s * (1 - s);
     put(out, i, w, z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)), s, d, d * (1 - 2 * s));
   },
-  relu: (z, out, i, w) => put(out, i, w, z > 0 ? z : 0, z > 0 ? 1 : 0, 0, 0),
+  relu: (z, out, i, w) => put(out, i, w, Math.max(z, 0), z > 0 ? 1 : 0, 0, 0),
   sin: (z, out, i, w) => {
     const s = Math.sin(z),
       c = Math.cos(z);
