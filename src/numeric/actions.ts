@@ -2,13 +2,13 @@
 // it acts on frames (e ↦ e A, a right action), on vector components (v ↦ A v), on covector
 // components (ω ↦ A⁻ᵀ ω) and on the metric fibre in the pullback direction (g ↦ Aᵀ g A).
 import type { Fibre, Group } from "../semantics/model.js";
-import { detN, inverseN } from "./linalg.js";
+import { detN, identityN, inverseN, type Mat, matMulN, transposeN } from "./linalg.js";
 
-export type Mat = number[][];
-
-export const matmul = (A: Mat, B: Mat): Mat => A.map((r) => B[0].map((_, j) => r.reduce((s, a, k) => s + a * B[k][j], 0)));
-export const transpose = (A: Mat): Mat => A[0].map((_, j) => A.map((r) => r[j]));
-export const identity = (n: number): Mat => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+export type { Mat };
+export { identityN as identity, matMulN as matmul, transposeN as transpose };
+const matmul = matMulN,
+  transpose = transposeN,
+  identity = identityN;
 export const addM = (A: Mat, B: Mat, s = 1): Mat => A.map((r, i) => r.map((a, j) => a + s * B[i][j]));
 export const frobenius = (A: Mat) => Math.sqrt(A.flat().reduce((s, a) => s + a * a, 0));
 const apply = (A: Mat, v: number[]) => A.map((r) => r.reduce((s, a, j) => s + a * v[j], 0));
