@@ -149,7 +149,8 @@ function step(coeffs: readonly number[], prev: Float64Array[], s: number, f: Flo
   }
 }
 
-/** The exact flow at T with its variational equation dJ/dt = Df J (order k: d^kJ/dt^k = Df J), started at rest, by DP5 between breakpoints. */
+/** The exact flow at T with its variational equation dJ/dt = Df J (order k: d^kJ/dt^k = Df J), started at rest,
+ * by DP5 between breakpoints. */
 export function continuousFlow(block: Block, interp: Interpolation, x0: number[]): FlowState {
   const n = block.width,
     order = LAYER_KINDS[block.kind].ode!.order,

@@ -168,7 +168,8 @@ function dualAlgebra(n: number): Algebra<DualOrConst> {
   };
 }
 
-/** One layer by its kind's generic map; `prev` is x_{l-2}, null at the start (a second-order layer then takes the Taylor step from rest). */
+/** One layer by its kind's generic map; `prev` is x_{l-2}, null at the start (a second-order layer then takes the
+ * Taylor step from rest). */
 function layerForward(layer: Layer, x: Dual[], prev: Dual[] | null, env: ReadonlyMap<string, number>, n: number): Dual[] {
   const kind = LAYER_KINDS[layer.kind],
     A = dualAlgebra(n);

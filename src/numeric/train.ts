@@ -51,7 +51,8 @@ export function trainable(net: Network, env: ReadonlyMap<string, number>): Train
         h = paramValues(layer.h, env)[0];
       } catch {
         throw new EvaluationError(
-          `layer ${layer.index} of '${net.name}': its step '${layer.h.name}' needs a value (write h = 0.5 in the spec, or --set ${layer.h.name}=…); steps are not trained`,
+          `layer ${layer.index} of '${net.name}': its step '${layer.h.name}' needs a value (write h = 0.5 in the spec, or ` +
+            `--set ${layer.h.name}=…); steps are not trained`,
         );
       }
     }

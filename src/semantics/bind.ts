@@ -26,13 +26,15 @@ export function bindWeights(model: Model, path: string): Map<string, number> {
         const raw = res.file.entries[p.name];
         if (raw === undefined)
           throw new WeightsError(
-            `${path}: error: no entry '${p.name}' (needed by layer ${layer.index} of '${m.name}'); it has ${Object.keys(res.file.entries).slice(0, 12).join(", ") || "no entries"}`,
+            `${path}: error: no entry '${p.name}' (needed by layer ${layer.index} of '${m.name}'); it has ` +
+              `${Object.keys(res.file.entries).slice(0, 12).join(", ") || "no entries"}`,
           );
         const t = tensorFromJson(raw, p.name);
         if ("error" in t) throw new WeightsError(`${path}: error: ${t.error}`);
         if (t.shape.join() !== p.shape.join())
           throw new WeightsError(
-            `${path}: error: '${p.name}' has shape [${t.shape.join(", ")}], but layer ${layer.index} of '${m.name}' needs [${p.shape.join(", ")}]`,
+            `${path}: error: '${p.name}' has shape [${t.shape.join(", ")}], but layer ${layer.index} of '${m.name}' needs ` +
+              `[${p.shape.join(", ")}]`,
           );
         t.values.forEach((v, i) => {
           env.set(entryName(p.name, p.shape, i), v);

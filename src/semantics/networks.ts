@@ -281,7 +281,8 @@ class NetworkBuilder {
           const combined = reads === 2 ? `${layer.index - 1} and ${layer.index - 2}` : `${layer.index - 1} to ${layer.index - reads}`;
           this.ctx.error(
             ast.span,
-            `layer ${layer.index} is ${LAYER_KINDS[layer.kind].labels.prose}: it combines layers ${combined}, which must have the same width (${[width, ...earlier].join(" and ")})`,
+            `layer ${layer.index} is ${LAYER_KINDS[layer.kind].labels.prose}: it combines layers ${combined}, which must ` +
+              `have the same width (${[width, ...earlier].join(" and ")})`,
           );
           ok = false;
           return;

@@ -29,7 +29,8 @@ function point(ctx: Context, exprs: Expr[] | undefined, chart: Manifold, what: s
   if (exprs.length !== chart.dim) {
     ctx.error(
       span,
-      `${what} has ${exprs.length} coordinate${exprs.length === 1 ? "" : "s"}, but ${chart.name} has dimension ${chart.dim} (${chart.coords.join(", ")})`,
+      `${what} has ${exprs.length} coordinate${exprs.length === 1 ? "" : "s"}, but ${chart.name} has dimension ` +
+        `${chart.dim} (${chart.coords.join(", ")})`,
     );
     return null;
   }
@@ -92,7 +93,8 @@ function show(ctx: Context, item: Extract<Item, { kind: "show" }>): Request | nu
     if (subject.kind !== want) {
       ctx.error(
         subjectName.span,
-        `${quantity} is a quantity of ${want === "metric" ? "a metric" : "a map or network"}, and '${subjectName.name}' is ${subject.kind === "metric" ? "a metric" : "a map or network"}`,
+        `${quantity} is a quantity of ${want === "metric" ? "a metric" : "a map or network"}, and '${subjectName.name}' ` +
+          `is ${subject.kind === "metric" ? "a metric" : "a map or network"}`,
       );
       return null;
     }

@@ -82,7 +82,8 @@ export function readSafetensors(bytes: Uint8Array): Map<string, SafeTensor> {
     for (const d of shape as number[]) count *= d; // bounded: compared with a range inside the file
     if (count * size !== end - begin) {
       throw new SafetensorsError(
-        `${shown} (${dtype}, shape [${shape.join(", ")}]) needs ${count * size} bytes, but its byte range [${begin}, ${end}) has ${end - begin}`,
+        `${shown} (${dtype}, shape [${shape.join(", ")}]) needs ${count * size} bytes, but its byte range [${begin}, ` +
+          `${end}) has ${end - begin}`,
       );
     }
     ranges.push({ name, begin, end });

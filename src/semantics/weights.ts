@@ -32,7 +32,9 @@ export function weightsPathInside(baseDir: string, path: string): { path: string
     real = realpathSync.native(resolve(baseDir, path));
   } catch (e: any) {
     return {
-      error: `cannot read weights file '${clip(path)}': ${e?.code === "ENOENT" ? "no such file" : e?.code === "ENOTDIR" ? "a part of the path is not a directory" : "cannot resolve the path"}`,
+      error:
+        `cannot read weights file '${clip(path)}': ` +
+        `${e?.code === "ENOENT" ? "no such file" : e?.code === "ENOTDIR" ? "a part of the path is not a directory" : "cannot resolve the path"}`,
     };
   }
   const rel = relative(root, real);

@@ -38,7 +38,10 @@ export function verifyTable(d: Derivation): string {
     return `  ${status}  ${s.id.padEnd(idW)}  ${s.title}${where}\n${" ".repeat(idW + 10)}${detail}`;
   });
   const failed = steps.filter((s) => !s.witness!.passed).length;
-  return `${d.file}: ${steps.length} checks, ${d.options.points} points each (seed ${d.options.seed}, tolerance ${d.options.tolerance})\n\n${lines.join("\n")}\n\n${steps.length - failed} passed, ${failed} failed\n`;
+  return (
+    `${d.file}: ${steps.length} checks, ${d.options.points} points each (seed ${d.options.seed}, tolerance ` +
+    `${d.options.tolerance})\n\n${lines.join("\n")}\n\n${steps.length - failed} passed, ${failed} failed\n`
+  );
 }
 
 export function verifyCommand(io: IO, file: string, opts: VerifyOptions): number {

@@ -25,7 +25,8 @@ export class Svg {
   path(points: [number, number][], stroke: string, width = 1, extra = ""): this {
     if (points.length < 2) return this;
     return this.add(
-      `<path d="M${points.map(([x, y]) => `${f(x)},${f(y)}`).join("L")}" fill="none" stroke="${stroke}" stroke-width="${width}" stroke-linejoin="round"${extra}/>`,
+      `<path d="M${points.map(([x, y]) => `${f(x)},${f(y)}`).join("L")}" fill="none" stroke="${stroke}" ` +
+        `stroke-width="${width}" stroke-linejoin="round"${extra}/>`,
     );
   }
   circle(x: number, y: number, r: number, fill: string, extra = ""): this {
@@ -33,16 +34,22 @@ export class Svg {
   }
   ellipse(x: number, y: number, rx: number, ry: number, angleDeg: number, stroke: string, fill = "none"): this {
     return this.add(
-      `<ellipse cx="${f(x)}" cy="${f(y)}" rx="${f(rx)}" ry="${f(ry)}" transform="rotate(${f(angleDeg)} ${f(x)} ${f(y)})" fill="${fill}" stroke="${stroke}" stroke-width="1"/>`,
+      `<ellipse cx="${f(x)}" cy="${f(y)}" rx="${f(rx)}" ry="${f(ry)}" transform="rotate(${f(angleDeg)} ${f(x)} ${f(y)})" ` +
+        `fill="${fill}" stroke="${stroke}" stroke-width="1"/>`,
     );
   }
   text(x: number, y: number, s: string, size = 12, anchor: "start" | "middle" | "end" = "start", extra = ""): this {
     return this.add(
-      `<text x="${f(x)}" y="${f(y)}" font-size="${size}" text-anchor="${anchor}" font-family="${FONT}" fill="#222"${extra}>${esc(s)}</text>`,
+      `<text x="${f(x)}" y="${f(y)}" font-size="${size}" text-anchor="${anchor}" font-family="${FONT}" ` +
+        `fill="#222"${extra}>${esc(s)}</text>`,
     );
   }
   toString(): string {
-    return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${this.width}" height="${this.height}" viewBox="0 0 ${this.width} ${this.height}">\n<rect width="100%" height="100%" fill="white"/>\n${this.parts.join("\n")}\n</svg>\n`;
+    return (
+      `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${this.width}" ` +
+      `height="${this.height}" viewBox="0 0 ${this.width} ${this.height}">\n<rect width="100%" height="100%" ` +
+      `fill="white"/>\n${this.parts.join("\n")}\n</svg>\n`
+    );
   }
 }
 
