@@ -1,0 +1,88 @@
+// Results that used to be silently wrong: an indefinite metric called positive semi-definite, checks passing on
+// NaN, one constant with two values, requests that did nothing, partial tensors under a "nonzero" heading,
+// misleading wordings. Each answer here is worked out by hand.
+import { describe, expect, it } from "vitest";
+import { classifyMetric } from "../../src/numeric/linalg.js";
+import { cli, folder } from "./tools.js";
+
+const { write } = folder("silently-wrong");
+
+describe("a metric's signature and type are reported, not 'positive semi-definite'", () => {
+  it("classifies by eigenvalue signs with a relative zero tolerance", () => {
+    expect(
+      classifyMetric([
+        [-1, 0],
+        [0, 1],
+      ]),
+    ).toEqual({ signature: [1, 1, 0], rank: 2, type: "Lorentzian" });
+    expect(
+      classifyMetric([
+        [2, 0],
+        [0, 3],
+      ]),
+    ).toEqual({ signature: [2, 0, 0], rank: 2, type: "Riemannian" });
+    expect(
+      classifyMetric([
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, -1, 0],
+        [0, 0, 0, -1],
+      ]).type,
+    ).toBe("indefinite");
+    // 1e-13 relative to 1 is below the 1e-10 tolerance: a zero eigenvalue
+    expect(
+      classifyMetric([
+        [1, 0],
+        [0, 1e-13],
+      ]),
+    ).toEqual({ signature: [1, 0, 1], rank: 1, type: "degenerate" });
+    expect(
+      classifyMetric([
+        [1, 1],
+        [1, 1],
+      ]),
+    ).toEqual({ signature: [1, 0, 1], rank: 1, type: "degenerate" });
+  });
+
+  it("metric --at says Lorentzian with signature (1,1,0), in text and JSON", async () => {
+    const spec = write("lor.rgnn", "manifold M (x, y)\nmetric g on M = [[-1,0],[0,1]]\n");
+    const t = await cli(["metric", spec, "--at", "0,0"]);
+    expect(t.code).toBe(0);
+    expect(t.out).toContain("rank 2, signature (1,1,0), Lorentzian");
+    expect(t.out).not.toMatch(/semi-definite/);
+    const j = JSON.parse((await cli(["metric", spec, "--at", "0,0", "--format", "json"])).out);
+    expect([j.rank, j.signature, j.type]).toEqual([2, [1, 1, 0], "Lorentzian"]);
+  });
+
+  it("a narrow pullback is degenerate with rank 1 (J = [1 1]: g = [[1,1],[1,1]])", async () => {
+    const spec = write("fold.rgnn", "manifold P (x, y)\nmanifold L (u)\nmap f : P -> L {\n  u = x + y\n}\nmetric g = pullback along f\n");
+    const j = JSON.parse((await cli(["metric", spec, "--at", "0.1,0.2", "--format", "json"])).out);
+    expect([j.rank, j.signature, j.type]).toEqual([1, [1, 0, 1], "degenerate"]);
+  });
+
+  it("Schwarzschild at r = 3 r_s: rank 4, signature (3,1,0); verify passes, positive definite fails", async () => {
+    const t = await cli(["metric", "examples/schwarzschild.rgnn", "--at", "0,3,1.2,0.4", "--format", "json"]);
+    const j = JSON.parse(t.out);
+    expect([j.rank, j.signature, j.type]).toEqual([4, [3, 1, 0], "Lorentzian"]);
+    // g_tt = -(1 - 1/3), g_rr = 1/(1 - 1/3)
+    expect(j.metric[0][0]).toBeCloseTo(-2 / 3, 14);
+    expect(j.metric[1][1]).toBeCloseTo(1.5, 14);
+    const v = await cli(["verify", "examples/schwarzschild.rgnn"]);
+    expect(v.out).toContain("ok    g:signature");
+    expect(v.out).not.toContain("g:psd");
+    expect(v.code).toBe(0);
+    const text =
+      "constant rs = 1\nmanifold S (t, r, theta, phi)\nmetric g on S = [[-(1 - rs/r), 0, 0, 0], [0, 1/(1 - rs/r), 0, 0], " +
+      "[0, 0, r^2, 0], [0, 0, 0, r^2 * sin(theta)^2]]\ncheck g is positive definite\n";
+    const pd = await cli(["verify", write("pd.rgnn", text)]);
+    expect(pd.code).toBe(1);
+    expect(pd.out).toMatch(/FAIL\s+claim1\s+Claim: g is positive definite/);
+  });
+
+  it("a metric whose signature changes across the chart fails verify", async () => {
+    const spec = write("flip.rgnn", "manifold M (x, y)\nmetric g on M = [[x,0],[0,1]]\n");
+    const v = await cli(["verify", spec]);
+    expect(v.code).toBe(1);
+    expect(v.out).toMatch(/FAIL\s+g:signature .*\n.*signature \((2,0,0|1,1,0)\), \w+ here, but signature/);
+  });
+});
