@@ -89,7 +89,10 @@ function chartOf(t: TensorExpr): Manifold | null {
   return t.chart;
 }
 
-/** A property witness: a predicate on the matrix at every sampled point. */
+/**
+ * A property witness: a predicate on the matrix at every sampled point. The matrix is compared with itself, so
+ * points where it is not finite are skipped and counted like any witness's (never passed as vacuously true).
+ */
 function propertyWitness(
   route: Route,
   n: number,
@@ -100,10 +103,12 @@ function propertyWitness(
   against: string,
 ): WitnessResult {
   let failure: WitnessResult["failure"];
+  let last: number[] = [];
   const probe: Route = (env) => {
     const flat = route(env);
-    const m = Array.from({ length: n }, (_, i) => flat.slice(i * n, (i + 1) * n));
-    const bad = flat.every(Number.isFinite) ? predicate(m) : null;
+    last = flat;
+    if (!flat.every(Number.isFinite)) return [...flat, 0];
+    const bad = predicate(Array.from({ length: n }, (_, i) => flat.slice(i * n, (i + 1) * n)));
     if (bad && !failure)
       failure = {
         point: Object.fromEntries([...env].filter(([k]) => !sampler.fixed.has(k))),
@@ -112,9 +117,11 @@ function propertyWitness(
         rhs: NaN,
         reason: bad,
       };
-    return [bad ? 1 : 0];
+    return [...flat, 0];
   };
-  const w = witness(probe, () => [0], sampler, { ...opts, tolerance: 0 }, id, against);
+  const name = (k: number) => (k < n * n ? entryName(n)(k) : "");
+  const w = witness(probe, () => [...last, 0], sampler, { ...opts, tolerance: 0 }, id, against, name);
+  if (!w.passed) return { ...w, tolerance: opts.tolerance };
   return failure ? { ...w, passed: false, failure } : { ...w, maxError: 0, tolerance: opts.tolerance, failure: w.failure };
 }
 

@@ -86,3 +86,53 @@ describe("a metric's signature and type are reported, not 'positive semi-definit
     expect(v.out).toMatch(/FAIL\s+g:signature .*\n.*signature \((2,0,0|1,1,0)\), \w+ here, but signature/);
   });
 });
+
+describe("a check that could not evaluate fails, saying why", () => {
+  it("g = [[log(x-5),0],[0,1]] is NaN on the whole chart [-1,1]²: 'positive definite' fails, naming g[1][1] and a point", async () => {
+    const spec = write("nan.rgnn", "manifold M (x, y)\nmetric g on M = [[log(x-5),0],[0,1]]\ncheck g is positive definite\n");
+    const v = await cli(["verify", spec]);
+    expect(v.code).toBe(1);
+    expect(v.out).not.toMatch(/ok\s+claim1/);
+    expect(v.out).toMatch(
+      /FAIL\s+claim1 .*\n\s+only 0 of 8 sampled points gave finite values on both sides \(160 tried\); the first non-finite value: \[1\]\[1\] = NaN at x=-?[\d.]+, y=/,
+    );
+    expect(v.out).toMatch(/FAIL\s+g:signature/);
+    expect(v.out).toContain("0 passed, 4 failed");
+  });
+
+  it("a rank claim on a NaN matrix fails too", async () => {
+    const spec = write("nanrank.rgnn", "manifold M (x, y)\nmetric g on M = [[log(x-5),0],[0,1]]\ncheck g has rank 2\n");
+    expect((await cli(["verify", spec])).out).toMatch(/FAIL\s+claim1 .*\n\s+only 0 of 8/);
+  });
+
+  it("a check at a point where one side is NaN names that side", async () => {
+    const spec = write("side.rgnn", "manifold M (x, y)\nmetric g on M = [[1,0],[0,1]]\ncheck g equals [[sqrt(x), 0], [0, 1]] at (-1, 0)\n");
+    const v = await cli(["verify", spec]);
+    expect(v.out).toMatch(/the first non-finite value: right \[1\]\[1\] = NaN at x=-1, y=0/);
+  });
+
+  it("a claim `at` a point is evaluated at that point, not at the origin", async () => {
+    const text = "manifold M (x, y)\nmetric g on M = [[x^2, 0], [0, 1]]\ncheck g equals [[x, 0], [0, 1]] at (2, 0.3)\n";
+    const v = await cli(["verify", write("at.rgnn", text)]);
+    // x² = 4 and x = 2 at x = 2 (at the origin both would be 0)
+    expect(v.out).toMatch(/FAIL\s+claim1 .*\n\s+at x=2, y=0.3: \[1\]\[1\] left 4 vs right 2/);
+  });
+
+  it("eval and metric --at report log(x) at x = -1 the same way: the map is not finite there", async () => {
+    const spec = write(
+      "logmap.rgnn",
+      "manifold M (x, y)\nmanifold P (u, v)\nmap f : M -> P {\n  u = log(x)\n  v = y\n}\nmetric g = pullback along f\n",
+    );
+    const msg = "error: 'f' is not finite at (-1, 0): output[1] = NaN";
+    const e = await cli(["eval", spec, "--at", "-1,0"]);
+    const m = await cli(["metric", spec, "--at", "-1,0"]);
+    expect([e.code, m.code]).toEqual([1, 1]);
+    expect(e.err).toContain(msg);
+    expect(m.err).toContain(msg);
+    // where the map is defined, the pullback is diag(1/x², 1)
+    expect(JSON.parse((await cli(["metric", spec, "--at", "2,0", "--format", "json"])).out).metric).toEqual([
+      [0.25, 0],
+      [0, 1],
+    ]);
+  });
+});
