@@ -136,3 +136,46 @@ describe("a check that could not evaluate fails, saying why", () => {
     ]);
   });
 });
+
+describe("one value per constant, everywhere; definitions in dependency order; embeddings are maps", () => {
+  const spec = write(
+    "const.rgnn",
+    "constant c = 0.5\nconstant d = 2 * c\nmanifold I (x, y)\nmanifold H (u, v)\nnetwork n : I -> H {\n" +
+      "  dense 2 linear with W = [[c, 0], [0, d]], b = [0, 0]\n}\nmap s : H -> H {\n  u = c * u\n  v = v\n}\n" +
+      "map both = n then s\nmetric g = pullback along both\n",
+  );
+
+  it("--set c=0.9 reaches the weights, the map and derived constants: g = diag(c⁴, (2c)²)", async () => {
+    const at = async (set?: string) =>
+      JSON.parse((await cli(["metric", spec, "--at", "0.2,0.3", "--format", "json", ...(set ? ["--set", set] : [])])).out).metric;
+    const g0 = await at();
+    expect(g0[0][0]).toBeCloseTo(0.0625, 14);
+    expect(g0[1][1]).toBeCloseTo(1, 14);
+    const g = await at("c=0.9");
+    expect(g[0][0]).toBeCloseTo(0.9 ** 4, 14); // not 0.2025 = (0.5·0.9)²
+    expect(g[1][1]).toBeCloseTo(1.8 ** 2, 14);
+    const e = JSON.parse((await cli(["eval", spec, "--network", "both", "--at", "0.2,0.3", "--format", "json", "--set", "c=0.9"])).out);
+    expect(e.points[0].output[0]).toBeCloseTo(0.81 * 0.2, 14);
+  });
+
+  it("--form layers defines every name before it is used", async () => {
+    const r = await cli(["metric", "examples/deep-resnet.rgnn", "--form", "layers", "--format", "json"]);
+    const defs: { name: string; expr: string }[] = JSON.parse(r.out).definitions;
+    const seen = new Set<string>();
+    const all = new Set(defs.map((d) => d.name));
+    for (const d of defs) {
+      for (const used of d.expr.match(/\b[zxsJg]\d+_\d+\b/g) ?? [])
+        if (all.has(used)) expect(seen, `${d.name} uses ${used}`).toContain(used);
+      seen.add(d.name);
+    }
+    expect(defs.some((d) => /^g\d+_/.test(d.name))).toBe(true);
+  });
+
+  it("eval --network on an embedded manifold evaluates its parametrisation (sphere of radius 2)", async () => {
+    const r = await cli(["eval", "examples/sphere.rgnn", "--network", "Sphere", "--at", "1.1,0.4", "--format", "json"]);
+    expect(r.code).toBe(0);
+    const p = JSON.parse(r.out).points[0];
+    expect(p.output[2]).toBeCloseTo(2 * Math.cos(1.1), 14);
+    expect(p.metric[1][1]).toBeCloseTo(4 * Math.sin(1.1) ** 2, 13);
+  });
+});

@@ -34,7 +34,7 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
   const format = choice(opts.format, ["text", "json"] as const, "--format");
   const interp = choice(opts.interpolation, ["linear", "constant"] as const, "--interpolation") as Interpolation;
   const depths = parseDepths(opts.depths);
-  const loaded = readSpec(io, file);
+  const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
     return EXIT.failure;

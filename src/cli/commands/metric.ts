@@ -85,7 +85,7 @@ function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", for
 export function metricCommand(io: IO, file: string, opts: MetricOptions): number {
   const format = choice(opts.format, ["text", "latex", "json"] as const, "--format");
   const form = choice(opts.form, ["auto", "explicit", "layers"] as const, "--form");
-  const loaded = readSpec(io, file);
+  const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
     return EXIT.failure;
