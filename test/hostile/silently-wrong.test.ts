@@ -179,3 +179,23 @@ describe("one value per constant, everywhere; definitions in dependency order; e
     expect(p.metric[1][1]).toBeCloseTo(4 * Math.sin(1.1) ** 2, 13);
   });
 });
+
+describe("rgnn run carries out the spec's own requests", () => {
+  it("polar.rgnn: `evaluate g at (2, 0.5)` prints diag(1, 4); checks print ok; in the spec's order", async () => {
+    const r = await cli(["run", "examples/polar.rgnn"]);
+    expect(r.code).toBe(0);
+    const at = r.out.indexOf("── line 19: evaluate g at (2, 0.5)");
+    expect(at).toBeGreaterThan(r.out.indexOf("── line 18: check g is symmetric"));
+    expect(r.out.slice(at)).toMatch(/g = \[ 1 {2}0 \]\n {4}\[ 0 {2}4 \]/);
+    expect(r.out).toContain("Gamma^r_theta,theta = -r");
+    expect(r.out).toContain("J(polar) = [ cos(theta)  -r*sin(theta) ]");
+  });
+
+  it("a failing check makes it exit 1, and reads standard input once", async () => {
+    const spec = "manifold P (r, t)\nmetric g on P = [[1, 0], [0, r^2]]\nevaluate g at (3, 0)\ncheck g equals [[1, 0], [0, r]]\n";
+    const r = await cli(["run", "-"], spec);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/\[ 0 {2}9 \]/);
+    expect(r.out).toMatch(/── line 4: check g equals \[\[1, 0\], \[0, r\]\]\nFAIL {2}at r=/);
+  });
+});
