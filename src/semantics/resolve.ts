@@ -29,7 +29,7 @@ export function lookup<K extends Entity["kind"]>(
       n.span,
       at.offset > n.span.offset
         ? `'${n.name}' is used before it is declared (line ${at.line})`
-        : `'${n.name}' has errors in its declaration`,
+        : `'${n.name}' is declared (line ${at.line}) but invalid: see the error in its declaration`,
     );
   } else {
     const candidates = [...ctx.names].filter(([, e]) => (kinds as string[]).includes(e.kind)).map(([k]) => k);

@@ -199,3 +199,27 @@ describe("rgnn run carries out the spec's own requests", () => {
     expect(r.out).toMatch(/── line 4: check g equals \[\[1, 0\], \[0, r\]\]\nFAIL {2}at r=/);
   });
 });
+
+describe("wordings that misled", () => {
+  it("a declared but broken metric is 'declared but invalid', not 'used before it is declared'", async () => {
+    const spec = write("broken.rgnn", "manifold M (x, y)\nmetric g on M = [[foo, 0], [0, 1]]\nshow g\ncheck g is symmetric\n");
+    const r = await cli(["check", spec]);
+    expect(r.code).toBe(1);
+    expect(r.err).not.toContain("used before it is declared");
+    expect(r.err).toMatch(/:3:6: error: 'g' is declared \(line 2\) but invalid: see the error in its declaration/);
+    expect(r.err).toMatch(/:4:7: error: 'g' is declared \(line 2\) but invalid/);
+    const early = await cli(["check", write("early.rgnn", "manifold M (x, y)\ncheck g is symmetric\nmetric g on M = [[1, 0], [0, 1]]\n")]);
+    expect(early.err).toContain("'g' is used before it is declared (line 3)");
+  });
+
+  it("flow: a constant field (W = 0) is integrated exactly by Euler; orders at round-off print —, never NaN", async () => {
+    const layer = "  residual tanh with h = 0.5, W = [[0, 0], [0, 0]], b = [0.1, 0.2]\n";
+    const spec = write("exact.rgnn", `manifold I (x, y)\nnetwork n : I -> R^2 {\n${layer}${layer}}\n`);
+    const r = await cli(["flow", spec, "--depths", "4,8,16"]);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain("NaN");
+    expect(r.out).toContain("(metric); expected 1");
+    expect(r.out).toMatch(/fitted order .* — \(metric\)/);
+    expect(r.out).toContain("— (at round-off)");
+  });
+});
