@@ -2,7 +2,7 @@
 import type { LayerKind } from "../core/layers/index.js";
 import type { Mapping, Metric, Model, Network } from "../semantics/model.js";
 import { mappingEvaluator } from "../numeric/evaluate.js";
-import { psdRank } from "../numeric/linalg.js";
+import { classifyMetric } from "../numeric/linalg.js";
 import { type GeometryQuantity, quantityEvaluator } from "../numeric/geometry.js";
 import { type GeodesicPath, geodesicBVP, geodesicIVP } from "../numeric/geodesic.js";
 import { type Convergence, convergence, type Interpolation, odeBlock } from "../numeric/flow.js";
@@ -28,7 +28,7 @@ export interface MappingValue {
  */
 export function evaluateAt(mapping: Mapping, points: number[][], env: ReadonlyMap<string, number>): MappingValue[] {
   const ev = mappingEvaluator(mapping, env);
-  return points.map((p) => ({ point: p, ...ev.at(p) })).map((r) => ({ ...r, rank: psdRank(r.metric) }));
+  return points.map((p) => ({ point: p, ...ev.at(p) })).map((r) => ({ ...r, rank: classifyMetric(r.metric).rank }));
 }
 
 export interface QuantityValue {

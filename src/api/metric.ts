@@ -3,7 +3,7 @@ import { LAYER_KINDS } from "../core/layers/index.js";
 import { layerReadingAcross } from "../semantics/networks.js";
 import type { Metric, Model } from "../semantics/model.js";
 import { metricEvaluator, valueEnv } from "../numeric/evaluate.js";
-import { detN, psdRank, symmetricEigen } from "../numeric/linalg.js";
+import { classifyMetric, detN, type MetricType, symmetricEigen } from "../numeric/linalg.js";
 import { latex, latexSymbol } from "../render/latex-expr.js";
 import { type Form, metricListing } from "../symbolic/listing.js";
 import { print } from "../symbolic/print.js";
@@ -98,8 +98,11 @@ export interface MetricValue {
   point: number[];
   /** g_ij at the point. */
   metric: number[][];
-  /** Numerical rank (a pullback through a narrow layer is only positive semi-definite). */
+  /** Number of non-zero eigenvalues (|λ| > 1e-10·max|λ|; a pullback through a narrow layer has fewer than dim). */
   rank: number;
+  /** (n₊, n₋, n₀): positive, negative and zero eigenvalues, by the same tolerance. */
+  signature: [number, number, number];
+  type: MetricType;
   /** Ascending eigenvalues. */
   eigenvalues: number[];
   determinant: number;
@@ -116,6 +119,8 @@ export function metricAt(metric: Metric, points: number[][], env: ReadonlyMap<st
   const ev = metricEvaluator(metric, env);
   return points.map((point) => {
     const g = ev.at(point);
-    return { point, metric: g, rank: psdRank(g), eigenvalues: symmetricEigen(g).values, determinant: detN(g) };
+    const eigenvalues = symmetricEigen(g).values;
+    const { rank, signature, type } = classifyMetric(g, eigenvalues);
+    return { point, metric: g, rank, signature, type, eigenvalues, determinant: detN(g) };
   });
 }

@@ -2,6 +2,7 @@
 import { loadSpec } from "../semantics/load.js";
 import type { Mapping, Metric, Model } from "../semantics/model.js";
 import { type Diagnostic, DiagnosticError } from "../syntax/diagnostics.js";
+import { embeddingMap } from "../semantics/resolve.js";
 import { LookupError } from "./errors.js";
 
 export type CheckResult =
@@ -44,14 +45,17 @@ export function pickMetric(model: Model, name?: string): Metric {
 }
 
 /**
- * A map or network of a model by name, or the first network (else the first map).
+ * A map or network of a model by name (an embedded manifold is its parametrisation map), or the first network
+ * (else the first map).
  * @example
  * const f = pickMapping(model); // the first network
  */
 export function pickMapping(model: Model, name?: string): Mapping {
   if (name !== undefined) {
-    const m = model.mappings.get(name);
-    const names = [...model.mappings.keys()].join(", ") || "none";
+    const embedded = [...model.manifolds.values()].filter((v) => v.embedding);
+    const e = embedded.find((v) => v.name === name);
+    const m = model.mappings.get(name) ?? (e?.embedding ? embeddingMap(e, e.embedding) : undefined);
+    const names = [...model.mappings.keys(), ...embedded.map((v) => v.name)].join(", ") || "none";
     if (!m) throw new LookupError(`no map or network '${name}' in ${model.file}; it has: ${names}`);
     return m;
   }

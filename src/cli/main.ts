@@ -36,6 +36,16 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     });
 
   program
+    .command("run")
+    .description("carry out the spec's own show, evaluate and check requests, in order (exit 1 if a check fails)")
+    .argument("<file>", "spec file ('-' for standard input)")
+    .option("--set <assignments>", "values for symbols, e.g. h=0.1")
+    .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
+    .action(async (file: string, opts) => {
+      status = (await import("./commands/run.js")).runCommand(io, file, opts);
+    });
+
+  program
     .command("metric")
     .description("a metric's components: symbolic, or evaluated with --at")
     .argument("<file>", "spec file ('-' for standard input)")

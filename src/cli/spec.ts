@@ -4,10 +4,12 @@ import { loadSpec } from "../semantics/load.js";
 import { DiagnosticError } from "../syntax/diagnostics.js";
 import { InputError, stripBom } from "../syntax/input.js";
 import type { IO } from "./io.js";
+import { parseAssignments } from "./options.js";
 
 export type Loaded = { ok: true; model: Model } | { ok: false; message: string };
 
-export function readSpec(io: IO, path: string): Loaded {
+/** `set`: the --set assignments; those naming constants give them their value for the whole run (weights included). */
+export function readSpec(io: IO, path: string, set?: string): Loaded {
   const file = path === "-" ? "<stdin>" : path;
   let source: string;
   try {
@@ -25,7 +27,7 @@ export function readSpec(io: IO, path: string): Loaded {
     return { ok: false, message: `${file}: error: cannot read: ${why}` };
   }
   try {
-    return { ok: true, model: loadSpec(source, file, path === "-" ? process.cwd() : undefined) };
+    return { ok: true, model: loadSpec(source, file, path === "-" ? process.cwd() : undefined, parseAssignments(set)) };
   } catch (e) {
     if (e instanceof DiagnosticError) return { ok: false, message: e.message };
     throw e;

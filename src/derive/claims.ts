@@ -2,7 +2,7 @@
 // every metric must have. Each becomes a step whose witness can fail.
 import { QUANTITY_TABLE } from "../core/quantities.js";
 import type { Manifold, Metric, Request, TensorExpr } from "../semantics/model.js";
-import { psdRank, symmetricEigen } from "../numeric/linalg.js";
+import { classifyMetric, classText, type MetricClass, symmetricEigen } from "../numeric/linalg.js";
 import { add, mul, MINUS_ONE } from "../symbolic/expr.js";
 import { fromMath } from "../symbolic/mathjs.js";
 import { symbolicQuantity } from "../numeric/geometry.js";
@@ -89,7 +89,10 @@ function chartOf(t: TensorExpr): Manifold | null {
   return t.chart;
 }
 
-/** A property witness: a predicate on the matrix at every sampled point. */
+/**
+ * A property witness: a predicate on the matrix at every sampled point. The matrix is compared with itself, so
+ * points where it is not finite are skipped and counted like any witness's (never passed as vacuously true).
+ */
 function propertyWitness(
   route: Route,
   n: number,
@@ -100,10 +103,12 @@ function propertyWitness(
   against: string,
 ): WitnessResult {
   let failure: WitnessResult["failure"];
+  let last: number[] = [];
   const probe: Route = (env) => {
     const flat = route(env);
-    const m = Array.from({ length: n }, (_, i) => flat.slice(i * n, (i + 1) * n));
-    const bad = flat.every(Number.isFinite) ? predicate(m) : null;
+    last = flat;
+    if (!flat.every(Number.isFinite)) return [...flat, 0];
+    const bad = predicate(Array.from({ length: n }, (_, i) => flat.slice(i * n, (i + 1) * n)));
     if (bad && !failure)
       failure = {
         point: Object.fromEntries([...env].filter(([k]) => !sampler.fixed.has(k))),
@@ -112,9 +117,11 @@ function propertyWitness(
         rhs: NaN,
         reason: bad,
       };
-    return [bad ? 1 : 0];
+    return [...flat, 0];
   };
-  const w = witness(probe, () => [0], sampler, { ...opts, tolerance: 0 }, id, against);
+  const name = (k: number) => (k < n * n ? entryName(n)(k) : "");
+  const w = witness(probe, () => [...last, 0], sampler, { ...opts, tolerance: 0 }, id, against, name);
+  if (!w.passed) return { ...w, tolerance: opts.tolerance };
   return failure ? { ...w, passed: false, failure } : { ...w, maxError: 0, tolerance: opts.tolerance, failure: w.failure };
 }
 
@@ -188,7 +195,7 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
           opts,
           id,
           (mm) => {
-            const r = psdRank(mm);
+            const r = classifyMetric(mm).rank;
             return r === req.rank ? null : `rank is ${r}`;
           },
           "eigenvalues at sampled points",
@@ -224,7 +231,21 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
   return null;
 }
 
-/** Symmetry and semi-definiteness, which every metric must have. */
+/** A predicate that holds while every matrix it sees has the signature of the first one. */
+function sameSignature(): (m: number[][]) => string | null {
+  let first: MetricClass | undefined;
+  return (m) => {
+    const c = classifyMetric(m);
+    first ??= c;
+    return c.signature.every((k, i) => k === first!.signature[i]) ? null : `${classText(c)} here, but ${classText(first)} elsewhere`;
+  };
+}
+
+/**
+ * Symmetry, and what the metric's kind guarantees: a pullback of a positive-definite metric is positive
+ * semi-definite; a metric given by components may have any signature (Lorentzian ones included), but one signature
+ * throughout the chart.
+ */
 export function metricPropertySteps(metric: Metric, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step[] {
   const g = metricComponents(metric);
   const vars = metric.manifold.coords,
@@ -249,24 +270,41 @@ export function metricPropertySteps(metric: Metric, fixed: ReadonlyMap<string, n
         entryName(n),
       ),
     },
-    {
-      id: `${metric.name}:psd`,
-      title: `${metric.name} is positive semi-definite`,
-      justification: "property",
-      why:
-        metric.def.kind === "pullback"
-          ? "A pullback $J^{\\mathsf{T}} G J$ of a positive-definite $G$ has $v^{\\mathsf{T}} J^{\\mathsf{T}} G J v = (Jv)^{\\mathsf{T}} G\\, (Jv) \\ge 0$."
-          : "Required of a metric.",
-      statement: { tex: `${tex} \\succeq 0`, text: `${metric.name} >= 0` },
-      witness: propertyWitness(
-        exprRoute(g.flat(), vars),
-        n,
-        sampler,
-        opts,
-        `${metric.name}:psd`,
-        eigenCheck("semidefinite", 1e-12),
-        "eigenvalues at sampled points",
-      ),
-    },
+    metric.def.kind === "components"
+      ? {
+          id: `${metric.name}:signature`,
+          title: `${metric.name} has one signature throughout`,
+          justification: "property",
+          why: "A metric given by its components may be indefinite, but its signature $(n_+, n_-, n_0)$ cannot change across the chart.",
+          statement: { tex: `\\operatorname{sign} ${tex} \\text{ constant}`, text: `signature of ${metric.name} constant` },
+          witness: propertyWitness(
+            exprRoute(g.flat(), vars),
+            n,
+            sampler,
+            opts,
+            `${metric.name}:signature`,
+            sameSignature(),
+            "eigenvalues at sampled points",
+          ),
+        }
+      : {
+          id: `${metric.name}:psd`,
+          title: `${metric.name} is positive semi-definite`,
+          justification: "property",
+          why:
+            metric.def.kind === "pullback"
+              ? "A pullback $J^{\\mathsf{T}} G J$ of a positive-definite $G$ has $v^{\\mathsf{T}} J^{\\mathsf{T}} G J v = (Jv)^{\\mathsf{T}} G\\, (Jv) \\ge 0$."
+              : "Required of a metric.",
+          statement: { tex: `${tex} \\succeq 0`, text: `${metric.name} >= 0` },
+          witness: propertyWitness(
+            exprRoute(g.flat(), vars),
+            n,
+            sampler,
+            opts,
+            `${metric.name}:psd`,
+            eigenCheck("semidefinite", 1e-12),
+            "eigenvalues at sampled points",
+          ),
+        },
   ];
 }

@@ -1,6 +1,6 @@
 // Numeric witnesses: evaluate two routes to the same quantity at seeded random points and
 // compare them. Points where either route is not finite are skipped (and counted); a witness
-// that cannot find enough points fails rather than passing vacuously.
+// that cannot find enough points fails rather than passing vacuously, naming the first value it could not use.
 import type { Manifold } from "../semantics/model.js";
 import { compile } from "../numeric/codegen.js";
 import { rng } from "../numeric/random.js";
@@ -55,26 +55,42 @@ export function witness(
     maxError = 0,
     attempts = 0;
   let worst: WitnessResult["failure"];
+  // Why the first unusable point was unusable: its coordinates and the first non-finite value (or the error).
+  let unusable: { point: Record<string, number>; why: string } | undefined;
+  const sampled = (env: ReadonlyMap<string, number>) =>
+    Object.fromEntries([...env].filter(([name]) => !sampler.fixed.has(name) || sampler.coords.names.includes(name)));
   while (points < opts.points && attempts < opts.points * 20) {
     attempts++;
     const env = new Map(sampler.fixed);
-    for (const c of sampler.coords.names) env.set(c, sampler.coords.lo + (sampler.coords.hi - sampler.coords.lo) * r());
+    // a coordinate given a value (a claim `at` a point) keeps it
+    for (const c of sampler.coords.names)
+      if (!sampler.fixed.has(c)) env.set(c, sampler.coords.lo + (sampler.coords.hi - sampler.coords.lo) * r());
     for (const p of sampler.params) env.set(p, p === "h" || /^h\d*$/.test(p) ? 0.05 + 0.95 * r() : 2 * r() - 1);
     let a: number[], b: number[];
     try {
       a = lhs(env);
       b = rhs(env);
-    } catch {
+    } catch (e) {
+      unusable ??= { point: sampled(env), why: `evaluation failed: ${e instanceof Error ? e.message : String(e)}` };
       continue;
     }
-    if (![...a, ...b].every(Number.isFinite)) continue;
+    if (![...a, ...b].every(Number.isFinite)) {
+      if (!unusable) {
+        const k = a.findIndex((x) => !Number.isFinite(x)),
+          at = k >= 0 ? k : b.findIndex((x) => !Number.isFinite(x));
+        // name the side only when the other one is finite there
+        const side = Number.isFinite(a[at]) ? "right " : Number.isFinite(b[at]) ? "left " : "";
+        unusable = { point: sampled(env), why: `the first non-finite value: ${side}${componentName(at)} = ${(k >= 0 ? a : b)[at]}` };
+      }
+      continue;
+    }
     points++;
     for (let k = 0; k < a.length; k++) {
       const err = Math.abs(a[k] - b[k]) / (1 + Math.max(Math.abs(a[k]), Math.abs(b[k])));
       if (err > maxError) {
         maxError = err;
         worst = {
-          point: Object.fromEntries([...env].filter(([name]) => !sampler.fixed.has(name))),
+          point: sampled(env),
           component: componentName(k),
           lhs: a[k],
           rhs: b[k],
@@ -90,11 +106,13 @@ export function witness(
       passed: false,
       against,
       failure: {
-        point: {},
+        point: unusable?.point ?? {},
         component: "",
         lhs: NaN,
         rhs: NaN,
-        reason: `only ${points} of ${opts.points} sampled points gave finite values on both sides`,
+        reason:
+          `only ${points} of ${opts.points} sampled points gave finite values on both sides (${attempts} tried)` +
+          (unusable ? `; ${unusable.why}` : ""),
       },
     };
   }

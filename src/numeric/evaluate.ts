@@ -47,17 +47,35 @@ export function metricEvaluator(metric: Metric, env: ReadonlyMap<string, number>
   const n = metric.manifold.dim;
   const compiled = compile(g.flat(), metric.manifold.coords);
   const params = bindParams(compiled, env, `metric '${metric.name}'`);
+  const image = pulledAlong(metric, env);
   return {
     metric,
     compiled,
     params,
     at(point) {
+      image?.(point);
       const out = new Float64Array(n * n);
       compiled.run(Float64Array.from(point), params, out, 1);
       const m = toMatrix(out, n, n);
       assertFinite(m, `metric '${metric.name}'`, "g", point, () => locateInPullback(metric, point, env));
       return m;
     },
+  };
+}
+
+/**
+ * For a pullback from the input of a map or network: a check that the map itself is finite at the point, as `eval`
+ * checks it. Where the map is undefined (log(x) at x = -1) the pullback is too, even if its Jacobian is finite.
+ */
+function pulledAlong(metric: Metric, env: ReadonlyMap<string, number>): ((point: number[]) => void) | null {
+  const def = metric.def;
+  if (def.kind !== "pullback" || def.layer) return null;
+  const along = def.along;
+  const f = compile(mappingExprs(along).components, along.source.coords);
+  const params = bindParams(f, env, `'${along.name}'`);
+  return (point) => {
+    const out = Array.from(f.at(point, params));
+    assertFinite([out], `'${along.name}'`, "output", point, () => (along.kind === "network" ? locateLayer(along, point, env) : ""));
   };
 }
 

@@ -49,12 +49,35 @@ export function symmetricEigen(a: Mat): { values: number[]; vectors: Mat } {
   return { values: idx.map((i) => m[i][i]), vectors: v.map((row) => idx.map((i) => row[i])) };
 }
 
-/** Numerical rank of a symmetric positive semi-definite matrix: eigenvalues above tol·max. */
-export function psdRank(g: Mat, relTol = 1e-10): number {
-  const { values } = symmetricEigen(g);
-  const max = Math.max(...values.map(Math.abs), 0);
-  return values.filter((x) => x > relTol * max && max > 0).length;
+/** Relative tolerance of the metric classification: an eigenvalue λ counts as zero when |λ| ≤ SIGNATURE_TOL · max|λ|. */
+export const SIGNATURE_TOL = 1e-10;
+
+export type MetricType = "Riemannian" | "Lorentzian" | "indefinite" | "degenerate";
+
+/** A symmetric matrix's signature (n₊ positive, n₋ negative, n₀ zero eigenvalues), rank n₊ + n₋, and what metric it makes. */
+export interface MetricClass {
+  signature: [number, number, number];
+  rank: number;
+  type: MetricType;
 }
+
+/**
+ * The one classification of a metric at a point, used wherever a rank, signature or type is reported or checked.
+ * Zero eigenvalues are those with |λ| ≤ SIGNATURE_TOL · max|λ|; Lorentzian means one eigenvalue of one sign and
+ * the rest (at least one) of the other, none zero; other non-degenerate, non-positive-definite ones are indefinite.
+ */
+export function classifyMetric(g: Mat, eigenvalues: number[] = symmetricEigen(g).values): MetricClass {
+  const max = Math.max(...eigenvalues.map(Math.abs), 0);
+  const cut = SIGNATURE_TOL * max;
+  const plus = max > 0 ? eigenvalues.filter((x) => x > cut).length : 0,
+    minus = max > 0 ? eigenvalues.filter((x) => x < -cut).length : 0;
+  const zero = eigenvalues.length - plus - minus;
+  const type: MetricType = zero > 0 ? "degenerate" : minus === 0 ? "Riemannian" : Math.min(plus, minus) === 1 ? "Lorentzian" : "indefinite";
+  return { signature: [plus, minus, zero], rank: plus + minus, type };
+}
+
+/** How a classification reads: "signature (3,1,0), Lorentzian". */
+export const classText = (c: MetricClass) => `signature (${c.signature.join(",")}), ${c.type}`;
 
 /** Gaussian elimination with partial pivoting on [A | B]; null when A is singular (relative to its size). */
 function eliminate(A: Mat, B: Mat): { X: Mat; det: number } | null {

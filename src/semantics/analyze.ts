@@ -26,6 +26,8 @@ import { analyzeRequest } from "./requests.js";
 export interface AnalyzeOptions {
   /** Folder that relative weights paths are read from (default: the spec's folder). */
   baseDir?: string;
+  /** Values for constants in this run (`--set c=0.9`): one value per constant, wherever it is used. */
+  constants?: ReadonlyMap<string, number>;
 }
 
 /** Components `target_coord = expr` of a map: each target coordinate exactly once. */
@@ -86,6 +88,7 @@ function declareItem(ctx: Context, item: Item): void {
           value = undefined;
         }
       }
+      if (ctx.constantOverrides.has(item.name.name)) value = ctx.constantOverrides.get(item.name.name);
       ctx.declare(item.name.name, { kind: "constant", value: { name: item.name.name, value, span: item.span } });
       return;
     }
@@ -352,7 +355,7 @@ function buildAction(ctx: Context, item: Extract<Item, { kind: "action" }>): Act
 
 /** Analyse a parsed spec; throws DiagnosticError carrying every error found. */
 export function analyze(spec: Spec, opts: AnalyzeOptions = {}): Model {
-  const ctx = new Context(spec, opts.baseDir ?? dirname(spec.file));
+  const ctx = new Context(spec, opts.baseDir ?? dirname(spec.file), opts.constants);
   for (const item of spec.items) {
     if (!("name" in item)) continue;
     const n = item.name as Name;

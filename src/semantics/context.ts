@@ -21,6 +21,8 @@ export class Context {
   constructor(
     readonly spec: Spec,
     readonly baseDir: string,
+    /** Values given to constants for this run (--set): they replace the declared ones everywhere, weights included. */
+    readonly constantOverrides: ReadonlyMap<string, number> = new Map(),
   ) {}
 
   error(span: Span, message: string, notes?: string[]): void {

@@ -41,7 +41,13 @@ export function toNode(ctx: Context, e: Expr, scope: Scope): MathNode | null {
       if (ent) {
         ctx.error(e.span, `'${e.name}' is a ${ent.kind}, not a number; an expression here may use ${scope.where} and constants`);
       } else if (ctx.declaredAt.has(e.name)) {
-        ctx.error(e.span, `'${e.name}' is used before it is declared (line ${ctx.declaredAt.get(e.name)!.line})`);
+        const at = ctx.declaredAt.get(e.name)!;
+        ctx.error(
+          e.span,
+          at.offset > e.span.offset
+            ? `'${e.name}' is used before it is declared (line ${at.line})`
+            : `'${e.name}' is declared (line ${at.line}) but invalid: see the error in its declaration`,
+        );
       } else {
         const known = [...scope.coords, ...[...ctx.names].filter(([, v]) => v.kind === "constant").map(([k]) => k)];
         ctx.error(e.span, `unknown name '${e.name}'; an expression here may use ${scope.where} and constants`, suggestion(e.name, known));

@@ -9,6 +9,7 @@ export function loadSpec(
   source: string,
   file: string,
   baseDir: string = file === "-" || file === "<stdin>" ? process.cwd() : dirname(file),
+  constants?: ReadonlyMap<string, number>,
 ): Model {
-  return analyze(parse(source, file), { baseDir });
+  return analyze(parse(source, file), { baseDir, constants });
 }

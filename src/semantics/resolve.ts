@@ -2,7 +2,7 @@
 // position allows, with a precise message when it is something else or nothing.
 import type { Name, SpaceRef } from "../syntax/ast.js";
 import type { Context, Entity } from "./context.js";
-import { type Manifold, type Mapping, MAX_DIMENSION } from "./model.js";
+import { type EmbeddingMap, type Manifold, type Mapping, MAX_DIMENSION } from "./model.js";
 import { suggestion } from "./names.js";
 
 const ARTICLE: Record<Entity["kind"], string> = {
@@ -29,7 +29,7 @@ export function lookup<K extends Entity["kind"]>(
       n.span,
       at.offset > n.span.offset
         ? `'${n.name}' is used before it is declared (line ${at.line})`
-        : `'${n.name}' has errors in its declaration`,
+        : `'${n.name}' is declared (line ${at.line}) but invalid: see the error in its declaration`,
     );
   } else {
     const candidates = [...ctx.names].filter(([, e]) => (kinds as string[]).includes(e.kind)).map(([k]) => k);
@@ -64,5 +64,10 @@ export function asMapping(ctx: Context, v: Mapping | Manifold, n: Name): Mapping
     ctx.error(n.span, `manifold '${v.name}' is not embedded anywhere, so it is not a map`);
     return null;
   }
-  return { kind: "embedding", name: v.name, source: v, target: v.embedding.target, components: v.embedding.components, span: v.span };
+  return embeddingMap(v, v.embedding);
+}
+
+/** An embedded manifold as the map it is: its parametrisation into the ambient space. */
+export function embeddingMap(v: Manifold, embedding: NonNullable<Manifold["embedding"]>): EmbeddingMap {
+  return { kind: "embedding", name: v.name, source: v, target: embedding.target, components: embedding.components, span: v.span };
 }

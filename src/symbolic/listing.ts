@@ -58,14 +58,15 @@ export function layerNames(steps: PullbackSteps): Listing {
     le.slope?.forEach((sl, i) => define(`s${l}_${i + 1}`, sl, group)); // σ'(z): keeps Jacobians short
     le.J.forEach((row, i) => row.forEach((e, j) => define(`J${l}_${i + 1}${j + 1}`, e, group)));
   }
-  steps.metrics.forEach((gl, k) => {
-    if (k === 0) return; // g at the requested layer is the result itself
+  // g at layer l is pulled back from g at layer l+1: define from the output down, so each uses only names before it.
+  // k = 0, g at the requested layer, is the result itself.
+  for (let k = steps.metrics.length - 1; k >= 1; k--) {
     const l = steps.layers[k];
-    gl.forEach((row, i) =>
+    steps.metrics[k].forEach((row, i) =>
       row.forEach((e, j) => {
         if (j >= i) define(`g${l}_${i + 1}${j + 1}`, e, `metric at layer ${l}`);
       }),
     );
-  });
+  }
   return { definitions, result: steps.metrics[0], names };
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { psdRank } from "../../src/numeric/linalg.js";
+import { classifyMetric } from "../../src/numeric/linalg.js";
 import { metricEvaluator } from "../../src/numeric/evaluate.js";
 import { dagSize, evaluate, fn, freeSymbols, mul, ONE, pow, sym, TWO, ZERO } from "../../src/symbolic/expr.js";
 import { metricComponents } from "../../src/symbolic/metric.js";
@@ -99,7 +99,7 @@ describe("pulled-back metrics in closed form", () => {
       metric g = pullback along n
     `);
     const g = metricEvaluator(m.metrics.get("g")!, new Map()).at([0.2, 0.4, -0.3]);
-    expect(psdRank(g)).toBe(1);
+    expect(classifyMetric(g).rank).toBe(1);
   });
 
   it("grows linearly with depth for numeric residual networks", () => {

@@ -22,7 +22,7 @@ export interface EvalOptions {
 export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
   const format = choice(opts.format, ["text", "json", "csv"] as const, "--format");
   if ((opts.at === undefined) === (opts.points === undefined)) throw new UsageError("give exactly one of --at POINT and --points FILE.csv");
-  const loaded = readSpec(io, file);
+  const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
     return EXIT.failure;

@@ -30,11 +30,14 @@ function parseDepths(text: string | undefined): number[] {
 
 const e = (x: number) => x.toExponential(3);
 
+/** An order of convergence, or "—" where the errors are at round-off (a ratio of zeros is NaN). */
+const order = (x: number | null | undefined) => (x == null ? "" : Number.isFinite(x) ? x.toFixed(3) : "—");
+
 export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
   const format = choice(opts.format, ["text", "json"] as const, "--format");
   const interp = choice(opts.interpolation, ["linear", "constant"] as const, "--interpolation") as Interpolation;
   const depths = parseDepths(opts.depths);
-  const loaded = readSpec(io, file);
+  const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
     return EXIT.failure;
@@ -82,12 +85,15 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
       r.h.toPrecision(4),
       e(r.stateError),
       e(r.metricError),
-      r.stateOrder?.toFixed(3) ?? "",
-      r.metricOrder?.toFixed(3) ?? "",
+      order(r.stateOrder),
+      order(r.metricOrder),
     ]);
     const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
     io.out(`${[head, ...rows].map((r) => `  ${r.map((x, j) => x.padStart(w[j])).join("  ")}`).join("\n")}\n\n`);
-    io.out(`fitted order ${c.stateOrder.toFixed(3)} (state), ${c.metricOrder.toFixed(3)} (metric); expected ${c.expectedOrder}\n`);
+    io.out(`fitted order ${order(c.stateOrder)} (state), ${order(c.metricOrder)} (metric); expected ${c.expectedOrder}\n`);
+    const orders = [c.stateOrder, c.metricOrder, ...c.rows.flatMap((r) => [r.stateOrder, r.metricOrder])];
+    if (orders.some((x) => x != null && !Number.isFinite(x)))
+      io.out("— (at round-off): the errors are too small to change with N, so they give no order\n");
     io.out("state error: ‖x_N(T) − x(T)‖; metric error: ‖J_Nᵀ J_N − J(T)ᵀ J(T)‖ with dJ/dt = Df(x(t), t) J, J(0) = I (Frobenius norms)\n");
     return EXIT.ok;
   } catch (err) {

@@ -27,7 +27,7 @@ export function geodesicCommand(io: IO, file: string, opts: GeodesicOptions): nu
   const samples = Number(opts.samples);
   if (!Number.isInteger(samples) || samples < 2 || samples > 100000)
     throw new UsageError(`--samples must be a whole number from 2 to 100000, not '${opts.samples}'`);
-  const loaded = readSpec(io, file);
+  const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
     return EXIT.failure;

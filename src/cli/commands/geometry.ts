@@ -65,7 +65,7 @@ function nested(shape: number[], flat: number[]): unknown {
 export function geometryCommand(io: IO, file: string, opts: GeometryOptions): number {
   const format = choice(opts.format, ["text", "latex", "json"] as const, "--format");
   const q = choice(opts.quantity, QUANTITY_NAMES, "--quantity");
-  const loaded = readSpec(io, file);
+  const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
     return EXIT.failure;

@@ -183,7 +183,7 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
   const kind = choice(opts.kind, PLOT_KINDS, "--kind") as PlotKind;
   const out = opts.output ?? `${kind}.svg`;
   if (!/\.(svg|png)$/.test(out)) throw new UsageError("-o must name an .svg or .png file");
-  const loaded = readSpec(io, file);
+  const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
     return EXIT.failure;

@@ -85,7 +85,7 @@ function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", for
 export function metricCommand(io: IO, file: string, opts: MetricOptions): number {
   const format = choice(opts.format, ["text", "latex", "json"] as const, "--format");
   const form = choice(opts.form, ["auto", "explicit", "layers"] as const, "--form");
-  const loaded = readSpec(io, file);
+  const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
     return EXIT.failure;
@@ -99,7 +99,7 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
   try {
-    const [{ metric: g, rank, eigenvalues: eig, determinant: det }] = metricAt(metric, [point], env);
+    const [{ metric: g, rank, signature, type, eigenvalues: eig, determinant: det }] = metricAt(metric, [point], env);
     if (format === "json") {
       io.out(
         json({
@@ -110,6 +110,8 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
           point,
           metric: g,
           rank,
+          signature,
+          type,
           eigenvalues: eig,
           determinant: det,
         }),
@@ -125,9 +127,7 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
           g.map((r) => r.map(fmt)),
         )}\n\n`,
       );
-      io.out(
-        `rank ${rank}, eigenvalues ${eig.map(fmt).join(", ")}, det ${fmt(det)}${rank < g.length ? " (degenerate: only positive semi-definite)" : ""}\n`,
-      );
+      io.out(`rank ${rank}, signature (${signature.join(",")}), ${type}, eigenvalues ${eig.map(fmt).join(", ")}, det ${fmt(det)}\n`);
     }
     return EXIT.ok;
   } catch (e) {
