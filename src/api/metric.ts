@@ -6,6 +6,7 @@ import { metricEvaluator, valueEnv } from "../numeric/evaluate.js";
 import { classifyMetric, detN, type MetricType, symmetricEigen } from "../numeric/linalg.js";
 import { latex, latexSymbol } from "../render/latex-expr.js";
 import { type Form, metricListing } from "../symbolic/listing.js";
+import type { Expr } from "../symbolic/expr.js";
 import { print } from "../symbolic/print.js";
 import { LookupError } from "./errors.js";
 
@@ -62,11 +63,17 @@ export interface SymbolicMetric {
   latex: string[][];
 }
 
-const without = <K, V>(m: ReadonlyMap<K, V>, k: K) => {
-  const c = new Map(m);
-  c.delete(k);
-  return c;
-};
+/** Print each definition's own expression in full, other named nodes by name, through one shared map
+ *  (a copy per definition made printing quadratic in depth): its own entry is lifted while it prints. */
+function printDefinition<T>(names: Map<Expr, string>, e: Expr, write: (names: ReadonlyMap<Expr, string>) => T): T {
+  const own = names.get(e);
+  names.delete(e);
+  try {
+    return write(names);
+  } finally {
+    if (own !== undefined) names.set(e, own);
+  }
+}
 
 /**
  * A metric's components in closed form. `form`: "auto" (write out in full while small), "explicit" or "layers".
@@ -76,6 +83,7 @@ const without = <K, V>(m: ReadonlyMap<K, V>, k: K) => {
  */
 export function metricSymbolic(metric: Metric, form: Form = "auto"): SymbolicMetric {
   const listing = metricListing(metric, form);
+  const names = new Map(listing.names);
   const tnames = new Map([...listing.names].map(([e, s]) => [e, latexSymbol(s)] as const));
   return {
     name: metric.name,
@@ -86,8 +94,8 @@ export function metricSymbolic(metric: Metric, form: Form = "auto"): SymbolicMet
     definitions: listing.definitions.map((d) => ({
       name: d.name,
       group: d.group,
-      expr: print(d.expr, { names: without(listing.names, d.expr) }),
-      latex: latex(d.expr, without(tnames, d.expr)),
+      expr: printDefinition(names, d.expr, (n) => print(d.expr, { names: n })),
+      latex: printDefinition(tnames, d.expr, (n) => latex(d.expr, n)),
     })),
     components: listing.result.map((row) => row.map((e) => print(e, { names: listing.names }))),
     latex: listing.result.map((row) => row.map((e) => latex(e, tnames))),

@@ -54,7 +54,11 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("-f, --format <format>", "text, latex or json", "text")
     .option("--at <point>", "evaluate at a point, e.g. 0.3,-0.7")
     .option("--set <assignments>", "values for symbols, e.g. h=0.1,W1_11=2")
-    .option("--form <form>", "auto, explicit (write out in full) or layers (name z_l, x_l, J_l, g_l)", "auto")
+    .option(
+      "--form <form>",
+      "auto, explicit (write out in full), layers (name z_l, x_l, J_l, g_l) or matrix (the recursion in matrices, any width)",
+      "auto",
+    )
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
     .action(async (file: string, opts) => {
       status = (await import("./commands/metric.js")).metricCommand(io, file, opts);

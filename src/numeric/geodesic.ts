@@ -1,9 +1,8 @@
 // Geodesics of a metric: ẍ^a = −Γ^a_bc ẋ^b ẋ^c as a first-order system, integrated with
 // Dormand–Prince; boundary-value problems by shooting with a damped Newton method.
 import type { Metric } from "../semantics/model.js";
-import { compile } from "./codegen.js";
 import { bindParams, EvaluationError } from "./evaluate.js";
-import { DEGENERATE, geoOf } from "./geometry.js";
+import { DEGENERATE, geodesicEvaluators } from "./geometry.js";
 import { solveN } from "./linalg.js";
 import { dopri5, IntegrationError, type Solution } from "./ode.js";
 
@@ -41,10 +40,10 @@ class GeodesicSystem {
     readonly spec: Metric,
     env: ReadonlyMap<string, number>,
   ) {
-    const { geo } = geoOf(spec);
-    this.n = geo.coords.length;
-    this.gamma = compile(geo.christoffel.flat(2), geo.coords);
-    this.metric = compile([...geo.g.flat(), geo.det], geo.coords);
+    this.n = spec.manifold.coords.length;
+    const ev = geodesicEvaluators(spec); // compiled once per metric
+    this.gamma = ev.gamma;
+    this.metric = ev.metric;
     this.gp = bindParams(this.gamma, env, `metric '${spec.name}'`);
     this.mp = bindParams(this.metric, env, `metric '${spec.name}'`);
   }

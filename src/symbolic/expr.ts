@@ -31,17 +31,65 @@ export class Expr {
   }
 }
 
-const table = new Map<string, Expr>();
+// The hash-cons table, keyed structurally: a numeric hash of (op, name, value, operand ids) picks a
+// chain of candidates compared field by field. (String keys cost most of the DAG's construction time.)
+const table = new Map<number, Expr | Expr[]>();
 let nextId = 0;
 
-function intern(op: Op, args: readonly Expr[], value: number, name: string): Expr {
-  let key = `${op}:${name}:${value}`;
-  for (const a of args) key += `,${a.id}`;
-  let e = table.get(key);
-  if (!e) {
-    e = new Expr(op, args, value, name, nextId++);
-    table.set(key, e);
+const OP_CODE: Record<Op, number> = { num: 1, sym: 2, add: 3, mul: 4, pow: 5, fn: 6 };
+const nameHashes = new Map<string, number>();
+const bits = new Float64Array(1),
+  words = new Int32Array(bits.buffer);
+
+function nameHash(name: string): number {
+  let h = nameHashes.get(name);
+  if (h === undefined) {
+    h = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+    nameHashes.set(name, h);
   }
+  return h;
+}
+
+function mix(h: number, x: number): number {
+  const m = Math.imul(h ^ x, 0x5bd1e995);
+  return m ^ (m >>> 15);
+}
+
+function hashOf(op: Op, args: readonly Expr[], value: number, name: string): number {
+  let h = mix(OP_CODE[op], nameHash(name));
+  if (value !== 0) {
+    bits[0] = value;
+    h = mix(mix(h, words[0]), words[1]);
+  }
+  for (let i = 0; i < args.length; i++) h = mix(h, args[i].id);
+  return h & 0x3fffffff; // small-integer keys hash fastest in a Map
+}
+
+// Object.is: NaN matches NaN, as it did under string keys ("NaN"); −0 never gets here (num() makes it 0)
+function matches(e: Expr, op: Op, args: readonly Expr[], value: number, name: string): boolean {
+  if (e.op !== op || e.name !== name || !Object.is(e.value, value) || e.args.length !== args.length) return false;
+  for (let i = 0; i < args.length; i++) if (e.args[i] !== args[i]) return false;
+  return true;
+}
+
+function intern(op: Op, args: readonly Expr[], value: number, name: string): Expr {
+  const h = hashOf(op, args, value, name);
+  const slot = table.get(h);
+  if (slot === undefined) {
+    const e = new Expr(op, args, value, name, nextId++);
+    table.set(h, e);
+    return e;
+  }
+  if (!Array.isArray(slot)) {
+    if (matches(slot, op, args, value, name)) return slot;
+    const e = new Expr(op, args, value, name, nextId++);
+    table.set(h, [slot, e]);
+    return e;
+  }
+  for (const c of slot) if (matches(c, op, args, value, name)) return c;
+  const e = new Expr(op, args, value, name, nextId++);
+  slot.push(e);
   return e;
 }
 

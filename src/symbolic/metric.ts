@@ -11,7 +11,7 @@ export interface MappingExprs {
   /** Target coordinates as functions of the source coordinates. */
   components: Expr[];
   /** ∂F^i/∂x^j. */
-  jacobian: Matrix;
+  readonly jacobian: Matrix;
   /** For networks: the layer-by-layer expressions. */
   network?: NetworkExprs;
 }
@@ -47,7 +47,13 @@ export function mappingExprs(m: Mapping): MappingExprs {
     }
     case "network": {
       const ex = networkExprs(m, 0);
-      out = { components: ex.layers[ex.layers.length - 1].x, jacobian: ex.jacobian, network: ex };
+      out = {
+        components: ex.layers[ex.layers.length - 1].x,
+        get jacobian() {
+          return ex.jacobian; // built on first use: pulling a metric back never needs it
+        },
+        network: ex,
+      };
       break;
     }
   }

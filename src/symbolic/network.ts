@@ -29,8 +29,8 @@ export interface NetworkExprs {
   /** x_from as symbols, then one entry per layer from+1 … L. */
   x0: Vector;
   layers: LayerExprs[];
-  /** Total Jacobian ∂x_L/∂x_from, accumulated forwards. */
-  jacobian: Matrix;
+  /** Total Jacobian ∂x_L/∂x_from, accumulated forwards; built on first use (a pullback layer by layer never reads it). */
+  readonly jacobian: Matrix;
 }
 
 const paramCache = new WeakMap<ParamTensor, Expr[]>();
@@ -105,7 +105,7 @@ export function networkExprs(net: Network, from = 0): NetworkExprs {
   const variables = layerVariables(net, from);
   const x0 = variables.map(sym);
   const xs: Vector[] = [x0]; // xs[k] = coordinates after layer from+k
-  const Ps: Matrix[] = [identity(x0.length)]; // total Jacobians, same indexing
+  const layerJs: Matrix[][] = []; // per layer, ∂x_l/∂x_{l−1}, ∂x_l/∂x_{l−2}, …
   const layers: LayerExprs[] = [];
   for (let l = from + 1; l <= net.layers.length; l++) {
     const layer = net.layers[l - 1],
@@ -117,9 +117,24 @@ export function networkExprs(net: Network, from = 0): NetworkExprs {
     const Js = kind.jacobians(EXPR_ALGEBRA, input, fwd);
     layers.push({ layer, z: fwd.z, slope: fwd.slope, x: fwd.x, J: Js[0] });
     xs.push(fwd.x);
-    Ps.push(totalJacobian(Js, Ps));
+    layerJs.push(Js);
   }
-  return { network: net, from, variables, x0, layers, jacobian: Ps[Ps.length - 1] };
+  let total: Matrix | undefined;
+  return {
+    network: net,
+    from,
+    variables,
+    x0,
+    layers,
+    get jacobian() {
+      if (!total) {
+        const Ps: Matrix[] = [identity(x0.length)]; // Ps[k] = total Jacobian after layer from+k
+        for (const Js of layerJs) Ps.push(totalJacobian(Js, Ps));
+        total = Ps[Ps.length - 1];
+      }
+      return total;
+    },
+  };
 }
 
 /** Whether a layer reads states before its predecessor (a pullback then needs the total Jacobian). */

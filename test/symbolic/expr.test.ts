@@ -37,6 +37,26 @@ describe("hash-consed canonical forms", () => {
     expect(fn("tanh", add(x, ONE))).toBe(fn("tanh", add(ONE, x)));
   });
 
+  it("keys nodes by value, name and operands exactly: nearby numbers stay apart, NaN is one node", () => {
+    expect(num(0.1 + 0.2)).not.toBe(num(0.3));
+    expect(num(0.1 + 0.2)).toBe(num(0.30000000000000004));
+    expect(num(Number.NaN)).toBe(num(0 / 0));
+    expect(num(Number.POSITIVE_INFINITY)).not.toBe(num(Number.NEGATIVE_INFINITY));
+    expect(num(-0)).toBe(ZERO);
+    expect(sym("ab")).not.toBe(sym("ba"));
+    expect(fn("sin", x)).not.toBe(fn("cos", x));
+    // the same operands in another order are another node (pow is not commutative); ids give creation order
+    const p = pow(x, y),
+      q = pow(y, x);
+    expect(p).not.toBe(q);
+    expect(pow(x, y)).toBe(p);
+    expect(q.id).toBeGreaterThan(p.id);
+    // many distinct nodes stay distinct and each is found again (collision chains)
+    const made = Array.from({ length: 5000 }, (_, k) => add(x, num(k + 0.5)));
+    expect(new Set(made).size).toBe(5000);
+    for (let k = 0; k < made.length; k++) expect(add(num(k + 0.5), x)).toBe(made[k]);
+  });
+
   it("applies the light simplification rules", () => {
     expect(sub(x, x)).toBe(ZERO);
     expect(add(x, x)).toBe(mul(TWO, x));

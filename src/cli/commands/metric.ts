@@ -3,10 +3,11 @@ import type { Metric } from "../../semantics/model.js";
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
 import { latexSymbol } from "../../render/latex-expr.js";
-import type { Form } from "../../symbolic/listing.js";
+import { matrixFormChosen } from "../../symbolic/listing.js";
+import { metricMatrixForm } from "../../symbolic/matrix-form.js";
 import { atLayer, metricAt, metricSymbolic } from "../../api/metric.js";
 import { pickMetric } from "../../api/spec.js";
-import { EXIT, type IO } from "../io.js";
+import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
 import { choice, parseLayer, parsePoint } from "../options.js";
 import { readSpec } from "../spec.js";
@@ -40,7 +41,7 @@ function describe(metric: Metric): string {
   return `metric ${metric.name} on ${chart}: pullback of ${of} along ${along}${degenerate}`;
 }
 
-function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", form: Form): void {
+function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", form: "auto" | "explicit" | "layers"): void {
   const sm = metricSymbolic(metric, form);
   const { coords, components: cells } = sm;
   const n = coords.length;
@@ -82,9 +83,51 @@ function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", for
     io.out(`(${metric.name} is symmetric: the entries below the diagonal are the mirror images)\n`);
 }
 
+/** The matrix recursion: weights named, nothing expanded, so its size is independent of the widths. */
+function matrixForm(io: IO, metric: Metric, format: "text" | "latex" | "json"): void {
+  const def = metric.def;
+  if (def.kind !== "pullback" || def.along.kind !== "network") {
+    throw new UsageError(`--form matrix applies to metrics pulled back along a network; '${metric.name}' is not one`);
+  }
+  const { parameters, definitions } = metricMatrixForm(metric);
+  const shape = (s: number[]) => (s.length ? s.join("×") : "scalar");
+  if (format === "json") {
+    io.out(
+      json({
+        name: metric.name,
+        manifold: metric.manifold.name,
+        coords: metric.manifold.coords,
+        layer: def.layer,
+        form: "matrix",
+        parameters,
+        definitions: definitions.map((d) => ({ name: d.name, group: d.group, shape: d.shape, expr: d.expr, latex: d.latex })),
+      }),
+    );
+    return;
+  }
+  if (format === "latex") {
+    const lines = definitions.map((d) => `${latexSymbol(d.name)} &= ${d.latex}`);
+    io.out(`% ${describe(metric)}\n\\begin{align*}\n${lines.join(" \\\\\n")}\n\\end{align*}\n`);
+    return;
+  }
+  io.out(`${describe(metric)}\n\nparameters:\n`);
+  for (const p of parameters) {
+    const what = p.value !== undefined ? ` = ${p.value}` : `: ${shape(p.shape)}${p.numeric ? "" : " (symbolic)"}`;
+    io.out(`  ${p.name}${what}${p.source !== p.name ? ` (${p.source})` : ""}\n`);
+  }
+  let group = "";
+  for (const d of definitions) {
+    if (d.group !== group) {
+      io.out(`\n${d.group}:\n`);
+      group = d.group;
+    }
+    io.out(`  ${d.name} = ${d.expr}    [${shape(d.shape)}]\n`);
+  }
+}
+
 export function metricCommand(io: IO, file: string, opts: MetricOptions): number {
   const format = choice(opts.format, ["text", "latex", "json"] as const, "--format");
-  const form = choice(opts.form, ["auto", "explicit", "layers"] as const, "--form");
+  const form = choice(opts.form, ["auto", "explicit", "layers", "matrix"] as const, "--form");
   const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
@@ -92,7 +135,8 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
   }
   const metric = atLayer(pickMetric(loaded.model, opts.metric), parseLayer(opts.layer));
   if (opts.at === undefined) {
-    symbolic(io, metric, format, form);
+    if (matrixFormChosen(metric, form)) matrixForm(io, metric, format);
+    else symbolic(io, metric, format, form === "matrix" ? "auto" : form);
     return EXIT.ok;
   }
   const point = parsePoint(opts.at, metric.manifold);

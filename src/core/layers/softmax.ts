@@ -11,6 +11,13 @@ export const softmax: LayerKindDef = {
   probabilities: true,
   initScale: 1,
   labels: { text: "softmax", short: "softmax", title: "softmax", prose: "softmax", activation: false },
+  matrix: {
+    text: { x: (prev) => `softmax(${prev})`, jacobian: (x) => `diag(${x}) - ${x}*${x}^T` },
+    tex: {
+      x: (prev) => `\\operatorname{softmax}(${prev})`,
+      jacobian: (x) => `\\operatorname{diag}(${x}) - ${x}\\, ${x}^{\\mathsf{T}}`,
+    },
+  },
   derivation: {
     why: () =>
       "The softmax layer maps scores to probabilities, $p_i = e^{x_i} / \\sum_j e^{x_j}$, written here as $1 / \\sum_j e^{x_j - x_i}$, which cannot overflow.",

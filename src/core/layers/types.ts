@@ -97,6 +97,13 @@ export interface Recurrence {
   scale: { factor: number; power: number } | null;
 }
 
+/** A layer in matrix notation, for kinds that `recurrence` does not describe: x_l and ∂x_l/∂x_{l−1} in terms of the
+ *  previous state's and its own vector names (already spelled: "x2", "x_{2}"), in plain text and TeX. */
+export interface MatrixText {
+  text: { x(prev: string): string; jacobian(x: string): string };
+  tex: { x(prev: string): string; jacobian(x: string): string };
+}
+
 export interface LayerKindDef {
   keyword: LayerKind;
   params: readonly ParamSpec[];
@@ -108,6 +115,8 @@ export interface LayerKindDef {
   /** The step as a linear recurrence, given how many previous states exist (fewer than `reads`: the
    *  starting step); absent for kinds not of that form. */
   recurrence?: (available: number) => Recurrence;
+  /** The matrix notation of kinds without a `recurrence` (those with one are written from it). */
+  matrix?: MatrixText;
   /** Whether the output is a probability vector (training then reads it as the class probabilities). */
   probabilities: boolean;
   /** Glorot scale of the initial W (residual-type blocks start near the identity). */
