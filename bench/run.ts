@@ -1,5 +1,6 @@
 // `npm run bench`: every suite, in one process (so ratios compare like with like).
 import { engineSuite } from "./engine.js";
+import { geodesicSuite } from "./geodesic.js";
 import { geometrySuite } from "./geometry.js";
 import { latencySuite } from "./latency.js";
 import { metricSuite } from "./metric.js";
@@ -9,3 +10,4 @@ if (!only || only === "metric") metricSuite();
 if (!only || only === "geometry") geometrySuite();
 if (!only || only === "engine") engineSuite();
 if (!only || only === "latency") latencySuite();
+if (!only || only === "geodesic") geodesicSuite();

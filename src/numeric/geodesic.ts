@@ -452,7 +452,7 @@ function minimiseEnergy(
         grad = Float64Array.from(gTry);
         E = ETry;
         accepted = true;
-        if (decrease <= 1e-13 * E0) return { curve: x, iterations: it + 1 };
+        if (decrease <= 1e-10 * E0) return { curve: x, iterations: it + 1 };
         break;
       }
     }

@@ -1,6 +1,6 @@
 // `rgnn distances FILE --points pts.csv`: the symmetric matrix of geodesic distances between points, one
-// boundary-value geodesic per pair with the metric's evaluators compiled once. It runs on one thread: a pair
-// costs milliseconds, and workers would each recompile the spec's geometry before solving a single pair.
+// boundary-value geodesic per pair with the metric's evaluators compiled once. One thread: workers would each
+// recompile the spec's geometry first, and their gain on the shared two cores was not measured.
 import cliProgress from "cli-progress";
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { geodesicSolver } from "../../numeric/geodesic.js";
