@@ -1,6 +1,7 @@
 // `npm run bench`: every suite, in one process (so ratios compare like with like).
 import { costsSuite } from "./costs.js";
 import { engineSuite } from "./engine.js";
+import { geodesicSuite } from "./geodesic.js";
 import { geometrySuite } from "./geometry.js";
 import { latencySuite } from "./latency.js";
 import { metricSuite } from "./metric.js";
@@ -10,4 +11,5 @@ if (!only || only === "metric") metricSuite();
 if (!only || only === "geometry") geometrySuite();
 if (!only || only === "engine") engineSuite();
 if (!only || only === "latency") latencySuite();
+if (!only || only === "geodesic") geodesicSuite();
 if (!only || only === "costs") await costsSuite(process.argv[3] ? Number(process.argv[3]) : undefined);

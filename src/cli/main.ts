@@ -99,13 +99,27 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("-m, --metric <name>", "which metric (default: the first declared)")
     .requiredOption("--from <point>", "start point")
     .option("--to <point>", "end point (boundary-value problem)")
-    .option("--velocity <vector>", "initial velocity (initial-value problem, t from 0 to 1)")
+    .option("--velocity <vector>", "initial velocity (initial-value problem, t from 0 to 1): the exp map")
+    .option("--log", "with --to: print only log_from(to), the initial velocity of the geodesic to the point")
     .option("--samples <n>", "points along the path in the output", "101")
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
     .action(async (file: string, opts) => {
       status = (await import("./commands/geodesic.js")).geodesicCommand(io, file, opts);
+    });
+
+  program
+    .command("distances")
+    .description("the matrix of geodesic distances between the points of a CSV file")
+    .argument("<file>", "spec file ('-' for standard input)")
+    .requiredOption("--points <file.csv>", "points, one per line (an optional header line of names)")
+    .option("-m, --metric <name>", "which metric (default: the first declared)")
+    .option("-f, --format <format>", "text, json or csv", "text")
+    .option("--set <assignments>", "values for symbols")
+    .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
+    .action(async (file: string, opts) => {
+      status = (await import("./commands/distances.js")).distancesCommand(io, file, opts);
     });
 
   program

@@ -104,7 +104,7 @@ function geodesicStep(metric: Metric, req: Extract<Request, { kind: "show" }>, i
     title: `Geodesic of ${metric.name} from ${fmt(req.from!)}${req.to ? ` to ${fmt(req.to)}` : ` with velocity ${fmt(req.velocity!)}`}`,
     justification: "definition",
     span: req.span,
-    why: `The geodesic equation $\\ddot x^a + \\Gamma^a{}_{bc}\\, \\dot x^b \\dot x^c = 0$, integrated by Dormand–Prince 5(4)${req.to ? "; the initial velocity is found by shooting with Newton's method." : "."}`,
+    why: `The geodesic equation $\\ddot x^a + \\Gamma^a{}_{bc}\\, \\dot x^b \\dot x^c = 0$, integrated by Dormand–Prince 5(4)${req.to ? "; the initial velocity is found by minimising the discrete curve energy from the straight line, then by shooting with Newton's method." : "."}`,
     witness: null,
   };
   try {

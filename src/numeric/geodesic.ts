@@ -1,9 +1,12 @@
 // Geodesics of a metric: ẍ^a = −Γ^a_bc ẋ^b ẋ^c as a first-order system, integrated with
-// Dormand–Prince; boundary-value problems by shooting with a damped Newton method.
+// Dormand–Prince. Boundary-value problems (Riemannian metrics): minimise the discrete curve energy from
+// the straight line (L-BFGS; shooting alone diverges for far-apart points), then polish the initial
+// velocity by shooting with a damped Newton method so the answer solves the ODE to tolerance.
+// Indefinite metrics have no energy minimum: they are solved by shooting from the straight line.
 import type { Metric } from "../semantics/model.js";
 import { bindParams, EvaluationError } from "./evaluate.js";
 import { DEGENERATE, geodesicEvaluators } from "./geometry.js";
-import { solveN } from "./linalg.js";
+import { solveN, symmetricEigen } from "./linalg.js";
 import { dopri5, IntegrationError, type Solution } from "./ode.js";
 
 export interface GeodesicPath {
@@ -11,13 +14,20 @@ export interface GeodesicPath {
   samples: { t: number; x: number[]; v: number[] }[];
   from: number[];
   to: number[];
+  /** The initial velocity: for a boundary-value problem, log_from(to). */
   velocity: number[];
-  /** ∫ √(g(ẋ, ẋ)) dt: the length as the metric sees it. */
+  /** ∫ √(g(ẋ, ẋ)) dt: the length as the metric sees it; for an indefinite metric the interval ∫ √|g(ẋ, ẋ)| dt. */
   length: number;
+  /** Whether g is positive definite at the start point; when not, `length` is an interval and `type` says its kind. */
+  definite: boolean;
+  /** For an indefinite metric, the sign of g(ẋ, ẋ) along the path (see `curveType`); null for a definite metric. */
+  type: CurveType | null;
   /** |to − from| in the chart: the straight-line (Euclidean) distance. */
   chartDistance: number;
   /** Newton iterations used (0 for an initial-value problem). */
   iterations: number;
+  /** L-BFGS iterations spent minimising the discrete curve energy before shooting (0 when not used). */
+  energyIterations: number;
   steps: number;
 }
 
@@ -28,7 +38,18 @@ export interface GeodesicOptions {
   maxIterations?: number;
   tolerance?: number;
   maxSteps?: number;
+  /** Segments of the discrete curve whose energy is minimised before shooting (default 32). */
+  segments?: number;
+  /** "energy" (default): minimise the curve energy, then shoot; "shooting": Newton shooting from the straight line only. */
+  method?: "energy" | "shooting";
 }
+
+/**
+ * The kind of a curve for an indefinite metric: spacelike where g(ẋ, ẋ) > 0, timelike where < 0 (the mostly-plus
+ * convention, signature (n−1, 1); for signature (1, n−1) with n > 2 the signs swap), null where it vanishes
+ * relative to |g||ẋ|²; mixed when it changes along the path.
+ */
+export type CurveType = "spacelike" | "timelike" | "null" | "mixed";
 
 class GeodesicSystem {
   private readonly gamma;
@@ -69,6 +90,9 @@ class GeodesicSystem {
   }
   degenerate(x: ArrayLike<number>): string | null {
     const { g, det } = this.metricAt(x);
+    return this.degenerateAt(x, g, det);
+  }
+  degenerateAt(x: ArrayLike<number>, g: Float64Array, det: number): string | null {
     const scale = Math.max(...Array.from(g).map(Math.abs)) ** this.n;
     if (!Number.isFinite(det) || Math.abs(det) <= DEGENERATE * Math.max(scale, 1e-300)) {
       return `the metric '${this.spec.name}' is degenerate at (${Array.from(x)
@@ -76,6 +100,20 @@ class GeodesicSystem {
         .join(", ")}): det g = ${det}`;
     }
     return null;
+  }
+  /** Signs of g's eigenvalues at x, relative to the largest: [n₊, n₋, n₀]. */
+  signature(x: ArrayLike<number>): [number, number, number] {
+    const { g } = this.metricAt(x);
+    const n = this.n;
+    const { values } = symmetricEigen(Array.from({ length: n }, (_, a) => Array.from(g.subarray(a * n, a * n + n))));
+    const tol = 1e-10 * Math.max(...values.map(Math.abs));
+    const pos = values.filter((l) => l > tol).length,
+      neg = values.filter((l) => l < -tol).length;
+    return [pos, neg, n - pos - neg];
+  }
+  /** Γ at x into out (n³, Γ^a_bc at (a·n + b)·n + c). */
+  christoffelAt(x: Float64Array, out: Float64Array): void {
+    this.gamma.run(x, this.gp, out, 1);
   }
   speed2(x: ArrayLike<number>, v: ArrayLike<number>): number {
     const { g } = this.metricAt(x);
@@ -102,6 +140,34 @@ function integrate(sys: GeodesicSystem, x0: number[], v0: number[], opts: Geodes
   }
 }
 
+/** The interval's kind from the signs of g(ẋ, ẋ) along a path (relative tolerance 1e-9 of |g||ẋ|²). */
+function curveType(sys: GeodesicSystem, ys: Float64Array[], sig: [number, number, number]): CurveType {
+  const n = sys.n;
+  let pos = 0,
+    neg = 0,
+    nul = 0;
+  for (const y of ys) {
+    const x = y.subarray(0, n),
+      v = y.subarray(n);
+    const { g } = sys.metricAt(x);
+    let s = 0,
+      scale = 0;
+    for (let a = 0; a < n; a++)
+      for (let b = 0; b < n; b++) {
+        s += g[a * n + b] * v[a] * v[b];
+        scale += Math.abs(g[a * n + b] * v[a] * v[b]);
+      }
+    if (Math.abs(s) <= 1e-9 * scale || scale === 0) nul++;
+    else if (s > 0) pos++;
+    else neg++;
+  }
+  const swapped = sig[0] === 1 && sig[1] === n - 1 && n > 2; // (+,−,−,…): timelike is positive
+  if (nul === ys.length) return "null";
+  if (pos === ys.length) return swapped ? "timelike" : "spacelike";
+  if (neg === ys.length) return swapped ? "spacelike" : "timelike";
+  return "mixed";
+}
+
 function pathOf(
   sys: GeodesicSystem,
   sol: Solution,
@@ -109,6 +175,7 @@ function pathOf(
   velocity: number[],
   opts: GeodesicOptions,
   iterations: number,
+  energyIterations = 0,
 ): GeodesicPath {
   const n = sys.n,
     m = Math.max(2, opts.samples ?? 101);
@@ -117,17 +184,32 @@ function pathOf(
     const y = i === m - 1 ? sol.y[sol.y.length - 1] : sol.at(t);
     return { t, x: Array.from(y.subarray(0, n)), v: Array.from(y.subarray(n)) };
   });
-  // length by composite Simpson on a fine grid of the dense output
+  const sig = sys.signature(from);
+  const definite = sig[0] === n;
+  // length (or interval) by composite Simpson on a fine grid of the dense output
   const K = 400;
+  const ys = Array.from({ length: K + 1 }, (_, i) => sol.at(i / K));
   let length = 0;
-  for (let i = 0; i <= K; i++) {
-    const y = sol.at(i / K);
+  ys.forEach((y, i) => {
     const w = i === 0 || i === K ? 1 : i % 2 ? 4 : 2;
-    length += w * Math.sqrt(Math.max(0, sys.speed2(y.subarray(0, n), y.subarray(n))));
-  }
+    const s2 = sys.speed2(y.subarray(0, n), y.subarray(n));
+    length += w * Math.sqrt(definite ? Math.max(0, s2) : Math.abs(s2));
+  });
   length /= 3 * K;
   const to = samples[m - 1].x;
-  return { samples, from, to, velocity, length, chartDistance: Math.hypot(...to.map((v, i) => v - from[i])), iterations, steps: sol.steps };
+  return {
+    samples,
+    from,
+    to,
+    velocity,
+    length,
+    definite,
+    type: definite ? null : curveType(sys, ys, sig),
+    chartDistance: Math.hypot(...to.map((v, i) => v - from[i])),
+    iterations,
+    energyIterations,
+    steps: sol.steps,
+  };
 }
 
 /** The geodesic from x0 with initial velocity v0, for t ∈ [0, 1]. */
@@ -138,11 +220,10 @@ export function geodesicIVP(
   v0: number[],
   opts: GeodesicOptions = {},
 ): GeodesicPath {
-  const sys = new GeodesicSystem(metric, env);
-  return pathOf(sys, integrate(sys, x0, v0, opts), x0, v0, opts, 0);
+  return geodesicSolver(metric, env).ivp(x0, v0, opts);
 }
 
-/** The geodesic from x0 to x1 (t ∈ [0, 1]) by shooting on the initial velocity with Newton's method. */
+/** The geodesic from x0 to x1 (t ∈ [0, 1]): its initial velocity v0 = log_x0(x1), path and length. */
 export function geodesicBVP(
   metric: Metric,
   env: ReadonlyMap<string, number>,
@@ -150,7 +231,292 @@ export function geodesicBVP(
   x1: number[],
   opts: GeodesicOptions = {},
 ): GeodesicPath {
+  return geodesicSolver(metric, env).bvp(x0, x1, opts);
+}
+
+export interface GeodesicSolver {
+  /** exp: the geodesic from x0 with initial velocity v0. */
+  ivp(x0: number[], v0: number[], opts?: GeodesicOptions): GeodesicPath;
+  /** The geodesic from x0 to x1; its `velocity` is log_x0(x1). */
+  bvp(x0: number[], x1: number[], opts?: GeodesicOptions): GeodesicPath;
+}
+
+/** One compiled system for many solves (a distance matrix compiles its evaluators once). */
+export function geodesicSolver(metric: Metric, env: ReadonlyMap<string, number>): GeodesicSolver {
   const sys = new GeodesicSystem(metric, env);
+  return {
+    ivp: (x0, v0, opts = {}) => pathOf(sys, integrate(sys, x0, v0, opts), x0, v0, opts, 0),
+    bvp: (x0, x1, opts = {}) => solveBVP(sys, x0, x1, opts),
+  };
+}
+
+function solveBVP(sys: GeodesicSystem, x0: number[], x1: number[], opts: GeodesicOptions): GeodesicPath {
+  const n = sys.n;
+  const what = `geodesic from (${x0.join(", ")}) to (${x1.join(", ")})`;
+  const bad = sys.degenerate(x0) ?? sys.degenerate(x1);
+  if (bad) throw new EvaluationError(`${what}: ${bad}`);
+  const straight = x1.map((x, i) => x - x0[i]);
+  if (straight.every((d) => d === 0)) return pathOf(sys, integrate(sys, x0, straight, opts), x0, straight, opts, 0);
+  const sig = sys.signature(x0);
+  if (sig[0] !== n || opts.method === "shooting") {
+    // indefinite: the energy is unbounded below, so shoot from the straight line
+    const r = shoot(sys, x0, x1, straight, opts, what);
+    if ("path" in r) return r.path;
+    throw new EvaluationError(r.failure);
+  }
+  // Riemannian: minimise the discrete energy from the straight line, then from bent curves if the metric
+  // degenerates on (or the polish fails from) that one; each start's outcome goes into the report.
+  const N = Math.max(4, opts.segments ?? 32);
+  const failures: string[] = [];
+  let degenerateEverywhere = true;
+  const N0 = Math.min(8, N),
+    cap = 0.05 * Math.hypot(...straight);
+  let first = true;
+  for (const start of startCurves(x0, x1, N0)) {
+    const min = minimiseCoarseToFine(sys, start.curve, N0, N, cap);
+    if ("degenerate" in min) {
+      failures.push(`from ${start.name}, ${min.degenerate}`);
+      continue;
+    }
+    degenerateEverywhere = false;
+    // a polish from a good guess needs few steps; a runaway trajectory should fail fast, not after 200000 steps
+    const r = shoot(sys, x0, x1, initialVelocity(sys, min.curve, N), { maxSteps: 20000, ...opts }, what, min.iterations);
+    if ("path" in r) return r.path;
+    failures.push(`from ${start.name}, energy minimised in ${min.iterations} steps, then ${r.failure.slice(what.length + 2)}`);
+    if (first) {
+      // when the energy runs off to where g nearly vanishes (a saturated network: the infimum is not attained) or
+      // the polish fails, a geodesic near the straight line may still exist: shoot from the line's velocity too
+      const r = shoot(sys, x0, x1, straight, { maxSteps: 20000, ...opts }, what);
+      if ("path" in r) return r.path;
+      if (!r.failure.includes("degenerate at")) degenerateEverywhere = false;
+      failures.push(`from the straight line's velocity, ${r.failure.slice(what.length + 2)}`);
+    }
+    first = false;
+  }
+  throw new EvaluationError(
+    degenerateEverywhere
+      ? `${what}: metric '${sys.spec.name}' degenerates on every path tried (${failures.length}): ${failures.join("; ")}`
+      : `${what} not found; the paths tried: ${failures.join("; ")}`,
+  );
+}
+
+/** The straight line, then curves bent by a parabola 4t(1−t)·(±|Δx|/2)·e along directions e orthogonal to it. */
+function* startCurves(x0: number[], x1: number[], N: number): Generator<{ name: string; curve: Float64Array }> {
+  const n = x0.length;
+  const d = x1.map((x, i) => x - x0[i]);
+  const len = Math.hypot(...d);
+  const line = (bend: number[]) => {
+    const c = new Float64Array((N + 1) * n);
+    for (let k = 0; k <= N; k++) {
+      const t = k / N;
+      for (let a = 0; a < n; a++) c[k * n + a] = x0[a] + t * d[a] + 4 * t * (1 - t) * bend[a];
+    }
+    return c;
+  };
+  yield { name: "the straight line", curve: line(new Array(n).fill(0)) };
+  // Gram–Schmidt on the chart axes against the line's direction: n − 1 orthonormal bending directions
+  const basis: number[][] = [d.map((x) => x / len)];
+  for (let axis = 0; axis < n && basis.length < n; axis++) {
+    const e = d.map((_, a) => (a === axis ? 1 : 0));
+    for (const b of basis) {
+      const p = b.reduce((s, bi, i) => s + bi * e[i], 0);
+      for (let i = 0; i < n; i++) e[i] -= p * b[i];
+    }
+    const en = Math.hypot(...e);
+    if (en < 1e-6) continue;
+    basis.push(e.map((x) => x / en));
+    for (const s of [0.5, -0.5])
+      yield {
+        name: `a curve bent ${s > 0 ? "one way" : "the other way"} along direction ${basis.length - 1}`,
+        curve: line(basis.at(-1)!.map((x) => s * len * x)),
+      };
+  }
+}
+
+/**
+ * E(x) = N Σ_k g(m_k)(d_k, d_k), m_k = (x_k + x_{k+1})/2, d_k = x_{k+1} − x_k, and its gradient in the interior points.
+ * ∂g comes from g and Γ by metric compatibility: ∂_a g_bc = g_bl Γ^l_ac + g_cl Γ^l_ab, so
+ * ∂_a g(d, d) = 2 (g d)_l Γ^l_ac d^c. Infinity where g degenerates or is not finite.
+ */
+function energy(sys: GeodesicSystem, x: Float64Array, N: number, grad: Float64Array | null): number | string {
+  const n = sys.n;
+  const m = new Float64Array(n),
+    d = new Float64Array(n),
+    gd = new Float64Array(n),
+    G = new Float64Array(n * n * n);
+  grad?.fill(0);
+  let E = 0;
+  for (let k = 0; k < N; k++) {
+    for (let a = 0; a < n; a++) {
+      m[a] = 0.5 * (x[k * n + a] + x[(k + 1) * n + a]);
+      d[a] = x[(k + 1) * n + a] - x[k * n + a];
+    }
+    const { g, det } = sys.metricAt(m);
+    const bad = sys.degenerateAt(m, g, det);
+    if (bad) return bad;
+    let e = 0;
+    for (let a = 0; a < n; a++) {
+      let s = 0;
+      for (let b = 0; b < n; b++) s += g[a * n + b] * d[b];
+      gd[a] = s;
+      e += s * d[a];
+    }
+    E += N * e;
+    if (!grad) continue;
+    sys.christoffelAt(m, G);
+    for (let a = 0; a < n; a++) {
+      let dg = 0; // ∂_a g(d, d)
+      for (let l = 0; l < n; l++) for (let c = 0; c < n; c++) dg += 2 * gd[l] * G[(l * n + a) * n + c] * d[c];
+      // x_k and x_{k+1} each move m by half and d by ∓1
+      const gk = N * (0.5 * dg - 2 * gd[a]),
+        gk1 = N * (0.5 * dg + 2 * gd[a]);
+      if (k > 0) grad[k * n + a] += gk;
+      if (k + 1 < N) grad[(k + 1) * n + a] += gk1;
+    }
+  }
+  if (!Number.isFinite(E)) return `the curve energy is not finite (${E})`;
+  return E;
+}
+
+/** L-BFGS (memory 8) with a backtracking Armijo line search on the interior points; the end points stay fixed. */
+function minimiseEnergy(
+  sys: GeodesicSystem,
+  start: { curve: Float64Array },
+  N: number,
+  cap: number,
+): { curve: Float64Array; iterations: number } | { degenerate: string } {
+  const x = Float64Array.from(start.curve);
+  const size = x.length;
+  let grad = new Float64Array(size);
+  const first = energy(sys, x, N, grad);
+  if (typeof first === "string") return { degenerate: `the curve itself passes where ${first.replace(/^the /, "")}` };
+  let E = first;
+  const mem: { s: Float64Array; y: Float64Array; rho: number }[] = [];
+  const dot = (a: Float64Array, b: Float64Array) => {
+    let s = 0;
+    for (let i = 0; i < size; i++) s += a[i] * b[i];
+    return s;
+  };
+  const E0 = E;
+  let it = 0;
+  for (; it < 400; it++) {
+    // two-loop recursion for the search direction
+    const q = Float64Array.from(grad);
+    const alpha: number[] = [];
+    for (let i = mem.length - 1; i >= 0; i--) {
+      const a = mem[i].rho * dot(mem[i].s, q);
+      alpha[i] = a;
+      for (let j = 0; j < size; j++) q[j] -= a * mem[i].y[j];
+    }
+    const gamma = mem.length
+      ? dot(mem.at(-1)!.s, mem.at(-1)!.y) / dot(mem.at(-1)!.y, mem.at(-1)!.y)
+      : 1 / Math.max(1, Math.sqrt(dot(grad, grad)));
+    for (let j = 0; j < size; j++) q[j] *= gamma;
+    for (let i = 0; i < mem.length; i++) {
+      const b = mem[i].rho * dot(mem[i].y, q);
+      for (let j = 0; j < size; j++) q[j] += mem[i].s[j] * (alpha[i] - b);
+    }
+    let slope = -dot(grad, q);
+    if (!(slope < 0)) {
+      // not a descent direction: restart from steepest descent
+      mem.length = 0;
+      q.set(grad);
+      slope = -dot(grad, grad);
+    }
+    // a step moves no point by more than `cap`: the energy of a coarse curve can otherwise be cut short by
+    // jumping across a region where g nearly vanishes, which the curve itself never visits
+    let qmax = 0;
+    for (let j = 0; j < size; j++) qmax = Math.max(qmax, Math.abs(q[j]));
+    let step = Math.min(1, cap / qmax),
+      accepted = false;
+    const xTry = new Float64Array(size),
+      gTry = new Float64Array(size);
+    for (let ls = 0; ls < 40; ls++, step /= 2) {
+      for (let j = 0; j < size; j++) xTry[j] = x[j] - step * q[j];
+      const ETry = energy(sys, xTry, N, gTry);
+      if (typeof ETry === "number" && ETry <= E + 1e-4 * step * slope) {
+        const s = new Float64Array(size),
+          y = new Float64Array(size);
+        for (let j = 0; j < size; j++) {
+          s[j] = xTry[j] - x[j];
+          y[j] = gTry[j] - grad[j];
+        }
+        const sy = dot(s, y);
+        if (sy > 1e-300) {
+          mem.push({ s, y, rho: 1 / sy });
+          if (mem.length > 8) mem.shift();
+        }
+        const decrease = E - ETry;
+        x.set(xTry);
+        grad = Float64Array.from(gTry);
+        E = ETry;
+        accepted = true;
+        if (decrease <= 1e-10 * E0) return { curve: x, iterations: it + 1 };
+        break;
+      }
+    }
+    if (!accepted) break; // no decrease possible: the minimum to round-off (or a wall where g degenerates)
+  }
+  return { curve: x, iterations: it };
+}
+
+/** Minimise on N₀ segments, then double (interpolating the midpoints) up to N: long curves converge in few steps. */
+function minimiseCoarseToFine(
+  sys: GeodesicSystem,
+  curve: Float64Array,
+  N0: number,
+  N: number,
+  cap: number,
+): { curve: Float64Array; iterations: number } | { degenerate: string } {
+  const n = sys.n;
+  let iterations = 0;
+  for (let M = N0; ; M = Math.min(2 * M, N)) {
+    const r = minimiseEnergy(sys, { curve }, M, cap);
+    if ("degenerate" in r)
+      return M === N0
+        ? r
+        : { degenerate: `minimising its energy led to where ${r.degenerate.replace(/^the curve itself passes where /, "")}` };
+    iterations += r.iterations;
+    if (M === N) return { curve: r.curve, iterations };
+    const M2 = Math.min(2 * M, N);
+    const fine = new Float64Array((M2 + 1) * n);
+    for (let k = 0; k <= M2; k++) {
+      const t = (k / M2) * M,
+        i = Math.min(Math.floor(t), M - 1),
+        f = t - i;
+      for (let a = 0; a < n; a++) fine[k * n + a] = (1 - f) * r.curve[i * n + a] + f * r.curve[(i + 1) * n + a];
+    }
+    curve = fine;
+  }
+}
+
+/** The discrete curve's initial velocity, corrected to second order: v ≈ (x₁ − x₀)/h + (h/2) Γ(x₀)(v, v). */
+function initialVelocity(sys: GeodesicSystem, curve: Float64Array, N: number): number[] {
+  const n = sys.n,
+    h = 1 / N;
+  const v = Array.from({ length: n }, (_, a) => (curve[n + a] - curve[a]) / h);
+  const G = new Float64Array(n * n * n);
+  sys.christoffelAt(curve.subarray(0, n), G);
+  const out = [...v];
+  for (let a = 0; a < n; a++) {
+    let acc = 0;
+    for (let b = 0; b < n; b++) for (let c = 0; c < n; c++) acc += G[(a * n + b) * n + c] * v[b] * v[c];
+    if (Number.isFinite(acc)) out[a] += (h / 2) * acc;
+  }
+  // the correction is only trusted while it stays a correction (Γ blows up near a degenerate metric)
+  return Math.hypot(...out.map((x, a) => x - v[a])) <= 0.5 * Math.hypot(...v) ? out : v;
+}
+
+/** Damped Newton on the initial velocity (end-point Jacobian by central differences) from the guess v. */
+function shoot(
+  sys: GeodesicSystem,
+  x0: number[],
+  x1: number[],
+  guess: number[],
+  opts: GeodesicOptions,
+  what: string,
+  energyIterations = 0,
+): { path: GeodesicPath } | { failure: string } {
   const n = sys.n;
   const maxIt = opts.maxIterations ?? 40;
   const tol = opts.tolerance ?? Math.max(1e-10, 10 * (opts.rtol ?? 1e-11)) * (1 + Math.hypot(...x1));
@@ -158,24 +524,14 @@ export function geodesicBVP(
     const s = integrate(sys, x0, v, opts);
     return { sol: s, x: Array.from(s.y[s.y.length - 1].subarray(0, n)) };
   };
-  const what = `geodesic shooting from (${x0.join(", ")}) to (${x1.join(", ")})`;
   let it = 0;
+  let v = guess;
   try {
-    return shoot();
-  } catch (e) {
-    if (e instanceof EvaluationError && !e.message.startsWith(what))
-      throw new EvaluationError(`${what} failed after ${it} Newton steps: ${e.message}`);
-    throw e;
-  }
-
-  function shoot(): GeodesicPath {
-    let v = x1.map((x, i) => x - x0[i]); // the straight line in the chart
     let cur = end(v);
     let res = cur.x.map((x, i) => x - x1[i]);
     let norm = Math.hypot(...res);
     for (it = 1; it <= maxIt; it++) {
-      if (norm <= tol) return pathOf(sys, cur.sol, x0, v, opts, it - 1);
-      // Jacobian of the end point with respect to the initial velocity, by central differences
+      if (norm <= tol) return { path: pathOf(sys, cur.sol, x0, v, opts, it - 1, energyIterations) };
       const J = Array.from({ length: n }, () => new Array<number>(n).fill(0));
       for (let j = 0; j < n; j++) {
         const eps = 1e-6 * Math.max(1, Math.abs(v[j]));
@@ -187,7 +543,7 @@ export function geodesicBVP(
         J,
         res.map((r) => -r),
       );
-      if (!step) throw new EvaluationError(`${what} hit a singular Jacobian (conjugate points?) after ${it - 1} Newton steps`);
+      if (!step) return { failure: `${what}: shooting hit a singular Jacobian (conjugate points?) after ${it - 1} Newton steps` };
       // damped: halve the step until the miss shrinks
       let lambda = 1,
         accepted = false;
@@ -212,9 +568,12 @@ export function geodesicBVP(
       }
       if (!accepted) break;
     }
-    if (norm <= tol) return pathOf(sys, cur.sol, x0, v, opts, maxIt);
-    throw new EvaluationError(
-      `${what} did not converge after ${maxIt} Newton steps: the closest geodesic found ends ${norm.toExponential(2)} away from the target`,
-    );
+    if (norm <= tol) return { path: pathOf(sys, cur.sol, x0, v, opts, maxIt, energyIterations) };
+    return {
+      failure: `${what}: shooting did not converge after ${Math.min(it, maxIt)} Newton steps: the closest geodesic found ends ${norm.toExponential(2)} away from the target`,
+    };
+  } catch (e) {
+    if (e instanceof EvaluationError) return { failure: `${what}: shooting failed after ${it} Newton steps: ${e.message}` };
+    throw e;
   }
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli } from "../helpers.js";
 
@@ -51,8 +54,65 @@ describe("rgnn geodesic", () => {
     expect(lines).toHaveLength(4);
   });
 
+  it("--log gives log_from(to), the velocity whose exp (--velocity) lands on the target", async () => {
+    const r = await cli(["geodesic", "examples/sphere.rgnn", "--from", "0.4,0", "--to", "2.6,2.5", "--log", "-f", "json"]);
+    expect(r.code).toBe(0);
+    const log: number[] = JSON.parse(r.out).log;
+    const e = await cli([
+      "geodesic",
+      "examples/sphere.rgnn",
+      "--from",
+      "0.4,0",
+      "--velocity",
+      log.join(","),
+      "-f",
+      "json",
+      "--samples",
+      "2",
+    ]);
+    const to: number[] = JSON.parse(e.out).to;
+    expect(Math.hypot(to[0] - 2.6, to[1] - 2.5)).toBeLessThan(1e-8);
+    expect((await cli(["geodesic", "examples/h2.rgnn", "--from", "0,1", "--velocity", "1,0", "--log"])).code).toBe(2);
+  });
+
+  it("reports the interval and type of a geodesic of an indefinite metric", async () => {
+    const spec = "manifold M (t, x)\nmetric g on M = [[-1, 0], [0, 1]]\n";
+    const r = await cli(["geodesic", "-", "--from", "0,0", "--to", "2,1"], spec);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("interval ∫√|g(v,v)| dt = 1.73205080757, timelike");
+  });
+
   it("needs exactly one of --to and --velocity", async () => {
     expect((await cli(["geodesic", "examples/h2.rgnn", "--from", "0,1"])).code).toBe(2);
     expect((await cli(["geodesic", "examples/h2.rgnn", "--from", "0,1", "--to", "1,1", "--velocity", "1,0"])).code).toBe(2);
+  });
+});
+
+describe("rgnn distances", () => {
+  it("gives the symmetric matrix of great-circle distances on the sphere", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-distances-"));
+    const pts = [
+      [0.5, 0],
+      [1.5, 1],
+      [2.5, -2],
+    ];
+    writeFileSync(join(dir, "pts.csv"), `theta,phi\n${pts.map((p) => p.join(",")).join("\n")}\n`);
+    const r = await cli(["distances", "examples/sphere.rgnn", "--points", join(dir, "pts.csv"), "-f", "json"]);
+    expect(r.code).toBe(0);
+    const D: number[][] = JSON.parse(r.out).distances;
+    const angle = (a: number[], b: number[]) =>
+      Math.acos(Math.cos(a[0]) * Math.cos(b[0]) + Math.sin(a[0]) * Math.sin(b[0]) * Math.cos(b[1] - a[1]));
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) {
+        expect(D[i][j]).toBe(D[j][i]);
+        expect(Math.abs(D[i][j] - (i === j ? 0 : 2 * angle(pts[i], pts[j])))).toBeLessThan(1e-8);
+      }
+    const csv = await cli(["distances", "examples/sphere.rgnn", "--points", join(dir, "pts.csv"), "-f", "csv"]);
+    expect(
+      csv.out
+        .trim()
+        .split("\n")
+        .map((l) => l.split(",").map(Number)),
+    ).toEqual(D);
   });
 });

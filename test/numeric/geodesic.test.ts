@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { EvaluationError } from "../../src/numeric/evaluate.js";
 import { geodesicBVP, geodesicIVP } from "../../src/numeric/geodesic.js";
-import { quantityEvaluator } from "../../src/numeric/geometry.js";
+import { compile } from "../../src/numeric/codegen.js";
+import { geoOf, quantityEvaluator } from "../../src/numeric/geometry.js";
 import { model, rng, uniform } from "../helpers.js";
 
 const metricOf = (name: string) =>
@@ -46,10 +47,73 @@ describe("geodesics", () => {
     expect(() => quantityEvaluator(m, "christoffel", new Map()).at([0, 1])).toThrow("metric 'g' is degenerate at (0, 1): det g = 0");
   });
 
-  it("shooting towards an unreachable point fails with a clear message", () => {
-    // no geodesic of the upper half-plane crosses y = 0
-    expect(() => geodesicBVP(metricOf("h2"), new Map(), [0, 1], [0, -1], { maxIterations: 8 })).toThrow(
-      /^geodesic shooting from \(0, 1\) to \(0, -1\) failed after \d Newton steps: geodesic from \(0, 1\) with velocity \(.*\): the metric 'g' is degenerate at /,
+  it("the far-apart sphere pair that shooting from the straight line misses converges to R times the central angle", () => {
+    const a = [0.4, 0],
+      b = [2.6, 2.5],
+      R = 2;
+    const cosAngle = Math.cos(a[0]) * Math.cos(b[0]) + Math.sin(a[0]) * Math.sin(b[0]) * Math.cos(b[1] - a[1]);
+    const path = geodesicBVP(metricOf("sphere"), new Map([["R", R]]), a, b);
+    expect(path.energyIterations).toBeGreaterThan(0);
+    expect(Math.abs(path.length - R * Math.acos(cosAngle))).toBeLessThan(1e-9);
+    expect(Math.hypot(path.to[0] - b[0], path.to[1] - b[1])).toBeLessThan(1e-9);
+    // log then exp returns to the target: the velocity is the log map
+    const back = geodesicIVP(metricOf("sphere"), new Map([["R", R]]), a, path.velocity);
+    expect(Math.hypot(back.to[0] - b[0], back.to[1] - b[1])).toBeLessThan(1e-8);
+    // |log_a(b)|_g is the distance
+    const g = [R * R, R * R * Math.sin(a[0]) ** 2];
+    expect(Math.sqrt(g[0] * path.velocity[0] ** 2 + g[1] * path.velocity[1] ** 2)).toBeCloseTo(path.length, 9);
+  });
+
+  it("on the paper's toy network, energy then shooting joins points that shooting from the straight line cannot", () => {
+    const g = model(readFileSync("examples/paper-toy.rgnn", "utf8"), "examples/paper-toy.rgnn", "examples").metrics.get("g")!;
+    const a = [0.3, 0.3],
+      b = [-1.7, -0.5];
+    expect(() => geodesicBVP(g, new Map(), a, b, { method: "shooting" })).toThrow(
+      /^geodesic from \(0.3, 0.3\) to \(-1.7, -0.5\): shooting /,
     );
+    const path = geodesicBVP(g, new Map(), a, b);
+    expect(Math.hypot(path.to[0] - b[0], path.to[1] - b[1])).toBeLessThan(1e-9);
+    // a geodesic has constant speed, here the length itself (t ∈ [0, 1])
+    const compiled = compile(geoOf(g).geo.g.flat(), ["x", "y"]);
+    const ev = { at: (p: number[]) => compiled.at(p, new Float64Array(0)) };
+    for (const s of path.samples.filter((_, i) => i % 10 === 0)) {
+      const G = ev.at(s.x);
+      const speed = Math.sqrt(G[0] * s.v[0] ** 2 + 2 * G[1] * s.v[0] * s.v[1] + G[3] * s.v[1] ** 2);
+      expect(speed).toBeCloseTo(path.length, 6);
+    }
+    // and it is shorter than the straight line, whose length as g measures it is found by Simpson's rule
+    const d = [b[0] - a[0], b[1] - a[1]],
+      K = 200;
+    let line = 0;
+    for (let i = 0; i <= K; i++) {
+      const G = ev.at([a[0] + (i / K) * d[0], a[1] + (i / K) * d[1]]);
+      line += (i === 0 || i === K ? 1 : i % 2 ? 4 : 2) * Math.sqrt(G[0] * d[0] ** 2 + 2 * G[1] * d[0] * d[1] + G[3] * d[1] ** 2);
+    }
+    expect(path.length).toBeLessThan(line / (3 * K));
+  });
+
+  it("towards an unreachable point, the failure says every path tried meets the degenerate metric", () => {
+    // no curve of the upper half-plane crosses y = 0, where g = dx² + dy² over y² blows up
+    expect(() => geodesicBVP(metricOf("h2"), new Map(), [0, 1], [0, -1], { maxIterations: 8 })).toThrow(
+      /^geodesic from \(0, 1\) to \(0, -1\)(: metric 'g' degenerates on every path tried| not found)/,
+    );
+  });
+
+  it("on 2-D Minkowski space the interval of a straight line is √|−Δt² + Δx²|, with its type", () => {
+    const m = model("manifold M (t, x)\nmetric g on M = [[-1, 0], [0, 1]]").metrics.get("g")!;
+    const timelike = geodesicBVP(m, new Map(), [0, 0], [2, 1]);
+    expect(timelike.definite).toBe(false);
+    expect(timelike.length).toBeCloseTo(Math.sqrt(3), 12);
+    expect(timelike.type).toBe("timelike");
+    const spacelike = geodesicBVP(m, new Map(), [0, 0], [1, 3]);
+    expect(spacelike.length).toBeCloseTo(Math.sqrt(8), 12);
+    expect(spacelike.type).toBe("spacelike");
+    const light = geodesicIVP(m, new Map(), [0, 0], [1, 1]);
+    expect(light.length).toBe(0);
+    expect(light.type).toBe("null");
+    // a Riemannian metric keeps its length and has no type
+    const flat = geodesicIVP(metricOf("polar"), new Map(), [1, 0], [0, 1]);
+    expect(flat.definite).toBe(true);
+    expect(flat.type).toBeNull();
   });
 });

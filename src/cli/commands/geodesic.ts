@@ -1,5 +1,6 @@
-// `rgnn geodesic FILE --from a,b (--to c,d | --velocity u,v)`: a geodesic of a metric, its length
-// as the metric sees it, and the straight-line distance in the chart for comparison.
+// `rgnn geodesic FILE --from a,b (--to c,d [--log] | --velocity u,v)`: a geodesic of a metric (the exp map
+// with --velocity, the log map's vector with --to --log), its length as the metric sees it (for an indefinite
+// metric, the interval and the curve's type), and the straight-line distance in the chart for comparison.
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
 import { geodesic } from "../../api/compute.js";
@@ -14,6 +15,7 @@ export interface GeodesicOptions {
   from: string;
   to?: string;
   velocity?: string;
+  log?: boolean;
   samples: string;
   format: string;
   set?: string;
@@ -24,6 +26,7 @@ export function geodesicCommand(io: IO, file: string, opts: GeodesicOptions): nu
   const format = choice(opts.format, ["text", "json", "csv"] as const, "--format");
   if ((opts.to === undefined) === (opts.velocity === undefined))
     throw new UsageError("give exactly one of --to POINT and --velocity VECTOR");
+  if (opts.log && opts.to === undefined) throw new UsageError("--log needs --to POINT: it is the initial velocity of the geodesic there");
   const samples = Number(opts.samples);
   if (!Number.isInteger(samples) || samples < 2 || samples > 100000)
     throw new UsageError(`--samples must be a whole number from 2 to 100000, not '${opts.samples}'`);
@@ -41,6 +44,13 @@ export function geodesicCommand(io: IO, file: string, opts: GeodesicOptions): nu
     const velocity = target ? undefined : parsePoint(opts.velocity!, metric.manifold, "--velocity");
     const path = geodesic(metric, env, from, velocity ? { velocity, samples } : { to: target!, samples });
     const coords = metric.manifold.coords;
+    if (opts.log) {
+      // log_from(to): the boundary-value geodesic's initial velocity, as geomstats' metric.log(point, base_point)
+      if (format === "json") io.out(json({ metric: metric.name, coords, from: path.from, to: target, log: path.velocity }));
+      else if (format === "csv") io.out(`${coords.join(",")}\n${path.velocity.join(",")}\n`);
+      else io.out(`log_(${path.from.map(fmt).join(", ")}) (${target!.map(fmt).join(", ")}) = (${path.velocity.map(fmt).join(", ")})\n`);
+      return EXIT.ok;
+    }
     if (format === "json") {
       io.out(
         json({
@@ -50,9 +60,12 @@ export function geodesicCommand(io: IO, file: string, opts: GeodesicOptions): nu
           to: path.to,
           target: target ?? null,
           velocity: path.velocity,
+          log: target ? path.velocity : null,
           length: path.length,
+          ...(path.definite ? {} : { interval: path.length, type: path.type }),
           chartDistance: path.chartDistance,
           iterations: path.iterations,
+          energyIterations: path.energyIterations,
           samples: path.samples,
         }),
       );
@@ -61,11 +74,15 @@ export function geodesicCommand(io: IO, file: string, opts: GeodesicOptions): nu
       for (const s of path.samples) io.out(`${[s.t, ...s.x, ...s.v].join(",")}\n`);
     } else {
       io.out(`geodesic of ${metric.name} from (${path.from.map(fmt).join(", ")}) to (${(target ?? path.to).map(fmt).join(", ")})\n`);
+      const found = [
+        path.energyIterations ? `minimising the curve energy in ${path.energyIterations} steps` : "",
+        path.iterations ? `shooting in ${path.iterations} Newton steps` : "",
+      ].filter(Boolean);
+      io.out(`  initial velocity (${path.velocity.map(fmt).join(", ")})${found.length ? `, found by ${found.join(", then ")}` : ""}\n`);
       io.out(
-        `  initial velocity (${path.velocity.map(fmt).join(", ")})${path.iterations ? `, found by shooting in ${path.iterations} Newton steps` : ""}\n`,
-      );
-      io.out(
-        `  length ${fmt(path.length)} (as ${metric.name} measures it); straight-line distance in the chart ${fmt(path.chartDistance)}; ratio ${fmt(path.length / path.chartDistance)}\n`,
+        path.definite
+          ? `  length ${fmt(path.length)} (as ${metric.name} measures it); straight-line distance in the chart ${fmt(path.chartDistance)}; ratio ${fmt(path.length / path.chartDistance)}\n`
+          : `  ${metric.name} is indefinite: interval ∫√|g(v,v)| dt = ${fmt(path.length)}, ${path.type}; straight-line distance in the chart ${fmt(path.chartDistance)}\n`,
       );
     }
     return EXIT.ok;
