@@ -5,7 +5,16 @@ import { RESERVED } from "../../grammar/lexer.js";
 import { REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS } from "../core/layers/index.js";
 import { CLAIM_FUNCTIONS, QUANTITY_PHRASES } from "../core/quantities.js";
-import { type CheckResult, checkSpec, type Diagnostic, type Layer, type Metric, type Model, metricSymbolic } from "../index.js";
+import {
+  type CheckResult,
+  checkSpec,
+  type Diagnostic,
+  type Layer,
+  type Mapping,
+  type Metric,
+  type Model,
+  metricSymbolic,
+} from "../index.js";
 import { latexSymbol } from "../render/latex-expr.js";
 import { ACTIVATIONS, type Activation, QUANTITIES } from "../semantics/model.js";
 
@@ -96,8 +105,21 @@ function layerLine(l: Layer): string {
   return `- layer ${l.index}: ${def.labels.text}${act}, width ${l.inWidth} → ${l.outWidth}: $${def.derivation.general(l.index, actTex(l.activation))}$`;
 }
 
+/** Layers a metric is pulled back through (a closed form's cost grows with them). */
+function depth(metric: Metric): number {
+  const along = (f: Mapping): number =>
+    f.kind === "network" ? f.layers.length : f.kind === "compose" ? along(f.first) + along(f.second) : 0;
+  return metric.def.kind === "pullback" ? depth(metric.def.of) + along(metric.def.along) : 0;
+}
+/** Beyond these a hover would stall the editor (seconds to minutes) or flood it: it points to the CLI instead. */
+export const HOVER_MAX_LAYERS = 16,
+  HOVER_MAX_CHARS = 20_000;
+
 function metricHover(metric: Metric): string {
   const head = `**metric** \`${metric.name}\` on \`${metric.manifold.name}\` ${chart(metric.manifold.coords)}`;
+  const cli = `\`rgnn metric FILE --metric ${metric.name}\` writes it out`;
+  const layers = depth(metric);
+  if (layers > HOVER_MAX_LAYERS) return `${head}\n\nA pullback through ${layers} layers: ${cli}.`;
   let s: ReturnType<typeof metricSymbolic>;
   try {
     s = metricSymbolic(metric);
@@ -113,7 +135,8 @@ function metricHover(metric: Metric): string {
     for (let i = 0; i < c.length; i++) for (let j = i; j < c.length; j++) lines.push(`${g}_{${c[i]} ${c[j]}} &= ${s.latex[i][j]}`);
     parts.push(`In layered form:\n\n$$\n\\begin{aligned}\n${lines.join(" \\\\\n")}\n\\end{aligned}\n$$`);
   } else parts.push(`$$\n${g} = ${matrix(s.latex)}\n$$`);
-  return parts.join("\n\n");
+  const text = parts.join("\n\n");
+  return text.length > HOVER_MAX_CHARS ? `${head}\n\nIts closed form is ${text.length} characters long: ${cli}.` : text;
 }
 
 /** Markdown for a declared name (or a coordinate) of the model, or null if it names nothing there. */

@@ -100,6 +100,8 @@ describe("rgnn lsp over stdio", () => {
     );
     const c = await rpc.sendRequest("textDocument/hover", { textDocument: { uri }, position: at(text, "r * cos", 0) });
     expect(c.contents.value).toBe("**coordinate** `r` of `Polar` (r, theta)");
+    const d = await rpc.sendRequest("textDocument/definition", { textDocument: { uri }, position: at(text, "r * cos", 0) });
+    expect(d.range.start).toEqual(at(text, "Polar (r", 7));
     await rpc.sendNotification("textDocument/didClose", { textDocument: { uri } });
   });
 
@@ -112,6 +114,18 @@ describe("rgnn lsp over stdio", () => {
     expect(lines).toHaveLength(6); // the header and five layers
     expect(lines[1]).toMatch(/^- layer 1: dense tanh, width 2 → 2: \$.*\\tanh/);
     expect(lines[2]).toMatch(/^- layer 2: residual tanh, width 2 → 2: \$x\^\{a_\{2\}\} = x\^\{a_\{1\}\} \+ h/);
+  });
+
+  test("a metric pulled back through many layers is not expanded in a hover (it would stall the editor)", async () => {
+    const file = resolve("examples/deep-resnet.rgnn");
+    const text = readFileSync(file, "utf8");
+    const uri = pathToFileURL(file).href;
+    await rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "rgnn", version: 1, text } });
+    const h = await rpc.sendRequest("textDocument/hover", { textDocument: { uri }, position: at(text, "metric g", 7) });
+    expect(h.contents.value).toBe(
+      "**metric** `g` on `Input` (x, y)\n\nA pullback through 64 layers: `rgnn metric FILE --metric g` writes it out.",
+    );
+    await rpc.sendNotification("textDocument/didClose", { textDocument: { uri } });
   });
 
   test("go to definition jumps to the declared name", async () => {
@@ -163,7 +177,9 @@ describe("rgnn lsp over stdio", () => {
       expect.objectContaining({ title: "Change to 'toy'", edit: { changes: { [URI]: [{ range: diags[0].range, newText: "toy" }] } } }),
     ]);
 
-    // While the text is broken, hover still answers from the last model that checked clean.
+    // While the text is broken, the outline is still there and hover answers from the last model that checked clean.
+    const symbols: { name: string }[] = await rpc.sendRequest("textDocument/documentSymbol", { textDocument: { uri: URI } });
+    expect(symbols.map((x) => x.name)).toEqual(["Input", "toy", "g", "g2"]);
     const h = await rpc.sendRequest("textDocument/hover", { textDocument: { uri: URI }, position: at(BAD, "Input (x", 1) });
     expect(h.contents.value).toContain("dimension 2");
   });
