@@ -225,6 +225,14 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
       status = (await import("./commands/verify.js")).verifyCommand(io, file, opts);
     });
 
+  program
+    .command("lsp")
+    .description("a language server for editors, over standard input and output")
+    .option("--stdio", "talk over standard input and output (the only transport; accepted for editors that pass it)")
+    .action(async () => {
+      status = await (await import("../lsp/server.js")).serve();
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -1,0 +1,206 @@
+// What the language server knows about one document, as plain functions of its text and of the last model
+// that checked clean: diagnostics, declarations, hover text, completions. The server (server.ts) only
+// translates these to the protocol, so they are tested through it with the same words the CLI prints.
+import { RESERVED } from "../../grammar/lexer.js";
+import { REGISTRY } from "../core/functions.js";
+import { LAYER_KINDS } from "../core/layers/index.js";
+import { CLAIM_FUNCTIONS, QUANTITY_PHRASES } from "../core/quantities.js";
+import {
+  type CheckResult,
+  checkSpec,
+  type Diagnostic,
+  type Layer,
+  type Mapping,
+  type Metric,
+  type Model,
+  metricSymbolic,
+} from "../index.js";
+import { latexSymbol } from "../render/latex-expr.js";
+import { ACTIVATIONS, type Activation, QUANTITIES } from "../semantics/model.js";
+
+/** Words matched by text where only they can stand (grammar/rgnn.ne), besides the lexer's reserved words. */
+const CONTEXT_WORDS = ["then", "layer", "layers", "over", "group", "fibre", "rank", "velocity"];
+export const KEYWORDS: readonly string[] = [...new Set([...RESERVED, ...CONTEXT_WORDS])].sort();
+
+export type DeclKind = "constant" | "manifold" | "map" | "network" | "metric" | "bundle";
+/** A declared name and where its name is written. */
+export interface Declaration {
+  name: string;
+  kind: DeclKind;
+  offset: number;
+  end: number;
+  /** The whole statement, to its last line. */
+  itemEnd: number;
+}
+
+/** Comments blanked out (same length), so that scans of the text never match inside them. */
+const uncommented = (text: string) => text.replace(/#[^\n]*/g, (c) => " ".repeat(c.length));
+
+const DECLARATION = /^[ \t]*(constant|manifold|map|network|metric|principal[ \t]+bundle|associated[ \t]+bundle)[ \t]+([A-Za-z_]\w*)/gm;
+const RESERVED_SET = new Set<string>(RESERVED);
+
+/**
+ * Declarations found in the text itself, so that outline and go-to-definition keep working while the
+ * document does not parse. A statement runs to the next declaration or request at the start of a line.
+ */
+export function declarations(text: string): Declaration[] {
+  const clean = uncommented(text);
+  const out: Declaration[] = [];
+  for (const m of clean.matchAll(DECLARATION)) {
+    const name = m[2];
+    if (RESERVED_SET.has(name)) continue;
+    const offset = m.index + m[0].length - name.length;
+    const kw = m[1].split(/[ \t]/)[0];
+    const kind: DeclKind = kw === "principal" || kw === "associated" ? "bundle" : (kw as DeclKind);
+    out.push({ name, kind, offset, end: offset + name.length, itemEnd: offset + name.length });
+  }
+  // A statement ends where the next one starts (blank lines and trailing whitespace trimmed).
+  const starts = [
+    ...clean.matchAll(/^[ \t]*(?:constant|manifold|map|network|metric|principal|associated|action|show|evaluate|check)\b/gm),
+  ].map((m) => m.index);
+  for (const d of out) {
+    const next = starts.find((s) => s > d.offset) ?? clean.length;
+    d.itemEnd = d.offset + clean.slice(d.offset, next).trimEnd().length;
+  }
+  return out;
+}
+
+/** The identifier around a character offset, if any. */
+export function wordAt(text: string, offset: number): { word: string; offset: number; end: number } | null {
+  const isWord = (c: string | undefined) => c !== undefined && /\w/.test(c);
+  let a = offset,
+    b = offset;
+  while (a > 0 && isWord(text[a - 1])) a--;
+  while (b < text.length && isWord(text[b])) b++;
+  const word = text.slice(a, b);
+  return /^[A-Za-z_]\w*$/.test(word) ? { word, offset: a, end: b } : null;
+}
+
+/** Check a document exactly as `rgnn check` does. */
+export function check(text: string, file: string, baseDir: string): CheckResult {
+  return checkSpec(text, file, { baseDir });
+}
+
+/** A diagnostic's text as the CLI prints it under the caret: the message, then its notes. */
+export const diagnosticText = (d: Diagnostic) => [d.message, ...(d.notes ?? [])].join("\n");
+
+/** The name a "did you mean 'X'?" note proposes, if the diagnostic has one. */
+export function suggestedName(d: Diagnostic): string | null {
+  for (const n of d.notes ?? []) {
+    const m = /^did you mean '([^']+)'\?$/.exec(n);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+// --- hover ---------------------------------------------------------------------------------------
+
+const actTex = (a: Activation) => (a === "linear" ? "\\mathrm{id}" : REGISTRY[a].tex);
+const matrix = (rows: string[][]) => `\\begin{pmatrix} ${rows.map((r) => r.join(" & ")).join(" \\\\ ")} \\end{pmatrix}`;
+const chart = (coords: string[]) => `(${coords.join(", ")})`;
+
+function layerLine(l: Layer): string {
+  const def = LAYER_KINDS[l.kind];
+  const act = def.labels.activation ? ` ${l.activation}` : "";
+  return `- layer ${l.index}: ${def.labels.text}${act}, width ${l.inWidth} → ${l.outWidth}: $${def.derivation.general(l.index, actTex(l.activation))}$`;
+}
+
+/** Layers a metric is pulled back through (a closed form's cost grows with them). */
+function depth(metric: Metric): number {
+  const along = (f: Mapping): number =>
+    f.kind === "network" ? f.layers.length : f.kind === "compose" ? along(f.first) + along(f.second) : 0;
+  return metric.def.kind === "pullback" ? depth(metric.def.of) + along(metric.def.along) : 0;
+}
+/** Beyond these a hover would stall the editor (seconds to minutes) or flood it: it points to the CLI instead. */
+export const HOVER_MAX_LAYERS = 16,
+  HOVER_MAX_CHARS = 20_000;
+
+function metricHover(metric: Metric): string {
+  const head = `**metric** \`${metric.name}\` on \`${metric.manifold.name}\` ${chart(metric.manifold.coords)}`;
+  const cli = `\`rgnn metric FILE --metric ${metric.name}\` writes it out`;
+  const layers = depth(metric);
+  if (layers > HOVER_MAX_LAYERS) return `${head}\n\nA pullback through ${layers} layers: ${cli}.`;
+  let s: ReturnType<typeof metricSymbolic>;
+  try {
+    s = metricSymbolic(metric);
+  } catch (e) {
+    return `${head}\n\n(no closed form: ${e instanceof Error ? e.message : String(e)})`;
+  }
+  const parts = [head];
+  const g = latexSymbol(metric.name);
+  if (s.form === "layers") {
+    // As `rgnn metric --format latex` writes it: the named intermediate quantities, then g's independent components.
+    const lines = s.definitions.map((d) => `${latexSymbol(d.name)} &= ${d.latex}`);
+    const c = s.coords.map(latexSymbol);
+    for (let i = 0; i < c.length; i++) for (let j = i; j < c.length; j++) lines.push(`${g}_{${c[i]} ${c[j]}} &= ${s.latex[i][j]}`);
+    parts.push(`In layered form:\n\n$$\n\\begin{aligned}\n${lines.join(" \\\\\n")}\n\\end{aligned}\n$$`);
+  } else parts.push(`$$\n${g} = ${matrix(s.latex)}\n$$`);
+  const text = parts.join("\n\n");
+  return text.length > HOVER_MAX_CHARS ? `${head}\n\nIts closed form is ${text.length} characters long: ${cli}.` : text;
+}
+
+/** Markdown for a declared name (or a coordinate) of the model, or null if it names nothing there. */
+export function hoverText(model: Model, name: string): string | null {
+  const c = model.constants.get(name);
+  if (c) return `**constant** \`${name}\`${c.value === undefined ? " (a free symbol)" : ` = ${c.value}`}`;
+  const m = model.manifolds.get(name);
+  if (m) {
+    const emb = m.embedding ? `, embedded in \`${m.embedding.target.name}\`` : "";
+    return `**manifold** \`${name}\`: dimension ${m.dim}, chart ${chart(m.coords)}${emb}`;
+  }
+  const f = model.mappings.get(name);
+  if (f) {
+    const head = `**${f.kind}** \`${name}\`: \`${f.source.name}\` ${chart(f.source.coords)} → \`${f.target.name}\` ${chart(f.target.coords)}`;
+    if (f.kind === "network") return [head, ...f.layers.map(layerLine)].join("\n\n");
+    if (f.kind === "compose") return `${head}\n\n\`${f.second.name} ∘ ${f.first.name}\``;
+    const rows = f.components.map((e, i) => `${f.target.coords[i]} = ${e.toString()}`);
+    return `${head}\n\n\`\`\`\n${rows.join("\n")}\n\`\`\``;
+  }
+  const g = model.metrics.get(name);
+  if (g) return metricHover(g);
+  const b = model.bundles.get(name);
+  if (b) {
+    return b.kind === "principal"
+      ? `**principal bundle** \`${name}\` over \`${b.base.name}\` with group ${b.group.name}(${b.group.n})`
+      : `**associated bundle** \`${name}\` of \`${b.principal.name}\` with fibre ${b.fibre}`;
+  }
+  const owners = [...model.manifolds.values()].filter((x) => x.coords.includes(name));
+  if (owners.length) return owners.map((x) => `**coordinate** \`${name}\` of \`${x.name}\` ${chart(x.coords)}`).join("\n\n");
+  return null;
+}
+
+/** The layers of a network whose statement covers the offset (a `repeat` block gives several). */
+export function layersAt(model: Model, offset: number): Layer[] {
+  for (const f of model.mappings.values())
+    if (f.kind === "network") {
+      const hit = f.layers.filter((l) => l.span.offset <= offset && offset < l.span.end);
+      if (hit.length) return hit;
+    }
+  return [];
+}
+export const layersHover = (layers: Layer[]) => layers.map(layerLine).join("\n\n");
+
+// --- completion ----------------------------------------------------------------------------------
+
+export interface CompletionWord {
+  label: string;
+  kind: "keyword" | "name" | "activation" | "quantity";
+  detail: string;
+}
+
+/** Everything that can be typed at a word: keywords, declared names, activation functions, quantities. */
+export function completions(text: string, model: Model | null): CompletionWord[] {
+  const out = new Map<string, CompletionWord>();
+  const add = (w: CompletionWord) => {
+    if (!out.has(w.label)) out.set(w.label, w);
+  };
+  for (const d of declarations(text)) add({ label: d.name, kind: "name", detail: d.kind });
+  if (model)
+    for (const m of model.manifolds.values()) for (const c of m.coords) add({ label: c, kind: "name", detail: `coordinate of ${m.name}` });
+  for (const a of ACTIVATIONS) add({ label: a, kind: "activation", detail: "activation" });
+  for (const q of QUANTITIES) add({ label: q, kind: "quantity", detail: "quantity (show … of)" });
+  for (const q of QUANTITY_PHRASES) add({ label: q, kind: "quantity", detail: "quantity (show … of)" });
+  for (const q of CLAIM_FUNCTIONS) add({ label: q, kind: "quantity", detail: `quantity in claims: ${q}(g)` });
+  for (const k of KEYWORDS) add({ label: k, kind: "keyword", detail: "keyword" });
+  return [...out.values()];
+}

@@ -1,0 +1,201 @@
+// `rgnn lsp`: a language server over standard input and output. Every document is checked as `rgnn check`
+// checks it, on each change; the last model that checked clean answers hover while the text is broken.
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  CodeActionKind,
+  CompletionItemKind,
+  createConnection,
+  type Diagnostic as LspDiagnostic,
+  DiagnosticSeverity,
+  DocumentSymbol,
+  MarkupKind,
+  type Range,
+  StreamMessageReader,
+  StreamMessageWriter,
+  SymbolKind,
+  TextDocumentSyncKind,
+  TextDocuments,
+} from "vscode-languageserver/node";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import type { Model } from "../index.js";
+import {
+  check,
+  completions,
+  type DeclKind,
+  declarations,
+  diagnosticText,
+  hoverText,
+  layersAt,
+  layersHover,
+  suggestedName,
+  wordAt,
+} from "./analysis.js";
+
+const SYMBOL_KIND: Record<DeclKind, SymbolKind> = {
+  constant: SymbolKind.Constant,
+  manifold: SymbolKind.Namespace,
+  map: SymbolKind.Function,
+  network: SymbolKind.Class,
+  metric: SymbolKind.Field,
+  bundle: SymbolKind.Struct,
+};
+const COMPLETION_KIND = {
+  keyword: CompletionItemKind.Keyword,
+  name: CompletionItemKind.Variable,
+  activation: CompletionItemKind.Function,
+  quantity: CompletionItemKind.Property,
+} as const;
+
+function fileOf(uri: string): { file: string; baseDir: string } {
+  if (uri.startsWith("file:")) {
+    const file = fileURLToPath(uri);
+    return { file, baseDir: dirname(file) };
+  }
+  return { file: uri, baseDir: process.cwd() };
+}
+
+/** Runs until the client sends `exit` (or closes the stream); resolves with the exit status. */
+export function serve(input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const connection = createConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+  const documents = new TextDocuments(TextDocument);
+  /** The last model that checked clean, per document, and whether it is of the current text. */
+  const models = new Map<string, { model: Model; current: boolean }>();
+
+  const range = (doc: TextDocument, offset: number, end: number): Range => ({
+    start: doc.positionAt(offset),
+    end: doc.positionAt(Math.max(end, offset + 1)),
+  });
+
+  function validate(doc: TextDocument): void {
+    const { file, baseDir } = fileOf(doc.uri);
+    const text = doc.getText();
+    const res = check(text, file, baseDir);
+    if (res.ok) {
+      models.set(doc.uri, { model: res.model, current: true });
+      void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: [] });
+      return;
+    }
+    const last = models.get(doc.uri);
+    if (last) last.current = false;
+    const diagnostics: LspDiagnostic[] = res.diagnostics.map((d) => {
+      // A diagnostic in another file (a weights file) is shown at the top, with its own location.
+      const here = d.source === text;
+      const message = here ? diagnosticText(d) : `${d.file}:${d.span.line}:${d.span.col}: ${diagnosticText(d)}`;
+      const fix = suggestedName(d);
+      return {
+        range: here ? range(doc, d.span.offset, d.span.end) : range(doc, 0, 0),
+        severity: DiagnosticSeverity.Error,
+        source: "rgnn",
+        message,
+        ...(fix && here ? { data: { replacement: fix } } : {}),
+      };
+    });
+    void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+  }
+
+  connection.onInitialize(() => ({
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      definitionProvider: true,
+      documentSymbolProvider: true,
+      completionProvider: { triggerCharacters: [] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    },
+    serverInfo: { name: "rgnn" },
+  }));
+
+  documents.onDidChangeContent((e) => validate(e.document));
+  documents.onDidClose((e) => {
+    models.delete(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.onHover(({ textDocument, position }) => {
+    const doc = documents.get(textDocument.uri);
+    const last = models.get(textDocument.uri);
+    if (!doc || !last) return null;
+    const text = doc.getText();
+    const offset = doc.offsetAt(position);
+    const w = wordAt(text, offset);
+    const value = w ? hoverText(last.model, w.word) : null;
+    if (w && value) return { contents: { kind: MarkupKind.Markdown, value }, range: range(doc, w.offset, w.end) };
+    // On a layer's statement (spans are only valid for the text the model was made from).
+    const layers = last.current ? layersAt(last.model, offset) : [];
+    return layers.length ? { contents: { kind: MarkupKind.Markdown, value: layersHover(layers) } } : null;
+  });
+
+  connection.onDefinition(({ textDocument, position }) => {
+    const doc = documents.get(textDocument.uri);
+    if (!doc) return null;
+    const text = doc.getText();
+    const w = wordAt(text, doc.offsetAt(position));
+    const d = w && declarations(text).find((x) => x.name === w.word);
+    if (d) return { uri: doc.uri, range: range(doc, d.offset, d.end) };
+    // A coordinate: the chart of the manifold that declares it.
+    const model = models.get(textDocument.uri)?.model;
+    const owner = w && model && [...model.manifolds.values()].find((m) => m.coords.includes(w.word));
+    if (!w || !owner) return null;
+    const decl = declarations(text).find((x) => x.kind === "manifold" && x.name === owner.name);
+    if (!decl) return null;
+    const at = text.slice(decl.end, decl.itemEnd).search(new RegExp(`\\b${w.word}\\b`));
+    return at < 0 ? null : { uri: doc.uri, range: range(doc, decl.end + at, decl.end + at + w.word.length) };
+  });
+
+  connection.onDocumentSymbol(({ textDocument }) => {
+    const doc = documents.get(textDocument.uri);
+    if (!doc) return [];
+    return declarations(doc.getText()).map((d) =>
+      DocumentSymbol.create(d.name, d.kind, SYMBOL_KIND[d.kind], range(doc, d.offset, d.itemEnd), range(doc, d.offset, d.end)),
+    );
+  });
+
+  connection.onCompletion(({ textDocument }) => {
+    const doc = documents.get(textDocument.uri);
+    if (!doc) return [];
+    return completions(doc.getText(), models.get(textDocument.uri)?.model ?? null).map((c) => ({
+      label: c.label,
+      kind: COMPLETION_KIND[c.kind],
+      detail: c.detail,
+    }));
+  });
+
+  connection.onCodeAction(({ textDocument, context }) =>
+    context.diagnostics.flatMap((d) => {
+      const replacement = (d.data as { replacement?: string } | undefined)?.replacement;
+      if (!replacement) return [];
+      return [
+        {
+          title: `Change to '${replacement}'`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [d],
+          isPreferred: true,
+          edit: { changes: { [textDocument.uri]: [{ range: d.range, newText: replacement }] } },
+        },
+      ];
+    }),
+  );
+
+  documents.listen(connection);
+  return new Promise((resolve) => {
+    let shutdown = false;
+    connection.onShutdown(() => {
+      shutdown = true;
+    });
+    // The protocol's exit status: 0 after a shutdown request, 1 without one. A client that sent its process id
+    // leaves a watchdog timer running, so a server on the process's own streams ends the process outright.
+    const end = () => {
+      const code = shutdown ? 0 : 1;
+      connection.dispose();
+      if (input === process.stdin) {
+        process.stdin.destroy();
+        setTimeout(() => process.exit(code), 100).unref();
+      }
+      resolve(code);
+    };
+    connection.onExit(end);
+    input.once("end", end);
+    connection.listen();
+  });
+}
