@@ -38,6 +38,8 @@ function reason(e: unknown): string {
       return "it is a directory";
     case "ENOTDIR":
       return "a part of the path is not a directory";
+    case "EEXIST":
+      return "it exists and is not a directory";
     case "EACCES":
     case "EPERM":
       return "permission denied";
@@ -105,7 +107,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     }
     return;
   }
-  const target = statOrNull(path, false)?.isSymbolicLink() ? realpathSync(path) : path;
+  // A link is followed so that its target is replaced, not the link (a dangling link has no target: it is replaced).
+  const target = existing && statOrNull(path, false)?.isSymbolicLink() ? realpathSync(path) : path;
   const dir = dirname(target);
   if (!statOrNull(dir)) throw new OutputError(`cannot write ${path}: no such directory ${dir}`);
   const tmp = join(dir, `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);

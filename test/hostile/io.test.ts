@@ -124,6 +124,14 @@ describe("write errors are one message and exit 1 (child processes of bin/rgnn.j
     expectCleanError(child(["plot", TOY, "-k", "grid", "--data", "xor", "-o", join(dir, "nope", "x.svg")]), "no such directory");
   });
 
+  it("experiment -o FILE is refused before any training", async () => {
+    const file = write("not-a-folder", "x");
+    expectCleanError(
+      await cli(["experiment", "examples/paper-experiments", "-o", file, "-q"]),
+      `cannot write ${file}: it exists and is not a directory`,
+    );
+  });
+
   it("standard output on /dev/full: one message, exit 1", () => {
     const full = openSync("/dev/full", "w");
     try {

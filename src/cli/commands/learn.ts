@@ -13,7 +13,7 @@ import { figure, PLOT_KINDS, type PlotKind } from "../../render/plot/figures.js"
 import { svgToPng } from "../../render/plot/png.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { choice, InputFileError } from "../options.js";
-import { OutputError, refuseInput, writeFileAtomic, writeFileSet } from "../output.js";
+import { makeOutputDir, OutputError, refuseInput, writeFileAtomic, writeFileSet } from "../output.js";
 import { readSpec } from "../spec.js";
 import { type DataOptions, loadData } from "../data.js";
 
@@ -251,6 +251,7 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
     io.err(`${join(dir, "experiments.json")}: error: ${e instanceof SyntaxError ? "not valid JSON" : String(e?.message ?? e)}\n`);
     return EXIT.failure;
   }
+  makeOutputDir(out); // before hours of training, not after
   // The whole set is made in memory first, then written by writeFileSet: a failed run writes nothing.
   const files = new Map<string, string | Uint8Array>();
   const summary: string[] = [];
