@@ -1,5 +1,6 @@
 // What a command needs from the outside world, so that tests run commands in-process.
 import { type InputKind, readInputText, readStdinText } from "../syntax/input.js";
+import { writeStdout } from "./output.js";
 
 export interface IO {
   out(text: string): void;
@@ -10,7 +11,7 @@ export interface IO {
 }
 
 export const processIO: IO = {
-  out: (t) => process.stdout.write(t),
+  out: writeStdout,
   err: (t) => process.stderr.write(t),
   readStdin: () => readStdinText("spec"),
   readFile: (p, kind = "spec") => readInputText(p, kind),

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { LookupError } from "../api/errors.js";
 import { EXIT, processIO, UsageError, type IO } from "./io.js";
+import { OutputClosed, OutputError } from "./output.js";
 
 function version(): string {
   for (const rel of ["../../package.json", "../../../package.json"]) {
@@ -70,7 +71,7 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .argument("<file>", "spec file ('-' for standard input)")
     .option("-n, --network <name>", "which network or map (default: the first network)")
     .option("--at <point>", "one point, e.g. 0.3,-0.7")
-    .option("--points <file.csv>", "one point per line (an optional header line is skipped)")
+    .option("--points <file.csv>", "one point per line; a first line none of whose fields is a number is a header")
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols, e.g. h=0.1")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
@@ -139,7 +140,7 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
 
   const dataOptions = (c: Command) =>
     c
-      .option("-d, --data <name|file.csv>", "spirals, rings, moons, xor, or a CSV of x,y,label")
+      .option("-d, --data <name|file.csv>", "spirals, rings, moons, xor, or a CSV of x,y,label (a first line without numbers is a header)")
       .option("--points <n>", "points in a generated data set", "400")
       .option("--noise <s>", "noise of a generated data set")
       .option("--data-seed <s>", "seed of a generated data set", "7");
@@ -167,7 +168,8 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
       .option("--lr <rate>", "Adam learning rate", "0.01")
       .option("--batch <n>", "mini-batch size", "32")
       .option("--patience <n>", "stop after this many epochs without a better validation loss", "400")
-      .option("-o, --output <weights.json>", "where to write the weights (and a .curve.csv beside it)", "weights.json")
+      .option("-o, --output <weights.json>", "where to write the weights, and a .curve.csv beside them (default: SPEC.weights.json)")
+      .option("--force", "replace SPEC.weights.json if it exists (an -o file is always replaced)")
       .option("--set <assignments>", "values for other symbols")
       .option("-q, --quiet", "no progress output"),
   ).action(async (file: string, opts) => {
@@ -180,10 +182,10 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
       .description("figures: grid or data through the layers, metric ellipses, volume heat map, geodesics")
       .argument("<file>", "spec file")
       .requiredOption("-k, --kind <kind>", "grid, data, ellipses, volume or geodesics")
-      .option("-o, --output <file>", "out.svg or out.png")
+      .option("-o, --output <file>", "out.svg or out.png (default: KIND.svg)")
       .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
       .option("-n, --network <name>", "which network (default: the first)")
-      .option("--width <px>", "PNG width in pixels")
+      .option("--width <px>", "PNG width in pixels (at most 8192)")
       .option("--set <assignments>", "values for other symbols"),
   ).action(async (file: string, opts) => {
     status = (await import("./commands/learn.js")).plotCommand(io, file, opts);
@@ -244,6 +246,12 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
       io.err(`rgnn: ${e.message}\n(run 'rgnn --help' for usage)\n`);
       return EXIT.usage;
     }
+    if (e instanceof OutputError) {
+      io.err(`rgnn: error: ${e.message}\n`);
+      return EXIT.failure;
+    }
+    // The reader of our output has all it wanted (`rgnn … | head`): not a failure of rgnn.
+    if (e instanceof OutputClosed) return EXIT.ok;
     throw e;
   }
   if (argv.length === 0) {

@@ -1,6 +1,5 @@
 // Parsing of command-line values: points, NAME=VALUE lists, formats, CSV point files.
 import type { Manifold } from "../semantics/model.js";
-import { formatDiagnostic, spanAt } from "../syntax/diagnostics.js";
 import { UsageError } from "./io.js";
 
 export function parsePoint(text: string, chart: Manifold, option = "--at"): number[] {
@@ -43,48 +42,3 @@ export function parseLayer(text: string | undefined): number | undefined {
 
 /** Thrown for a bad data file: already formatted with file:line:col and a caret. */
 export class InputFileError extends Error {}
-
-/** Points from CSV text: one point per line, an optional header line of names. */
-export function parsePointsCsv(text: string, file: string, dim: number): number[][] {
-  const points: number[][] = [];
-  const lines = text.split("\n");
-  let offset = 0;
-  lines.forEach((raw, li) => {
-    const line = raw.replace(/\r$/, "");
-    const lineStart = offset;
-    offset += raw.length + 1;
-    if (line.trim() === "" || line.trimStart().startsWith("#")) return;
-    const cells = line.split(",");
-    if (li === 0 && cells.some((c) => c.trim() !== "" && !Number.isFinite(Number(c)))) return; // header
-    let col = 0;
-    const row: number[] = [];
-    for (const cell of cells) {
-      const v = Number(cell);
-      if (cell.trim() === "" || !Number.isFinite(v)) {
-        throw new InputFileError(
-          formatDiagnostic({
-            file,
-            source: text,
-            span: spanAt(text, lineStart + col, Math.max(1, cell.length)),
-            message: `'${cell.trim()}' is not a finite number`,
-          }),
-        );
-      }
-      row.push(v);
-      col += cell.length + 1;
-    }
-    if (row.length !== dim) {
-      throw new InputFileError(
-        formatDiagnostic({
-          file,
-          source: text,
-          span: spanAt(text, lineStart, Math.max(1, line.length)),
-          message: `expected ${dim} coordinates per point, found ${row.length}`,
-        }),
-      );
-    }
-    points.push(row);
-  });
-  if (points.length === 0) throw new InputFileError(`${file}: error: no points in file`);
-  return points;
-}

@@ -7,6 +7,8 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
+// biome-ignore lint/suspicious/noExplicitAny: JSON-RPC answers are plain JSON, checked by the assertions below
+type Answer = any;
 import { cli } from "../helpers.js";
 
 const FILE = resolve("examples/paper-toy.rgnn");
@@ -58,14 +60,14 @@ beforeAll(async () => {
     for (const r of w) r();
   });
   rpc.listen();
-  const init = await rpc.sendRequest("initialize", { processId: null, rootUri: null, capabilities: {} });
+  const init = await rpc.sendRequest<Answer>("initialize", { processId: null, rootUri: null, capabilities: {} });
   expect(init.capabilities).toMatchObject({ hoverProvider: true, definitionProvider: true, documentSymbolProvider: true });
   await rpc.sendNotification("initialized", {});
   await rpc.sendNotification("textDocument/didOpen", { textDocument: { uri: URI, languageId: "rgnn", version: 1, text: TEXT } });
 });
 
 afterAll(async () => {
-  await rpc.sendRequest("shutdown");
+  await rpc.sendRequest<Answer>("shutdown");
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   await rpc.sendNotification("exit");
   expect(await exited).toBe(0);
@@ -81,7 +83,7 @@ describe("rgnn lsp over stdio", () => {
   });
 
   test("hover on a metric shows its closed form, or its layered form, as Markdown math", async () => {
-    const h = await rpc.sendRequest("textDocument/hover", { textDocument: { uri: URI }, position: at(TEXT, "show g", 5) });
+    const h = await rpc.sendRequest<Answer>("textDocument/hover", { textDocument: { uri: URI }, position: at(TEXT, "show g", 5) });
     expect(h.contents.kind).toBe("markdown");
     expect(h.contents.value).toContain("**metric** `g` on `Input` (x, y)\n\nIn layered form:\n\n$$\n\\begin{aligned}\n");
     // The first pre-activation of the dense layer, W = [[1.2, -0.7], [0.4, 0.9]], b = [0.1, -0.2], and g's components.
@@ -94,21 +96,21 @@ describe("rgnn lsp over stdio", () => {
     const text = readFileSync(polar, "utf8");
     const uri = pathToFileURL(polar).href;
     await rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "rgnn", version: 1, text } });
-    const p = await rpc.sendRequest("textDocument/hover", { textDocument: { uri }, position: at(text, "show g", 5) });
+    const p = await rpc.sendRequest<Answer>("textDocument/hover", { textDocument: { uri }, position: at(text, "show g", 5) });
     expect(p.contents.value).toBe(
       "**metric** `g` on `Polar` (r, theta)\n\n$$\ng = \\begin{pmatrix} 1 & 0 \\\\ 0 & r^{2} \\end{pmatrix}\n$$",
     );
-    const c = await rpc.sendRequest("textDocument/hover", { textDocument: { uri }, position: at(text, "r * cos", 0) });
+    const c = await rpc.sendRequest<Answer>("textDocument/hover", { textDocument: { uri }, position: at(text, "r * cos", 0) });
     expect(c.contents.value).toBe("**coordinate** `r` of `Polar` (r, theta)");
-    const d = await rpc.sendRequest("textDocument/definition", { textDocument: { uri }, position: at(text, "r * cos", 0) });
+    const d = await rpc.sendRequest<Answer>("textDocument/definition", { textDocument: { uri }, position: at(text, "r * cos", 0) });
     expect(d.range.start).toEqual(at(text, "Polar (r", 7));
     await rpc.sendNotification("textDocument/didClose", { textDocument: { uri } });
   });
 
   test("hover on a manifold gives chart and dimension; on the network, each layer's map and width", async () => {
-    const m = await rpc.sendRequest("textDocument/hover", { textDocument: { uri: URI }, position: at(TEXT, "toy : Input", 7) });
+    const m = await rpc.sendRequest<Answer>("textDocument/hover", { textDocument: { uri: URI }, position: at(TEXT, "toy : Input", 7) });
     expect(m.contents.value).toBe("**manifold** `Input`: dimension 2, chart (x, y)");
-    const n = await rpc.sendRequest("textDocument/hover", { textDocument: { uri: URI }, position: at(TEXT, "along toy", 7) });
+    const n = await rpc.sendRequest<Answer>("textDocument/hover", { textDocument: { uri: URI }, position: at(TEXT, "along toy", 7) });
     const lines = n.contents.value.split("\n\n");
     expect(lines[0]).toMatch(/^\*\*network\*\* `toy`: `Input` \(x, y\) → `[^`]+` \(\w+, \w+\)$/);
     expect(lines).toHaveLength(6); // the header and five layers
@@ -121,7 +123,7 @@ describe("rgnn lsp over stdio", () => {
     const text = readFileSync(file, "utf8");
     const uri = pathToFileURL(file).href;
     await rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "rgnn", version: 1, text } });
-    const h = await rpc.sendRequest("textDocument/hover", { textDocument: { uri }, position: at(text, "metric g", 7) });
+    const h = await rpc.sendRequest<Answer>("textDocument/hover", { textDocument: { uri }, position: at(text, "metric g", 7) });
     expect(h.contents.value).toBe(
       "**metric** `g` on `Input` (x, y)\n\nA pullback through 64 layers: `rgnn metric FILE --metric g` writes it out.",
     );
@@ -129,13 +131,13 @@ describe("rgnn lsp over stdio", () => {
   });
 
   test("go to definition jumps to the declared name", async () => {
-    const d = await rpc.sendRequest("textDocument/definition", { textDocument: { uri: URI }, position: at(TEXT, "along toy", 6) });
+    const d = await rpc.sendRequest<Answer>("textDocument/definition", { textDocument: { uri: URI }, position: at(TEXT, "along toy", 6) });
     const start = at(TEXT, "network toy", 8);
     expect(d).toEqual({ uri: URI, range: { start, end: { line: start.line, character: start.character + 3 } } });
   });
 
   test("completion offers keywords, declared names, activations and quantities", async () => {
-    const items: { label: string; kind: number }[] = await rpc.sendRequest("textDocument/completion", {
+    const items: { label: string; kind: number }[] = await rpc.sendRequest<Answer>("textDocument/completion", {
       textDocument: { uri: URI },
       position: at(TEXT, "show g", 5),
     });
@@ -148,7 +150,9 @@ describe("rgnn lsp over stdio", () => {
   });
 
   test("document symbols list the declarations", async () => {
-    const s: { name: string; detail: string }[] = await rpc.sendRequest("textDocument/documentSymbol", { textDocument: { uri: URI } });
+    const s: { name: string; detail: string }[] = await rpc.sendRequest<Answer>("textDocument/documentSymbol", {
+      textDocument: { uri: URI },
+    });
     expect(s.map((x) => `${x.detail} ${x.name}`)).toEqual(["manifold Input", "network toy", "metric g", "metric g2"]);
   });
 
@@ -168,7 +172,7 @@ describe("rgnn lsp over stdio", () => {
     expect(diags[0].message).toBe("unknown map or network or manifold 'tox'\ndid you mean 'toy'?");
     expect(diags[0].range).toEqual({ start: at(BAD, "along tox", 6), end: at(BAD, "along tox", 9) });
 
-    const actions = await rpc.sendRequest("textDocument/codeAction", {
+    const actions = await rpc.sendRequest<Answer>("textDocument/codeAction", {
       textDocument: { uri: URI },
       range: diags[0].range,
       context: { diagnostics: [diags[0]] },
@@ -178,9 +182,9 @@ describe("rgnn lsp over stdio", () => {
     ]);
 
     // While the text is broken, the outline is still there and hover answers from the last model that checked clean.
-    const symbols: { name: string }[] = await rpc.sendRequest("textDocument/documentSymbol", { textDocument: { uri: URI } });
+    const symbols: { name: string }[] = await rpc.sendRequest<Answer>("textDocument/documentSymbol", { textDocument: { uri: URI } });
     expect(symbols.map((x) => x.name)).toEqual(["Input", "toy", "g", "g2"]);
-    const h = await rpc.sendRequest("textDocument/hover", { textDocument: { uri: URI }, position: at(BAD, "Input (x", 1) });
+    const h = await rpc.sendRequest<Answer>("textDocument/hover", { textDocument: { uri: URI }, position: at(BAD, "Input (x", 1) });
     expect(h.contents.value).toContain("dimension 2");
   });
 

@@ -1,12 +1,12 @@
 // `rgnn derive FILE -o out.tex|out.html`: the checked derivation as a document.
-import { writeFileSync } from "node:fs";
 import { derive } from "../../derive/index.js";
 import { failedSteps } from "../../derive/model.js";
 import { failureText } from "../../derive/report.js";
 import { htmlDocument } from "../../render/html.js";
 import { latexDocument } from "../../render/latex-doc.js";
-import { EXIT, type IO, UsageError } from "../io.js";
+import { EXIT, type IO } from "../io.js";
 import { choice } from "../options.js";
+import { refuseInput, writeFileAtomic } from "../output.js";
 import { readSpec } from "../spec.js";
 import { witnessOptions } from "./verify.js";
 
@@ -27,6 +27,7 @@ export function deriveCommand(io: IO, file: string, opts: DeriveOptions): number
     "--format (or an -o name ending in .tex or .html)",
   );
   const wopts = witnessOptions(opts);
+  if (opts.output) refuseInput(opts.output, [file]);
   const loaded = readSpec(io, file);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
@@ -35,11 +36,7 @@ export function deriveCommand(io: IO, file: string, opts: DeriveOptions): number
   const d = derive(loaded.model, wopts);
   const text = format === "html" ? htmlDocument(d) : latexDocument(d);
   if (opts.output) {
-    try {
-      writeFileSync(opts.output, text);
-    } catch (e: any) {
-      throw new UsageError(`cannot write ${opts.output}: ${e?.code ?? e?.message}`);
-    }
+    writeFileAtomic(opts.output, text);
   } else io.out(text);
   const failed = failedSteps(d);
   for (const s of failed)

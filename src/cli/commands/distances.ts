@@ -8,7 +8,8 @@ import { InputError } from "../../syntax/input.js";
 import { commandEnv } from "../env.js";
 import { fmt, json } from "../format.js";
 import { EXIT, type IO } from "../io.js";
-import { choice, InputFileError, parsePointsCsv } from "../options.js";
+import { parsePointsCsv } from "../csv.js";
+import { choice, InputFileError } from "../options.js";
 import { readSpec } from "../spec.js";
 import { pickMetric } from "./metric.js";
 

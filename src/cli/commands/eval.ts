@@ -1,12 +1,14 @@
 // `rgnn eval FILE`: a network's (or map's) output coordinates, Jacobian and pulled-back
 // Euclidean metric at one point or at every point of a CSV file.
-import { EvaluationError } from "../../numeric/evaluate.js";
-import { evaluateAt } from "../../api/compute.js";
+import { EvaluationError, mappingEvaluator } from "../../numeric/evaluate.js";
+import { classifyMetric } from "../../numeric/linalg.js";
+import type { MappingValue } from "../../api/compute.js";
 import { pickMapping } from "../../api/spec.js";
 import { commandEnv } from "../env.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
-import { choice, InputFileError, parsePoint, parsePointsCsv } from "../options.js";
+import { choice, InputFileError, parsePoint } from "../options.js";
+import { parsePointsCsv } from "../csv.js";
 import { readSpec } from "../spec.js";
 import { InputError } from "../../syntax/input.js";
 
@@ -52,33 +54,58 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
   try {
-    const results = evaluateAt(mapping, points, env);
+    // Each point is written as soon as it is evaluated (as api evaluateAt would give it), so that a million stream out.
+    const ev = mappingEvaluator(mapping, env);
+    const results = function* (): Generator<MappingValue> {
+      for (const point of points) {
+        const r = ev.at(point);
+        yield { point, ...r, rank: classifyMetric(r.metric).rank };
+      }
+    };
+    // Output goes out in pieces of about 64 kB: streaming, without a write per line.
+    let pending = "";
+    const out = (text: string) => {
+      pending += text;
+      if (pending.length >= 1 << 16) {
+        io.out(pending);
+        pending = "";
+      }
+    };
     const coords = mapping.source.coords,
       m = mapping.target.dim,
       n = coords.length;
     if (format === "json") {
-      io.out(json({ mapping: mapping.name, source: mapping.source.name, coords, target: mapping.target.name, points: results }));
+      // json() of the whole object, written piece by piece: the same bytes without one giant string.
+      const head = json({ mapping: mapping.name, source: mapping.source.name, coords, target: mapping.target.name, points: [0] });
+      const [before, after] = head.split(/\n {4}0\n/);
+      out(`${before}\n`);
+      let first = true;
+      for (const r of results()) {
+        out(`${first ? "" : ",\n"}${JSON.stringify(r, null, 2).replace(/^/gm, "    ")}`);
+        first = false;
+      }
+      out(`\n${after}`);
     } else if (format === "csv") {
       const header = [...coords, ...Array.from({ length: m }, (_, i) => `out_${i + 1}`)];
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) header.push(`J_${i + 1}${j + 1}`);
       for (let i = 0; i < n; i++) for (let j = i; j < n; j++) header.push(`g_${i + 1}${j + 1}`);
       header.push("rank");
-      io.out(`${header.join(",")}\n`);
-      for (const r of results) {
+      out(`${header.join(",")}\n`);
+      for (const r of results()) {
         const g: number[] = [];
         for (let i = 0; i < n; i++) for (let j = i; j < n; j++) g.push(r.metric[i][j]);
-        io.out(`${[...r.point, ...r.output, ...r.jacobian.flat(), ...g, r.rank].join(",")}\n`);
+        out(`${[...r.point, ...r.output, ...r.jacobian.flat(), ...g, r.rank].join(",")}\n`);
       }
     } else {
-      for (const r of results) {
-        io.out(`${mapping.name} at (${r.point.map(fmt).join(", ")}):\n  output (${r.output.map(fmt).join(", ")})\n`);
-        io.out(
+      for (const r of results()) {
+        out(`${mapping.name} at (${r.point.map(fmt).join(", ")}):\n  output (${r.output.map(fmt).join(", ")})\n`);
+        out(
           `${matrixText(
             "  J",
             r.jacobian.map((row) => row.map(fmt)),
           )}\n`,
         );
-        io.out(
+        out(
           `${matrixText(
             "  g",
             r.metric.map((row) => row.map(fmt)),
@@ -86,6 +113,7 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
         );
       }
     }
+    io.out(pending);
     return EXIT.ok;
   } catch (e) {
     if (e instanceof EvaluationError) {

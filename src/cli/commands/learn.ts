@@ -1,10 +1,10 @@
 // `rgnn data`, `rgnn train`, `rgnn plot` and `rgnn experiment`: the paper's toy experiments.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import type { Metric, Model, Network } from "../../semantics/model.js";
 import { WeightsError } from "../../semantics/bind.js";
-import { commandEnv } from "../env.js";
+import { commandEnv, setAssignments } from "../env.js";
 import { entryName } from "../../semantics/networks.js";
 import { type Dataset, DATASETS, type DatasetName, toCsv } from "../../numeric/data.js";
 import { EvaluationError, valueEnv } from "../../numeric/evaluate.js";
@@ -12,7 +12,8 @@ import { parameterEnv, train, trainable, type TrainResult, weightsJson } from ".
 import { figure, PLOT_KINDS, type PlotKind } from "../../render/plot/figures.js";
 import { svgToPng } from "../../render/plot/png.js";
 import { EXIT, type IO, UsageError } from "../io.js";
-import { choice, InputFileError, parseAssignments } from "../options.js";
+import { choice, InputFileError } from "../options.js";
+import { makeOutputDir, OutputError, refuseInput, writeFileAtomic, writeFileSet } from "../output.js";
 import { readSpec } from "../spec.js";
 import { type DataOptions, loadData } from "../data.js";
 
@@ -64,14 +65,18 @@ const positive = (text: string | undefined, fallback: number, what: string, inte
 };
 
 export function dataCommand(io: IO, name: string, opts: { points?: string; noise?: string; seed?: string; output?: string }): number {
-  const d = loadData(io, {
-    data: choice(name, DATASETS, "the data set"),
-    points: opts.points,
-    noise: opts.noise,
-    dataSeed: opts.seed ?? "7",
-  });
+  const d = loadData(
+    io,
+    {
+      data: choice(name, DATASETS, "the data set"),
+      points: opts.points,
+      noise: opts.noise,
+      dataSeed: opts.seed ?? "7",
+    },
+    "--seed",
+  );
   const csv = toCsv(d);
-  if (opts.output) writeFileSync(opts.output, csv);
+  if (opts.output) writeFileAtomic(opts.output, csv);
   else io.out(csv);
   return EXIT.ok;
 }
@@ -86,6 +91,7 @@ export interface TrainOptions extends DataOptions {
   output?: string;
   set?: string;
   quiet?: boolean;
+  force?: boolean;
 }
 
 interface Trained {
@@ -100,7 +106,7 @@ interface Trained {
 function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean): Trained {
   const net = firstNetwork(model, opts.network);
   const data = loadData(io, opts);
-  const env = valueEnv(model, parseAssignments(opts.set));
+  const env = valueEnv(model, setAssignments(model, opts.set));
   const t = trainable(net, env);
   const epochs = positive(opts.epochs, 1500, "--epochs");
   const bar =
@@ -137,13 +143,14 @@ function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean
 const curveCsv = (r: TrainResult) =>
   `${["epoch,loss,accuracy,val_loss,val_accuracy", ...r.curve.map((c) => [c.epoch, c.loss, c.accuracy, c.valLoss, c.valAccuracy].join(","))].join("\n")}\n`;
 
-function writeWeights(path: string, weights: Record<string, unknown>): void {
-  writeFileSync(
-    path,
-    `{\n${Object.entries(weights)
-      .map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
-      .join(",\n")}\n}\n`,
-  );
+const weightsText = (weights: Record<string, unknown>) =>
+  `{\n${Object.entries(weights)
+    .map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+    .join(",\n")}\n}\n`;
+
+/** Where `train` writes when -o is not given: SPEC.weights.json beside the spec (never ./weights.json). */
+export function defaultWeightsPath(spec: string): string {
+  return join(dirname(spec), `${basename(spec, extname(spec))}.weights.json`);
 }
 
 export function trainCommand(io: IO, file: string, opts: TrainOptions): number {
@@ -152,12 +159,17 @@ export function trainCommand(io: IO, file: string, opts: TrainOptions): number {
     io.err(`${loaded.message}\n`);
     return EXIT.failure;
   }
+  if (opts.output === undefined && file === "-") throw new UsageError("-o is required when the spec is read from standard input");
+  const out = opts.output ?? defaultWeightsPath(file);
+  const curve = `${out.replace(/\.json$/, "")}.curve.csv`;
+  for (const o of [out, curve]) refuseInput(o, [file, opts.data]);
+  // An explicit -o is the user's choice; the derived name may hold weights trained earlier.
+  if (opts.output === undefined && !opts.force && existsSync(out))
+    throw new OutputError(`cannot write ${out}: it exists; give --force to replace it, or -o another file`);
   return handled(io, loaded.model.file, () => {
-    const out = opts.output ?? "weights.json";
     const tr = runTraining(io, loaded.model, opts, true);
-    writeWeights(out, tr.weights);
-    const curve = `${out.replace(/\.json$/, "")}.curve.csv`;
-    writeFileSync(curve, curveCsv(tr.result));
+    writeFileAtomic(out, weightsText(tr.weights));
+    writeFileAtomic(curve, curveCsv(tr.result));
     io.out(
       `${tr.net.name} on ${tr.data.name}: accuracy ${(100 * tr.result.accuracy).toFixed(1)}% (best epoch ${tr.result.bestEpoch}${tr.result.stoppedEarly ? ", stopped early" : ""})\nwrote ${out} and ${curve}\n`,
     );
@@ -174,15 +186,32 @@ export interface PlotOptions extends DataOptions {
   width?: string;
 }
 
-function writeFigure(svg: string, out: string, width?: number): void {
-  if (out.endsWith(".png")) writeFileSync(out, svgToPng(svg, width));
-  else writeFileSync(out, svg);
+/** The widest PNG `plot` draws: about 0.8 × 8192² pixels of 4 bytes, some 200 MB in memory. */
+export const MAX_PNG_WIDTH = 8192;
+
+const isPng = (out: string) => out.toLowerCase().endsWith(".png");
+
+/** -o for a figure: a file ending in .svg or .png (any case). */
+function figureOutput(out: string): void {
+  if (/[/\\]$/.test(out) || statSync(out, { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(`-o ${out} is a directory; name a file in it, e.g. ${join(out, "figure.svg")}`);
+  if (!/\.(svg|png)$/i.test(out))
+    throw new UsageError(
+      `-o ${out}: plot writes .svg or .png files${extname(out) ? `, not ${extname(out)}` : "; the name has no extension"}`,
+    );
 }
 
 export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
   const kind = choice(opts.kind, PLOT_KINDS, "--kind") as PlotKind;
   const out = opts.output ?? `${kind}.svg`;
-  if (!/\.(svg|png)$/.test(out)) throw new UsageError("-o must name an .svg or .png file");
+  figureOutput(out);
+  const width = opts.width === undefined ? undefined : positive(opts.width, 1200, "--width");
+  if (width !== undefined && width > MAX_PNG_WIDTH)
+    throw new UsageError(
+      `--width ${width} is more than the limit of ${MAX_PNG_WIDTH} pixels (the image would not fit in memory); ` +
+        "write an .svg instead, which scales to any size",
+    );
+  refuseInput(out, [file, opts.data, opts.weights]);
   const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
@@ -195,7 +224,7 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
     if (!env) return EXIT.failure;
     const data = loadData(io, opts);
     const svg = figure(kind, { net, metric: inputMetric(model, net), data, env, title: `${net.name} on ${data.name}: ${kind}` });
-    writeFigure(svg, out, opts.width ? positive(opts.width, 1200, "--width") : undefined);
+    writeFileAtomic(out, isPng(out) ? svgToPng(svg, width) : svg);
     io.err(`wrote ${out}\n`);
     return EXIT.ok;
   });
@@ -222,7 +251,9 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
     io.err(`${join(dir, "experiments.json")}: error: ${e instanceof SyntaxError ? "not valid JSON" : String(e?.message ?? e)}\n`);
     return EXIT.failure;
   }
-  mkdirSync(out, { recursive: true });
+  makeOutputDir(out); // before hours of training, not after
+  // The whole set is made in memory first, then written by writeFileSet: a failed run writes nothing.
+  const files = new Map<string, string | Uint8Array>();
   const summary: string[] = [];
   for (const run of manifest.runs) {
     const specPath = join(dir, run.spec);
@@ -248,9 +279,9 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
         },
         !opts.quiet,
       );
-      writeWeights(join(out, `${tag}.weights.json`), tr.weights);
-      writeFileSync(join(out, `${tag}.curve.csv`), curveCsv(tr.result));
-      writeFileSync(join(out, `${tag}.data.csv`), toCsv(tr.data));
+      files.set(`${tag}.weights.json`, weightsText(tr.weights));
+      files.set(`${tag}.curve.csv`, curveCsv(tr.result));
+      files.set(`${tag}.data.csv`, toCsv(tr.data));
       for (const kind of PLOT_KINDS) {
         const svg = figure(kind, {
           net: tr.net,
@@ -259,8 +290,8 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
           env: tr.env,
           title: `${tr.net.name} (${basename(run.spec, ".rgnn")}) on ${run.data}: ${kind}`,
         });
-        writeFileSync(join(out, `${tag}-${kind}.svg`), svg);
-        writeFileSync(join(out, `${tag}-${kind}.png`), svgToPng(svg));
+        files.set(`${tag}-${kind}.svg`, svg);
+        files.set(`${tag}-${kind}.png`, svgToPng(svg));
       }
       summary.push(`${tag}: accuracy ${(100 * tr.result.accuracy).toFixed(1)}%, best epoch ${tr.result.bestEpoch}`);
       io.out(`${summary[summary.length - 1]}\n`);
@@ -268,7 +299,8 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
     });
     if (status !== EXIT.ok) return status;
   }
-  writeFileSync(join(out, "summary.txt"), `${summary.join("\n")}\n`);
+  files.set("summary.txt", `${summary.join("\n")}\n`);
+  writeFileSet(out, files);
   io.out(`wrote ${manifest.runs.length * (PLOT_KINDS.length * 2 + 3) + 1} files to ${resolve(out)}\n`);
   return EXIT.ok;
 }

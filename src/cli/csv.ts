@@ -1,0 +1,69 @@
+// The one reader of numeric CSV files on the command line (`eval --points`, `train/plot --data`).
+// Rules (also in the commands' help and the README): fields are separated by commas; blank lines and
+// lines starting with # are skipped; the first remaining line is a header iff none of its fields
+// parses as a number; every other field must be a finite number, else an error names its line and column.
+import { formatDiagnostic, spanAt } from "../syntax/diagnostics.js";
+import { clip } from "../syntax/input.js";
+import { InputFileError } from "./options.js";
+
+/** What the help texts say about the format. */
+export const CSV_RULE = "a first line none of whose fields is a number is a header; # lines are comments";
+
+const looksNumeric = (field: string) => field.trim() !== "" && !Number.isNaN(Number(field));
+
+export interface CsvRows {
+  rows: number[][];
+  /** Offset in the text of each row's first character, and of each of its fields (for later messages). */
+  at: number[][];
+}
+
+/** The rows of numbers of a CSV text with `columns` fields per row; throws InputFileError. */
+export function readNumberCsv(text: string, file: string, columns: number, what: string): CsvRows {
+  const fail = (offset: number, length: number, message: string) =>
+    new InputFileError(formatDiagnostic({ file, source: text, span: spanAt(text, offset, Math.max(1, length)), message }));
+  const rows: number[][] = [],
+    at: number[][] = [];
+  let offset = 0,
+    first = true;
+  for (const raw of text.split("\n")) {
+    const lineStart = offset;
+    offset += raw.length + 1;
+    const line = raw.replace(/\r$/, "");
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    const fields = line.split(",");
+    const header = first && !fields.some(looksNumeric);
+    first = false;
+    if (header) continue;
+    const row: number[] = [],
+      starts: number[] = [];
+    let col = 0;
+    for (const field of fields) {
+      const v = Number(field),
+        shown = clip(field.trim());
+      if (!looksNumeric(field)) throw fail(lineStart + col, field.length, `'${shown}' is not a finite number`);
+      if (!Number.isFinite(v))
+        throw fail(lineStart + col, field.length, `'${shown}' is not a finite number (it is beyond the range of a double)`);
+      row.push(v);
+      starts.push(lineStart + col);
+      col += field.length + 1;
+    }
+    if (row.length !== columns)
+      throw fail(lineStart, line.length, `expected ${what}, found ${row.length} field${row.length === 1 ? "" : "s"}`);
+    rows.push(row);
+    at.push(starts);
+  }
+  return { rows, at };
+}
+
+/** A located error about one field of a row read by readNumberCsv. */
+export function csvFieldError(text: string, file: string, offset: number, message: string): InputFileError {
+  const end = text.slice(offset).search(/[,\r\n]|$/);
+  return new InputFileError(formatDiagnostic({ file, source: text, span: spanAt(text, offset, Math.max(1, end)), message }));
+}
+
+/** Points from CSV text, `dim` coordinates per line; throws InputFileError. */
+export function parsePointsCsv(text: string, file: string, dim: number): number[][] {
+  const { rows } = readNumberCsv(text, file, dim, `${dim} coordinates per point`);
+  if (rows.length === 0) throw new InputFileError(`${file}: error: no points in file`);
+  return rows;
+}
