@@ -1,10 +1,10 @@
-// `rgnn derive FILE -o out.tex|out.html`: the checked derivation as a document.
-import { writeFileSync } from "node:fs";
+// `rgnn derive FILE -o out.tex|.html|.json|.md`: the checked derivation as a document, in a
+// format from the table in render/formats.ts.
+import { statSync, writeFileSync } from "node:fs";
 import { derive } from "../../derive/index.js";
 import { failedSteps } from "../../derive/model.js";
 import { failureText } from "../../derive/report.js";
-import { htmlDocument } from "../../render/html.js";
-import { latexDocument } from "../../render/latex-doc.js";
+import { DERIVATION_FORMATS, type DerivationFormat, FORMAT_NAMES, formatOfPath, knownFormats } from "../../render/formats.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { choice } from "../options.js";
 import { readSpec } from "../spec.js";
@@ -20,12 +20,7 @@ export interface DeriveOptions {
 }
 
 export function deriveCommand(io: IO, file: string, opts: DeriveOptions): number {
-  const byExt = opts.output?.endsWith(".html") ? "html" : opts.output?.endsWith(".tex") ? "tex" : undefined;
-  const format = choice(
-    opts.format ?? byExt ?? (opts.output ? "" : "tex"),
-    ["tex", "html"] as const,
-    "--format (or an -o name ending in .tex or .html)",
-  );
+  const format = outputFormat(opts);
   const wopts = witnessOptions(opts);
   const loaded = readSpec(io, file);
   if (!loaded.ok) {
@@ -33,7 +28,7 @@ export function deriveCommand(io: IO, file: string, opts: DeriveOptions): number
     return EXIT.failure;
   }
   const d = derive(loaded.model, wopts);
-  const text = format === "html" ? htmlDocument(d) : latexDocument(d);
+  const text = DERIVATION_FORMATS[format].render(d);
   if (opts.output) {
     try {
       writeFileSync(opts.output, text);
@@ -48,4 +43,25 @@ export function deriveCommand(io: IO, file: string, opts: DeriveOptions): number
     );
   if (opts.output) io.err(`wrote ${opts.output} (${d.sections.reduce((a, s) => a + s.steps.length, 0)} steps, ${failed.length} failed)\n`);
   return failed.length && !opts.allowFailures ? EXIT.failure : EXIT.ok;
+}
+
+/** The format to write: --format, else the -o name's extension, else LaTeX on standard output. */
+function outputFormat(opts: DeriveOptions): DerivationFormat {
+  const out = opts.output;
+  if (out !== undefined && isDirectory(out))
+    throw new UsageError(`-o ${out} is a directory: give a file name ending in a known extension: ${knownFormats()}`);
+  if (opts.format !== undefined) return choice(opts.format, FORMAT_NAMES, "--format");
+  if (out === undefined) return "tex";
+  const byExt = formatOfPath(out);
+  if (!byExt)
+    throw new UsageError(`cannot tell the format of -o ${out} from its extension; known formats: ${knownFormats()} (or pass --format)`);
+  return byExt;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
