@@ -203,10 +203,10 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
 
   program
     .command("derive")
-    .description("write the checked, step-by-step derivation as LaTeX or a self-contained HTML page")
+    .description("write the checked, step-by-step derivation as LaTeX, a self-contained HTML page, JSON or Markdown")
     .argument("<file>", "spec file ('-' for standard input)")
-    .option("-o, --output <file>", "out.tex or out.html (default: LaTeX on standard output)")
-    .option("-f, --format <format>", "tex or html (default: from the -o name)")
+    .option("-o, --output <file>", "out.tex, out.html, out.json or out.md (default: LaTeX on standard output)")
+    .option("-f, --format <format>", "tex, html, json or md (default: from the -o name)")
     .option("--points <n>", "random points per check", "8")
     .option("--seed <s>", "seed for the random points", "1")
     .option("--tol <t>", "relative tolerance", "1e-9")

@@ -20,6 +20,7 @@ import { forwardMetric, forwardNetwork, paramValues } from "../numeric/forward.j
 import { fittedOrder } from "../numeric/flow.js";
 import type { Expr } from "../symbolic/expr.js";
 import { mappingExprs } from "../symbolic/metric.js";
+import { fixedOf, fixed as formula, fromTex, sym } from "../core/notation.js";
 import { label, type Step, type WitnessOptions, type WitnessResult } from "./model.js";
 import { pointOf } from "./routes.js";
 import { exprRoute, type Route, type Sampler, samplerFor, witness } from "./witness.js";
@@ -73,16 +74,18 @@ export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<st
     id: id("definition"),
     title: `Action of ${who} on ${bundle.name}`,
     justification: "definition",
-    why: `Each layer's Jacobian $A = J_l$ is an element of $${groupTex}$ acting on the ${fibre === "frames" ? `frames of the principal bundle ${bundle.name}` : `${fibre} of the associated bundle ${bundle.name}`} by $${FIBRE_TEX[fibre]}$${fa.pushes ? ", following the network" : ", in the pullback direction (from the output towards the input)"}.`,
-    statement: { tex: `\\rho(A)\\colon\\; ${FIBRE_TEX[fibre]}, \\qquad A = J^{(l)} \\in ${groupTex}`, text: `A acts by ${fibre}` },
+    why: fromTex(
+      `Each layer's Jacobian $A = J_l$ is an element of $${groupTex}$ acting on the ${fibre === "frames" ? `frames of the principal bundle ${bundle.name}` : `${fibre} of the associated bundle ${bundle.name}`} by $${FIBRE_TEX[fibre]}$${fa.pushes ? ", following the network" : ", in the pullback direction (from the output towards the input)"}.`,
+    ),
+    statement: fixedOf({ tex: `\\rho(A)\\colon\\; ${FIBRE_TEX[fibre]}, \\qquad A = J^{(l)} \\in ${groupTex}`, text: `A acts by ${fibre}` }),
     witness: null,
   });
   steps.push({
     id: id("identity"),
     title: "The identity acts trivially",
     justification: "lemma",
-    why: `$\\rho(I)\\, f = f$ for every fibre element $f$.`,
-    statement: { tex: `\\rho(I)\\, f = f`, text: "rho(I) f = f" },
+    why: fromTex(`$\\rho(I)\\, f = f$ for every fibre element $f$.`),
+    statement: fixedOf({ tex: `\\rho(I)\\, f = f`, text: "rho(I) f = f" }),
     witness: stepWitness(
       id("identity"),
       "random fibre elements",
@@ -97,15 +100,17 @@ export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<st
       id: id("composition"),
       title: "Acting layer by layer equals acting by the product",
       justification: "lemma",
-      why: fa.pushes
-        ? "Layer $l$ acts first, then layer $l+1$: $\\rho(A_{l+1})\\,\\rho(A_l) = \\rho(A_{l+1} A_l)$, the Jacobian of the two layers together."
-        : "In the pullback direction layer $l+1$ acts first: $\\rho(A_l)\\,\\rho(A_{l+1}) = \\rho(A_{l+1} A_l)$ — a right action.",
-      statement: {
+      why: fromTex(
+        fa.pushes
+          ? "Layer $l$ acts first, then layer $l+1$: $\\rho(A_{l+1})\\,\\rho(A_l) = \\rho(A_{l+1} A_l)$, the Jacobian of the two layers together."
+          : "In the pullback direction layer $l+1$ acts first: $\\rho(A_l)\\,\\rho(A_{l+1}) = \\rho(A_{l+1} A_l)$ — a right action.",
+      ),
+      statement: fixedOf({
         tex: fa.pushes
           ? "\\rho(A_{l+1})\\,\\rho(A_l)\\, f = \\rho(A_{l+1} A_l)\\, f"
           : "\\rho(A_l)\\,\\rho(A_{l+1})\\, f = \\rho(A_{l+1} A_l)\\, f",
         text: "two steps = product",
-      },
+      }),
       witness: stepWitness(
         id("composition"),
         "random fibre elements, every consecutive pair of layers",
@@ -123,14 +128,18 @@ export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<st
       id: id("metric"),
       title: "The pulled-back metric is the composed action on the output metric",
       justification: "lemma",
-      why: `Starting from $g^{(${action.toLayer})}$ and acting by $J^{(${action.toLayer})}$, …, $J^{(${action.fromLayer})}$ in turn gives the metric at layer ${action.fromLayer - 1}: the recursion $g_{l-1} = J_l^{\\mathsf{T}} g_l J_l$ read as group actions.`,
+      why: fromTex(
+        `Starting from $g^{(${action.toLayer})}$ and acting by $J^{(${action.toLayer})}$, …, $J^{(${action.fromLayer})}$ in turn gives the metric at layer ${action.fromLayer - 1}: the recursion $g_{l-1} = J_l^{\\mathsf{T}} g_l J_l$ read as group actions.`,
+      ),
       equation: {
         rows: [
           {
-            lhs: label(`g^{(${action.fromLayer - 1})}`, `g${action.fromLayer - 1}`),
+            lhs: label(sym("g", { layer: action.fromLayer - 1 })),
             rhs: label(
-              `\\rho(J^{(${action.fromLayer})}) \\cdots \\rho(J^{(${action.toLayer})})\\; g^{(${action.toLayer})}`,
-              "composed action",
+              formula(
+                `\\rho(J^{(${action.fromLayer})}) \\cdots \\rho(J^{(${action.toLayer})})\\; g^{(${action.toLayer})}`,
+                "composed action",
+              ),
             ),
           },
         ],
@@ -160,8 +169,8 @@ export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<st
           id: id("invariance"),
           title: "Pairings are invariant",
           justification: "lemma",
-          why: "A covector and a vector transformed together keep their pairing: $(A^{-\\mathsf{T}}\\omega)(A v) = \\omega(v)$.",
-          statement: { tex: "(A^{-\\mathsf{T}}\\omega)(A\\,v) = \\omega(v)", text: "pairing invariant" },
+          why: fromTex("A covector and a vector transformed together keep their pairing: $(A^{-\\mathsf{T}}\\omega)(A v) = \\omega(v)$."),
+          statement: fixedOf({ tex: "(A^{-\\mathsf{T}}\\omega)(A\\,v) = \\omega(v)", text: "pairing invariant" }),
           witness: stepWitness(
             id("invariance"),
             "random covectors and vectors",
@@ -181,8 +190,10 @@ export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<st
           id: id("invariance"),
           title: "Lengths and angles are invariant",
           justification: "lemma",
-          why: "Vector components and the metric transformed together leave $g(v, w)$ unchanged: $(A^{\\mathsf{T}} g A)(v, w) = g(Av, Aw)$.",
-          statement: { tex: "(A^{\\mathsf{T}} g\\, A)(v, w) = g(A v, A w)", text: "g(v, w) invariant" },
+          why: fromTex(
+            "Vector components and the metric transformed together leave $g(v, w)$ unchanged: $(A^{\\mathsf{T}} g A)(v, w) = g(Av, Aw)$.",
+          ),
+          statement: fixedOf({ tex: "(A^{\\mathsf{T}} g\\, A)(v, w) = g(A v, A w)", text: "g(v, w) invariant" }),
           witness: stepWitness(
             id("invariance"),
             "random metrics and vectors",
@@ -253,13 +264,14 @@ function membershipStep(
     id,
     title: `The Jacobians of ${who} lie in ${group.name === "GLplus" ? "GL+" : group.name}(${group.n})`,
     justification: "property",
-    why:
+    why: fromTex(
       group.name === "O" || group.name === "SO"
         ? `An orthogonal action needs $A^{\\mathsf{T}} A = I$${group.name === "SO" ? " and $\\det A = 1$" : ""} at every point.`
         : group.name === "GLplus"
           ? "Orientation is kept: $\\det A > 0$ at every point."
           : "Only an invertible Jacobian is a group element.",
-    statement: { tex: `J^{(l)}(x) \\in ${name}`, text: `J in ${name}` },
+    ),
+    statement: fixedOf({ tex: `J^{(l)}(x) \\in ${name}`, text: `J in ${name}` }),
     witness: failure ? { ...w, passed: false, failure } : { ...w, maxError: 0 },
   };
 }
@@ -306,11 +318,13 @@ function lieStep(
     id,
     title: "A residual layer is the identity plus a generator: A ≈ exp(hσ'(z)W)",
     justification: "lemma",
-    why: `A residual layer's Jacobian $A = I + h\\,\\sigma'(z) W$ is the identity plus $h$ times an element of the Lie algebra $\\mathfrak{gl}(n)$, so $A = \\exp(h\\, \\sigma'(z) W) + O(h^2)$; the observed order of $\\lVert A - \\exp(h X)\\rVert$ as $h$ shrinks is ${orders.length ? (orders.reduce((a, b) => a + b, 0) / orders.length).toFixed(3) : "2"} (expected 2).`,
-    statement: {
+    why: fromTex(
+      `A residual layer's Jacobian $A = I + h\\,\\sigma'(z) W$ is the identity plus $h$ times an element of the Lie algebra $\\mathfrak{gl}(n)$, so $A = \\exp(h\\, \\sigma'(z) W) + O(h^2)$; the observed order of $\\lVert A - \\exp(h X)\\rVert$ as $h$ shrinks is ${orders.length ? (orders.reduce((a, b) => a + b, 0) / orders.length).toFixed(3) : "2"} (expected 2).`,
+    ),
+    statement: fixedOf({
       tex: "\\lVert (I + hX) - \\exp(hX) \\rVert = O(h^2), \\qquad X = \\sigma'(z)\\, W \\in \\mathfrak{gl}(n)",
       text: "A = exp(hX) + O(h^2)",
-    },
+    }),
     witness: w,
   };
 }

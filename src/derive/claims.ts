@@ -7,6 +7,7 @@ import { add, mul, MINUS_ONE } from "../symbolic/expr.js";
 import { fromMath } from "../symbolic/mathjs.js";
 import { symbolicQuantity } from "../numeric/geometry.js";
 import { mappingExprs, metricComponents } from "../symbolic/metric.js";
+import { fixed as formula, fromTex, ident, indexed, type MathNode, num, op, prose, seq, sym } from "../core/notation.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { type Matrix, matMul, transpose } from "../symbolic/tensor.js";
 import { label, matrixSide, scalarSide, type Side, type Step, vectorSide, type WitnessOptions, type WitnessResult } from "./model.js";
@@ -47,37 +48,40 @@ export function tensorMatrix(t: TensorExpr): Matrix {
 }
 
 /** How a claim's side reads in text: g, J(f)^T * J(f), [[…]]. */
-export function tensorText(t: TensorExpr): { text: string; tex: string } {
+/** How a claim's side reads: text as the spec writes it (g, J(f)^T * J(f)) and math (null for literal components). */
+export function tensorText(t: TensorExpr): { text: string; math: MathNode | null } {
   switch (t.kind) {
     case "metric":
-      return { text: t.metric.name, tex: latexSymbol(t.metric.name) };
+      return { text: t.metric.name, math: ident(t.metric.name) };
     case "jacobian":
-      return { text: `jacobian(${t.map.name})`, tex: `J_{${latexSymbol(t.map.name)}}` };
+      return { text: `jacobian(${t.map.name})`, math: sym("J", { sub: ident(t.map.name) }) };
     case "literal":
-      return { text: "the given components", tex: "" };
+      return { text: "the given components", math: null };
     case "geometry": {
-      return { text: `${t.quantity}(${t.metric.name})`, tex: QUANTITY_TABLE[t.quantity].claim.tex(latexSymbol(t.metric.name)) };
+      // the quantities' claim symbols are TeX templates (core/quantities.ts); names are identifiers, so latexSymbol is safe here
+      const text = `${t.quantity}(${t.metric.name})`;
+      return { text, math: formula(QUANTITY_TABLE[t.quantity].claim.tex(latexSymbol(t.metric.name)), text) };
     }
     case "transpose": {
       const a = tensorText(t.arg);
-      return { text: `${a.text}^T`, tex: `{${a.tex}}^{\\mathsf{T}}` };
+      return { text: `${a.text}^T`, math: a.math && indexed(a.math, { transpose: true }) };
     }
     case "scale": {
       const a = tensorText(t.arg);
-      return { text: `c*${a.text}`, tex: a.tex };
+      return { text: `c*${a.text}`, math: a.math };
     }
     case "binary": {
       const a = tensorText(t.left),
         b = tensorText(t.right);
-      const op = t.op === "*" ? " " : ` ${t.op} `;
-      return { text: `${a.text} ${t.op} ${b.text}`, tex: a.tex && b.tex ? `${a.tex}${op}${b.tex}` : "" };
+      const math = a.math && b.math ? (t.op === "*" ? seq(a.math, b.math) : seq(a.math, op(t.op), b.math)) : null;
+      return { text: `${a.text} ${t.op} ${b.text}`, math };
     }
   }
 }
 
 function sideOf(t: TensorExpr, m: Matrix): Side {
   const named = tensorText(t);
-  if (t.kind !== "literal" && named.tex && (m.flat().length > 1 || t.kind === "geometry")) return label(named.tex, named.text);
+  if (t.kind !== "literal" && named.math && (m.flat().length > 1 || t.kind === "geometry")) return label(named.math);
   if (t.shape.length === 0) return scalarSide(m[0][0]);
   if (t.shape.length === 1) return vectorSide(m.map((r) => r[0]));
   return matrixSide(m);
@@ -159,7 +163,7 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
       title: `Claim: ${quoted || `${lt.text} equals ${rt.text}`}`,
       justification: "claim",
       span: req.span,
-      why: at ? `Asked in the spec, at (${at.join(", ")}).` : "Asked in the spec; compared at random points.",
+      why: prose(at ? `Asked in the spec, at (${at.join(", ")}).` : "Asked in the spec; compared at random points."),
       equation: { rows: [{ lhs: sideOf(req.left, a), rhs: sideOf(req.right, b) }] },
       witness: witness(
         exprRoute(a.flat(), vars),
@@ -179,15 +183,15 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
     const sampler = chart ? samplerFor(chart, m.flat(), fixed) : { coords: { names: [], lo: -1, hi: 1 }, params: [], fixed };
     const t = tensorText(req.subject);
     const n = m.length;
-    const tex = t.tex || "M";
+    const tex = t.math ?? sym("M");
     if (req.kind === "check_rank") {
       return {
         id,
         title: `Claim: ${quoted}`,
         justification: "claim",
         span: req.span,
-        why: "Asked in the spec: the numerical rank at sampled points.",
-        statement: { tex: `\\operatorname{rank} ${tex} = ${req.rank}`, text: `rank ${t.text} = ${req.rank}` },
+        why: fromTex("Asked in the spec: the numerical rank at sampled points."),
+        statement: seq(formula("\\operatorname{rank}", "rank"), tex, op("="), num(req.rank)),
         witness: propertyWitness(
           exprRoute(m.flat(), vars),
           n,
@@ -209,8 +213,8 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
         title: `Claim: ${quoted}`,
         justification: "claim",
         span: req.span,
-        why: "Asked in the spec.",
-        equation: { rows: [{ lhs: label(tex, t.text), rhs: label(`{${tex}}^{\\mathsf{T}}`, `${t.text}^T`) }] },
+        why: fromTex("Asked in the spec."),
+        equation: { rows: [{ lhs: label(tex), rhs: label(indexed(tex, { transpose: true })) }] },
         witness: witness(exprRoute(m.flat(), vars), exprRoute(mt.flat(), vars), sampler, opts, id, "the transpose", entryName(n)),
       };
     }
@@ -220,11 +224,8 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
       title: `Claim: ${quoted}`,
       justification: "claim",
       span: req.span,
-      why: "Asked in the spec: every eigenvalue at the sampled points.",
-      statement: {
-        tex: `${tex} ${kind === "definite" ? "\\succ" : "\\succeq"} 0`,
-        text: `${t.text} ${kind === "definite" ? ">" : ">="} 0`,
-      },
+      why: fromTex("Asked in the spec: every eigenvalue at the sampled points."),
+      statement: seq(tex, op(kind === "definite" ? "succ" : "succeq"), num(0)),
       witness: propertyWitness(exprRoute(m.flat(), vars), n, sampler, opts, id, eigenCheck(kind, 1e-12), "eigenvalues at sampled points"),
     };
   }
@@ -251,15 +252,15 @@ export function metricPropertySteps(metric: Metric, fixed: ReadonlyMap<string, n
   const vars = metric.manifold.coords,
     n = g.length;
   const sampler = samplerFor(metric.manifold, g.flat(), fixed);
-  const tex = latexSymbol(metric.name);
+  const g_ = ident(metric.name);
   const exact = g.every((row, i) => row.every((e, j) => e === g[j][i]));
   return [
     {
       id: `${metric.name}:symmetric`,
       title: `${metric.name} is symmetric`,
       justification: "property",
-      why: exact ? "g_ab and g_ba are the same expression." : "g_ab = g_ba at every sampled point.",
-      equation: { rows: [{ lhs: label(`{${tex}}_{ab}`, `${metric.name}_ab`), rhs: label(`{${tex}}_{ba}`, `${metric.name}_ba`) }] },
+      why: fromTex(exact ? "g_ab and g_ba are the same expression." : "g_ab = g_ba at every sampled point."),
+      equation: { rows: [{ lhs: label(indexed(g_, { sub: formula("ab") })), rhs: label(indexed(g_, { sub: formula("ba") })) }] },
       witness: witness(
         exprRoute(g.flat(), vars),
         exprRoute(transpose(g).flat(), vars),
@@ -275,8 +276,10 @@ export function metricPropertySteps(metric: Metric, fixed: ReadonlyMap<string, n
           id: `${metric.name}:signature`,
           title: `${metric.name} has one signature throughout`,
           justification: "property",
-          why: "A metric given by its components may be indefinite, but its signature $(n_+, n_-, n_0)$ cannot change across the chart.",
-          statement: { tex: `\\operatorname{sign} ${tex} \\text{ constant}`, text: `signature of ${metric.name} constant` },
+          why: fromTex(
+            "A metric given by its components may be indefinite, but its signature $(n_+, n_-, n_0)$ cannot change across the chart.",
+          ),
+          statement: seq(formula("\\operatorname{sign}", "signature of"), g_, formula("\\ \\text{constant}", "constant")),
           witness: propertyWitness(
             exprRoute(g.flat(), vars),
             n,
@@ -293,9 +296,11 @@ export function metricPropertySteps(metric: Metric, fixed: ReadonlyMap<string, n
           justification: "property",
           why:
             metric.def.kind === "pullback"
-              ? "A pullback $J^{\\mathsf{T}} G J$ of a positive-definite $G$ has $v^{\\mathsf{T}} J^{\\mathsf{T}} G J v = (Jv)^{\\mathsf{T}} G\\, (Jv) \\ge 0$."
-              : "Required of a metric.",
-          statement: { tex: `${tex} \\succeq 0`, text: `${metric.name} >= 0` },
+              ? fromTex(
+                  "A pullback $J^{\\mathsf{T}} G J$ of a positive-definite $G$ has $v^{\\mathsf{T}} J^{\\mathsf{T}} G J v = (Jv)^{\\mathsf{T}} G\\, (Jv) \\ge 0$.",
+                )
+              : fromTex("Required of a metric."),
+          statement: seq(g_, op("succeq"), num(0)),
           witness: propertyWitness(
             exprRoute(g.flat(), vars),
             n,

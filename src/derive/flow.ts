@@ -6,6 +6,7 @@ import { byActivation, type Network } from "../semantics/model.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 import { type Block, type Convergence, convergence, discreteFlow, type Interpolation, odeBlock } from "../numeric/flow.js";
 import { forwardNetwork } from "../numeric/forward.js";
+import { fixedOf, fromTex, prose } from "../core/notation.js";
 import type { Step, WitnessOptions, WitnessResult } from "./model.js";
 import { pointOf } from "./routes.js";
 import { samplerFor, witness } from "./witness.js";
@@ -53,7 +54,7 @@ export function flowSteps(
     block = odeBlock(net, fixed);
   } catch (e) {
     if (e instanceof EvaluationError)
-      return [{ id: id("ode"), title: `${net.name} has no ODE limit`, justification: "lemma", why: e.message, witness: null }];
+      return [{ id: id("ode"), title: `${net.name} has no ODE limit`, justification: "lemma", why: prose(e.message), witness: null }];
     throw e;
   }
   const kind = LAYER_KINDS[block.kind],
@@ -68,8 +69,10 @@ export function flowSteps(
     id: id("ode"),
     title: `Layers ${block.first}–${block.last} of ${net.name} discretise an ODE`,
     justification: "Euler step",
-    why: `The ${L0} ${kind.labels.title} layers are the ${what} scheme with steps $h_l$ for the ODE below, the weights read as a function of time ($t_l = h_1 + \\dots + h_l$, ${interp === "constant" ? "piecewise constant" : "linearly interpolated"}). Rebuilding a network of depth ${L0} from that weight function gives back the block exactly.${kind.reads > 1 && !startsNetwork ? " (The block is compared as a flow started at rest from its input.)" : ""}`,
-    statement: { tex: odeTex(block, interp), text: "the ODE" },
+    why: fromTex(
+      `The ${L0} ${kind.labels.title} layers are the ${what} scheme with steps $h_l$ for the ODE below, the weights read as a function of time ($t_l = h_1 + \\dots + h_l$, ${interp === "constant" ? "piecewise constant" : "linearly interpolated"}). Rebuilding a network of depth ${L0} from that weight function gives back the block exactly.${kind.reads > 1 && !startsNetwork ? " (The block is compared as a flow started at rest from its input.)" : ""}`,
+    ),
+    statement: fixedOf({ tex: odeTex(block, interp), text: "the ODE" }),
     witness:
       kind.reads > 1 && !startsNetwork
         ? null
@@ -92,7 +95,7 @@ export function flowSteps(
       id: id("flow"),
       title: "Convergence to the flow",
       justification: "lemma",
-      why: e.message,
+      why: prose(e.message),
       witness: {
         points: 0,
         tolerance: 0,
@@ -125,8 +128,10 @@ export function flowSteps(
     id: id("flow"),
     title: `Depth-N networks converge to the flow with order ${expected}`,
     justification: "lemma",
-    why: `With $h = T/N$, the depth-$N$ network built from the same weight function is compared at $x(0) = (${point.join(", ")})$ with the flow at $T$ (Dormand–Prince, tolerance $10^{-12}$), and its pulled-back metric $g_N = J_N^{\\mathsf{T}} J_N$ with $g = J(T)^{\\mathsf{T}} J(T)$ from the variational equation $\\dot J = D f(x(t), t)\\, J$, $J(0) = I$. Fitted orders: ${c.stateOrder.toFixed(3)} (state), ${c.metricOrder.toFixed(3)} (metric).`,
-    statement: { tex: convergenceTex(c), text: "convergence table" },
+    why: fromTex(
+      `With $h = T/N$, the depth-$N$ network built from the same weight function is compared at $x(0) = (${point.join(", ")})$ with the flow at $T$ (Dormand–Prince, tolerance $10^{-12}$), and its pulled-back metric $g_N = J_N^{\\mathsf{T}} J_N$ with $g = J(T)^{\\mathsf{T}} J(T)$ from the variational equation $\\dot J = D f(x(t), t)\\, J$, $J(0) = I$. Fitted orders: ${c.stateOrder.toFixed(3)} (state), ${c.metricOrder.toFixed(3)} (metric).`,
+    ),
+    statement: fixedOf({ tex: convergenceTex(c), text: "convergence table" }),
     witness: w,
   });
   return steps;

@@ -7,6 +7,7 @@ import { geodesicBVP, geodesicIVP } from "../numeric/geodesic.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { treeSize } from "../symbolic/print.js";
+import { fixedOf, fixed as formula, fromTex } from "../core/notation.js";
 import { label, scalarSide, type Step, type WitnessOptions, type WitnessResult } from "./model.js";
 import { fdGeometry, pointOf, selfCheckedRoute } from "./routes.js";
 import { exprRoute, type Route, samplerFor, witness } from "./witness.js";
@@ -62,27 +63,28 @@ export function geometryStep(
     title: `${entry.title} of ${metric.name}`,
     justification: "definition",
     span: req.span,
-    why:
+    why: fromTex(
       entry.why +
-      (printable
-        ? ks.length === 0
-          ? " All components vanish."
-          : ""
-        : ` The closed form is a shared expression graph too large to print as a formula (${ks.length} components); it is evaluated, and checked, numerically.`),
+        (printable
+          ? ks.length === 0
+            ? " All components vanish."
+            : ""
+          : ` The closed form is a shared expression graph too large to print as a formula (${ks.length} components); it is evaluated, and checked, numerically.`),
+    ),
     witness: w,
   };
   if (printable && ks.length)
     step.equation = {
       rows: ks.map((k) => ({
-        lhs: label(symbolTex(q, coords, indices(sq.shape, k)), `${q}${componentName(sq.shape, k)}`),
+        lhs: label(formula(symbolTex(q, coords, indices(sq.shape, k)), `${q}${componentName(sq.shape, k)}`)),
         rhs: scalarSide(sq.entries[k]),
       })),
     };
   if (printable && ks.length === 0)
-    step.statement = {
+    step.statement = fixedOf({
       tex: `${symbolTex(q, coords, [0, 0, 0, 0].slice(0, sq.shape.length))} = 0 \\text{ for all indices}`,
       text: "all components are 0",
-    };
+    });
   return step;
 }
 
@@ -104,7 +106,9 @@ function geodesicStep(metric: Metric, req: Extract<Request, { kind: "show" }>, i
     title: `Geodesic of ${metric.name} from ${fmt(req.from!)}${req.to ? ` to ${fmt(req.to)}` : ` with velocity ${fmt(req.velocity!)}`}`,
     justification: "definition",
     span: req.span,
-    why: `The geodesic equation $\\ddot x^a + \\Gamma^a{}_{bc}\\, \\dot x^b \\dot x^c = 0$, integrated by Dormand–Prince 5(4)${req.to ? "; the initial velocity is found by minimising the discrete curve energy from the straight line, then by shooting with Newton's method." : "."}`,
+    why: fromTex(
+      `The geodesic equation $\\ddot x^a + \\Gamma^a{}_{bc}\\, \\dot x^b \\dot x^c = 0$, integrated by Dormand–Prince 5(4)${req.to ? "; the initial velocity is found by minimising the discrete curve energy from the straight line, then by shooting with Newton's method." : "."}`,
+    ),
     witness: null,
   };
   try {
@@ -136,11 +140,16 @@ function geodesicStep(metric: Metric, req: Extract<Request, { kind: "show" }>, i
       };
     return {
       ...base,
-      why: `${base.why} Its length as ${metric.name} measures it is ${path.length.toPrecision(10)}; the straight line between its ends in the chart has length ${path.chartDistance.toPrecision(10)}.`,
-      statement: {
+      why: [
+        ...base.why,
+        ...fromTex(
+          ` Its length as ${metric.name} measures it is ${path.length.toPrecision(10)}; the straight line between its ends in the chart has length ${path.chartDistance.toPrecision(10)}.`,
+        ),
+      ],
+      statement: fixedOf({
         tex: `L(\\gamma) = \\int_0^1 \\sqrt{g_{ab}\\, \\dot\\gamma^a \\dot\\gamma^b}\\, dt = ${path.length.toPrecision(10)}, \\qquad \\lVert \\gamma(1) - \\gamma(0) \\rVert = ${path.chartDistance.toPrecision(10)}`,
         text: `length ${path.length}`,
-      },
+      }),
       witness: w,
     };
   } catch (e) {

@@ -7,6 +7,7 @@ import { claimStep, metricPropertySteps } from "./claims.js";
 import { flowSteps } from "./flow.js";
 import { geometryStep } from "./geometry.js";
 import { mapSteps } from "./maps.js";
+import { prose, userText } from "../core/notation.js";
 import { DEFAULT_WITNESS, type Derivation, type Section, type WitnessOptions } from "./model.js";
 import { networkSteps } from "./network.js";
 
@@ -25,13 +26,29 @@ export function derive(model: Model, options: Partial<WitnessOptions> = {}): Der
         if (s) steps.push(s);
       }
     });
-    const chart = `${metric.manifold.name} (${metric.manifold.coords.join(", ")})`;
+    const chart = [
+      userText(metric.manifold.name),
+      " (",
+      ...metric.manifold.coords.flatMap((c, i) => [...(i ? [", "] : []), userText(c)]),
+      ")",
+    ];
     const intro =
       def.kind === "pullback"
-        ? `The metric ${metric.name} on ${chart} is the pullback of ${def.of.name === "euclidean" ? "the Euclidean metric" : def.of.name} along ${def.along.name}${viaNetwork && def.layer ? `, taken down to layer ${def.layer}` : ""}.`
+        ? prose(
+            "The metric ",
+            userText(metric.name),
+            " on ",
+            ...chart,
+            " is the pullback of ",
+            def.of.name === "euclidean" ? "the Euclidean metric" : userText(def.of.name),
+            " along ",
+            userText(def.along.name),
+            viaNetwork && def.layer ? `, taken down to layer ${def.layer}` : "",
+            ".",
+          ).filter((p) => p.kind !== "text" || p.text !== "")
         : def.kind === "euclidean"
-          ? `The Euclidean metric on ${chart}.`
-          : `A metric on ${chart} given by its components.`;
+          ? prose("The Euclidean metric on ", ...chart, ".")
+          : prose("A metric on ", ...chart, " given by its components.");
     sections.push({ title: `The metric ${metric.name}`, intro, steps });
   }
   const flows = model.requests.flatMap((r, i) =>
@@ -45,18 +62,19 @@ export function derive(model: Model, options: Partial<WitnessOptions> = {}): Der
   if (flows.length)
     sections.push({
       title: "The network as a flow",
-      intro: "Residual layers are Euler steps of an ODE: the network is a discretised flow, and converges to it as its depth grows.",
+      intro: prose("Residual layers are Euler steps of an ODE: the network is a discretised flow, and converges to it as its depth grows."),
       steps: flows,
     });
   const actions = model.actions.flatMap((a, i) => actionSteps(a, i, fixed, opts));
   if (actions.length)
     sections.push({
       title: "Bundles and group actions",
-      intro:
+      intro: prose(
         "The same pullback, read as a sequence of GL(n) actions: each layer's Jacobian acts on frames, on vector and covector components, and on the metric fibre.",
+      ),
       steps: actions,
     });
   const claims = model.requests.map((r, i) => claimStep(r, i, fixed, opts, model.source)).filter((s) => s !== null);
-  if (claims.length) sections.push({ title: "Claims", intro: `What ${model.file} asks to check.`, steps: claims });
+  if (claims.length) sections.push({ title: "Claims", intro: prose("What ", userText(model.file), " asks to check."), steps: claims });
   return { file: model.file, title: `Derivations for ${model.file.replace(/^.*\//, "")}`, sections, options: opts };
 }

@@ -4,7 +4,7 @@ import type { Mapping, Metric } from "../semantics/model.js";
 import { forwardMapping, forwardMetric } from "../numeric/forward.js";
 import { identity } from "../symbolic/tensor.js";
 import { composeWith, mappingExprs, metricComponents } from "../symbolic/metric.js";
-import { latexSymbol } from "../symbolic/notation.js";
+import { fixed as formula, fromTex, ident, list, op, type Part, prose, seq, sym, userText } from "../core/notation.js";
 import { label, matrixSide, type Step, type WitnessOptions } from "./model.js";
 import { fdJacobian, oracleMetric, pointOf } from "./routes.js";
 import { exprRoute, samplerFor, witness } from "./witness.js";
@@ -19,15 +19,16 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
     n = chart.dim;
   const sampler = samplerFor(chart, g.flat(), fixed);
   const id = (s: string) => `${metric.name}:${s}`;
-  const gTex = latexSymbol(metric.name);
+  const gName = ident(metric.name);
+  const coordList = (cs: string[]) => list(cs.map(ident));
   if (def.kind === "euclidean") {
     return [
       {
         id: id("definition"),
         title: `The Euclidean metric ${metric.name}`,
         justification: "definition",
-        why: `$${gTex}$ is the Euclidean metric on ${chart.name}: $g_{ab} = \\delta_{ab}$.`,
-        equation: { rows: [{ lhs: label(gTex, metric.name), rhs: matrixSide(identity(n)) }] },
+        why: prose(gName, " is the Euclidean metric on ", userText(chart.name), ": ", formula("g_{ab} = \\delta_{ab}", "g_ab = δ_ab"), "."),
+        equation: { rows: [{ lhs: label(gName), rhs: matrixSide(identity(n)) }] },
         witness: null,
       },
     ];
@@ -38,8 +39,8 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
         id: id("definition"),
         title: `The metric ${metric.name}`,
         justification: "definition",
-        why: `$${gTex}$ is given by its components in the coordinates $${vars.map(latexSymbol).join(", ")}$ of ${chart.name}.`,
-        equation: { rows: [{ lhs: label(gTex, metric.name), rhs: matrixSide(g) }] },
+        why: prose(gName, " is given by its components in the coordinates ", coordList(vars), " of ", userText(chart.name), "."),
+        equation: { rows: [{ lhs: label(gName), rhs: matrixSide(g) }] },
         witness: witness(
           exprRoute(g.flat(), vars),
           oracleMetric(metric),
@@ -56,19 +57,19 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
   const F = mappingExprs(along);
   const m = along.target.dim;
   const steps: Step[] = [];
-  const what =
+  const what: Part[] =
     along.kind === "embedding"
-      ? `the embedding of ${along.source.name} in ${along.target.name}`
+      ? prose("the embedding of ", userText(along.source.name), " in ", userText(along.target.name))
       : along.kind === "compose"
-        ? `the composite ${along.name} = ${along.first.name} then ${along.second.name}`
-        : `the map ${along.name}`;
+        ? prose("the composite ", userText(along.name), " = ", userText(along.first.name), " then ", userText(along.second.name))
+        : prose("the map ", userText(along.name));
   steps.push({
     id: id("map"),
     title: `The map ${along.name}`,
     justification: "definition",
-    why: `$${gTex}$ is pulled back along ${what}: $${along.target.coords.map(latexSymbol).join(", ")}$ as functions of $${vars.map(latexSymbol).join(", ")}$.`,
+    why: prose(gName, " is pulled back along ", ...what, ": ", coordList(along.target.coords), " as functions of ", coordList(vars), "."),
     equation: {
-      rows: along.target.coords.map((c, i) => ({ lhs: label(latexSymbol(c), c), rhs: { kind: "scalar" as const, expr: F.components[i] } })),
+      rows: along.target.coords.map((c, i) => ({ lhs: label(ident(c)), rhs: { kind: "scalar" as const, expr: F.components[i] } })),
     },
     witness: witness(
       exprRoute(F.components, vars),
@@ -85,10 +86,11 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
     justification: "chain rule",
     why:
       along.kind === "compose"
-        ? "Chain rule for the composite: $J = J_k\\big(f(x)\\big)\\, J_f(x)$."
-        : "Differentiating each component: $J^a{}_b = \\partial F^a / \\partial x^b$.",
-    general: `J^{a}{}_{b} = \\frac{\\partial F^{a}}{\\partial x^{b}}`,
-    equation: { rows: [{ lhs: label("J", "J"), rhs: matrixSide(F.jacobian) }] },
+        ? fromTex("Chain rule for the composite: $J = J_k\\big(f(x)\\big)\\, J_f(x)$.")
+        : fromTex("Differentiating each component: $J^a{}_b = \\partial F^a / \\partial x^b$."),
+    uses: [id("map")],
+    general: formula("J^{a}{}_{b} = \\frac{\\partial F^{a}}{\\partial x^{b}}", "J^a_b = ∂F^a/∂x^b"),
+    equation: { rows: [{ lhs: label(sym("J")), rhs: matrixSide(F.jacobian) }] },
     witness: witness(
       exprRoute(F.jacobian.flat(), vars),
       (env) => fdJacobian((x) => forwardMapping(along, x, env).x, pointOf(chart, env)).flat(),
@@ -105,8 +107,9 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
       id: id("target-metric"),
       title: `${def.of.name} at the image point`,
       justification: "substitution",
-      why: `The components of $${latexSymbol(def.of.name)}$ with $${along.target.coords.map(latexSymbol).join(", ")}$ replaced by the map's components.`,
-      equation: { rows: [{ lhs: label(`${latexSymbol(def.of.name)} \\circ F`, `${def.of.name} o F`), rhs: matrixSide(G) }] },
+      why: prose("The components of ", ident(def.of.name), " with ", coordList(along.target.coords), " replaced by the map's components."),
+      uses: [id("map")],
+      equation: { rows: [{ lhs: label(seq(ident(def.of.name), op("circ"), sym("F"))), rhs: matrixSide(G) }] },
       witness: witness(
         exprRoute(G.flat(), vars),
         (env) => forwardMetric(def.of, forwardMapping(along, pointOf(chart, env), env).x, env).flat(),
@@ -122,9 +125,15 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
     id: id("pullback"),
     title: `The pulled-back metric ${metric.name}`,
     justification: "simplification",
-    why: "$g_{ab} = J^c{}_a J^d{}_b\\, G_{cd}(F(x)) = (J^{\\mathsf{T}} G J)_{ab}$, simplified (like terms collected, $\\sin^2 + \\cos^2 = 1$).",
-    general: `g_{ab} = \\frac{\\partial F^{c}}{\\partial x^{a}} \\frac{\\partial F^{d}}{\\partial x^{b}}\\, G_{cd}\\big(F(x)\\big)`,
-    equation: { rows: [{ lhs: label(gTex, metric.name), rhs: matrixSide(g) }] },
+    why: fromTex(
+      "$g_{ab} = J^c{}_a J^d{}_b\\, G_{cd}(F(x)) = (J^{\\mathsf{T}} G J)_{ab}$, simplified (like terms collected, $\\sin^2 + \\cos^2 = 1$).",
+    ),
+    uses: def.of.def.kind !== "euclidean" ? [id("jacobian"), id("target-metric")] : [id("jacobian")],
+    general: formula(
+      "g_{ab} = \\frac{\\partial F^{c}}{\\partial x^{a}} \\frac{\\partial F^{d}}{\\partial x^{b}}\\, G_{cd}\\big(F(x)\\big)",
+      "g_ab = ∂F^c/∂x^a ∂F^d/∂x^b G_cd(F(x))",
+    ),
+    equation: { rows: [{ lhs: label(gName), rhs: matrixSide(g) }] },
     witness: witness(
       exprRoute(g.flat(), vars),
       oracleMetric(metric),
@@ -153,8 +162,9 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
       id: id("functoriality"),
       title: "Pulling back in two steps gives the same metric",
       justification: "functoriality",
-      why: "$(k \\circ f)^* G = f^* (k^* G)$: the pullback is functorial.",
-      equation: { rows: [{ lhs: label(`(k \\circ f)^{*} ${latexSymbol(def.of.name)}`, "(k o f)*G"), rhs: matrixSide(g2) }] },
+      why: fromTex("$(k \\circ f)^* G = f^* (k^* G)$: the pullback is functorial."),
+      uses: [id("pullback")],
+      equation: { rows: [{ lhs: label(seq(formula("(k \\circ f)^{*}", "(k o f)*"), ident(def.of.name))), rhs: matrixSide(g2) }] },
       witness: witness(
         exprRoute(g.flat(), vars),
         exprRoute(g2.flat(), vars),

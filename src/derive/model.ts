@@ -1,5 +1,6 @@
 // A derivation is data: an ordered list of steps, each an equation with its justification
 // and a numeric witness. LaTeX, HTML and `rgnn verify` are views of it.
+import type { MathNode, Prose } from "../core/notation.js";
 import type { Span } from "../syntax/ast.js";
 import type { Expr } from "../symbolic/expr.js";
 import type { Matrix } from "../symbolic/tensor.js";
@@ -18,7 +19,7 @@ export type Justification =
 
 /** One side of an equation: a named symbol (rendered as given) or values. */
 export type Side =
-  | { kind: "label"; tex: string; text: string }
+  | { kind: "label"; math: MathNode }
   | { kind: "scalar"; expr: Expr }
   | { kind: "vector"; entries: Expr[] }
   | { kind: "matrix"; entries: Matrix };
@@ -31,7 +32,7 @@ export interface Equation {
   names?: ReadonlyMap<Expr, string>;
 }
 
-export const label = (tex: string, text: string): Side => ({ kind: "label", tex, text });
+export const label = (math: MathNode): Side => ({ kind: "label", math });
 export const scalarSide = (expr: Expr): Side => ({ kind: "scalar", expr });
 export const vectorSide = (entries: Expr[]): Side => ({ kind: "vector", entries });
 export const matrixSide = (entries: Matrix): Side => ({ kind: "matrix", entries });
@@ -54,12 +55,14 @@ export interface Step {
   title: string;
   justification: Justification;
   /** A sentence saying why the equation holds. */
-  why: string;
-  /** The general statement in index notation (LaTeX), when the step instantiates one. */
-  general?: string;
+  why: Prose;
+  /** Ids of the earlier steps this one rests on. */
+  uses?: string[];
+  /** The general statement in index notation, when the step instantiates one. */
+  general?: MathNode;
   equation?: Equation;
-  /** Equation-free statement (LaTeX), for properties like "g is positive definite". */
-  statement?: { tex: string; text: string };
+  /** Equation-free statement, for properties like "g is positive definite". */
+  statement?: MathNode;
   witness: WitnessResult | null;
   /** Where the spec asked for this (claims). */
   span?: Span;
@@ -67,7 +70,7 @@ export interface Step {
 
 export interface Section {
   title: string;
-  intro: string;
+  intro: Prose;
   steps: Step[];
 }
 

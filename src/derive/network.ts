@@ -1,6 +1,24 @@
 // The derivation of a metric pulled back along a network: layer maps, their Euler-step reading,
 // layer Jacobians, the recursion g_l = J_{l+1}ᵀ g_{l+1} J_{l+1}, and the unrolled closed form.
 import { REGISTRY } from "../core/functions.js";
+import {
+  app,
+  eq,
+  fixed as formula,
+  frac,
+  fromTex,
+  ident,
+  list,
+  type MathNode,
+  num as n_,
+  op,
+  prose,
+  seq,
+  slash,
+  statements,
+  sym,
+  userText,
+} from "../core/notation.js";
 import { scaleOf } from "../core/layers/affine.js";
 import { LAYER_KINDS } from "../core/layers/index.js";
 import { byActivation, type Metric, type Network } from "../semantics/model.js";
@@ -10,7 +28,6 @@ import { add, div, type Expr, mul, num } from "../symbolic/expr.js";
 import { EXPLICIT_LIMIT, layerNames } from "../symbolic/listing.js";
 import { networkPullback } from "../symbolic/metric.js";
 import { activate, EXPR_ALGEBRA, paramExprs } from "../symbolic/network.js";
-import { latexSymbol as latexName } from "../symbolic/notation.js";
 import { treeSize } from "../symbolic/print.js";
 import { type Equation, label, matrixSide, type Step, vectorSide, type WitnessOptions } from "./model.js";
 import { fdPullback, last, oracleMetric, pointOf } from "./routes.js";
@@ -36,6 +53,7 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
   // the oracle's layer states, from layer `from`'s coordinates
   const states = (env: ReadonlyMap<string, number>) => forwardNetwork(net, pointOf(chart, env), env, from);
   const vars = chart.coords;
+  const coordList = list(chart.coords.map(ident));
 
   steps.push({
     id: id("chart"),
@@ -43,12 +61,9 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
     justification: "definition",
     why:
       from === 0
-        ? `The input chart of ${net.name} is ${chart.name}, with coordinates $${chart.coords.map((c) => latexName(c)).join(", ")}$.`
-        : `We pull back to layer ${from}, whose coordinates are $${chart.coords.map((c) => latexName(c)).join(", ")}$.`,
-    statement: {
-      tex: `x^{a_{${from}}} = (${chart.coords.map((c) => latexName(c)).join(", ")})`,
-      text: `x^(a_${from}) = (${chart.coords.join(", ")})`,
-    },
+        ? prose("The input chart of ", userText(net.name), " is ", userText(chart.name), ", with coordinates ", coordList, ".")
+        : prose(`We pull back to layer ${from}, whose coordinates are `, coordList, "."),
+    statement: eq(sym("x", { sup: sym("a", { sub: n_(from) }) }), list(chart.coords.map(ident), true)),
     witness: null,
   });
 
@@ -61,17 +76,20 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
     const opens = layer.index < def.reads; // it starts the network: the kind's starting step
     // the layer map
     const rows: Equation["rows"] = [];
-    if (le.z) rows.push({ lhs: label(`z^{(${l})}`, `z${l}`), rhs: vectorSide(le.z), names: withoutLayer(names, le.z) });
-    rows.push({ lhs: label(`x^{(${l})}`, `x${l}`), rhs: vectorSide(le.x) });
+    if (le.z) rows.push({ lhs: label(sym("z", { layer: l })), rhs: vectorSide(le.z), names: withoutLayer(names, le.z) });
+    rows.push({ lhs: label(sym("x", { layer: l })), rhs: vectorSide(le.x) });
     if (le.slope && layer.activation !== "linear")
-      rows.push({ lhs: label(`s^{(${l})} = \\sigma'(z^{(${l})})`, `s${l}`), rhs: vectorSide(le.slope) });
+      rows.push({
+        lhs: label(eq(sym("s", { layer: l }), app(formula("\\sigma'", "σ'"), sym("z", { layer: l })))),
+        rhs: vectorSide(le.slope),
+      });
     const layerNamesHere = withoutLayer(names, [...le.x, ...(le.slope ?? [])]); // defined here: printed in full
     steps.push({
       id: id(`layer${l}`),
       title: `Layer ${l} (${kind})`,
       justification: "definition",
-      why: def.derivation.why(l, act, opens),
-      general: def.derivation.general(l, act),
+      why: fromTex(def.derivation.why(l, act, opens)),
+      general: formula(def.derivation.general(l, act)),
       equation: { rows, names: layerNamesHere },
       witness: cw(exprRoute(le.x, vars), (env) => states(env)[l - from].x, `layer${l}`, "a forward pass evaluated on its own"),
     });
@@ -89,9 +107,10 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
         id: id(`euler${l}`),
         title: euler.title(l),
         justification: "Euler step",
-        why: euler.why(act),
-        general: euler.general(l, act),
-        equation: { rows: [{ lhs: label(qTex, qText), rhs: vectorSide(sigma) }], names },
+        why: fromTex(euler.why(act)),
+        uses: [id(`layer${l}`)],
+        general: formula(euler.general(l, act)),
+        equation: { rows: [{ lhs: label(formula(qTex, qText)), rhs: vectorSide(sigma) }], names },
         witness: cw(exprRoute(lhs, vars), exprRoute(sigma, vars), `euler${l}`, "both sides evaluated"),
       });
     }
@@ -101,9 +120,10 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
       id: id(`jacobian${l}`),
       title: `Jacobian of layer ${l}`,
       justification: "chain rule",
-      why: def.derivation.jacobianWhy(l, SLOPE_TEX[layer.activation], opens),
-      general: def.derivation.jacobianGeneral(l, opens),
-      equation: { rows: [{ lhs: label(`J^{(${l})}`, `J${l}`), rhs: matrixSide(le.J) }], names: withoutEntries(names, le.J) },
+      why: fromTex(def.derivation.jacobianWhy(l, SLOPE_TEX[layer.activation], opens)),
+      uses: [id(`layer${l}`)],
+      general: formula(def.derivation.jacobianGeneral(l, opens)),
+      equation: { rows: [{ lhs: label(sym("J", { layer: l })), rhs: matrixSide(le.J) }], names: withoutEntries(names, le.J) },
       witness: cw(
         exprRoute(le.J.flat(), vars),
         (env) => {
@@ -128,9 +148,13 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
     justification: "definition",
     why:
       def.of.def.kind === "euclidean"
-        ? "The output coordinates carry the Euclidean metric $\\delta$: the last layer is where the classes are separated linearly."
-        : `The output carries the metric $${latexName(def.of.name)}$, read at the output coordinates.`,
-    equation: { rows: [{ lhs: label(`g^{(${L})}`, `g${L}`), rhs: matrixSide(gL) }], names: withoutEntries(names, gL) },
+        ? prose(
+            "The output coordinates carry the Euclidean metric ",
+            sym("delta"),
+            ": the last layer is where the classes are separated linearly.",
+          )
+        : prose("The output carries the metric ", ident(def.of.name), ", read at the output coordinates."),
+    equation: { rows: [{ lhs: label(sym("g", { layer: L })), rhs: matrixSide(gL) }], names: withoutEntries(names, gL) },
     witness: cw(
       exprRoute(gL.flat(), vars),
       (env) => forwardMetric(def.of, last(states(env)).x, env).flat(),
@@ -152,13 +176,29 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
       title: isResult ? `Metric at layer ${l}: ${metric.name}` : `Pullback to layer ${l}`,
       justification: "pullback recursion",
       why: firstOrder
-        ? `Pull $g^{(${l + 1})}$ back through layer ${l + 1}: $g^{(${l})} = J^{(${l + 1})\\mathsf{T}} g^{(${l + 1})} J^{(${l + 1})}$, the backward recursion that gives "backpropagating the coordinates" its name.`
-        : `A second-order layer depends on two earlier layers, so the pullback uses the total Jacobian $P = \\partial x^{(${L})} / \\partial x^{(${l})}$, accumulated forwards by $P_l = A_l P_{l-1} - P_{l-2}$: $g^{(${l})} = P^{\\mathsf{T}} g^{(${L})} P$.`,
-      general: firstOrder
-        ? `g_{a_{${l}} b_{${l}}} = \\frac{\\partial x^{a_{${l + 1}}}}{\\partial x^{a_{${l}}}} \\frac{\\partial x^{b_{${l + 1}}}}{\\partial x^{b_{${l}}}}\\, g_{a_{${l + 1}} b_{${l + 1}}}`
-        : `g_{a_{${l}} b_{${l}}} = \\frac{\\partial x^{a_{${L}}}}{\\partial x^{a_{${l}}}} \\frac{\\partial x^{b_{${L}}}}{\\partial x^{b_{${l}}}}\\, g_{a_{${L}} b_{${L}}}`,
+        ? prose(
+            "Pull ",
+            sym("g", { layer: l + 1 }),
+            ` back through layer ${l + 1}: `,
+            eq(
+              sym("g", { layer: l }),
+              seq(sym("J", { layer: l + 1, transpose: true }), sym("g", { layer: l + 1 }), sym("J", { layer: l + 1 })),
+            ),
+            ', the backward recursion that gives "backpropagating the coordinates" its name.',
+          )
+        : prose(
+            "A second-order layer depends on two earlier layers, so the pullback uses the total Jacobian ",
+            eq(sym("P"), slash(partialX("", L), partialX("", l), true)),
+            ", accumulated forwards by ",
+            formula("P_l = A_l P_{l-1} - P_{l-2}"),
+            ": ",
+            eq(sym("g", { layer: l }), seq(sym("P", { transpose: true }), sym("g", { layer: L }), sym("P"))),
+            ".",
+          ),
+      uses: firstOrder ? [id(`jacobian${l + 1}`), id(l + 1 === L ? "output-metric" : `pullback${l + 1}`)] : [id("output-metric")],
+      general: pullbackGeneral(l, firstOrder ? l + 1 : L),
       equation: {
-        rows: [{ lhs: label(isResult ? latexName(metric.name) : `g^{(${l})}`, isResult ? metric.name : `g${l}`), rhs: matrixSide(g) }],
+        rows: [{ lhs: label(isResult ? ident(metric.name) : sym("g", { layer: l })), rhs: matrixSide(g) }],
         names: withoutEntries(names, g),
       },
       witness: cw(
@@ -183,8 +223,15 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
     id: id("closed-form"),
     title: "Unrolled closed form",
     justification: "chain rule",
-    why: `Unrolling the recursion: $${latexName(metric.name)} = J^{\\mathsf{T}} g^{(${L})} J$ with $J = \\partial x^{(${L})}/\\partial x^{(${from})} = J^{(${L})} \\cdots J^{(${from + 1})}$, the Jacobian of the whole network. Checked against finite differences of the network's values, which use no derivative code at all.`,
-    general: `g_{a_{${from}} b_{${from}}} = \\frac{\\partial x^{a_{${L}}}}{\\partial x^{a_{${from}}}} \\frac{\\partial x^{b_{${L}}}}{\\partial x^{b_{${from}}}}\\, g_{a_{${L}} b_{${L}}}, \\qquad \\frac{\\partial x^{a_{${L}}}}{\\partial x^{a_{${from}}}} = \\frac{\\partial x^{a_{${L}}}}{\\partial x^{a_{${L - 1}}}} \\cdots \\frac{\\partial x^{a_{${from + 1}}}}{\\partial x^{a_{${from}}}}`,
+    why: prose(
+      "Unrolling the recursion: ",
+      eq(ident(metric.name), seq(sym("J", { transpose: true }), sym("g", { layer: L }), sym("J"))),
+      " with ",
+      eq(sym("J"), slash(partialX("", L), partialX("", from)), seq(sym("J", { layer: L }), op("cdots"), sym("J", { layer: from + 1 }))),
+      ", the Jacobian of the whole network. Checked against finite differences of the network's values, which use no derivative code at all.",
+    ),
+    uses: [id(`pullback${from}`)],
+    general: statements(pullbackGeneral(from, L), eq(dxdx("a", L, from), seq(dxdx("a", L, L - 1), op("cdots"), dxdx("a", from + 1, from)))),
     witness: cw(
       exprRoute(g0.flat(), vars),
       fdPullback(net, def.of, chart, from),
@@ -203,13 +250,24 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
       id: id("explicit"),
       title: `Explicit components of ${metric.name}`,
       justification: "substitution",
-      why: "Substituting every intermediate gives the components as explicit functions of the coordinates.",
-      equation: { rows: [{ lhs: label(latexName(metric.name), metric.name), rhs: matrixSide(g0) }] },
+      why: prose("Substituting every intermediate gives the components as explicit functions of the coordinates."),
+      uses: [id("closed-form")],
+      equation: { rows: [{ lhs: label(ident(metric.name)), rhs: matrixSide(g0) }] },
       witness: cw(exprRoute(g0.flat(), vars), oracleMetric(metric), "explicit", "forward mode", n0, n0),
     });
   }
   return steps;
 }
+
+/** ∂x^{i_l}: the differential of layer l's coordinate with index letter i ("" for the whole state x^{(l)}). */
+const partialX = (i: string, l: number): MathNode =>
+  seq(sym("partial"), i ? sym("x", { sup: sym(i, { sub: n_(l) }) }) : sym("x", { layer: l }));
+const dxdx = (i: string, top: number, bottom: number) => frac(partialX(i, top), partialX(i, bottom));
+/** g_{a_l b_l} = ∂x^{a_t}/∂x^{a_l} ∂x^{b_t}/∂x^{b_l} g_{a_t b_t}: the pullback from layer t to layer l in index notation. */
+const pullbackGeneral = (l: number, t: number): MathNode => {
+  const ab = (k: number) => seq(sym("a", { sub: n_(k) }), sym("b", { sub: n_(k) }));
+  return eq(sym("g", { sub: ab(l) }), seq(dxdx("a", t, l), dxdx("b", t, l), op("thin"), sym("g", { sub: ab(t) })));
+};
 
 /** Re-judge a witness against another tolerance (the finite-difference route's own accuracy). */
 function rescore(w: NonNullable<Step["witness"]>, tolerance: number): NonNullable<Step["witness"]> {

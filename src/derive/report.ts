@@ -20,6 +20,3 @@ export function successText(s: Step): string {
   const w = s.witness!;
   return `max error ${num(w.maxError)} over ${w.points} points, against ${w.against}`;
 }
-
-/** Prose with $…$ math reduced to plain text (for terminals). */
-export const plainProse = (s: string) => s.replace(/\$([^$]*)\$/g, "$1");

@@ -5,6 +5,7 @@ import { type Expr, mul } from "../symbolic/expr.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { splitSum } from "../symbolic/print.js";
 import { latex } from "./latex-expr.js";
+import { mathTex } from "./notation.js";
 
 /** Rough width of typeset math, in characters: commands and braces take no room. */
 export function visibleLength(tex: string): number {
@@ -70,7 +71,8 @@ function brokenProduct(e: Expr, names: ReadonlyMap<Expr, string>): string[] | nu
   });
 }
 
-const texNames = (names?: ReadonlyMap<Expr, string>) => new Map([...(names ?? new Map())].map(([e, s]) => [e, latexSymbol(s)] as const));
+export const texNames = (names?: ReadonlyMap<Expr, string>) =>
+  new Map([...(names ?? new Map())].map(([e, s]) => [e, latexSymbol(s)] as const));
 
 function matrixTex(m: Expr[][], names: ReadonlyMap<Expr, string>): string {
   return `\\begin{pmatrix} ${m.map((row) => row.map((e) => latex(e, names)).join(" & ")).join(" \\\\ ")} \\end{pmatrix}`;
@@ -85,7 +87,7 @@ function fits(entries: Expr[][], names: ReadonlyMap<Expr, string>): boolean {
 /** Aligned rows `lhs &= rhs` for one side pair; matrices too wide become one row per component. */
 function rowsOf(lhs: Side, rhs: Side, rel: string, names: ReadonlyMap<Expr, string>): string[] {
   const l = sideHead(lhs, names);
-  if (rhs.kind === "label") return [`${l} &${rel} ${rhs.tex}`];
+  if (rhs.kind === "label") return [`${l} &${rel} ${mathTex(rhs.math)}`];
   if (rhs.kind === "scalar") return continued(l, brokenSum(rhs.expr, names), rel);
   const m = rhs.kind === "vector" ? rhs.entries.map((e) => [e]) : rhs.entries;
   if (fits(m, names)) return [`${l} &${rel} ${matrixTex(m, names)}`];
@@ -105,7 +107,7 @@ function rowsOf(lhs: Side, rhs: Side, rel: string, names: ReadonlyMap<Expr, stri
 function sideHead(s: Side, names: ReadonlyMap<Expr, string>): string {
   switch (s.kind) {
     case "label":
-      return s.tex;
+      return mathTex(s.math);
     case "scalar":
       return latex(s.expr, names);
     case "vector":
@@ -133,7 +135,10 @@ export function equationTex(eq: Equation, failed: boolean): string {
 export function stepMath(step: Step): string | null {
   const failed = !!step.witness && !step.witness.passed;
   if (step.equation) return `\\begin{aligned}\n${equationTex(step.equation, failed)}\n\\end{aligned}`;
-  if (step.statement) return failed ? `${step.statement.tex} \\quad (\\text{does not hold})` : step.statement.tex;
+  if (step.statement) {
+    const tex = mathTex(step.statement);
+    return failed ? `${tex} \\quad (\\text{does not hold})` : tex;
+  }
   return null;
 }
 

@@ -4,12 +4,14 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import katex from "katex";
+import type { Prose } from "../core/notation.js";
 import type { Derivation, Step } from "../derive/model.js";
 import { allSteps } from "../derive/model.js";
 import { failureText } from "../derive/report.js";
 import { short, stepMath } from "./formula.js";
+import { escapeHtml, mathTex, proseHtml } from "./notation.js";
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+const esc = escapeHtml;
 
 export const KATEX_OPTIONS = { throwOnError: true, strict: "ignore" as const, trust: false };
 
@@ -17,13 +19,8 @@ export function renderMath(tex: string, display: boolean): string {
   return katex.renderToString(tex, { ...KATEX_OPTIONS, displayMode: display });
 }
 
-/** Prose with $…$ math rendered inline. */
-function prose(s: string): string {
-  return s
-    .split(/(\$[^$]*\$)/g)
-    .map((p) => (p.length > 1 && p.startsWith("$") && p.endsWith("$") ? renderMath(p.slice(1, -1), false) : esc(p)))
-    .join("");
-}
+/** Prose with its math rendered inline. */
+const prose = (p: Prose) => proseHtml(p, (tex) => renderMath(tex, false));
 
 let cssCache: string | null = null;
 /** katex.min.css with every font as an inline woff2 data URL (other formats dropped). */
@@ -74,7 +71,7 @@ function stepHtml(step: Step, n: number): string {
     `<h3><span class="badge">${w ? (failed ? "✗" : "✓") : "·"}</span> ${n}. ${esc(step.title)} <span class="kind">${esc(step.justification)}</span></h3>`,
     `<p>${prose(step.why)}</p>`,
   ];
-  if (step.general) parts.push(`<div class="formula general">${renderMath(step.general, true)}</div>`);
+  if (step.general) parts.push(`<div class="formula general">${renderMath(mathTex(step.general), true)}</div>`);
   if (math) parts.push(`<div class="formula">${renderMath(math, true)}</div>`);
   if (w) {
     parts.push(

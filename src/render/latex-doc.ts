@@ -3,61 +3,21 @@ import type { Derivation, Step } from "../derive/model.js";
 import { allSteps } from "../derive/model.js";
 import { failureText } from "../derive/report.js";
 import { equationTex, short } from "./formula.js";
+import { escapeTex, mathTex, proseTex } from "./notation.js";
 
-/** Unicode that titles and messages use, as TeX (pdflatex has no glyphs for these). */
-const UNICODE_TEX: Record<string, string> = {
-  "≈": "$\\approx$",
-  "‖": "$\\|$",
-  ᵀ: "$^{\\mathsf{T}}$",
-  "−": "$-$",
-  "–": "--",
-  "—": "---",
-  σ: "$\\sigma$",
-  "′": "'",
-  "∘": "$\\circ$",
-  ε: "$\\varepsilon$",
-  δ: "$\\delta$",
-  Γ: "$\\Gamma$",
-  ρ: "$\\rho$",
-  "≤": "$\\le$",
-  "≥": "$\\ge$",
-  "·": "$\\cdot$",
-  "×": "$\\times$",
-  "²": "$^2$",
-  "…": "\\ldots{}",
-  "→": "$\\to$",
-  ẋ: "$\\dot x$",
-  "∂": "$\\partial$",
-};
-
-/** Escape text-mode characters; map the Unicode we emit to TeX and anything else to '?'. */
-export function texText(s: string): string {
-  return s
-    .replace(
-      /[\\{}$&#_%^~]/g,
-      (c) => (({ "\\": "\\textbackslash{}", "^": "\\^{}", "~": "\\~{}" }) as Record<string, string>)[c] ?? `\\${c}`,
-    )
-    .replace(/[^\p{ASCII}]/gu, (c) => UNICODE_TEX[c] ?? "?");
-}
-
-/** Prose whose $…$ segments are math: escape only the text between them. */
-export function texProse(s: string): string {
-  return s
-    .split(/(\$[^$]*\$)/g)
-    .map((part) => (part.startsWith("$") && part.endsWith("$") && part.length > 1 ? part : texText(part)))
-    .join("");
-}
+/** Text-mode TeX escaping: the one function all user text in the .tex goes through. */
+export const texText = escapeTex;
 
 function stepTex(step: Step, n: number): string {
   const w = step.witness;
   const failed = !!w && !w.passed;
   const out = [
     `\\subsection*{${n}.\\ ${texText(step.title)}\\hfill{\\normalfont\\small\\itshape ${texText(step.justification)}}}`,
-    texProse(step.why),
+    proseTex(step.why),
   ];
-  if (step.general) out.push(`In index notation:\n\\[ ${step.general} \\]`);
+  if (step.general) out.push(`In index notation:\n\\[ ${mathTex(step.general)} \\]`);
   if (step.equation) out.push(`\\begin{align*}\n${equationTex(step.equation, failed)}\n\\end{align*}`);
-  else if (step.statement) out.push(`\\[ ${step.statement.tex} ${failed ? "\\quad (\\text{does not hold})" : ""}\\]`);
+  else if (step.statement) out.push(`\\[ ${mathTex(step.statement)} ${failed ? "\\quad (\\text{does not hold})" : ""}\\]`);
   if (w?.passed)
     out.push(
       `{\\small $\\checkmark$ Checked at ${w.points} random points against ${texText(w.against)}: largest relative difference ${short(w.maxError)} (tolerance ${short(w.tolerance)}).}`,
@@ -72,7 +32,7 @@ function stepTex(step: Step, n: number): string {
 export function latexDocument(d: Derivation): string {
   let n = 0;
   const body = d.sections
-    .map((s) => `\\section{${texText(s.title)}}\n${texProse(s.intro)}\n\n${s.steps.map((st) => stepTex(st, ++n)).join("\n\n")}`)
+    .map((s) => `\\section{${texText(s.title)}}\n${proseTex(s.intro)}\n\n${s.steps.map((st) => stepTex(st, ++n)).join("\n\n")}`)
     .join("\n\n");
   const steps = allSteps(d).filter((s) => s.witness);
   const failed = steps.filter((s) => !s.witness!.passed).length;

@@ -10,6 +10,7 @@ import {
   restriction,
 } from "../../src/core/quantities.js";
 import { derive } from "../../src/derive/index.js";
+import { proseTex } from "../../src/render/notation.js";
 import { allSteps, failedSteps } from "../../src/derive/model.js";
 import { fdGeometry, tableQuantity } from "../../src/derive/routes.js";
 import { quantityEvaluator } from "../../src/numeric/geometry.js";
@@ -164,7 +165,7 @@ describe("the table drives the language and the CLI", () => {
     const m = model(`${CURVED3}show kretschmann of g\n`);
     const d = derive(m);
     const step = allSteps(d).find((s) => s.title === "Kretschmann scalar of g")!;
-    expect(step.why).toContain("R_{abcd} R^{abcd}");
+    expect(proseTex(step.why)).toContain("R_{abcd} R^{abcd}");
     expect(step.witness!.against).toBe("finite differences of the metric's values (second derivatives)");
     expect(step.witness!.passed).toBe(true);
     expect(step.witness!.points).toBeGreaterThan(0);

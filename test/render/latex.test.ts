@@ -8,6 +8,7 @@ import { derive } from "../../src/derive/index.js";
 import { allSteps } from "../../src/derive/model.js";
 import { stepMath } from "../../src/render/formula.js";
 import { latexDocument } from "../../src/render/latex-doc.js";
+import { mathTex } from "../../src/render/notation.js";
 import { model } from "../helpers.js";
 import { EXAMPLES, requireTool } from "./tools.js";
 
@@ -24,7 +25,8 @@ describe("LaTeX output", () => {
     let formulas = 0;
     for (const name of EXAMPLES) {
       for (const step of allSteps(derivation(name))) {
-        const pieces = [stepMath(step), step.general, ...[...step.why.matchAll(/\$([^$]*)\$/g)].map((m) => m[1])];
+        const inline = step.why.flatMap((p) => (p.kind === "math" ? [mathTex(p.math)] : []));
+        const pieces = [stepMath(step), step.general && mathTex(step.general), ...inline];
         for (const tex of pieces) {
           if (!tex) continue;
           expect(

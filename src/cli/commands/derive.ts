@@ -1,10 +1,11 @@
-// `rgnn derive FILE -o out.tex|out.html`: the checked derivation as a document.
+// `rgnn derive FILE -o out.tex|.html|.json|.md`: the checked derivation as a document, in a
+// format from the table in render/formats.ts.
+import { statSync } from "node:fs";
 import { derive } from "../../derive/index.js";
 import { failedSteps } from "../../derive/model.js";
 import { failureText } from "../../derive/report.js";
-import { htmlDocument } from "../../render/html.js";
-import { latexDocument } from "../../render/latex-doc.js";
-import { EXIT, type IO } from "../io.js";
+import { DERIVATION_FORMATS, type DerivationFormat, FORMAT_NAMES, formatOfPath, knownFormats } from "../../render/formats.js";
+import { EXIT, type IO, UsageError } from "../io.js";
 import { choice } from "../options.js";
 import { refuseInput, writeFileAtomic } from "../output.js";
 import { readSpec } from "../spec.js";
@@ -20,12 +21,7 @@ export interface DeriveOptions {
 }
 
 export function deriveCommand(io: IO, file: string, opts: DeriveOptions): number {
-  const byExt = opts.output?.endsWith(".html") ? "html" : opts.output?.endsWith(".tex") ? "tex" : undefined;
-  const format = choice(
-    opts.format ?? byExt ?? (opts.output ? "" : "tex"),
-    ["tex", "html"] as const,
-    "--format (or an -o name ending in .tex or .html)",
-  );
+  const format = outputFormat(opts);
   const wopts = witnessOptions(opts);
   if (opts.output) refuseInput(opts.output, [file]);
   const loaded = readSpec(io, file);
@@ -34,7 +30,7 @@ export function deriveCommand(io: IO, file: string, opts: DeriveOptions): number
     return EXIT.failure;
   }
   const d = derive(loaded.model, wopts);
-  const text = format === "html" ? htmlDocument(d) : latexDocument(d);
+  const text = DERIVATION_FORMATS[format].render(d);
   if (opts.output) {
     writeFileAtomic(opts.output, text);
   } else io.out(text);
@@ -45,4 +41,25 @@ export function deriveCommand(io: IO, file: string, opts: DeriveOptions): number
     );
   if (opts.output) io.err(`wrote ${opts.output} (${d.sections.reduce((a, s) => a + s.steps.length, 0)} steps, ${failed.length} failed)\n`);
   return failed.length && !opts.allowFailures ? EXIT.failure : EXIT.ok;
+}
+
+/** The format to write: --format, else the -o name's extension, else LaTeX on standard output. */
+function outputFormat(opts: DeriveOptions): DerivationFormat {
+  const out = opts.output;
+  if (out !== undefined && isDirectory(out))
+    throw new UsageError(`-o ${out} is a directory: give a file name ending in a known extension: ${knownFormats()}`);
+  if (opts.format !== undefined) return choice(opts.format, FORMAT_NAMES, "--format");
+  if (out === undefined) return "tex";
+  const byExt = formatOfPath(out);
+  if (!byExt)
+    throw new UsageError(`cannot tell the format of -o ${out} from its extension; known formats: ${knownFormats()} (or pass --format)`);
+  return byExt;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
