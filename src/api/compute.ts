@@ -1,9 +1,9 @@
 // Network evaluation, geometry at points, geodesics, flow convergence and verification as plain data.
 import type { LayerKind } from "../core/layers/index.js";
 import type { Mapping, Metric, Model, Network } from "../semantics/model.js";
-import { mappingEvaluator } from "../numeric/evaluate.js";
 import { classifyMetric } from "../numeric/linalg.js";
-import { type GeometryQuantity, quantityEvaluator } from "../numeric/geometry.js";
+import type { GeometryQuantity } from "../numeric/geometry.js";
+import { pointMapping, pointQuantity } from "../numeric/route.js";
 import { type GeodesicPath, geodesicBVP, geodesicIVP } from "../numeric/geodesic.js";
 import { type Convergence, convergence, type Interpolation, odeBlock } from "../numeric/flow.js";
 import { DEFAULT_DEPTHS } from "../derive/flow.js";
@@ -27,7 +27,7 @@ export interface MappingValue {
  * r.output; r.jacobian; r.metric; r.rank;
  */
 export function evaluateAt(mapping: Mapping, points: number[][], env: ReadonlyMap<string, number>): MappingValue[] {
-  const ev = mappingEvaluator(mapping, env);
+  const ev = pointMapping(mapping, env);
   return points.map((p) => ({ point: p, ...ev.at(p) })).map((r) => ({ ...r, rank: classifyMetric(r.metric).rank }));
 }
 
@@ -52,8 +52,8 @@ export function geometryAt(
   points: number[][],
   env: ReadonlyMap<string, number>,
 ): QuantityValue[] {
-  const ev = quantityEvaluator(metric, quantity, env);
-  return points.map((point) => ({ point, shape: ev.quantity.shape, values: Array.from(ev.at(point)) }));
+  const ev = pointQuantity(metric, quantity, env);
+  return points.map((point) => ({ point, shape: ev.shape, values: Array.from(ev.at(point)) }));
 }
 
 /**

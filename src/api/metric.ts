@@ -2,11 +2,13 @@
 import { LAYER_KINDS } from "../core/layers/index.js";
 import { layerReadingAcross } from "../semantics/networks.js";
 import type { Metric, Model } from "../semantics/model.js";
-import { metricEvaluator, valueEnv } from "../numeric/evaluate.js";
+import { valueEnv } from "../numeric/evaluate.js";
+import { pointMetric } from "../numeric/route.js";
 import { classifyMetric, detN, type MetricType, symmetricEigen } from "../numeric/linalg.js";
 import { latex, latexSymbol } from "../render/latex-expr.js";
-import { type Form, metricListing } from "../symbolic/listing.js";
+import { type Form, type Listing, metricListing } from "../symbolic/listing.js";
 import type { Expr } from "../symbolic/expr.js";
+import { assertSymbolicFeasible, PRINT_LIMIT, printedSize, SymbolicSizeError } from "../symbolic/size.js";
 import { print } from "../symbolic/print.js";
 import { LookupError } from "./errors.js";
 
@@ -82,7 +84,9 @@ function printDefinition<T>(names: Map<Expr, string>, e: Expr, write: (names: Re
  * s.components[1][1]; // "r^2" for polar coordinates
  */
 export function metricSymbolic(metric: Metric, form: Form = "auto"): SymbolicMetric {
+  assertSymbolicFeasible(metric, 0, "the metric");
   const listing = metricListing(metric, form);
+  assertPrintable(metric, form, listing);
   const names = new Map(listing.names);
   const tnames = new Map([...listing.names].map(([e, s]) => [e, latexSymbol(s)] as const));
   return {
@@ -100,6 +104,18 @@ export function metricSymbolic(metric: Metric, form: Form = "auto"): SymbolicMet
     components: listing.result.map((row) => row.map((e) => print(e, { names: listing.names }))),
     latex: listing.result.map((row) => row.map((e) => latex(e, tnames))),
   };
+}
+
+/** Refuse a listing whose printed text would run to gigabytes (a tree written out without shared names). */
+function assertPrintable(metric: Metric, form: Form, listing: Listing): void {
+  const size = (l: Listing) => printedSize([...l.definitions.map((d) => d.expr), ...l.result.flat()], l.names);
+  if (size(listing) <= PRINT_LIMIT) return;
+  const layered = form !== "layers" && metricListing(metric, "layers");
+  const instead = layered && size(layered) <= PRINT_LIMIT ? "print it with --form layers, or evaluate it" : "evaluate it";
+  throw new SymbolicSizeError(
+    `the metric '${metric.name}' written out ${listing.definitions.length ? "with named layers" : "in full"} would print more than ` +
+      `${PRINT_LIMIT / 1e6} million terms; ${instead} at points with --at, or use a smaller network`,
+  );
 }
 
 export interface MetricValue {
@@ -124,7 +140,7 @@ export interface MetricValue {
  * console.log(v.rank, v.determinant);
  */
 export function metricAt(metric: Metric, points: number[][], env: ReadonlyMap<string, number>): MetricValue[] {
-  const ev = metricEvaluator(metric, env);
+  const ev = pointMetric(metric, env);
   return points.map((point) => {
     const g = ev.at(point);
     const eigenvalues = symmetricEigen(g).values;

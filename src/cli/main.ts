@@ -5,6 +5,7 @@ import { QUANTITY_NAMES } from "../core/quantities.js";
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { LookupError } from "../api/errors.js";
+import { SymbolicSizeError } from "../symbolic/size.js";
 import { EXIT, processIO, UsageError, type IO } from "./io.js";
 import { OutputClosed, OutputError } from "./output.js";
 
@@ -241,6 +242,10 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;
       return EXIT.usage;
+    }
+    if (e instanceof SymbolicSizeError) {
+      io.err(`rgnn: ${e.message}\n`);
+      return EXIT.failure;
     }
     if (e instanceof UsageError || e instanceof LookupError) {
       io.err(`rgnn: ${e.message}\n(run 'rgnn --help' for usage)\n`);

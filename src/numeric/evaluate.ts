@@ -139,7 +139,12 @@ export function assertFinite(m: Mat, what: string, symbol: string, point: number
 }
 
 /** The first layer of a network whose coordinates or Jacobian stop being finite. */
-function locateLayer(net: Extract<Mapping, { kind: "network" }>, point: number[], env: ReadonlyMap<string, number>, from = 0): string {
+export function locateLayer(
+  net: Extract<Mapping, { kind: "network" }>,
+  point: number[],
+  env: ReadonlyMap<string, number>,
+  from = 0,
+): string {
   const states = forwardNetwork(net, point, env, from);
   for (let k = 1; k < states.length; k++) {
     const s = states[k];
@@ -151,7 +156,7 @@ function locateLayer(net: Extract<Mapping, { kind: "network" }>, point: number[]
   return "";
 }
 
-function locateInPullback(metric: Metric, point: number[], env: ReadonlyMap<string, number>): string {
+export function locateInPullback(metric: Metric, point: number[], env: ReadonlyMap<string, number>): string {
   const def = metric.def;
   if (def.kind === "pullback" && def.along.kind === "network") return locateLayer(def.along, point, env, def.layer);
   if (def.kind === "components") return "the declared components are singular there";

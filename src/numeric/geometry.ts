@@ -79,6 +79,23 @@ export interface QuantityEvaluator {
   at(point: number[]): number[];
 }
 
+/**
+ * Throw unless det g is clearly nonzero relative to the size of g (max |g_ab|ⁿ): the check every quantity
+ * that needs g⁻¹ passes, on either route (numeric/route.ts applies it to the matrix engine's det).
+ */
+export function assertNondegenerate(name: string, point: number[], det: number, g: ArrayLike<number>, n: number): void {
+  const scale = Math.max(...Array.from(g).map(Math.abs)) ** n;
+  if (!Number.isFinite(det) || Math.abs(det) <= DEGENERATE * Math.max(scale, 1e-300)) {
+    const what =
+      Number.isFinite(det) && Number.isFinite(scale)
+        ? `det g = ${det}${scale > 0 && det !== 0 ? ` (relative to the size of g: ${(Math.abs(det) / scale).toExponential(2)})` : ""}`
+        : `g is not finite there (det g = ${det})`;
+    throw new EvaluationError(
+      `metric '${name}' is degenerate at (${point.join(", ")}): ${what}; its inverse, Christoffel symbols and curvature do not exist there`,
+    );
+  }
+}
+
 /** det g and the scale of g at a point: what the degeneracy check needs. */
 function detCheck(metric: Metric, env: ReadonlyMap<string, number>) {
   const { geo } = geoOf(metric);
@@ -87,16 +104,7 @@ function detCheck(metric: Metric, env: ReadonlyMap<string, number>) {
   const n = geo.coords.length;
   return (point: number[]) => {
     const v = f.at(point, p);
-    const scale = Math.max(...Array.from(v.subarray(1)).map(Math.abs)) ** n;
-    if (!Number.isFinite(v[0]) || Math.abs(v[0]) <= DEGENERATE * Math.max(scale, 1e-300)) {
-      const what =
-        Number.isFinite(v[0]) && Number.isFinite(scale)
-          ? `det g = ${v[0]}${scale > 0 && v[0] !== 0 ? ` (relative to the size of g: ${(Math.abs(v[0]) / scale).toExponential(2)})` : ""}`
-          : `g is not finite there (det g = ${v[0]})`;
-      throw new EvaluationError(
-        `metric '${metric.name}' is degenerate at (${point.join(", ")}): ${what}; its inverse, Christoffel symbols and curvature do not exist there`,
-      );
-    }
+    assertNondegenerate(metric.name, point, v[0], v.subarray(1), n);
   };
 }
 

@@ -1,6 +1,7 @@
 // `rgnn eval FILE`: a network's (or map's) output coordinates, Jacobian and pulled-back
 // Euclidean metric at one point or at every point of a CSV file.
-import { EvaluationError, mappingEvaluator } from "../../numeric/evaluate.js";
+import { EvaluationError } from "../../numeric/evaluate.js";
+import { pointMapping } from "../../numeric/route.js";
 import { classifyMetric } from "../../numeric/linalg.js";
 import type { MappingValue } from "../../api/compute.js";
 import { pickMapping } from "../../api/spec.js";
@@ -55,7 +56,7 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
   if (!env) return EXIT.failure;
   try {
     // Each point is written as soon as it is evaluated (as api evaluateAt would give it), so that a million stream out.
-    const ev = mappingEvaluator(mapping, env);
+    const ev = pointMapping(mapping, env); // the matrix engine where the symbolic route would be large
     const results = function* (): Generator<MappingValue> {
       for (const point of points) {
         const r = ev.at(point);

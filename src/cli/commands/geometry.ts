@@ -4,13 +4,9 @@ import { quantity } from "../../core/quantities.js";
 import type { Metric } from "../../semantics/model.js";
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
-import {
-  type GeometryQuantity,
-  QUANTITY_NAMES,
-  quantityEvaluator,
-  type SymbolicQuantity,
-  symbolicQuantity,
-} from "../../numeric/geometry.js";
+import { type GeometryQuantity, QUANTITY_NAMES, type SymbolicQuantity, symbolicQuantity } from "../../numeric/geometry.js";
+import { pointQuantity } from "../../numeric/route.js";
+import { assertSymbolicFeasible } from "../../symbolic/size.js";
 import { latex } from "../../render/latex-expr.js";
 import { latexSymbol } from "../../symbolic/notation.js";
 import { print, treeSize } from "../../symbolic/print.js";
@@ -77,12 +73,13 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
       const point = parsePoint(opts.at, metric.manifold);
       const env = commandEnv(io, loaded.model, opts);
       if (!env) return EXIT.failure;
-      const ev = quantityEvaluator(metric, q, env);
+      const ev = pointQuantity(metric, q, env);
       const v = ev.at(point);
-      const shape = ev.quantity.shape;
+      const shape = ev.shape;
       if (format === "json") io.out(json({ metric: metric.name, quantity: q, coords, shape, point, components: nested(shape, v) }));
       else {
-        const ks = listed(ev.quantity).filter((k) => v[k] !== 0);
+        // symbolically zero entries are zero here too: the nonzero independent ones are those listed
+        const ks = v.map((_, k) => k).filter((k) => v[k] !== 0 && quantity(q).independent(indices(shape, k)));
         const lines = (shape.length === 0 ? [0] : ks).map(
           (k) => `${indexed(q, coords, indices(shape, k), format === "latex")} ${format === "latex" ? "&" : ""}= ${fmt(v[k])}`,
         );
@@ -94,6 +91,7 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
       }
       return EXIT.ok;
     }
+    assertSymbolicFeasible(metric, quantity(q).derivatives, quantity(q).title);
     const sq = symbolicQuantity(metric, q);
     const ks = sq.shape.length === 0 ? [0] : listed(sq);
     const big = ks.filter((k) => treeSize(sq.entries[k], PRINT_LIMIT) > PRINT_LIMIT);

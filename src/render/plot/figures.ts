@@ -4,7 +4,8 @@
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Metric, Network } from "../../semantics/model.js";
 import type { Dataset } from "../../numeric/data.js";
-import { EvaluationError, layerStatesEvaluator, mappingEvaluator, metricEvaluator } from "../../numeric/evaluate.js";
+import { EvaluationError, layerStatesEvaluator, mappingEvaluator } from "../../numeric/evaluate.js";
+import { pointMetric } from "../../numeric/route.js";
 import { geodesicBVP } from "../../numeric/geodesic.js";
 import { symmetricEigen } from "../../numeric/linalg.js";
 import { rng } from "../../numeric/random.js";
@@ -112,7 +113,7 @@ export function ellipseOf(e: { values: number[]; vectors: number[][] }): { major
 function ellipsesFigure(inp: PlotInput): string {
   const pts = points(inp.data);
   const box = boundingBox(pts, 0.1, true);
-  const ev = metricEvaluator(inp.metric, inp.env);
+  const ev = pointMetric(inp.metric, inp.env);
   const N = 15;
   const cells: { x: number; y: number; values: number[]; vectors: number[][] }[] = [];
   for (let i = 0; i < N; i++)

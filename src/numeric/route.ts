@@ -1,0 +1,174 @@
+// The one place that decides how a metric or a network is evaluated at points: the symbolic route
+// (closed forms on the DAG, compiled) while its DAG stays small, the matrix engine (engine/) when the
+// up-front estimate of symbolic/size.ts passes ROUTE_THRESHOLD. The engine serves pullbacks of the
+// Euclidean metric along a network; other metrics, and networks inside composed maps, keep the
+// symbolic route. Both routes agree to round-off (test/numeric/route.test.ts runs both).
+import { type Geometry, quantity, REAL, restriction, insteadOf } from "../core/quantities.js";
+import type { Mapping, Metric, Network } from "../semantics/model.js";
+import { assertSymbolicFeasible, estimateMappingSize, estimateSymbolicSize } from "../symbolic/size.js";
+import { geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";
+import { prepareNetwork } from "./engine/network.js";
+import { assertFinite, EvaluationError, locateInPullback, locateLayer, mappingEvaluator, metricEvaluator } from "./evaluate.js";
+import { assertNondegenerate, componentName, type GeometryQuantity, quantityEvaluator } from "./geometry.js";
+import type { Mat } from "./linalg.js";
+
+export type Route = "symbolic" | "matrix";
+
+/**
+ * Estimated DAG nodes beyond which points are evaluated by the matrix engine. Below it the symbolic route
+ * compiles in well under a second (every shipped example stays there: deep-resnet's curvature is about
+ * 3·10⁴); the 2→32→32→2 MLP's metric (6·10⁴ nodes) already takes 4 s to build symbolically.
+ */
+export const ROUTE_THRESHOLD = 5e4;
+
+/** RGNN_ROUTE=symbolic|matrix forces a route where both exist: for tests and comparisons, not for users. */
+function forced(): Route | undefined {
+  const r = process.env.RGNN_ROUTE;
+  return r === "symbolic" || r === "matrix" ? r : undefined;
+}
+
+export interface EnginePullback {
+  net: Network;
+  /** The layer the metric lives on (0 = the input). */
+  from: number;
+}
+
+/** What the matrix engine needs of a metric: a network it is pulled back along (Euclidean on the output), or null. */
+export function enginePullback(metric: Metric): EnginePullback | null {
+  const d = metric.def;
+  if (d.kind !== "pullback" || d.along.kind !== "network" || d.of.def.kind !== "euclidean") return null;
+  return { net: d.along, from: d.layer };
+}
+
+/** The route for a metric's quantities of this derivative order at points. */
+export function metricRoute(metric: Metric, derivatives: 0 | 1 | 2): Route {
+  if (!enginePullback(metric)) return "symbolic";
+  return forced() ?? (estimateSymbolicSize(metric, derivatives) > ROUTE_THRESHOLD ? "matrix" : "symbolic");
+}
+
+/** The route for a mapping's coordinates, Jacobian and metric at points. */
+export function mappingRoute(m: Mapping): Route {
+  if (m.kind !== "network") return "symbolic";
+  return forced() ?? (estimateMappingSize(m) > ROUTE_THRESHOLD ? "matrix" : "symbolic");
+}
+
+const rows = (flat: ArrayLike<number>, r: number, c: number): Mat =>
+  Array.from({ length: r }, (_, i) => Array.from({ length: c }, (_, j) => flat[i * c + j]));
+
+/** g at points, by the route metricRoute picks; throws EvaluationError where it is not finite. */
+export function pointMetric(metric: Metric, env: ReadonlyMap<string, number>): { route: Route; at(point: number[]): Mat } {
+  const e = enginePullback(metric);
+  if (!e || metricRoute(metric, 0) === "symbolic") {
+    assertSymbolicFeasible(metric, 0, "the metric");
+    const ev = metricEvaluator(metric, env);
+    return { route: "symbolic", at: (p) => ev.at(p) };
+  }
+  const net = prepareNetwork(e.net, env),
+    n = metric.manifold.dim;
+  return {
+    route: "matrix",
+    at(point) {
+      const g = rows(metricAt(net, point, { from: e.from }), n, n);
+      assertFinite(g, `metric '${metric.name}'`, "g", point, () => locateInPullback(metric, point, env));
+      return g;
+    },
+  };
+}
+
+export interface PointMapping {
+  route: Route;
+  at(point: number[]): { output: number[]; jacobian: Mat; metric: Mat };
+}
+
+/** A mapping's output, Jacobian and pulled-back Euclidean metric at points, by the route mappingRoute picks. */
+export function pointMapping(mapping: Mapping, env: ReadonlyMap<string, number>): PointMapping {
+  if (mapping.kind !== "network" || mappingRoute(mapping) === "symbolic") {
+    const ev = mappingEvaluator(mapping, env);
+    return { route: "symbolic", at: (p) => ev.at(p) };
+  }
+  const net = prepareNetwork(mapping, env),
+    n = mapping.source.dim,
+    m = mapping.target.dim;
+  return {
+    route: "matrix",
+    at(point) {
+      const { output, J } = jacobianAt(net, point);
+      const g = new Float64Array(n * n);
+      for (let a = 0; a < n; a++)
+        for (let b = a; b < n; b++) {
+          let s = 0;
+          for (let i = 0; i < m; i++) s += J[i * n + a] * J[i * n + b];
+          g[a * n + b] = g[b * n + a] = s;
+        }
+      const r = { output: Array.from(output), jacobian: rows(J, m, n), metric: rows(g, n, n) };
+      const locate = () => locateLayer(mapping, point, env);
+      assertFinite([r.output], `'${mapping.name}'`, "output", point, locate);
+      assertFinite(r.jacobian, `'${mapping.name}'`, "J", point, locate);
+      return r;
+    },
+  };
+}
+
+export interface PointQuantity {
+  route: Route;
+  shape: number[];
+  /** Components (row-major) at a point, after the degeneracy check for quantities that need g⁻¹. */
+  at(point: number[]): number[];
+}
+
+/** Nested views of the engine's row-major arrays, as core/quantities.ts's definitions read them. */
+const cube = (f: ArrayLike<number>, n: number) => Array.from({ length: n }, (_, a) => rows(Array.from(f).slice(a * n * n), n, n));
+
+/** A geometric quantity of a metric at points, by the route metricRoute picks for its derivative order. */
+export function pointQuantity(metric: Metric, q: GeometryQuantity, env: ReadonlyMap<string, number>): PointQuantity {
+  const entry = quantity(q),
+    derivatives = entry.derivatives,
+    n = metric.manifold.dim;
+  const e = enginePullback(metric);
+  if (!e || metricRoute(metric, derivatives) === "symbolic") {
+    assertSymbolicFeasible(metric, derivatives, entry.title);
+    const ev = quantityEvaluator(metric, q, env);
+    return { route: "symbolic", shape: ev.quantity.shape, at: (p) => ev.at(p) };
+  }
+  const why = restriction(q, n, metric.manifold.name),
+    alt = insteadOf(q);
+  if (why) throw new EvaluationError(`${why}${alt ? ` (use ${alt.name})` : ""}`);
+  const net = prepareNetwork(e.net, env);
+  const shape = entry.shape(n);
+  return {
+    route: "matrix",
+    shape,
+    at(point) {
+      const pg =
+        derivatives === 0
+          ? (() => {
+              const g = metricAt(net, point, { from: e.from });
+              return { g, ...inverseAndDet(g, n), christoffel: null, riemann: null, ricci: null, dg: null };
+            })()
+          : geometryAt(net, point, { from: e.from, curvature: derivatives === 2 });
+      const g = rows(pg.g, n, n);
+      assertFinite(g, `metric '${metric.name}'`, "g", point, () => locateInPullback(metric, point, env));
+      if (q !== "determinant") assertNondegenerate(metric.name, point, pg.det, pg.g, n);
+      const geo: Geometry<number> = {
+        n,
+        g,
+        det: pg.det,
+        inverse: rows(pg.inverse, n, n),
+        dg: () => cube(pg.dg!, n),
+        dGamma: () => {
+          throw new Error("the matrix engine gives curvature directly");
+        },
+        christoffel: () => cube(pg.christoffel!, n),
+        riemann: () => Array.from({ length: n }, (_, a) => cube(Array.from(pg.riemann!).slice(a * n ** 3), n)),
+        ricci: () => rows(pg.ricci!, n, n),
+      };
+      const v = entry.define(REAL, geo);
+      const bad = v.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0)
+        throw new EvaluationError(
+          `${q} of '${metric.name}' is not finite at (${point.join(", ")}): component ${componentName(shape, bad)} = ${v[bad]}`,
+        );
+      return v;
+    },
+  };
+}
