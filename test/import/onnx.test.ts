@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import onnxProto from "onnx-proto";
 import { importOnnx, OnnxImportError } from "../../src/import/onnx.js";
 import { readSafetensors } from "../../src/semantics/safetensors.js";
 import { cli, expectClose } from "../helpers.js";
@@ -67,6 +68,34 @@ describe("rgnn import", () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^rgnn import: .*unsupported\.onnx: node '\/3\/Cos' \(Cos, node 4 of 5\): this operation is not supported/);
     expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+  });
+
+  it("MatMul + Add reads as an affine map, its B (in × out) transposed to rgnn's W; Identity passes through", () => {
+    const { onnx } = onnxProto;
+    const F64 = onnx.TensorProto.DataType.DOUBLE;
+    const tensor = (name: string, dims: number[], values: number[]) => ({ name, dims, dataType: F64, doubleData: values });
+    const value = (name: string, dims: number[]) => ({
+      name,
+      type: { tensorType: { elemType: F64, shape: { dim: dims.map((d) => (d < 0 ? { dimParam: "batch" } : { dimValue: d })) } } },
+    });
+    const graph = {
+      node: [
+        { opType: "Identity", input: ["x"], output: ["x0"], name: "id" },
+        { opType: "MatMul", input: ["x0", "B"], output: ["m"], name: "mm" },
+        { opType: "Add", input: ["m", "c"], output: ["z"], name: "add" },
+        { opType: "Sigmoid", input: ["z"], output: ["y"], name: "act" },
+      ],
+      initializer: [tensor("B", [2, 3], [1, 2, 3, 4, 5, 6]), tensor("c", [3], [0.5, -0.5, 0])],
+      input: [value("x", [-1, 2])],
+      output: [value("y", [-1, 3])],
+    };
+    const bytes = onnx.ModelProto.encode(onnx.ModelProto.create({ graph })).finish();
+    const net = importOnnx(bytes);
+    expect(net.dtype).toBe("F64");
+    expect(net.layers).toHaveLength(1);
+    expect(net.layers[0]).toMatchObject({ kind: "dense", activation: "sigmoid", inWidth: 2, outWidth: 3 });
+    expect([...net.layers[0].W!]).toEqual([1, 4, 2, 5, 3, 6]);
+    expect([...net.layers[0].b!]).toEqual([0.5, -0.5, 0]);
   });
 
   it("a file that is not ONNX is refused", () => {
