@@ -217,6 +217,25 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     });
 
   program
+    .command("import")
+    .description("an ONNX model as a spec, with its weights as safetensors beside it")
+    .argument("<model>", "an .onnx file")
+    .option("-o, --output <file>", "the spec to write (default: the model's name with .rgnn)")
+    .action(async (file: string, opts) => {
+      status = (await import("./commands/import.js")).importCommand(io, file, opts);
+    });
+
+  program
+    .command("export")
+    .description("a self-contained Python module: network, Jacobian, metric, inverse, volume, Christoffel symbols, curvature")
+    .argument("<file>", "spec file ('-' for standard input)")
+    .requiredOption("-t, --target <target>", "torch or numpy")
+    .option("-o, --output <file>", "module.py to write (default: standard output)")
+    .action(async (file: string, opts) => {
+      status = (await import("./commands/export.js")).exportCommand(io, file, opts);
+    });
+
+  program
     .command("verify")
     .description("check every derivation step and every claim numerically; exit 0 only if all hold")
     .argument("<file>", "spec file ('-' for standard input)")

@@ -186,6 +186,27 @@ export const JAVASCRIPT: Dialect = {
   order: (fs) => fs,
 };
 
+/** Python for PyTorch or NumPy tensors, the functions spelled as the registry's `python` says (`{x}` templates
+ *  filled in): `r ** 2 * torch.sin(theta)`. `fallback` spells a function the target has no name for. */
+export function pythonDialect(target: "torch" | "numpy", fallback: (name: Fn) => string = (n) => `_${n}`): Dialect {
+  return {
+    ...TEXT,
+    number: (v) => (Number.isFinite(v) ? (v < 0 ? `(${v})` : String(v)) : `float("${v}")`),
+    call: (name, arg) => {
+      const spelled = (REGISTRY[name] as FunctionDef).python[target] ?? fallback(name);
+      return [spelled.includes("{x}") ? spelled.replaceAll("{x}", `(${arg})`) : `${spelled}(${arg})`, ATOM];
+    },
+    sqrt: (arg) => `${target}.sqrt(${arg})`,
+    power: (b, x) => [`${b} ** ${x}`, POW], // ** binds tighter than unary minus on its left: the walk parenthesises
+    exponentOuter: ATOM,
+    order: (fs) => fs,
+    product: (numer, denom, go) => {
+      const s = numer.join(" * ");
+      return denom.length ? `${s} / ${denom.length === 1 ? go(denom[0], POW) : `(${denom.map((f) => go(f, 2)).join(" * ")})`}` : s;
+    },
+  };
+}
+
 /** Infix text for an expression, e.g. `r^2*sin(theta)^2 + 1`. */
 export function print(e: Expr, opts: PrintOptions = {}): string {
   return printIn(TEXT, e, opts.names);

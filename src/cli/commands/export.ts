@@ -1,0 +1,37 @@
+// rgnn export FILE --target torch|numpy: the spec's network, Jacobian, metric and what follows from the metric,
+// as a self-contained Python module generated from the same DAG as rgnn's own evaluators.
+import { renameSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { PythonExportError, type PythonTarget, pythonModule } from "../../numeric/python.js";
+import { EXIT, type IO } from "../io.js";
+import { choice } from "../options.js";
+import { readSpec } from "../spec.js";
+
+const TARGETS: readonly PythonTarget[] = ["torch", "numpy"];
+
+export function exportCommand(io: IO, file: string, opts: { target: string; output?: string }): number {
+  const target = choice(opts.target, TARGETS, "--target");
+  const loaded = readSpec(io, file);
+  if (!loaded.ok) {
+    io.err(`${loaded.message}\n`);
+    return EXIT.failure;
+  }
+  let text: string;
+  try {
+    text = pythonModule(loaded.model, target, basename(loaded.model.file));
+  } catch (e) {
+    if (!(e instanceof PythonExportError)) throw e;
+    io.err(`rgnn export: ${file}: ${e.message}\n`);
+    return EXIT.failure;
+  }
+  if (!opts.output) {
+    io.out(text);
+    return EXIT.ok;
+  }
+  // through a temporary file and a rename, so a reader never sees half a module
+  const temp = join(dirname(opts.output), `.${basename(opts.output)}.${process.pid}.tmp`);
+  writeFileSync(temp, text);
+  renameSync(temp, opts.output);
+  io.err(`wrote ${opts.output}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,297 @@
+// An ONNX graph read as an rgnn network: the nodes are walked in their (topological) order, each value
+// tracked as what it is in a layer stack — a network state x_k, an affine map W x_k + b of one, an
+// activation of that, h times an activation — and a layer is emitted when a state is needed again.
+// Which ONNX ops are activations is the function registry's business (an op whose lower-cased name is
+// a registry activation), and the layers written are the kinds of core/layers.
+import onnxProto from "onnx-proto";
+import { ACTIVATION_FUNCTIONS, type ActivationFunction } from "../core/functions.js";
+import { LAYER_KINDS, type LayerKind } from "../core/layers/index.js";
+import { writeSafetensors } from "../semantics/safetensors.js";
+
+const { onnx } = onnxProto;
+
+export class OnnxImportError extends Error {}
+
+/** A tensor of the graph's constants, row-major. */
+interface Tensor {
+  dims: number[];
+  values: Float64Array;
+  dtype: "F32" | "F64" | "other";
+}
+
+/** One imported layer: its kind (a key of LAYER_KINDS), activation, and parameters. */
+export interface ImportedLayer {
+  kind: LayerKind;
+  activation: ActivationFunction | "linear";
+  inWidth: number;
+  outWidth: number;
+  /** out × in, row-major. */
+  W?: Float64Array;
+  b?: Float64Array;
+  h?: number;
+}
+
+export interface ImportedNetwork {
+  inputDim: number;
+  layers: ImportedLayer[];
+  /** F64 when the model's weights are double precision. */
+  dtype: "F32" | "F64";
+}
+
+type Affine = { from: number; W: Float64Array; b: Float64Array | null; rows: number; cols: number };
+type Value =
+  | { kind: "const"; t: Tensor }
+  | { kind: "state"; k: number }
+  | ({ kind: "affine" } & Affine)
+  | ({ kind: "act"; fn: ActivationFunction } & Affine)
+  | ({ kind: "scaled"; fn: ActivationFunction; h: number } & Affine)
+  // x·(1 + erf(x/√2))/2 built step by step from an affine x: ONNX opsets before 20 have no Gelu op
+  | ({ kind: "gelu"; stage: "div" | "erf" | "plus1" | "timesX" } & Affine);
+
+const DTYPE: Record<number, Tensor["dtype"]> = { [onnx.TensorProto.DataType.FLOAT]: "F32", [onnx.TensorProto.DataType.DOUBLE]: "F64" };
+
+function tensorOf(t: onnxProto.onnx.ITensorProto): Tensor {
+  const dims = (t.dims ?? []).map(Number);
+  const dtype = DTYPE[t.dataType ?? 0] ?? "other";
+  const count = dims.reduce((a, b) => a * b, 1);
+  let values: Float64Array;
+  const raw = t.rawData?.length ? t.rawData : null;
+  if (dtype === "F32") {
+    values = raw ? Float64Array.from(new Float32Array(copy(raw, 4 * count))) : Float64Array.from(t.floatData ?? []);
+  } else if (dtype === "F64") {
+    values = raw ? new Float64Array(copy(raw, 8 * count)) : Float64Array.from(t.doubleData ?? []);
+  } else if (t.dataType === onnx.TensorProto.DataType.INT64) {
+    values = raw ? Float64Array.from(new BigInt64Array(copy(raw, 8 * count)), Number) : Float64Array.from((t.int64Data ?? []).map(Number));
+  } else values = new Float64Array(0);
+  return { dims, values, dtype };
+}
+
+/** The bytes in a buffer of their own (protobuf's may be unaligned views into the file). */
+function copy(bytes: Uint8Array, n: number): ArrayBuffer {
+  if (bytes.length !== n) throw new OnnxImportError(`a tensor has ${bytes.length} bytes of data, expected ${n}`);
+  return new Uint8Array(bytes).buffer; // a copy: Node Buffers slice as views into a shared pool
+}
+
+const ACTIVATION_OPS = new Map<string, ActivationFunction>(ACTIVATION_FUNCTIONS.map((f) => [f, f]));
+const NO_OPS = new Set(["Identity", "Flatten", "Reshape", "Dropout"]);
+const PATTERN_OPS = new Set(["Add", "Mul", "Div", "Erf"]);
+
+/** The network an ONNX model computes, or an OnnxImportError naming the first node rgnn cannot read. */
+export function importOnnx(bytes: Uint8Array): ImportedNetwork {
+  let model: onnxProto.onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new OnnxImportError(`not an ONNX model: ${(e as Error).message}`);
+  }
+  const graph = model.graph;
+  if (!graph) throw new OnnxImportError("the ONNX model has no graph");
+  const values = new Map<string, Value>();
+  const dtypes = new Set<string>();
+  for (const init of graph.initializer ?? []) {
+    const t = tensorOf(init);
+    if (t.dtype !== "other") dtypes.add(t.dtype);
+    values.set(init.name ?? "", { kind: "const", t });
+  }
+  const inputs = (graph.input ?? []).filter((i) => !values.has(i.name ?? ""));
+  if (inputs.length !== 1) throw new OnnxImportError(`the graph has ${inputs.length} inputs besides its weights; rgnn reads one`);
+  const shape = inputs[0].type?.tensorType?.shape?.dim ?? [];
+  const last = shape.at(-1);
+  const inputDim = last?.dimValue != null ? Number(last.dimValue) : NaN;
+  if (!(inputDim >= 1)) throw new OnnxImportError(`input '${inputs[0].name}' has no fixed last dimension`);
+  values.set(inputs[0].name ?? "", { kind: "state", k: 0 });
+
+  const layers: ImportedLayer[] = [];
+  const width = (k: number) => (k === 0 ? inputDim : layers[k - 1].outWidth);
+  const nodes = graph.node ?? [];
+
+  // one node; what it returns is of no use (returning lets each case end with `return set(…)`)
+  const step = (node: onnxProto.onnx.INodeProto, position: number): unknown => {
+    const op = node.opType ?? "";
+    const where = `node '${node.name || (node.output ?? [])[0] || "?"}' (${op}, node ${position + 1} of ${nodes.length})`;
+    const fail = (why: string): never => {
+      throw new OnnxImportError(`${where}: ${why}`);
+    };
+    const input = (i: number): Value => {
+      const v = values.get((node.input ?? [])[i] ?? "");
+      return v ?? fail(`its input ${i + 1} is not computed by an earlier node`);
+    };
+    const scalar = (v: Value): number | null => (v.kind === "const" && v.t.values.length === 1 ? v.t.values[0] : null);
+    /** The network state a value is, emitting the dense layer it completes when it is an affine map or activation. */
+    const state = (i: number): number => {
+      const v = input(i);
+      if (v.kind === "state") return v.k;
+      if (v.kind !== "affine" && v.kind !== "act") return fail(`it uses a ${v.kind} value where a layer's output is expected`);
+      if (v.from !== layers.length) fail("it reads a state that later layers have already replaced");
+      layers.push({
+        kind: "dense",
+        activation: v.kind === "act" ? v.fn : "linear",
+        inWidth: v.cols,
+        outWidth: v.rows,
+        W: v.W,
+        b: v.b ?? new Float64Array(v.rows),
+      });
+      // later readers of this value see the state it has become
+      values.set((node.input ?? [])[i] ?? "", { kind: "state", k: layers.length });
+      return layers.length;
+    };
+    const set = (v: Value) => values.set((node.output ?? [])[0] ?? "", v);
+    const attr = (name: string) => (node.attribute ?? []).find((a) => a.name === name);
+    const intAttr = (name: string, dflt: number) => {
+      const a = attr(name);
+      return a ? Number(a.i) : dflt;
+    };
+    const floatAttr = (name: string, dflt: number) => attr(name)?.f ?? dflt;
+
+    if (op === "Constant") {
+      const t = attr("value")?.t;
+      if (!t) fail("only a tensor 'value' constant is read");
+      return set({ kind: "const", t: tensorOf(t as onnxProto.onnx.ITensorProto) });
+    }
+    if (NO_OPS.has(op)) return set(input(0));
+    if (op === "Gemm" || op === "MatMul") {
+      const k = state(0);
+      const wv = input(1);
+      if (wv.kind !== "const" || wv.t.dims.length !== 2) return fail("its weight is not a constant matrix");
+      const transB = op === "Gemm" && intAttr("transB", 0) === 1;
+      if (op === "Gemm" && intAttr("transA", 0) !== 0) fail("transA is not supported");
+      const [r, c] = wv.t.dims;
+      const [rows, cols] = transB ? [r, c] : [c, r];
+      if (cols !== width(k)) fail(`its weight is ${r}×${c}, but its input has width ${width(k)}`);
+      const alpha = op === "Gemm" ? floatAttr("alpha", 1) : 1;
+      // rgnn's W is out × in: ONNX's B is that with transB, else its transpose
+      const W = new Float64Array(rows * cols);
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++) W[i * cols + j] = alpha * wv.t.values[transB ? i * cols + j : j * rows + i];
+      let b: Float64Array | null = null;
+      if (op === "Gemm" && (node.input ?? []).length > 2 && node.input?.[2]) {
+        const bv = input(2);
+        if (bv.kind !== "const" || bv.t.values.length !== rows) return fail(`its bias is not a constant vector of length ${rows}`);
+        const beta = floatAttr("beta", 1);
+        b = bv.t.values.map((x) => beta * x);
+      }
+      return set({ kind: "affine", from: k, W, b, rows, cols });
+    }
+    const fn = ACTIVATION_OPS.get(op.toLowerCase());
+    if (fn) {
+      const v = input(0);
+      if (v.kind !== "affine") return fail("an activation must follow an affine map (Gemm, or MatMul and Add)");
+      if (op === "Elu" && floatAttr("alpha", 1) !== 1) fail("rgnn's elu has α = 1");
+      if (op === "Gelu" && attr("approximate")?.s?.length && new TextDecoder().decode(attr("approximate")?.s ?? undefined) !== "none")
+        fail("rgnn's gelu is the exact one (approximate = 'none')");
+      return set({ ...v, kind: "act", fn });
+    }
+    if (op === "Softmax") {
+      const k = state(0);
+      const axis = intAttr("axis", -1);
+      if (axis !== -1 && axis !== 1) fail("softmax must act on the last axis");
+      layers.push({ kind: "softmax", activation: "linear", inWidth: width(k), outWidth: width(k) });
+      return set({ kind: "state", k: layers.length });
+    }
+    // what remains is read only as parts of a pattern: a bias, a skip connection, its step h, gelu from erf
+    if (!PATTERN_OPS.has(op)) return fail("this operation is not supported by rgnn import");
+    const a = input(0);
+    const b = op === "Erf" ? a : input(1);
+    const [x, y] = a.kind === "const" ? [b, a] : [a, b];
+    const c = scalar(y);
+    if (op === "Div" && x.kind === "affine" && c !== null && Math.abs(c - Math.SQRT2) < 1e-6)
+      return set({ ...x, kind: "gelu", stage: "div" });
+    if (op === "Erf" && x.kind === "gelu" && x.stage === "div") return set({ ...x, stage: "erf" });
+    if (op === "Add" && x.kind === "gelu" && x.stage === "erf" && c === 1) return set({ ...x, stage: "plus1" });
+    if (op === "Mul") {
+      const [g, o] = a.kind === "gelu" ? [a, b] : [b, a];
+      if (g.kind === "gelu" && g.stage === "plus1" && o.kind === "affine" && o.W === g.W) return set({ ...g, stage: "timesX" });
+      if (x.kind === "gelu" && x.stage === "timesX" && c === 0.5) return set({ ...x, kind: "act", fn: "gelu" });
+      if (x.kind === "act" && c !== null) return set({ ...x, kind: "scaled", h: c });
+      return fail("only a scalar step h times an activation is read");
+    }
+    if (op === "Add") {
+      if (x.kind === "affine" && x.b === null && y.kind === "const") {
+        if (y.t.values.length !== x.rows) fail(`its bias has ${y.t.values.length} entries, expected ${x.rows}`);
+        return set({ ...x, b: y.t.values });
+      }
+      // x_k + h σ(W x_k + b): a residual layer (h = 1 without the scale)
+      const [s, r] = a.kind === "state" ? [a, b] : [b, a];
+      if (s.kind === "state" && (r.kind === "act" || r.kind === "scaled") && r.from === s.k) {
+        if (r.from !== layers.length) fail("it reads a state that later layers have already replaced");
+        if (r.rows !== r.cols) fail("a residual branch must keep the width");
+        layers.push({
+          kind: "residual",
+          activation: r.fn,
+          inWidth: r.cols,
+          outWidth: r.rows,
+          W: r.W,
+          b: r.b ?? new Float64Array(r.rows),
+          h: r.kind === "scaled" ? r.h : 1,
+        });
+        return set({ kind: "state", k: layers.length });
+      }
+      return fail("only a bias, or a skip connection x + h·σ(W x + b), is read as an addition");
+    }
+    return fail("this operation is not supported by rgnn import");
+  };
+  for (const [position, node] of nodes.entries()) step(node, position);
+
+  const outputs = graph.output ?? [];
+  if (outputs.length !== 1) throw new OnnxImportError(`the graph has ${outputs.length} outputs; rgnn reads one`);
+  const out = values.get(outputs[0].name ?? "");
+  if (!out) throw new OnnxImportError(`output '${outputs[0].name}' is not computed by the graph`);
+  const valueName = outputs[0].name;
+  const finalState = out.kind === "state" ? out.k : null;
+  if (finalState === null) {
+    if (out.kind !== "affine" && out.kind !== "act") throw new OnnxImportError(`output '${valueName}' is not a layer's output`);
+    if (out.from !== layers.length) throw new OnnxImportError(`output '${valueName}' reads a state that later layers replaced`);
+    layers.push({
+      kind: "dense",
+      activation: out.kind === "act" ? out.fn : "linear",
+      inWidth: out.cols,
+      outWidth: out.rows,
+      W: out.W,
+      b: out.b ?? new Float64Array(out.rows),
+    });
+  } else if (finalState !== layers.length) throw new OnnxImportError(`output '${valueName}' is not the last layer's output`);
+  if (layers.length === 0) throw new OnnxImportError("the graph has no layers");
+  const hs = new Set(layers.filter((l) => l.kind === "residual").map((l) => l.h));
+  if (hs.size > 1) throw new OnnxImportError(`the residual layers have different steps h (${[...hs].join(", ")}); rgnn shares one h`);
+  return { inputDim, layers, dtype: dtypes.has("F64") ? "F64" : "F32" };
+}
+
+/** The spec text for an imported network, its weights in `weightsFile` (written by importedWeights). */
+export function importedSpec(net: ImportedNetwork, weightsFile: string, source: string): string {
+  const coords = Array.from({ length: net.inputDim }, (_, i) => `x${i + 1}`);
+  const lines = net.layers.map((l) => {
+    const kind = LAYER_KINDS[l.kind];
+    const width = kind.width === "chosen" ? ` ${l.outWidth}` : "";
+    const act = kind.labels.activation ? ` ${l.activation}` : "";
+    return `  ${kind.keyword}${width}${act}`;
+  });
+  const outDim = net.layers.at(-1)?.outWidth ?? net.inputDim;
+  return [
+    `# Imported by rgnn import from ${source}: ${net.layers.length} layers, weights (${net.dtype}) in ${weightsFile}.`,
+    "",
+    `manifold Input (${coords.join(", ")})`,
+    "",
+    `network net : Input -> R^${outDim} weights ${JSON.stringify(weightsFile)} {`,
+    ...lines,
+    "}",
+    "",
+    "metric g = pullback of euclidean along net",
+    "",
+  ].join("\n");
+}
+
+/** The weights as safetensors, named as the spec's layers read them by default (W1, b1, …, a shared h). */
+export function importedWeights(net: ImportedNetwork): Uint8Array {
+  const tensors: Record<string, { shape: number[]; values: ArrayLike<number>; dtype: "F32" | "F64" }> = {};
+  const dtype = net.dtype;
+  net.layers.forEach((l, i) => {
+    for (const p of LAYER_KINDS[l.kind].params) {
+      const name = p.shared ? p.name : `${p.name}${i + 1}`;
+      const shape = p.shape.map((axis) => (axis === "out" ? l.outWidth : l.inWidth));
+      const values = p.name === "h" ? [l.h ?? 1] : p.name === "W" ? l.W : l.b;
+      if (!values) throw new OnnxImportError(`layer ${i + 1} has no ${p.name}`);
+      tensors[name] = { shape, values, dtype };
+    }
+  });
+  return writeSafetensors(tensors);
+}
