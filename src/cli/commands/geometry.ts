@@ -33,7 +33,8 @@ function indexed(q: GeometryQuantity, metric: Metric, taken: ReadonlySet<string>
   const coords = metric.manifold.coords;
   const c = idx.map((i) => (tex ? latexSymbol(coords[i]) : coords[i]));
   const symbol = quantity(q).symbol;
-  if (idx.length === 0 && taken.has(symbol.text(c))) return tex ? `\operatorname{${q}}(${latexSymbol(metric.name)})` : `${q}(${metric.name})`;
+  if (idx.length === 0 && taken.has(symbol.text(c)))
+    return tex ? `\\operatorname{${q}}(${latexSymbol(metric.name)})` : `${q}(${metric.name})`;
   return tex ? symbol.tex(c) : symbol.text(c);
 }
 
@@ -140,9 +141,7 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
         `\\begin{align*}\n${ks.map((k) => `${indexed(q, metric, taken, indices(sq.shape, k), true)} &= ${show(k, true)}`).join(" \\\\\n")}\n\\end{align*}\n`,
       );
     } else {
-      io.out(
-        `${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${listingNote(q, sq.shape.length)}:\n\n`,
-      );
+      io.out(`${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${listingNote(q, sq.shape.length)}:\n\n`);
       io.out(
         ks.length
           ? `${ks.map((k) => `  ${indexed(q, metric, taken, indices(sq.shape, k), false)} = ${show(k, false)}`).join("\n")}\n`
