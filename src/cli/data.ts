@@ -31,9 +31,11 @@ export function loadData(io: IO, opts: DataOptions, seedOption = "--data-seed"):
   let text: string;
   try {
     text = io.readFile(name, "data");
-  } catch (e: any) {
+  } catch (caught) {
+    const e = caught as NodeJS.ErrnoException;
     throw new InputFileError(
-      `${name}: error: cannot read: ${e instanceof InputError ? e.message : e?.code === "ENOENT" ? "no such file" : String(e?.message ?? e)}`,
+      `${name}: error: cannot read: ` +
+        `${e instanceof InputError ? e.message : e?.code === "ENOENT" ? "no such file" : String(e?.message ?? e)}`,
     );
   }
   const { rows, at } = readNumberCsv(text, name, 3, "3 fields (x,y,label)");

@@ -1,7 +1,7 @@
 // The rgnn command line. `run` is the whole program minus process.exit, for in-process tests.
 // Each command's module is imported only when that command runs, so that a command does not pay
 // for the dependencies of the others (KaTeX, resvg, cli-progress) at start-up.
-import { QUANTITY_NAMES } from "../core/quantities.js";
+import { INDEX_CONVENTIONS, QUANTITY_NAMES } from "../core/quantities.js";
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { LookupError } from "../api/errors.js";
@@ -90,6 +90,7 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("-f, --format <format>", "text, latex or json", "text")
     .option("--set <assignments>", "values for symbols, e.g. R=2")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
+    .addHelpText("after", `\n${INDEX_CONVENTIONS}\n`)
     .action(async (file: string, opts) => {
       status = (await import("./commands/geometry.js")).geometryCommand(io, file, opts);
     });

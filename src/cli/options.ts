@@ -9,7 +9,8 @@ export function parsePoint(text: string, chart: Manifold, option = "--at"): numb
   if (bad >= 0) throw new UsageError(`${option} ${text}: '${parts[bad]}' is not a finite number`);
   if (values.length !== chart.dim) {
     throw new UsageError(
-      `${option} ${text}: ${chart.name} has dimension ${chart.dim} (${chart.coords.join(", ")}), but the point has ${values.length} coordinate${values.length === 1 ? "" : "s"}`,
+      `${option} ${text}: ${chart.name} has dimension ${chart.dim} (${chart.coords.join(", ")}), but the point has ` +
+        `${values.length} coordinate${values.length === 1 ? "" : "s"}`,
     );
   }
   return values;

@@ -14,7 +14,8 @@ export function readSpec(io: IO, path: string, set?: string): Loaded {
   let source: string;
   try {
     source = stripBom(path === "-" ? io.readStdin() : io.readFile(path, "spec"));
-  } catch (e: any) {
+  } catch (caught) {
+    const e = caught as NodeJS.ErrnoException;
     if (!(e instanceof InputError) && !e?.code) throw e;
     const why =
       e instanceof InputError

@@ -162,6 +162,8 @@ export interface QuantityEntry {
   symbol: Notation;
   /** The components worth listing: one of each symmetric or antisymmetric pair. */
   independent(idx: number[]): boolean;
+  /** How the components not listed follow from those listed (absent when every component is listed). */
+  symmetry?: string;
   /** Derivatives of g it takes: 0 (algebraic), 1 (∂g), 2 (∂g and ∂Γ). */
   derivatives: 0 | 1 | 2;
   /** Components, row-major, from the stage's geometry. */
@@ -172,6 +174,16 @@ export interface QuantityEntry {
   /** The witness's independent route: the components from finite differences of the metric's values. */
   oracle(fd: FiniteDifferences, x: number[]): number[];
 }
+
+/** The index conventions every route follows (printed by `rgnn geometry --help`; docs/language.md says the same). */
+export const INDEX_CONVENTIONS = [
+  "Index conventions (components are listed as christoffel[a][b][c] = Gamma^a_bc, riemann[a][b][c][d] = R^a_bcd):",
+  "  Gamma^a_bc = 1/2 g^ad (d_b g_dc + d_c g_db - d_d g_bc)      (symmetric in b, c)",
+  "  R^a_bcd    = d_c Gamma^a_db - d_d Gamma^a_cb + Gamma^a_ce Gamma^e_db - Gamma^a_de Gamma^e_cb",
+  "               (antisymmetric in c, d; the round sphere has R^theta_phi,theta,phi = sin^2 theta > 0)",
+  "  Ric_bd     = R^a_bad      (contraction of the upper index with the third)",
+  "  R (scalar) = g^bd Ric_bd; K (Gaussian, 2-D) = R / 2; Kretschmann = R_abcd R^abcd",
+].join("\n");
 
 const all = () => true;
 const jn = (c: string[], tex: boolean) => c.join(tex ? " " : ",");
@@ -208,6 +220,7 @@ export const QUANTITY_TABLE = {
     shape: (n) => [n, n],
     derivatives: 0,
     independent: (i) => i[1] >= i[0],
+    symmetry: "g^ba = g^ab",
     symbol: { text: (c) => `g^${jn(c, false)}`, tex: (c) => `g^{${jn(c, true)}}` },
     define: (_A, geo) => geo.inverse.flat(),
     title: "Inverse metric",
@@ -219,6 +232,7 @@ export const QUANTITY_TABLE = {
     shape: (n) => [n, n, n],
     derivatives: 1,
     independent: (i) => i[2] >= i[1],
+    symmetry: "Gamma^a_cb = Gamma^a_bc",
     symbol: { text: (c) => `Gamma^${c[0]}_${jn(c.slice(1), false)}`, tex: (c) => `\\Gamma^{${c[0]}}{}_{${jn(c.slice(1), true)}}` },
     define: (_A, geo) => geo.christoffel().flat(2),
     title: "Christoffel symbols",
@@ -232,6 +246,7 @@ export const QUANTITY_TABLE = {
     shape: (n) => [n, n, n, n],
     derivatives: 2,
     independent: (i) => i[3] > i[2],
+    symmetry: "R^a_bdc = -R^a_bcd, and R^a_bcc = 0",
     symbol: { text: (c) => `R^${c[0]}_${jn(c.slice(1), false)}`, tex: (c) => `R^{${c[0]}}{}_{${jn(c.slice(1), true)}}` },
     define: (_A, geo) => geo.riemann().flat(3),
     title: "Riemann tensor",
@@ -246,6 +261,7 @@ export const QUANTITY_TABLE = {
     shape: (n) => [n, n],
     derivatives: 2,
     independent: (i) => i[1] >= i[0],
+    symmetry: "Ric_ba = Ric_ab",
     symbol: { text: (c) => `Ric_${jn(c, false)}`, tex: (c) => `R_{${jn(c, true)}}` },
     define: (_A, geo) => geo.ricci().flat(),
     title: "Ricci tensor",

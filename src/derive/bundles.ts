@@ -2,7 +2,7 @@
 // (identity, composition in the right order, the metric as the composed action, invariance,
 // group membership, and A ≈ exp(hσ'(z)W) to O(h²) for residual layers), each witnessed.
 import { LAYER_KINDS } from "../core/layers/index.js";
-import type { Action, Layer, Metric, Network } from "../semantics/model.js";
+import type { Action, Group, Layer, Metric, Network } from "../semantics/model.js";
 import {
   actTwice,
   addM,
@@ -75,7 +75,8 @@ export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<st
     title: `Action of ${who} on ${bundle.name}`,
     justification: "definition",
     why: fromTex(
-      `Each layer's Jacobian $A = J_l$ is an element of $${groupTex}$ acting on the ${fibre === "frames" ? `frames of the principal bundle ${bundle.name}` : `${fibre} of the associated bundle ${bundle.name}`} by $${FIBRE_TEX[fibre]}$${fa.pushes ? ", following the network" : ", in the pullback direction (from the output towards the input)"}.`,
+      `Each layer's Jacobian $A = J_l$ is an element of $${groupTex}$ acting on the ` +
+        `${fibre === "frames" ? `frames of the principal bundle ${bundle.name}` : `${fibre} of the associated bundle ${bundle.name}`} by $${FIBRE_TEX[fibre]}$${fa.pushes ? ", following the network" : ", in the pullback direction (from the output towards the input)"}.`,
     ),
     statement: fixedOf({ tex: `\\rho(A)\\colon\\; ${FIBRE_TEX[fibre]}, \\qquad A = J^{(l)} \\in ${groupTex}`, text: `A acts by ${fibre}` }),
     witness: null,
@@ -102,7 +103,8 @@ export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<st
       justification: "lemma",
       why: fromTex(
         fa.pushes
-          ? "Layer $l$ acts first, then layer $l+1$: $\\rho(A_{l+1})\\,\\rho(A_l) = \\rho(A_{l+1} A_l)$, the Jacobian of the two layers together."
+          ? "Layer $l$ acts first, then layer $l+1$: $\\rho(A_{l+1})\\,\\rho(A_l) = \\rho(A_{l+1} A_l)$, the Jacobian of " +
+              "the two layers together."
           : "In the pullback direction layer $l+1$ acts first: $\\rho(A_l)\\,\\rho(A_{l+1}) = \\rho(A_{l+1} A_l)$ — a right action.",
       ),
       statement: fixedOf({
@@ -129,7 +131,9 @@ export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<st
       title: "The pulled-back metric is the composed action on the output metric",
       justification: "lemma",
       why: fromTex(
-        `Starting from $g^{(${action.toLayer})}$ and acting by $J^{(${action.toLayer})}$, …, $J^{(${action.fromLayer})}$ in turn gives the metric at layer ${action.fromLayer - 1}: the recursion $g_{l-1} = J_l^{\\mathsf{T}} g_l J_l$ read as group actions.`,
+        `Starting from $g^{(${action.toLayer})}$ and acting by $J^{(${action.toLayer})}$, …, $J^{(${action.fromLayer})}$ ` +
+          `in turn gives the metric at layer ${action.fromLayer - 1}: the recursion $g_{l-1} = J_l^{\\mathsf{T}} g_l J_l$ ` +
+          `read as group actions.`,
       ),
       equation: {
         rows: [
@@ -238,7 +242,7 @@ function congruenceTo(net: Network, x: number[], env: ReadonlyMap<string, number
 function membershipStep(
   id: string,
   who: string,
-  group: { name: string; n: number; span: any },
+  group: Group,
   layers: number[],
   A: (env: ReadonlyMap<string, number>, k: number) => Mat,
   sampler: Sampler,
@@ -247,7 +251,7 @@ function membershipStep(
   let failure: WitnessResult["failure"];
   const probe: Route = (env) =>
     layers.map((l, k) => {
-      const why = notInGroup(A(env, k), group as any);
+      const why = notInGroup(A(env, k), group);
       if (why && !failure)
         failure = {
           point: Object.fromEntries([...env].filter(([name]) => !name.startsWith("__") && !sampler.fixed.has(name))),
@@ -319,7 +323,10 @@ function lieStep(
     title: "A residual layer is the identity plus a generator: A ≈ exp(hσ'(z)W)",
     justification: "lemma",
     why: fromTex(
-      `A residual layer's Jacobian $A = I + h\\,\\sigma'(z) W$ is the identity plus $h$ times an element of the Lie algebra $\\mathfrak{gl}(n)$, so $A = \\exp(h\\, \\sigma'(z) W) + O(h^2)$; the observed order of $\\lVert A - \\exp(h X)\\rVert$ as $h$ shrinks is ${orders.length ? (orders.reduce((a, b) => a + b, 0) / orders.length).toFixed(3) : "2"} (expected 2).`,
+      `A residual layer's Jacobian $A = I + h\\,\\sigma'(z) W$ is the identity plus $h$ times an element of the Lie ` +
+        `algebra $\\mathfrak{gl}(n)$, so $A = \\exp(h\\, \\sigma'(z) W) + O(h^2)$; the observed order of $\\lVert A - ` +
+        `\\exp(h X)\\rVert$ as $h$ shrinks is ` +
+        `${orders.length ? (orders.reduce((a, b) => a + b, 0) / orders.length).toFixed(3) : "2"} (expected 2).`,
     ),
     statement: fixedOf({
       tex: "\\lVert (I + hX) - \\exp(hX) \\rVert = O(h^2), \\qquad X = \\sigma'(z)\\, W \\in \\mathfrak{gl}(n)",

@@ -297,7 +297,8 @@ export function metricPropertySteps(metric: Metric, fixed: ReadonlyMap<string, n
           why:
             metric.def.kind === "pullback"
               ? fromTex(
-                  "A pullback $J^{\\mathsf{T}} G J$ of a positive-definite $G$ has $v^{\\mathsf{T}} J^{\\mathsf{T}} G J v = (Jv)^{\\mathsf{T}} G\\, (Jv) \\ge 0$.",
+                  "A pullback $J^{\\mathsf{T}} G J$ of a positive-definite $G$ has $v^{\\mathsf{T}} J^{\\mathsf{T}} G J v " +
+                    "= (Jv)^{\\mathsf{T}} G\\, (Jv) \\ge 0$.",
                 )
               : fromTex("Required of a metric."),
           statement: seq(g_, op("succeq"), num(0)),

@@ -34,10 +34,14 @@ export function convergenceTex(c: Convergence): string {
   const rows = c.rows
     .map(
       (r) =>
-        `${r.depth} & ${fmt(r.h)} & ${sci(r.stateError)} & ${sci(r.metricError)} & ${r.stateOrder === null ? "" : r.stateOrder.toFixed(2)} \\\\`,
+        `${r.depth} & ${fmt(r.h)} & ${sci(r.stateError)} & ${sci(r.metricError)} & ` +
+        `${r.stateOrder === null ? "" : r.stateOrder.toFixed(2)} \\\\`,
     )
     .join("\n");
-  return `\\begin{array}{rrrrr}\nN & h & \\lVert x_N - x(T) \\rVert & \\lVert g_N - g \\rVert & \\text{order} \\\\ \\hline\n${rows}\n\\end{array}`;
+  return (
+    `\\begin{array}{rrrrr}\nN & h & \\lVert x_N - x(T) \\rVert & \\lVert g_N - g \\rVert & \\text{order} \\\\ ` +
+    `\\hline\n${rows}\n\\end{array}`
+  );
 }
 
 export function flowSteps(
@@ -70,7 +74,11 @@ export function flowSteps(
     title: `Layers ${block.first}–${block.last} of ${net.name} discretise an ODE`,
     justification: "Euler step",
     why: fromTex(
-      `The ${L0} ${kind.labels.title} layers are the ${what} scheme with steps $h_l$ for the ODE below, the weights read as a function of time ($t_l = h_1 + \\dots + h_l$, ${interp === "constant" ? "piecewise constant" : "linearly interpolated"}). Rebuilding a network of depth ${L0} from that weight function gives back the block exactly.${kind.reads > 1 && !startsNetwork ? " (The block is compared as a flow started at rest from its input.)" : ""}`,
+      `The ${L0} ${kind.labels.title} layers are the ${what} scheme with steps $h_l$ for the ODE below, the weights read ` +
+        `as a function of time ($t_l = h_1 + \\dots + h_l$, ` +
+        `${interp === "constant" ? "piecewise constant" : "linearly interpolated"}). Rebuilding a network of depth ` +
+        `${L0} from that weight function gives back the block ` +
+        `exactly.${kind.reads > 1 && !startsNetwork ? " (The block is compared as a flow started at rest from its input.)" : ""}`,
     ),
     statement: fixedOf({ tex: odeTex(block, interp), text: "the ODE" }),
     witness:
@@ -129,7 +137,10 @@ export function flowSteps(
     title: `Depth-N networks converge to the flow with order ${expected}`,
     justification: "lemma",
     why: fromTex(
-      `With $h = T/N$, the depth-$N$ network built from the same weight function is compared at $x(0) = (${point.join(", ")})$ with the flow at $T$ (Dormand–Prince, tolerance $10^{-12}$), and its pulled-back metric $g_N = J_N^{\\mathsf{T}} J_N$ with $g = J(T)^{\\mathsf{T}} J(T)$ from the variational equation $\\dot J = D f(x(t), t)\\, J$, $J(0) = I$. Fitted orders: ${c.stateOrder.toFixed(3)} (state), ${c.metricOrder.toFixed(3)} (metric).`,
+      `With $h = T/N$, the depth-$N$ network built from the same weight function is compared at $x(0) = ` +
+        `(${point.join(", ")})$ with the flow at $T$ (Dormand–Prince, tolerance $10^{-12}$), and its pulled-back metric ` +
+        `$g_N = J_N^{\\mathsf{T}} J_N$ with $g = J(T)^{\\mathsf{T}} J(T)$ from the variational equation $\\dot J = D ` +
+        `f(x(t), t)\\, J$, $J(0) = I$. Fitted orders: ${c.stateOrder.toFixed(3)} (state), ${c.metricOrder.toFixed(3)} (metric).`,
     ),
     statement: fixedOf({ tex: convergenceTex(c), text: "convergence table" }),
     witness: w,

@@ -69,7 +69,8 @@ export function geometryStep(
           ? ks.length === 0
             ? " All components vanish."
             : ""
-          : ` The closed form is a shared expression graph too large to print as a formula (${ks.length} components); it is evaluated, and checked, numerically.`),
+          : ` The closed form is a shared expression graph too large to print as a formula (${ks.length} components); it ` +
+            `is evaluated, and checked, numerically.`),
     ),
     witness: w,
   };
@@ -107,7 +108,8 @@ function geodesicStep(metric: Metric, req: Extract<Request, { kind: "show" }>, i
     justification: "definition",
     span: req.span,
     why: fromTex(
-      `The geodesic equation $\\ddot x^a + \\Gamma^a{}_{bc}\\, \\dot x^b \\dot x^c = 0$, integrated by Dormand–Prince 5(4)${req.to ? "; the initial velocity is found by minimising the discrete curve energy from the straight line, then by shooting with Newton's method." : "."}`,
+      `The geodesic equation $\\ddot x^a + \\Gamma^a{}_{bc}\\, \\dot x^b \\dot x^c = 0$, integrated by Dormand–Prince ` +
+        `5(4)${req.to ? "; the initial velocity is found by minimising the discrete curve energy from the straight line, then by shooting with Newton's method." : "."}`,
     ),
     witness: null,
   };
@@ -143,11 +145,14 @@ function geodesicStep(metric: Metric, req: Extract<Request, { kind: "show" }>, i
       why: [
         ...base.why,
         ...fromTex(
-          ` Its length as ${metric.name} measures it is ${path.length.toPrecision(10)}; the straight line between its ends in the chart has length ${path.chartDistance.toPrecision(10)}.`,
+          ` Its length as ${metric.name} measures it is ${path.length.toPrecision(10)}; the straight line between its ` +
+            `ends in the chart has length ${path.chartDistance.toPrecision(10)}.`,
         ),
       ],
       statement: fixedOf({
-        tex: `L(\\gamma) = \\int_0^1 \\sqrt{g_{ab}\\, \\dot\\gamma^a \\dot\\gamma^b}\\, dt = ${path.length.toPrecision(10)}, \\qquad \\lVert \\gamma(1) - \\gamma(0) \\rVert = ${path.chartDistance.toPrecision(10)}`,
+        tex:
+          `L(\\gamma) = \\int_0^1 \\sqrt{g_{ab}\\, \\dot\\gamma^a \\dot\\gamma^b}\\, dt = ` +
+          `${path.length.toPrecision(10)}, \\qquad \\lVert \\gamma(1) - \\gamma(0) \\rVert = ${path.chartDistance.toPrecision(10)}`,
         text: `length ${path.length}`,
       }),
       witness: w,

@@ -1,6 +1,6 @@
 // A spec's derivation: one section per metric (how its components come about, step by step),
 // then the spec's own claims. Every step is witnessed numerically when it is built.
-import type { Model } from "../semantics/model.js";
+import type { Model, Network } from "../semantics/model.js";
 import { valueEnv } from "../numeric/evaluate.js";
 import { actionSteps } from "./bundles.js";
 import { claimStep, metricPropertySteps } from "./claims.js";
@@ -18,7 +18,7 @@ export function derive(model: Model, options: Partial<WitnessOptions> = {}): Der
   for (const metric of model.metrics.values()) {
     const def = metric.def;
     const viaNetwork = def.kind === "pullback" && def.along.kind === "network";
-    const steps = viaNetwork ? networkSteps(metric, def.along as any, fixed, opts) : mapSteps(metric, fixed, opts);
+    const steps = viaNetwork ? networkSteps(metric, def.along as Network, fixed, opts) : mapSteps(metric, fixed, opts);
     steps.push(...metricPropertySteps(metric, fixed, opts));
     model.requests.forEach((r, i) => {
       if (r.kind === "show" && r.subject.kind === "metric" && r.subject.metric === metric) {
@@ -70,7 +70,8 @@ export function derive(model: Model, options: Partial<WitnessOptions> = {}): Der
     sections.push({
       title: "Bundles and group actions",
       intro: prose(
-        "The same pullback, read as a sequence of GL(n) actions: each layer's Jacobian acts on frames, on vector and covector components, and on the metric fibre.",
+        "The same pullback, read as a sequence of GL(n) actions: each layer's Jacobian acts on frames, on vector and " +
+          "covector components, and on the metric fibre.",
       ),
       steps: actions,
     });

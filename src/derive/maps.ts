@@ -126,7 +126,8 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
     title: `The pulled-back metric ${metric.name}`,
     justification: "simplification",
     why: fromTex(
-      "$g_{ab} = J^c{}_a J^d{}_b\\, G_{cd}(F(x)) = (J^{\\mathsf{T}} G J)_{ab}$, simplified (like terms collected, $\\sin^2 + \\cos^2 = 1$).",
+      "$g_{ab} = J^c{}_a J^d{}_b\\, G_{cd}(F(x)) = (J^{\\mathsf{T}} G J)_{ab}$, simplified (like terms collected, " +
+        "$\\sin^2 + \\cos^2 = 1$).",
     ),
     uses: def.of.def.kind !== "euclidean" ? [id("jacobian"), id("target-metric")] : [id("jacobian")],
     general: formula(

@@ -228,7 +228,8 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
       eq(ident(metric.name), seq(sym("J", { transpose: true }), sym("g", { layer: L }), sym("J"))),
       " with ",
       eq(sym("J"), slash(partialX("", L), partialX("", from)), seq(sym("J", { layer: L }), op("cdots"), sym("J", { layer: from + 1 }))),
-      ", the Jacobian of the whole network. Checked against finite differences of the network's values, which use no derivative code at all.",
+      ", the Jacobian of the whole network. Checked against finite differences of the network's values, which use no " +
+        "derivative code at all.",
     ),
     uses: [id(`pullback${from}`)],
     general: statements(pullbackGeneral(from, L), eq(dxdx("a", L, from), seq(dxdx("a", L, L - 1), op("cdots"), dxdx("a", from + 1, from)))),

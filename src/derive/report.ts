@@ -12,7 +12,10 @@ export function failureText(s: Step): string {
     .map(([k, v]) => `${k}=${num(v)}`)
     .join(", ");
   if (f.reason) return `${f.reason}${at ? ` at ${at}` : ""}`;
-  return `at ${at}: ${f.component} left ${num(f.lhs)} vs right ${num(f.rhs)} (relative error ${num(w.maxError)}, tolerance ${num(w.tolerance)})`;
+  return (
+    `at ${at}: ${f.component} left ${num(f.lhs)} vs right ${num(f.rhs)} (relative error ${num(w.maxError)}, ` +
+    `tolerance ${num(w.tolerance)})`
+  );
 }
 
 /** One line on a witness that held. */

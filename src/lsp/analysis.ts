@@ -102,7 +102,10 @@ const chart = (coords: string[]) => `(${coords.join(", ")})`;
 function layerLine(l: Layer): string {
   const def = LAYER_KINDS[l.kind];
   const act = def.labels.activation ? ` ${l.activation}` : "";
-  return `- layer ${l.index}: ${def.labels.text}${act}, width ${l.inWidth} → ${l.outWidth}: $${def.derivation.general(l.index, actTex(l.activation))}$`;
+  return (
+    `- layer ${l.index}: ${def.labels.text}${act}, width ${l.inWidth} → ${l.outWidth}: ` +
+    `$${def.derivation.general(l.index, actTex(l.activation))}$`
+  );
 }
 
 /** Layers a metric is pulled back through (a closed form's cost grows with them). */
@@ -150,7 +153,8 @@ export function hoverText(model: Model, name: string): string | null {
   }
   const f = model.mappings.get(name);
   if (f) {
-    const head = `**${f.kind}** \`${name}\`: \`${f.source.name}\` ${chart(f.source.coords)} → \`${f.target.name}\` ${chart(f.target.coords)}`;
+    const head =
+      `**${f.kind}** \`${name}\`: \`${f.source.name}\` ${chart(f.source.coords)} → \`${f.target.name}\` ` + `${chart(f.target.coords)}`;
     if (f.kind === "network") return [head, ...f.layers.map(layerLine)].join("\n\n");
     if (f.kind === "compose") return `${head}\n\n\`${f.second.name} ∘ ${f.first.name}\``;
     const rows = f.components.map((e, i) => `${f.target.coords[i]} = ${e.toString()}`);

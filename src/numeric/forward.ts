@@ -60,6 +60,7 @@ const ELEMENTARY: Record<string, (x: number) => [number, number]> = {
 /** Evaluate a mathjs expression tree on dual numbers. */
 export function dualEval(node: MathNode, env: ReadonlyMap<string, Dual>, n: number): Dual {
   const go = (node: MathNode): Dual => {
+    // biome-ignore lint/suspicious/noExplicitAny: each case reads the fields of its own mathjs node class
     const x = node as any;
     switch (node.type) {
       case "ConstantNode":
@@ -208,7 +209,9 @@ export function forwardMapping(m: Mapping, point: number[], env: ReadonlyMap<str
     case "embedding": {
       const n = point.length;
       const scope = new Map<string, Dual>([...env].map(([k, v]) => [k, Dual.constant(v, n)]));
-      m.source.coords.forEach((c, i) => scope.set(c, Dual.variable(point[i], i, n)));
+      m.source.coords.forEach((c, i) => {
+        scope.set(c, Dual.variable(point[i], i, n));
+      });
       const ys = m.components.map((c) => dualEval(c, scope, n));
       return { x: ys.map((d) => d.v), J: ys.map((d) => [...d.d]) };
     }
@@ -223,7 +226,9 @@ export function forwardMetric(metric: Metric, point: number[], env: ReadonlyMap<
       return identityN(metric.manifold.dim);
     case "components": {
       const scope = new Map<string, Dual>([...env].map(([k, v]) => [k, Dual.constant(v, 0)]));
-      metric.manifold.coords.forEach((c, i) => scope.set(c, Dual.constant(point[i], 0)));
+      metric.manifold.coords.forEach((c, i) => {
+        scope.set(c, Dual.constant(point[i], 0));
+      });
       return def.components.map((row) => row.map((e) => dualEval(e, scope, 0).v));
     }
     case "pullback": {

@@ -570,7 +570,9 @@ function shoot(
     }
     if (norm <= tol) return { path: pathOf(sys, cur.sol, x0, v, opts, maxIt, energyIterations) };
     return {
-      failure: `${what}: shooting did not converge after ${Math.min(it, maxIt)} Newton steps: the closest geodesic found ends ${norm.toExponential(2)} away from the target`,
+      failure:
+        `${what}: shooting did not converge after ${Math.min(it, maxIt)} Newton steps: the closest geodesic found ` +
+        `ends ${norm.toExponential(2)} away from the target`,
     };
   } catch (e) {
     if (e instanceof EvaluationError) return { failure: `${what}: shooting failed after ${it} Newton steps: ${e.message}` };

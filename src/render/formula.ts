@@ -94,13 +94,13 @@ function rowsOf(lhs: Side, rhs: Side, rel: string, names: ReadonlyMap<Expr, stri
   // component-wise; a symmetric matrix only above the diagonal
   const symmetric = rhs.kind === "matrix" && m.length === m[0].length && m.every((row, i) => row.every((e, j) => e === m[j][i]));
   const out: string[] = [];
-  m.forEach((row, i) =>
+  m.forEach((row, i) => {
     row.forEach((e, j) => {
       if (symmetric && j < i) return;
       const sub = rhs.kind === "vector" ? `${i + 1}` : `${i + 1}${j + 1}`;
       out.push(...continued(`\\left(${l}\\right)_{${sub}}`, brokenSum(e, names), rel));
-    }),
-  );
+    });
+  });
   return out;
 }
 

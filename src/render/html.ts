@@ -68,7 +68,8 @@ function stepHtml(step: Step, n: number): string {
   const failed = !!w && !w.passed;
   const math = stepMath(step);
   const parts = [
-    `<h3><span class="badge">${w ? (failed ? "✗" : "✓") : "·"}</span> ${n}. ${esc(step.title)} <span class="kind">${esc(step.justification)}</span></h3>`,
+    `<h3><span class="badge">${w ? (failed ? "✗" : "✓") : "·"}</span> ${n}. ${esc(step.title)} <span ` +
+      `class="kind">${esc(step.justification)}</span></h3>`,
     `<p>${prose(step.why)}</p>`,
   ];
   if (step.general) parts.push(`<div class="formula general">${renderMath(mathTex(step.general), true)}</div>`);
@@ -77,7 +78,8 @@ function stepHtml(step: Step, n: number): string {
     parts.push(
       failed
         ? `<p class="witness">This step FAILED its numeric check and is not claimed to hold: ${esc(failureText(step))}.</p>`
-        : `<p class="witness">Checked at ${w.points} random points against ${esc(w.against)}: largest relative difference ${short(w.maxError)} (tolerance ${short(w.tolerance)}).</p>`,
+        : `<p class="witness">Checked at ${w.points} random points against ${esc(w.against)}: largest relative difference ` +
+            `${short(w.maxError)} (tolerance ${short(w.tolerance)}).</p>`,
     );
   }
   return `<article class="step${failed ? " failed" : ""}" id="${esc(step.id)}">\n${parts.join("\n")}\n</article>`;
@@ -96,7 +98,10 @@ export function htmlDocument(d: Derivation): string {
   const rows = steps
     .map(
       (s, i) =>
-        `<tr><td class="num">${i + 1}</td><td><a href="#${esc(s.id)}">${esc(s.title)}</a></td><td>${esc(s.justification)}</td><td class="num">${s.witness!.points}</td><td class="num">${short(s.witness!.maxError)}</td><td>${s.witness!.passed ? "✓" : "<strong>✗ failed</strong>"}</td></tr>`,
+        `<tr><td class="num">${i + 1}</td><td><a ` +
+        `href="#${esc(s.id)}">${esc(s.title)}</a></td><td>${esc(s.justification)}</td><td ` +
+        `class="num">${s.witness!.points}</td><td ` +
+        `class="num">${short(s.witness!.maxError)}</td><td>${s.witness!.passed ? "✓" : "<strong>✗ failed</strong>"}</td></tr>`,
     )
     .join("\n");
   return `<!doctype html>

@@ -20,11 +20,13 @@ function stepTex(step: Step, n: number): string {
   else if (step.statement) out.push(`\\[ ${mathTex(step.statement)} ${failed ? "\\quad (\\text{does not hold})" : ""}\\]`);
   if (w?.passed)
     out.push(
-      `{\\small $\\checkmark$ Checked at ${w.points} random points against ${texText(w.against)}: largest relative difference ${short(w.maxError)} (tolerance ${short(w.tolerance)}).}`,
+      `{\\small $\\checkmark$ Checked at ${w.points} random points against ${texText(w.against)}: largest relative ` +
+        `difference ${short(w.maxError)} (tolerance ${short(w.tolerance)}).}`,
     );
   if (failed)
     out.push(
-      `\\fbox{\\parbox{0.95\\linewidth}{\\textbf{This step FAILED its numeric check} and is not claimed to hold: ${texText(failureText(step))}.}}`,
+      `\\fbox{\\parbox{0.95\\linewidth}{\\textbf{This step FAILED its numeric check} and is not claimed to hold: ` +
+        `${texText(failureText(step))}.}}`,
     );
   return out.join("\n\n");
 }
@@ -39,7 +41,8 @@ export function latexDocument(d: Derivation): string {
   const rows = steps
     .map(
       (s, i) =>
-        `${i + 1} & ${texText(s.title)} & ${texText(s.justification)} & ${s.witness!.points} & ${short(s.witness!.maxError)} & ${s.witness!.passed ? "$\\checkmark$" : "\\textbf{failed}"} \\\\`,
+        `${i + 1} & ${texText(s.title)} & ${texText(s.justification)} & ${s.witness!.points} & ` +
+        `${short(s.witness!.maxError)} & ${s.witness!.passed ? "$\\checkmark$" : "\\textbf{failed}"} \\\\`,
     )
     .join("\n");
   return `\\documentclass[11pt]{article}
@@ -57,7 +60,11 @@ export function latexDocument(d: Derivation): string {
 
 Each step below states an equation, says why it holds, and was checked numerically: both sides
 were evaluated at ${d.options.points} random points (seed ${d.options.seed}) by independent routes and compared
-with relative tolerance ${short(d.options.tolerance)}. ${failed ? `\\textbf{${failed} of ${steps.length} checks failed}; failed steps are marked and written with $\\overset{?}{=}$.` : `All ${steps.length} checks passed.`}
+with relative tolerance ${short(d.options.tolerance)}. ${
+    failed
+      ? `\\textbf{${failed} of ${steps.length} checks failed}; failed steps are marked and written with $\\overset{?}{=}$.`
+      : `All ${steps.length} checks passed.`
+  }
 
 ${body}
 

@@ -23,7 +23,8 @@ function stepMarkdown(step: Step, n: number): string {
     out.push(
       failed
         ? `> **This step FAILED its numeric check** and is not claimed to hold: ${md(failureText(step))}.`
-        : `> ✓ Checked at ${w.points} random points against ${md(w.against)}: largest relative difference ${md(short(w.maxError))} (tolerance ${md(short(w.tolerance))}).`,
+        : `> ✓ Checked at ${w.points} random points against ${md(w.against)}: largest relative difference ` +
+            `${md(short(w.maxError))} (tolerance ${md(short(w.tolerance))}).`,
     );
   return out.join("\n\n");
 }
@@ -37,7 +38,8 @@ export function markdownDocument(d: Derivation): string {
   const failed = steps.filter((s) => !s.witness!.passed).length;
   const rows = steps.map(
     (s, i) =>
-      `| ${i + 1} | [${md(s.title)}](#${encodeURIComponent(s.id)}) | ${md(s.justification)} | ${s.witness!.points} | ${md(short(s.witness!.maxError))} | ${s.witness!.passed ? "✓" : "**failed**"} |`,
+      `| ${i + 1} | [${md(s.title)}](#${encodeURIComponent(s.id)}) | ${md(s.justification)} | ${s.witness!.points} | ` +
+      `${md(short(s.witness!.maxError))} | ${s.witness!.passed ? "✓" : "**failed**"} |`,
   );
   return `# ${md(d.title)}
 

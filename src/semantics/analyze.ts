@@ -235,7 +235,8 @@ function buildMetric(ctx: Context, item: Extract<Item, { kind: "metric" }>): Met
     if (shape?.length !== 2 || shape[0] !== on.dim || shape[1] !== on.dim) {
       ctx.error(
         def.span,
-        `a metric on ${on.name} needs ${on.dim}×${on.dim} components, found ${shape ? (shape.length === 2 ? shape.join("×") : `${shape.length}-index array`) : "a ragged array"}`,
+        `a metric on ${on.name} needs ${on.dim}×${on.dim} components, found ` +
+          `${shape ? (shape.length === 2 ? shape.join("×") : `${shape.length}-index array`) : "a ragged array"}`,
       );
       return null;
     }
@@ -277,7 +278,8 @@ function buildMetric(ctx: Context, item: Extract<Item, { kind: "metric" }>): Met
     if (across) {
       ctx.error(
         def.layer.span,
-        `layer ${across.index} is ${LAYER_KINDS[across.kind].labels.prose}: it depends on layers ${readsText(across)}, so no metric lives on layer ${layer} alone`,
+        `layer ${across.index} is ${LAYER_KINDS[across.kind].labels.prose}: it depends on layers ${readsText(across)}, so ` +
+          `no metric lives on layer ${layer} alone`,
         [`pull back to layer 0 or to a layer not followed by a ${LAYER_KINDS[across.kind].labels.title} layer`],
       );
       return null;
@@ -317,7 +319,8 @@ function buildAction(ctx: Context, item: Extract<Item, { kind: "action" }>): Act
       if (layer.inWidth !== layer.outWidth) {
         ctx.error(
           item.layers?.from.span ?? item.of.span,
-          `layer ${l} of '${of.name}' maps R^${layer.inWidth} to R^${layer.outWidth}: its Jacobian is not square, so it is no element of GL(n)`,
+          `layer ${l} of '${of.name}' maps R^${layer.inWidth} to R^${layer.outWidth}: its Jacobian is not square, so it ` +
+            `is no element of GL(n)`,
         );
         return null;
       }
@@ -370,6 +373,7 @@ export function analyze(spec: Spec, opts: AnalyzeOptions = {}): Model {
       const a = buildAction(ctx, item);
       if (a) model.actions.push(a);
     } else if (item.kind === "show" || item.kind.startsWith("check")) {
+      // biome-ignore lint/suspicious/noExplicitAny: the kind test above selects request items; TS cannot narrow by startsWith
       const r = analyzeRequest(ctx, item as any);
       if (r) model.requests.push(r);
     }

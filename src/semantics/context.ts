@@ -52,6 +52,7 @@ export class Context {
   model(): Model {
     const pick = <K extends Entity["kind"]>(kind: K) => {
       const out = new Map<string, Extract<Entity, { kind: K }>["value"]>();
+      // biome-ignore lint/suspicious/noExplicitAny: e.kind === kind fixes the value type, which TS cannot correlate
       for (const [k, e] of this.names) if (e.kind === kind) out.set(k, e.value as any);
       return out;
     };

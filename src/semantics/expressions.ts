@@ -60,7 +60,9 @@ export function toNode(ctx: Context, e: Expr, scope: Scope): MathNode | null {
           ...suggestion(e.fn, FUNCTIONS),
           `known functions: ${FUNCTIONS.join(", ")}`,
         ]);
-        e.args.forEach((a) => toNode(ctx, a, scope));
+        e.args.forEach((a) => {
+          toNode(ctx, a, scope);
+        });
         return null;
       }
       if (e.args.length !== 1) {

@@ -78,6 +78,7 @@ function show(ctx: Context, item: Extract<Item, { kind: "show" }>): Request | nu
   let subject: Subject;
   if ("def" in ent) subject = { kind: "metric", metric: ent };
   else if ("kind" in ent || "coords" in ent) {
+    // biome-ignore lint/suspicious/noExplicitAny: a manifold or a mapping here; asMapping tells them apart
     const m = asMapping(ctx, ent as any, subjectName);
     if (!m) return null;
     subject = { kind: "mapping", mapping: m };
@@ -268,7 +269,13 @@ function tensor(ctx: Context, e: Expr, chart: Manifold | null, scope: Scope): Te
       if (isScalar(l) && isScalar(r)) return scalar();
       if (e.op === "*" && (isScalar(l) || isScalar(r))) {
         const [s, t] = isScalar(l) ? [l, r] : [r, l];
-        return { kind: "scale", factor: (s as any).entries[0], arg: t, shape: t.shape, chart: t.chart ?? s.chart };
+        return {
+          kind: "scale",
+          factor: (s as Extract<TensorExpr, { kind: "literal" }>).entries[0],
+          arg: t,
+          shape: t.shape,
+          chart: t.chart ?? s.chart,
+        };
       }
       if (e.op === "*") {
         if (l.shape.length !== 2 || r.shape.length < 1 || l.shape[1] !== r.shape[0]) {
@@ -337,7 +344,7 @@ export function analyzeRequest(
         ]);
         return null;
       }
-      return { kind: "check_property", property: p as any, subject, span: item.span };
+      return { kind: "check_property", property: p as (typeof PROPERTIES)[number], subject, span: item.span };
     }
   }
 }

@@ -20,6 +20,7 @@ export function lookup<K extends Entity["kind"]>(
   role: string,
 ): Extract<Entity, { kind: K }>["value"] | null {
   const ent = ctx.names.get(n.name);
+  // biome-ignore lint/suspicious/noExplicitAny: the kinds test fixes the value type, which TS cannot correlate
   if (ent && (kinds as string[]).includes(ent.kind)) return ent.value as any;
   if (ent) {
     ctx.error(n.span, `'${n.name}' is ${ARTICLE[ent.kind]}, but ${role} must be ${kinds.map((k) => ARTICLE[k]).join(" or ")}`);

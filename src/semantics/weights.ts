@@ -30,7 +30,8 @@ export function weightsPathInside(baseDir: string, path: string): { path: string
   try {
     root = realpathSync.native(baseDir);
     real = realpathSync.native(resolve(baseDir, path));
-  } catch (e: any) {
+  } catch (caught) {
+    const e = caught as NodeJS.ErrnoException;
     return {
       error:
         `cannot read weights file '${clip(path)}': ` +

@@ -83,20 +83,30 @@ export function layerNames(steps: PullbackSteps): Listing {
     const l = le.layer.index;
     const labels = LAYER_KINDS[le.layer.kind].labels;
     const group = `layer ${l} (${labels.text}${labels.activation ? ` ${le.layer.activation}` : ""})`;
-    le.z?.forEach((z, i) => define(`z${l}_${i + 1}`, z, group));
-    le.x.forEach((x, i) => define(`x${l}_${i + 1}`, x, group));
-    le.slope?.forEach((sl, i) => define(`s${l}_${i + 1}`, sl, group)); // σ'(z): keeps Jacobians short
-    le.J.forEach((row, i) => row.forEach((e, j) => define(`J${l}_${i + 1}${j + 1}`, e, group)));
+    le.z?.forEach((z, i) => {
+      define(`z${l}_${i + 1}`, z, group);
+    });
+    le.x.forEach((x, i) => {
+      define(`x${l}_${i + 1}`, x, group);
+    });
+    le.slope?.forEach((sl, i) => {
+      define(`s${l}_${i + 1}`, sl, group);
+    }); // σ'(z): keeps Jacobians short
+    le.J.forEach((row, i) => {
+      row.forEach((e, j) => {
+        define(`J${l}_${i + 1}${j + 1}`, e, group);
+      });
+    });
   }
   // g at layer l is pulled back from g at layer l+1: define from the output down, so each uses only names before it.
   // k = 0, g at the requested layer, is the result itself.
   for (let k = steps.metrics.length - 1; k >= 1; k--) {
     const l = steps.layers[k];
-    steps.metrics[k].forEach((row, i) =>
+    steps.metrics[k].forEach((row, i) => {
       row.forEach((e, j) => {
         if (j >= i) define(`g${l}_${i + 1}${j + 1}`, e, `metric at layer ${l}`);
-      }),
-    );
+      });
+    });
   }
   return { definitions, result: steps.metrics[0], names };
 }

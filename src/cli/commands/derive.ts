@@ -37,7 +37,8 @@ export function deriveCommand(io: IO, file: string, opts: DeriveOptions): number
   const failed = failedSteps(d);
   for (const s of failed)
     io.err(
-      `${loaded.model.file}${s.span ? `:${s.span.line}:${s.span.col}` : ""}: ${opts.allowFailures ? "warning" : "error"}: step '${s.title}' failed its check: ${failureText(s)}\n`,
+      `${loaded.model.file}${s.span ? `:${s.span.line}:${s.span.col}` : ""}: ${opts.allowFailures ? "warning" : "error"}: ` +
+        `step '${s.title}' failed its check: ${failureText(s)}\n`,
     );
   if (opts.output) io.err(`wrote ${opts.output} (${d.sections.reduce((a, s) => a + s.steps.length, 0)} steps, ${failed.length} failed)\n`);
   return failed.length && !opts.allowFailures ? EXIT.failure : EXIT.ok;

@@ -37,7 +37,8 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
       opts.at !== undefined
         ? [parsePoint(opts.at, mapping.source)]
         : parsePointsCsv(io.readFile(opts.points!, "data"), opts.points!, mapping.source.dim);
-  } catch (e: any) {
+  } catch (caught) {
+    const e = caught as NodeJS.ErrnoException;
     if (e instanceof InputFileError) {
       io.err(`${e.message}\n`);
       return EXIT.failure;

@@ -74,10 +74,16 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
     }
     const kind = LAYER_KINDS[block.kind];
     io.out(
-      `${net.name}: layers ${block.first}–${block.last} (${block.W.length} ${kind.labels.title} layers) are the ${kind.ode!.scheme} scheme for\n  ${kind.ode!.text},  t ∈ [0, ${block.T}]\n`,
+      `${net.name}: layers ${block.first}–${block.last} (${block.W.length} ${kind.labels.title} layers) are the ` +
+        `${kind.ode!.scheme} scheme for\n  ${kind.ode!.text},  t ∈ [0, ${block.T}]\n`,
     );
     io.out(
-      `with W(t), b(t) ${interp === "linear" ? "interpolated linearly between the layers' weights" : "piecewise constant, one layer's weights per step"}. Networks of depth N, h = T/N, from x(0) = (${point.join(", ")}):\n\n`,
+      `with W(t), b(t) ` +
+        `${
+          interp === "linear"
+            ? "interpolated linearly between the layers' " + "weights"
+            : "piecewise constant, one layer's weights per " + "step"
+        }. Networks of depth N, h = T/N, from x(0) = (${point.join(", ")}):\n\n`,
     );
     const head = ["depth N", "h", "state error", "metric error", "order (state)", "order (metric)"];
     const rows = c.rows.map((r) => [

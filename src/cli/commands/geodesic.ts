@@ -81,8 +81,10 @@ export function geodesicCommand(io: IO, file: string, opts: GeodesicOptions): nu
       io.out(`  initial velocity (${path.velocity.map(fmt).join(", ")})${found.length ? `, found by ${found.join(", then ")}` : ""}\n`);
       io.out(
         path.definite
-          ? `  length ${fmt(path.length)} (as ${metric.name} measures it); straight-line distance in the chart ${fmt(path.chartDistance)}; ratio ${fmt(path.length / path.chartDistance)}\n`
-          : `  ${metric.name} is indefinite: interval ∫√|g(v,v)| dt = ${fmt(path.length)}, ${path.type}; straight-line distance in the chart ${fmt(path.chartDistance)}\n`,
+          ? `  length ${fmt(path.length)} (as ${metric.name} measures it); straight-line distance in the chart ` +
+              `${fmt(path.chartDistance)}; ratio ${fmt(path.length / path.chartDistance)}\n`
+          : `  ${metric.name} is indefinite: interval ∫√|g(v,v)| dt = ${fmt(path.length)}, ${path.type}; straight-line ` +
+              `distance in the chart ${fmt(path.chartDistance)}\n`,
       );
     }
     return EXIT.ok;

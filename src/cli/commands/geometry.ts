@@ -27,10 +27,22 @@ export interface GeometryOptions {
 
 const PRINT_LIMIT = 400;
 
-/** Index positions as the table writes them: Γ^a_bc, R^a_bcd, g^ab, R_ab. */
-function indexed(q: GeometryQuantity, coords: string[], idx: number[], tex: boolean): string {
+/** Index positions as the table writes them: Γ^a_bc, R^a_bcd, g^ab, R_ab. A scalar whose symbol is also a name
+ *  of the spec (the scalar curvature R beside a radius R) is written as the claim function instead: scalar(g). */
+function indexed(q: GeometryQuantity, metric: Metric, taken: ReadonlySet<string>, idx: number[], tex: boolean): string {
+  const coords = metric.manifold.coords;
   const c = idx.map((i) => (tex ? latexSymbol(coords[i]) : coords[i]));
-  return tex ? quantity(q).symbol.tex(c) : quantity(q).symbol.text(c);
+  const symbol = quantity(q).symbol;
+  if (idx.length === 0 && taken.has(symbol.text(c)))
+    return tex ? `\\operatorname{${q}}(${latexSymbol(metric.name)})` : `${q}(${metric.name})`;
+  return tex ? symbol.tex(c) : symbol.text(c);
+}
+
+/** What the listing holds: every nonzero component, or the independent ones and the symmetry giving the rest. */
+function listingNote(q: GeometryQuantity, rank: number): string {
+  if (rank < 2) return "";
+  const symmetry = quantity(q).symmetry;
+  return symmetry ? `, nonzero independent components (the rest follow by ${symmetry})` : ", nonzero components";
 }
 
 function indices(shape: number[], k: number): number[] {
@@ -52,7 +64,7 @@ function listed(q: SymbolicQuantity): number[] {
     });
 }
 
-function nested(shape: number[], flat: number[]): unknown {
+function nested<T>(shape: number[], flat: T[]): unknown {
   if (shape.length === 0) return flat[0];
   const size = shape.slice(1).reduce((a, b) => a * b, 1);
   return Array.from({ length: shape[0] }, (_, i) => nested(shape.slice(1), flat.slice(i * size, (i + 1) * size)));
@@ -68,6 +80,7 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
   }
   const metric: Metric = pickMetric(loaded.model, opts.metric);
   const coords = metric.manifold.coords;
+  const taken = new Set([...loaded.model.constants.keys(), ...coords]);
   try {
     if (opts.at !== undefined) {
       const point = parsePoint(opts.at, metric.manifold);
@@ -81,12 +94,13 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
         // symbolically zero entries are zero here too: the nonzero independent ones are those listed
         const ks = v.map((_, k) => k).filter((k) => v[k] !== 0 && quantity(q).independent(indices(shape, k)));
         const lines = (shape.length === 0 ? [0] : ks).map(
-          (k) => `${indexed(q, coords, indices(shape, k), format === "latex")} ${format === "latex" ? "&" : ""}= ${fmt(v[k])}`,
+          (k) => `${indexed(q, metric, taken, indices(shape, k), format === "latex")} ${format === "latex" ? "&" : ""}= ${fmt(v[k])}`,
         );
         if (format === "latex") io.out(`\\begin{align*}\n${lines.join(" \\\\\n")}\n\\end{align*}\n`);
         else
           io.out(
-            `${q} of ${metric.name} at (${point.map(fmt).join(", ")}):\n${lines.map((l) => `  ${l}`).join("\n") || "  all components are 0"}\n`,
+            `${q} of ${metric.name} at (${point.map(fmt).join(", ")})${listingNote(q, shape.length)}:\n` +
+              `${lines.map((l) => `  ${l}`).join("\n") || "  all components are 0"}\n`,
           );
       }
       return EXIT.ok;
@@ -114,19 +128,23 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
             index: indices(sq.shape, k).map((i) => coords[i]),
             expr: big.includes(k) ? null : print(sq.entries[k]),
           })),
+          ...(sq.shape.length > 1 ? { symmetry: quantity(q).symmetry ?? null } : {}),
+          // every component, listed or not (null where too large to print)
+          tensor: nested(
+            sq.shape,
+            sq.entries.map((e) => (treeSize(e, PRINT_LIMIT) > PRINT_LIMIT ? null : print(e))),
+          ),
         }),
       );
     } else if (format === "latex") {
       io.out(
-        `\\begin{align*}\n${ks.map((k) => `${indexed(q, coords, indices(sq.shape, k), true)} &= ${show(k, true)}`).join(" \\\\\n")}\n\\end{align*}\n`,
+        `\\begin{align*}\n${ks.map((k) => `${indexed(q, metric, taken, indices(sq.shape, k), true)} &= ${show(k, true)}`).join(" \\\\\n")}\n\\end{align*}\n`,
       );
     } else {
-      io.out(
-        `${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${sq.shape.length > 1 ? ", nonzero components" : ""}:\n\n`,
-      );
+      io.out(`${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${listingNote(q, sq.shape.length)}:\n\n`);
       io.out(
         ks.length
-          ? `${ks.map((k) => `  ${indexed(q, coords, indices(sq.shape, k), false)} = ${show(k, false)}`).join("\n")}\n`
+          ? `${ks.map((k) => `  ${indexed(q, metric, taken, indices(sq.shape, k), false)} = ${show(k, false)}`).join("\n")}\n`
           : "  all components are 0\n",
       );
     }

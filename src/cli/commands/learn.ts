@@ -131,7 +131,8 @@ function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean
       if (bar) bar.update(r.epoch, { loss: r.loss.toFixed(4), acc: `${(100 * r.accuracy).toFixed(1)}%` });
       else if (progress && !opts.quiet && (r.epoch % 100 === 0 || r.epoch === 1))
         io.err(
-          `epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, accuracy ${(100 * r.accuracy).toFixed(1)}%, validation ${(100 * r.valAccuracy).toFixed(1)}%\n`,
+          `epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, accuracy ${(100 * r.accuracy).toFixed(1)}%, validation ` +
+            `${(100 * r.valAccuracy).toFixed(1)}%\n`,
         );
     },
   );
@@ -171,7 +172,8 @@ export function trainCommand(io: IO, file: string, opts: TrainOptions): number {
     writeFileAtomic(out, weightsText(tr.weights));
     writeFileAtomic(curve, curveCsv(tr.result));
     io.out(
-      `${tr.net.name} on ${tr.data.name}: accuracy ${(100 * tr.result.accuracy).toFixed(1)}% (best epoch ${tr.result.bestEpoch}${tr.result.stoppedEarly ? ", stopped early" : ""})\nwrote ${out} and ${curve}\n`,
+      `${tr.net.name} on ${tr.data.name}: accuracy ${(100 * tr.result.accuracy).toFixed(1)}% (best epoch ` +
+        `${tr.result.bestEpoch}${tr.result.stoppedEarly ? ", stopped early" : ""})\nwrote ${out} and ${curve}\n`,
     );
     return EXIT.ok;
   });
@@ -247,7 +249,8 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
   let manifest: { runs: Run[] };
   try {
     manifest = JSON.parse(io.readFile(join(dir, "experiments.json"), "spec"));
-  } catch (e: any) {
+  } catch (caught) {
+    const e = caught as NodeJS.ErrnoException;
     io.err(`${join(dir, "experiments.json")}: error: ${e instanceof SyntaxError ? "not valid JSON" : String(e?.message ?? e)}\n`);
     return EXIT.failure;
   }

@@ -162,7 +162,8 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
       );
     } else if (format === "latex") {
       io.out(
-        `${latexSymbol(metric.name)}\\big|_{(${point.map(fmt).join(", ")})} = \\begin{pmatrix} ${g.map((r) => r.map(fmt).join(" & ")).join(" \\\\ ")} \\end{pmatrix}\n`,
+        `${latexSymbol(metric.name)}\\big|_{(${point.map(fmt).join(", ")})} = \\begin{pmatrix} ` +
+          `${g.map((r) => r.map(fmt).join(" & ")).join(" \\\\ ")} \\end{pmatrix}\n`,
       );
     } else {
       io.out(

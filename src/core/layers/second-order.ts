@@ -24,13 +24,18 @@ export const secondOrder = affineKind({
   derivation: {
     why: (_l, s, start) =>
       start
-        ? `A second-order layer uses two earlier layers, $x_l = 2x_{l-1} - x_{l-2} + h^2 \\sigma(W_l x_{l-1} + b_l)$; as the first layer it starts at rest ($\\dot x(0) = 0$) with the Taylor step $x_1 = x_0 + \\tfrac12 h^2 \\sigma(W_1 x_0 + b_1)$, which keeps the scheme second order. Here $\\sigma = ${s}$.`
-        : `A second-order layer also uses the layer before: $x_l = 2x_{l-1} - x_{l-2} + h^2 \\sigma(W_l x_{l-1} + b_l)$ with $\\sigma = ${s}$.`,
+        ? `A second-order layer uses two earlier layers, $x_l = 2x_{l-1} - x_{l-2} + h^2 \\sigma(W_l x_{l-1} + b_l)$; as ` +
+          `the first layer it starts at rest ($\\dot x(0) = 0$) with the Taylor step $x_1 = x_0 + \\tfrac12 h^2 ` +
+          `\\sigma(W_1 x_0 + b_1)$, which keeps the scheme second order. Here $\\sigma = ${s}$.`
+        : `A second-order layer also uses the layer before: $x_l = 2x_{l-1} - x_{l-2} + h^2 \\sigma(W_l x_{l-1} + b_l)$ ` +
+          `with $\\sigma = ${s}$.`,
     general: (l, s) => `x^{a_{${l}}} = 2x^{a_{${l - 1}}} - x^{a_{${l - 2}}} + h^2 ${s}\\big(${zTex(l)}\\big)`,
     jacobianWhy: (_l, _slope, start) =>
       start
-        ? "For the starting step, $\\partial x^{a_1} / \\partial x^{b_0} = \\delta^{a_1}_{b_0} + \\tfrac12 h^2 \\sigma'(z^{a_1})\\, W^{a_1}{}_{b_0}$."
-        : "With $x_{l-2}$ held fixed, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = 2\\delta^{a_l}_{b_{l-1}} + h^2 \\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$, and $\\partial x_l / \\partial x_{l-2} = -I$.",
+        ? "For the starting step, $\\partial x^{a_1} / \\partial x^{b_0} = \\delta^{a_1}_{b_0} + \\tfrac12 h^2 " +
+          "\\sigma'(z^{a_1})\\, W^{a_1}{}_{b_0}$."
+        : "With $x_{l-2}$ held fixed, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = 2\\delta^{a_l}_{b_{l-1}} + h^2 " +
+          "\\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$, and $\\partial x_l / \\partial x_{l-2} = -I$.",
     jacobianGeneral: (l, start) =>
       start
         ? `${dTex(l)} = \\delta^{a_{1}}_{b_{0}} + \\tfrac12 h^2 ${slopeWTex(l)}`
@@ -38,9 +43,11 @@ export const secondOrder = affineKind({
     euler: {
       title: (l) => `Layer ${l} is a central-difference step`,
       why: (s) =>
-        `The update $x_l = 2x_{l-1} - x_{l-2} + h^2 f(x_{l-1})$ is the central-difference step of the second-order ODE $\\ddot x = ${s}(W(t)\\, x + b(t))$.`,
+        `The update $x_l = 2x_{l-1} - x_{l-2} + h^2 f(x_{l-1})$ is the central-difference step of the second-order ODE ` +
+        `$\\ddot x = ${s}(W(t)\\, x + b(t))$.`,
       general: (l, s) =>
-        `\\frac{x^{a_{${l}}} - 2x^{a_{${l - 1}}} + x^{a_{${l - 2}}}}{h^2} = ${s}\\big(W^{a_{${l}}}{}_{b_{${l - 1}}} x^{b_{${l - 1}}} + b^{a_{${l}}}\\big) \\;\\longrightarrow\\; \\frac{d^2x^a}{dt^2} = ${s}\\big(W^a{}_b(t)\\, x^b + b^a(t)\\big)`,
+        `\\frac{x^{a_{${l}}} - 2x^{a_{${l - 1}}} + x^{a_{${l - 2}}}}{h^2} = ${s}\\big(W^{a_{${l}}}{}_{b_{${l - 1}}} ` +
+        `x^{b_{${l - 1}}} + b^{a_{${l}}}\\big) \\;\\longrightarrow\\; \\frac{d^2x^a}{dt^2} = ${s}\\big(W^a{}_b(t)\\, x^b + b^a(t)\\big)`,
       quotient: (l, start) =>
         start
           ? [`\\frac{x^{(${l})} - x^{(${l - 1})}}{h^2/2}`, `(x${l} - x${l - 1})/(h^2/2)`]

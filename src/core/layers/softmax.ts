@@ -20,12 +20,14 @@ export const softmax: LayerKindDef = {
   },
   derivation: {
     why: () =>
-      "The softmax layer maps scores to probabilities, $p_i = e^{x_i} / \\sum_j e^{x_j}$, written here as $1 / \\sum_j e^{x_j - x_i}$, which cannot overflow.",
+      "The softmax layer maps scores to probabilities, $p_i = e^{x_i} / \\sum_j e^{x_j}$, written here as $1 / \\sum_j " +
+      "e^{x_j - x_i}$, which cannot overflow.",
     general: (l) => `x^{a_{${l}}} = \\frac{\\exp x^{a_{${l - 1}}}}{\\sum_{b} \\exp x^{b_{${l - 1}}}}`,
     jacobianWhy: () =>
       "$\\partial p_i / \\partial x_j = p_i (\\delta_{ij} - p_j)$, so $J = \\operatorname{diag}(p) - p\\, p^{\\mathsf{T}}$.",
     jacobianGeneral: (l) =>
-      `\\frac{\\partial x^{a_{${l}}}}{\\partial x^{b_{${l - 1}}}} = p^{a_{${l}}}\\big(\\delta^{a_{${l}}}_{b_{${l - 1}}} - p^{b_{${l}}}\\big)`,
+      `\\frac{\\partial x^{a_{${l}}}}{\\partial x^{b_{${l - 1}}}} = p^{a_{${l}}}\\big(\\delta^{a_{${l}}}_{b_{${l - 1}}} - ` +
+      `p^{b_{${l}}}\\big)`,
   },
   forward<T>(A: Algebra<T>, { xs: [x], numberOf }: LayerInput<T>): LayerOutput<T> {
     if (numberOf) {

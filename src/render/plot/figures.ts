@@ -254,7 +254,9 @@ function volumeFigure(inp: PlotInput): string {
       "#000",
       1.1,
     );
-  pts.forEach(([x, y], i) => svg.circle(p.X(x), p.Y(y), 2.2, CLASS_COLORS[inp.data.y[i]], ` stroke="white" stroke-width="0.5"`));
+  pts.forEach(([x, y], i) => {
+    svg.circle(p.X(x), p.Y(y), 2.2, CLASS_COLORS[inp.data.y[i]], ` stroke="white" stroke-width="0.5"`);
+  });
   p.axes(inp.title, "x", "y");
   colorBar(svg, 560, 80, 360, lo, hi, "log₁₀ √det g", (v) => Number(v.toPrecision(3)).toString());
   svg.line(560, 470, 590, 470, "#000", 1.5);
