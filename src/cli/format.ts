@@ -1,6 +1,7 @@
 // Text layout shared by commands: numbers, aligned matrices, JSON.
+import { rounded } from "../core/numbers.js";
 
-export const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Number(v.toPrecision(12)).toString());
+export const fmt = (v: number) => (Number.isInteger(v) ? String(v) : rounded(v, 12));
 
 /** Rows of strings as an aligned bracketed matrix, prefixed by `label = `. */
 export function matrixText(label: string, rows: string[][]): string {

@@ -1,5 +1,6 @@
 // Steps for `show ode of NET` and `show flow of NET`: the ODE a residual (or second-order) block
 // discretises, and how depth-N networks converge to its flow as h = T/N → 0.
+import { rounded } from "../core/numbers.js";
 import { REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS } from "../core/layers/index.js";
 import { byActivation, type Network } from "../semantics/model.js";
@@ -23,7 +24,7 @@ export function odeTex(block: Block, interp: Interpolation): string {
   return `${LAYER_KINDS[block.kind].ode!.tex(rhs)}, \\quad t \\in [0, ${fmt(block.T)}], \\qquad ${W}`;
 }
 
-const fmt = (x: number) => Number(x.toPrecision(6)).toString();
+const fmt = (x: number) => rounded(x, 6);
 const sci = (x: number) => {
   if (x === 0) return "0";
   const [m, e] = x.toExponential(2).split("e");

@@ -1,20 +1,20 @@
 // Derivation steps for the geometric quantities a spec asks to see: each written out (when
 // small) and witnessed against finite differences of the metric's values.
+import { rounded } from "../core/numbers.js";
 import { quantity, quantityOfPhrase } from "../core/quantities.js";
 import type { Metric, Request } from "../semantics/model.js";
 import { componentName, type GeometryQuantity, symbolicQuantity } from "../numeric/geometry.js";
 import { geodesicBVP, geodesicIVP } from "../numeric/geodesic.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 import { latexSymbol } from "../symbolic/notation.js";
-import { treeSize } from "../symbolic/print.js";
+import { printable } from "../symbolic/print.js";
+import { indicesOf } from "../symbolic/tensor.js";
 import { fixedOf, fixed as formula, fromTex } from "../core/notation.js";
 import { label, scalarSide, type Step, type WitnessOptions, type WitnessResult } from "./model.js";
 import { fdGeometry, pointOf, selfCheckedRoute } from "./routes.js";
 import { exprRoute, type Route, samplerFor, witness } from "./witness.js";
 
 const symbolTex = (q: GeometryQuantity, coords: string[], idx: number[]) => quantity(q).symbol.tex(idx.map((i) => latexSymbol(coords[i])));
-
-const PRINT_LIMIT = 300;
 
 export function geometryStep(
   metric: Metric,
@@ -55,9 +55,9 @@ export function geometryStep(
     .filter((k) => {
       const e = sq.entries[k];
       if (e.op === "num" && e.value === 0 && sq.shape.length > 0) return false;
-      return entry.independent(indices(sq.shape, k));
+      return entry.independent(indicesOf(sq.shape, k));
     });
-  const printable = ks.every((k) => treeSize(sq.entries[k], PRINT_LIMIT) <= PRINT_LIMIT);
+  const allPrintable = ks.every((k) => printable(sq.entries[k]));
   const step: Step = {
     id: `${metric.name}:${q}${index}`,
     title: `${entry.title} of ${metric.name}`,
@@ -65,7 +65,7 @@ export function geometryStep(
     span: req.span,
     why: fromTex(
       entry.why +
-        (printable
+        (allPrintable
           ? ks.length === 0
             ? " All components vanish."
             : ""
@@ -74,14 +74,14 @@ export function geometryStep(
     ),
     witness: w,
   };
-  if (printable && ks.length)
+  if (allPrintable && ks.length)
     step.equation = {
       rows: ks.map((k) => ({
-        lhs: label(formula(symbolTex(q, coords, indices(sq.shape, k)), `${q}${componentName(sq.shape, k)}`)),
+        lhs: label(formula(symbolTex(q, coords, indicesOf(sq.shape, k)), `${q}${componentName(sq.shape, k)}`)),
         rhs: scalarSide(sq.entries[k]),
       })),
     };
-  if (printable && ks.length === 0)
+  if (allPrintable && ks.length === 0)
     step.statement = fixedOf({
       tex: `${symbolTex(q, coords, [0, 0, 0, 0].slice(0, sq.shape.length))} = 0 \\text{ for all indices}`,
       text: "all components are 0",
@@ -89,19 +89,10 @@ export function geometryStep(
   return step;
 }
 
-function indices(shape: number[], k: number): number[] {
-  const idx: number[] = [];
-  for (let d = shape.length - 1, r = k; d >= 0; d--) {
-    idx.unshift(r % shape[d]);
-    r = Math.floor(r / shape[d]);
-  }
-  return idx;
-}
-
 /** A requested geodesic: solved, with a witness that it has constant speed (as geodesics do) and hits its target. */
 function geodesicStep(metric: Metric, req: Extract<Request, { kind: "show" }>, index: number, fixed: ReadonlyMap<string, number>): Step {
   const id = `${metric.name}:geodesic${index}`;
-  const fmt = (p: number[]) => `(${p.map((v) => Number(v.toPrecision(6))).join(", ")})`;
+  const fmt = (p: number[]) => `(${p.map((v) => rounded(v, 6)).join(", ")})`;
   const base: Step = {
     id,
     title: `Geodesic of ${metric.name} from ${fmt(req.from!)}${req.to ? ` to ${fmt(req.to)}` : ` with velocity ${fmt(req.velocity!)}`}`,

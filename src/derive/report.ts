@@ -1,7 +1,8 @@
 // Plain-text summaries of witnesses, shared by every view of a derivation.
+import { rounded } from "../core/numbers.js";
 import type { Step } from "./model.js";
 
-const num = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(6)).toString() : String(x));
+const num = (x: number) => rounded(x, 6);
 
 /** What went wrong in a failed witness: the point, the component and both values. */
 export function failureText(s: Step): string {

@@ -3,6 +3,7 @@
 // the straight line (L-BFGS; shooting alone diverges for far-apart points), then polish the initial
 // velocity by shooting with a damped Newton method so the answer solves the ODE to tolerance.
 // Indefinite metrics have no energy minimum: they are solved by shooting from the straight line.
+import { rounded } from "../core/numbers.js";
 import type { Metric } from "../semantics/model.js";
 import { bindParams, EvaluationError } from "./evaluate.js";
 import { DEGENERATE, geodesicEvaluators } from "./geometry.js";
@@ -96,7 +97,7 @@ class GeodesicSystem {
     const scale = Math.max(...Array.from(g).map(Math.abs)) ** this.n;
     if (!Number.isFinite(det) || Math.abs(det) <= DEGENERATE * Math.max(scale, 1e-300)) {
       return `the metric '${this.spec.name}' is degenerate at (${Array.from(x)
-        .map((v) => Number(v.toPrecision(8)))
+        .map((v) => rounded(v, 8))
         .join(", ")}): det g = ${det}`;
     }
     return null;

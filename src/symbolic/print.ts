@@ -231,6 +231,13 @@ function displayOrder(fs: Expr[]): Expr[] {
 
 const powAbs = (b: Expr, k: number): Expr => pow(b, num(-k));
 
+/** A component of a listed tensor (Christoffel symbols, curvature, …) larger than this, written out as a tree,
+ *  is not printed: the listing says to evaluate it at points instead. */
+export const COMPONENT_PRINT_LIMIT = 400;
+
+/** Whether a listed component is small enough to print. */
+export const printable = (e: Expr) => treeSize(e, COMPONENT_PRINT_LIMIT) <= COMPONENT_PRINT_LIMIT;
+
 /** Size of the expression written out as a tree (capped), to decide when to name intermediates. */
 export function treeSize(e: Expr, cap = 1e9): number {
   const size = new Map<Expr, number>();

@@ -77,3 +77,13 @@ export function inverse(a: Matrix): { inv: Matrix; det: Expr } {
   const inv: Matrix = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => div(cof(j, i), d)));
   return { inv, det: d };
 }
+
+/** The multi-index of the k-th entry of a row-major tensor of this shape. */
+export function indicesOf(shape: readonly number[], k: number): number[] {
+  const idx: number[] = [];
+  for (let d = shape.length - 1, r = k; d >= 0; d--) {
+    idx.unshift(r % shape[d]);
+    r = Math.floor(r / shape[d]);
+  }
+  return idx;
+}

@@ -10,6 +10,7 @@ import { fmt, json } from "../format.js";
 import { EXIT, type IO } from "../io.js";
 import { parsePointsCsv } from "../csv.js";
 import { choice, InputFileError } from "../options.js";
+import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { pickMetric } from "./metric.js";
 
@@ -77,11 +78,7 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
       }
   } catch (e) {
     bar?.stop();
-    if (e instanceof EvaluationError) {
-      io.err(`${loaded.model.file}: error: ${e.message}\n`);
-      return EXIT.failure;
-    }
-    throw e;
+    return evaluationFailure(io, loaded.model.file, e);
   }
   bar?.stop();
   if (format === "json") io.out(json({ metric: metric.name, coords, points, distances: D }));

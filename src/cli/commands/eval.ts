@@ -1,6 +1,3 @@
-// `rgnn eval FILE`: a network's (or map's) output coordinates, Jacobian and pulled-back
-// Euclidean metric at one point or at every point of a CSV file.
-import { EvaluationError } from "../../numeric/evaluate.js";
 import { pointMapping } from "../../numeric/route.js";
 import { classifyMetric } from "../../numeric/linalg.js";
 import type { MappingValue } from "../../api/compute.js";
@@ -10,6 +7,7 @@ import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
 import { choice, InputFileError, parsePoint } from "../options.js";
 import { parsePointsCsv } from "../csv.js";
+import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { InputError } from "../../syntax/input.js";
 
@@ -118,10 +116,6 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
     io.out(pending);
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof EvaluationError) {
-      io.err(`${loaded.model.file}: error: ${e.message}\n`);
-      return EXIT.failure;
-    }
-    throw e;
+    return evaluationFailure(io, loaded.model.file, e);
   }
 }

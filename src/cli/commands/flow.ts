@@ -1,13 +1,13 @@
 // `rgnn flow FILE`: how a network's residual block converges to the ODE flow it discretises.
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Network } from "../../semantics/model.js";
-import { EvaluationError } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
 import { convergence, type Interpolation, odeBlock } from "../../numeric/flow.js";
 import { DEFAULT_DEPTHS } from "../../derive/flow.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { json } from "../format.js";
 import { choice, parsePoint } from "../options.js";
+import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 
 export interface FlowOptions {
@@ -103,10 +103,6 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
     io.out("state error: ‖x_N(T) − x(T)‖; metric error: ‖J_Nᵀ J_N − J(T)ᵀ J(T)‖ with dJ/dt = Df(x(t), t) J, J(0) = I (Frobenius norms)\n");
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof EvaluationError) {
-      io.err(`${loaded.model.file}: error: ${err.message}\n`);
-      return EXIT.failure;
-    }
-    throw err;
+    return evaluationFailure(io, loaded.model.file, err);
   }
 }

@@ -1,12 +1,9 @@
-// `rgnn geodesic FILE --from a,b (--to c,d [--log] | --velocity u,v)`: a geodesic of a metric (the exp map
-// with --velocity, the log map's vector with --to --log), its length as the metric sees it (for an indefinite
-// metric, the interval and the curve's type), and the straight-line distance in the chart for comparison.
-import { EvaluationError } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
 import { geodesic } from "../../api/compute.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json } from "../format.js";
 import { choice, parsePoint } from "../options.js";
+import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { pickMetric } from "./metric.js";
 
@@ -89,10 +86,6 @@ export function geodesicCommand(io: IO, file: string, opts: GeodesicOptions): nu
     }
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof EvaluationError) {
-      io.err(`${loaded.model.file}: error: ${e.message}\n`);
-      return EXIT.failure;
-    }
-    throw e;
+    return evaluationFailure(io, loaded.model.file, e);
   }
 }

@@ -2,17 +2,18 @@
 // symbols, curvature, ...) of a metric, symbolically or at a point.
 import { quantity } from "../../core/quantities.js";
 import type { Metric } from "../../semantics/model.js";
-import { EvaluationError } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
 import { type GeometryQuantity, QUANTITY_NAMES, type SymbolicQuantity, symbolicQuantity } from "../../numeric/geometry.js";
 import { pointQuantity } from "../../numeric/route.js";
 import { assertSymbolicFeasible } from "../../symbolic/size.js";
 import { latex } from "../../render/latex-expr.js";
 import { latexSymbol } from "../../symbolic/notation.js";
-import { print, treeSize } from "../../symbolic/print.js";
+import { print, printable } from "../../symbolic/print.js";
+import { indicesOf } from "../../symbolic/tensor.js";
 import { EXIT, type IO } from "../io.js";
 import { fmt, json } from "../format.js";
 import { choice, parsePoint } from "../options.js";
+import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { pickMetric } from "./metric.js";
 
@@ -24,8 +25,6 @@ export interface GeometryOptions {
   set?: string;
   weights?: string;
 }
-
-const PRINT_LIMIT = 400;
 
 /** Index positions as the table writes them: Γ^a_bc, R^a_bcd, g^ab, R_ab. A scalar whose symbol is also a name
  *  of the spec (the scalar curvature R beside a radius R) is written as the claim function instead: scalar(g). */
@@ -45,21 +44,12 @@ function listingNote(q: GeometryQuantity, rank: number): string {
   return symmetry ? `, nonzero independent components (the rest follow by ${symmetry})` : ", nonzero components";
 }
 
-function indices(shape: number[], k: number): number[] {
-  const idx: number[] = [];
-  for (let d = shape.length - 1, r = k; d >= 0; d--) {
-    idx.unshift(r % shape[d]);
-    r = Math.floor(r / shape[d]);
-  }
-  return idx;
-}
-
 /** The components worth printing: nonzero, and one of each symmetric pair (Γ^a_bc = Γ^a_cb, R^a_b[cd]). */
 function listed(q: SymbolicQuantity): number[] {
   return q.entries
     .map((_, k) => k)
     .filter((k) => {
-      if (!quantity(q.name).independent(indices(q.shape, k))) return false;
+      if (!quantity(q.name).independent(indicesOf(q.shape, k))) return false;
       return !(q.entries[k].op === "num" && q.entries[k].value === 0);
     });
 }
@@ -92,9 +82,9 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
       if (format === "json") io.out(json({ metric: metric.name, quantity: q, coords, shape, point, components: nested(shape, v) }));
       else {
         // symbolically zero entries are zero here too: the nonzero independent ones are those listed
-        const ks = v.map((_, k) => k).filter((k) => v[k] !== 0 && quantity(q).independent(indices(shape, k)));
+        const ks = v.map((_, k) => k).filter((k) => v[k] !== 0 && quantity(q).independent(indicesOf(shape, k)));
         const lines = (shape.length === 0 ? [0] : ks).map(
-          (k) => `${indexed(q, metric, taken, indices(shape, k), format === "latex")} ${format === "latex" ? "&" : ""}= ${fmt(v[k])}`,
+          (k) => `${indexed(q, metric, taken, indicesOf(shape, k), format === "latex")} ${format === "latex" ? "&" : ""}= ${fmt(v[k])}`,
         );
         if (format === "latex") io.out(`\\begin{align*}\n${lines.join(" \\\\\n")}\n\\end{align*}\n`);
         else
@@ -108,7 +98,7 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
     assertSymbolicFeasible(metric, quantity(q).derivatives, quantity(q).title);
     const sq = symbolicQuantity(metric, q);
     const ks = sq.shape.length === 0 ? [0] : listed(sq);
-    const big = ks.filter((k) => treeSize(sq.entries[k], PRINT_LIMIT) > PRINT_LIMIT);
+    const big = ks.filter((k) => !printable(sq.entries[k]));
     const show = (k: number, tex: boolean) =>
       big.includes(k)
         ? tex
@@ -125,35 +115,31 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
           coords,
           shape: sq.shape,
           components: ks.map((k) => ({
-            index: indices(sq.shape, k).map((i) => coords[i]),
+            index: indicesOf(sq.shape, k).map((i) => coords[i]),
             expr: big.includes(k) ? null : print(sq.entries[k]),
           })),
           ...(sq.shape.length > 1 ? { symmetry: quantity(q).symmetry ?? null } : {}),
           // every component, listed or not (null where too large to print)
           tensor: nested(
             sq.shape,
-            sq.entries.map((e) => (treeSize(e, PRINT_LIMIT) > PRINT_LIMIT ? null : print(e))),
+            sq.entries.map((e) => (!printable(e) ? null : print(e))),
           ),
         }),
       );
     } else if (format === "latex") {
       io.out(
-        `\\begin{align*}\n${ks.map((k) => `${indexed(q, metric, taken, indices(sq.shape, k), true)} &= ${show(k, true)}`).join(" \\\\\n")}\n\\end{align*}\n`,
+        `\\begin{align*}\n${ks.map((k) => `${indexed(q, metric, taken, indicesOf(sq.shape, k), true)} &= ${show(k, true)}`).join(" \\\\\n")}\n\\end{align*}\n`,
       );
     } else {
       io.out(`${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${listingNote(q, sq.shape.length)}:\n\n`);
       io.out(
         ks.length
-          ? `${ks.map((k) => `  ${indexed(q, metric, taken, indices(sq.shape, k), false)} = ${show(k, false)}`).join("\n")}\n`
+          ? `${ks.map((k) => `  ${indexed(q, metric, taken, indicesOf(sq.shape, k), false)} = ${show(k, false)}`).join("\n")}\n`
           : "  all components are 0\n",
       );
     }
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof EvaluationError) {
-      io.err(`${loaded.model.file}: error: ${e.message}\n`);
-      return EXIT.failure;
-    }
-    throw e;
+    return evaluationFailure(io, loaded.model.file, e);
   }
 }

@@ -1,6 +1,5 @@
 // `rgnn metric FILE`: a metric's components, symbolically (text, LaTeX or JSON) or at a point.
 import type { Metric } from "../../semantics/model.js";
-import { EvaluationError } from "../../numeric/evaluate.js";
 import { commandEnv } from "../env.js";
 import { latexSymbol } from "../../render/latex-expr.js";
 import { matrixFormChosen } from "../../symbolic/listing.js";
@@ -10,6 +9,7 @@ import { pickMetric } from "../../api/spec.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
 import { choice, parseLayer, parsePoint } from "../options.js";
+import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 
 export { atLayer, pickMetric };
@@ -176,10 +176,6 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
     }
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof EvaluationError) {
-      io.err(`${loaded.model.file}: error: ${e.message}\n`);
-      return EXIT.failure;
-    }
-    throw e;
+    return evaluationFailure(io, loaded.model.file, e);
   }
 }

@@ -1,6 +1,7 @@
 // The paper's figures from a spec: the data and a coordinate grid carried through every layer;
 // the pulled-back metric as ellipses; the volume element √det g as a heat map with the decision
 // boundary; geodesics between data points. Every number comes from rgnn's compiled evaluators.
+import { rounded } from "../../core/numbers.js";
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Metric, Network } from "../../semantics/model.js";
 import type { Dataset } from "../../numeric/data.js";
@@ -258,7 +259,7 @@ function volumeFigure(inp: PlotInput): string {
     svg.circle(p.X(x), p.Y(y), 2.2, CLASS_COLORS[inp.data.y[i]], ` stroke="white" stroke-width="0.5"`);
   });
   p.axes(inp.title, "x", "y");
-  colorBar(svg, 560, 80, 360, lo, hi, "log₁₀ √det g", (v) => Number(v.toPrecision(3)).toString());
+  colorBar(svg, 560, 80, 360, lo, hi, "log₁₀ √det g", (v) => rounded(v, 3));
   svg.line(560, 470, 590, 470, "#000", 1.5);
   svg.text(595, 474, "decision boundary", 10);
   return svg.toString();

@@ -1,4 +1,5 @@
 // A small SVG writer for paper-style figures: panels with axes, ticks and titles; no DOM needed.
+import { rounded } from "../../core/numbers.js";
 
 export const FONT = "KaTeX_Main, 'Latin Modern Roman', 'DejaVu Serif', Georgia, serif";
 export const CLASS_COLORS = ["#1f5fa8", "#c8322c"];
@@ -64,7 +65,7 @@ export function niceTicks(lo: number, hi: number, n = 5): number[] {
   return out;
 }
 
-const tickText = (t: number) => Number(t.toPrecision(6)).toString();
+const tickText = (t: number) => rounded(t, 6);
 
 export interface Box {
   x0: number;
