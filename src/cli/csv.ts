@@ -3,7 +3,8 @@
 // lines starting with # are skipped; the first remaining line is a header iff none of its fields
 // parses as a number; every other field must be a finite number, else an error names its line and column.
 import { formatDiagnostic, spanAt } from "../syntax/diagnostics.js";
-import { clip } from "../syntax/input.js";
+import { clip, InputError } from "../syntax/input.js";
+import type { IO } from "./io.js";
 import { InputFileError } from "./options.js";
 
 /** What the help texts say about the format. */
@@ -66,4 +67,18 @@ export function parsePointsCsv(text: string, file: string, dim: number): number[
   const { rows } = readNumberCsv(text, file, dim, `${dim} coordinates per point`);
   if (rows.length === 0) throw new InputFileError(`${file}: error: no points in file`);
   return rows;
+}
+
+/** The points of a CSV file, or null after printing why they cannot be read (exit 1). */
+export function readPointsFile(io: IO, path: string, dim: number): number[][] | null {
+  try {
+    return parsePointsCsv(io.readFile(path, "data"), path, dim);
+  } catch (caught) {
+    const e = caught as NodeJS.ErrnoException;
+    if (e instanceof InputFileError) io.err(`${e.message}\n`);
+    else if (e instanceof InputError) io.err(`${path}: error: cannot read: ${e.message}\n`);
+    else if (e?.code === "ENOENT") io.err(`${path}: error: cannot read: no such file\n`);
+    else throw e;
+    return null;
+  }
 }

@@ -4,12 +4,11 @@
 import cliProgress from "cli-progress";
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { geodesicSolver } from "../../numeric/geodesic.js";
-import { InputError } from "../../syntax/input.js";
 import { commandEnv } from "../env.js";
 import { fmt, json } from "../format.js";
 import { EXIT, type IO } from "../io.js";
-import { parsePointsCsv } from "../csv.js";
-import { choice, InputFileError } from "../options.js";
+import { readPointsFile } from "../csv.js";
+import { choice } from "../options.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { pickMetric } from "./metric.js";
@@ -31,24 +30,8 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
   }
   const metric = pickMetric(loaded.model, opts.metric);
   const coords = metric.manifold.coords;
-  let points: number[][];
-  try {
-    points = parsePointsCsv(io.readFile(opts.points, "data"), opts.points, coords.length);
-  } catch (e) {
-    if (e instanceof InputFileError) {
-      io.err(`${e.message}\n`);
-      return EXIT.failure;
-    }
-    if (e instanceof InputError) {
-      io.err(`${opts.points}: error: cannot read: ${e.message}\n`);
-      return EXIT.failure;
-    }
-    if ((e as NodeJS.ErrnoException)?.code === "ENOENT") {
-      io.err(`${opts.points}: error: cannot read: no such file\n`);
-      return EXIT.failure;
-    }
-    throw e;
-  }
+  const points = readPointsFile(io, opts.points, coords.length);
+  if (!points) return EXIT.failure;
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
   const m = points.length;

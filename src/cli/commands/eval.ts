@@ -5,11 +5,10 @@ import { pickMapping } from "../../api/spec.js";
 import { commandEnv } from "../env.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
-import { choice, InputFileError, parsePoint } from "../options.js";
-import { parsePointsCsv } from "../csv.js";
+import { choice, parsePoint } from "../options.js";
+import { readPointsFile } from "../csv.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
-import { InputError } from "../../syntax/input.js";
 
 export interface EvalOptions {
   network?: string;
@@ -30,26 +29,11 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
   }
   const mapping = pickMapping(loaded.model, opts.network);
   let points: number[][];
-  try {
-    points =
-      opts.at !== undefined
-        ? [parsePoint(opts.at, mapping.source)]
-        : parsePointsCsv(io.readFile(opts.points!, "data"), opts.points!, mapping.source.dim);
-  } catch (caught) {
-    const e = caught as NodeJS.ErrnoException;
-    if (e instanceof InputFileError) {
-      io.err(`${e.message}\n`);
-      return EXIT.failure;
-    }
-    if (e instanceof InputError) {
-      io.err(`${opts.points}: error: cannot read: ${e.message}\n`);
-      return EXIT.failure;
-    }
-    if (e?.code === "ENOENT") {
-      io.err(`${opts.points}: error: cannot read: no such file\n`);
-      return EXIT.failure;
-    }
-    throw e;
+  if (opts.at !== undefined) points = [parsePoint(opts.at, mapping.source)];
+  else {
+    const read = readPointsFile(io, opts.points!, mapping.source.dim);
+    if (!read) return EXIT.failure;
+    points = read;
   }
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
