@@ -50,6 +50,12 @@ export function atLayer(metric: Metric, layer: number | undefined): Metric {
   return { ...metric, manifold: net.layerSpaces[layer], def: { ...def, layer } };
 }
 
+/** What every JSON view of a metric starts with: its name, chart and layer (0 unless pulled back to a later one). */
+export function metricHeader(metric: Metric): { name: string; manifold: string; coords: string[]; layer: number } {
+  const layer = metric.def.kind === "pullback" ? metric.def.layer : 0;
+  return { name: metric.name, manifold: metric.manifold.name, coords: metric.manifold.coords, layer };
+}
+
 export interface SymbolicMetric {
   name: string;
   manifold: string;
@@ -90,10 +96,7 @@ export function metricSymbolic(metric: Metric, form: Form = "auto"): SymbolicMet
   const names = new Map(listing.names);
   const tnames = new Map([...listing.names].map(([e, s]) => [e, latexSymbol(s)] as const));
   return {
-    name: metric.name,
-    manifold: metric.manifold.name,
-    coords: metric.manifold.coords,
-    layer: metric.def.kind === "pullback" ? metric.def.layer : 0,
+    ...metricHeader(metric),
     form: listing.definitions.length ? "layers" : "explicit",
     definitions: listing.definitions.map((d) => ({
       name: d.name,

@@ -4,7 +4,7 @@ import { commandEnv } from "../env.js";
 import { latexSymbol } from "../../render/latex-expr.js";
 import { matrixFormChosen } from "../../symbolic/listing.js";
 import { metricMatrixForm } from "../../symbolic/matrix-form.js";
-import { atLayer, metricAt, metricSymbolic } from "../../api/metric.js";
+import { atLayer, metricAt, metricHeader, metricSymbolic } from "../../api/metric.js";
 import { pickMetric } from "../../api/spec.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
@@ -94,10 +94,7 @@ function matrixForm(io: IO, metric: Metric, format: "text" | "latex" | "json"): 
   if (format === "json") {
     io.out(
       json({
-        name: metric.name,
-        manifold: metric.manifold.name,
-        coords: metric.manifold.coords,
-        layer: def.layer,
+        ...metricHeader(metric),
         form: "matrix",
         parameters,
         definitions: definitions.map((d) => ({ name: d.name, group: d.group, shape: d.shape, expr: d.expr, latex: d.latex })),
@@ -147,10 +144,7 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
     if (format === "json") {
       io.out(
         json({
-          name: metric.name,
-          manifold: metric.manifold.name,
-          coords: metric.manifold.coords,
-          layer: metric.def.kind === "pullback" ? metric.def.layer : 0,
+          ...metricHeader(metric),
           point,
           metric: g,
           rank,
