@@ -22,7 +22,13 @@ class PlainSummary implements Reporter {
 }
 
 /** Suites that take most of the run's time: `npm test` runs them too, `npm run test:fast` leaves them out. */
-const SLOW = ["test/numeric/experiments.test.ts", "test/render/html.test.ts", "test/render/latex.test.ts", "test/package/**/*.test.ts"];
+const SLOW = [
+  "test/numeric/experiments.test.ts",
+  "test/render/html.test.ts",
+  "test/web/browser.test.ts",
+  "test/render/latex.test.ts",
+  "test/package/**/*.test.ts",
+];
 
 export default defineConfig({
   test: {

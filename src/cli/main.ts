@@ -256,6 +256,15 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
       status = await (await import("../lsp/server.js")).serve();
     });
 
+  program
+    .command("playground")
+    .description("write the playground: an offline page with an editor, live diagnostics, the metric and its figures")
+    .argument("[file]", "spec the page opens with (default: examples/paper-toy.rgnn; '-' for standard input)")
+    .option("-o, --output <dir>", "folder to write index.html, playground.js and playground.css into", "site")
+    .action(async (file: string | undefined, opts) => {
+      status = (await import("./commands/playground.js")).playgroundCommand(io, file, opts);
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -1,6 +1,5 @@
 // Syntax tree -> typed model. Each declaration is checked on its own so that one file
 // reports all of its errors; a declaration with errors is left out of the model.
-import { dirname } from "node:path";
 import { LAYER_KINDS } from "../core/layers/index.js";
 import type { MathNode } from "mathjs";
 import type { Assign, GroupAst, Item, Name, Span, Spec } from "../syntax/ast.js";
@@ -22,10 +21,13 @@ import {
 import { listOf, suggestion } from "./names.js";
 import { buildNetwork, layerReadingAcross, readsText } from "./networks.js";
 import { analyzeRequest } from "./requests.js";
+import type { WeightsAccess } from "./weights-access.js";
 
 export interface AnalyzeOptions {
-  /** Folder that relative weights paths are read from (default: the spec's folder). */
-  baseDir?: string;
+  /** Folder that relative weights paths are read from (semantics/load.ts gives the spec's folder). */
+  baseDir: string;
+  /** How weights files are read: FILE_WEIGHTS (weights.ts) where there are files. */
+  weights: WeightsAccess;
   /** Values for constants in this run (`--set c=0.9`): one value per constant, wherever it is used. */
   constants?: ReadonlyMap<string, number>;
 }
@@ -357,8 +359,8 @@ function buildAction(ctx: Context, item: Extract<Item, { kind: "action" }>): Act
 }
 
 /** Analyse a parsed spec; throws DiagnosticError carrying every error found. */
-export function analyze(spec: Spec, opts: AnalyzeOptions = {}): Model {
-  const ctx = new Context(spec, opts.baseDir ?? dirname(spec.file), opts.constants);
+export function analyze(spec: Spec, opts: AnalyzeOptions): Model {
+  const ctx = new Context(spec, opts.baseDir, opts.weights, opts.constants);
   for (const item of spec.items) {
     if (!("name" in item)) continue;
     const n = item.name as Name;

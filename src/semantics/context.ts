@@ -2,6 +2,7 @@
 import type { Span, Spec } from "../syntax/ast.js";
 import type { Diagnostic } from "../syntax/diagnostics.js";
 import type { Bundle, Constant, Manifold, Mapping, Metric, Model } from "./model.js";
+import type { WeightsAccess } from "./weights-access.js";
 
 export type Entity =
   | { kind: "constant"; value: Constant }
@@ -21,6 +22,8 @@ export class Context {
   constructor(
     readonly spec: Spec,
     readonly baseDir: string,
+    /** How `weights "PATH"` clauses are read (files, or none in a browser). */
+    readonly weights: WeightsAccess,
     /** Values given to constants for this run (--set): they replace the declared ones everywhere, weights included. */
     readonly constantOverrides: ReadonlyMap<string, number> = new Map(),
   ) {}

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { parse } from "../syntax/parse.js";
 import { analyze } from "./analyze.js";
 import type { Model } from "./model.js";
+import { FILE_WEIGHTS } from "./weights.js";
 
 /** Parse and check a spec; throws DiagnosticError. `file` is the name used in messages. */
 export function loadSpec(
@@ -11,5 +12,5 @@ export function loadSpec(
   baseDir: string = file === "-" || file === "<stdin>" ? process.cwd() : dirname(file),
   constants?: ReadonlyMap<string, number>,
 ): Model {
-  return analyze(parse(source, file), { baseDir, constants });
+  return analyze(parse(source, file), { baseDir, constants, weights: FILE_WEIGHTS });
 }

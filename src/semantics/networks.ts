@@ -1,6 +1,5 @@
 // Networks: layers expanded from `repeat` blocks, widths inferred and checked, parameters
 // resolved to tensors (inline numbers, a weights file, or symbols named after the layer).
-import { dirname, resolve } from "node:path";
 import type { MathNode } from "mathjs";
 import { LAYER_KINDS, type ParamSpec } from "../core/layers/index.js";
 import { ConstantNode, SymbolNode } from "./mathnodes.js";
@@ -9,7 +8,7 @@ import type { Context } from "./context.js";
 import { constantValue, listLeaves, listShape, toNode } from "./expressions.js";
 import { ACTIVATIONS, type Activation, type Layer, type Manifold, type Network, type ParamTensor } from "./model.js";
 import { listOf, suggestion } from "./names.js";
-import { loadWeightsFile, tensorFromJson, type WeightsFile, weightsPathInside } from "./weights.js";
+import { tensorFromJson, type WeightsFile } from "./weights-access.js";
 
 type NetworkItem = Extract<Item, { kind: "network" }>;
 
@@ -53,16 +52,7 @@ class NetworkBuilder {
     private readonly input: Manifold,
   ) {
     if (item.weights) {
-      const path = resolve(ctx.baseDir, item.weights.path);
-      const shown = resolve(dirname(ctx.spec.file), item.weights.path) === path && ctx.spec.file !== "<stdin>" ? item.weights.path : path;
-      const inside = weightsPathInside(ctx.baseDir, item.weights.path);
-      const res =
-        "error" in inside
-          ? {
-              ok: false as const,
-              diagnostic: { file: ctx.spec.file, source: ctx.spec.source, span: item.weights.span, message: inside.error },
-            }
-          : loadWeightsFile(inside.path, shown, ctx.spec, item.weights.span);
+      const res = ctx.weights.load(ctx.baseDir, ctx.spec, item.weights);
       if (res.ok) this.weights = res.file;
       else {
         ctx.diagnostics.push(res.diagnostic);

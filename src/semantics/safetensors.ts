@@ -2,7 +2,7 @@
 // ({name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}), then the raw
 // little-endian tensor bytes. rgnn reads F64, F32, F16 and BF16. A downloaded file is not
 // trusted: every header field is checked, and the tensors must tile the data section exactly.
-import { clip } from "../syntax/input.js";
+import { clip } from "../syntax/text.js";
 
 export interface SafeTensor {
   dtype: string;

@@ -2,19 +2,15 @@
 // Errors point into the weights file itself when its text is at fault.
 import { constants as bufferConstants } from "node:buffer";
 import { realpathSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { Span } from "../syntax/ast.js";
-import { type Diagnostic, spanAt } from "../syntax/diagnostics.js";
-import { clip, InputError, readInput, stripBom } from "../syntax/input.js";
-import { MAX_RANK, nested, readSafetensors, SafetensorsError } from "./safetensors.js";
+import { spanAt } from "../syntax/diagnostics.js";
+import { InputError, readInput } from "../syntax/input.js";
+import { clip, stripBom } from "../syntax/text.js";
+import { nested, readSafetensors, SafetensorsError } from "./safetensors.js";
+import type { LoadResult, WeightsAccess } from "./weights-access.js";
 
-export interface WeightsFile {
-  path: string;
-  source: string;
-  entries: Record<string, unknown>;
-}
-
-export type LoadResult = { ok: true; file: WeightsFile } | { ok: false; diagnostic: Diagnostic };
+export { type LoadResult, tensorFromJson, type WeightsFile } from "./weights-access.js";
 
 /** Characters of a weights file's line shown in an error: its contents are not the spec's to print. */
 const WEIGHTS_EXCERPT = 40;
@@ -48,6 +44,21 @@ export function weightsPathInside(baseDir: string, path: string): { path: string
   }
   return { path: real };
 }
+
+/**
+ * A spec's `weights "PATH"` clause read from the file system: the path resolved against `baseDir` and
+ * confined to it, and shown as written when it is relative to the spec's own folder.
+ */
+export const FILE_WEIGHTS: WeightsAccess = {
+  load(baseDir, spec, ref) {
+    const path = resolve(baseDir, ref.path);
+    const shown = resolve(dirname(spec.file), ref.path) === path && spec.file !== "<stdin>" ? ref.path : path;
+    const inside = weightsPathInside(baseDir, ref.path);
+    return "error" in inside
+      ? { ok: false, diagnostic: { file: spec.file, source: spec.source, span: ref.span, message: inside.error } }
+      : loadWeightsFile(inside.path, shown, spec, ref.span);
+  },
+};
 
 /** Read and parse a weights file (JSON, or safetensors by its .safetensors ending); `ref` is where the spec names it. */
 export function loadWeightsFile(path: string, shownPath: string, spec: { file: string; source: string }, ref: Span): LoadResult {
@@ -184,33 +195,6 @@ export function jsonError(s: string): { offset: number; message: string } {
       } else return err(`expected ',' or '${close}', found ${found(i)}`);
     }
   }
-}
-
-/** Flatten a nested array into row-major numbers and its shape, or say what is wrong with it. */
-export function tensorFromJson(value: unknown, name: string): { shape: number[]; values: number[] } | { error: string } {
-  const shape: number[] = [];
-  for (let v: unknown = value; Array.isArray(v); v = v[0]) {
-    if (v.length === 0) return { error: `'${name}' has an empty array` };
-    if (shape.length === MAX_RANK) return { error: `'${name}' is nested more than ${MAX_RANK} arrays deep` };
-    shape.push(v.length);
-  }
-  const values: number[] = [];
-  const walk = (v: unknown, depth: number, path: string): string | null => {
-    if (depth === shape.length) {
-      if (typeof v !== "number") return `${path} is not a number (found ${clip(JSON.stringify(v) ?? String(v))})`;
-      if (!Number.isFinite(v)) return `${path} is not finite`;
-      values.push(v);
-      return null;
-    }
-    if (!Array.isArray(v) || v.length !== shape[depth]) return `'${name}' is not a rectangular array (ragged at ${path})`;
-    for (let i = 0; i < v.length; i++) {
-      const bad = walk(v[i], depth + 1, `${path}[${i}]`);
-      if (bad) return bad;
-    }
-    return null;
-  };
-  const bad = walk(value, 0, name);
-  return bad ? { error: bad } : { shape, values };
 }
 
 function loadSafetensors(bytes: Uint8Array, shownPath: string, spec: { file: string; source: string }, ref: Span): LoadResult {

@@ -3,6 +3,9 @@
 // reading, against the limits documented in docs/security.md.
 import { constants as bufferConstants } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { clip, stripBom } from "./text.js";
+
+export { clip, stripBom };
 
 export type InputKind = "spec" | "weights" | "data";
 
@@ -20,11 +23,6 @@ export function inputLimit(kind: InputKind): number {
   if (!Number.isSafeInteger(n) || n <= 0)
     throw new InputError(`RGNN_MAX_INPUT_BYTES must be a positive whole number of bytes, not '${clip(env)}'`);
   return n;
-}
-
-/** A piece of input text shown in a message: at most `max` characters, marked when cut. */
-export function clip(text: string, max = 40): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
 const tooLarge = (what: string, size: number | string, kind: InputKind, limit: number) =>
@@ -84,9 +82,6 @@ export function readInput(path: string, kind: InputKind): Buffer {
     closeSync(fd);
   }
 }
-
-/** Text without a leading UTF-8 byte order mark (editors on Windows write one). */
-export const stripBom = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
 function decode(buf: Buffer, kind: InputKind): string {
   if (buf.length > bufferConstants.MAX_STRING_LENGTH) throw tooLarge("it has", buf.length, kind, bufferConstants.MAX_STRING_LENGTH);

@@ -6,7 +6,7 @@ import grammar from "../../grammar/rgnn.generated.js";
 import type { Item, Spec } from "./ast.js";
 import { lexer } from "../../grammar/lexer.js";
 import { DiagnosticError, spanAt } from "./diagnostics.js";
-import { clip } from "./input.js";
+import { clip } from "./text.js";
 
 type Symbol = { literal?: string; type?: string } | string;
 

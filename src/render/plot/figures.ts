@@ -110,10 +110,16 @@ export function ellipseOf(e: { values: number[]; vectors: number[][] }): { major
   return { major: e.values[1], minor: e.values[0], angle: (-Math.atan2(v[1], v[0]) * 180) / Math.PI };
 }
 
+/** Where the ellipses figure draws the input plane: its box in data units and its panel in SVG pixels. */
+export function ellipsesFrame(data: Dataset): { width: number; height: number; x: number; y: number; size: number; box: Box } {
+  return { width: 720, height: 600, x: 70, y: 60, size: 460, box: boundingBox(points(data), 0.1, true) };
+}
+
 /** The input metric as ellipses on a lattice: semi-axes √λᵢ along g's eigenvectors, one scale for all. */
 function ellipsesFigure(inp: PlotInput): string {
   const pts = points(inp.data);
-  const box = boundingBox(pts, 0.1, true);
+  const frame = ellipsesFrame(inp.data),
+    box = frame.box;
   const ev = pointMetric(inp.metric, inp.env);
   const N = 15;
   const cells: { x: number; y: number; values: number[]; vectors: number[][] }[] = [];
@@ -132,8 +138,8 @@ function ellipsesFigure(inp: PlotInput): string {
   // ellipses capped at the lattice cell (drawn darker where capped)
   const stretches = cells.map((c) => c.values[1]).sort((a, b) => a - b);
   const maxStretch = Math.max(stretches[Math.floor(0.85 * (stretches.length - 1))] ?? 1, 1e-300);
-  const svg = new Svg(720, 600);
-  const p = new Panel(svg, 70, 60, 460, 460, box);
+  const svg = new Svg(frame.width, frame.height);
+  const p = new Panel(svg, frame.x, frame.y, frame.size, frame.size, box);
   const spacing = ((box.x1 - box.x0) / N) * p.scaleX;
   const k = (0.48 * spacing) / maxStretch; // pixels per unit of √λ
   scatter(p, pts, inp.data.y, 2, "");

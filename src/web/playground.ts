@@ -1,0 +1,175 @@
+// What the playground shows for a spec's text, as plain data and without the DOM or any node: import, so that
+// the browser page (main.ts) only draws it and node tests can check it: the checker's diagnostics (the CLI's
+// words and ranges), a metric's closed form in LaTeX, its value at a point, and the ellipse and grid figures.
+import { metricAt, metricSymbolic, valuesOf } from "../api/metric.js";
+import { rounded } from "../core/numbers.js";
+import { type Dataset, generate } from "../numeric/data.js";
+import { EvaluationError } from "../numeric/evaluate.js";
+import { ellipsesFrame, figure } from "../render/plot/figures.js";
+import { analyze } from "../semantics/analyze.js";
+import type { Metric, Model, Network } from "../semantics/model.js";
+import { noWeightsFiles } from "../semantics/weights-access.js";
+import { matrixFormChosen } from "../symbolic/listing.js";
+import { metricMatrixForm } from "../symbolic/matrix-form.js";
+import { latexSymbol } from "../symbolic/notation.js";
+import { SymbolicSizeError } from "../symbolic/size.js";
+import { parse } from "../syntax/parse.js";
+import { DiagnosticError } from "../syntax/diagnostics.js";
+
+/** The file name the page's spec is checked under (it names the spec in messages, as a path would). */
+export const PLAYGROUND_FILE = "playground.rgnn";
+
+export interface WebDiagnostic {
+  /** Character offsets of the span in the text (at least one character, as the language server marks it). */
+  from: number;
+  to: number;
+  line: number;
+  col: number;
+  /** The message and its notes, as `rgnn check` prints them under the caret. */
+  message: string;
+}
+
+export type CheckOutcome = { ok: true; model: Model } | { ok: false; diagnostics: WebDiagnostic[] };
+
+/** Check a spec as `rgnn check` does, with no files to read: a `weights "PATH"` clause is reported as such. */
+export function checkText(text: string, file = PLAYGROUND_FILE): CheckOutcome {
+  try {
+    return { ok: true, model: analyze(parse(text, file), { baseDir: "", weights: noWeightsFiles("the playground") }) };
+  } catch (e) {
+    if (!(e instanceof DiagnosticError)) throw e;
+    return {
+      ok: false,
+      diagnostics: e.diagnostics.map((d) => {
+        const here = d.source === text;
+        const message = [d.message, ...(d.notes ?? [])].join("\n");
+        return here
+          ? { from: d.span.offset, to: Math.max(d.span.end, d.span.offset + 1), line: d.span.line, col: d.span.col, message }
+          : { from: 0, to: 1, line: 1, col: 1, message: `${d.file}:${d.span.line}:${d.span.col}: ${message}` };
+      }),
+    };
+  }
+}
+
+/** The data the figures draw (as `rgnn plot --data spirals` with its default points and seed). */
+export const PLAYGROUND_DATA: Dataset = generate("spirals", { points: 400, seed: 7 });
+
+/** The network a metric is pulled back along, else the model's first network; figures need one with a 2-d input. */
+function networkFor(model: Model, metric: Metric | undefined): Network | undefined {
+  if (metric?.def.kind === "pullback" && metric.def.along.kind === "network") return metric.def.along;
+  return [...model.mappings.values()].find((m): m is Network => m.kind === "network");
+}
+
+export interface MetricView {
+  name: string;
+  coords: string[];
+  /** Its closed form as display LaTeX (the matrix form for wide networks), or why there is none. */
+  tex: string | null;
+  texNote: string | null;
+  /** The ellipses of g over the input plane (2-d metrics), with where the plane is drawn, for clicks. */
+  ellipses: { svg: string; frame: ReturnType<typeof ellipsesFrame> } | null;
+  /** Why a figure is missing, if one is. */
+  figureNote: string | null;
+}
+
+const aligned = (lines: string[]) => `\\begin{aligned}\n${lines.join(" \\\\\n")}\n\\end{aligned}`;
+
+/** g in closed form, written as `rgnn metric --format latex` chooses: matrix form, layered or explicit. */
+export function closedFormTex(metric: Metric): string {
+  const g = latexSymbol(metric.name);
+  if (matrixFormChosen(metric, "auto"))
+    return aligned(metricMatrixForm(metric).definitions.map((d) => `${latexSymbol(d.name)} &= ${d.latex}`));
+  const s = metricSymbolic(metric);
+  const matrix = `${g} = \\begin{pmatrix} ${s.latex.map((r) => r.join(" & ")).join(" \\\\ ")} \\end{pmatrix}`;
+  if (s.form === "explicit") return matrix;
+  const c = s.coords.map(latexSymbol);
+  const lines = s.definitions.map((d) => `${latexSymbol(d.name)} &= ${d.latex}`);
+  for (let i = 0; i < c.length; i++) for (let j = i; j < c.length; j++) lines.push(`${g}_{${c[i]} ${c[j]}} &= ${s.latex[i][j]}`);
+  return aligned(lines);
+}
+
+const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** Failures that belong to the spec (too large to print, not finite somewhere), shown rather than thrown. */
+const expected = (e: unknown) => e instanceof SymbolicSizeError || e instanceof EvaluationError;
+
+/** Everything shown beside the editor for one metric of a model that checked clean. */
+export function metricView(model: Model, metricName: string): MetricView {
+  const metric = model.metrics.get(metricName);
+  if (!metric) throw new Error(`no metric '${metricName}'`);
+  const view: MetricView = {
+    name: metric.name,
+    coords: metric.manifold.coords,
+    tex: null,
+    texNote: null,
+    ellipses: null,
+    figureNote: null,
+  };
+  try {
+    view.tex = closedFormTex(metric);
+  } catch (e) {
+    if (!expected(e)) throw e;
+    view.texNote = reason(e);
+  }
+  const net = networkFor(model, metric);
+  const notes: string[] = [];
+  try {
+    if (metric.manifold.dim === 2 && net) {
+      const data = PLAYGROUND_DATA;
+      const svg = figure("ellipses", { net, metric, data, env: valuesOf(model), title: `${metric.name} on spirals: ellipses` });
+      view.ellipses = { svg, frame: ellipsesFrame(data) };
+    } else if (!net) notes.push("the figures are drawn over data carried through a network; the spec has none");
+    else notes.push(`ellipses are drawn for 2-dimensional metrics; '${metric.name}' is ${metric.manifold.dim}-dimensional`);
+  } catch (e) {
+    if (!expected(e)) throw e;
+    notes.push(reason(e));
+  }
+  view.figureNote = notes.length ? notes.join("; ") : null;
+  return view;
+}
+
+/** The coordinate grid and the data through the layers of the metric's network (one on the plane), or why not. */
+export function gridFigure(model: Model, metricName: string): { svg: string } | { note: string } {
+  const metric = model.metrics.get(metricName);
+  const net = networkFor(model, metric);
+  if (!metric || !net) return { note: "no network to draw" };
+  if (net.source.dim !== 2) return { note: `the grid is drawn for networks on the plane; '${net.name}' has ${net.source.dim} inputs` };
+  try {
+    return { svg: figure("grid", { net, metric, data: PLAYGROUND_DATA, env: valuesOf(model), title: `${net.name} on spirals: grid` }) };
+  } catch (e) {
+    if (!expected(e)) throw e;
+    return { note: reason(e) };
+  }
+}
+
+export interface PointValue {
+  point: number[];
+  /** g at the point, its eigenvalues and determinant, as display LaTeX. */
+  tex: string;
+}
+
+const num = (x: number) => rounded(x, 6);
+
+/** A metric's value at a point, as display LaTeX, or null where it is not finite (the message says why). */
+export function valueAt(model: Model, metricName: string, point: number[]): PointValue | { error: string } {
+  const metric = model.metrics.get(metricName);
+  if (!metric) return { error: `no metric '${metricName}'` };
+  try {
+    const [v] = metricAt(metric, [point], valuesOf(model));
+    const g = latexSymbol(metric.name);
+    const at = `(${point.map(num).join(", ")})`;
+    const m = `\\begin{pmatrix} ${v.metric.map((r) => r.map(num).join(" & ")).join(" \\\\ ")} \\end{pmatrix}`;
+    const eig = v.eigenvalues.map(num).join(",\\ ");
+    return { point, tex: `${g}\\big|_{${at}} = ${m},\\quad \\lambda = ${eig},\\quad \\det ${g} = ${num(v.determinant)}` };
+  } catch (e) {
+    if (!(e instanceof EvaluationError)) throw e;
+    return { error: e.message };
+  }
+}
+
+/** The data coordinates under a click on the ellipses figure, given in the SVG's own pixels; null outside the plane. */
+export function pointOnFrame(frame: ReturnType<typeof ellipsesFrame>, sx: number, sy: number): number[] | null {
+  const u = (sx - frame.x) / frame.size,
+    v = (sy - frame.y) / frame.size;
+  if (!(u >= 0 && u <= 1 && v >= 0 && v <= 1)) return null;
+  const { x0, x1, y0, y1 } = frame.box;
+  return [x0 + u * (x1 - x0), y1 - v * (y1 - y0)];
+}

@@ -1,0 +1,129 @@
+// The playground's computations (src/web/playground.ts) against the CLI's own routes: the same diagnostics as
+// `rgnn check`, the closed form `rgnn metric --format latex` writes, values from metricAt, clicks mapped back
+// through the figure's own panel. The page itself is tested in Chromium (browser.test.ts).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkSpec } from "../../src/api/spec.js";
+import { metricAt, valuesOf } from "../../src/api/metric.js";
+import { Panel, Svg } from "../../src/render/plot/svg.js";
+import { checkText, closedFormTex, gridFigure, metricView, PLAYGROUND_FILE, pointOnFrame, valueAt } from "../../src/web/playground.js";
+import { cli } from "../helpers.js";
+
+const toy = readFileSync("examples/paper-toy.rgnn", "utf8");
+const modelOf = (text: string) => {
+  const r = checkText(text);
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  return r.model;
+};
+
+describe("the playground's checker", () => {
+  const broken = [
+    toy.replace("dense 2 tanh", "dense 2 tahn"), // unknown activation: a "did you mean" note
+    toy.replace("b = [0.1, -0.2]", "b = [0.1, -0."), // a parse error
+    toy.replace("along toy to layer 2", "along toy to layer 9"), // a range error
+    `${toy}\nmetric g = pullback of euclidean along toyy\n`, // two errors: redeclared, unknown network
+  ];
+  it.each(broken.map((t, i) => [i, t]))("reports case %i with the CLI's words at the CLI's places", (_, text) => {
+    const cli = checkSpec(text, PLAYGROUND_FILE, { baseDir: process.cwd() });
+    const web = checkText(text);
+    expect(cli.ok).toBe(false);
+    expect(web.ok).toBe(false);
+    if (cli.ok || web.ok) return;
+    expect(web.diagnostics.map((d) => [d.from, d.line, d.col, d.message])).toEqual(
+      cli.diagnostics.map((d) => [d.span.offset, d.span.line, d.span.col, [d.message, ...(d.notes ?? [])].join("\n")]),
+    );
+    for (const d of web.diagnostics) expect(d.to).toBeGreaterThan(d.from);
+  });
+
+  it("refuses a weights clause at the clause, saying what works instead", () => {
+    const text = 'manifold I (x, y)\nnetwork f : I -> R^2 weights "w.json" {\n  dense 2 tanh\n}\n';
+    const r = checkText(text);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics).toHaveLength(1);
+    expect(text.slice(r.diagnostics[0].from, r.diagnostics[0].to)).toContain("w.json");
+    expect(r.diagnostics[0].message).toMatch(/^cannot read weights file 'w\.json': the playground has no files; give the weights inline/);
+  });
+
+  it("checks every example without weights files as the CLI does", () => {
+    for (const f of readdirSync("examples").filter((f) => f.endsWith(".rgnn"))) {
+      const text = readFileSync(join("examples", f), "utf8");
+      if (/weights\s+"/.test(text)) continue;
+      const cli = checkSpec(text, f, { baseDir: "examples" });
+      const web = checkText(text, f);
+      expect(web.ok, f).toBe(cli.ok);
+      if (cli.ok && web.ok) expect([...web.model.metrics.keys()], f).toEqual([...cli.model.metrics.keys()]);
+    }
+  });
+});
+
+describe("what the playground shows for paper-toy", () => {
+  const model = modelOf(toy);
+
+  it("the closed form is `rgnn metric --format latex`'s, and the figures are drawn", async () => {
+    const view = metricView(model, "g");
+    const out = (await cli(["metric", "examples/paper-toy.rgnn", "--metric", "g", "--format", "latex"])).out;
+    // the CLI's align* lines are the page's aligned lines, up to the environment and its comment line
+    const body = (s: string) =>
+      s
+        .replace(/^%.*\n/, "")
+        .replace(/\\(begin|end)\{align\*?\}|\\(begin|end)\{aligned\}/g, "")
+        .trim();
+    if (out.includes("\\begin{align")) expect(body(view.tex!)).toBe(body(out));
+    else expect(view.tex).toContain("\\begin{pmatrix}");
+    expect(view.tex).toMatch(/z_\{?1\}?\^\{\(1\)\}|z\^\{\(1\)\}_\{?1\}?/);
+    expect((view.ellipses!.svg.match(/<ellipse /g) ?? []).length).toBeGreaterThan(150);
+    const grid = gridFigure(model, "g");
+    // 13 lines each way through the input and the 5 layers, one panel each
+    expect("svg" in grid && (grid.svg.match(/<path /g) ?? []).length).toBe(26 * 6);
+  });
+
+  it("a click maps back through the figure's panel to the point evaluated, with metricAt's value", () => {
+    const { frame } = metricView(model, "g").ellipses!;
+    const panel = new Panel(new Svg(frame.width, frame.height), frame.x, frame.y, frame.size, frame.size, frame.box);
+    const point = [0.3, -0.7];
+    const back = pointOnFrame(frame, panel.X(point[0]), panel.Y(point[1]))!;
+    expect(back[0]).toBeCloseTo(point[0], 12);
+    expect(back[1]).toBeCloseTo(point[1], 12);
+    expect(pointOnFrame(frame, frame.x - 1, frame.y + 10)).toBeNull();
+    const v = valueAt(model, "g", point);
+    if ("error" in v) throw new Error(v.error);
+    const [g] = metricAt(model.metrics.get("g")!, [point], valuesOf(model));
+    // g = JᵀJ: its entries, eigenvalues and determinant appear as the page prints them (6 significant digits)
+    for (const x of [...g.metric.flat(), ...g.eigenvalues, g.determinant]) expect(v.tex).toContain(String(Number(x.toPrecision(6))));
+    expect(g.determinant).toBeCloseTo(g.eigenvalues[0] * g.eigenvalues[1], 10);
+  });
+
+  it("the closed form of an explicit metric is its matrix", () => {
+    const polar = modelOf("manifold P (r, theta)\nmetric g on P = [[1, 0], [0, r^2]]\n");
+    expect(closedFormTex(polar.metrics.get("g")!)).toBe("g = \\begin{pmatrix} 1 & 0 \\\\ 0 & r^{2} \\end{pmatrix}");
+    const view = metricView(polar, "g");
+    expect(view.ellipses).toBeNull();
+    expect(view.figureNote).toMatch(/network/);
+  });
+});
+
+describe("rgnn playground", () => {
+  it("writes the page, the bundle and the stylesheet; a FILE replaces the example", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-playground-"));
+    try {
+      const r = await cli(["playground", "examples/polar.rgnn", "-o", dir]);
+      expect(r.code).toBe(0);
+      expect(readdirSync(dir).sort()).toEqual(["index.html", "playground.css", "playground.js"]);
+      const html = readFileSync(join(dir, "index.html"), "utf8");
+      expect(html).toContain('<textarea id="spec" hidden>');
+      expect(html).toContain(
+        readFileSync("examples/polar.rgnn", "utf8").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"),
+      );
+      const js = readFileSync(join(dir, "playground.js"), "utf8");
+      expect(js).not.toMatch(/require\(["']node:|from ["']node:/);
+      const css = readFileSync(join(dir, "playground.css"), "utf8");
+      expect(css).toContain("data:font/woff2;base64,");
+      expect(css).not.toMatch(/url\(fonts\//);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
