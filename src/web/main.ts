@@ -10,7 +10,7 @@ import katex from "katex";
 import { RESERVED } from "../../grammar/lexer.js";
 import { ACTIVATIONS } from "../semantics/model.js";
 import type { Model } from "../semantics/model.js";
-import { checkText, gridFigure, type MetricView, metricView, pointOnFrame, valueAt } from "./playground.js";
+import { checkText, frameOfPoint, gridFigure, type MetricView, metricView, pointOnFrame, valueAt } from "./playground.js";
 
 /** The spec the page opens with (examples/paper-toy.rgnn, put in by src/web/bundle.mjs). */
 declare const PLAYGROUND_EXAMPLE: string;
@@ -73,6 +73,15 @@ function showValue(point: number[]): void {
   const v = valueAt(model, shown.name, point);
   value.innerHTML = "error" in v ? `<p class="note">${escapeHtml(v.error)}</p>` : tex(v.tex);
   value.dataset.point = point.join(",");
+  // the point evaluated, marked on the figure
+  const svg = ellipses.querySelector("svg");
+  if (!svg || !shown.ellipses) return;
+  const [cx, cy] = frameOfPoint(shown.ellipses.frame, point);
+  svg.querySelector("#clicked")?.remove();
+  const mark = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+  for (const [k, v] of Object.entries({ id: "clicked", cx, cy, r: 5, fill: "none", stroke: "#e08a00", "stroke-width": 2.5 }))
+    mark.setAttribute(k, String(v));
+  svg.append(mark);
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);

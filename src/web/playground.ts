@@ -158,7 +158,8 @@ export function valueAt(model: Model, metricName: string, point: number[]): Poin
     const at = `(${point.map(num).join(", ")})`;
     const m = `\\begin{pmatrix} ${v.metric.map((r) => r.map(num).join(" & ")).join(" \\\\ ")} \\end{pmatrix}`;
     const eig = v.eigenvalues.map(num).join(",\\ ");
-    return { point, tex: `${g}\\big|_{${at}} = ${m},\\quad \\lambda = ${eig},\\quad \\det ${g} = ${num(v.determinant)}` };
+    const tex = `${g}\\big|_{${at}} = ${m} \\\\ \\lambda = ${eig},\\quad \\det ${g} = ${num(v.determinant)}`;
+    return { point, tex: `\\begin{gathered}${tex}\\end{gathered}` };
   } catch (e) {
     if (!(e instanceof EvaluationError)) throw e;
     return { error: e.message };
@@ -172,4 +173,10 @@ export function pointOnFrame(frame: ReturnType<typeof ellipsesFrame>, sx: number
   if (!(u >= 0 && u <= 1 && v >= 0 && v <= 1)) return null;
   const { x0, x1, y0, y1 } = frame.box;
   return [x0 + u * (x1 - x0), y1 - v * (y1 - y0)];
+}
+
+/** Where a point of the input plane is drawn in the ellipses figure, in the SVG's own pixels (pointOnFrame's inverse). */
+export function frameOfPoint(frame: ReturnType<typeof ellipsesFrame>, point: number[]): [number, number] {
+  const { x0, x1, y0, y1 } = frame.box;
+  return [frame.x + ((point[0] - x0) / (x1 - x0)) * frame.size, frame.y + frame.size - ((point[1] - y0) / (y1 - y0)) * frame.size];
 }

@@ -93,6 +93,7 @@ describe("the playground in Chromium", () => {
       const v = valueAt(fixed.model, "g", point);
       if ("error" in v) throw new Error(v.error);
       expect(await page.locator("#value annotation").textContent()).toBe(v.tex);
+      expect(await page.locator("#ellipses svg #clicked").count()).toBe(1);
 
       expect(errors).toEqual([]);
       expect(offDisk).toEqual([]);

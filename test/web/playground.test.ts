@@ -1,14 +1,23 @@
 // The playground's computations (src/web/playground.ts) against the CLI's own routes: the same diagnostics as
 // `rgnn check`, the closed form `rgnn metric --format latex` writes, values from metricAt, clicks mapped back
 // through the figure's own panel. The page itself is tested in Chromium (browser.test.ts).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../src/api/spec.js";
 import { metricAt, valuesOf } from "../../src/api/metric.js";
 import { Panel, Svg } from "../../src/render/plot/svg.js";
-import { checkText, closedFormTex, gridFigure, metricView, PLAYGROUND_FILE, pointOnFrame, valueAt } from "../../src/web/playground.js";
+import {
+  checkText,
+  closedFormTex,
+  frameOfPoint,
+  gridFigure,
+  metricView,
+  PLAYGROUND_FILE,
+  pointOnFrame,
+  valueAt,
+} from "../../src/web/playground.js";
 import { cli } from "../helpers.js";
 
 const toy = readFileSync("examples/paper-toy.rgnn", "utf8");
@@ -88,12 +97,33 @@ describe("what the playground shows for paper-toy", () => {
     expect(back[0]).toBeCloseTo(point[0], 12);
     expect(back[1]).toBeCloseTo(point[1], 12);
     expect(pointOnFrame(frame, frame.x - 1, frame.y + 10)).toBeNull();
+    const [sx, sy] = frameOfPoint(frame, point);
+    expect(sx).toBeCloseTo(panel.X(point[0]), 9);
+    expect(sy).toBeCloseTo(panel.Y(point[1]), 9);
     const v = valueAt(model, "g", point);
     if ("error" in v) throw new Error(v.error);
     const [g] = metricAt(model.metrics.get("g")!, [point], valuesOf(model));
     // g = JᵀJ: its entries, eigenvalues and determinant appear as the page prints them (6 significant digits)
     for (const x of [...g.metric.flat(), ...g.eigenvalues, g.determinant]) expect(v.tex).toContain(String(Number(x.toPrecision(6))));
     expect(g.determinant).toBeCloseTo(g.eigenvalues[0] * g.eigenvalues[1], 10);
+  });
+
+  it("a wide network's closed form is the matrix form, as the CLI writes it", async () => {
+    const wide =
+      "manifold I (x, y)\nnetwork f : I -> R^2 {\n  dense 128 tanh\n  dense 128 tanh\n  dense 2 linear\n}\n" +
+      "metric g = pullback of euclidean along f\n";
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-wide-"));
+    try {
+      writeFileSync(join(dir, "wide.rgnn"), wide);
+      const out = (await cli(["metric", join(dir, "wide.rgnn"), "--format", "latex"])).out;
+      const tex = closedFormTex(modelOf(wide).metrics.get("g")!);
+      const lines = (s: string) => s.split("\n").filter((l) => l.includes("&="));
+      expect(lines(tex)).toEqual(lines(out));
+      expect(tex).toContain("W_{2} \\, x_{1}"); // named weight matrices, nothing expanded
+      expect(tex.length).toBeLessThan(5000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("the closed form of an explicit metric is its matrix", () => {
