@@ -140,8 +140,10 @@ function update(view: EditorView): void {
   view.dispatch(setDiagnostics(view.state, []));
   status.className = "ok";
   const m = res.model;
-  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
-  status.textContent = `ok: ${plural(m.manifolds.size, "manifold")}, ${plural(m.mappings.size, "map")}, ${plural(m.metrics.size, "metric")}`;
+  const plural = (n: number, w: string) => (n ? `${n} ${w}${n === 1 ? "" : "s"}` : "");
+  const nets = [...m.mappings.values()].filter((f) => f.kind === "network").length;
+  const parts = [plural(m.manifolds.size, "manifold"), plural(m.mappings.size - nets, "map"), plural(nets, "network")];
+  status.textContent = `ok: ${[...parts, plural(m.metrics.size, "metric") || "no metric"].filter(Boolean).join(", ")}`;
   model = m;
   fillMetrics(m);
   if (m.metrics.size) render();

@@ -47,7 +47,7 @@ describe("the playground in Chromium", () => {
       console.log(
         `playground: paper-toy's metric and ellipses on screen ${Math.round(Number(await shownAt.jsonValue()))} ms after navigation`,
       );
-      expect(await page.locator("#status").textContent()).toMatch(/^ok: 1 manifold, 1 map, 2 metrics$/);
+      expect(await page.locator("#status").textContent()).toBe("ok: 1 manifold, 1 network, 2 metrics");
       expect(await page.locator("#formula .katex-display").count()).toBe(1);
       expect(await page.locator("#formula annotation").textContent()).toContain("z^{(1)}_{1}");
       expect(await page.locator("#ellipses svg ellipse").count()).toBeGreaterThan(150);
