@@ -379,10 +379,11 @@ function lieStep(
     justification: "lemma",
     why: fromTex(
       `Each residual layer's Jacobian $A_l = I + h\\,X_l$ is the identity plus $h$ times a generator ` +
-        `$X_l = \\sigma'(z_l) W_l \\in \\mathfrak{gl}(n)$, so the product $A_N \\cdots A_1$ is a forward-Euler solution of the ` +
-        `variational equation $\\dot J = \\sigma'(z(t))\\, W(t)\\, J$, $J(0) = I$, along the flow of $\\dot x = \\sigma(W(t) x + b(t))$: ` +
-        `it approaches $J(T)$ with order ${expected} as $h = T/N \\to 0$. Observed order of $\\lVert A_N \\cdots A_1 - J(T)\\rVert$ ` +
-        `over depths $N, 2N, 4N, 8N$ (the block resampled from its weight function): ${mean.toFixed(3)}.`,
+        `$X_l = \\sigma'(z_l) W_l$ in $\\mathfrak{gl}(n)$, so the product $A_N \\cdots A_1$ is a forward-Euler solution of ` +
+        `the variational equation $\\dot J = X(t)\\, J$, $J(0) = I$, where $X(t) = \\sigma'(z(t))\\, W(t)$ along the flow ` +
+        `of $\\dot x = \\sigma(W(t) x + b(t))$: it approaches $J(T)$ with order ${expected} as $h = T/N \\to 0$. ` +
+        `Observed order of $\\lVert A_N \\cdots A_1 - J(T)\\rVert$ over depths $N$, $2N$, $4N$, $8N$ (the block resampled ` +
+        `from its weight function): ${mean.toFixed(3)}.`,
     ),
     statement: fixedOf({
       tex: `\\lVert A_N \\cdots A_1 - J(T) \\rVert = O(h^{${expected}}), \\qquad \\dot J = \\sigma'(z(t))\\, W(t)\\, J,\\; J(0) = I`,
