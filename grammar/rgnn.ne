@@ -41,6 +41,7 @@ layers    -> layer                                            {% ([l]) => [l] %}
 layer     -> "dense" %number:? %ident params                  {% ([k, w, act, ps]) => ({ kind: "layer", type: "dense", width: w ? A.int(w) : undefined, activation: A.name(act), params: ps, span: A.join(k, last(ps) ?? act) }) %}
            | "residual" %ident params                         {% ([k, act, ps]) => ({ kind: "layer", type: "residual", activation: A.name(act), params: ps, span: A.join(k, last(ps) ?? act) }) %}
            | "second_order" %ident params                     {% ([k, act, ps]) => ({ kind: "layer", type: "second_order", activation: A.name(act), params: ps, span: A.join(k, last(ps) ?? act) }) %}
+           | "order" %number %ident params                    {% ([k, n, act, ps]) => ({ kind: "layer", type: A.orderType(n), order: A.int(n), activation: A.name(act), params: ps, span: A.join(k, last(ps) ?? act) }) %}
            | "softmax"                                        {% ([k]) => ({ kind: "layer", type: "softmax", params: [], span: A.tokSpan(k) }) %}
            | "repeat" %number "{" layers "}"                  {% ([k, n, , body, close]) => ({ kind: "repeat", count: A.int(n), body, span: A.join(k, close) }) %}
 params    -> null                                             {% () => [] %}

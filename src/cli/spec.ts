@@ -1,7 +1,7 @@
 // Reading a spec named on the command line ("-" is standard input) into a model.
 import type { Model } from "../semantics/model.js";
 import { loadSpec } from "../semantics/load.js";
-import { DiagnosticError } from "../syntax/diagnostics.js";
+import { DiagnosticError, formatDiagnostic } from "../syntax/diagnostics.js";
 import { InputError, stripBom } from "../syntax/input.js";
 import type { IO } from "./io.js";
 import { parseAssignments } from "./options.js";
@@ -28,7 +28,9 @@ export function readSpec(io: IO, path: string, set?: string): Loaded {
     return { ok: false, message: `${file}: error: cannot read: ${why}` };
   }
   try {
-    return { ok: true, model: loadSpec(source, file, path === "-" ? process.cwd() : undefined, parseAssignments(set)) };
+    const model = loadSpec(source, file, path === "-" ? process.cwd() : undefined, parseAssignments(set));
+    for (const w of model.warnings) io.err(`${formatDiagnostic(w)}\n`);
+    return { ok: true, model };
   } catch (e) {
     if (e instanceof DiagnosticError) return { ok: false, message: e.message };
     throw e;

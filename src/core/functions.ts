@@ -44,6 +44,8 @@ export interface FunctionDef {
   python: { torch: string; numpy: string | null };
   /** Usable as a layer's activation (`dense 2 tanh`). */
   activation: boolean;
+  /** Why the function is not C¹ (a kink), for the functions that are not: geometry through them is piecewise. */
+  kink?: string;
   /** The open interval of real arguments where f is defined, when not all of ℝ. */
   domain?: readonly [number, number];
 }
@@ -206,6 +208,7 @@ export const REGISTRY = {
     text: "relu",
     python: { torch: "torch.relu", numpy: null },
     activation: true,
+    kink: "relu is not C¹ at 0 (its derivative jumps from 0 to 1)",
   },
   heaviside: {
     // H(0) = 0, as relu' at its kink

@@ -129,7 +129,15 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
         (env) => {
           const s = states(env);
           const k = l - from;
-          return layerJacobian(layer, s[k - 1].x, k >= 2 ? s[k - 2].x : null, env).flat();
+          return layerJacobian(
+            layer,
+            s[k - 1].x,
+            s
+              .slice(0, k - 1)
+              .map((st) => st.x)
+              .reverse(),
+            env,
+          ).flat();
         },
         `jacobian${l}`,
         "forward-mode derivatives of the layer map",

@@ -73,7 +73,14 @@ export function serve(input: NodeJS.ReadableStream = process.stdin, output: Node
     const res = check(text, file, baseDir);
     if (res.ok) {
       models.set(doc.uri, { model: res.model, current: true });
-      void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: [] });
+      // warnings (a metric through a ReLU layer) do not stop the model: shown as such
+      const warnings: LspDiagnostic[] = res.model.warnings.map((d) => ({
+        range: range(doc, d.span.offset, d.span.end),
+        severity: DiagnosticSeverity.Warning,
+        source: "rgnn",
+        message: diagnosticText(d),
+      }));
+      void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: warnings });
       return;
     }
     const last = models.get(doc.uri);

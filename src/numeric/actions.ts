@@ -16,21 +16,6 @@ const apply = (A: Mat, v: number[]) => A.map((r) => r.reduce((s, a, j) => s + a 
 export const inverse = inverseN;
 export const det = detN;
 
-/** exp(X) by scaling and squaring with a 14-term Taylor series (exact to round-off for ‖X‖ ≤ 1 after scaling). */
-export function expm(X: Mat): Mat {
-  const n = X.length;
-  const s = Math.max(0, Math.ceil(Math.log2(Math.max(frobenius(X), 1e-300))) + 1);
-  const Y = X.map((r) => r.map((x) => x / 2 ** s));
-  let term = identity(n),
-    sum = identity(n);
-  for (let k = 1; k <= 14; k++) {
-    term = matmul(term, Y).map((r) => r.map((x) => x / k));
-    sum = addM(sum, term);
-  }
-  for (let i = 0; i < s; i++) sum = matmul(sum, sum);
-  return sum;
-}
-
 /**
  * A fibre, and how a layer's Jacobian A acts on it. `pushes`: the action follows the network
  * (layer l, then l+1: vectors, covectors); otherwise it runs against it, as a pullback does

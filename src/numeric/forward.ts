@@ -120,15 +120,19 @@ export interface LayerState {
 
 /** Forward pass from layer `from` (point = x_from) with Jacobians ∂x_l/∂x_from at every layer. */
 export function forwardNetwork(net: Network, point: number[], env: ReadonlyMap<string, number> = new Map(), from = 0): LayerState[] {
-  const n = point.length;
-  let x = point.map((v, i) => Dual.variable(v, i, n));
-  let prev: Dual[] | null = null; // x_{l-2}; none before the first layer
-  const states: LayerState[] = [toState(x)];
+  return forwardFromState(net, [point], env, from);
+}
+
+/** Forward pass from the state (x_from, x_from−1, …) of layer `from` (newest first: what k-th order layers read), with
+ *  Jacobians ∂x_l/∂(x_from, x_from−1, …) at every layer: the columns of all the state's vectors, in that order. */
+export function forwardFromState(net: Network, state: number[][], env: ReadonlyMap<string, number> = new Map(), from = 0): LayerState[] {
+  const n = state.reduce((s, x) => s + x.length, 0);
+  let col = 0;
+  const xs: Dual[][] = state.map((x) => x.map((v) => Dual.variable(v, col++, n))); // x_{l−1}, x_{l−2}, …: newest first
+  const states: LayerState[] = [toState(xs[0])];
   for (const layer of net.layers.slice(from)) {
-    const next = layerForward(layer, x, prev, env, n);
-    prev = x;
-    x = next;
-    states.push(toState(x));
+    xs.unshift(layerForward(layer, xs, env, n));
+    states.push(toState(xs[0]));
   }
   return states;
 }
@@ -169,9 +173,9 @@ function dualAlgebra(n: number): Algebra<DualOrConst> {
   };
 }
 
-/** One layer by its kind's generic map; `prev` is x_{l-2}, null at the start (a second-order layer then takes the
- * Taylor step from rest). */
-function layerForward(layer: Layer, x: Dual[], prev: Dual[] | null, env: ReadonlyMap<string, number>, n: number): Dual[] {
+/** One layer by its kind's generic map; `xs` are the states before it, newest first (fewer than the kind reads at the
+ * start: a k-th order layer then takes its Taylor step from rest). */
+function layerForward(layer: Layer, xs: Dual[][], env: ReadonlyMap<string, number>, n: number): Dual[] {
   const kind = LAYER_KINDS[layer.kind],
     A = dualAlgebra(n);
   const cols = layer.inWidth,
@@ -179,7 +183,7 @@ function layerForward(layer: Layer, x: Dual[], prev: Dual[] | null, env: Readonl
   const W = layer.W && paramValues(layer.W, env),
     b = layer.b && paramValues(layer.b, env);
   const out = kind.forward<DualOrConst>(A, {
-    xs: (prev ? [x, prev] : [x]).slice(0, kind.reads),
+    xs: xs.slice(0, kind.reads),
     W: W && Array.from({ length: layer.outWidth }, (_, i) => W.slice(i * cols, (i + 1) * cols)),
     b,
     h: layer.h && paramValues(layer.h, env)[0],
@@ -244,15 +248,11 @@ export function forwardMetric(metric: Metric, point: number[], env: ReadonlyMap<
   }
 }
 
-/** ∂x_l/∂x_{l−1} of one layer at x_{l−1} (x_{l−2} held fixed: it matters for second-order layers). */
-export function layerJacobian(
-  layer: Layer,
-  xPrev: number[],
-  xPrevPrev: number[] | null,
-  env: ReadonlyMap<string, number> = new Map(),
-): Mat {
+/** ∂x_l/∂x_{l−1} of one layer at x_{l−1}, the earlier states x_{l−2}, x_{l−3}, … held fixed (they matter for k-th
+ * order layers; fewer than the kind reads at the start). */
+export function layerJacobian(layer: Layer, xPrev: number[], earlier: number[][], env: ReadonlyMap<string, number> = new Map()): Mat {
   const n = xPrev.length;
   const x = xPrev.map((v, i) => Dual.variable(v, i, n));
-  const prev = xPrevPrev ? xPrevPrev.map((v) => Dual.constant(v, n)) : null;
-  return layerForward(layer, x, prev, env, n).map((d) => [...d.d]);
+  const held = earlier.map((e) => e.map((v) => Dual.constant(v, n)));
+  return layerForward(layer, [x, ...held], env, n).map((d) => [...d.d]);
 }

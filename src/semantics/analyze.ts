@@ -1,5 +1,6 @@
 // Syntax tree -> typed model. Each declaration is checked on its own so that one file
 // reports all of its errors; a declaration with errors is left out of the model.
+import { type FunctionDef, type FunctionName, REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS } from "../core/layers/index.js";
 import type { MathNode } from "mathjs";
 import type { Assign, GroupAst, Item, Name, Span, Spec } from "../syntax/ast.js";
@@ -13,7 +14,9 @@ import {
   type Fibre,
   type Group,
   type GroupName,
+  type Layer,
   type Manifold,
+  type Mapping,
   MAX_DIMENSION,
   type Metric,
   type Model,
@@ -288,7 +291,39 @@ function buildMetric(ctx: Context, item: Extract<Item, { kind: "metric" }>): Met
     }
     manifold = along.layerSpaces[layer];
   }
+  warnThroughKinks(ctx, along, layer, along.kind === "network" ? along.layers.length : 0, item.span, `metric '${name}'`);
   return { name, manifold, def: { kind: "pullback", of, along, layer }, span: item.span };
+}
+
+/** The layers of `m` (between layers `from` and `to` of a network; all of a composed map's networks) whose activation is
+ *  not C¹: there the pulled-back metric is only piecewise defined. */
+function kinkedLayers(m: Mapping, from: number, to: number): { net: string; layer: Layer }[] {
+  if (m.kind === "compose") {
+    const all = (x: Mapping) => kinkedLayers(x, 0, x.kind === "network" ? x.layers.length : 0);
+    return [...all(m.first), ...all(m.second)];
+  }
+  if (m.kind !== "network") return [];
+  return m.layers
+    .filter((l) => l.index > from && l.index <= to && (REGISTRY[l.activation as FunctionName] as FunctionDef | undefined)?.kink)
+    .map((layer) => ({ net: m.name, layer }));
+}
+
+/** Warn (file:line:col) when geometry is taken through layers that are not C¹ (ReLU): not a coordinate change there. */
+function warnThroughKinks(ctx: Context, m: Mapping, from: number, to: number, span: Span, what: string): void {
+  const kinked = kinkedLayers(m, from, to);
+  if (!kinked.length) return;
+  const { net, layer } = kinked[0];
+  const more = kinked.length > 1 ? ` (and ${kinked.length - 1} more layer${kinked.length > 2 ? "s" : ""})` : "";
+  ctx.warn(
+    span,
+    `${what} is taken through layer ${layer.index} of '${net}' (${layer.activation})${more}: ` +
+      `${(REGISTRY[layer.activation as FunctionName] as FunctionDef).kink}, so the layer is no coordinate change and the metric is ` +
+      `piecewise defined`,
+    [
+      "it is smooth only inside each region where no pre-activation changes sign; its derivatives (Christoffel symbols, " +
+        "curvature) ignore the jumps between regions",
+    ],
+  );
 }
 
 function buildAction(ctx: Context, item: Extract<Item, { kind: "action" }>): Action | null {
@@ -316,8 +351,30 @@ function buildAction(ctx: Context, item: Extract<Item, { kind: "action" }>): Act
         return null;
       }
     }
+    // a layer reading k states acts on the state (x_{l−1}, …, x_{l−k}) ∈ R^{k·d} by its block Jacobian: all acting
+    // layers must read as many, and none may be a starting step (it maps R^d into the state space: no group element)
+    const reads = LAYER_KINDS[of.layers[fromLayer - 1].kind].reads;
     for (let l = fromLayer; l <= toLayer; l++) {
-      const layer = of.layers[l - 1];
+      const layer = of.layers[l - 1],
+        kind = LAYER_KINDS[layer.kind];
+      if (kind.reads !== reads) {
+        ctx.error(
+          item.layers?.from.span ?? item.of.span,
+          `layers ${fromLayer} and ${l} of '${of.name}' act on different spaces: layer ${fromLayer} reads ${reads} earlier ` +
+            `state${reads > 1 ? "s" : ""}, layer ${l} (${kind.labels.prose}) ${kind.reads}`,
+          ["act on the layers of one kind with separate actions"],
+        );
+        return null;
+      }
+      if (reads > 1 && l < reads) {
+        ctx.error(
+          item.layers?.from.span ?? item.of.span,
+          `layer ${l} of '${of.name}' starts its ${kind.labels.prose} recurrence: it maps x_${l - 1} in R^${layer.inWidth} to the ` +
+            `state (x_${l}, …, x_0), so its Jacobian is no element of a group`,
+          [`act on layers ${reads} to ${toLayer} (the interior steps, on the state space of dimension ${reads * layer.inWidth})`],
+        );
+        return null;
+      }
       if (layer.inWidth !== layer.outWidth) {
         ctx.error(
           item.layers?.from.span ?? item.of.span,
@@ -326,10 +383,15 @@ function buildAction(ctx: Context, item: Extract<Item, { kind: "action" }>): Act
         );
         return null;
       }
-      if (layer.inWidth !== base.dim) {
+      if (reads * layer.inWidth !== base.dim) {
         ctx.error(
           item.on.span,
-          `layer ${l} of '${of.name}' has width ${layer.inWidth}, but '${on.name}' is over ${base.name} (dimension ${base.dim})`,
+          reads > 1
+            ? `layer ${l} of '${of.name}' is ${kind.labels.prose}: it acts on the state (x_${l - 1}, …, x_${l - reads}) of ` +
+                `dimension ${reads} × ${layer.inWidth} = ${reads * layer.inWidth}, but '${on.name}' is over ${base.name} ` +
+                `(dimension ${base.dim})`
+            : `layer ${l} of '${of.name}' has width ${layer.inWidth}, but '${on.name}' is over ${base.name} (dimension ${base.dim})`,
+          reads > 1 ? [`declare the state space, e.g. 'manifold State = R^${reads * layer.inWidth}', and a bundle over it`] : [],
         );
         return null;
       }
@@ -355,6 +417,7 @@ function buildAction(ctx: Context, item: Extract<Item, { kind: "action" }>): Act
     ctx.error(g.span, `'${on.name}' is over a ${base.dim}-dimensional base; the group must be of ${base.dim}×${base.dim} matrices`);
     return null;
   }
+  warnThroughKinks(ctx, of, fromLayer - 1, of.kind === "network" ? toLayer : 0, item.span, `the action of '${of.name}'`);
   return { of, fromLayer, toLayer, on: on as Bundle, group: g, span: item.span };
 }
 

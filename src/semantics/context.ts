@@ -13,6 +13,7 @@ export type Entity =
 
 export class Context {
   readonly diagnostics: Diagnostic[] = [];
+  readonly warnings: Diagnostic[] = [];
   readonly names = new Map<string, Entity>();
   /** Every name declared anywhere in the file, to tell "declared later" from "unknown". */
   readonly declaredAt = new Map<string, Span>();
@@ -30,6 +31,10 @@ export class Context {
 
   error(span: Span, message: string, notes?: string[]): void {
     this.diagnostics.push({ file: this.spec.file, source: this.spec.source, span, message, notes });
+  }
+
+  warn(span: Span, message: string, notes?: string[]): void {
+    this.warnings.push({ file: this.spec.file, source: this.spec.source, span, message, notes, severity: "warning" });
   }
 
   euclideanSpace(dim: number, span: Span): Manifold {
@@ -69,6 +74,7 @@ export class Context {
       bundles: pick("bundle"),
       actions: [],
       requests: [],
+      warnings: this.warnings,
     };
   }
 }

@@ -4,6 +4,7 @@ import type { MathNode } from "mathjs";
 import { ACTIVATION_FUNCTIONS, type ActivationFunction } from "../core/functions.js";
 import type { LayerKind } from "../core/layers/index.js";
 import type { Span } from "../syntax/ast.js";
+import type { Diagnostic } from "../syntax/diagnostics.js";
 import { type ClaimFunction, QUANTITY_PHRASES, type QuantityPhrase } from "../core/quantities.js";
 
 /** Largest dimension of a manifold or R^n: beyond it a typo, not a model. */
@@ -181,4 +182,6 @@ export interface Model {
   bundles: Map<string, Bundle>;
   actions: Action[];
   requests: Request[];
+  /** Diagnostics that do not stop the spec (e.g. a metric through a ReLU layer), in source order. */
+  warnings: Diagnostic[];
 }

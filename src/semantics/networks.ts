@@ -1,7 +1,7 @@
 // Networks: layers expanded from `repeat` blocks, widths inferred and checked, parameters
 // resolved to tensors (inline numbers, a weights file, or symbols named after the layer).
 import type { MathNode } from "mathjs";
-import { LAYER_KINDS, type ParamSpec } from "../core/layers/index.js";
+import { LAYER_KINDS, MAX_ORDER, orderKindName, type ParamSpec } from "../core/layers/index.js";
 import { ConstantNode, SymbolNode } from "./mathnodes.js";
 import type { Expr, Item, LayerAst, Param, Span } from "../syntax/ast.js";
 import type { Context } from "./context.js";
@@ -167,7 +167,14 @@ class NetworkBuilder {
   }
 
   private layer(ast: Extract<LayerAst, { kind: "layer" }>, index: number, inWidth: number): Layer | null {
-    const what = `layer ${index} (${ast.type})`;
+    if (ast.order && !orderKindName(ast.order.value)) {
+      this.ctx.error(ast.order.span, `no layer kind 'order ${ast.order.value}'`, [
+        `the order k of an 'order k' layer is a whole number from 1 to ${MAX_ORDER}`,
+      ]);
+      return null;
+    }
+    const written = ast.order ? `order ${ast.order.value}` : ast.type; // as the spec spells the kind
+    const what = `layer ${index} (${written})`;
     let activation: Activation = "linear";
     if (ast.activation) {
       if (!(ACTIVATIONS as readonly string[]).includes(ast.activation.name)) {
@@ -185,7 +192,7 @@ class NetworkBuilder {
     let ok = true;
     for (const p of ast.params) {
       if (!(allowed as string[]).includes(p.name.name)) {
-        this.ctx.error(p.name.span, `a ${ast.type} layer has no parameter '${p.name.name}'`, [
+        this.ctx.error(p.name.span, `a ${written} layer has no parameter '${p.name.name}'`, [
           allowed.length ? `its parameters are ${listOf(allowed)}` : "it has no parameters",
         ]);
         ok = false;
@@ -207,7 +214,7 @@ class NetworkBuilder {
         return null;
       }
     } else if (ast.width) {
-      this.ctx.error(ast.width.span, `a ${ast.type} layer keeps the width of its input`);
+      this.ctx.error(ast.width.span, `a ${written} layer keeps the width of its input`);
       return null;
     }
     // each parameter against the shape its kind gives it; every one is resolved so that all errors are reported

@@ -1,5 +1,5 @@
 // The syntax tree of a .rgnn file, exactly as written, with source spans for error messages.
-import type { LayerKind } from "../core/layers/index.js";
+import { type LayerKind, orderKindName } from "../core/layers/index.js";
 
 /** A source range: 1-based line and column of the start, and [offset, end) in characters. */
 export interface Span {
@@ -43,7 +43,8 @@ export interface Param {
 
 export type { LayerKind } from "../core/layers/index.js";
 export type LayerAst =
-  | { kind: "layer"; type: LayerKind; width?: Int; activation?: Name; params: Param[]; span: Span }
+  /** `order`: k as written in `order k` (the kind is then the one it names; semantics rejects a k out of range). */
+  | { kind: "layer"; type: LayerKind; order?: Int; width?: Int; activation?: Name; params: Param[]; span: Span }
   | { kind: "repeat"; count: Int; body: LayerAst[]; span: Span };
 
 export interface GroupAst {
@@ -126,3 +127,5 @@ export function join(first: Spanned, last: Spanned): Span {
 export const name = (t: Tok): Name => ({ name: t.value, span: spanOf(t) });
 export const int = (t: Tok): Int => ({ value: Number(t.value), span: spanOf(t) });
 export const tokSpan = (t: Tok): Span => spanOf(t);
+/** The kind `order k` names (order_k, to be rejected by semantics, when k is out of range). */
+export const orderType = (t: Tok): LayerKind => orderKindName(Number(t.value)) ?? `order_${Number(t.value)}`;

@@ -12,6 +12,8 @@ export interface Diagnostic {
   notes?: string[];
   /** Most characters of the source line shown (default EXCERPT); weights and data files show less. */
   excerpt?: number;
+  /** A warning does not stop the spec from loading (default: an error). */
+  severity?: "error" | "warning";
 }
 
 /** Characters of a source line shown around the caret: a huge one-line file must not flood the terminal. */
@@ -73,7 +75,7 @@ export function formatDiagnostic(d: Diagnostic): string {
   const width = Math.max(1, Math.min(d.span.end - d.span.offset, to - (col - 1)));
   const gutter = String(line).length;
   const out = [
-    `${d.file}:${line}:${col}: error: ${clipQuoted(d.message)}`,
+    `${d.file}:${line}:${col}: ${d.severity ?? "error"}: ${clipQuoted(d.message)}`,
     `${" ".repeat(gutter)} |`,
     `${line} | ${text}`,
     `${" ".repeat(gutter)} | ${" ".repeat(Math.max(0, caretAt))}^${"~".repeat(width - 1)}`,

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { derive } from "../../src/derive/index.js";
 import { allSteps, failedSteps } from "../../src/derive/model.js";
 import { mathTex } from "../../src/render/notation.js";
-import { actTwice, expm, FIBRE_ACTIONS, identity, matmul, randomFibre } from "../../src/numeric/actions.js";
-import { cli, model, rng } from "../helpers.js";
+import { actTwice, FIBRE_ACTIONS, identity, matmul, randomFibre } from "../../src/numeric/actions.js";
+import { cli, model, onlyError, rng } from "../helpers.js";
 
 const steps = (text: string) => allSteps(derive(model(text)));
 
@@ -17,7 +17,55 @@ describe("group actions", () => {
     for (const law of ["identity", "composition", "invariance", "membership", "lie"]) expect(ids).toContain(`action1:${law}`);
     expect(ids).toContain("action4:metric");
     expect(ids).toContain("action5:membership");
+    // the second-order network acts on its state space R^4: every law, the metric as composed action included
+    for (const law of ["identity", "composition", "invariance", "membership"]) expect(ids).toContain(`action6:${law}`);
+    expect(ids).toContain("action9:metric");
+    expect(ids).not.toContain("action6:lie"); // no first-order steps there
     expect(failedSteps(d)).toEqual([]);
+  });
+
+  const WAVE = `
+manifold I (x, y)
+manifold State = R^4
+network wave : I -> R^2 {
+  second_order tanh with h = 0.5, W = [[0.5, -1.0], [1.0, 0.3]], b = [0.1, 0]
+  second_order tanh with h = 0.5, W = [[-0.2, 0.8], [-0.9, 0.4]], b = [0, -0.1]
+  second_order tanh with h = 0.5, W = [[0.3, 0.6], [-0.7, 0.2]], b = [0.05, 0]
+}
+principal bundle Frames over I with group GL(2)
+associated bundle Metrics to Frames with fibre metrics
+principal bundle StateFrames over State with group GL(4)
+associated bundle StateMetrics to StateFrames with fibre metrics
+`;
+
+  it("second-order layers act on the state space: block Jacobians in GL+(4), not O(4); the metric law holds there", async () => {
+    const ok = await cli(["verify", "-"], `${WAVE}action of wave layers 2 to 3 on StateMetrics\n`);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/ok {4}action1:metric/);
+    // det S = 1 (the block [[A, −I], [I, 0]]) but S is no rotation: a declared O(4) fails
+    const o4 = await cli(
+      ["verify", "-"],
+      `${WAVE}action of wave layers 2 to 3 on StateFrames in GLplus(4)\naction of wave layers 2 to 3 on StateFrames in O(4)\n`,
+    );
+    expect(o4.code).toBe(1);
+    expect(o4.out).toMatch(/ok {4}action1:membership/);
+    expect(o4.out).toMatch(/FAIL {2}action2:membership/);
+  });
+
+  it("rejects actions of second-order layers on the base (dimension d) or through the starting step, where written", async () => {
+    const base = onlyError(`${WAVE}action of wave layers 2 to 3 on Metrics\n`);
+    expect(base.message).toBe(
+      "layer 2 of 'wave' is second order: it acts on the state (x_1, …, x_0) of dimension 2 × 2 = 4, but 'Metrics' is over I (dimension 2)",
+    );
+    expect([base.line, base.col]).toEqual([13, 33]);
+    expect(base.notes).toEqual(["declare the state space, e.g. 'manifold State = R^4', and a bundle over it"]);
+    const start = onlyError(`${WAVE}action of wave on StateMetrics\n`);
+    expect(start.message).toBe(
+      "layer 1 of 'wave' starts its second order recurrence: it maps x_0 in R^2 to the state (x_1, …, x_0), so its Jacobian " +
+        "is no element of a group",
+    );
+    expect([start.line, start.col]).toEqual([13, 11]);
+    expect(start.notes).toEqual(["act on layers 2 to 3 (the interior steps, on the state space of dimension 4)"]);
   });
 
   it("the laws hold for random Jacobians and fibre elements, and order matters", async () => {
@@ -42,15 +90,6 @@ describe("group actions", () => {
           });
       }
     }
-  });
-
-  it("the matrix exponential is exact on a rotation generator", async () => {
-    const E = expm([
-      [0, -0.7],
-      [0.7, 0],
-    ]);
-    expect(E[0][0]).toBeCloseTo(Math.cos(0.7), 14);
-    expect(E[1][0]).toBeCloseTo(Math.sin(0.7), 14);
   });
 
   it("declaring O(2) for a layer whose Jacobian is not orthogonal fails verification, clearly", async () => {

@@ -2,7 +2,7 @@
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Network } from "../../semantics/model.js";
 import { commandEnv } from "../env.js";
-import { convergence, type Interpolation, odeBlock } from "../../numeric/flow.js";
+import { convergence, type Interpolation, ORDER_TOLERANCE, odeBlock, orderMismatches } from "../../numeric/flow.js";
 import { DEFAULT_DEPTHS } from "../../derive/flow.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { json } from "../format.js";
@@ -55,6 +55,8 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
     const chart = net.layerSpaces[block.first - 1];
     const point = opts.at ? parsePoint(opts.at, chart) : chart.coords.map((_, i) => (i % 2 ? -0.7 : 0.3));
     const c = convergence(block, interp, point, depths);
+    const mismatches = orderMismatches(c);
+    const verdict = mismatches.length ? EXIT.failure : EXIT.ok;
     if (format === "json") {
       io.out(
         json({
@@ -68,9 +70,10 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
           stateOrder: c.stateOrder,
           metricOrder: c.metricOrder,
           rows: c.rows,
+          mismatches,
         }),
       );
-      return EXIT.ok;
+      return verdict;
     }
     const kind = LAYER_KINDS[block.kind];
     io.out(
@@ -96,12 +99,22 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
     ]);
     const w = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
     io.out(`${[head, ...rows].map((r) => `  ${r.map((x, j) => x.padStart(w[j])).join("  ")}`).join("\n")}\n\n`);
-    io.out(`fitted order ${order(c.stateOrder)} (state), ${order(c.metricOrder)} (metric); expected ${c.expectedOrder}\n`);
+    io.out(
+      `fitted order ${order(c.stateOrder)} (state), ${order(c.metricOrder)} (metric)` +
+        `${c.fittedFrom > c.rows[0].depth ? ` over N ≥ ${c.fittedFrom}` : ""}; expected ${c.expectedOrder}${
+          c.expectedOrder < kind.ode!.accuracy ? " (W(t) jumps at every layer time: one order is lost)" : ""
+        }\n`,
+    );
     const orders = [c.stateOrder, c.metricOrder, ...c.rows.flatMap((r) => [r.stateOrder, r.metricOrder])];
     if (orders.some((x) => x != null && !Number.isFinite(x)))
       io.out("— (at round-off): the errors are too small to change with N, so they give no order\n");
     io.out("state error: ‖x_N(T) − x(T)‖; metric error: ‖J_Nᵀ J_N − J(T)ᵀ J(T)‖ with dJ/dt = Df(x(t), t) J, J(0) = I (Frobenius norms)\n");
-    return EXIT.ok;
+    if (mismatches.length)
+      io.err(
+        `${loaded.model.file}: the networks do not converge to the flow at the scheme's order: ${mismatches.join("; ")} ` +
+          `(tolerance ${ORDER_TOLERANCE}; more or deeper --depths may help)\n`,
+      );
+    return verdict;
   } catch (err) {
     return evaluationFailure(io, loaded.model.file, err);
   }

@@ -1,17 +1,35 @@
 // The layer kinds of the language, one module each; this table is the only list of them.
 import { dense } from "./dense.js";
+import { MAX_ORDER, orderKind } from "./order.js";
 import { residual } from "./residual.js";
 import { secondOrder } from "./second-order.js";
 import { softmax } from "./softmax.js";
 import type { LayerKindDef } from "./types.js";
 
-export type LayerKind = "dense" | "residual" | "second_order" | "softmax";
+/** The order-k family for k ≥ 3 (`order k` in specs; `order 1` is residual, `order 2` second_order). */
+export type OrderKind = `order_${number}`;
+export type LayerKind = "dense" | "residual" | "second_order" | "softmax" | OrderKind;
 
-export const LAYER_KINDS: Record<LayerKind, LayerKindDef> = {
-  dense,
-  residual,
-  second_order: secondOrder,
-  softmax,
-};
+const FIXED = { dense, residual, second_order: secondOrder, softmax } satisfies Record<Exclude<LayerKind, OrderKind>, LayerKindDef>;
 
+/** The kind `order k` names (k a whole number from 1 to MAX_ORDER), or null. */
+export function orderKindName(k: number): LayerKind | null {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_ORDER) return null;
+  return k === 1 ? "residual" : k === 2 ? "second_order" : `order_${k}`;
+}
+
+/** The fixed kinds as they are; order_k looked up in the family (an infinite table, so read through a proxy: its keys
+ *  enumerate the fixed kinds only). Lookups of kinds that do not exist give undefined, as in any table. */
+export const LAYER_KINDS: Record<LayerKind, LayerKindDef> = new Proxy(FIXED as Record<LayerKind, LayerKindDef>, {
+  get(target, key, receiver) {
+    if (typeof key === "string" && !(key in target)) {
+      const m = /^order_(\d+)$/.exec(key);
+      const k = m ? Number(m[1]) : NaN;
+      return k >= 3 && k <= MAX_ORDER ? orderKind(k) : undefined;
+    }
+    return Reflect.get(target, key, receiver);
+  },
+});
+
+export { MAX_ORDER } from "./order.js";
 export type * from "./types.js";
