@@ -142,10 +142,9 @@ describe("geodesics by both routes (forced with RGNN_ROUTE)", () => {
       const s = solve("symbolic"),
         x = solve("matrix");
       expect(Math.abs(s.bvp.length - x.bvp.length)).toBeLessThan(1e-7 * s.bvp.length);
-      s.bvp.velocity.forEach((v, i) => expect(Math.abs(v - x.bvp.velocity[i])).toBeLessThan(1e-6));
-      s.ivp.samples.forEach((p, k) =>
-        p.x.forEach((c, i) => expect(Math.abs(c - x.ivp.samples[k].x[i])).toBeLessThan(1e-10 * (1 + Math.abs(c)))),
-      );
+      for (const [i, v] of s.bvp.velocity.entries()) expect(Math.abs(v - x.bvp.velocity[i])).toBeLessThan(1e-6);
+      for (const [k, p] of s.ivp.samples.entries())
+        for (const [i, c] of p.x.entries()) expect(Math.abs(c - x.ivp.samples[k].x[i])).toBeLessThan(1e-10 * (1 + Math.abs(c)));
       expect(Math.abs(s.ivp.length - x.ivp.length)).toBeLessThan(1e-10 * s.ivp.length);
     }
   });
