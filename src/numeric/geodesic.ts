@@ -44,6 +44,8 @@ export interface GeodesicOptions {
   segments?: number;
   /** Relative energy decrease at which the minimisation stops (default 1e-10): the polish by shooting does the rest. */
   energyTolerance?: number;
+  /** Intervals of the composite Simpson rule for the length (default 400; even). */
+  lengthNodes?: number;
   /** Update the shooting Jacobian by Broyden's rule between central-difference recomputations (2n integrations each). */
   broyden?: boolean;
   /** "energy" (default): minimise the curve energy, then shoot; "shooting": Newton shooting from the straight line only. */
@@ -191,7 +193,7 @@ function pathOf(
   const sig = sys.signature(from);
   const definite = sig[0] === n;
   // length (or interval) by composite Simpson on a fine grid of the dense output
-  const K = 400;
+  const K = 2 * Math.ceil((opts.lengthNodes ?? 400) / 2);
   const ys = Array.from({ length: K + 1 }, (_, i) => sol.at(i / K));
   let length = 0;
   ys.forEach((y, i) => {
@@ -262,9 +264,10 @@ export function geodesicSolver(metric: Metric, env: ReadonlyMap<string, number>)
  * Defaults where each Γ costs a pass of jets through a wide network (about 1–2 ms for the decoder): the energy
  * only has to bring the curve into Newton's basin, Broyden updates save 2n integrations per Newton step, and the
  * integration tolerance 1e-9 (38 steps instead of 94 on the decoder) still puts the end point within 1e-8; 16 segments
- * suffice for a starting curve that shooting polishes.
+ * suffice for a starting curve that shooting polishes, and 64 Simpson intervals for a length whose integrand (the
+ * speed) is constant along a geodesic.
  */
-const MATRIX_DEFAULTS: GeodesicOptions = { segments: 16, energyTolerance: 1e-6, broyden: true, rtol: 1e-9, atol: 1e-11 };
+const MATRIX_DEFAULTS: GeodesicOptions = { segments: 16, energyTolerance: 1e-6, broyden: true, rtol: 1e-9, atol: 1e-11, lengthNodes: 64 };
 
 function solveBVP(sys: GeodesicSystem, x0: number[], x1: number[], opts: GeodesicOptions): GeodesicPath {
   const n = sys.n;
