@@ -4,7 +4,7 @@ import { layerReadingAcross } from "../semantics/networks.js";
 import type { Metric, Model } from "../semantics/model.js";
 import { valueEnv } from "../numeric/evaluate.js";
 import { pointMetric } from "../numeric/route.js";
-import { classifyMetric, detN, type MetricType, symmetricEigen } from "../numeric/linalg.js";
+import { classifyMetric, detN, eigenvaluesOf, type MetricType } from "../numeric/linalg.js";
 import { latex, latexSymbol } from "../render/latex-expr.js";
 import { type Form, type Listing, metricListing } from "../symbolic/listing.js";
 import type { Expr } from "../symbolic/expr.js";
@@ -146,7 +146,7 @@ export function metricAt(metric: Metric, points: number[][], env: ReadonlyMap<st
   const ev = pointMetric(metric, env);
   return points.map((point) => {
     const g = ev.at(point);
-    const eigenvalues = symmetricEigen(g).values;
+    const eigenvalues = eigenvaluesOf(g);
     const { rank, signature, type } = classifyMetric(g, eigenvalues);
     return { point, metric: g, rank, signature, type, eigenvalues, determinant: detN(g) };
   });

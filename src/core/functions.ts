@@ -32,6 +32,8 @@ export interface FunctionDef {
   /** f'(u), written through u and fu = f(u) so the symbolic stage shares f(u) with the derivative. Where f has a
    *  jump or a kink, the rule holds on both sides of it (at a jump of a step function the derivative is taken as 0). */
   derivative<T>(A: Algebra<T>, u: T, fu: T): T;
+  /** [f''(x), f'''(x)] at a number, given fx = f(x): what the matrix engine's jets to third order need (0 beside a kink). */
+  higher(x: number, fx: number): [number, number];
   /** A JavaScript expression for f(a), `a` an identifier or a literal; it may call the helpers of JS_RUNTIME. */
   js(a: string): string;
   /** LaTeX for the function's name, applied as `tex(arg)` or `tex^k(arg)`. */
@@ -150,17 +152,40 @@ const math = (name: string, tex: string, numpy: string | null = `numpy.${name}`)
 const named = (name: string) => `\\operatorname{${name}}`;
 
 export const REGISTRY = {
-  sin: { ...math("sin", "\\sin"), value: Math.sin, derivative: (A, u) => A.fn("cos", u), slopeTex: "\\cos(z)", activation: true },
-  cos: { ...math("cos", "\\cos"), value: Math.cos, derivative: (A, u) => A.neg(A.fn("sin", u)), slopeTex: "-\\sin(z)", activation: false },
+  sin: {
+    ...math("sin", "\\sin"),
+    value: Math.sin,
+    derivative: (A, u) => A.fn("cos", u),
+    slopeTex: "\\cos(z)",
+    activation: true,
+    higher: (x) => [-Math.sin(x), -Math.cos(x)],
+  },
+  cos: {
+    ...math("cos", "\\cos"),
+    value: Math.cos,
+    derivative: (A, u) => A.neg(A.fn("sin", u)),
+    slopeTex: "-\\sin(z)",
+    activation: false,
+    higher: (x) => [-Math.cos(x), Math.sin(x)],
+  },
   tan: {
+    higher: (_x, t) => [2 * t * (1 + t * t), 2 * (1 + t * t) * (1 + 3 * t * t)],
     ...math("tan", "\\tan"),
     value: Math.tan,
     derivative: (A, _u, fu) => A.add(A.num(1), A.pow(fu, 2)),
     slopeTex: "1+\\tan^2(z)",
     activation: false,
   },
-  exp: { ...math("exp", "\\exp"), value: Math.exp, derivative: (_A, _u, fu) => fu, slopeTex: "\\exp(z)", activation: false },
+  exp: {
+    ...math("exp", "\\exp"),
+    value: Math.exp,
+    derivative: (_A, _u, fu) => fu,
+    slopeTex: "\\exp(z)",
+    activation: false,
+    higher: (_x, e) => [e, e],
+  },
   log: {
+    higher: (x) => [-1 / (x * x), 2 / (x * x * x)],
     ...math("log", "\\log"),
     value: Math.log,
     derivative: (A, u) => A.pow(u, -1),
@@ -169,6 +194,8 @@ export const REGISTRY = {
     domain: [0, Infinity],
   },
   tanh: {
+    // t' = 1 − t², t'' = −2t(1 − t²), t''' = −2(1 − t²)(1 − 3t²)
+    higher: (_x, t) => [-2 * t * (1 - t * t), -2 * (1 - t * t) * (1 - 3 * t * t)],
     // sech² u written as 1 − tanh² u
     ...math("tanh", "\\tanh"),
     value: Math.tanh,
@@ -176,9 +203,25 @@ export const REGISTRY = {
     slopeTex: "1-\\tanh^2(z)",
     activation: true,
   },
-  sinh: { ...math("sinh", "\\sinh"), value: Math.sinh, derivative: (A, u) => A.fn("cosh", u), slopeTex: "\\cosh(z)", activation: false },
-  cosh: { ...math("cosh", "\\cosh"), value: Math.cosh, derivative: (A, u) => A.fn("sinh", u), slopeTex: "\\sinh(z)", activation: false },
+  sinh: {
+    ...math("sinh", "\\sinh"),
+    value: Math.sinh,
+    derivative: (A, u) => A.fn("cosh", u),
+    slopeTex: "\\cosh(z)",
+    activation: false,
+    higher: (x, s) => [s, Math.cosh(x)],
+  },
+  cosh: {
+    ...math("cosh", "\\cosh"),
+    value: Math.cosh,
+    derivative: (A, u) => A.fn("sinh", u),
+    slopeTex: "\\sinh(z)",
+    activation: false,
+    higher: (x, c) => [c, Math.sinh(x)],
+  },
   sigmoid: {
+    // s' = s(1 − s), s'' = s'(1 − 2s), s''' = s'(1 − 6s + 6s²)
+    higher: (_x, s) => [s * (1 - s) * (1 - 2 * s), s * (1 - s) * (1 - 6 * s + 6 * s * s)],
     value: sigmoid,
     derivative: (A, _u, fu) => A.mul(fu, A.sub(A.num(1), fu)),
     js: (a) => `1 / (1 + Math.exp(-${a}))`,
@@ -189,6 +232,11 @@ export const REGISTRY = {
     activation: true,
   },
   softplus: {
+    higher: (x) => {
+      const s = sigmoid(x),
+        d = s * (1 - s);
+      return [d, d * (1 - 2 * s)];
+    },
     // log(1 + eˣ) without overflow for large x, nor loss of digits for very negative x
     value: (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
     derivative: (A, u) => A.fn("sigmoid", u),
@@ -200,6 +248,7 @@ export const REGISTRY = {
     activation: true,
   },
   relu: {
+    higher: () => [0, 0],
     value: (x) => Math.max(x, 0), // NaN stays NaN, so a non-finite input is reported, not hidden
     derivative: (A, u) => A.fn("heaviside", u),
     js: (a) => `(${a} > 0 ? ${a} : 0)`,
@@ -211,6 +260,7 @@ export const REGISTRY = {
     kink: "relu is not C¹ at 0 (its derivative jumps from 0 to 1)",
   },
   heaviside: {
+    higher: () => [0, 0],
     // H(0) = 0, as relu' at its kink
     value: (x) => (x > 0 ? 1 : 0),
     derivative: (A) => A.num(0),
@@ -222,14 +272,23 @@ export const REGISTRY = {
     activation: false,
   },
   abs: {
+    higher: () => [0, 0],
     ...math("abs", named("abs")),
     value: Math.abs,
     derivative: (A, u) => A.fn("sign", u),
     slopeTex: "\\operatorname{sgn}(z)",
     activation: false,
   },
-  sign: { ...math("sign", named("sgn")), value: Math.sign, derivative: (A) => A.num(0), slopeTex: "0", activation: false },
+  sign: {
+    ...math("sign", named("sgn")),
+    value: Math.sign,
+    derivative: (A) => A.num(0),
+    slopeTex: "0",
+    activation: false,
+    higher: () => [0, 0],
+  },
   elu: {
+    higher: (x, f) => (x > 0 ? [0, 0] : [f + 1, f + 1]),
     // α = 1 (ONNX's default): x for x > 0, eˣ − 1 otherwise
     value: (x) => (x > 0 ? x : Math.expm1(x)),
     // 1 on the right, eᵘ = elu(u) + 1 on the left; both sides give 1 at the kink
@@ -242,6 +301,11 @@ export const REGISTRY = {
     activation: true,
   },
   gelu: {
+    // φ' = −xφ: (xΦ)'' = φ(2 − x²), (xΦ)''' = xφ(x² − 4)
+    higher: (x) => {
+      const phi = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+      return [phi * (2 - x * x), x * phi * (x * x - 4)];
+    },
     // exact: x·Φ(x) = ½x·erfc(−x/√2), which keeps its digits for very negative x
     value: (x) => 0.5 * x * erfc(-x * SQRT1_2),
     // Φ(u) + u·φ(u)
@@ -258,6 +322,10 @@ export const REGISTRY = {
     activation: true,
   },
   atan: {
+    higher: (x) => {
+      const q = 1 + x * x;
+      return [(-2 * x) / (q * q), (6 * x * x - 2) / (q * q * q)];
+    },
     ...math("atan", "\\arctan", "numpy.arctan"),
     value: Math.atan,
     derivative: (A, u) => A.pow(A.add(A.num(1), A.pow(u, 2)), -1),
@@ -265,6 +333,10 @@ export const REGISTRY = {
     activation: false,
   },
   asinh: {
+    higher: (x) => {
+      const q = 1 + x * x;
+      return [-x * q ** -1.5, (2 * x * x - 1) * q ** -2.5];
+    },
     ...math("asinh", named("arsinh"), "numpy.arcsinh"),
     value: Math.asinh,
     derivative: (A, u) => A.pow(A.add(A.num(1), A.pow(u, 2)), -0.5),
@@ -272,6 +344,10 @@ export const REGISTRY = {
     activation: false,
   },
   atanh: {
+    higher: (x) => {
+      const q = 1 - x * x;
+      return [(2 * x) / (q * q), (2 + 6 * x * x) / (q * q * q)];
+    },
     ...math("atanh", named("artanh"), "numpy.arctanh"),
     value: Math.atanh,
     derivative: (A, u) => A.pow(A.sub(A.num(1), A.pow(u, 2)), -1),
@@ -280,6 +356,10 @@ export const REGISTRY = {
     domain: [-1, 1],
   },
   erf: {
+    higher: (x) => {
+      const d = TWO_OVER_SQRT_PI * Math.exp(-x * x);
+      return [-2 * x * d, (4 * x * x - 2) * d];
+    },
     value: erf,
     derivative: (A, u) => A.mul(A.num(TWO_OVER_SQRT_PI), A.fn("exp", A.neg(A.pow(u, 2)))),
     js: (a) => `erf(${a})`,

@@ -8,10 +8,36 @@ import { flowSteps } from "./flow.js";
 import { geometryStep } from "./geometry.js";
 import { mapSteps } from "./maps.js";
 import { prose, userText } from "../core/notation.js";
+import { quantity, quantityOfPhrase } from "../core/quantities.js";
+import { estimateSymbolicSize, SYMBOLIC_LIMIT, SymbolicSizeError } from "../symbolic/size.js";
 import { DEFAULT_WITNESS, type Derivation, type Section, type WitnessOptions } from "./model.js";
 import { networkSteps } from "./network.js";
 
+/**
+ * Refuse up front a derivation whose symbolic steps could not finish (a wide network's metric): its steps are
+ * component formulas witnessed on the DAG, so the size estimate of every metric and requested quantity is checked
+ * before anything is built, and the refusal names the commands that do serve such a network.
+ */
+function assertDerivable(model: Model): void {
+  for (const metric of model.metrics.values()) {
+    let derivatives: 0 | 1 | 2 = 0;
+    for (const r of model.requests) {
+      if (r.kind !== "show" || r.subject.kind !== "metric" || r.subject.metric !== metric) continue;
+      const q = r.quantity === "geodesic" ? "christoffel" : quantityOfPhrase(r.quantity);
+      if (q) derivatives = Math.max(derivatives, quantity(q).derivatives) as 0 | 1 | 2;
+    }
+    const est = estimateSymbolicSize(metric, derivatives);
+    if (est <= SYMBOLIC_LIMIT) continue;
+    throw new SymbolicSizeError(
+      `the derivation of '${metric.name}' is too large to build symbolically (about ${Number((est / 1e6).toPrecision(2))} million ` +
+        `expression nodes; the limit is ${SYMBOLIC_LIMIT}): 'rgnn metric ${model.file}' prints its closed form ` +
+        "in matrix form, and 'metric', 'eval', 'geometry' with --at, 'geodesic' and 'distances' evaluate it with the matrix engine",
+    );
+  }
+}
+
 export function derive(model: Model, options: Partial<WitnessOptions> = {}): Derivation {
+  assertDerivable(model);
   const opts = { ...DEFAULT_WITNESS, ...options };
   const fixed = valueEnv(model);
   const sections: Section[] = [];

@@ -5,9 +5,10 @@
 // Indefinite metrics have no energy minimum: they are solved by shooting from the straight line.
 import { rounded } from "../core/numbers.js";
 import type { Metric } from "../semantics/model.js";
-import { bindParams, EvaluationError } from "./evaluate.js";
-import { DEGENERATE, geodesicEvaluators } from "./geometry.js";
+import { EvaluationError } from "./evaluate.js";
+import { DEGENERATE } from "./geometry.js";
 import { solveN, symmetricEigen } from "./linalg.js";
+import { type GeodesicBackend, geodesicBackend, type Route } from "./route.js";
 import { dopri5, IntegrationError, type Solution } from "./ode.js";
 
 export interface GeodesicPath {
@@ -41,6 +42,12 @@ export interface GeodesicOptions {
   maxSteps?: number;
   /** Segments of the discrete curve whose energy is minimised before shooting (default 32). */
   segments?: number;
+  /** Relative energy decrease at which the minimisation stops (default 1e-10): the polish by shooting does the rest. */
+  energyTolerance?: number;
+  /** Intervals of the composite Simpson rule for the length (default 400; even). */
+  lengthNodes?: number;
+  /** Update the shooting Jacobian by Broyden's rule between central-difference recomputations (2n integrations each). */
+  broyden?: boolean;
   /** "energy" (default): minimise the curve energy, then shoot; "shooting": Newton shooting from the straight line only. */
   method?: "energy" | "shooting";
 }
@@ -53,21 +60,16 @@ export interface GeodesicOptions {
 export type CurveType = "spacelike" | "timelike" | "null" | "mixed";
 
 class GeodesicSystem {
-  private readonly gamma;
-  private readonly metric;
-  private readonly gp: Float64Array;
-  private readonly mp: Float64Array;
+  private readonly ev: GeodesicBackend;
   readonly n: number;
+  readonly route: Route;
   constructor(
     readonly spec: Metric,
     env: ReadonlyMap<string, number>,
   ) {
     this.n = spec.manifold.coords.length;
-    const ev = geodesicEvaluators(spec); // compiled once per metric
-    this.gamma = ev.gamma;
-    this.metric = ev.metric;
-    this.gp = bindParams(this.gamma, env, `metric '${spec.name}'`);
-    this.mp = bindParams(this.metric, env, `metric '${spec.name}'`);
+    this.ev = geodesicBackend(spec, env);
+    this.route = this.ev.route;
   }
   /** Γ at the current point; reused by every evaluation of the right-hand side. */
   private gammaBuffer: Float64Array | null = null;
@@ -76,7 +78,7 @@ class GeodesicSystem {
     const n = this.n;
     if (!this.gammaBuffer) this.gammaBuffer = new Float64Array(n * n * n);
     const G = this.gammaBuffer;
-    this.gamma.run(y.subarray(0, n), this.gp, G, 1);
+    this.ev.christoffel(y.subarray(0, n), G);
     for (let a = 0; a < n; a++) {
       out[a] = y[n + a];
       let acc = 0;
@@ -86,8 +88,11 @@ class GeodesicSystem {
   };
   /** g at x, flat, and det g. */
   metricAt(x: ArrayLike<number>): { g: Float64Array; det: number } {
-    const v = this.metric.at(x, this.mp);
-    return { g: v.subarray(0, this.n * this.n), det: v[this.n * this.n] };
+    return this.ev.metric(x);
+  }
+  /** g, det g and Γ (into out) at x. */
+  metricAndChristoffelAt(x: Float64Array, out: Float64Array): { g: Float64Array; det: number } {
+    return this.ev.both(x, out);
   }
   degenerate(x: ArrayLike<number>): string | null {
     const { g, det } = this.metricAt(x);
@@ -114,7 +119,7 @@ class GeodesicSystem {
   }
   /** Γ at x into out (n³, Γ^a_bc at (a·n + b)·n + c). */
   christoffelAt(x: Float64Array, out: Float64Array): void {
-    this.gamma.run(x, this.gp, out, 1);
+    this.ev.christoffel(x, out);
   }
   speed2(x: ArrayLike<number>, v: ArrayLike<number>): number {
     const { g } = this.metricAt(x);
@@ -188,7 +193,7 @@ function pathOf(
   const sig = sys.signature(from);
   const definite = sig[0] === n;
   // length (or interval) by composite Simpson on a fine grid of the dense output
-  const K = 400;
+  const K = 2 * Math.ceil((opts.lengthNodes ?? 400) / 2);
   const ys = Array.from({ length: K + 1 }, (_, i) => sol.at(i / K));
   let length = 0;
   ys.forEach((y, i) => {
@@ -245,11 +250,24 @@ export interface GeodesicSolver {
 /** One compiled system for many solves (a distance matrix compiles its evaluators once). */
 export function geodesicSolver(metric: Metric, env: ReadonlyMap<string, number>): GeodesicSolver {
   const sys = new GeodesicSystem(metric, env);
+  const defaults = sys.route === "matrix" ? MATRIX_DEFAULTS : {};
   return {
-    ivp: (x0, v0, opts = {}) => pathOf(sys, integrate(sys, x0, v0, opts), x0, v0, opts, 0),
-    bvp: (x0, x1, opts = {}) => solveBVP(sys, x0, x1, opts),
+    ivp: (x0, v0, opts = {}) => {
+      const o = { ...defaults, ...opts };
+      return pathOf(sys, integrate(sys, x0, v0, o), x0, v0, o, 0);
+    },
+    bvp: (x0, x1, opts = {}) => solveBVP(sys, x0, x1, { ...defaults, ...opts }),
   };
 }
+
+/**
+ * Defaults where each Γ costs a pass of jets through a wide network (about 1–2 ms for the decoder): the energy
+ * only has to bring the curve into Newton's basin, Broyden updates save 2n integrations per Newton step, and the
+ * integration tolerance 1e-9 (38 steps instead of 94 on the decoder) still puts the end point within 1e-8; 16 segments
+ * suffice for a starting curve that shooting polishes, and 64 Simpson intervals for a length whose integrand (the
+ * speed) is constant along a geodesic.
+ */
+const MATRIX_DEFAULTS: GeodesicOptions = { segments: 16, energyTolerance: 1e-6, broyden: true, rtol: 1e-9, atol: 1e-11, lengthNodes: 64 };
 
 function solveBVP(sys: GeodesicSystem, x0: number[], x1: number[], opts: GeodesicOptions): GeodesicPath {
   const n = sys.n;
@@ -274,7 +292,7 @@ function solveBVP(sys: GeodesicSystem, x0: number[], x1: number[], opts: Geodesi
     cap = 0.05 * Math.hypot(...straight);
   let first = true;
   for (const start of startCurves(x0, x1, N0)) {
-    const min = minimiseCoarseToFine(sys, start.curve, N0, N, cap);
+    const min = minimiseCoarseToFine(sys, start.curve, N0, N, cap, opts.energyTolerance ?? 1e-10);
     if ("degenerate" in min) {
       failures.push(`from ${start.name}, ${min.degenerate}`);
       continue;
@@ -352,7 +370,7 @@ function energy(sys: GeodesicSystem, x: Float64Array, N: number, grad: Float64Ar
       m[a] = 0.5 * (x[k * n + a] + x[(k + 1) * n + a]);
       d[a] = x[(k + 1) * n + a] - x[k * n + a];
     }
-    const { g, det } = sys.metricAt(m);
+    const { g, det } = grad ? sys.metricAndChristoffelAt(m, G) : sys.metricAt(m);
     const bad = sys.degenerateAt(m, g, det);
     if (bad) return bad;
     let e = 0;
@@ -364,7 +382,6 @@ function energy(sys: GeodesicSystem, x: Float64Array, N: number, grad: Float64Ar
     }
     E += N * e;
     if (!grad) continue;
-    sys.christoffelAt(m, G);
     for (let a = 0; a < n; a++) {
       let dg = 0; // ∂_a g(d, d)
       for (let l = 0; l < n; l++) for (let c = 0; c < n; c++) dg += 2 * gd[l] * G[(l * n + a) * n + c] * d[c];
@@ -385,6 +402,7 @@ function minimiseEnergy(
   start: { curve: Float64Array },
   N: number,
   cap: number,
+  tol: number,
 ): { curve: Float64Array; iterations: number } | { degenerate: string } {
   const x = Float64Array.from(start.curve);
   const size = x.length;
@@ -452,7 +470,7 @@ function minimiseEnergy(
         grad = Float64Array.from(gTry);
         E = ETry;
         accepted = true;
-        if (decrease <= 1e-10 * E0) return { curve: x, iterations: it + 1 };
+        if (decrease <= tol * E0) return { curve: x, iterations: it + 1 };
         break;
       }
     }
@@ -468,11 +486,12 @@ function minimiseCoarseToFine(
   N0: number,
   N: number,
   cap: number,
+  tol: number,
 ): { curve: Float64Array; iterations: number } | { degenerate: string } {
   const n = sys.n;
   let iterations = 0;
   for (let M = N0; ; M = Math.min(2 * M, N)) {
-    const r = minimiseEnergy(sys, { curve }, M, cap);
+    const r = minimiseEnergy(sys, { curve }, M, cap, tol);
     if ("degenerate" in r)
       return M === N0
         ? r
@@ -531,20 +550,32 @@ function shoot(
     let cur = end(v);
     let res = cur.x.map((x, i) => x - x1[i]);
     let norm = Math.hypot(...res);
+    let J: number[][] | null = null;
     for (it = 1; it <= maxIt; it++) {
       if (norm <= tol) return { path: pathOf(sys, cur.sol, x0, v, opts, it - 1, energyIterations) };
-      const J = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-      for (let j = 0; j < n; j++) {
-        const eps = 1e-6 * Math.max(1, Math.abs(v[j]));
-        const plus = end(v.map((x, i) => (i === j ? x + eps : x))).x,
-          minus = end(v.map((x, i) => (i === j ? x - eps : x))).x;
-        for (let i = 0; i < n; i++) J[i][j] = (plus[i] - minus[i]) / (2 * eps);
+      // the end point's Jacobian by central differences: every step, or (broyden) only when the update fails
+      const fresh = !J || !opts.broyden;
+      if (fresh) {
+        J = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+        for (let j = 0; j < n; j++) {
+          const eps = 1e-6 * Math.max(1, Math.abs(v[j]));
+          const plus = end(v.map((x, i) => (i === j ? x + eps : x))).x,
+            minus = end(v.map((x, i) => (i === j ? x - eps : x))).x;
+          for (let i = 0; i < n; i++) J[i][j] = (plus[i] - minus[i]) / (2 * eps);
+        }
       }
+      const Jk = J!;
       const step = solveN(
-        J,
+        Jk,
         res.map((r) => -r),
       );
-      if (!step) return { failure: `${what}: shooting hit a singular Jacobian (conjugate points?) after ${it - 1} Newton steps` };
+      if (!step) {
+        if (!fresh) {
+          J = null;
+          continue;
+        }
+        return { failure: `${what}: shooting hit a singular Jacobian (conjugate points?) after ${it - 1} Newton steps` };
+      }
       // damped: halve the step until the miss shrinks
       let lambda = 1,
         accepted = false;
@@ -555,6 +586,15 @@ function shoot(
           const tryRes = tryEnd.x.map((x, i) => x - x1[i]);
           const tryNorm = Math.hypot(...tryRes);
           if (tryNorm < norm) {
+            if (opts.broyden) {
+              // J += (Δr − J Δv) Δvᵀ / (Δvᵀ Δv): the secant condition along the step just taken
+              const dv = vTry.map((x, i) => x - v[i]),
+                dd = dv.reduce((s, x) => s + x * x, 0);
+              for (let i = 0; i < n; i++) {
+                const miss = tryRes[i] - res[i] - Jk[i].reduce((s, x, j) => s + x * dv[j], 0);
+                for (let j = 0; j < n; j++) Jk[i][j] += (miss * dv[j]) / dd;
+              }
+            }
             v = vTry;
             cur = tryEnd;
             res = tryRes;
@@ -567,7 +607,10 @@ function shoot(
         }
         lambda /= 2;
       }
-      if (!accepted) break;
+      if (!accepted) {
+        if (fresh) break;
+        J = null;
+      }
     }
     if (norm <= tol) return { path: pathOf(sys, cur.sol, x0, v, opts, maxIt, energyIterations) };
     return {

@@ -49,6 +49,107 @@ export function symmetricEigen(a: Mat): { values: number[]; vectors: Mat } {
   return { values: idx.map((i) => m[i][i]), vectors: v.map((row) => idx.map((i) => row[i])) };
 }
 
+/** Below this dimension cyclic Jacobi (classifyMetric's original route) is kept; above, Householder + QL. */
+const JACOBI_MAX = 64;
+
+/**
+ * Eigenvalues (ascending) of a symmetric matrix (only its lower triangle is read): Householder reduction to
+ * tridiagonal form, then the implicit QL method with Wilkinson shifts (tred2/tqli of Numerical Recipes §11.2–11.3,
+ * without eigenvectors). About 4n³/3 flops, iterative (no recursion), on one Float64Array: a 1024 × 1024 metric
+ * takes seconds where cyclic Jacobi would take minutes.
+ */
+export function symmetricEigenvalues(m: Mat): number[] {
+  const n = m.length;
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let k = 0; k <= i; k++) a[i * n + k] = m[i][k];
+  const d = new Float64Array(n),
+    e = new Float64Array(n);
+  for (let i = n - 1; i > 0; i--) {
+    const l = i - 1,
+      ri = i * n;
+    let scale = 0;
+    for (let k = 0; k <= l; k++) scale += Math.abs(a[ri + k]);
+    if (l === 0 || scale === 0) {
+      e[i] = a[ri + l];
+      continue;
+    }
+    let h = 0;
+    for (let k = 0; k <= l; k++) {
+      a[ri + k] /= scale;
+      h += a[ri + k] * a[ri + k];
+    }
+    let f = a[ri + l];
+    let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+    e[i] = scale * g;
+    h -= f * g;
+    a[ri + l] = f - g;
+    f = 0;
+    for (let j = 0; j <= l; j++) {
+      g = 0;
+      for (let k = 0; k <= j; k++) g += a[j * n + k] * a[ri + k];
+      for (let k = j + 1; k <= l; k++) g += a[k * n + j] * a[ri + k];
+      e[j] = g / h;
+      f += e[j] * a[ri + j];
+    }
+    const hh = f / (h + h);
+    for (let j = 0; j <= l; j++) {
+      f = a[ri + j];
+      e[j] = g = e[j] - hh * f;
+      for (let k = 0; k <= j; k++) a[j * n + k] -= f * e[k] + g * a[ri + k];
+    }
+  }
+  for (let i = 0; i < n; i++) d[i] = a[i * n + i];
+  // implicit QL on the tridiagonal (d, e): e[i] couples d[i] and d[i + 1]
+  for (let i = 1; i < n; i++) e[i - 1] = e[i];
+  if (n) e[n - 1] = 0;
+  for (let l = 0; l < n; l++) {
+    for (let iter = 0; ; iter++) {
+      let m = l;
+      for (; m < n - 1; m++) {
+        const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
+        if (Math.abs(e[m]) <= Number.EPSILON * dd) break;
+      }
+      if (m === l) break;
+      if (iter === 100) throw new Error(`symmetric eigenvalues: no convergence at ${l} of ${n}`);
+      let g = (d[l + 1] - d[l]) / (2 * e[l]);
+      let r = Math.hypot(g, 1);
+      g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
+      let s = 1,
+        c = 1,
+        p = 0,
+        i = m - 1,
+        deflated = false;
+      for (; i >= l; i--) {
+        const f = s * e[i],
+          b = c * e[i];
+        e[i + 1] = r = Math.hypot(f, g);
+        if (r === 0) {
+          // underflow: the matrix splits here; restart this eigenvalue
+          d[i + 1] -= p;
+          e[m] = 0;
+          deflated = true;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1] - p;
+        r = (d[i] - g) * s + 2 * c * b;
+        p = s * r;
+        d[i + 1] = g + p;
+        g = c * r - b;
+      }
+      if (deflated) continue;
+      d[l] -= p;
+      e[l] = g;
+      e[m] = 0;
+    }
+  }
+  return Array.from(d).sort((x, y) => x - y);
+}
+
+/** Ascending eigenvalues of a symmetric matrix: cyclic Jacobi up to JACOBI_MAX, Householder + QL beyond. */
+export const eigenvaluesOf = (g: Mat): number[] => (g.length <= JACOBI_MAX ? symmetricEigen(g).values : symmetricEigenvalues(g));
+
 /** Relative tolerance of the metric classification: an eigenvalue λ counts as zero when |λ| ≤ SIGNATURE_TOL · max|λ|. */
 export const SIGNATURE_TOL = 1e-10;
 
@@ -66,8 +167,8 @@ export interface MetricClass {
  * Zero eigenvalues are those with |λ| ≤ SIGNATURE_TOL · max|λ|; Lorentzian means one eigenvalue of one sign and
  * the rest (at least one) of the other, none zero; other non-degenerate, non-positive-definite ones are indefinite.
  */
-export function classifyMetric(g: Mat, eigenvalues: number[] = symmetricEigen(g).values): MetricClass {
-  const max = Math.max(...eigenvalues.map(Math.abs), 0);
+export function classifyMetric(g: Mat, eigenvalues: number[] = eigenvaluesOf(g)): MetricClass {
+  const max = eigenvalues.reduce((s, x) => Math.max(s, Math.abs(x)), 0);
   const cut = SIGNATURE_TOL * max;
   const plus = max > 0 ? eigenvalues.filter((x) => x > cut).length : 0,
     minus = max > 0 ? eigenvalues.filter((x) => x < -cut).length : 0;
@@ -84,7 +185,9 @@ function eliminate(A: Mat, B: Mat): { X: Mat; det: number } | null {
   const n = A.length,
     m = B[0]?.length ?? 0;
   const M = A.map((r, i) => [...r, ...B[i]]);
-  const scale = Math.max(...A.flat().map(Math.abs), 1e-300);
+  // a loop, not Math.max(...): a 1024 × 1024 metric's million entries overflow the stack as arguments
+  let scale = 1e-300;
+  for (const row of A) for (const x of row) scale = Math.max(scale, Math.abs(x));
   let det = 1;
   for (let c = 0; c < n; c++) {
     let p = c;

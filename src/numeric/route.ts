@@ -8,9 +8,18 @@ import { LAYER_KINDS } from "../core/layers/index.js";
 import type { Mapping, Metric, Network } from "../semantics/model.js";
 import { assertSymbolicFeasible, estimateMappingSize, estimateSymbolicSize } from "../symbolic/size.js";
 import { geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";
-import { prepareNetwork } from "./engine/network.js";
-import { assertFinite, EvaluationError, locateInPullback, locateLayer, mappingEvaluator, metricEvaluator } from "./evaluate.js";
-import { assertNondegenerate, componentName, type GeometryQuantity, quantityEvaluator } from "./geometry.js";
+import { prepareNetwork, propagate } from "./engine/network.js";
+import {
+  assertFinite,
+  bindParams,
+  EvaluationError,
+  locateInPullback,
+  layerStatesEvaluator,
+  locateLayer,
+  mappingEvaluator,
+  metricEvaluator,
+} from "./evaluate.js";
+import { assertNondegenerate, componentName, type GeometryQuantity, geodesicEvaluators, quantityEvaluator } from "./geometry.js";
 import type { Mat } from "./linalg.js";
 
 export type Route = "symbolic" | "matrix";
@@ -111,6 +120,66 @@ export function pointMapping(mapping: Mapping, env: ReadonlyMap<string, number>)
       return r;
     },
   };
+}
+
+/** What the geodesic solvers evaluate: g (flat) with det g, and Γ^a_bc (flat, (a·n + b)·n + c), at chart points. */
+export interface GeodesicBackend {
+  route: Route;
+  metric(x: ArrayLike<number>): { g: Float64Array; det: number };
+  christoffel(x: Float64Array, out: Float64Array): void;
+  /** g, det g and Γ at one point: one pass of the engine where it runs. */
+  both(x: Float64Array, out: Float64Array): { g: Float64Array; det: number };
+}
+
+/** The geodesic equation's evaluators, by the route metricRoute picks for first derivatives (Γ). */
+export function geodesicBackend(metric: Metric, env: ReadonlyMap<string, number>): GeodesicBackend {
+  const e = enginePullback(metric),
+    n = metric.manifold.dim;
+  if (!e || metricRoute(metric, 1) === "symbolic") {
+    assertSymbolicFeasible(metric, 1, "the geodesic equation");
+    const ev = geodesicEvaluators(metric); // compiled once per metric
+    const gp = bindParams(ev.gamma, env, `metric '${metric.name}'`),
+      mp = bindParams(ev.metric, env, `metric '${metric.name}'`);
+    const metricOf = (x: ArrayLike<number>) => {
+      const v = ev.metric.at(x, mp);
+      return { g: v.subarray(0, n * n), det: v[n * n] };
+    };
+    const christoffel = (x: Float64Array, out: Float64Array) => ev.gamma.run(x, gp, out, 1);
+    return {
+      route: "symbolic",
+      metric: metricOf,
+      christoffel,
+      both(x, out) {
+        christoffel(x, out);
+        return metricOf(x);
+      },
+    };
+  }
+  const net = prepareNetwork(e.net, env),
+    opts = { from: e.from };
+  const det = (g: Float64Array) => (n === 1 ? g[0] : n === 2 ? g[0] * g[3] - g[1] * g[2] : inverseAndDet(g, n).det);
+  return {
+    route: "matrix",
+    metric(x) {
+      const g = metricAt(net, x, opts);
+      return { g, det: det(g) };
+    },
+    christoffel(x, out) {
+      out.set(geometryAt(net, x, opts).christoffel);
+    },
+    both(x, out) {
+      const pg = geometryAt(net, x, opts);
+      out.set(pg.christoffel);
+      return { g: pg.g, det: pg.det };
+    },
+  };
+}
+
+/** Every layer's state x_0 … x_L at each point (the figures' grids), by the route mappingRoute picks. */
+export function layerStates(net: Network, env: ReadonlyMap<string, number>): (points: number[][]) => number[][][] {
+  if (mappingRoute(net) === "symbolic") return layerStatesEvaluator(net, env);
+  const p = prepareNetwork(net, env);
+  return (points) => points.map((x) => [x, ...propagate(p, x, 0, {}, true).caches!.map((c) => Array.from(c.x))]);
 }
 
 export interface PointQuantity {

@@ -44,6 +44,15 @@ describe.each(FUNCTIONS.map((f) => [f]))("%s", (f) => {
       expect(close(slope, fd(d.value, x), 1e-8), `${f}'(${x}) = ${slope}, differences ${fd(d.value, x)}`).toBe(true);
     }
   });
+  it("second and third derivatives (the matrix engine's) agree with central differences of the first and second", () => {
+    const d1 = (x: number) => d.derivative(NUMBERS, x, d.value(x)),
+      d2 = (x: number) => d.higher(x, d.value(x))[0];
+    for (const x of samples(f)) {
+      const [f2, f3] = d.higher(x, d.value(x));
+      expect(close(f2, fd(d1, x), 1e-8), `${f}''(${x}) = ${f2}, differences ${fd(d1, x)}`).toBe(true);
+      expect(close(f3, fd(d2, x), 1e-8), `${f}'''(${x}) = ${f3}, differences ${fd(d2, x)}`).toBe(true);
+    }
+  });
   it("the symbolic derivative evaluates to the numeric one", () => {
     const [df] = diff([fn(f, sym("x"))], "x");
     for (const x of samples(f)) expect(evaluate([df], { x })[0]).toBeCloseTo(valueAndSlope(f, x)[1], 13);

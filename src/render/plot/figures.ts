@@ -5,8 +5,8 @@ import { rounded } from "../../core/numbers.js";
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Metric, Network } from "../../semantics/model.js";
 import type { Dataset } from "../../numeric/data.js";
-import { EvaluationError, layerStatesEvaluator, mappingEvaluator } from "../../numeric/evaluate.js";
-import { pointMetric } from "../../numeric/route.js";
+import { EvaluationError, mappingEvaluator } from "../../numeric/evaluate.js";
+import { layerStates, mappingRoute, pointMapping, pointMetric } from "../../numeric/route.js";
 import { geodesicBVP } from "../../numeric/geodesic.js";
 import { symmetricEigen } from "../../numeric/linalg.js";
 import { rng } from "../../numeric/random.js";
@@ -46,7 +46,7 @@ function legendClasses(svg: Svg, x: number, y: number): void {
 function layersFigure(inp: PlotInput, withGrid: boolean): string {
   const { net, data } = inp;
   const L = net.layers.length;
-  const states = layerStatesEvaluator(net, inp.env);
+  const states = layerStates(net, inp.env);
   const pts = points(data);
   const dataStates = states(pts);
   const box0 = boundingBox(pts, 0.1, true);
@@ -209,20 +209,28 @@ function contour(f: number[][], box: Box): [number, number][][] {
 function volumeFigure(inp: PlotInput): string {
   const pts = points(inp.data);
   const box = boundingBox(pts, 0.1, true);
-  const out = mappingEvaluator(inp.net, inp.env);
   const N = 110;
   const grid: number[][] = [],
     prob: number[][] = [];
   const lattice: number[][] = [];
   for (let i = 0; i <= N; i++)
     for (let j = 0; j <= N; j++) lattice.push([box.x0 + ((box.x1 - box.x0) * i) / N, box.y0 + ((box.y1 - box.y0) * j) / N]);
-  const res = out.run(Float64Array.from(lattice.flat()), lattice.length);
+  // the compiled closed form on the whole lattice at once, or the matrix engine point by point (a wide network)
+  const at = (() => {
+    if (mappingRoute(inp.net) === "matrix") {
+      const ev = pointMapping(inp.net, inp.env);
+      return (k: number) => ev.at(lattice[k]);
+    }
+    const out = mappingEvaluator(inp.net, inp.env);
+    const res = out.run(Float64Array.from(lattice.flat()), lattice.length);
+    return (k: number) => out.unpack(res, k);
+  })();
   for (let i = 0; i <= N; i++) {
     grid.push([]);
     prob.push([]);
     for (let j = 0; j <= N; j++) {
       const k = i * (N + 1) + j,
-        o = out.unpack(res, k);
+        o = at(k);
       const g = o.metric,
         det = g[0][0] * g[1][1] - g[0][1] * g[1][0];
       grid[i].push(Math.log10(Math.sqrt(Math.max(det, 1e-300))));

@@ -1,0 +1,79 @@
+// Eigenvalues of symmetric matrices by Householder tridiagonalisation + implicit QL (the route classifyMetric
+// takes for wide metrics): hand cases, and random matrices Q diag(λ) Qᵀ with a known spectrum up to 300 × 300.
+import { describe, expect, it } from "vitest";
+import { classifyMetric, symmetricEigen, symmetricEigenvalues } from "../../src/numeric/linalg.js";
+import { rng, uniform } from "../helpers.js";
+
+/** Q diag(λ) Qᵀ with Q a product of `reflections` random Householder reflections I − 2vvᵀ. */
+function withSpectrum(lambda: number[], seed: number, reflections = 6): number[][] {
+  const n = lambda.length,
+    r = rng(seed);
+  const A = lambda.map((l, i) => lambda.map((_, j) => (i === j ? l : 0)));
+  for (let k = 0; k < reflections; k++) {
+    const v = Array.from({ length: n }, () => uniform(r, -1, 1));
+    const norm = Math.hypot(...v);
+    for (let i = 0; i < n; i++) v[i] /= norm;
+    // A ← H A H with H = I − 2vvᵀ: A − 2v(vᵀA) − 2(Av)vᵀ + 4(vᵀAv)vvᵀ
+    const Av = A.map((row) => row.reduce((s, x, j) => s + x * v[j], 0));
+    const vAv = v.reduce((s, x, i) => s + x * Av[i], 0);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) A[i][j] += -2 * v[i] * Av[j] - 2 * Av[i] * v[j] + 4 * vAv * v[i] * v[j];
+  }
+  return A;
+}
+
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+
+describe("symmetricEigenvalues", () => {
+  it("hand cases: 1×1, a diagonal, [[2,1],[1,2]] (1 and 3), the path graph's Laplacian (2 − 2cos(kπ/n))", () => {
+    expect(symmetricEigenvalues([[-4]])).toEqual([-4]);
+    expect(
+      symmetricEigenvalues([
+        [3, 0, 0],
+        [0, -1, 0],
+        [0, 0, 2],
+      ]),
+    ).toEqual([-1, 2, 3]);
+    const two = symmetricEigenvalues([
+      [2, 1],
+      [1, 2],
+    ]);
+    expect(two[0]).toBeCloseTo(1, 14);
+    expect(two[1]).toBeCloseTo(3, 14);
+    // the Dirichlet path Laplacian tridiag(−1, 2, −1) of size n: 2 − 2cos(kπ/(n+1)), k = 1 … n
+    const n = 50;
+    const L = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 2 : Math.abs(i - j) === 1 ? -1 : 0)));
+    const exact = Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1)));
+    symmetricEigenvalues(L).forEach((l, k) => {
+      expect(Math.abs(l - exact[k])).toBeLessThan(1e-13);
+    });
+  });
+
+  it("random matrices with a known spectrum, including repeated and zero eigenvalues, up to 300 × 300", () => {
+    for (const [n, seed] of [
+      [5, 1],
+      [17, 2],
+      [80, 3],
+      [300, 4],
+    ]) {
+      const r = rng(seed);
+      const lambda = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 0 : i % 5 === 0 ? 1.5 : uniform(r, -10, 10)));
+      const got = symmetricEigenvalues(withSpectrum(lambda, seed + 10));
+      const want = sorted(lambda);
+      for (let i = 0; i < n; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-11 * 10 * n);
+    }
+  });
+
+  it("agrees with cyclic Jacobi, and classifyMetric counts the signature of a 200 × 200 metric with a known spectrum", () => {
+    const r = rng(9);
+    const lambda = Array.from({ length: 30 }, () => uniform(r, -3, 3));
+    const A = withSpectrum(lambda, 5);
+    const j = symmetricEigen(A).values,
+      h = symmetricEigenvalues(A);
+    for (let i = 0; i < 30; i++) expect(Math.abs(j[i] - h[i])).toBeLessThan(1e-12);
+    // 120 positive, 60 negative, 20 zero (relative to the largest: 1e-14 of it is below the tolerance)
+    const spec = Array.from({ length: 200 }, (_, i) => (i < 120 ? 1 + i / 10 : i < 180 ? -0.5 - i / 100 : 1e-14 * (i - 190)));
+    const c = classifyMetric(withSpectrum(spec, 7));
+    expect(c.signature).toEqual([120, 60, 20]);
+    expect(c.type).toBe("degenerate");
+  });
+});
