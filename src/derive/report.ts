@@ -1,6 +1,6 @@
 // Plain-text summaries of witnesses, shared by every view of a derivation.
 import { rounded } from "../core/numbers.js";
-import type { Step } from "./model.js";
+import { type Derivation, roleOf, routeOf, type Step, stepCounts, type WitnessResult } from "./model.js";
 
 const num = (x: number) => rounded(x, 6);
 
@@ -24,3 +24,62 @@ export function successText(s: Step): string {
   const w = s.witness!;
   return `max error ${num(w.maxError)} over ${w.points} points, against ${w.against}`;
 }
+
+/** Where a witness's points came from, in words: "8 points uniform in [-1, 1] for x, y (step seed 123)". */
+export function domainText(w: WitnessResult): string {
+  const d = w.domain;
+  if (!d) return `${w.points} points`;
+  const at = (p: Record<string, number>) =>
+    `(${Object.keys(p).join(", ")}) = (${Object.values(p)
+      .map((v) => num(v))
+      .join(", ")})`;
+  let text: string;
+  if (d.kind === "point") text = d.at && Object.keys(d.at).length ? `at ${at(d.at)}` : "at the given point";
+  else if (d.kind === "samples") text = "on the solver's own samples";
+  else {
+    const box = d.box?.coords.length ? ` for ${d.box.coords.join(", ")} uniform in [${num(d.box.lo)}, ${num(d.box.hi)}]` : "";
+    const params = d.params?.length ? `, free parameters ${d.params.join(", ")} sampled too (h in [0.05, 1], others in [-1, 1])` : "";
+    text = `${w.points} random points${box}${params}${d.seed === undefined ? "" : ` (step seed ${d.seed})`}`;
+  }
+  return d.instances ? `${text}; ${d.instances}` : text;
+}
+
+/** The route in words: what the step was compared with and the route's kind. */
+export function routeText(s: Step): string {
+  const w = s.witness!;
+  const kind = routeOf(w);
+  return kind === "other" ? w.against : `${w.against} [route: ${kind}]`;
+}
+
+/** A step's kind in headings: its justification, and "witnessed" or "definition" unless the justification says it. */
+export const kindLabel = (s: Step): string =>
+  s.justification === roleOf(s) ? s.justification : `${s.justification}; ${roleOf(s) === "definition" ? "a definition" : "witnessed"}`;
+
+/** The route's kind for tables (its description when it has no kind). */
+export const routeName = (w: WitnessResult): string => (routeOf(w) === "other" ? w.against : routeOf(w));
+
+/** One line on a step's check for the documents: what it was compared with, where, and the result. */
+export function checkText(s: Step): string {
+  const w = s.witness!;
+  const what =
+    roleOf(s) === "definition"
+      ? `Definition, re-evaluated against ${routeText(s)}: a check of the code, not evidence;`
+      : `Witnessed against ${routeText(s)},`;
+  return `${what} ${domainText(w)}: largest relative difference ${short(w.maxError)} (tolerance ${short(w.tolerance)}).`;
+}
+
+/** The count a reader can trust: definitions apart from the steps witnessed by independent routes. */
+export function countsText(d: Derivation): string {
+  const c = stepCounts(d);
+  const defs =
+    `${c.definitions} ${c.definitions === 1 ? "is a definition" : "are definitions"}` +
+    (c.reEvaluated ? ` (${c.reEvaluated} re-evaluated by a second implementation: a check of the code, not evidence)` : "");
+  const witnessed =
+    c.failed === 0
+      ? `${c.witnessed} ${c.witnessed === 1 ? "is" : "are"} witnessed by independent routes, and all ${c.witnessed} checks passed`
+      : `${c.witnessed} ${c.witnessed === 1 ? "is" : "are"} witnessed by independent routes; ${c.failed} check${c.failed === 1 ? "" : "s"} FAILED`;
+  return `Of the ${c.steps} steps, ${defs}; ${witnessed}.`;
+}
+
+/** A number in a document's check line: two significant digits. */
+export const short = (x: number) => (x === 0 ? "0" : Number.isFinite(x) ? x.toExponential(1) : String(x));
