@@ -35,7 +35,7 @@ export function domainText(w: WitnessResult): string {
       .join(", ")})`;
   let text: string;
   if (d.kind === "point") text = d.at && Object.keys(d.at).length ? `at ${at(d.at)}` : "at the given point";
-  else if (d.kind === "samples") text = "on the solver's own samples";
+  else if (d.kind === "samples") return d.instances ? `on ${d.instances}` : "on the solver's own samples";
   else {
     const box = d.box?.coords.length ? ` for ${d.box.coords.join(", ")} uniform in [${num(d.box.lo)}, ${num(d.box.hi)}]` : "";
     const params = d.params?.length ? `, free parameters ${d.params.join(", ")} sampled too (h in [0.05, 1], others in [-1, 1])` : "";
@@ -68,16 +68,26 @@ export function checkText(s: Step): string {
   return `${what} ${domainText(w)}: largest relative difference ${short(w.maxError)} (tolerance ${short(w.tolerance)}).`;
 }
 
+/** The documents' opening: what a step claims, what its check means, and the count. */
+export function introText(d: Derivation): string {
+  const o = d.options;
+  return (
+    "Each step states an equation and says why it holds. A definition is true by fiat: where it is re-evaluated by a " +
+    "second implementation, that checks the code, not the mathematics. Every other step was witnessed numerically by an " +
+    `independent route at random points (run seed ${o.seed}, ${o.points} points per step, relative tolerance ` +
+    `${short(o.tolerance)}); each step says which route and where its points came from. ${countsText(d)}`
+  );
+}
+
 /** The count a reader can trust: definitions apart from the steps witnessed by independent routes. */
 export function countsText(d: Derivation): string {
   const c = stepCounts(d);
   const defs =
     `${c.definitions} ${c.definitions === 1 ? "is a definition" : "are definitions"}` +
     (c.reEvaluated ? ` (${c.reEvaluated} re-evaluated by a second implementation: a check of the code, not evidence)` : "");
+  const those = `${c.witnessed} ${c.witnessed === 1 ? "is" : "are"} witnessed by independent routes`;
   const witnessed =
-    c.failed === 0
-      ? `${c.witnessed} ${c.witnessed === 1 ? "is" : "are"} witnessed by independent routes, and all ${c.witnessed} checks passed`
-      : `${c.witnessed} ${c.witnessed === 1 ? "is" : "are"} witnessed by independent routes; ${c.failed} check${c.failed === 1 ? "" : "s"} FAILED`;
+    c.failed === 0 ? `${those}, and all ${c.witnessed} checks passed` : `${those}; ${c.failed} check${c.failed === 1 ? "" : "s"} FAILED`;
   return `Of the ${c.steps} steps, ${defs}; ${witnessed}.`;
 }
 

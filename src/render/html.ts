@@ -7,7 +7,7 @@ import katex from "katex";
 import type { Prose } from "../core/notation.js";
 import type { Derivation, Step } from "../derive/model.js";
 import { allSteps, roleOf } from "../derive/model.js";
-import { checkText, countsText, failureText, routeName } from "../derive/report.js";
+import { checkText, failureText, introText, routeName } from "../derive/report.js";
 import { short, stepMath } from "./formula.js";
 import { escapeHtml, mathTex, proseHtml } from "./notation.js";
 
@@ -95,7 +95,8 @@ function stepHtml(step: Step, n: number): string {
         : `<p class="witness">${esc(checkText(step))}</p>`,
     );
   }
-  return `<article class="step${definition ? " definition" : ""}${failed ? " failed" : ""}" id="${esc(step.id)}">\n${parts.join("\n")}\n</article>`;
+  const classes = `step${definition ? " definition" : ""}${failed ? " failed" : ""}`;
+  return `<article class="${classes}" id="${esc(step.id)}">\n${parts.join("\n")}\n</article>`;
 }
 
 export function htmlDocument(d: Derivation): string {
@@ -135,7 +136,7 @@ export function htmlDocument(d: Derivation): string {
 <body>
 <main>
 <h1>${esc(d.title)}</h1>
-<p class="meta">Each step states an equation and says why it holds. A definition is true by fiat: where it is re-evaluated by a second implementation, that checks the code, not the mathematics. Every other step was witnessed numerically by an independent route at random points (run seed ${d.options.seed}, ${d.options.points} points per step, relative tolerance ${short(d.options.tolerance)}); each step says which route and where its points came from. <strong>${esc(countsText(d))}</strong></p>
+<p class="meta">${esc(introText(d))}</p>
 ${sections}
 <section>
 <h2>Steps and their checks</h2>

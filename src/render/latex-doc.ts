@@ -1,7 +1,7 @@
 // A derivation as a complete LaTeX document (article, amsmath) that one pdflatex run compiles.
 import type { Derivation, Step } from "../derive/model.js";
 import { allSteps, roleOf } from "../derive/model.js";
-import { checkText, countsText, failureText, kindLabel, routeName } from "../derive/report.js";
+import { checkText, failureText, introText, kindLabel, routeName } from "../derive/report.js";
 import { equationTex, short } from "./formula.js";
 import { escapeTex, mathTex, proseTex } from "./notation.js";
 
@@ -68,12 +68,7 @@ export function latexDocument(d: Derivation): string {
 \\begin{document}
 \\maketitle
 
-Each step below states an equation and says why it holds. A definition is true by fiat: where it is re-evaluated by a
-second implementation, that checks the code, not the mathematics. Every other step was witnessed numerically by an
-independent route at random points (run seed ${d.options.seed}, ${d.options.points} points per step, relative tolerance
-${short(d.options.tolerance)}); each step says which route and where its points came from. ${texText(countsText(d))}${
-    failed ? " Failed steps are marked and written with $\\overset{?}{=}$." : ""
-  }
+${texText(introText(d))}${failed ? " Failed steps are marked and written with $\\overset{?}{=}$." : ""}
 
 ${body}
 

@@ -2,7 +2,7 @@
 // other views use), every piece of text escaped.
 import type { Derivation, Step } from "../derive/model.js";
 import { allSteps, roleOf } from "../derive/model.js";
-import { checkText, countsText, failureText, kindLabel, routeName } from "../derive/report.js";
+import { checkText, failureText, introText, kindLabel, routeName } from "../derive/report.js";
 import { short, stepMath } from "./formula.js";
 import { escapeMarkdown as md, mathTex, proseMarkdown } from "./notation.js";
 
@@ -54,7 +54,7 @@ export function markdownDocument(d: Derivation): string {
   });
   return `# ${md(d.title)}
 
-Each step states an equation and says why it holds. A definition is true by fiat: where it is re-evaluated by a second implementation, that checks the code, not the mathematics. Every other step was witnessed numerically by an independent route, at random points (run seed ${d.options.seed}, ${d.options.points} points per step, relative tolerance ${md(short(d.options.tolerance))}); each step says which route and where its points came from. ${md(countsText(d))}
+${md(introText(d))}
 
 ${body}
 
