@@ -39,7 +39,7 @@ export function inlinedKatexCss(): string {
 }
 
 const PAGE_CSS = `
-:root { --ok: #1a7f37; --bad: #cf222e; --def: #8c959f; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
+:root { --bg: #fff; --ok: #1a7f37; --bad: #cf222e; --def: #8c959f; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: #fff; }
 main { max-width: 60rem; margin: 0 auto; padding: 1rem 1.25rem 4rem; }
@@ -58,7 +58,8 @@ h2 { font-size: 1.3rem; margin: 2.2rem 0 0.6rem; border-bottom: 1px solid var(--
 .failed .badge { color: var(--bad); }
 .kind { margin-left: auto; font-size: 0.85rem; font-weight: 400; font-style: italic; color: var(--muted); }
 /* a formula wider than its box scrolls, and says so: a visible scrollbar and a shadow at the hidden edge */
-.formula { overflow-x: auto; overflow-y: hidden; padding: 0.2rem 0; scrollbar-width: thin; scrollbar-color: #8c959f transparent;
+.formula { overflow-y: hidden; padding: 0.2rem 0; }
+.formula, .table-wrap { overflow-x: auto; scrollbar-width: thin; scrollbar-color: #8c959f transparent;
   background: linear-gradient(to right, var(--bg) 30%, transparent) left / 2rem 100% no-repeat local,
     linear-gradient(to left, var(--bg) 30%, transparent) right / 2rem 100% no-repeat local,
     radial-gradient(farthest-side at 0 50%, rgba(0,0,0,.25), transparent) left / 0.8rem 100% no-repeat scroll,
@@ -70,7 +71,6 @@ h2 { font-size: 1.3rem; margin: 2.2rem 0 0.6rem; border-bottom: 1px solid var(--
 table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.table-wrap { overflow-x: auto; }
 @media (max-width: 40rem) { body { font-size: 15px; } main { padding: 0.5rem 0.75rem 3rem; } .kind { margin-left: 0; } }
 `;
 
