@@ -8,7 +8,16 @@ import { type GeodesicPath, geodesicBVP, geodesicIVP } from "../numeric/geodesic
 import { type Convergence, convergence, type Interpolation, odeBlock } from "../numeric/flow.js";
 import { DEFAULT_DEPTHS } from "../derive/flow.js";
 import { derive } from "../derive/index.js";
-import { allSteps, type Derivation, type Justification, type WitnessOptions, type WitnessResult } from "../derive/model.js";
+import {
+  allSteps,
+  type Derivation,
+  type Justification,
+  roleOf,
+  type StepRole,
+  stepCounts,
+  type WitnessOptions,
+  type WitnessResult,
+} from "../derive/model.js";
 
 export interface MappingValue {
   point: number[];
@@ -116,7 +125,9 @@ export interface VerifyResult {
   file: string;
   options: WitnessOptions;
   passed: boolean;
-  checks: ({ id: string; title: string; justification: Justification; line?: number } & WitnessResult)[];
+  /** Definitions (re-evaluated: a check of the code) counted apart from the steps witnessed by independent routes. */
+  counts: ReturnType<typeof stepCounts>;
+  checks: ({ id: string; title: string; justification: Justification; role: StepRole; line?: number } & WitnessResult)[];
 }
 
 /**
@@ -130,7 +141,15 @@ export function verifyResult(d: Derivation): VerifyResult {
     file: d.file,
     options: d.options,
     passed: steps.every((s) => s.witness!.passed),
-    checks: steps.map((s) => ({ id: s.id, title: s.title, justification: s.justification, line: s.span?.line, ...s.witness! })),
+    counts: stepCounts(d),
+    checks: steps.map((s) => ({
+      id: s.id,
+      title: s.title,
+      justification: s.justification,
+      role: roleOf(s),
+      line: s.span?.line,
+      ...s.witness!,
+    })),
   };
 }
 

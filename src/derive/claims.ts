@@ -7,11 +7,11 @@ import { add, mul, MINUS_ONE } from "../symbolic/expr.js";
 import { fromMath } from "../symbolic/mathjs.js";
 import { symbolicQuantity } from "../numeric/geometry.js";
 import { mappingExprs, metricComponents } from "../symbolic/metric.js";
-import { fixed as formula, fromTex, ident, indexed, type MathNode, num, op, prose, seq, sym } from "../core/notation.js";
+import { fixed as formula, fromTex, ident, indexed, type MathNode, num, op, type Part, prose, seq, sym } from "../core/notation.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { type Matrix, matMul, transpose } from "../symbolic/tensor.js";
 import { label, matrixSide, scalarSide, type Side, type Step, vectorSide, type WitnessOptions, type WitnessResult } from "./model.js";
-import { exprRoute, type Route, samplerFor, witness } from "./witness.js";
+import { exprRoute, type Route, samplerFor, type Via, via, witness } from "./witness.js";
 
 /** A tensor expression as a matrix of DAG nodes (vectors as one column, scalars as 1×1). */
 export function tensorMatrix(t: TensorExpr): Matrix {
@@ -104,7 +104,7 @@ function propertyWitness(
   opts: WitnessOptions,
   id: string,
   predicate: (m: number[][]) => string | null,
-  against: string,
+  against: string | Via,
 ): WitnessResult {
   let failure: WitnessResult["failure"];
   let last: number[] = [];
@@ -138,7 +138,13 @@ const eigenCheck = (kind: "definite" | "semidefinite", tol: number) => (m: numbe
   return null;
 };
 
-/** `source` is the spec's text: a claim's title quotes what the spec says. */
+/** A side of a claim in a heading: its formula, or its words when it has none (literal components). */
+const headingSide = (t: TensorExpr): Part => {
+  const x = tensorText(t);
+  return x.math ? { kind: "math", math: x.math } : { kind: "text", text: x.text };
+};
+
+/** `source` is the spec's text: a claim's title quotes what the spec says, its heading typesets the formulas. */
 export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string, number>, opts: WitnessOptions, source = ""): Step | null {
   const id = `claim${index + 1}`;
   const quoted = source
@@ -161,6 +167,7 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
     return {
       id,
       title: `Claim: ${quoted || `${lt.text} equals ${rt.text}`}`,
+      heading: prose("Claim: ", headingSide(req.left), " equals ", headingSide(req.right), at ? ` at (${at.join(", ")})` : ""),
       justification: "claim",
       span: req.span,
       why: prose(at ? `Asked in the spec, at (${at.join(", ")}).` : "Asked in the spec; compared at random points."),
@@ -171,7 +178,7 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
         sampler,
         options,
         id,
-        "both sides evaluated",
+        via("both sides", "both sides evaluated"),
         entryName(a[0].length),
       ),
     };
@@ -188,6 +195,7 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
       return {
         id,
         title: `Claim: ${quoted}`,
+        heading: prose("Claim: ", headingSide(req.subject), ` has rank ${req.rank}`),
         justification: "claim",
         span: req.span,
         why: fromTex("Asked in the spec: the numerical rank at sampled points."),
@@ -202,7 +210,7 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
             const r = classifyMetric(mm).rank;
             return r === req.rank ? null : `rank is ${r}`;
           },
-          "eigenvalues at sampled points",
+          via("eigenvalues", "eigenvalues at sampled points"),
         ),
       };
     }
@@ -211,22 +219,40 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
       return {
         id,
         title: `Claim: ${quoted}`,
+        heading: prose("Claim: ", headingSide(req.subject), " is symmetric"),
         justification: "claim",
         span: req.span,
         why: fromTex("Asked in the spec."),
         equation: { rows: [{ lhs: label(tex), rhs: label(indexed(tex, { transpose: true })) }] },
-        witness: witness(exprRoute(m.flat(), vars), exprRoute(mt.flat(), vars), sampler, opts, id, "the transpose", entryName(n)),
+        witness: witness(
+          exprRoute(m.flat(), vars),
+          exprRoute(mt.flat(), vars),
+          sampler,
+          opts,
+          id,
+          via("both sides", "the transpose"),
+          entryName(n),
+        ),
       };
     }
     const kind = req.property === "positive definite" ? "definite" : "semidefinite";
     return {
       id,
       title: `Claim: ${quoted}`,
+      heading: prose("Claim: ", headingSide(req.subject), ` is ${req.property}`),
       justification: "claim",
       span: req.span,
       why: fromTex("Asked in the spec: every eigenvalue at the sampled points."),
       statement: seq(tex, op(kind === "definite" ? "succ" : "succeq"), num(0)),
-      witness: propertyWitness(exprRoute(m.flat(), vars), n, sampler, opts, id, eigenCheck(kind, 1e-12), "eigenvalues at sampled points"),
+      witness: propertyWitness(
+        exprRoute(m.flat(), vars),
+        n,
+        sampler,
+        opts,
+        id,
+        eigenCheck(kind, 1e-12),
+        via("eigenvalues", "eigenvalues at sampled points"),
+      ),
     };
   }
   return null;
@@ -259,7 +285,7 @@ export function metricPropertySteps(metric: Metric, fixed: ReadonlyMap<string, n
       id: `${metric.name}:symmetric`,
       title: `${metric.name} is symmetric`,
       justification: "property",
-      why: fromTex(exact ? "g_ab and g_ba are the same expression." : "g_ab = g_ba at every sampled point."),
+      why: fromTex(exact ? "$g_{ab}$ and $g_{ba}$ are the same expression." : "$g_{ab} = g_{ba}$ at every sampled point."),
       equation: { rows: [{ lhs: label(indexed(g_, { sub: formula("ab") })), rhs: label(indexed(g_, { sub: formula("ba") })) }] },
       witness: witness(
         exprRoute(g.flat(), vars),
@@ -267,7 +293,7 @@ export function metricPropertySteps(metric: Metric, fixed: ReadonlyMap<string, n
         sampler,
         opts,
         `${metric.name}:symmetric`,
-        "the transpose",
+        via("both sides", "the transpose"),
         entryName(n),
       ),
     },
@@ -287,7 +313,7 @@ export function metricPropertySteps(metric: Metric, fixed: ReadonlyMap<string, n
             opts,
             `${metric.name}:signature`,
             sameSignature(),
-            "eigenvalues at sampled points",
+            via("eigenvalues", "eigenvalues at sampled points"),
           ),
         }
       : {
@@ -309,7 +335,7 @@ export function metricPropertySteps(metric: Metric, fixed: ReadonlyMap<string, n
             opts,
             `${metric.name}:psd`,
             eigenCheck("semidefinite", 1e-12),
-            "eigenvalues at sampled points",
+            via("eigenvalues", "eigenvalues at sampled points"),
           ),
         },
   ];

@@ -10,7 +10,7 @@ import { forwardNetwork } from "../numeric/forward.js";
 import { fixedOf, fromTex, prose } from "../core/notation.js";
 import type { Step, WitnessOptions, WitnessResult } from "./model.js";
 import { pointOf } from "./routes.js";
-import { samplerFor, witness } from "./witness.js";
+import { samplerFor, via, witness } from "./witness.js";
 
 export const DEFAULT_DEPTHS = [4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
@@ -91,7 +91,7 @@ export function flowSteps(
             sampler,
             opts,
             id("ode"),
-            "the network's own layers",
+            via("forward pass", "the network's own layers"),
           ),
   });
   const point = chart.coords.map((_, i) => (i % 2 ? -0.7 : 0.3));
@@ -111,6 +111,8 @@ export function flowSteps(
         maxError: NaN,
         passed: false,
         against: "the flow",
+        route: "integrator",
+        domain: { kind: "samples" },
         failure: { point: {}, component: "", lhs: NaN, rhs: NaN, reason: e.message },
       },
     });
@@ -124,6 +126,12 @@ export function flowSteps(
     maxError: dev,
     passed: dev <= 0.35,
     against: `the fitted order against the expected ${expected}`,
+    route: "integrator",
+    domain: {
+      kind: "point",
+      at: Object.fromEntries(chart.coords.map((k, i) => [k, point[i]])),
+      instances: `depths N = ${depths.join(", ")}`,
+    },
   };
   if (!w.passed)
     w.failure = {

@@ -12,7 +12,7 @@ import { indicesOf } from "../symbolic/tensor.js";
 import { fixedOf, fixed as formula, fromTex } from "../core/notation.js";
 import { label, scalarSide, type Step, type WitnessOptions, type WitnessResult } from "./model.js";
 import { fdGeometry, pointOf, selfCheckedRoute } from "./routes.js";
-import { exprRoute, type Route, samplerFor, witness } from "./witness.js";
+import { exprRoute, type Route, samplerFor, via, witness } from "./witness.js";
 
 const symbolTex = (q: GeometryQuantity, coords: string[], idx: number[]) => quantity(q).symbol.tex(idx.map((i) => latexSymbol(coords[i])));
 
@@ -46,8 +46,8 @@ export function geometryStep(
     { ...opts, tolerance },
     `${metric.name}:${q}${index}`,
     derivatives
-      ? `finite differences of the metric's values (${derivatives === 2 ? "second" : "first"} derivatives)`
-      : "the metric evaluated on its own",
+      ? via("finite differences", `finite differences of the metric's values (${derivatives === 2 ? "second" : "first"} derivatives)`)
+      : via("forward pass", "numeric linear algebra on the metric's values"),
     (k) => componentName(sq.shape, k),
   );
   const ks = sq.entries
@@ -62,6 +62,7 @@ export function geometryStep(
     id: `${metric.name}:${q}${index}`,
     title: `${entry.title} of ${metric.name}`,
     justification: "definition",
+    role: "witnessed",
     span: req.span,
     why: fromTex(
       entry.why +
@@ -97,6 +98,7 @@ function geodesicStep(metric: Metric, req: Extract<Request, { kind: "show" }>, i
     id,
     title: `Geodesic of ${metric.name} from ${fmt(req.from!)}${req.to ? ` to ${fmt(req.to)}` : ` with velocity ${fmt(req.velocity!)}`}`,
     justification: "definition",
+    role: "witnessed",
     span: req.span,
     why: fromTex(
       `The geodesic equation $\\ddot x^a + \\Gamma^a{}_{bc}\\, \\dot x^b \\dot x^c = 0$, integrated by Dormand–Prince ` +
@@ -112,6 +114,8 @@ function geodesicStep(metric: Metric, req: Extract<Request, { kind: "show" }>, i
       maxError: 0,
       passed: true,
       against: "constant speed along the path and the end point",
+      route: "integrator",
+      domain: { kind: "samples", instances: `the solver's ${path.samples.length} samples along the path` },
     };
     const G = fdGeometry(metric, fixed);
     const sp = path.samples.map((s) => {
@@ -158,6 +162,8 @@ function geodesicStep(metric: Metric, req: Extract<Request, { kind: "show" }>, i
         maxError: NaN,
         passed: false,
         against: "the geodesic solver",
+        route: "integrator",
+        domain: { kind: "samples" },
         failure: { point: {}, component: "", lhs: NaN, rhs: NaN, reason: e.message },
       },
     };

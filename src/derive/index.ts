@@ -1,6 +1,6 @@
 // A spec's derivation: one section per metric (how its components come about, step by step),
 // then the spec's own claims. Every step is witnessed numerically when it is built.
-import type { Model, Network } from "../semantics/model.js";
+import type { Model } from "../semantics/model.js";
 import { valueEnv } from "../numeric/evaluate.js";
 import { actionSteps } from "./bundles.js";
 import { claimStep, metricPropertySteps } from "./claims.js";
@@ -10,8 +10,18 @@ import { mapSteps } from "./maps.js";
 import { prose, userText } from "../core/notation.js";
 import { quantity, quantityOfPhrase } from "../core/quantities.js";
 import { estimateSymbolicSize, SYMBOLIC_LIMIT, SymbolicSizeError } from "../symbolic/size.js";
-import { DEFAULT_WITNESS, type Derivation, type Section, type WitnessOptions } from "./model.js";
-import { networkSteps } from "./network.js";
+import { DEFAULT_WITNESS, type Derivation, type Section, type Step, type WitnessOptions } from "./model.js";
+import { type Earlier, networkSteps } from "./network.js";
+
+/**
+ * A spec's path as a document prints it: as given when relative; an absolute one relative to `cwd` when inside it,
+ * else its file name (a document should not carry the machine's directory layout).
+ */
+export function documentPath(path: string, cwd: string): string {
+  if (!path.startsWith("/")) return path;
+  const base = cwd.endsWith("/") ? cwd : `${cwd}/`;
+  return path.startsWith(base) ? path.slice(base.length) : path.replace(/^.*\//, "");
+}
 
 /**
  * Refuse up front a derivation whose symbolic steps could not finish (a wide network's metric): its steps are
@@ -41,10 +51,17 @@ export function derive(model: Model, options: Partial<WitnessOptions> = {}): Der
   const opts = { ...DEFAULT_WITNESS, ...options };
   const fixed = valueEnv(model);
   const sections: Section[] = [];
+  // network and output metric → the first metric derived along them: a later one refers to its layers instead of repeating them
+  const derived = new Map<string, Earlier>();
   for (const metric of model.metrics.values()) {
     const def = metric.def;
     const viaNetwork = def.kind === "pullback" && def.along.kind === "network";
-    const steps = viaNetwork ? networkSteps(metric, def.along as Network, fixed, opts) : mapSteps(metric, fixed, opts);
+    let steps: Step[];
+    if (def.kind === "pullback" && def.along.kind === "network") {
+      const key = `${def.along.name}\u0000${def.of.name}`;
+      steps = networkSteps(metric, def.along, fixed, opts, derived.get(key));
+      if (!derived.has(key) || derived.get(key)!.from > def.layer) derived.set(key, { metric: metric.name, from: def.layer });
+    } else steps = mapSteps(metric, fixed, opts);
     steps.push(...metricPropertySteps(metric, fixed, opts));
     model.requests.forEach((r, i) => {
       if (r.kind === "show" && r.subject.kind === "metric" && r.subject.metric === metric) {

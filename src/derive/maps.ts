@@ -7,7 +7,7 @@ import { composeWith, mappingExprs, metricComponents } from "../symbolic/metric.
 import { fixed as formula, fromTex, ident, list, op, type Part, prose, seq, sym, userText } from "../core/notation.js";
 import { label, matrixSide, type Step, type WitnessOptions } from "./model.js";
 import { fdJacobian, oracleMetric, pointOf } from "./routes.js";
-import { exprRoute, samplerFor, witness } from "./witness.js";
+import { exprRoute, samplerFor, via, witness } from "./witness.js";
 
 const entryName = (m: number) => (k: number) => `[${Math.floor(k / m) + 1}][${(k % m) + 1}]`;
 
@@ -47,7 +47,7 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
           sampler,
           opts,
           id("definition"),
-          "the declared components evaluated on their own",
+          via("forward pass", "the declared components evaluated on their own"),
           entryName(n),
         ),
       },
@@ -77,7 +77,7 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
       sampler,
       opts,
       id("map"),
-      "the map evaluated on its own",
+      via("forward pass", "the map evaluated on its own"),
     ),
   });
   steps.push({
@@ -97,7 +97,7 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
       sampler,
       { ...opts, tolerance: Math.max(opts.tolerance, 1e-7) },
       id("jacobian"),
-      "finite differences (5-point stencil, eps = 1e-3)",
+      via("finite differences", "finite differences (5-point stencil, eps = 1e-3)"),
       entryName(n),
     ),
   });
@@ -116,7 +116,7 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
         sampler,
         opts,
         id("target-metric"),
-        "forward mode",
+        via("forward mode", "forward mode"),
         entryName(m),
       ),
     });
@@ -141,7 +141,7 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
       sampler,
       opts,
       id("pullback"),
-      "forward-mode Jacobians",
+      via("forward mode", "forward-mode Jacobians"),
       entryName(n),
     ),
   });
@@ -172,7 +172,7 @@ export function mapSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opt
         sampler,
         opts,
         id("functoriality"),
-        "the two-step pullback",
+        via("both sides", "the two-step pullback"),
         entryName(n),
       ),
     });

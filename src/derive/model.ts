@@ -37,6 +37,38 @@ export const scalarSide = (expr: Expr): Side => ({ kind: "scalar", expr });
 export const vectorSide = (entries: Expr[]): Side => ({ kind: "vector", entries });
 export const matrixSide = (entries: Matrix): Side => ({ kind: "matrix", entries });
 
+/**
+ * How a witness computed the side it compares with, as data: a definition re-evaluated by the numeric forward pass is a
+ * consistency check of the code, not evidence; the others are independent of the symbolic path they check.
+ */
+export type RouteKind =
+  | "forward pass" // the same definition evaluated by src/numeric's forward pass (re-evaluation: circular for definitions)
+  | "forward mode" // dual-number derivatives of the numeric forward pass
+  | "finite differences" // 5-point stencils on values only: no derivative code
+  | "both sides" // two different symbolic expressions, each evaluated by generated code
+  | "eigenvalues" // a predicate on the matrix's spectrum at each point
+  | "integrator" // an ODE integrated numerically (flows, geodesics)
+  | "other"; // described only by the witness's text
+
+/** Where a witness's points come from. */
+export interface WitnessDomain {
+  /** random: uniform in `box` (and `params`); point: one given point; samples: a solver's own samples (paths, depths). */
+  kind: "random" | "point" | "samples";
+  /** The step's seed: the run's seed mixed with the step's id (witness.ts stepSeed). */
+  seed?: number;
+  /** The coordinates sampled and their common range. */
+  box?: { coords: string[]; lo: number; hi: number };
+  /** Free parameters sampled too (symbolic weights in [-1, 1], step sizes h in [0.05, 1]). */
+  params?: string[];
+  /** For `point`: the coordinates' values. */
+  at?: Record<string, number>;
+  /** For folded steps: the instances checked (e.g. every layer l = 1…64). */
+  instances?: string;
+}
+
+/** What a step is: a definition (true by fiat) or a statement whose witness is an independent route. */
+export type StepRole = "definition" | "witnessed";
+
 export interface WitnessResult {
   /** Points at which both sides were finite and compared. */
   points: number;
@@ -46,13 +78,21 @@ export interface WitnessResult {
   passed: boolean;
   /** What the two sides were compared by, e.g. "forward-mode derivatives". */
   against: string;
+  /** The route's kind (absent: "other"). */
+  route?: RouteKind;
+  domain?: WitnessDomain;
   /** The worst point when the check failed (or could not be made). */
   failure?: { point: Record<string, number>; component: string; lhs: number; rhs: number; reason?: string };
 }
 
 export interface Step {
   id: string;
+  /** Plain text. */
   title: string;
+  /** The title with its math typeset (claims quote formulas); views prefer it to `title`. */
+  heading?: Prose;
+  /** Definition or witnessed statement; absent: a `definition` justification is a definition, any other is witnessed. */
+  role?: StepRole;
   justification: Justification;
   /** A sentence saying why the equation holds. */
   why: Prose;
@@ -90,5 +130,24 @@ export const DEFAULT_WITNESS: WitnessOptions = { points: 8, seed: 1, tolerance: 
 
 export function allSteps(d: Derivation): Step[] {
   return d.sections.flatMap((s) => s.steps);
+}
+export const roleOf = (s: Step): StepRole => s.role ?? (s.justification === "definition" ? "definition" : "witnessed");
+export const routeOf = (w: WitnessResult): RouteKind => w.route ?? "other";
+
+/** The document's count: definitions apart from witnessed steps (and how many of those passed). */
+export function stepCounts(d: Derivation) {
+  const steps = allSteps(d);
+  const witnessed = steps.filter((s) => roleOf(s) === "witnessed" && s.witness);
+  const definitions = steps.filter((s) => roleOf(s) === "definition");
+  return {
+    steps: steps.length,
+    definitions: definitions.length,
+    /** Definitions re-evaluated by a second implementation (a check of the code, not of the mathematics). */
+    reEvaluated: definitions.filter((s) => s.witness).length,
+    witnessed: witnessed.length,
+    passed: witnessed.filter((s) => s.witness!.passed).length,
+    /** Failed checks of any step (a definition's re-evaluation can fail too). */
+    failed: steps.filter((s) => s.witness && !s.witness.passed).length,
+  };
 }
 export const failedSteps = (d: Derivation) => allSteps(d).filter((s) => s.witness && !s.witness.passed);

@@ -5,6 +5,7 @@ import {
   app,
   eq,
   fixed as formula,
+  fixedOf,
   frac,
   fromTex,
   ident,
@@ -13,6 +14,7 @@ import {
   num as n_,
   op,
   prose,
+  ref,
   seq,
   slash,
   statements,
@@ -31,12 +33,96 @@ import { activate, EXPR_ALGEBRA, paramExprs } from "../symbolic/network.js";
 import { treeSize } from "../symbolic/print.js";
 import { type Equation, label, matrixSide, type Step, vectorSide, type WitnessOptions } from "./model.js";
 import { fdPullback, last, oracleMetric, pointOf } from "./routes.js";
-import { exprRoute, type Route, samplerFor, witness } from "./witness.js";
+import { exprRoute, type Route, samplerFor, type Via, via, witness } from "./witness.js";
+
+/** The layer's definition evaluated again by the numeric forward pass: a consistency check of the code. */
+const REEVALUATED = via("forward pass", "a forward pass evaluated on its own");
 
 const ACT_TEX = byActivation((a) => (a === "linear" ? "\\mathrm{id}" : REGISTRY[a].tex));
 const SLOPE_TEX = byActivation((a) => (a === "linear" ? "1" : REGISTRY[a].slopeTex));
 
-export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step[] {
+/** Runs of at least this many consecutive layers from one `repeat` line are folded into one step per kind. */
+export const FOLD_MIN = 3;
+
+/** A run of layers a…b folded into one step per kind (a = b: a layer of its own). */
+interface Run {
+  a: number;
+  b: number;
+}
+
+/** Consecutive layers (index > from) written by the same `repeat` line, of one kind, activation and width, not starting the network. */
+export function layerRuns(net: Network, from: number): Run[] {
+  const runs: Run[] = [];
+  for (const layer of net.layers.slice(from)) {
+    const prev = runs.length ? net.layers[runs[runs.length - 1].b - 1] : undefined;
+    const same =
+      prev &&
+      prev.span.offset === layer.span.offset &&
+      prev.kind === layer.kind &&
+      prev.activation === layer.activation &&
+      prev.inWidth === layer.inWidth &&
+      prev.outWidth === layer.outWidth &&
+      layer.index - 1 >= LAYER_KINDS[layer.kind].reads;
+    if (same) runs[runs.length - 1].b = layer.index;
+    else runs.push({ a: layer.index, b: layer.index });
+  }
+  // short runs are written out layer by layer
+  return runs.flatMap((r) =>
+    r.b - r.a + 1 >= FOLD_MIN ? [r] : Array.from({ length: r.b - r.a + 1 }, (_, k) => ({ a: r.a + k, b: r.a + k })),
+  );
+}
+
+/** The id (without the metric prefix) of the step that shows `what` for layer l, folded or not. */
+export function layerStepId(runs: Run[], what: "layer" | "euler" | "jacobian", l: number): string {
+  const r = runs.find((r) => r.a <= l && l <= r.b)!;
+  return r.a === r.b ? `${what}${l}` : `${what}s${r.a}-${r.b}`;
+}
+
+/** The id (without the metric prefix) of the step that shows g^(l): the output metric, a pullback, or a folded run of them. */
+function pullbackStepId(runs: Run[], from: number, firstOrder: boolean, L: number, l: number): string {
+  if (l === L) return "output-metric";
+  const r = firstOrder && l > from && runs.find((r) => r.a < r.b && r.a <= l + 1 && l + 1 <= r.b);
+  return r ? `pullbacks${r.b - 1}-${Math.max(r.a - 1, from + 1)}` : `pullback${l}`;
+}
+
+/**
+ * One step standing for the same step at every layer of a run: witnessed at every layer (all points counted, the
+ * largest error kept, the first failure named with its layer).
+ */
+export function fold(group: Step[], head: Omit<Step, "witness">): Step {
+  const ws = group.map((s) => s.witness).filter((w) => w !== null);
+  if (!ws.length) return { ...head, witness: null };
+  const worst = ws.reduce((a, w) => (w.maxError > a.maxError || Number.isNaN(w.maxError) ? w : a));
+  const failedAt = group.findIndex((s) => s.witness && !s.witness.passed);
+  const failed = failedAt >= 0 ? group[failedAt] : undefined;
+  const first = ws[0];
+  return {
+    ...head,
+    witness: {
+      ...first,
+      points: ws.reduce((a, w) => a + w.points, 0),
+      tolerance: Math.max(...ws.map((w) => w.tolerance)),
+      maxError: worst.maxError,
+      passed: !failed,
+      failure: failed?.witness?.failure && { ...failed.witness.failure, component: `${failed.title}: ${failed.witness.failure.component}` },
+      domain: { ...first.domain!, seed: undefined, instances: `at each of the ${group.length} layers, each with its own step seed` },
+    },
+  };
+}
+
+/** A metric already derived along the same network and output metric, from a layer at or below this one's. */
+export interface Earlier {
+  metric: string;
+  from: number;
+}
+
+export function networkSteps(
+  metric: Metric,
+  net: Network,
+  fixed: ReadonlyMap<string, number>,
+  opts: WitnessOptions,
+  earlier?: Earlier,
+): Step[] {
   const def = metric.def;
   if (def.kind !== "pullback") throw new Error("internal error: not a pullback");
   const from = def.layer;
@@ -48,7 +134,7 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
   const sampler = samplerFor(chart, allExprs, fixed);
   const steps: Step[] = [];
   const id = (s: string) => `${metric.name}:${s}`;
-  const cw = (a: Route, b: Route, sid: string, against: string, n?: number, m?: number) =>
+  const cw = (a: Route, b: Route, sid: string, against: string | Via, n?: number, m?: number) =>
     witness(a, b, sampler, opts, id(sid), against, n && m ? (k) => `[${Math.floor(k / m) + 1}][${(k % m) + 1}]` : undefined);
   // the oracle's layer states, from layer `from`'s coordinates
   const states = (env: ReadonlyMap<string, number>) => forwardNetwork(net, pointOf(chart, env), env, from);
@@ -67,7 +153,11 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
     witness: null,
   });
 
-  for (const le of ex.layers) {
+  const runs = layerRuns(net, from);
+  const reuse = earlier && earlier.from <= from;
+  // per layer: its steps by kind, folded below when the layer is part of a run
+  const perLayer = new Map<number, { layer: Step; euler?: Step; jacobian: Step }>();
+  for (const le of reuse ? [] : ex.layers) {
     const layer = le.layer,
       l = layer.index;
     const def = LAYER_KINDS[layer.kind],
@@ -84,15 +174,16 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
         rhs: vectorSide(le.slope),
       });
     const layerNamesHere = withoutLayer(names, [...le.x, ...(le.slope ?? [])]); // defined here: printed in full
-    steps.push({
+    const here: Partial<{ layer: Step; euler: Step; jacobian: Step }> = {};
+    here.layer = {
       id: id(`layer${l}`),
       title: `Layer ${l} (${kind})`,
       justification: "definition",
       why: fromTex(def.derivation.why(l, act, opens)),
       general: formula(def.derivation.general(l, act)),
       equation: { rows, names: layerNamesHere },
-      witness: cw(exprRoute(le.x, vars), (env) => states(env)[l - from].x, `layer${l}`, "a forward pass evaluated on its own"),
-    });
+      witness: cw(exprRoute(le.x, vars), (env) => states(env)[l - from].x, `layer${l}`, REEVALUATED),
+    };
     const euler = def.derivation.euler;
     if (euler && def.recurrence) {
       // (x_l − Σ_k c_k x_{l−1−k}) / s(h) = σ(z): the difference quotient of the ODE the kind discretises
@@ -103,7 +194,7 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
       const lhs = le.x.map((x, i) => div(add(x, ...r.coeffs.map((c, k) => (c === -1 ? prevs[k][i] : mul(num(-c), prevs[k][i])))), s));
       const sigma = le.z!.map((z) => activate(layer.activation, z)[0]);
       const [qTex, qText] = euler.quotient(l, available < def.reads);
-      steps.push({
+      here.euler = {
         id: id(`euler${l}`),
         title: euler.title(l),
         justification: "Euler step",
@@ -111,12 +202,12 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
         uses: [id(`layer${l}`)],
         general: formula(euler.general(l, act)),
         equation: { rows: [{ lhs: label(formula(qTex, qText)), rhs: vectorSide(sigma) }], names },
-        witness: cw(exprRoute(lhs, vars), exprRoute(sigma, vars), `euler${l}`, "both sides evaluated"),
-      });
+        witness: cw(exprRoute(lhs, vars), exprRoute(sigma, vars), `euler${l}`, via("both sides", "both sides evaluated")),
+      };
     }
     const n = le.J.length,
       m = le.J[0].length;
-    steps.push({
+    here.jacobian = {
       id: id(`jacobian${l}`),
       title: `Jacobian of layer ${l}`,
       justification: "chain rule",
@@ -140,70 +231,146 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
           ).flat();
         },
         `jacobian${l}`,
-        "forward-mode derivatives of the layer map",
+        via("forward mode", "forward-mode derivatives of the layer map"),
         n,
         m,
       ),
-    });
+    };
+    perLayer.set(l, here as { layer: Step; euler?: Step; jacobian: Step });
+  }
+  for (const r of reuse ? [] : runs) {
+    const group = Array.from({ length: r.b - r.a + 1 }, (_, k) => perLayer.get(r.a + k)!);
+    if (r.a === r.b) {
+      steps.push(...[group[0].layer, group[0].euler, group[0].jacobian].filter((s) => s !== undefined));
+      continue;
+    }
+    const layer = net.layers[r.a - 1],
+      def = LAYER_KINDS[layer.kind],
+      act = ACT_TEX[layer.activation];
+    const kind = `${def.labels.title}${def.labels.activation ? ` ${layer.activation}` : ""}`;
+    const range = `${r.a}–${r.b}`;
+    const every = prose(
+      " This holds for every layer ",
+      eq(sym("l"), list([n_(r.a), op("cdots"), n_(r.b)])),
+      ` of the repeat block, each with its own weights; their components are not written out.`,
+    );
+    const forL = fixedOf({ tex: `l = ${r.a}, \\dots, ${r.b}`, text: `l = ${r.a}…${r.b}` });
+    steps.push(
+      fold(
+        group.map((g) => g.layer),
+        {
+          id: id(`layers${r.a}-${r.b}`),
+          title: `Layers ${range} (${kind})`,
+          justification: "definition",
+          why: [...fromTex(def.derivation.why(r.a, act, false)), ...every],
+          statement: forL,
+        },
+      ),
+    );
+    if (group[0].euler)
+      steps.push(
+        fold(
+          group.map((g) => g.euler!),
+          {
+            id: id(`eulers${r.a}-${r.b}`),
+            title: def.derivation.euler!.title(r.a).replace(/^Layer \d+ is an? (.*)$/, `Layers ${range} are $1s`),
+            justification: "Euler step",
+            why: [...fromTex(def.derivation.euler!.why(act)), ...every],
+            uses: [id(`layers${r.a}-${r.b}`)],
+            statement: forL,
+          },
+        ),
+      );
+    steps.push(
+      fold(
+        group.map((g) => g.jacobian),
+        {
+          id: id(`jacobians${r.a}-${r.b}`),
+          title: `Jacobians of layers ${range}`,
+          justification: "chain rule",
+          why: [...fromTex(def.derivation.jacobianWhy(r.a, SLOPE_TEX[layer.activation], false)), ...every],
+          uses: [id(`layers${r.a}-${r.b}`)],
+          statement: forL,
+        },
+      ),
+    );
   }
 
   const L = net.layers.length,
     dim = net.target.dim;
   const gL = last(pb.metrics);
-  steps.push({
-    id: id("output-metric"),
-    title: `Metric on the output (layer ${L})`,
-    justification: "definition",
-    why:
-      def.of.def.kind === "euclidean"
-        ? prose(
-            "The output coordinates carry the Euclidean metric ",
-            sym("delta"),
-            ": the last layer is where the classes are separated linearly.",
-          )
-        : prose("The output carries the metric ", ident(def.of.name), ", read at the output coordinates."),
-    equation: { rows: [{ lhs: label(sym("g", { layer: L })), rhs: matrixSide(gL) }], names: withoutEntries(names, gL) },
-    witness: cw(
-      exprRoute(gL.flat(), vars),
-      (env) => forwardMetric(def.of, last(states(env)).x, env).flat(),
-      "output-metric",
-      "the output metric at the forward pass's output",
-      dim,
-      dim,
-    ),
-  });
+  if (!reuse)
+    steps.push({
+      id: id("output-metric"),
+      title: `Metric on the output (layer ${L})`,
+      justification: "definition",
+      why:
+        def.of.def.kind === "euclidean"
+          ? prose(
+              "The output coordinates carry the Euclidean metric ",
+              sym("delta"),
+              ": the last layer is where the classes are separated linearly.",
+            )
+          : prose("The output carries the metric ", ident(def.of.name), ", read at the output coordinates."),
+      equation: { rows: [{ lhs: label(sym("g", { layer: L })), rhs: matrixSide(gL) }], names: withoutEntries(names, gL) },
+      witness: cw(
+        exprRoute(gL.flat(), vars),
+        (env) => forwardMetric(def.of, last(states(env)).x, env).flat(),
+        "output-metric",
+        via("forward pass", "the output metric at the forward pass's output"),
+        dim,
+        dim,
+      ),
+    });
 
   const firstOrder = pb.layers.length === ex.layers.length + 1;
-  for (let k = pb.metrics.length - 2; k >= 0; k--) {
+  // the id of the step that shows g^(l) (the output metric, a pullback, or a folded run of pullbacks)
+  const pullbackId = (l: number) => pullbackStepId(runs, from, firstOrder, L, l);
+  const pullbacks = new Map<number, Step>();
+  for (let k = reuse ? 0 : pb.metrics.length - 2; k >= 0; k--) {
     const l = pb.layers[k],
       g = pb.metrics[k];
     const isResult = k === 0;
     const n = g.length;
-    steps.push({
+    pullbacks.set(l, {
       id: id(`pullback${l}`),
       title: isResult ? `Metric at layer ${l}: ${metric.name}` : `Pullback to layer ${l}`,
       justification: "pullback recursion",
-      why: firstOrder
+      why: reuse
         ? prose(
-            "Pull ",
-            sym("g", { layer: l + 1 }),
-            ` back through layer ${l + 1}: `,
-            eq(
-              sym("g", { layer: l }),
-              seq(sym("J", { layer: l + 1, transpose: true }), sym("g", { layer: l + 1 }), sym("J", { layer: l + 1 })),
-            ),
-            ', the backward recursion that gives "backpropagating the coordinates" its name.',
-          )
-        : prose(
-            "A second-order layer depends on two earlier layers, so the pullback uses the total Jacobian ",
-            eq(sym("P"), slash(partialX("", L), partialX("", l), true)),
-            ", accumulated forwards by ",
-            formula("P_l = A_l P_{l-1} - P_{l-2}"),
-            ": ",
-            eq(sym("g", { layer: l }), seq(sym("P", { transpose: true }), sym("g", { layer: L }), sym("P"))),
+            `Layers ${from + 1}–${L}, their Jacobians and the pullback of the output metric down to `,
+            sym("g", { layer: l }),
+            " are derived in ",
+            ref(`${earlier.metric}:${layerStepId(runs, "layer", from + 1)}`, `the section on ${earlier.metric}`),
+            `; ${metric.name} is `,
+            sym("g", { layer: l }),
             ".",
-          ),
-      uses: firstOrder ? [id(`jacobian${l + 1}`), id(l + 1 === L ? "output-metric" : `pullback${l + 1}`)] : [id("output-metric")],
+          )
+        : firstOrder
+          ? prose(
+              "Pull ",
+              sym("g", { layer: l + 1 }),
+              ` back through layer ${l + 1}: `,
+              eq(
+                sym("g", { layer: l }),
+                seq(sym("J", { layer: l + 1, transpose: true }), sym("g", { layer: l + 1 }), sym("J", { layer: l + 1 })),
+              ),
+              ", the backward recursion that gives \u201cbackpropagating the coordinates\u201d its name.",
+            )
+          : prose(
+              "A second-order layer depends on two earlier layers, so the pullback uses the total Jacobian ",
+              eq(sym("P"), slash(partialX("", L), partialX("", l), true)),
+              ", accumulated forwards by ",
+              formula("P_l = A_l P_{l-1} - P_{l-2}"),
+              ": ",
+              eq(sym("g", { layer: l }), seq(sym("P", { transpose: true }), sym("g", { layer: L }), sym("P"))),
+              ".",
+            ),
+      uses: reuse
+        ? [`${earlier.metric}:${pullbackStepId(layerRuns(net, earlier.from), earlier.from, firstOrder, L, l)}`]
+        : firstOrder
+          ? [id(layerStepId(runs, "jacobian", l + 1)), id(pullbackId(l + 1))]
+          : [id("output-metric")],
       general: pullbackGeneral(l, firstOrder ? l + 1 : L),
       equation: {
         rows: [{ lhs: label(isResult ? ident(metric.name) : sym("g", { layer: l })), rhs: matrixSide(g) }],
@@ -218,19 +385,61 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
           return congruenceN(top.J, forwardMetric(def.of, top.x, env)).flat();
         },
         `pullback${l}`,
-        "forward-mode Jacobian of the remaining layers",
+        via("forward mode", "forward-mode Jacobian of the remaining layers"),
         n,
         n,
       ),
     });
   }
+  // emitted top down; the pullbacks through a folded run of layers become one step
+  for (let l = L - 1; l >= from; l--) {
+    const step = pullbacks.get(l);
+    if (!step) continue;
+    const fid = pullbackId(l);
+    if (fid === `pullback${l}`) {
+      steps.push(step);
+      continue;
+    }
+    if (steps.some((s) => s.id === id(fid))) continue;
+    const [top, bottom] = fid.slice("pullbacks".length).split("-").map(Number);
+    const group = Array.from({ length: top - bottom + 1 }, (_, k) => pullbacks.get(top - k)!);
+    steps.push(
+      fold(group, {
+        id: id(fid),
+        title: `Pullbacks to layers ${top}–${bottom}`,
+        justification: "pullback recursion",
+        why: prose(
+          "Pull back one layer at a time, ",
+          eq(
+            sym("g", { layer: sym("l-1") }),
+            seq(sym("J", { layer: sym("l"), transpose: true }), sym("g", { layer: sym("l") }), sym("J", { layer: sym("l") })),
+          ),
+          ", the backward recursion that gives \u201cbackpropagating the coordinates\u201d its name, for ",
+          eq(sym("l"), list([n_(top + 1), op("cdots"), n_(bottom + 1)])),
+          "; the components are not written out.",
+        ),
+        uses: [id(layerStepId(runs, "jacobian", bottom + 1)), id(pullbackId(top + 1))],
+        general: pullbackGeneral("l-1", "l"),
+      }),
+    );
+  }
 
   const g0 = pb.metrics[0];
   const n0 = g0.length;
+  // g = J^(from+1)ᵀ ⋯ J^(L)ᵀ g^(L) J^(L) ⋯ J^(from+1), every factor written when there are few
+  const Js = Array.from({ length: L - from }, (_, k) => from + 1 + k);
+  const shown = Js.length <= 4 ? Js : [Js[0], Js[1], 0, L];
+  const factor = (l: number, transpose: boolean) => (l ? sym("J", { layer: l, transpose }) : op("cdots"));
+  const product = firstOrder
+    ? seq(...shown.map((l) => factor(l, true)), sym("g", { layer: L }), ...[...shown].reverse().map((l) => factor(l, false)))
+    : seq(sym("P", { transpose: true }), sym("g", { layer: L }), sym("P"));
+  const home = reuse ? `${earlier.metric}:` : id("");
+  const jacobianIds = [...new Set(Js.map((l) => home + layerStepId(reuse ? layerRuns(net, earlier.from) : runs, "jacobian", l)))];
   steps.push({
     id: id("closed-form"),
     title: "Unrolled closed form",
     justification: "chain rule",
+    equation: { rows: [{ lhs: label(ident(metric.name)), rhs: label(product) }] },
     why: prose(
       "Unrolling the recursion: ",
       eq(ident(metric.name), seq(sym("J", { transpose: true }), sym("g", { layer: L }), sym("J"))),
@@ -239,13 +448,13 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
       ", the Jacobian of the whole network. Checked against finite differences of the network's values, which use no " +
         "derivative code at all.",
     ),
-    uses: [id(`pullback${from}`)],
+    uses: [id(`pullback${from}`), ...(firstOrder ? jacobianIds : [])],
     general: statements(pullbackGeneral(from, L), eq(dxdx("a", L, from), seq(dxdx("a", L, L - 1), op("cdots"), dxdx("a", from + 1, from)))),
     witness: cw(
       exprRoute(g0.flat(), vars),
       fdPullback(net, def.of, chart, from),
       "closed-form",
-      "finite differences (5-point stencil, eps = 1e-3)",
+      via("finite differences", "finite differences (5-point stencil, eps = 1e-3)"),
       n0,
       n0,
     ),
@@ -262,19 +471,19 @@ export function networkSteps(metric: Metric, net: Network, fixed: ReadonlyMap<st
       why: prose("Substituting every intermediate gives the components as explicit functions of the coordinates."),
       uses: [id("closed-form")],
       equation: { rows: [{ lhs: label(ident(metric.name)), rhs: matrixSide(g0) }] },
-      witness: cw(exprRoute(g0.flat(), vars), oracleMetric(metric), "explicit", "forward mode", n0, n0),
+      witness: cw(exprRoute(g0.flat(), vars), oracleMetric(metric), "explicit", via("forward mode", "forward mode"), n0, n0),
     });
   }
   return steps;
 }
 
 /** ∂x^{i_l}: the differential of layer l's coordinate with index letter i ("" for the whole state x^{(l)}). */
-const partialX = (i: string, l: number): MathNode =>
-  seq(sym("partial"), i ? sym("x", { sup: sym(i, { sub: n_(l) }) }) : sym("x", { layer: l }));
-const dxdx = (i: string, top: number, bottom: number) => frac(partialX(i, top), partialX(i, bottom));
+const partialX = (i: string, l: number | string): MathNode =>
+  seq(sym("partial"), i ? sym("x", { sup: sym(i, { sub: n_(l) }) }) : sym("x", { layer: typeof l === "string" ? sym(l) : l }));
+const dxdx = (i: string, top: number | string, bottom: number | string) => frac(partialX(i, top), partialX(i, bottom));
 /** g_{a_l b_l} = ∂x^{a_t}/∂x^{a_l} ∂x^{b_t}/∂x^{b_l} g_{a_t b_t}: the pullback from layer t to layer l in index notation. */
-const pullbackGeneral = (l: number, t: number): MathNode => {
-  const ab = (k: number) => seq(sym("a", { sub: n_(k) }), sym("b", { sub: n_(k) }));
+const pullbackGeneral = (l: number | string, t: number | string): MathNode => {
+  const ab = (k: number | string) => seq(sym("a", { sub: n_(k) }), sym("b", { sub: n_(k) }));
   return eq(sym("g", { sub: ab(l) }), seq(dxdx("a", t, l), dxdx("b", t, l), op("thin"), sym("g", { sub: ab(t) })));
 };
 

@@ -5,7 +5,14 @@ import type { Manifold } from "../semantics/model.js";
 import { compile } from "../numeric/codegen.js";
 import { rng } from "../numeric/random.js";
 import { type Expr, freeSymbols } from "../symbolic/expr.js";
-import type { WitnessOptions, WitnessResult } from "./model.js";
+import type { RouteKind, WitnessDomain, WitnessOptions, WitnessResult } from "./model.js";
+
+/** A witness's route: its kind and the sentence describing it. */
+export interface Via {
+  route: RouteKind;
+  text: string;
+}
+export const via = (route: RouteKind, text: string): Via => ({ route, text });
 
 /** Point → values; both routes of a witness return the same number of components. */
 export type Route = (env: ReadonlyMap<string, number>) => number[];
@@ -31,6 +38,19 @@ export function samplerFor(chart: Manifold, exprs: readonly Expr[], fixed: Reado
   return { coords: { names: chart.coords, lo: -1, hi: 1 }, params, fixed };
 }
 
+/** Where a sampler's points come from, for the documents. */
+export function domainOf(sampler: Sampler, seed: number): WitnessDomain {
+  const box = sampler.coords.names.filter((c) => !sampler.fixed.has(c));
+  if (!box.length && sampler.coords.names.length)
+    return { kind: "point", at: Object.fromEntries(sampler.coords.names.map((c) => [c, sampler.fixed.get(c)!])) };
+  return {
+    kind: "random",
+    seed,
+    box: { coords: box, lo: sampler.coords.lo, hi: sampler.coords.hi },
+    ...(sampler.params.length ? { params: [...sampler.params] } : {}),
+  };
+}
+
 /** A route that evaluates DAG expressions by generated code. */
 export function exprRoute(exprs: readonly Expr[], variables: readonly string[]): Route {
   const f = compile(exprs, variables);
@@ -47,10 +67,13 @@ export function witness(
   sampler: Sampler,
   opts: WitnessOptions,
   id: string,
-  against: string,
+  by: string | Via,
   componentName: (k: number) => string = (k) => `[${k + 1}]`,
 ): WitnessResult {
-  const r = rng(stepSeed(opts.seed, id));
+  const seed = stepSeed(opts.seed, id);
+  const r = rng(seed);
+  const { text: against, route } = typeof by === "string" ? { text: by, route: undefined } : by;
+  const described = { against, ...(route ? { route } : {}), domain: domainOf(sampler, seed) };
   let points = 0,
     maxError = 0,
     attempts = 0;
@@ -104,7 +127,7 @@ export function witness(
       tolerance: opts.tolerance,
       maxError,
       passed: false,
-      against,
+      ...described,
       failure: {
         point: unusable?.point ?? {},
         component: "",
@@ -117,5 +140,5 @@ export function witness(
     };
   }
   const passed = maxError <= opts.tolerance;
-  return { points, tolerance: opts.tolerance, maxError, passed, against, failure: passed ? undefined : worst };
+  return { points, tolerance: opts.tolerance, maxError, passed, ...described, failure: passed ? undefined : worst };
 }

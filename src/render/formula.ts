@@ -143,4 +143,4 @@ export function stepMath(step: Step): string | null {
 }
 
 /** Numbers for tables and captions. */
-export const short = (x: number) => (x === 0 ? "0" : Number.isFinite(x) ? x.toExponential(1) : String(x));
+export { short } from "../derive/report.js";

@@ -6,8 +6,8 @@ import { dirname, join } from "node:path";
 import katex from "katex";
 import type { Prose } from "../core/notation.js";
 import type { Derivation, Step } from "../derive/model.js";
-import { allSteps } from "../derive/model.js";
-import { failureText } from "../derive/report.js";
+import { allSteps, roleOf } from "../derive/model.js";
+import { checkText, failureText, introText, routeName } from "../derive/report.js";
 import { short, stepMath } from "./formula.js";
 import { escapeHtml, mathTex, proseHtml } from "./notation.js";
 
@@ -39,70 +39,90 @@ export function inlinedKatexCss(): string {
 }
 
 const PAGE_CSS = `
-:root { --ok: #1a7f37; --bad: #cf222e; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
+:root { --bg: #fff; --ok: #1a7f37; --bad: #cf222e; --def: #8c959f; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: #fff; }
 main { max-width: 60rem; margin: 0 auto; padding: 1rem 1.25rem 4rem; }
 h1 { font-size: 1.6rem; margin: 1.2rem 0 0.4rem; }
 h2 { font-size: 1.3rem; margin: 2.2rem 0 0.6rem; border-bottom: 1px solid var(--rule); padding-bottom: 0.3rem; }
 .meta { color: var(--muted); }
-.step { border: 1px solid var(--rule); border-left: 4px solid var(--ok); border-radius: 6px; padding: 0.7rem 1rem; margin: 1rem 0; }
-.step.failed { border-left-color: var(--bad); background: #fff5f5; }
+.step { --bg: #fff; border: 1px solid var(--rule); border-left: 4px solid var(--ok); border-radius: 6px; padding: 0.7rem 1rem;
+  margin: 1rem 0; background: var(--bg); }
+.step.definition { border-left-color: var(--def); }
+.step.failed { --bg: #fff5f5; border-left-color: var(--bad); }
 .step h3 { font-size: 1.05rem; margin: 0 0 0.3rem; display: flex; gap: 0.5rem; align-items: baseline; flex-wrap: wrap; }
 .badge { font-weight: 700; color: var(--ok); }
+.definition .badge { color: var(--muted); }
+.role { font-size: 0.8rem; font-weight: 600; border: 1px solid currentColor; border-radius: 3px; padding: 0 0.3rem; color: var(--ok); }
+.definition .role { color: var(--muted); }
 .failed .badge { color: var(--bad); }
 .kind { margin-left: auto; font-size: 0.85rem; font-weight: 400; font-style: italic; color: var(--muted); }
-.formula { overflow-x: auto; overflow-y: hidden; padding: 0.2rem 0; }
-.general { color: var(--muted); }
+/* a formula wider than its box scrolls, and says so: a visible scrollbar and a shadow at the hidden edge */
+.formula { overflow-y: hidden; padding: 0.2rem 0; }
+.formula, .table-wrap { overflow-x: auto; scrollbar-width: thin; scrollbar-color: #8c959f transparent;
+  background: linear-gradient(to right, var(--bg) 30%, transparent) left / 2rem 100% no-repeat local,
+    linear-gradient(to left, var(--bg) 30%, transparent) right / 2rem 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%, rgba(0,0,0,.25), transparent) left / 0.8rem 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.25), transparent) right / 0.8rem 100% no-repeat scroll; }
+.formula > .katex-display { margin: 0.5em 0; }
+.label { font-size: 0.85rem; color: var(--muted); margin: 0.4rem 0 0; }
 .witness { font-size: 0.88rem; color: var(--muted); margin: 0.3rem 0 0; }
 .failed .witness { color: var(--bad); font-weight: 600; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.table-wrap { overflow-x: auto; }
 @media (max-width: 40rem) { body { font-size: 15px; } main { padding: 0.5rem 0.75rem 3rem; } .kind { margin-left: 0; } }
 `;
 
 function stepHtml(step: Step, n: number): string {
   const w = step.witness;
   const failed = !!w && !w.passed;
+  const definition = roleOf(step) === "definition";
   const math = stepMath(step);
   const parts = [
-    `<h3><span class="badge">${w ? (failed ? "✗" : "✓") : "·"}</span> ${n}. ${esc(step.title)} <span ` +
-      `class="kind">${esc(step.justification)}</span></h3>`,
+    `<h3><span class="badge">${failed ? "✗" : definition ? "·" : "✓"}</span> ${n}. ` +
+      `${step.heading ? prose(step.heading) : esc(step.title)} <span class="role">${definition ? "definition" : "witnessed"}</span> ` +
+      `${step.justification === roleOf(step) ? "" : `<span class="kind">${esc(step.justification)}</span>`}</h3>`,
     `<p>${prose(step.why)}</p>`,
   ];
-  if (step.general) parts.push(`<div class="formula general">${renderMath(mathTex(step.general), true)}</div>`);
+  if (step.general)
+    parts.push(`<p class="label">In index notation:</p>\n<div class="formula general">${renderMath(mathTex(step.general), true)}</div>`);
   if (math) parts.push(`<div class="formula">${renderMath(math, true)}</div>`);
   if (w) {
     parts.push(
       failed
         ? `<p class="witness">This step FAILED its numeric check and is not claimed to hold: ${esc(failureText(step))}.</p>`
-        : `<p class="witness">Checked at ${w.points} random points against ${esc(w.against)}: largest relative difference ` +
-            `${short(w.maxError)} (tolerance ${short(w.tolerance)}).</p>`,
+        : `<p class="witness">${esc(checkText(step))}</p>`,
     );
   }
-  return `<article class="step${failed ? " failed" : ""}" id="${esc(step.id)}">\n${parts.join("\n")}\n</article>`;
+  const classes = `step${definition ? " definition" : ""}${failed ? " failed" : ""}`;
+  return `<article class="${classes}" id="${esc(step.id)}">\n${parts.join("\n")}\n</article>`;
 }
 
 export function htmlDocument(d: Derivation): string {
   let n = 0;
+  const numbers = new Map<Step, number>();
   const sections = d.sections
     .map(
       (s) =>
-        `<section>\n<h2>${esc(s.title)}</h2>\n<p>${prose(s.intro)}</p>\n${s.steps.map((st) => stepHtml(st, ++n)).join("\n")}\n</section>`,
+        `<section>\n<h2>${esc(s.title)}</h2>\n<p>${prose(s.intro)}</p>\n${s.steps
+          .map((st) => {
+            numbers.set(st, ++n);
+            return stepHtml(st, n);
+          })
+          .join("\n")}\n</section>`,
     )
     .join("\n");
-  const steps = allSteps(d).filter((s) => s.witness);
-  const failed = steps.filter((s) => !s.witness!.passed).length;
-  const rows = steps
-    .map(
-      (s, i) =>
-        `<tr><td class="num">${i + 1}</td><td><a ` +
-        `href="#${esc(s.id)}">${esc(s.title)}</a></td><td>${esc(s.justification)}</td><td ` +
-        `class="num">${s.witness!.points}</td><td ` +
-        `class="num">${short(s.witness!.maxError)}</td><td>${s.witness!.passed ? "✓" : "<strong>✗ failed</strong>"}</td></tr>`,
-    )
+  const rows = allSteps(d)
+    .map((s) => {
+      const w = s.witness;
+      const result = !w ? "—" : !w.passed ? "<strong>✗ failed</strong>" : roleOf(s) === "definition" ? "re-evaluated" : "✓";
+      return (
+        `<tr><td class="num">${numbers.get(s)}</td><td><a href="#${esc(s.id)}">${s.heading ? prose(s.heading) : esc(s.title)}</a></td>` +
+        `<td>${roleOf(s)}</td><td>${w ? esc(routeName(w)) : "—"}</td><td class="num">${w ? w.points : ""}</td>` +
+        `<td class="num">${w ? short(w.maxError) : ""}</td><td>${result}</td></tr>`
+      );
+    })
     .join("\n");
   return `<!doctype html>
 <html lang="en">
@@ -116,12 +136,12 @@ export function htmlDocument(d: Derivation): string {
 <body>
 <main>
 <h1>${esc(d.title)}</h1>
-<p class="meta">Each step states an equation, says why it holds, and was checked numerically at ${d.options.points} random points (seed ${d.options.seed}, relative tolerance ${short(d.options.tolerance)}). ${failed ? `<strong>${failed} of ${steps.length} checks failed.</strong>` : `All ${steps.length} checks passed.`}</p>
+<p class="meta">${esc(introText(d))}</p>
 ${sections}
 <section>
-<h2>Numeric checks</h2>
+<h2>Steps and their checks</h2>
 <div class="table-wrap"><table>
-<thead><tr><th>#</th><th>step</th><th>kind</th><th>points</th><th>max error</th><th>result</th></tr></thead>
+<thead><tr><th>#</th><th>step</th><th>role</th><th>route</th><th>points</th><th>max error</th><th>result</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>

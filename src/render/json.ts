@@ -1,7 +1,7 @@
 // A derivation as JSON (schema in docs/derivation-json.md): every step's structure, its equation's
 // components in text notation and in LaTeX, its justification as data and its witness.
 import { type MathNode, mathSymbols, mathText, type Prose, proseSymbols, proseText } from "../core/notation.js";
-import type { Derivation, Equation, Side, Step } from "../derive/model.js";
+import { type Derivation, type Equation, roleOf, routeOf, type Side, type Step, stepCounts } from "../derive/model.js";
 import type { Expr } from "../symbolic/expr.js";
 import { print } from "../symbolic/print.js";
 import { texNames } from "./formula.js";
@@ -65,6 +65,8 @@ function stepJson(s: Step, number: number) {
     id: s.id,
     number,
     title: s.title,
+    heading: s.heading ? proseJson(s.heading) : null,
+    role: roleOf(s),
     justification: {
       kind: s.justification,
       uses: s.uses ?? [],
@@ -78,6 +80,8 @@ function stepJson(s: Step, number: number) {
     witness: w
       ? {
           route: w.against,
+          routeKind: routeOf(w),
+          domain: w.domain ?? null,
           points: w.points,
           tolerance: w.tolerance,
           maxError: Number.isFinite(w.maxError) ? w.maxError : String(w.maxError),
@@ -95,6 +99,7 @@ export function derivationJson(d: Derivation) {
     file: d.file,
     title: d.title,
     options: d.options,
+    counts: stepCounts(d),
     sections: d.sections.map((sec) => ({ title: sec.title, intro: proseJson(sec.intro), steps: sec.steps.map((s) => stepJson(s, ++n)) })),
   };
 }

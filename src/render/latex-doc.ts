@@ -1,28 +1,26 @@
-// A derivation as a complete LaTeX document (article, amsmath) that pdflatex compiles.
+// A derivation as a complete LaTeX document (article, amsmath) that one pdflatex run compiles.
 import type { Derivation, Step } from "../derive/model.js";
-import { allSteps } from "../derive/model.js";
-import { failureText } from "../derive/report.js";
+import { allSteps, roleOf } from "../derive/model.js";
+import { checkText, failureText, introText, kindLabel, routeName } from "../derive/report.js";
 import { equationTex, short } from "./formula.js";
 import { escapeTex, mathTex, proseTex } from "./notation.js";
 
 /** Text-mode TeX escaping: the one function all user text in the .tex goes through. */
 export const texText = escapeTex;
 
+const heading = (step: Step) => (step.heading ? proseTex(step.heading) : texText(step.title));
+
 function stepTex(step: Step, n: number): string {
   const w = step.witness;
   const failed = !!w && !w.passed;
   const out = [
-    `\\subsection*{${n}.\\ ${texText(step.title)}\\hfill{\\normalfont\\small\\itshape ${texText(step.justification)}}}`,
+    `\\subsection*{${n}.\\ ${heading(step)}\\hfill{\\normalfont\\small\\itshape ${texText(kindLabel(step))}}}`,
     proseTex(step.why),
   ];
   if (step.general) out.push(`In index notation:\n\\[ ${mathTex(step.general)} \\]`);
   if (step.equation) out.push(`\\begin{align*}\n${equationTex(step.equation, failed)}\n\\end{align*}`);
   else if (step.statement) out.push(`\\[ ${mathTex(step.statement)} ${failed ? "\\quad (\\text{does not hold})" : ""}\\]`);
-  if (w?.passed)
-    out.push(
-      `{\\small $\\checkmark$ Checked at ${w.points} random points against ${texText(w.against)}: largest relative ` +
-        `difference ${short(w.maxError)} (tolerance ${short(w.tolerance)}).}`,
-    );
+  if (w?.passed) out.push(`{\\small ${roleOf(step) === "definition" ? "$\\cdot$" : "$\\checkmark$"} ${texText(checkText(step))}}`);
   if (failed)
     out.push(
       `\\fbox{\\parbox{0.95\\linewidth}{\\textbf{This step FAILED its numeric check} and is not claimed to hold: ` +
@@ -33,22 +31,34 @@ function stepTex(step: Step, n: number): string {
 
 export function latexDocument(d: Derivation): string {
   let n = 0;
+  const numbers = new Map<Step, number>();
   const body = d.sections
-    .map((s) => `\\section{${texText(s.title)}}\n${proseTex(s.intro)}\n\n${s.steps.map((st) => stepTex(st, ++n)).join("\n\n")}`)
-    .join("\n\n");
-  const steps = allSteps(d).filter((s) => s.witness);
-  const failed = steps.filter((s) => !s.witness!.passed).length;
-  const rows = steps
     .map(
-      (s, i) =>
-        `${i + 1} & ${texText(s.title)} & ${texText(s.justification)} & ${s.witness!.points} & ` +
-        `${short(s.witness!.maxError)} & ${s.witness!.passed ? "$\\checkmark$" : "\\textbf{failed}"} \\\\`,
+      (s) =>
+        `\\section{${texText(s.title)}}\n${proseTex(s.intro)}\n\n${s.steps
+          .map((st) => {
+            numbers.set(st, ++n);
+            return stepTex(st, n);
+          })
+          .join("\n\n")}`,
     )
+    .join("\n\n");
+  const failed = allSteps(d).some((s) => s.witness && !s.witness.passed);
+  // fixed column widths: longtable then needs no second run to settle them
+  const rows = allSteps(d)
+    .map((s) => {
+      const w = s.witness;
+      const result = !w ? "--" : !w.passed ? "\\textbf{failed}" : roleOf(s) === "definition" ? "re-evaluated" : "$\\checkmark$";
+      return (
+        `${numbers.get(s)} & ${heading(s)} & ${roleOf(s)} & ${w ? texText(routeName(w)) : "--"} & ` +
+        `${w ? w.points : ""} & ${w ? short(w.maxError) : ""} & ${result} \\tabularnewline`
+      );
+    })
     .join("\n");
   return `\\documentclass[11pt]{article}
 \\usepackage[a4paper,margin=2cm]{geometry}
 \\usepackage{amsmath,amssymb}
-\\usepackage{longtable,booktabs}
+\\usepackage{longtable,booktabs,array}
 \\allowdisplaybreaks
 \\setlength{\\parindent}{0pt}
 \\setlength{\\parskip}{0.6ex}
@@ -58,25 +68,21 @@ export function latexDocument(d: Derivation): string {
 \\begin{document}
 \\maketitle
 
-Each step below states an equation, says why it holds, and was checked numerically: both sides
-were evaluated at ${d.options.points} random points (seed ${d.options.seed}) by independent routes and compared
-with relative tolerance ${short(d.options.tolerance)}. ${
-    failed
-      ? `\\textbf{${failed} of ${steps.length} checks failed}; failed steps are marked and written with $\\overset{?}{=}$.`
-      : `All ${steps.length} checks passed.`
-  }
+${texText(introText(d))}${failed ? " Failed steps are marked and written with $\\overset{?}{=}$." : ""}
 
 ${body}
 
-\\section*{Numeric checks}
-\\begin{longtable}{rp{0.42\\linewidth}lrrl}
+\\section*{Steps and their checks}
+{\\small\\setlength{\\tabcolsep}{4pt}
+\\begin{longtable}{>{\\raggedleft}p{0.04\\linewidth}>{\\raggedright}p{0.29\\linewidth}p{0.1\\linewidth}>{\\raggedright}p{0.16\\linewidth}%
+>{\\raggedleft}p{0.06\\linewidth}>{\\raggedleft}p{0.07\\linewidth}>{\\raggedright\\arraybackslash}p{0.12\\linewidth}}
 \\toprule
-\\# & step & kind & points & max error & result \\\\
+\\# & step & role & route & points & max error & result \\tabularnewline
 \\midrule
 \\endhead
 ${rows}
 \\bottomrule
-\\end{longtable}
+\\end{longtable}}
 \\end{document}
 `;
 }

@@ -1,19 +1,20 @@
 // A derivation as Markdown: prose and tables as CommonMark, math in $…$ and $$…$$ (the TeX the
 // other views use), every piece of text escaped.
 import type { Derivation, Step } from "../derive/model.js";
-import { allSteps } from "../derive/model.js";
-import { failureText } from "../derive/report.js";
+import { allSteps, roleOf } from "../derive/model.js";
+import { checkText, failureText, introText, kindLabel, routeName } from "../derive/report.js";
 import { short, stepMath } from "./formula.js";
 import { escapeMarkdown as md, mathTex, proseMarkdown } from "./notation.js";
 
 const display = (tex: string) => `$$\n${tex}\n$$`;
+const heading = (step: Step) => (step.heading ? proseMarkdown(step.heading) : md(step.title));
 
 function stepMarkdown(step: Step, n: number): string {
   const w = step.witness;
   const failed = !!w && !w.passed;
   const math = stepMath(step);
   const out = [
-    `### ${n}. ${md(step.title)} — *${md(step.justification)}*`,
+    `### ${n}. ${heading(step)} — *${md(kindLabel(step))}*`,
     `<a id="${encodeURIComponent(step.id)}"></a>`,
     proseMarkdown(step.why),
   ];
@@ -23,34 +24,44 @@ function stepMarkdown(step: Step, n: number): string {
     out.push(
       failed
         ? `> **This step FAILED its numeric check** and is not claimed to hold: ${md(failureText(step))}.`
-        : `> ✓ Checked at ${w.points} random points against ${md(w.against)}: largest relative difference ` +
-            `${md(short(w.maxError))} (tolerance ${md(short(w.tolerance))}).`,
+        : `> ${roleOf(step) === "definition" ? "·" : "✓"} ${md(checkText(step))}`,
     );
   return out.join("\n\n");
 }
 
 export function markdownDocument(d: Derivation): string {
   let n = 0;
+  const numbers = new Map<Step, number>();
   const body = d.sections
-    .map((s) => [`## ${md(s.title)}`, proseMarkdown(s.intro), ...s.steps.map((st) => stepMarkdown(st, ++n))].join("\n\n"))
+    .map((s) =>
+      [
+        `## ${md(s.title)}`,
+        proseMarkdown(s.intro),
+        ...s.steps.map((st) => {
+          numbers.set(st, ++n);
+          return stepMarkdown(st, n);
+        }),
+      ].join("\n\n"),
+    )
     .join("\n\n");
-  const steps = allSteps(d).filter((s) => s.witness);
-  const failed = steps.filter((s) => !s.witness!.passed).length;
-  const rows = steps.map(
-    (s, i) =>
-      `| ${i + 1} | [${md(s.title)}](#${encodeURIComponent(s.id)}) | ${md(s.justification)} | ${s.witness!.points} | ` +
-      `${md(short(s.witness!.maxError))} | ${s.witness!.passed ? "✓" : "**failed**"} |`,
-  );
+  const rows = allSteps(d).map((s) => {
+    const w = s.witness;
+    const result = !w ? "—" : !w.passed ? "**failed**" : roleOf(s) === "definition" ? "re-evaluated" : "✓";
+    return (
+      `| ${numbers.get(s)} | [${heading(s)}](#${encodeURIComponent(s.id)}) | ${roleOf(s)} | ${w ? md(routeName(w)) : "—"} | ` +
+      `${w ? w.points : ""} | ${w ? md(short(w.maxError)) : ""} | ${result} |`
+    );
+  });
   return `# ${md(d.title)}
 
-Each step states an equation, says why it holds, and was checked numerically at ${d.options.points} random points (seed ${d.options.seed}, relative tolerance ${md(short(d.options.tolerance))}). ${failed ? `**${failed} of ${steps.length} checks failed.**` : `All ${steps.length} checks passed.`}
+${md(introText(d))}
 
 ${body}
 
-## Numeric checks
+## Steps and their checks
 
-| # | step | kind | points | max error | result |
-|--:|:-----|:-----|-------:|----------:|:-------|
+| # | step | role | route | points | max error | result |
+|--:|:-----|:-----|:------|-------:|----------:|:-------|
 ${rows.join("\n")}
 `;
 }

@@ -27,11 +27,19 @@ const UNICODE_TEX: Record<string, string> = {
   "→": "$\\to$",
   ẋ: "$\\dot x$",
   "∂": "$\\partial$",
+  "\u201c": "``",
+  "\u201d": "''",
+  "\u2018": "`",
+  "\u2019": "'",
 };
 
-/** TeX text mode: escape the special characters; map the Unicode we emit to TeX and anything else to '?'. */
+/**
+ * TeX text mode: escape the special characters; map the Unicode we emit to TeX and anything else to '?'. Quotes
+ * become TeX's: "…" and “…” as ``…'' (a straight quote opens at the start or after a space or bracket).
+ */
 export function escapeTex(s: string): string {
   return s
+    .replace(/"/g, (_, at: number) => (at === 0 || /[\s([{]/.test(s[at - 1]) ? "\u201c" : "\u201d"))
     .replace(
       /[\\{}$&#_%^~]/g,
       (c) => (({ "\\": "\\textbackslash{}", "^": "\\^{}", "~": "\\~{}" }) as Record<string, string>)[c] ?? `\\${c}`,

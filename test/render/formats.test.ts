@@ -25,7 +25,7 @@ describe("JSON view", () => {
       const steps = doc.sections.flatMap((s) => s.steps);
       steps.forEach((s, i) => {
         expect(Object.keys(s).sort()).toEqual(
-          ["equation", "general", "id", "justification", "number", "statement", "title", "why", "witness"].sort(),
+          ["equation", "general", "heading", "id", "justification", "number", "role", "statement", "title", "why", "witness"].sort(),
         );
         expect(s.number).toBe(i + 1);
         expect(Object.keys(s.justification).sort()).toEqual(["kind", "span", "symbols", "uses"]);
@@ -34,7 +34,9 @@ describe("JSON view", () => {
         expect(typeof s.why.text).toBe("string");
         expect(s.why.text).not.toMatch(/\$/);
         if (s.witness) {
-          expect(Object.keys(s.witness).sort()).toEqual(["failure", "maxError", "passed", "points", "route", "tolerance"]);
+          expect(Object.keys(s.witness).sort()).toEqual(
+            ["domain", "failure", "maxError", "passed", "points", "route", "routeKind", "tolerance"].sort(),
+          );
           expect(s.witness.passed).toBe(true);
           expect(s.witness.maxError).toBeLessThanOrEqual(s.witness.tolerance);
         }

@@ -42,6 +42,7 @@ describe("HTML output", () => {
     try {
       for (const viewport of [
         { width: 390, height: 844 },
+        { width: 420, height: 900 },
         { width: 1280, height: 900 },
       ]) {
         const p = await browser.newPage({ viewport });
@@ -59,6 +60,24 @@ describe("HTML output", () => {
         // the page itself never scrolls sideways: wide formulas scroll inside their own box
         const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect(overflow).toBeLessThanOrEqual(1);
+        // no formula is clipped silently: one wider than its box scrolls inside it, with a shadow at the hidden edge
+        const boxes = await p.evaluate(() =>
+          [...document.querySelectorAll(".formula")].map((f) => {
+            const cs = getComputedStyle(f);
+            return {
+              wide: f.scrollWidth > f.clientWidth + 1,
+              scrolls: cs.overflowX === "auto",
+              shadow: cs.backgroundImage.includes("radial"),
+            };
+          }),
+        );
+        for (const b of boxes.filter((b) => b.wide)) expect(b).toEqual({ wide: true, scrolls: true, shadow: true });
+        // index formulas are as dark as the text, not light grey
+        const colours = await p.evaluate(() => [
+          getComputedStyle(document.body).color,
+          getComputedStyle(document.querySelector(".formula.general .katex")!).color,
+        ]);
+        expect(colours[1]).toBe(colours[0]);
         await p.screenshot({ path: join(dir, `paper-toy-${viewport.width}.png`) });
         await p.close();
       }

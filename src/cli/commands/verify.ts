@@ -2,8 +2,8 @@
 // only if all pass. A failure names the step, the point, and both values.
 import { derive } from "../../derive/index.js";
 import { verifyResult } from "../../api/compute.js";
-import { allSteps, type Derivation } from "../../derive/model.js";
-import { failureText, successText } from "../../derive/report.js";
+import { allSteps, type Derivation, roleOf, stepCounts } from "../../derive/model.js";
+import { countsText, domainText, failureText, routeName, successText } from "../../derive/report.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { json } from "../format.js";
 import { choice } from "../options.js";
@@ -27,20 +27,22 @@ export function witnessOptions(opts: { points: string; seed: string; tol: string
   return { points, seed, tolerance };
 }
 
+/** Witnessed steps ("ok"/"FAIL") and re-evaluated definitions ("def"), each with its route and where its points came from. */
 export function verifyTable(d: Derivation): string {
   const steps = allSteps(d).filter((s) => s.witness);
   const idW = Math.max(...steps.map((s) => s.id.length));
+  const pad = " ".repeat(idW + 10);
   const lines = steps.map((s) => {
     const w = s.witness!;
-    const status = w.passed ? "ok  " : "FAIL";
-    const detail = w.passed ? successText(s) : failureText(s);
+    const status = !w.passed ? "FAIL" : roleOf(s) === "definition" ? "def " : "ok  ";
+    const detail = w.passed ? `${successText(s)} [route: ${routeName(w)}]\n${pad}${domainText(w)}` : failureText(s);
     const where = s.span ? ` (line ${s.span.line})` : "";
-    return `  ${status}  ${s.id.padEnd(idW)}  ${s.title}${where}\n${" ".repeat(idW + 10)}${detail}`;
+    return `  ${status}  ${s.id.padEnd(idW)}  ${s.title}${where}\n${pad}${detail}`;
   });
-  const failed = steps.filter((s) => !s.witness!.passed).length;
+  const c = stepCounts(d);
   return (
-    `${d.file}: ${steps.length} checks, ${d.options.points} points each (seed ${d.options.seed}, tolerance ` +
-    `${d.options.tolerance})\n\n${lines.join("\n")}\n\n${steps.length - failed} passed, ${failed} failed\n`
+    `${d.file}: ${c.witnessed} witnessed steps and ${c.reEvaluated} re-evaluated definitions (def), ${d.options.points} points ` +
+    `each (seed ${d.options.seed}, tolerance ${d.options.tolerance})\n\n${lines.join("\n")}\n\n${countsText(d)}\n`
   );
 }
 
