@@ -11,6 +11,7 @@ import type { Expr } from "../symbolic/expr.js";
 import { assertSymbolicFeasible, PRINT_LIMIT, printedSize, SymbolicSizeError } from "../symbolic/size.js";
 import { print } from "../symbolic/print.js";
 import { LookupError } from "./errors.js";
+import { simplifyAll } from "../symbolic/simplify/index.js";
 
 /** Values for a spec's symbols: its constants, then these (e.g. trained weights, `{ h: 0.1 }`). */
 export type Values = ReadonlyMap<string, number> | Record<string, number>;
@@ -94,6 +95,13 @@ export function metricSymbolic(metric: Metric, form: Form = "auto"): SymbolicMet
   const listing = metricListing(metric, form);
   assertPrintable(metric, form, listing);
   const names = new Map(listing.names);
+  // written out in full: each component in its simplified form (rotated polar coordinates read diag(1, r²))
+  if (!listing.definitions.length) {
+    const flat = listing.result.flat();
+    const shown = simplifyAll(flat).map((s) => s.expr);
+    const n = listing.result.length;
+    listing.result = listing.result.map((row, i) => row.map((_, j) => shown[i * n + j]));
+  }
   const tnames = new Map([...listing.names].map(([e, s]) => [e, latexSymbol(s)] as const));
   return {
     ...metricHeader(metric),
