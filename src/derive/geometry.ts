@@ -67,7 +67,7 @@ export function geometryStep(
     if (!simplified[i].zero || !proof || sq.shape.length === 0) return;
     zeros.set(proof, [...(zeros.get(proof) ?? []), `${q}${componentName(sq.shape, k)}`]);
   });
-  const ks = built.filter((k, i) => !(simplified[i].zero && sq.shape.length > 0));
+  const ks = built.filter((_, i) => !(simplified[i].zero && sq.shape.length > 0));
   const allPrintable = ks.every((k) => printable(shown.get(k)!));
   const step: Step = {
     id: `${metric.name}:${q}${index}`,

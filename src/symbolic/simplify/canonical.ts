@@ -37,6 +37,9 @@ export class NotRational extends Error {}
 /** Expanded sin and cos of one kernel argument never go past this multiple (sin 7θ stays a kernel). */
 const MAX_MULTIPLE = 6;
 
+/** Denominators up to this are kept as fractions; a number needing a longer one is a kernel of its own. */
+const SHORT_DENOMINATOR = 1n << 20n;
+
 /** The kernels and atoms of one simplification, and the conversion of expressions into rational functions. */
 export class Canonicalizer {
   readonly kernels: Expr[] = [];
@@ -104,6 +107,8 @@ export class Canonicalizer {
       case "num": {
         const c = qFromNumber(e.value);
         if (!c) throw new NotRational();
+        // a float with no short fraction (a trained weight) is a kernel: exact, and keeps coefficients small
+        if (c.d > SHORT_DENOMINATOR) return { num: pVar(this.kernel(e)), den: new Map() };
         return this.const(c);
       }
       case "sym":
@@ -129,7 +134,7 @@ export class Canonicalizer {
   }
 
   private kernelOf(e: Expr): RatFun {
-    if (e.op === "num") return this.build(e);
+    if (e.op === "num") return this.build(e); // folded: f(number) is a number
     return { num: pVar(this.kernel(e)), den: new Map() };
   }
 

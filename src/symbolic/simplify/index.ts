@@ -25,11 +25,11 @@ import { recognizeZeros, zeroProofText } from "./zero.js";
 export { PRIME, recognizeZeros, ZERO_POINTS, zeroProofText } from "./zero.js";
 
 /** Monomial operations one component's canonical form may take before it falls back to the DAG form. */
-export const COMPONENT_BUDGET = 400_000;
+export const COMPONENT_BUDGET = 40_000;
 /** …and all the components of one call together. */
-export const TOTAL_BUDGET = 4_000_000;
+export const TOTAL_BUDGET = 250_000;
 /** Budget for proving a zero by its canonical form before the random-point test is used instead. */
-const PROOF_BUDGET = 50_000;
+const PROOF_BUDGET = 20_000;
 
 export interface Simplified {
   /** The form to print: 0, the canonical form, or the expression itself when that is no longer. */

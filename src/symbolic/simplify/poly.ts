@@ -138,6 +138,7 @@ export function pDivExact(a: Poly, b: Poly, B: Budget): Poly | null {
   let r: Poly = new Map(a);
   const quo: Poly = new Map();
   while (r.size) {
+    B.charge(r.size); // finding the leading term
     const lr = leading(r);
     const m = monoDiv(lr.m, lb.m);
     if (!m) return null;
