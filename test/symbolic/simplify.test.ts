@@ -160,4 +160,13 @@ describe("printed forms", () => {
     const sch = await cli(["geometry", "examples/schwarzschild.rgnn", "--quantity", "christoffel", "--format", "latex"]);
     expect(sch.out).toContain("\\Gamma^{t}{}_{t r} &= \\frac{\\mathrm{rs}}{2 \\, \\left(r - \\mathrm{rs}\\right) \\, r}");
   });
+
+  it("--set writes values into printed formulas; the layered form names each x_l through x_{l−1}", async () => {
+    const sch = await cli(["geometry", "examples/schwarzschild.rgnn", "--quantity", "christoffel", "--set", "rs=2"]);
+    expect(sch.out).toContain("Gamma^r_t,t = (r - 2)/r^3");
+    const res = await cli(["metric", "examples/symbolic-resnet.rgnn", "--form", "layers", "--set", "h=0.5"]);
+    expect(res.out).toContain("x1_1 = x + 0.5*tanh(z1_1)");
+    expect(res.out).toContain("x2_1 = x1_1 + 0.5*tanh(z2_1)");
+    expect(res.out).not.toMatch(/\bh\b/);
+  });
 });

@@ -2,7 +2,7 @@
 // symbols, curvature, ...) of a metric, symbolically or at a point.
 import { quantity } from "../../core/quantities.js";
 import type { Metric } from "../../semantics/model.js";
-import type { Expr } from "../../symbolic/expr.js";
+import { type Expr, num, substitute } from "../../symbolic/expr.js";
 import { commandEnv } from "../env.js";
 import { type GeometryQuantity, QUANTITY_NAMES, type SymbolicQuantity, symbolicQuantity } from "../../numeric/geometry.js";
 import { pointQuantity } from "../../numeric/route.js";
@@ -14,7 +14,7 @@ import { simplifyAll } from "../../symbolic/simplify/index.js";
 import { indicesOf } from "../../symbolic/tensor.js";
 import { EXIT, type IO } from "../io.js";
 import { fmt, json } from "../format.js";
-import { choice, parsePoint } from "../options.js";
+import { choice, parseAssignments, parsePoint } from "../options.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { pickMetric } from "./metric.js";
@@ -107,7 +107,9 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
     assertSymbolicFeasible(metric, quantity(q).derivatives, quantity(q).title);
     // printed in simplified form: components proved identically zero are dropped like structural zeros
     const raw = symbolicQuantity(metric, q);
-    const sq: SymbolicQuantity = { ...raw, entries: simplifiedEntries(raw.entries) };
+    const set = [...parseAssignments(opts.set)].map(([k, v]) => [k, num(v)] as const);
+    const entries = set.length ? substitute(raw.entries, new Map(set)) : raw.entries; // --set values in the formulas
+    const sq: SymbolicQuantity = { ...raw, entries: simplifiedEntries(entries) };
     const ks = sq.shape.length === 0 ? [0] : listed(sq);
     const big = ks.filter((k) => !printable(sq.entries[k]));
     const show = (k: number, tex: boolean) =>

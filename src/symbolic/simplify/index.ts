@@ -88,7 +88,8 @@ export function simplifyAll(roots: readonly Expr[], opts: SimplifyOptions = {}):
 /** The canonical form when it prints shorter than the expression as built, or writes as fractions what that writes
  *  as decimals (0.5·rs/… as rs/(2·…)); otherwise the expression as built, so textbook forms already short stay. */
 function shorter(canonical: Expr, e: Expr, prefer: Prefer): Expr {
-  if (prefer === "canonical" || treeSize(e, PRINT_CAP) > PRINT_CAP) return canonical;
+  if (prefer === "canonical") return canonical;
+  if (treeSize(e, PRINT_CAP) > PRINT_CAP) return treeSize(canonical, PRINT_CAP) <= PRINT_CAP ? canonical : e;
   const [c, o] = [print(canonical), print(e)];
   const decimal = (s: string) => /\d\.\d/.test(s);
   return c.length < o.length || (decimal(o) && !decimal(c)) ? canonical : e;
