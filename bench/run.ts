@@ -5,6 +5,7 @@ import { geodesicSuite } from "./geodesic.js";
 import { geometrySuite } from "./geometry.js";
 import { latencySuite } from "./latency.js";
 import { metricSuite } from "./metric.js";
+import { simplifySuite } from "./simplify.js";
 
 const only = process.argv[2];
 if (!only || only === "metric") metricSuite();
@@ -12,4 +13,5 @@ if (!only || only === "geometry") geometrySuite();
 if (!only || only === "engine") engineSuite();
 if (!only || only === "latency") latencySuite();
 if (!only || only === "geodesic") geodesicSuite();
+if (!only || only === "simplify") simplifySuite();
 if (!only || only === "costs") await costsSuite(process.argv[3] ? Number(process.argv[3]) : undefined);

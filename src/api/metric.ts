@@ -7,10 +7,11 @@ import { pointMetric } from "../numeric/route.js";
 import { classifyMetric, detN, eigenvaluesOf, type MetricType } from "../numeric/linalg.js";
 import { latex, latexSymbol } from "../render/latex-expr.js";
 import { type Form, type Listing, metricListing } from "../symbolic/listing.js";
-import type { Expr } from "../symbolic/expr.js";
+import { displayNode, type Expr, num, substitute } from "../symbolic/expr.js";
 import { assertSymbolicFeasible, PRINT_LIMIT, printedSize, SymbolicSizeError } from "../symbolic/size.js";
 import { print } from "../symbolic/print.js";
 import { LookupError } from "./errors.js";
+import { simplifyAll } from "../symbolic/simplify/index.js";
 
 /** Values for a spec's symbols: its constants, then these (e.g. trained weights, `{ h: 0.1 }`). */
 export type Values = ReadonlyMap<string, number> | Record<string, number>;
@@ -89,11 +90,18 @@ function printDefinition<T>(names: Map<Expr, string>, e: Expr, write: (names: Re
  * const s = metricSymbolic(pickMetric(model));
  * s.components[1][1]; // "r^2" for polar coordinates
  */
-export function metricSymbolic(metric: Metric, form: Form = "auto"): SymbolicMetric {
+export function metricSymbolic(metric: Metric, form: Form = "auto", set: ReadonlyMap<string, number> = new Map()): SymbolicMetric {
   assertSymbolicFeasible(metric, 0, "the metric");
-  const listing = metricListing(metric, form);
+  const listing = withValues(metricListing(metric, form), set);
   assertPrintable(metric, form, listing);
   const names = new Map(listing.names);
+  // written out in full: each component in its simplified form (rotated polar coordinates read diag(1, r²))
+  if (!listing.definitions.length) {
+    const flat = listing.result.flat();
+    const shown = simplifyAll(flat).map((s) => s.expr);
+    const n = listing.result.length;
+    listing.result = listing.result.map((row, i) => row.map((_, j) => shown[i * n + j]));
+  }
   const tnames = new Map([...listing.names].map(([e, s]) => [e, latexSymbol(s)] as const));
   return {
     ...metricHeader(metric),
@@ -107,6 +115,38 @@ export function metricSymbolic(metric: Metric, form: Form = "auto"): SymbolicMet
     components: listing.result.map((row) => row.map((e) => print(e, { names: listing.names }))),
     latex: listing.result.map((row) => row.map((e) => latex(e, tnames))),
   };
+}
+
+/** The listing with the `--set` values written for their symbols (definitions keep their names, and a definition
+ *  printed through its predecessor, x_l = x_{l−1} + …, keeps that form). */
+function withValues(listing: Listing, set: ReadonlyMap<string, number>): Listing {
+  if (!set.size) return listing;
+  const named = new Map([...listing.names].map(([e, name]) => [name, e] as const));
+  const keys = listing.definitions.map((d) => named.get(d.name)!);
+  const shown = listing.definitions.map((d, i) => (d.expr === keys[i] ? [] : [...d.expr.args]));
+  const flat = listing.result.flat();
+  const roots = [...keys, ...shown.flat(), ...flat];
+  const out = substitute(roots, new Map([...set].map(([k, v]) => [k, num(v)] as const)));
+  const at = new Map(roots.map((e, i) => [e, out[i]] as const));
+  const names = new Map<Expr, string>();
+  const definitions = listing.definitions
+    .map((d, i) => {
+      const key = at.get(keys[i])!;
+      const expr = shown[i].length
+        ? displayNode(
+            d.expr.op as "add",
+            shown[i].map((a) => at.get(a)!),
+          )
+        : key;
+      return { ...d, key, expr };
+    })
+    .filter((d) => {
+      if (names.has(d.key) || d.key.op === "num" || d.key.op === "sym") return false;
+      names.set(d.key, d.name);
+      return true;
+    })
+    .map(({ key: _, ...d }) => d);
+  return { definitions, result: listing.result.map((row) => row.map((e) => at.get(e)!)), names };
 }
 
 /** Refuse a listing whose printed text would run to gigabytes (a tree written out without shared names). */

@@ -8,6 +8,7 @@ import { geodesicBVP, geodesicIVP } from "../numeric/geodesic.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { printable } from "../symbolic/print.js";
+import { simplifyAll } from "../symbolic/simplify/index.js";
 import { indicesOf } from "../symbolic/tensor.js";
 import { fixedOf, fixed as formula, fromTex } from "../core/notation.js";
 import { label, scalarSide, type Step, type WitnessOptions, type WitnessResult } from "./model.js";
@@ -50,14 +51,24 @@ export function geometryStep(
       : via("forward pass", "numeric linear algebra on the metric's values"),
     (k) => componentName(sq.shape, k),
   );
-  const ks = sq.entries
+  const built = sq.entries
     .map((_, k) => k)
     .filter((k) => {
       const e = sq.entries[k];
       if (e.op === "num" && e.value === 0 && sq.shape.length > 0) return false;
       return entry.independent(indicesOf(sq.shape, k));
     });
-  const allPrintable = ks.every((k) => printable(sq.entries[k]));
+  // printed simplified; components proved identically zero are dropped, and what proved it recorded
+  const simplified = simplifyAll(built.map((k) => sq.entries[k]));
+  const shown = new Map(built.map((k, i) => [k, simplified[i].expr]));
+  const zeros = new Map<string, string[]>();
+  built.forEach((k, i) => {
+    const proof = simplified[i].proof;
+    if (!simplified[i].zero || !proof || sq.shape.length === 0) return;
+    zeros.set(proof, [...(zeros.get(proof) ?? []), `${q}${componentName(sq.shape, k)}`]);
+  });
+  const ks = built.filter((_, i) => !(simplified[i].zero && sq.shape.length > 0));
+  const allPrintable = ks.every((k) => printable(shown.get(k)!));
   const step: Step = {
     id: `${metric.name}:${q}${index}`,
     title: `${entry.title} of ${metric.name}`,
@@ -75,11 +86,15 @@ export function geometryStep(
     ),
     witness: w,
   };
+  if (zeros.size) {
+    step.zeros = [...zeros].map(([proof, components]) => ({ components, proof }));
+    step.why.push(...fromTex(` ${step.zeros.map((z) => `${z.components.join(", ")}: ${z.proof}.`).join(" ")}`));
+  }
   if (allPrintable && ks.length)
     step.equation = {
       rows: ks.map((k) => ({
         lhs: label(formula(symbolTex(q, coords, indicesOf(sq.shape, k)), `${q}${componentName(sq.shape, k)}`)),
-        rhs: scalarSide(sq.entries[k]),
+        rhs: scalarSide(shown.get(k)!),
       })),
     };
   if (allPrintable && ks.length === 0)

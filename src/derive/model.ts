@@ -104,6 +104,8 @@ export interface Step {
   /** Equation-free statement, for properties like "g is positive definite". */
   statement?: MathNode;
   witness: WitnessResult | null;
+  /** Components shown to be identically zero although not built as 0, and what showed it (symbolic/simplify). */
+  zeros?: { components: string[]; proof: string }[];
   /** Where the spec asked for this (claims). */
   span?: Span;
 }

@@ -249,6 +249,14 @@ export function pow(base: Expr, e: Expr): Expr {
   return intern("pow", [base, e], 0, "");
 }
 
+/**
+ * A node exactly as given, bypassing the smart constructors: for printed forms only, where the canonical form
+ * would undo the layout (1/2 folded to 0.5, a polynomial's terms re-sorted). It evaluates like any node.
+ */
+export function displayNode(op: "add" | "mul" | "pow", args: Expr[]): Expr {
+  return intern(op, args, 0, "");
+}
+
 const fold = (name: Fn, x: number) => (REGISTRY[name] as FunctionDef).value(x);
 export const numericFunction = (name: Fn) => (x: number) => fold(name, x);
 

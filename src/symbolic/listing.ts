@@ -3,7 +3,7 @@
 // named, so the printed size stays linear in depth like the DAG itself.
 import { LAYER_KINDS } from "../core/layers/index.js";
 import type { Metric } from "../semantics/model.js";
-import type { Expr } from "./expr.js";
+import { displayNode, type Expr } from "./expr.js";
 import { metricComponents, networkPullback, type PullbackSteps } from "./metric.js";
 import { treeSize } from "./print.js";
 import type { Matrix } from "./tensor.js";
@@ -69,16 +69,35 @@ export function metricListing(metric: Metric, form: Form = "auto"): Listing {
   return { ...layerNames(networkPullback(def.along, def.of, def.layer)) };
 }
 
+/**
+ * x_l written through its named predecessor, x_{l−1} + (x_l − x_{l−1}), when that is shorter: the constructors merge
+ * small sums, so x_l = x_{l−1} + h·tanh(z_l) is built as x + h·tanh(z_1) + … + h·tanh(z_l), which would print
+ * the earlier layers' terms expanded beside named ones.
+ */
+function residualForm(x: Expr, prev: Expr | undefined, names: ReadonlyMap<Expr, string>): Expr {
+  if (!prev || !names.has(prev) || x.op !== "add") return x;
+  // x's terms less the predecessor's (merged in as they were: the same nodes)
+  const rest = [...x.args];
+  for (const t of prev.op === "add" ? prev.args : [prev]) {
+    const i = rest.indexOf(t);
+    if (i < 0) return x;
+    rest.splice(i, 1);
+  }
+  if (rest.length === 0) return x;
+  return displayNode("add", [prev, ...rest]);
+}
+
 /** Names for a pullback's intermediates: z{l}_{i}, x{l}_{i}, J{l}_{ij} and g{l}_{ij} (upper triangle). */
 export function layerNames(steps: PullbackSteps): Listing {
   const ex = steps.network;
   const definitions: Definition[] = [];
   const names = new Map<Expr, string>();
-  const define = (name: string, expr: Expr, group: string) => {
+  const define = (name: string, expr: Expr, group: string, shown = expr) => {
     if (!nameable(expr) || names.has(expr)) return;
     names.set(expr, name);
-    definitions.push({ name, expr, group });
+    definitions.push({ name, expr: shown, group });
   };
+  let previous: readonly Expr[] | null = null;
   for (const le of ex.layers) {
     const l = le.layer.index;
     const labels = LAYER_KINDS[le.layer.kind].labels;
@@ -86,9 +105,11 @@ export function layerNames(steps: PullbackSteps): Listing {
     le.z?.forEach((z, i) => {
       define(`z${l}_${i + 1}`, z, group);
     });
+    const before = previous;
     le.x.forEach((x, i) => {
-      define(`x${l}_${i + 1}`, x, group);
+      define(`x${l}_${i + 1}`, x, group, before ? residualForm(x, before[i], names) : x);
     });
+    previous = le.x;
     le.slope?.forEach((sl, i) => {
       define(`s${l}_${i + 1}`, sl, group);
     }); // σ'(z): keeps Jacobians short

@@ -2,6 +2,7 @@
 // symbols, curvature, ...) of a metric, symbolically or at a point.
 import { quantity } from "../../core/quantities.js";
 import type { Metric } from "../../semantics/model.js";
+import { type Expr, num, substitute } from "../../symbolic/expr.js";
 import { commandEnv } from "../env.js";
 import { type GeometryQuantity, QUANTITY_NAMES, type SymbolicQuantity, symbolicQuantity } from "../../numeric/geometry.js";
 import { pointQuantity } from "../../numeric/route.js";
@@ -9,10 +10,11 @@ import { assertSymbolicFeasible } from "../../symbolic/size.js";
 import { latex } from "../../render/latex-expr.js";
 import { latexSymbol } from "../../symbolic/notation.js";
 import { print, printable } from "../../symbolic/print.js";
+import { simplifyAll } from "../../symbolic/simplify/index.js";
 import { indicesOf } from "../../symbolic/tensor.js";
 import { EXIT, type IO } from "../io.js";
 import { fmt, json } from "../format.js";
-import { choice, parsePoint } from "../options.js";
+import { choice, parseAssignments, parsePoint } from "../options.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { pickMetric } from "./metric.js";
@@ -60,6 +62,13 @@ function nested<T>(shape: number[], flat: T[]): unknown {
   return Array.from({ length: shape[0] }, (_, i) => nested(shape.slice(1), flat.slice(i * size, (i + 1) * size)));
 }
 
+/** Each entry's printed form, distinct entries simplified once (symmetric components are shared nodes). */
+function simplifiedEntries(entries: readonly Expr[]): Expr[] {
+  const distinct = [...new Set(entries)];
+  const done = new Map(simplifyAll(distinct).map((s, i) => [distinct[i], s.expr]));
+  return entries.map((e) => done.get(e)!);
+}
+
 export function geometryCommand(io: IO, file: string, opts: GeometryOptions): number {
   const format = choice(opts.format, ["text", "latex", "json"] as const, "--format");
   const q = choice(opts.quantity, QUANTITY_NAMES, "--quantity");
@@ -96,7 +105,11 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
       return EXIT.ok;
     }
     assertSymbolicFeasible(metric, quantity(q).derivatives, quantity(q).title);
-    const sq = symbolicQuantity(metric, q);
+    // printed in simplified form: components proved identically zero are dropped like structural zeros
+    const raw = symbolicQuantity(metric, q);
+    const set = [...parseAssignments(opts.set)].map(([k, v]) => [k, num(v)] as const);
+    const entries = set.length ? substitute(raw.entries, new Map(set)) : raw.entries; // --set values in the formulas
+    const sq: SymbolicQuantity = { ...raw, entries: simplifiedEntries(entries) };
     const ks = sq.shape.length === 0 ? [0] : listed(sq);
     const big = ks.filter((k) => !printable(sq.entries[k]));
     const show = (k: number, tex: boolean) =>

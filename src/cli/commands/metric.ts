@@ -8,7 +8,7 @@ import { atLayer, metricAt, metricHeader, metricSymbolic } from "../../api/metri
 import { pickMetric } from "../../api/spec.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
-import { choice, parseLayer, parsePoint } from "../options.js";
+import { choice, parseAssignments, parseLayer, parsePoint } from "../options.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 
@@ -41,8 +41,14 @@ function describe(metric: Metric): string {
   return `metric ${metric.name} on ${chart}: pullback of ${of} along ${along}${degenerate}`;
 }
 
-function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", form: "auto" | "explicit" | "layers"): void {
-  const sm = metricSymbolic(metric, form);
+function symbolic(
+  io: IO,
+  metric: Metric,
+  format: "text" | "latex" | "json",
+  form: "auto" | "explicit" | "layers",
+  set: ReadonlyMap<string, number>,
+): void {
+  const sm = metricSymbolic(metric, form, set); // --set values written into the formulas
   const { coords, components: cells } = sm;
   const n = coords.length;
   const upper: [number, number][] = [];
@@ -133,7 +139,7 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
   const metric = atLayer(pickMetric(loaded.model, opts.metric), parseLayer(opts.layer));
   if (opts.at === undefined) {
     if (matrixFormChosen(metric, form)) matrixForm(io, metric, format);
-    else symbolic(io, metric, format, form === "matrix" ? "auto" : form);
+    else symbolic(io, metric, format, form === "matrix" ? "auto" : form, parseAssignments(opts.set));
     return EXIT.ok;
   }
   const point = parsePoint(opts.at, metric.manifold);
