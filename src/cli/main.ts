@@ -136,6 +136,7 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("-f, --format <format>", "text or json", "text")
     .option("--set <assignments>", "values for symbols")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
+    .option("--domain <box>", "where to test that every step is a diffeomorphism: [a,b]x[c,d] or a,b (default -1.5,1.5)")
     .action(async (file: string, opts) => {
       status = (await import("./commands/flow.js")).flowCommand(io, file, opts);
     });
