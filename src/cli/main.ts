@@ -171,6 +171,7 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
       .option("--lr <rate>", "Adam learning rate", "0.01")
       .option("--batch <n>", "mini-batch size", "32")
       .option("--patience <n>", "stop after this many epochs without a better validation loss", "400")
+      .option("--step-bound <c>", "cap c·sup|σ′|·‖W‖₂ of every residual step while training (below 1: every step invertible)")
       .option("-o, --output <weights.json>", "where to write the weights, and a .curve.csv beside them (default: SPEC.weights.json)")
       .option("--force", "replace SPEC.weights.json if it exists (an -o file is always replaced)")
       .option("--set <assignments>", "values for other symbols")

@@ -53,7 +53,7 @@ export function slopeBound(activation: Layer["activation"]): number {
 }
 
 /** ‖W‖₂: the largest singular value, √λ_max(WᵀW). */
-function spectralNorm(W: number[], rows: number, cols: number): number {
+export function spectralNorm(W: ArrayLike<number>, rows: number, cols: number): number {
   const wtw = Array.from({ length: cols }, (_, i) =>
     Array.from({ length: cols }, (_, j) => {
       let s = 0;

@@ -54,6 +54,18 @@ export function parseDomain(text: string | undefined, dim: number): [number, num
 
 const g = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : "—");
 
+/** Layer numbers as runs: 1–20, 22. */
+export const ranges = (ls: number[]) =>
+  ls
+    .reduce<number[][]>((out, l) => {
+      const last = out[out.length - 1];
+      if (last && l === last[1] + 1) last[1] = l;
+      else out.push([l, l]);
+      return out;
+    }, [])
+    .map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`))
+    .join(", ");
+
 /** The diffeomorphism report as text: one row per layer, then the verdict (rgnn flow). */
 export function diffeoText(r: DiffeoReport, coords: string[]): string {
   const box = r.domain.map(([a, b]) => `[${a}, ${b}]`).join(" × ");
@@ -70,16 +82,16 @@ export function diffeoText(r: DiffeoReport, coords: string[]): string {
   const table = [head, ...rows].map((x) => `  ${x.map((c, j) => (j < 2 ? c.padEnd(w[j]) : c.padStart(w[j]))).join("  ")}`.trimEnd());
   const f = r.firstFold;
   const at = f && `(${f.point.map((v, i) => `${coords[i]} = ${g(v)}`).join(", ")})`;
-  const proved = r.layers.filter((l) => l.sufficient?.holds).map((l) => l.layer);
+  const proved = ranges(r.layers.filter((l) => l.sufficient?.holds).map((l) => l.layer));
   return (
     `is every step a diffeomorphism? det J_l over ${box}, at ${r.lattice} lattice points and ${r.refined} more near sign ` +
     `changes and small |det|:\n${table.join("\n")}\n` +
     (r.diffeomorphism
       ? `${r.network} is a local diffeomorphism at every sampled point (det J_l of one sign, nonzero, in every layer)` +
-        (proved.length === r.layers.length
+        (r.layers.every((l) => l.sufficient?.holds)
           ? "; every step is invertible on all of R^n by the bound: a diffeomorphism\n"
-          : proved.length
-            ? `; layers ${proved.join(", ")} are invertible on all of R^n by the bound\n`
+          : proved
+            ? `; layers ${proved} are invertible on all of R^n by the bound\n`
             : "\n")
       : `${r.network} is not a diffeomorphism on ${box}: ${r.reason}${at ? `; first fold at ${at}, det J_${f!.layer} = ${g(f!.det)}` : ""}\n`) +
     "bound: a step x + cσ(Wx + b) with c·sup|σ′|·‖W‖₂ < 1 is the identity plus a contraction, hence invertible\n"
