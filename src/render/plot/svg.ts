@@ -101,12 +101,12 @@ export class Panel {
   axes(title: string, xLabel = "", yLabel = "", size = 11): void {
     const s = this.svg;
     s.rect(this.px, this.py, this.pw, this.ph, "none", ` stroke="#444" stroke-width="0.8"`);
-    for (const t of niceTicks(this.box.x0, this.box.x1, Math.max(4, Math.round(this.pw / 45)))) {
+    for (const t of niceTicks(this.box.x0, this.box.x1, Math.max(5, Math.round(this.pw / 35)))) {
       const x = this.X(t);
       s.line(x, this.py + this.ph, x, this.py + this.ph + 4, "#444", 0.8);
       s.text(x, this.py + this.ph + 15, tickText(t), size - 2, "middle");
     }
-    for (const t of niceTicks(this.box.y0, this.box.y1, Math.max(4, Math.round(this.ph / 45)))) {
+    for (const t of niceTicks(this.box.y0, this.box.y1, Math.max(5, Math.round(this.ph / 35)))) {
       const y = this.Y(t);
       s.line(this.px - 4, y, this.px, y, "#444", 0.8);
       s.text(this.px - 6, y + 3.5, tickText(t), size - 2, "end");
