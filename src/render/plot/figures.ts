@@ -388,13 +388,13 @@ function geodesicsFigure(inp: PlotInput): string {
     ["same class", tally.same],
     ["across classes", tally.cross],
   ] as const) {
-    const lines = [
-      `${name}: ${t.drawn} of ${t.drawn + t.folded + t.failed} joined`,
-      ...(t.folded ? [`   ${t.folded}: g degenerates (a fold)`] : []),
-      ...(t.failed ? [`   ${t.failed}: not found`] : []),
+    const lines: [number, string][] = [
+      [0, `${name}: ${t.drawn} of ${t.drawn + t.folded + t.failed} joined`],
+      ...(t.folded ? [[10, `${t.folded}: g degenerates (a fold)`] as [number, string]] : []),
+      ...(t.failed ? [[10, `${t.failed}: not found`] as [number, string]] : []),
     ];
-    for (const line of lines) {
-      svg.text(545, y, line, 10);
+    for (const [indent, line] of lines) {
+      svg.text(545 + indent, y, line, 10);
       y += 13;
     }
     y += 5;
