@@ -78,6 +78,10 @@ request   -> "show" words subject:? clauses                   {% ([k, ws, of, cl
            | "check" expr "equals" expr clauses               {% ([k, l, , r, cl]) => ({ kind: "check_equals", left: l, right: r, clauses: cl.clauses, span: A.join(k, cl.end ?? r) }) %}
            | "check" expr "is" words                          {% ([k, s, , ws]) => ({ kind: "check_property", subject: s, words: ws, span: A.join(k, last(ws)) }) %}
            | "check" expr "has" "rank" %number                {% ([k, s, , , n]) => ({ kind: "check_rank", subject: s, rank: A.int(n), span: A.join(k, n) }) %}
+           | "check" expr "is" words "on" box                 {% ([k, s, , ws, , b]) => ({ kind: "check_domain", subject: s, words: ws, domain: b.items, span: A.join(k, b.end) }) %}
+box       -> interval                                         {% ([i]) => ({ items: [i], end: i.end }) %}
+           | box "x" interval                                 {% ([b, , i]) => ({ items: b.items.concat([i]), end: i.end }) %}
+interval  -> "[" expr "," expr "]"                            {% ([open, lo, , hi, close]) => ({ lo, hi, span: A.join(open, close), end: close }) %}
 subject   -> "of" %ident                                      {% ([, n]) => A.name(n) %}
 words     -> %ident                                           {% ([w]) => [A.name(w)] %}
            | words %ident                                     {% ([ws, w]) => ws.concat([A.name(w)]) %}

@@ -136,6 +136,7 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("-f, --format <format>", "text or json", "text")
     .option("--set <assignments>", "values for symbols")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
+    .option("--domain <box>", "where to test that every step is a diffeomorphism: [a,b]x[c,d] or a,b (default -1.5,1.5)")
     .action(async (file: string, opts) => {
       status = (await import("./commands/flow.js")).flowCommand(io, file, opts);
     });
@@ -170,6 +171,7 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
       .option("--lr <rate>", "Adam learning rate", "0.01")
       .option("--batch <n>", "mini-batch size", "32")
       .option("--patience <n>", "stop after this many epochs without a better validation loss", "400")
+      .option("--step-bound <c>", "cap c·sup|σ′|·‖W‖₂ of every residual step while training (below 1: every step invertible)")
       .option("-o, --output <weights.json>", "where to write the weights, and a .curve.csv beside them (default: SPEC.weights.json)")
       .option("--force", "replace SPEC.weights.json if it exists (an -o file is always replaced)")
       .option("--set <assignments>", "values for other symbols")

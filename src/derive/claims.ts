@@ -12,6 +12,7 @@ import { latexSymbol } from "../symbolic/notation.js";
 import { type Matrix, matMul, transpose } from "../symbolic/tensor.js";
 import { label, matrixSide, scalarSide, type Side, type Step, vectorSide, type WitnessOptions, type WitnessResult } from "./model.js";
 import { exprRoute, type Route, samplerFor, type Via, via, witness } from "./witness.js";
+import { diffeomorphismReport } from "../numeric/diffeo.js";
 
 /** A tensor expression as a matrix of DAG nodes (vectors as one column, scalars as 1×1). */
 export function tensorMatrix(t: TensorExpr): Matrix {
@@ -144,6 +145,53 @@ const headingSide = (t: TensorExpr): Part => {
   return x.math ? { kind: "math", math: x.math } : { kind: "text", text: x.text };
 };
 
+/** `check NET is a diffeomorphism on BOX`: det J_l of one sign, nonzero, in every layer at a refined lattice of the box. */
+function diffeomorphismStep(
+  req: Extract<Request, { kind: "check_diffeomorphism" }>,
+  id: string,
+  quoted: string,
+  fixed: ReadonlyMap<string, number>,
+): Step {
+  const r = diffeomorphismReport(req.network, fixed, req.domain);
+  const coords = req.network.source.coords;
+  const box = req.domain.map(([a, b]) => `[${a}, ${b}]`);
+  const f = r.firstFold;
+  const proved = r.layers.filter((l) => l.sufficient?.holds).map((l) => l.layer);
+  return {
+    id,
+    title: `Claim: ${quoted}`,
+    justification: "claim",
+    span: req.span,
+    why: fromTex(
+      "Asked in the spec: every layer square, and $\\det J_l$ of one sign and nonzero at a lattice of the box (refined near " +
+        "sign changes), each layer at the image of the box under the layers before it." +
+        (proved.length
+          ? ` Layers ${proved.join(", ")} are invertible on all of $\\mathbb{R}^n$: $c\\,\\sup|\\sigma'|\\,\\|W\\|_2 < 1$.`
+          : ""),
+    ),
+    statement: formula(
+      `\\det J_l \\neq 0 \\text{ of one sign on } ${box.join(" \\times ")},\\ l = 1, \\dots, ${r.layers.length}`,
+      `det J_l ≠ 0, of one sign, on ${box.join(" × ")}, l = 1…${r.layers.length}`,
+    ),
+    witness: {
+      points: r.lattice + r.refined,
+      tolerance: 0,
+      maxError: 0,
+      passed: r.diffeomorphism,
+      against: "det J_l of every layer on a refined lattice of the box",
+      failure: r.diffeomorphism
+        ? undefined
+        : {
+            point: f ? Object.fromEntries(coords.map((c, i) => [c, f.point[i]])) : {},
+            component: f ? `det J_${f.layer}` : "",
+            lhs: f?.det ?? Number.NaN,
+            rhs: 0,
+            reason: f ? `${r.reason}; det J_${f.layer} = ${f.det.toPrecision(3)}` : r.reason,
+          },
+    },
+  };
+}
+
 /** `source` is the spec's text: a claim's title quotes what the spec says, its heading typesets the formulas. */
 export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string, number>, opts: WitnessOptions, source = ""): Step | null {
   const id = `claim${index + 1}`;
@@ -151,6 +199,7 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
     .slice(req.span.offset, req.span.end)
     .replace(/^check\s+/, "")
     .replace(/\s+/g, " ");
+  if (req.kind === "check_diffeomorphism") return diffeomorphismStep(req, id, quoted, fixed);
   if (req.kind === "check_equals") {
     const a = tensorMatrix(req.left),
       b = tensorMatrix(req.right);

@@ -24,7 +24,7 @@ import {
 import { scaleOf } from "../core/layers/affine.js";
 import { LAYER_KINDS } from "../core/layers/index.js";
 import { byActivation, type Metric, type Network } from "../semantics/model.js";
-import { forwardMetric, forwardNetwork, layerJacobian } from "../numeric/forward.js";
+import { earlierStates, forwardMetric, forwardNetwork, layerJacobian } from "../numeric/forward.js";
 import { congruenceN } from "../numeric/linalg.js";
 import { add, div, type Expr, mul, num } from "../symbolic/expr.js";
 import { EXPLICIT_LIMIT, layerNames } from "../symbolic/listing.js";
@@ -220,15 +220,7 @@ export function networkSteps(
         (env) => {
           const s = states(env);
           const k = l - from;
-          return layerJacobian(
-            layer,
-            s[k - 1].x,
-            s
-              .slice(0, k - 1)
-              .map((st) => st.x)
-              .reverse(),
-            env,
-          ).flat();
+          return layerJacobian(layer, s[k - 1].x, earlierStates(s, k - 1), env).flat();
         },
         `jacobian${l}`,
         via("forward mode", "forward-mode derivatives of the layer map"),

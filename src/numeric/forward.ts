@@ -5,7 +5,7 @@
 import type { MathNode } from "mathjs";
 import type { Algebra } from "../core/algebra.js";
 import { FUNCTIONS, valueAndSlope } from "../core/functions.js";
-import { LAYER_KINDS } from "../core/layers/index.js";
+import { LAYER_KINDS, MAX_ORDER } from "../core/layers/index.js";
 import type { Layer, Mapping, Metric, Network, ParamTensor } from "../semantics/model.js";
 import { congruenceN, identityN, type Mat, matMulN } from "./linalg.js";
 
@@ -247,6 +247,13 @@ export function forwardMetric(metric: Metric, point: number[], env: ReadonlyMap<
     }
   }
 }
+
+/** The states before `states[i]`, newest first and no more than a layer can read: `layerJacobian`'s `earlier`. */
+export const earlierStates = (states: readonly LayerState[], i: number): number[][] =>
+  states
+    .slice(Math.max(0, i - MAX_ORDER), i)
+    .map((st) => st.x)
+    .reverse();
 
 /** ∂x_l/∂x_{l−1} of one layer at x_{l−1}, the earlier states x_{l−2}, x_{l−3}, … held fixed (they matter for k-th
  * order layers; fewer than the kind reads at the start). */

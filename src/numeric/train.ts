@@ -8,6 +8,7 @@ import { EvaluationError } from "./evaluate.js";
 import type { Dataset } from "./data.js";
 import { paramValues } from "./forward.js";
 import { rng } from "./random.js";
+import { slopeBound, spectralNorm } from "./diffeo.js";
 
 /** Where a layer's W or b lives: in the trained vector θ (offset) or fixed. */
 interface Slot {
@@ -142,6 +143,9 @@ export interface TrainOptions {
   seed?: number;
   patience?: number;
   validation?: number;
+  /** Cap c·sup|σ′|·‖W‖₂ of every trained residual step x + cσ(Wx + b) at this value after each update (spectral
+   *  normalisation, as in invertible ResNets): below 1, every step stays a diffeomorphism of Rⁿ. */
+  stepBound?: number;
 }
 export interface EpochRecord {
   epoch: number;
@@ -169,6 +173,33 @@ function evaluateSet(t: Trainable, theta: Float64Array, d: Dataset, idx: number[
   return { loss: loss / Math.max(1, idx.length), accuracy: right / Math.max(1, idx.length) };
 }
 
+/** The fraction of a data set the network classifies right (e.g. a held-out test set). */
+export function accuracyOn(t: Trainable, theta: Float64Array, d: Dataset): number {
+  return evaluateSet(
+    t,
+    theta,
+    d,
+    Array.from({ length: d.count }, (_, i) => i),
+  ).accuracy;
+}
+
+/** Rescales W of each trained one-step residual layer so that c·sup|σ′|·‖W‖₂ ≤ bound (c = factor·h^power). */
+function stepCapper(t: Trainable, bound: number): (theta: Float64Array) => void {
+  const caps = t.layers.flatMap(({ layer, W, h }) => {
+    const kind = LAYER_KINDS[layer.kind],
+      rec = kind.recurrence?.(1);
+    if (!W || W.fixed || kind.reads !== 1 || !rec?.scale || rec.coeffs.length !== 1) return [];
+    return [{ layer, W, c: Math.abs(rec.scale.factor * h ** rec.scale.power) * slopeBound(layer.activation) }];
+  });
+  return (theta) => {
+    for (const { layer, W, c } of caps) {
+      const w = theta.subarray(W.offset, W.offset + W.size);
+      const k = c * spectralNorm(w, layer.outWidth, layer.inWidth);
+      if (k > bound) for (let i = 0; i < w.length; i++) w[i] *= bound / k;
+    }
+  };
+}
+
 export function train(t: Trainable, d: Dataset, opts: TrainOptions = {}, onEpoch?: (r: EpochRecord) => void): TrainResult {
   const epochs = opts.epochs ?? 1000,
     batch = opts.batch ?? 32,
@@ -189,6 +220,8 @@ export function train(t: Trainable, d: Dataset, opts: TrainOptions = {}, onEpoch
   const val = order.slice(0, nVal),
     tr = order.slice(nVal);
   let theta = initialParameters(t, seed);
+  const cap = opts.stepBound === undefined ? null : stepCapper(t, opts.stepBound);
+  cap?.(theta);
   const m = new Float64Array(t.size),
     v = new Float64Array(t.size),
     grad = new Float64Array(t.size);
@@ -218,6 +251,7 @@ export function train(t: Trainable, d: Dataset, opts: TrainOptions = {}, onEpoch
         v[k] = b2 * v[k] + (1 - b2) * g * g;
         theta[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + 1e-8);
       }
+      cap?.(theta);
     }
     const trainM = evaluateSet(t, theta, d, tr),
       valM = nVal ? evaluateSet(t, theta, d, val) : trainM;

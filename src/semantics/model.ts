@@ -170,7 +170,8 @@ export type Request =
   | { kind: "show"; quantity: Quantity; subject: Subject; at?: number[]; from?: number[]; to?: number[]; velocity?: number[]; span: Span }
   | { kind: "check_equals"; left: TensorExpr; right: TensorExpr; at?: number[]; span: Span }
   | { kind: "check_property"; property: "symmetric" | "positive definite" | "positive semidefinite"; subject: TensorExpr; span: Span }
-  | { kind: "check_rank"; subject: TensorExpr; rank: number; span: Span };
+  | { kind: "check_rank"; subject: TensorExpr; rank: number; span: Span }
+  | { kind: "check_diffeomorphism"; network: Network; domain: [number, number][]; span: Span };
 
 export interface Model {
   file: string;

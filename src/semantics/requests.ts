@@ -305,11 +305,53 @@ function claimScope(chart: Manifold | null): Scope {
     : { coords: new Set(), where: "no coordinates" };
 }
 
+/** `check NET is a diffeomorphism on [a,b]x[c,d]`: a network, and a box with one interval per input coordinate. */
+function diffeomorphismClaim(ctx: Context, item: Extract<Item, { kind: "check_domain" }>): Request | null {
+  const p = item.words.map((w) => w.name).join(" ");
+  const wordSpan = { ...item.words[0].span, end: item.words[item.words.length - 1].span.end };
+  if (p !== "a diffeomorphism") {
+    ctx.error(wordSpan, `unknown property on a domain '${p}'`, ["on a domain: check NET is a diffeomorphism on [a,b]x[c,d]"]);
+    return null;
+  }
+  if (item.subject.kind !== "ident") {
+    ctx.error(item.subject.span, "expected the name of a network");
+    return null;
+  }
+  const name: Name = { name: item.subject.name, span: item.subject.span };
+  const m = lookup(ctx, name, ["mapping"], "the subject of 'is a diffeomorphism'");
+  if (!m) return null;
+  if (m.kind !== "network") {
+    ctx.error(name.span, `'${name.name}' is a ${m.kind} mapping; 'is a diffeomorphism' checks a network layer by layer`);
+    return null;
+  }
+  if (item.domain.length !== m.source.dim) {
+    ctx.error(
+      { ...item.domain[0].span, end: item.domain[item.domain.length - 1].span.end },
+      `the domain has ${item.domain.length} interval${item.domain.length === 1 ? "" : "s"}, but ${m.source.name} has dimension ` +
+        `${m.source.dim} (${m.source.coords.join(", ")})`,
+    );
+    return null;
+  }
+  const domain: [number, number][] = [];
+  for (const iv of item.domain) {
+    const lo = constantValue(ctx, iv.lo),
+      hi = constantValue(ctx, iv.hi);
+    if (lo === undefined || hi === undefined || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
+      ctx.error(iv.span, "an interval [a,b] needs numbers (or constants with values) with a < b");
+      return null;
+    }
+    domain.push([lo, hi]);
+  }
+  return { kind: "check_diffeomorphism", network: m, domain, span: item.span };
+}
+
 export function analyzeRequest(
   ctx: Context,
-  item: Extract<Item, { kind: "show" | "check_equals" | "check_property" | "check_rank" }>,
+  item: Extract<Item, { kind: "show" | "check_equals" | "check_property" | "check_rank" | "check_domain" }>,
 ): Request | null {
   switch (item.kind) {
+    case "check_domain":
+      return diffeomorphismClaim(ctx, item);
     case "show":
       return show(ctx, item);
     case "check_equals": {

@@ -93,7 +93,9 @@ export type Item =
   | { kind: "show"; verb: "show" | "evaluate"; words: Name[]; of?: Name; clauses: Clauses; span: Span }
   | { kind: "check_equals"; left: Expr; right: Expr; clauses: Clauses; span: Span }
   | { kind: "check_property"; subject: Expr; words: Name[]; span: Span }
-  | { kind: "check_rank"; subject: Expr; rank: Int; span: Span };
+  | { kind: "check_rank"; subject: Expr; rank: Int; span: Span }
+  /** `check NET is a diffeomorphism on [a,b]x[c,d]`: one interval per input coordinate. */
+  | { kind: "check_domain"; subject: Expr; words: Name[]; domain: { lo: Expr; hi: Expr; span: Span }[]; span: Span };
 
 export interface Spec {
   file: string;

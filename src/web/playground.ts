@@ -5,7 +5,7 @@ import { metricAt, metricSymbolic, valuesOf } from "../api/metric.js";
 import { rounded } from "../core/numbers.js";
 import { type Dataset, generate } from "../numeric/data.js";
 import { EvaluationError } from "../numeric/evaluate.js";
-import { ellipsesFrame, figure } from "../render/plot/figures.js";
+import { ellipsesFrame, figure, inputEllipsesFigure } from "../render/plot/figures.js";
 import { analyze } from "../semantics/analyze.js";
 import type { Metric, Model, Network } from "../semantics/model.js";
 import { noWeightsFiles } from "../semantics/weights-access.js";
@@ -114,7 +114,7 @@ export function metricView(model: Model, metricName: string): MetricView {
   try {
     if (metric.manifold.dim === 2 && net) {
       const data = PLAYGROUND_DATA;
-      const svg = figure("ellipses", { net, metric, data, env: valuesOf(model), title: `${metric.name} on spirals: ellipses` });
+      const svg = inputEllipsesFigure({ net, metric, data, env: valuesOf(model), title: `${metric.name} on spirals: ellipses` });
       view.ellipses = { svg, frame: ellipsesFrame(data) };
     } else if (!net) notes.push("the figures are drawn over data carried through a network; the spec has none");
     else notes.push(`ellipses are drawn for 2-dimensional metrics; '${metric.name}' is ${metric.manifold.dim}-dimensional`);

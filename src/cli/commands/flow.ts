@@ -9,6 +9,7 @@ import { json } from "../format.js";
 import { choice, parsePoint } from "../options.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
+import { type DiffeoReport, diffeomorphismReport } from "../../numeric/diffeo.js";
 
 export interface FlowOptions {
   network?: string;
@@ -18,6 +19,7 @@ export interface FlowOptions {
   format: string;
   set?: string;
   weights?: string;
+  domain?: string;
 }
 
 function parseDepths(text: string | undefined): number[] {
@@ -32,6 +34,69 @@ const e = (x: number) => x.toExponential(3);
 
 /** An order of convergence, or "—" where the errors are at round-off (a ratio of zeros is NaN). */
 const order = (x: number | null | undefined) => (x == null ? "" : Number.isFinite(x) ? x.toFixed(3) : "—");
+
+/** `--domain`: "[a,b]x[c,d]" (one interval per input coordinate) or "a,b" for every coordinate; default [−1.5, 1.5]. */
+export function parseDomain(text: string | undefined, dim: number): [number, number][] {
+  const t = (text ?? "-1.5,1.5").replace(/\s+/g, "");
+  const parts = t.includes("[") ? t.split(/x|×/) : Array.from({ length: dim }, () => t);
+  const box = parts.map((p) =>
+    p
+      .replace(/^\[|\]$/g, "")
+      .split(",")
+      .map(Number),
+  );
+  if (box.length !== dim || box.some((iv) => iv.length !== 2 || !iv.every(Number.isFinite) || !(iv[0] < iv[1])))
+    throw new UsageError(
+      `--domain needs ${dim} intervals [a,b] with a < b joined by x (e.g. [-2,2]x[-1,1]), or one a,b for all, not '${text}'`,
+    );
+  return box as [number, number][];
+}
+
+const g = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : "—");
+
+/** Layer numbers as runs: 1–20, 22. */
+export const ranges = (ls: number[]) =>
+  ls
+    .reduce<number[][]>((out, l) => {
+      const last = out[out.length - 1];
+      if (last && l === last[1] + 1) last[1] = l;
+      else out.push([l, l]);
+      return out;
+    }, [])
+    .map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`))
+    .join(", ");
+
+/** The diffeomorphism report as text: one row per layer, then the verdict (rgnn flow). */
+export function diffeoText(r: DiffeoReport, coords: string[]): string {
+  const box = r.domain.map(([a, b]) => `[${a}, ${b}]`).join(" × ");
+  const head = ["layer", "kind", "det J_l min", "max", "+ / − / 0", "c·sup|σ′|·‖W‖₂"];
+  const rows = r.layers.map((l) => [
+    String(l.layer),
+    l.kind,
+    ...(l.status === "square"
+      ? [g(l.minDet), g(l.maxDet), `${l.positive} / ${l.negative} / ${l.zero}`]
+      : [l.status === "state" ? "invertible on its state" : `R^${l.inWidth} → R^${l.outWidth}`, "", ""]),
+    l.sufficient ? `${g(l.sufficient.bound)}${l.sufficient.holds ? ` < 1: invertible on R^${l.inWidth}` : " ≥ 1"}` : "",
+  ]);
+  const w = head.map((h, j) => Math.max(h.length, ...rows.map((x) => x[j].length)));
+  const table = [head, ...rows].map((x) => `  ${x.map((c, j) => (j < 2 ? c.padEnd(w[j]) : c.padStart(w[j]))).join("  ")}`.trimEnd());
+  const f = r.firstFold;
+  const at = f && `(${f.point.map((v, i) => `${coords[i]} = ${g(v)}`).join(", ")})`;
+  const proved = ranges(r.layers.filter((l) => l.sufficient?.holds).map((l) => l.layer));
+  return (
+    `is every step a diffeomorphism? det J_l over ${box}, at ${r.lattice} lattice points and ${r.refined} more near sign ` +
+    `changes and small |det|:\n${table.join("\n")}\n` +
+    (r.diffeomorphism
+      ? `${r.network} is a local diffeomorphism at every sampled point (det J_l of one sign, nonzero, in every layer)` +
+        (r.layers.every((l) => l.sufficient?.holds)
+          ? "; every step is invertible on all of R^n by the bound: a diffeomorphism\n"
+          : proved
+            ? `; layers ${proved} are invertible on all of R^n by the bound\n`
+            : "\n")
+      : `${r.network} is not a diffeomorphism on ${box}: ${r.reason}${at ? `; first fold at ${at}, det J_${f!.layer} = ${g(f!.det)}` : ""}\n`) +
+    "bound: a step x + cσ(Wx + b) with c·sup|σ′|·‖W‖₂ < 1 is the identity plus a contraction, hence invertible\n"
+  );
+}
 
 export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
   const format = choice(opts.format, ["text", "json"] as const, "--format");
@@ -57,6 +122,7 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
     const c = convergence(block, interp, point, depths);
     const mismatches = orderMismatches(c);
     const verdict = mismatches.length ? EXIT.failure : EXIT.ok;
+    const domain = parseDomain(opts.domain, net.source.dim);
     if (format === "json") {
       io.out(
         json({
@@ -71,6 +137,7 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
           metricOrder: c.metricOrder,
           rows: c.rows,
           mismatches,
+          diffeomorphism: diffeomorphismReport(net, env, domain),
         }),
       );
       return verdict;
@@ -109,6 +176,7 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
     if (orders.some((x) => x != null && !Number.isFinite(x)))
       io.out("— (at round-off): the errors are too small to change with N, so they give no order\n");
     io.out("state error: ‖x_N(T) − x(T)‖; metric error: ‖J_Nᵀ J_N − J(T)ᵀ J(T)‖ with dJ/dt = Df(x(t), t) J, J(0) = I (Frobenius norms)\n");
+    io.out(`\n${diffeoText(diffeomorphismReport(net, env, domain), net.source.coords)}`);
     if (mismatches.length)
       io.err(
         `${loaded.model.file}: the networks do not converge to the flow at the scheme's order: ${mismatches.join("; ")} ` +

@@ -8,7 +8,9 @@ import { commandEnv, setAssignments } from "../env.js";
 import { entryName } from "../../semantics/networks.js";
 import { type Dataset, DATASETS, type DatasetName, toCsv } from "../../numeric/data.js";
 import { EvaluationError, valueEnv } from "../../numeric/evaluate.js";
-import { parameterEnv, train, trainable, type TrainResult, weightsJson } from "../../numeric/train.js";
+import { accuracyOn, parameterEnv, type Trainable, train, trainable, type TrainResult, weightsJson } from "../../numeric/train.js";
+import { diffeomorphismReport } from "../../numeric/diffeo.js";
+import { diffeoText } from "./flow.js";
 import { figure, PLOT_KINDS, type PlotKind } from "../../render/plot/figures.js";
 import { svgToPng } from "../../render/plot/png.js";
 import { EXIT, type IO, UsageError } from "../io.js";
@@ -92,11 +94,13 @@ export interface TrainOptions extends DataOptions {
   set?: string;
   quiet?: boolean;
   force?: boolean;
+  stepBound?: string;
 }
 
 interface Trained {
   model: Model;
   net: Network;
+  trainable: Trainable;
   data: Dataset;
   result: TrainResult;
   weights: Record<string, unknown>;
@@ -126,6 +130,7 @@ function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean
       learningRate: positive(opts.lr, 0.01, "--lr", false),
       batch: positive(opts.batch, 32, "--batch"),
       patience: positive(opts.patience, 400, "--patience"),
+      stepBound: opts.stepBound === undefined ? undefined : positive(opts.stepBound, 1, "--step-bound", false),
     },
     (r) => {
       if (bar) bar.update(r.epoch, { loss: r.loss.toFixed(4), acc: `${(100 * r.accuracy).toFixed(1)}%` });
@@ -138,7 +143,7 @@ function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean
   );
   bar?.stop();
   const weights = weightsJson(t, result.theta, env);
-  return { model, net, data, result, weights, env: new Map([...env, ...parameterEnv(t, result.theta, entryName)]) };
+  return { model, net, trainable: t, data, result, weights, env: new Map([...env, ...parameterEnv(t, result.theta, entryName)]) };
 }
 
 const curveCsv = (r: TrainResult) =>
@@ -241,6 +246,12 @@ interface Run {
   seed?: number;
   epochs?: number;
   lr?: number;
+  /** c·sup|σ′|·‖W‖₂ cap of every residual step during training (below 1: the flow regime). */
+  stepBound?: number;
+  /** Seed of the held-out test set: the same generator and size, another seed (default dataSeed + 1). */
+  testSeed?: number;
+  /** Where the summary tests that every step is a diffeomorphism (default [−1.5, 1.5] per axis). */
+  domain?: [number, number][];
 }
 
 /** `rgnn experiment DIR -o OUT`: every run of DIR/experiments.json trained, saved and drawn. */
@@ -278,10 +289,23 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
           seed: String(run.seed ?? 1),
           epochs: String(run.epochs ?? 1500),
           lr: String(run.lr ?? 0.01),
+          stepBound: run.stepBound?.toString(),
           quiet: opts.quiet,
         },
         !opts.quiet,
       );
+      // accuracy on data the training never saw (neither its batches nor its early-stopping split)
+      const testSeed = run.testSeed ?? (run.dataSeed ?? 7) + 1;
+      const test = loadData(io, {
+        data: run.data,
+        points: run.points?.toString(),
+        noise: run.noise?.toString(),
+        dataSeed: String(testSeed),
+      });
+      const held = accuracyOn(tr.trainable, tr.result.theta, test);
+      const domain = run.domain ?? tr.net.source.coords.map((): [number, number] => [-1.5, 1.5]);
+      const diffeo = diffeomorphismReport(tr.net, tr.env, domain);
+      files.set(`${tag}.diffeo.txt`, diffeoText(diffeo, tr.net.source.coords));
       files.set(`${tag}.weights.json`, weightsText(tr.weights));
       files.set(`${tag}.curve.csv`, curveCsv(tr.result));
       files.set(`${tag}.data.csv`, toCsv(tr.data));
@@ -296,7 +320,19 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
         files.set(`${tag}-${kind}.svg`, svg);
         files.set(`${tag}-${kind}.png`, svgToPng(svg));
       }
-      summary.push(`${tag}: accuracy ${(100 * tr.result.accuracy).toFixed(1)}%, best epoch ${tr.result.bestEpoch}`);
+      const box = domain.map(([a, b]) => `[${a}, ${b}]`).join("×");
+      const f = diffeo.firstFold;
+      const verdict = diffeo.diffeomorphism
+        ? `every step a diffeomorphism on ${box}` +
+          (diffeo.layers.every((l) => l.sufficient === null || l.sufficient.holds) ? " (residual steps: by the bound)" : "")
+        : `not a diffeomorphism on ${box}: ` +
+          (f
+            ? `layer ${f.layer} folds at (${f.point.map((v) => v.toPrecision(3)).join(", ")}), det J_${f.layer} = ${f.det.toPrecision(3)}`
+            : diffeo.reason);
+      summary.push(
+        `${tag}: held-out accuracy ${(100 * held).toFixed(1)}% (${test.count} points, data seed ${testSeed}), training data ` +
+          `${(100 * tr.result.accuracy).toFixed(1)}%, best epoch ${tr.result.bestEpoch}; ${verdict}`,
+      );
       io.out(`${summary[summary.length - 1]}\n`);
       return EXIT.ok;
     });
@@ -304,6 +340,6 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
   }
   files.set("summary.txt", `${summary.join("\n")}\n`);
   writeFileSet(out, files);
-  io.out(`wrote ${manifest.runs.length * (PLOT_KINDS.length * 2 + 3) + 1} files to ${resolve(out)}\n`);
+  io.out(`wrote ${manifest.runs.length * (PLOT_KINDS.length * 2 + 4) + 1} files to ${resolve(out)}\n`);
   return EXIT.ok;
 }

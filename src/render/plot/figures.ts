@@ -6,11 +6,12 @@ import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Metric, Network } from "../../semantics/model.js";
 import type { Dataset } from "../../numeric/data.js";
 import { EvaluationError, mappingEvaluator } from "../../numeric/evaluate.js";
+import { earlierStates, forwardMetric, forwardNetwork, layerJacobian } from "../../numeric/forward.js";
 import { layerStates, mappingRoute, pointMapping, pointMetric } from "../../numeric/route.js";
-import { geodesicBVP } from "../../numeric/geodesic.js";
-import { symmetricEigen } from "../../numeric/linalg.js";
+import { geodesicSolver } from "../../numeric/geodesic.js";
+import { congruenceN, detN, identityN, type Mat, symmetricEigen } from "../../numeric/linalg.js";
 import { rng } from "../../numeric/random.js";
-import { boundingBox, type Box, CLASS_COLORS, colorBar, Panel, Svg, viridis } from "./svg.js";
+import { boundingBox, type Box, CLASS_COLORS, colorBar, Panel, pngDataUri, Svg, viridis, viridisRGB } from "./svg.js";
 
 export const PLOT_KINDS = ["grid", "data", "ellipses", "volume", "geodesics"] as const;
 export type PlotKind = (typeof PLOT_KINDS)[number];
@@ -95,7 +96,8 @@ function layersFigure(inp: PlotInput, withGrid: boolean): string {
     const labels = layer && LAYER_KINDS[layer.kind].labels;
     const what = layer && labels ? `${labels.short}${labels.activation ? ` ${layer.activation}` : ""}` : "input";
     const width = l === 0 ? net.source.dim : layer!.outWidth;
-    p.axes(`layer ${l}: ${what}${width > 2 ? ` (2 of ${width})` : width < 2 ? " (1-d)" : ""}`, "", "", 10);
+    const [u, v] = l === 0 ? net.source.coords : [`x${l}₁`, width > 1 ? `x${l}₂` : ""];
+    p.axes(`layer ${l}: ${what}${width > 2 ? ` (2 of ${width})` : width < 2 ? " (1-d)" : ""}`, u, v ?? "", 10);
   }
   legendClasses(svg, svg.width - 90, 20);
   return svg.toString();
@@ -115,8 +117,11 @@ export function ellipsesFrame(data: Dataset): { width: number; height: number; x
   return { width: 720, height: 600, x: 70, y: 60, size: 460, box: boundingBox(points(data), 0.1, true) };
 }
 
-/** The input metric as ellipses on a lattice: semi-axes √λᵢ along g's eigenvectors, one scale for all. */
-function ellipsesFigure(inp: PlotInput): string {
+/**
+ * The input metric alone as ellipses on a lattice (semi-axes √λᵢ along g's eigenvectors, one scale for all), drawn in
+ * `ellipsesFrame` so that a click maps back to a point: the playground's interactive view. `rgnn plot` draws every layer.
+ */
+export function inputEllipsesFigure(inp: PlotInput): string {
   const pts = points(inp.data);
   const frame = ellipsesFrame(inp.data),
     box = frame.box;
@@ -172,6 +177,119 @@ function ellipsesFigure(inp: PlotInput): string {
   svg.text(545, 220, `largest √λ: ${stretches[stretches.length - 1].toPrecision(3)}`, 10);
   svg.text(545, 234, "dark red: capped at the cell", 10);
   legendClasses(svg, 545, 260);
+  return svg.toString();
+}
+
+/** Lattice points of a box, n per axis, at cell centres. */
+const lattice = (box: Box, n: number) =>
+  Array.from({ length: n * n }, (_, k) => [
+    box.x0 + ((Math.floor(k / n) + 0.5) * (box.x1 - box.x0)) / n,
+    box.y0 + (((k % n) + 0.5) * (box.y1 - box.y0)) / n,
+  ]);
+
+/**
+ * The metric on every layer's coordinates at the images of input points, backpropagated as the paper does:
+ * g_L is the metric the input metric pulls back (Euclidean, or the given one, at the output), and
+ * g_{l−1} = J_lᵀ g_l J_l with J_l the layer's Jacobian at x_{l−1}. null where a state is not finite.
+ */
+function layerMetrics(inp: PlotInput, pts: number[][]): ({ x: number[]; g: Mat }[] | null)[] {
+  const { net, env } = inp;
+  const def = inp.metric.def;
+  return pts.map((p) => {
+    const s = forwardNetwork(net, p, env);
+    if (!s.every((st) => st.x.every(Number.isFinite))) return null;
+    const L = net.layers.length;
+    const out: { x: number[]; g: Mat }[] = new Array(L + 1);
+    let g = def.kind === "pullback" && def.of.def.kind !== "euclidean" ? forwardMetric(def.of, s[L].x, env) : identityN(s[L].x.length);
+    out[L] = { x: s[L].x, g };
+    for (let l = L; l >= 1; l--) {
+      g = congruenceN(layerJacobian(net.layers[l - 1], s[l - 1].x, earlierStates(s, l - 1), env), g);
+      out[l - 1] = { x: s[l - 1].x, g };
+    }
+    return out;
+  });
+}
+
+/** log₁₀ √det g, or NaN where g is degenerate or not finite. */
+const logVolume = (g: Mat) => {
+  const d = detN(g);
+  return d > 0 && Number.isFinite(d) ? 0.5 * Math.log10(d) : Number.NaN;
+};
+
+/** Percentiles of the finite values: the colour range, clipped so that a few extreme points do not wash it out. */
+function colourRange(values: number[], lo = 0.01, hi = 0.99): { lo: number; hi: number; min: number; max: number } {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!v.length) return { lo: 0, hi: 1, min: 0, max: 1 };
+  const a = v[Math.floor(lo * (v.length - 1))],
+    b = v[Math.ceil(hi * (v.length - 1))];
+  return { lo: a, hi: b > a ? b : a + 1, min: v[0], max: v[v.length - 1] };
+}
+
+/** The narrowest axis ratio drawn: thinner ellipses (near-degenerate g) are widened to it, so they stay visible. */
+const MIN_RATIO = 0.08;
+
+/**
+ * The metric on every layer as ellipses, one panel per layer: at the image x_l of each input lattice point, an
+ * ellipse with g_l's eigenvectors as axes and their ratio √(λ₂/λ₁) (shape), filled by log₁₀ √det g_l on one colour
+ * scale for all layers (magnitude: how much the rest of the network magnifies area there).
+ */
+function ellipsesFigure(inp: PlotInput): string {
+  const { net, data } = inp;
+  const L = net.layers.length;
+  const pts = points(data);
+  const box0 = boundingBox(pts, 0.1, true);
+  const N = 11;
+  const cells = layerMetrics(inp, lattice(box0, N));
+  const dataStates = layerStates(net, inp.env)(pts);
+  const vols = cells.flatMap((c) => (c ? c.filter((s) => s.g.length === 2).map((s) => logVolume(s.g)) : []));
+  const range = colourRange(vols);
+  const cols = Math.min(4, L + 1),
+    rows = Math.ceil((L + 1) / cols);
+  const cw = 240,
+    ch = 240,
+    m = 56;
+  const svg = new Svg(cols * cw + 200, Math.max(rows * ch + 70, 470));
+  svg.text((cols * cw) / 2 + 20, 24, inp.title, 15, "middle", ` font-weight="bold"`);
+  for (let l = 0; l <= L; l++) {
+    const col = l % cols,
+      row = Math.floor(l / cols);
+    const width = l === 0 ? net.source.dim : net.layers[l - 1].outWidth;
+    const here = cells.flatMap((c) => (c ? [c[l]] : []));
+    const layerPts = dataStates.map((st) => [st[l][0], st[l][1] ?? 0]);
+    const box = boundingBox([...layerPts, ...here.map((c) => [c.x[0], c.x[1] ?? 0])], 0.08, true);
+    const p = new Panel(svg, 20 + col * cw + m, 50 + row * ch + 18, cw - m - 14, ch - m - 14, box);
+    const clip = p.clip(`e${l}`);
+    scatter(p, layerPts, data.y, 1.2, clip);
+    if (width === 2) {
+      const r = (0.38 * p.pw) / N; // semi-major axis in pixels: the input lattice's half spacing
+      svg.add(`<g${clip}>`);
+      for (const c of here) {
+        const e = symmetricEigen(c.g);
+        const sq = e.values.map((v) => Math.sqrt(Math.max(v, 0)));
+        const { angle } = ellipseOf({ values: sq, vectors: e.vectors });
+        const ratio = sq[1] > 0 ? Math.max(MIN_RATIO, sq[0] / sq[1]) : MIN_RATIO;
+        const v = logVolume(c.g);
+        const fill = Number.isFinite(v) ? viridis((v - range.lo) / (range.hi - range.lo)) : "#bbb";
+        svg.ellipse(p.X(c.x[0]), p.Y(c.x[1]), r, r * ratio, angle, "#222", fill, 0.4);
+      }
+      svg.add("</g>");
+    }
+    const layer = l === 0 ? null : net.layers[l - 1];
+    const labels = layer && LAYER_KINDS[layer.kind].labels;
+    const what = layer && labels ? `${labels.short}${labels.activation ? ` ${layer.activation}` : ""}` : "input";
+    const [u, v] = l === 0 ? net.source.coords : [`x${l}₁`, `x${l}₂`];
+    p.axes(`layer ${l}: ${what}${width !== 2 ? ` (width ${width}: no ellipses)` : ""}`, u, v ?? "", 10);
+  }
+  const lx = cols * cw + 20;
+  colorBar(svg, lx + 10, 80, 240, range.lo, range.hi, "log₁₀ √det g_l", (v) => rounded(v, 3));
+  svg.text(lx, 350, "fill: log₁₀ √det g_l, one", 10);
+  svg.text(lx, 363, "scale for all layers, clipped", 10);
+  svg.text(lx, 376, "to its 1st–99th percentile", 10);
+  svg.text(lx, 389, `(all: ${rounded(range.min, 3)} … ${rounded(range.max, 3)})`, 10);
+  svg.text(lx, 407, "shape: g_l's eigenvectors,", 10);
+  svg.text(lx, 420, "axis ratio √(λ₂/λ₁), drawn", 10);
+  svg.text(lx, 433, `at least 1 : ${Math.round(1 / MIN_RATIO)}`, 10);
+  legendClasses(svg, lx, 30);
   return svg.toString();
 }
 
@@ -233,30 +351,27 @@ function volumeFigure(inp: PlotInput): string {
         o = at(k);
       const g = o.metric,
         det = g[0][0] * g[1][1] - g[0][1] * g[1][0];
-      grid[i].push(Math.log10(Math.sqrt(Math.max(det, 1e-300))));
+      grid[i].push(det > 0 ? 0.5 * Math.log10(det) : Number.NaN);
       const [a, b] = o.output;
       prob[i].push(a - b); // class 0 where the first output wins
     }
   }
-  const flat = grid.flat().filter(Number.isFinite);
-  const sorted = [...flat].sort((a, b) => a - b);
-  const lo = sorted[Math.floor(0.01 * sorted.length)],
-    hi = sorted[Math.floor(0.99 * sorted.length)];
+  const range = colourRange(grid.flat());
+  const { lo, hi } = range;
   const svg = new Svg(720, 600);
   const p = new Panel(svg, 70, 60, 460, 460, box);
-  const cw = p.pw / (N + 1),
-    chh = p.ph / (N + 1);
-  for (let j = 0; j <= N; j++) {
-    // run-length merge equal colours along each row
-    let start = 0;
-    const colour = (i: number) => viridis(Math.round(((grid[i][j] - lo) / (hi - lo || 1)) * 48) / 48);
-    for (let i = 1; i <= N + 1; i++) {
-      if (i === N + 1 || colour(i) !== colour(start)) {
-        svg.rect(p.px + start * cw, p.py + p.ph - (j + 1) * chh, (i - start) * cw + 0.6, chh + 0.6, colour(start));
-        start = i;
-      }
-    }
-  }
+  // one pixel per lattice point, scaled up smoothly (bilinear) by the renderer: lattice points sit at pixel centres,
+  // so the image spans half a cell beyond the box on each side and is clipped to the panel
+  const cell = p.pw / N;
+  const img = pngDataUri(N + 1, N + 1, (i, row) => {
+    const v = grid[i][N - row];
+    return Number.isFinite(v) ? viridisRGB((v - lo) / (hi - lo)) : [187, 187, 187];
+  });
+  const clip = p.clip("v");
+  svg.add(
+    `<g${clip}><image x="${p.px - cell / 2}" y="${p.py - cell / 2}" width="${p.pw + cell}" height="${p.ph + cell}" ` +
+      `preserveAspectRatio="none" image-rendering="optimizeQuality" href="${img}"/></g>`,
+  );
   for (const seg of contour(prob, box))
     svg.path(
       seg.map(([x, y]) => [p.X(x), p.Y(y)] as [number, number]),
@@ -272,14 +387,19 @@ function volumeFigure(inp: PlotInput): string {
   pts.forEach(([x, y], i) => {
     svg.circle(p.X(x), p.Y(y), 2.2, CLASS_COLORS[inp.data.y[i]], ` stroke="white" stroke-width="0.5"`);
   });
-  p.axes(inp.title, "x", "y");
-  colorBar(svg, 560, 80, 360, lo, hi, "log₁₀ √det g", (v) => rounded(v, 3));
-  svg.line(560, 470, 590, 470, "#000", 1.5);
-  svg.text(595, 474, "decision boundary", 10);
+  const [u, v] = inp.net.source.coords;
+  p.axes(inp.title, u, v ?? "");
+  colorBar(svg, 560, 80, 300, lo, hi, "log₁₀ √det g", (v) => rounded(v, 3));
+  svg.text(545, 410, "colours clipped to the 1st–99th", 10);
+  svg.text(545, 423, "percentile of the lattice's values;", 10);
+  svg.text(545, 436, `all: ${rounded(range.min, 3)} … ${rounded(range.max, 3)}`, 10);
+  svg.text(545, 449, "grey: g degenerate (det g = 0)", 10);
+  svg.line(560, 475, 590, 475, "#000", 1.5);
+  svg.text(595, 479, "decision boundary", 10);
   return svg.toString();
 }
 
-/** Geodesics of the input metric between data points, against straight lines in the chart. */
+/** Geodesics of the input metric between pairs of data points, in one class and across classes, against straight lines. */
 function geodesicsFigure(inp: PlotInput): string {
   const pts = points(inp.data);
   const box = boundingBox(pts, 0.1, true);
@@ -288,21 +408,28 @@ function geodesicsFigure(inp: PlotInput): string {
   const clip = p.clip("g");
   scatter(p, pts, inp.data.y, 1.8, clip);
   const r = rng(inp.seed ?? 1);
-  let drawn = 0,
-    failed = 0,
-    folded = 0;
+  const solver = geodesicSolver(inp.metric, inp.env);
   const size = box.x1 - box.x0;
-  // nearby pairs in one class: a trained network's map may fold, and across a fold the metric
-  // degenerates and no geodesic joins the points
-  for (let k = 0; k < 150 && drawn < 8; k++) {
+  // up to 6 pairs of each kind, 0.05–0.25 of the box apart; a folding network's metric degenerates on the fold,
+  // and no geodesic crosses it: those pairs are counted, not drawn
+  const tally = { same: { drawn: 0, folded: 0, failed: 0 }, cross: { drawn: 0, folded: 0, failed: 0 } };
+  const want = 6;
+  for (
+    let k = 0;
+    k < 400 &&
+    (tally.same.drawn + tally.same.folded + tally.same.failed < want || tally.cross.drawn + tally.cross.folded + tally.cross.failed < want);
+    k++
+  ) {
     const i = Math.floor(r() * pts.length),
       j = Math.floor(r() * pts.length);
     const a = pts[i],
       b = pts[j];
     const d = Math.hypot(a[0] - b[0], a[1] - b[1]);
-    if (inp.data.y[i] !== inp.data.y[j] || d < 0.04 * size || d > 0.2 * size) continue;
+    const t = tally[inp.data.y[i] === inp.data.y[j] ? "same" : "cross"];
+    if (d < 0.05 * size || d > 0.25 * size || t.drawn + t.folded + t.failed >= want) continue;
     try {
-      const path = geodesicBVP(inp.metric, inp.env, a, b, { samples: 120, maxIterations: 15, rtol: 1e-8, atol: 1e-10, maxSteps: 20000 });
+      const path = solver.bvp(a, b, { samples: 120, maxIterations: 15, rtol: 1e-8, atol: 1e-10, maxSteps: 20000 });
+      const colour = t === tally.same ? "#111" : "#b35806";
       svg.add(`<g${clip}>`);
       p.svg.path(
         [a, b].map(([x, y]) => [p.X(x), p.Y(y)] as [number, number]),
@@ -312,28 +439,44 @@ function geodesicsFigure(inp: PlotInput): string {
       );
       p.svg.path(
         path.samples.map((s) => [p.X(s.x[0]), p.Y(s.x[1])] as [number, number]),
-        "#111",
+        colour,
         1.8,
       );
       svg.add("</g>");
-      svg.circle(p.X(a[0]), p.Y(a[1]), 3.5, "#111");
-      svg.circle(p.X(b[0]), p.Y(b[1]), 3.5, "#111");
-      drawn++;
+      svg.circle(p.X(a[0]), p.Y(a[1]), 3.5, colour);
+      svg.circle(p.X(b[0]), p.Y(b[1]), 3.5, colour);
+      t.drawn++;
     } catch (e) {
       if (!(e instanceof EvaluationError)) throw e;
-      if (/degenerate/.test(e.message)) folded++;
-      else failed++;
+      if (/degenerate/.test(e.message)) t.folded++;
+      else t.failed++;
     }
   }
-  p.axes(inp.title, "x", "y");
+  const [u, v] = inp.net.source.coords;
+  p.axes(inp.title, u, v ?? "");
   svg.line(545, 80, 575, 80, "#111", 1.8);
-  svg.text(580, 84, "geodesic of g", 10);
-  svg.line(545, 100, 575, 100, "#555", 1, ` stroke-dasharray="4 3"`);
-  svg.text(580, 104, "straight line", 10);
-  svg.text(545, 124, `${drawn} of ${drawn + failed + folded} pairs joined`, 10);
-  if (folded) svg.text(545, 138, `${folded}: g degenerates on the way (a fold)`, 10);
-  if (failed) svg.text(545, 152, `${failed}: shooting did not converge`, 10);
-  legendClasses(svg, 545, 180);
+  svg.text(580, 84, "geodesic, same class", 10);
+  svg.line(545, 98, 575, 98, "#b35806", 1.8);
+  svg.text(580, 102, "geodesic, across classes", 10);
+  svg.line(545, 116, 575, 116, "#555", 1, ` stroke-dasharray="4 3"`);
+  svg.text(580, 120, "straight line", 10);
+  let y = 146;
+  for (const [name, t] of [
+    ["same class", tally.same],
+    ["across classes", tally.cross],
+  ] as const) {
+    const lines: [number, string][] = [
+      [0, `${name}: ${t.drawn} of ${t.drawn + t.folded + t.failed} joined`],
+      ...(t.folded ? [[10, `${t.folded}: g degenerates (a fold)`] as [number, string]] : []),
+      ...(t.failed ? [[10, `${t.failed}: not found`] as [number, string]] : []),
+    ];
+    for (const [indent, line] of lines) {
+      svg.text(545 + indent, y, line, 10);
+      y += 13;
+    }
+    y += 5;
+  }
+  legendClasses(svg, 545, y + 10);
   return svg.toString();
 }
 

@@ -1,7 +1,7 @@
 // A small SVG writer for paper-style figures: panels with axes, ticks and titles; no DOM needed.
 import { rounded } from "../../core/numbers.js";
 
-export const FONT = "KaTeX_Main, 'Latin Modern Roman', 'DejaVu Serif', Georgia, serif";
+export const FONT = "'DejaVu Sans', Verdana, sans-serif";
 export const CLASS_COLORS = ["#1f5fa8", "#c8322c"];
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
@@ -33,10 +33,10 @@ export class Svg {
   circle(x: number, y: number, r: number, fill: string, extra = ""): this {
     return this.add(`<circle cx="${f(x)}" cy="${f(y)}" r="${r}" fill="${fill}"${extra}/>`);
   }
-  ellipse(x: number, y: number, rx: number, ry: number, angleDeg: number, stroke: string, fill = "none"): this {
+  ellipse(x: number, y: number, rx: number, ry: number, angleDeg: number, stroke: string, fill = "none", width = 1): this {
     return this.add(
       `<ellipse cx="${f(x)}" cy="${f(y)}" rx="${f(rx)}" ry="${f(ry)}" transform="rotate(${f(angleDeg)} ${f(x)} ${f(y)})" ` +
-        `fill="${fill}" stroke="${stroke}" stroke-width="1"/>`,
+        `fill="${fill}" stroke="${stroke}" stroke-width="${width}"/>`,
     );
   }
   text(x: number, y: number, s: string, size = 12, anchor: "start" | "middle" | "end" = "start", extra = ""): this {
@@ -101,12 +101,12 @@ export class Panel {
   axes(title: string, xLabel = "", yLabel = "", size = 11): void {
     const s = this.svg;
     s.rect(this.px, this.py, this.pw, this.ph, "none", ` stroke="#444" stroke-width="0.8"`);
-    for (const t of niceTicks(this.box.x0, this.box.x1, Math.max(3, Math.round(this.pw / 70)))) {
+    for (const t of niceTicks(this.box.x0, this.box.x1, Math.max(5, Math.round(this.pw / 35)))) {
       const x = this.X(t);
       s.line(x, this.py + this.ph, x, this.py + this.ph + 4, "#444", 0.8);
       s.text(x, this.py + this.ph + 15, tickText(t), size - 2, "middle");
     }
-    for (const t of niceTicks(this.box.y0, this.box.y1, Math.max(3, Math.round(this.ph / 60)))) {
+    for (const t of niceTicks(this.box.y0, this.box.y1, Math.max(5, Math.round(this.ph / 35)))) {
       const y = this.Y(t);
       s.line(this.px - 4, y, this.px, y, "#444", 0.8);
       s.text(this.px - 6, y + 3.5, tickText(t), size - 2, "end");
@@ -153,13 +153,70 @@ export function boundingBox(points: number[][], pad = 0.08, square = false): Box
 
 /** Viridis, sampled: t in [0, 1] -> colour. */
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
-export function viridis(t: number): string {
-  const u = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1),
+export function viridisRGB(t: number): [number, number, number] {
+  const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1),
     i = Math.min(VIRIDIS.length - 2, Math.floor(u)),
     s = u - i;
   const c = (k: number) => [1, 3, 5].map((o) => parseInt(VIRIDIS[k].slice(o, o + 2), 16));
   const [a, b] = [c(i), c(i + 1)];
-  return `rgb(${a.map((v, j) => Math.round(v + s * (b[j] - v))).join(",")})`;
+  return a.map((v, j) => Math.round(v + s * (b[j] - v))) as [number, number, number];
+}
+export function viridis(t: number): string {
+  return `rgb(${viridisRGB(t).join(",")})`;
+}
+
+const CRC = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** An RGB image as a PNG data URI, in plain JS (stored deflate blocks, no zlib): rows top to bottom. */
+export function pngDataUri(width: number, height: number, rgb: (x: number, y: number) => [number, number, number]): string {
+  const raw = new Uint8Array(height * (1 + 3 * width));
+  for (let y = 0, o = 0; y < height; y++) {
+    raw[o++] = 0; // filter: none
+    for (let x = 0; x < width; x++) for (const v of rgb(x, y)) raw[o++] = v;
+  }
+  const blocks: number[] = [0x78, 0x01];
+  for (let i = 0; i < raw.length || i === 0; i += 65535) {
+    const n = Math.min(65535, raw.length - i);
+    blocks.push(i + n >= raw.length ? 1 : 0, n & 0xff, n >> 8, ~n & 0xff, (~n >> 8) & 0xff);
+    for (let k = 0; k < n; k++) blocks.push(raw[i + k]);
+  }
+  let a = 1,
+    b = 0;
+  for (const v of raw) {
+    a = (a + v) % 65521;
+    b = (b + a) % 65521;
+  }
+  blocks.push(b >> 8, b & 0xff, a >> 8, a & 0xff);
+  const be = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+  const chunk = (type: string, data: number[] | Uint8Array) => {
+    const td = Uint8Array.from([...type].map((c) => c.charCodeAt(0)).concat([...data]));
+    return [...be(data.length), ...td, ...be(crc32(td))];
+  };
+  const png = Uint8Array.from([
+    137,
+    80,
+    78,
+    71,
+    13,
+    10,
+    26,
+    10,
+    ...chunk("IHDR", [...be(width), ...be(height), 8, 2, 0, 0, 0]),
+    ...chunk("IDAT", blocks),
+    ...chunk("IEND", []),
+  ]);
+  let bin = "";
+  for (const v of png) bin += String.fromCharCode(v);
+  return `data:image/png;base64,${btoa(bin)}`;
 }
 
 /** A vertical colour bar with labelled ticks. */
