@@ -280,7 +280,10 @@ export function expectedOrder(kind: LayerKind, interp: Interpolation): number {
   return interp === "constant" ? Math.min(accuracy, 1) : accuracy;
 }
 
-/** How far a fitted order may stray from the expected one before the run counts as not converging at that order. */
+/**
+ * How far a fitted order may fall below the expected one before the run counts as not converging at that order. A
+ * higher fitted order is not a failure: over short depth ranges the errors can fall faster than the asymptotic rate.
+ */
 export const ORDER_TOLERANCE = 0.25;
 
 /** The fitted orders (state, metric) that miss the expected order by more than ORDER_TOLERANCE, as prose; finite
@@ -292,7 +295,7 @@ export function orderMismatches(c: Convergence): string[] {
       ["metric", c.metricOrder],
     ] as const
   )
-    .filter(([, p]) => Number.isFinite(p) && Math.abs(p - c.expectedOrder) > ORDER_TOLERANCE)
+    .filter(([, p]) => Number.isFinite(p) && p < c.expectedOrder - ORDER_TOLERANCE)
     .map(([what, p]) => `the ${what} error falls with order ${p.toFixed(3)}, not ${c.expectedOrder}`);
 }
 
