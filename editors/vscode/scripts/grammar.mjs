@@ -12,7 +12,8 @@ const { KEYWORDS } = await import(new URL("src/lsp/analysis.js", dist).href);
 
 const words = (list) => [...new Set(list)].sort((a, b) => b.length - a.length || a.localeCompare(b));
 const alt = (list) => words(list).map((w) => w.replace(/ /g, "\\s+")).join("|");
-const layerKinds = Object.keys(LAYER_KINDS);
+// `order K` names the order-K kinds (order_K), which LAYER_KINDS builds on demand
+const layerKinds = [...Object.keys(LAYER_KINDS), "order"];
 const keywords = KEYWORDS.filter((k) => !layerKinds.includes(k));
 const ident = "[A-Za-z_][A-Za-z0-9_]*";
 const notKeyword = `(?!(?:${alt(KEYWORDS)})\\b)`;
