@@ -12,7 +12,7 @@ import { mappingExprs } from "../symbolic/metric.js";
 import { fixedOf, fixed as formula, fromTex, sym } from "../core/notation.js";
 import { label, type Step, type WitnessOptions, type WitnessResult } from "./model.js";
 import { pointOf } from "./routes.js";
-import { exprRoute, type Route, type Sampler, samplerFor, witness } from "./witness.js";
+import { exprRoute, type Route, type Sampler, samplerFor, via, witness } from "./witness.js";
 
 const FIBRE_TEX = {
   frames: "e \\mapsto e\\,A",
@@ -30,7 +30,7 @@ const fibreFrom = (env: ReadonlyMap<string, number>, names: string[], fibre: key
 
 /** A witness written id and description first, the two routes last (they are long). */
 function stepWitness(id: string, against: string, sampler: Sampler, opts: WitnessOptions, lhs: Route, rhs: Route): WitnessResult {
-  return witness(lhs, rhs, sampler, opts, id, against);
+  return witness(lhs, rhs, sampler, opts, id, via("both sides", against));
 }
 
 export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step[] {
@@ -370,7 +370,7 @@ function lieStep(
     sampler,
     { ...opts, tolerance: ORDER_TOLERANCE },
     id,
-    `the variational equation by DP5; the block at depths N, 2N, 4N, 8N (absolute error in the order)`,
+    via("integrator", "the variational equation by DP5; the block at depths N, 2N, 4N, 8N (absolute error in the order)"),
   );
   const mean = orders.length ? orders.reduce((a, b) => a + b, 0) / orders.length : expected;
   return {
