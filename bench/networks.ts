@@ -1,6 +1,6 @@
 // Random residual tanh networks as specs, and a hand-written evaluator of the same metric.
 
-import { rng } from "../src/numeric/random.js";
+import { rng } from "../src/core/random.js";
 
 export { rng };
 

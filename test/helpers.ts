@@ -5,7 +5,7 @@ import { loadSpec } from "../src/semantics/load.js";
 import type { Model } from "../src/semantics/model.js";
 import { DiagnosticError } from "../src/syntax/diagnostics.js";
 
-export { rng } from "../src/numeric/random.js";
+export { rng } from "../src/core/random.js";
 export const uniform = (r: () => number, lo: number, hi: number) => lo + (hi - lo) * r();
 
 export async function cli(args: string[], stdin = ""): Promise<{ code: number; out: string; err: string }> {

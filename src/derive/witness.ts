@@ -3,7 +3,7 @@
 // that cannot find enough points fails rather than passing vacuously, naming the first value it could not use.
 import type { Manifold } from "../semantics/model.js";
 import { compile } from "../numeric/codegen.js";
-import { rng } from "../numeric/random.js";
+import { rng } from "../core/random.js";
 import { type Expr, freeSymbols } from "../symbolic/expr.js";
 import type { RouteKind, WitnessDomain, WitnessOptions, WitnessResult } from "./model.js";
 

@@ -1,6 +1,6 @@
 // Toy data sets of the paper's kind, generated from a seed: two interleaved spirals, concentric
 // rings, two moons, XOR blobs. Two classes, points in about [-1, 1]², written as CSV.
-import { rng } from "./random.js";
+import { rng } from "../core/random.js";
 
 export const DATASETS = ["spirals", "rings", "moons", "xor"] as const;
 export type DatasetName = (typeof DATASETS)[number];

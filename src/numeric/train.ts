@@ -7,7 +7,7 @@ import { ACTIVATION } from "./activations.js";
 import { EvaluationError } from "./evaluate.js";
 import type { Dataset } from "./data.js";
 import { paramValues } from "./forward.js";
-import { rng } from "./random.js";
+import { rng } from "../core/random.js";
 import { slopeBound, spectralNorm } from "./diffeo.js";
 
 /** Where a layer's W or b lives: in the trained vector θ (offset) or fixed. */

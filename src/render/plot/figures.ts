@@ -10,7 +10,7 @@ import { earlierStates, forwardMetric, forwardNetwork, layerJacobian } from "../
 import { layerStates, mappingRoute, pointMapping, pointMetric } from "../../numeric/route.js";
 import { geodesicSolver } from "../../numeric/geodesic.js";
 import { congruenceN, detN, identityN, type Mat, symmetricEigen } from "../../numeric/linalg.js";
-import { rng } from "../../numeric/random.js";
+import { rng } from "../../core/random.js";
 import { boundingBox, type Box, CLASS_COLORS, colorBar, Panel, pngDataUri, Svg, viridis, viridisRGB } from "./svg.js";
 
 export const PLOT_KINDS = ["grid", "data", "ellipses", "volume", "geodesics"] as const;

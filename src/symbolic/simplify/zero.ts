@@ -6,6 +6,7 @@
 import { REGISTRY } from "../../core/functions.js";
 import { type Expr, topoOrder } from "../expr.js";
 import { qFromNumber } from "./rational.js";
+import { rng } from "../../core/random.js";
 
 /** 2²⁶ − 5, prime: products of two residues stay below 2⁵³, so plain doubles multiply exactly. */
 export const PRIME = 67108859;
@@ -22,16 +23,10 @@ function powmod(a: number, k: number): number {
 const invmod = (a: number) => powmod(a, PRIME - 2);
 const bigmod = (x: bigint) => Number(((x % BigInt(PRIME)) + BigInt(PRIME)) % BigInt(PRIME));
 
-/** A seeded generator (mulberry32), so a verdict is reproducible. */
+/** Residues mod PRIME from rgnn's one seeded generator, so a verdict is reproducible. */
 function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % PRIME;
-  };
+  const r = rng(seed);
+  return () => Math.floor(r() * 4294967296) % PRIME;
 }
 
 class Undefined extends Error {}
