@@ -39,6 +39,9 @@ function indexed(q: GeometryQuantity, metric: Metric, taken: ReadonlySet<string>
   return tex ? symbol.tex(c) : symbol.text(c);
 }
 
+/** A listing with no nonzero component, in LaTeX: the whole tensor is 0. */
+const allZeroTex = (q: GeometryQuantity, metric: Metric) => `\\operatorname{${q}}(${latexSymbol(metric.name)}) &= 0`;
+
 /** What the listing holds: every nonzero component, or the independent ones and the symmetry giving the rest. */
 function listingNote(q: GeometryQuantity, rank: number): string {
   if (rank < 2) return "";
@@ -95,10 +98,10 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
         const lines = (shape.length === 0 ? [0] : ks).map(
           (k) => `${indexed(q, metric, taken, indicesOf(shape, k), format === "latex")} ${format === "latex" ? "&" : ""}= ${fmt(v[k])}`,
         );
-        if (format === "latex") io.out(`\\begin{align*}\n${lines.join(" \\\\\n")}\n\\end{align*}\n`);
+        if (format === "latex") io.out(`\\begin{align*}\n${lines.join(" \\\\\n") || allZeroTex(q, metric)}\n\\end{align*}\n`);
         else
           io.out(
-            `${q} of ${metric.name} at (${point.map(fmt).join(", ")})${listingNote(q, shape.length)}:\n` +
+            `${q} of ${metric.name} at (${point.map(fmt).join(", ")})${lines.length ? listingNote(q, shape.length) : ""}:\n` +
               `${lines.map((l) => `  ${l}`).join("\n") || "  all components are 0"}\n`,
           );
       }
@@ -141,10 +144,10 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
       );
     } else if (format === "latex") {
       io.out(
-        `\\begin{align*}\n${ks.map((k) => `${indexed(q, metric, taken, indicesOf(sq.shape, k), true)} &= ${show(k, true)}`).join(" \\\\\n")}\n\\end{align*}\n`,
+        `\\begin{align*}\n${ks.map((k) => `${indexed(q, metric, taken, indicesOf(sq.shape, k), true)} &= ${show(k, true)}`).join(" \\\\\n") || allZeroTex(q, metric)}\n\\end{align*}\n`,
       );
     } else {
-      io.out(`${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${listingNote(q, sq.shape.length)}:\n\n`);
+      io.out(`${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${ks.length ? listingNote(q, sq.shape.length) : ""}:\n\n`);
       io.out(
         ks.length
           ? `${ks.map((k) => `  ${indexed(q, metric, taken, indicesOf(sq.shape, k), false)} = ${show(k, false)}`).join("\n")}\n`
