@@ -20,9 +20,11 @@ item      -> constant {% id %} | manifold {% id %} | map {% id %} | network {% i
 constant  -> "constant" %ident                                {% ([k, n]) => ({ kind: "constant", name: A.name(n), span: A.join(k, n) }) %}
            | "constant" %ident "=" expr                       {% ([k, n, , e]) => ({ kind: "constant", name: A.name(n), value: e, span: A.join(k, e) }) %}
 
-manifold  -> "manifold" %ident dim:? coords:? embedding:?     {% ([k, n, dim, coords, emb]) => ({ kind: "manifold", name: A.name(n), dim: dim ?? undefined,
-                                                                   coords: coords?.names, embedding: emb ?? undefined,
-                                                                   span: A.join(k, emb?.end ?? coords?.end ?? dim ?? n) }) %}
+manifold  -> "manifold" %ident dim:? coords:? chartBox:? embedding:?
+                                                              {% ([k, n, dim, coords, box, emb]) => ({ kind: "manifold", name: A.name(n), dim: dim ?? undefined,
+                                                                   coords: coords?.names, domain: box?.items, embedding: emb ?? undefined,
+                                                                   span: A.join(k, emb?.end ?? box?.end ?? coords?.end ?? dim ?? n) }) %}
+chartBox  -> "on" box                                         {% ([, b]) => b %}
 dim       -> "=" %ident "^" %number                           {% ([, r, , n]) => ({ ...A.int(n), base: A.name(r) }) %}
 coords    -> "(" names ")"                                    {% ([, names, close]) => ({ names, end: close }) %}
 embedding -> "embedded" "in" %ident "{" assigns "}"           {% ([, , t, , cs, close]) => ({ target: A.name(t), components: cs, end: close }) %}

@@ -99,7 +99,8 @@ export function geometryStep(
     };
   if (allPrintable && ks.length === 0)
     step.statement = fixedOf({
-      tex: `${symbolTex(q, coords, [0, 0, 0, 0].slice(0, sq.shape.length))} = 0 \\text{ for all indices}`,
+      // abstract indices a, b, c, d: every component is 0
+      tex: `${symbolTex(q, ["a", "b", "c", "d"], [0, 1, 2, 3].slice(0, sq.shape.length))} = 0 \\text{ for all indices}`,
       text: "all components are 0",
     });
   return step;

@@ -57,7 +57,8 @@ export interface WitnessDomain {
   /** The step's seed: the run's seed mixed with the step's id (witness.ts stepSeed). */
   seed?: number;
   /** The coordinates sampled and their common range. */
-  box?: { coords: string[]; lo: number; hi: number };
+  /** Each coordinate uniform in [lo, hi], or in its own interval `ranges[i]` where the chart declares a domain. */
+  box?: { coords: string[]; lo: number; hi: number; ranges?: readonly [number, number][] };
   /** Free parameters sampled too (symbolic weights in [-1, 1], step sizes h in [0.05, 1]). */
   params?: string[];
   /** For `point`: the coordinates' values. */

@@ -37,7 +37,12 @@ export function domainText(w: WitnessResult): string {
   if (d.kind === "point") text = d.at && Object.keys(d.at).length ? `at ${at(d.at)}` : "at the given point";
   else if (d.kind === "samples") return d.instances ? `on ${d.instances}` : "on the solver's own samples";
   else {
-    const box = d.box?.coords.length ? ` for ${d.box.coords.join(", ")} uniform in [${num(d.box.lo)}, ${num(d.box.hi)}]` : "";
+    const ranges = d.box?.ranges;
+    const box = !d.box?.coords.length
+      ? ""
+      : ranges
+        ? ` uniform in ${d.box.coords.map((c, i) => `${c} ∈ [${num(ranges[i][0])}, ${num(ranges[i][1])}]`).join(", ")}`
+        : ` for ${d.box.coords.join(", ")} uniform in [${num(d.box.lo)}, ${num(d.box.hi)}]`;
     const params = d.params?.length ? `, free parameters ${d.params.join(", ")} sampled too (h in [0.05, 1], others in [-1, 1])` : "";
     text = `${w.points} random points${box}${params}${d.seed === undefined ? "" : ` (step seed ${d.seed})`}`;
   }

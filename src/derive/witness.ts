@@ -18,8 +18,8 @@ export const via = (route: RouteKind, text: string): Via => ({ route, text });
 export type Route = (env: ReadonlyMap<string, number>) => number[];
 
 export interface Sampler {
-  /** Coordinates sampled in [lo, hi]. */
-  coords: { names: string[]; lo: number; hi: number };
+  /** Coordinates sampled in [lo, hi], or in their own intervals where the chart declares a domain. */
+  coords: { names: string[]; lo: number; hi: number; ranges?: readonly [number, number][] };
   /** Free parameters (symbolic weights, constants without values) sampled too: an identity must hold for all of them. */
   params: string[];
   /** Fixed values (constants with values). */
@@ -35,18 +35,20 @@ export function stepSeed(seed: number, id: string): number {
 
 export function samplerFor(chart: Manifold, exprs: readonly Expr[], fixed: ReadonlyMap<string, number>): Sampler {
   const params = freeSymbols(exprs).filter((s) => !chart.coords.includes(s) && !fixed.has(s) && s !== "pi");
-  return { coords: { names: chart.coords, lo: -1, hi: 1 }, params, fixed };
+  return { coords: { names: chart.coords, lo: -1, hi: 1, ...(chart.domain ? { ranges: chart.domain } : {}) }, params, fixed };
 }
 
 /** Where a sampler's points come from, for the documents. */
 export function domainOf(sampler: Sampler, seed: number): WitnessDomain {
-  const box = sampler.coords.names.filter((c) => !sampler.fixed.has(c));
+  const free = sampler.coords.names.map((c, i) => [c, i] as const).filter(([c]) => !sampler.fixed.has(c));
+  const box = free.map(([c]) => c);
+  const ranges = sampler.coords.ranges;
   if (!box.length && sampler.coords.names.length)
     return { kind: "point", at: Object.fromEntries(sampler.coords.names.map((c) => [c, sampler.fixed.get(c)!])) };
   return {
     kind: "random",
     seed,
-    box: { coords: box, lo: sampler.coords.lo, hi: sampler.coords.hi },
+    box: { coords: box, lo: sampler.coords.lo, hi: sampler.coords.hi, ...(ranges ? { ranges: free.map(([, i]) => ranges[i]) } : {}) },
     ...(sampler.params.length ? { params: [...sampler.params] } : {}),
   };
 }
@@ -86,8 +88,10 @@ export function witness(
     attempts++;
     const env = new Map(sampler.fixed);
     // a coordinate given a value (a claim `at` a point) keeps it
-    for (const c of sampler.coords.names)
-      if (!sampler.fixed.has(c)) env.set(c, sampler.coords.lo + (sampler.coords.hi - sampler.coords.lo) * r());
+    sampler.coords.names.forEach((c, i) => {
+      const [lo, hi] = sampler.coords.ranges?.[i] ?? [sampler.coords.lo, sampler.coords.hi];
+      if (!sampler.fixed.has(c)) env.set(c, lo + (hi - lo) * r());
+    });
     for (const p of sampler.params) env.set(p, p === "h" || /^h\d*$/.test(p) ? 0.05 + 0.95 * r() : 2 * r() - 1);
     let a: number[], b: number[];
     try {

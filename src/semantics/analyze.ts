@@ -23,7 +23,7 @@ import {
 } from "./model.js";
 import { listOf, suggestion } from "./names.js";
 import { buildNetwork, layerReadingAcross, readsText } from "./networks.js";
-import { analyzeRequest } from "./requests.js";
+import { analyzeRequest, boxValues } from "./requests.js";
 import type { WeightsAccess } from "./weights-access.js";
 
 export interface AnalyzeOptions {
@@ -136,6 +136,11 @@ function declareItem(ctx: Context, item: Item): void {
         seen.add(c.name);
       }
       const m: Manifold = { name: item.name.name, dim: coords.length, coords, span: item.span };
+      if (item.domain) {
+        const domain = boxValues(ctx, item.domain, item.name.name, coords);
+        if (!domain) return;
+        m.domain = domain;
+      }
       if (item.embedding) {
         const target = lookup(ctx, item.embedding.target, ["manifold"], "the ambient space");
         if (!target) return;

@@ -21,6 +21,8 @@ export interface Manifold {
   dim: number;
   coords: string[];
   span: Span;
+  /** For `manifold M (...) on [a,b] x …`: one interval per coordinate, where witnesses sample (default [−1, 1] each). */
+  domain?: [number, number][];
   /** For `manifold S (...) embedded in R3 { ... }`: the parametrisation into the ambient space. */
   embedding?: { target: Manifold; components: MathNode[] };
 }

@@ -2,7 +2,7 @@
 import type { MathNode } from "mathjs";
 import { LAYER_KINDS } from "../core/layers/index.js";
 import { ConstantNode } from "./mathnodes.js";
-import type { Expr, Item, Name, Span } from "../syntax/ast.js";
+import type { Expr, Interval, Item, Name, Span } from "../syntax/ast.js";
 import { asMapping, lookup } from "./resolve.js";
 import type { Context } from "./context.js";
 import { constantValue, listLeaves, listShape, toNode, type Scope } from "./expressions.js";
@@ -324,16 +324,22 @@ function diffeomorphismClaim(ctx: Context, item: Extract<Item, { kind: "check_do
     ctx.error(name.span, `'${name.name}' is a ${m.kind} mapping; 'is a diffeomorphism' checks a network layer by layer`);
     return null;
   }
-  if (item.domain.length !== m.source.dim) {
+  const domain = boxValues(ctx, item.domain, m.source.name, m.source.coords);
+  return domain && { kind: "check_diffeomorphism", network: m, domain, span: item.span };
+}
+
+/** A box `[a,b] x [c,d] …` as numbers: one interval per coordinate of `space`, each with a < b; null after an error. */
+export function boxValues(ctx: Context, box: Interval[], space: string, coords: string[]): [number, number][] | null {
+  if (box.length !== coords.length) {
     ctx.error(
-      { ...item.domain[0].span, end: item.domain[item.domain.length - 1].span.end },
-      `the domain has ${item.domain.length} interval${item.domain.length === 1 ? "" : "s"}, but ${m.source.name} has dimension ` +
-        `${m.source.dim} (${m.source.coords.join(", ")})`,
+      { ...box[0].span, end: box[box.length - 1].span.end },
+      `the domain has ${box.length} interval${box.length === 1 ? "" : "s"}, but ${space} has dimension ` +
+        `${coords.length} (${coords.join(", ")})`,
     );
     return null;
   }
   const domain: [number, number][] = [];
-  for (const iv of item.domain) {
+  for (const iv of box) {
     const lo = constantValue(ctx, iv.lo),
       hi = constantValue(ctx, iv.hi);
     if (lo === undefined || hi === undefined || !Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
@@ -342,7 +348,7 @@ function diffeomorphismClaim(ctx: Context, item: Extract<Item, { kind: "check_do
     }
     domain.push([lo, hi]);
   }
-  return { kind: "check_diffeomorphism", network: m, domain, span: item.span };
+  return domain;
 }
 
 export function analyzeRequest(

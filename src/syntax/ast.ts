@@ -65,6 +65,13 @@ export interface Clauses {
   velocity?: Expr[];
 }
 
+/** `[a, b]`: one side of a box. */
+export interface Interval {
+  lo: Expr;
+  hi: Expr;
+  span: Span;
+}
+
 export type Item =
   | { kind: "constant"; name: Name; value?: Expr; span: Span }
   | {
@@ -72,6 +79,8 @@ export type Item =
       name: Name;
       dim?: Int & { base: Name };
       coords?: Name[];
+      /** `on [a,b] x [c,d]`: where the chart's coordinates live (witnesses sample there). */
+      domain?: Interval[];
       embedding?: { target: Name; components: Assign[] };
       span: Span;
     }
@@ -95,7 +104,7 @@ export type Item =
   | { kind: "check_property"; subject: Expr; words: Name[]; span: Span }
   | { kind: "check_rank"; subject: Expr; rank: Int; span: Span }
   /** `check NET is a diffeomorphism on [a,b]x[c,d]`: one interval per input coordinate. */
-  | { kind: "check_domain"; subject: Expr; words: Name[]; domain: { lo: Expr; hi: Expr; span: Span }[]; span: Span };
+  | { kind: "check_domain"; subject: Expr; words: Name[]; domain: Interval[]; span: Span };
 
 export interface Spec {
   file: string;

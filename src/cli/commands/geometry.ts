@@ -147,7 +147,9 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
         `\\begin{align*}\n${ks.map((k) => `${indexed(q, metric, taken, indicesOf(sq.shape, k), true)} &= ${show(k, true)}`).join(" \\\\\n") || allZeroTex(q, metric)}\n\\end{align*}\n`,
       );
     } else {
-      io.out(`${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${ks.length ? listingNote(q, sq.shape.length) : ""}:\n\n`);
+      io.out(
+        `${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${ks.length ? listingNote(q, sq.shape.length) : ""}:\n\n`,
+      );
       io.out(
         ks.length
           ? `${ks.map((k) => `  ${indexed(q, metric, taken, indicesOf(sq.shape, k), false)} = ${show(k, false)}`).join("\n")}\n`
