@@ -7,7 +7,7 @@ import { type Geometry, quantity, REAL, restriction, insteadOf } from "../core/q
 import { LAYER_KINDS } from "../core/layers/index.js";
 import type { Mapping, Metric, Network } from "../semantics/model.js";
 import { assertSymbolicFeasible, estimateMappingSize, estimateSymbolicSize } from "../symbolic/size.js";
-import { geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";
+import { geodesicAccelerationAt, geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";
 import { prepareNetwork, propagate } from "./engine/network.js";
 import {
   assertFinite,
@@ -129,6 +129,17 @@ export interface GeodesicBackend {
   christoffel(x: Float64Array, out: Float64Array): void;
   /** g, det g and Γ at one point: one pass of the engine where it runs. */
   both(x: Float64Array, out: Float64Array): { g: Float64Array; det: number };
+  /** Γ^a_bc(x) v^b v^c into out (n): the geodesic equation's right-hand side without all of Γ where the engine runs. */
+  acceleration(x: Float64Array, v: Float64Array, out: Float64Array): void;
+}
+
+/** Γ(v, v) from all of Γ (n³ flat). */
+function contract(G: Float64Array, v: ArrayLike<number>, n: number, out: Float64Array): void {
+  for (let a = 0; a < n; a++) {
+    let acc = 0;
+    for (let b = 0; b < n; b++) for (let c = 0; c < n; c++) acc += G[(a * n + b) * n + c] * v[b] * v[c];
+    out[a] = acc;
+  }
 }
 
 /** The geodesic equation's evaluators, by the route metricRoute picks for first derivatives (Γ). */
@@ -145,6 +156,7 @@ export function geodesicBackend(metric: Metric, env: ReadonlyMap<string, number>
       return { g: v.subarray(0, n * n), det: v[n * n] };
     };
     const christoffel = (x: Float64Array, out: Float64Array) => ev.gamma.run(x, gp, out, 1);
+    const G = new Float64Array(n ** 3);
     return {
       route: "symbolic",
       metric: metricOf,
@@ -153,16 +165,35 @@ export function geodesicBackend(metric: Metric, env: ReadonlyMap<string, number>
         christoffel(x, out);
         return metricOf(x);
       },
+      acceleration(x, v, out) {
+        christoffel(x, G);
+        contract(G, v, n, out);
+      },
     };
   }
   const net = prepareNetwork(e.net, env),
     opts = { from: e.from };
   const det = (g: Float64Array) => (n === 1 ? g[0] : n === 2 ? g[0] * g[3] - g[1] * g[2] : inverseAndDet(g, n).det);
+  // the last point `acceleration` ran at, with its g: the integrator's degeneracy guard asks for g exactly there
+  const last = { x: new Float64Array(n).fill(NaN), g: new Float64Array(n * n), det: NaN };
   return {
     route: "matrix",
     metric(x) {
+      let same = true;
+      for (let a = 0; a < n && same; a++) same = x[a] === last.x[a];
+      if (same) return { g: last.g.slice(), det: last.det };
       const g = metricAt(net, x, opts);
       return { g, det: det(g) };
+    },
+    acceleration(x, v, out) {
+      const r = geodesicAccelerationAt(net, x, v, out, opts);
+      if (!r) {
+        contract(geometryAt(net, x, opts).christoffel, v, n, out);
+        return;
+      }
+      last.x.set(x);
+      last.g.set(r.g);
+      last.det = det(r.g);
     },
     christoffel(x, out) {
       out.set(geometryAt(net, x, opts).christoffel);
