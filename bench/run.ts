@@ -1,5 +1,6 @@
 // `npm run bench`: every suite, in one process (so ratios compare like with like).
 import { costsSuite } from "./costs.js";
+import { decoderSuite } from "./decoder.js";
 import { engineSuite } from "./engine.js";
 import { geodesicSuite } from "./geodesic.js";
 import { geometrySuite } from "./geometry.js";
@@ -12,4 +13,5 @@ if (!only || only === "geometry") geometrySuite();
 if (!only || only === "engine") engineSuite();
 if (!only || only === "latency") latencySuite();
 if (!only || only === "geodesic") geodesicSuite();
+if (!only || only === "decoder") decoderSuite();
 if (!only || only === "costs") await costsSuite(process.argv[3] ? Number(process.argv[3]) : undefined);
