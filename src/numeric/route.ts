@@ -31,6 +31,13 @@ export type Route = "symbolic" | "matrix";
  */
 export const ROUTE_THRESHOLD = 5e4;
 
+/**
+ * The same for the geodesic equation, lower: a boundary-value geodesic evaluates Γ(v, v) about 10³ times, which the
+ * engine's directional pass does in tens of µs on narrow deep nets, while compiling a Γ of 10⁴ nodes takes seconds
+ * (examples/deep-resnet.rgnn: 3 s to compile, against 0.3 s for the whole solve on the engine).
+ */
+export const GEODESIC_ROUTE_THRESHOLD = 5e3;
+
 /** RGNN_ROUTE=symbolic|matrix forces a route where both exist: for tests and comparisons, not for users. */
 function forced(): Route | undefined {
   const r = process.env.RGNN_ROUTE;
@@ -54,9 +61,9 @@ export function enginePullback(metric: Metric): EnginePullback | null {
 }
 
 /** The route for a metric's quantities of this derivative order at points. */
-export function metricRoute(metric: Metric, derivatives: 0 | 1 | 2): Route {
+export function metricRoute(metric: Metric, derivatives: 0 | 1 | 2, threshold = ROUTE_THRESHOLD): Route {
   if (!enginePullback(metric)) return "symbolic";
-  return forced() ?? (estimateSymbolicSize(metric, derivatives) > ROUTE_THRESHOLD ? "matrix" : "symbolic");
+  return forced() ?? (estimateSymbolicSize(metric, derivatives) > threshold ? "matrix" : "symbolic");
 }
 
 /** The route for a mapping's coordinates, Jacobian and metric at points. */
@@ -146,7 +153,7 @@ function contract(G: Float64Array, v: ArrayLike<number>, n: number, out: Float64
 export function geodesicBackend(metric: Metric, env: ReadonlyMap<string, number>): GeodesicBackend {
   const e = enginePullback(metric),
     n = metric.manifold.dim;
-  if (!e || metricRoute(metric, 1) === "symbolic") {
+  if (!e || metricRoute(metric, 1, GEODESIC_ROUTE_THRESHOLD) === "symbolic") {
     assertSymbolicFeasible(metric, 1, "the geodesic equation");
     const ev = geodesicEvaluators(metric); // compiled once per metric
     const gp = bindParams(ev.gamma, env, `metric '${metric.name}'`),
