@@ -1,6 +1,8 @@
 // `npm run bench`: every suite, in one process (so ratios compare like with like).
 import { costsSuite } from "./costs.js";
+import { decoderSuite } from "./decoder.js";
 import { engineSuite } from "./engine.js";
+import { experimentsSuite } from "./experiments.js";
 import { geodesicSuite } from "./geodesic.js";
 import { geometrySuite } from "./geometry.js";
 import { latencySuite } from "./latency.js";
@@ -14,4 +16,6 @@ if (!only || only === "engine") engineSuite();
 if (!only || only === "latency") latencySuite();
 if (!only || only === "geodesic") geodesicSuite();
 if (!only || only === "simplify") simplifySuite();
+if (!only || only === "decoder") decoderSuite();
+if (!only || only === "experiments") experimentsSuite();
 if (!only || only === "costs") await costsSuite(process.argv[3] ? Number(process.argv[3]) : undefined);

@@ -7,7 +7,7 @@ import { type Geometry, quantity, REAL, restriction, insteadOf } from "../core/q
 import { LAYER_KINDS } from "../core/layers/index.js";
 import type { Mapping, Metric, Network } from "../semantics/model.js";
 import { assertSymbolicFeasible, estimateMappingSize, estimateSymbolicSize } from "../symbolic/size.js";
-import { geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";
+import { geodesicAccelerationAt, geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";
 import { prepareNetwork, propagate } from "./engine/network.js";
 import {
   assertFinite,
@@ -30,6 +30,13 @@ export type Route = "symbolic" | "matrix";
  * 3·10⁴); the 2→32→32→2 MLP's metric (6·10⁴ nodes) already takes 4 s to build symbolically.
  */
 export const ROUTE_THRESHOLD = 5e4;
+
+/**
+ * The same for the geodesic equation, lower: a boundary-value geodesic evaluates Γ(v, v) about 10³ times, which the
+ * engine's directional pass does in tens of µs on narrow deep nets, while compiling a Γ of 10⁴ nodes takes seconds
+ * (examples/deep-resnet.rgnn: 3 s to compile, against 0.3 s for the whole solve on the engine).
+ */
+export const GEODESIC_ROUTE_THRESHOLD = 5e3;
 
 /** RGNN_ROUTE=symbolic|matrix forces a route where both exist: for tests and comparisons, not for users. */
 function forced(): Route | undefined {
@@ -54,9 +61,9 @@ export function enginePullback(metric: Metric): EnginePullback | null {
 }
 
 /** The route for a metric's quantities of this derivative order at points. */
-export function metricRoute(metric: Metric, derivatives: 0 | 1 | 2): Route {
+export function metricRoute(metric: Metric, derivatives: 0 | 1 | 2, threshold = ROUTE_THRESHOLD): Route {
   if (!enginePullback(metric)) return "symbolic";
-  return forced() ?? (estimateSymbolicSize(metric, derivatives) > ROUTE_THRESHOLD ? "matrix" : "symbolic");
+  return forced() ?? (estimateSymbolicSize(metric, derivatives) > threshold ? "matrix" : "symbolic");
 }
 
 /** The route for a mapping's coordinates, Jacobian and metric at points. */
@@ -129,13 +136,24 @@ export interface GeodesicBackend {
   christoffel(x: Float64Array, out: Float64Array): void;
   /** g, det g and Γ at one point: one pass of the engine where it runs. */
   both(x: Float64Array, out: Float64Array): { g: Float64Array; det: number };
+  /** Γ^a_bc(x) v^b v^c into out (n): the geodesic equation's right-hand side without all of Γ where the engine runs. */
+  acceleration(x: Float64Array, v: Float64Array, out: Float64Array): void;
+}
+
+/** Γ(v, v) from all of Γ (n³ flat). */
+function contract(G: Float64Array, v: ArrayLike<number>, n: number, out: Float64Array): void {
+  for (let a = 0; a < n; a++) {
+    let acc = 0;
+    for (let b = 0; b < n; b++) for (let c = 0; c < n; c++) acc += G[(a * n + b) * n + c] * v[b] * v[c];
+    out[a] = acc;
+  }
 }
 
 /** The geodesic equation's evaluators, by the route metricRoute picks for first derivatives (Γ). */
 export function geodesicBackend(metric: Metric, env: ReadonlyMap<string, number>): GeodesicBackend {
   const e = enginePullback(metric),
     n = metric.manifold.dim;
-  if (!e || metricRoute(metric, 1) === "symbolic") {
+  if (!e || metricRoute(metric, 1, GEODESIC_ROUTE_THRESHOLD) === "symbolic") {
     assertSymbolicFeasible(metric, 1, "the geodesic equation");
     const ev = geodesicEvaluators(metric); // compiled once per metric
     const gp = bindParams(ev.gamma, env, `metric '${metric.name}'`),
@@ -145,6 +163,7 @@ export function geodesicBackend(metric: Metric, env: ReadonlyMap<string, number>
       return { g: v.subarray(0, n * n), det: v[n * n] };
     };
     const christoffel = (x: Float64Array, out: Float64Array) => ev.gamma.run(x, gp, out, 1);
+    const G = new Float64Array(n ** 3);
     return {
       route: "symbolic",
       metric: metricOf,
@@ -153,16 +172,35 @@ export function geodesicBackend(metric: Metric, env: ReadonlyMap<string, number>
         christoffel(x, out);
         return metricOf(x);
       },
+      acceleration(x, v, out) {
+        christoffel(x, G);
+        contract(G, v, n, out);
+      },
     };
   }
   const net = prepareNetwork(e.net, env),
     opts = { from: e.from };
   const det = (g: Float64Array) => (n === 1 ? g[0] : n === 2 ? g[0] * g[3] - g[1] * g[2] : inverseAndDet(g, n).det);
+  // the last point `acceleration` ran at, with its g: the integrator's degeneracy guard asks for g exactly there
+  const last = { x: new Float64Array(n).fill(NaN), g: new Float64Array(n * n), det: NaN };
   return {
     route: "matrix",
     metric(x) {
+      let same = true;
+      for (let a = 0; a < n && same; a++) same = x[a] === last.x[a];
+      if (same) return { g: last.g.slice(), det: last.det };
       const g = metricAt(net, x, opts);
       return { g, det: det(g) };
+    },
+    acceleration(x, v, out) {
+      const r = geodesicAccelerationAt(net, x, v, out, opts);
+      if (!r) {
+        contract(geometryAt(net, x, opts).christoffel, v, n, out);
+        return;
+      }
+      last.x.set(x);
+      last.g.set(r.g);
+      last.det = det(r.g);
     },
     christoffel(x, out) {
       out.set(geometryAt(net, x, opts).christoffel);

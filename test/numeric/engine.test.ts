@@ -3,7 +3,7 @@
 // of forward.ts (x and J) and finite differences on wide random networks.
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/numeric/codegen.js";
-import { geometryAt, jacobianAt, metricAt, metricJetAt, metricsAt } from "../../src/numeric/engine/geometry.js";
+import { geodesicAccelerationAt, geometryAt, jacobianAt, metricAt, metricJetAt, metricsAt } from "../../src/numeric/engine/geometry.js";
 import { jetLayout } from "../../src/numeric/engine/jets.js";
 import { prepareNetwork, propagate } from "../../src/numeric/engine/network.js";
 import { bindParams, metricEvaluator } from "../../src/numeric/evaluate.js";
@@ -275,6 +275,47 @@ describe("wide random networks (widths 3–300) against forward mode and finite 
       expect(relErr(jet.ddg!, ddgT)).toBeLessThan(1e-7);
     }
     expect(fdCompared).toBeGreaterThan(6);
+  });
+
+  it("Γ(v, v) from one directional pass (g⁻¹ Jᵀ G f''[v, v]) equals all of Γ contracted with v twice", () => {
+    let served = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = rng(900 + seed);
+      const n0 = 2 + (seed % 3);
+      const acts = seed <= ACTIVATIONS.length ? [ACTIVATIONS[seed - 1]] : ACTIVATIONS;
+      const plan = randomPlan(r, n0, 2 + Math.floor(r() * 3), seed % 2 ? 300 : 40, acts, true);
+      const net = typedNetwork(plan, randomWeights(r, plan, n0), n0);
+      const m = plan[plan.length - 1].width;
+      // a constant output metric G = I + A Aᵀ/m (seeds ≥ 7) as well as the Euclidean one
+      let G: Float64Array | null = null;
+      if (seed >= 7) {
+        const A = Array.from({ length: m * 3 }, () => uniform(r, -1, 1));
+        G = new Float64Array(m * m);
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < m; j++) {
+            let s = i === j ? 1 : 0;
+            for (let k = 0; k < 3; k++) s += (A[i * 3 + k] * A[j * 3 + k]) / m;
+            G[i * m + j] = s;
+          }
+      }
+      const x = Array.from({ length: n0 }, () => uniform(r, -1, 1)),
+        v = Array.from({ length: n0 }, () => uniform(r, -2, 2));
+      const acc = new Float64Array(n0);
+      const got = geodesicAccelerationAt(net, x, v, acc, { outputMetric: G });
+      if (plan.some((q) => q.kind === "softmax")) {
+        expect(got).toBeNull();
+        continue;
+      }
+      served++;
+      const pg = geometryAt(net, x, { outputMetric: G });
+      expect(relErr(got!.g, pg.g)).toBeLessThan(1e-14);
+      expect(Math.abs(got!.det - pg.det)).toBeLessThanOrEqual(1e-12 * Math.abs(pg.det));
+      const want = new Float64Array(n0);
+      for (let a = 0; a < n0; a++)
+        for (let b = 0; b < n0; b++) for (let c = 0; c < n0; c++) want[a] += pg.christoffel[(a * n0 + b) * n0 + c] * v[b] * v[c];
+      expect(relErr(acc, want)).toBeLessThan(1e-10);
+    }
+    expect(served).toBeGreaterThan(6);
   });
 
   it("evaluates many points with shared buffers exactly as one at a time, in both modes", () => {

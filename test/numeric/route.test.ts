@@ -4,12 +4,20 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { metricAt } from "../../src/api/metric.js";
 import { evaluateAt, geometryAt } from "../../src/api/compute.js";
-import { mappingRoute, metricRoute, pointQuantity, ROUTE_THRESHOLD } from "../../src/numeric/route.js";
+import { geodesicBVP } from "../../src/numeric/geodesic.js";
+import {
+  GEODESIC_ROUTE_THRESHOLD,
+  geodesicBackend,
+  mappingRoute,
+  metricRoute,
+  pointQuantity,
+  ROUTE_THRESHOLD,
+} from "../../src/numeric/route.js";
 import { estimateSymbolicSize } from "../../src/symbolic/size.js";
 import { metricComponents } from "../../src/symbolic/metric.js";
 import { dagSize } from "../../src/symbolic/expr.js";
 import { cli, model, rng, uniform } from "../helpers.js";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -130,6 +138,20 @@ describe("the automatic choice", () => {
     expect(mappingRoute(wide.mappings.get("n")!)).toBe("matrix");
     const [v] = metricAt(wide.metrics.get("g")!, [[0.3, -0.7]], new Map());
     expect(v.metric.flat().every(Number.isFinite)).toBe(true);
+  });
+
+  it("geodesics of the depth-64 residual net take the engine (Γ ~10⁴ nodes) and agree with the symbolic route", () => {
+    const g = model(readFileSync("examples/deep-resnet.rgnn", "utf8"), "examples/deep-resnet.rgnn", "examples").metrics.get("g")!;
+    expect(estimateSymbolicSize(g, 1)).toBeGreaterThan(GEODESIC_ROUTE_THRESHOLD);
+    expect(estimateSymbolicSize(g, 1)).toBeLessThan(ROUTE_THRESHOLD);
+    expect(geodesicBackend(g, new Map()).route).toBe("matrix");
+    const engine = geodesicBVP(g, new Map(), [0.3, -0.7], [-0.5, 0.6], { samples: 2 });
+    process.env.RGNN_ROUTE = "symbolic";
+    expect(geodesicBackend(g, new Map()).route).toBe("symbolic");
+    const symbolic = geodesicBVP(g, new Map(), [0.3, -0.7], [-0.5, 0.6], { samples: 2 });
+    // each solve is converged to its own tolerances (end point within 1e-8), not to round-off
+    expect(Math.abs(engine.length - symbolic.length)).toBeLessThan(1e-8 * symbolic.length);
+    for (let a = 0; a < 2; a++) expect(Math.abs(engine.velocity[a] - symbolic.velocity[a])).toBeLessThan(1e-7);
   });
 
   it("the engine's det goes through the degeneracy check (a 2 → 1 → 2 bottleneck)", async () => {

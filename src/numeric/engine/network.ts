@@ -327,3 +327,66 @@ export function reverseJacobian(
   }
   return { output: caches.length ? caches[caches.length - 1].x : Float64Array.from(point), J: A[0]! };
 }
+
+/**
+ * x_to with its n first partial derivatives and its second derivative along one direction v, f''[v, v]
+ * (K = n + 2 components, component-major as in propagate: value, ∂_1 … ∂_n, ∂_v∂_v). The geodesic equation needs
+ * only that much of the second derivatives (Γ(v, v) = g⁻¹ Jᵀ G f''[v, v] for a pulled-back constant G), against
+ * n(n+1)/2 second-order components for all of Γ. The pre-activation's v-derivative Σ_a v^a z_a is formed per layer
+ * rather than carried: one product with W fewer. Softmax layers are not served (null): use propagate's full jets.
+ */
+export function propagateAlong(
+  net: PreparedNetwork,
+  point: ArrayLike<number>,
+  v: ArrayLike<number>,
+  r: LayerRange = {},
+  ws?: Workspace,
+): { out: Float64Array; width: number } | null {
+  const [from, to] = range(net, r);
+  const n = point.length,
+    K = n + 2,
+    vv = n + 1;
+  for (let l = from; l < to; l++) if (net.layers[l].kind === "softmax") return null;
+  const inWidth = from === 0 ? (net.layers[0]?.inWidth ?? n) : net.layers[from - 1].outWidth;
+  if (n !== inWidth) throw new Error(`'${net.name}' takes ${inWidth} coordinates on layer ${from}, got ${n}`);
+  // a workspace of order 1 (K = n + 1) holds only n + 1 components: ask for order 2 (K ≥ n + 2)
+  if (!ws || ws.layout.n !== n || ws.layout.order < 2) ws = workspace(net, n, 2);
+  const { pool, D } = ws;
+  let x = pool[0],
+    prev: Float64Array | null = null;
+  x.fill(0, 0, K * n);
+  for (let i = 0; i < n; i++) {
+    x[i] = point[i];
+    x[(1 + i) * n + i] = 1;
+  }
+  const free = (...used: (Float64Array | null)[]) => pool.find((b) => !used.includes(b))!;
+  let w = n;
+  for (let l = from; l < to; l++) {
+    const layer = net.layers[l],
+      wo = layer.outWidth;
+    const y = free(x, prev);
+    affine(layer.W!, layer.b!, x, y, wo, w, K);
+    const act = ACTIVATION_DERIVATIVES[layer.activation];
+    for (let i = 0; i < wo; i++) {
+      act(y[i], D, i, wo);
+      let zv = 0;
+      for (let a = 0; a < n; a++) zv += v[a] * y[(1 + a) * wo + i];
+      const d1 = D[wo + i];
+      y[vv * wo + i] = d1 * y[vv * wo + i] + D[2 * wo + i] * zv * zv;
+      for (let a = 1; a <= n; a++) y[a * wo + i] *= d1;
+      y[i] = D[i];
+    }
+    const h = layer.h,
+      len = K * wo;
+    if (layer.kind === "residual") for (let i = 0; i < len; i++) y[i] = x[i] + h * y[i];
+    else if (layer.kind === "second_order") {
+      const h2 = h * h;
+      if (prev) for (let i = 0; i < len; i++) y[i] = 2 * x[i] - prev[i] + h2 * y[i];
+      else for (let i = 0; i < len; i++) y[i] = x[i] + 0.5 * h2 * y[i];
+    }
+    prev = x;
+    x = y;
+    w = wo;
+  }
+  return { out: x.subarray(0, K * w), width: w };
+}
