@@ -3,7 +3,7 @@
 // networks whose symbolic form would pass SYMBOLIC_LIMIT, forward mode for other maps — instead of on the DAG.
 import { fixed as formula, fromTex, indexed, num, op, prose, seq, sym } from "../core/notation.js";
 import { quantity } from "../core/quantities.js";
-import type { Manifold, Mapping, Metric, Request, TensorExpr } from "../semantics/model.js";
+import type { Manifold, Mapping, Metric, Network, Request, TensorExpr } from "../semantics/model.js";
 import { jacobianAt, metricAt } from "../numeric/engine/geometry.js";
 import { prepareNetwork } from "../numeric/engine/network.js";
 import { Dual, dualEval, forwardMapping, forwardMetric } from "../numeric/forward.js";
@@ -11,6 +11,7 @@ import { classifyMetric, type Mat } from "../numeric/linalg.js";
 import { enginePullback, pointQuantity } from "../numeric/route.js";
 import { estimateMappingSize, estimateSymbolicSize, SYMBOLIC_LIMIT } from "../symbolic/size.js";
 import { eigenCheck, entryName, headingSide, propertyWitness, tensorText } from "./claims.js";
+import { symbolicWeights } from "./matrix.js";
 import { label, type Step, type WitnessOptions } from "./model.js";
 import { type Route, samplerFor, via, witness } from "./witness.js";
 
@@ -32,6 +33,31 @@ export function wideTensor(t: TensorExpr): boolean {
       return wideTensor(t.left) || wideTensor(t.right);
   }
 }
+
+/** The networks a tensor expression evaluates (their symbolic weights are sampled with the coordinates). */
+function networksOf(t: TensorExpr): Network[] {
+  switch (t.kind) {
+    case "metric":
+    case "geometry": {
+      const e = enginePullback(t.metric);
+      return e ? [e.net] : [];
+    }
+    case "jacobian":
+      return t.map.kind === "network" ? [t.map] : [];
+    case "literal":
+      return [];
+    case "transpose":
+    case "scale":
+      return networksOf(t.arg);
+    case "binary":
+      return [...networksOf(t.left), ...networksOf(t.right)];
+  }
+}
+
+const samplerOf = (chart: Manifold | null, ts: TensorExpr[], fixed: ReadonlyMap<string, number>) =>
+  chart
+    ? samplerFor(chart, [...new Set(ts.flatMap(networksOf))].flatMap(symbolicWeights), fixed)
+    : { coords: { names: [], lo: -1, hi: 1 }, params: [], fixed };
 
 const rows = (flat: ArrayLike<number>, r: number, c: number): Mat =>
   Array.from({ length: r }, (_, i) => Array.from({ length: c }, (_, j) => flat[i * c + j]));
@@ -105,7 +131,7 @@ export function matrixClaimStep(
     if (!wideTensor(req.left) && !wideTensor(req.right)) return null;
     const chart = req.left.chart ?? req.right.chart;
     const vars = chart?.coords ?? [];
-    const base = chart ? samplerFor(chart, [], fixed) : { coords: { names: [], lo: -1, hi: 1 }, params: [], fixed };
+    const base = samplerOf(chart, [req.left, req.right], fixed);
     const at = req.at;
     const sampler = at
       ? { ...base, coords: { names: vars, lo: 0, hi: 0 }, fixed: new Map([...fixed, ...vars.map((c, i) => [c, at[i]] as const)]) }
@@ -135,7 +161,7 @@ export function matrixClaimStep(
   if (req.kind !== "check_property" && req.kind !== "check_rank") return null;
   if (!wideTensor(req.subject)) return null;
   const chart = req.subject.chart;
-  const sampler = chart ? samplerFor(chart, [], fixed) : { coords: { names: [], lo: -1, hi: 1 }, params: [], fixed };
+  const sampler = samplerOf(chart, [req.subject], fixed);
   const n = req.subject.shape[0] ?? 1;
   const route: Route = (env) => tensorValue(req.subject, chart, env).flat();
   const tex = tensorText(req.subject).math ?? sym("M");

@@ -19,7 +19,9 @@ import {
   userText,
 } from "../core/notation.js";
 import { quantity, quantityOfPhrase, restriction } from "../core/quantities.js";
-import type { Metric, Network, Request } from "../semantics/model.js";
+import type { Manifold, Metric, Network, Request } from "../semantics/model.js";
+import type { Expr } from "../symbolic/expr.js";
+import { fromMath } from "../symbolic/mathjs.js";
 import { componentName } from "../numeric/geometry.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { geometryStep } from "./geometry.js";
@@ -49,6 +51,18 @@ export function matrixDerivation(metric: Metric, derivatives: 0 | 1 | 2): boolea
   return enginePullback(metric) !== null && estimateSymbolicSize(metric, derivatives) > SYMBOLIC_LIMIT;
 }
 
+/**
+ * Points for a network's witnesses: the chart's coordinates, and the symbols of symbolic weights (an identity must
+ * hold for all of them), as the scalar derivation samples them.
+ */
+export function networkSampler(net: Network, chart: Manifold, fixed: ReadonlyMap<string, number>): Sampler {
+  return samplerFor(chart, symbolicWeights(net), fixed);
+}
+
+/** The entries of a network's symbolic weights (none when they are numbers). */
+export const symbolicWeights = (net: Network): Expr[] =>
+  net.layers.flatMap((l) => [l.W, l.b, l.h].flatMap((p) => (p && !p.values ? p.entries.map(fromMath) : [])));
+
 /** A matrix definition's name as LaTeX: W1 → W_{1}; the metric's own name stays user text. */
 const nameTex = (name: string) => name.replace(/^([A-Za-z]+)(\d+)$/, "$1_{$2}");
 const defMath = (d: MatrixDefinition): MathNode => seq(formula(nameTex(d.name), d.name), formula("=", "="), formula(d.latex, d.expr));
@@ -75,7 +89,7 @@ export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, nu
     L = net.layers.length;
   const form = metricMatrixForm(metric);
   const chart = net.layerSpaces[from];
-  const sampler: Sampler = samplerFor(chart, [], fixed);
+  const sampler = networkSampler(net, chart, fixed);
   const id = (s: string) => `${metric.name}:${s}`;
   const n0 = chart.dim;
   const costly = { ...opts, points: Math.min(opts.points, COSTLY_POINTS) };
@@ -328,7 +342,7 @@ export function matrixPropertySteps(metric: Metric, fixed: ReadonlyMap<string, n
   const chart = metric.manifold,
     n = chart.dim,
     sid = `${metric.name}:psd`;
-  const sampler = samplerFor(chart, [], fixed);
+  const sampler = networkSampler(e.net, chart, fixed);
   let failure: WitnessResult["failure"];
   // the predicate as a one-sided witness: 0 where it holds, 1 (with the reason kept) where it does not
   const holds: Route = (env) => {
@@ -437,7 +451,7 @@ export function matrixGeometryStep(
   const w = witness(
     engine,
     oracle,
-    samplerFor(chart, [], fixed),
+    networkSampler(e.net, chart, fixed),
     { ...opts, points: Math.min(opts.points, COSTLY_POINTS), tolerance },
     sid,
     entry.derivatives
