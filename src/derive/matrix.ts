@@ -407,12 +407,21 @@ export function matrixGeometryStep(
   fixed: ReadonlyMap<string, number>,
   opts: WitnessOptions,
 ): Step | null {
-  if (req.quantity === "geodesic") return geometryStep(metric, req, index, fixed, opts);
+  const e = enginePullback(metric)!;
+  const chart = metric.manifold,
+    n = chart.dim;
+  const gAt = (env: ReadonlyMap<string, number>) => {
+    const p = prepareNetwork(e.net, env);
+    return (x: number[]) => {
+      const g = metricAt(p, x, { from: e.from });
+      return Array.from({ length: n }, (_, i) => Array.from(g.subarray(i * n, (i + 1) * n)));
+    };
+  };
+  // the geodesic's speed along the path measured by the engine's g (forward mode costs a pass of duals per sample)
+  if (req.quantity === "geodesic") return geometryStep(metric, req, index, fixed, opts, gAt(fixed));
   const q = quantityOfPhrase(req.quantity);
   if (!q) return null;
-  const entry = quantity(q),
-    chart = metric.manifold,
-    n = chart.dim;
+  const entry = quantity(q);
   const sid = `${metric.name}:${q}${index}`;
   const base: Step = {
     id: sid,
@@ -430,16 +439,8 @@ export function matrixGeometryStep(
   if (why) return { ...base, why: [...base.why, ...prose(` Not evaluated: ${why}.`)] };
   const tolerance = Math.max(opts.tolerance, entry.derivatives === 2 ? 1e-5 : entry.derivatives === 1 ? 1e-7 : 0);
   const engine: Route = (env) => pointQuantity(metric, q, env).at(pointOf(chart, env));
-  const e = enginePullback(metric)!;
   // derivatives: the engine's g (witnessed above) differenced, so no second or third derivative of the network enters;
   // det, volume, inverse: linear algebra on forward-mode values
-  const gAt = (env: ReadonlyMap<string, number>) => {
-    const p = prepareNetwork(e.net, env);
-    return (x: number[]) => {
-      const g = metricAt(p, x, { from: e.from });
-      return Array.from({ length: n }, (_, i) => Array.from(g.subarray(i * n, (i + 1) * n)));
-    };
-  };
   const oracleAt =
     (stepScale: number): Route =>
     (env) =>
