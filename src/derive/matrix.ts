@@ -36,8 +36,18 @@ import { fold, layerRuns } from "./network.js";
 import { fdGeometry, fdJacobian, oracleMetric, pointOf, selfCheckedRoute } from "./routes.js";
 import { type Route, type Sampler, samplerFor, stepSeed, via, witness } from "./witness.js";
 
-/** The finite-difference routes' own accuracy (5-point stencil, ε = 1e-3: truncation ~1e-10). */
+/** The finite-difference routes' own accuracy (extrapolated 5-point stencils: truncation ~ε⁶, round-off ~1e-12). */
 const FD_TOLERANCE = 1e-7;
+/**
+ * The 5-point stencil at ε = 1e-3 and ε/2, Richardson-extrapolated: (16 D(ε/2) − D(ε)) / 15 cancels the ε⁴ term, so
+ * wide layers with large weights (derivatives growing like |W|⁵) stay well inside FD_TOLERANCE.
+ */
+function richardson(f: (x: number[]) => number[], x: number[]): number[][] {
+  const a = fdJacobian(f, x, 1e-3),
+    b = fdJacobian(f, x, 5e-4);
+  return a.map((row, i) => row.map((v, j) => (16 * b[i][j] - v) / 15));
+}
+
 /** Random directions v per layer along which J_l v is compared: a full J_l by differences costs 4·width passes. */
 const DIRECTIONS = 2;
 /** Points for the witnesses whose routes cost a width-sized Jacobian per point (layer Jacobians, forward mode). */
@@ -127,7 +137,9 @@ export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, nu
   const paramsOf = (l: number) =>
     form.parameters.filter((p) => [`W${l}`, `b${l}`, `h${l}`].includes(p.name) || (p.name === "h" && net.layers[l - 1].h));
 
-  const layerFdText = `finite differences of the layer map's values along ${DIRECTIONS} random unit directions v, i.e. J_l v (5-point stencil, eps = 1e-3)`;
+  const layerFdText =
+    `finite differences of the layer map's values along ${DIRECTIONS} random unit directions v, i.e. J_l v ` +
+    "(5-point stencils at eps = 1e-3 and 5e-4, Richardson-extrapolated)";
   /** J_l v against the 5-point difference quotient of the layer map along v, for a few seeded directions v. */
   const layerJacobianWitness = (l: number): WitnessResult | null => {
     const layer = net.layers[l - 1];
@@ -160,7 +172,7 @@ export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, nu
             ).out,
           );
         // the layer map along the line x + t v: its derivative at t = 0 is J_l v
-        return fdJacobian(along, [0]).map((row) => row[0]);
+        return richardson(along, [0]).map((row) => row[0]);
       });
     };
     return witness(engine, differences, sampler, fd(costly), sid, via("finite differences", layerFdText), (k) => {
@@ -203,6 +215,8 @@ export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, nu
         uses: [id(`layer${l}`)],
         statement: defMath(J),
         witness: layerJacobianWitness(l),
+        // a layer that also reads x_{l−2} is no map of x_{l−1} alone: its J_l is checked through the recursion's P_l
+        ...(LAYER_KINDS[layer.kind].reads > 1 ? { role: "definition" as const } : {}),
       },
     });
   }
@@ -239,6 +253,7 @@ export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, nu
           why: [...prose("The chain rule through the activation, applied entrywise."), ...every],
           uses: [id(`layers${r.a}-${r.b}`)],
           statement: generic(J, r.a),
+          ...(kind.reads > 1 ? { role: "definition" as const } : {}),
         },
       ),
     );
@@ -304,7 +319,7 @@ export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, nu
   // JᵀJ (the output metric is the identity) with J by differences of the engine's value pass: no derivative code
   const fdMetric: Route = (env) => {
     const p = prepared(env);
-    const J = fdJacobian((x) => Array.from(propagate(p, x, 0, { from }).out), pointOf(chart, env));
+    const J = richardson((x) => Array.from(propagate(p, x, 0, { from }).out), pointOf(chart, env));
     return Array.from({ length: n0 * n0 }, (_, k) => J.reduce((s, row) => s + row[Math.floor(k / n0)] * row[k % n0], 0));
   };
   const closedTex = firstOrder
@@ -319,7 +334,7 @@ export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, nu
       "Unrolling the recursion: the metric is ",
       formula("J^{\\mathsf{T}} g_L J", "J^T*g_L*J"),
       " with J the whole network's Jacobian. The engine's value is checked against finite differences of the network's values " +
-        "(5-point stencil, eps = 1e-3), which use no derivative code at all.",
+        "(Richardson-extrapolated 5-point stencils), which use no derivative code at all.",
     ),
     uses: [id("recursion")],
     statement: seq(ident(metric.name), formula("=", "="), formula(closedTex, closedText)),
@@ -329,7 +344,10 @@ export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, nu
       sampler,
       fd(opts),
       id("closed-form"),
-      via("finite differences", "finite differences of the whole forward pass (5-point stencil, eps = 1e-3)"),
+      via(
+        "finite differences",
+        "finite differences of the whole forward pass (5-point stencils at eps = 1e-3 and 5e-4, Richardson-extrapolated)",
+      ),
       entry,
     ),
   });

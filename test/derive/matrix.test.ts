@@ -107,6 +107,25 @@ describe("claims and quantities on a wide metric", () => {
   });
 });
 
+describe("repeats and second-order layers, with symbolic weights sampled too", () => {
+  const net = (body: string) => model(`manifold X (u, v)\nnetwork f : X -> R^3 {\n${body}\n}\nmetric g = pullback of euclidean along f\n`);
+  it("a repeat block folds into one step per kind, witnessed at each of its layers", () => {
+    const d = derive(net("  dense 40 tanh\n  repeat 4 { residual tanh }\n  dense 3 sigmoid"));
+    const steps = allSteps(d);
+    const run = steps.find((s) => s.id === "g:jacobians2-5")!;
+    expect(mathText(run.statement!)).toBe("J_l = I + h*diag(tanh'(z_l))*W_l");
+    expect(run.witness!.points).toBe(12); // 3 points at each of the 4 layers
+    expect(run.witness!.domain!.params!.length).toBeGreaterThan(1000); // the weights are sampled with the coordinates
+    expect(stepCounts(d).failed).toBe(0);
+  });
+  it("second-order layers accumulate the total Jacobian P; every step is a definition or witnessed", () => {
+    const d = derive(net("  dense 40 tanh\n  dense 40 tanh\n  repeat 4 { second_order tanh }\n  dense 3 sigmoid"));
+    const c = stepCounts(d);
+    expect([c.failed, c.definitions + c.witnessed]).toEqual([0, c.steps]);
+    expect(mathText(allSteps(d).find((s) => s.id === "g:recursion")!.statement!)).toContain("P4 = J4*P3 - P2");
+  });
+});
+
 describe("small networks keep their scalar derivation", () => {
   it("paper-toy's steps are written as components", () => {
     const d = derive(model(readFileSync("examples/paper-toy.rgnn", "utf8"), "examples/paper-toy.rgnn", "examples"));
