@@ -88,7 +88,7 @@ function sideOf(t: TensorExpr, m: Matrix): Side {
   return matrixSide(m);
 }
 
-const entryName = (cols: number) => (k: number) => `[${Math.floor(k / cols) + 1}][${(k % cols) + 1}]`;
+export const entryName = (cols: number) => (k: number) => `[${Math.floor(k / cols) + 1}][${(k % cols) + 1}]`;
 
 function chartOf(t: TensorExpr): Manifold | null {
   return t.chart;
@@ -98,7 +98,7 @@ function chartOf(t: TensorExpr): Manifold | null {
  * A property witness: a predicate on the matrix at every sampled point. The matrix is compared with itself, so
  * points where it is not finite are skipped and counted like any witness's (never passed as vacuously true).
  */
-function propertyWitness(
+export function propertyWitness(
   route: Route,
   n: number,
   sampler: ReturnType<typeof samplerFor>,
@@ -130,7 +130,7 @@ function propertyWitness(
   return failure ? { ...w, passed: false, failure } : { ...w, maxError: 0, tolerance: opts.tolerance, failure: w.failure };
 }
 
-const eigenCheck = (kind: "definite" | "semidefinite", tol: number) => (m: number[][]) => {
+export const eigenCheck = (kind: "definite" | "semidefinite", tol: number) => (m: number[][]) => {
   const { values } = symmetricEigen(m);
   const scale = Math.max(1, ...values.map(Math.abs));
   const low = values[0];
@@ -140,7 +140,7 @@ const eigenCheck = (kind: "definite" | "semidefinite", tol: number) => (m: numbe
 };
 
 /** A side of a claim in a heading: its formula, or its words when it has none (literal components). */
-const headingSide = (t: TensorExpr): Part => {
+export const headingSide = (t: TensorExpr): Part => {
   const x = tensorText(t);
   return x.math ? { kind: "math", math: x.math } : { kind: "text", text: x.text };
 };

@@ -6,6 +6,7 @@ import type { Metric, Request } from "../semantics/model.js";
 import { componentName, type GeometryQuantity, symbolicQuantity } from "../numeric/geometry.js";
 import { geodesicBVP, geodesicIVP } from "../numeric/geodesic.js";
 import { EvaluationError } from "../numeric/evaluate.js";
+import type { Mat } from "../numeric/linalg.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { printable } from "../symbolic/print.js";
 import { simplifyAll } from "../symbolic/simplify/index.js";
@@ -23,8 +24,10 @@ export function geometryStep(
   index: number,
   fixed: ReadonlyMap<string, number>,
   opts: WitnessOptions,
+  /** The metric's values for the geodesic's speed check (forward mode when absent; the engine's for wide networks). */
+  gAt?: (x: number[]) => Mat,
 ): Step | null {
-  if (req.quantity === "geodesic") return geodesicStep(metric, req, index, fixed);
+  if (req.quantity === "geodesic") return geodesicStep(metric, req, index, fixed, gAt);
   const q = quantityOfPhrase(req.quantity);
   if (!q) return null;
   const entry = quantity(q);
@@ -107,7 +110,13 @@ export function geometryStep(
 }
 
 /** A requested geodesic: solved, with a witness that it has constant speed (as geodesics do) and hits its target. */
-function geodesicStep(metric: Metric, req: Extract<Request, { kind: "show" }>, index: number, fixed: ReadonlyMap<string, number>): Step {
+function geodesicStep(
+  metric: Metric,
+  req: Extract<Request, { kind: "show" }>,
+  index: number,
+  fixed: ReadonlyMap<string, number>,
+  gAt?: (x: number[]) => Mat,
+): Step {
   const id = `${metric.name}:geodesic${index}`;
   const fmt = (p: number[]) => `(${p.map((v) => rounded(v, 6)).join(", ")})`;
   const base: Step = {
@@ -133,7 +142,7 @@ function geodesicStep(metric: Metric, req: Extract<Request, { kind: "show" }>, i
       route: "integrator",
       domain: { kind: "samples", instances: `the solver's ${path.samples.length} samples along the path` },
     };
-    const G = fdGeometry(metric, fixed);
+    const G = fdGeometry(metric, fixed, 1, gAt);
     const sp = path.samples.map((s) => {
       const g = G.gAt(s.x);
       let v = 0;

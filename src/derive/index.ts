@@ -8,10 +8,11 @@ import { flowSteps } from "./flow.js";
 import { geometryStep } from "./geometry.js";
 import { mapSteps } from "./maps.js";
 import { prose, userText } from "../core/notation.js";
-import { quantity, quantityOfPhrase } from "../core/quantities.js";
 import { estimateSymbolicSize, SYMBOLIC_LIMIT, SymbolicSizeError } from "../symbolic/size.js";
 import { DEFAULT_WITNESS, type Derivation, type Section, type Step, type WitnessOptions } from "./model.js";
 import { type Earlier, networkSteps } from "./network.js";
+import { matrixClaimStep } from "./matrix-claims.js";
+import { matrixDerivation, matrixGeometryStep, matrixNetworkSteps, matrixPropertySteps, requestedDerivatives } from "./matrix.js";
 
 /**
  * A spec's path as a document prints it: as given when relative; an absolute one relative to `cwd` when inside it,
@@ -24,24 +25,19 @@ export function documentPath(path: string, cwd: string): string {
 }
 
 /**
- * Refuse up front a derivation whose symbolic steps could not finish (a wide network's metric): its steps are
- * component formulas witnessed on the DAG, so the size estimate of every metric and requested quantity is checked
- * before anything is built, and the refusal names the commands that do serve such a network.
+ * Refuse up front a metric whose derivation could not finish symbolically and that the matrix engine does not serve
+ * (a wide pullback of another metric than the Euclidean one, or along k-th order layers); wide pullbacks the engine
+ * serves are derived at the matrix level (matrix.ts).
  */
 function assertDerivable(model: Model): void {
   for (const metric of model.metrics.values()) {
-    let derivatives: 0 | 1 | 2 = 0;
-    for (const r of model.requests) {
-      if (r.kind !== "show" || r.subject.kind !== "metric" || r.subject.metric !== metric) continue;
-      const q = r.quantity === "geodesic" ? "christoffel" : quantityOfPhrase(r.quantity);
-      if (q) derivatives = Math.max(derivatives, quantity(q).derivatives) as 0 | 1 | 2;
-    }
+    const derivatives = requestedDerivatives(metric, model.requests);
     const est = estimateSymbolicSize(metric, derivatives);
-    if (est <= SYMBOLIC_LIMIT) continue;
+    if (est <= SYMBOLIC_LIMIT || matrixDerivation(metric, derivatives)) continue;
     throw new SymbolicSizeError(
       `the derivation of '${metric.name}' is too large to build symbolically (about ${Number((est / 1e6).toPrecision(2))} million ` +
-        `expression nodes; the limit is ${SYMBOLIC_LIMIT}): 'rgnn metric ${model.file}' prints its closed form ` +
-        "in matrix form, and 'metric', 'eval', 'geometry' with --at, 'geodesic' and 'distances' evaluate it with the matrix engine",
+        `expression nodes; the limit is ${SYMBOLIC_LIMIT}) and the matrix engine does not serve it: 'rgnn metric ${model.file}' ` +
+        "prints its closed form in matrix form",
     );
   }
 }
@@ -57,15 +53,17 @@ export function derive(model: Model, options: Partial<WitnessOptions> = {}): Der
     const def = metric.def;
     const viaNetwork = def.kind === "pullback" && def.along.kind === "network";
     let steps: Step[];
-    if (def.kind === "pullback" && def.along.kind === "network") {
+    const wide = matrixDerivation(metric, requestedDerivatives(metric, model.requests));
+    if (wide) steps = matrixNetworkSteps(metric, fixed, opts);
+    else if (def.kind === "pullback" && def.along.kind === "network") {
       const key = `${def.along.name}\u0000${def.of.name}`;
       steps = networkSteps(metric, def.along, fixed, opts, derived.get(key));
       if (!derived.has(key) || derived.get(key)!.from > def.layer) derived.set(key, { metric: metric.name, from: def.layer });
     } else steps = mapSteps(metric, fixed, opts);
-    steps.push(...metricPropertySteps(metric, fixed, opts));
+    steps.push(...(wide ? matrixPropertySteps(metric, fixed, opts) : metricPropertySteps(metric, fixed, opts)));
     model.requests.forEach((r, i) => {
       if (r.kind === "show" && r.subject.kind === "metric" && r.subject.metric === metric) {
-        const s = geometryStep(metric, r, i, fixed, opts);
+        const s = wide ? matrixGeometryStep(metric, r, i, fixed, opts) : geometryStep(metric, r, i, fixed, opts);
         if (s) steps.push(s);
       }
     });
@@ -118,7 +116,9 @@ export function derive(model: Model, options: Partial<WitnessOptions> = {}): Der
       ),
       steps: actions,
     });
-  const claims = model.requests.map((r, i) => claimStep(r, i, fixed, opts, model.source)).filter((s) => s !== null);
+  const claims = model.requests
+    .map((r, i) => matrixClaimStep(r, i, fixed, opts, model.source) ?? claimStep(r, i, fixed, opts, model.source))
+    .filter((s) => s !== null);
   if (claims.length) sections.push({ title: "Claims", intro: prose("What ", userText(model.file), " asks to check."), steps: claims });
   return { file: model.file, title: `Derivations for ${model.file.replace(/^.*\//, "")}`, sections, options: opts };
 }

@@ -38,13 +38,18 @@ export const last = <T>(xs: T[]): T => xs[xs.length - 1];
 /**
  * The geometry of a metric from finite differences of its forward-mode *values*: ∂g by a
  * 5-point stencil (ε = 1e-3), Γ from it, and ∂Γ by a second 5-point stencil (ε = 1e-2).
- * Accurate to ~1e-7 for Γ and ~1e-6 for curvature on O(1)-scaled metrics.
+ * Accurate to ~1e-7 for Γ and ~1e-6 for curvature on O(1)-scaled metrics. `gAt` gives the metric's values (forward mode
+ * unless told otherwise: a wide network's derivation passes the engine's g, whose derivatives are what it checks).
  */
-export function fdGeometry(metric: Metric, env: ReadonlyMap<string, number>, stepScale = 1) {
+export function fdGeometry(
+  metric: Metric,
+  env: ReadonlyMap<string, number>,
+  stepScale = 1,
+  gAt: (x: number[]) => Mat = (x) => forwardMetric(metric, x, env),
+) {
   const n = metric.manifold.dim;
   const e1 = 1e-3 * stepScale,
     e2 = 1e-2 * stepScale;
-  const gAt = (x: number[]) => forwardMetric(metric, x, env);
   const christoffel = (x: number[]): number[][][] => {
     const g = gAt(x),
       inv = inverseN(g) ?? g.map((r) => r.map(() => NaN));

@@ -1,0 +1,485 @@
+// The derivation of a metric pulled back along a wide network, at the matrix level: its steps are the
+// closed form of symbolic/matrix-form.ts (z_l = W_l x_{l−1} + b_l, J_l = diag(σ′(z_l)) W_l, g_{l−1} = J_lᵀ g_l J_l,
+// the weights as named matrices), and its witnesses evaluate the matrix engine at random points against routes
+// that share none of its derivative code: finite differences of values, and forward mode (numeric/forward.ts).
+// Chosen where the scalar derivation's DAG would pass SYMBOLIC_LIMIT; small networks keep network.ts.
+import { LAYER_KINDS } from "../core/layers/index.js";
+import { rng } from "../core/random.js";
+import {
+  fixed as formula,
+  fromTex,
+  ident,
+  list,
+  type MathNode,
+  num as n_,
+  prose,
+  seq,
+  statements,
+  sym,
+  userText,
+} from "../core/notation.js";
+import { quantity, quantityOfPhrase, restriction } from "../core/quantities.js";
+import type { Manifold, Metric, Network, Request } from "../semantics/model.js";
+import type { Expr } from "../symbolic/expr.js";
+import { fromMath } from "../symbolic/mathjs.js";
+import { componentName } from "../numeric/geometry.js";
+import { latexSymbol } from "../symbolic/notation.js";
+import { geometryStep } from "./geometry.js";
+import { metricAt, jacobianAt } from "../numeric/engine/geometry.js";
+import { prepareNetwork, propagate } from "../numeric/engine/network.js";
+import { enginePullback, pointQuantity } from "../numeric/route.js";
+import { symmetricEigen } from "../numeric/linalg.js";
+import { type MatrixDefinition, type MatrixParameter, metricMatrixForm } from "../symbolic/matrix-form.js";
+import { estimateSymbolicSize, SYMBOLIC_LIMIT } from "../symbolic/size.js";
+import type { Step, WitnessOptions, WitnessResult } from "./model.js";
+import { fold, layerRuns } from "./network.js";
+import { fdGeometry, fdJacobian, oracleMetric, pointOf, selfCheckedRoute } from "./routes.js";
+import { type Route, type Sampler, samplerFor, stepSeed, via, witness } from "./witness.js";
+
+/** The finite-difference routes' own accuracy (extrapolated 5-point stencils: truncation ~ε⁶, round-off ~1e-12). */
+const FD_TOLERANCE = 1e-7;
+/**
+ * The 5-point stencil at ε = 1e-3 and ε/2, Richardson-extrapolated: (16 D(ε/2) − D(ε)) / 15 cancels the ε⁴ term, so
+ * wide layers with large weights (derivatives growing like |W|⁵) stay well inside FD_TOLERANCE.
+ */
+function richardson(f: (x: number[]) => number[], x: number[]): number[][] {
+  const a = fdJacobian(f, x, 1e-3),
+    b = fdJacobian(f, x, 5e-4);
+  return a.map((row, i) => row.map((v, j) => (16 * b[i][j] - v) / 15));
+}
+
+/** Random directions v per layer along which J_l v is compared: a full J_l by differences costs 4·width passes. */
+const DIRECTIONS = 2;
+/** Points for the witnesses whose routes cost a width-sized Jacobian per point (layer Jacobians, forward mode). */
+const COSTLY_POINTS = 3;
+
+/**
+ * Whether a metric's derivation is built at the matrix level: a pullback the engine serves whose scalar derivation
+ * (with the derivatives its requested quantities need) would pass SYMBOLIC_LIMIT.
+ */
+export function matrixDerivation(metric: Metric, derivatives: 0 | 1 | 2): boolean {
+  return enginePullback(metric) !== null && estimateSymbolicSize(metric, derivatives) > SYMBOLIC_LIMIT;
+}
+
+/**
+ * Points for a network's witnesses: the chart's coordinates, and the symbols of symbolic weights (an identity must
+ * hold for all of them), as the scalar derivation samples them.
+ */
+export function networkSampler(net: Network, chart: Manifold, fixed: ReadonlyMap<string, number>): Sampler {
+  return samplerFor(chart, symbolicWeights(net), fixed);
+}
+
+/** The entries of a network's symbolic weights (none when they are numbers). */
+export const symbolicWeights = (net: Network): Expr[] =>
+  net.layers.flatMap((l) => [l.W, l.b, l.h].flatMap((p) => (p && !p.values ? p.entries.map(fromMath) : [])));
+
+/** A matrix definition's name as LaTeX: W1 → W_{1}; the metric's own name stays user text. */
+const nameTex = (name: string) => name.replace(/^([A-Za-z]+)(\d+)$/, "$1_{$2}");
+const defMath = (d: MatrixDefinition): MathNode => seq(formula(nameTex(d.name), d.name), formula("=", "="), formula(d.latex, d.expr));
+
+/** Layer a's formulas written for a generic layer l (the run a…b folds them): index a → l, a − 1 → l − 1, a − 2 → l − 2. */
+function generic(d: MatrixDefinition, a: number): MathNode {
+  const idx = (k: number) => (k === a ? "l" : k === a - 1 ? "l-1" : k === a - 2 ? "l-2" : String(k));
+  const tex = (s: string) => s.replace(/_\{(\d+)\}/g, (_, k) => `_{${idx(Number(k))}}`);
+  const text = (s: string) =>
+    s.replace(/\b([xzWbJgPh])(\d+)\b/g, (_, c, k) => (idx(Number(k)) === "l" ? `${c}_l` : `${c}_{${idx(Number(k))}}`));
+  return seq(formula(tex(nameTex(d.name)), text(d.name)), formula("=", "="), formula(tex(d.latex), text(d.expr)));
+}
+
+const shapeTex = (s: number[]) => (s.length === 2 ? `${s[0]} \\times ${s[1]}` : `${s[0]}`);
+const paramMath = (p: MatrixParameter): MathNode =>
+  p.shape.length === 0
+    ? formula(`${nameTex(p.name)} = ${p.value ?? "?"}`, `${p.name} = ${p.value ?? "?"}`)
+    : formula(`${nameTex(p.name)} \\in \\mathbb{R}^{${shapeTex(p.shape)}}`, `${p.name} in R^${p.shape.join("x")}`);
+
+export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step[] {
+  const e = enginePullback(metric)!;
+  const net: Network = e.net,
+    from = e.from,
+    L = net.layers.length;
+  const form = metricMatrixForm(metric);
+  const chart = net.layerSpaces[from];
+  const sampler = networkSampler(net, chart, fixed);
+  const id = (s: string) => `${metric.name}:${s}`;
+  const n0 = chart.dim;
+  const costly = { ...opts, points: Math.min(opts.points, COSTLY_POINTS) };
+  const fd = (o: WitnessOptions) => ({ ...o, tolerance: Math.max(o.tolerance, FD_TOLERANCE) });
+  const prepared = (env: ReadonlyMap<string, number>) => prepareNetwork(net, env);
+  /** x_k (k ≥ from) at the point of `env`, by the engine's value pass. */
+  const stateAt = (env: ReadonlyMap<string, number>, k: number): Float64Array => {
+    const x = pointOf(chart, env);
+    return k === from ? Float64Array.from(x) : propagate(prepared(env), x, 0, { from, to: k }).out.slice();
+  };
+  const steps: Step[] = [];
+  steps.push({
+    id: id("chart"),
+    title: `Coordinates of layer ${from}`,
+    justification: "definition",
+    why:
+      from === 0
+        ? prose(
+            "The input chart of ",
+            userText(net.name),
+            " is ",
+            userText(chart.name),
+            ", with coordinates ",
+            list(chart.coords.map(ident)),
+            ".",
+          )
+        : prose(`We pull back to layer ${from}, whose coordinates are `, list(chart.coords.map(ident)), "."),
+    statement: seq(sym("x", { sub: n_(from) }), formula("=", "="), list(chart.coords.map(ident), true)),
+    witness: null,
+  });
+
+  const byGroup = new Map<string, MatrixDefinition[]>();
+  for (const d of form.definitions) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), d]);
+  const groupOf = (l: number) => [...byGroup.keys()].find((g) => g.startsWith(`layer ${l} (`))!;
+  const paramsOf = (l: number) =>
+    form.parameters.filter((p) => [`W${l}`, `b${l}`, `h${l}`].includes(p.name) || (p.name === "h" && net.layers[l - 1].h));
+
+  const layerFdText =
+    `finite differences of the layer map's values along ${DIRECTIONS} random unit directions v, i.e. J_l v ` +
+    "(5-point stencils at eps = 1e-3 and 5e-4, Richardson-extrapolated)";
+  /** J_l v against the 5-point difference quotient of the layer map along v, for a few seeded directions v. */
+  const layerJacobianWitness = (l: number): WitnessResult | null => {
+    const layer = net.layers[l - 1];
+    // a layer that reads x_{l−2} is not a map of x_{l−1} alone: the recursion's and closed form's witnesses cover it
+    if (LAYER_KINDS[layer.kind].reads > 1) return null;
+    const sid = id(`jacobian${l}`);
+    const r = rng(stepSeed(opts.seed, `${sid}/directions`));
+    const m = layer.inWidth,
+      n = layer.outWidth;
+    const vs = Array.from({ length: DIRECTIONS }, () => {
+      const v = Array.from({ length: m }, () => 2 * r() - 1);
+      const norm = Math.hypot(...v);
+      return v.map((x) => x / norm);
+    });
+    const engine: Route = (env) => {
+      const { J } = jacobianAt(prepared(env), stateAt(env, l - 1), { from: l - 1, to: l });
+      return vs.flatMap((v) => Array.from({ length: n }, (_, i) => v.reduce((s, vj, j) => s + J[i * m + j] * vj, 0)));
+    };
+    const differences: Route = (env) => {
+      const p = prepared(env),
+        x = stateAt(env, l - 1);
+      return vs.flatMap((v) => {
+        const along = (t: number[]) =>
+          Array.from(
+            propagate(
+              p,
+              x.map((xi, j) => xi + t[0] * v[j]),
+              0,
+              { from: l - 1, to: l },
+            ).out,
+          );
+        // the layer map along the line x + t v: its derivative at t = 0 is J_l v
+        return richardson(along, [0]).map((row) => row[0]);
+      });
+    };
+    return witness(engine, differences, sampler, fd(costly), sid, via("finite differences", layerFdText), (k) => {
+      return `(J v${Math.floor(k / n) + 1})[${(k % n) + 1}]`;
+    });
+  };
+
+  const perLayer = new Map<number, { layer: Step; jacobian: Step }>();
+  for (const layer of net.layers.slice(from)) {
+    const l = layer.index,
+      defs = byGroup.get(groupOf(l))!;
+    const kind = LAYER_KINDS[layer.kind];
+    const title = `${kind.labels.title}${kind.labels.activation ? ` ${layer.activation}` : ""}`;
+    const J = defs.find((d) => d.name === `J${l}`)!;
+    const params = paramsOf(l);
+    perLayer.set(l, {
+      layer: {
+        id: id(`layer${l}`),
+        title: `Layer ${l} (${title})`,
+        justification: "definition",
+        why: prose(
+          `Layer ${l} maps ${layer.inWidth} coordinates to ${layer.outWidth}`,
+          ...(params.length ? [", with ", ...params.flatMap((p, i) => [...(i ? [", "] : []), paramMath(p)])] : []),
+          " (the weights are named matrices, not expanded).",
+        ),
+        statement: statements(...defs.filter((d) => d !== J).map(defMath)),
+        witness: null,
+      },
+      jacobian: {
+        id: id(`jacobian${l}`),
+        title: `Jacobian of layer ${l}`,
+        justification: "chain rule",
+        why: kind.recurrence
+          ? prose(
+              "The chain rule through the activation, applied entrywise: its derivative is a diagonal matrix, so ",
+              formula(`J_{${l}}`, `J${l}`),
+              " is never formed entry by entry.",
+            )
+          : prose(`The derivative of the ${kind.labels.text} map, in matrix form.`),
+        uses: [id(`layer${l}`)],
+        statement: defMath(J),
+        witness: layerJacobianWitness(l),
+        // a layer that also reads x_{l−2} is no map of x_{l−1} alone: its J_l is checked through the recursion's P_l
+        ...(LAYER_KINDS[layer.kind].reads > 1 ? { role: "definition" as const } : {}),
+      },
+    });
+  }
+  for (const r of layerRuns(net, from)) {
+    if (r.a === r.b) {
+      const s = perLayer.get(r.a)!;
+      steps.push(s.layer, s.jacobian);
+      continue;
+    }
+    const group = Array.from({ length: r.b - r.a + 1 }, (_, k) => perLayer.get(r.a + k)!);
+    const layer = net.layers[r.a - 1],
+      defs = byGroup.get(groupOf(r.a))!,
+      J = defs.find((d) => d.name === `J${r.a}`)!;
+    const kind = LAYER_KINDS[layer.kind];
+    const title = `${kind.labels.title}${kind.labels.activation ? ` ${layer.activation}` : ""}`;
+    const every = prose(` This holds for every layer l = ${r.a} … ${r.b} of the repeat block, each with its own weights.`);
+    steps.push(
+      fold(
+        group.map((g) => g.layer),
+        {
+          id: id(`layers${r.a}-${r.b}`),
+          title: `Layers ${r.a}–${r.b} (${title})`,
+          justification: "definition",
+          why: [...prose(`Each maps ${layer.inWidth} coordinates to ${layer.outWidth}.`), ...every],
+          statement: statements(...defs.filter((d) => d !== J).map((d) => generic(d, r.a))),
+        },
+      ),
+      fold(
+        group.map((g) => g.jacobian),
+        {
+          id: id(`jacobians${r.a}-${r.b}`),
+          title: `Jacobians of layers ${r.a}–${r.b}`,
+          justification: "chain rule",
+          why: [...prose("The chain rule through the activation, applied entrywise."), ...every],
+          uses: [id(`layers${r.a}-${r.b}`)],
+          statement: generic(J, r.a),
+          ...(kind.reads > 1 ? { role: "definition" as const } : {}),
+        },
+      ),
+    );
+  }
+
+  const metricDefs = [...(byGroup.get("total Jacobian") ?? []), ...(byGroup.get("metric") ?? [])];
+  const output = metricDefs.find((d) => d.name === `g${L}`) ?? metricDefs[metricDefs.length - 1];
+  const engineMetric: Route = (env) => Array.from(metricAt(prepared(env), pointOf(chart, env), { from }));
+  const entry = (k: number) => `[${Math.floor(k / n0) + 1}][${(k % n0) + 1}]`;
+  steps.push({
+    id: id("output-metric"),
+    title: `The metric on layer ${L}`,
+    justification: "definition",
+    why: prose("The Euclidean metric on the output: the identity matrix."),
+    statement: defMath(output),
+    witness: null,
+  });
+  const recursion = metricDefs.filter((d) => d !== output);
+  const firstOrder = !byGroup.has("total Jacobian");
+  const recursionRows =
+    firstOrder && recursion.length >= 3
+      ? [
+          seq(
+            formula("g_{l-1} = J_l^{\\mathsf{T}} \\, g_l \\, J_l", "g_{l-1} = J_l^T*g_l*J_l"),
+            formula(`\\quad (l = ${L}, \\dots, ${from + 1})`, ` (l = ${L} … ${from + 1})`),
+          ),
+          seq(ident(metric.name), formula(`= g_{${from}}`, `= g${from}`)),
+        ]
+      : recursion.map(defMath);
+  steps.push({
+    id: id("recursion"),
+    title: "Pullback recursion",
+    justification: "pullback recursion",
+    why: prose(
+      "Pull the metric back one layer at a time, from the output down to layer ",
+      String(from),
+      firstOrder ? "." : "; a layer that also reads the state two layers back accumulates the total Jacobian P instead.",
+      " The matrix engine evaluates this recursion as products of layer Jacobians; compared here with forward-mode " +
+        "dual numbers through the network, a separate implementation.",
+    ),
+    uses: [id("output-metric")],
+    statement: statements(...recursionRows),
+    witness: witness(
+      engineMetric,
+      oracleMetric(metric),
+      sampler,
+      costly,
+      id("recursion"),
+      via("forward mode", "forward-mode derivatives"),
+      entry,
+    ),
+  });
+  const factors = (t: boolean) =>
+    Array.from({ length: L - from }, (_, k) => from + 1 + k)
+      .filter((l, k, all) => all.length <= 4 || k < 2 || l === L)
+      .map((l) => `J_{${l}}${t ? "^{\\mathsf{T}}" : ""}`);
+  const elided = L - from > 4;
+  const prod = (t: boolean) => {
+    const fs = factors(t);
+    const tex = elided ? [...fs.slice(0, 2), "\\cdots", fs[2]] : fs;
+    return t ? tex : [...tex].reverse();
+  };
+  // JᵀJ (the output metric is the identity) with J by differences of the engine's value pass: no derivative code
+  const fdMetric: Route = (env) => {
+    const p = prepared(env);
+    const J = richardson((x) => Array.from(propagate(p, x, 0, { from }).out), pointOf(chart, env));
+    return Array.from({ length: n0 * n0 }, (_, k) => J.reduce((s, row) => s + row[Math.floor(k / n0)] * row[k % n0], 0));
+  };
+  const closedTex = firstOrder
+    ? `${prod(true).join(" \\, ")} \\, g_{${L}} \\, ${prod(false).join(" \\, ")}`
+    : `P_{${L}}^{\\mathsf{T}} \\, g_{${L}} \\, P_{${L}}`;
+  const closedText = firstOrder ? `J${from + 1}^T*…*J${L}^T*g${L}*J${L}*…*J${from + 1}` : `P${L}^T*g${L}*P${L}`;
+  steps.push({
+    id: id("closed-form"),
+    title: "Unrolled closed form",
+    justification: "chain rule",
+    why: prose(
+      "Unrolling the recursion: the metric is ",
+      formula("J^{\\mathsf{T}} g_L J", "J^T*g_L*J"),
+      " with J the whole network's Jacobian. The engine's value is checked against finite differences of the network's values " +
+        "(Richardson-extrapolated 5-point stencils), which use no derivative code at all.",
+    ),
+    uses: [id("recursion")],
+    statement: seq(ident(metric.name), formula("=", "="), formula(closedTex, closedText)),
+    witness: witness(
+      engineMetric,
+      fdMetric,
+      sampler,
+      fd(opts),
+      id("closed-form"),
+      via(
+        "finite differences",
+        "finite differences of the whole forward pass (5-point stencils at eps = 1e-3 and 5e-4, Richardson-extrapolated)",
+      ),
+      entry,
+    ),
+  });
+  return steps;
+}
+
+/** A pullback of the Euclidean metric is positive semi-definite: the engine's g at every sampled point. */
+export function matrixPropertySteps(metric: Metric, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step[] {
+  const e = enginePullback(metric)!;
+  const chart = metric.manifold,
+    n = chart.dim,
+    sid = `${metric.name}:psd`;
+  const sampler = networkSampler(e.net, chart, fixed);
+  let failure: WitnessResult["failure"];
+  // the predicate as a one-sided witness: 0 where it holds, 1 (with the reason kept) where it does not
+  const holds: Route = (env) => {
+    const g = metricAt(prepareNetwork(e.net, env), pointOf(chart, env), { from: e.from });
+    if (!g.every(Number.isFinite)) return [NaN];
+    const { values } = symmetricEigen(Array.from({ length: n }, (_, i) => Array.from(g.subarray(i * n, (i + 1) * n))));
+    const bad = !(values[0] >= -1e-12 * Math.max(1, ...values.map(Math.abs)));
+    if (bad && !failure)
+      failure = {
+        point: Object.fromEntries(chart.coords.map((c) => [c, env.get(c)!])),
+        component: "",
+        lhs: NaN,
+        rhs: NaN,
+        reason: "a negative eigenvalue",
+      };
+    return [bad ? 1 : 0];
+  };
+  const w = witness(
+    holds,
+    () => [0],
+    sampler,
+    { ...opts, tolerance: 0 },
+    sid,
+    via("eigenvalues", "eigenvalues of the engine's metric at sampled points"),
+  );
+  return [
+    {
+      id: sid,
+      title: `${metric.name} is positive semi-definite`,
+      justification: "property",
+      why: prose("A pullback JᵀJ of the Euclidean metric has vᵀJᵀJv = |Jv|² ≥ 0."),
+      statement: seq(ident(metric.name), formula("\\succeq 0", "⪰ 0")),
+      witness: failure ? { ...w, passed: false, failure, tolerance: opts.tolerance } : { ...w, tolerance: opts.tolerance },
+    },
+  ];
+}
+
+/** The derivative order a metric's requested quantities need (what the size estimate is taken at). */
+export function requestedDerivatives(
+  metric: Metric,
+  requests: readonly { kind: string; quantity?: string; subject?: unknown }[],
+): 0 | 1 | 2 {
+  let derivatives: 0 | 1 | 2 = 0;
+  for (const r of requests) {
+    const s = r.subject as { kind?: string; metric?: Metric } | undefined;
+    if (r.kind !== "show" || s?.kind !== "metric" || s.metric !== metric || !r.quantity) continue;
+    const q = r.quantity === "geodesic" ? "christoffel" : quantityOfPhrase(r.quantity as Parameters<typeof quantityOfPhrase>[0]);
+    if (q) derivatives = Math.max(derivatives, quantity(q).derivatives) as 0 | 1 | 2;
+  }
+  return derivatives;
+}
+
+/**
+ * A quantity a spec asks to see of a wide metric: no components to print, so the step states what is evaluated and
+ * witnesses the engine's value (from the network's second and third derivatives) against finite differences of the
+ * metric's forward-mode values. Geodesics are solved as for any metric (geometry.ts, on the engine's backend).
+ */
+export function matrixGeometryStep(
+  metric: Metric,
+  req: Extract<Request, { kind: "show" }>,
+  index: number,
+  fixed: ReadonlyMap<string, number>,
+  opts: WitnessOptions,
+): Step | null {
+  const e = enginePullback(metric)!;
+  const chart = metric.manifold,
+    n = chart.dim;
+  const gAt = (env: ReadonlyMap<string, number>) => {
+    const p = prepareNetwork(e.net, env);
+    return (x: number[]) => {
+      const g = metricAt(p, x, { from: e.from });
+      return Array.from({ length: n }, (_, i) => Array.from(g.subarray(i * n, (i + 1) * n)));
+    };
+  };
+  // the geodesic's speed along the path measured by the engine's g (forward mode costs a pass of duals per sample)
+  if (req.quantity === "geodesic") return geometryStep(metric, req, index, fixed, opts, gAt(fixed));
+  const q = quantityOfPhrase(req.quantity);
+  if (!q) return null;
+  const entry = quantity(q);
+  const sid = `${metric.name}:${q}${index}`;
+  const base: Step = {
+    id: sid,
+    title: `${entry.title} of ${metric.name}`,
+    justification: "definition",
+    role: "witnessed",
+    span: req.span,
+    why: fromTex(
+      `${entry.why} Its components come from the matrix engine: the network's derivatives up to order ${entry.derivatives + 1} ` +
+        "pushed through the layers, then contracted as for any metric; the check differences the metric's values instead.",
+    ),
+    witness: null,
+  };
+  const why = restriction(q, n, chart.name);
+  if (why) return { ...base, why: [...base.why, ...prose(` Not evaluated: ${why}.`)] };
+  const tolerance = Math.max(opts.tolerance, entry.derivatives === 2 ? 1e-5 : entry.derivatives === 1 ? 1e-7 : 0);
+  const engine: Route = (env) => pointQuantity(metric, q, env).at(pointOf(chart, env));
+  // derivatives: the engine's g (witnessed above) differenced, so no second or third derivative of the network enters;
+  // det, volume, inverse: linear algebra on forward-mode values
+  const oracleAt =
+    (stepScale: number): Route =>
+    (env) =>
+      entry.oracle(
+        entry.derivatives ? fdGeometry(metric, env, stepScale, gAt(env)) : fdGeometry(metric, env, stepScale),
+        pointOf(chart, env),
+      );
+  const oracle = entry.derivatives ? selfCheckedRoute(oracleAt, tolerance / 10) : oracleAt(1);
+  const w = witness(
+    engine,
+    oracle,
+    networkSampler(e.net, chart, fixed),
+    { ...opts, points: Math.min(opts.points, COSTLY_POINTS), tolerance },
+    sid,
+    entry.derivatives
+      ? via(
+          "finite differences",
+          `finite differences of the engine's metric values (${entry.derivatives === 2 ? "second" : "first"} derivatives)`,
+        )
+      : via("forward mode", "numeric linear algebra on the metric's forward-mode values"),
+    (k) => componentName(entry.shape(n), k),
+  );
+  return { ...base, statement: formula(entry.symbol.tex(chart.coords.map(latexSymbol)), entry.symbol.text(chart.coords)), witness: w };
+}
