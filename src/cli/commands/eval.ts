@@ -143,7 +143,11 @@ function inWorkers(init: EvalWorkerInit, points: number[][], threads: number, ou
         ready.set(r.id, r);
         for (let next = ready.get(written); next && !settled; next = ready.get(written)) {
           ready.delete(written++);
-          for (const row of next.rows) out(row);
+          try {
+            for (const row of next.rows) out(row);
+          } catch (e) {
+            return finish(() => reject(e)); // standard output closed (… | head): main's handler, as on one thread
+          }
           if (next.crash !== undefined) return finish(() => reject(new Error(`eval worker: ${next!.crash}`)));
           if (next.error !== undefined) return finish(() => resolve(next!.error!));
           if (written === chunks) return finish(() => resolve(null));
