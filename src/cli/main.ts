@@ -76,8 +76,9 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols, e.g. h=0.1")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
+    .option("--threads <n>", "worker threads for --points (default: one per core, up to 4, from 10000 points; 1: none)")
     .action(async (file: string, opts) => {
-      status = (await import("./commands/eval.js")).evalCommand(io, file, opts);
+      status = await (await import("./commands/eval.js")).evalCommand(io, file, opts);
     });
 
   program

@@ -6,7 +6,8 @@ import { InputError, stripBom } from "../syntax/input.js";
 import type { IO } from "./io.js";
 import { parseAssignments } from "./options.js";
 
-export type Loaded = { ok: true; model: Model } | { ok: false; message: string };
+/** `source`: the spec's text, for workers that load it again (eval-worker.ts). */
+export type Loaded = { ok: true; model: Model; source: string } | { ok: false; message: string };
 
 /** `set`: the --set assignments; those naming constants give them their value for the whole run (weights included). */
 export function readSpec(io: IO, path: string, set?: string): Loaded {
@@ -30,7 +31,7 @@ export function readSpec(io: IO, path: string, set?: string): Loaded {
   try {
     const model = loadSpec(source, file, path === "-" ? process.cwd() : undefined, parseAssignments(set));
     for (const w of model.warnings) io.err(`${formatDiagnostic(w)}\n`);
-    return { ok: true, model };
+    return { ok: true, model, source };
   } catch (e) {
     if (e instanceof DiagnosticError) return { ok: false, message: e.message };
     throw e;

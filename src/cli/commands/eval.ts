@@ -1,14 +1,17 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
 import { pointMapping } from "../../numeric/route.js";
 import { classifyMetric } from "../../numeric/linalg.js";
-import type { MappingValue } from "../../api/compute.js";
 import { pickMapping } from "../../api/spec.js";
 import { commandEnv } from "../env.js";
 import { EXIT, type IO, UsageError } from "../io.js";
-import { fmt, json, matrixText } from "../format.js";
 import { choice, parsePoint } from "../options.js";
 import { readPointsFile } from "../csv.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
+import { evalFormatter } from "../eval-format.js";
+import type { EvalChunk, EvalChunkResult, EvalWorkerInit } from "../eval-worker.js";
+import { EvaluationError } from "../../numeric/evaluate.js";
 
 export interface EvalOptions {
   network?: string;
@@ -17,11 +20,40 @@ export interface EvalOptions {
   format: string;
   set?: string;
   weights?: string;
+  /** Worker threads for --points (default: one per core, at most 4, from THREADED_MIN_POINTS points on). */
+  threads?: string;
 }
 
-export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
+/**
+ * Fewest points for which eval --points starts workers by default. Measured on the width-8 depth-64 residual net
+ * (bench/networks.ts, a 100 kB spec): a worker takes 0.6–1.0 s from start to its first row (isolate, modules, spec
+ * load 0.3–0.45 s, engine set-up), and one thread spends ≈ 330 µs of CPU per point with its csv row, so two workers
+ * break even near 4·10³ points on free cores; 10⁴ leaves room for a loaded machine and bigger specs.
+ */
+export const THREADED_MIN_POINTS = 10_000;
+/** Points per message to a worker, and chunks in flight per worker (the rows waiting to be written stay bounded). */
+const CHUNK = 1000,
+  IN_FLIGHT = 2;
+
+/** The worker script: compiled next to this module's dist/ copy; from the TS sources (vitest) the dist/ one. */
+function workerUrl(): URL {
+  return import.meta.url.endsWith(".ts")
+    ? new URL("../../../dist/src/cli/eval-worker.js", import.meta.url)
+    : new URL("../eval-worker.js", import.meta.url);
+}
+
+function threadCount(opts: EvalOptions, points: number): number {
+  if (opts.threads === undefined) return points < THREADED_MIN_POINTS ? 1 : Math.min(availableParallelism(), 4);
+  const n = Number(opts.threads);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--threads ${opts.threads}: expected a whole number from 1 to 64`);
+  return Math.min(n, Math.ceil(points / CHUNK));
+}
+
+/** The command's result: a Promise where workers run (--points with threads > 1). */
+export function evalCommand(io: IO, file: string, opts: EvalOptions): number | Promise<number> {
   const format = choice(opts.format, ["text", "json", "csv"] as const, "--format");
   if ((opts.at === undefined) === (opts.points === undefined)) throw new UsageError("give exactly one of --at POINT and --points FILE.csv");
+  if (opts.threads !== undefined && opts.points === undefined) throw new UsageError("--threads goes with --points");
   const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
@@ -37,69 +69,96 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number {
   }
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
+  const threads = threadCount(opts, points.length);
+  // Output goes out in pieces of about 64 kB: streaming, without a write per line.
+  let pending = "";
+  const out = (text: string) => {
+    pending += text;
+    if (pending.length >= 1 << 16) {
+      io.out(pending);
+      pending = "";
+    }
+  };
+  const formatter = evalFormatter(format, mapping);
+  out(formatter.head);
+  const done = () => {
+    out(formatter.tail);
+    io.out(pending);
+    return EXIT.ok;
+  };
+  if (threads > 1) {
+    const init: EvalWorkerInit = {
+      source: loaded.source,
+      file: loaded.model.file,
+      baseDir: file === "-" ? process.cwd() : undefined,
+      set: opts.set,
+      network: opts.network,
+      env,
+      format,
+    };
+    return inWorkers(init, points, threads, out).then(
+      (error) => (error === null ? done() : evaluationFailure(io, loaded.model.file, new EvaluationError(error))),
+      (e) => evaluationFailure(io, loaded.model.file, e),
+    );
+  }
   try {
     // Each point is written as soon as it is evaluated (as api evaluateAt would give it), so that a million stream out.
     const ev = pointMapping(mapping, env); // the matrix engine where the symbolic route would be large
-    const results = function* (): Generator<MappingValue> {
-      for (const point of points) {
-        const r = ev.at(point);
-        yield { point, ...r, rank: classifyMetric(r.metric).rank };
-      }
-    };
-    // Output goes out in pieces of about 64 kB: streaming, without a write per line.
-    let pending = "";
-    const out = (text: string) => {
-      pending += text;
-      if (pending.length >= 1 << 16) {
-        io.out(pending);
-        pending = "";
-      }
-    };
-    const coords = mapping.source.coords,
-      m = mapping.target.dim,
-      n = coords.length;
-    if (format === "json") {
-      // json() of the whole object, written piece by piece: the same bytes without one giant string.
-      const head = json({ mapping: mapping.name, source: mapping.source.name, coords, target: mapping.target.name, points: [0] });
-      const [before, after] = head.split(/\n {4}0\n/);
-      out(`${before}\n`);
-      let first = true;
-      for (const r of results()) {
-        out(`${first ? "" : ",\n"}${JSON.stringify(r, null, 2).replace(/^/gm, "    ")}`);
-        first = false;
-      }
-      out(`\n${after}`);
-    } else if (format === "csv") {
-      const header = [...coords, ...Array.from({ length: m }, (_, i) => `out_${i + 1}`)];
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) header.push(`J_${i + 1}${j + 1}`);
-      for (let i = 0; i < n; i++) for (let j = i; j < n; j++) header.push(`g_${i + 1}${j + 1}`);
-      header.push("rank");
-      out(`${header.join(",")}\n`);
-      for (const r of results()) {
-        const g: number[] = [];
-        for (let i = 0; i < n; i++) for (let j = i; j < n; j++) g.push(r.metric[i][j]);
-        out(`${[...r.point, ...r.output, ...r.jacobian.flat(), ...g, r.rank].join(",")}\n`);
-      }
-    } else {
-      for (const r of results()) {
-        out(`${mapping.name} at (${r.point.map(fmt).join(", ")}):\n  output (${r.output.map(fmt).join(", ")})\n`);
-        out(
-          `${matrixText(
-            "  J",
-            r.jacobian.map((row) => row.map(fmt)),
-          )}\n`,
-        );
-        out(
-          `${matrixText(
-            "  g",
-            r.metric.map((row) => row.map(fmt)),
-          )}\n  rank ${r.rank}\n\n`,
-        );
-      }
-    }
-    io.out(pending);
-    return EXIT.ok;
+    points.forEach((point, k) => {
+      const r = ev.at(point);
+      out(formatter.row({ point, ...r, rank: classifyMetric(r.metric).rank }, k === 0));
+    });
+    return done();
   } catch (e) {
     return evaluationFailure(io, loaded.model.file, e);
   }
+}
+
+/**
+ * The points' rows, evaluated by `threads` workers chunk by chunk and written in input order as chunks complete;
+ * resolves to null, or to the message of the first point (in input order) that could not be evaluated, after the
+ * rows before it — what one thread writes.
+ */
+function inWorkers(init: EvalWorkerInit, points: number[][], threads: number, out: (text: string) => void): Promise<string | null> {
+  const chunks = Math.ceil(points.length / CHUNK);
+  const workers = Array.from({ length: threads }, () => new Worker(workerUrl(), { workerData: init }));
+  const ready = new Map<number, EvalChunkResult>();
+  let sent = 0,
+    written = 0;
+  const send = (w: Worker) => {
+    if (sent >= chunks) return;
+    const start = sent * CHUNK;
+    w.postMessage({ id: sent++, start, points: points.slice(start, start + CHUNK) } satisfies EvalChunk);
+  };
+  return new Promise<string | null>((resolve, reject) => {
+    let settled = false;
+    const finish = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      for (const w of workers) void w.terminate();
+      f();
+    };
+    for (const w of workers) {
+      w.on("message", (r: EvalChunkResult) => {
+        ready.set(r.id, r);
+        for (let next = ready.get(written); next && !settled; next = ready.get(written)) {
+          ready.delete(written++);
+          try {
+            for (const row of next.rows) out(row);
+          } catch (e) {
+            return finish(() => reject(e)); // standard output closed (… | head): main's handler, as on one thread
+          }
+          if (next.crash !== undefined) return finish(() => reject(new Error(`eval worker: ${next!.crash}`)));
+          if (next.error !== undefined) return finish(() => resolve(next!.error!));
+          if (written === chunks) return finish(() => resolve(null));
+        }
+        send(w);
+      });
+      w.on("error", (e) => finish(() => reject(e)));
+      w.on("exit", (code) => {
+        if (code !== 0) finish(() => reject(new Error(`eval worker exited with code ${code}`)));
+      });
+      for (let k = 0; k < IN_FLIGHT; k++) send(w);
+    }
+  });
 }

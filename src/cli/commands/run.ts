@@ -36,7 +36,8 @@ function show(io: IO, file: string, r: Extract<Request, { kind: "show" }>, opts:
   if (s.kind === "mapping") {
     if (r.quantity === "ode" || r.quantity === "flow")
       return flowCommand(io, file, { ...common, network: s.mapping.name, interpolation: "linear", format: "text", at: pt(r.at) });
-    if (r.at) return evalCommand(io, file, { ...common, network: s.mapping.name, at: pt(r.at), format: "text" });
+    // One point (--at) is evaluated on this thread: a number, never a Promise.
+    if (r.at) return evalCommand(io, file, { ...common, network: s.mapping.name, at: pt(r.at), format: "text" }) as number;
     const F = mappingExprs(s.mapping);
     if (r.quantity === "jacobian" || r.quantity === "coordinates") {
       const cells = r.quantity === "jacobian" ? F.jacobian : F.components.map((e) => [e]);
