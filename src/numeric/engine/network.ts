@@ -249,14 +249,7 @@ export function propagate(
       for (let i = 0; i < wo; i++) act(y[i], D, i, wo);
       const z = caches ? y.slice(0, wo) : null;
       composeJets(L, y, D, wo);
-      const h = layer.h,
-        len = K * wo;
-      if (layer.kind === "residual") for (let i = 0; i < len; i++) y[i] = x[i] + h * y[i];
-      else if (layer.kind === "second_order") {
-        const h2 = h * h;
-        if (prev) for (let i = 0; i < len; i++) y[i] = 2 * x[i] - prev[i] + h2 * y[i];
-        else for (let i = 0; i < len; i++) y[i] = x[i] + 0.5 * h2 * y[i];
-      }
+      addSkips(layer, x, prev, y, K * wo);
       if (caches) caches.push({ z, sigma: D.slice(0, 4 * wo), x: y.slice(0, wo) });
     }
     prev = x;
@@ -376,17 +369,24 @@ export function propagateAlong(
       for (let a = 1; a <= n; a++) y[a * wo + i] *= d1;
       y[i] = D[i];
     }
-    const h = layer.h,
-      len = K * wo;
-    if (layer.kind === "residual") for (let i = 0; i < len; i++) y[i] = x[i] + h * y[i];
-    else if (layer.kind === "second_order") {
-      const h2 = h * h;
-      if (prev) for (let i = 0; i < len; i++) y[i] = 2 * x[i] - prev[i] + h2 * y[i];
-      else for (let i = 0; i < len; i++) y[i] = x[i] + 0.5 * h2 * y[i];
-    }
+    addSkips(layer, x, prev, y, K * wo);
     prev = x;
     x = y;
     w = wo;
   }
   return { out: x.subarray(0, K * w), width: w };
+}
+
+/**
+ * A residual or second-order layer's skip connections, in place on the first `len` jet entries of y (which holds σ's
+ * jets on entry): y = x + hσ, or y = 2x − x_prev + h²σ (x + ½h²σ as the first step); other kinds leave y as it is.
+ */
+function addSkips(layer: { kind: string; h: number }, x: Float64Array, prev: Float64Array | null, y: Float64Array, len: number): void {
+  const h = layer.h;
+  if (layer.kind === "residual") for (let i = 0; i < len; i++) y[i] = x[i] + h * y[i];
+  else if (layer.kind === "second_order") {
+    const h2 = h * h;
+    if (prev) for (let i = 0; i < len; i++) y[i] = 2 * x[i] - prev[i] + h2 * y[i];
+    else for (let i = 0; i < len; i++) y[i] = x[i] + 0.5 * h2 * y[i];
+  }
 }
