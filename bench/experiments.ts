@@ -12,22 +12,13 @@ import type { Network } from "../src/semantics/model.js";
 import { entryName } from "../src/semantics/networks.js";
 import { rng } from "./networks.js";
 import { printTable, time, writeResults } from "./table.js";
+import { type ExperimentRun, RUN_SEEDS } from "../src/cli/commands/learn.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), import.meta.url.includes("/dist/bench/") ? "../.." : "..");
 const dir = join(root, "examples", "paper-experiments");
 
-interface Run {
-  spec: string;
-  data: "rings" | "spirals";
-  points: number;
-  dataSeed: number;
-  seed: number;
-  epochs: number;
-  lr: number;
-}
-
 export function experimentsSuite(): void {
-  const runs: Run[] = JSON.parse(readFileSync(join(dir, "experiments.json"), "utf8")).runs;
+  const runs: ExperimentRun[] = JSON.parse(readFileSync(join(dir, "experiments.json"), "utf8")).runs;
   const rows: string[][] = [];
   const results: unknown[] = [];
   for (const run of runs) {
@@ -39,7 +30,7 @@ export function experimentsSuite(): void {
     const fit = train(t, data, { epochs: run.epochs, learningRate: run.lr, seed: run.seed, patience: 400 });
     const env = parameterEnv(t, fit.theta, entryName);
     const solver = geodesicSolver(model.metrics.get("g")!, env);
-    const r = rng(run.seed * 101 + run.dataSeed);
+    const r = rng((run.seed ?? RUN_SEEDS.seed) * 101 + (run.dataSeed ?? RUN_SEEDS.dataSeed));
     const ofClass = (c: number) => {
       const idx = Array.from({ length: data.count }, (_, i) => i).filter((i) => data.y[i] === c);
       const i = idx[Math.floor(r() * idx.length)];

@@ -5,19 +5,7 @@
 // Chosen where the scalar derivation's DAG would pass SYMBOLIC_LIMIT; small networks keep network.ts.
 import { LAYER_KINDS } from "../core/layers/index.js";
 import { rng } from "../core/random.js";
-import {
-  fixed as formula,
-  fromTex,
-  ident,
-  list,
-  type MathNode,
-  num as n_,
-  prose,
-  seq,
-  statements,
-  sym,
-  userText,
-} from "../core/notation.js";
+import { fixed as formula, fromTex, ident, list, type MathNode, num as n_, prose, seq, statements, sym } from "../core/notation.js";
 import { quantity, quantityOfPhrase, restriction } from "../core/quantities.js";
 import type { Manifold, Metric, Network, Request } from "../semantics/model.js";
 import type { Expr } from "../symbolic/expr.js";
@@ -32,7 +20,7 @@ import { symmetricEigen } from "../numeric/linalg.js";
 import { type MatrixDefinition, type MatrixParameter, metricMatrixForm } from "../symbolic/matrix-form.js";
 import { estimateSymbolicSize, SYMBOLIC_LIMIT } from "../symbolic/size.js";
 import type { Step, WitnessOptions, WitnessResult } from "./model.js";
-import { fold, layerRuns } from "./network.js";
+import { chartStep, fold, layerRuns } from "./network.js";
 import { fdGeometry, fdJacobian, oracleMetric, pointOf, selfCheckedRoute } from "./routes.js";
 import { type Route, type Sampler, samplerFor, stepSeed, via, witness } from "./witness.js";
 
@@ -111,25 +99,9 @@ export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, nu
     return k === from ? Float64Array.from(x) : propagate(prepared(env), x, 0, { from, to: k }).out.slice();
   };
   const steps: Step[] = [];
-  steps.push({
-    id: id("chart"),
-    title: `Coordinates of layer ${from}`,
-    justification: "definition",
-    why:
-      from === 0
-        ? prose(
-            "The input chart of ",
-            userText(net.name),
-            " is ",
-            userText(chart.name),
-            ", with coordinates ",
-            list(chart.coords.map(ident)),
-            ".",
-          )
-        : prose(`We pull back to layer ${from}, whose coordinates are `, list(chart.coords.map(ident)), "."),
-    statement: seq(sym("x", { sub: n_(from) }), formula("=", "="), list(chart.coords.map(ident), true)),
-    witness: null,
-  });
+  steps.push(
+    chartStep(id("chart"), net, chart, from, seq(sym("x", { sub: n_(from) }), formula("=", "="), list(chart.coords.map(ident), true))),
+  );
 
   const byGroup = new Map<string, MatrixDefinition[]>();
   for (const d of form.definitions) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), d]);

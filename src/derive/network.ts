@@ -23,7 +23,7 @@ import {
 } from "../core/notation.js";
 import { scaleOf } from "../core/layers/affine.js";
 import { LAYER_KINDS } from "../core/layers/index.js";
-import { byActivation, type Metric, type Network } from "../semantics/model.js";
+import { byActivation, type Manifold, type Metric, type Network } from "../semantics/model.js";
 import { earlierStates, forwardMetric, forwardNetwork, layerJacobian } from "../numeric/forward.js";
 import { congruenceN } from "../numeric/linalg.js";
 import { add, div, type Expr, mul, num } from "../symbolic/expr.js";
@@ -110,6 +110,22 @@ export function fold(group: Step[], head: Omit<Step, "witness">): Step {
   };
 }
 
+/** The first step of a metric's network derivation: the chart of layer `from` (the input chart, or a hidden layer's). */
+export function chartStep(id: string, net: Network, chart: Manifold, from: number, statement: MathNode): Step {
+  const coordList = list(chart.coords.map(ident));
+  return {
+    id,
+    title: `Coordinates of layer ${from}`,
+    justification: "definition",
+    why:
+      from === 0
+        ? prose("The input chart of ", userText(net.name), " is ", userText(chart.name), ", with coordinates ", coordList, ".")
+        : prose(`We pull back to layer ${from}, whose coordinates are `, coordList, "."),
+    statement,
+    witness: null,
+  };
+}
+
 /** A metric already derived along the same network and output metric, from a layer at or below this one's. */
 export interface Earlier {
   metric: string;
@@ -139,19 +155,10 @@ export function networkSteps(
   // the oracle's layer states, from layer `from`'s coordinates
   const states = (env: ReadonlyMap<string, number>) => forwardNetwork(net, pointOf(chart, env), env, from);
   const vars = chart.coords;
-  const coordList = list(chart.coords.map(ident));
 
-  steps.push({
-    id: id("chart"),
-    title: `Coordinates of layer ${from}`,
-    justification: "definition",
-    why:
-      from === 0
-        ? prose("The input chart of ", userText(net.name), " is ", userText(chart.name), ", with coordinates ", coordList, ".")
-        : prose(`We pull back to layer ${from}, whose coordinates are `, coordList, "."),
-    statement: eq(sym("x", { sup: sym("a", { sub: n_(from) }) }), list(chart.coords.map(ident), true)),
-    witness: null,
-  });
+  steps.push(
+    chartStep(id("chart"), net, chart, from, eq(sym("x", { sup: sym("a", { sub: n_(from) }) }), list(chart.coords.map(ident), true))),
+  );
 
   const runs = layerRuns(net, from);
   const reuse = earlier && earlier.from <= from;

@@ -10,18 +10,10 @@ import { accuracyOn, parameterEnv, train, trainable } from "../../src/numeric/tr
 import { entryName } from "../../src/semantics/networks.js";
 import type { Network } from "../../src/semantics/model.js";
 import { model } from "../helpers.js";
+import { type ExperimentRun, heldOutSeed } from "../../src/cli/commands/learn.js";
 
 const dir = "examples/paper-experiments";
-const runs: {
-  spec: string;
-  data: "rings" | "spirals";
-  points: number;
-  dataSeed: number;
-  seed: number;
-  epochs: number;
-  lr: number;
-  stepBound?: number;
-}[] = JSON.parse(readFileSync(`${dir}/experiments.json`, "utf8")).runs;
+const runs: ExperimentRun[] = JSON.parse(readFileSync(`${dir}/experiments.json`, "utf8")).runs;
 
 const box: [number, number][] = [
   [-1.5, 1.5],
@@ -41,7 +33,7 @@ describe("paper experiments", () => {
         patience: 400,
         stepBound: run.stepBound,
       });
-      const test = generate(run.data, { points: run.points, seed: run.dataSeed + 1 });
+      const test = generate(run.data, { points: run.points, seed: heldOutSeed(run) });
       expect(accuracyOn(t, r.theta, test)).toBeGreaterThanOrEqual(run.data === "rings" ? 0.95 : 0.9);
       const report = diffeomorphismReport(net, parameterEnv(t, r.theta, entryName), box);
       if (flowRegime) {

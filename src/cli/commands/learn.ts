@@ -237,7 +237,14 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
   });
 }
 
-interface Run {
+/** A run's seeds when the manifest leaves them out: training, and the data set's. */
+export const RUN_SEEDS = { seed: 1, dataSeed: 7 } as const;
+
+/** The held-out test set's seed: the run's own, else the data seed + 1 (the same generator and size, other points). */
+export const heldOutSeed = (run: ExperimentRun): number => run.testSeed ?? (run.dataSeed ?? RUN_SEEDS.dataSeed) + 1;
+
+/** One run of a paper-experiments manifest (`experiments.json`): what `rgnn experiment` trains and draws. */
+export interface ExperimentRun {
   spec: string;
   data: DatasetName;
   points?: number;
@@ -257,7 +264,7 @@ interface Run {
 /** `rgnn experiment DIR -o OUT`: every run of DIR/experiments.json trained, saved and drawn. */
 export function experimentCommand(io: IO, dir: string, opts: { output?: string; quiet?: boolean }): number {
   const out = opts.output ?? "figures";
-  let manifest: { runs: Run[] };
+  let manifest: { runs: ExperimentRun[] };
   try {
     manifest = JSON.parse(io.readFile(join(dir, "experiments.json"), "spec"));
   } catch (caught) {
@@ -286,7 +293,7 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
           points: run.points?.toString(),
           noise: run.noise?.toString(),
           dataSeed: run.dataSeed?.toString(),
-          seed: String(run.seed ?? 1),
+          seed: String(run.seed ?? RUN_SEEDS.seed),
           epochs: String(run.epochs ?? 1500),
           lr: String(run.lr ?? 0.01),
           stepBound: run.stepBound?.toString(),
@@ -295,7 +302,7 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
         !opts.quiet,
       );
       // accuracy on data the training never saw (neither its batches nor its early-stopping split)
-      const testSeed = run.testSeed ?? (run.dataSeed ?? 7) + 1;
+      const testSeed = heldOutSeed(run);
       const test = loadData(io, {
         data: run.data,
         points: run.points?.toString(),
