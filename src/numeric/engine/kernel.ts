@@ -1,0 +1,164 @@
+// The engine's one hot loop, Z = W X (+ b on the value) for K jet components: WebAssembly SIMD where the runtime has
+// it (kernel.wat, built by scripts/wasm.mjs), a Float64Array loop otherwise and on layers too small for the copies in
+// and out to pay. V8 does not vectorise JavaScript; on the decoder's 784 × 256 layer the SIMD kernel is about 5× faster
+// (bench/engine.ts measures both in one run). Both sum in a fixed order, so results are deterministic per kernel;
+// the two differ in the last bits only (test/numeric/engine/kernel.test.ts).
+import { KERNEL_WASM_BASE64 } from "./kernel.wasm.js";
+
+export type KernelName = "wasm" | "js";
+
+/**
+ * Z[k·rows + i] = Σ_j W[i·cols + j] X[k·cols + j] for the K components, plus b[i] on the value. Rows in blocks of 16
+ * (a block of W stays in cache while every component streams past it), inside a block 4 rows × 2 components at once:
+ * eight independent sums for six loads.
+ */
+export function affineJs(W: Float64Array, b: Float64Array, X: Float64Array, Z: Float64Array, rows: number, cols: number, K: number): void {
+  for (let i0 = 0; i0 < rows; i0 += 16) {
+    const i1 = Math.min(rows, i0 + 16);
+    for (let k = 0; k < K; k += 2) {
+      const pair = k + 1 < K,
+        xo = k * cols,
+        xp = pair ? xo + cols : xo,
+        zo = k * rows,
+        zp = zo + rows;
+      let i = i0;
+      for (; i + 3 < i1; i += 4) {
+        const w0 = i * cols,
+          w1 = w0 + cols,
+          w2 = w1 + cols,
+          w3 = w2 + cols;
+        let a0 = 0,
+          a1 = 0,
+          a2 = 0,
+          a3 = 0,
+          c0 = 0,
+          c1 = 0,
+          c2 = 0,
+          c3 = 0;
+        for (let j = 0; j < cols; j++) {
+          const x = X[xo + j],
+            y = X[xp + j],
+            u0 = W[w0 + j],
+            u1 = W[w1 + j],
+            u2 = W[w2 + j],
+            u3 = W[w3 + j];
+          a0 += u0 * x;
+          a1 += u1 * x;
+          a2 += u2 * x;
+          a3 += u3 * x;
+          c0 += u0 * y;
+          c1 += u1 * y;
+          c2 += u2 * y;
+          c3 += u3 * y;
+        }
+        Z[zo + i] = a0;
+        Z[zo + i + 1] = a1;
+        Z[zo + i + 2] = a2;
+        Z[zo + i + 3] = a3;
+        if (pair) {
+          Z[zp + i] = c0;
+          Z[zp + i + 1] = c1;
+          Z[zp + i + 2] = c2;
+          Z[zp + i + 3] = c3;
+        }
+      }
+      for (; i < i1; i++) {
+        const w0 = i * cols;
+        let a = 0,
+          c = 0;
+        for (let j = 0; j < cols; j++) {
+          a += W[w0 + j] * X[xo + j];
+          c += W[w0 + j] * X[xp + j];
+        }
+        Z[zo + i] = a;
+        if (pair) Z[zp + i] = c;
+      }
+    }
+  }
+  for (let i = 0; i < rows; i++) Z[i] += b[i];
+}
+
+interface WasmKernel {
+  memory: WebAssembly.Memory;
+  affine: (W: number, X: number, Z: number, rows: number, cols: number, K: number) => void;
+}
+
+/** The compiled module, or null where WebAssembly SIMD is missing (old browsers): the JS loop serves alone there. */
+const wasmModule: WebAssembly.Module | null = (() => {
+  try {
+    if (typeof WebAssembly === "undefined") return null;
+    const bytes = Uint8Array.from(atob(KERNEL_WASM_BASE64), (c) => c.charCodeAt(0));
+    return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  } catch {
+    return null;
+  }
+})();
+
+/**
+ * Each weight matrix gets its own instance whose memory holds W (at 0, copied once) and room for X and Z behind it,
+ * grown when a call has more components. Keyed weakly by W: the memory goes with the network. Prepared weights are
+ * never written (prepareNetwork binds them once), so the copy stays exact.
+ */
+interface Arena {
+  kernel: WasmKernel;
+  f64: Float64Array;
+  /** Doubles of W at the start of the memory. */
+  wLength: number;
+}
+const arenas = new WeakMap<Float64Array, Arena>();
+
+function arenaFor(W: Float64Array, scratch: number): Arena {
+  let arena = arenas.get(W);
+  const need = (W.length + scratch) * 8;
+  if (!arena) {
+    const instance = new WebAssembly.Instance(wasmModule!, {});
+    const kernel = instance.exports as unknown as WasmKernel;
+    const memory = kernel.memory;
+    if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+    arena = { kernel, f64: new Float64Array(memory.buffer), wLength: W.length };
+    arena.f64.set(W);
+    arenas.set(W, arena);
+  } else if (need > arena.f64.byteLength) {
+    const memory = arena.kernel.memory;
+    memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+    arena.f64 = new Float64Array(memory.buffer); // the old view is detached by the growth
+  }
+  return arena;
+}
+
+/** Below this many products per call the JS loop wins (the copies in and out of the memory cost about as much). */
+const WASM_MIN_PRODUCTS = 512;
+
+function affineWasm(W: Float64Array, b: Float64Array, X: Float64Array, Z: Float64Array, rows: number, cols: number, K: number): void {
+  const xLength = K * cols,
+    zLength = K * rows;
+  const arena = arenaFor(W, xLength + zLength);
+  const f = arena.f64,
+    xAt = arena.wLength,
+    zAt = xAt + xLength;
+  f.set(X.subarray(0, xLength), xAt);
+  arena.kernel.affine(0, xAt * 8, zAt * 8, rows, cols, K);
+  Z.set(f.subarray(zAt, zAt + zLength));
+  for (let i = 0; i < rows; i++) Z[i] += b[i];
+}
+
+/** The kernel in use: RGNN_KERNEL=js forces the loop (for comparisons); otherwise WebAssembly where it compiled. */
+export const KERNEL: KernelName = wasmModule && (typeof process === "undefined" || process.env?.RGNN_KERNEL !== "js") ? "wasm" : "js";
+
+/** Z = W X + b (b on the value only) for K components, component-major: by KERNEL, or by the named one. */
+export function affine(
+  W: Float64Array,
+  b: Float64Array,
+  X: Float64Array,
+  Z: Float64Array,
+  rows: number,
+  cols: number,
+  K: number,
+  kernel: KernelName = KERNEL,
+): void {
+  if (kernel === "wasm" && wasmModule && rows * cols * K >= WASM_MIN_PRODUCTS) affineWasm(W, b, X, Z, rows, cols, K);
+  else affineJs(W, b, X, Z, rows, cols, K);
+}
+
+/** Whether the WebAssembly kernel compiled here (false: every call takes the loop). */
+export const wasmKernelAvailable = (): boolean => wasmModule !== null;
