@@ -32,8 +32,13 @@ export interface FunctionDef {
   /** f'(u), written through u and fu = f(u) so the symbolic stage shares f(u) with the derivative. Where f has a
    *  jump or a kink, the rule holds on both sides of it (at a jump of a step function the derivative is taken as 0). */
   derivative<T>(A: Algebra<T>, u: T, fu: T): T;
-  /** [f''(x), f'''(x)] at a number, given fx = f(x): what the matrix engine's jets to third order need (0 beside a kink). */
-  higher(x: number, fx: number): [number, number];
+  /**
+   * f'(x), f''(x), f'''(x) at a number, given fx = f(x), into out[i + w], out[i + 2w], out[i + 3w] (the layout of
+   * the matrix engine's σ blocks, whose out[i] is the value): what its jets to third order need (0 beside a kink), in
+   * plain arithmetic and without allocating, since it runs for every unit of every layer. `derivative` is the rule
+   * for any algebra; test/core/functions.test.ts holds the two to each other and to differences.
+   */
+  derivatives(x: number, fx: number, out: Float64Array, i: number, w: number): void;
   /** A JavaScript expression for f(a), `a` an identifier or a literal; it may call the helpers of JS_RUNTIME. */
   js(a: string): string;
   /** LaTeX for the function's name, applied as `tex(arg)` or `tex^k(arg)`. */
@@ -127,6 +132,12 @@ export function erfc(x: number): number {
 export const JS_RUNTIME = { erf, erfc } as const;
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+/** Where `derivatives` writes f', f'', f''' (see FunctionDef). */
+const put = (out: Float64Array, i: number, w: number, d1: number, d2: number, d3: number): void => {
+  out[i + w] = d1;
+  out[i + 2 * w] = d2;
+  out[i + 3 * w] = d3;
+};
 const SQRT1_2 = Math.SQRT1_2,
   INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI),
   TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
@@ -158,7 +169,7 @@ export const REGISTRY = {
     derivative: (A, u) => A.fn("cos", u),
     slopeTex: "\\cos(z)",
     activation: true,
-    higher: (x) => [-Math.sin(x), -Math.cos(x)],
+    derivatives: (x, _f, out, i, w) => put(out, i, w, Math.cos(x), -Math.sin(x), -Math.cos(x)),
   },
   cos: {
     ...math("cos", "\\cos"),
@@ -166,10 +177,10 @@ export const REGISTRY = {
     derivative: (A, u) => A.neg(A.fn("sin", u)),
     slopeTex: "-\\sin(z)",
     activation: false,
-    higher: (x) => [-Math.cos(x), Math.sin(x)],
+    derivatives: (x, _f, out, i, w) => put(out, i, w, -Math.sin(x), -Math.cos(x), Math.sin(x)),
   },
   tan: {
-    higher: (_x, t) => [2 * t * (1 + t * t), 2 * (1 + t * t) * (1 + 3 * t * t)],
+    derivatives: (_x, t, out, i, w) => put(out, i, w, 1 + t * t, 2 * t * (1 + t * t), 2 * (1 + t * t) * (1 + 3 * t * t)),
     ...math("tan", "\\tan"),
     value: Math.tan,
     derivative: (A, _u, fu) => A.add(A.num(1), A.pow(fu, 2)),
@@ -182,10 +193,10 @@ export const REGISTRY = {
     derivative: (_A, _u, fu) => fu,
     slopeTex: "\\exp(z)",
     activation: false,
-    higher: (_x, e) => [e, e],
+    derivatives: (_x, e, out, i, w) => put(out, i, w, e, e, e),
   },
   log: {
-    higher: (x) => [-1 / (x * x), 2 / (x * x * x)],
+    derivatives: (x, _f, out, i, w) => put(out, i, w, 1 / x, -1 / (x * x), 2 / (x * x * x)),
     ...math("log", "\\log"),
     value: Math.log,
     derivative: (A, u) => A.pow(u, -1),
@@ -195,7 +206,10 @@ export const REGISTRY = {
   },
   tanh: {
     // t' = 1 − t², t'' = −2t(1 − t²), t''' = −2(1 − t²)(1 − 3t²)
-    higher: (_x, t) => [-2 * t * (1 - t * t), -2 * (1 - t * t) * (1 - 3 * t * t)],
+    derivatives: (_x, t, out, i, w) => {
+      const d = 1 - t * t;
+      put(out, i, w, d, -2 * t * d, -2 * d * (1 - 3 * t * t));
+    },
     // sech² u written as 1 − tanh² u
     ...math("tanh", "\\tanh"),
     value: Math.tanh,
@@ -209,7 +223,10 @@ export const REGISTRY = {
     derivative: (A, u) => A.fn("cosh", u),
     slopeTex: "\\cosh(z)",
     activation: false,
-    higher: (x, s) => [s, Math.cosh(x)],
+    derivatives: (x, s, out, i, w) => {
+      const c = Math.cosh(x);
+      put(out, i, w, c, s, c);
+    },
   },
   cosh: {
     ...math("cosh", "\\cosh"),
@@ -217,11 +234,17 @@ export const REGISTRY = {
     derivative: (A, u) => A.fn("sinh", u),
     slopeTex: "\\sinh(z)",
     activation: false,
-    higher: (x, c) => [c, Math.sinh(x)],
+    derivatives: (x, c, out, i, w) => {
+      const s = Math.sinh(x);
+      put(out, i, w, s, c, s);
+    },
   },
   sigmoid: {
     // s' = s(1 − s), s'' = s'(1 − 2s), s''' = s'(1 − 6s + 6s²)
-    higher: (_x, s) => [s * (1 - s) * (1 - 2 * s), s * (1 - s) * (1 - 6 * s + 6 * s * s)],
+    derivatives: (_x, s, out, i, w) => {
+      const d = s * (1 - s);
+      put(out, i, w, d, d * (1 - 2 * s), d * (1 - 6 * s + 6 * s * s));
+    },
     value: sigmoid,
     derivative: (A, _u, fu) => A.mul(fu, A.sub(A.num(1), fu)),
     js: (a) => `1 / (1 + Math.exp(-${a}))`,
@@ -232,10 +255,10 @@ export const REGISTRY = {
     activation: true,
   },
   softplus: {
-    higher: (x) => {
+    derivatives: (x, _f, out, i, w) => {
       const s = sigmoid(x),
         d = s * (1 - s);
-      return [d, d * (1 - 2 * s)];
+      put(out, i, w, s, d, d * (1 - 2 * s));
     },
     // log(1 + eˣ) without overflow for large x, nor loss of digits for very negative x
     value: (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
@@ -248,7 +271,7 @@ export const REGISTRY = {
     activation: true,
   },
   relu: {
-    higher: () => [0, 0],
+    derivatives: (x, _f, out, i, w) => put(out, i, w, x > 0 ? 1 : 0, 0, 0),
     value: (x) => Math.max(x, 0), // NaN stays NaN, so a non-finite input is reported, not hidden
     derivative: (A, u) => A.fn("heaviside", u),
     js: (a) => `(${a} > 0 ? ${a} : 0)`,
@@ -260,7 +283,7 @@ export const REGISTRY = {
     kink: "relu is not C¹ at 0 (its derivative jumps from 0 to 1)",
   },
   heaviside: {
-    higher: () => [0, 0],
+    derivatives: (_x, _f, out, i, w) => put(out, i, w, 0, 0, 0),
     // H(0) = 0, as relu' at its kink
     value: (x) => (x > 0 ? 1 : 0),
     derivative: (A) => A.num(0),
@@ -272,7 +295,7 @@ export const REGISTRY = {
     activation: false,
   },
   abs: {
-    higher: () => [0, 0],
+    derivatives: (x, _f, out, i, w) => put(out, i, w, Math.sign(x), 0, 0),
     ...math("abs", named("abs")),
     value: Math.abs,
     derivative: (A, u) => A.fn("sign", u),
@@ -285,10 +308,13 @@ export const REGISTRY = {
     derivative: (A) => A.num(0),
     slopeTex: "0",
     activation: false,
-    higher: () => [0, 0],
+    derivatives: (_x, _f, out, i, w) => put(out, i, w, 0, 0, 0),
   },
   elu: {
-    higher: (x, f) => (x > 0 ? [0, 0] : [f + 1, f + 1]),
+    derivatives: (x, f, out, i, w) => {
+      if (x > 0) put(out, i, w, 1, 0, 0);
+      else put(out, i, w, f + 1, f + 1, f + 1);
+    },
     // α = 1 (ONNX's default): x for x > 0, eˣ − 1 otherwise
     value: (x) => (x > 0 ? x : Math.expm1(x)),
     // 1 on the right, eᵘ = elu(u) + 1 on the left; both sides give 1 at the kink
@@ -302,9 +328,9 @@ export const REGISTRY = {
   },
   gelu: {
     // φ' = −xφ: (xΦ)'' = φ(2 − x²), (xΦ)''' = xφ(x² − 4)
-    higher: (x) => {
+    derivatives: (x, _f, out, i, w) => {
       const phi = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
-      return [phi * (2 - x * x), x * phi * (x * x - 4)];
+      put(out, i, w, 0.5 * erfc(-x * SQRT1_2) + x * phi, phi * (2 - x * x), x * phi * (x * x - 4));
     },
     // exact: x·Φ(x) = ½x·erfc(−x/√2), which keeps its digits for very negative x
     value: (x) => 0.5 * x * erfc(-x * SQRT1_2),
@@ -322,9 +348,9 @@ export const REGISTRY = {
     activation: true,
   },
   atan: {
-    higher: (x) => {
+    derivatives: (x, _f, out, i, w) => {
       const q = 1 + x * x;
-      return [(-2 * x) / (q * q), (6 * x * x - 2) / (q * q * q)];
+      put(out, i, w, 1 / q, (-2 * x) / (q * q), (6 * x * x - 2) / (q * q * q));
     },
     ...math("atan", "\\arctan", "numpy.arctan"),
     value: Math.atan,
@@ -333,9 +359,9 @@ export const REGISTRY = {
     activation: false,
   },
   asinh: {
-    higher: (x) => {
+    derivatives: (x, _f, out, i, w) => {
       const q = 1 + x * x;
-      return [-x * q ** -1.5, (2 * x * x - 1) * q ** -2.5];
+      put(out, i, w, q ** -0.5, -x * q ** -1.5, (2 * x * x - 1) * q ** -2.5);
     },
     ...math("asinh", named("arsinh"), "numpy.arcsinh"),
     value: Math.asinh,
@@ -344,9 +370,9 @@ export const REGISTRY = {
     activation: false,
   },
   atanh: {
-    higher: (x) => {
+    derivatives: (x, _f, out, i, w) => {
       const q = 1 - x * x;
-      return [(2 * x) / (q * q), (2 + 6 * x * x) / (q * q * q)];
+      put(out, i, w, 1 / q, (2 * x) / (q * q), (2 + 6 * x * x) / (q * q * q));
     },
     ...math("atanh", named("artanh"), "numpy.arctanh"),
     value: Math.atanh,
@@ -356,9 +382,9 @@ export const REGISTRY = {
     domain: [-1, 1],
   },
   erf: {
-    higher: (x) => {
+    derivatives: (x, _f, out, i, w) => {
       const d = TWO_OVER_SQRT_PI * Math.exp(-x * x);
-      return [-2 * x * d, (4 * x * x - 2) * d];
+      put(out, i, w, d, -2 * x * d, (4 * x * x - 2) * d);
     },
     value: erf,
     derivative: (A, u) => A.mul(A.num(TWO_OVER_SQRT_PI), A.fn("exp", A.neg(A.pow(u, 2)))),

@@ -8,7 +8,7 @@ import { LAYER_KINDS } from "../core/layers/index.js";
 import type { Mapping, Metric, Network } from "../semantics/model.js";
 import { assertSymbolicFeasible, estimateMappingSize, estimateSymbolicSize } from "../symbolic/size.js";
 import { geodesicAccelerationAt, geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";
-import { prepareNetwork, propagate } from "./engine/network.js";
+import { prepareNetwork, propagate, workspace } from "./engine/network.js";
 import {
   assertFinite,
   bindParams,
@@ -179,7 +179,8 @@ export function geodesicBackend(metric: Metric, env: ReadonlyMap<string, number>
     };
   }
   const net = prepareNetwork(e.net, env),
-    opts = { from: e.from };
+    opts = { from: e.from },
+    ws = workspace(net, n, 2); // the directional passes' buffers, reused: the solver runs thousands of them
   const det = (g: Float64Array) => (n === 1 ? g[0] : n === 2 ? g[0] * g[3] - g[1] * g[2] : inverseAndDet(g, n).det);
   // the last point `acceleration` ran at, with its g: the integrator's degeneracy guard asks for g exactly there
   const last = { x: new Float64Array(n).fill(NaN), g: new Float64Array(n * n), det: NaN };
@@ -193,7 +194,7 @@ export function geodesicBackend(metric: Metric, env: ReadonlyMap<string, number>
       return { g, det: det(g) };
     },
     acceleration(x, v, out) {
-      const r = geodesicAccelerationAt(net, x, v, out, opts);
+      const r = geodesicAccelerationAt(net, x, v, out, opts, ws);
       if (!r) {
         contract(geometryAt(net, x, opts).christoffel, v, n, out);
         return;

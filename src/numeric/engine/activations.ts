@@ -1,6 +1,6 @@
 // σ and its first three derivatives for every activation, by name: the table the matrix engine's
-// forward pass reads, built from the function registry (core/functions.ts: value, derivative, higher).
-import { type FunctionDef, NUMBERS, REGISTRY } from "../../core/functions.js";
+// forward pass reads, built from the function registry (core/functions.ts: value, derivatives).
+import { type FunctionDef, REGISTRY } from "../../core/functions.js";
 import { byActivation } from "../../semantics/model.js";
 
 /** Writes σ(z), σ'(z), σ''(z), σ'''(z) into out[i], out[i + w], out[i + 2w], out[i + 3w]. */
@@ -15,11 +15,8 @@ export const ACTIVATION_DERIVATIVES = byActivation((a): ActivationDerivatives =>
     };
   const f: FunctionDef = REGISTRY[a];
   return (z, out, i, w) => {
-    const v = f.value(z),
-      [d2, d3] = f.higher(z, v);
+    const v = f.value(z);
     out[i] = v;
-    out[i + w] = f.derivative(NUMBERS, z, v);
-    out[i + 2 * w] = d2;
-    out[i + 3 * w] = d3;
+    f.derivatives(z, v, out, i, w);
   };
 });
