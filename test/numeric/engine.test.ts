@@ -318,7 +318,7 @@ describe("wide random networks (widths 3–300) against forward mode and finite 
     expect(served).toBeGreaterThan(6);
   });
 
-  it("evaluates many points with shared buffers exactly as one at a time, in both modes", () => {
+  it("evaluates many points (in blocks) as one at a time, in both modes", () => {
     const r = rng(9);
     const plan = randomPlan(r, 3, 5, 30, SMOOTH);
     const net = typedNetwork(plan, randomWeights(r, plan, 3), 3);
@@ -326,7 +326,8 @@ describe("wide random networks (widths 3–300) against forward mode and finite 
     const all = metricsAt(net, pts, 3);
     for (let k = 0; k < 10; k++) {
       const q = pts.subarray(3 * k, 3 * k + 3);
-      expect(Array.from(all.subarray(9 * k, 9 * k + 9))).toEqual(Array.from(metricAt(net, q)));
+      // the block pass sums in another order (one W·X over the block), so the two agree to round-off, not bitwise
+      expect(relErr(all.subarray(9 * k, 9 * k + 9), metricAt(net, q))).toBeLessThan(1e-14);
       const f = jacobianAt(net, q, { mode: "forward" }).J,
         b = jacobianAt(net, q, { mode: "reverse" }).J;
       expect(relErr(b, f)).toBeLessThan(1e-13);

@@ -149,9 +149,10 @@ describe("the automatic choice", () => {
     process.env.RGNN_ROUTE = "symbolic";
     expect(geodesicBackend(g, new Map()).route).toBe("symbolic");
     const symbolic = geodesicBVP(g, new Map(), [0.3, -0.7], [-0.5, 0.6], { samples: 2 });
-    // each solve is converged to its own tolerances (end point within 1e-8), not to round-off
-    expect(Math.abs(engine.length - symbolic.length)).toBeLessThan(1e-8 * symbolic.length);
-    for (let a = 0; a < 2; a++) expect(Math.abs(engine.velocity[a] - symbolic.velocity[a])).toBeLessThan(1e-7);
+    // each solve is converged to its own tolerances (end point within 1e-7 (1 + |x1|) on the engine's route, 1e-10 on
+    // the symbolic one), not to round-off
+    expect(Math.abs(engine.length - symbolic.length)).toBeLessThan(1e-7 * symbolic.length);
+    for (let a = 0; a < 2; a++) expect(Math.abs(engine.velocity[a] - symbolic.velocity[a])).toBeLessThan(1e-6);
   });
 
   it("the engine's det goes through the degeneracy check (a 2 → 1 → 2 bottleneck)", async () => {

@@ -4,6 +4,7 @@
 // index conventions of src/symbolic/geometry.ts. All results are row-major Float64Arrays:
 // g[a·n + b], dg[(c·n + a)·n + b] = ∂_c g_ab, ddg[((c·n + d)·n + a)·n + b] = ∂_c∂_d g_ab,
 // christoffel[(a·n + b)·n + c] = Γ^a_bc, riemann[((a·n + b)·n + c)·n + d] = R^a_bcd.
+import { blockServes, propagateBlocks } from "./batch.js";
 import {
   type LayerRange,
   type NetworkLike,
@@ -75,13 +76,28 @@ export function metricAt(net: NetworkLike, point: ArrayLike<number>, opts: Engin
   return out;
 }
 
-/** g at `count` points stored one after another in `points` (count × n), into count × n × n, reusing buffers. */
+/**
+ * g at `count` points stored one after another in `points` (count × n), into count × n × n: blocks of points through
+ * the whole network at once (batch.ts) where it serves, else point by point reusing buffers.
+ */
 export function metricsAt(net: NetworkLike, points: Float64Array, n: number, opts: EngineOptions = {}): Float64Array {
   const p = resolve(net, opts.env),
     count = points.length / n;
   const out = new Float64Array(count * n * n),
     ws = workspace(p, n, 1),
     g = new Float64Array(n * n);
+  if ((opts.from ?? 0) === 0 && (opts.to ?? p.layers.length) === p.layers.length && blockServes(p)) {
+    const G = opts.outputMetric;
+    propagateBlocks(p, points, n, ({ Y, B, m, first }) => {
+      const J = new Float64Array(m * n);
+      for (let b = 0; b < B; b++) {
+        for (let i = 0; i < m; i++) for (let a = 0; a < n; a++) J[i * n + a] = Y[((1 + a) * B + b) * m + i];
+        congruence(J, G, m, n, g);
+        out.set(g, (first + b) * n * n);
+      }
+    });
+    return out;
+  }
   for (let k = 0; k < count; k++) {
     const { J } = jacobianAt(p, points.subarray(k * n, (k + 1) * n), opts, ws);
     congruence(J, opts.outputMetric, J.length / n, n, g);

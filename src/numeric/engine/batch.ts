@@ -1,0 +1,95 @@
+// Many points through a network at once, to first order: the B points' jets (the value and the n tangents) are
+// stacked as one block of B(n + 1) vectors, so a layer is one W·X product (kernel.ts) however narrow it is, and σ,
+// the chain rule and the layer's recurrence (core/layers: x_l = Σ c_k x_{l−1−k} + factor·h^power·σ(z)) run
+// elementwise over the whole block. On narrow deep nets (width 8, depth 64) the per-point path spends its time in
+// per-layer overhead rather than arithmetic; the block pays it once per B points (bench/engine.ts measures both).
+import { LAYER_KINDS } from "../../core/layers/index.js";
+import { ACTIVATION_DERIVATIVES } from "./activations.js";
+import { affine } from "./kernel.js";
+import type { PreparedNetwork } from "./network.js";
+
+/** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (softmax layers are not). */
+export const blockServes = (net: PreparedNetwork): boolean =>
+  net.layers.every((l) => l.kind !== "softmax" && LAYER_KINDS[l.kind].recurrence !== undefined);
+
+/** The last layer's jets of one block: value of point b at Y[b·m + i], ∂_a at Y[((1 + a)·B + b)·m + i]. */
+export interface JetBlock {
+  Y: Float64Array;
+  /** Points in this block. */
+  B: number;
+  /** Output width. */
+  m: number;
+  /** Index of the block's first point. */
+  first: number;
+}
+
+/**
+ * x_L and its n first derivatives with respect to x_0 at `count` points (row after row in `points`, n each), `block`
+ * points at a time; `visit` reads each block's jets while they are valid (the buffers are reused for the next).
+ */
+export function propagateBlocks(net: PreparedNetwork, points: Float64Array, n: number, visit: (jets: JetBlock) => void, block = 128): void {
+  const count = points.length / n,
+    K = n + 1;
+  const widths = [n, ...net.layers.map((l) => l.outWidth)];
+  const maxW = Math.max(...widths);
+  const reads = Math.max(1, ...net.layers.map((l) => LAYER_KINDS[l.kind].reads));
+  // the states a recurrence reads (newest first) plus the layer being built
+  const pool = Array.from({ length: reads + 1 }, () => new Float64Array(K * block * maxW));
+  const D = new Float64Array(4 * block * maxW),
+    zeros = new Float64Array(maxW);
+  for (let first = 0; first < count; first += block) {
+    const B = Math.min(block, count - first);
+    const states: Float64Array[] = [];
+    let x = pool[0];
+    x.fill(0, 0, K * B * n);
+    for (let b = 0; b < B; b++)
+      for (let a = 0; a < n; a++) {
+        x[b * n + a] = points[(first + b) * n + a];
+        x[((1 + a) * B + b) * n + a] = 1;
+      }
+    states.unshift(x);
+    for (let l = 0; l < net.layers.length; l++) {
+      const layer = net.layers[l],
+        w = widths[l],
+        wo = widths[l + 1],
+        units = B * wo,
+        len = K * units;
+      const kind = LAYER_KINDS[layer.kind];
+      const y = pool.find((p) => !states.includes(p))!;
+      // W x over the block; σ at the B pre-activations, the chain rule on the tangents, then the layer's recurrence
+      affine(layer.W!, zeros, x, y, wo, w, K * B);
+      activate(ACTIVATION_DERIVATIVES[layer.activation], layer.b!, y, D, units);
+      const r = kind.recurrence!(Math.min(kind.reads, l + 1));
+      const s = r.scale ? r.scale.factor * layer.h ** r.scale.power : 1;
+      combine(y, D, units, K, s);
+      for (let j = 0; j < r.coeffs.length; j++) addScaled(y, r.coeffs[j], states[j], len);
+      states.unshift(y);
+      states.length = Math.min(states.length, reads);
+      x = y;
+    }
+    visit({ Y: x, B, m: widths[widths.length - 1], first });
+  }
+}
+
+/** σ(z + b), σ'(z + b), … of the layer's units into D (the pre-activations z are y's values). */
+function activate(
+  act: (z: number, out: Float64Array, i: number, w: number) => void,
+  bias: Float64Array,
+  y: Float64Array,
+  D: Float64Array,
+  units: number,
+): void {
+  const wo = bias.length;
+  for (let u = 0, i = 0; u < units; u++, i = i + 1 === wo ? 0 : i + 1) act(y[u] + bias[i], D, u, units);
+}
+
+/** y = s·σ(z) on the values and s·σ'(z)·∂z on the tangents (the chain rule), over the K components. */
+function combine(y: Float64Array, D: Float64Array, units: number, K: number, s: number): void {
+  for (let u = 0; u < units; u++) y[u] = s * D[u];
+  for (let k = 1; k < K; k++) for (let u = 0, o = k * units; u < units; u++) y[o + u] *= s * D[units + u];
+}
+
+/** y += c·x on the first len entries: one term of the recurrence. */
+function addScaled(y: Float64Array, c: number, x: Float64Array, len: number): void {
+  for (let i = 0; i < len; i++) y[i] += c * x[i];
+}
