@@ -1,9 +1,12 @@
 // The engine suite: the matrix engine (src/numeric/engine/) on the wide decoder case and on
-// throughput, as ratios to hand-written Float64Array loops run in this same process.
+// throughput, as ratios to hand-written Float64Array loops run in this same process, and on throughput also to NumPy
+// and torch.func run on the same weights and points on this machine (bench/baselines.py, when /usr/bin/python3 has NumPy).
+import { loadavg } from "node:os";
 import { geometryAt, metricAt, metricsAt } from "../src/numeric/engine/geometry.js";
 import type { PreparedLayer, PreparedNetwork } from "../src/numeric/engine/network.js";
 import { loadSpec } from "../src/semantics/load.js";
 import type { Activation, Network } from "../src/semantics/model.js";
+import { type Baselines, disagreement, runBaselines } from "./baselines.js";
 import { handWritten, randomResNet, rng } from "./networks.js";
 import { best, printTable, printTargets, time, writeResults } from "./table.js";
 
@@ -83,6 +86,66 @@ function handDense(net: PreparedNetwork, n: number): (p: Float64Array, g: Float6
         g[a * n + c] = s;
       }
   };
+}
+
+/** The baselines' g must agree with the engine's to this relative error, or the timing comparison is void. */
+const AGREE = 1e-10;
+
+/**
+ * NumPy (the faster of its two layouts) and torch.func on the throughput networks, same weights and points, with the
+ * ratios of the engine's points/s to theirs; the 1-minute load average before and after (the machine is shared).
+ */
+function pythonBaselines(
+  cases: { net: PreparedNetwork; label: string; n: number; points: Float64Array; g: Float64Array; ptsPerS: number }[],
+) {
+  const count = cases[0].points.length / cases[0].n;
+  const check = [0, 1, Math.floor(count / 3), count - 1];
+  const loadBefore = loadavg()[0];
+  const report: Baselines = runBaselines(cases, check);
+  const loadAfter = loadavg()[0];
+  if ("skipped" in report) {
+    console.log(`\nNumPy / torch.func baselines skipped: ${report.skipped}`);
+    return report;
+  }
+  const rows = report.networks.map((b, i) => {
+    const { n, g, ptsPerS, label } = cases[i];
+    const numpy = b.numpyGemm.ptsPerS >= b.numpyBatched.ptsPerS ? b.numpyGemm : b.numpyBatched;
+    const runs = [b.numpyGemm, b.numpyBatched, ...(b.torch ? [b.torch] : [])];
+    const maxRelDiff = Math.max(...runs.map((r) => disagreement(r, g, n, check)));
+    const agree = maxRelDiff <= AGREE;
+    const strip = (r: { ms: number; ptsPerS: number }) => ({ ms: r.ms, ptsPerS: r.ptsPerS });
+    return {
+      net: label,
+      rgnnPtsPerS: ptsPerS,
+      numpyGemm: strip(b.numpyGemm),
+      numpyBatched: strip(b.numpyBatched),
+      numpyPtsPerS: numpy.ptsPerS,
+      torch: b.torch ? strip(b.torch) : null,
+      maxRelDiff,
+      agree,
+      // rgnn's points/s over theirs; null when g disagrees (the timings would not compare the same computation)
+      rgnnOverNumpy: agree ? ptsPerS / numpy.ptsPerS : null,
+      rgnnOverTorch: agree && b.torch ? ptsPerS / b.torch.ptsPerS : null,
+    };
+  });
+  const fmt = (v: number | null, d = 0) => (v === null ? "—" : v.toFixed(d));
+  printTable(
+    `Metric throughput against NumPy ${report.numpy} and ${report.torch ?? "no torch"}: same weights and points, ` +
+      `${report.threads} thread each, load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}`,
+    ["network", "rgnn pts/s", "NumPy pts/s", "rgnn/NumPy", "torch.func pts/s", "rgnn/torch", "max rel |Δg|"],
+    rows.map((r) => [
+      r.net,
+      fmt(r.rgnnPtsPerS),
+      `${fmt(r.numpyPtsPerS)} (${r.numpyPtsPerS === r.numpyGemm.ptsPerS ? "GEMM" : "batched"})`,
+      fmt(r.rgnnOverNumpy, 2),
+      fmt(r.torch?.ptsPerS ?? null),
+      fmt(r.rgnnOverTorch, 2),
+      r.maxRelDiff.toExponential(1),
+    ]),
+  );
+  for (const r of rows.filter((r) => !r.agree))
+    console.log(`${r.net}: the baselines' g differs from rgnn's by ${r.maxRelDiff.toExponential(1)} (> ${AGREE}): comparison void`);
+  return { numpy: report.numpy, torch: report.torch, threads: report.threads, loadAverage: [loadBefore, loadAfter], rows };
 }
 
 const maxAbsDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
@@ -190,6 +253,11 @@ export function engineSuite(): void {
     throughput.map((t) => [t.net, t.ptsPerS.toFixed(0), t.handPtsPerS.toFixed(0), t.ratio.toFixed(2), t.maxAbsDiff.toExponential(1)]),
   );
 
+  const baselines = pythonBaselines([
+    { ...throughput[0], net: mlp, label: throughput[0].net, n: 2, points: pts2, g: gMlp },
+    { ...throughput[1], net: resNet, label: throughput[1].net, n: 8, points: pts8, g: gRes },
+  ]);
+
   // 4. The issue's case: a 2 → 64 → 64 → 64 → 2 tanh MLP from its spec, metric at one point (63 s on the expression DAG)
   const small = denseNet(2, [64, 64, 64, 2], "tanh", 13);
   const row = (l: PreparedLayer, i: number) => `[${Array.from(l.W!.subarray(i * l.inWidth, (i + 1) * l.inWidth)).join(", ")}]`;
@@ -212,6 +280,9 @@ export function engineSuite(): void {
     "decoder metric within 2x of hand-written (worst engine/hand)": Math.max(...decoders.map((d) => d.ratio)),
     "decoder Christoffel within 5x of metric x n (worst)": Math.max(...geo.map((g) => g.gammaVsMetricTimesN)),
     "64-wide MLP metric at a point, first call (ms; must be well under 1000)": firstMs,
+    ...("rows" in baselines && baselines.rows[1].rgnnOverNumpy !== null
+      ? { "width-8 depth-64 residual: rgnn points/s over NumPy's, this machine (at least 1)": baselines.rows[1].rgnnOverNumpy }
+      : {}),
   };
   printTargets(targets);
   writeResults("engine", {
@@ -221,6 +292,7 @@ export function engineSuite(): void {
     wide16: { metricMs: wideMetricMs, gammaMs: wideGammaMs },
     throughputPoints: POINTS,
     throughput,
+    baselines,
     mlp64: { loadMs, firstMs, warmMs },
     targets,
   });
