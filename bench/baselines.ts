@@ -20,8 +20,11 @@ export interface BaselineCase {
   points: Float64Array;
 }
 export interface MethodRun {
+  /** Wall time, and CPU time of the Python process (all threads), of the whole run. */
   ms: number;
   ptsPerS: number;
+  cpuMs: number;
+  ptsPerCpuS: number;
   /** g (n × n, row-major) at each check index, from the timed run's output. */
   check: number[][];
 }

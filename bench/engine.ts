@@ -6,7 +6,7 @@ import { geometryAt, metricAt, metricsAt } from "../src/numeric/engine/geometry.
 import type { PreparedLayer, PreparedNetwork } from "../src/numeric/engine/network.js";
 import { loadSpec } from "../src/semantics/load.js";
 import type { Activation, Network } from "../src/semantics/model.js";
-import { type Baselines, disagreement, runBaselines } from "./baselines.js";
+import { type Baselines, disagreement, type MethodRun, runBaselines } from "./baselines.js";
 import { handWritten, randomResNet, rng } from "./networks.js";
 import { best, printTable, printTargets, time, writeResults } from "./table.js";
 
@@ -93,10 +93,11 @@ const AGREE = 1e-10;
 
 /**
  * NumPy (the faster of its two layouts) and torch.func on the throughput networks, same weights and points, with the
- * ratios of the engine's points/s to theirs; the 1-minute load average before and after (the machine is shared).
+ * ratios of the engine's points/s to theirs. The ratios are per CPU-second of each process (wall-clock figures are
+ * recorded too): on a shared machine, wall time measured minutes apart varies with the other jobs, CPU time much less.
  */
 function pythonBaselines(
-  cases: { net: PreparedNetwork; label: string; n: number; points: Float64Array; g: Float64Array; ptsPerS: number }[],
+  cases: { net: PreparedNetwork; label: string; n: number; points: Float64Array; g: Float64Array; ms: number; cpuMs: number }[],
 ) {
   const count = cases[0].points.length / cases[0].n;
   const check = [0, 1, Math.floor(count / 3), count - 1];
@@ -108,44 +109,58 @@ function pythonBaselines(
     return report;
   }
   const rows = report.networks.map((b, i) => {
-    const { n, g, ptsPerS, label } = cases[i];
-    const numpy = b.numpyGemm.ptsPerS >= b.numpyBatched.ptsPerS ? b.numpyGemm : b.numpyBatched;
+    const { n, g, label, ms, cpuMs } = cases[i];
+    const numpy = b.numpyGemm.ptsPerCpuS >= b.numpyBatched.ptsPerCpuS ? b.numpyGemm : b.numpyBatched;
     const runs = [b.numpyGemm, b.numpyBatched, ...(b.torch ? [b.torch] : [])];
     const maxRelDiff = Math.max(...runs.map((r) => disagreement(r, g, n, check)));
     const agree = maxRelDiff <= AGREE;
-    const strip = (r: { ms: number; ptsPerS: number }) => ({ ms: r.ms, ptsPerS: r.ptsPerS });
+    const rgnn = { ms, ptsPerS: (count / ms) * 1000, cpuMs, ptsPerCpuS: (count / cpuMs) * 1000 };
+    const timing = ({ check: _check, ...r }: MethodRun) => r;
     return {
       net: label,
-      rgnnPtsPerS: ptsPerS,
-      numpyGemm: strip(b.numpyGemm),
-      numpyBatched: strip(b.numpyBatched),
-      numpyPtsPerS: numpy.ptsPerS,
-      torch: b.torch ? strip(b.torch) : null,
+      rgnn,
+      numpyGemm: timing(b.numpyGemm),
+      numpyBatched: timing(b.numpyBatched),
+      numpyLayout: numpy === b.numpyGemm ? "GEMM" : "batched",
+      torch: b.torch ? timing(b.torch) : null,
       maxRelDiff,
       agree,
-      // rgnn's points/s over theirs; null when g disagrees (the timings would not compare the same computation)
-      rgnnOverNumpy: agree ? ptsPerS / numpy.ptsPerS : null,
-      rgnnOverTorch: agree && b.torch ? ptsPerS / b.torch.ptsPerS : null,
+      // rgnn's points per CPU-second over theirs; null when g disagrees (the timings would not compare the same computation)
+      rgnnOverNumpy: agree ? rgnn.ptsPerCpuS / numpy.ptsPerCpuS : null,
+      rgnnOverTorch: agree && b.torch ? rgnn.ptsPerCpuS / b.torch.ptsPerCpuS : null,
+      rgnnOverNumpyWall: agree ? rgnn.ptsPerS / numpy.ptsPerS : null,
     };
   });
-  const fmt = (v: number | null, d = 0) => (v === null ? "—" : v.toFixed(d));
+  const fmt = (v: number | null | undefined, d = 0) => (v == null ? "—" : v.toFixed(d));
   printTable(
     `Metric throughput against NumPy ${report.numpy} and ${report.torch ?? "no torch"}: same weights and points, ` +
-      `${report.threads} thread each, load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}`,
-    ["network", "rgnn pts/s", "NumPy pts/s", "rgnn/NumPy", "torch.func pts/s", "rgnn/torch", "max rel |Δg|"],
-    rows.map((r) => [
-      r.net,
-      fmt(r.rgnnPtsPerS),
-      `${fmt(r.numpyPtsPerS)} (${r.numpyPtsPerS === r.numpyGemm.ptsPerS ? "GEMM" : "batched"})`,
-      fmt(r.rgnnOverNumpy, 2),
-      fmt(r.torch?.ptsPerS ?? null),
-      fmt(r.rgnnOverTorch, 2),
-      r.maxRelDiff.toExponential(1),
-    ]),
+      `${report.threads} thread each; points per CPU-second (wall in bench/results/engine.json), ` +
+      `load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}`,
+    ["network", "rgnn", "NumPy", "torch.func", "rgnn/NumPy", "rgnn/torch", "max rel |Δg|"],
+    rows.map((r) => {
+      const numpy = r.numpyLayout === "GEMM" ? r.numpyGemm : r.numpyBatched;
+      return [
+        r.net,
+        fmt(r.rgnn.ptsPerCpuS),
+        `${fmt(numpy.ptsPerCpuS)} (${r.numpyLayout})`,
+        fmt(r.torch?.ptsPerCpuS),
+        fmt(r.rgnnOverNumpy, 2),
+        fmt(r.rgnnOverTorch, 2),
+        r.maxRelDiff.toExponential(1),
+      ];
+    }),
   );
   for (const r of rows.filter((r) => !r.agree))
     console.log(`${r.net}: the baselines' g differs from rgnn's by ${r.maxRelDiff.toExponential(1)} (> ${AGREE}): comparison void`);
   return { numpy: report.numpy, torch: report.torch, threads: report.threads, loadAverage: [loadBefore, loadAfter], rows };
+}
+
+/** CPU time of the whole process (all threads) in ms: unlike wall time, not inflated by other jobs on a shared machine. */
+function cpuTime<T>(f: () => T): [T, number] {
+  const c = process.cpuUsage();
+  const v = f();
+  const d = process.cpuUsage(c);
+  return [v, (d.user + d.system) / 1000];
 }
 
 const maxAbsDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
@@ -225,7 +240,7 @@ export function engineSuite(): void {
     g2 = new Float64Array(4),
     ref2 = new Float64Array(POINTS * 4);
   metricsAt(mlp, pts2.subarray(0, 2000), 2);
-  const [gMlp, mlpMs] = time(() => metricsAt(mlp, pts2, 2));
+  const [[gMlp, mlpMs], mlpCpuMs] = cpuTime(() => time(() => metricsAt(mlp, pts2, 2)));
   const [, mlpHandMs] = time(() => {
     for (let k = 0; k < POINTS; k++) {
       handMlp(pts2.subarray(2 * k, 2 * k + 2), g2);
@@ -241,11 +256,11 @@ export function engineSuite(): void {
   const ref8 = new Float64Array(POINTS * 64),
     handRes = handWritten(res);
   metricsAt(resNet, pts8.subarray(0, 8000), 8);
-  const [gRes, resMs] = time(() => metricsAt(resNet, pts8, 8));
+  const [[gRes, resMs], resCpuMs] = cpuTime(() => time(() => metricsAt(resNet, pts8, 8)));
   const [, resHandMs] = time(() => handRes(pts8, ref8, POINTS));
   const throughput = [
-    { net: "MLP 2 → 64 ×8 (tanh)", ms: mlpMs, handMs: mlpHandMs, maxAbsDiff: maxAbsDiff(gMlp, ref2) },
-    { net: "residual 8 ×64 (tanh)", ms: resMs, handMs: resHandMs, maxAbsDiff: maxAbsDiff(gRes, ref8) },
+    { net: "MLP 2 → 64 ×8 (tanh)", ms: mlpMs, cpuMs: mlpCpuMs, handMs: mlpHandMs, maxAbsDiff: maxAbsDiff(gMlp, ref2) },
+    { net: "residual 8 ×64 (tanh)", ms: resMs, cpuMs: resCpuMs, handMs: resHandMs, maxAbsDiff: maxAbsDiff(gRes, ref8) },
   ].map((t) => ({ ...t, ptsPerS: (POINTS / t.ms) * 1000, handPtsPerS: (POINTS / t.handMs) * 1000, ratio: t.ms / t.handMs }));
   printTable(
     "Metric throughput, 10^5 points (baseline: hand-written loops, this process)",
@@ -281,7 +296,7 @@ export function engineSuite(): void {
     "decoder Christoffel within 5x of metric x n (worst)": Math.max(...geo.map((g) => g.gammaVsMetricTimesN)),
     "64-wide MLP metric at a point, first call (ms; must be well under 1000)": firstMs,
     ...("rows" in baselines && baselines.rows[1].rgnnOverNumpy !== null
-      ? { "width-8 depth-64 residual: rgnn points/s over NumPy's, this machine (at least 1)": baselines.rows[1].rgnnOverNumpy }
+      ? { "width-8 depth-64 residual: rgnn points per CPU-second over NumPy's, this machine (at least 1)": baselines.rows[1].rgnnOverNumpy }
       : {}),
   };
   printTargets(targets);

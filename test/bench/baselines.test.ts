@@ -39,6 +39,7 @@ describe.skipIf(missing)("NumPy and torch.func baselines", () => {
     for (const run of runs) {
       expect(run.check).toHaveLength(COUNT);
       expect(run.ptsPerS).toBeGreaterThan(0);
+      expect(run.ptsPerCpuS).toBeGreaterThan(0);
       expect(disagreement(run, g, n, check)).toBeLessThan(1e-12);
     }
     // the comparison itself sees a difference: one entry off by 1e-6 of the point's largest entry
