@@ -1,9 +1,12 @@
 // The engine suite: the matrix engine (src/numeric/engine/) on the wide decoder case and on
-// throughput, as ratios to hand-written Float64Array loops run in this same process.
+// throughput, as ratios to hand-written Float64Array loops run in this same process, and on throughput also to NumPy
+// and torch.func run on the same weights and points on this machine (bench/baselines.py, when /usr/bin/python3 has NumPy).
+import { loadavg } from "node:os";
 import { geometryAt, metricAt, metricsAt } from "../src/numeric/engine/geometry.js";
 import type { PreparedLayer, PreparedNetwork } from "../src/numeric/engine/network.js";
 import { loadSpec } from "../src/semantics/load.js";
 import type { Activation, Network } from "../src/semantics/model.js";
+import { type Baselines, disagreement, type MethodRun, runBaselines } from "./baselines.js";
 import { handWritten, randomResNet, rng } from "./networks.js";
 import { best, printTable, printTargets, time, writeResults } from "./table.js";
 
@@ -85,6 +88,81 @@ function handDense(net: PreparedNetwork, n: number): (p: Float64Array, g: Float6
   };
 }
 
+/** The baselines' g must agree with the engine's to this relative error, or the timing comparison is void. */
+const AGREE = 1e-10;
+
+/**
+ * NumPy (the faster of its two layouts) and torch.func on the throughput networks, same weights and points, with the
+ * ratios of the engine's points/s to theirs. The ratios are per CPU-second of each process (wall-clock figures are
+ * recorded too): on a shared machine, wall time measured minutes apart varies with the other jobs, CPU time much less.
+ */
+function pythonBaselines(
+  cases: { net: PreparedNetwork; label: string; n: number; points: Float64Array; g: Float64Array; ms: number; cpuMs: number }[],
+) {
+  const count = cases[0].points.length / cases[0].n;
+  const check = [0, 1, Math.floor(count / 3), count - 1];
+  const loadBefore = loadavg()[0];
+  const report: Baselines = runBaselines(cases, check);
+  const loadAfter = loadavg()[0];
+  if ("skipped" in report) {
+    console.log(`\nNumPy / torch.func baselines skipped: ${report.skipped}`);
+    return report;
+  }
+  const rows = report.networks.map((b, i) => {
+    const { n, g, label, ms, cpuMs } = cases[i];
+    const numpy = b.numpyGemm.ptsPerCpuS >= b.numpyBatched.ptsPerCpuS ? b.numpyGemm : b.numpyBatched;
+    const runs = [b.numpyGemm, b.numpyBatched, ...(b.torch ? [b.torch] : [])];
+    const maxRelDiff = Math.max(...runs.map((r) => disagreement(r, g, n, check)));
+    const agree = maxRelDiff <= AGREE;
+    const rgnn = { ms, ptsPerS: (count / ms) * 1000, cpuMs, ptsPerCpuS: (count / cpuMs) * 1000 };
+    const timing = ({ check: _check, ...r }: MethodRun) => r;
+    return {
+      net: label,
+      rgnn,
+      numpyGemm: timing(b.numpyGemm),
+      numpyBatched: timing(b.numpyBatched),
+      numpyLayout: numpy === b.numpyGemm ? "GEMM" : "batched",
+      torch: b.torch ? timing(b.torch) : null,
+      maxRelDiff,
+      agree,
+      // rgnn's points per CPU-second over theirs; null when g disagrees (the timings would not compare the same computation)
+      rgnnOverNumpy: agree ? rgnn.ptsPerCpuS / numpy.ptsPerCpuS : null,
+      rgnnOverTorch: agree && b.torch ? rgnn.ptsPerCpuS / b.torch.ptsPerCpuS : null,
+      rgnnOverNumpyWall: agree ? rgnn.ptsPerS / numpy.ptsPerS : null,
+    };
+  });
+  const fmt = (v: number | null | undefined, d = 0) => (v == null ? "—" : v.toFixed(d));
+  printTable(
+    `Metric throughput against NumPy ${report.numpy} and ${report.torch ?? "no torch"}: same weights and points, ` +
+      `${report.threads} thread each; points per CPU-second (wall in bench/results/engine.json), ` +
+      `load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}`,
+    ["network", "rgnn", "NumPy", "torch.func", "rgnn/NumPy", "rgnn/torch", "max rel |Δg|"],
+    rows.map((r) => {
+      const numpy = r.numpyLayout === "GEMM" ? r.numpyGemm : r.numpyBatched;
+      return [
+        r.net,
+        fmt(r.rgnn.ptsPerCpuS),
+        `${fmt(numpy.ptsPerCpuS)} (${r.numpyLayout})`,
+        fmt(r.torch?.ptsPerCpuS),
+        fmt(r.rgnnOverNumpy, 2),
+        fmt(r.rgnnOverTorch, 2),
+        r.maxRelDiff.toExponential(1),
+      ];
+    }),
+  );
+  for (const r of rows.filter((r) => !r.agree))
+    console.log(`${r.net}: the baselines' g differs from rgnn's by ${r.maxRelDiff.toExponential(1)} (> ${AGREE}): comparison void`);
+  return { numpy: report.numpy, torch: report.torch, threads: report.threads, loadAverage: [loadBefore, loadAfter], rows };
+}
+
+/** CPU time of the whole process (all threads) in ms: unlike wall time, not inflated by other jobs on a shared machine. */
+function cpuTime<T>(f: () => T): [T, number] {
+  const c = process.cpuUsage();
+  const v = f();
+  const d = process.cpuUsage(c);
+  return [v, (d.user + d.system) / 1000];
+}
+
 const maxAbsDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 const rssMB = () => process.resourceUsage().maxRSS / 1024;
 
@@ -162,7 +240,7 @@ export function engineSuite(): void {
     g2 = new Float64Array(4),
     ref2 = new Float64Array(POINTS * 4);
   metricsAt(mlp, pts2.subarray(0, 2000), 2);
-  const [gMlp, mlpMs] = time(() => metricsAt(mlp, pts2, 2));
+  const [[gMlp, mlpMs], mlpCpuMs] = cpuTime(() => time(() => metricsAt(mlp, pts2, 2)));
   const [, mlpHandMs] = time(() => {
     for (let k = 0; k < POINTS; k++) {
       handMlp(pts2.subarray(2 * k, 2 * k + 2), g2);
@@ -178,17 +256,22 @@ export function engineSuite(): void {
   const ref8 = new Float64Array(POINTS * 64),
     handRes = handWritten(res);
   metricsAt(resNet, pts8.subarray(0, 8000), 8);
-  const [gRes, resMs] = time(() => metricsAt(resNet, pts8, 8));
+  const [[gRes, resMs], resCpuMs] = cpuTime(() => time(() => metricsAt(resNet, pts8, 8)));
   const [, resHandMs] = time(() => handRes(pts8, ref8, POINTS));
   const throughput = [
-    { net: "MLP 2 → 64 ×8 (tanh)", ms: mlpMs, handMs: mlpHandMs, maxAbsDiff: maxAbsDiff(gMlp, ref2) },
-    { net: "residual 8 ×64 (tanh)", ms: resMs, handMs: resHandMs, maxAbsDiff: maxAbsDiff(gRes, ref8) },
+    { net: "MLP 2 → 64 ×8 (tanh)", ms: mlpMs, cpuMs: mlpCpuMs, handMs: mlpHandMs, maxAbsDiff: maxAbsDiff(gMlp, ref2) },
+    { net: "residual 8 ×64 (tanh)", ms: resMs, cpuMs: resCpuMs, handMs: resHandMs, maxAbsDiff: maxAbsDiff(gRes, ref8) },
   ].map((t) => ({ ...t, ptsPerS: (POINTS / t.ms) * 1000, handPtsPerS: (POINTS / t.handMs) * 1000, ratio: t.ms / t.handMs }));
   printTable(
     "Metric throughput, 10^5 points (baseline: hand-written loops, this process)",
     ["network", "engine pts/s", "hand pts/s", "engine/hand time", "max |Δg|"],
     throughput.map((t) => [t.net, t.ptsPerS.toFixed(0), t.handPtsPerS.toFixed(0), t.ratio.toFixed(2), t.maxAbsDiff.toExponential(1)]),
   );
+
+  const baselines = pythonBaselines([
+    { ...throughput[0], net: mlp, label: throughput[0].net, n: 2, points: pts2, g: gMlp },
+    { ...throughput[1], net: resNet, label: throughput[1].net, n: 8, points: pts8, g: gRes },
+  ]);
 
   // 4. The issue's case: a 2 → 64 → 64 → 64 → 2 tanh MLP from its spec, metric at one point (63 s on the expression DAG)
   const small = denseNet(2, [64, 64, 64, 2], "tanh", 13);
@@ -212,6 +295,9 @@ export function engineSuite(): void {
     "decoder metric within 2x of hand-written (worst engine/hand)": Math.max(...decoders.map((d) => d.ratio)),
     "decoder Christoffel within 5x of metric x n (worst)": Math.max(...geo.map((g) => g.gammaVsMetricTimesN)),
     "64-wide MLP metric at a point, first call (ms; must be well under 1000)": firstMs,
+    ...("rows" in baselines && baselines.rows[1].rgnnOverNumpy !== null
+      ? { "width-8 depth-64 residual: rgnn points per CPU-second over NumPy's, this machine (at least 1)": baselines.rows[1].rgnnOverNumpy }
+      : {}),
   };
   printTargets(targets);
   writeResults("engine", {
@@ -221,6 +307,7 @@ export function engineSuite(): void {
     wide16: { metricMs: wideMetricMs, gammaMs: wideGammaMs },
     throughputPoints: POINTS,
     throughput,
+    baselines,
     mlp64: { loadMs, firstMs, warmMs },
     targets,
   });
