@@ -61,8 +61,11 @@ export function propagateBlocks(net: PreparedNetwork, points: Float64Array, n: n
       activate(ACTIVATION_DERIVATIVES[layer.activation], layer.b!, y, D, units);
       const r = kind.recurrence!(Math.min(kind.reads, l + 1));
       const s = r.scale ? r.scale.factor * layer.h ** r.scale.power : 1;
-      combine(y, D, units, K, s);
-      for (let j = 0; j < r.coeffs.length; j++) addScaled(y, r.coeffs[j], states[j], len);
+      if (r.coeffs.length === 1) combineWith(y, D, units, K, s, r.coeffs[0], states[0]);
+      else {
+        combine(y, D, units, K, s);
+        for (let j = 0; j < r.coeffs.length; j++) addScaled(y, r.coeffs[j], states[j], len);
+      }
       states.unshift(y);
       states.length = Math.min(states.length, reads);
       x = y;
@@ -87,6 +90,12 @@ function activate(
 function combine(y: Float64Array, D: Float64Array, units: number, K: number, s: number): void {
   for (let u = 0; u < units; u++) y[u] = s * D[u];
   for (let k = 1; k < K; k++) for (let u = 0, o = k * units; u < units; u++) y[o + u] *= s * D[units + u];
+}
+
+/** combine, then + c·x in the same sweep: the residual step (one memory pass where there would be two). */
+function combineWith(y: Float64Array, D: Float64Array, units: number, K: number, s: number, c: number, x: Float64Array): void {
+  for (let u = 0; u < units; u++) y[u] = s * D[u] + c * x[u];
+  for (let k = 1; k < K; k++) for (let u = 0, o = k * units; u < units; u++) y[o + u] = s * D[units + u] * y[o + u] + c * x[o + u];
 }
 
 /** y += c·x on the first len entries: one term of the recurrence. */
