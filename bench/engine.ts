@@ -9,6 +9,7 @@ import type { Activation, Network } from "../src/semantics/model.js";
 import { type Baselines, disagreement, type MethodRun, runBaselines } from "./baselines.js";
 import { handWritten, randomResNet, rng } from "./networks.js";
 import { best, printTable, printTargets, time, writeResults } from "./table.js";
+import { affine, KERNEL, type KernelName } from "../src/numeric/engine/kernel.js";
 
 const SIGMA: Partial<Record<Activation, (z: number) => [number, number]>> = {
   tanh: (z) => {
@@ -268,6 +269,52 @@ export function engineSuite(): void {
     throughput.map((t) => [t.net, t.ptsPerS.toFixed(0), t.handPtsPerS.toFixed(0), t.ratio.toFixed(2), t.maxAbsDiff.toExponential(1)]),
   );
 
+  // the same 10^5 points one at a time (the path geodesics and `eval` take) against the block pass above
+  const single = (net: PreparedNetwork, pts: Float64Array, n: number) => () => {
+    for (let k = 0; k < POINTS / 10; k++) metricAt(net, pts.subarray(k * n, (k + 1) * n));
+  };
+  const [, mlpSingleCpuMs] = cpuTime(single(mlp, pts2, 2));
+  const [, resSingleCpuMs] = cpuTime(single(resNet, pts8, 8));
+  const blocks = [
+    { net: throughput[0].net, blockCpuMs: mlpCpuMs, singleCpuMs: mlpSingleCpuMs * 10 },
+    { net: throughput[1].net, blockCpuMs: resCpuMs, singleCpuMs: resSingleCpuMs * 10 },
+  ].map((b) => ({ ...b, gain: b.singleCpuMs / b.blockCpuMs }));
+  printTable(
+    "Blocks of points through the network (metricsAt) against one point at a time (metricAt), CPU time for 10^5",
+    ["network", "blocks ms", "one at a time ms", "gain"],
+    blocks.map((b) => [b.net, b.blockCpuMs.toFixed(0), b.singleCpuMs.toFixed(0), b.gain.toFixed(2)]),
+  );
+
+  // the W·X kernel itself: WebAssembly SIMD against the Float64Array loop it replaced, same inputs, this process
+  const kr = rng(21);
+  const kernels = (
+    [
+      [784, 256, 4, "decoder output layer, geodesic pass"],
+      [512, 512, 6, "wide hidden layer, second-order jets"],
+      [64, 64, 3 * 128, "MLP layer, a block of 128 points"],
+      [8, 8, 9 * 128, "residual width 8, a block of 128 points"],
+    ] as const
+  ).map(([rows, cols, K, what]) => {
+    const W = Float64Array.from({ length: rows * cols }, () => kr() - 0.5),
+      b = new Float64Array(rows),
+      X = Float64Array.from({ length: K * cols }, () => kr() - 0.5),
+      Z = new Float64Array(K * rows);
+    const reps = Math.max(1, Math.round(2e7 / (rows * cols * K)));
+    const run = (kernel: KernelName) => () => {
+      for (let k = 0; k < reps; k++) affine(W, b, X, Z, rows, cols, K, kernel);
+    };
+    run("wasm")();
+    run("js")();
+    const wasmUs = (best(run("wasm"), 5) / reps) * 1000,
+      jsUs = (best(run("js"), 5) / reps) * 1000;
+    return { shape: `${rows} × ${cols}, K = ${K}`, what, wasmUs, jsUs, speedup: jsUs / wasmUs };
+  });
+  printTable(
+    `The W·X kernel: WebAssembly SIMD against the Float64Array loop (kernel in use: ${KERNEL})`,
+    ["shape", "what", "wasm µs", "loop µs", "speed-up"],
+    kernels.map((k) => [k.shape, k.what, k.wasmUs.toFixed(1), k.jsUs.toFixed(1), k.speedup.toFixed(2)]),
+  );
+
   const baselines = pythonBaselines([
     { ...throughput[0], net: mlp, label: throughput[0].net, n: 2, points: pts2, g: gMlp },
     { ...throughput[1], net: resNet, label: throughput[1].net, n: 8, points: pts8, g: gRes },
@@ -307,6 +354,8 @@ export function engineSuite(): void {
     wide16: { metricMs: wideMetricMs, gammaMs: wideGammaMs },
     throughputPoints: POINTS,
     throughput,
+    blocks,
+    kernels,
     baselines,
     mlp64: { loadMs, firstMs, warmMs },
     targets,
