@@ -4,7 +4,6 @@
 // Euclidean metric along a network; other metrics, and networks inside composed maps, keep the
 // symbolic route. Both routes agree to round-off (test/numeric/route.test.ts runs both).
 import { type Geometry, quantity, REAL, restriction, insteadOf } from "../core/quantities.js";
-import { LAYER_KINDS } from "../core/layers/index.js";
 import type { Mapping, Metric, Network } from "../semantics/model.js";
 import { assertSymbolicFeasible, estimateMappingSize, estimateSymbolicSize } from "../symbolic/size.js";
 import { geodesicAccelerationAt, geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";
@@ -50,13 +49,10 @@ export interface EnginePullback {
   from: number;
 }
 
-/** The engine's layers read at most x_{l−1} and x_{l−2}: order-k layers (k ≥ 3) take the symbolic route. */
-const engineServes = (net: Network) => net.layers.every((l) => LAYER_KINDS[l.kind].reads <= 2);
-
 /** What the matrix engine needs of a metric: a network it is pulled back along (Euclidean on the output), or null. */
 export function enginePullback(metric: Metric): EnginePullback | null {
   const d = metric.def;
-  if (d.kind !== "pullback" || d.along.kind !== "network" || d.of.def.kind !== "euclidean" || !engineServes(d.along)) return null;
+  if (d.kind !== "pullback" || d.along.kind !== "network" || d.of.def.kind !== "euclidean") return null;
   return { net: d.along, from: d.layer };
 }
 
@@ -68,7 +64,7 @@ export function metricRoute(metric: Metric, derivatives: 0 | 1 | 2, threshold = 
 
 /** The route for a mapping's coordinates, Jacobian and metric at points. */
 export function mappingRoute(m: Mapping): Route {
-  if (m.kind !== "network" || !engineServes(m)) return "symbolic";
+  if (m.kind !== "network") return "symbolic";
   return forced() ?? (estimateMappingSize(m) > ROUTE_THRESHOLD ? "matrix" : "symbolic");
 }
 

@@ -1,7 +1,10 @@
 // The matrix engine's network: parameters bound once into Float64Arrays, a forward pass that
 // carries the n input directions' derivatives to third order through every layer as jets, and a
 // reverse pass for the Jacobian when the output is smaller than the input. Nothing here builds an
-// expression; no width × width layer Jacobian is ever formed (a layer acts as diag(σ') W).
+// expression; no width × width layer Jacobian is ever formed (a layer acts as diag(σ') W). Each kind's step is
+// read from its one home, LAYER_KINDS[kind].recurrence: x_l = Σ_k c_k x_{l−1−k} + s(h) σ(W x_{l−1} + b).
+import { scaleValue } from "../../core/layers/affine.js";
+import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Activation, LayerKind, Network } from "../../semantics/model.js";
 import { paramValues } from "../forward.js";
 import { ACTIVATION_DERIVATIVES } from "./activations.js";
@@ -63,10 +66,33 @@ function range(net: PreparedNetwork, r: LayerRange): [number, number] {
   if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= net.layers.length)) {
     throw new Error(`layers ${from} … ${to} are not a range of '${net.name}' (layers 0 … ${net.layers.length})`);
   }
-  if (from > 0 && from < to && net.layers[from].kind === "second_order") {
-    throw new Error(`layer ${from + 1} of '${net.name}' is second order: it needs layer ${from - 1} as well as layer ${from}`);
+  // layer l reads x_{l−1} … x_{l−reads}: from a hidden layer, one that reads across it has no state to start from
+  // (at the input, such a layer takes its starting step instead)
+  for (let l = from + 1; l <= to && from > 0; l++) {
+    const kind = LAYER_KINDS[net.layers[l - 1].kind];
+    if (l - kind.reads >= from) continue;
+    const span = (a: number, b: number) => (a === b ? `layer ${a}` : `layers ${a} ${b === a + 1 ? "and" : "to"} ${b}`);
+    throw new Error(
+      `layer ${l} of '${net.name}' is ${kind.labels.prose}: it needs ${span(Math.max(0, l - kind.reads), from - 1)} as well as ` +
+        span(from, l - 1),
+    );
   }
   return [from, to];
+}
+
+/** How many previous states the network's layers read at most (the ring of states the passes keep). */
+const maxReads = (net: PreparedNetwork) => Math.max(1, ...net.layers.map((l) => LAYER_KINDS[l.kind].reads));
+
+/** A layer's step given how many previous states exist: x_l = Σ_k coeffs[k] x_{l−1−k} + s·σ(z) (s null: σ(z) alone). */
+interface Step {
+  coeffs: readonly number[];
+  s: number | null;
+}
+function stepOf(layer: PreparedLayer, available: number): Step {
+  const rec = LAYER_KINDS[layer.kind].recurrence;
+  if (!rec) throw new Error(`internal error: layer kind '${layer.kind}' has no recurrence for the matrix engine`);
+  const r = rec(Math.min(available, LAYER_KINDS[layer.kind].reads));
+  return { coeffs: r.coeffs, s: scaleValue(r, layer.h) };
 }
 
 /** What the forward pass keeps of one layer when asked to. */
@@ -101,7 +127,8 @@ export function workspace(net: PreparedNetwork, n: number, order: 0 | 1 | 2 | 3)
   const maxW = Math.max(n, ...net.layers.map((l) => l.outWidth));
   return {
     layout,
-    pool: Array.from({ length: 4 }, () => new Float64Array(layout.K * maxW)),
+    // the states the layers read, the layer being computed, and softmax's exponentials
+    pool: Array.from({ length: maxReads(net) + 2 }, () => new Float64Array(layout.K * maxW)),
     D: new Float64Array(4 * maxW),
     S: new Float64Array(4 * layout.K),
   };
@@ -110,9 +137,9 @@ export function workspace(net: PreparedNetwork, n: number, order: 0 | 1 | 2 | 3)
 /**
  * x_to and its derivatives up to `order` with respect to x_from at `point`: the input is the jet
  * of the identity, each layer maps jets to jets (affine part: K products with W; σ: Faà di Bruno;
- * residual and second-order updates: linear in the states). A second-order layer uses the state
- * two layers back; as the first layer of the network it takes the Taylor step from rest,
- * x₁ = x₀ + ½h²σ(W x₀ + b).
+ * the kind's recurrence: linear in the states). A layer reading k states uses the states up to k layers back;
+ * where fewer exist (the start of the network) its recurrence gives the starting step, e.g. a second-order layer's
+ * Taylor step from rest, x₁ = x₀ + ½h²σ(W x₀ + b).
  * Cost: Σ_l 2 w_l w_{l−1} K flops for the products plus O(w_l K) for the rest, K = 1 + n + n(n+1)/2
  * + n(n+1)(n+2)/6 truncated at `order` (n = dim x_from): order 1 is (n+1) forward passes' worth.
  */
@@ -128,18 +155,19 @@ export function propagate(
   const n = point.length;
   const inWidth = from === 0 ? (net.layers[0]?.inWidth ?? n) : net.layers[from - 1].outWidth;
   if (n !== inWidth) throw new Error(`'${net.name}' takes ${inWidth} coordinates on layer ${from}, got ${n}`);
-  if (!ws || ws.layout.n !== n || ws.layout.order !== order) ws = workspace(net, n, order);
+  const R = maxReads(net);
+  if (!ws || ws.layout.n !== n || ws.layout.order !== order || ws.pool.length < R + 2) ws = workspace(net, n, order);
   const { layout: L, pool, D, S } = ws;
   const K = L.K;
-  let x = pool[0],
-    prev: Float64Array | null = null;
+  let x = pool[0];
   x.fill(0, 0, K * n);
   for (let i = 0; i < n; i++) {
     x[i] = point[i];
     if (order >= 1) x[(1 + i) * n + i] = 1;
   }
+  const xs = [x]; // x_l, x_{l−1}, …: newest first, as many as the layers read
   const caches: LayerCache[] | null = keepCaches ? [] : null;
-  const free = (...used: (Float64Array | null)[]) => pool.find((b) => !used.includes(b))!;
+  const free = (...used: Float64Array[]) => pool.find((b) => !used.includes(b) && !xs.includes(b))!;
   let w = n;
   for (let l = from; l < to; l++) {
     const layer = net.layers[l],
@@ -147,7 +175,7 @@ export function propagate(
     let y: Float64Array;
     if (layer.kind === "softmax") {
       // p = e / Σe with e = exp(x − max x): exp and 1/s applied to jets, then Leibniz's rule
-      const e = free(x, prev);
+      const e = free();
       let m = -Infinity;
       for (let i = 0; i < w; i++) m = Math.max(m, x[i]);
       e.set(x.subarray(0, K * w));
@@ -168,20 +196,20 @@ export function propagate(
       D[2] = 2 / (s0 * s0 * s0);
       D[3] = -6 / (s0 * s0 * s0 * s0);
       composeJets(L, S, D, 1);
-      y = free(x, prev, e);
+      y = free(e);
       scaleJets(L, e, S, w, y);
       if (caches) caches.push({ z: null, sigma: null, x: y.slice(0, wo) });
     } else {
-      y = free(x, prev);
+      y = free();
       affine(layer.W!, layer.b!, x, y, wo, w, K);
       const act = ACTIVATION_DERIVATIVES[layer.activation];
       for (let i = 0; i < wo; i++) act(y[i], D, i, wo);
       const z = caches ? y.slice(0, wo) : null;
       composeJets(L, y, D, wo);
-      addSkips(layer, x, prev, y, K * wo);
+      applyStep(stepOf(layer, xs.length), xs, y, K * wo);
       if (caches) caches.push({ z, sigma: D.slice(0, 4 * wo), x: y.slice(0, wo) });
     }
-    prev = x;
+    shift(xs, y, R);
     x = y;
     w = wo;
   }
@@ -190,8 +218,8 @@ export function propagate(
 
 /**
  * ∂x_to/∂x_from (width_to × n, row-major) by reverse mode: the m output rows pulled back through
- * the layers, A_{l−1} += A_l diag(σ') W (plus the identity parts), and A_{l−2} −= A_l for a
- * second-order layer. Cost: one forward pass plus Σ_l 2 m w_l w_{l−1} flops (m = output width).
+ * the layers, A_{l−1} += A_l (c_0 I + s diag(σ') W) and A_{l−1−k} += c_k A_l for the states further back that the
+ * layer's recurrence reads. Cost: one forward pass plus Σ_l 2 m w_l w_{l−1} flops (m = output width).
  */
 export function reverseJacobian(
   net: PreparedNetwork,
@@ -225,10 +253,9 @@ export function reverseJacobian(
     } else {
       const W = layer.W!,
         d = caches[k - 1].sigma!;
-      const secondWithPrev = layer.kind === "second_order" && k >= 2;
-      const h = layer.h;
-      const c = layer.kind === "dense" ? 1 : layer.kind === "residual" ? h : secondWithPrev ? h * h : 0.5 * h * h;
-      const diag = layer.kind === "dense" ? 0 : secondWithPrev ? 2 : 1;
+      const { coeffs, s: scale } = stepOf(layer, k); // k states exist before it: x_from … x_{from+k−1}
+      const c = scale ?? 1,
+        diag = coeffs[0] ?? 0;
       for (let r = 0; r < m; r++) {
         const ro = r * wo,
           bo = r * wi;
@@ -240,9 +267,10 @@ export function reverseJacobian(
           for (let j = 0; j < wi; j++) b[bo + j] += s * W[wr + j];
         }
       }
-      if (secondWithPrev) {
-        const b2 = adj(k - 2);
-        for (let i = 0; i < b2.length; i++) b2[i] -= a[i];
+      for (let j = 1; j < coeffs.length; j++) {
+        const cj = coeffs[j],
+          bj = adj(k - 1 - j);
+        for (let i = 0; i < bj.length; i++) bj[i] += cj * a[i];
       }
     }
     if (k < L) A[k] = null;
@@ -272,21 +300,21 @@ export function propagateAlong(
   const inWidth = from === 0 ? (net.layers[0]?.inWidth ?? n) : net.layers[from - 1].outWidth;
   if (n !== inWidth) throw new Error(`'${net.name}' takes ${inWidth} coordinates on layer ${from}, got ${n}`);
   // a workspace of order 1 (K = n + 1) holds only n + 1 components: ask for order 2 (K ≥ n + 2)
-  if (!ws || ws.layout.n !== n || ws.layout.order < 2) ws = workspace(net, n, 2);
+  const R = maxReads(net);
+  if (!ws || ws.layout.n !== n || ws.layout.order < 2 || ws.pool.length < R + 1) ws = workspace(net, n, 2);
   const { pool, D } = ws;
-  let x = pool[0],
-    prev: Float64Array | null = null;
+  let x = pool[0];
   x.fill(0, 0, K * n);
   for (let i = 0; i < n; i++) {
     x[i] = point[i];
     x[(1 + i) * n + i] = 1;
   }
-  const free = (...used: (Float64Array | null)[]) => pool.find((b) => !used.includes(b))!;
+  const xs = [x]; // newest first, as in propagate
   let w = n;
   for (let l = from; l < to; l++) {
     const layer = net.layers[l],
       wo = layer.outWidth;
-    const y = free(x, prev);
+    const y = pool.find((b) => !xs.includes(b))!;
     affine(layer.W!, layer.b!, x, y, wo, w, K);
     const act = ACTIVATION_DERIVATIVES[layer.activation];
     for (let i = 0; i < wo; i++) {
@@ -298,24 +326,40 @@ export function propagateAlong(
       for (let a = 1; a <= n; a++) y[a * wo + i] *= d1;
       y[i] = D[i];
     }
-    addSkips(layer, x, prev, y, K * wo);
-    prev = x;
+    applyStep(stepOf(layer, xs.length), xs, y, K * wo);
+    shift(xs, y, R);
     x = y;
     w = wo;
   }
   return { out: x.subarray(0, K * w), width: w };
 }
 
+/** The new state y in front of the states xs (newest first), keeping the `keep` newest. */
+function shift(xs: Float64Array[], y: Float64Array, keep: number): void {
+  xs.unshift(y);
+  if (xs.length > keep) xs.length = keep;
+}
+
 /**
- * A residual or second-order layer's skip connections, in place on the first `len` jet entries of y (which holds σ's
- * jets on entry): y = x + hσ, or y = 2x − x_prev + h²σ (x + ½h²σ as the first step); other kinds leave y as it is.
+ * A layer's recurrence in place on the first `len` jet entries of y, which holds σ's jets on entry:
+ * y = Σ_k c_k xs[k] + s·y (xs newest first; the combination summed first, in order, then the σ term).
  */
-function addSkips(layer: { kind: string; h: number }, x: Float64Array, prev: Float64Array | null, y: Float64Array, len: number): void {
-  const h = layer.h;
-  if (layer.kind === "residual") for (let i = 0; i < len; i++) y[i] = x[i] + h * y[i];
-  else if (layer.kind === "second_order") {
-    const h2 = h * h;
-    if (prev) for (let i = 0; i < len; i++) y[i] = 2 * x[i] - prev[i] + h2 * y[i];
-    else for (let i = 0; i < len; i++) y[i] = x[i] + 0.5 * h2 * y[i];
+function applyStep({ coeffs: c, s }: Step, xs: readonly Float64Array[], y: Float64Array, len: number): void {
+  const m = c.length;
+  if (m === 0) {
+    if (s !== null) for (let i = 0; i < len; i++) y[i] *= s;
+    return;
+  }
+  const x0 = xs[0],
+    c0 = c[0];
+  if (m === 1) {
+    if (s === null) for (let i = 0; i < len; i++) y[i] = c0 * x0[i] + y[i];
+    else for (let i = 0; i < len; i++) y[i] = c0 * x0[i] + s * y[i];
+    return;
+  }
+  for (let i = 0; i < len; i++) {
+    let v = c0 * x0[i];
+    for (let k = 1; k < m; k++) v += c[k] * xs[k][i];
+    y[i] = s === null ? v + y[i] : v + s * y[i];
   }
 }
