@@ -6,7 +6,7 @@
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import { ACTIVATION_DERIVATIVES } from "./activations.js";
 import { affine } from "./kernel.js";
-import type { PreparedNetwork } from "./network.js";
+import { applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
 
 /** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (softmax layers are not). */
 export const blockServes = (net: PreparedNetwork): boolean =>
@@ -32,7 +32,7 @@ export function propagateBlocks(net: PreparedNetwork, points: Float64Array, n: n
     K = n + 1;
   const widths = [n, ...net.layers.map((l) => l.outWidth)];
   const maxW = Math.max(...widths);
-  const reads = Math.max(1, ...net.layers.map((l) => LAYER_KINDS[l.kind].reads));
+  const reads = maxReads(net);
   // the states a recurrence reads (newest first) plus the layer being built
   const pool = Array.from({ length: reads + 1 }, () => new Float64Array(K * block * maxW));
   const D = new Float64Array(4 * block * maxW),
@@ -50,24 +50,18 @@ export function propagateBlocks(net: PreparedNetwork, points: Float64Array, n: n
     states.unshift(x);
     for (let l = 0; l < net.layers.length; l++) {
       const layer = net.layers[l],
-        w = widths[l],
-        wo = widths[l + 1],
-        units = B * wo,
-        len = K * units;
-      const kind = LAYER_KINDS[layer.kind];
+        units = B * widths[l + 1];
       const y = pool.find((p) => !states.includes(p))!;
-      // W x over the block; σ at the B pre-activations, the chain rule on the tangents, then the layer's recurrence
-      affine(layer.W!, zeros, x, y, wo, w, K * B);
+      // W x over the block; σ at the B pre-activations, the chain rule on the tangents, then the layer's step
+      affine(layer.W!, zeros, x, y, widths[l + 1], widths[l], K * B);
       activate(ACTIVATION_DERIVATIVES[layer.activation], layer.b!, y, D, units);
-      const r = kind.recurrence!(Math.min(kind.reads, l + 1));
-      const s = r.scale ? r.scale.factor * layer.h ** r.scale.power : 1;
-      if (r.coeffs.length === 1) combineWith(y, D, units, K, s, r.coeffs[0], states[0]);
+      const step = stepOf(layer, l + 1);
+      if (step.coeffs.length === 1 && step.s !== null) chainStep(y, D, units, K, step.coeffs[0], states[0], step.s);
       else {
-        combine(y, D, units, K, s);
-        for (let j = 0; j < r.coeffs.length; j++) addScaled(y, r.coeffs[j], states[j], len);
+        chain(y, D, units, K);
+        applyStep(step, states, y, K * units);
       }
-      states.unshift(y);
-      states.length = Math.min(states.length, reads);
+      shift(states, y, reads);
       x = y;
     }
     visit({ Y: x, B, m: widths[widths.length - 1], first });
@@ -86,19 +80,17 @@ function activate(
   for (let u = 0, i = 0; u < units; u++, i = i + 1 === wo ? 0 : i + 1) act(y[u] + bias[i], D, u, units);
 }
 
-/** y = s·σ(z) on the values and s·σ'(z)·∂z on the tangents (the chain rule), over the K components. */
-function combine(y: Float64Array, D: Float64Array, units: number, K: number, s: number): void {
-  for (let u = 0; u < units; u++) y[u] = s * D[u];
-  for (let k = 1; k < K; k++) for (let u = 0, o = k * units; u < units; u++) y[o + u] *= s * D[units + u];
+/** The chain rule over the K components: σ(z) on the values, σ'(z)·∂z on the tangents. */
+function chain(y: Float64Array, D: Float64Array, units: number, K: number): void {
+  for (let u = 0; u < units; u++) y[u] = D[u];
+  for (let k = 1; k < K; k++) for (let u = 0, o = k * units; u < units; u++) y[o + u] *= D[units + u];
 }
 
-/** combine, then + c·x in the same sweep: the residual step (one memory pass where there would be two). */
-function combineWith(y: Float64Array, D: Float64Array, units: number, K: number, s: number, c: number, x: Float64Array): void {
-  for (let u = 0; u < units; u++) y[u] = s * D[u] + c * x[u];
-  for (let k = 1; k < K; k++) for (let u = 0, o = k * units; u < units; u++) y[o + u] = s * D[units + u] * y[o + u] + c * x[o + u];
-}
-
-/** y += c·x on the first len entries: one term of the recurrence. */
-function addScaled(y: Float64Array, c: number, x: Float64Array, len: number): void {
-  for (let i = 0; i < len; i++) y[i] += c * x[i];
+/**
+ * chain, then a one-term step y = c·x + s·y (the residual kind) in the same sweep: one memory pass where chain and
+ * applyStep take two, and the same sums in the same order as theirs.
+ */
+function chainStep(y: Float64Array, D: Float64Array, units: number, K: number, c: number, x: Float64Array, s: number): void {
+  for (let u = 0; u < units; u++) y[u] = c * x[u] + s * D[u];
+  for (let k = 1; k < K; k++) for (let u = 0, o = k * units; u < units; u++) y[o + u] = c * x[o + u] + s * (y[o + u] * D[units + u]);
 }

@@ -81,14 +81,14 @@ function range(net: PreparedNetwork, r: LayerRange): [number, number] {
 }
 
 /** How many previous states the network's layers read at most (the ring of states the passes keep). */
-const maxReads = (net: PreparedNetwork) => Math.max(1, ...net.layers.map((l) => LAYER_KINDS[l.kind].reads));
+export const maxReads = (net: PreparedNetwork) => Math.max(1, ...net.layers.map((l) => LAYER_KINDS[l.kind].reads));
 
 /** A layer's step given how many previous states exist: x_l = Σ_k coeffs[k] x_{l−1−k} + s·σ(z) (s null: σ(z) alone). */
-interface Step {
+export interface Step {
   coeffs: readonly number[];
   s: number | null;
 }
-function stepOf(layer: PreparedLayer, available: number): Step {
+export function stepOf(layer: PreparedLayer, available: number): Step {
   const rec = LAYER_KINDS[layer.kind].recurrence;
   if (!rec) throw new Error(`internal error: layer kind '${layer.kind}' has no recurrence for the matrix engine`);
   const r = rec(Math.min(available, LAYER_KINDS[layer.kind].reads));
@@ -335,7 +335,7 @@ export function propagateAlong(
 }
 
 /** The new state y in front of the states xs (newest first), keeping the `keep` newest. */
-function shift(xs: Float64Array[], y: Float64Array, keep: number): void {
+export function shift(xs: Float64Array[], y: Float64Array, keep: number): void {
   xs.unshift(y);
   if (xs.length > keep) xs.length = keep;
 }
@@ -344,7 +344,7 @@ function shift(xs: Float64Array[], y: Float64Array, keep: number): void {
  * A layer's recurrence in place on the first `len` jet entries of y, which holds σ's jets on entry:
  * y = Σ_k c_k xs[k] + s·y (xs newest first; the combination summed first, in order, then the σ term).
  */
-function applyStep({ coeffs: c, s }: Step, xs: readonly Float64Array[], y: Float64Array, len: number): void {
+export function applyStep({ coeffs: c, s }: Step, xs: readonly Float64Array[], y: Float64Array, len: number): void {
   const m = c.length;
   if (m === 0) {
     if (s !== null) for (let i = 0; i < len; i++) y[i] *= s;
