@@ -37,7 +37,7 @@ export interface MappingValue {
  */
 export function evaluateAt(mapping: Mapping, points: number[][], env: ReadonlyMap<string, number>): MappingValue[] {
   const ev = pointMapping(mapping, env);
-  return points.map((p) => ({ point: p, ...ev.at(p) })).map((r) => ({ ...r, rank: classifyMetric(r.metric).rank }));
+  return ev.many(points).map((r, k) => ({ point: points[k], ...r, rank: classifyMetric(r.metric).rank }));
 }
 
 export interface QuantityValue {

@@ -10,6 +10,7 @@ import {
   geodesicBackend,
   mappingRoute,
   metricRoute,
+  pointMapping,
   pointQuantity,
   ROUTE_THRESHOLD,
 } from "../../src/numeric/route.js";
@@ -167,5 +168,41 @@ describe("the automatic choice", () => {
     const r = await cli(["geometry", file, "--at", "0.1,0.2", "--quantity", "christoffel"]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/degenerate at \(0\.1, 0\.2\): det g = /);
+  });
+});
+
+describe("many points at once", () => {
+  const decoder = () =>
+    model(readFileSync("examples/decoder.rgnn", "utf8"), "examples/decoder.rgnn", "examples").mappings.get("decoder")!;
+
+  it("gives the engine's values point by point, by blocks of points through the network", () => {
+    const ev = pointMapping(decoder(), new Map());
+    expect(ev.route).toBe("matrix");
+    const r = rng(4);
+    const points = Array.from({ length: 300 }, () => [uniform(r, -2, 2), uniform(r, -2, 2)]);
+    const all = ev.many(points);
+    expect(all).toHaveLength(points.length);
+    const rel = (a: number[], b: number[]) => Math.max(...a.map((x, i) => Math.abs(x - b[i]) / Math.max(1, Math.abs(b[i]))));
+    for (const k of [0, 1, 127, 128, 255, 299]) {
+      const one = ev.at(points[k]);
+      expect(rel(all[k].output, one.output)).toBeLessThan(1e-13);
+      expect(rel(all[k].jacobian.flat(), one.jacobian.flat())).toBeLessThan(1e-12);
+      expect(rel(all[k].metric.flat(), one.metric.flat())).toBeLessThan(1e-12);
+    }
+  });
+
+  it("throws at the first point where one at a time would, with the same message", () => {
+    const ev = pointMapping(decoder(), new Map());
+    const bad = [Number.NaN, 0.5];
+    const message = (() => {
+      try {
+        ev.at(bad);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "no error";
+    })();
+    expect(message).toMatch(/not finite/);
+    expect(() => ev.many([[0.1, 0.2], bad, [0.3, 0.4]])).toThrow(message);
   });
 });

@@ -333,11 +333,11 @@ function volumeFigure(inp: PlotInput): string {
   const lattice: number[][] = [];
   for (let i = 0; i <= N; i++)
     for (let j = 0; j <= N; j++) lattice.push([box.x0 + ((box.x1 - box.x0) * i) / N, box.y0 + ((box.y1 - box.y0) * j) / N]);
-  // the compiled closed form on the whole lattice at once, or the matrix engine point by point (a wide network)
+  // the compiled closed form on the whole lattice at once, or the matrix engine by blocks of points (a wide network)
   const at = (() => {
     if (mappingRoute(inp.net) === "matrix") {
-      const ev = pointMapping(inp.net, inp.env);
-      return (k: number) => ev.at(lattice[k]);
+      const values = pointMapping(inp.net, inp.env).many(lattice);
+      return (k: number) => values[k];
     }
     const out = mappingEvaluator(inp.net, inp.env);
     const res = out.run(Float64Array.from(lattice.flat()), lattice.length);
