@@ -34,10 +34,11 @@ export class Expr {
 // The hash-cons table, keyed structurally: a numeric hash of (op, name, value, operand ids) picks a
 // slot of an open-addressing table (linear probing), whose candidates are compared field by field.
 // (String keys cost most of the DAG's construction time; a Map of hash chains still cost a third of it.)
-let capacity = 1 << 17;
+let capacity = 1 << 18;
 let slots: (Expr | null)[] = new Array<Expr | null>(capacity).fill(null);
-let slotHashes = new Int32Array(capacity);
+let slotHashes = new Int32Array(capacity); // a node's hash (with OCCUPIED set), or 0 for an empty slot
 let filled = 0;
+const OCCUPIED = 0x40000000;
 let nextId = 0;
 
 const OP_CODE: Record<Op, number> = { num: 1, sym: 2, add: 3, mul: 4, pow: 5, fn: 6 };
@@ -68,7 +69,7 @@ function hashOf(op: Op, args: readonly Expr[], value: number, name: string): num
     h = mix(mix(h, words[0]), words[1]);
   }
   for (let i = 0; i < args.length; i++) h = mix(h, args[i].id);
-  return h & 0x3fffffff;
+  return (h & 0x3fffffff) | OCCUPIED;
 }
 
 // Object.is: NaN matches NaN, as it did under string keys ("NaN"); −0 never gets here (num() makes it 0)
@@ -87,21 +88,20 @@ function grow(): void {
   slotHashes = new Int32Array(capacity);
   const mask = capacity - 1;
   for (let i = 0; i < old.length; i++) {
-    const e = old[i];
-    if (e === null) continue;
+    if (oldHashes[i] === 0) continue;
     let j = oldHashes[i] & mask;
-    while (slots[j] !== null) j = (j + 1) & mask;
-    slots[j] = e;
+    while (slotHashes[j] !== 0) j = (j + 1) & mask;
+    slots[j] = old[i];
     slotHashes[j] = oldHashes[i];
   }
 }
 
-/** The slot holding this node, or the empty slot where it belongs. */
+/** The slot holding this node, or the empty slot where it belongs (probing the compact hash array first). */
 function probe(h: number, op: Op, args: readonly Expr[], value: number, name: string): number {
   const mask = capacity - 1;
   let i = h & mask;
-  for (let e = slots[i]; e !== null; e = slots[i]) {
-    if (slotHashes[i] === h && matches(e, op, args, value, name)) return i;
+  for (let k = slotHashes[i]; k !== 0; k = slotHashes[i]) {
+    if (k === h && matches(slots[i]!, op, args, value, name)) return i;
     i = (i + 1) & mask;
   }
   return i;
@@ -191,8 +191,7 @@ function productOf(coef: number, factors: Expr[]): Expr {
   sortById(factors);
   if (factors.length === 0) return num(coef);
   if (coef === 1 && factors.length === 1) return factors[0];
-  if (coef !== 1) factors.unshift(num(coef));
-  return intern("mul", factors, 0, "");
+  return intern("mul", coef === 1 ? factors : [num(coef), ...factors], 0, "");
 }
 
 const isSin2 = (f: Expr) => f.op === "pow" && f.args[1] === TWO && f.args[0].op === "fn" && f.args[0].name === "sin";
@@ -254,6 +253,8 @@ class Keyed<V> {
 /** A sum's terms: constant, then coefficient per base (the term's non-numeric part), in first-seen order. */
 class Terms extends Keyed<number> {
   constant = 0;
+  /** Per base, the one term that had it, or null once a second term adds to it. */
+  readonly sole: (Expr | null)[] = [];
   /** A term of the sum: flattens small sums, splits off the coefficient (interning the rest, as before). */
   collect(t: Expr): void {
     if (t.op === "add" && t.args.length <= FLATTEN_LIMIT) {
@@ -271,21 +272,34 @@ class Terms extends Keyed<number> {
       base = t.args.length === 2 ? t.args[1] : intern("mul", t.args.slice(1), 0, "");
     }
     const i = this.indexOf(base);
-    if (i < 0) this.push(base, 0 + c);
-    else this.values[i] += c;
+    if (i < 0) {
+      this.push(base, 0 + c);
+      this.sole.push(t);
+    } else {
+      this.values[i] += c;
+      this.sole[i] = null;
+    }
   }
+}
+
+/** Whether a sum's sole term c·base is already what productOf(c, factorsOf(base)) would find: then it is reused. */
+function isProductOf(t: Expr, c: number, base: Expr): boolean {
+  if (t.op !== "mul" || t.args[0].op !== "num" || t.args[0].value !== c) return false;
+  return t.args.length === 2 ? base.op !== "mul" : isSortedProduct(base);
 }
 
 export function add(...xs: Expr[]): Expr {
   const terms = new Terms();
   for (const x of xs) terms.collect(x);
   let bases = terms.keys,
-    coefs = terms.values;
+    coefs = terms.values,
+    sole = terms.sole;
   if (bases.length > 1 && bases.some((b) => factorsOf(b).some(isSin2))) {
     const map = new Map<Expr, number>(bases.map((b, i) => [b, coefs[i]]));
     pythagoras(map);
     bases = [...map.keys()];
     coefs = [...map.values()];
+    sole = bases.map(() => null);
   }
   let constant = terms.constant;
   const one = bases.indexOf(ONE);
@@ -293,6 +307,7 @@ export function add(...xs: Expr[]): Expr {
     constant += coefs[one];
     bases.splice(one, 1);
     coefs.splice(one, 1);
+    sole.splice(one, 1);
   }
   const out: Expr[] = [],
     keys: Expr[] = [];
@@ -301,7 +316,8 @@ export function add(...xs: Expr[]): Expr {
     const base = bases[i],
       c = coefs[i];
     if (c === 0) continue;
-    out.push(c === 1 ? base : productOf(c, [...factorsOf(base)]));
+    const t = sole[i];
+    out.push(c === 1 ? base : t !== null && isProductOf(t, c, base) ? t : productOf(c, [...factorsOf(base)]));
     // the sort key is splitCoefficient(term)'s rest, which is the base itself unless the base is a product
     // that is not in canonical order (it has a coefficient or unsorted factors): then keep the general path
     if (base.op === "mul" && !isSortedProduct(base)) exact = false;
