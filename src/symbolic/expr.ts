@@ -121,7 +121,13 @@ function intern(op: Op, args: readonly Expr[], value: number, name: string): Exp
   return e;
 }
 
-const NO_ARGS: readonly Expr[] = Object.freeze([]);
+// Every leaf shares one empty operand list, made an array of objects (as all other operand lists are) so that
+// reading e.args stays monomorphic: [] alone would be an array of small integers to V8.
+const NO_ARGS: readonly Expr[] = (() => {
+  const a: (Expr | null)[] = [null];
+  a.pop();
+  return a as Expr[];
+})();
 
 // Per-node scratch, indexed by id, outside the nodes (so they stay small): topoOrder's visit marks, and tags
 // for one synchronous pass that creates no nodes (code generation numbers its statements there).
@@ -142,10 +148,10 @@ export const nodeTags = (): Int32Array => tags;
 /** A number. Folding finite weights can overflow (1e200·1e200): the node then holds ±∞ or NaN,
  *  and the evaluators' finiteness checks report it, rather than the number being dropped. */
 export function num(v: number): Expr {
-  return intern("num", [], v === 0 ? 0 : v, "");
+  return intern("num", NO_ARGS, v === 0 ? 0 : v, "");
 }
 export function sym(name: string): Expr {
-  return intern("sym", [], 0, name);
+  return intern("sym", NO_ARGS, 0, name);
 }
 
 export const ZERO = num(0),
