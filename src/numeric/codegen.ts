@@ -112,37 +112,46 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
     }
   };
 
-  // Cut the statements into chunks of about chunkChars characters each, in the same pass: nodes read
-  // outside their chunk (or returned) live in the scratch buffer s, at slot[i] (−1: not exported), and
-  // are loaded once by each later chunk that reads them.
-  const texts: string[] = new Array(body.length);
+  const refLength = (e: Expr) => (tag[e.id] >= 0 ? names[tag[e.id]] : leaves[-1 - tag[e.id]]).length;
+  /** The length of `const tN = …;` without building it (sums and products are most statements). */
+  const textLength = (i: number): number => {
+    const e = body[i],
+      args = e.args;
+    let n = 0;
+    if (e.op === "add" || e.op === "mul") for (let k = 0; k < args.length; k++) n += (k ? 3 : 0) + refLength(args[k]);
+    else n = statement(e).length;
+    return 10 + names[i].length + n;
+  };
+
+  // First pass: cut the statements into chunks of about chunkChars characters each. Nodes read outside
+  // their chunk (or returned) live in the scratch buffer s, at slot[i] (−1: not exported), and are loaded
+  // once by each later chunk that reads them. Only lengths are kept: the text is built chunk by chunk
+  // below and joined at once, so that a large DAG's statements do not all stay alive as separate strings.
   const starts = [0];
   const chunkOf = new Int32Array(body.length);
   const slot = new Int32Array(body.length).fill(-1);
   const importedBy = new Int32Array(body.length).fill(-1); // the last chunk that loaded each node
-  const imports: string[][] = [[]];
+  const imports: number[][] = [[]];
   let slots = 0,
     size = 0;
   for (let i = 0; i < body.length; i++) {
-    const e = body[i];
-    const t = `const ${names[i]} = ${statement(e)};`;
-    texts[i] = t;
-    if (size > 0 && size + t.length > chunkChars) {
+    const length = textLength(i);
+    if (size > 0 && size + length > chunkChars) {
       starts.push(i);
       imports.push([]);
       size = 0;
     }
-    size += t.length;
+    size += length;
     const c = starts.length - 1;
     chunkOf[i] = c;
     if (c === 0) continue;
-    for (const a of e.args) {
+    for (const a of body[i].args) {
       const j = tag[a.id];
       if (j < 0 || chunkOf[j] === c) continue;
       if (slot[j] < 0) slot[j] = slots++;
       if (importedBy[j] !== c) {
         importedBy[j] = c;
-        imports[c].push(`const ${names[j]} = s[${slot[j]}];`);
+        imports[c].push(j);
       }
     }
   }
@@ -152,12 +161,13 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
     for (const o of outputs) {
       if (tag[o.id] >= 0 && slot[tag[o.id]] < 0) slot[tag[o.id]] = slots++;
     }
+  const text = (i: number) => `const ${names[i]} = ${statement(body[i])};`;
 
   const loadInputs = inputs.map((_, i) => `const a${i} = inp[ib + ${i}];`).join(" ");
   const loadParams = params.map((_, i) => `const p${i} = p[${i}];`).join(" ");
   let src: string;
   if (single) {
-    const stmts = texts.join("\n    ");
+    const stmts = body.map((_, i) => text(i)).join("\n    ");
     const stores = outputs.map((o, k) => `out[ob + ${k}] = ${ref(o)};`).join(" ");
     src = `return function run(inp, p, out, count) {
   ${loadParams}
@@ -173,9 +183,9 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
     for (let c = 0; c < chunks; c++) {
       const from = starts[c],
         to = c + 1 < chunks ? starts[c + 1] : body.length;
-      const lines = imports[c];
+      const lines = imports[c].map((j) => `const ${names[j]} = s[${slot[j]}];`);
       for (let i = from; i < to; i++) {
-        lines.push(texts[i]);
+        lines.push(text(i));
         if (slot[i] >= 0) lines.push(`s[${slot[i]}] = ${names[i]};`);
       }
       fns.push(`function c${c}(inp, ib, p, s) {\n  ${loadInputs} ${loadParams}\n  ${lines.join("\n  ")}\n}`);
