@@ -324,9 +324,9 @@ export function add(...xs: Expr[]): Expr {
     if (c === 0) continue;
     const t = sole[i];
     out.push(c === 1 ? base : t !== null && isProductOf(t, c, base) ? t : productOf(c, [...factorsOf(base)]));
-    // the sort key is splitCoefficient(term)'s rest, which is the base itself unless the base is a product
-    // that is not in canonical order (it has a coefficient or unsorted factors): then keep the general path
-    if (base.op === "mul" && !isSortedProduct(base)) exact = false;
+    // the sort key is splitCoefficient(term)'s rest, which is the base itself unless the base is a number or
+    // a product not in canonical order (as display nodes may be): then keep the general path
+    if (base.op === "num" || (base.op === "mul" && !isSortedProduct(base))) exact = false;
     keys.push(base);
   }
   if (exact) sortByKeys(out, keys);
