@@ -3,7 +3,7 @@
 // code (V8 will not optimize a function past a bytecode size limit); values that cross a chunk
 // boundary go through a Float64Array scratch buffer, all others stay in locals.
 import { type FunctionDef, JS_RUNTIME, REGISTRY } from "../core/functions.js";
-import { type Expr, type Fn, topoOrder } from "../symbolic/expr.js";
+import { type Expr, type Fn, nodeTags, topoOrder } from "../symbolic/expr.js";
 
 export interface CompiledFunction {
   /** Symbols read from each point, in order. */
@@ -61,69 +61,113 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
   const inputIndex = new Map(inputs.map((n, i) => [n, i] as const));
   const params: string[] = [];
   const paramIndex = new Map<string, number>();
+  // One pass names every node: a statement's temporary, or a leaf's text (literal, input, parameter). A node's
+  // tag indexes them (i ≥ 0: body[i]; −1 − k: leaves[k]), set here and read only during this call: Maps keyed
+  // by nodes, and a pass per question, cost most of the code generation's own time (the DAG is memory bound).
+  const tag = nodeTags();
+  const body: Expr[] = [],
+    names: string[] = [],
+    leaves: string[] = [];
   for (const e of order) {
-    if (e.op === "sym" && !inputIndex.has(e.name) && e.name !== "pi" && !paramIndex.has(e.name)) {
-      paramIndex.set(e.name, params.length);
-      params.push(e.name);
+    if (e.op === "num" || e.op === "sym") {
+      tag[e.id] = -1 - leaves.length;
+      leaves.push(leafText(e));
+    } else {
+      tag[e.id] = body.length;
+      body.push(e);
+      names.push(`t${e.id}`);
     }
   }
-  const body = order.filter((e) => e.op !== "num" && e.op !== "sym");
-
-  const leaf = (e: Expr): string | null => {
+  function leafText(e: Expr): string {
     if (e.op === "num") return literal(e.value);
-    if (e.op === "sym") {
-      if (inputIndex.has(e.name)) return `a${inputIndex.get(e.name)}`;
-      if (e.name === "pi" && !paramIndex.has("pi")) return "Math.PI";
-      return `p${paramIndex.get(e.name)}`;
+    const i = inputIndex.get(e.name);
+    if (i !== undefined) return `a${i}`;
+    if (e.name === "pi") return "Math.PI";
+    let k = paramIndex.get(e.name);
+    if (k === undefined) {
+      k = params.length;
+      paramIndex.set(e.name, k);
+      params.push(e.name);
     }
-    return null;
-  };
-  const ref = (e: Expr) => leaf(e) ?? `t${e.id}`;
+    return `p${k}`;
+  }
+  const ref = (e: Expr) => (tag[e.id] >= 0 ? names[tag[e.id]] : leaves[-1 - tag[e.id]]);
 
   const statement = (e: Expr): string => {
-    const a = e.args.map(ref);
+    const args = e.args;
     switch (e.op) {
       case "add":
-        return a.join(" + ");
-      case "mul":
-        return a.join(" * ");
+      case "mul": {
+        const sep = e.op === "add" ? " + " : " * ";
+        let text = args.length ? ref(args[0]) : "";
+        for (let i = 1; i < args.length; i++) text += sep + ref(args[i]);
+        return text;
+      }
       case "pow":
-        return powerOf(a[0], e.args[1], a[1]);
+        return powerOf(ref(args[0]), args[1], ref(args[1]));
       case "fn":
-        return call(e.name as Fn, a[0]);
+        return call(e.name as Fn, ref(args[0]));
       default:
         throw new Error("unreachable");
     }
   };
 
-  // cut the statements into chunks of about chunkChars characters each
-  const texts = body.map((e) => `const t${e.id} = ${statement(e)};`);
-  const chunkOf = new Map<Expr, number>();
+  const refLength = (e: Expr) => (tag[e.id] >= 0 ? names[tag[e.id]] : leaves[-1 - tag[e.id]]).length;
+  /** The length of `const tN = …;` without building it (sums and products are most statements). */
+  const textLength = (i: number): number => {
+    const e = body[i],
+      args = e.args;
+    let n = 0;
+    if (e.op === "add" || e.op === "mul") for (let k = 0; k < args.length; k++) n += (k ? 3 : 0) + refLength(args[k]);
+    else n = statement(e).length;
+    return 10 + names[i].length + n;
+  };
+
+  // First pass: cut the statements into chunks of about chunkChars characters each. Nodes read outside
+  // their chunk (or returned) live in the scratch buffer s, at slot[i] (−1: not exported), and are loaded
+  // once by each later chunk that reads them. Only lengths are kept: the text is built chunk by chunk
+  // below and joined at once, so that a large DAG's statements do not all stay alive as separate strings.
   const starts = [0];
-  let size = 0;
-  texts.forEach((t, i) => {
-    if (size > 0 && size + t.length > chunkChars) {
+  const chunkOf = new Int32Array(body.length);
+  const slot = new Int32Array(body.length).fill(-1);
+  const importedBy = new Int32Array(body.length).fill(-1); // the last chunk that loaded each node
+  const imports: number[][] = [[]];
+  let slots = 0,
+    size = 0;
+  for (let i = 0; i < body.length; i++) {
+    const length = textLength(i);
+    if (size > 0 && size + length > chunkChars) {
       starts.push(i);
+      imports.push([]);
       size = 0;
     }
-    size += t.length;
-    chunkOf.set(body[i], starts.length - 1);
-  });
+    size += length;
+    const c = starts.length - 1;
+    chunkOf[i] = c;
+    if (c === 0) continue;
+    for (const a of body[i].args) {
+      const j = tag[a.id];
+      if (j < 0 || chunkOf[j] === c) continue;
+      if (slot[j] < 0) slot[j] = slots++;
+      if (importedBy[j] !== c) {
+        importedBy[j] = c;
+        imports[c].push(j);
+      }
+    }
+  }
   const chunks = starts.length;
   const single = chunks === 1;
-  // Nodes read outside their chunk (or returned) live in the scratch buffer.
-  const slot = new Map<Expr, number>();
-  const export_ = (e: Expr) => {
-    if (chunkOf.has(e) && !slot.has(e)) slot.set(e, slot.size);
-  };
-  for (const e of body) for (const a of e.args) if (chunkOf.has(a) && chunkOf.get(a) !== chunkOf.get(e)) export_(a);
-  if (!single) outputs.forEach(export_);
+  if (!single)
+    for (const o of outputs) {
+      if (tag[o.id] >= 0 && slot[tag[o.id]] < 0) slot[tag[o.id]] = slots++;
+    }
+  const text = (i: number) => `const ${names[i]} = ${statement(body[i])};`;
 
   const loadInputs = inputs.map((_, i) => `const a${i} = inp[ib + ${i}];`).join(" ");
   const loadParams = params.map((_, i) => `const p${i} = p[${i}];`).join(" ");
   let src: string;
   if (single) {
-    const stmts = texts.join("\n    ");
+    const stmts = body.map((_, i) => text(i)).join("\n    ");
     const stores = outputs.map((o, k) => `out[ob + ${k}] = ${ref(o)};`).join(" ");
     src = `return function run(inp, p, out, count) {
   ${loadParams}
@@ -139,19 +183,21 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
     for (let c = 0; c < chunks; c++) {
       const from = starts[c],
         to = c + 1 < chunks ? starts[c + 1] : body.length;
-      const imports = new Set<Expr>();
-      for (let i = from; i < to; i++) for (const x of body[i].args) if (chunkOf.has(x) && chunkOf.get(x) !== c) imports.add(x);
-      const lines = [...imports].map((x) => `const t${x.id} = s[${slot.get(x)}];`);
+      const lines = imports[c].map((j) => `const ${names[j]} = s[${slot[j]}];`);
       for (let i = from; i < to; i++) {
-        lines.push(texts[i]);
-        if (slot.has(body[i])) lines.push(`s[${slot.get(body[i])}] = t${body[i].id};`);
+        lines.push(text(i));
+        if (slot[i] >= 0) lines.push(`s[${slot[i]}] = ${names[i]};`);
       }
       fns.push(`function c${c}(inp, ib, p, s) {\n  ${loadInputs} ${loadParams}\n  ${lines.join("\n  ")}\n}`);
     }
-    const outRef = (o: Expr) =>
-      slot.has(o) ? `s[${slot.get(o)}]` : (leaf(o) ?? "NaN").replace(/^a(\d+)$/, "inp[ib + $1]").replace(/^p(\d+)$/, "p[$1]");
+    const outRef = (o: Expr): string => {
+      if (tag[o.id] >= 0) return `s[${slot[tag[o.id]]}]`;
+      if (o.op === "sym" && inputIndex.has(o.name)) return `inp[ib + ${inputIndex.get(o.name)}]`;
+      if (o.op === "sym" && paramIndex.has(o.name)) return `p[${paramIndex.get(o.name)}]`;
+      return ref(o);
+    };
     src = `${fns.join("\n")}
-const s = new Float64Array(${Math.max(1, slot.size)});
+const s = new Float64Array(${Math.max(1, slots)});
 return function run(inp, p, out, count) {
   for (let pt = 0; pt < count; pt++) {
     const ib = pt * ${inputs.length}, ob = pt * ${outputs.length};

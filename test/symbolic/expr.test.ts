@@ -57,6 +57,15 @@ describe("hash-consed canonical forms", () => {
     for (let k = 0; k < made.length; k++) expect(add(num(k + 0.5), x)).toBe(made[k]);
   });
 
+  it("finds every node again after the table and the per-node marks have grown", () => {
+    // 200k new nodes: past the open-addressing table's first rehash (at 131k) and the marks' first size (65k ids)
+    const made = Array.from({ length: 100_000 }, (_, k) => add(y, num(-k - 0.25)));
+    for (let k = 0; k < made.length; k += 7) expect(add(num(-k - 0.25), y)).toBe(made[k]);
+    expect(new Set(made).size).toBe(100_000);
+    // a walk over all of them meets y once and each number and sum once
+    expect(dagSize(made)).toBe(1 + 2 * 100_000);
+  });
+
   it("applies the light simplification rules", () => {
     expect(sub(x, x)).toBe(ZERO);
     expect(add(x, x)).toBe(mul(TWO, x));
