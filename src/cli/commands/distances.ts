@@ -27,9 +27,11 @@ export interface DistancesOptions {
 }
 
 /**
- * Fewest pairs for which distances starts workers by default. A worker takes 0.3–0.5 s from start to its first
- * geodesic (isolate, modules, spec load, solver set-up; measured on examples/sphere.rgnn and decoder.rgnn), while one
- * geodesic takes 0.03 s (the sphere) to 3 s (the decoder): from 24 pairs (7 points) the cheapest metric gains too.
+ * Fewest pairs for which distances starts workers by default. Measured under load ≈ 6 on the 2 cores: a worker takes
+ * 0.22–0.26 s (examples/sphere.rgnn) to 0.54–0.83 s (examples/decoder.rgnn, weights 0.3 s) from start to its first
+ * reply (isolate, modules, spec load, solver set-up), and one geodesic 0.03–0.05 s (the sphere) to 1–3 s (the
+ * decoder). Two workers gain once pairs × t / 2 exceeds the start-up: from ≈ 17 pairs on the sphere; 24 (7 points)
+ * leaves a margin for the cheapest metrics.
  */
 export const THREADED_MIN_PAIRS = 24;
 /** Pairs sent to each worker ahead: one being solved, one waiting, so no worker waits for the main thread. */
