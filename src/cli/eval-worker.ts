@@ -8,6 +8,7 @@ import { pointMapping } from "../numeric/route.js";
 import { loadSpec } from "../semantics/load.js";
 import { type EvalFormat, evalFormatter } from "./eval-format.js";
 import { parseAssignments } from "./options.js";
+import { crashText } from "./workers.js";
 
 export interface EvalWorkerInit {
   source: string;
@@ -54,7 +55,7 @@ if (parentPort) {
       port.postMessage({ id, rows } satisfies EvalChunkResult);
     } catch (e) {
       if (e instanceof EvaluationError) port.postMessage({ id, rows, error: e.message } satisfies EvalChunkResult);
-      else port.postMessage({ id, rows, crash: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies EvalChunkResult);
+      else port.postMessage({ id, rows, crash: crashText(e) } satisfies EvalChunkResult);
     }
   });
 }

@@ -122,8 +122,9 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     .option("-f, --format <format>", "text, json or csv", "text")
     .option("--set <assignments>", "values for symbols")
     .option("-w, --weights <file>", "values for the spec's symbolic weights (JSON or .safetensors)")
+    .option("--threads <n>", "worker threads (default: one per core, up to 4, from 24 pairs; 1: none)")
     .action(async (file: string, opts) => {
-      status = (await import("./commands/distances.js")).distancesCommand(io, file, opts);
+      status = await (await import("./commands/distances.js")).distancesCommand(io, file, opts);
     });
 
   program

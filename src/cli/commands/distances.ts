@@ -1,6 +1,7 @@
 // `rgnn distances FILE --points pts.csv`: the symmetric matrix of geodesic distances between points, one
-// boundary-value geodesic per pair with the metric's evaluators compiled once. One thread: workers would each
-// recompile the spec's geometry first, and their gain on the shared two cores was not measured.
+// boundary-value geodesic per pair with the metric's evaluators compiled once per thread. From THREADED_MIN_PAIRS
+// pairs on, worker threads (distances-worker.ts) solve the pairs as they are handed out, one or two at a time.
+import { availableParallelism } from "node:os";
 import cliProgress from "cli-progress";
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { geodesicSolver } from "../../numeric/geodesic.js";
@@ -11,6 +12,8 @@ import { readPointsFile } from "../csv.js";
 import { choice } from "../options.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
+import { inWorkers, threadsOption } from "../workers.js";
+import type { DistancePair, DistanceResult, DistancesWorkerInit } from "../distances-worker.js";
 import { pickMetric } from "./metric.js";
 
 export interface DistancesOptions {
@@ -19,9 +22,29 @@ export interface DistancesOptions {
   format: string;
   set?: string;
   weights?: string;
+  /** Worker threads (default: one per core, at most 4, from THREADED_MIN_PAIRS pairs on; 1: none). */
+  threads?: string;
 }
 
-export function distancesCommand(io: IO, file: string, opts: DistancesOptions): number {
+/**
+ * Fewest pairs for which distances starts workers by default. Measured under load ≈ 6 on the 2 cores: a worker takes
+ * 0.22–0.26 s (examples/sphere.rgnn) to 0.54–0.83 s (examples/decoder.rgnn, weights 0.3 s) from start to its first
+ * reply (isolate, modules, spec load, solver set-up), and one geodesic 0.03–0.05 s (the sphere) to 1–3 s (the
+ * decoder). Two workers gain once pairs × t / 2 exceeds the start-up: from ≈ 17 pairs on the sphere; 24 (7 points)
+ * leaves a margin for the cheapest metrics.
+ */
+export const THREADED_MIN_PAIRS = 24;
+/** Pairs sent to each worker ahead: one being solved, one waiting, so no worker waits for the main thread. */
+const IN_FLIGHT = 2;
+
+function threadCount(opts: DistancesOptions, pairs: number): number {
+  const n = threadsOption(opts.threads);
+  if (n === undefined) return pairs < THREADED_MIN_PAIRS ? 1 : Math.min(availableParallelism(), 4);
+  return Math.max(1, Math.min(n, pairs));
+}
+
+/** The command's result: a Promise where workers run (more than one pair and threads > 1). */
+export function distancesCommand(io: IO, file: string, opts: DistancesOptions): number | Promise<number> {
   const format = choice(opts.format, ["text", "json", "csv"] as const, "--format");
   const loaded = readSpec(io, file);
   if (!loaded.ok) {
@@ -36,42 +59,84 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
   if (!env) return EXIT.failure;
   const m = points.length;
   const D: (number | null)[][] = Array.from({ length: m }, (_, i) => Array.from({ length: m }, (_, j) => (i === j ? 0 : null)));
-  const failures: string[] = [];
-  const pairs = (m * (m - 1)) / 2;
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) pairs.push([i, j]);
+  const threads = threadCount(opts, pairs.length);
   const bar =
-    process.stderr.isTTY && pairs > 1
+    process.stderr.isTTY && pairs.length > 1
       ? new cliProgress.SingleBar(
           { format: "geodesics {bar} {value}/{total} pairs | {eta_formatted} left", stream: process.stderr, hideCursor: true },
           cliProgress.Presets.shades_classic,
         )
       : null;
-  bar?.start(pairs, 0);
-  try {
-    const solver = geodesicSolver(metric, env);
-    let done = 0;
-    for (let i = 0; i < m; i++)
-      for (let j = i + 1; j < m; j++) {
-        try {
-          D[i][j] = D[j][i] = solver.bvp(points[i], points[j], { samples: 2 }).length;
-        } catch (e) {
-          if (!(e instanceof EvaluationError)) throw e;
-          failures.push(`points ${i + 1} and ${j + 1}: ${e.message}`);
-        }
-        bar?.update(++done);
-      }
-  } catch (e) {
+  bar?.start(pairs.length, 0);
+  /** [pair number, message]: written in pair order, whichever thread finished first. */
+  const failures: [number, string][] = [];
+  const record = (k: number, r: { length?: number; error?: string }) => {
+    const [i, j] = pairs[k];
+    if (r.error !== undefined) failures.push([k, `points ${i + 1} and ${j + 1}: ${r.error}`]);
+    else D[i][j] = D[j][i] = r.length!;
+    bar?.increment();
+  };
+  const report = () => {
+    bar?.stop();
+    if (format === "json") io.out(json({ metric: metric.name, coords, points, distances: D }));
+    else if (format === "csv") for (const row of D) io.out(`${row.map((d) => (d === null ? "" : String(d))).join(",")}\n`);
+    else {
+      io.out(`geodesic distances of ${metric.name} between ${m} points (row and column i: point i of ${opts.points})\n`);
+      const cells = D.map((row) => row.map((d) => (d === null ? "—" : fmt(d))));
+      const width = Math.max(...cells.flat().map((c) => c.length));
+      for (const row of cells) io.out(`  ${row.map((c) => c.padStart(width)).join("  ")}\n`);
+    }
+    failures.sort((a, b) => a[0] - b[0]);
+    for (const [, f] of failures) io.err(`${loaded.model.file}: error: no geodesic between ${f}\n`);
+    return failures.length ? EXIT.failure : EXIT.ok;
+  };
+  const failed = (e: unknown) => {
     bar?.stop();
     return evaluationFailure(io, loaded.model.file, e);
+  };
+  if (threads > 1) {
+    const init: DistancesWorkerInit = {
+      source: loaded.source,
+      file: loaded.model.file,
+      baseDir: file === "-" ? process.cwd() : undefined,
+      metric: opts.metric,
+      env,
+      points,
+    };
+    let sent = 0,
+      done = 0;
+    return inWorkers<DistancePair, DistanceResult, true>({
+      script: "distances-worker",
+      init,
+      threads,
+      inFlight: IN_FLIGHT,
+      next() {
+        if (sent >= pairs.length) return undefined;
+        const [i, j] = pairs[sent];
+        return { k: sent++, i, j };
+      },
+      reply(r) {
+        if (r.crash !== undefined) throw new Error(`distances worker: ${r.crash}`);
+        if (r.fatal) throw new EvaluationError(r.error); // the solver could not be set up: what one thread reports
+        record(r.k, r);
+        return ++done === pairs.length ? true : undefined;
+      },
+    }).then(report, failed);
   }
-  bar?.stop();
-  if (format === "json") io.out(json({ metric: metric.name, coords, points, distances: D }));
-  else if (format === "csv") for (const row of D) io.out(`${row.map((d) => (d === null ? "" : String(d))).join(",")}\n`);
-  else {
-    io.out(`geodesic distances of ${metric.name} between ${m} points (row and column i: point i of ${opts.points})\n`);
-    const cells = D.map((row) => row.map((d) => (d === null ? "—" : fmt(d))));
-    const width = Math.max(...cells.flat().map((c) => c.length));
-    for (const row of cells) io.out(`  ${row.map((c) => c.padStart(width)).join("  ")}\n`);
+  try {
+    const solver = geodesicSolver(metric, env);
+    pairs.forEach(([i, j], k) => {
+      try {
+        record(k, { length: solver.bvp(points[i], points[j], { samples: 2 }).length });
+      } catch (e) {
+        if (!(e instanceof EvaluationError)) throw e;
+        record(k, { error: e.message });
+      }
+    });
+  } catch (e) {
+    return failed(e);
   }
-  for (const f of failures) io.err(`${loaded.model.file}: error: no geodesic between ${f}\n`);
-  return failures.length ? EXIT.failure : EXIT.ok;
+  return report();
 }

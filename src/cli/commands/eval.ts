@@ -1,5 +1,4 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { pointMapping } from "../../numeric/route.js";
 import { classifyMetric } from "../../numeric/linalg.js";
 import { pickMapping } from "../../api/spec.js";
@@ -12,6 +11,7 @@ import { readSpec } from "../spec.js";
 import { evalFormatter } from "../eval-format.js";
 import type { EvalChunk, EvalChunkResult, EvalWorkerInit } from "../eval-worker.js";
 import { EvaluationError } from "../../numeric/evaluate.js";
+import { inWorkers, threadsOption } from "../workers.js";
 
 export interface EvalOptions {
   network?: string;
@@ -35,17 +35,9 @@ export const THREADED_MIN_POINTS = 10_000;
 const CHUNK = 1000,
   IN_FLIGHT = 2;
 
-/** The worker script: compiled next to this module's dist/ copy; from the TS sources (vitest) the dist/ one. */
-function workerUrl(): URL {
-  return import.meta.url.endsWith(".ts")
-    ? new URL("../../../dist/src/cli/eval-worker.js", import.meta.url)
-    : new URL("../eval-worker.js", import.meta.url);
-}
-
 function threadCount(opts: EvalOptions, points: number): number {
-  if (opts.threads === undefined) return points < THREADED_MIN_POINTS ? 1 : Math.min(availableParallelism(), 4);
-  const n = Number(opts.threads);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--threads ${opts.threads}: expected a whole number from 1 to 64`);
+  const n = threadsOption(opts.threads);
+  if (n === undefined) return points < THREADED_MIN_POINTS ? 1 : Math.min(availableParallelism(), 4);
   return Math.min(n, Math.ceil(points / CHUNK));
 }
 
@@ -96,7 +88,7 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
       env,
       format,
     };
-    return inWorkers(init, points, threads, out).then(
+    return evalInWorkers(init, points, threads, out).then(
       (error) => (error === null ? done() : evaluationFailure(io, loaded.model.file, new EvaluationError(error))),
       (e) => evaluationFailure(io, loaded.model.file, e),
     );
@@ -119,46 +111,31 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
  * resolves to null, or to the message of the first point (in input order) that could not be evaluated, after the
  * rows before it — what one thread writes.
  */
-function inWorkers(init: EvalWorkerInit, points: number[][], threads: number, out: (text: string) => void): Promise<string | null> {
+function evalInWorkers(init: EvalWorkerInit, points: number[][], threads: number, out: (text: string) => void): Promise<string | null> {
   const chunks = Math.ceil(points.length / CHUNK);
-  const workers = Array.from({ length: threads }, () => new Worker(workerUrl(), { workerData: init }));
   const ready = new Map<number, EvalChunkResult>();
   let sent = 0,
     written = 0;
-  const send = (w: Worker) => {
-    if (sent >= chunks) return;
-    const start = sent * CHUNK;
-    w.postMessage({ id: sent++, start, points: points.slice(start, start + CHUNK) } satisfies EvalChunk);
-  };
-  return new Promise<string | null>((resolve, reject) => {
-    let settled = false;
-    const finish = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      for (const w of workers) void w.terminate();
-      f();
-    };
-    for (const w of workers) {
-      w.on("message", (r: EvalChunkResult) => {
-        ready.set(r.id, r);
-        for (let next = ready.get(written); next && !settled; next = ready.get(written)) {
-          ready.delete(written++);
-          try {
-            for (const row of next.rows) out(row);
-          } catch (e) {
-            return finish(() => reject(e)); // standard output closed (… | head): main's handler, as on one thread
-          }
-          if (next.crash !== undefined) return finish(() => reject(new Error(`eval worker: ${next!.crash}`)));
-          if (next.error !== undefined) return finish(() => resolve(next!.error!));
-          if (written === chunks) return finish(() => resolve(null));
-        }
-        send(w);
-      });
-      w.on("error", (e) => finish(() => reject(e)));
-      w.on("exit", (code) => {
-        if (code !== 0) finish(() => reject(new Error(`eval worker exited with code ${code}`)));
-      });
-      for (let k = 0; k < IN_FLIGHT; k++) send(w);
-    }
+  return inWorkers<EvalChunk, EvalChunkResult, string | null>({
+    script: "eval-worker",
+    init,
+    threads,
+    inFlight: IN_FLIGHT,
+    next() {
+      if (sent >= chunks) return undefined;
+      const start = sent * CHUNK;
+      return { id: sent++, start, points: points.slice(start, start + CHUNK) };
+    },
+    reply(r) {
+      ready.set(r.id, r);
+      for (let next = ready.get(written); next; next = ready.get(written)) {
+        ready.delete(written++);
+        for (const row of next.rows) out(row); // may throw: standard output closed (… | head), as on one thread
+        if (next.crash !== undefined) throw new Error(`eval worker: ${next.crash}`);
+        if (next.error !== undefined) return next.error;
+        if (written === chunks) return null;
+      }
+      return undefined;
+    },
   });
 }
