@@ -4,7 +4,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { pickMapping } from "../api/spec.js";
 import { classifyMetric } from "../numeric/linalg.js";
 import { EvaluationError } from "../numeric/evaluate.js";
-import { pointMapping } from "../numeric/route.js";
+import { eachPoint, pointMapping } from "../numeric/route.js";
 import { loadSpec } from "../semantics/load.js";
 import { type EvalFormat, evalFormatter } from "./eval-format.js";
 import { parseAssignments } from "./options.js";
@@ -48,10 +48,11 @@ if (parentPort) {
   port.on("message", ({ id, start, points }: EvalChunk) => {
     const rows: string[] = [];
     try {
-      points.forEach((point, k) => {
-        const r = ev.at(point);
-        rows.push(format.row({ point, ...r, rank: classifyMetric(r.metric).rank }, start + k === 0));
-      });
+      let k = 0;
+      for (const r of eachPoint(ev, points)) {
+        rows.push(format.row({ point: points[k], ...r, rank: classifyMetric(r.metric).rank }, start + k === 0));
+        k++;
+      }
       port.postMessage({ id, rows } satisfies EvalChunkResult);
     } catch (e) {
       if (e instanceof EvaluationError) port.postMessage({ id, rows, error: e.message } satisfies EvalChunkResult);

@@ -109,6 +109,24 @@ export interface PointMapping {
   many(points: number[][]): MappingAtPoint[];
 }
 
+/**
+ * `at` at each point in turn, for output that streams: `many` on chunks of points, and where a chunk has a point
+ * `at` rejects, that chunk point by point, so the values before it come out and the error comes at the point itself.
+ */
+export function* eachPoint(ev: PointMapping, points: number[][], chunk = 256): Generator<MappingAtPoint> {
+  for (let k = 0; k < points.length; k += chunk) {
+    const part = points.slice(k, k + chunk);
+    let values: MappingAtPoint[] | null = null;
+    try {
+      values = ev.many(part);
+    } catch (e) {
+      if (!(e instanceof EvaluationError)) throw e;
+    }
+    if (values) yield* values;
+    else for (const p of part) yield ev.at(p);
+  }
+}
+
 /** A mapping's output, Jacobian and pulled-back Euclidean metric at points, by the route mappingRoute picks. */
 export function pointMapping(mapping: Mapping, env: ReadonlyMap<string, number>): PointMapping {
   if (mapping.kind !== "network" || mappingRoute(mapping) === "symbolic") {

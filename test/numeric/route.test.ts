@@ -9,6 +9,7 @@ import {
   GEODESIC_ROUTE_THRESHOLD,
   geodesicBackend,
   mappingRoute,
+  eachPoint,
   metricRoute,
   pointMapping,
   pointQuantity,
@@ -204,5 +205,12 @@ describe("many points at once", () => {
     })();
     expect(message).toMatch(/not finite/);
     expect(() => ev.many([[0.1, 0.2], bad, [0.3, 0.4]])).toThrow(message);
+    // streamed: the values before the bad point come out (as one at a time gives them), then its error
+    const seen: number[][] = [];
+    const points = [[0.1, 0.2], [0.2, 0.1], bad, [0.3, 0.4]];
+    expect(() => {
+      for (const r of eachPoint(ev, points, 3)) seen.push(r.output);
+    }).toThrow(message);
+    expect(seen).toEqual([ev.at(points[0]).output, ev.at(points[1]).output]);
   });
 });

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { pointMapping } from "../../numeric/route.js";
+import { eachPoint, pointMapping } from "../../numeric/route.js";
 import { classifyMetric } from "../../numeric/linalg.js";
 import { pickMapping } from "../../api/spec.js";
 import { commandEnv } from "../env.js";
@@ -94,12 +94,13 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
     );
   }
   try {
-    // Each point is written as soon as it is evaluated (as api evaluateAt would give it), so that a million stream out.
+    // Rows are written as their chunk is evaluated (as api evaluateAt would give them), so that a million stream out.
     const ev = pointMapping(mapping, env); // the matrix engine where the symbolic route would be large
-    points.forEach((point, k) => {
-      const r = ev.at(point);
-      out(formatter.row({ point, ...r, rank: classifyMetric(r.metric).rank }, k === 0));
-    });
+    let k = 0;
+    for (const r of eachPoint(ev, points)) {
+      out(formatter.row({ point: points[k], ...r, rank: classifyMetric(r.metric).rank }, k === 0));
+      k++;
+    }
     return done();
   } catch (e) {
     return evaluationFailure(io, loaded.model.file, e);
