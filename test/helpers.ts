@@ -1,4 +1,5 @@
 // Shared test helpers: a seeded RNG, an in-process CLI, specs from text, finite differences.
+import { expect } from "vitest";
 import { run } from "../src/cli/main.js";
 import { type IO, processIO } from "../src/cli/io.js";
 import { loadSpec } from "../src/semantics/load.js";
@@ -49,6 +50,18 @@ export function onlyError(text: string, file?: string, baseDir?: string) {
 
 /** Jacobian by the 5-point central stencil (ε = 1e-3): the same routine the witnesses use. */
 export { fdJacobian } from "../src/derive/routes.js";
+
+/** Largest entrywise difference relative to the largest entry of the reference. */
+export function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  expect(got.length).toBe(want.length);
+  let d = 0,
+    s = 0;
+  for (let i = 0; i < want.length; i++) {
+    d = Math.max(d, Math.abs(got[i] - want[i]));
+    s = Math.max(s, Math.abs(want[i]));
+  }
+  return d / Math.max(s, 1e-300);
+}
 
 export function expectClose(a: number[][], b: number[][], tol: number, what = ""): void {
   const scale = Math.max(1, ...b.flat().map(Math.abs));

@@ -10,21 +10,9 @@ import { bindParams, metricEvaluator } from "../../src/numeric/evaluate.js";
 import { forwardNetwork } from "../../src/numeric/forward.js";
 import { geoOf, quantityEvaluator } from "../../src/numeric/geometry.js";
 import { ACTIVATIONS, type Activation, type Layer, type LayerKind, type Network } from "../../src/semantics/model.js";
-import { fdJacobian, model, rng, uniform } from "../helpers.js";
+import { fdJacobian, model, relErr, rng, uniform } from "../helpers.js";
 
 const SMOOTH = ACTIVATIONS.filter((a) => a !== "relu" && a !== "elu"); // C² at least: ∂g by finite differences
-
-/** Largest entrywise difference relative to the largest entry of the reference. */
-function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let d = 0,
-    s = 0;
-  for (let i = 0; i < want.length; i++) {
-    d = Math.max(d, Math.abs(got[i] - want[i]));
-    s = Math.max(s, Math.abs(want[i]));
-  }
-  return d / Math.max(s, 1e-300);
-}
 
 interface Plan {
   kind: LayerKind;

@@ -173,8 +173,7 @@ describe("the automatic choice", () => {
 });
 
 describe("many points at once", () => {
-  const decoder = () =>
-    model(readFileSync("examples/decoder.rgnn", "utf8"), "examples/decoder.rgnn", "examples").mappings.get("decoder")!;
+  const decoder = () => model(readFileSync("examples/decoder.rgnn", "utf8"), "examples/decoder.rgnn", "examples").mappings.get("decoder")!;
 
   it("gives the engine's values point by point, by blocks of points through the network", () => {
     const ev = pointMapping(decoder(), new Map());

@@ -14,18 +14,7 @@ import { forwardMetric, forwardNetwork } from "../../../src/numeric/forward.js";
 import { geoOf, quantityEvaluator } from "../../../src/numeric/geometry.js";
 import { mappingRoute, metricRoute, pointMetric } from "../../../src/numeric/route.js";
 import type { Activation, LayerKind, Network } from "../../../src/semantics/model.js";
-import { cli, fdJacobian, model, rng, uniform } from "../../helpers.js";
-
-function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let d = 0,
-    s = 0;
-  for (let i = 0; i < want.length; i++) {
-    d = Math.max(d, Math.abs(got[i] - want[i]));
-    s = Math.max(s, Math.abs(want[i]));
-  }
-  return d / Math.max(s, 1e-300);
-}
+import { cli, fdJacobian, model, relErr, rng, uniform } from "../../helpers.js";
 
 /** Γ = g⁻¹ (…∂g…) carries the two routes' round-off in g times κ(g) = max|g| · max|g⁻¹| (at least 1). */
 const kappa = (G: { g: Float64Array; inverse: Float64Array }) =>
