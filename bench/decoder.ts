@@ -1,6 +1,7 @@
 // The decoder suite (examples/decoder.rgnn, 2 → 256 → 256 → 784): boundary-value geodesics between latent points
 // through the matrix engine — the median over a fixed set of pairs (one core, this process), and the pairwise distance
-// matrix as a user computes it (`rgnn distances --threads 2`, a fresh process) with the time it took. RGNN_BENCH_DECODER_POINTS sets the matrix's size (default 50: 1,225 geodesics).
+// matrix as a user computes it (`rgnn distances --threads 2`, a fresh process) with the time it took.
+// RGNN_BENCH_DECODER_POINTS sets the matrix's size (default 50: 1,225 geodesics).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";

@@ -133,5 +133,6 @@ export const KERNEL_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "s
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   writeFileSync(join(KERNEL_DIR, "kernel.wat"), WAT);
   writeFileSync(join(KERNEL_DIR, "kernel.wasm.ts"), await kernelModuleSource());
-  console.log(`wrote ${join(KERNEL_DIR, "kernel.wat")} and kernel.wasm.ts (${readFileSync(join(KERNEL_DIR, "kernel.wasm.ts")).length} chars)`);
+  const size = readFileSync(join(KERNEL_DIR, "kernel.wasm.ts")).length;
+  console.log(`wrote ${join(KERNEL_DIR, "kernel.wat")} and kernel.wasm.ts (${size} chars)`);
 }

@@ -244,7 +244,8 @@ describe("wide random networks (widths 3–300) against forward mode and finite 
         }
       expect(relErr(metricAt(net, p), gOracle)).toBeLessThan(1e-12);
       expect(relErr(jacobianAt(net, p, { mode: "reverse" }).J, oracle.J.flat())).toBeLessThan(1e-12);
-      if (plan.some((q) => (q.act === "relu" || q.act === "elu") && q.kind !== "softmax")) continue; // kinks in σ or σ'': no finite differences
+      // kinks in σ or σ'': no finite differences
+      if (plan.some((q) => (q.act === "relu" || q.act === "elu") && q.kind !== "softmax")) continue;
       fdCompared++;
       // 5-point stencil, ε = 1e-3: truncation ~ε⁴, round-off ~1e-16/ε, relative to O(1) entries
       const x = (q: number[]) => Array.from(propagate(prepareNetwork(net), q, 0).out);

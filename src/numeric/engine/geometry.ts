@@ -344,7 +344,7 @@ export function geodesicAccelerationAt(
     const J = new Float64Array(m * n);
     for (let i = 0; i < m; i++) for (let a = 0; a < n; a++) J[i * n + a] = Y[(1 + a) * m + i];
     congruence(J, G, m, n, g);
-  } else
+  } else {
     // g_ab = ∂_a f · ∂_b f straight from the tangent components (no transposed copy of J: this runs per ODE stage)
     for (let a = 0; a < n; a++)
       for (let b = a; b < n; b++) {
@@ -352,6 +352,7 @@ export function geodesicAccelerationAt(
         for (let i = 0, oa = (1 + a) * m, ob = (1 + b) * m; i < m; i++) s += Y[oa + i] * Y[ob + i];
         g[a * n + b] = g[b * n + a] = s;
       }
+  }
   const lower = new Float64Array(n);
   for (let d = 0; d < n; d++) {
     let s = 0;
