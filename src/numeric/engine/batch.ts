@@ -23,15 +23,26 @@ export interface JetBlock {
   first: number;
 }
 
+/** Doubles in one block's buffer at most (8 MB): wide layers and many input directions take fewer points per block. */
+const BLOCK_DOUBLES = 2 ** 20;
+
 /**
  * x_L and its n first derivatives with respect to x_0 at `count` points (row after row in `points`, n each), `block`
- * points at a time; `visit` reads each block's jets while they are valid (the buffers are reused for the next).
+ * points at a time (by default up to 128, fewer where a block's buffer would pass BLOCK_DOUBLES); `visit` reads each
+ * block's jets while they are valid (the buffers are reused for the next).
  */
-export function propagateBlocks(net: PreparedNetwork, points: Float64Array, n: number, visit: (jets: JetBlock) => void, block = 128): void {
+export function propagateBlocks(
+  net: PreparedNetwork,
+  points: Float64Array,
+  n: number,
+  visit: (jets: JetBlock) => void,
+  blockSize?: number,
+): void {
   const count = points.length / n,
     K = n + 1;
   const widths = [n, ...net.layers.map((l) => l.outWidth)];
   const maxW = Math.max(...widths);
+  const block = blockSize ?? Math.max(1, Math.min(128, Math.floor(BLOCK_DOUBLES / (K * maxW))));
   const reads = maxReads(net);
   // the states a recurrence reads (newest first) plus the layer being built
   const pool = Array.from({ length: reads + 1 }, () => new Float64Array(K * block * maxW));

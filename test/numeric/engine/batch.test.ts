@@ -113,6 +113,22 @@ describe("the block pass", () => {
       }
     });
 
+  it("takes fewer points per block on a wide layer (2,100 units, 5 jet components: blocks of 99) with the same g", () => {
+    const net = randomNet("dense", "softplus", 4, 2100, 2, 5);
+    const r = rng(12);
+    const points = Float64Array.from({ length: 250 * 4 }, () => 2 * r() - 1);
+    const sizes: number[] = [];
+    propagateBlocks(net, points, 4, ({ B }) => {
+      sizes.push(B);
+    });
+    expect(sizes).toEqual([99, 99, 52]);
+    const all = metricsAt(net, points, 4);
+    for (const k of [0, 98, 99, 249]) {
+      const g = metricAt(net, points.subarray(4 * k, 4 * k + 4));
+      for (let i = 0; i < 16; i++) expect(Math.abs(all[16 * k + i] - g[i])).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(g[i])));
+    }
+  });
+
   it("keeps a non-finite point to its own row of the block", () => {
     const net = randomNet("residual", "tanh", 2, 2, 4, 3);
     const points = Float64Array.from([0.1, 0.2, Number.NaN, 0.3, 0.4, -0.5, 0.2, 0.1]);
