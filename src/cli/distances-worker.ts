@@ -5,14 +5,10 @@ import { pickMetric } from "../api/spec.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 import { type GeodesicSolver, geodesicSolver } from "../numeric/geodesic.js";
 import { loadSpec } from "../semantics/load.js";
-import { crashText } from "./workers.js";
+import { crashText, type WorkerSpec } from "./workers.js";
 
-export interface DistancesWorkerInit {
-  source: string;
-  file: string;
-  baseDir?: string;
+export interface DistancesWorkerInit extends WorkerSpec {
   metric?: string;
-  env: Map<string, number>;
   points: number[][];
 }
 

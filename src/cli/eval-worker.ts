@@ -8,15 +8,11 @@ import { eachPoint, pointMapping } from "../numeric/route.js";
 import { loadSpec } from "../semantics/load.js";
 import { type EvalFormat, evalFormatter } from "./eval-format.js";
 import { parseAssignments } from "./options.js";
-import { crashText } from "./workers.js";
+import { crashText, type WorkerSpec } from "./workers.js";
 
-export interface EvalWorkerInit {
-  source: string;
-  file: string;
-  baseDir?: string;
+export interface EvalWorkerInit extends WorkerSpec {
   set?: string;
   network?: string;
-  env: Map<string, number>;
   format: EvalFormat;
 }
 

@@ -10,6 +10,20 @@ export function workerUrl(name: string): URL {
     : new URL(`./${name}.js`, import.meta.url);
 }
 
+/** What every worker loads first: the spec as the main thread read it (stdin included) and its parameter values. */
+export interface WorkerSpec {
+  source: string;
+  file: string;
+  /** The folder weights files are read from, for a spec from standard input (else the spec file's own). */
+  baseDir?: string;
+  env: Map<string, number>;
+}
+
+/** The WorkerSpec of a loaded spec (`file` as given on the command line, "-" for standard input). */
+export function workerSpec(loaded: { source: string; model: { file: string } }, file: string, env: Map<string, number>): WorkerSpec {
+  return { source: loaded.source, file: loaded.model.file, baseDir: file === "-" ? process.cwd() : undefined, env };
+}
+
 /** --threads N: a whole number from 1 to 64; undefined when not given (the command's default). */
 export function threadsOption(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;

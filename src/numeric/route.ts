@@ -7,7 +7,7 @@ import { type Geometry, quantity, REAL, restriction, insteadOf } from "../core/q
 import type { Mapping, Metric, Network } from "../semantics/model.js";
 import { assertSymbolicFeasible, estimateMappingSize, estimateSymbolicSize } from "../symbolic/size.js";
 import { geodesicAccelerationAt, geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";
-import { blockServes, propagateBlocks } from "./engine/batch.js";
+import { blockServes, pointOfBlock, propagateBlocks } from "./engine/batch.js";
 import { prepareNetwork, propagate, workspace } from "./engine/network.js";
 import {
   assertFinite,
@@ -163,12 +163,11 @@ export function pointMapping(mapping: Mapping, env: ReadonlyMap<string, number>)
       if (!blockServes(net) || points.some((p) => p.length !== n)) return points.map(at);
       const out: MappingAtPoint[] = [];
       const J = new Float64Array(m * n);
-      propagateBlocks(net, Float64Array.from(points.flat()), n, ({ Y, B, first }) => {
-        for (let b = 0; b < B; b++) {
-          for (let i = 0; i < m; i++) for (let a = 0; a < n; a++) J[i * n + a] = Y[((1 + a) * B + b) * m + i];
-          const r = value(Y.subarray(b * m, (b + 1) * m), J);
-          // the one message `at` gives, with the layer where it first failed
-          out.push([r.output, ...r.jacobian].flat().every(Number.isFinite) ? r : at(points[first + b]));
+      propagateBlocks(net, Float64Array.from(points.flat()), n, (block) => {
+        for (let b = 0; b < block.B; b++) {
+          const { output, finite } = pointOfBlock(block, b, n, J);
+          // where not finite, the one message `at` gives, with the layer where it first failed
+          out.push(finite ? value(output, J) : at(points[block.first + b]));
         }
       });
       return out;

@@ -12,7 +12,7 @@ import { readPointsFile } from "../csv.js";
 import { choice } from "../options.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
-import { inWorkers, threadsOption } from "../workers.js";
+import { inWorkers, threadsOption, workerSpec } from "../workers.js";
 import type { DistancePair, DistanceResult, DistancesWorkerInit } from "../distances-worker.js";
 import { pickMetric } from "./metric.js";
 
@@ -97,14 +97,7 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
     return evaluationFailure(io, loaded.model.file, e);
   };
   if (threads > 1) {
-    const init: DistancesWorkerInit = {
-      source: loaded.source,
-      file: loaded.model.file,
-      baseDir: file === "-" ? process.cwd() : undefined,
-      metric: opts.metric,
-      env,
-      points,
-    };
+    const init: DistancesWorkerInit = { ...workerSpec(loaded, file, env), metric: opts.metric, points };
     let sent = 0,
       done = 0;
     return inWorkers<DistancePair, DistanceResult, true>({

@@ -11,7 +11,7 @@ import { readSpec } from "../spec.js";
 import { evalFormatter } from "../eval-format.js";
 import type { EvalChunk, EvalChunkResult, EvalWorkerInit } from "../eval-worker.js";
 import { EvaluationError } from "../../numeric/evaluate.js";
-import { inWorkers, threadsOption } from "../workers.js";
+import { inWorkers, threadsOption, workerSpec } from "../workers.js";
 
 export interface EvalOptions {
   network?: string;
@@ -79,15 +79,7 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
     return EXIT.ok;
   };
   if (threads > 1) {
-    const init: EvalWorkerInit = {
-      source: loaded.source,
-      file: loaded.model.file,
-      baseDir: file === "-" ? process.cwd() : undefined,
-      set: opts.set,
-      network: opts.network,
-      env,
-      format,
-    };
+    const init: EvalWorkerInit = { ...workerSpec(loaded, file, env), set: opts.set, network: opts.network, format };
     return evalInWorkers(init, points, threads, out).then(
       (error) => (error === null ? done() : evaluationFailure(io, loaded.model.file, new EvaluationError(error))),
       (e) => evaluationFailure(io, loaded.model.file, e),

@@ -4,7 +4,7 @@
 // elementwise over the whole block. On narrow deep nets (width 8, depth 64) the per-point path spends its time in
 // per-layer overhead rather than arithmetic; the block pays it once per B points (bench/engine.ts measures both).
 import { LAYER_KINDS } from "../../core/layers/index.js";
-import { ACTIVATION_DERIVATIVES } from "./activations.js";
+import { ACTIVATION_DERIVATIVES, type ActivationDerivatives } from "./activations.js";
 import { affine } from "./kernel.js";
 import { applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
 
@@ -21,6 +21,21 @@ export interface JetBlock {
   m: number;
   /** Index of the block's first point. */
   first: number;
+}
+
+/** Point b's x_L and J (m × n, row-major, into J) from its block; whether every entry of both is finite. */
+export function pointOfBlock({ Y, B, m }: JetBlock, b: number, n: number, J: Float64Array): { output: Float64Array; finite: boolean } {
+  const output = Y.subarray(b * m, (b + 1) * m);
+  let finite = true;
+  for (let i = 0; i < m; i++) {
+    if (!Number.isFinite(output[i])) finite = false;
+    for (let a = 0; a < n; a++) {
+      const d = Y[((1 + a) * B + b) * m + i];
+      J[i * n + a] = d;
+      if (!Number.isFinite(d)) finite = false;
+    }
+  }
+  return { output, finite };
 }
 
 /** Doubles in one block's buffer at most (8 MB): wide layers and many input directions take fewer points per block. */
@@ -46,8 +61,7 @@ export function propagateBlocks(
   const reads = maxReads(net);
   // the states a recurrence reads (newest first) plus the layer being built
   const pool = Array.from({ length: reads + 1 }, () => new Float64Array(K * block * maxW));
-  const D = new Float64Array(4 * block * maxW),
-    zeros = new Float64Array(maxW);
+  const D = new Float64Array(4 * block * maxW);
   for (let first = 0; first < count; first += block) {
     const B = Math.min(block, count - first);
     const states: Float64Array[] = [];
@@ -64,7 +78,7 @@ export function propagateBlocks(
         units = B * widths[l + 1];
       const y = pool.find((p) => !states.includes(p))!;
       // W x over the block; σ at the B pre-activations, the chain rule on the tangents, then the layer's step
-      affine(layer.W!, zeros, x, y, widths[l + 1], widths[l], K * B);
+      affine(layer.W!, null, x, y, widths[l + 1], widths[l], K * B); // b per point, in activate
       activate(ACTIVATION_DERIVATIVES[layer.activation], layer.b!, y, D, units);
       const step = stepOf(layer, l + 1);
       if (step.coeffs.length === 1 && step.s !== null) chainStep(y, D, units, K, step.coeffs[0], states[0], step.s);
@@ -80,13 +94,7 @@ export function propagateBlocks(
 }
 
 /** σ(z + b), σ'(z + b), … of the layer's units into D (the pre-activations z are y's values). */
-function activate(
-  act: (z: number, out: Float64Array, i: number, w: number) => void,
-  bias: Float64Array,
-  y: Float64Array,
-  D: Float64Array,
-  units: number,
-): void {
+function activate(act: ActivationDerivatives, bias: Float64Array, y: Float64Array, D: Float64Array, units: number): void {
   const wo = bias.length;
   for (let u = 0, i = 0; u < units; u++, i = i + 1 === wo ? 0 : i + 1) act(y[u] + bias[i], D, u, units);
 }

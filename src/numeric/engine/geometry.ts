@@ -4,7 +4,7 @@
 // index conventions of src/symbolic/geometry.ts. All results are row-major Float64Arrays:
 // g[a·n + b], dg[(c·n + a)·n + b] = ∂_c g_ab, ddg[((c·n + d)·n + a)·n + b] = ∂_c∂_d g_ab,
 // christoffel[(a·n + b)·n + c] = Γ^a_bc, riemann[((a·n + b)·n + c)·n + d] = R^a_bcd.
-import { blockServes, propagateBlocks } from "./batch.js";
+import { blockServes, pointOfBlock, propagateBlocks } from "./batch.js";
 import {
   type LayerRange,
   type NetworkLike,
@@ -88,12 +88,13 @@ export function metricsAt(net: NetworkLike, points: Float64Array, n: number, opt
     g = new Float64Array(n * n);
   if ((opts.from ?? 0) === 0 && (opts.to ?? p.layers.length) === p.layers.length && blockServes(p)) {
     const G = opts.outputMetric;
-    propagateBlocks(p, points, n, ({ Y, B, m, first }) => {
-      const J = new Float64Array(m * n);
-      for (let b = 0; b < B; b++) {
-        for (let i = 0; i < m; i++) for (let a = 0; a < n; a++) J[i * n + a] = Y[((1 + a) * B + b) * m + i];
+    const m = p.layers.length ? p.layers[p.layers.length - 1].outWidth : n,
+      J = new Float64Array(m * n);
+    propagateBlocks(p, points, n, (block) => {
+      for (let b = 0; b < block.B; b++) {
+        pointOfBlock(block, b, n, J);
         congruence(J, G, m, n, g);
-        out.set(g, (first + b) * n * n);
+        out.set(g, (block.first + b) * n * n);
       }
     });
     return out;

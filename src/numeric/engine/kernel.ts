@@ -8,11 +8,19 @@ import { KERNEL_WASM_BASE64 } from "./kernel.wasm.js";
 export type KernelName = "wasm" | "js";
 
 /**
- * Z[k·rows + i] = Σ_j W[i·cols + j] X[k·cols + j] for the K components, plus b[i] on the value. Rows in blocks of 16
+ * Z[k·rows + i] = Σ_j W[i·cols + j] X[k·cols + j] for the K components, plus b[i] on the value (b null: none). Rows in blocks of 16
  * (a block of W stays in cache while every component streams past it), inside a block 4 rows × 2 components at once:
  * eight independent sums for six loads.
  */
-export function affineJs(W: Float64Array, b: Float64Array, X: Float64Array, Z: Float64Array, rows: number, cols: number, K: number): void {
+export function affineJs(
+  W: Float64Array,
+  b: Float64Array | null,
+  X: Float64Array,
+  Z: Float64Array,
+  rows: number,
+  cols: number,
+  K: number,
+): void {
   for (let i0 = 0; i0 < rows; i0 += 16) {
     const i1 = Math.min(rows, i0 + 16);
     for (let k = 0; k < K; k += 2) {
@@ -75,7 +83,7 @@ export function affineJs(W: Float64Array, b: Float64Array, X: Float64Array, Z: F
       }
     }
   }
-  for (let i = 0; i < rows; i++) Z[i] += b[i];
+  if (b) for (let i = 0; i < rows; i++) Z[i] += b[i];
 }
 
 interface WasmKernel {
@@ -129,7 +137,15 @@ function arenaFor(W: Float64Array, scratch: number): Arena {
 /** Below this many products per call the JS loop wins (the copies in and out of the memory cost about as much). */
 const WASM_MIN_PRODUCTS = 512;
 
-function affineWasm(W: Float64Array, b: Float64Array, X: Float64Array, Z: Float64Array, rows: number, cols: number, K: number): void {
+function affineWasm(
+  W: Float64Array,
+  b: Float64Array | null,
+  X: Float64Array,
+  Z: Float64Array,
+  rows: number,
+  cols: number,
+  K: number,
+): void {
   const xLength = K * cols,
     zLength = K * rows;
   const arena = arenaFor(W, xLength + zLength);
@@ -139,16 +155,16 @@ function affineWasm(W: Float64Array, b: Float64Array, X: Float64Array, Z: Float6
   f.set(X.subarray(0, xLength), xAt);
   arena.kernel.affine(0, xAt * 8, zAt * 8, rows, cols, K);
   Z.set(f.subarray(zAt, zAt + zLength));
-  for (let i = 0; i < rows; i++) Z[i] += b[i];
+  if (b) for (let i = 0; i < rows; i++) Z[i] += b[i];
 }
 
 /** The kernel in use: RGNN_KERNEL=js forces the loop (for comparisons); otherwise WebAssembly where it compiled. */
 export const KERNEL: KernelName = wasmModule && (typeof process === "undefined" || process.env?.RGNN_KERNEL !== "js") ? "wasm" : "js";
 
-/** Z = W X + b (b on the value only) for K components, component-major: by KERNEL, or by the named one. */
+/** Z = W X + b (b on the value only; none when null) for K components, component-major: by KERNEL, or the named one. */
 export function affine(
   W: Float64Array,
-  b: Float64Array,
+  b: Float64Array | null,
   X: Float64Array,
   Z: Float64Array,
   rows: number,
