@@ -51,6 +51,147 @@ ${block(pair)}
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $iloop)))`;
 
+const f64x2 = (v) => `(v128.const f64x2 ${v} ${v})`;
+/** Taylor's coefficients of expm1, 1/n! for n = 2 … 13 (exact integers divided once: correctly rounded). */
+const EXPM1_COEFFS = Array.from({ length: 12 }, (_, i) => {
+  let f = 1;
+  for (let n = 2; n <= i + 2; n++) f *= n;
+  return 1 / f;
+});
+// fdlibm's split of ln 2: k·LN2_HI is exact for |k| < 2^20, so r = u − k ln 2 loses nothing to cancellation
+const LN2_HI = 6.93147180369123816490e-1,
+  LN2_LO = 1.90821492927058770002e-10;
+
+/**
+ * q(r) = 1/2 + r/6 + r²/24 + … + r^11/13! by Estrin's scheme (pairs c + c'r, then powers r², r⁴, r⁸): a dependency
+ * chain of 5 products deep instead of Horner's 11, so the pairs of lanes in flight overlap.
+ */
+const estrin = () => {
+  const get = (v) => `(local.get $${v})`;
+  const mad = (a, b, x) => `(f64x2.add ${a} (f64x2.mul ${b} ${x}))`;
+  return [
+    ...[0, 1, 2, 3, 4, 5].map(
+      (i) => `(local.set $e${i} (f64x2.add ${f64x2(EXPM1_COEFFS[2 * i])}\n      (f64x2.mul ${f64x2(EXPM1_COEFFS[2 * i + 1])} ${get("r")})))`,
+    ),
+    ...[0, 1, 2].map((j) => `(local.set $e${j} ${mad(get(`e${2 * j}`), get(`e${2 * j + 1}`), get("r2"))})`),
+    `(local.set $e0 ${mad(mad(get("e0"), get("e1"), get("r4")), get("e2"), get("r8"))})`.replace(" (f64x2.mul (local.get $e2)", "\n      (f64x2.mul (local.get $e2)"),
+  ]
+    .map((l) => `    ${l}`)
+    .join("\n");
+};
+
+/**
+ * σ = tanh and σ' = 1 − σ² over a layer's units, and the chain rule fused with a residual step: the block pass's
+ * elementwise work, so a narrow deep layer (8 × 8) runs without leaving the kernel. tanh follows fdlibm's s_tanh.c:
+ * with a = min(|z|, 22) and t = expm1(∓2a), tanh = −t/(t + 2) for a < 1 and 1 − 2/(t + 2) = t/(t + 2) above (no
+ * cancellation either way), sign restored from z; expm1(u) = 2^k (1 + p) − 1 with u = k ln 2 + r, |r| ≤ ln 2 / 2, and
+ * p = r + r² q(r) (Taylor to r^13: remainder under 2e-17 relative). Within a few ulps of Math.tanh
+ * (test/numeric/engine/kernel.test.ts measures it on 10^6 arguments and the special values).
+ */
+const ELEMENTWISE = `
+  ;; D[u] = tanh(Y[u] + bias[u mod m]), D[units + u] = 1 − D[u]², u < units: pairs of units, an odd last one alone
+  (func (export "tanh") (param $Y i32) (param $bias i32) (param $D i32) (param $units i32) (param $m i32)
+    (local $u i32) (local $j i32) (local $j1 i32) (local $dd i32) (local $at i32) (local $z v128) (local $t v128)
+    (local $a v128) (local $small v128) (local $v v128) (local $k v128) (local $r v128) (local $p v128) (local $scale v128)
+    (local $r2 v128) (local $r4 v128) (local $r8 v128)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128) (local $e4 v128) (local $e5 v128)
+    (local.set $dd (i32.shl (local.get $units) (i32.const 3)))
+    (block $done (loop $units
+      (br_if $done (i32.ge_s (local.get $u) (local.get $units)))
+      (local.set $at (i32.shl (local.get $u) (i32.const 3)))
+      (local.set $j1 (i32.add (local.get $j) (i32.const 1)))
+      (if (i32.eq (local.get $j1) (local.get $m)) (then (local.set $j1 (i32.const 0))))
+      (if (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units))
+        (then (local.set $z (f64x2.add (v128.load (i32.add (local.get $Y) (local.get $at)))
+          (f64x2.replace_lane 1 (f64x2.splat (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3)))))
+            (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j1) (i32.const 3))))))))
+        (else (local.set $z (f64x2.splat (f64.add (f64.load (i32.add (local.get $Y) (local.get $at)))
+          (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3)))))))))
+    (local.set $a (f64x2.min (f64x2.abs (local.get $z)) ${f64x2(22)}))
+    (local.set $small (f64x2.lt (local.get $a) ${f64x2(1)}))
+    (local.set $v (v128.bitselect (f64x2.mul (local.get $a) ${f64x2(-2)})
+      (f64x2.mul (local.get $a) ${f64x2(2)}) (local.get $small)))
+    ;; t = expm1(v): v = k ln 2 + r
+    (local.set $k (f64x2.nearest (f64x2.mul (local.get $v) ${f64x2(Math.LOG2E)})))
+    (local.set $r (f64x2.sub
+      (f64x2.sub (local.get $v) (f64x2.mul (local.get $k) ${f64x2(LN2_HI)}))
+      (f64x2.mul (local.get $k) ${f64x2(LN2_LO)})))
+    (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+    (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+    (local.set $r8 (f64x2.mul (local.get $r4) (local.get $r4)))
+${estrin()}
+    (local.set $p (f64x2.add (local.get $r) (f64x2.mul (local.get $r2) (local.get $e0))))
+    ;; 2^k from its bits: (k + 1023) << 52, k ∈ [−3, 64] here
+    (local.set $scale (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $k)))
+      (v128.const i64x2 1023 1023)) (i32.const 52)))
+    (local.set $t (f64x2.add (f64x2.mul (local.get $scale) (local.get $p)) (f64x2.sub (local.get $scale) ${f64x2(1)})))
+    ;; a < 1: −t/(t + 2) with t = expm1(−2a); above, 1 − 2/(t + 2) = t/(t + 2) with t = expm1(2a) (errors in t damped)
+    (local.set $t (f64x2.div (v128.bitselect (f64x2.neg (local.get $t)) (local.get $t) (local.get $small))
+      (f64x2.add (local.get $t) ${f64x2(2)})))
+    ;; |tanh| with z's sign (abs first: −0 from t = −0 must not flip tanh(+0)); NaN stays NaN
+    (local.set $t (v128.or (f64x2.abs (local.get $t))
+      (v128.and (local.get $z) (v128.const i64x2 ${-(2n ** 63n)} ${-(2n ** 63n)}))))
+      (if (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units))
+        (then
+          (v128.store (i32.add (local.get $D) (local.get $at)) (local.get $t))
+          (v128.store (i32.add (i32.add (local.get $D) (local.get $dd)) (local.get $at))
+            (f64x2.sub ${f64x2(1)} (f64x2.mul (local.get $t) (local.get $t)))))
+        (else
+          (f64.store (i32.add (local.get $D) (local.get $at)) (f64x2.extract_lane 0 (local.get $t)))
+          (f64.store (i32.add (i32.add (local.get $D) (local.get $dd)) (local.get $at))
+            (f64.sub (f64.const 1) (f64.mul (f64x2.extract_lane 0 (local.get $t)) (f64x2.extract_lane 0 (local.get $t)))))))
+      (local.set $j (i32.add (local.get $j1) (i32.const 1)))
+      (if (i32.eq (local.get $j) (local.get $m)) (then (local.set $j (i32.const 0))))
+      (local.set $u (i32.add (local.get $u) (i32.const 2)))
+      (br $units)))
+  )
+
+  ;; The chain rule and a one-term step: Y[u] = c·X[u] + s·D[u] on the value, Y[o + u] = c·X[o + u] + s·(Y[o + u]·D'[u])
+  ;; on the K − 1 tangents (D' = D + units): the same products and sums, in the same order, as the JavaScript loop.
+  (func (export "chain_step") (param $Y i32) (param $D i32) (param $X i32) (param $units i32) (param $K i32)
+    (param $c f64) (param $s f64)
+    (local $k i32) (local $o i32) (local $i i32) (local $end i32) (local $dd i32) (local $cc v128) (local $ss v128)
+    (local $y i32) (local $x i32)
+    (local.set $cc (f64x2.splat (local.get $c)))
+    (local.set $ss (f64x2.splat (local.get $s)))
+    (local.set $dd (i32.shl (local.get $units) (i32.const 3)))
+    (local.set $end (i32.shl (i32.and (local.get $units) (i32.const -2)) (i32.const 3)))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $i) (local.get $end)))
+      (v128.store (i32.add (local.get $Y) (local.get $i))
+        (f64x2.add (f64x2.mul (local.get $cc) (v128.load (i32.add (local.get $X) (local.get $i))))
+          (f64x2.mul (local.get $ss) (v128.load (i32.add (local.get $D) (local.get $i))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $v)))
+    (if (i32.ne (local.get $end) (local.get $dd)) (then
+      (f64.store (i32.add (local.get $Y) (local.get $i))
+        (f64.add (f64.mul (local.get $c) (f64.load (i32.add (local.get $X) (local.get $i))))
+          (f64.mul (local.get $s) (f64.load (i32.add (local.get $D) (local.get $i))))))))
+    (local.set $k (i32.const 1))
+    (block $kdone (loop $tangents
+      (br_if $kdone (i32.ge_s (local.get $k) (local.get $K)))
+      (local.set $o (i32.mul (local.get $k) (local.get $dd)))
+      (local.set $y (i32.add (local.get $Y) (local.get $o)))
+      (local.set $x (i32.add (local.get $X) (local.get $o)))
+      (local.set $i (i32.const 0))
+      (block $tdone (loop $t
+        (br_if $tdone (i32.ge_u (local.get $i) (local.get $end)))
+        (v128.store (i32.add (local.get $y) (local.get $i))
+          (f64x2.add (f64x2.mul (local.get $cc) (v128.load (i32.add (local.get $x) (local.get $i))))
+            (f64x2.mul (local.get $ss) (f64x2.mul (v128.load (i32.add (local.get $y) (local.get $i)))
+              (v128.load (i32.add (i32.add (local.get $D) (local.get $dd)) (local.get $i)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $t)))
+      (if (i32.ne (local.get $end) (local.get $dd)) (then
+        (f64.store (i32.add (local.get $y) (local.get $i))
+          (f64.add (f64.mul (local.get $c) (f64.load (i32.add (local.get $x) (local.get $i))))
+            (f64.mul (local.get $s) (f64.mul (f64.load (i32.add (local.get $y) (local.get $i)))
+              (f64.load (i32.add (i32.add (local.get $D) (local.get $dd)) (local.get $i)))))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $tangents)))
+  )
+`;
+
 export const WAT = `;; GENERATED by scripts/wasm.mjs: edit that, then \`npm run wasm\`.
 ;; The matrix engine's hot loop, Z[k·rows + i] = Σ_j W[i·cols + j] X[k·cols + j] for K components, in WebAssembly
 ;; SIMD (f64x2): V8 does not vectorise JavaScript loops. Pointers are byte offsets into the one memory. Rows in
@@ -110,7 +251,8 @@ export const WAT = `;; GENERATED by scripts/wasm.mjs: edit that, then \`npm run 
       (local.set $k (i32.add (local.get $k) (i32.const 2)))
       (br $kloop)))
     (local.set $i0 (local.get $iEnd))
-    (br $bloop)))))
+    (br $bloop))))
+${ELEMENTWISE})
 `;
 
 /** The compiled module as the TypeScript file that carries it. */

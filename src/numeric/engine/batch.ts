@@ -5,7 +5,8 @@
 // per-layer overhead rather than arithmetic; the block pays it once per B points (bench/engine.ts measures both).
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import { ACTIVATION_DERIVATIVES, type ActivationDerivatives } from "./activations.js";
-import { affine } from "./kernel.js";
+import { byActivation } from "../../semantics/model.js";
+import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable } from "./kernel.js";
 import { applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
 
 /** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (softmax layers are not). */
@@ -42,6 +43,99 @@ export function pointOfBlock({ Y, B, m }: JetBlock, b: number, n: number, J: Flo
 const BLOCK_DOUBLES = 2 ** 20;
 
 /**
+ * Who runs a block pass's work and where its buffers live. The JavaScript backend: Float64Arrays and loops. The
+ * WebAssembly one: the network's W and b copied once into a kernel's memory, the pass's buffers as views of that
+ * memory, so a layer's product, σ and the residual chain step run in the kernel with no copies in or out (on a width-8
+ * layer the copies and the JavaScript σ cost more than the product). Layer kinds and activations the kernel lacks run
+ * their JavaScript loops on the same views.
+ */
+interface BlockBackend {
+  /** Buffers of these lengths, valid until the pass ends. */
+  buffers(lengths: readonly number[]): Float64Array[];
+  /** Z = W_l X for `count` vectors (bias not added). */
+  affine(l: number, X: Float64Array, Z: Float64Array, count: number): void;
+  /** σ(z + b_l) and σ'(z + b_l) into D[u] and D[units + u], z = Y[u]. */
+  activate(l: number, Y: Float64Array, D: Float64Array, units: number): void;
+  /** The chain rule and the step y = c·x + s·y over the K components (see chainStep). */
+  chainStep(Y: Float64Array, D: Float64Array, units: number, K: number, c: number, X: Float64Array, s: number): void;
+  /** The pass is over (the memory may serve the next one). */
+  release(): void;
+}
+
+const jsBackend = (net: PreparedNetwork): BlockBackend => ({
+  buffers: (lengths) => lengths.map((n) => new Float64Array(n)),
+  affine: (l, X, Z, count) => {
+    const { W, outWidth, inWidth } = net.layers[l];
+    affineJs(W!, null, X, Z, outWidth, inWidth, count);
+  },
+  activate: (l, Y, D, units) => activate(ACTIVATION_DERIVATIVES[net.layers[l].activation], net.layers[l].b!, Y, D, units),
+  chainStep,
+  release: () => {},
+});
+
+/** The activations kernel.wat computes (with σ'); the others run ACTIVATION_DERIVATIVES on the kernel's memory. */
+const KERNEL_ACTIVATIONS = byActivation((a) => a === "tanh");
+
+interface WasmBlocks extends BlockBackend {
+  busy: boolean;
+}
+
+const wasmBlocks = new WeakMap<PreparedNetwork, WasmBlocks>();
+
+function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
+  const bytes = (doubles: number) => 16 * Math.ceil(doubles / 2); // 16-byte aligned starts
+  const wAt: number[] = [],
+    bAt: number[] = [];
+  let at = 0;
+  for (const layer of net.layers) {
+    wAt.push(at);
+    at += bytes(layer.W!.length);
+    bAt.push(at);
+    at += bytes(layer.b!.length);
+  }
+  const scratch = at;
+  const grow = (end: number) => {
+    const have = kernel.memory.buffer.byteLength;
+    if (end > have) kernel.memory.grow(Math.ceil((end - have) / 65536));
+  };
+  grow(scratch);
+  const f64 = new Float64Array(kernel.memory.buffer);
+  net.layers.forEach((layer, l) => {
+    f64.set(layer.W!, wAt[l] / 8);
+    f64.set(layer.b!, bAt[l] / 8);
+  });
+  const backend: WasmBlocks = {
+    busy: false,
+    buffers: (lengths) => {
+      const starts = lengths.map((_, i) => scratch + lengths.slice(0, i).reduce((s, n) => s + bytes(n), 0));
+      grow(scratch + lengths.reduce((s, n) => s + bytes(n), 0));
+      return lengths.map((n, i) => new Float64Array(kernel.memory.buffer, starts[i], n));
+    },
+    affine: (l, X, Z, count) => kernel.affine(wAt[l], X.byteOffset, Z.byteOffset, net.layers[l].outWidth, net.layers[l].inWidth, count),
+    activate: (l, Y, D, units) => {
+      const layer = net.layers[l];
+      if (KERNEL_ACTIVATIONS[layer.activation]) kernel.tanh(Y.byteOffset, bAt[l], D.byteOffset, units, layer.outWidth);
+      else activate(ACTIVATION_DERIVATIVES[layer.activation], layer.b!, Y, D, units);
+    },
+    chainStep: (Y, D, units, K, c, X, s) => kernel.chain_step(Y.byteOffset, D.byteOffset, X.byteOffset, units, K, c, s),
+    release: () => {
+      backend.busy = false;
+    },
+  };
+  return backend;
+}
+
+/** The backend for a pass: by KERNEL (or the named one); a pass started inside another's visit gets its own memory. */
+function backendFor(net: PreparedNetwork, kernel: KernelName): BlockBackend {
+  if (kernel !== "wasm" || !wasmKernelAvailable()) return jsBackend(net);
+  const cached = wasmBlocks.get(net);
+  const backend = cached && !cached.busy ? cached : wasmBackend(net, newWasmKernel()!);
+  if (!cached) wasmBlocks.set(net, backend);
+  backend.busy = true;
+  return backend;
+}
+
+/**
  * x_L and its n first derivatives with respect to x_0 at `count` points (row after row in `points`, n each), `block`
  * points at a time (by default up to 128, fewer where a block's buffer would pass BLOCK_DOUBLES); `visit` reads each
  * block's jets while they are valid (the buffers are reused for the next).
@@ -52,6 +146,7 @@ export function propagateBlocks(
   n: number,
   visit: (jets: JetBlock) => void,
   blockSize?: number,
+  kernel: KernelName = KERNEL,
 ): void {
   const count = points.length / n,
     K = n + 1;
@@ -59,41 +154,45 @@ export function propagateBlocks(
   const maxW = Math.max(...widths);
   const block = blockSize ?? Math.max(1, Math.min(128, Math.floor(BLOCK_DOUBLES / (K * maxW))));
   const reads = maxReads(net);
-  // the states a recurrence reads (newest first) plus the layer being built
-  const pool = Array.from({ length: reads + 1 }, () => new Float64Array(K * block * maxW));
-  const D = new Float64Array(4 * block * maxW);
-  for (let first = 0; first < count; first += block) {
-    const B = Math.min(block, count - first);
-    const states: Float64Array[] = [];
-    let x = pool[0];
-    x.fill(0, 0, K * B * n);
-    for (let b = 0; b < B; b++)
-      for (let a = 0; a < n; a++) {
-        x[b * n + a] = points[(first + b) * n + a];
-        x[((1 + a) * B + b) * n + a] = 1;
+  const steps = net.layers.map((layer, l) => stepOf(layer, l + 1));
+  const backend = backendFor(net, kernel);
+  try {
+    // σ … σ''' of a layer (activations write all four), the states a recurrence reads (newest first), the layer being built
+    const [D, ...pool] = backend.buffers([4 * block * maxW, ...Array.from({ length: reads + 1 }, () => K * block * maxW)]);
+    for (let first = 0; first < count; first += block) {
+      const B = Math.min(block, count - first);
+      const states: Float64Array[] = [];
+      let x = pool[0];
+      x.fill(0, 0, K * B * n);
+      for (let b = 0; b < B; b++)
+        for (let a = 0; a < n; a++) {
+          x[b * n + a] = points[(first + b) * n + a];
+          x[((1 + a) * B + b) * n + a] = 1;
+        }
+      states.unshift(x);
+      for (let l = 0; l < net.layers.length; l++) {
+        const units = B * widths[l + 1],
+          step = steps[l];
+        const y = pool.find((p) => !states.includes(p))!;
+        // W x over the block; σ at the B pre-activations, the chain rule on the tangents, then the layer's step
+        backend.affine(l, x, y, K * B);
+        backend.activate(l, y, D, units);
+        if (step.coeffs.length === 1 && step.s !== null) backend.chainStep(y, D, units, K, step.coeffs[0], states[0], step.s);
+        else {
+          chain(y, D, units, K);
+          applyStep(step, states, y, K * units);
+        }
+        shift(states, y, reads);
+        x = y;
       }
-    states.unshift(x);
-    for (let l = 0; l < net.layers.length; l++) {
-      const layer = net.layers[l],
-        units = B * widths[l + 1];
-      const y = pool.find((p) => !states.includes(p))!;
-      // W x over the block; σ at the B pre-activations, the chain rule on the tangents, then the layer's step
-      affine(layer.W!, null, x, y, widths[l + 1], widths[l], K * B); // b per point, in activate
-      activate(ACTIVATION_DERIVATIVES[layer.activation], layer.b!, y, D, units);
-      const step = stepOf(layer, l + 1);
-      if (step.coeffs.length === 1 && step.s !== null) chainStep(y, D, units, K, step.coeffs[0], states[0], step.s);
-      else {
-        chain(y, D, units, K);
-        applyStep(step, states, y, K * units);
-      }
-      shift(states, y, reads);
-      x = y;
+      visit({ Y: x, B, m: widths[widths.length - 1], first });
     }
-    visit({ Y: x, B, m: widths[widths.length - 1], first });
+  } finally {
+    backend.release();
   }
 }
 
-/** σ(z + b), σ'(z + b), … of the layer's units into D (the pre-activations z are y's values). */
+/** σ(z + b), σ'(z + b) of the layer's units into D (the pre-activations z are y's values). */
 function activate(act: ActivationDerivatives, bias: Float64Array, y: Float64Array, D: Float64Array, units: number): void {
   const wo = bias.length;
   for (let u = 0, i = 0; u < units; u++, i = i + 1 === wo ? 0 : i + 1) act(y[u] + bias[i], D, u, units);
@@ -109,7 +208,7 @@ function chain(y: Float64Array, D: Float64Array, units: number, K: number): void
  * chain, then a one-term step y = c·x + s·y (the residual kind) in the same sweep: one memory pass where chain and
  * applyStep take two, and the same sums in the same order as theirs.
  */
-function chainStep(y: Float64Array, D: Float64Array, units: number, K: number, c: number, x: Float64Array, s: number): void {
+export function chainStep(y: Float64Array, D: Float64Array, units: number, K: number, c: number, x: Float64Array, s: number): void {
   for (let u = 0; u < units; u++) y[u] = c * x[u] + s * D[u];
   for (let k = 1; k < K; k++) for (let u = 0, o = k * units; u < units; u++) y[o + u] = c * x[o + u] + s * (y[o + u] * D[units + u]);
 }

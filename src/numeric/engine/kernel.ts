@@ -86,9 +86,12 @@ export function affineJs(
   if (b) for (let i = 0; i < rows; i++) Z[i] += b[i];
 }
 
-interface WasmKernel {
+/** The module's exports; pointers are byte offsets into `memory` (kernel.wat says what each computes). */
+export interface WasmKernel {
   memory: WebAssembly.Memory;
   affine: (W: number, X: number, Z: number, rows: number, cols: number, K: number) => void;
+  tanh: (Y: number, bias: number, D: number, units: number, m: number) => void;
+  chain_step: (Y: number, D: number, X: number, units: number, K: number, c: number, s: number) => void;
 }
 
 /** The compiled module, or null where WebAssembly SIMD is missing (old browsers): the JS loop serves alone there. */
@@ -101,6 +104,10 @@ const wasmModule: WebAssembly.Module | null = (() => {
     return null;
   }
 })();
+
+/** A fresh instance with its own memory (one page, grown by the caller), or null without WebAssembly SIMD. */
+export const newWasmKernel = (): WasmKernel | null =>
+  wasmModule && (new WebAssembly.Instance(wasmModule, {}).exports as unknown as WasmKernel);
 
 /**
  * Each weight matrix gets its own instance whose memory holds W (at 0, copied once) and room for X and Z behind it,
@@ -119,8 +126,7 @@ function arenaFor(W: Float64Array, scratch: number): Arena {
   let arena = arenas.get(W);
   const need = (W.length + scratch) * 8;
   if (!arena) {
-    const instance = new WebAssembly.Instance(wasmModule!, {});
-    const kernel = instance.exports as unknown as WasmKernel;
+    const kernel = newWasmKernel()!;
     const memory = kernel.memory;
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     arena = { kernel, f64: new Float64Array(memory.buffer), wLength: W.length };

@@ -5,7 +5,7 @@ import { LAYER_KINDS, type LayerKind } from "../../../src/core/layers/index.js";
 import { REGISTRY } from "../../../src/core/functions.js";
 import { rng } from "../../../src/core/random.js";
 import type { Activation } from "../../../src/semantics/model.js";
-import { propagateBlocks } from "../../../src/numeric/engine/batch.js";
+import { pointOfBlock, propagateBlocks } from "../../../src/numeric/engine/batch.js";
 import { metricAt, metricsAt } from "../../../src/numeric/engine/geometry.js";
 import type { PreparedNetwork } from "../../../src/numeric/engine/network.js";
 
@@ -135,5 +135,66 @@ describe("the block pass", () => {
     const all = metricsAt(net, points, 2);
     expect(Array.from(all.subarray(4, 8)).every(Number.isNaN)).toBe(true);
     for (const k of [0, 2, 3]) expect(Array.from(all.subarray(4 * k, 4 * k + 4)).every(Number.isFinite)).toBe(true);
+  });
+
+  /** x_L and J at every point, point after point, by one backend. */
+  function jets(net: PreparedNetwork, points: Float64Array, n: number, kernel: "wasm" | "js", blockSize?: number): number[] {
+    const out: number[] = [];
+    propagateBlocks(
+      net,
+      points,
+      n,
+      (block) => {
+        for (let b = 0; b < block.B; b++) {
+          const J = new Float64Array(block.m * n);
+          out.push(...pointOfBlock(block, b, n, J).output, ...J);
+        }
+      },
+      blockSize,
+      kernel,
+    );
+    return out;
+  }
+
+  for (const [kind, act, n, width, depth] of cases)
+    it(`${kind} (${act}): the WebAssembly pass (kernel memory, its tanh and chain step) is the JavaScript one to 1e-13`, () => {
+      const net = randomNet(kind, act, n, width, depth, 31 + depth);
+      const r = rng(5);
+      const points = Float64Array.from({ length: 41 * n }, () => 2 * r() - 1);
+      const [wasm, js] = [jets(net, points, n, "wasm", 8), jets(net, points, n, "js", 8)];
+      expect(wasm.length).toBe(js.length);
+      let differ = 0;
+      for (let i = 0; i < js.length; i++) {
+        expect(Math.abs(wasm[i] - js[i])).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(js[i])));
+        if (wasm[i] !== js[i]) differ++;
+      }
+      // with tanh the kernel's own tanh ran, not Math.tanh: two computations, not one path run twice
+      if (act === "tanh") expect(differ).toBeGreaterThan(0);
+    });
+
+  it("a pass started inside another's visit on the same network gets its own memory; a larger block grows it", () => {
+    const net = randomNet("residual", "tanh", 3, 3, 12, 41);
+    const r = rng(6);
+    const points = Float64Array.from({ length: 20 * 3 }, () => 2 * r() - 1);
+    const alone = jets(net, points, 3, "wasm", 4);
+    const outer: number[] = [];
+    propagateBlocks(
+      net,
+      points,
+      3,
+      (block) => {
+        const before = Array.from(block.Y);
+        expect(jets(net, points, 3, "wasm", 16)).toEqual(alone); // blocks of 16 in fresh memory: the same numbers
+        expect(Array.from(block.Y)).toEqual(before); // and this block's jets untouched
+        for (let b = 0; b < block.B; b++) {
+          const J = new Float64Array(9);
+          outer.push(...pointOfBlock(block, b, 3, J).output, ...J);
+        }
+      },
+      4,
+      "wasm",
+    );
+    expect(outer).toEqual(alone);
+    expect(jets(net, points, 3, "wasm", 20)).toEqual(alone); // one block of 20: the cached memory grows
   });
 });

@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { affine, KERNEL, wasmKernelAvailable } from "../../../src/numeric/engine/kernel.js";
+import { chainStep } from "../../../src/numeric/engine/batch.js";
+import { affine, KERNEL, newWasmKernel, wasmKernelAvailable } from "../../../src/numeric/engine/kernel.js";
 import { rng } from "../../../src/core/random.js";
 
 function reference(W: Float64Array, b: Float64Array, X: Float64Array, rows: number, cols: number, K: number): Float64Array {
@@ -19,6 +20,21 @@ function reference(W: Float64Array, b: Float64Array, X: Float64Array, rows: numb
 }
 
 const random = (r: () => number, n: number) => Float64Array.from({ length: n }, () => 2 * r() - 1);
+
+/** The spacing of doubles at |x| (the smallest subnormal at 0). */
+function ulp(x: number): number {
+  const a = new Float64Array([Math.abs(x)]);
+  const bits = new BigInt64Array(a.buffer);
+  bits[0] += 1n;
+  return a[0] - Math.abs(x) || Number.MIN_VALUE;
+}
+
+/** A fresh kernel instance with `doubles` of memory, and a view of it. */
+function instance(doubles: number) {
+  const kernel = newWasmKernel()!;
+  kernel.memory.grow(Math.ceil((doubles * 8) / 65536));
+  return { kernel, f64: new Float64Array(kernel.memory.buffer) };
+}
 
 describe("the affine kernel", () => {
   it("compiles to WebAssembly SIMD on Node 20 and is the one in use", () => {
@@ -72,5 +88,87 @@ describe("the affine kernel", () => {
     const dir = join(import.meta.dirname, "../../../src/numeric/engine");
     expect(readFileSync(join(dir, "kernel.wat"), "utf8")).toBe(WAT);
     expect(readFileSync(join(dir, "kernel.wasm.ts"), "utf8")).toBe(await kernelModuleSource());
+  });
+});
+
+describe("the kernel's elementwise functions", () => {
+  it("tanh: within 3 ulps of Math.tanh on 10^6 arguments over every range, and exact at the special values", () => {
+    const N = 250_000;
+    const { kernel, f64 } = instance(4 * N + 8);
+    const r = rng(21);
+    const sign = () => (r() < 0.5 ? -1 : 1);
+    const ranges: [string, () => number][] = [
+      ["[-30, 30]", () => 60 * r() - 30],
+      ["[-1.2, 1.2] (both branches, k = 0 … −3)", () => 2.4 * r() - 1.2],
+      ["[1e-8, 1e-3]", () => sign() * 10 ** (-8 + 5 * r())],
+      ["log-uniform down to subnormals", () => sign() * Math.exp(-745 * r())],
+    ];
+    for (const [label, draw] of ranges) {
+      for (let u = 0; u < N; u++) f64[u] = draw();
+      f64[N] = 0; // one bias, 0
+      kernel.tanh(0, 8 * N, 8 * (N + 2), N, 1);
+      let worst = 0;
+      for (let u = 0; u < N; u++) {
+        const t = f64[N + 2 + u];
+        worst = Math.max(worst, Math.abs(t - Math.tanh(f64[u])) / ulp(Math.tanh(f64[u])));
+        if (f64[2 * N + 2 + u] !== 1 - t * t) throw new Error(`σ' at ${f64[u]} is not 1 − t²`);
+      }
+      expect(worst, label).toBeLessThanOrEqual(3);
+      expect(worst, `${label}: some argument should not round like fdlibm`).toBeGreaterThan(0);
+    }
+    // z = y + bias with bias −0 keeps the sign of zero; 1 and 22 are where the formula and the clamp change
+    const special = [0, -0, 1, -1, 22, -22, 23, 710, Infinity, -Infinity, Number.NaN, Number.MIN_VALUE, -Number.MIN_VALUE];
+    f64.set(special);
+    f64[special.length] = -0;
+    const D = special.length + 1;
+    kernel.tanh(0, 8 * special.length, 8 * D, special.length, 1);
+    special.forEach((z, u) => {
+      expect(Object.is(f64[D + u], Math.tanh(z)), `tanh(${z}) = ${f64[D + u]}`).toBe(true);
+    });
+  });
+
+  it("tanh: the bias of unit u is bias[u mod m] (pairs that straddle rows, odd unit counts, one-unit layers)", () => {
+    for (const [units, m] of [
+      [7, 3],
+      [9, 1],
+      [10, 5],
+      [1, 1],
+      [6, 2],
+    ]) {
+      const { kernel, f64 } = instance(64);
+      const r = rng(units * 10 + m);
+      for (let u = 0; u < units; u++) f64[u] = 4 * r() - 2;
+      for (let i = 0; i < m; i++) f64[16 + i] = r() - 0.5;
+      f64.fill(Number.NaN, 24, 48);
+      kernel.tanh(0, 16 * 8, 24 * 8, units, m);
+      for (let u = 0; u < units; u++) {
+        const want = Math.tanh(f64[u] + f64[16 + (u % m)]);
+        expect(Math.abs(f64[24 + u] - want)).toBeLessThanOrEqual(3 * ulp(want));
+      }
+      expect(Number.isNaN(f64[24 + 2 * units])).toBe(true); // nothing written past σ'
+    }
+  });
+
+  it("chain_step: bit for bit the JavaScript loop it replaces (odd unit counts, K = 1, 2, 5)", () => {
+    for (const [units, K] of [
+      [7, 1],
+      [8, 2],
+      [13, 5],
+    ]) {
+      const r = rng(units * K);
+      const len = K * units;
+      const { kernel, f64 } = instance(4 * len);
+      const Y = random(r, len),
+        D = random(r, 2 * units),
+        X = random(r, len);
+      f64.set(Y, 0);
+      f64.set(D, len);
+      f64.set(X, 3 * len);
+      const [c, s] = [1, 0.015625 * (1 + r())];
+      kernel.chain_step(0, 8 * len, 8 * 3 * len, units, K, c, s);
+      chainStep(Y, D, units, K, c, X, s);
+      for (let i = 0; i < len; i++) if (!Object.is(f64[i], Y[i])) throw new Error(`component ${i}: ${f64[i]} ≠ ${Y[i]}`);
+      expect(Y.every(Number.isFinite)).toBe(true);
+    }
   });
 });
