@@ -45,11 +45,11 @@ export interface BaselineReport {
 }
 export type Baselines = BaselineReport | { skipped: string };
 
-/** Why the baselines cannot run here, or null when /usr/bin/python3 imports NumPy. */
-export function baselinesUnavailable(): string | null {
-  const r = spawnSync(PYTHON, ["-c", "import numpy"], { stdio: "ignore" });
+/** Why the baselines cannot run here, or null when /usr/bin/python3 imports `module` (NumPy unless told). */
+export function baselinesUnavailable(module = "numpy"): string | null {
+  const r = spawnSync(PYTHON, ["-c", `import ${module}`], { stdio: "ignore" });
   if (r.error) return `no ${PYTHON}`;
-  return r.status === 0 ? null : `${PYTHON} cannot import numpy`;
+  return r.status === 0 ? null : `${PYTHON} cannot import ${module}`;
 }
 
 /** Time the baselines on each case (chunks of `chunk` points) and take g at the `check` indices. */
