@@ -61,6 +61,8 @@ const EXPM1_COEFFS = Array.from({ length: 12 }, (_, i) => {
 // fdlibm's split of ln 2: k·LN2_HI is exact for |k| < 2^20, so r = u − k ln 2 loses nothing to cancellation
 const LN2_HI = 6.93147180369123816490e-1,
   LN2_LO = 1.90821492927058770002e-10;
+const SHIFTER = 1.5 * 2 ** 52,
+  SIGN = `(v128.const i64x2 ${-(2n ** 63n)} ${-(2n ** 63n)})`;
 
 /**
  * q(r) = 1/2 + r/6 + r²/24 + … + r^11/13! by Estrin's scheme (pairs c + c'r, then powers r², r⁴, r⁸): a dependency
@@ -92,7 +94,7 @@ const ELEMENTWISE = `
   ;; D[u] = tanh(Y[u] + bias[u mod m]), D[units + u] = 1 − D[u]², u < units: pairs of units, an odd last one alone
   (func (export "tanh") (param $Y i32) (param $bias i32) (param $D i32) (param $units i32) (param $m i32)
     (local $u i32) (local $j i32) (local $j1 i32) (local $dd i32) (local $at i32) (local $z v128) (local $t v128)
-    (local $a v128) (local $small v128) (local $v v128) (local $k v128) (local $r v128) (local $p v128) (local $scale v128)
+    (local $a v128) (local $sign v128) (local $v v128) (local $kk v128) (local $k v128) (local $r v128) (local $p v128) (local $scale v128)
     (local $r2 v128) (local $r4 v128) (local $r8 v128)
     (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128) (local $e4 v128) (local $e5 v128)
     (local.set $dd (i32.shl (local.get $units) (i32.const 3)))
@@ -107,12 +109,13 @@ const ELEMENTWISE = `
             (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j1) (i32.const 3))))))))
         (else (local.set $z (f64x2.splat (f64.add (f64.load (i32.add (local.get $Y) (local.get $at)))
           (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3)))))))))
-    (local.set $a (f64x2.min (f64x2.abs (local.get $z)) ${f64x2(22)}))
-    (local.set $small (f64x2.lt (local.get $a) ${f64x2(1)}))
-    (local.set $v (v128.bitselect (f64x2.mul (local.get $a) ${f64x2(-2)})
-      (f64x2.mul (local.get $a) ${f64x2(2)}) (local.get $small)))
-    ;; t = expm1(v): v = k ln 2 + r
-    (local.set $k (f64x2.nearest (f64x2.mul (local.get $v) ${f64x2(Math.LOG2E)})))
+    ;; a = min(|z|, 22) (pmin: NaN stays NaN), v = −2a where a < 1 and 2a above: the sign bit from the mask
+    (local.set $a (f64x2.pmin (f64x2.abs (local.get $z)) ${f64x2(22)}))
+    (local.set $sign (v128.and (f64x2.lt (local.get $a) ${f64x2(1)}) ${SIGN}))
+    (local.set $v (v128.xor (f64x2.mul (local.get $a) ${f64x2(2)}) (local.get $sign)))
+    ;; t = expm1(v), v = k ln 2 + r: adding 1.5·2^52 rounds v/ln 2 to the integer k in the low bits of kk
+    (local.set $kk (f64x2.add (f64x2.mul (local.get $v) ${f64x2(Math.LOG2E)}) ${f64x2(SHIFTER)}))
+    (local.set $k (f64x2.sub (local.get $kk) ${f64x2(SHIFTER)}))
     (local.set $r (f64x2.sub
       (f64x2.sub (local.get $v) (f64x2.mul (local.get $k) ${f64x2(LN2_HI)}))
       (f64x2.mul (local.get $k) ${f64x2(LN2_LO)})))
@@ -121,16 +124,13 @@ const ELEMENTWISE = `
     (local.set $r8 (f64x2.mul (local.get $r4) (local.get $r4)))
 ${estrin()}
     (local.set $p (f64x2.add (local.get $r) (f64x2.mul (local.get $r2) (local.get $e0))))
-    ;; 2^k from its bits: (k + 1023) << 52, k ∈ [−3, 64] here
-    (local.set $scale (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $k)))
-      (v128.const i64x2 1023 1023)) (i32.const 52)))
+    ;; 2^k from its bits, (k + 1023) << 52: the low 12 bits of kk's bits plus 1023, shifted up (k ∈ [−3, 64] here)
+    (local.set $scale (i64x2.shl (i64x2.add (local.get $kk) (v128.const i64x2 1023 1023)) (i32.const 52)))
     (local.set $t (f64x2.add (f64x2.mul (local.get $scale) (local.get $p)) (f64x2.sub (local.get $scale) ${f64x2(1)})))
     ;; a < 1: −t/(t + 2) with t = expm1(−2a); above, 1 − 2/(t + 2) = t/(t + 2) with t = expm1(2a) (errors in t damped)
-    (local.set $t (f64x2.div (v128.bitselect (f64x2.neg (local.get $t)) (local.get $t) (local.get $small))
-      (f64x2.add (local.get $t) ${f64x2(2)})))
-    ;; |tanh| with z's sign (abs first: −0 from t = −0 must not flip tanh(+0)); NaN stays NaN
-    (local.set $t (v128.or (f64x2.abs (local.get $t))
-      (v128.and (local.get $z) (v128.const i64x2 ${-(2n ** 63n)} ${-(2n ** 63n)}))))
+    (local.set $t (f64x2.div (v128.xor (local.get $t) (local.get $sign)) (f64x2.add (local.get $t) ${f64x2(2)})))
+    ;; |tanh| with z's sign (abs first: t = +0 at z = 0 gives −0 above); NaN stays NaN
+    (local.set $t (v128.or (f64x2.abs (local.get $t)) (v128.and (local.get $z) ${SIGN})))
       (if (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units))
         (then
           (v128.store (i32.add (local.get $D) (local.get $at)) (local.get $t))
@@ -144,6 +144,31 @@ ${estrin()}
       (if (i32.eq (local.get $j) (local.get $m)) (then (local.set $j (i32.const 0))))
       (local.set $u (i32.add (local.get $u) (i32.const 2)))
       (br $units)))
+  )
+
+  ;; The chain rule alone: Y[u] = D[u] on the value, Y[o + u] = Y[o + u]·D'[u] on the K − 1 tangents (D' = D + units)
+  (func (export "chain") (param $Y i32) (param $D i32) (param $units i32) (param $K i32)
+    (local $i i32) (local $o i32) (local $end i32) (local $dd i32)
+    (local.set $dd (i32.shl (local.get $units) (i32.const 3)))
+    (memory.copy (local.get $Y) (local.get $D) (local.get $dd))
+    (local.set $o (local.get $dd))
+    (local.set $end (i32.mul (local.get $K) (local.get $dd)))
+    (block $kdone (loop $tangents
+      (br_if $kdone (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $i (i32.const 0))
+      (block $tdone (loop $t
+        (br_if $tdone (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $dd)))
+        (v128.store (i32.add (i32.add (local.get $Y) (local.get $o)) (local.get $i))
+          (f64x2.mul (v128.load (i32.add (i32.add (local.get $Y) (local.get $o)) (local.get $i)))
+            (v128.load (i32.add (i32.add (local.get $D) (local.get $dd)) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $t)))
+      (if (i32.lt_u (local.get $i) (local.get $dd)) (then
+        (f64.store (i32.add (i32.add (local.get $Y) (local.get $o)) (local.get $i))
+          (f64.mul (f64.load (i32.add (i32.add (local.get $Y) (local.get $o)) (local.get $i)))
+            (f64.load (i32.add (i32.add (local.get $D) (local.get $dd)) (local.get $i)))))))
+      (local.set $o (i32.add (local.get $o) (local.get $dd)))
+      (br $tangents)))
   )
 
   ;; The chain rule and a one-term step: Y[u] = c·X[u] + s·D[u] on the value, Y[o + u] = c·X[o + u] + s·(Y[o + u]·D'[u])

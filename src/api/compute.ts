@@ -1,7 +1,7 @@
 // Network evaluation, geometry at points, geodesics, flow convergence and verification as plain data.
 import type { LayerKind } from "../core/layers/index.js";
 import type { Mapping, Metric, Model, Network } from "../semantics/model.js";
-import { classifyMetric } from "../numeric/linalg.js";
+import { metricRank } from "../numeric/linalg.js";
 import type { GeometryQuantity } from "../numeric/geometry.js";
 import { pointMapping, pointQuantity } from "../numeric/route.js";
 import { type GeodesicPath, geodesicBVP, geodesicIVP } from "../numeric/geodesic.js";
@@ -37,7 +37,7 @@ export interface MappingValue {
  */
 export function evaluateAt(mapping: Mapping, points: number[][], env: ReadonlyMap<string, number>): MappingValue[] {
   const ev = pointMapping(mapping, env);
-  return ev.many(points).map((r, k) => ({ point: points[k], ...r, rank: classifyMetric(r.metric).rank }));
+  return ev.many(points).map((r, k) => ({ point: points[k], ...r, rank: metricRank(r.metric) }));
 }
 
 export interface QuantityValue {

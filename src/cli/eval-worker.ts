@@ -2,7 +2,7 @@
 // values, then evaluates and formats the chunks of points it is sent. Runs as dist/src/cli/eval-worker.js.
 import { parentPort, workerData } from "node:worker_threads";
 import { pickMapping } from "../api/spec.js";
-import { classifyMetric } from "../numeric/linalg.js";
+import { metricRank } from "../numeric/linalg.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 import { eachPoint, pointMapping } from "../numeric/route.js";
 import { loadSpec } from "../semantics/load.js";
@@ -46,7 +46,7 @@ if (parentPort) {
     try {
       let k = 0;
       for (const r of eachPoint(ev, points)) {
-        rows.push(format.row({ point: points[k], ...r, rank: classifyMetric(r.metric).rank }, start + k === 0));
+        rows.push(format.row({ point: points[k], ...r, rank: metricRank(r.metric) }, start + k === 0));
         k++;
       }
       port.postMessage({ id, rows } satisfies EvalChunkResult);

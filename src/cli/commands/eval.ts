@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { eachPoint, pointMapping } from "../../numeric/route.js";
-import { classifyMetric } from "../../numeric/linalg.js";
+import { metricRank } from "../../numeric/linalg.js";
 import { pickMapping } from "../../api/spec.js";
 import { commandEnv } from "../env.js";
 import { EXIT, type IO, UsageError } from "../io.js";
@@ -90,7 +90,7 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
     const ev = pointMapping(mapping, env); // the matrix engine where the symbolic route would be large
     let k = 0;
     for (const r of eachPoint(ev, points)) {
-      out(formatter.row({ point: points[k], ...r, rank: classifyMetric(r.metric).rank }, k === 0));
+      out(formatter.row({ point: points[k], ...r, rank: metricRank(r.metric) }, k === 0));
       k++;
     }
     return done();

@@ -56,6 +56,8 @@ interface BlockBackend {
   affine(l: number, X: Float64Array, Z: Float64Array, count: number): void;
   /** σ(z + b_l) and σ'(z + b_l) into D[u] and D[units + u], z = Y[u]. */
   activate(l: number, Y: Float64Array, D: Float64Array, units: number): void;
+  /** The chain rule alone over the K components (see chain). */
+  chain(Y: Float64Array, D: Float64Array, units: number, K: number): void;
   /** The chain rule and the step y = c·x + s·y over the K components (see chainStep). */
   chainStep(Y: Float64Array, D: Float64Array, units: number, K: number, c: number, X: Float64Array, s: number): void;
   /** The pass is over (the memory may serve the next one). */
@@ -69,6 +71,7 @@ const jsBackend = (net: PreparedNetwork): BlockBackend => ({
     affineJs(W!, null, X, Z, outWidth, inWidth, count);
   },
   activate: (l, Y, D, units) => activate(ACTIVATION_DERIVATIVES[net.layers[l].activation], net.layers[l].b!, Y, D, units),
+  chain,
   chainStep,
   release: () => {},
 });
@@ -117,6 +120,7 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
       if (KERNEL_ACTIVATIONS[layer.activation]) kernel.tanh(Y.byteOffset, bAt[l], D.byteOffset, units, layer.outWidth);
       else activate(ACTIVATION_DERIVATIVES[layer.activation], layer.b!, Y, D, units);
     },
+    chain: (Y, D, units, K) => kernel.chain(Y.byteOffset, D.byteOffset, units, K),
     chainStep: (Y, D, units, K, c, X, s) => kernel.chain_step(Y.byteOffset, D.byteOffset, X.byteOffset, units, K, c, s),
     release: () => {
       backend.busy = false;
@@ -179,7 +183,7 @@ export function propagateBlocks(
         backend.activate(l, y, D, units);
         if (step.coeffs.length === 1 && step.s !== null) backend.chainStep(y, D, units, K, step.coeffs[0], states[0], step.s);
         else {
-          chain(y, D, units, K);
+          backend.chain(y, D, units, K);
           applyStep(step, states, y, K * units);
         }
         shift(states, y, reads);
@@ -199,7 +203,7 @@ function activate(act: ActivationDerivatives, bias: Float64Array, y: Float64Arra
 }
 
 /** The chain rule over the K components: σ(z) on the values, σ'(z)·∂z on the tangents. */
-function chain(y: Float64Array, D: Float64Array, units: number, K: number): void {
+export function chain(y: Float64Array, D: Float64Array, units: number, K: number): void {
   for (let u = 0; u < units; u++) y[u] = D[u];
   for (let k = 1; k < K; k++) for (let u = 0, o = k * units; u < units; u++) y[o + u] *= D[units + u];
 }

@@ -91,6 +91,7 @@ export interface WasmKernel {
   memory: WebAssembly.Memory;
   affine: (W: number, X: number, Z: number, rows: number, cols: number, K: number) => void;
   tanh: (Y: number, bias: number, D: number, units: number, m: number) => void;
+  chain: (Y: number, D: number, units: number, K: number) => void;
   chain_step: (Y: number, D: number, X: number, units: number, K: number, c: number, s: number) => void;
 }
 
