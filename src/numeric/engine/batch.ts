@@ -76,8 +76,8 @@ const jsBackend = (net: PreparedNetwork): BlockBackend => ({
   release: () => {},
 });
 
-/** The activations kernel.wat computes (with σ'); the others run ACTIVATION_DERIVATIVES on the kernel's memory. */
-const KERNEL_ACTIVATIONS = byActivation((a) => a === "tanh");
+/** The kernel function computing σ and σ' of each activation it has; the others run ACTIVATION_DERIVATIVES on its memory. */
+const KERNEL_ACTIVATIONS = byActivation((a): "tanh" | null => (a === "tanh" ? "tanh" : null));
 
 interface WasmBlocks extends BlockBackend {
   busy: boolean;
@@ -116,8 +116,9 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
     },
     affine: (l, X, Z, count) => kernel.affine(wAt[l], X.byteOffset, Z.byteOffset, net.layers[l].outWidth, net.layers[l].inWidth, count),
     activate: (l, Y, D, units) => {
-      const layer = net.layers[l];
-      if (KERNEL_ACTIVATIONS[layer.activation]) kernel.tanh(Y.byteOffset, bAt[l], D.byteOffset, units, layer.outWidth);
+      const layer = net.layers[l],
+        own = KERNEL_ACTIVATIONS[layer.activation];
+      if (own) kernel[own](Y.byteOffset, bAt[l], D.byteOffset, units, layer.outWidth);
       else activate(ACTIVATION_DERIVATIVES[layer.activation], layer.b!, Y, D, units);
     },
     chain: (Y, D, units, K) => kernel.chain(Y.byteOffset, D.byteOffset, units, K),
