@@ -2,6 +2,7 @@
 // throughput, as ratios to hand-written Float64Array loops run in this same process, and on throughput also to NumPy
 // and torch.func run on the same weights and points on this machine (bench/baselines.py, when /usr/bin/python3 has NumPy).
 import { loadavg } from "node:os";
+import { propagateBlocks } from "../src/numeric/engine/batch.js";
 import { geometryAt, metricAt, metricsAt } from "../src/numeric/engine/geometry.js";
 import type { PreparedLayer, PreparedNetwork } from "../src/numeric/engine/network.js";
 import { loadSpec } from "../src/semantics/load.js";
@@ -300,14 +301,31 @@ export function engineSuite(): void {
   };
   const [, mlpSingleCpuMs] = cpuTime(single(mlp, pts2, 2));
   const [, resSingleCpuMs] = cpuTime(single(resNet, pts8, 8));
+  // and the block pass itself (x and J, no g) in the kernel's memory against the JavaScript backend, in turn, best of 3
+  const backends = (net: PreparedNetwork, pts: Float64Array, n: number) => {
+    const ms = { wasm: Infinity, js: Infinity };
+    for (let k = 0; k < 3; k++)
+      for (const kernel of ["wasm", "js"] as const)
+        ms[kernel] = Math.min(ms[kernel], cpuTime(() => propagateBlocks(net, pts, n, () => {}, undefined, kernel))[1]);
+    return ms;
+  };
   const blocks = [
-    { net: throughput[0].net, blockCpuMs: mlpCpuMs, singleCpuMs: mlpSingleCpuMs * 10 },
-    { net: throughput[1].net, blockCpuMs: resCpuMs, singleCpuMs: resSingleCpuMs * 10 },
-  ].map((b) => ({ ...b, gain: b.singleCpuMs / b.blockCpuMs }));
+    { net: throughput[0].net, blockCpuMs: mlpCpuMs, singleCpuMs: mlpSingleCpuMs * 10, pass: backends(mlp, pts2, 2) },
+    { net: throughput[1].net, blockCpuMs: resCpuMs, singleCpuMs: resSingleCpuMs * 10, pass: backends(resNet, pts8, 8) },
+  ].map((b) => ({ ...b, gain: b.singleCpuMs / b.blockCpuMs, kernelGain: b.pass.js / b.pass.wasm }));
   printTable(
-    "Blocks of points through the network (metricsAt) against one point at a time (metricAt), CPU time for 10^5",
-    ["network", "blocks ms", "one at a time ms", "gain"],
-    blocks.map((b) => [b.net, b.blockCpuMs.toFixed(0), b.singleCpuMs.toFixed(0), b.gain.toFixed(2)]),
+    "Blocks of points through the network (metricsAt) against one point at a time (metricAt), CPU time for 10^5; " +
+      "the block pass (x, J) in the kernel's memory against its JavaScript backend",
+    ["network", "blocks ms", "one at a time ms", "gain", "pass: kernel ms", "pass: JS ms", "kernel gain"],
+    blocks.map((b) => [
+      b.net,
+      b.blockCpuMs.toFixed(0),
+      b.singleCpuMs.toFixed(0),
+      b.gain.toFixed(2),
+      b.pass.wasm.toFixed(0),
+      b.pass.js.toFixed(0),
+      b.kernelGain.toFixed(2),
+    ]),
   );
 
   // the W·X kernel itself: WebAssembly SIMD against the Float64Array loop it replaced, same inputs, this process

@@ -71,15 +71,13 @@ const SHIFTER = 1.5 * 2 ** 52,
 const estrin = () => {
   const get = (v) => `(local.get $${v})`;
   const mad = (a, b, x) => `(f64x2.add ${a} (f64x2.mul ${b} ${x}))`;
-  return [
-    ...[0, 1, 2, 3, 4, 5].map(
-      (i) => `(local.set $e${i} (f64x2.add ${f64x2(EXPM1_COEFFS[2 * i])}\n      (f64x2.mul ${f64x2(EXPM1_COEFFS[2 * i + 1])} ${get("r")})))`,
-    ),
+  const pair = (i) => [f64x2(EXPM1_COEFFS[2 * i]), f64x2(EXPM1_COEFFS[2 * i + 1])];
+  const lines = [
+    ...[0, 1, 2, 3, 4, 5].map((i) => `(local.set $e${i} (f64x2.add ${pair(i)[0]}\n      (f64x2.mul ${pair(i)[1]} ${get("r")})))`),
     ...[0, 1, 2].map((j) => `(local.set $e${j} ${mad(get(`e${2 * j}`), get(`e${2 * j + 1}`), get("r2"))})`),
-    `(local.set $e0 ${mad(mad(get("e0"), get("e1"), get("r4")), get("e2"), get("r8"))})`.replace(" (f64x2.mul (local.get $e2)", "\n      (f64x2.mul (local.get $e2)"),
-  ]
-    .map((l) => `    ${l}`)
-    .join("\n");
+    `(local.set $e0 (f64x2.add ${mad(get("e0"), get("e1"), get("r4"))}\n      (f64x2.mul ${get("e2")} ${get("r8")})))`,
+  ];
+  return lines.map((l) => `    ${l}`).join("\n");
 };
 
 /**
@@ -111,10 +109,12 @@ const ELEMENTWISE = `
           (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3)))))))))
     ;; a = min(|z|, 22) (pmin: NaN stays NaN), v = −2a where a < 1 and 2a above: the sign bit from the mask
     (local.set $a (f64x2.pmin (f64x2.abs (local.get $z)) ${f64x2(22)}))
-    (local.set $sign (v128.and (f64x2.lt (local.get $a) ${f64x2(1)}) ${SIGN}))
+    (local.set $sign (v128.and (f64x2.lt (local.get $a) ${f64x2(1)})
+      ${SIGN}))
     (local.set $v (v128.xor (f64x2.mul (local.get $a) ${f64x2(2)}) (local.get $sign)))
     ;; t = expm1(v), v = k ln 2 + r: adding 1.5·2^52 rounds v/ln 2 to the integer k in the low bits of kk
-    (local.set $kk (f64x2.add (f64x2.mul (local.get $v) ${f64x2(Math.LOG2E)}) ${f64x2(SHIFTER)}))
+    (local.set $kk (f64x2.add (f64x2.mul (local.get $v) ${f64x2(Math.LOG2E)})
+      ${f64x2(SHIFTER)}))
     (local.set $k (f64x2.sub (local.get $kk) ${f64x2(SHIFTER)}))
     (local.set $r (f64x2.sub
       (f64x2.sub (local.get $v) (f64x2.mul (local.get $k) ${f64x2(LN2_HI)}))
@@ -124,13 +124,13 @@ const ELEMENTWISE = `
     (local.set $r8 (f64x2.mul (local.get $r4) (local.get $r4)))
 ${estrin()}
     (local.set $p (f64x2.add (local.get $r) (f64x2.mul (local.get $r2) (local.get $e0))))
-    ;; 2^k from its bits, (k + 1023) << 52: the low 12 bits of kk's bits plus 1023, shifted up (k ∈ [−3, 64] here)
+    ;; 2^k from its bits, (k + 1023) << 52: the low 12 bits of kk's bits plus 1023, shifted up (k ∈ [−3, 63] here)
     (local.set $scale (i64x2.shl (i64x2.add (local.get $kk) (v128.const i64x2 1023 1023)) (i32.const 52)))
     (local.set $t (f64x2.add (f64x2.mul (local.get $scale) (local.get $p)) (f64x2.sub (local.get $scale) ${f64x2(1)})))
     ;; a < 1: −t/(t + 2) with t = expm1(−2a); above, 1 − 2/(t + 2) = t/(t + 2) with t = expm1(2a) (errors in t damped)
-    (local.set $t (f64x2.div (v128.xor (local.get $t) (local.get $sign)) (f64x2.add (local.get $t) ${f64x2(2)})))
-    ;; |tanh| with z's sign (abs first: t = +0 at z = 0 gives −0 above); NaN stays NaN
-    (local.set $t (v128.or (f64x2.abs (local.get $t)) (v128.and (local.get $z) ${SIGN})))
+    ;; (t < 0 exactly where a < 1, so both are |t|/(t + 2) ≥ 0); then z's sign; NaN stays NaN
+    (local.set $t (f64x2.div (f64x2.abs (local.get $t)) (f64x2.add (local.get $t) ${f64x2(2)})))
+    (local.set $t (v128.or (local.get $t) (v128.and (local.get $z) ${SIGN})))
       (if (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units))
         (then
           (v128.store (i32.add (local.get $D) (local.get $at)) (local.get $t))

@@ -16,7 +16,9 @@ export function symmetricEigen(a: Mat): { values: number[]; vectors: Mat } {
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += m[i][j] * m[i][j];
-    if (off < 1e-30 * (1 + m.reduce((s, r, i) => s + r[i] * r[i], 0))) break;
+    // relative to the diagonal: an absolute floor would stop at once on a metric of tiny entries (J ~ 1e-8 where tanh
+    // saturates) and report its diagonal, a wrong rank (0 ≤ 0 still stops on the zero matrix)
+    if (off <= 1e-30 * m.reduce((s, r, i) => s + r[i] * r[i], 0)) break;
     for (let p = 0; p < n; p++) {
       for (let q = p + 1; q < n; q++) {
         if (m[p][q] === 0) continue;
@@ -179,7 +181,8 @@ export function classifyMetric(g: Mat, eigenvalues: number[] = eigenvaluesOf(g))
 
 /**
  * The rank of a metric at a point, as `eval` reports it per point: eigenvalues only (Householder + QL, about a tenth of
- * cyclic Jacobi's time with its eigenvectors at n = 8), the same cut as classifyMetric.
+ * cyclic Jacobi's time with its eigenvectors at n = 8), then classifyMetric's cut. Both eigenvalue routes are accurate
+ * relative to the largest eigenvalue, so they classify alike except within round-off of the cut.
  */
 export const metricRank = (g: Mat): number => classifyMetric(g, symmetricEigenvalues(g)).rank;
 

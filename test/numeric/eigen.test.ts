@@ -1,7 +1,7 @@
 // Eigenvalues of symmetric matrices by Householder tridiagonalisation + implicit QL (the route classifyMetric
 // takes for wide metrics): hand cases, and random matrices Q diag(λ) Qᵀ with a known spectrum up to 300 × 300.
 import { describe, expect, it } from "vitest";
-import { classifyMetric, symmetricEigen, symmetricEigenvalues } from "../../src/numeric/linalg.js";
+import { classifyMetric, metricRank, symmetricEigen, symmetricEigenvalues } from "../../src/numeric/linalg.js";
 import { rng, uniform } from "../helpers.js";
 
 /** Q diag(λ) Qᵀ with Q a product of `reflections` random Householder reflections I − 2vvᵀ. */
@@ -75,5 +75,33 @@ describe("symmetricEigenvalues", () => {
     const c = classifyMetric(withSpectrum(spec, 7));
     expect(c.signature).toEqual([120, 60, 20]);
     expect(c.type).toBe("degenerate");
+  });
+
+  it("classifies a metric of tiny entries as its scaled copy: Jacobi stops relative to the diagonal, not at 1e-30", () => {
+    // rank 1: 1e-16·[[1, 1], [1, 1]] has eigenvalues 0 and 2e-16 (an absolute stop reported its diagonal: rank 2)
+    expect(
+      classifyMetric([
+        [1e-16, 1e-16],
+        [1e-16, 1e-16],
+      ]).rank,
+    ).toBe(1);
+    expect(
+      metricRank([
+        [1e-16, 1e-16],
+        [1e-16, 1e-16],
+      ]),
+    ).toBe(1);
+    // a random rank-5 JᵀJ of width 8 at scales 1e-14 … 1e6: the same eigenvalues relative to the scale, rank 5 either way
+    const r = rng(13);
+    const J = Array.from({ length: 5 }, () => Array.from({ length: 8 }, () => uniform(r, -1, 1)));
+    const g = J[0].map((_, i) => J[0].map((_, j) => J.reduce((s, row) => s + row[i] * row[j], 0)));
+    const unit = symmetricEigen(g).values;
+    for (const scale of [1e-14, 1e-8, 1, 1e6]) {
+      const gs = g.map((row) => row.map((x) => x * scale));
+      symmetricEigen(gs).values.forEach((v, i) => {
+        expect(Math.abs(v / scale - unit[i])).toBeLessThan(1e-12 * unit[7]);
+      });
+      expect([classifyMetric(gs).rank, metricRank(gs)]).toEqual([5, 5]);
+    }
   });
 });

@@ -83,6 +83,7 @@ interface WasmBlocks extends BlockBackend {
   busy: boolean;
 }
 
+/** Per network: its W and b are copied in once, which is exact because prepared weights are never written. */
 const wasmBlocks = new WeakMap<PreparedNetwork, WasmBlocks>();
 
 function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {

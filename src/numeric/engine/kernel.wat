@@ -185,10 +185,12 @@
           (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3)))))))))
     ;; a = min(|z|, 22) (pmin: NaN stays NaN), v = −2a where a < 1 and 2a above: the sign bit from the mask
     (local.set $a (f64x2.pmin (f64x2.abs (local.get $z)) (v128.const f64x2 22 22)))
-    (local.set $sign (v128.and (f64x2.lt (local.get $a) (v128.const f64x2 1 1)) (v128.const i64x2 -9223372036854775808 -9223372036854775808)))
+    (local.set $sign (v128.and (f64x2.lt (local.get $a) (v128.const f64x2 1 1))
+      (v128.const i64x2 -9223372036854775808 -9223372036854775808)))
     (local.set $v (v128.xor (f64x2.mul (local.get $a) (v128.const f64x2 2 2)) (local.get $sign)))
     ;; t = expm1(v), v = k ln 2 + r: adding 1.5·2^52 rounds v/ln 2 to the integer k in the low bits of kk
-    (local.set $kk (f64x2.add (f64x2.mul (local.get $v) (v128.const f64x2 1.4426950408889634 1.4426950408889634)) (v128.const f64x2 6755399441055744 6755399441055744)))
+    (local.set $kk (f64x2.add (f64x2.mul (local.get $v) (v128.const f64x2 1.4426950408889634 1.4426950408889634))
+      (v128.const f64x2 6755399441055744 6755399441055744)))
     (local.set $k (f64x2.sub (local.get $kk) (v128.const f64x2 6755399441055744 6755399441055744)))
     (local.set $r (f64x2.sub
       (f64x2.sub (local.get $v) (f64x2.mul (local.get $k) (v128.const f64x2 0.6931471803691238 0.6931471803691238)))
@@ -214,13 +216,13 @@
     (local.set $e0 (f64x2.add (f64x2.add (local.get $e0) (f64x2.mul (local.get $e1) (local.get $r4)))
       (f64x2.mul (local.get $e2) (local.get $r8))))
     (local.set $p (f64x2.add (local.get $r) (f64x2.mul (local.get $r2) (local.get $e0))))
-    ;; 2^k from its bits, (k + 1023) << 52: the low 12 bits of kk's bits plus 1023, shifted up (k ∈ [−3, 64] here)
+    ;; 2^k from its bits, (k + 1023) << 52: the low 12 bits of kk's bits plus 1023, shifted up (k ∈ [−3, 63] here)
     (local.set $scale (i64x2.shl (i64x2.add (local.get $kk) (v128.const i64x2 1023 1023)) (i32.const 52)))
     (local.set $t (f64x2.add (f64x2.mul (local.get $scale) (local.get $p)) (f64x2.sub (local.get $scale) (v128.const f64x2 1 1))))
     ;; a < 1: −t/(t + 2) with t = expm1(−2a); above, 1 − 2/(t + 2) = t/(t + 2) with t = expm1(2a) (errors in t damped)
-    (local.set $t (f64x2.div (v128.xor (local.get $t) (local.get $sign)) (f64x2.add (local.get $t) (v128.const f64x2 2 2))))
-    ;; |tanh| with z's sign (abs first: t = +0 at z = 0 gives −0 above); NaN stays NaN
-    (local.set $t (v128.or (f64x2.abs (local.get $t)) (v128.and (local.get $z) (v128.const i64x2 -9223372036854775808 -9223372036854775808))))
+    ;; (t < 0 exactly where a < 1, so both are |t|/(t + 2) ≥ 0); then z's sign; NaN stays NaN
+    (local.set $t (f64x2.div (f64x2.abs (local.get $t)) (f64x2.add (local.get $t) (v128.const f64x2 2 2))))
+    (local.set $t (v128.or (local.get $t) (v128.and (local.get $z) (v128.const i64x2 -9223372036854775808 -9223372036854775808))))
       (if (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units))
         (then
           (v128.store (i32.add (local.get $D) (local.get $at)) (local.get $t))

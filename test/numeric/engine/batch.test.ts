@@ -1,6 +1,6 @@
 // The block pass (many points through the network at once) against the per-point engine and, for every recurrence
 // kind, against a plain forward pass written from core/layers' recurrences with central differences for J.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { LAYER_KINDS, type LayerKind } from "../../../src/core/layers/index.js";
 import { REGISTRY } from "../../../src/core/functions.js";
 import { rng } from "../../../src/core/random.js";
@@ -172,7 +172,7 @@ describe("the block pass", () => {
       if (act === "tanh") expect(differ).toBeGreaterThan(0);
     });
 
-  it("a pass started inside another's visit on the same network gets its own memory; a larger block grows it", () => {
+  it("a pass started inside another's visit on the same network gets its own memory; a larger block grows the cached one", () => {
     const net = randomNet("residual", "tanh", 3, 3, 12, 41);
     const r = rng(6);
     const points = Float64Array.from({ length: 20 * 3 }, () => 2 * r() - 1);
@@ -195,6 +195,15 @@ describe("the block pass", () => {
       "wasm",
     );
     expect(outer).toEqual(alone);
-    expect(jets(net, points, 3, "wasm", 20)).toEqual(alone); // one block of 20: the cached memory grows
+    // one block of 600 points (buffers of 115 KB, past the first 64 KB page): the cached memory grows between passes
+    const many = Float64Array.from({ length: 600 * 3 }, () => 2 * r() - 1);
+    const grow = vi.spyOn(WebAssembly.Memory.prototype, "grow");
+    try {
+      const big = jets(net, many, 3, "wasm", 600);
+      expect(grow).toHaveBeenCalled();
+      expect(big).toEqual(jets(net, many, 3, "wasm", 7));
+    } finally {
+      grow.mockRestore();
+    }
   });
 });

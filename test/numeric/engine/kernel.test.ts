@@ -92,7 +92,29 @@ describe("the affine kernel", () => {
 });
 
 describe("the kernel's elementwise functions", () => {
-  it("tanh: within 3 ulps of Math.tanh on 10^6 arguments over every range, and exact at the special values", () => {
+  it("tanh: within 2.5 ulps of tanh to 90 bits (mpmath) where it is most likely to err", () => {
+    // test/fixtures/tanh/make.py: both branches, the switch at 1, expm1's range-reduction boundaries, the clamp at 22
+    const rows: [number, number, number][] = JSON.parse(readFileSync(join(import.meta.dirname, "../../fixtures/tanh/mpmath.json"), "utf8"));
+    const { kernel, f64 } = instance(3 * rows.length + 8);
+    rows.forEach(([x], u) => {
+      f64[u] = x;
+    });
+    f64[rows.length] = 0;
+    const D = rows.length + 2;
+    kernel.tanh(0, 8 * rows.length, 8 * D, rows.length, 1);
+    let worst = 0;
+    rows.forEach(([x, hi, lo], u) => {
+      const t = f64[D + u];
+      // (t − hi) is exact (the two are close); lo carries tanh(x) − hi
+      const err = Math.abs(t - hi - lo) / ulp(hi);
+      if (!(err <= 2.5)) throw new Error(`tanh(${x}) = ${t}: ${err.toFixed(2)} ulps from ${hi} + ${lo}`);
+      worst = Math.max(worst, err);
+    });
+    expect(worst).toBeGreaterThan(1); // the fixture does reach the hard cases
+  });
+
+  it("tanh: within 4 ulps of Math.tanh on 10^6 arguments over every range, and exact at the special values", () => {
+    // both are a couple of ulps from tanh (the kernel at most 2.23 on the fixture above, fdlibm's about 2), so 4 apart
     const N = 250_000;
     const { kernel, f64 } = instance(4 * N + 8);
     const r = rng(21);
@@ -113,7 +135,7 @@ describe("the kernel's elementwise functions", () => {
         worst = Math.max(worst, Math.abs(t - Math.tanh(f64[u])) / ulp(Math.tanh(f64[u])));
         if (f64[2 * N + 2 + u] !== 1 - t * t) throw new Error(`σ' at ${f64[u]} is not 1 − t²`);
       }
-      expect(worst, label).toBeLessThanOrEqual(3);
+      expect(worst, label).toBeLessThanOrEqual(4);
       expect(worst, `${label}: some argument should not round like fdlibm`).toBeGreaterThan(0);
     }
     // z = y + bias with bias −0 keeps the sign of zero; 1 and 22 are where the formula and the clamp change
