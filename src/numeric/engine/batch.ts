@@ -160,7 +160,6 @@ export function propagateBlocks(
   const maxW = Math.max(...widths);
   const block = blockSize ?? Math.max(1, Math.min(128, Math.floor(BLOCK_DOUBLES / (K * maxW))));
   const reads = maxReads(net);
-  const steps = net.layers.map((layer, l) => stepOf(layer, l + 1));
   const backend = backendFor(net, kernel);
   try {
     // σ … σ''' of a layer (activations write all four), the states a recurrence reads (newest first), the layer being built
@@ -178,7 +177,7 @@ export function propagateBlocks(
       states.unshift(x);
       for (let l = 0; l < net.layers.length; l++) {
         const units = B * widths[l + 1],
-          step = steps[l];
+          step = stepOf(net.layers[l], l + 1);
         const y = pool.find((p) => !states.includes(p))!;
         // W x over the block; σ at the B pre-activations, the chain rule on the tangents, then the layer's step
         backend.affine(l, x, y, K * B);

@@ -84,7 +84,6 @@ export function metricsAt(net: NetworkLike, points: Float64Array, n: number, opt
   const p = resolve(net, opts.env),
     count = points.length / n;
   const out = new Float64Array(count * n * n),
-    ws = workspace(p, n, 1),
     g = new Float64Array(n * n);
   if ((opts.from ?? 0) === 0 && (opts.to ?? p.layers.length) === p.layers.length && blockServes(p)) {
     const G = opts.outputMetric;
@@ -99,6 +98,7 @@ export function metricsAt(net: NetworkLike, points: Float64Array, n: number, opt
     });
     return out;
   }
+  const ws = workspace(p, n, 1);
   for (let k = 0; k < count; k++) {
     const { J } = jacobianAt(p, points.subarray(k * n, (k + 1) * n), opts, ws);
     congruence(J, opts.outputMetric, J.length / n, n, g);

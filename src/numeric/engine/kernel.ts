@@ -7,12 +7,8 @@ import { KERNEL_WASM_BASE64 } from "./kernel.wasm.js";
 
 export type KernelName = "wasm" | "js";
 
-/**
- * Z[k·rows + i] = Σ_j W[i·cols + j] X[k·cols + j] for the K components, plus b[i] on the value (b null: none). Rows in blocks of 16
- * (a block of W stays in cache while every component streams past it), inside a block 4 rows × 2 components at once:
- * eight independent sums for six loads.
- */
-export function affineJs(
+/** Z = W X (+ b on the value) for K components: the signature both implementations share. */
+export type Affine = (
   W: Float64Array,
   b: Float64Array | null,
   X: Float64Array,
@@ -20,7 +16,14 @@ export function affineJs(
   rows: number,
   cols: number,
   K: number,
-): void {
+) => void;
+
+/**
+ * Z[k·rows + i] = Σ_j W[i·cols + j] X[k·cols + j] for the K components, plus b[i] on the value (b null: none). Rows
+ * in blocks of 16 (a block of W stays in cache while every component streams past it), inside a block 4 rows × 2
+ * components at once: eight independent sums for six loads.
+ */
+export const affineJs: Affine = (W, b, X, Z, rows, cols, K) => {
   for (let i0 = 0; i0 < rows; i0 += 16) {
     const i1 = Math.min(rows, i0 + 16);
     for (let k = 0; k < K; k += 2) {
@@ -84,7 +87,7 @@ export function affineJs(
     }
   }
   if (b) for (let i = 0; i < rows; i++) Z[i] += b[i];
-}
+};
 
 /** The module's exports; pointers are byte offsets into `memory` (kernel.wat says what each computes). */
 export interface WasmKernel {
@@ -144,15 +147,7 @@ function arenaFor(W: Float64Array, scratch: number): Arena {
 /** Below this many products per call the JS loop wins (the copies in and out of the memory cost about as much). */
 const WASM_MIN_PRODUCTS = 512;
 
-function affineWasm(
-  W: Float64Array,
-  b: Float64Array | null,
-  X: Float64Array,
-  Z: Float64Array,
-  rows: number,
-  cols: number,
-  K: number,
-): void {
+const affineWasm: Affine = (W, b, X, Z, rows, cols, K) => {
   const xLength = K * cols,
     zLength = K * rows;
   const arena = arenaFor(W, xLength + zLength);
@@ -163,7 +158,7 @@ function affineWasm(
   arena.kernel.affine(0, xAt * 8, zAt * 8, rows, cols, K);
   Z.set(f.subarray(zAt, zAt + zLength));
   if (b) for (let i = 0; i < rows; i++) Z[i] += b[i];
-}
+};
 
 /** The kernel in use: RGNN_KERNEL=js forces the loop (for comparisons); otherwise WebAssembly where it compiled. */
 export const KERNEL: KernelName = wasmModule && (typeof process === "undefined" || process.env?.RGNN_KERNEL !== "js") ? "wasm" : "js";

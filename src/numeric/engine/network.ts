@@ -88,11 +88,20 @@ export interface Step {
   coeffs: readonly number[];
   s: number | null;
 }
+/** Each layer's steps by how many states exist (1 … reads), built once: the passes ask per layer per point. */
+const steps = new WeakMap<PreparedLayer, Step[]>();
 export function stepOf(layer: PreparedLayer, available: number): Step {
-  const rec = LAYER_KINDS[layer.kind].recurrence;
+  const { recurrence: rec, reads } = LAYER_KINDS[layer.kind];
   if (!rec) throw new Error(`internal error: layer kind '${layer.kind}' has no recurrence for the matrix engine`);
-  const r = rec(Math.min(available, LAYER_KINDS[layer.kind].reads));
-  return { coeffs: r.coeffs, s: scaleValue(r, layer.h) };
+  let byAvailable = steps.get(layer);
+  if (!byAvailable) {
+    byAvailable = Array.from({ length: reads }, (_, k) => {
+      const r = rec(k + 1);
+      return { coeffs: r.coeffs, s: scaleValue(r, layer.h) };
+    });
+    steps.set(layer, byAvailable);
+  }
+  return byAvailable[Math.min(available, reads) - 1];
 }
 
 /** What the forward pass keeps of one layer when asked to. */
