@@ -13,7 +13,9 @@ const edit = (k: number) => `${TEXT.replace(/0\.3/g, String(0.3 + k * 1e-4))}\n#
 function hover(k: number): string {
   const r = checkSpec(edit(k), "examples/paper-toy.rgnn");
   if (!r.ok) throw new Error(r.message);
-  return metricSymbolic(pickMetric(r.model)).definitions.map((d) => d.expr).join("; ");
+  return metricSymbolic(pickMetric(r.model))
+    .definitions.map((d) => d.expr)
+    .join("; ");
 }
 
 it("350 edits through checkSpec and metricSymbolic keep under 2 MB of heap", () => {
