@@ -7,6 +7,10 @@ export { LookupError } from "./api/errors.js";
 export type { Diagnostic } from "./syntax/diagnostics.js";
 export type { Span } from "./syntax/ast.js";
 
+/** Expression graphs: each public function builds its closed forms in a graph of its own, dropped when it returns;
+ *  to share that work across calls (the same metric's closed form, then its values), run them in one graph. */
+export { type Graph, inGraph, newGraph } from "./symbolic/expr.js";
+
 /** The typed model of a spec. */
 export type { Activation, Bundle, Layer, Manifold, Mapping, Metric, MetricDef, Model, Network, Request } from "./semantics/model.js";
 

@@ -5,6 +5,7 @@ import { metricRank } from "../numeric/linalg.js";
 import type { GeometryQuantity } from "../numeric/geometry.js";
 import { pointMapping, pointQuantity } from "../numeric/route.js";
 import { type GeodesicPath, geodesicBVP, geodesicIVP } from "../numeric/geodesic.js";
+import { inRequestGraph } from "../symbolic/expr.js";
 import { type Convergence, convergence, type Interpolation, odeBlock } from "../numeric/flow.js";
 import { DEFAULT_DEPTHS } from "../derive/flow.js";
 import { derive } from "../derive/index.js";
@@ -36,8 +37,10 @@ export interface MappingValue {
  * r.output; r.jacobian; r.metric; r.rank;
  */
 export function evaluateAt(mapping: Mapping, points: number[][], env: ReadonlyMap<string, number>): MappingValue[] {
-  const ev = pointMapping(mapping, env);
-  return ev.many(points).map((r, k) => ({ point: points[k], ...r, rank: metricRank(r.metric) }));
+  return inRequestGraph(mapping, () => {
+    const ev = pointMapping(mapping, env);
+    return ev.many(points).map((r, k) => ({ point: points[k], ...r, rank: metricRank(r.metric) }));
+  });
 }
 
 export interface QuantityValue {
@@ -61,8 +64,10 @@ export function geometryAt(
   points: number[][],
   env: ReadonlyMap<string, number>,
 ): QuantityValue[] {
-  const ev = pointQuantity(metric, quantity, env);
-  return points.map((point) => ({ point, shape: ev.shape, values: Array.from(ev.at(point)) }));
+  return inRequestGraph(metric, () => {
+    const ev = pointQuantity(metric, quantity, env);
+    return points.map((point) => ({ point, shape: ev.shape, values: Array.from(ev.at(point)) }));
+  });
 }
 
 /**
@@ -77,9 +82,11 @@ export function geodesic(
   from: number[],
   end: { to: number[]; velocity?: undefined; samples?: number } | { velocity: number[]; to?: undefined; samples?: number },
 ): GeodesicPath {
-  return end.to
-    ? geodesicBVP(metric, env, from, end.to, { samples: end.samples })
-    : geodesicIVP(metric, env, from, end.velocity!, { samples: end.samples });
+  return inRequestGraph(metric, () =>
+    end.to
+      ? geodesicBVP(metric, env, from, end.to, { samples: end.samples })
+      : geodesicIVP(metric, env, from, end.velocity!, { samples: end.samples }),
+  );
 }
 
 export interface FlowResult extends Omit<Convergence, "block"> {
@@ -118,7 +125,7 @@ export function flowConvergence(
  * d.sections.map((s) => s.title);
  */
 export function derivation(model: Model, options: Partial<WitnessOptions> = {}): Derivation {
-  return derive(model, options);
+  return inRequestGraph(model, () => derive(model, options));
 }
 
 export interface VerifyResult {
@@ -160,5 +167,5 @@ export function verifyResult(d: Derivation): VerifyResult {
  * if (!v.passed) console.log(v.checks.filter((c) => !c.passed));
  */
 export function verify(model: Model, options: Partial<WitnessOptions> = {}): VerifyResult {
-  return verifyResult(derive(model, options));
+  return verifyResult(derivation(model, options));
 }

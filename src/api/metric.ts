@@ -7,7 +7,7 @@ import { pointMetric } from "../numeric/route.js";
 import { classifyMetric, detN, eigenvaluesOf, type MetricType } from "../numeric/linalg.js";
 import { latex, latexSymbol } from "../render/latex-expr.js";
 import { type Form, type Listing, metricListing } from "../symbolic/listing.js";
-import { displayNode, type Expr, num, substitute } from "../symbolic/expr.js";
+import { displayNode, type Expr, inRequestGraph, num, substitute } from "../symbolic/expr.js";
 import { assertSymbolicFeasible, PRINT_LIMIT, printedSize, SymbolicSizeError } from "../symbolic/size.js";
 import { print } from "../symbolic/print.js";
 import { LookupError } from "./errors.js";
@@ -91,6 +91,10 @@ function printDefinition<T>(names: Map<Expr, string>, e: Expr, write: (names: Re
  * s.components[1][1]; // "r^2" for polar coordinates
  */
 export function metricSymbolic(metric: Metric, form: Form = "auto", set: ReadonlyMap<string, number> = new Map()): SymbolicMetric {
+  return inRequestGraph(metric, () => symbolicMetric(metric, form, set));
+}
+
+function symbolicMetric(metric: Metric, form: Form, set: ReadonlyMap<string, number>): SymbolicMetric {
   assertSymbolicFeasible(metric, 0, "the metric");
   const listing = withValues(metricListing(metric, form), set);
   assertPrintable(metric, form, listing);
@@ -183,11 +187,13 @@ export interface MetricValue {
  * console.log(v.rank, v.determinant);
  */
 export function metricAt(metric: Metric, points: number[][], env: ReadonlyMap<string, number>): MetricValue[] {
-  const ev = pointMetric(metric, env);
-  return points.map((point) => {
-    const g = ev.at(point);
-    const eigenvalues = eigenvaluesOf(g);
-    const { rank, signature, type } = classifyMetric(g, eigenvalues);
-    return { point, metric: g, rank, signature, type, eigenvalues, determinant: detN(g) };
+  return inRequestGraph(metric, () => {
+    const ev = pointMetric(metric, env);
+    return points.map((point) => {
+      const g = ev.at(point);
+      const eigenvalues = eigenvaluesOf(g);
+      const { rank, signature, type } = classifyMetric(g, eigenvalues);
+      return { point, metric: g, rank, signature, type, eigenvalues, determinant: detN(g) };
+    });
   });
 }

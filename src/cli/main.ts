@@ -5,6 +5,7 @@ import { INDEX_CONVENTIONS, QUANTITY_NAMES } from "../core/quantities.js";
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { LookupError } from "../api/errors.js";
+import { asOneRequest } from "../symbolic/expr.js";
 import { SymbolicSizeError } from "../symbolic/size.js";
 import { EXIT, processIO, UsageError, type IO } from "./io.js";
 import { OutputClosed, OutputError } from "./output.js";
@@ -270,7 +271,8 @@ export async function run(argv: string[], io: IO = processIO): Promise<number> {
     });
 
   try {
-    await program.parseAsync(argv, { from: "user" });
+    // one command is one request: its API calls share the process's graph (the language server scopes its own)
+    await asOneRequest(() => program.parseAsync(argv, { from: "user" }));
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;

@@ -10,6 +10,7 @@ import {
   DiagnosticSeverity,
   DocumentSymbol,
   MarkupKind,
+  type Position,
   type Range,
   StreamMessageReader,
   StreamMessageWriter,
@@ -18,7 +19,7 @@ import {
   TextDocuments,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import type { Model } from "../index.js";
+import { inGraph, type Model, newGraph } from "../index.js";
 import {
   check,
   completions,
@@ -113,15 +114,19 @@ export function serve(input: NodeJS.ReadableStream = process.stdin, output: Node
     serverInfo: { name: "rgnn" },
   }));
 
-  documents.onDidChangeContent((e) => validate(e.document));
+  documents.onDidChangeContent((e) => inGraph(newGraph(), () => validate(e.document)));
   documents.onDidClose((e) => {
     models.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
-  connection.onHover(({ textDocument, position }) => {
-    const doc = documents.get(textDocument.uri);
-    const last = models.get(textDocument.uri);
+  // Each request builds its expressions in a graph of its own, dropped when it answers: a server lives for hours of
+  // edits, and one process-wide graph would keep every node of every version ever hovered.
+  connection.onHover(({ textDocument, position }) => inGraph(newGraph(), () => hover(textDocument.uri, position)));
+
+  function hover(uri: string, position: Position) {
+    const doc = documents.get(uri);
+    const last = models.get(uri);
     if (!doc || !last) return null;
     const text = doc.getText();
     const offset = doc.offsetAt(position);
@@ -131,7 +136,7 @@ export function serve(input: NodeJS.ReadableStream = process.stdin, output: Node
     // On a layer's statement (spans are only valid for the text the model was made from).
     const layers = last.current ? layersAt(last.model, offset) : [];
     return layers.length ? { contents: { kind: MarkupKind.Markdown, value: layersHover(layers) } } : null;
-  });
+  }
 
   connection.onDefinition(({ textDocument, position }) => {
     const doc = documents.get(textDocument.uri);
@@ -194,7 +199,9 @@ export function serve(input: NodeJS.ReadableStream = process.stdin, output: Node
     // leaves a watchdog timer running, so a server on the process's own streams ends the process outright.
     const end = () => {
       const code = shutdown ? 0 : 1;
-      connection.dispose();
+      // after the exit notification's own processing has finished: disposing inside it makes that processing fail,
+      // and its error report (sent over the disposed connection) an unhandled rejection in the caller's process
+      setImmediate(() => connection.dispose());
       if (input === process.stdin) {
         process.stdin.destroy();
         setTimeout(() => process.exit(code), 100).unref();

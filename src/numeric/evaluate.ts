@@ -20,12 +20,16 @@ export function valueEnv(model: Model, overrides: ReadonlyMap<string, number> = 
   return env;
 }
 
+/** Refuse symbols without values, naming them (the user gives them with --set). */
+export function assertValued(symbols: readonly string[], env: ReadonlyMap<string, number>, what: string): void {
+  const missing = [...new Set(symbols)].filter((p) => !env.has(p));
+  if (!missing.length) return;
+  const shown = missing.slice(0, 8).join(", ") + (missing.length > 8 ? `, … (${missing.length} in all)` : "");
+  throw new EvaluationError(`${what} has symbols without values: ${shown}; give them with --set NAME=VALUE (or use numeric weights)`);
+}
+
 export function bindParams(f: CompiledFunction, env: ReadonlyMap<string, number>, what: string): Float64Array {
-  const missing = f.params.filter((p) => !env.has(p));
-  if (missing.length) {
-    const shown = missing.slice(0, 8).join(", ") + (missing.length > 8 ? `, … (${missing.length} in all)` : "");
-    throw new EvaluationError(`${what} has symbols without values: ${shown}; give them with --set NAME=VALUE (or use numeric weights)`);
-  }
+  assertValued(f.params, env, what);
   return Float64Array.from(f.params.map((p) => env.get(p)!));
 }
 

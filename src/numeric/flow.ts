@@ -7,8 +7,8 @@ import { LAYER_KINDS, type LayerKind } from "../core/layers/index.js";
 import { scaleValue } from "../core/layers/affine.js";
 import type { Activation, Layer, Network } from "../semantics/model.js";
 import { ACTIVATION } from "./activations.js";
-import { EvaluationError } from "./evaluate.js";
-import { paramValues } from "./forward.js";
+import { assertValued, EvaluationError } from "./evaluate.js";
+import { paramSymbols, paramValues } from "./forward.js";
 import { dopri5, IntegrationError } from "./ode.js";
 
 export type Interpolation = "constant" | "linear";
@@ -40,6 +40,8 @@ export function odeBlock(net: Network, env: ReadonlyMap<string, number>): Block 
     else run = hasLimit(l) ? [l] : [];
     if (run.length > best.length) best = [...run];
   }
+  const symbols = net.layers.flatMap((l) => [l.W, l.b, l.h].flatMap((p) => (p ? paramSymbols(p) : [])));
+  assertValued(symbols, env, `'${net.name}'`);
   if (best.length === 0)
     throw new EvaluationError(
       `'${net.name}' has no residual or second-order layers: a dense network is a static map, with no ODE (flow) limit`,

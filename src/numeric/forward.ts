@@ -2,7 +2,7 @@
 // the input (dual numbers), computed straight from the typed model. It shares no code with the
 // symbolic path but the function registry (its derivatives checked against finite differences in test/core),
 // which is why tests use it as the oracle for Jacobians and metrics.
-import type { MathNode } from "mathjs";
+import type { MathNode, SymbolNode } from "mathjs";
 import type { Algebra } from "../core/algebra.js";
 import { FUNCTIONS, valueAndSlope } from "../core/functions.js";
 import { LAYER_KINDS, MAX_ORDER } from "../core/layers/index.js";
@@ -107,6 +107,14 @@ export function dualEval(node: MathNode, env: ReadonlyMap<string, Dual>, n: numb
 }
 
 /** Numeric parameter values; symbolic entries are looked up in `env`. */
+/** The symbols a parameter's entries read (none for numeric weights). */
+export function paramSymbols(p: ParamTensor): string[] {
+  if (p.values) return [];
+  return p.entries.flatMap((e) =>
+    e.filter((n) => n.type === "SymbolNode" && (n as SymbolNode).name !== "pi").map((n) => (n as SymbolNode).name),
+  );
+}
+
 export function paramValues(p: ParamTensor, env: ReadonlyMap<string, number>): number[] {
   if (p.values) return [...p.values];
   const scope = new Map([...env].map(([k, v]) => [k, Dual.constant(v, 0)]));

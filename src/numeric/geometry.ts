@@ -2,7 +2,7 @@
 // needs g⁻¹ must pass: a (nearly) singular metric is an error naming the point and det g.
 import { insteadOf, quantity, type QuantityName, restriction } from "../core/quantities.js";
 import type { Metric } from "../semantics/model.js";
-import type { Expr } from "../symbolic/expr.js";
+import { type Expr, graphCache } from "../symbolic/expr.js";
 import { DAG, type Geometry, geometry } from "../symbolic/geometry.js";
 import { metricComponents } from "../symbolic/metric.js";
 import { compile, type CompiledFunction } from "./codegen.js";
@@ -17,7 +17,7 @@ export interface SymbolicQuantity {
   entries: Expr[];
 }
 
-const geoCache = new WeakMap<Metric, { geo: Geometry }>();
+const geoCache = graphCache<Metric, { geo: Geometry }>();
 
 /** The metric's geometry, built once per metric. */
 export function geoOf(metric: Metric) {

@@ -5,6 +5,7 @@ import { ConstantNode, FunctionNode, OperatorNode, SymbolNode } from "./mathnode
 import type { Expr } from "../syntax/ast.js";
 import type { Context } from "./context.js";
 import { suggestion } from "./names.js";
+import { declaredElsewhere } from "./resolve.js";
 
 /** Functions a coordinate expression may use, all of one argument: the registry's, and sqrt (a power). */
 export const FUNCTIONS: readonly string[] = [...REGISTERED, "sqrt"];
@@ -40,15 +41,7 @@ export function toNode(ctx: Context, e: Expr, scope: Scope): MathNode | null {
       if (e.name === "pi") return new SymbolNode("pi");
       if (ent) {
         ctx.error(e.span, `'${e.name}' is a ${ent.kind}, not a number; an expression here may use ${scope.where} and constants`);
-      } else if (ctx.declaredAt.has(e.name)) {
-        const at = ctx.declaredAt.get(e.name)!;
-        ctx.error(
-          e.span,
-          at.offset > e.span.offset
-            ? `'${e.name}' is used before it is declared (line ${at.line})`
-            : `'${e.name}' is declared (line ${at.line}) but invalid: see the error in its declaration`,
-        );
-      } else {
+      } else if (!declaredElsewhere(ctx, e.name, e.span)) {
         const known = [...scope.coords, ...[...ctx.names].filter(([, v]) => v.kind === "constant").map(([k]) => k)];
         ctx.error(e.span, `unknown name '${e.name}'; an expression here may use ${scope.where} and constants`, suggestion(e.name, known));
       }

@@ -1,6 +1,6 @@
 // Name resolution shared by the semantic passes: look a name up as one of the kinds a
 // position allows, with a precise message when it is something else or nothing.
-import type { Name, SpaceRef } from "../syntax/ast.js";
+import type { Name, SpaceRef, Span } from "../syntax/ast.js";
 import type { Context, Entity } from "./context.js";
 import { type EmbeddingMap, type Manifold, type Mapping, MAX_DIMENSION } from "./model.js";
 import { suggestion } from "./names.js";
@@ -13,6 +13,19 @@ const ARTICLE: Record<Entity["kind"], string> = {
   bundle: "a bundle",
 };
 
+/** Report a name that is declared, but later or invalidly; false when it is not declared at all. */
+export function declaredElsewhere(ctx: Context, name: string, span: Span): boolean {
+  const at = ctx.declaredAt.get(name);
+  if (!at) return false;
+  ctx.error(
+    span,
+    at.offset > span.offset
+      ? `'${name}' is used before it is declared (line ${at.line})`
+      : `'${name}' is declared (line ${at.line}) but invalid: see the error in its declaration`,
+  );
+  return true;
+}
+
 export function lookup<K extends Entity["kind"]>(
   ctx: Context,
   n: Name,
@@ -24,15 +37,7 @@ export function lookup<K extends Entity["kind"]>(
   if (ent && (kinds as string[]).includes(ent.kind)) return ent.value as any;
   if (ent) {
     ctx.error(n.span, `'${n.name}' is ${ARTICLE[ent.kind]}, but ${role} must be ${kinds.map((k) => ARTICLE[k]).join(" or ")}`);
-  } else if (ctx.declaredAt.has(n.name)) {
-    const at = ctx.declaredAt.get(n.name)!;
-    ctx.error(
-      n.span,
-      at.offset > n.span.offset
-        ? `'${n.name}' is used before it is declared (line ${at.line})`
-        : `'${n.name}' is declared (line ${at.line}) but invalid: see the error in its declaration`,
-    );
-  } else {
+  } else if (!declaredElsewhere(ctx, n.name, n.span)) {
     const candidates = [...ctx.names].filter(([, e]) => (kinds as string[]).includes(e.kind)).map(([k]) => k);
     ctx.error(
       n.span,

@@ -1,16 +1,15 @@
 // Differentiation on the DAG. Derivatives are memoized per (node, variable) for the life of
-// the process, so d/dx of a deep composition shares every intermediate with the function
+// the graph, so d/dx of a deep composition shares every intermediate with the function
 // itself and with other derivatives: the result is a DAG of the same order of size.
 import { type FunctionDef, REGISTRY } from "../core/functions.js";
-import { add, DAG, type Expr, fn, type Fn, mul, MINUS_ONE, ONE, pow, topoOrder, ZERO } from "./expr.js";
-
-const cache = new Map<string, Map<Expr, Expr>>();
+import { add, currentGraph, DAG, type Expr, fn, type Fn, mul, MINUS_ONE, ONE, pow, topoOrder, ZERO } from "./expr.js";
 
 /** f'(u) for each elementary function, as an expression in u (and f(u), shared). */
 const outer = (name: Fn, u: Expr, fu: Expr): Expr => (REGISTRY[name] as FunctionDef).derivative(DAG, u, fu);
 
 /** d e / d x for each root, x a symbol name. */
 export function diff(roots: readonly Expr[], x: string): Expr[] {
+  const cache = currentGraph().derivatives;
   let d = cache.get(x);
   if (!d) {
     d = new Map();

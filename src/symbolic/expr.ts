@@ -20,6 +20,8 @@ export class Expr {
     readonly value: number, // num: the number
     readonly name: string, // sym: the symbol; fn: the function
     id: number,
+    /** The graph that owns it; null for the shared constants every graph holds. */
+    readonly graph: Graph | null,
   ) {
     this.id = id;
   }
@@ -31,45 +33,79 @@ export class Expr {
   }
 }
 
-// The hash-cons table, keyed structurally: a numeric hash of (op, name, value, operand ids) picks a
-// slot of an open-addressing table (linear probing), whose candidates are compared field by field.
-// (String keys cost most of the DAG's construction time; a Map of hash chains still cost a third of it.)
-let capacity = 1 << 18;
-let slots: (Expr | null)[] = new Array<Expr | null>(capacity).fill(null);
-let slotHashes = new Int32Array(capacity); // a node's hash (with OCCUPIED set), or 0 for an empty slot
-let filled = 0;
-const OCCUPIED = 0x40000000;
-let nextId = 0;
+/**
+ * One expression graph: its hash-cons table, the per-node scratch of its walks, and the memos built over its nodes
+ * (derivatives, and the symbolic stage's caches keyed by model objects). A request or a model creates one and drops
+ * it, and every node it made goes with it (egg's EGraph owns its memo the same way); "linear in the size of the DAG"
+ * is about one graph. Nodes of two graphs never meet: building a node from another graph's nodes is an error.
+ */
+export class Graph {
+  // The hash-cons table, keyed structurally: a numeric hash of (op, name, value, operand ids) picks a slot of an
+  // open-addressing table (linear probing), whose candidates are compared field by field. (String keys cost most
+  // of the DAG's construction time; a Map of hash chains still cost a third of it.)
+  capacity = 1 << 10;
+  slots: (Expr | null)[] = new Array<Expr | null>(this.capacity).fill(null);
+  /** A node's hash (with OCCUPIED set), or 0 for an empty slot. */
+  slotHashes = new Int32Array(this.capacity);
+  filled = 0;
+  nextId = 0;
+  // Per-node scratch, indexed by id, outside the nodes (so they stay small): topoOrder's visit marks (a node is
+  // seen when its mark is the walk's epoch), and tags for one synchronous pass that creates no nodes.
+  visits = new Int32Array(1 << 10);
+  tags = new Int32Array(1 << 10);
+  epoch = 0;
+  readonly nameHashes = new Map<string, number>();
+  /** d/dx per symbol name, memoized per node (symbolic/diff.ts). */
+  readonly derivatives = new Map<string, Map<Expr, Expr>>();
+  /** The memos of graphCache(), by the cache's index. */
+  readonly caches: WeakMap<object, unknown>[] = [];
+  constructor(prelude: readonly Expr[] = []) {
+    for (const e of prelude) place(this, e, hashOf(this, e.op, e.args, e.value, e.name));
+    this.nextId = prelude.length;
+  }
+  /** Nodes in the graph (the shared constants included). */
+  get size(): number {
+    return this.nextId;
+  }
+}
 
+const OCCUPIED = 0x40000000;
 const OP_CODE: Record<Op, number> = { num: 1, sym: 2, add: 3, mul: 4, pow: 5, fn: 6 };
-const nameHashes = new Map<string, number>();
 const bits = new Float64Array(1),
   words = new Int32Array(bits.buffer);
 
-function nameHash(name: string): number {
-  let h = nameHashes.get(name);
+function nameHash(g: Graph, name: string): number {
+  let h = g.nameHashes.get(name);
   if (h === undefined) {
     h = 0x811c9dc5;
     for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-    nameHashes.set(name, h);
+    g.nameHashes.set(name, h);
   }
   return h;
 }
-const EMPTY_NAME_HASH = nameHash("");
 
 function mix(h: number, x: number): number {
   const m = Math.imul(h ^ x, 0x5bd1e995);
   return m ^ (m >>> 15);
 }
 
-function hashOf(op: Op, args: readonly Expr[], value: number, name: string): number {
-  let h = mix(OP_CODE[op], name === "" ? EMPTY_NAME_HASH : nameHash(name));
+/** The node's hash; refuses operands of another graph (ids would collide and hash-consing would silently fail). */
+function hashOf(g: Graph, op: Op, args: readonly Expr[], value: number, name: string): number {
+  let h = mix(OP_CODE[op], nameHash(g, name));
   if (value !== 0) {
     bits[0] = value;
     h = mix(mix(h, words[0]), words[1]);
   }
-  for (let i = 0; i < args.length; i++) h = mix(h, args[i].id);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.graph !== g && a.graph !== null) foreign();
+    h = mix(h, a.id);
+  }
   return (h & 0x3fffffff) | OCCUPIED;
+}
+
+function foreign(): never {
+  throw new Error("an expression of another graph: build and walk a graph's nodes inside its inGraph scope");
 }
 
 // Object.is: NaN matches NaN, as it did under string keys ("NaN"); −0 never gets here (num() makes it 0)
@@ -79,45 +115,55 @@ function matches(e: Expr, op: Op, args: readonly Expr[], value: number, name: st
   return true;
 }
 
-/** Double the table when half full (nodes are never removed). */
-function grow(): void {
-  const old = slots,
-    oldHashes = slotHashes;
-  capacity *= 2;
-  slots = new Array<Expr | null>(capacity).fill(null);
-  slotHashes = new Int32Array(capacity);
-  const mask = capacity - 1;
+/** Double the table when half full (nodes are never removed while the graph lives). */
+function grow(g: Graph): void {
+  const old = g.slots,
+    oldHashes = g.slotHashes;
+  g.capacity *= 2;
+  g.slots = new Array<Expr | null>(g.capacity).fill(null);
+  g.slotHashes = new Int32Array(g.capacity);
+  const mask = g.capacity - 1;
   for (let i = 0; i < old.length; i++) {
     if (oldHashes[i] === 0) continue;
     let j = oldHashes[i] & mask;
-    while (slotHashes[j] !== 0) j = (j + 1) & mask;
-    slots[j] = old[i];
-    slotHashes[j] = oldHashes[i];
+    while (g.slotHashes[j] !== 0) j = (j + 1) & mask;
+    g.slots[j] = old[i];
+    g.slotHashes[j] = oldHashes[i];
   }
 }
 
 /** The slot holding this node, or the empty slot where it belongs (probing the compact hash array first). */
-function probe(h: number, op: Op, args: readonly Expr[], value: number, name: string): number {
-  const mask = capacity - 1;
+function probe(g: Graph, h: number, op: Op, args: readonly Expr[], value: number, name: string): number {
+  const mask = g.capacity - 1,
+    hashes = g.slotHashes,
+    slots = g.slots;
   let i = h & mask;
-  for (let k = slotHashes[i]; k !== 0; k = slotHashes[i]) {
+  for (let k = hashes[i]; k !== 0; k = hashes[i]) {
     if (k === h && matches(slots[i]!, op, args, value, name)) return i;
     i = (i + 1) & mask;
   }
   return i;
 }
 
+function place(g: Graph, e: Expr, h: number): void {
+  const i = probe(g, h, e.op, e.args, e.value, e.name);
+  g.slots[i] = e;
+  g.slotHashes[i] = h;
+  if (++g.filled * 2 > g.capacity) grow(g);
+}
+
 function intern(op: Op, args: readonly Expr[], value: number, name: string): Expr {
-  const h = hashOf(op, args, value, name);
-  const i = probe(h, op, args, value, name);
-  const hit = slots[i];
+  const g = current;
+  const h = hashOf(g, op, args, value, name);
+  const i = probe(g, h, op, args, value, name);
+  const hit = g.slots[i];
   if (hit !== null) return hit;
-  // nodes live for the process: keep an exact-size copy of the operands (lists built by push carry spare room)
-  const e = new Expr(op, args.length === 0 ? NO_ARGS : args.slice(), value, name, nextId++);
-  if (nextId > visits.length) growScratch();
-  slots[i] = e;
-  slotHashes[i] = h;
-  if (++filled * 2 > capacity) grow();
+  // nodes live as long as their graph: keep an exact-size copy of the operands (lists built by push carry spare room)
+  const e = new Expr(op, args.length === 0 ? NO_ARGS : args.slice(), value, name, g.nextId++, sealed ? g : null);
+  if (g.nextId > g.visits.length) growScratch(g);
+  g.slots[i] = e;
+  g.slotHashes[i] = h;
+  if (++g.filled * 2 > g.capacity) grow(g);
   return e;
 }
 
@@ -129,21 +175,93 @@ const NO_ARGS: readonly Expr[] = (() => {
   return a as Expr[];
 })();
 
-// Per-node scratch, indexed by id, outside the nodes (so they stay small): topoOrder's visit marks, and tags
-// for one synchronous pass that creates no nodes (code generation numbers its statements there).
-let visits = new Int32Array(1 << 16);
-let tags = new Int32Array(1 << 16);
-function growScratch(): void {
-  const v = new Int32Array(visits.length * 2),
-    t = new Int32Array(tags.length * 2);
-  v.set(visits);
-  t.set(tags);
-  visits = v;
-  tags = t;
+function growScratch(g: Graph): void {
+  const v = new Int32Array(g.visits.length * 2),
+    t = new Int32Array(g.tags.length * 2);
+  v.set(g.visits);
+  t.set(g.tags);
+  g.visits = v;
+  g.tags = t;
 }
 
-/** One Int32 per node, indexed by id, for a pass that creates no nodes (creating one may replace the array). */
-export const nodeTags = (): Int32Array => tags;
+/** The process's graph: what code outside any inGraph scope builds in (one CLI command is one request). */
+const ROOT = new Graph();
+let current = ROOT;
+/** While false, nodes are the shared constants (ZERO, ONE, …) made at load: they belong to no graph and every graph
+ *  holds them, so `x === ZERO` works in all of them. */
+let sealed = false;
+let depth = 0;
+let oneRequest = 0;
+
+/** Run `f` with `graph` as the graph nodes are built in and walked (scopes nest; synchronous work only). */
+export function inGraph<T>(graph: Graph, f: () => T): T {
+  const outer = current;
+  current = graph;
+  depth++;
+  try {
+    return f();
+  } finally {
+    current = outer;
+    depth--;
+  }
+}
+
+/** A new graph, holding the shared constants. */
+export const newGraph = (): Graph => new Graph(PRELUDE);
+
+/** The graph being built in. */
+export const currentGraph = (): Graph => current;
+
+/** The graph of each object public entry points were called with, living as long as it does. */
+const owned = new WeakMap<object, Graph>();
+
+/**
+ * A public entry point's scope. Inside an open scope (or a command run by asOneRequest) the work joins the current
+ * graph; otherwise it goes into the graph owned by `owner` (the model, metric or map it was called with), made on
+ * first use and dropped with the owner: repeated calls on one metric share their memos, and a long-lived caller (the
+ * language server, the playground, a notebook) does not keep the expressions of models it has let go.
+ */
+export function inRequestGraph<T>(owner: object, f: () => T): T {
+  if (depth > 0 || oneRequest > 0) return f();
+  let g = owned.get(owner);
+  if (g === undefined) {
+    g = newGraph();
+    owned.set(owner, g);
+  }
+  return inGraph(g, f);
+}
+
+/**
+ * Run `f` (a whole command of the CLI, awaited) as one request: public entry points called meanwhile share the
+ * current graph and its memos instead of each building its own.
+ */
+export async function asOneRequest<T>(f: () => Promise<T>): Promise<T> {
+  oneRequest++;
+  try {
+    return await f();
+  } finally {
+    oneRequest--;
+  }
+}
+
+/**
+ * A memo keyed by model objects (a Mapping, a Metric, a parameter tensor) whose values hold nodes: one per graph,
+ * so a value is only ever found in the graph that built it.
+ */
+export function graphCache<K extends object, V>(): { get(k: K): V | undefined; set(k: K, v: V): void } {
+  const index = cacheCount++;
+  const table = () => {
+    const caches = current.caches;
+    if (caches[index] === undefined) caches[index] = new WeakMap<object, unknown>();
+    return caches[index] as WeakMap<K, V>;
+  };
+  return { get: (k) => table().get(k), set: (k, v) => void table().set(k, v) };
+}
+let cacheCount = 0;
+
+/** One Int32 per node of the current graph, indexed by id, for a pass that creates no nodes (creating one may
+ *  replace the array). */
+export const nodeTags = (): Int32Array => current.tags;
 
 /** A number. Folding finite weights can overflow (1e200·1e200): the node then holds ±∞ or NaN,
  *  and the evaluators' finiteness checks report it, rather than the number being dropped. */
@@ -428,6 +546,14 @@ function repeatsBase(factors: readonly Expr[]): boolean {
 
 export const TWO = num(2);
 
+/** The shared constants: the nodes made at load, before any graph but the root existed. Every graph starts with
+ *  them, in the same order, so a fresh graph numbers its nodes as a fresh process does. */
+const PRELUDE: readonly Expr[] = (() => {
+  const made = ROOT.slots.filter((e): e is Expr => e !== null).sort(byId);
+  sealed = true;
+  return made;
+})();
+
 export function pow(base: Expr, e: Expr): Expr {
   if (e.op === "num") {
     const k = e.value;
@@ -472,17 +598,17 @@ export const sqrt = (a: Expr) => pow(a, num(0.5));
 /** DAG nodes as an algebra: the registry's rules build shared nodes through the smart constructors. */
 export const DAG: Algebra<Expr> = { num, add, mul, sub, neg, div, pow: (a, k) => pow(a, num(k)), fn };
 
-let epoch = 0;
-
 /** Nodes reachable from `roots`, every node after its operands (iterative: DAGs can be deep). */
 export function topoOrder(roots: readonly Expr[]): Expr[] {
+  const g = current;
+  for (const r of roots) if (r.graph !== g && r.graph !== null) foreign();
   // a node is seen when its visit mark is this walk's epoch (walks never nest, and create no nodes)
-  if (epoch === 0x7fffffff) {
-    visits.fill(0); // marks are Int32: start over rather than wrap
-    epoch = 0;
+  if (g.epoch === 0x7fffffff) {
+    g.visits.fill(0); // marks are Int32: start over rather than wrap
+    g.epoch = 0;
   }
-  const seen = ++epoch,
-    visit = visits;
+  const seen = ++g.epoch,
+    visit = g.visits;
   const order: Expr[] = [];
   const nodes: Expr[] = [],
     next: number[] = []; // the stack: a node, and the index of its next operand to visit

@@ -2,7 +2,7 @@
 // networks, g_l = J_lᵀ g_{l+1} J_l, as components in the chart of the metric's manifold.
 import type { Manifold, Mapping, Metric } from "../semantics/model.js";
 import { jacobian } from "./diff.js";
-import { type Expr, substitute } from "./expr.js";
+import { type Expr, graphCache, substitute } from "./expr.js";
 import { fromMath } from "./mathjs.js";
 import { hasSecondOrder, networkExprs, type NetworkExprs } from "./network.js";
 import { congruence, identity, type Matrix, matMul } from "./tensor.js";
@@ -16,7 +16,7 @@ export interface MappingExprs {
   network?: NetworkExprs;
 }
 
-const mappingCache = new WeakMap<Mapping, MappingExprs>();
+const mappingCache = graphCache<Mapping, MappingExprs>();
 
 /** Substitute a manifold's coordinates by expressions, in a whole matrix at once. */
 export function composeWith(m: Matrix, chart: Manifold, values: Expr[]): Matrix {
@@ -84,7 +84,7 @@ export function networkPullback(net: Extract<Mapping, { kind: "network" }>, outp
   return { metrics, layers: metrics.map((_, k) => from + k), network: ex };
 }
 
-const metricCache = new WeakMap<Metric, Matrix>();
+const metricCache = graphCache<Metric, Matrix>();
 
 /** Components g_ab of a metric in the coordinates of its manifold. */
 export function metricComponents(metric: Metric): Matrix {

@@ -4,7 +4,7 @@ import type { Algebra } from "../core/algebra.js";
 import { LAYER_KINDS, type LayerInput } from "../core/layers/index.js";
 import type { Activation, Layer, Network, ParamTensor } from "../semantics/model.js";
 import { type FunctionDef, REGISTRY } from "../core/functions.js";
-import { add, DAG, type Expr, fn, mul, MINUS_ONE, num, ONE, pow, sub, sym, ZERO } from "./expr.js";
+import { add, DAG, type Expr, fn, graphCache, mul, MINUS_ONE, num, ONE, pow, sub, sym, ZERO } from "./expr.js";
 import { fromMath } from "./mathjs.js";
 import { identity, type Matrix, matAdd, matMul, type Vector } from "./tensor.js";
 
@@ -33,7 +33,7 @@ export interface NetworkExprs {
   readonly jacobian: Matrix;
 }
 
-const paramCache = new WeakMap<ParamTensor, Expr[]>();
+const paramCache = graphCache<ParamTensor, Expr[]>();
 export function paramExprs(p: ParamTensor): Expr[] {
   let e = paramCache.get(p);
   if (!e) {

@@ -9,6 +9,7 @@ import { ellipsesFrame, figure, inputEllipsesFigure } from "../render/plot/figur
 import { analyze } from "../semantics/analyze.js";
 import type { Metric, Model, Network } from "../semantics/model.js";
 import { noWeightsFiles } from "../semantics/weights-access.js";
+import { inRequestGraph } from "../symbolic/expr.js";
 import { matrixFormChosen } from "../symbolic/listing.js";
 import { metricMatrixForm } from "../symbolic/matrix-form.js";
 import { latexSymbol } from "../symbolic/notation.js";
@@ -91,8 +92,13 @@ const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** Failures that belong to the spec (too large to print, not finite somewhere), shown rather than thrown. */
 const expected = (e: unknown) => e instanceof SymbolicSizeError || e instanceof EvaluationError;
 
-/** Everything shown beside the editor for one metric of a model that checked clean. */
+/** Everything shown beside the editor for one metric of a model that checked clean (in a graph of its own: the
+ *  page lives for hours of edits, and the nodes of each are dropped with it). */
 export function metricView(model: Model, metricName: string): MetricView {
+  return inRequestGraph(model, () => viewOf(model, metricName));
+}
+
+function viewOf(model: Model, metricName: string): MetricView {
   const metric = model.metrics.get(metricName);
   if (!metric) throw new Error(`no metric '${metricName}'`);
   const view: MetricView = {
@@ -128,6 +134,10 @@ export function metricView(model: Model, metricName: string): MetricView {
 
 /** The coordinate grid and the data through the layers of the metric's network (one on the plane), or why not. */
 export function gridFigure(model: Model, metricName: string): { svg: string } | { note: string } {
+  return inRequestGraph(model, () => gridOf(model, metricName));
+}
+
+function gridOf(model: Model, metricName: string): { svg: string } | { note: string } {
   const metric = model.metrics.get(metricName);
   const net = networkFor(model, metric);
   if (!metric || !net) return { note: "no network to draw" };

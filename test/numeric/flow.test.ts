@@ -77,3 +77,13 @@ describe("residual networks as ODE flows", () => {
     );
   });
 });
+
+describe("a flow of symbolic weights", () => {
+  it("names the symbols without values instead of failing inside the forward pass", () => {
+    const m = model(readFileSync("examples/symbolic-resnet.rgnn", "utf8"));
+    const net = m.mappings.get("res") as Network;
+    expect(() => odeBlock(net, new Map())).toThrow(/'res' has symbols without values: W1_11, .*h, .*\(13 in all\); give them with --set/);
+    const env = new Map([...net.layers.flatMap((l) => [l.W!, l.b!, l.h].flatMap((p) => p?.entries ?? []))].map((e) => [e.toString(), 0.1]));
+    expect(odeBlock(net, env).W.length).toBeGreaterThan(0); // with every value given, the block is built
+  });
+});

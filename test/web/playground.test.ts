@@ -18,6 +18,7 @@ import {
   pointOnFrame,
   valueAt,
 } from "../../src/web/playground.js";
+import { currentGraph } from "../../src/symbolic/expr.js";
 import { cli } from "../helpers.js";
 
 const toy = readFileSync("examples/paper-toy.rgnn", "utf8");
@@ -132,6 +133,19 @@ describe("what the playground shows for paper-toy", () => {
     const view = metricView(polar, "g");
     expect(view.ellipses).toBeNull();
     expect(view.figureNote).toMatch(/network/);
+  });
+});
+
+describe("a page open for a long session", () => {
+  it("keeps none of an edit's expressions once the next is shown", () => {
+    const root = currentGraph().size;
+    for (let k = 0; k < 40; k++) {
+      const model = modelOf(`${toy.replace(/0\.3/g, String(0.3 + k * 1e-3))}\n# edit ${k}\n`);
+      expect(metricView(model, "g").tex).toContain("\\tanh");
+      expect("svg" in gridFigure(model, "g")).toBe(true);
+      expect("tex" in valueAt(model, "g", [0.3, -0.7])).toBe(true);
+    }
+    expect(currentGraph().size).toBe(root); // each view built in a graph of its own, dropped with it
   });
 });
 
