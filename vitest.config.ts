@@ -21,13 +21,19 @@ class PlainSummary implements Reporter {
   }
 }
 
-/** Suites that take most of the run's time: `npm test` runs them too, `npm run test:fast` leaves them out. */
+/**
+ * Suites `npm run test:fast` leaves out (`npm test` runs them too): a file over about 30 s, and the suites that drive
+ * pdflatex, Chromium or `npm pack`. Seconds per file from one `vitest run --reporter=json` of the whole suite on the
+ * 2-core machine, shared with other jobs (load 3.5–5; the whole run 442 s wall). The next longest fast files:
+ * semantics/robustness 22.5 s, hostile/escaping 18.3 s, import/python 15.9 s.
+ */
 const SLOW = [
-  "test/numeric/experiments.test.ts",
-  "test/render/html.test.ts",
-  "test/web/browser.test.ts",
-  "test/render/latex.test.ts",
-  "test/package/**/*.test.ts",
+  "test/numeric/experiments.test.ts", // 148.6 s
+  "test/derive/matrix.test.ts", // 33.3 s
+  "test/render/html.test.ts", // 15.5 s, Chromium
+  "test/render/latex.test.ts", // 10.9 s, pdflatex
+  "test/package/**/*.test.ts", // 9.6 s, npm pack and install
+  "test/web/browser.test.ts", // 7.1 s, Chromium
 ];
 
 export default defineConfig({

@@ -59,7 +59,7 @@ const EXPM1_COEFFS = Array.from({ length: 12 }, (_, i) => {
   return 1 / f;
 });
 // fdlibm's split of ln 2: k·LN2_HI is exact for |k| < 2^20, so r = u − k ln 2 loses nothing to cancellation
-const LN2_HI = 6.93147180369123816490e-1,
+const LN2_HI = 6.9314718036912381649e-1,
   LN2_LO = 1.90821492927058770002e-10;
 const SHIFTER = 1.5 * 2 ** 52,
   SIGN = `(v128.const i64x2 ${-(2n ** 63n)} ${-(2n ** 63n)})`;

@@ -12,7 +12,7 @@ import { ACTIVATIONS } from "../semantics/model.js";
 import type { Model } from "../semantics/model.js";
 import { checkText, frameOfPoint, gridFigure, type MetricView, metricView, pointOnFrame, valueAt } from "./playground.js";
 
-/** The spec the page opens with (examples/paper-toy.rgnn, put in by src/web/bundle.mjs). */
+/** The spec the page opens with (examples/paper-toy.rgnn, put in by scripts/bundle.mjs). */
 declare const PLAYGROUND_EXAMPLE: string;
 
 /** What the page has shown, for tests and for the load-time measurement. */

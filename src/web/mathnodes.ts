@@ -1,4 +1,4 @@
-// The browser's mathjs node classes. The web bundle (src/web/bundle.mjs) puts this module in place of
+// The browser's mathjs node classes. The web bundle (scripts/bundle.mjs) puts this module in place of
 // semantics/mathnodes.ts, which loads them with Node's synchronous require. As there, only the four node
 // factories are instantiated: mathjs's whole function library takes about a second to start, most of the
 // page's load. rgnn builds and reads these nodes but never compiles, evaluates or typesets them through

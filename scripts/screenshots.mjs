@@ -1,5 +1,5 @@
 // The README's screenshots of the playground (docs/images/), from the built page: `npm run build`, then
-// `node src/web/screenshots.mjs`. Needs Chromium at /usr/bin/chromium.
+// `node scripts/screenshots.mjs`. Needs Chromium at /usr/bin/chromium.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(repo, "docs/images"),
   site = mkdtempSync(join(tmpdir(), "rgnn-site-"));
 execFileSync(process.execPath, [join(repo, "bin/rgnn.js"), "playground", "-o", site], { stdio: "ignore" });

@@ -5,9 +5,9 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { inlinedKatexCss } from "../../dist/src/render/html.js";
+import { inlinedKatexCss } from "../dist/src/render/html.js";
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(repo, "dist/web");
 mkdirSync(out, { recursive: true });
 
