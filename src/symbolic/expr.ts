@@ -191,6 +191,8 @@ let current = ROOT;
  *  holds them, so `x === ZERO` works in all of them. */
 let sealed = false;
 let depth = 0;
+/** The graph the last topoOrder walked (nodeTags' scratch). */
+let walked = ROOT;
 let oneRequest = 0;
 
 /** Run `f` with `graph` as the graph nodes are built in and walked (scopes nest; synchronous work only). */
@@ -259,9 +261,9 @@ export function graphCache<K extends object, V>(): { get(k: K): V | undefined; s
 }
 let cacheCount = 0;
 
-/** One Int32 per node of the current graph, indexed by id, for a pass that creates no nodes (creating one may
- *  replace the array). */
-export const nodeTags = (): Int32Array => current.tags;
+/** One Int32 per node, indexed by id, for a pass over the nodes of the last topoOrder that creates no nodes (creating
+ *  one may replace the array): the scratch of the graph that walk read. */
+export const nodeTags = (): Int32Array => walked.tags;
 
 /** A number. Folding finite weights can overflow (1e200·1e200): the node then holds ±∞ or NaN,
  *  and the evaluators' finiteness checks report it, rather than the number being dropped. */
@@ -600,8 +602,15 @@ export const DAG: Algebra<Expr> = { num, add, mul, sub, neg, div, pow: (a, k) =>
 
 /** Nodes reachable from `roots`, every node after its operands (iterative: DAGs can be deep). */
 export function topoOrder(roots: readonly Expr[]): Expr[] {
-  const g = current;
-  for (const r of roots) if (r.graph !== g && r.graph !== null) foreign();
+  // a walk creates no nodes, so it may read any one graph's nodes, with that graph's scratch
+  let g: Graph | null = null;
+  for (const r of roots) {
+    if (r.graph === null || r.graph === g) continue;
+    if (g !== null) foreign();
+    g = r.graph;
+  }
+  if (g === null) g = current;
+  walked = g;
   // a node is seen when its visit mark is this walk's epoch (walks never nest, and create no nodes)
   if (g.epoch === 0x7fffffff) {
     g.visits.fill(0); // marks are Int32: start over rather than wrap
