@@ -1,9 +1,11 @@
 // The .rgnn lexer. Reserved words are the ones that could otherwise be read as names where
 // that would make a statement ambiguous; a few more ("then", "layer", "over", "group",
 // "fibre", "rank", "velocity", "layers") are matched by text where only they can stand.
+// The words that open a layer come from the layer kinds (LAYER_WORDS) as tokens of their own type, `kind`.
 import moo from "moo";
+import { LAYER_WORDS } from "../src/core/layers/index.js";
 
-export const RESERVED = [
+const KEYWORDS = [
   "constant",
   "manifold",
   "map",
@@ -31,12 +33,11 @@ export const RESERVED = [
   "in",
   "weights",
   "repeat",
-  "dense",
-  "residual",
-  "second_order",
-  "softmax",
   "euclidean",
-] as const;
+];
+
+/** Every reserved word: the keywords and the layer words. */
+export const RESERVED: readonly string[] = [...KEYWORDS, ...LAYER_WORDS.keys()];
 
 const rules = moo.compile({
   ws: /[ \t\r]+/,
@@ -44,7 +45,7 @@ const rules = moo.compile({
   comment: /#[^\n]*/,
   number: /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/,
   string: { match: /"(?:\\["\\]|[^\n"\\])*"/, value: (s: string) => s.slice(1, -1).replace(/\\(["\\])/g, "$1") },
-  ident: { match: /[A-Za-z_][A-Za-z0-9_]*/, type: moo.keywords({ kw: [...RESERVED] }) },
+  ident: { match: /[A-Za-z_][A-Za-z0-9_]*/, type: moo.keywords({ kw: KEYWORDS, kind: [...LAYER_WORDS.keys()] }) },
   arrow: "->",
   punct: ["(", ")", "[", "]", "{", "}", ",", "=", ":", "+", "-", "*", "/", "^"],
   error: moo.error,

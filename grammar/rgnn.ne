@@ -40,11 +40,9 @@ output    -> %arrow space                                     {% ([, s]) => s %}
 weights   -> "weights" %string                                {% ([k, s]) => ({ path: s.value, span: A.tokSpan(s) }) %}
 layers    -> layer                                            {% ([l]) => [l] %}
            | layers layer                                     {% ([ls, l]) => ls.concat([l]) %}
-layer     -> "dense" %number:? %ident params                  {% ([k, w, act, ps]) => ({ kind: "layer", type: "dense", width: w ? A.int(w) : undefined, activation: A.name(act), params: ps, span: A.join(k, last(ps) ?? act) }) %}
-           | "residual" %ident params                         {% ([k, act, ps]) => ({ kind: "layer", type: "residual", activation: A.name(act), params: ps, span: A.join(k, last(ps) ?? act) }) %}
-           | "second_order" %ident params                     {% ([k, act, ps]) => ({ kind: "layer", type: "second_order", activation: A.name(act), params: ps, span: A.join(k, last(ps) ?? act) }) %}
-           | "order" %number %ident params                    {% ([k, n, act, ps]) => ({ kind: "layer", type: A.orderType(n), order: A.int(n), activation: A.name(act), params: ps, span: A.join(k, last(ps) ?? act) }) %}
-           | "softmax"                                        {% ([k]) => ({ kind: "layer", type: "softmax", params: [], span: A.tokSpan(k) }) %}
+# one rule for every layer kind: the word (a `kind` token, from LAYER_WORDS) resolves the kind; syntax/parse.ts holds
+# the number, activation and parameters to what the kind's syntax allows
+layer     -> %kind %number:? %ident:? params                  {% ([k, n, act, ps]) => A.layer(k, n, act, ps) %}
            | "repeat" %number "{" layers "}"                  {% ([k, n, , body, close]) => ({ kind: "repeat", count: A.int(n), body, span: A.join(k, close) }) %}
 params    -> null                                             {% () => [] %}
            | "with" paramlist                                 {% ([, ps]) => ps %}

@@ -10,6 +10,11 @@ import { writeSafetensors } from "../semantics/safetensors.js";
 
 const { onnx } = onnxProto;
 
+// The kinds an ONNX graph is read as, named through the table so that the compiler checks each one exists.
+const DENSE = LAYER_KINDS.dense.keyword,
+  RESIDUAL = LAYER_KINDS.residual.keyword,
+  SOFTMAX = LAYER_KINDS.softmax.keyword;
+
 export class OnnxImportError extends Error {}
 
 /** A tensor of the graph's constants, row-major. */
@@ -124,7 +129,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       if (v.kind !== "affine" && v.kind !== "act") return fail(`it uses a ${v.kind} value where a layer's output is expected`);
       if (v.from !== layers.length) fail("it reads a state that later layers have already replaced");
       layers.push({
-        kind: "dense",
+        kind: DENSE,
         activation: v.kind === "act" ? v.fn : "linear",
         inWidth: v.cols,
         outWidth: v.rows,
@@ -185,7 +190,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       const k = state(0);
       const axis = intAttr("axis", -1);
       if (axis !== -1 && axis !== 1) fail("softmax must act on the last axis");
-      layers.push({ kind: "softmax", activation: "linear", inWidth: width(k), outWidth: width(k) });
+      layers.push({ kind: SOFTMAX, activation: "linear", inWidth: width(k), outWidth: width(k) });
       return set({ kind: "state", k: layers.length });
     }
     // what remains is read only as parts of a pattern: a bias, a skip connection, its step h, gelu from erf
@@ -216,7 +221,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         if (r.from !== layers.length) fail("it reads a state that later layers have already replaced");
         if (r.rows !== r.cols) fail("a residual branch must keep the width");
         layers.push({
-          kind: "residual",
+          kind: RESIDUAL,
           activation: r.fn,
           inWidth: r.cols,
           outWidth: r.rows,
@@ -242,7 +247,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     if (out.kind !== "affine" && out.kind !== "act") throw new OnnxImportError(`output '${valueName}' is not a layer's output`);
     if (out.from !== layers.length) throw new OnnxImportError(`output '${valueName}' reads a state that later layers replaced`);
     layers.push({
-      kind: "dense",
+      kind: DENSE,
       activation: out.kind === "act" ? out.fn : "linear",
       inWidth: out.cols,
       outWidth: out.rows,
@@ -251,7 +256,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     });
   } else if (finalState !== layers.length) throw new OnnxImportError(`output '${valueName}' is not the last layer's output`);
   if (layers.length === 0) throw new OnnxImportError("the graph has no layers");
-  const hs = new Set(layers.filter((l) => l.kind === "residual").map((l) => l.h));
+  const hs = new Set(layers.filter((l) => LAYER_KINDS[l.kind].params.some((p) => p.shared)).map((l) => l.h));
   if (hs.size > 1) throw new OnnxImportError(`the residual layers have different steps h (${[...hs].join(", ")}); rgnn shares one h`);
   return { inputDim, layers, dtype: dtypes.has("F64") ? "F64" : "F32" };
 }
@@ -260,10 +265,10 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
 export function importedSpec(net: ImportedNetwork, weightsFile: string, source: string): string {
   const coords = Array.from({ length: net.inputDim }, (_, i) => `x${i + 1}`);
   const lines = net.layers.map((l) => {
-    const kind = LAYER_KINDS[l.kind];
-    const width = kind.width === "chosen" ? ` ${l.outWidth}` : "";
-    const act = kind.labels.activation ? ` ${l.activation}` : "";
-    return `  ${kind.keyword}${width}${act}`;
+    const { syntax } = LAYER_KINDS[l.kind];
+    const width = syntax.number === "width" ? ` ${l.outWidth}` : "";
+    const act = syntax.activation ? ` ${l.activation}` : "";
+    return `  ${syntax.word}${width}${act}`;
   });
   const outDim = net.layers.at(-1)?.outWidth ?? net.inputDim;
   return [

@@ -19,7 +19,7 @@ import { latexSymbol } from "../render/latex-expr.js";
 import { ACTIVATIONS, type Activation, QUANTITIES } from "../semantics/model.js";
 
 /** Words matched by text where only they can stand (grammar/rgnn.ne), besides the lexer's reserved words. */
-const CONTEXT_WORDS = ["then", "layer", "layers", "over", "group", "fibre", "rank", "velocity", "order", "diffeomorphism"];
+const CONTEXT_WORDS = ["then", "layer", "layers", "over", "group", "fibre", "rank", "velocity", "diffeomorphism"];
 export const KEYWORDS: readonly string[] = [...new Set([...RESERVED, ...CONTEXT_WORDS])].sort();
 
 export type DeclKind = "constant" | "manifold" | "map" | "network" | "metric" | "bundle";

@@ -1,7 +1,7 @@
 // Networks: layers expanded from `repeat` blocks, widths inferred and checked, parameters
 // resolved to tensors (inline numbers, a weights file, or symbols named after the layer).
 import type { MathNode } from "mathjs";
-import { LAYER_KINDS, MAX_ORDER, orderKindName, type ParamSpec } from "../core/layers/index.js";
+import { LAYER_KINDS, LAYER_WORDS, type ParamSpec } from "../core/layers/index.js";
 import { ConstantNode, SymbolNode } from "./mathnodes.js";
 import type { Expr, Item, LayerAst, Param, Span } from "../syntax/ast.js";
 import type { Context } from "./context.js";
@@ -167,13 +167,13 @@ class NetworkBuilder {
   }
 
   private layer(ast: Extract<LayerAst, { kind: "layer" }>, index: number, inWidth: number): Layer | null {
-    if (ast.order && !orderKindName(ast.order.value)) {
-      this.ctx.error(ast.order.span, `no layer kind 'order ${ast.order.value}'`, [
-        `the order k of an 'order k' layer is a whole number from 1 to ${MAX_ORDER}`,
-      ]);
+    const written = ast.argument ? `${ast.word.name} ${ast.argument.value}` : ast.word.name; // as the spec spells the kind
+    const kind = LAYER_KINDS[ast.type];
+    if (!kind) {
+      const note = LAYER_WORDS.get(ast.word.name)?.argumentNote;
+      this.ctx.error(ast.argument?.span ?? ast.word.span, `no layer kind '${written}'`, note ? [note] : []);
       return null;
     }
-    const written = ast.order ? `order ${ast.order.value}` : ast.type; // as the spec spells the kind
     const what = `layer ${index} (${written})`;
     let activation: Activation = "linear";
     if (ast.activation) {
@@ -186,7 +186,6 @@ class NetworkBuilder {
       }
       activation = ast.activation.name as Activation;
     }
-    const kind = LAYER_KINDS[ast.type];
     const allowed = kind.params.map((p) => p.name);
     const given = new Map<string, Param>();
     let ok = true;

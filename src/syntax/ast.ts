@@ -1,5 +1,5 @@
 // The syntax tree of a .rgnn file, exactly as written, with source spans for error messages.
-import { type LayerKind, orderKindName } from "../core/layers/index.js";
+import { LAYER_WORDS } from "../core/layers/index.js";
 
 /** A source range: 1-based line and column of the start, and [offset, end) in characters. */
 export interface Span {
@@ -41,10 +41,12 @@ export interface Param {
   span: Span;
 }
 
+import type { LayerKind } from "../core/layers/index.js";
 export type { LayerKind } from "../core/layers/index.js";
 export type LayerAst =
-  /** `order`: k as written in `order k` (the kind is then the one it names; semantics rejects a k out of range). */
-  | { kind: "layer"; type: LayerKind; order?: Int; width?: Int; activation?: Name; params: Param[]; span: Span }
+  /** `word [number] [activation] [with params]`: `type` is the kind the word names; `argument` the number that picks
+   *  it from a family (k in `order k`; semantics rejects a kind that does not exist), `width` a chosen width. */
+  | { kind: "layer"; type: LayerKind; word: Name; argument?: Int; width?: Int; activation?: Name; params: Param[]; span: Span }
   | { kind: "repeat"; count: Int; body: LayerAst[]; span: Span };
 
 export interface GroupAst {
@@ -138,5 +140,21 @@ export function join(first: Spanned, last: Spanned): Span {
 export const name = (t: Tok): Name => ({ name: t.value, span: spanOf(t) });
 export const int = (t: Tok): Int => ({ value: Number(t.value), span: spanOf(t) });
 export const tokSpan = (t: Tok): Span => spanOf(t);
-/** The kind `order k` names (order_k, to be rejected by semantics, when k is out of range). */
-export const orderType = (t: Tok): LayerKind => orderKindName(Number(t.value)) ?? `order_${Number(t.value)}`;
+
+/** A layer, its kind resolved through LAYER_WORDS; the number is read as its word's syntax says (parse.ts rejects
+ *  a number, activation or `with` the syntax does not allow, so nothing is dropped here). */
+export function layer(word: Tok, number: Tok | null, act: Tok | null, params: Param[]): LayerAst {
+  const { syntax, kind } = LAYER_WORDS.get(word.value)!;
+  const n = number ? int(number) : undefined;
+  const argument = syntax.number === "argument" ? n : undefined;
+  return {
+    kind: "layer",
+    type: kind(argument?.value),
+    word: name(word),
+    argument,
+    width: syntax.number === "width" ? n : undefined,
+    activation: act ? name(act) : undefined,
+    params,
+    span: join(word, params[params.length - 1] ?? act ?? number ?? word),
+  };
+}

@@ -5,7 +5,8 @@ import nearley from "nearley";
 import grammar from "../../grammar/rgnn.generated.js";
 import type { Item, Spec } from "./ast.js";
 import { lexer } from "../../grammar/lexer.js";
-import { DiagnosticError, spanAt } from "./diagnostics.js";
+import { LAYER_KINDS, LAYER_WORDS } from "../core/layers/index.js";
+import { type Diagnostic, DiagnosticError, spanAt } from "./diagnostics.js";
 import { clip } from "./text.js";
 
 type Symbol = { literal?: string; type?: string } | string;
@@ -17,11 +18,12 @@ const TYPE_NAMES: Record<string, string> = {
   arrow: "'->'",
 };
 
-function describeSymbol(sym: Symbol): string | null {
-  if (typeof sym === "string") return null; // a nonterminal: its terminals are listed too
-  if (sym.literal !== undefined) return `'${sym.literal}'`;
-  if (sym.type !== undefined) return TYPE_NAMES[sym.type] ?? sym.type;
-  return null;
+function describeSymbol(sym: Symbol): string[] {
+  if (typeof sym === "string") return []; // a nonterminal: its terminals are listed too
+  if (sym.literal !== undefined) return [`'${sym.literal}'`];
+  if (sym.type === "kind") return [...LAYER_WORDS.keys()].map((w) => `'${w}'`);
+  if (sym.type !== undefined) return [TYPE_NAMES[sym.type] ?? sym.type];
+  return [];
 }
 
 /** The terminals the parser could accept next, from the states of its last good column. */
@@ -32,15 +34,14 @@ function expectedAt(parser: nearley.Parser, column: number): string[] {
   const out = new Set<string>();
   for (const st of states) {
     const sym = st.rule.symbols[st.dot];
-    const d = sym === undefined ? null : describeSymbol(sym);
-    if (d) out.add(d);
+    if (sym !== undefined) for (const d of describeSymbol(sym)) out.add(d);
   }
   return [...out].sort((a, b) => (a.startsWith("'") ? 1 : 0) - (b.startsWith("'") ? 1 : 0) || a.localeCompare(b));
 }
 
 function describeToken(tok: moo.Token): string {
   const text = clip(String(tok.text));
-  if (tok.type === "kw") return `keyword '${text}'`;
+  if (tok.type === "kw" || tok.type === "kind") return `keyword '${text}'`;
   if (tok.type === "ident") return `name '${text}'`;
   if (tok.type === "number") return `number ${text}`;
   if (tok.type === "string") return `string ${text}`;
@@ -105,14 +106,54 @@ function expectationNote(expected: string[]): string[] {
   return expected.length ? [`expected ${expected.length > 1 ? "one of " : ""}${expected.join(", ")}`] : [];
 }
 
+/**
+ * The first layer written against its kind's syntax (LAYER_WORDS): the grammar's one layer rule takes
+ * `word [number] [name] [with …]` for every kind, and this pass holds each layer to what its word allows, in the words
+ * the grammar would use for a rule of that shape ("unexpected number 3", "expected a name"). A layer word can only
+ * start a layer, so in a text that parses every one is checked; in one that does not, only those before the parse
+ * error count (parse compares offsets).
+ */
+function layerShapeError(source: string, file: string): Diagnostic | null {
+  const toks: moo.Token[] = [];
+  lexer.reset(source);
+  for (let tok = lexer.next(); tok; tok = lexer.next()) toks.push(tok);
+  for (let i = 0; i < toks.length; i++) {
+    if (toks[i].type !== "kind") continue;
+    const word = toks[i].text,
+      { syntax, kind } = LAYER_WORDS.get(word)!,
+      what = `a '${word}' layer`;
+    const fail = (tok: moo.Token | undefined, notes: string[]): Diagnostic => {
+      const span = tok ? spanAt(source, tok.offset, tok.text.length) : spanAt(source, source.replace(/\s+$/, "").length, 1);
+      return { file, source, span, message: tok ? `unexpected ${describeToken(tok)}` : "unexpected end of input", notes };
+    };
+    let j = i + 1,
+      argument: number | undefined;
+    if (toks[j]?.type === "number") {
+      if (syntax.number === "none") return fail(toks[j], [syntax.activation ? "expected a name" : `${what} takes no number`]);
+      if (syntax.number === "argument") argument = Number(toks[j].value);
+      j++;
+    } else if (syntax.number === "argument") return fail(toks[j], ["expected a number"]);
+    if (syntax.activation) {
+      if (toks[j]?.type !== "ident")
+        return fail(toks[j], [syntax.number === "width" && j === i + 1 ? "expected one of a name, a number" : "expected a name"]);
+      j++;
+    } else if (toks[j]?.type === "ident") return fail(toks[j], [`${what} has no activation`]);
+    if (toks[j]?.type === "kw" && toks[j].text === "with" && LAYER_KINDS[kind(argument)]?.params.length === 0)
+      return fail(toks[j], [`${what} has no parameters`]);
+  }
+  return null;
+}
+
 export function parse(source: string, file: string): Spec {
   checkLimits(source, file);
+  const shape = layerShapeError(source, file);
   const parser = new nearley.Parser(nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules));
   try {
     parser.feed(source);
   } catch (err) {
     const tok = (err as { token?: moo.Token } | undefined)?.token;
     if (!tok) throw err;
+    if (shape && shape.span.offset < tok.offset) throw new DiagnosticError([shape]);
     if (tok.type === "error") {
       const ch = String(tok.text)[0];
       throw new DiagnosticError([{ file, source, span: spanAt(source, tok.offset, 1), message: `unexpected character '${ch}'` }]);
@@ -122,6 +163,7 @@ export function parse(source: string, file: string): Spec {
       { file, source, span, message: `unexpected ${describeToken(tok)}`, notes: expectationNote(expectedAt(parser, parser.current)) },
     ]);
   }
+  if (shape) throw new DiagnosticError([shape]);
   const results = parser.results as Item[][];
   if (results.length === 0) {
     const trimmed = source.replace(/\s+$/, "");

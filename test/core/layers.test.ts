@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { Algebra } from "../../src/core/algebra.js";
 import { LAYER_KINDS, type LayerInput, type LayerKind, type LayerKindDef } from "../../src/core/layers/index.js";
+import { composeJets, jetLayout, scaleJets } from "../../src/numeric/engine/jets.js";
 import { evaluate, numericFunction, sym, type Expr } from "../../src/symbolic/expr.js";
 import { activate, EXPR_ALGEBRA } from "../../src/symbolic/network.js";
 import { diagnostics, model, rng } from "../helpers.js";
@@ -237,5 +238,48 @@ describe("layer kinds: parameters are what semantics enforces", () => {
     if (def.params.length > 0 && !has(def, "h")) {
       expect(diagnostics(`${head}${layer} with h = 0.5 }`)[0].message).toContain("has no parameter 'h'");
     }
+  });
+});
+
+describe("layer kinds: their own matrix-engine steps", () => {
+  it("every kind is either a recurrence of σ(W x + b) or brings its own engine step, never both", () => {
+    for (const def of Object.values(LAYER_KINDS)) expect(!def.recurrence !== !def.engine, def.keyword).toBe(true);
+  });
+  const own = (Object.keys(LAYER_KINDS) as LayerKind[]).filter((k) => LAYER_KINDS[k].engine);
+  it.each(own)("%s: jets of the identity carry the map, its Jacobian and central differences of it; reverse mode is Aᵀ·J", (k) => {
+    const c = makeCase(k, 1, 7),
+      step = LAYER_KINDS[k].engine!,
+      w = c.m,
+      x = c.xs[0];
+    const L = jetLayout(w, 2),
+      J = { K: L.K, compose: (u: Float64Array, D: Float64Array, n: number) => composeJets(L, u, D, n) };
+    const arithmetic = { ...J, scale: (u: Float64Array, v: Float64Array, n: number, out: Float64Array) => scaleJets(L, u, v, n, out) };
+    const X = new Float64Array(L.K * w);
+    for (let i = 0; i < w; i++) X[i] = x[i];
+    for (let a = 0; a < w; a++) X[(1 + a) * w + a] = 1;
+    const Y = new Float64Array(L.K * w);
+    step.jets(arithmetic, X, w, Y, { block: new Float64Array(L.K * w), D: new Float64Array(4 * w), S: new Float64Array(4 * L.K) });
+    const value = mapOf(c),
+      [jac] = c.def.jacobians(NUM, input(c), c.def.forward(NUM, input(c)));
+    for (let i = 0; i < w; i++) {
+      expect(Y[i]).toBeCloseTo(value[i], 14);
+      for (let a = 0; a < w; a++) {
+        expect(Y[(1 + a) * w + i]).toBeCloseTo(jac[i][a], 12);
+        // ∂_a∂_b x_l by central differences of the Jacobian along b
+        const column = (v: number[]) => c.def.jacobians(NUM, input(c, [v]), c.def.forward(NUM, input(c, [v])))[0].map((row) => row[a]);
+        for (let b = 0; b < w; b++) expect(Y[L.pair[a * w + b] * w + i]).toBeCloseTo(fd(column, x, b)[i], 7);
+      }
+    }
+    const m = 2,
+      r = rng(3),
+      A = Float64Array.from({ length: m * w }, () => 2 * r() - 1),
+      B = new Float64Array(m * w).fill(0.5);
+    step.pullback(value, A, B, m, w);
+    for (let row = 0; row < m; row++)
+      for (let j = 0; j < w; j++) {
+        let s = 0.5;
+        for (let i = 0; i < w; i++) s += A[row * w + i] * jac[i][j];
+        expect(B[row * w + j]).toBeCloseTo(s, 13);
+      }
   });
 });

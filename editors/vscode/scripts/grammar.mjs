@@ -6,14 +6,14 @@ import { fileURLToPath } from "node:url";
 
 const dist = new URL("../../../dist/", import.meta.url);
 const { FUNCTIONS } = await import(new URL("src/core/functions.js", dist).href);
-const { LAYER_KINDS } = await import(new URL("src/core/layers/index.js", dist).href);
+const { LAYER_WORDS } = await import(new URL("src/core/layers/index.js", dist).href);
 const { QUANTITY_PHRASES, CLAIM_FUNCTIONS } = await import(new URL("src/core/quantities.js", dist).href);
 const { KEYWORDS } = await import(new URL("src/lsp/analysis.js", dist).href);
 
 const words = (list) => [...new Set(list)].sort((a, b) => b.length - a.length || a.localeCompare(b));
 const alt = (list) => words(list).map((w) => w.replace(/ /g, "\\s+")).join("|");
-// `order K` names the order-K kinds (order_K), which LAYER_KINDS builds on demand
-const layerKinds = [...Object.keys(LAYER_KINDS), "order"];
+// the words that open a layer, one per kind or family of kinds (`order K`)
+const layerKinds = [...LAYER_WORDS.keys()];
 const keywords = KEYWORDS.filter((k) => !layerKinds.includes(k));
 const ident = "[A-Za-z_][A-Za-z0-9_]*";
 const notKeyword = `(?!(?:${alt(KEYWORDS)})\\b)`;

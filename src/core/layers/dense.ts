@@ -4,6 +4,7 @@ import { PARAM_B, PARAM_W } from "./params.js";
 
 export const dense = affineKind({
   keyword: "dense",
+  syntax: { word: "dense", number: "width", activation: true },
   params: [PARAM_W, PARAM_B],
   width: "chosen",
   reads: 1,

@@ -1,10 +1,10 @@
 // The layer kinds of the language, one module each; this table is the only list of them.
 import { dense } from "./dense.js";
-import { MAX_ORDER, orderKind } from "./order.js";
+import { MAX_ORDER, ORDER_SYNTAX, orderKind } from "./order.js";
 import { residual } from "./residual.js";
 import { secondOrder } from "./second-order.js";
 import { softmax } from "./softmax.js";
-import type { LayerKindDef } from "./types.js";
+import type { LayerKindDef, LayerSyntax } from "./types.js";
 
 /** The order-k family for k ≥ 3 (`order k` in specs; `order 1` is residual, `order 2` second_order). */
 export type OrderKind = `order_${number}`;
@@ -30,6 +30,28 @@ export const LAYER_KINDS: Record<LayerKind, LayerKindDef> = new Proxy(FIXED as R
     return Reflect.get(target, key, receiver);
   },
 });
+
+/** A word that opens a layer in a spec: how the layer is written, and the kind it names (a family's word: the kind
+ *  its number picks; `order_k` for a k out of range, which semantics rejects). */
+export interface LayerWord {
+  syntax: LayerSyntax;
+  kind(argument: number | undefined): LayerKind;
+  /** Which numbers a family's word takes, for the message about one it does not. */
+  argumentNote?: string;
+}
+
+/** Every layer word, from the kinds themselves: the grammar, the lexer's reserved words and the editors read this. */
+export const LAYER_WORDS: ReadonlyMap<string, LayerWord> = new Map<string, LayerWord>([
+  ...Object.values(FIXED).map((def): [string, LayerWord] => [def.syntax.word, { syntax: def.syntax, kind: () => def.keyword }]),
+  [
+    ORDER_SYNTAX.word,
+    {
+      syntax: ORDER_SYNTAX,
+      kind: (k = NaN) => orderKindName(k) ?? `order_${k}`,
+      argumentNote: `the order k of an 'order k' layer is a whole number from 1 to ${MAX_ORDER}`,
+    },
+  ],
+]);
 
 export { MAX_ORDER } from "./order.js";
 export type * from "./types.js";

@@ -9,7 +9,7 @@
 // so the scheme is second order for k = 2 only (the stencil is centred on x_{l−1}) and first order for every k ≥ 3.
 import { affineKind } from "./affine.js";
 import { PARAM_B, PARAM_H, PARAM_W, slopeWTex, zTex } from "./params.js";
-import type { LayerKindDef, Recurrence } from "./types.js";
+import type { LayerKindDef, LayerSyntax, Recurrence } from "./types.js";
 
 /** The largest order a spec may ask for: beyond it C(k, i) and h^k make the step numerically meaningless. */
 export const MAX_ORDER = 8;
@@ -45,6 +45,9 @@ function nablaTex(k: number, l: number): [string, string] {
   return [terms.map(([s, m, j]) => `${s}${m}x^{(${j})}`).join(""), terms.map(([s, m, j]) => `${s}${m ? `${m} ` : ""}x${j}`).join("")];
 }
 
+/** `order k ACT`: the family's word, k picking the kind (index.ts resolves it; `order 1` is residual, `order 2` second_order). */
+export const ORDER_SYNTAX: LayerSyntax = { word: "order", number: "argument", activation: true };
+
 const kinds = new Map<number, LayerKindDef>();
 
 /** The order-k kind, k = 3 … MAX_ORDER (one definition per k, made on first use). */
@@ -56,6 +59,7 @@ export function orderKind(k: number): LayerKindDef {
   const restTex = Array.from({ length: k - 1 }, (_, i) => `x^{(${i + 1})}(0)`).join(" = ");
   const def = affineKind({
     keyword: `order_${k}`,
+    syntax: ORDER_SYNTAX,
     params: [PARAM_W, PARAM_B, PARAM_H],
     width: "kept",
     reads: k,

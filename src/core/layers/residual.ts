@@ -4,6 +4,7 @@ import { dTex, PARAM_B, PARAM_H, PARAM_W, slopeWTex, zTex } from "./params.js";
 
 export const residual = affineKind({
   keyword: "residual",
+  syntax: { word: "residual", number: "none", activation: true },
   params: [PARAM_W, PARAM_B, PARAM_H],
   width: "kept",
   reads: 1,

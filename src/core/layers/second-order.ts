@@ -6,6 +6,7 @@ import { dTex, PARAM_B, PARAM_H, PARAM_W, slopeWTex, zTex } from "./params.js";
 
 export const secondOrder = affineKind({
   keyword: "second_order",
+  syntax: { word: "second_order", number: "none", activation: true },
   params: [PARAM_W, PARAM_B, PARAM_H],
   width: "kept",
   reads: 2,

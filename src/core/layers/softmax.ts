@@ -1,13 +1,51 @@
 // p_i = exp(x_i) / Σ_j exp(x_j): scores to probabilities, same width, no parameters.
 import type { Algebra } from "../algebra.js";
-import type { LayerKindDef, LayerInput, LayerOutput } from "./types.js";
+import type { EngineStep, LayerKindDef, LayerInput, LayerOutput } from "./types.js";
+
+/** The matrix engine's softmax: p = e / Σe with e = exp(x − max x), exp and 1/s applied to the jets, then Leibniz's rule. */
+const engine: EngineStep = {
+  jets(J, x, w, y, { block: e, D, S }) {
+    const K = J.K;
+    let m = -Infinity;
+    for (let i = 0; i < w; i++) m = Math.max(m, x[i]);
+    e.set(x.subarray(0, K * w));
+    for (let i = 0; i < w; i++) {
+      const v = Math.exp(x[i] - m);
+      D[i] = D[w + i] = D[2 * w + i] = D[3 * w + i] = v;
+    }
+    J.compose(e, D, w);
+    S.fill(0, 0, K);
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let i = 0, o = k * w; i < w; i++) s += e[o + i];
+      S[k] = s;
+    }
+    const s0 = S[0];
+    D[0] = 1 / s0;
+    D[1] = -1 / (s0 * s0);
+    D[2] = 2 / (s0 * s0 * s0);
+    D[3] = -6 / (s0 * s0 * s0 * s0);
+    J.compose(S, D, 1);
+    J.scale(e, S, w, y);
+  },
+  // a J with J = diag(p) − p pᵀ: row r gains p_j (a_rj − Σ_i a_ri p_i)
+  pullback(p, a, b, m, w) {
+    for (let r = 0; r < m; r++) {
+      let s = 0;
+      for (let i = 0; i < w; i++) s += a[r * w + i] * p[i];
+      for (let j = 0; j < w; j++) b[r * w + j] += p[j] * (a[r * w + j] - s);
+    }
+  },
+};
 
 export const softmax: LayerKindDef = {
   keyword: "softmax",
+  syntax: { word: "softmax", number: "none", activation: false },
   params: [],
   width: "kept",
   reads: 1,
   ode: null,
+  engine,
   probabilities: true,
   initScale: 1,
   labels: { text: "softmax", short: "softmax", title: "softmax", prose: "softmax", activation: false },

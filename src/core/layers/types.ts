@@ -1,5 +1,5 @@
 // What a layer kind is: everything the stages need to know about one kind, so that adding a kind is
-// one module here plus its line in index.ts (and its keyword in the grammar).
+// one module here plus its line in index.ts (the grammar reads how it is written from `syntax`).
 import type { Algebra } from "../algebra.js";
 import type { LayerKind } from "./index.js";
 
@@ -104,8 +104,48 @@ export interface MatrixText {
   tex: { x(prev: string): string; jacobian(x: string): string };
 }
 
+/** How a layer is written in a spec: `word [number] [activation] [with parameters]`. The grammar has one rule for
+ *  every kind; syntax/parse.ts holds each layer to its kind's shape. */
+export interface LayerSyntax {
+  /** The word that opens the layer (a reserved word of the language). */
+  word: string;
+  /** The number after the word: none; the output width, which may be left out (`dense 3 tanh`); or, for a family
+   *  of kinds, the argument that picks the kind, which must be given (`order 3 tanh`). */
+  number: "none" | "width" | "argument";
+  /** Whether an activation name follows (a kind without one has none). */
+  activation: boolean;
+}
+
+/** The matrix engine's jet arithmetic (numeric/engine/jets.ts), lent to a kind's own step: a block of w jets is
+ *  stored component-major, K components each (the value, then the derivatives the pass carries, up to third order). */
+export interface JetArithmetic {
+  readonly K: number;
+  /** u ← f∘u for w jets, in place; D holds f, f′, f″, f‴ at the values u[0 … w), each a block of w. */
+  compose(u: Float64Array, D: Float64Array, w: number): void;
+  /** out ← u·v for w jets u and one jet v, by Leibniz's rule. */
+  scale(u: Float64Array, v: Float64Array, w: number, out: Float64Array): void;
+}
+
+/** Scratch space the engine lends a step: a block as large as the jets, 4·width numbers and 4·K numbers. */
+export interface JetScratch {
+  block: Float64Array;
+  D: Float64Array;
+  S: Float64Array;
+}
+
+/** The matrix engine's step for a kind that is not a recurrence of σ(W x + b) (no `recurrence`); it reads only x_{l−1}
+ *  and keeps the width. */
+export interface EngineStep {
+  /** y ← x_l with its derivatives, from the w jets x = x_{l−1}. */
+  jets(J: JetArithmetic, x: Float64Array, w: number, y: Float64Array, scratch: JetScratch): void;
+  /** Reverse mode: b += a·∂x_l/∂x_{l−1} for the m rows of a (m × w, row-major) into b (m × w), given the value x_l. */
+  pullback(x: ArrayLike<number>, a: Float64Array, b: Float64Array, m: number, w: number): void;
+}
+
 export interface LayerKindDef {
+  /** The kind's name in the model (`LayerKind`); its spelling in specs is `syntax`. */
   keyword: LayerKind;
+  syntax: LayerSyntax;
   params: readonly ParamSpec[];
   /** "chosen": the spec (or W) sets the output width; "kept": output width = input width (W square). */
   width: "chosen" | "kept";
@@ -117,6 +157,8 @@ export interface LayerKindDef {
   recurrence?: (available: number) => Recurrence;
   /** The matrix notation of kinds without a `recurrence` (those with one are written from it). */
   matrix?: MatrixText;
+  /** The matrix engine's step of kinds without a `recurrence` (those with one run the engine's recurrence step). */
+  engine?: EngineStep;
   /** Whether the output is a probability vector (training then reads it as the class probabilities). */
   probabilities: boolean;
   /** Glorot scale of the initial W (residual-type blocks start near the identity). */

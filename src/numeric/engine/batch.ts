@@ -9,9 +9,9 @@ import { byActivation } from "../../semantics/model.js";
 import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable } from "./kernel.js";
 import { applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
 
-/** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (softmax layers are not). */
-export const blockServes = (net: PreparedNetwork): boolean =>
-  net.layers.every((l) => l.kind !== "softmax" && LAYER_KINDS[l.kind].recurrence !== undefined);
+/** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (kinds with their own engine step,
+ *  softmax, are not). */
+export const blockServes = (net: PreparedNetwork): boolean => net.layers.every((l) => LAYER_KINDS[l.kind].recurrence !== undefined);
 
 /** The last layer's jets of one block: value of point b at Y[b·m + i], ∂_a at Y[((1 + a)·B + b)·m + i]. */
 export interface JetBlock {

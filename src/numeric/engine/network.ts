@@ -8,6 +8,7 @@ import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Activation, LayerKind, Network } from "../../semantics/model.js";
 import { paramValues } from "../forward.js";
 import { ACTIVATION_DERIVATIVES } from "./activations.js";
+import type { JetArithmetic } from "../../core/layers/types.js";
 import { composeJets, type JetLayout, jetLayout, scaleJets } from "./jets.js";
 import { affine } from "./kernel.js";
 
@@ -16,7 +17,7 @@ export interface PreparedLayer {
   activation: Activation;
   inWidth: number;
   outWidth: number;
-  /** Row-major outWidth × inWidth (null for softmax). */
+  /** Row-major outWidth × inWidth (null for kinds without W, softmax). */
   W: Float64Array | null;
   b: Float64Array | null;
   h: number;
@@ -104,11 +105,22 @@ export function stepOf(layer: PreparedLayer, available: number): Step {
   return byAvailable[Math.min(available, reads) - 1];
 }
 
+/** The jet arithmetic a layout lends kinds' own steps (core/layers/types.ts), made once per layout. */
+const arithmetics = new WeakMap<JetLayout, JetArithmetic>();
+function arithmetic(L: JetLayout): JetArithmetic {
+  let a = arithmetics.get(L);
+  if (!a) {
+    a = { K: L.K, compose: (u, D, w) => composeJets(L, u, D, w), scale: (u, v, w, out) => scaleJets(L, u, v, w, out) };
+    arithmetics.set(L, a);
+  }
+  return a;
+}
+
 /** What the forward pass keeps of one layer when asked to. */
 export interface LayerCache {
-  /** Pre-activation values W x_{l−1} + b (null for softmax). */
+  /** Pre-activation values W x_{l−1} + b (null for kinds with their own engine step, softmax). */
   z: Float64Array | null;
-  /** σ(z), σ'(z), σ''(z), σ'''(z), each a block of outWidth (null for softmax). */
+  /** σ(z), σ'(z), σ''(z), σ'''(z), each a block of outWidth (null for kinds with their own engine step). */
   sigma: Float64Array | null;
   /** x_l. */
   x: Float64Array;
@@ -136,7 +148,7 @@ export function workspace(net: PreparedNetwork, n: number, order: 0 | 1 | 2 | 3)
   const maxW = Math.max(n, ...net.layers.map((l) => l.outWidth));
   return {
     layout,
-    // the states the layers read, the layer being computed, and softmax's exponentials
+    // the states the layers read, the layer being computed, and a kind's own step's scratch block
     pool: Array.from({ length: maxReads(net) + 2 }, () => new Float64Array(layout.K * maxW)),
     D: new Float64Array(4 * maxW),
     S: new Float64Array(4 * layout.K),
@@ -182,31 +194,11 @@ export function propagate(
     const layer = net.layers[l],
       wo = layer.outWidth;
     let y: Float64Array;
-    if (layer.kind === "softmax") {
-      // p = e / Σe with e = exp(x − max x): exp and 1/s applied to jets, then Leibniz's rule
-      const e = free();
-      let m = -Infinity;
-      for (let i = 0; i < w; i++) m = Math.max(m, x[i]);
-      e.set(x.subarray(0, K * w));
-      for (let i = 0; i < w; i++) {
-        const v = Math.exp(x[i] - m);
-        D[i] = D[w + i] = D[2 * w + i] = D[3 * w + i] = v;
-      }
-      composeJets(L, e, D, w);
-      S.fill(0, 0, K);
-      for (let k = 0; k < K; k++) {
-        let s = 0;
-        for (let i = 0, o = k * w; i < w; i++) s += e[o + i];
-        S[k] = s;
-      }
-      const s0 = S[0];
-      D[0] = 1 / s0;
-      D[1] = -1 / (s0 * s0);
-      D[2] = 2 / (s0 * s0 * s0);
-      D[3] = -6 / (s0 * s0 * s0 * s0);
-      composeJets(L, S, D, 1);
-      y = free(e);
-      scaleJets(L, e, S, w, y);
+    const own = LAYER_KINDS[layer.kind].engine;
+    if (own) {
+      // a kind that is not a recurrence of σ(W x + b) brings its own step (softmax)
+      y = free();
+      own.jets(arithmetic(L), x, w, y, { block: free(y), D, S });
       if (caches) caches.push({ z: null, sigma: null, x: y.slice(0, wo) });
     } else {
       y = free();
@@ -251,15 +243,9 @@ export function reverseJacobian(
       wo = widths[k],
       wi = widths[k - 1],
       b = adj(k - 1);
-    if (layer.kind === "softmax") {
-      // J = diag(p) − p pᵀ
-      const p = caches[k - 1].x;
-      for (let r = 0; r < m; r++) {
-        let s = 0;
-        for (let i = 0; i < wo; i++) s += a[r * wo + i] * p[i];
-        for (let j = 0; j < wi; j++) b[r * wi + j] += p[j] * (a[r * wo + j] - s);
-      }
-    } else {
+    const own = LAYER_KINDS[layer.kind].engine;
+    if (own) own.pullback(caches[k - 1].x, a, b, m, wo);
+    else {
       const W = layer.W!,
         d = caches[k - 1].sigma!;
       const { coeffs, s: scale } = stepOf(layer, k); // k states exist before it: x_from … x_{from+k−1}
@@ -292,7 +278,8 @@ export function reverseJacobian(
  * (K = n + 2 components, component-major as in propagate: value, ∂_1 … ∂_n, ∂_v∂_v). The geodesic equation needs
  * only that much of the second derivatives (Γ(v, v) = g⁻¹ Jᵀ G f''[v, v] for a pulled-back constant G), against
  * n(n+1)/2 second-order components for all of Γ. The pre-activation's v-derivative Σ_a v^a z_a is formed per layer
- * rather than carried: one product with W fewer. Softmax layers are not served (null): use propagate's full jets.
+ * rather than carried: one product with W fewer. Kinds with their own engine step (softmax) are not served (null):
+ * use propagate's full jets.
  */
 export function propagateAlong(
   net: PreparedNetwork,
@@ -305,7 +292,7 @@ export function propagateAlong(
   const n = point.length,
     K = n + 2,
     vv = n + 1;
-  for (let l = from; l < to; l++) if (net.layers[l].kind === "softmax") return null;
+  for (let l = from; l < to; l++) if (LAYER_KINDS[net.layers[l].kind].engine) return null;
   const inWidth = from === 0 ? (net.layers[0]?.inWidth ?? n) : net.layers[from - 1].outWidth;
   if (n !== inWidth) throw new Error(`'${net.name}' takes ${inWidth} coordinates on layer ${from}, got ${n}`);
   // a workspace of order 1 (K = n + 1) holds only n + 1 components: ask for order 2 (K ≥ n + 2)
