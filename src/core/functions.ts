@@ -3,6 +3,7 @@
 import type { Algebra } from "./algebra.js";
 
 export const FUNCTIONS = [
+  "linear",
   "sin",
   "cos",
   "tan",
@@ -26,6 +27,9 @@ export const FUNCTIONS = [
 ] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
+/** The activation functions the WebAssembly kernel exports (numeric/engine/kernel.wat), by their export name. */
+export type KernelFunction = "tanh";
+
 export interface FunctionDef {
   /** The value at a number. */
   value(x: number): number;
@@ -35,10 +39,11 @@ export interface FunctionDef {
   /**
    * f'(x), f''(x), f'''(x) at a number, given fx = f(x), into out[i + w], out[i + 2w], out[i + 3w] (the layout of
    * the matrix engine's σ blocks, whose out[i] is the value): what its jets to third order need (0 beside a kink), in
-   * plain arithmetic and without allocating, since it runs for every unit of every layer. `derivative` is the rule
-   * for any algebra; test/core/functions.test.ts holds the two to each other and to differences.
+   * plain arithmetic and without allocating, since it runs for every unit of every layer. Optional: without it the
+   * engine takes them from `derivative` through jets (core/jet.ts, `derivativesOf`), which is slower but the same;
+   * test/core/jet.test.ts holds every fast path to the jets and the jets to differences.
    */
-  derivatives(x: number, fx: number, out: Float64Array, i: number, w: number): void;
+  derivatives?(x: number, fx: number, out: Float64Array, i: number, w: number): void;
   /** A JavaScript expression for f(a), `a` an identifier or a literal; it may call the helpers of JS_RUNTIME. */
   js(a: string): string;
   /** LaTeX for the function's name, applied as `tex(arg)` or `tex^k(arg)`. */
@@ -47,10 +52,18 @@ export interface FunctionDef {
   slopeTex: string;
   /** The name in plain-text formulas. */
   text: string;
-  /** A Python callable of one argument: a dotted name, or a template in `{x}`. numpy null where numpy has none. */
-  python: { torch: string; numpy: string | null };
+  /**
+   * A Python callable of one argument: a dotted name, or a template in `{x}`. Where NumPy has no such callable, the
+   * source of a helper `_<name>(x)` the exported module defines once in its prelude (numeric/python.ts).
+   */
+  python: { torch: string; numpy: string | { helper: string } };
   /** Usable as a layer's activation (`dense 2 tanh`). */
   activation: boolean;
+  /** f(x) = x. The DAG folds f(u) to u, so no closed form holds it; the texts of layer maps write σ(z) as z. */
+  identity?: true;
+  /** The function of the engine's WebAssembly kernel (numeric/engine/kernel.wat) computing σ and σ′ of a block of
+   *  units, where the kernel has one; the other activations run `value` and `derivatives` on the kernel's memory. */
+  kernel?: KernelFunction;
   /** Why the function is not C¹ (a kink), for the functions that are not: geometry through them is piecewise. */
   kink?: string;
   /** The open interval of real arguments where f is defined, when not all of ℝ. */
@@ -142,19 +155,19 @@ const SQRT1_2 = Math.SQRT1_2,
   INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI),
   TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
-/** Plain numbers as an algebra: the registry's rules evaluated. */
-export const NUMBERS: Algebra<number> = {
+/** Plain numbers as an algebra: the registry's rules evaluated, and the geometric quantities computed from numbers. */
+export const REAL: Algebra<number> = {
   num: (c) => c,
   add: (...xs) => xs.reduce((s, x) => s + x, 0),
-  mul: (...xs) => xs.reduce((s, x) => s * x, 1),
+  mul: (...xs) => xs.reduce((p, x) => p * x, 1),
   sub: (a, b) => a - b,
   neg: (a) => -a,
   div: (a, b) => a / b,
-  pow: (a, k) => a ** k,
+  pow: (a, k) => (k === 0.5 ? Math.sqrt(a) : a ** k), // sqrt is correctly rounded, ** 0.5 need not be
   fn: (name, a) => (REGISTRY[name] as FunctionDef).value(a),
 };
 
-const math = (name: string, tex: string, numpy: string | null = `numpy.${name}`) => ({
+const math = (name: string, tex: string, numpy = `numpy.${name}`) => ({
   js: (a: string) => `Math.${name}(${a})`,
   tex,
   text: name,
@@ -162,7 +175,22 @@ const math = (name: string, tex: string, numpy: string | null = `numpy.${name}`)
 });
 const named = (name: string) => `\\operatorname{${name}}`;
 
+/** The identity, the activation of a layer that names none (`dense 2`) or `linear`. */
+export const DEFAULT_ACTIVATION = "linear" satisfies FunctionName;
+
 export const REGISTRY = {
+  linear: {
+    value: (x) => x,
+    derivative: (A) => A.num(1),
+    derivatives: (_x, _f, out, i, w) => put(out, i, w, 1, 0, 0),
+    js: (a) => a,
+    tex: "\\mathrm{id}",
+    slopeTex: "1",
+    text: "linear",
+    python: { torch: "{x}", numpy: "{x}" },
+    activation: true,
+    identity: true,
+  },
   sin: {
     ...math("sin", "\\sin"),
     value: Math.sin,
@@ -216,6 +244,7 @@ export const REGISTRY = {
     derivative: (A, _u, fu) => A.sub(A.num(1), A.pow(fu, 2)),
     slopeTex: "1-\\tanh^2(z)",
     activation: true,
+    kernel: "tanh",
   },
   sinh: {
     ...math("sinh", "\\sinh"),
@@ -251,7 +280,7 @@ export const REGISTRY = {
     tex: named("sigmoid"),
     slopeTex: "s(z)(1-s(z))",
     text: "sigmoid",
-    python: { torch: "torch.sigmoid", numpy: null },
+    python: { torch: "torch.sigmoid", numpy: { helper: "def _sigmoid(x):\n    return 0.5 * numpy.tanh(0.5 * x) + 0.5" } },
     activation: true,
   },
   softplus: {
@@ -267,7 +296,7 @@ export const REGISTRY = {
     tex: named("softplus"),
     slopeTex: "\\operatorname{sigmoid}(z)",
     text: "softplus",
-    python: { torch: "torch.nn.functional.softplus", numpy: null },
+    python: { torch: "torch.nn.functional.softplus", numpy: { helper: "def _softplus(x):\n    return numpy.logaddexp(0.0, x)" } },
     activation: true,
   },
   relu: {
@@ -278,7 +307,7 @@ export const REGISTRY = {
     tex: named("relu"),
     slopeTex: "H(z)",
     text: "relu",
-    python: { torch: "torch.relu", numpy: null },
+    python: { torch: "torch.relu", numpy: { helper: "def _relu(x):\n    return numpy.where(x > 0, x, 0.0)" } },
     activation: true,
     kink: "relu is not C¹ at 0 (its derivative jumps from 0 to 1)",
   },
@@ -323,7 +352,10 @@ export const REGISTRY = {
     tex: named("elu"),
     slopeTex: "1 + H(-z)\\operatorname{elu}(z)",
     text: "elu",
-    python: { torch: "torch.nn.functional.elu", numpy: null },
+    python: {
+      torch: "torch.nn.functional.elu",
+      numpy: { helper: "def _elu(x):\n    return numpy.where(x > 0, x, numpy.expm1(numpy.minimum(x, 0.0)))" },
+    },
     activation: true,
   },
   gelu: {
@@ -344,7 +376,13 @@ export const REGISTRY = {
     tex: named("gelu"),
     slopeTex: "\\Phi(z) + z\\,\\varphi(z)",
     text: "gelu",
-    python: { torch: "torch.nn.functional.gelu", numpy: null },
+    python: {
+      torch: "torch.nn.functional.gelu",
+      numpy: {
+        helper:
+          "_erfc_1 = numpy.vectorize(math.erfc, otypes=[float])\n\n\ndef _gelu(x):\n    return 0.5 * x * _erfc_1(-x * math.sqrt(0.5))",
+      },
+    },
     activation: true,
   },
   atan: {
@@ -392,7 +430,10 @@ export const REGISTRY = {
     tex: named("erf"),
     slopeTex: "\\tfrac{2}{\\sqrt{\\pi}} e^{-z^2}",
     text: "erf",
-    python: { torch: "torch.erf", numpy: null },
+    python: {
+      torch: "torch.erf",
+      numpy: { helper: "_erf_1 = numpy.vectorize(math.erf, otypes=[float])\n\n\ndef _erf(x):\n    return _erf_1(x)" },
+    },
     activation: false,
   },
 } satisfies Record<FunctionName, FunctionDef>;
@@ -401,7 +442,7 @@ export const REGISTRY = {
 export function valueAndSlope(name: FunctionName, x: number): [number, number] {
   const f: FunctionDef = REGISTRY[name],
     v = f.value(x);
-  return [v, f.derivative(NUMBERS, x, v)];
+  return [v, f.derivative(REAL, x, v)];
 }
 
 /** The functions flagged as layer activations (the flag's literal type makes this a union of names). */

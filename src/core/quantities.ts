@@ -4,20 +4,10 @@
 // what it alone can compute — g, det g and g⁻¹ exactly, and the derivatives ∂g and ∂Γ (symbolic
 // differentiation on the DAG, or finite differences) — and instantiates the rest from here.
 import type { Algebra } from "./algebra.js";
+import { REAL } from "./functions.js";
 
 /** The operations curvature needs: any Algebra<T> is one. */
 export type Field<T> = Omit<Algebra<T>, "fn">;
-
-/** Plain numbers, for routes that compute a quantity from numeric ingredients. */
-export const REAL: Field<number> = {
-  num: (c) => c,
-  add: (...xs) => xs.reduce((s, x) => s + x, 0),
-  mul: (...xs) => xs.reduce((p, x) => p * x, 1),
-  sub: (a, b) => a - b,
-  neg: (a) => -a,
-  div: (a, b) => a / b,
-  pow: (a, k) => (k === 0.5 ? Math.sqrt(a) : a ** k),
-};
 
 /** What a stage supplies. Derivatives are taken lazily: only curvature needs them. */
 export interface Supplied<T> {
@@ -166,6 +156,8 @@ export interface QuantityEntry {
   symmetry?: string;
   /** Derivatives of g it takes: 0 (algebraic), 1 (∂g), 2 (∂g and ∂Γ). */
   derivatives: 0 | 1 | 2;
+  /** A function of the Python module `rgnn export` writes, in this table's order (numeric/python.ts). */
+  exported?: true;
   /** Components, row-major, from the stage's geometry. */
   define<T>(A: Field<T>, geo: Geometry<T>): T[];
   /** Derivation step: its title and why (TeX). */
@@ -192,6 +184,7 @@ const jn = (c: string[], tex: boolean) => c.join(tex ? " " : ",");
 export const QUANTITY_TABLE = {
   volume: {
     phrase: "volume",
+    exported: true,
     claim: { tex: (g) => `\\sqrt{\\det ${g}}` },
     shape: () => [],
     derivatives: 0,
@@ -216,6 +209,7 @@ export const QUANTITY_TABLE = {
   },
   inverse: {
     phrase: "inverse",
+    exported: true,
     claim: { tex: (g) => `${g}^{-1}` },
     shape: (n) => [n, n],
     derivatives: 0,
@@ -229,6 +223,7 @@ export const QUANTITY_TABLE = {
   },
   christoffel: {
     phrase: "christoffel",
+    exported: true,
     shape: (n) => [n, n, n],
     derivatives: 1,
     independent: (i) => i[2] >= i[1],
@@ -270,6 +265,7 @@ export const QUANTITY_TABLE = {
   },
   scalar: {
     phrase: "scalar curvature",
+    exported: true,
     claim: { tex: (g) => `R(${g})` },
     shape: () => [],
     derivatives: 2,

@@ -1,7 +1,7 @@
 // Steps for `show ode of NET` and `show flow of NET`: the ODE a residual (or second-order) block
 // discretises, and how depth-N networks converge to its flow as h = T/N → 0.
 import { rounded } from "../core/numbers.js";
-import { REGISTRY } from "../core/functions.js";
+import { type FunctionDef, REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS } from "../core/layers/index.js";
 import { byActivation, type Network } from "../semantics/model.js";
 import { EvaluationError } from "../numeric/evaluate.js";
@@ -14,7 +14,8 @@ import { samplerFor, via, witness } from "./witness.js";
 
 export const DEFAULT_DEPTHS = [4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
-const ACT_TEX = byActivation((a) => (a === "linear" ? "" : REGISTRY[a].tex));
+// the identity's σ(W x + b) is written W x + b, as the layer maps' texts write it
+const ACT_TEX = byActivation((a) => ((REGISTRY[a] as FunctionDef).identity ? "" : REGISTRY[a].tex));
 
 export function odeTex(block: Block, interp: Interpolation): string {
   const acts = [...new Set(block.activations)];

@@ -1,6 +1,6 @@
 // The derivation of a metric pulled back along a network: layer maps, their Euler-step reading,
 // layer Jacobians, the recursion g_l = J_{l+1}ᵀ g_{l+1} J_{l+1}, and the unrolled closed form.
-import { REGISTRY } from "../core/functions.js";
+import { type FunctionDef, REGISTRY } from "../core/functions.js";
 import {
   app,
   eq,
@@ -38,8 +38,8 @@ import { exprRoute, type Route, samplerFor, type Via, via, witness } from "./wit
 /** The layer's definition evaluated again by the numeric forward pass: a consistency check of the code. */
 const REEVALUATED = via("forward pass", "a forward pass evaluated on its own");
 
-const ACT_TEX = byActivation((a) => (a === "linear" ? "\\mathrm{id}" : REGISTRY[a].tex));
-const SLOPE_TEX = byActivation((a) => (a === "linear" ? "1" : REGISTRY[a].slopeTex));
+const ACT_TEX = byActivation((a) => REGISTRY[a].tex);
+const SLOPE_TEX = byActivation((a) => REGISTRY[a].slopeTex);
 
 /** Runs of at least this many consecutive layers from one `repeat` line are folded into one step per kind. */
 export const FOLD_MIN = 3;
@@ -175,7 +175,7 @@ export function networkSteps(
     const rows: Equation["rows"] = [];
     if (le.z) rows.push({ lhs: label(sym("z", { layer: l })), rhs: vectorSide(le.z), names: withoutLayer(names, le.z) });
     rows.push({ lhs: label(sym("x", { layer: l })), rhs: vectorSide(le.x) });
-    if (le.slope && layer.activation !== "linear")
+    if (le.slope && !(REGISTRY[layer.activation] as FunctionDef).identity)
       rows.push({
         lhs: label(eq(sym("s", { layer: l }), app(formula("\\sigma'", "σ'"), sym("z", { layer: l })))),
         rhs: vectorSide(le.slope),

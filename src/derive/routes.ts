@@ -1,6 +1,7 @@
 // Independent numeric routes for witnesses: forward mode and finite differences on the model,
 // sharing nothing with the symbolic path they check.
-import { type FiniteDifferences, type Geometry, geometryOver, quantity, type QuantityName, REAL } from "../core/quantities.js";
+import { REAL } from "../core/functions.js";
+import { type FiniteDifferences, type Geometry, geometryOver, quantity, type QuantityName } from "../core/quantities.js";
 import type { Manifold, Mapping, Metric } from "../semantics/model.js";
 import { forwardMapping, forwardMetric, forwardNetwork } from "../numeric/forward.js";
 import { congruenceN, detN, inverseN, type Mat } from "../numeric/linalg.js";

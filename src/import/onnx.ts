@@ -4,7 +4,7 @@
 // Which ONNX ops are activations is the function registry's business (an op whose lower-cased name is
 // a registry activation), and the layers written are the kinds of core/layers.
 import onnxProto from "onnx-proto";
-import { ACTIVATION_FUNCTIONS, type ActivationFunction } from "../core/functions.js";
+import { ACTIVATION_FUNCTIONS, type ActivationFunction, DEFAULT_ACTIVATION, type FunctionDef, REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS, type LayerKind } from "../core/layers/index.js";
 import { writeSafetensors } from "../semantics/safetensors.js";
 
@@ -27,7 +27,7 @@ interface Tensor {
 /** One imported layer: its kind (a key of LAYER_KINDS), activation, and parameters. */
 export interface ImportedLayer {
   kind: LayerKind;
-  activation: ActivationFunction | "linear";
+  activation: ActivationFunction;
   inWidth: number;
   outWidth: number;
   /** out × in, row-major. */
@@ -77,7 +77,10 @@ function copy(bytes: Uint8Array, n: number): ArrayBuffer {
   return new Uint8Array(bytes).buffer; // a copy: Node Buffers slice as views into a shared pool
 }
 
-const ACTIVATION_OPS = new Map<string, ActivationFunction>(ACTIVATION_FUNCTIONS.map((f) => [f, f]));
+// the identity is ONNX's Identity op (one of NO_OPS), not an activation op named after it
+const ACTIVATION_OPS = new Map<string, ActivationFunction>(
+  ACTIVATION_FUNCTIONS.filter((f) => !(REGISTRY[f] as FunctionDef).identity).map((f) => [f, f]),
+);
 const NO_OPS = new Set(["Identity", "Flatten", "Reshape", "Dropout"]);
 const PATTERN_OPS = new Set(["Add", "Mul", "Div", "Erf"]);
 
@@ -130,7 +133,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       if (v.from !== layers.length) fail("it reads a state that later layers have already replaced");
       layers.push({
         kind: DENSE,
-        activation: v.kind === "act" ? v.fn : "linear",
+        activation: v.kind === "act" ? v.fn : DEFAULT_ACTIVATION,
         inWidth: v.cols,
         outWidth: v.rows,
         W: v.W,
@@ -190,7 +193,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       const k = state(0);
       const axis = intAttr("axis", -1);
       if (axis !== -1 && axis !== 1) fail("softmax must act on the last axis");
-      layers.push({ kind: SOFTMAX, activation: "linear", inWidth: width(k), outWidth: width(k) });
+      layers.push({ kind: SOFTMAX, activation: DEFAULT_ACTIVATION, inWidth: width(k), outWidth: width(k) });
       return set({ kind: "state", k: layers.length });
     }
     // what remains is read only as parts of a pattern: a bias, a skip connection, its step h, gelu from erf
@@ -248,7 +251,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     if (out.from !== layers.length) throw new OnnxImportError(`output '${valueName}' reads a state that later layers replaced`);
     layers.push({
       kind: DENSE,
-      activation: out.kind === "act" ? out.fn : "linear",
+      activation: out.kind === "act" ? out.fn : DEFAULT_ACTIVATION,
       inWidth: out.cols,
       outWidth: out.rows,
       W: out.W,

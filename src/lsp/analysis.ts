@@ -95,7 +95,7 @@ export function suggestedName(d: Diagnostic): string | null {
 
 // --- hover ---------------------------------------------------------------------------------------
 
-const actTex = (a: Activation) => (a === "linear" ? "\\mathrm{id}" : REGISTRY[a].tex);
+const actTex = (a: Activation) => REGISTRY[a].tex;
 const matrix = (rows: string[][]) => `\\begin{pmatrix} ${rows.map((r) => r.join(" & ")).join(" \\\\ ")} \\end{pmatrix}`;
 const chart = (coords: string[]) => `(${coords.join(", ")})`;
 

@@ -3,6 +3,4 @@
 import { valueAndSlope } from "../core/functions.js";
 import { byActivation } from "../semantics/model.js";
 
-export const ACTIVATION = byActivation((a) =>
-  a === "linear" ? (z: number): [number, number] => [z, 1] : (z: number) => valueAndSlope(a, z),
-);
+export const ACTIVATION = byActivation((a) => (z: number) => valueAndSlope(a, z));

@@ -187,7 +187,7 @@ function layerForward(layer: Layer, xs: Dual[][], env: ReadonlyMap<string, numbe
   const kind = LAYER_KINDS[layer.kind],
     A = dualAlgebra(n);
   const cols = layer.inWidth,
-    act = layer.activation === "linear" ? null : layer.activation;
+    act = layer.activation;
   const W = layer.W && paramValues(layer.W, env),
     b = layer.b && paramValues(layer.b, env);
   const out = kind.forward<DualOrConst>(A, {
@@ -196,7 +196,6 @@ function layerForward(layer: Layer, xs: Dual[][], env: ReadonlyMap<string, numbe
     b,
     h: layer.h && paramValues(layer.h, env)[0],
     act: (z) => {
-      if (!act) return [z, 1];
       const [v, dv] = ELEMENTARY[act]((z as Dual).v);
       return [(z as Dual).apply(v, dv), dv];
     },

@@ -1,8 +1,8 @@
 // DAG -> Python (PyTorch or NumPy), the counterpart of codegen.ts: one assignment per node in topological
 // order, so a shared subexpression is computed once, on whole batches of points at a time. Each node is
 // printed by the Python dialect of symbolic/print.ts with its operands named.
-import type { FunctionName } from "../core/functions.js";
-import { type QuantityName, quantity } from "../core/quantities.js";
+import { type FunctionDef, REGISTRY } from "../core/functions.js";
+import { QUANTITY_NAMES, quantity } from "../core/quantities.js";
 import type { Model } from "../semantics/model.js";
 import { type Expr, type Fn, topoOrder } from "../symbolic/expr.js";
 import { DAG, geometry } from "../symbolic/geometry.js";
@@ -13,19 +13,12 @@ export type PythonTarget = "torch" | "numpy";
 
 export class PythonExportError extends Error {}
 
-/** NumPy spellings of the registry's functions NumPy has no name for, defined once in the module's prelude. */
-const NUMPY_HELPERS: Partial<Record<FunctionName, string>> = {
-  sigmoid: "def _sigmoid(x):\n    return 0.5 * numpy.tanh(0.5 * x) + 0.5",
-  softplus: "def _softplus(x):\n    return numpy.logaddexp(0.0, x)",
-  relu: "def _relu(x):\n    return numpy.where(x > 0, x, 0.0)",
-  elu: "def _elu(x):\n    return numpy.where(x > 0, x, numpy.expm1(numpy.minimum(x, 0.0)))",
-  erf: "_erf_1 = numpy.vectorize(math.erf, otypes=[float])\n\n\ndef _erf(x):\n    return _erf_1(x)",
-  gelu: "_erfc_1 = numpy.vectorize(math.erfc, otypes=[float])\n\n\ndef _gelu(x):\n    return 0.5 * x * _erfc_1(-x * math.sqrt(0.5))",
-};
-
-/** Helpers a NumPy module needs for these functions. */
+/** The helpers a NumPy module defines for these functions: the registry's, where NumPy has no callable of its own. */
 export function numpyHelpers(used: ReadonlySet<Fn>): string[] {
-  return [...used].flatMap((f) => NUMPY_HELPERS[f as FunctionName] ?? []);
+  return [...used].flatMap((f) => {
+    const numpy = (REGISTRY[f] as FunctionDef).python.numpy;
+    return typeof numpy === "string" ? [] : [numpy.helper];
+  });
 }
 
 /** The functions a set of expressions calls. */
@@ -71,8 +64,8 @@ function symbolError(name: string): never {
   throw new PythonExportError(`'${name}' has no value: give the spec's symbols values before exporting`);
 }
 
-/** The quantities of a metric a module defines besides the metric itself, where the metric admits them. */
-const EXPORTED: readonly QuantityName[] = ["inverse", "volume", "christoffel", "scalar"];
+/** The quantities of a metric a module defines besides the metric itself (where the metric admits them): the table's. */
+export const EXPORTED = QUANTITY_NAMES.filter((q) => quantity(q).exported);
 
 interface Exported {
   name: string;

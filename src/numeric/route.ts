@@ -3,7 +3,8 @@
 // up-front estimate of symbolic/size.ts passes ROUTE_THRESHOLD. The engine serves pullbacks of the
 // Euclidean metric along a network; other metrics, and networks inside composed maps, keep the
 // symbolic route. Both routes agree to round-off (test/numeric/route.test.ts runs both).
-import { type Geometry, quantity, REAL, restriction, insteadOf } from "../core/quantities.js";
+import { REAL } from "../core/functions.js";
+import { type Geometry, quantity, restriction, insteadOf } from "../core/quantities.js";
 import type { Mapping, Metric, Network } from "../semantics/model.js";
 import { assertSymbolicFeasible, estimateMappingSize, estimateSymbolicSize } from "../symbolic/size.js";
 import { geodesicAccelerationAt, geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";

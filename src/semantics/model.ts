@@ -27,9 +27,9 @@ export interface Manifold {
   embedding?: { target: Manifold; components: MathNode[] };
 }
 
-/** The identity, and the functions the registry flags as activations. */
-export type Activation = "linear" | ActivationFunction;
-export const ACTIVATIONS: readonly Activation[] = ["linear", ...ACTIVATION_FUNCTIONS];
+/** The functions the registry flags as activations (the identity `linear` among them). */
+export type Activation = ActivationFunction;
+export const ACTIVATIONS: readonly Activation[] = ACTIVATION_FUNCTIONS;
 /** A table over the activations, built from a rule. */
 export const byActivation = <V>(rule: (a: Activation) => V) =>
   Object.fromEntries(ACTIVATIONS.map((a) => [a, rule(a)])) as Record<Activation, V>;

@@ -1,6 +1,7 @@
 // Networks: layers expanded from `repeat` blocks, widths inferred and checked, parameters
 // resolved to tensors (inline numbers, a weights file, or symbols named after the layer).
 import type { MathNode } from "mathjs";
+import { DEFAULT_ACTIVATION } from "../core/functions.js";
 import { LAYER_KINDS, LAYER_WORDS, type ParamSpec } from "../core/layers/index.js";
 import { ConstantNode, SymbolNode } from "./mathnodes.js";
 import type { Expr, Item, LayerAst, Param, Span } from "../syntax/ast.js";
@@ -175,7 +176,7 @@ class NetworkBuilder {
       return null;
     }
     const what = `layer ${index} (${written})`;
-    let activation: Activation = "linear";
+    let activation: Activation = DEFAULT_ACTIVATION;
     if (ast.activation) {
       if (!(ACTIVATIONS as readonly string[]).includes(ast.activation.name)) {
         this.ctx.error(ast.activation.span, `unknown activation '${ast.activation.name}'`, [

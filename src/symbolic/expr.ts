@@ -585,6 +585,7 @@ const fold = (name: Fn, x: number) => (REGISTRY[name] as FunctionDef).value(x);
 export const numericFunction = (name: Fn) => (x: number) => fold(name, x);
 
 export function fn(name: Fn, arg: Expr): Expr {
+  if ((REGISTRY[name] as FunctionDef).identity) return arg; // never a node: no closed form or listing shows it
   if (arg.op === "num") {
     const v = fold(name, arg.value);
     if (Number.isFinite(v)) return num(v);

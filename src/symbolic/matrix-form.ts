@@ -53,14 +53,14 @@ interface Spelling {
   kindText(k: LayerKindDef): MatrixText["text"];
 }
 
-const fnDef = (a: Activation) => REGISTRY[a as keyof typeof REGISTRY] as FunctionDef;
+const fnDef = (a: Activation) => REGISTRY[a] as FunctionDef;
 
 const TEXT: Spelling = {
   name: (letter, l) => (l === null ? letter : `${letter}${l}`),
   identity: "I",
   product: (fs) => fs.join("*"),
   transpose: (m) => `${m}^T`,
-  apply: (a, arg) => (a === "linear" ? arg : `${fnDef(a).text}(${arg})`),
+  apply: (a, arg) => (fnDef(a).identity ? arg : `${fnDef(a).text}(${arg})`),
   slope: (a, arg) => `${fnDef(a).text}'(${arg})`,
   diag: (v) => `diag(${v})`,
   scale: ({ factor, power }, h) => `${factor === 1 ? "" : `${formatNumber(factor)}*`}${h}${power === 1 ? "" : `^${power}`}`,
@@ -73,7 +73,7 @@ const LATEX: Spelling = {
   identity: "I",
   product: (fs) => fs.join(" \\, "),
   transpose: (m) => `${m}^{\\mathsf{T}}`,
-  apply: (a, arg) => (a === "linear" ? arg : `${fnDef(a).tex}(${arg})`),
+  apply: (a, arg) => (fnDef(a).identity ? arg : `${fnDef(a).tex}(${arg})`),
   slope: (a, arg) => `${fnDef(a).tex}'(${arg})`,
   diag: (v) => `\\operatorname{diag}\\big(${v}\\big)`,
   scale: ({ factor, power }, h) =>
@@ -151,8 +151,9 @@ export function metricMatrixForm(metric: Metric): MatrixForm {
       const act = sp.apply(layer.activation, z);
       const last: [string, string] = ["+", s ? sp.product([s, act]) : act];
       define(TEXT.name("x", l), group, [n], sum([...r.coeffs.map((c, k) => sp.term(c, x(l - 1 - k))), last]));
-      const slopeW =
-        layer.activation === "linear" ? sp.name("W", l) : sp.product([sp.diag(sp.slope(layer.activation, z)), sp.name("W", l)]);
+      const slopeW = fnDef(layer.activation).identity
+        ? sp.name("W", l)
+        : sp.product([sp.diag(sp.slope(layer.activation, z)), sp.name("W", l)]);
       const varying: [string, string] = ["+", s ? sp.product([s, slopeW]) : slopeW];
       const c0 = r.coeffs[0];
       define(TEXT.name("J", l), group, [n, m], c0 ? sum([sp.term(c0, sp.identity), varying]) : varying[1]);

@@ -4,7 +4,7 @@ import type { Algebra } from "../core/algebra.js";
 import { LAYER_KINDS, type LayerInput } from "../core/layers/index.js";
 import type { Activation, Layer, Network, ParamTensor } from "../semantics/model.js";
 import { type FunctionDef, REGISTRY } from "../core/functions.js";
-import { add, DAG, type Expr, fn, graphCache, mul, MINUS_ONE, num, ONE, pow, sub, sym, ZERO } from "./expr.js";
+import { add, DAG, type Expr, fn, graphCache, mul, MINUS_ONE, num, pow, sub, sym, ZERO } from "./expr.js";
 import { fromMath } from "./mathjs.js";
 import { identity, type Matrix, matAdd, matMul, type Vector } from "./tensor.js";
 
@@ -50,7 +50,6 @@ function paramMatrix(p: ParamTensor): Matrix {
 
 /** σ(z) and σ'(z) for an activation. */
 export function activate(a: Activation, z: Expr): [Expr, Expr] {
-  if (a === "linear") return [z, ONE];
   const s = fn(a, z);
   return [s, (REGISTRY[a] as FunctionDef).derivative(DAG, z, s)];
 }

@@ -193,7 +193,8 @@ export function pythonDialect(target: "torch" | "numpy", fallback: (name: Fn) =>
     ...TEXT,
     number: (v) => (Number.isFinite(v) ? (v < 0 ? `(${v})` : String(v)) : `float("${v}")`),
     call: (name, arg) => {
-      const spelled = (REGISTRY[name] as FunctionDef).python[target] ?? fallback(name);
+      const own = (REGISTRY[name] as FunctionDef).python[target],
+        spelled = typeof own === "string" ? own : fallback(name);
       return [spelled.includes("{x}") ? spelled.replaceAll("{x}", `(${arg})`) : `${spelled}(${arg})`, ATOM];
     },
     sqrt: (arg) => `${target}.sqrt(${arg})`,

@@ -1,14 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  CLAIM_FUNCTIONS,
-  QUANTITY_NAMES,
-  QUANTITY_PHRASES,
-  quantity,
-  type QuantityName,
-  REAL,
-  restriction,
-} from "../../src/core/quantities.js";
+import { CLAIM_FUNCTIONS, QUANTITY_NAMES, QUANTITY_PHRASES, quantity, type QuantityName, restriction } from "../../src/core/quantities.js";
+import { REAL } from "../../src/core/functions.js";
 import { derive } from "../../src/derive/index.js";
 import { proseTex } from "../../src/render/notation.js";
 import { allSteps, failedSteps } from "../../src/derive/model.js";

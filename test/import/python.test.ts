@@ -4,13 +4,15 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { EXPORTED } from "../../src/numeric/python.js";
 import { readSafetensors } from "../../src/semantics/safetensors.js";
 import { cli, expectClose } from "../helpers.js";
 import { FIXTURES, imported, PYTHON, python, requireTorch } from "./tools.js";
 import { execFileSync } from "node:child_process";
 
 const dir = mkdtempSync(join(tmpdir(), "rgnn-python-"));
-const QUANTITIES = ["inverse", "volume", "christoffel", "scalar"] as const;
+/** What a module defines besides network, Jacobian and metric: the quantity table's flagged entries. */
+const QUANTITIES = EXPORTED;
 
 /** Evaluate an exported module's functions at points; JSON of {name: nested lists} per function, batched. */
 const RUN = `

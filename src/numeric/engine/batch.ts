@@ -4,8 +4,7 @@
 // elementwise over the whole block. On narrow deep nets (width 8, depth 64) the per-point path spends its time in
 // per-layer overhead rather than arithmetic; the block pays it once per B points (bench/engine.ts measures both).
 import { LAYER_KINDS } from "../../core/layers/index.js";
-import { ACTIVATION_DERIVATIVES, type ActivationDerivatives } from "./activations.js";
-import { byActivation } from "../../semantics/model.js";
+import { ACTIVATION_DERIVATIVES, type ActivationDerivatives, KERNEL_ACTIVATIONS } from "./activations.js";
 import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable } from "./kernel.js";
 import { applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
 
@@ -75,9 +74,6 @@ const jsBackend = (net: PreparedNetwork): BlockBackend => ({
   chainStep,
   release: () => {},
 });
-
-/** The kernel function computing σ and σ' of each activation it has; the others run ACTIVATION_DERIVATIVES on its memory. */
-const KERNEL_ACTIVATIONS = byActivation((a): "tanh" | null => (a === "tanh" ? "tanh" : null));
 
 interface WasmBlocks extends BlockBackend {
   busy: boolean;

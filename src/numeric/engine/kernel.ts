@@ -3,6 +3,7 @@
 // and out to pay. V8 does not vectorise JavaScript; on the decoder's 784 × 256 layer the SIMD kernel is about 5× faster
 // (bench/engine.ts measures both in one run). Both sum in a fixed order, so results are deterministic per kernel;
 // the two differ in the last bits only (test/numeric/engine/kernel.test.ts).
+import type { KernelFunction } from "../../core/functions.js";
 import { KERNEL_WASM_BASE64 } from "./kernel.wasm.js";
 
 export type KernelName = "wasm" | "js";
@@ -90,13 +91,15 @@ export const affineJs: Affine = (W, b, X, Z, rows, cols, K) => {
 };
 
 /** The module's exports; pointers are byte offsets into `memory` (kernel.wat says what each computes). */
-export interface WasmKernel {
+export type WasmKernel = {
   memory: WebAssembly.Memory;
   affine: (W: number, X: number, Z: number, rows: number, cols: number, K: number) => void;
-  tanh: (Y: number, bias: number, D: number, units: number, m: number) => void;
   chain: (Y: number, D: number, units: number, K: number) => void;
   chain_step: (Y: number, D: number, X: number, units: number, K: number, c: number, s: number) => void;
-}
+} & {
+  /** σ(z + b) and σ'(z + b) of a block, for each activation the registry names this kernel function for. */
+  [F in KernelFunction]: (Y: number, bias: number, D: number, units: number, m: number) => void;
+};
 
 /** The compiled module, or null where WebAssembly SIMD is missing (old browsers): the JS loop serves alone there. */
 const wasmModule: WebAssembly.Module | null = (() => {
