@@ -60,7 +60,7 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
     if (e.op === "num") return JAVASCRIPT.number(e.value);
     const i = inputIndex.get(e.name);
     if (i !== undefined) return `a${i}`;
-    if (e.name in JS_CONSTANTS) return JAVASCRIPT.symbol(e.name);
+    if (Object.hasOwn(JS_CONSTANTS, e.name)) return JAVASCRIPT.symbol(e.name);
     let k = paramIndex.get(e.name);
     if (k === undefined) {
       k = params.length;

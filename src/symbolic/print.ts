@@ -200,7 +200,7 @@ function jsPower(b: string, x: string): [string, number] {
 export const JAVASCRIPT: Dialect = {
   ...TEXT,
   number: (v) => (v < 0 ? `(${v})` : String(v)), // never `--3` after a template's minus
-  symbol: (name) => JS_CONSTANTS[name] ?? name,
+  symbol: (name) => (Object.hasOwn(JS_CONSTANTS, name) ? JS_CONSTANTS[name] : name), // not `in`: `toString` is a name
   call: (name, arg, atomic) => {
     const s = (REGISTRY[name] as FunctionDef).js(atomic ? arg : `(${arg})`);
     // `Math.sin(x + 1)` is an atom; templates such as `1 / (1 + Math.exp(-x))` are not
