@@ -158,8 +158,17 @@ const SQRT1_2 = Math.SQRT1_2,
 /** Plain numbers as an algebra: the registry's rules evaluated, and the geometric quantities computed from numbers. */
 export const REAL: Algebra<number> = {
   num: (c) => c,
-  add: (...xs) => xs.reduce((s, x) => s + x, 0),
-  mul: (...xs) => xs.reduce((p, x) => p * x, 1),
+  // loops, not reduce: the matrix engine evaluates the quantity table's definitions with these at every point
+  add: (...xs) => {
+    let s = 0;
+    for (let i = 0; i < xs.length; i++) s += xs[i];
+    return s;
+  },
+  mul: (...xs) => {
+    let p = 1;
+    for (let i = 0; i < xs.length; i++) p *= xs[i];
+    return p;
+  },
   sub: (a, b) => a - b,
   neg: (a) => -a,
   div: (a, b) => a / b,

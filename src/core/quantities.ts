@@ -28,8 +28,38 @@ export interface Geometry<T> extends Supplied<T> {
   ricci(): T[][];
 }
 
-const cube = <T>(n: number, f: (a: number, b: number, c: number) => T) =>
-  Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => Array.from({ length: n }, (_, c) => f(a, b, c))));
+// Plain loops below, not Array.from with closures nor Array.prototype.flat: the matrix engine evaluates these
+// definitions with numbers at every point, and those cost it several times the arithmetic.
+const cube = <T>(n: number, f: (a: number, b: number, c: number) => T): T[][][] => {
+  const out: T[][][] = new Array(n);
+  for (let a = 0; a < n; a++) {
+    const plane: T[][] = new Array(n);
+    for (let b = 0; b < n; b++) {
+      const row: T[] = new Array(n);
+      for (let c = 0; c < n; c++) row[c] = f(a, b, c);
+      plane[b] = row;
+    }
+    out[a] = plane;
+  }
+  return out;
+};
+
+/** Σ_k f(k), k < n, as one A.add. */
+const sum = <T>(A: Field<T>, n: number, f: (k: number) => T): T => {
+  const terms: T[] = new Array(n);
+  for (let k = 0; k < n; k++) terms[k] = f(k);
+  return A.add(...terms);
+};
+
+/** Entries of a nested array, row-major. */
+type Nested<T> = T | Nested<T>[];
+function flatten<T>(xs: Nested<T>[], out: T[] = []): T[] {
+  for (const x of xs) {
+    if (Array.isArray(x)) flatten(x, out);
+    else out.push(x);
+  }
+  return out;
+}
 
 /** Γ^a_bc = g^ad Γ_dbc, Γ_dbc = ½ (∂_b g_dc + ∂_c g_db − ∂_d g_bc); computed for c ≥ b and mirrored. */
 function christoffelOf<T>(A: Field<T>, inv: T[][], dg: T[][][]): T[][][] {
@@ -37,7 +67,7 @@ function christoffelOf<T>(A: Field<T>, inv: T[][], dg: T[][][]): T[][][] {
     half = A.num(0.5),
     zero = A.num(0);
   const lower = cube(n, (d, b, c) => A.mul(half, A.add(dg[b][d][c], dg[c][d][b], A.mul(A.num(-1), dg[d][b][c]))));
-  const G = cube(n, (a, b, c) => (c < b ? zero : A.add(...Array.from({ length: n }, (_, d) => A.mul(inv[a][d], lower[d][b][c])))));
+  const G = cube(n, (a, b, c) => (c < b ? zero : sum(A, n, (d) => A.mul(inv[a][d], lower[d][b][c]))));
   for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) for (let c = 0; c < b; c++) G[a][b][c] = G[a][c][b];
   return G;
 }
@@ -63,8 +93,7 @@ function riemannOf<T>(A: Field<T>, G: T[][][], dG: T[][][][]): T[][][][] {
 /** R_bd = R^a_bad. */
 function ricciOf<T>(A: Field<T>, R: T[][][][]): T[][] {
   const n = R.length;
-  const sum = (b: number, d: number) => A.add(...Array.from({ length: n }, (_, a) => R[a][b][a][d]));
-  return Array.from({ length: n }, (_, b) => Array.from({ length: n }, (_, d) => sum(b, d)));
+  return Array.from({ length: n }, (_, b) => Array.from({ length: n }, (_, d) => sum(A, n, (a) => R[a][b][a][d])));
 }
 
 /** R = g^bd R_bd. */
@@ -101,8 +130,8 @@ function contract<T>(A: Field<T>, m: T[][], T4: T[][][][], slot: number): T[][][
 function kretschmannOf<T>(A: Field<T>, g: T[][], inv: T[][], R: T[][][][]): T {
   const lower = contract(A, g, R, 0);
   const upper = contract(A, inv, contract(A, inv, contract(A, inv, R, 1), 2), 3);
-  const up = upper.flat(3);
-  return A.add(...lower.flat(3).map((x, k) => A.mul(x, up[k])));
+  const up = flatten<T>(upper);
+  return A.add(...flatten<T>(lower).map((x, k) => A.mul(x, up[k])));
 }
 
 /** The lazy, memoized geometry over T from what a stage supplies. */
@@ -154,6 +183,8 @@ export interface QuantityEntry {
   independent(idx: number[]): boolean;
   /** How the components not listed follow from those listed (absent when every component is listed). */
   symmetry?: string;
+  /** Identically zero in charts of fewer dimensions than this (R^a_bcd is antisymmetric in c, d: nothing is left in 1-D). */
+  trivialBelow?: number;
   /** Derivatives of g it takes: 0 (algebraic), 1 (∂g), 2 (∂g and ∂Γ). */
   derivatives: 0 | 1 | 2;
   /** A function of the Python module `rgnn export` writes, in this table's order (numeric/python.ts). */
@@ -216,10 +247,10 @@ export const QUANTITY_TABLE = {
     independent: (i) => i[1] >= i[0],
     symmetry: "g^ba = g^ab",
     symbol: { text: (c) => `g^${jn(c, false)}`, tex: (c) => `g^{${jn(c, true)}}` },
-    define: (_A, geo) => geo.inverse.flat(),
+    define: (_A, geo) => flatten(geo.inverse),
     title: "Inverse metric",
     why: "$g^{ab}$, with $g^{ab} g_{bc} = \\delta^a_c$ (adjugate over determinant).",
-    oracle: (fd, x) => fd.inverse(x).flat(),
+    oracle: (fd, x) => flatten(fd.inverse(x)),
   },
   christoffel: {
     phrase: "christoffel",
@@ -229,45 +260,48 @@ export const QUANTITY_TABLE = {
     independent: (i) => i[2] >= i[1],
     symmetry: "Gamma^a_cb = Gamma^a_bc",
     symbol: { text: (c) => `Gamma^${c[0]}_${jn(c.slice(1), false)}`, tex: (c) => `\\Gamma^{${c[0]}}{}_{${jn(c.slice(1), true)}}` },
-    define: (_A, geo) => geo.christoffel().flat(2),
+    define: (_A, geo) => flatten(geo.christoffel()),
     title: "Christoffel symbols",
     why:
       "$\\Gamma^a{}_{bc} = \\tfrac12 g^{ad} (\\partial_b g_{dc} + \\partial_c g_{db} - \\partial_d g_{bc})$, " +
       "differentiated on the shared expression graph.",
-    oracle: (fd, x) => fd.christoffel(x).flat(2),
+    oracle: (fd, x) => flatten(fd.christoffel(x)),
   },
   riemann: {
     phrase: "riemann",
     shape: (n) => [n, n, n, n],
+    trivialBelow: 2,
     derivatives: 2,
     independent: (i) => i[3] > i[2],
     symmetry: "R^a_bdc = -R^a_bcd, and R^a_bcc = 0",
     symbol: { text: (c) => `R^${c[0]}_${jn(c.slice(1), false)}`, tex: (c) => `R^{${c[0]}}{}_{${jn(c.slice(1), true)}}` },
-    define: (_A, geo) => geo.riemann().flat(3),
+    define: (_A, geo) => flatten(geo.riemann()),
     title: "Riemann tensor",
     why:
       "$R^a{}_{bcd} = \\partial_c \\Gamma^a{}_{db} - \\partial_d \\Gamma^a{}_{cb} " +
       "+ \\Gamma^a{}_{ce} \\Gamma^e{}_{db} - \\Gamma^a{}_{de} \\Gamma^e{}_{cb}$.",
-    oracle: (fd, x) => fd.riemann(x).flat(3),
+    oracle: (fd, x) => flatten(fd.riemann(x)),
   },
   ricci: {
     phrase: "ricci",
     claim: { tex: (g) => `\\operatorname{Ric}(${g})` },
     shape: (n) => [n, n],
+    trivialBelow: 2,
     derivatives: 2,
     independent: (i) => i[1] >= i[0],
     symmetry: "Ric_ba = Ric_ab",
     symbol: { text: (c) => `Ric_${jn(c, false)}`, tex: (c) => `R_{${jn(c, true)}}` },
-    define: (_A, geo) => geo.ricci().flat(),
+    define: (_A, geo) => flatten(geo.ricci()),
     title: "Ricci tensor",
     why: "$R_{bd} = R^a{}_{bad}$.",
-    oracle: (fd, x) => fd.ricci(x).flat(),
+    oracle: (fd, x) => flatten(fd.ricci(x)),
   },
   scalar: {
     phrase: "scalar curvature",
     exported: true,
     claim: { tex: (g) => `R(${g})` },
     shape: () => [],
+    trivialBelow: 2,
     derivatives: 2,
     independent: all,
     symbol: { text: () => "R", tex: () => "R" },
@@ -294,6 +328,7 @@ export const QUANTITY_TABLE = {
     phrase: "kretschmann",
     claim: { tex: (g) => `\\lvert \\operatorname{Rm}(${g}) \\rvert^2` },
     shape: () => [],
+    trivialBelow: 2,
     derivatives: 2,
     independent: all,
     symbol: { text: () => "R_abcd R^abcd", tex: () => "R_{abcd} R^{abcd}" },
@@ -325,6 +360,9 @@ export function insteadOf(q: QuantityName): { name: QuantityName; phrase: string
     name = QUANTITY_NAMES.find((p) => p === e.instead);
   return name ? { name, phrase: quantity(name).phrase } : null;
 }
+
+/** Whether a quantity vanishes identically in dimension n, whatever the metric. */
+export const trivialIn = (q: QuantityName, n: number): boolean => n < (quantity(q).trivialBelow ?? 0);
 
 /** Why a quantity does not exist in dimension n, or null if it does. */
 export function restriction(q: QuantityName, n: number, chart: string): string | null {

@@ -1,7 +1,7 @@
 // Derivation steps for the geometric quantities a spec asks to see: each written out (when
 // small) and witnessed against finite differences of the metric's values.
 import { rounded } from "../core/numbers.js";
-import { quantity, quantityOfPhrase } from "../core/quantities.js";
+import { quantity, quantityOfPhrase, trivialIn } from "../core/quantities.js";
 import type { Metric, Request } from "../semantics/model.js";
 import { componentName, type GeometryQuantity, symbolicQuantity } from "../numeric/geometry.js";
 import { geodesicBVP, geodesicIVP } from "../numeric/geodesic.js";
@@ -82,7 +82,9 @@ export function geometryStep(
       entry.why +
         (allPrintable
           ? ks.length === 0
-            ? " All components vanish."
+            ? trivialIn(q, coords.length)
+              ? ` All components vanish, as in every chart of dimension below ${entry.trivialBelow}.`
+              : " All components vanish."
             : ""
           : ` The closed form is a shared expression graph too large to print as a formula (${ks.length} components); it ` +
             `is evaluated, and checked, numerically.`),

@@ -1,9 +1,11 @@
-// DAG -> JavaScript. One statement per node in topological order, so every shared
-// subexpression is computed once per point. Large DAGs are cut into chunks of straight-line
-// code (V8 will not optimize a function past a bytecode size limit); values that cross a chunk
-// boundary go through a Float64Array scratch buffer, all others stay in locals.
-import { type FunctionDef, JS_RUNTIME, REGISTRY } from "../core/functions.js";
-import { type Expr, type Fn, nodeTags, topoOrder } from "../symbolic/expr.js";
+// DAG -> JavaScript. One statement per node in topological order, so every shared subexpression is
+// computed once per point; each is spelled by the one printer's JavaScript dialect (symbolic/print.ts's
+// printNode). Large DAGs are cut into chunks of straight-line code (V8 will not optimize a function past a
+// bytecode size limit); values that cross a chunk boundary go through a Float64Array scratch buffer, all
+// others stay in locals.
+import { JS_RUNTIME } from "../core/functions.js";
+import { type Expr, nodeTags, topoOrder } from "../symbolic/expr.js";
+import { JAVASCRIPT, JS_CONSTANTS, printNode } from "../symbolic/print.js";
 
 export interface CompiledFunction {
   /** Symbols read from each point, in order. */
@@ -17,30 +19,6 @@ export interface CompiledFunction {
   run(input: Float64Array, params: Float64Array, out: Float64Array, count?: number): void;
   /** Convenience: one point, fresh output array. */
   at(point: ArrayLike<number>, params?: ArrayLike<number>): Float64Array;
-}
-
-const literal = (v: number) => (v < 0 || Object.is(v, -0) ? `(${v})` : String(v));
-
-const call = (name: Fn, a: string): string => (REGISTRY[name] as FunctionDef).js(a);
-
-function powerOf(b: string, x: Expr, xs: string): string {
-  if (x.op !== "num") return `Math.pow(${b}, ${xs})`;
-  switch (x.value) {
-    case 2:
-      return `${b} * ${b}`;
-    case 3:
-      return `${b} * ${b} * ${b}`;
-    case -1:
-      return `1 / ${b}`;
-    case -2:
-      return `1 / (${b} * ${b})`;
-    case 0.5:
-      return `Math.sqrt(${b})`;
-    case -0.5:
-      return `1 / Math.sqrt(${b})`;
-    default:
-      return `Math.pow(${b}, ${literal(x.value)})`;
-  }
 }
 
 export interface CompileOptions {
@@ -79,10 +57,10 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
     }
   }
   function leafText(e: Expr): string {
-    if (e.op === "num") return literal(e.value);
+    if (e.op === "num") return JAVASCRIPT.number(e.value);
     const i = inputIndex.get(e.name);
     if (i !== undefined) return `a${i}`;
-    if (e.name === "pi") return "Math.PI";
+    if (Object.hasOwn(JS_CONSTANTS, e.name)) return JAVASCRIPT.symbol(e.name);
     let k = paramIndex.get(e.name);
     if (k === undefined) {
       k = params.length;
@@ -93,24 +71,8 @@ export function compile(outputs: readonly Expr[], inputs: readonly string[], opt
   }
   const ref = (e: Expr) => (tag[e.id] >= 0 ? names[tag[e.id]] : leaves[-1 - tag[e.id]]);
 
-  const statement = (e: Expr): string => {
-    const args = e.args;
-    switch (e.op) {
-      case "add":
-      case "mul": {
-        const sep = e.op === "add" ? " + " : " * ";
-        let text = args.length ? ref(args[0]) : "";
-        for (let i = 1; i < args.length; i++) text += sep + ref(args[i]);
-        return text;
-      }
-      case "pow":
-        return powerOf(ref(args[0]), args[1], ref(args[1]));
-      case "fn":
-        return call(e.name as Fn, ref(args[0]));
-      default:
-        throw new Error("unreachable");
-    }
-  };
+  // the one printer's JavaScript dialect, one node at a time over the temporaries' names
+  const statement = (e: Expr): string => printNode(JAVASCRIPT, e, ref);
 
   const refLength = (e: Expr) => (tag[e.id] >= 0 ? names[tag[e.id]] : leaves[-1 - tag[e.id]]).length;
   /** The length of `const tN = …;` without building it (sums and products are most statements). */

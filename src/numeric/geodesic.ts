@@ -7,7 +7,7 @@ import { rounded } from "../core/numbers.js";
 import type { Metric } from "../semantics/model.js";
 import { EvaluationError } from "./evaluate.js";
 import { DEGENERATE } from "./geometry.js";
-import { solveN, symmetricEigen } from "./linalg.js";
+import { classifyMetric, solveN } from "./linalg.js";
 import { type GeodesicBackend, geodesicBackend, type Route } from "./route.js";
 import { dopri5, IntegrationError, type Solution } from "./ode.js";
 
@@ -109,15 +109,11 @@ class GeodesicSystem {
     }
     return null;
   }
-  /** Signs of g's eigenvalues at x, relative to the largest: [n₊, n₋, n₀]. */
+  /** g's signature at x, [n₊, n₋, n₀], by the one metric classification (linalg.ts's classifyMetric and its tolerance). */
   signature(x: ArrayLike<number>): [number, number, number] {
     const { g } = this.metricAt(x);
     const n = this.n;
-    const { values } = symmetricEigen(Array.from({ length: n }, (_, a) => Array.from(g.subarray(a * n, a * n + n))));
-    const tol = 1e-10 * Math.max(...values.map(Math.abs));
-    const pos = values.filter((l) => l > tol).length,
-      neg = values.filter((l) => l < -tol).length;
-    return [pos, neg, n - pos - neg];
+    return classifyMetric(Array.from({ length: n }, (_, a) => Array.from(g.subarray(a * n, a * n + n)))).signature;
   }
   /** Γ at x into out (n³, Γ^a_bc at (a·n + b)·n + c). */
   christoffelAt(x: Float64Array, out: Float64Array): void {

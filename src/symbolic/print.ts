@@ -170,10 +170,37 @@ export const LATEX: Dialect = {
   parens: (s) => `\\left(${s}\\right)`,
 };
 
-/** JavaScript (symbols as written, numbers to full precision): `Math.pow(r, 2)*Math.sin(theta)`. */
+/** The language's named constants as JavaScript spells them. */
+export const JS_CONSTANTS: Readonly<Record<string, string>> = { pi: "Math.PI" };
+
+/**
+ * b^x in JavaScript, x as printed: small integer and half powers multiplied out (faster than Math.pow, and the
+ * generated code has always computed them so), others through Math.pow (not **: `-x ** 2` is a syntax error).
+ */
+function jsPower(b: string, x: string): [string, number] {
+  switch (x) {
+    case "2":
+      return [`${b} * ${b}`, TEXT.mul];
+    case "3":
+      return [`${b} * ${b} * ${b}`, TEXT.mul];
+    case "(-1)":
+      return [`1 / ${b}`, TEXT.mul];
+    case "(-2)":
+      return [`1 / (${b} * ${b})`, TEXT.mul];
+    case "0.5":
+      return [`Math.sqrt(${b})`, ATOM];
+    case "(-0.5)":
+      return [`1 / Math.sqrt(${b})`, TEXT.mul];
+    default:
+      return [`Math.pow(${b}, ${x})`, ATOM];
+  }
+}
+
+/** JavaScript (symbols as written, numbers to full precision): `r * r*Math.sin(theta)`; numeric/codegen.ts's dialect. */
 export const JAVASCRIPT: Dialect = {
   ...TEXT,
   number: (v) => (v < 0 ? `(${v})` : String(v)), // never `--3` after a template's minus
+  symbol: (name) => (Object.hasOwn(JS_CONSTANTS, name) ? JS_CONSTANTS[name] : name), // not `in`: `toString` is a name
   call: (name, arg, atomic) => {
     const s = (REGISTRY[name] as FunctionDef).js(atomic ? arg : `(${arg})`);
     // `Math.sin(x + 1)` is an atom; templates such as `1 / (1 + Math.exp(-x))` are not
@@ -181,10 +208,35 @@ export const JAVASCRIPT: Dialect = {
     return [s, /^[\w.]+$/.test(head) ? ATOM : 0];
   },
   sqrt: (arg) => `Math.sqrt(${arg})`,
-  power: (b, x) => [`Math.pow(${b}, ${x})`, ATOM], // not **: `-x ** 2` is a syntax error
+  power: jsPower,
   exponentOuter: 0,
   order: (fs) => fs,
 };
+
+/**
+ * One node as straight-line code, its operands already named by `ref` (the code generator's one statement per
+ * node): only the node's own operation, spelled by the dialect, so the code computes exactly the DAG's operations.
+ */
+export function printNode(d: Dialect, e: Expr, ref: (a: Expr) => string): string {
+  const args = e.args;
+  switch (e.op) {
+    case "num":
+      return d.number(e.value);
+    case "sym":
+      return d.symbol(e.name);
+    case "add":
+    case "mul": {
+      const sep = e.op === "add" ? " + " : " * ";
+      let text = args.length ? ref(args[0]) : "";
+      for (let i = 1; i < args.length; i++) text += sep + ref(args[i]);
+      return text;
+    }
+    case "pow":
+      return d.power(ref(args[0]), ref(args[1]))[0];
+    case "fn":
+      return d.call(e.name as Fn, ref(args[0]), true)[0];
+  }
+}
 
 /** Python for PyTorch or NumPy tensors, the functions spelled as the registry's `python` says (`{x}` templates
  *  filled in): `r ** 2 * torch.sin(theta)`. `fallback` spells a function the target has no name for. */

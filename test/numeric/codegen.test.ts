@@ -63,6 +63,12 @@ describe("code generation", () => {
     }
   });
 
+  it("spells pi as Math.PI and takes any other name, even an Object property's, as a parameter", () => {
+    const f = compile([mul(sym("toString"), sym("pi")), add(sym("constructor"), pow(sym("x"), num(2)))], ["x"]);
+    expect(f.params).toEqual(["toString", "constructor"]);
+    expect(Array.from(f.at([3], [2, 5]))).toEqual([2 * Math.PI, 14]);
+  });
+
   it("emits one statement per distinct node", () => {
     const t = fn("tanh", sym("x"));
     const f = compile([mul(t, t), add(t, num(1))], ["x"]);

@@ -3,7 +3,17 @@
 // of forward.ts (x and J) and finite differences on wide random networks.
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/numeric/codegen.js";
-import { geodesicAccelerationAt, geometryAt, jacobianAt, metricAt, metricJetAt, metricsAt } from "../../src/numeric/engine/geometry.js";
+import { REAL } from "../../src/core/functions.js";
+import { type QuantityName, quantity, trivialIn } from "../../src/core/quantities.js";
+import {
+  geodesicAccelerationAt,
+  geometryAt,
+  jacobianAt,
+  metricAt,
+  metricJetAt,
+  metricsAt,
+  type PointGeometry,
+} from "../../src/numeric/engine/geometry.js";
 import { jetLayout } from "../../src/numeric/engine/jets.js";
 import { prepareNetwork, propagate } from "../../src/numeric/engine/network.js";
 import { bindParams, metricEvaluator } from "../../src/numeric/evaluate.js";
@@ -11,6 +21,7 @@ import { forwardNetwork } from "../../src/numeric/forward.js";
 import { geoOf, quantityEvaluator } from "../../src/numeric/geometry.js";
 import { ACTIVATIONS, type Activation, type Layer, type LayerKind, type Network } from "../../src/semantics/model.js";
 import { fdJacobian, model, relErr, rng, uniform } from "../helpers.js";
+import { geometryOracle } from "./engine/oracle.js";
 
 const SMOOTH = ACTIVATIONS.filter((a) => a !== "relu" && a !== "elu"); // C² at least: ∂g by finite differences
 
@@ -106,6 +117,41 @@ describe("jet layout", () => {
   });
 });
 
+/** A quantity of the table on the engine's numbers at a point. */
+const table = (q: QuantityName, G: PointGeometry) => quantity(q).define(REAL, G.quantities);
+
+describe("the table's definitions on the engine's numbers against the hand-written oracle (test/numeric/engine/oracle.ts)", () => {
+  it("Γ, Riemann, Ricci, scalar, Gaussian and Kretschmann agree on random networks in 1–4 dimensions", () => {
+    let curved = 0;
+    for (let seed = 1; seed <= 16; seed++) {
+      const r = rng(300 + seed);
+      const n0 = 1 + (seed % 4);
+      const plan = randomPlan(r, n0, 2 + (seed % 2), n0 + 3, SMOOTH, true);
+      const net = typedNetwork(plan, randomWeights(r, plan, n0), n0);
+      const p = Array.from({ length: n0 }, () => uniform(r, -1, 1));
+      const G = geometryAt(net, p, { curvature: true }),
+        O = geometryOracle(G);
+      const kappa = Math.max(1, Math.max(...G.g.map(Math.abs)) * Math.max(...G.inverse.map(Math.abs)));
+      expect(relErr(G.christoffel, O.christoffel)).toBeLessThan(1e-12);
+      const scale = Math.max(...O.riemann.map(Math.abs));
+      if (trivialIn("riemann", n0)) expect(scale).toBe(0);
+      else {
+        expect(scale).toBeGreaterThan(1e-4); // curved: a wrong term would show
+        curved++;
+      }
+      const errs = [
+        relErr(G.riemann!, O.riemann),
+        relErr(G.ricci!, O.ricci),
+        relErr(table("scalar", G), [O.scalar]),
+        relErr(table("kretschmann", G), [O.kretschmann]),
+        ...(n0 === 2 ? [relErr(table("gaussian", G), [O.gaussian!])] : []),
+      ];
+      for (const e of errs) expect(e / kappa).toBeLessThan(1e-9);
+    }
+    expect(curved).toBeGreaterThan(10);
+  });
+});
+
 describe("against the symbolic route (small random networks, every kind and activation)", () => {
   it("J, g, ∂g, Γ, volume to 1e-12; Riemann, Ricci, scalar and Gaussian curvature to 1e-8 κ(g)", () => {
     let worst = 0,
@@ -135,7 +181,7 @@ describe("against the symbolic route (small random networks, every kind and acti
       const G = geometryAt(net, p, { curvature });
       worst = Math.max(worst, relErr(G.g, gSym), relErr(G.dg!, dgSym));
       worst = Math.max(worst, relErr(G.christoffel, quantityEvaluator(metric, "christoffel", env).at(p)));
-      worst = Math.max(worst, relErr([G.volume], quantityEvaluator(metric, "volume", env).at(p)));
+      worst = Math.max(worst, relErr(table("volume", G), quantityEvaluator(metric, "volume", env).at(p)));
       if (curvature) {
         // two routes' round-off, amplified by raising indices: measured against κ(g) = max|g| · max|g⁻¹| (up to 10⁴ here)
         curvatureCompared++;
@@ -143,8 +189,8 @@ describe("against the symbolic route (small random networks, every kind and acti
         const curv = Math.max(
           relErr(G.riemann!, quantityEvaluator(metric, "riemann", env).at(p)),
           relErr(G.ricci!, quantityEvaluator(metric, "ricci", env).at(p)),
-          relErr([G.scalar!], quantityEvaluator(metric, "scalar", env).at(p)),
-          relErr([G.gaussian!], quantityEvaluator(metric, "gaussian", env).at(p)),
+          relErr(table("scalar", G), quantityEvaluator(metric, "scalar", env).at(p)),
+          relErr(table("gaussian", G), quantityEvaluator(metric, "gaussian", env).at(p)),
         );
         worstCurvature = Math.max(worstCurvature, curv / Math.max(1, kappa));
       }

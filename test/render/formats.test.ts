@@ -107,22 +107,20 @@ describe("rgnn derive's format table", () => {
 
   it("writes each format from the -o name; an unknown extension or a directory is a clear usage error", async () => {
     const { dir } = folder("formats");
-    for (const [file, start] of [
-      ["d.TEX", "\\documentclass"],
-      ["d.Html", "<!doctype html>"],
-      ["d.json", "{"],
-      ["d.MD", "# Derivations for polar.rgnn"],
-    ] as const) {
-      const r = await cli(["derive", "examples/polar.rgnn", "-o", join(dir, file)]);
-      expect(r.code, r.err).toBe(0);
-      expect(readFileSync(join(dir, file), "utf8").startsWith(start)).toBe(true);
-    }
+    const d = derivation("polar");
+    for (const f of FORMAT_NAMES)
+      for (const [k, e] of DERIVATION_FORMATS[f].extensions.entries()) {
+        const file = join(dir, `d${k}${k % 2 ? e.toUpperCase() : e}`);
+        const r = await cli(["derive", "examples/polar.rgnn", "-o", file]);
+        expect(r.code, r.err).toBe(0);
+        expect(readFileSync(file, "utf8"), `${f} from ${file}`).toBe(DERIVATION_FORMATS[f].render(d));
+      }
     const bad = await cli(["derive", "examples/polar.rgnn", "-o", join(dir, "d.pdf")]);
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/cannot tell the format of .*d\.pdf.*tex \(\.tex\), html \(\.html, \.htm\), json \(\.json\), md \(\.md/);
     mkdirSync(join(dir, "sub.md"));
-    const d = await cli(["derive", "examples/polar.rgnn", "-o", join(dir, "sub.md")]);
-    expect(d.code).not.toBe(0);
-    expect(d.err).toMatch(/sub\.md is a directory: .*tex \(\.tex\)/);
+    const sub = await cli(["derive", "examples/polar.rgnn", "-o", join(dir, "sub.md")]);
+    expect(sub.code).not.toBe(0);
+    expect(sub.err).toMatch(/sub\.md is a directory: .*tex \(\.tex\)/);
   });
 });

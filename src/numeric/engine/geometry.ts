@@ -1,9 +1,11 @@
 // Pulled-back metrics of networks and their geometry at a point, on matrices: g = Jᵀ G J, its
 // first and second partial derivatives from the network's second and third derivatives along the
-// n input directions, then Christoffel symbols, Riemann, Ricci and scalar curvature, with the
-// index conventions of src/symbolic/geometry.ts. All results are row-major Float64Arrays:
+// n input directions, then Christoffel symbols, Riemann and Ricci by the quantity table's definitions
+// (core/quantities.ts), with its index conventions. All results are row-major Float64Arrays:
 // g[a·n + b], dg[(c·n + a)·n + b] = ∂_c g_ab, ddg[((c·n + d)·n + a)·n + b] = ∂_c∂_d g_ab,
 // christoffel[(a·n + b)·n + c] = Γ^a_bc, riemann[((a·n + b)·n + c)·n + d] = R^a_bcd.
+import { REAL } from "../../core/functions.js";
+import { type Geometry, geometryOver, quantity } from "../../core/quantities.js";
 import { blockServes, pointOfBlock, propagateBlocks } from "./batch.js";
 import {
   type LayerRange,
@@ -218,95 +220,77 @@ export function inverseAndDet(g: Float64Array, n: number): { inverse: Float64Arr
 export interface PointGeometry extends MetricJet {
   inverse: Float64Array;
   det: number;
-  /** √det g. */
-  volume: number;
   christoffel: Float64Array;
-  /** With `curvature`: R^a_bcd, R_bd = R^a_bad, R = g^bd R_bd, and for n = 2 the Gaussian curvature. */
+  /** With `curvature`: R^a_bcd and R_bd = R^a_bad (scalars and invariants follow from the quantity table). */
   riemann: Float64Array | null;
   ricci: Float64Array | null;
-  scalar: number | null;
-  gaussian: number | null;
+  /** The table's geometry at this point, for any other quantity: `quantity(q).define(REAL, quantities)`. */
+  quantities: Geometry<number>;
 }
 
+/** Nested rows of a row-major array, as core/quantities.ts's definitions read them. */
+const nest2 = (f: ArrayLike<number>, n: number, o = 0) =>
+  Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => f[o + a * n + b]));
+const nest3 = (f: ArrayLike<number>, n: number, o = 0) => Array.from({ length: n }, (_, a) => nest2(f, n, o + a * n * n));
+
 /**
- * The geometry of the pulled-back metric at a point: Γ^a_bc = ½ g^ad (∂_b g_dc + ∂_c g_db − ∂_d g_bc),
- * and with `curvature` R^a_bcd = ∂_c Γ^a_db − ∂_d Γ^a_cb + Γ^a_ce Γ^e_db − Γ^a_de Γ^e_cb, where
- * ∂_e Γ^a_bc = g^ad (∂_e Γ_dbc − ∂_e g_dq Γ^q_bc). Cost: metricJetAt of order 1 (Γ) or 2 (curvature)
- * plus O(n⁴) (Γ) or O(n⁵) (curvature) for the index algebra.
+ * The geometry of the pulled-back metric at a point. The engine supplies what only it computes — g, g⁻¹, det g from
+ * the jets, ∂g, and ∂Γ from ∂∂g: ∂_e Γ^a_bc = g^ad (∂_e Γ_dbc − ∂_e g_dq Γ^q_bc) — and Γ, Riemann and Ricci are the
+ * quantity table's definitions (core/quantities.ts) evaluated with numbers, as on every other route.
+ * Cost: metricJetAt of order 1 (Γ) or 2 (curvature) plus O(n⁴) (Γ) or O(n⁵) (curvature) for the index algebra.
  */
 export function geometryAt(net: NetworkLike, point: ArrayLike<number>, opts: EngineOptions & { curvature?: boolean } = {}): PointGeometry {
   const jet = metricJetAt(net, point, opts.curvature ? 2 : 1, opts);
   const { n, g } = jet,
-    dg = jet.dg!;
+    dg = jet.dg!,
+    ddg = jet.ddg;
   const { inverse: gi, det } = inverseAndDet(g, n);
-  const lower = new Float64Array(n * n * n); // Γ_dbc
-  for (let d = 0; d < n; d++)
-    for (let b = 0; b < n; b++)
-      for (let c = 0; c < n; c++) {
-        lower[(d * n + b) * n + c] = 0.5 * (dg[(b * n + d) * n + c] + dg[(c * n + d) * n + b] - dg[(d * n + b) * n + c]);
-      }
-  const chr = new Float64Array(n * n * n);
-  for (let a = 0; a < n; a++)
-    for (let b = 0; b < n; b++)
-      for (let c = 0; c < n; c++) {
-        let s = 0;
-        for (let d = 0; d < n; d++) s += gi[a * n + d] * lower[(d * n + b) * n + c];
-        chr[(a * n + b) * n + c] = s;
-      }
+  const geo = geometryOver(REAL, {
+    g: nest2(g, n),
+    det,
+    inverse: nest2(gi, n),
+    dg: () => nest3(dg, n),
+    dGamma: (chr) => {
+      if (!ddg) throw new Error("curvature at a point needs geometryAt(…, { curvature: true })");
+      return dGammaOf(n, gi, dg, ddg, chr);
+    },
+  });
   const out: PointGeometry = {
     ...jet,
     inverse: gi,
     det,
-    volume: Math.sqrt(det),
-    christoffel: chr,
+    christoffel: Float64Array.from(quantity("christoffel").define(REAL, geo)),
     riemann: null,
     ricci: null,
-    scalar: null,
-    gaussian: null,
+    quantities: geo,
   };
   if (!opts.curvature) return out;
-  const ddg = jet.ddg!;
-  const n2 = n * n,
-    n3 = n2 * n;
-  const dG = new Float64Array(n * n3); // dG[((e·n + a)·n + b)·n + c] = ∂_e Γ^a_bc
+  return {
+    ...out,
+    riemann: Float64Array.from(quantity("riemann").define(REAL, geo)),
+    ricci: Float64Array.from(quantity("ricci").define(REAL, geo)),
+  };
+}
+
+/** ∂_e Γ^a_bc as dG[e][a][b][c] from g⁻¹, ∂g, ∂∂g (row-major, as metricJetAt lays them out) and Γ. */
+function dGammaOf(n: number, gi: Float64Array, dg: Float64Array, ddg: Float64Array, chr: number[][][]): number[][][][] {
+  const dG = Array.from({ length: n }, () => Array.from({ length: n }, () => Array.from({ length: n }, () => new Array<number>(n))));
   const tmp = new Float64Array(n);
   for (let e = 0; e < n; e++)
     for (let b = 0; b < n; b++)
       for (let c = 0; c < n; c++) {
         for (let d = 0; d < n; d++) {
           let s = 0.5 * (ddg[((e * n + b) * n + d) * n + c] + ddg[((e * n + c) * n + d) * n + b] - ddg[((e * n + d) * n + b) * n + c]);
-          for (let q = 0; q < n; q++) s -= dg[(e * n + d) * n + q] * chr[(q * n + b) * n + c];
+          for (let q = 0; q < n; q++) s -= dg[(e * n + d) * n + q] * chr[q][b][c];
           tmp[d] = s;
         }
         for (let a = 0; a < n; a++) {
           let s = 0;
           for (let d = 0; d < n; d++) s += gi[a * n + d] * tmp[d];
-          dG[e * n3 + (a * n + b) * n + c] = s;
+          dG[e][a][b][c] = s;
         }
       }
-  const R = new Float64Array(n2 * n2);
-  for (let a = 0; a < n; a++)
-    for (let b = 0; b < n; b++)
-      for (let c = 0; c < n; c++)
-        for (let d = c + 1; d < n; d++) {
-          let s = dG[c * n3 + (a * n + d) * n + b] - dG[d * n3 + (a * n + c) * n + b];
-          for (let e = 0; e < n; e++) {
-            s += chr[(a * n + c) * n + e] * chr[(e * n + d) * n + b] - chr[(a * n + d) * n + e] * chr[(e * n + c) * n + b];
-          }
-          R[((a * n + b) * n + c) * n + d] = s;
-          R[((a * n + b) * n + d) * n + c] = -s;
-        }
-  const Ric = new Float64Array(n2);
-  for (let b = 0; b < n; b++)
-    for (let d = 0; d < n; d++) {
-      let s = 0;
-      for (let a = 0; a < n; a++) s += R[((a * n + b) * n + a) * n + d];
-      Ric[b * n + d] = s;
-    }
-  let scalar = 0;
-  for (let i = 0; i < n2; i++) scalar += gi[i] * Ric[i];
-  const gaussian = n === 2 ? (g[0] * R[((0 * n + 1) * n + 0) * n + 1] + g[1] * R[((1 * n + 1) * n + 0) * n + 1]) / det : null;
-  return { ...out, riemann: R, ricci: Ric, scalar, gaussian };
+  return dG;
 }
 
 /**
