@@ -143,6 +143,7 @@ const perLayer = (
 /** The action: each acting layer's (block) Jacobian as an element of the group, and how it acts on the fibre. */
 function definitionStep(c: ActionContext): Step {
   const { reads, chart, fibre, bundle, groupTex } = c;
+  const direction = c.fa.pushes ? ", following the network" : ", in the pullback direction (from the output towards the input)";
   return {
     id: c.id("definition"),
     title: `Action of ${c.who} on ${bundle.name}`,
@@ -154,7 +155,8 @@ function definitionStep(c: ActionContext): Step {
           `(dimension ${reads} \\times ${chart.dim}); its block Jacobian $A = S_l = \\partial s_l / \\partial s_{l-1}$ ` +
           `(first block row $\\partial x_l / \\partial x_{l-1-i}$, then the shift $x_{l-i} \\mapsto x_{l-i}$)`) +
         ` is an element of $${groupTex}$ acting on the ` +
-        `${fibre === "frames" ? `frames of the principal bundle ${bundle.name}` : `${fibre} of the associated bundle ${bundle.name}`} by $${FIBRE_TEX[fibre]}$${c.fa.pushes ? ", following the network" : ", in the pullback direction (from the output towards the input)"}.`,
+        `${fibre === "frames" ? `frames of the principal bundle ${bundle.name}` : `${fibre} of the associated bundle ${bundle.name}`} ` +
+        `by $${FIBRE_TEX[fibre]}$${direction}.`,
     ),
     statement: fixedOf({ tex: `\\rho(A)\\colon\\; ${FIBRE_TEX[fibre]}, \\qquad A = J^{(l)} \\in ${groupTex}`, text: `A acts by ${fibre}` }),
     witness: null,
