@@ -3,8 +3,19 @@
 // group membership, and for residual layers the product of their Jacobians → the variational equation's J(T)), each
 // witnessed.
 import { LAYER_KINDS } from "../core/layers/index.js";
-import type { Action, Group, Layer, Metric, Network } from "../semantics/model.js";
-import { actTwice, FIBRE_ACTIONS, identity, type Mat, matmul, notInGroup, pairing, randomFibre, transpose } from "../numeric/actions.js";
+import type { Action, Bundle, Group, Layer, Manifold, Metric, Network } from "../semantics/model.js";
+import {
+  actTwice,
+  FIBRE_ACTIONS,
+  type FibreAction,
+  identity,
+  type Mat,
+  matmul,
+  notInGroup,
+  pairing,
+  randomFibre,
+  transpose,
+} from "../numeric/actions.js";
 import { forwardFromState, forwardMetric, forwardNetwork } from "../numeric/forward.js";
 import { blockOf, continuousFlow, discreteFlow, expectedOrder, fittedOrder, ORDER_TOLERANCE } from "../numeric/flow.js";
 import type { Expr } from "../symbolic/expr.js";
@@ -33,11 +44,53 @@ function stepWitness(id: string, against: string, sampler: Sampler, opts: Witnes
   return witness(lhs, rhs, sampler, opts, id, via("both sides", against));
 }
 
+/** What every step of one declared action's derivation reads. */
+interface ActionContext {
+  action: Action;
+  bundle: Bundle;
+  /** What the group acts on: the frames of a principal bundle or an associated bundle's fibre. */
+  fibre: keyof typeof FIBRE_ACTIONS;
+  fa: FibreAction;
+  chart: Manifold;
+  /** How many states each acting layer reads (its block Jacobian acts on R^{reads·d}). */
+  reads: number;
+  /** The dimension acted on: reads · d. */
+  n: number;
+  net: Network | null;
+  /** The acting layers (for a map, [1]). */
+  layers: number[];
+  /** The k-th acting layer's (block) Jacobian at the point of `env`. */
+  A: (env: ReadonlyMap<string, number>, k: number) => Mat;
+  /** The sampled names of the random fibre elements' entries: a first and a second element. */
+  fib: string[];
+  fib2: string[];
+  sampler: Sampler;
+  opts: WitnessOptions;
+  id: (s: string) => string;
+  /** The acting layers or map, for titles. */
+  who: string;
+  groupTex: string;
+}
+
 export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step[] {
+  const c = actionContext(action, index, fixed, opts);
+  const { net, bundle } = c;
+  const group = action.group ?? (bundle.kind === "principal" ? bundle.group : bundle.principal.group);
+  return [
+    definitionStep(c),
+    identityStep(c),
+    ...(c.layers.length > 1 ? [compositionStep(c)] : []),
+    ...(net && c.fibre === "metrics" ? [composedMetricStep(c, net)] : []),
+    c.fibre === "covectors" ? pairingStep(c) : lengthStep(c),
+    membershipStep(c, group),
+    ...(net && c.layers.some((l) => isStep(net.layers[l - 1])) ? [lieStep(c, net)] : []),
+  ];
+}
+
+function actionContext(action: Action, index: number, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): ActionContext {
   const map = action.of;
   const bundle = action.on;
   const fibre = bundle.kind === "principal" ? "frames" : bundle.fibre;
-  const fa = FIBRE_ACTIONS[fibre];
   const chart = map.source;
   // a k-th order layer (reading k states) acts on the state (x_{l−1}, …, x_{l−k}) ∈ R^{k·d} by its block Jacobian
   const reads = map.kind === "network" ? LAYER_KINDS[(map as Network).layers[action.fromLayer - 1].kind].reads : 1,
@@ -55,16 +108,45 @@ export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<st
   const fib = fibreSymbols(n, `f${index}`),
     fib2 = fibreSymbols(n, `v${index}`);
   const base = samplerFor(chart, jac.flat(2), fixed);
-  const sampler: Sampler = { ...base, params: [...base.params, ...fib, ...fib2] };
-  const id = (s: string) => `action${index + 1}:${s}`;
-  const who = net ? `layers ${action.fromLayer}–${action.toLayer} of ${map.name}` : map.name;
-  const flat = (m: Mat) => m.flat();
-  const steps: Step[] = [];
-  const groupTex = action.group ? `${action.group.name === "GLplus" ? "GL^{+}" : action.group.name}(${action.group.n})` : `GL(${n})`;
+  return {
+    action,
+    bundle,
+    fibre,
+    fa: FIBRE_ACTIONS[fibre],
+    chart,
+    reads,
+    n,
+    net,
+    layers,
+    A,
+    fib,
+    fib2,
+    sampler: { ...base, params: [...base.params, ...fib, ...fib2] },
+    opts,
+    id: (s: string) => `action${index + 1}:${s}`,
+    who: net ? `layers ${action.fromLayer}–${action.toLayer} of ${map.name}` : map.name,
+    groupTex: action.group ? `${action.group.name === "GLplus" ? "GL^{+}" : action.group.name}(${action.group.n})` : `GL(${n})`,
+  };
+}
 
-  steps.push({
-    id: id("definition"),
-    title: `Action of ${who} on ${bundle.name}`,
+const flat = (m: Mat) => m.flat();
+/** The first random fibre element of the kind acted on at the point of `env`. */
+const fibreAt = (c: ActionContext, env: ReadonlyMap<string, number>) => fibreFrom(env, c.fib, c.fibre, c.n);
+/** f(A_k, a, b) for each acting layer k, with random fibre elements a, b of the kinds given (the same at every layer). */
+const perLayer = (
+  c: ActionContext,
+  env: ReadonlyMap<string, number>,
+  kinds: [keyof typeof FIBRE_ACTIONS, keyof typeof FIBRE_ACTIONS],
+  f: (Ak: Mat, a: Mat, b: Mat) => number,
+) => c.layers.map((_, k) => f(c.A(env, k), fibreFrom(env, c.fib, kinds[0], c.n), fibreFrom(env, c.fib2, kinds[1], c.n)));
+
+/** The action: each acting layer's (block) Jacobian as an element of the group, and how it acts on the fibre. */
+function definitionStep(c: ActionContext): Step {
+  const { reads, chart, fibre, bundle, groupTex } = c;
+  const direction = c.fa.pushes ? ", following the network" : ", in the pullback direction (from the output towards the input)";
+  return {
+    id: c.id("definition"),
+    title: `Action of ${c.who} on ${bundle.name}`,
     justification: "definition",
     why: fromTex(
       (reads === 1
@@ -73,165 +155,162 @@ export function actionSteps(action: Action, index: number, fixed: ReadonlyMap<st
           `(dimension ${reads} \\times ${chart.dim}); its block Jacobian $A = S_l = \\partial s_l / \\partial s_{l-1}$ ` +
           `(first block row $\\partial x_l / \\partial x_{l-1-i}$, then the shift $x_{l-i} \\mapsto x_{l-i}$)`) +
         ` is an element of $${groupTex}$ acting on the ` +
-        `${fibre === "frames" ? `frames of the principal bundle ${bundle.name}` : `${fibre} of the associated bundle ${bundle.name}`} by $${FIBRE_TEX[fibre]}$${fa.pushes ? ", following the network" : ", in the pullback direction (from the output towards the input)"}.`,
+        `${fibre === "frames" ? `frames of the principal bundle ${bundle.name}` : `${fibre} of the associated bundle ${bundle.name}`} ` +
+        `by $${FIBRE_TEX[fibre]}$${direction}.`,
     ),
     statement: fixedOf({ tex: `\\rho(A)\\colon\\; ${FIBRE_TEX[fibre]}, \\qquad A = J^{(l)} \\in ${groupTex}`, text: `A acts by ${fibre}` }),
     witness: null,
-  });
-  steps.push({
-    id: id("identity"),
+  };
+}
+
+/** ρ(I) f = f, on random fibre elements. */
+function identityStep(c: ActionContext): Step {
+  return {
+    id: c.id("identity"),
     title: "The identity acts trivially",
     justification: "lemma",
     why: fromTex(`$\\rho(I)\\, f = f$ for every fibre element $f$.`),
     statement: fixedOf({ tex: `\\rho(I)\\, f = f`, text: "rho(I) f = f" }),
     witness: stepWitness(
-      id("identity"),
+      c.id("identity"),
       "random fibre elements",
-      sampler,
-      opts,
-      (env) => flat(fa.act(identity(n), fibreFrom(env, fib, fibre, n))),
-      (env) => flat(fibreFrom(env, fib, fibre, n)),
+      c.sampler,
+      c.opts,
+      (env) => flat(c.fa.act(identity(c.n), fibreAt(c, env))),
+      (env) => flat(fibreAt(c, env)),
     ),
-  });
-  if (layers.length > 1) {
-    steps.push({
-      id: id("composition"),
-      title: "Acting layer by layer equals acting by the product",
-      justification: "lemma",
-      why: fromTex(
-        fa.pushes
-          ? "Layer $l$ acts first, then layer $l+1$: $\\rho(A_{l+1})\\,\\rho(A_l) = \\rho(A_{l+1} A_l)$, the Jacobian of " +
-              "the two layers together."
-          : "In the pullback direction layer $l+1$ acts first: $\\rho(A_l)\\,\\rho(A_{l+1}) = \\rho(A_{l+1} A_l)$ — a right action.",
-      ),
-      statement: fixedOf({
-        tex: fa.pushes
-          ? "\\rho(A_{l+1})\\,\\rho(A_l)\\, f = \\rho(A_{l+1} A_l)\\, f"
-          : "\\rho(A_l)\\,\\rho(A_{l+1})\\, f = \\rho(A_{l+1} A_l)\\, f",
-        text: "two steps = product",
-      }),
-      witness: stepWitness(
-        id("composition"),
-        "random fibre elements, every consecutive pair of layers",
-        sampler,
-        opts,
-        (env) => layers.slice(0, -1).flatMap((_, k) => flat(actTwice(fa, A(env, k), A(env, k + 1), fibreFrom(env, fib, fibre, n)))),
-        (env) => layers.slice(0, -1).flatMap((_, k) => flat(fa.act(matmul(A(env, k + 1), A(env, k)), fibreFrom(env, fib, fibre, n)))),
-      ),
-    });
-  }
-  if (net && fibre === "metrics") {
-    const L = net.layers.length;
-    const euclid: Metric = { name: "euclidean", manifold: net.target, def: { kind: "euclidean" }, span: action.span };
-    steps.push({
-      id: id("metric"),
-      title: "The pulled-back metric is the composed action on the output metric",
-      justification: "lemma",
-      why: fromTex(
-        reads === 1
-          ? `Starting from $g^{(${action.toLayer})}$ and acting by $J^{(${action.toLayer})}$, …, $J^{(${action.fromLayer})}$ ` +
-              `in turn gives the metric at layer ${action.fromLayer - 1}: the recursion $g_{l-1} = J_l^{\\mathsf{T}} g_l J_l$ ` +
-              `read as group actions.`
-          : `On the state space the output metric pulls back to $G_l = M_l^{\\mathsf{T}} M_l$, $M_l = \\partial x_L / ` +
-              `\\partial s_l$ (degenerate: rank ${chart.dim} of ${n}). Acting on $G_{${action.toLayer}}$ by the block Jacobians ` +
-              `$S^{(${action.toLayer})}$, …, $S^{(${action.fromLayer})}$ gives $G_{${action.fromLayer - 1}}$, the chain rule ` +
-              `$M_{l-1} = M_l S_l$ read as group actions; the right side is forward mode from the state $s_{${action.fromLayer - 1}}$.`,
-      ),
-      equation: {
-        rows: [
-          {
-            lhs: label(sym("g", { layer: action.fromLayer - 1 })),
-            rhs: label(
-              formula(
-                `\\rho(J^{(${action.fromLayer})}) \\cdots \\rho(J^{(${action.toLayer})})\\; g^{(${action.toLayer})}`,
-                "composed action",
-              ),
+  };
+}
+
+/** Acting by consecutive layers one after the other equals acting by their product, in the action's order. */
+function compositionStep(c: ActionContext): Step {
+  const { fa, layers, A } = c;
+  return {
+    id: c.id("composition"),
+    title: "Acting layer by layer equals acting by the product",
+    justification: "lemma",
+    why: fromTex(
+      fa.pushes
+        ? "Layer $l$ acts first, then layer $l+1$: $\\rho(A_{l+1})\\,\\rho(A_l) = \\rho(A_{l+1} A_l)$, the Jacobian of " +
+            "the two layers together."
+        : "In the pullback direction layer $l+1$ acts first: $\\rho(A_l)\\,\\rho(A_{l+1}) = \\rho(A_{l+1} A_l)$ — a right action.",
+    ),
+    statement: fixedOf({
+      tex: fa.pushes
+        ? "\\rho(A_{l+1})\\,\\rho(A_l)\\, f = \\rho(A_{l+1} A_l)\\, f"
+        : "\\rho(A_l)\\,\\rho(A_{l+1})\\, f = \\rho(A_{l+1} A_l)\\, f",
+      text: "two steps = product",
+    }),
+    witness: stepWitness(
+      c.id("composition"),
+      "random fibre elements, every consecutive pair of layers",
+      c.sampler,
+      c.opts,
+      (env) => layers.slice(0, -1).flatMap((_, k) => flat(actTwice(fa, A(env, k), A(env, k + 1), fibreAt(c, env)))),
+      (env) => layers.slice(0, -1).flatMap((_, k) => flat(fa.act(matmul(A(env, k + 1), A(env, k)), fibreAt(c, env)))),
+    ),
+  };
+}
+
+/** Acting on the metric above the block by the layers' Jacobians gives the metric below it: the pullback recursion. */
+function composedMetricStep(c: ActionContext, net: Network): Step {
+  const { action, reads, chart, n, layers } = c;
+  const L = net.layers.length;
+  const euclid: Metric = { name: "euclidean", manifold: net.target, def: { kind: "euclidean" }, span: action.span };
+  return {
+    id: c.id("metric"),
+    title: "The pulled-back metric is the composed action on the output metric",
+    justification: "lemma",
+    why: fromTex(
+      reads === 1
+        ? `Starting from $g^{(${action.toLayer})}$ and acting by $J^{(${action.toLayer})}$, …, $J^{(${action.fromLayer})}$ ` +
+            `in turn gives the metric at layer ${action.fromLayer - 1}: the recursion $g_{l-1} = J_l^{\\mathsf{T}} g_l J_l$ ` +
+            `read as group actions.`
+        : `On the state space the output metric pulls back to $G_l = M_l^{\\mathsf{T}} M_l$, $M_l = \\partial x_L / ` +
+            `\\partial s_l$ (degenerate: rank ${chart.dim} of ${n}). Acting on $G_{${action.toLayer}}$ by the block Jacobians ` +
+            `$S^{(${action.toLayer})}$, …, $S^{(${action.fromLayer})}$ gives $G_{${action.fromLayer - 1}}$, the chain rule ` +
+            `$M_{l-1} = M_l S_l$ read as group actions; the right side is forward mode from the state $s_{${action.fromLayer - 1}}$.`,
+    ),
+    equation: {
+      rows: [
+        {
+          lhs: label(sym("g", { layer: action.fromLayer - 1 })),
+          rhs: label(
+            formula(
+              `\\rho(J^{(${action.fromLayer})}) \\cdots \\rho(J^{(${action.toLayer})})\\; g^{(${action.toLayer})}`,
+              "composed action",
             ),
-          },
-        ],
+          ),
+        },
+      ],
+    },
+    witness: stepWitness(
+      c.id("metric"),
+      "forward-mode Jacobians of the same layers",
+      c.sampler,
+      c.opts,
+      (env) => {
+        const states = forwardNetwork(net, pointOf(chart, env), env);
+        let g: Mat =
+          reads > 1
+            ? stateMetric(net, states, action.toLayer, reads, env)
+            : action.toLayer === L
+              ? identity(net.target.dim)
+              : congruenceTo(net, states[action.toLayer].x, env, action.toLayer, euclid);
+        for (let k = layers.length - 1; k >= 0; k--) g = c.fa.act(c.A(env, k), g);
+        return flat(g);
       },
-      witness: stepWitness(
-        id("metric"),
-        "forward-mode Jacobians of the same layers",
-        sampler,
-        opts,
-        (env) => {
-          const states = forwardNetwork(net, pointOf(chart, env), env);
-          let g: Mat =
-            reads > 1
-              ? stateMetric(net, states, action.toLayer, reads, env)
-              : action.toLayer === L
-                ? identity(net.target.dim)
-                : congruenceTo(net, states[action.toLayer].x, env, action.toLayer, euclid);
-          for (let k = layers.length - 1; k >= 0; k--) g = fa.act(A(env, k), g);
-          return flat(g);
-        },
-        (env) => {
-          const states = forwardNetwork(net, pointOf(chart, env), env);
-          if (reads > 1) return flat(stateMetric(net, states, action.fromLayer - 1, reads, env));
-          return flat(congruenceTo(net, states[action.fromLayer - 1].x, env, action.fromLayer - 1, euclid));
-        },
-      ),
-    });
-  }
-  steps.push(
-    fibre === "covectors"
-      ? {
-          id: id("invariance"),
-          title: "Pairings are invariant",
-          justification: "lemma",
-          why: fromTex("A covector and a vector transformed together keep their pairing: $(A^{-\\mathsf{T}}\\omega)(A v) = \\omega(v)$."),
-          statement: fixedOf({ tex: "(A^{-\\mathsf{T}}\\omega)(A\\,v) = \\omega(v)", text: "pairing invariant" }),
-          witness: stepWitness(
-            id("invariance"),
-            "random covectors and vectors",
-            sampler,
-            opts,
-            (env) =>
-              layers.map((_, k) => {
-                const Ak = A(env, k),
-                  w = fibreFrom(env, fib, "covectors", n),
-                  v = fibreFrom(env, fib2, "vectors", n);
-                return dot(fa.act(Ak, w), matmul(Ak, v));
-              }),
-            (env) => layers.map(() => dot(fibreFrom(env, fib, "covectors", n), fibreFrom(env, fib2, "vectors", n))),
-          ),
-        }
-      : {
-          id: id("invariance"),
-          title: "Lengths and angles are invariant",
-          justification: "lemma",
-          why: fromTex(
-            "Vector components and the metric transformed together leave $g(v, w)$ unchanged: $(A^{\\mathsf{T}} g A)(v, w) = g(Av, Aw)$.",
-          ),
-          statement: fixedOf({ tex: "(A^{\\mathsf{T}} g\\, A)(v, w) = g(A v, A w)", text: "g(v, w) invariant" }),
-          witness: stepWitness(
-            id("invariance"),
-            "random metrics and vectors",
-            sampler,
-            opts,
-            (env) =>
-              layers.map((_, k) => {
-                const Ak = A(env, k),
-                  g = fibreFrom(env, fib, "metrics", n),
-                  v = fibreFrom(env, fib2, "vectors", n);
-                return pairing(FIBRE_ACTIONS.metrics.act(Ak, g), v, v);
-              }),
-            (env) =>
-              layers.map((_, k) => {
-                const Ak = A(env, k),
-                  g = fibreFrom(env, fib, "metrics", n),
-                  v = fibreFrom(env, fib2, "vectors", n);
-                const Av = matmul(Ak, v);
-                return pairing(g, Av, Av);
-              }),
-          ),
-        },
-  );
-  const group = action.group ?? (bundle.kind === "principal" ? bundle.group : bundle.principal.group);
-  steps.push(membershipStep(id("membership"), who, group, layers, A, sampler, opts));
-  if (net && layers.some((l) => isStep(net.layers[l - 1]))) steps.push(lieStep(id("lie"), net, layers, A, sampler, opts));
-  return steps;
+      (env) => {
+        const states = forwardNetwork(net, pointOf(chart, env), env);
+        if (reads > 1) return flat(stateMetric(net, states, action.fromLayer - 1, reads, env));
+        return flat(congruenceTo(net, states[action.fromLayer - 1].x, env, action.fromLayer - 1, euclid));
+      },
+    ),
+  };
+}
+
+/** A covector and a vector transformed together keep their pairing. */
+function pairingStep(c: ActionContext): Step {
+  return {
+    id: c.id("invariance"),
+    title: "Pairings are invariant",
+    justification: "lemma",
+    why: fromTex("A covector and a vector transformed together keep their pairing: $(A^{-\\mathsf{T}}\\omega)(A v) = \\omega(v)$."),
+    statement: fixedOf({ tex: "(A^{-\\mathsf{T}}\\omega)(A\\,v) = \\omega(v)", text: "pairing invariant" }),
+    witness: stepWitness(
+      c.id("invariance"),
+      "random covectors and vectors",
+      c.sampler,
+      c.opts,
+      (env) => perLayer(c, env, ["covectors", "vectors"], (Ak, w, v) => dot(c.fa.act(Ak, w), matmul(Ak, v))),
+      (env) => c.layers.map(() => dot(fibreFrom(env, c.fib, "covectors", c.n), fibreFrom(env, c.fib2, "vectors", c.n))),
+    ),
+  };
+}
+
+/** A metric and vectors transformed together keep g(v, w). */
+function lengthStep(c: ActionContext): Step {
+  return {
+    id: c.id("invariance"),
+    title: "Lengths and angles are invariant",
+    justification: "lemma",
+    why: fromTex(
+      "Vector components and the metric transformed together leave $g(v, w)$ unchanged: $(A^{\\mathsf{T}} g A)(v, w) = g(Av, Aw)$.",
+    ),
+    statement: fixedOf({ tex: "(A^{\\mathsf{T}} g\\, A)(v, w) = g(A v, A w)", text: "g(v, w) invariant" }),
+    witness: stepWitness(
+      c.id("invariance"),
+      "random metrics and vectors",
+      c.sampler,
+      c.opts,
+      (env) => perLayer(c, env, ["metrics", "vectors"], (Ak, g, v) => pairing(FIBRE_ACTIONS.metrics.act(Ak, g), v, v)),
+      (env) =>
+        perLayer(c, env, ["metrics", "vectors"], (Ak, g, v) => {
+          const Av = matmul(Ak, v);
+          return pairing(g, Av, Av);
+        }),
+    ),
+  };
 }
 
 const dot = (a: Mat, b: Mat) => a.reduce((s, r, i) => s + r[0] * b[i][0], 0);
@@ -269,15 +348,10 @@ function congruenceTo(net: Network, x: number[], env: ReadonlyMap<string, number
   );
 }
 
-function membershipStep(
-  id: string,
-  who: string,
-  group: Group,
-  layers: number[],
-  A: (env: ReadonlyMap<string, number>, k: number) => Mat,
-  sampler: Sampler,
-  opts: WitnessOptions,
-): Step {
+/** Every acting layer's Jacobian is an element of the group, at every sampled point. */
+function membershipStep(c: ActionContext, group: Group): Step {
+  const { who, layers, A, sampler, opts } = c,
+    id = c.id("membership");
   let failure: WitnessResult["failure"];
   const probe: Route = (env) =>
     layers.map((l, k) => {
@@ -327,14 +401,10 @@ function stepRun(net: Network, layers: number[]): number[] {
 /** Refinements of the block compared with the variational equation: depths N, 2N, 4N, 8N. */
 const REFINEMENTS = [1, 2, 4, 8];
 
-function lieStep(
-  id: string,
-  net: Network,
-  layers: number[],
-  A: (env: ReadonlyMap<string, number>, k: number) => Mat,
-  sampler: Sampler,
-  opts: WitnessOptions,
-): Step {
+/** The product of a residual run's Jacobians I + h X_l approaches the variational equation's J(T) with the scheme's order. */
+function lieStep(c: ActionContext, net: Network): Step {
+  const { layers, A, sampler, opts } = c,
+    id = c.id("lie");
   // The block's layers are Euler steps of dx/dt = σ(W(t) x + b(t)); their Jacobians I + h X_l multiply to P_N, and
   // P_N → J(T), the solution of the variational equation dJ/dt = σ'(z(t)) W(t) J (a time-ordered exponential of the
   // generators). The witness: ‖P_N − J(T)‖ at the network's own depth N (its Jacobians, the path under test) and

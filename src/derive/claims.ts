@@ -11,7 +11,7 @@ import { fixed as formula, fromTex, ident, indexed, type MathNode, num, op, type
 import { latexSymbol } from "../symbolic/notation.js";
 import { type Matrix, matMul, transpose } from "../symbolic/tensor.js";
 import { label, matrixSide, scalarSide, type Side, type Step, vectorSide, type WitnessOptions, type WitnessResult } from "./model.js";
-import { exprRoute, type Route, samplerFor, type Via, via, witness } from "./witness.js";
+import { bothSides, entryName, exprRoute, type Route, samplerFor, type Via, via, witness } from "./witness.js";
 import { diffeomorphismReport } from "../numeric/diffeo.js";
 
 /** A tensor expression as a matrix of DAG nodes (vectors as one column, scalars as 1×1). */
@@ -87,8 +87,6 @@ function sideOf(t: TensorExpr, m: Matrix): Side {
   if (t.shape.length === 1) return vectorSide(m.map((r) => r[0]));
   return matrixSide(m);
 }
-
-export const entryName = (cols: number) => (k: number) => `[${Math.floor(k / cols) + 1}][${(k % cols) + 1}]`;
 
 function chartOf(t: TensorExpr): Manifold | null {
   return t.chart;
@@ -221,15 +219,7 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
       span: req.span,
       why: prose(at ? `Asked in the spec, at (${at.join(", ")}).` : "Asked in the spec; compared at random points."),
       equation: { rows: [{ lhs: sideOf(req.left, a), rhs: sideOf(req.right, b) }] },
-      witness: witness(
-        exprRoute(a.flat(), vars),
-        exprRoute(b.flat(), vars),
-        sampler,
-        options,
-        id,
-        via("both sides", "both sides evaluated"),
-        entryName(a[0].length),
-      ),
+      witness: bothSides(a, b, vars, sampler, options, id, "both sides evaluated"),
     };
   }
   if (req.kind === "check_property" || req.kind === "check_rank") {
@@ -273,15 +263,7 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
         span: req.span,
         why: fromTex("Asked in the spec."),
         equation: { rows: [{ lhs: label(tex), rhs: label(indexed(tex, { transpose: true })) }] },
-        witness: witness(
-          exprRoute(m.flat(), vars),
-          exprRoute(mt.flat(), vars),
-          sampler,
-          opts,
-          id,
-          via("both sides", "the transpose"),
-          entryName(n),
-        ),
+        witness: bothSides(m, mt, vars, sampler, opts, id, "the transpose"),
       };
     }
     const kind = req.property === "positive definite" ? "definite" : "semidefinite";
@@ -336,15 +318,7 @@ export function metricPropertySteps(metric: Metric, fixed: ReadonlyMap<string, n
       justification: "property",
       why: fromTex(exact ? "$g_{ab}$ and $g_{ba}$ are the same expression." : "$g_{ab} = g_{ba}$ at every sampled point."),
       equation: { rows: [{ lhs: label(indexed(g_, { sub: formula("ab") })), rhs: label(indexed(g_, { sub: formula("ba") })) }] },
-      witness: witness(
-        exprRoute(g.flat(), vars),
-        exprRoute(transpose(g).flat(), vars),
-        sampler,
-        opts,
-        `${metric.name}:symmetric`,
-        via("both sides", "the transpose"),
-        entryName(n),
-      ),
+      witness: bothSides(g, transpose(g), vars, sampler, opts, `${metric.name}:symmetric`, "the transpose"),
     },
     metric.def.kind === "components"
       ? {

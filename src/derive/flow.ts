@@ -10,7 +10,7 @@ import { forwardNetwork } from "../numeric/forward.js";
 import { fixedOf, fromTex, prose } from "../core/notation.js";
 import type { Step, WitnessOptions, WitnessResult } from "./model.js";
 import { pointOf } from "./routes.js";
-import { samplerFor, via, witness } from "./witness.js";
+import { notIntegrated, samplerFor, via, witness } from "./witness.js";
 
 export const DEFAULT_DEPTHS = [4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
@@ -106,16 +106,7 @@ export function flowSteps(
       title: "Convergence to the flow",
       justification: "lemma",
       why: prose(e.message),
-      witness: {
-        points: 0,
-        tolerance: 0,
-        maxError: NaN,
-        passed: false,
-        against: "the flow",
-        route: "integrator",
-        domain: { kind: "samples" },
-        failure: { point: {}, component: "", lhs: NaN, rhs: NaN, reason: e.message },
-      },
+      witness: notIntegrated("the flow", e.message),
     });
     return steps;
   }

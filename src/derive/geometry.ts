@@ -14,7 +14,7 @@ import { indicesOf } from "../symbolic/tensor.js";
 import { fixedOf, fixed as formula, fromTex } from "../core/notation.js";
 import { label, scalarSide, type Step, type WitnessOptions, type WitnessResult } from "./model.js";
 import { fdGeometry, pointOf, selfCheckedRoute } from "./routes.js";
-import { exprRoute, type Route, samplerFor, via, witness } from "./witness.js";
+import { exprRoute, notIntegrated, type Route, samplerFor, via, witness } from "./witness.js";
 
 const symbolTex = (q: GeometryQuantity, coords: string[], idx: number[]) => quantity(q).symbol.tex(idx.map((i) => latexSymbol(coords[i])));
 
@@ -183,16 +183,7 @@ function geodesicStep(
     if (!(e instanceof EvaluationError)) throw e;
     return {
       ...base,
-      witness: {
-        points: 0,
-        tolerance: 0,
-        maxError: NaN,
-        passed: false,
-        against: "the geodesic solver",
-        route: "integrator",
-        domain: { kind: "samples" },
-        failure: { point: {}, component: "", lhs: NaN, rhs: NaN, reason: e.message },
-      },
+      witness: notIntegrated("the geodesic solver", e.message),
     };
   }
 }

@@ -10,10 +10,10 @@ import { Dual, dualEval, forwardMapping, forwardMetric } from "../numeric/forwar
 import { classifyMetric, type Mat } from "../numeric/linalg.js";
 import { enginePullback, pointQuantity } from "../numeric/route.js";
 import { estimateMappingSize, estimateSymbolicSize, SYMBOLIC_LIMIT } from "../symbolic/size.js";
-import { eigenCheck, entryName, headingSide, propertyWitness, tensorText } from "./claims.js";
+import { eigenCheck, headingSide, propertyWitness, tensorText } from "./claims.js";
 import { symbolicWeights } from "./matrix.js";
 import { label, type Step, type WitnessOptions } from "./model.js";
-import { type Route, samplerFor, via, witness } from "./witness.js";
+import { entryName, type Route, samplerFor, via, witness } from "./witness.js";
 
 /** Whether a tensor expression reads a metric or Jacobian too large for the DAG (so the claim is evaluated numerically). */
 export function wideTensor(t: TensorExpr): boolean {

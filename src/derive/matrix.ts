@@ -7,7 +7,7 @@ import { LAYER_KINDS } from "../core/layers/index.js";
 import { rng } from "../core/random.js";
 import { fixed as formula, fromTex, ident, list, type MathNode, num as n_, prose, seq, statements, sym } from "../core/notation.js";
 import { quantity, quantityOfPhrase, restriction } from "../core/quantities.js";
-import type { Manifold, Metric, Network, Request } from "../semantics/model.js";
+import type { Layer, Manifold, Metric, Network, Request } from "../semantics/model.js";
 import type { Expr } from "../symbolic/expr.js";
 import { fromMath } from "../symbolic/mathjs.js";
 import { componentName } from "../numeric/geometry.js";
@@ -20,9 +20,9 @@ import { symmetricEigen } from "../numeric/linalg.js";
 import { type MatrixDefinition, type MatrixParameter, metricMatrixForm } from "../symbolic/matrix-form.js";
 import { estimateSymbolicSize, SYMBOLIC_LIMIT } from "../symbolic/size.js";
 import type { Step, WitnessOptions, WitnessResult } from "./model.js";
-import { chartStep, fold, layerRuns } from "./network.js";
+import { chartStep, kindTitle, layerRuns, type Run, runSteps } from "./network.js";
 import { fdGeometry, fdJacobian, oracleMetric, pointOf, selfCheckedRoute } from "./routes.js";
-import { type Route, type Sampler, samplerFor, stepSeed, via, witness } from "./witness.js";
+import { entryName, type Route, type Sampler, samplerFor, stepSeed, via, witness } from "./witness.js";
 
 /** The finite-difference routes' own accuracy (extrapolated 5-point stencils: truncation ~ε⁶, round-off ~1e-12). */
 const FD_TOLERANCE = 1e-7;
@@ -80,204 +80,267 @@ const paramMath = (p: MatrixParameter): MathNode =>
     ? formula(`${nameTex(p.name)} = ${p.value ?? "?"}`, `${p.name} = ${p.value ?? "?"}`)
     : formula(`${nameTex(p.name)} \\in \\mathbb{R}^{${shapeTex(p.shape)}}`, `${p.name} in R^${p.shape.join("x")}`);
 
+/** What every step of one metric's matrix-level derivation reads. */
+interface MatrixContext {
+  metric: Metric;
+  net: Network;
+  from: number;
+  L: number;
+  chart: Manifold;
+  sampler: Sampler;
+  opts: WitnessOptions;
+  id: (s: string) => string;
+  /** Layer l's definitions in the matrix form (z_l, x_l, J_l, …). */
+  defsOf: (l: number) => MatrixDefinition[];
+  /** Layer l's named parameters (W_l, b_l, its step size). */
+  paramsOf: (l: number) => MatrixParameter[];
+  /** The total Jacobian's definitions (layers that read two states) and the metrics', output first. */
+  metricDefs: MatrixDefinition[];
+  /** No total Jacobian: the recursion goes one layer Jacobian at a time. */
+  firstOrder: boolean;
+  /** The network with the point's parameters, for the engine. */
+  prepared: (env: ReadonlyMap<string, number>) => ReturnType<typeof prepareNetwork>;
+  /** x_k (k ≥ from) at the point of `env`, by the engine's value pass. */
+  stateAt: (env: ReadonlyMap<string, number>, k: number) => Float64Array;
+}
+
 export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): Step[] {
+  const c = matrixContext(metric, fixed, opts);
+  return [
+    chartStep(
+      c.id("chart"),
+      c.net,
+      c.chart,
+      c.from,
+      seq(sym("x", { sub: n_(c.from) }), formula("=", "="), list(c.chart.coords.map(ident), true)),
+    ),
+    ...matrixLayerSteps(c),
+    matrixOutputStep(c),
+    recursionStep(c),
+    matrixClosedFormStep(c),
+  ];
+}
+
+function matrixContext(metric: Metric, fixed: ReadonlyMap<string, number>, opts: WitnessOptions): MatrixContext {
   const e = enginePullback(metric)!;
   const net: Network = e.net,
-    from = e.from,
-    L = net.layers.length;
+    from = e.from;
   const form = metricMatrixForm(metric);
   const chart = net.layerSpaces[from];
   const sampler = networkSampler(net, chart, fixed);
-  const id = (s: string) => `${metric.name}:${s}`;
-  const n0 = chart.dim;
-  const costly = { ...opts, points: Math.min(opts.points, COSTLY_POINTS) };
-  const fd = (o: WitnessOptions) => ({ ...o, tolerance: Math.max(o.tolerance, FD_TOLERANCE) });
   const prepared = (env: ReadonlyMap<string, number>) => prepareNetwork(net, env);
-  /** x_k (k ≥ from) at the point of `env`, by the engine's value pass. */
-  const stateAt = (env: ReadonlyMap<string, number>, k: number): Float64Array => {
-    const x = pointOf(chart, env);
-    return k === from ? Float64Array.from(x) : propagate(prepared(env), x, 0, { from, to: k }).out.slice();
-  };
-  const steps: Step[] = [];
-  steps.push(
-    chartStep(id("chart"), net, chart, from, seq(sym("x", { sub: n_(from) }), formula("=", "="), list(chart.coords.map(ident), true))),
-  );
-
   const byGroup = new Map<string, MatrixDefinition[]>();
   for (const d of form.definitions) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), d]);
   const groupOf = (l: number) => [...byGroup.keys()].find((g) => g.startsWith(`layer ${l} (`))!;
-  const paramsOf = (l: number) =>
-    form.parameters.filter((p) => [`W${l}`, `b${l}`, `h${l}`].includes(p.name) || (p.name === "h" && net.layers[l - 1].h));
+  return {
+    metric,
+    net,
+    from,
+    L: net.layers.length,
+    chart,
+    sampler,
+    opts,
+    id: (s: string) => `${metric.name}:${s}`,
+    defsOf: (l) => byGroup.get(groupOf(l))!,
+    paramsOf: (l) => form.parameters.filter((p) => [`W${l}`, `b${l}`, `h${l}`].includes(p.name) || (p.name === "h" && net.layers[l - 1].h)),
+    metricDefs: [...(byGroup.get("total Jacobian") ?? []), ...(byGroup.get("metric") ?? [])],
+    firstOrder: !byGroup.has("total Jacobian"),
+    prepared,
+    stateAt: (env, k) => {
+      const x = pointOf(chart, env);
+      return k === from ? Float64Array.from(x) : propagate(prepared(env), x, 0, { from, to: k }).out.slice();
+    },
+  };
+}
 
-  const layerFdText =
-    `finite differences of the layer map's values along ${DIRECTIONS} random unit directions v, i.e. J_l v ` +
-    "(5-point stencils at eps = 1e-3 and 5e-4, Richardson-extrapolated)";
-  /** J_l v against the 5-point difference quotient of the layer map along v, for a few seeded directions v. */
-  const layerJacobianWitness = (l: number): WitnessResult | null => {
-    const layer = net.layers[l - 1];
-    // a layer that reads x_{l−2} is not a map of x_{l−1} alone: the recursion's and closed form's witnesses cover it
-    if (LAYER_KINDS[layer.kind].reads > 1) return null;
-    const sid = id(`jacobian${l}`);
-    const r = rng(stepSeed(opts.seed, `${sid}/directions`));
-    const m = layer.inWidth,
-      n = layer.outWidth;
-    const vs = Array.from({ length: DIRECTIONS }, () => {
-      const v = Array.from({ length: m }, () => 2 * r() - 1);
-      const norm = Math.hypot(...v);
-      return v.map((x) => x / norm);
-    });
-    const engine: Route = (env) => {
-      const { J } = jacobianAt(prepared(env), stateAt(env, l - 1), { from: l - 1, to: l });
-      return vs.flatMap((v) => Array.from({ length: n }, (_, i) => v.reduce((s, vj, j) => s + J[i * m + j] * vj, 0)));
-    };
-    const differences: Route = (env) => {
-      const p = prepared(env),
-        x = stateAt(env, l - 1);
-      return vs.flatMap((v) => {
-        const along = (t: number[]) =>
-          Array.from(
-            propagate(
-              p,
-              x.map((xi, j) => xi + t[0] * v[j]),
-              0,
-              { from: l - 1, to: l },
-            ).out,
-          );
-        // the layer map along the line x + t v: its derivative at t = 0 is J_l v
-        return richardson(along, [0]).map((row) => row[0]);
-      });
-    };
-    return witness(engine, differences, sampler, fd(costly), sid, via("finite differences", layerFdText), (k) => {
-      return `(J v${Math.floor(k / n) + 1})[${(k % n) + 1}]`;
+/** The witnesses whose routes cost a width-sized Jacobian per point take fewer points. */
+const costlyOptions = (o: WitnessOptions): WitnessOptions => ({ ...o, points: Math.min(o.points, COSTLY_POINTS) });
+/** A finite-difference route is judged at its own accuracy. */
+const fdOptions = (o: WitnessOptions): WitnessOptions => ({ ...o, tolerance: Math.max(o.tolerance, FD_TOLERANCE) });
+
+/** The layers' steps (map, Jacobian), a run of repeated layers folded into one step of each. */
+function matrixLayerSteps(c: MatrixContext): Step[] {
+  const perLayer = new Map(
+    c.net.layers.slice(c.from).map((layer) => [layer.index, [matrixLayerStep(c, layer), matrixJacobianStep(c, layer)]]),
+  );
+  return runSteps(layerRuns(c.net, c.from), perLayer, (r) => foldedMatrixHeads(c, r));
+}
+
+/** Layer l's definitions with its weights as named matrices (J_l is the next step). */
+function matrixLayerStep(c: MatrixContext, layer: Layer): Step {
+  const l = layer.index,
+    defs = c.defsOf(l);
+  const params = c.paramsOf(l);
+  return {
+    id: c.id(`layer${l}`),
+    title: `Layer ${l} (${kindTitle(layer)})`,
+    justification: "definition",
+    why: prose(
+      `Layer ${l} maps ${layer.inWidth} coordinates to ${layer.outWidth}`,
+      ...(params.length ? [", with ", ...params.flatMap((p, i) => [...(i ? [", "] : []), paramMath(p)])] : []),
+      " (the weights are named matrices, not expanded).",
+    ),
+    statement: statements(...defs.filter((d) => d.name !== `J${l}`).map(defMath)),
+    witness: null,
+  };
+}
+
+/** J_l in matrix form, witnessed by J_l v against differences along a few directions v. */
+function matrixJacobianStep(c: MatrixContext, layer: Layer): Step {
+  const l = layer.index;
+  const kind = LAYER_KINDS[layer.kind];
+  return {
+    id: c.id(`jacobian${l}`),
+    title: `Jacobian of layer ${l}`,
+    justification: "chain rule",
+    why: kind.recurrence
+      ? prose(
+          "The chain rule through the activation, applied entrywise: its derivative is a diagonal matrix, so ",
+          formula(`J_{${l}}`, `J${l}`),
+          " is never formed entry by entry.",
+        )
+      : prose(`The derivative of the ${kind.labels.text} map, in matrix form.`),
+    uses: [c.id(`layer${l}`)],
+    statement: defMath(c.defsOf(l).find((d) => d.name === `J${l}`)!),
+    witness: layerJacobianWitness(c, l),
+    // a layer that also reads x_{l−2} is no map of x_{l−1} alone: its J_l is checked through the recursion's P_l
+    ...(kind.reads > 1 ? { role: "definition" as const } : {}),
+  };
+}
+
+const layerFdText =
+  `finite differences of the layer map's values along ${DIRECTIONS} random unit directions v, i.e. J_l v ` +
+  "(5-point stencils at eps = 1e-3 and 5e-4, Richardson-extrapolated)";
+/** J_l v against the 5-point difference quotient of the layer map along v, for a few seeded directions v. */
+function layerJacobianWitness(c: MatrixContext, l: number): WitnessResult | null {
+  const layer = c.net.layers[l - 1];
+  // a layer that reads x_{l−2} is not a map of x_{l−1} alone: the recursion's and closed form's witnesses cover it
+  if (LAYER_KINDS[layer.kind].reads > 1) return null;
+  const sid = c.id(`jacobian${l}`);
+  const r = rng(stepSeed(c.opts.seed, `${sid}/directions`));
+  const m = layer.inWidth,
+    n = layer.outWidth;
+  const vs = Array.from({ length: DIRECTIONS }, () => {
+    const v = Array.from({ length: m }, () => 2 * r() - 1);
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  });
+  const engine: Route = (env) => {
+    const { J } = jacobianAt(c.prepared(env), c.stateAt(env, l - 1), { from: l - 1, to: l });
+    return vs.flatMap((v) => Array.from({ length: n }, (_, i) => v.reduce((s, vj, j) => s + J[i * m + j] * vj, 0)));
+  };
+  const differences: Route = (env) => {
+    const p = c.prepared(env),
+      x = c.stateAt(env, l - 1);
+    return vs.flatMap((v) => {
+      const along = (t: number[]) =>
+        Array.from(
+          propagate(
+            p,
+            x.map((xi, j) => xi + t[0] * v[j]),
+            0,
+            { from: l - 1, to: l },
+          ).out,
+        );
+      // the layer map along the line x + t v: its derivative at t = 0 is J_l v
+      return richardson(along, [0]).map((row) => row[0]);
     });
   };
+  return witness(engine, differences, c.sampler, fdOptions(costlyOptions(c.opts)), sid, via("finite differences", layerFdText), (k) => {
+    return `(J v${Math.floor(k / n) + 1})[${(k % n) + 1}]`;
+  });
+}
 
-  const perLayer = new Map<number, { layer: Step; jacobian: Step }>();
-  for (const layer of net.layers.slice(from)) {
-    const l = layer.index,
-      defs = byGroup.get(groupOf(l))!;
-    const kind = LAYER_KINDS[layer.kind];
-    const title = `${kind.labels.title}${kind.labels.activation ? ` ${layer.activation}` : ""}`;
-    const J = defs.find((d) => d.name === `J${l}`)!;
-    const params = paramsOf(l);
-    perLayer.set(l, {
-      layer: {
-        id: id(`layer${l}`),
-        title: `Layer ${l} (${title})`,
-        justification: "definition",
-        why: prose(
-          `Layer ${l} maps ${layer.inWidth} coordinates to ${layer.outWidth}`,
-          ...(params.length ? [", with ", ...params.flatMap((p, i) => [...(i ? [", "] : []), paramMath(p)])] : []),
-          " (the weights are named matrices, not expanded).",
-        ),
-        statement: statements(...defs.filter((d) => d !== J).map(defMath)),
-        witness: null,
-      },
-      jacobian: {
-        id: id(`jacobian${l}`),
-        title: `Jacobian of layer ${l}`,
-        justification: "chain rule",
-        why: kind.recurrence
-          ? prose(
-              "The chain rule through the activation, applied entrywise: its derivative is a diagonal matrix, so ",
-              formula(`J_{${l}}`, `J${l}`),
-              " is never formed entry by entry.",
-            )
-          : prose(`The derivative of the ${kind.labels.text} map, in matrix form.`),
-        uses: [id(`layer${l}`)],
-        statement: defMath(J),
-        witness: layerJacobianWitness(l),
-        // a layer that also reads x_{l−2} is no map of x_{l−1} alone: its J_l is checked through the recursion's P_l
-        ...(LAYER_KINDS[layer.kind].reads > 1 ? { role: "definition" as const } : {}),
-      },
-    });
-  }
-  for (const r of layerRuns(net, from)) {
-    if (r.a === r.b) {
-      const s = perLayer.get(r.a)!;
-      steps.push(s.layer, s.jacobian);
-      continue;
-    }
-    const group = Array.from({ length: r.b - r.a + 1 }, (_, k) => perLayer.get(r.a + k)!);
-    const layer = net.layers[r.a - 1],
-      defs = byGroup.get(groupOf(r.a))!,
-      J = defs.find((d) => d.name === `J${r.a}`)!;
-    const kind = LAYER_KINDS[layer.kind];
-    const title = `${kind.labels.title}${kind.labels.activation ? ` ${layer.activation}` : ""}`;
-    const every = prose(` This holds for every layer l = ${r.a} … ${r.b} of the repeat block, each with its own weights.`);
-    steps.push(
-      fold(
-        group.map((g) => g.layer),
-        {
-          id: id(`layers${r.a}-${r.b}`),
-          title: `Layers ${r.a}–${r.b} (${title})`,
-          justification: "definition",
-          why: [...prose(`Each maps ${layer.inWidth} coordinates to ${layer.outWidth}.`), ...every],
-          statement: statements(...defs.filter((d) => d !== J).map((d) => generic(d, r.a))),
-        },
-      ),
-      fold(
-        group.map((g) => g.jacobian),
-        {
-          id: id(`jacobians${r.a}-${r.b}`),
-          title: `Jacobians of layers ${r.a}–${r.b}`,
-          justification: "chain rule",
-          why: [...prose("The chain rule through the activation, applied entrywise."), ...every],
-          uses: [id(`layers${r.a}-${r.b}`)],
-          statement: generic(J, r.a),
-          ...(kind.reads > 1 ? { role: "definition" as const } : {}),
-        },
-      ),
-    );
-  }
+/** The folded steps of a run a…b: its layers' definitions and their Jacobians, written for a generic layer l. */
+function foldedMatrixHeads(c: MatrixContext, r: Run): Omit<Step, "witness">[] {
+  const layer = c.net.layers[r.a - 1],
+    defs = c.defsOf(r.a),
+    J = defs.find((d) => d.name === `J${r.a}`)!;
+  const every = prose(` This holds for every layer l = ${r.a} … ${r.b} of the repeat block, each with its own weights.`);
+  return [
+    {
+      id: c.id(`layers${r.a}-${r.b}`),
+      title: `Layers ${r.a}–${r.b} (${kindTitle(layer)})`,
+      justification: "definition",
+      why: [...prose(`Each maps ${layer.inWidth} coordinates to ${layer.outWidth}.`), ...every],
+      statement: statements(...defs.filter((d) => d !== J).map((d) => generic(d, r.a))),
+    },
+    {
+      id: c.id(`jacobians${r.a}-${r.b}`),
+      title: `Jacobians of layers ${r.a}–${r.b}`,
+      justification: "chain rule",
+      why: [...prose("The chain rule through the activation, applied entrywise."), ...every],
+      uses: [c.id(`layers${r.a}-${r.b}`)],
+      statement: generic(J, r.a),
+      ...(LAYER_KINDS[layer.kind].reads > 1 ? { role: "definition" as const } : {}),
+    },
+  ];
+}
 
-  const metricDefs = [...(byGroup.get("total Jacobian") ?? []), ...(byGroup.get("metric") ?? [])];
-  const output = metricDefs.find((d) => d.name === `g${L}`) ?? metricDefs[metricDefs.length - 1];
-  const engineMetric: Route = (env) => Array.from(metricAt(prepared(env), pointOf(chart, env), { from }));
-  const entry = (k: number) => `[${Math.floor(k / n0) + 1}][${(k % n0) + 1}]`;
-  steps.push({
-    id: id("output-metric"),
-    title: `The metric on layer ${L}`,
+/** g_L's definition: the last metric definition named for layer L (the metric itself when there is none). */
+const outputDef = (c: MatrixContext) => c.metricDefs.find((d) => d.name === `g${c.L}`) ?? c.metricDefs[c.metricDefs.length - 1];
+/** The engine's g at the point of `env`. */
+const engineMetric =
+  (c: MatrixContext): Route =>
+  (env) =>
+    Array.from(metricAt(c.prepared(env), pointOf(c.chart, env), { from: c.from }));
+
+/** g_L, the Euclidean metric on the output. */
+function matrixOutputStep(c: MatrixContext): Step {
+  return {
+    id: c.id("output-metric"),
+    title: `The metric on layer ${c.L}`,
     justification: "definition",
     why: prose("The Euclidean metric on the output: the identity matrix."),
-    statement: defMath(output),
+    statement: defMath(outputDef(c)),
     witness: null,
-  });
-  const recursion = metricDefs.filter((d) => d !== output);
-  const firstOrder = !byGroup.has("total Jacobian");
+  };
+}
+
+/** g_{l−1} = J_lᵀ g_l J_l down to layer `from` (or through the total Jacobian P), the engine's g against forward mode. */
+function recursionStep(c: MatrixContext): Step {
+  const { L, from } = c;
+  const output = outputDef(c);
+  const recursion = c.metricDefs.filter((d) => d !== output);
   const recursionRows =
-    firstOrder && recursion.length >= 3
+    c.firstOrder && recursion.length >= 3
       ? [
           seq(
             formula("g_{l-1} = J_l^{\\mathsf{T}} \\, g_l \\, J_l", "g_{l-1} = J_l^T*g_l*J_l"),
             formula(`\\quad (l = ${L}, \\dots, ${from + 1})`, ` (l = ${L} … ${from + 1})`),
           ),
-          seq(ident(metric.name), formula(`= g_{${from}}`, `= g${from}`)),
+          seq(ident(c.metric.name), formula(`= g_{${from}}`, `= g${from}`)),
         ]
       : recursion.map(defMath);
-  steps.push({
-    id: id("recursion"),
+  return {
+    id: c.id("recursion"),
     title: "Pullback recursion",
     justification: "pullback recursion",
     why: prose(
       "Pull the metric back one layer at a time, from the output down to layer ",
       String(from),
-      firstOrder ? "." : "; a layer that also reads the state two layers back accumulates the total Jacobian P instead.",
+      c.firstOrder ? "." : "; a layer that also reads the state two layers back accumulates the total Jacobian P instead.",
       " The matrix engine evaluates this recursion as products of layer Jacobians; compared here with forward-mode " +
         "dual numbers through the network, a separate implementation.",
     ),
-    uses: [id("output-metric")],
+    uses: [c.id("output-metric")],
     statement: statements(...recursionRows),
     witness: witness(
-      engineMetric,
-      oracleMetric(metric),
-      sampler,
-      costly,
-      id("recursion"),
+      engineMetric(c),
+      oracleMetric(c.metric),
+      c.sampler,
+      costlyOptions(c.opts),
+      c.id("recursion"),
       via("forward mode", "forward-mode derivatives"),
-      entry,
+      entryName(c.chart.dim),
     ),
-  });
+  };
+}
+
+/** g = Jᵀ g_L J unrolled, the engine's g against JᵀJ with J by differences of its value pass (no derivative code). */
+function matrixClosedFormStep(c: MatrixContext): Step {
+  const { L, from } = c,
+    n0 = c.chart.dim;
   const factors = (t: boolean) =>
     Array.from({ length: L - from }, (_, k) => from + 1 + k)
       .filter((l, k, all) => all.length <= 4 || k < 2 || l === L)
@@ -290,16 +353,16 @@ export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, nu
   };
   // JᵀJ (the output metric is the identity) with J by differences of the engine's value pass: no derivative code
   const fdMetric: Route = (env) => {
-    const p = prepared(env);
-    const J = richardson((x) => Array.from(propagate(p, x, 0, { from }).out), pointOf(chart, env));
+    const p = c.prepared(env);
+    const J = richardson((x) => Array.from(propagate(p, x, 0, { from }).out), pointOf(c.chart, env));
     return Array.from({ length: n0 * n0 }, (_, k) => J.reduce((s, row) => s + row[Math.floor(k / n0)] * row[k % n0], 0));
   };
-  const closedTex = firstOrder
+  const closedTex = c.firstOrder
     ? `${prod(true).join(" \\, ")} \\, g_{${L}} \\, ${prod(false).join(" \\, ")}`
     : `P_{${L}}^{\\mathsf{T}} \\, g_{${L}} \\, P_{${L}}`;
-  const closedText = firstOrder ? `J${from + 1}^T*…*J${L}^T*g${L}*J${L}*…*J${from + 1}` : `P${L}^T*g${L}*P${L}`;
-  steps.push({
-    id: id("closed-form"),
+  const closedText = c.firstOrder ? `J${from + 1}^T*…*J${L}^T*g${L}*J${L}*…*J${from + 1}` : `P${L}^T*g${L}*P${L}`;
+  return {
+    id: c.id("closed-form"),
     title: "Unrolled closed form",
     justification: "chain rule",
     why: prose(
@@ -308,22 +371,21 @@ export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, nu
       " with J the whole network's Jacobian. The engine's value is checked against finite differences of the network's values " +
         "(Richardson-extrapolated 5-point stencils), which use no derivative code at all.",
     ),
-    uses: [id("recursion")],
-    statement: seq(ident(metric.name), formula("=", "="), formula(closedTex, closedText)),
+    uses: [c.id("recursion")],
+    statement: seq(ident(c.metric.name), formula("=", "="), formula(closedTex, closedText)),
     witness: witness(
-      engineMetric,
+      engineMetric(c),
       fdMetric,
-      sampler,
-      fd(opts),
-      id("closed-form"),
+      c.sampler,
+      fdOptions(c.opts),
+      c.id("closed-form"),
       via(
         "finite differences",
         "finite differences of the whole forward pass (5-point stencils at eps = 1e-3 and 5e-4, Richardson-extrapolated)",
       ),
-      entry,
+      entryName(n0),
     ),
-  });
-  return steps;
+  };
 }
 
 /** A pullback of the Euclidean metric is positive semi-definite: the engine's g at every sampled point. */

@@ -23,17 +23,17 @@ import {
 } from "../core/notation.js";
 import { scaleOf } from "../core/layers/affine.js";
 import { LAYER_KINDS } from "../core/layers/index.js";
-import { byActivation, type Manifold, type Metric, type Network } from "../semantics/model.js";
+import { byActivation, type Layer, type Manifold, type Metric, type Network } from "../semantics/model.js";
 import { earlierStates, forwardMetric, forwardNetwork, layerJacobian } from "../numeric/forward.js";
 import { congruenceN } from "../numeric/linalg.js";
 import { add, div, type Expr, mul, num } from "../symbolic/expr.js";
 import { EXPLICIT_LIMIT, layerNames } from "../symbolic/listing.js";
-import { networkPullback } from "../symbolic/metric.js";
-import { activate, EXPR_ALGEBRA, paramExprs } from "../symbolic/network.js";
+import { networkPullback, type PullbackSteps } from "../symbolic/metric.js";
+import { activate, EXPR_ALGEBRA, type LayerExprs, type NetworkExprs, paramExprs } from "../symbolic/network.js";
 import { treeSize } from "../symbolic/print.js";
-import { type Equation, label, matrixSide, type Step, vectorSide, type WitnessOptions } from "./model.js";
+import { type Equation, label, matrixSide, type Step, vectorSide, type WitnessOptions, type WitnessResult } from "./model.js";
 import { fdPullback, last, oracleMetric, pointOf } from "./routes.js";
-import { exprRoute, type Route, samplerFor, type Via, via, witness } from "./witness.js";
+import { entryName, exprRoute, type Route, samplerFor, type Via, via, witness } from "./witness.js";
 
 /** The layer's definition evaluated again by the numeric forward pass: a consistency check of the code. */
 const REEVALUATED = via("forward pass", "a forward pass evaluated on its own");
@@ -45,7 +45,7 @@ const SLOPE_TEX = byActivation((a) => REGISTRY[a].slopeTex);
 export const FOLD_MIN = 3;
 
 /** A run of layers a…b folded into one step per kind (a = b: a layer of its own). */
-interface Run {
+export interface Run {
   a: number;
   b: number;
 }
@@ -110,6 +110,31 @@ export function fold(group: Step[], head: Omit<Step, "witness">): Step {
   };
 }
 
+/**
+ * The steps of each run in order: a lone layer keeps its own; a folded run gets one step per position, `heads(r)[k]`
+ * standing for the k-th step of every layer in it (undefined: a step the run's kind does not have).
+ */
+export function runSteps(
+  runs: Run[],
+  perLayer: ReadonlyMap<number, (Step | undefined)[]>,
+  heads: (r: Run) => (Omit<Step, "witness"> | undefined)[],
+): Step[] {
+  return runs.flatMap((r) => {
+    const group = Array.from({ length: r.b - r.a + 1 }, (_, k) => perLayer.get(r.a + k)!);
+    if (r.a === r.b) return group[0].filter((s) => s !== undefined);
+    return heads(r).flatMap((head, k) =>
+      head
+        ? [
+            fold(
+              group.map((g) => g[k]!),
+              head,
+            ),
+          ]
+        : [],
+    );
+  });
+}
+
 /** The first step of a metric's network derivation: the chart of layer `from` (the input chart, or a hidden layer's). */
 export function chartStep(id: string, net: Network, chart: Manifold, from: number, statement: MathNode): Step {
   const coordList = list(chart.coords.map(ident));
@@ -132,6 +157,34 @@ export interface Earlier {
   from: number;
 }
 
+/** What every step of one metric's derivation along a network reads. */
+interface NetworkContext {
+  metric: Metric;
+  net: Network;
+  /** The output metric pulled back. */
+  of: Metric;
+  from: number;
+  L: number;
+  pb: PullbackSteps;
+  ex: NetworkExprs;
+  /** The layers' intermediates (z_l, s_l, …): printed by name where they are not defined. */
+  names: ReadonlyMap<Expr, string>;
+  chart: Manifold;
+  vars: string[];
+  runs: Run[];
+  /** Every layer reads only the state before it: the pullback goes one Jacobian at a time. */
+  firstOrder: boolean;
+  /** The metric whose section already derives the layers and pullbacks (this one refers to them). */
+  reused?: Earlier;
+  opts: WitnessOptions;
+  id: (s: string) => string;
+  /** The witness of step `sid`; `cols`: components named [i][j] in a matrix of that many columns. */
+  witness: (a: Route, b: Route, sid: string, against: string | Via, cols?: number) => WitnessResult;
+  /** The oracle's layer states, from layer `from`'s coordinates. */
+  states: (env: ReadonlyMap<string, number>) => LayerState[];
+}
+type LayerState = ReturnType<typeof forwardNetwork>[number];
+
 export function networkSteps(
   metric: Metric,
   net: Network,
@@ -139,6 +192,31 @@ export function networkSteps(
   opts: WitnessOptions,
   earlier?: Earlier,
 ): Step[] {
+  const c = networkContext(metric, net, fixed, opts, earlier);
+  const steps = [
+    chartStep(
+      c.id("chart"),
+      net,
+      c.chart,
+      c.from,
+      eq(sym("x", { sup: sym("a", { sub: n_(c.from) }) }), list(c.chart.coords.map(ident), true)),
+    ),
+    // a metric whose layers another section derives refers to them
+    ...(c.reused ? [] : [...layerSteps(c), outputMetricStep(c)]),
+    ...pullbackSteps(c),
+    closedFormStep(c),
+  ];
+  const explicit = explicitStep(c);
+  return explicit ? [...steps, explicit] : steps;
+}
+
+function networkContext(
+  metric: Metric,
+  net: Network,
+  fixed: ReadonlyMap<string, number>,
+  opts: WitnessOptions,
+  earlier?: Earlier,
+): NetworkContext {
   const def = metric.def;
   if (def.kind !== "pullback") throw new Error("internal error: not a pullback");
   const from = def.layer;
@@ -146,296 +224,331 @@ export function networkSteps(
   const ex = pb.network;
   const { names } = layerNames(pb);
   const chart = net.layerSpaces[from];
-  const allExprs: Expr[] = [...pb.metrics[0].flat(), ...ex.layers.flatMap((l) => l.x)];
-  const sampler = samplerFor(chart, allExprs, fixed);
-  const steps: Step[] = [];
+  const sampler = samplerFor(chart, [...pb.metrics[0].flat(), ...ex.layers.flatMap((l) => l.x)], fixed);
   const id = (s: string) => `${metric.name}:${s}`;
-  const cw = (a: Route, b: Route, sid: string, against: string | Via, n?: number, m?: number) =>
-    witness(a, b, sampler, opts, id(sid), against, n && m ? (k) => `[${Math.floor(k / m) + 1}][${(k % m) + 1}]` : undefined);
-  // the oracle's layer states, from layer `from`'s coordinates
-  const states = (env: ReadonlyMap<string, number>) => forwardNetwork(net, pointOf(chart, env), env, from);
-  const vars = chart.coords;
+  return {
+    metric,
+    net,
+    of: def.of,
+    from,
+    L: net.layers.length,
+    pb,
+    ex,
+    names,
+    chart,
+    vars: chart.coords,
+    runs: layerRuns(net, from),
+    firstOrder: pb.layers.length === ex.layers.length + 1,
+    reused: earlier && earlier.from <= from ? earlier : undefined,
+    opts,
+    id,
+    witness: (a, b, sid, against, cols) => witness(a, b, sampler, opts, id(sid), against, cols ? entryName(cols) : undefined),
+    states: (env) => forwardNetwork(net, pointOf(chart, env), env, from),
+  };
+}
 
-  steps.push(
-    chartStep(id("chart"), net, chart, from, eq(sym("x", { sup: sym("a", { sub: n_(from) }) }), list(chart.coords.map(ident), true))),
-  );
+/** The layers' steps (map, Euler reading, Jacobian), a run of repeated layers folded into one step of each. */
+function layerSteps(c: NetworkContext): Step[] {
+  const perLayer = new Map(c.ex.layers.map((le) => [le.layer.index, [layerStep(c, le), eulerStep(c, le), jacobianStep(c, le)]]));
+  return runSteps(c.runs, perLayer, (r) => foldedLayerHeads(c, r));
+}
 
-  const runs = layerRuns(net, from);
-  const reuse = earlier && earlier.from <= from;
-  // per layer: its steps by kind, folded below when the layer is part of a run
-  const perLayer = new Map<number, { layer: Step; euler?: Step; jacobian: Step }>();
-  for (const le of reuse ? [] : ex.layers) {
-    const layer = le.layer,
-      l = layer.index;
-    const def = LAYER_KINDS[layer.kind],
-      act = ACT_TEX[layer.activation];
-    const kind = `${def.labels.title}${def.labels.activation ? ` ${layer.activation}` : ""}`;
-    const opens = layer.index < def.reads; // it starts the network: the kind's starting step
-    // the layer map
-    const rows: Equation["rows"] = [];
-    if (le.z) rows.push({ lhs: label(sym("z", { layer: l })), rhs: vectorSide(le.z), names: withoutLayer(names, le.z) });
-    rows.push({ lhs: label(sym("x", { layer: l })), rhs: vectorSide(le.x) });
-    if (le.slope && !(REGISTRY[layer.activation] as FunctionDef).identity)
-      rows.push({
-        lhs: label(eq(sym("s", { layer: l }), app(formula("\\sigma'", "σ'"), sym("z", { layer: l })))),
-        rhs: vectorSide(le.slope),
-      });
-    const layerNamesHere = withoutLayer(names, [...le.x, ...(le.slope ?? [])]); // defined here: printed in full
-    const here: Partial<{ layer: Step; euler: Step; jacobian: Step }> = {};
-    here.layer = {
-      id: id(`layer${l}`),
-      title: `Layer ${l} (${kind})`,
-      justification: "definition",
-      why: fromTex(def.derivation.why(l, act, opens)),
-      general: formula(def.derivation.general(l, act)),
-      equation: { rows, names: layerNamesHere },
-      witness: cw(exprRoute(le.x, vars), (env) => states(env)[l - from].x, `layer${l}`, REEVALUATED),
-    };
-    const euler = def.derivation.euler;
-    if (euler && def.recurrence) {
-      // (x_l − Σ_k c_k x_{l−1−k}) / s(h) = σ(z): the difference quotient of the ODE the kind discretises
-      const available = Math.min(def.reads, l - from);
-      const prevs = Array.from({ length: available }, (_, k) => (l - 1 - k === from ? ex.x0 : ex.layers[l - 2 - k - from].x));
-      const r = def.recurrence(available),
-        s = scaleOf(EXPR_ALGEBRA, r, paramExprs(layer.h!)[0])!;
-      const lhs = le.x.map((x, i) => div(add(x, ...r.coeffs.map((c, k) => (c === -1 ? prevs[k][i] : mul(num(-c), prevs[k][i])))), s));
-      const sigma = le.z!.map((z) => activate(layer.activation, z)[0]);
-      const [qTex, qText] = euler.quotient(l, available < def.reads);
-      here.euler = {
-        id: id(`euler${l}`),
-        title: euler.title(l),
-        justification: "Euler step",
-        why: fromTex(euler.why(act)),
-        uses: [id(`layer${l}`)],
-        general: formula(euler.general(l, act)),
-        equation: { rows: [{ lhs: label(formula(qTex, qText)), rhs: vectorSide(sigma) }], names },
-        witness: cw(exprRoute(lhs, vars), exprRoute(sigma, vars), `euler${l}`, via("both sides", "both sides evaluated")),
-      };
-    }
-    const n = le.J.length,
-      m = le.J[0].length;
-    here.jacobian = {
-      id: id(`jacobian${l}`),
-      title: `Jacobian of layer ${l}`,
-      justification: "chain rule",
-      why: fromTex(def.derivation.jacobianWhy(l, SLOPE_TEX[layer.activation], opens)),
-      uses: [id(`layer${l}`)],
-      general: formula(def.derivation.jacobianGeneral(l, opens)),
-      equation: { rows: [{ lhs: label(sym("J", { layer: l })), rhs: matrixSide(le.J) }], names: withoutEntries(names, le.J) },
-      witness: cw(
-        exprRoute(le.J.flat(), vars),
-        (env) => {
-          const s = states(env);
-          const k = l - from;
-          return layerJacobian(layer, s[k - 1].x, earlierStates(s, k - 1), env).flat();
-        },
-        `jacobian${l}`,
-        via("forward mode", "forward-mode derivatives of the layer map"),
-        n,
-        m,
-      ),
-    };
-    perLayer.set(l, here as { layer: Step; euler?: Step; jacobian: Step });
-  }
-  for (const r of reuse ? [] : runs) {
-    const group = Array.from({ length: r.b - r.a + 1 }, (_, k) => perLayer.get(r.a + k)!);
-    if (r.a === r.b) {
-      steps.push(...[group[0].layer, group[0].euler, group[0].jacobian].filter((s) => s !== undefined));
-      continue;
-    }
-    const layer = net.layers[r.a - 1],
-      def = LAYER_KINDS[layer.kind],
-      act = ACT_TEX[layer.activation];
-    const kind = `${def.labels.title}${def.labels.activation ? ` ${layer.activation}` : ""}`;
-    const range = `${r.a}–${r.b}`;
-    const every = prose(
-      " This holds for every layer ",
-      eq(sym("l"), list([n_(r.a), op("cdots"), n_(r.b)])),
-      ` of the repeat block, each with its own weights; their components are not written out.`,
-    );
-    const forL = fixedOf({ tex: `l = ${r.a}, \\dots, ${r.b}`, text: `l = ${r.a}…${r.b}` });
-    steps.push(
-      fold(
-        group.map((g) => g.layer),
-        {
-          id: id(`layers${r.a}-${r.b}`),
-          title: `Layers ${range} (${kind})`,
-          justification: "definition",
-          why: [...fromTex(def.derivation.why(r.a, act, false)), ...every],
-          statement: forL,
-        },
-      ),
-    );
-    if (group[0].euler)
-      steps.push(
-        fold(
-          group.map((g) => g.euler!),
-          {
-            id: id(`eulers${r.a}-${r.b}`),
-            title: def.derivation.euler!.title(r.a).replace(/^Layer \d+ is an? (.*)$/, `Layers ${range} are $1s`),
-            justification: "Euler step",
-            why: [...fromTex(def.derivation.euler!.why(act)), ...every],
-            uses: [id(`layers${r.a}-${r.b}`)],
-            statement: forL,
-          },
-        ),
-      );
-    steps.push(
-      fold(
-        group.map((g) => g.jacobian),
-        {
-          id: id(`jacobians${r.a}-${r.b}`),
-          title: `Jacobians of layers ${range}`,
-          justification: "chain rule",
-          why: [...fromTex(def.derivation.jacobianWhy(r.a, SLOPE_TEX[layer.activation], false)), ...every],
-          uses: [id(`layers${r.a}-${r.b}`)],
-          statement: forL,
-        },
-      ),
-    );
-  }
+/** `Dense tanh`, `Residual tanh`, `Softmax`: a layer's kind and, where the kind has one, its activation. */
+export function kindTitle(layer: Layer): string {
+  const labels = LAYER_KINDS[layer.kind].labels;
+  return `${labels.title}${labels.activation ? ` ${layer.activation}` : ""}`;
+}
 
-  const L = net.layers.length,
-    dim = net.target.dim;
-  const gL = last(pb.metrics);
-  if (!reuse)
-    steps.push({
-      id: id("output-metric"),
-      title: `Metric on the output (layer ${L})`,
-      justification: "definition",
-      why:
-        def.of.def.kind === "euclidean"
-          ? prose(
-              "The output coordinates carry the Euclidean metric ",
-              sym("delta"),
-              ": the last layer is where the classes are separated linearly.",
-            )
-          : prose("The output carries the metric ", ident(def.of.name), ", read at the output coordinates."),
-      equation: { rows: [{ lhs: label(sym("g", { layer: L })), rhs: matrixSide(gL) }], names: withoutEntries(names, gL) },
-      witness: cw(
-        exprRoute(gL.flat(), vars),
-        (env) => forwardMetric(def.of, last(states(env)).x, env).flat(),
-        "output-metric",
-        via("forward pass", "the output metric at the forward pass's output"),
-        dim,
-        dim,
-      ),
+/** The Euler-step reading of a layer whose kind discretises an ODE by a recurrence (none for other kinds). */
+const eulerReading = (layer: Layer) => {
+  const def = LAYER_KINDS[layer.kind];
+  return def.recurrence ? def.derivation.euler : undefined;
+};
+
+/** Layer l's map: z_l, x_l and s_l = σ′(z_l) as closed forms, re-evaluated by the forward pass. */
+function layerStep(c: NetworkContext, le: LayerExprs): Step {
+  const layer = le.layer,
+    l = layer.index;
+  const def = LAYER_KINDS[layer.kind],
+    act = ACT_TEX[layer.activation];
+  const opens = layer.index < def.reads; // it starts the network: the kind's starting step
+  const rows: Equation["rows"] = [];
+  if (le.z) rows.push({ lhs: label(sym("z", { layer: l })), rhs: vectorSide(le.z), names: withoutLayer(c.names, le.z) });
+  rows.push({ lhs: label(sym("x", { layer: l })), rhs: vectorSide(le.x) });
+  if (le.slope && !(REGISTRY[layer.activation] as FunctionDef).identity)
+    rows.push({
+      lhs: label(eq(sym("s", { layer: l }), app(formula("\\sigma'", "σ'"), sym("z", { layer: l })))),
+      rhs: vectorSide(le.slope),
     });
+  return {
+    id: c.id(`layer${l}`),
+    title: `Layer ${l} (${kindTitle(layer)})`,
+    justification: "definition",
+    why: fromTex(def.derivation.why(l, act, opens)),
+    general: formula(def.derivation.general(l, act)),
+    equation: { rows, names: withoutLayer(c.names, [...le.x, ...(le.slope ?? [])]) }, // defined here: printed in full
+    witness: c.witness(exprRoute(le.x, c.vars), (env) => c.states(env)[l - c.from].x, `layer${l}`, REEVALUATED),
+  };
+}
 
-  const firstOrder = pb.layers.length === ex.layers.length + 1;
-  // the id of the step that shows g^(l) (the output metric, a pullback, or a folded run of pullbacks)
-  const pullbackId = (l: number) => pullbackStepId(runs, from, firstOrder, L, l);
-  const pullbacks = new Map<number, Step>();
-  for (let k = reuse ? 0 : pb.metrics.length - 2; k >= 0; k--) {
-    const l = pb.layers[k],
-      g = pb.metrics[k];
-    const isResult = k === 0;
-    const n = g.length;
-    pullbacks.set(l, {
-      id: id(`pullback${l}`),
-      title: isResult ? `Metric at layer ${l}: ${metric.name}` : `Pullback to layer ${l}`,
-      justification: "pullback recursion",
-      why: reuse
-        ? prose(
-            `Layers ${from + 1}–${L}, their Jacobians and the pullback of the output metric down to `,
-            sym("g", { layer: l }),
-            " are derived in ",
-            ref(`${earlier.metric}:${layerStepId(runs, "layer", from + 1)}`, `the section on ${earlier.metric}`),
-            `; ${metric.name} is `,
-            sym("g", { layer: l }),
-            ".",
-          )
-        : firstOrder
-          ? prose(
-              "Pull ",
-              sym("g", { layer: l + 1 }),
-              ` back through layer ${l + 1}: `,
-              eq(
-                sym("g", { layer: l }),
-                seq(sym("J", { layer: l + 1, transpose: true }), sym("g", { layer: l + 1 }), sym("J", { layer: l + 1 })),
-              ),
-              ", the backward recursion that gives \u201cbackpropagating the coordinates\u201d its name.",
-            )
-          : prose(
-              "A second-order layer depends on two earlier layers, so the pullback uses the total Jacobian ",
-              eq(sym("P"), slash(partialX("", L), partialX("", l), true)),
-              ", accumulated forwards by ",
-              formula("P_l = A_l P_{l-1} - P_{l-2}"),
-              ": ",
-              eq(sym("g", { layer: l }), seq(sym("P", { transpose: true }), sym("g", { layer: L }), sym("P"))),
-              ".",
-            ),
-      uses: reuse
-        ? [`${earlier.metric}:${pullbackStepId(layerRuns(net, earlier.from), earlier.from, firstOrder, L, l)}`]
-        : firstOrder
-          ? [id(layerStepId(runs, "jacobian", l + 1)), id(pullbackId(l + 1))]
-          : [id("output-metric")],
-      general: pullbackGeneral(l, firstOrder ? l + 1 : L),
-      equation: {
-        rows: [{ lhs: label(isResult ? ident(metric.name) : sym("g", { layer: l })), rhs: matrixSide(g) }],
-        names: withoutEntries(names, g),
+/** Layer l as an Euler step: (x_l − Σ_k c_k x_{l−1−k}) / s(h) = σ(z), the difference quotient of the kind's ODE. */
+function eulerStep(c: NetworkContext, le: LayerExprs): Step | undefined {
+  const layer = le.layer,
+    l = layer.index;
+  const euler = eulerReading(layer);
+  if (!euler) return undefined;
+  const def = LAYER_KINDS[layer.kind],
+    act = ACT_TEX[layer.activation];
+  const available = Math.min(def.reads, l - c.from);
+  const prevs = Array.from({ length: available }, (_, k) => (l - 1 - k === c.from ? c.ex.x0 : c.ex.layers[l - 2 - k - c.from].x));
+  const r = def.recurrence!(available),
+    s = scaleOf(EXPR_ALGEBRA, r, paramExprs(layer.h!)[0])!;
+  const lhs = le.x.map((x, i) => div(add(x, ...r.coeffs.map((c, k) => (c === -1 ? prevs[k][i] : mul(num(-c), prevs[k][i])))), s));
+  const sigma = le.z!.map((z) => activate(layer.activation, z)[0]);
+  const [qTex, qText] = euler.quotient(l, available < def.reads);
+  return {
+    id: c.id(`euler${l}`),
+    title: euler.title(l),
+    justification: "Euler step",
+    why: fromTex(euler.why(act)),
+    uses: [c.id(`layer${l}`)],
+    general: formula(euler.general(l, act)),
+    equation: { rows: [{ lhs: label(formula(qTex, qText)), rhs: vectorSide(sigma) }], names: c.names },
+    witness: c.witness(exprRoute(lhs, c.vars), exprRoute(sigma, c.vars), `euler${l}`, via("both sides", "both sides evaluated")),
+  };
+}
+
+/** J_l = ∂x_l/∂x_{l−1} in closed form, against forward-mode derivatives of the layer map. */
+function jacobianStep(c: NetworkContext, le: LayerExprs): Step {
+  const layer = le.layer,
+    l = layer.index;
+  const def = LAYER_KINDS[layer.kind];
+  const opens = layer.index < def.reads;
+  return {
+    id: c.id(`jacobian${l}`),
+    title: `Jacobian of layer ${l}`,
+    justification: "chain rule",
+    why: fromTex(def.derivation.jacobianWhy(l, SLOPE_TEX[layer.activation], opens)),
+    uses: [c.id(`layer${l}`)],
+    general: formula(def.derivation.jacobianGeneral(l, opens)),
+    equation: { rows: [{ lhs: label(sym("J", { layer: l })), rhs: matrixSide(le.J) }], names: withoutEntries(c.names, le.J) },
+    witness: c.witness(
+      exprRoute(le.J.flat(), c.vars),
+      (env) => {
+        const s = c.states(env);
+        const k = l - c.from;
+        return layerJacobian(layer, s[k - 1].x, earlierStates(s, k - 1), env).flat();
       },
-      witness: cw(
-        exprRoute(g.flat(), vars),
-        (env) => {
-          const s = states(env);
-          const inner = forwardNetwork(net, s[l - from].x, env, l);
-          const top = last(inner);
-          return congruenceN(top.J, forwardMetric(def.of, top.x, env)).flat();
-        },
-        `pullback${l}`,
-        via("forward mode", "forward-mode Jacobian of the remaining layers"),
-        n,
-        n,
-      ),
-    });
-  }
-  // emitted top down; the pullbacks through a folded run of layers become one step
-  for (let l = L - 1; l >= from; l--) {
+      `jacobian${l}`,
+      via("forward mode", "forward-mode derivatives of the layer map"),
+      le.J[0].length,
+    ),
+  };
+}
+
+/** The folded steps of a run a…b: its layers' maps, their Euler reading, their Jacobians, for a generic layer l. */
+function foldedLayerHeads(c: NetworkContext, r: Run): (Omit<Step, "witness"> | undefined)[] {
+  const layer = c.net.layers[r.a - 1],
+    def = LAYER_KINDS[layer.kind],
+    act = ACT_TEX[layer.activation],
+    euler = eulerReading(layer);
+  const range = `${r.a}–${r.b}`;
+  const every = prose(
+    " This holds for every layer ",
+    eq(sym("l"), list([n_(r.a), op("cdots"), n_(r.b)])),
+    ` of the repeat block, each with its own weights; their components are not written out.`,
+  );
+  const forL = fixedOf({ tex: `l = ${r.a}, \\dots, ${r.b}`, text: `l = ${r.a}…${r.b}` });
+  return [
+    {
+      id: c.id(`layers${r.a}-${r.b}`),
+      title: `Layers ${range} (${kindTitle(layer)})`,
+      justification: "definition",
+      why: [...fromTex(def.derivation.why(r.a, act, false)), ...every],
+      statement: forL,
+    },
+    euler && {
+      id: c.id(`eulers${r.a}-${r.b}`),
+      title: euler.title(r.a).replace(/^Layer \d+ is an? (.*)$/, `Layers ${range} are $1s`),
+      justification: "Euler step",
+      why: [...fromTex(euler.why(act)), ...every],
+      uses: [c.id(`layers${r.a}-${r.b}`)],
+      statement: forL,
+    },
+    {
+      id: c.id(`jacobians${r.a}-${r.b}`),
+      title: `Jacobians of layers ${range}`,
+      justification: "chain rule",
+      why: [...fromTex(def.derivation.jacobianWhy(r.a, SLOPE_TEX[layer.activation], false)), ...every],
+      uses: [c.id(`layers${r.a}-${r.b}`)],
+      statement: forL,
+    },
+  ];
+}
+
+/** g^(L): the metric on the output coordinates, re-evaluated at the forward pass's output. */
+function outputMetricStep(c: NetworkContext): Step {
+  const gL = last(c.pb.metrics),
+    dim = c.net.target.dim;
+  return {
+    id: c.id("output-metric"),
+    title: `Metric on the output (layer ${c.L})`,
+    justification: "definition",
+    why:
+      c.of.def.kind === "euclidean"
+        ? prose(
+            "The output coordinates carry the Euclidean metric ",
+            sym("delta"),
+            ": the last layer is where the classes are separated linearly.",
+          )
+        : prose("The output carries the metric ", ident(c.of.name), ", read at the output coordinates."),
+    equation: { rows: [{ lhs: label(sym("g", { layer: c.L })), rhs: matrixSide(gL) }], names: withoutEntries(c.names, gL) },
+    witness: c.witness(
+      exprRoute(gL.flat(), c.vars),
+      (env) => forwardMetric(c.of, last(c.states(env)).x, env).flat(),
+      "output-metric",
+      via("forward pass", "the output metric at the forward pass's output"),
+      dim,
+    ),
+  };
+}
+
+/** The id of the step that shows g^(l) (the output metric, a pullback, or a folded run of pullbacks). */
+const pullbackId = (c: NetworkContext, l: number) => pullbackStepId(c.runs, c.from, c.firstOrder, c.L, l);
+
+/** g^(l) for each layer l below the output, top down; the pullbacks through a folded run of layers become one step. */
+function pullbackSteps(c: NetworkContext): Step[] {
+  const pullbacks = new Map<number, Step>();
+  for (let k = c.reused ? 0 : c.pb.metrics.length - 2; k >= 0; k--) pullbacks.set(c.pb.layers[k], pullbackStep(c, k));
+  const steps: Step[] = [];
+  for (let l = c.L - 1; l >= c.from; l--) {
     const step = pullbacks.get(l);
     if (!step) continue;
-    const fid = pullbackId(l);
-    if (fid === `pullback${l}`) {
-      steps.push(step);
-      continue;
-    }
-    if (steps.some((s) => s.id === id(fid))) continue;
-    const [top, bottom] = fid.slice("pullbacks".length).split("-").map(Number);
-    const group = Array.from({ length: top - bottom + 1 }, (_, k) => pullbacks.get(top - k)!);
-    steps.push(
-      fold(group, {
-        id: id(fid),
-        title: `Pullbacks to layers ${top}–${bottom}`,
-        justification: "pullback recursion",
-        why: prose(
-          "Pull back one layer at a time, ",
-          eq(
-            sym("g", { layer: sym("l-1") }),
-            seq(sym("J", { layer: sym("l"), transpose: true }), sym("g", { layer: sym("l") }), sym("J", { layer: sym("l") })),
-          ),
-          ", the backward recursion that gives \u201cbackpropagating the coordinates\u201d its name, for ",
-          eq(sym("l"), list([n_(top + 1), op("cdots"), n_(bottom + 1)])),
-          "; the components are not written out.",
-        ),
-        uses: [id(layerStepId(runs, "jacobian", bottom + 1)), id(pullbackId(top + 1))],
-        general: pullbackGeneral("l-1", "l"),
-      }),
-    );
+    const fid = pullbackId(c, l);
+    if (fid === `pullback${l}`) steps.push(step);
+    else if (!steps.some((s) => s.id === c.id(fid))) steps.push(foldedPullbackStep(c, fid, pullbacks));
   }
+  return steps;
+}
 
-  const g0 = pb.metrics[0];
-  const n0 = g0.length;
-  // g = J^(from+1)ᵀ ⋯ J^(L)ᵀ g^(L) J^(L) ⋯ J^(from+1), every factor written when there are few
+/** g^(l) = J_{l+1}ᵀ g^(l+1) J_{l+1} (or through the total Jacobian P), against forward mode through the layers above l. */
+function pullbackStep(c: NetworkContext, k: number): Step {
+  const l = c.pb.layers[k],
+    g = c.pb.metrics[k];
+  const isResult = k === 0;
+  return {
+    id: c.id(`pullback${l}`),
+    title: isResult ? `Metric at layer ${l}: ${c.metric.name}` : `Pullback to layer ${l}`,
+    justification: "pullback recursion",
+    why: pullbackWhy(c, l),
+    uses: c.reused
+      ? [`${c.reused.metric}:${pullbackStepId(layerRuns(c.net, c.reused.from), c.reused.from, c.firstOrder, c.L, l)}`]
+      : c.firstOrder
+        ? [c.id(layerStepId(c.runs, "jacobian", l + 1)), c.id(pullbackId(c, l + 1))]
+        : [c.id("output-metric")],
+    general: pullbackGeneral(l, c.firstOrder ? l + 1 : c.L),
+    equation: {
+      rows: [{ lhs: label(isResult ? ident(c.metric.name) : sym("g", { layer: l })), rhs: matrixSide(g) }],
+      names: withoutEntries(c.names, g),
+    },
+    witness: c.witness(
+      exprRoute(g.flat(), c.vars),
+      (env) => {
+        const s = c.states(env);
+        const inner = forwardNetwork(c.net, s[l - c.from].x, env, l);
+        const top = last(inner);
+        return congruenceN(top.J, forwardMetric(c.of, top.x, env)).flat();
+      },
+      `pullback${l}`,
+      via("forward mode", "forward-mode Jacobian of the remaining layers"),
+      g.length,
+    ),
+  };
+}
+
+/** Why g^(l) holds: derived in the earlier metric's section, one Jacobian back, or through the total Jacobian P. */
+function pullbackWhy(c: NetworkContext, l: number) {
+  const L = c.L;
+  if (c.reused)
+    return prose(
+      `Layers ${c.from + 1}–${L}, their Jacobians and the pullback of the output metric down to `,
+      sym("g", { layer: l }),
+      " are derived in ",
+      ref(`${c.reused.metric}:${layerStepId(c.runs, "layer", c.from + 1)}`, `the section on ${c.reused.metric}`),
+      `; ${c.metric.name} is `,
+      sym("g", { layer: l }),
+      ".",
+    );
+  return c.firstOrder
+    ? prose(
+        "Pull ",
+        sym("g", { layer: l + 1 }),
+        ` back through layer ${l + 1}: `,
+        eq(
+          sym("g", { layer: l }),
+          seq(sym("J", { layer: l + 1, transpose: true }), sym("g", { layer: l + 1 }), sym("J", { layer: l + 1 })),
+        ),
+        ", the backward recursion that gives \u201cbackpropagating the coordinates\u201d its name.",
+      )
+    : prose(
+        "A second-order layer depends on two earlier layers, so the pullback uses the total Jacobian ",
+        eq(sym("P"), slash(partialX("", L), partialX("", l), true)),
+        ", accumulated forwards by ",
+        formula("P_l = A_l P_{l-1} - P_{l-2}"),
+        ": ",
+        eq(sym("g", { layer: l }), seq(sym("P", { transpose: true }), sym("g", { layer: L }), sym("P"))),
+        ".",
+      );
+}
+
+/** The pullbacks through a folded run of layers (`fid`: pullbacks<top>-<bottom>) as one step for a generic layer l. */
+function foldedPullbackStep(c: NetworkContext, fid: string, pullbacks: ReadonlyMap<number, Step>): Step {
+  const [top, bottom] = fid.slice("pullbacks".length).split("-").map(Number);
+  const group = Array.from({ length: top - bottom + 1 }, (_, k) => pullbacks.get(top - k)!);
+  return fold(group, {
+    id: c.id(fid),
+    title: `Pullbacks to layers ${top}–${bottom}`,
+    justification: "pullback recursion",
+    why: prose(
+      "Pull back one layer at a time, ",
+      eq(
+        sym("g", { layer: sym("l-1") }),
+        seq(sym("J", { layer: sym("l"), transpose: true }), sym("g", { layer: sym("l") }), sym("J", { layer: sym("l") })),
+      ),
+      ", the backward recursion that gives \u201cbackpropagating the coordinates\u201d its name, for ",
+      eq(sym("l"), list([n_(top + 1), op("cdots"), n_(bottom + 1)])),
+      "; the components are not written out.",
+    ),
+    uses: [c.id(layerStepId(c.runs, "jacobian", bottom + 1)), c.id(pullbackId(c, top + 1))],
+    general: pullbackGeneral("l-1", "l"),
+  });
+}
+
+/**
+ * g = J^(from+1)ᵀ ⋯ J^(L)ᵀ g^(L) J^(L) ⋯ J^(from+1) (every factor written when there are few), against finite
+ * differences of the network's values.
+ */
+function closedFormStep(c: NetworkContext): Step {
+  const { metric, from, L } = c;
+  const g0 = c.pb.metrics[0];
   const Js = Array.from({ length: L - from }, (_, k) => from + 1 + k);
   const shown = Js.length <= 4 ? Js : [Js[0], Js[1], 0, L];
   const factor = (l: number, transpose: boolean) => (l ? sym("J", { layer: l, transpose }) : op("cdots"));
-  const product = firstOrder
+  const product = c.firstOrder
     ? seq(...shown.map((l) => factor(l, true)), sym("g", { layer: L }), ...[...shown].reverse().map((l) => factor(l, false)))
     : seq(sym("P", { transpose: true }), sym("g", { layer: L }), sym("P"));
-  const home = reuse ? `${earlier.metric}:` : id("");
-  const jacobianIds = [...new Set(Js.map((l) => home + layerStepId(reuse ? layerRuns(net, earlier.from) : runs, "jacobian", l)))];
-  steps.push({
-    id: id("closed-form"),
+  const home = c.reused ? `${c.reused.metric}:` : c.id("");
+  const runs = c.reused ? layerRuns(c.net, c.reused.from) : c.runs;
+  const jacobianIds = [...new Set(Js.map((l) => home + layerStepId(runs, "jacobian", l)))];
+  const fd = c.witness(
+    exprRoute(g0.flat(), c.vars),
+    fdPullback(c.net, c.of, c.chart, from),
+    "closed-form",
+    via("finite differences", "finite differences (5-point stencil, eps = 1e-3)"),
+    g0.length,
+  );
+  return {
+    id: c.id("closed-form"),
     title: "Unrolled closed form",
     justification: "chain rule",
     equation: { rows: [{ lhs: label(ident(metric.name)), rhs: label(product) }] },
@@ -447,33 +560,26 @@ export function networkSteps(
       ", the Jacobian of the whole network. Checked against finite differences of the network's values, which use no " +
         "derivative code at all.",
     ),
-    uses: [id(`pullback${from}`), ...(firstOrder ? jacobianIds : [])],
+    uses: [c.id(`pullback${from}`), ...(c.firstOrder ? jacobianIds : [])],
     general: statements(pullbackGeneral(from, L), eq(dxdx("a", L, from), seq(dxdx("a", L, L - 1), op("cdots"), dxdx("a", from + 1, from)))),
-    witness: cw(
-      exprRoute(g0.flat(), vars),
-      fdPullback(net, def.of, chart, from),
-      "closed-form",
-      via("finite differences", "finite differences (5-point stencil, eps = 1e-3)"),
-      n0,
-      n0,
-    ),
-  });
-  // relax the tolerance for the finite-difference route: its truncation error is ~1e-10
-  const last_ = last(steps);
-  if (last_.witness) last_.witness = rescore(last_.witness, Math.max(opts.tolerance, 1e-7));
+    // judged at the finite-difference route's own accuracy: its truncation error is ~1e-10
+    witness: rescore(fd, Math.max(c.opts.tolerance, 1e-7)),
+  };
+}
 
-  if (g0.flat().every((e) => treeSize(e, EXPLICIT_LIMIT) <= EXPLICIT_LIMIT)) {
-    steps.push({
-      id: id("explicit"),
-      title: `Explicit components of ${metric.name}`,
-      justification: "substitution",
-      why: prose("Substituting every intermediate gives the components as explicit functions of the coordinates."),
-      uses: [id("closed-form")],
-      equation: { rows: [{ lhs: label(ident(metric.name)), rhs: matrixSide(g0) }] },
-      witness: cw(exprRoute(g0.flat(), vars), oracleMetric(metric), "explicit", via("forward mode", "forward mode"), n0, n0),
-    });
-  }
-  return steps;
+/** The metric's components as explicit functions of the coordinates, when they are small enough to print. */
+function explicitStep(c: NetworkContext): Step | undefined {
+  const g0 = c.pb.metrics[0];
+  if (!g0.flat().every((e) => treeSize(e, EXPLICIT_LIMIT) <= EXPLICIT_LIMIT)) return undefined;
+  return {
+    id: c.id("explicit"),
+    title: `Explicit components of ${c.metric.name}`,
+    justification: "substitution",
+    why: prose("Substituting every intermediate gives the components as explicit functions of the coordinates."),
+    uses: [c.id("closed-form")],
+    equation: { rows: [{ lhs: label(ident(c.metric.name)), rhs: matrixSide(g0) }] },
+    witness: c.witness(exprRoute(g0.flat(), c.vars), oracleMetric(c.metric), "explicit", via("forward mode", "forward mode"), g0.length),
+  };
 }
 
 /** ∂x^{i_l}: the differential of layer l's coordinate with index letter i ("" for the whole state x^{(l)}). */

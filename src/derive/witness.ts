@@ -5,6 +5,7 @@ import type { Manifold } from "../semantics/model.js";
 import { compile } from "../numeric/codegen.js";
 import { rng } from "../core/random.js";
 import { type Expr, freeSymbols } from "../symbolic/expr.js";
+import type { Matrix } from "../symbolic/tensor.js";
 import type { RouteKind, WitnessDomain, WitnessOptions, WitnessResult } from "./model.js";
 
 /** A witness's route: its kind and the sentence describing it. */
@@ -13,6 +14,9 @@ export interface Via {
   text: string;
 }
 export const via = (route: RouteKind, text: string): Via => ({ route, text });
+
+/** Components of a row-major matrix with `cols` columns, named [i][j] from 1. */
+export const entryName = (cols: number) => (k: number) => `[${Math.floor(k / cols) + 1}][${(k % cols) + 1}]`;
 
 /** Point → values; both routes of a witness return the same number of components. */
 export type Route = (env: ReadonlyMap<string, number>) => number[];
@@ -52,6 +56,18 @@ export function domainOf(sampler: Sampler, seed: number): WitnessDomain {
     ...(sampler.params.length ? { params: [...sampler.params] } : {}),
   };
 }
+
+/** The witness of a step whose integrator could not run (an EvaluationError): failed, saying why. */
+export const notIntegrated = (against: string, reason: string): WitnessResult => ({
+  points: 0,
+  tolerance: 0,
+  maxError: NaN,
+  passed: false,
+  against,
+  route: "integrator",
+  domain: { kind: "samples" },
+  failure: { point: {}, component: "", lhs: NaN, rhs: NaN, reason },
+});
 
 /** A route that evaluates DAG expressions by generated code. */
 export function exprRoute(exprs: readonly Expr[], variables: readonly string[]): Route {
@@ -145,4 +161,25 @@ export function witness(
   }
   const passed = maxError <= opts.tolerance;
   return { points, tolerance: opts.tolerance, maxError, passed, ...described, failure: passed ? undefined : worst };
+}
+
+/** Two matrices of closed forms compared entry by entry, each evaluated by generated code. */
+export function bothSides(
+  a: Matrix,
+  b: Matrix,
+  variables: readonly string[],
+  sampler: Sampler,
+  opts: WitnessOptions,
+  id: string,
+  text: string,
+): WitnessResult {
+  return witness(
+    exprRoute(a.flat(), variables),
+    exprRoute(b.flat(), variables),
+    sampler,
+    opts,
+    id,
+    via("both sides", text),
+    entryName(a[0].length),
+  );
 }

@@ -6,7 +6,7 @@ import { derive, documentPath } from "../../src/derive/index.js";
 import { allSteps, roleOf, routeOf, stepCounts } from "../../src/derive/model.js";
 import { countsText } from "../../src/derive/report.js";
 import { stepSeed } from "../../src/derive/witness.js";
-import { fold } from "../../src/derive/network.js";
+import { fold, runSteps } from "../../src/derive/network.js";
 
 const FAIL = { point: { x: 0.1 }, component: "[1][2]", lhs: 1, rhs: 2 };
 import { latexDocument } from "../../src/render/latex-doc.js";
@@ -98,6 +98,27 @@ describe("deep-resnet: the 64 layers of a repeat block folded", () => {
     expect(f.witness!.points).toBe(group.reduce((a, s) => a + s.witness!.points, 0));
     expect(f.witness!.failure!.component).toBe(`${group[1].title}: [1][2]`);
     expect(fold(group, { id: "y", title: "y", justification: "chain rule", why: [] }).witness!.passed).toBe(true);
+  });
+
+  it("runSteps keeps a lone layer's own steps and gives a folded run one step per kind it has", () => {
+    const witnessed = steps.filter((s) => s.witness).slice(0, 4);
+    // layer 1 alone (no second kind of step), layers 2–3 folded; position 1 is a kind these layers lack
+    const perLayer = new Map([
+      [1, [witnessed[0], undefined, witnessed[1]]],
+      [2, [witnessed[2], undefined, witnessed[3]]],
+      [3, [witnessed[3], undefined, witnessed[2]]],
+    ]);
+    const head = (id: string) => ({ id, title: id, justification: "definition" as const, why: [] });
+    const out = runSteps(
+      [
+        { a: 1, b: 1 },
+        { a: 2, b: 3 },
+      ],
+      perLayer,
+      () => [head("maps"), undefined, head("jacobians")],
+    );
+    expect(out.map((s) => s.id)).toEqual([witnessed[0].id, witnessed[1].id, "maps", "jacobians"]);
+    expect(out[2].witness!.points).toBe(witnessed[2].witness!.points + witnessed[3].witness!.points);
   });
 });
 
