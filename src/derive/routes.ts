@@ -1,7 +1,6 @@
 // Independent numeric routes for witnesses: forward mode and finite differences on the model,
 // sharing nothing with the symbolic path they check.
-import { REAL } from "../core/functions.js";
-import { type FiniteDifferences, type Geometry, geometryOver, quantity, type QuantityName } from "../core/quantities.js";
+import type { FiniteDifferences } from "../core/quantities.js";
 import type { Manifold, Mapping, Metric } from "../semantics/model.js";
 import { forwardMapping, forwardMetric, forwardNetwork } from "../numeric/forward.js";
 import { congruenceN, detN, inverseN, type Mat } from "../numeric/linalg.js";
@@ -100,33 +99,7 @@ export function fdGeometry(
   return { gAt, det, inverse, christoffel, riemann, ricci, scalar } satisfies FiniteDifferences;
 }
 
-/**
- * A quantity of the table computed from numbers: its core definition instantiated with plain
- * numbers, g, det g and g⁻¹ from the metric's values, ∂g and ∂Γ by finite differences (of g, and
- * of this same route's Γ at nearby points) — the numeric twin of the symbolic stage.
- */
-export function tableQuantity(metric: Metric, env: ReadonlyMap<string, number>, q: QuantityName): (x: number[]) => number[] {
-  const n = metric.manifold.dim;
-  const at = (x: number[]): Geometry<number> => {
-    const g = forwardMetric(metric, x, env);
-    return geometryOver(REAL, {
-      g,
-      det: detN(g),
-      inverse: inverseN(g) ?? g.map((r) => r.map(() => NaN)),
-      dg: () => {
-        const J = fdJacobian((y) => forwardMetric(metric, y, env).flat(), x, 1e-3);
-        return cubeOf(n, (c, a, b) => J[a * n + b][c]);
-      },
-      dGamma: () => {
-        const J = fdJacobian((y) => at(y).christoffel().flat(2), x, 1e-2);
-        return Array.from({ length: n }, (_, c) => cubeOf(n, (a, b, d) => J[(a * n + b) * n + d][c]));
-      },
-    });
-  };
-  return (x) => quantity(q).define(REAL, at(x));
-}
-
-const cubeOf = <T>(n: number, f: (a: number, b: number, c: number) => T): T[][][] =>
+const _cubeOf = <T>(n: number, f: (a: number, b: number, c: number) => T): T[][][] =>
   Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => Array.from({ length: n }, (_, c) => f(a, b, c))));
 
 /**
