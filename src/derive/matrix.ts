@@ -18,7 +18,8 @@ import { prepareNetwork, propagate } from "../numeric/engine/network.js";
 import { enginePullback, pointQuantity } from "../numeric/route.js";
 import { symmetricEigen } from "../numeric/linalg.js";
 import { type MatrixDefinition, type MatrixParameter, metricMatrixForm } from "../symbolic/matrix-form.js";
-import { estimateSymbolicSize, SYMBOLIC_LIMIT } from "../symbolic/size.js";
+import { estimateSymbolicSize, PRINT_LIMIT, printedSize, SYMBOLIC_LIMIT } from "../symbolic/size.js";
+import { metricListing } from "../symbolic/listing.js";
 import type { Step, WitnessOptions, WitnessResult } from "./model.js";
 import { chartStep, kindTitle, layerRuns, type Run, runSteps } from "./network.js";
 import { fdGeometry, fdJacobian, oracleMetric, pointOf, selfCheckedRoute } from "./routes.js";
@@ -46,7 +47,21 @@ const COSTLY_POINTS = 3;
  * (with the derivatives its requested quantities need) would pass SYMBOLIC_LIMIT.
  */
 export function matrixDerivation(metric: Metric, derivatives: 0 | 1 | 2): boolean {
-  return enginePullback(metric) !== null && estimateSymbolicSize(metric, derivatives) > SYMBOLIC_LIMIT;
+  if (enginePullback(metric) === null) return false;
+  return estimateSymbolicSize(metric, derivatives) > SYMBOLIC_LIMIT || layeredTooLong(metric);
+}
+
+/**
+ * Through a layer that reads an earlier state (second order, order K) the scalar route writes g through the total
+ * Jacobian, whose entries no layer names: the widths do not bound its printed size, so it is measured (the shared
+ * DAG is built once either way), and past PRINT_LIMIT the derivation takes the matrix form, as `rgnn metric` does.
+ */
+function layeredTooLong(metric: Metric): boolean {
+  const def = metric.def;
+  if (def.kind !== "pullback" || def.along.kind !== "network") return false;
+  if (!def.along.layers.some((l) => LAYER_KINDS[l.kind].reads > 1)) return false;
+  const listing = metricListing(metric, "layers");
+  return printedSize([...listing.definitions.map((d) => d.expr), ...listing.result.flat()], listing.names) > PRINT_LIMIT;
 }
 
 /**

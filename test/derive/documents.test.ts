@@ -177,3 +177,16 @@ describe("documentPath", () => {
     expect(r.out).not.toContain(process.cwd());
   });
 });
+
+describe("deep networks whose layers read earlier states", () => {
+  // Written through the total Jacobian, the 64-layer second-order net's g printed past JavaScript's longest string
+  // (the derive command died with an internal error); widths alone do not bound it, so its size is measured.
+  for (const name of ["second-order", "third-order"])
+    it(`derives ${name} in matrix form, every witness passing, in a document of bounded size`, () => {
+      const d = derive(spec(name));
+      const steps = allSteps(d);
+      expect(steps.some((s) => s.id === "g:recursion" || /recursion/i.test(s.title))).toBe(true);
+      expect(steps.filter((s) => s.witness && !s.witness.passed)).toEqual([]);
+      expect(markdownDocument(d).length).toBeLessThan(200_000);
+    });
+});
