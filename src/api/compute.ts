@@ -1,23 +1,34 @@
 // Network evaluation, geometry at points, geodesics, flow convergence and verification as plain data.
 import type { LayerKind } from "../core/layers/index.js";
-import type { Mapping, Metric, Model, Network } from "../semantics/model.js";
+import type { Manifold, Mapping, Metric, Model, Network } from "../semantics/model.js";
 import { metricRank } from "../numeric/linalg.js";
-import type { GeometryQuantity } from "../numeric/geometry.js";
-import { pointMapping, pointQuantity } from "../numeric/route.js";
+import { valueEnv } from "../numeric/evaluate.js";
+import { type DiffeoReport, diffeomorphismReport } from "../numeric/diffeo.js";
+import { geodesicSolver } from "../numeric/geodesic.js";
+import { mappingExprs } from "../symbolic/metric.js";
+import { print } from "../symbolic/print.js";
+import { claimStep } from "../derive/claims.js";
+import { eachPoint, pointMapping } from "../numeric/route.js";
 import { type GeodesicPath, geodesicBVP, geodesicIVP } from "../numeric/geodesic.js";
-import { type Convergence, convergence, type Interpolation, odeBlock } from "../numeric/flow.js";
+import { type Convergence, convergence, type Interpolation, odeBlock, orderMismatches } from "../numeric/flow.js";
 import { DEFAULT_DEPTHS } from "../derive/flow.js";
 import { derive } from "../derive/index.js";
 import {
   allSteps,
+  DEFAULT_WITNESS,
   type Derivation,
   type Justification,
   roleOf,
+  type Step,
   type StepRole,
   stepCounts,
   type WitnessOptions,
   type WitnessResult,
 } from "../derive/model.js";
+import { LookupError } from "./errors.js";
+
+/** Geometry at points lives with the quantities' listing (api/geometry.ts); re-exported for existing importers. */
+export { geometryAt, type QuantityValue } from "./geometry.js";
 
 export interface MappingValue {
   point: number[];
@@ -40,29 +51,28 @@ export function evaluateAt(mapping: Mapping, points: number[][], env: ReadonlyMa
   return ev.many(points).map((r, k) => ({ point: points[k], ...r, rank: metricRank(r.metric) }));
 }
 
-export interface QuantityValue {
-  point: number[];
-  /** [] for a scalar, [n, n] for g^ab and R_ab, [n, n, n] for Γ^a_bc, [n, n, n, n] for R^a_bcd. */
-  shape: number[];
-  /** Components in row-major order of `shape`. */
-  values: number[];
+export interface MappingEvaluator {
+  /** The points' values one at a time, evaluated a chunk at a time as they are asked for; throws EvaluationError
+   *  at the first point that cannot be evaluated, after yielding the points before it. */
+  each(points: number[][]): Generator<MappingValue>;
 }
 
 /**
- * A geometric quantity of a metric (volume, determinant, inverse, christoffel, riemann, ricci, scalar, gaussian)
- * at each point.
+ * `evaluateAt` for streaming and for many calls: the mapping is compiled once (the matrix engine where the
+ * symbolic route would be large), and `each` yields rows as they are evaluated, so a million need not be held
+ * at once (`rgnn eval --points`).
  * @example
- * const [k] = geometryAt(pickMetric(model), "gaussian", [[1, 2]], valuesOf(model, { R: 2 }));
- * k.values[0]; // 1/R² = 0.25 on a sphere of radius 2
+ * const ev = mappingEvaluator(pickMapping(model), valuesOf(model));
+ * for (const r of ev.each(points)) console.log(r.output);
  */
-export function geometryAt(
-  metric: Metric,
-  quantity: GeometryQuantity,
-  points: number[][],
-  env: ReadonlyMap<string, number>,
-): QuantityValue[] {
-  const ev = pointQuantity(metric, quantity, env);
-  return points.map((point) => ({ point, shape: ev.shape, values: Array.from(ev.at(point)) }));
+export function mappingEvaluator(mapping: Mapping, env: ReadonlyMap<string, number>): MappingEvaluator {
+  const ev = pointMapping(mapping, env);
+  return {
+    *each(points) {
+      let k = 0;
+      for (const r of eachPoint(ev, points)) yield { point: points[k++], ...r, rank: metricRank(r.metric) };
+    },
+  };
 }
 
 /**
@@ -90,6 +100,16 @@ export interface FlowResult extends Omit<Convergence, "block"> {
   interpolation: Interpolation;
   T: number;
   point: number[];
+  /** Why the errors do not fall at the scheme's order (empty when they do, within ORDER_TOLERANCE). */
+  mismatches: string[];
+}
+
+/**
+ * The chart a network's flow starts on: the input of its ODE block (the layers `flowConvergence` compares).
+ * Throws EvaluationError for a network without residual or second-order layers.
+ */
+export function flowChart(net: Network, env: ReadonlyMap<string, number>): Manifold {
+  return net.layerSpaces[odeBlock(net, env).first - 1];
 }
 
 /**
@@ -107,8 +127,66 @@ export function flowConvergence(
   const chart = net.layerSpaces[block.first - 1];
   const interpolation = options.interpolation ?? "linear";
   const point = options.point ?? chart.coords.map((_, i) => (i % 2 ? -0.7 : 0.3));
-  const { block: _, ...c } = convergence(block, interpolation, point, options.depths ?? DEFAULT_DEPTHS);
-  return { network: net.name, layers: [block.first, block.last], kind: block.kind, T: block.T, ...c };
+  const full = convergence(block, interpolation, point, options.depths ?? DEFAULT_DEPTHS);
+  const { block: _, ...c } = full;
+  return { network: net.name, layers: [block.first, block.last], kind: block.kind, T: block.T, ...c, mismatches: orderMismatches(full) };
+}
+
+/**
+ * Whether every layer of a network is a diffeomorphism on a box of its input: det J_l sampled on a lattice and
+ * refined near sign changes, and the bound c·sup|σ′|·‖W‖₂ < 1 that proves a residual step invertible on all of Rⁿ.
+ * @example
+ * diffeomorphism(net, valuesOf(model), [[-1.5, 1.5], [-1.5, 1.5]]).diffeomorphism; // true or false
+ */
+export function diffeomorphism(net: Network, env: ReadonlyMap<string, number>, domain: [number, number][]): DiffeoReport {
+  return diffeomorphismReport(net, env, domain);
+}
+
+/**
+ * The geodesic distance between two points, as a function that compiles the metric's evaluators once for
+ * many pairs (`rgnn distances`). Throws EvaluationError when the metric cannot be compiled or a shot fails.
+ * @example
+ * const d = geodesicDistance(pickMetric(model), valuesOf(model));
+ * d([-1, 1], [1, 1]);
+ */
+export function geodesicDistance(metric: Metric, env: ReadonlyMap<string, number>): (from: number[], to: number[]) => number {
+  const solver = geodesicSolver(metric, env);
+  return (from, to) => solver.bvp(from, to, { samples: 2 }).length;
+}
+
+export interface SymbolicMapping {
+  name: string;
+  /** The output coordinates as text. */
+  components: string[];
+  /** ∂output_i/∂x_j as text. */
+  jacobian: string[][];
+}
+
+/**
+ * A map's (or network's) output and Jacobian in closed form.
+ * @example
+ * mappingSymbolic(pickMapping(model)).jacobian[0][0];
+ */
+export function mappingSymbolic(mapping: Mapping): SymbolicMapping {
+  const F = mappingExprs(mapping);
+  return {
+    name: mapping.name,
+    components: F.components.map((e) => print(e)),
+    jacobian: F.jacobian.map((row) => row.map((e) => print(e))),
+  };
+}
+
+/**
+ * The spec's `check` request number `index` (of `model.requests`), witnessed at random points as `rgnn verify`
+ * checks a claim: the step with its `witness` (passed, worst point, both values).
+ * @example
+ * const s = claimCheck(model, 0); s.witness?.passed;
+ */
+export function claimCheck(model: Model, index: number, options: Partial<WitnessOptions> = {}): Step {
+  const r = model.requests[index];
+  const step = r && r.kind !== "show" ? claimStep(r, index, valueEnv(model), { ...DEFAULT_WITNESS, ...options }, model.source) : null;
+  if (!step) throw new LookupError(`request ${index} of ${model.file} is not a check`);
+  return step;
 }
 
 /**

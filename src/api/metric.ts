@@ -6,7 +6,8 @@ import { valueEnv } from "../numeric/evaluate.js";
 import { pointMetric } from "../numeric/route.js";
 import { classifyMetric, detN, eigenvaluesOf, type MetricType } from "../numeric/linalg.js";
 import { latex, latexSymbol } from "../render/latex-expr.js";
-import { type Form, type Listing, metricListing } from "../symbolic/listing.js";
+import { type Form, type Listing, matrixFormChosen, metricListing } from "../symbolic/listing.js";
+import { type MatrixDefinition, type MatrixParameter, metricMatrixForm } from "../symbolic/matrix-form.js";
 import { displayNode, type Expr, num, substitute } from "../symbolic/expr.js";
 import { assertSymbolicFeasible, PRINT_LIMIT, printedSize, SymbolicSizeError } from "../symbolic/size.js";
 import { print } from "../symbolic/print.js";
@@ -190,4 +191,41 @@ export function metricAt(metric: Metric, points: number[][], env: ReadonlyMap<st
     const { rank, signature, type } = classifyMetric(g, eigenvalues);
     return { point, metric: g, rank, signature, type, eigenvalues, determinant: detN(g) };
   });
+}
+
+export interface MatrixMetric {
+  name: string;
+  manifold: string;
+  coords: string[];
+  layer: number;
+  form: "matrix";
+  /** The weights as named matrices, vectors and scalars (W_l, b_l, h): their shapes, never their entries. */
+  parameters: MatrixParameter[];
+  /** z_l, x_l, J_l, g_l as matrix expressions, in dependency order; the last is the metric itself. */
+  definitions: MatrixDefinition[];
+}
+
+/**
+ * Whether a metric is written in matrix form for `form`: always for "matrix", and for "auto" when the layered
+ * listing of a network pullback would be too large (wide layers).
+ * @example
+ * usesMatrixForm(pickMetric(model), "auto") ? metricMatrix(g) : metricSymbolic(g);
+ */
+export function usesMatrixForm(metric: Metric, form: Form | "matrix"): boolean {
+  return matrixFormChosen(metric, form);
+}
+
+/**
+ * A metric pulled back along a network as the recursion in matrices (weights named, nothing expanded): its size
+ * grows with depth, not width. Throws LookupError for a metric that is not pulled back along a network.
+ * @example
+ * metricMatrix(pickMetric(model)).definitions.at(-1)?.expr;
+ */
+export function metricMatrix(metric: Metric): MatrixMetric {
+  const def = metric.def;
+  if (def.kind !== "pullback" || def.along.kind !== "network") {
+    throw new LookupError(`--form matrix applies to metrics pulled back along a network; '${metric.name}' is not one`);
+  }
+  const { parameters, definitions } = metricMatrixForm(metric);
+  return { ...metricHeader(metric), form: "matrix", parameters, definitions };
 }

@@ -5,7 +5,7 @@ import { fmt, json } from "../format.js";
 import { choice, parsePoint } from "../options.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
-import { pickMetric } from "./metric.js";
+import { pickMetric } from "../../api/spec.js";
 
 export interface GeodesicOptions {
   metric?: string;
