@@ -50,6 +50,7 @@ export {
   mappingEvaluator,
   type MappingValue,
   mappingSymbolic,
+  pythonExport,
   type SymbolicMapping,
   verify,
   verifyResult,
@@ -61,4 +62,5 @@ export { type Interpolation, ORDER_TOLERANCE } from "./numeric/flow.js";
 export type { DiffeoReport } from "./numeric/diffeo.js";
 export type { MatrixDefinition, MatrixParameter } from "./symbolic/matrix-form.js";
 export { EvaluationError } from "./numeric/evaluate.js";
+export { PythonExportError, type PythonTarget } from "./numeric/python.js";
 export type { Derivation, Section, Step, WitnessOptions, WitnessResult } from "./derive/model.js";

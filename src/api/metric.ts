@@ -1,8 +1,7 @@
 // A metric as plain data: its components in closed form (text and LaTeX), and its values at points.
 import { LAYER_KINDS } from "../core/layers/index.js";
 import { layerReadingAcross } from "../semantics/networks.js";
-import type { Metric, Model } from "../semantics/model.js";
-import { valueEnv } from "../numeric/evaluate.js";
+import type { Metric } from "../semantics/model.js";
 import { pointMetric } from "../numeric/route.js";
 import { classifyMetric, detN, eigenvaluesOf, type MetricType } from "../numeric/linalg.js";
 import { latex, latexSymbol } from "../render/latex-expr.js";
@@ -14,19 +13,7 @@ import { print } from "../symbolic/print.js";
 import { LookupError } from "./errors.js";
 import { simplifyAll } from "../symbolic/simplify/index.js";
 
-/** Values for a spec's symbols: its constants, then these (e.g. trained weights, `{ h: 0.1 }`). */
-export type Values = ReadonlyMap<string, number> | Record<string, number>;
-
-/**
- * The environment of numbers a model is evaluated in: its constants' values overridden by `values`.
- * @example
- * const env = valuesOf(model, { h: 0.1 });
- */
-export function valuesOf(model: Model, values: Values = {}): Map<string, number> {
-  const env = valueEnv(model);
-  for (const [k, v] of values instanceof Map ? values : Object.entries(values)) env.set(k, v);
-  return env;
-}
+export { type Values, valuesOf } from "./values.js";
 
 /**
  * The same pullback metric, taken to layer `layer` of its network (0 = the input); `undefined` keeps it.

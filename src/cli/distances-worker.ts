@@ -3,7 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { pickMetric } from "../api/spec.js";
 import { EvaluationError } from "../numeric/evaluate.js";
-import { geodesicDistance } from "../api/compute.js";
+import { geodesicDistance } from "../api/geodesic.js";
 import { loadSpec } from "../semantics/load.js";
 import { crashText, type WorkerSpec } from "./workers.js";
 

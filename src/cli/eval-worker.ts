@@ -2,7 +2,7 @@
 // values, then evaluates and formats the chunks of points it is sent. Runs as dist/src/cli/eval-worker.js.
 import { parentPort, workerData } from "node:worker_threads";
 import { pickMapping } from "../api/spec.js";
-import { mappingEvaluator } from "../api/compute.js";
+import { mappingEvaluator } from "../api/mapping.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 import { loadSpec } from "../semantics/load.js";
 import { type EvalFormat, evalFormatter } from "./eval-format.js";

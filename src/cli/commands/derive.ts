@@ -2,7 +2,7 @@
 // format from the table in render/formats.ts.
 import { statSync } from "node:fs";
 import { documentPath } from "../../derive/index.js";
-import { derivation } from "../../api/compute.js";
+import { derivation } from "../../api/derivation.js";
 import { failedSteps } from "../../derive/model.js";
 import { failureText } from "../../derive/report.js";
 import { DERIVATION_FORMATS, type DerivationFormat, FORMAT_NAMES, formatOfPath, knownFormats } from "../../render/formats.js";

@@ -4,7 +4,7 @@
 import { availableParallelism } from "node:os";
 import cliProgress from "cli-progress";
 import { EvaluationError } from "../../numeric/evaluate.js";
-import { geodesicDistance } from "../../api/compute.js";
+import { geodesicDistance } from "../../api/geodesic.js";
 import { commandEnv } from "../env.js";
 import { fmt, json } from "../format.js";
 import { EXIT, type IO } from "../io.js";

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { mappingEvaluator } from "../../api/compute.js";
+import { mappingEvaluator } from "../../api/mapping.js";
 import { pickMapping } from "../../api/spec.js";
 import { commandEnv } from "../env.js";
 import { EXIT, type IO, UsageError } from "../io.js";

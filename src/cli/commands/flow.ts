@@ -4,7 +4,7 @@ import type { Network } from "../../semantics/model.js";
 import { commandEnv } from "../env.js";
 import { type Interpolation, ORDER_TOLERANCE } from "../../numeric/flow.js";
 import type { DiffeoReport } from "../../numeric/diffeo.js";
-import { diffeomorphism, flowChart, flowConvergence } from "../../api/compute.js";
+import { diffeomorphism, flowChart, flowConvergence } from "../../api/flow.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { json } from "../format.js";
 import { choice, parsePoint } from "../options.js";

@@ -1,5 +1,5 @@
 import { commandEnv } from "../env.js";
-import { geodesic } from "../../api/compute.js";
+import { geodesic } from "../../api/geodesic.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json } from "../format.js";
 import { choice, parsePoint } from "../options.js";

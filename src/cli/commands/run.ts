@@ -4,7 +4,8 @@
 import { QUANTITY_NAMES, QUANTITY_TABLE } from "../../core/quantities.js";
 import { failureText, successText } from "../../derive/report.js";
 import type { Request } from "../../semantics/model.js";
-import { claimCheck, mappingSymbolic } from "../../api/compute.js";
+import { claimCheck } from "../../api/derivation.js";
+import { mappingSymbolic } from "../../api/mapping.js";
 import { fmt, matrixText } from "../format.js";
 import { EXIT, type IO } from "../io.js";
 import { readSpec } from "../spec.js";

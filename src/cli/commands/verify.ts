@@ -1,6 +1,6 @@
 // `rgnn verify FILE`: run every step's witness and every claim in the spec; a table; exit 0
 // only if all pass. A failure names the step, the point, and both values.
-import { derivation, verifyResult } from "../../api/compute.js";
+import { derivation, verifyResult } from "../../api/derivation.js";
 import { allSteps, type Derivation, roleOf, stepCounts } from "../../derive/model.js";
 import { countsText, domainText, failureText, routeName, successText } from "../../derive/report.js";
 import { EXIT, type IO, UsageError } from "../io.js";
