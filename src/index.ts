@@ -4,6 +4,8 @@
 /** Parse and check a spec; pick its metrics and maps by name. */
 export { checkSpec, type CheckResult, pickMapping, pickMetric } from "./api/spec.js";
 export { LookupError } from "./api/errors.js";
+export { EXIT, type ExitCode, RgnnError } from "./core/errors.js";
+export { SymbolicSizeError } from "./symbolic/size.js";
 export type { Diagnostic } from "./syntax/diagnostics.js";
 export type { Span } from "./syntax/ast.js";
 
@@ -15,24 +17,54 @@ export { type Graph, inGraph, newGraph } from "./symbolic/expr.js";
 export type { Activation, Bundle, Layer, Manifold, Mapping, Metric, MetricDef, Model, Network, Request } from "./semantics/model.js";
 
 /** Metrics: closed form and values at points. */
-export { atLayer, metricAt, type MetricValue, metricSymbolic, type SymbolicMetric, type Values, valuesOf } from "./api/metric.js";
+export {
+  atLayer,
+  metricAt,
+  type MatrixMetric,
+  metricMatrix,
+  type MetricValue,
+  metricSymbolic,
+  type SymbolicMetric,
+  usesMatrixForm,
+  type Values,
+  valuesOf,
+} from "./api/metric.js";
+
+/** Geometric quantities (Christoffel symbols, curvature, …): simplified closed forms and values at points. */
+export {
+  geometryAt,
+  geometrySymbolic,
+  type QuantityValue,
+  type SymbolicComponent,
+  type SymbolicQuantityListing,
+} from "./api/geometry.js";
 
 /** Evaluation, geometry, geodesics, flow convergence, derivation and verification. */
 export {
+  claimCheck,
   derivation,
+  diffeomorphism,
   evaluateAt,
+  flowChart,
   flowConvergence,
   type FlowResult,
   geodesic,
-  geometryAt,
+  geodesicDistance,
+  type MappingEvaluator,
+  mappingEvaluator,
   type MappingValue,
-  type QuantityValue,
+  mappingSymbolic,
+  pythonExport,
+  type SymbolicMapping,
   verify,
   verifyResult,
   type VerifyResult,
 } from "./api/compute.js";
 export { QUANTITY_NAMES, type GeometryQuantity } from "./numeric/geometry.js";
 export type { GeodesicPath } from "./numeric/geodesic.js";
-export type { Interpolation } from "./numeric/flow.js";
+export { type Interpolation, ORDER_TOLERANCE } from "./numeric/flow.js";
+export type { DiffeoReport } from "./numeric/diffeo.js";
+export type { MatrixDefinition, MatrixParameter } from "./symbolic/matrix-form.js";
 export { EvaluationError } from "./numeric/evaluate.js";
+export { PythonExportError, type PythonTarget } from "./numeric/python.js";
 export type { Derivation, Section, Step, WitnessOptions, WitnessResult } from "./derive/model.js";

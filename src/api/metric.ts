@@ -1,31 +1,19 @@
 // A metric as plain data: its components in closed form (text and LaTeX), and its values at points.
 import { LAYER_KINDS } from "../core/layers/index.js";
 import { layerReadingAcross } from "../semantics/networks.js";
-import type { Metric, Model } from "../semantics/model.js";
-import { valueEnv } from "../numeric/evaluate.js";
+import type { Metric } from "../semantics/model.js";
 import { pointMetric } from "../numeric/route.js";
 import { classifyMetric, detN, eigenvaluesOf, type MetricType } from "../numeric/linalg.js";
 import { latex, latexSymbol } from "../render/latex-expr.js";
-import { type Form, type Listing, metricListing } from "../symbolic/listing.js";
+import { type Form, type Listing, matrixFormChosen, metricListing } from "../symbolic/listing.js";
+import { type MatrixDefinition, type MatrixParameter, metricMatrixForm } from "../symbolic/matrix-form.js";
 import { displayNode, type Expr, inRequestGraph, num, substitute } from "../symbolic/expr.js";
 import { assertSymbolicFeasible, PRINT_LIMIT, printedSize, SymbolicSizeError } from "../symbolic/size.js";
 import { print } from "../symbolic/print.js";
 import { LookupError } from "./errors.js";
 import { simplifyAll } from "../symbolic/simplify/index.js";
 
-/** Values for a spec's symbols: its constants, then these (e.g. trained weights, `{ h: 0.1 }`). */
-export type Values = ReadonlyMap<string, number> | Record<string, number>;
-
-/**
- * The environment of numbers a model is evaluated in: its constants' values overridden by `values`.
- * @example
- * const env = valuesOf(model, { h: 0.1 });
- */
-export function valuesOf(model: Model, values: Values = {}): Map<string, number> {
-  const env = valueEnv(model);
-  for (const [k, v] of values instanceof Map ? values : Object.entries(values)) env.set(k, v);
-  return env;
-}
+export { type Values, valuesOf } from "./values.js";
 
 /**
  * The same pullback metric, taken to layer `layer` of its network (0 = the input); `undefined` keeps it.
@@ -196,4 +184,41 @@ export function metricAt(metric: Metric, points: number[][], env: ReadonlyMap<st
       return { point, metric: g, rank, signature, type, eigenvalues, determinant: detN(g) };
     });
   });
+}
+
+export interface MatrixMetric {
+  name: string;
+  manifold: string;
+  coords: string[];
+  layer: number;
+  form: "matrix";
+  /** The weights as named matrices, vectors and scalars (W_l, b_l, h): their shapes, never their entries. */
+  parameters: MatrixParameter[];
+  /** z_l, x_l, J_l, g_l as matrix expressions, in dependency order; the last is the metric itself. */
+  definitions: MatrixDefinition[];
+}
+
+/**
+ * Whether a metric is written in matrix form for `form`: always for "matrix", and for "auto" when the layered
+ * listing of a network pullback would be too large (wide layers).
+ * @example
+ * usesMatrixForm(pickMetric(model), "auto") ? metricMatrix(g) : metricSymbolic(g);
+ */
+export function usesMatrixForm(metric: Metric, form: Form | "matrix"): boolean {
+  return matrixFormChosen(metric, form);
+}
+
+/**
+ * A metric pulled back along a network as the recursion in matrices (weights named, nothing expanded): its size
+ * grows with depth, not width. Throws LookupError for a metric that is not pulled back along a network.
+ * @example
+ * metricMatrix(pickMetric(model)).definitions.at(-1)?.expr;
+ */
+export function metricMatrix(metric: Metric): MatrixMetric {
+  const def = metric.def;
+  if (def.kind !== "pullback" || def.along.kind !== "network") {
+    throw new LookupError(`--form matrix applies to metrics pulled back along a network; '${metric.name}' is not one`);
+  }
+  const { parameters, definitions } = inRequestGraph(metric, () => metricMatrixForm(metric));
+  return { ...metricHeader(metric), form: "matrix", parameters, definitions };
 }

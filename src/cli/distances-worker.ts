@@ -3,7 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { pickMetric } from "../api/spec.js";
 import { EvaluationError } from "../numeric/evaluate.js";
-import { type GeodesicSolver, geodesicSolver } from "../numeric/geodesic.js";
+import { geodesicDistance } from "../api/geodesic.js";
 import { loadSpec } from "../semantics/load.js";
 import { crashText, type WorkerSpec } from "./workers.js";
 
@@ -35,17 +35,17 @@ if (parentPort) {
   const port = parentPort;
   const init = workerData as DistancesWorkerInit;
   const metric = pickMetric(loadSpec(init.source, init.file, init.baseDir), init.metric);
-  let solver: GeodesicSolver | undefined, setupError: string | undefined;
+  let distance: ((from: number[], to: number[]) => number) | undefined, setupError: string | undefined;
   try {
-    solver = geodesicSolver(metric, init.env);
+    distance = geodesicDistance(metric, init.env);
   } catch (e) {
     if (!(e instanceof EvaluationError)) throw e; // a bug: the main thread's 'error' handler rethrows it
     setupError = e.message;
   }
   port.on("message", ({ k, i, j }: DistancePair) => {
-    if (!solver) return port.postMessage({ k, error: setupError, fatal: true } satisfies DistanceResult);
+    if (!distance) return port.postMessage({ k, error: setupError, fatal: true } satisfies DistanceResult);
     try {
-      port.postMessage({ k, length: solver.bvp(init.points[i], init.points[j], { samples: 2 }).length } satisfies DistanceResult);
+      port.postMessage({ k, length: distance(init.points[i], init.points[j]) } satisfies DistanceResult);
     } catch (e) {
       if (e instanceof EvaluationError) port.postMessage({ k, error: e.message } satisfies DistanceResult);
       else port.postMessage({ k, crash: crashText(e) } satisfies DistanceResult);

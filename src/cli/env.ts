@@ -2,7 +2,7 @@
 // (trained or exported weights for symbolic parameters), then --set NAME=VALUE.
 import type { Model } from "../semantics/model.js";
 import { bindWeights, WeightsError } from "../semantics/bind.js";
-import { valueEnv } from "../numeric/evaluate.js";
+import { valuesOf } from "../api/values.js";
 import { entryName } from "../semantics/networks.js";
 import { suggestion } from "../semantics/names.js";
 import { type IO, UsageError } from "./io.js";
@@ -35,7 +35,7 @@ export function setAssignments(model: Model, text: string | undefined): Map<stri
 
 /** The values, or null after printing why a weights file does not fit (exit 1). */
 export function commandEnv(io: IO, model: Model, opts: { weights?: string; set?: string }): Map<string, number> | null {
-  const env = valueEnv(model);
+  const env = valuesOf(model);
   if (opts.weights) {
     try {
       for (const [k, v] of bindWeights(model, opts.weights)) env.set(k, v);

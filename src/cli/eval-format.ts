@@ -1,6 +1,6 @@
 // How `rgnn eval` writes its results, shared by the main thread and its workers (eval-worker.ts), so that every
 // thread count gives the same bytes: a head, one piece per point, a tail.
-import type { MappingValue } from "../api/compute.js";
+import type { MappingValue } from "../api/mapping.js";
 import type { Mapping } from "../semantics/model.js";
 import { fmt, json, matrixText } from "./format.js";
 

@@ -2,9 +2,8 @@
 // values, then evaluates and formats the chunks of points it is sent. Runs as dist/src/cli/eval-worker.js.
 import { parentPort, workerData } from "node:worker_threads";
 import { pickMapping } from "../api/spec.js";
-import { metricRank } from "../numeric/linalg.js";
+import { mappingEvaluator } from "../api/mapping.js";
 import { EvaluationError } from "../numeric/evaluate.js";
-import { eachPoint, pointMapping } from "../numeric/route.js";
 import { loadSpec } from "../semantics/load.js";
 import { type EvalFormat, evalFormatter } from "./eval-format.js";
 import { parseAssignments } from "./options.js";
@@ -39,16 +38,13 @@ if (parentPort) {
   const port = parentPort;
   const init = workerData as EvalWorkerInit;
   const mapping = pickMapping(loadSpec(init.source, init.file, init.baseDir, parseAssignments(init.set)), init.network);
-  const ev = pointMapping(mapping, init.env);
+  const ev = mappingEvaluator(mapping, init.env);
   const format = evalFormatter(init.format, mapping);
   port.on("message", ({ id, start, points }: EvalChunk) => {
     const rows: string[] = [];
     try {
-      let k = 0;
-      for (const r of eachPoint(ev, points)) {
-        rows.push(format.row({ point: points[k], ...r, rank: metricRank(r.metric) }, start + k === 0));
-        k++;
-      }
+      let k = start;
+      for (const r of ev.each(points)) rows.push(format.row(r, k++ === 0));
       port.postMessage({ id, rows } satisfies EvalChunkResult);
     } catch (e) {
       if (e instanceof EvaluationError) port.postMessage({ id, rows, error: e.message } satisfies EvalChunkResult);

@@ -1,4 +1,5 @@
 // What a command needs from the outside world, so that tests run commands in-process.
+import { EXIT, RgnnError } from "../core/errors.js";
 import { type InputKind, readInputText, readStdinText } from "../syntax/input.js";
 import { writeStdout } from "./output.js";
 
@@ -17,8 +18,9 @@ export const processIO: IO = {
   readFile: (p, kind = "spec") => readInputText(p, kind),
 };
 
-/** Exit codes: 0 success, 1 the input (or a check) is bad, 2 the command line is bad. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+export { EXIT } from "../core/errors.js";
 
 /** Thrown by a command to stop with a usage error (exit 2). */
-export class UsageError extends Error {}
+export class UsageError extends RgnnError {
+  readonly exitCode = EXIT.usage;
+}

@@ -1,4 +1,5 @@
 // Parsing of command-line values: points, NAME=VALUE lists, formats, CSV point files.
+import { EXIT, RgnnError } from "../core/errors.js";
 import type { Manifold } from "../semantics/model.js";
 import { UsageError } from "./io.js";
 
@@ -42,4 +43,6 @@ export function parseLayer(text: string | undefined): number | undefined {
 }
 
 /** Thrown for a bad data file: already formatted with file:line:col and a caret. */
-export class InputFileError extends Error {}
+export class InputFileError extends RgnnError {
+  readonly exitCode = EXIT.failure;
+}

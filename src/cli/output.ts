@@ -1,6 +1,7 @@
 // Every file and every byte of standard output the CLI writes goes through here. A file is written
 // atomically (a temporary file in the same folder, fsync, rename), so that a full disk or a crash
 // leaves the old file intact rather than a truncated one; errors become one clear message.
+import { EXIT, RgnnError } from "../core/errors.js";
 import {
   chmodSync,
   closeSync,
@@ -19,10 +20,14 @@ import {
 import { basename, dirname, join, resolve } from "node:path";
 
 /** A file or standard output could not be written; the message is "cannot write PATH: why" (exit 1). */
-export class OutputError extends Error {}
+export class OutputError extends RgnnError {
+  readonly exitCode = EXIT.failure;
+}
 
 /** The reader of standard output has gone (`rgnn … | head`): stop quietly. */
-export class OutputClosed extends Error {}
+export class OutputClosed extends RgnnError {
+  readonly exitCode = EXIT.ok;
+}
 
 /** The low-level write, replaceable in tests to simulate a disk that fills up midway. */
 export const lowLevel = { writeSync: writeSync as (fd: number, buf: Uint8Array, offset: number, length: number) => number };

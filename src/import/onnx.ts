@@ -3,6 +3,7 @@
 // activation of that, h times an activation — and a layer is emitted when a state is needed again.
 // Which ONNX ops are activations is the function registry's business (an op whose lower-cased name is
 // a registry activation), and the layers written are the kinds of core/layers.
+import { EXIT, RgnnError } from "../core/errors.js";
 import onnxProto from "onnx-proto";
 import { ACTIVATION_FUNCTIONS, type ActivationFunction, DEFAULT_ACTIVATION, type FunctionDef, REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS, type LayerKind } from "../core/layers/index.js";
@@ -15,7 +16,9 @@ const DENSE = LAYER_KINDS.dense.keyword,
   RESIDUAL = LAYER_KINDS.residual.keyword,
   SOFTMAX = LAYER_KINDS.softmax.keyword;
 
-export class OnnxImportError extends Error {}
+export class OnnxImportError extends RgnnError {
+  readonly exitCode = EXIT.failure;
+}
 
 /** A tensor of the graph's constants, row-major. */
 interface Tensor {

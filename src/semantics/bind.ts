@@ -1,13 +1,16 @@
 // Values for a spec's symbolic weights from a weights file (JSON or safetensors), by parameter
 // name: what `--weights FILE` does for a spec whose network was declared symbolically (e.g. the
 // output of `rgnn train`).
+import { EXIT, RgnnError } from "../core/errors.js";
 import { resolve } from "node:path";
 import type { Model } from "./model.js";
 import { entryName } from "./networks.js";
 import { loadWeightsFile, tensorFromJson } from "./weights.js";
 import { formatDiagnostic } from "../syntax/diagnostics.js";
 
-export class WeightsError extends Error {}
+export class WeightsError extends RgnnError {
+  readonly exitCode = EXIT.failure;
+}
 
 export function bindWeights(model: Model, path: string): Map<string, number> {
   const res = loadWeightsFile(resolve(path), path, model, { line: 1, col: 1, offset: 0, end: 0 });

@@ -2,11 +2,14 @@
 // metric (and the derivatives a quantity takes of it) needs, and the size of a printed listing.
 // The numeric route choice (numeric/route.ts) and the refusals of requests that could not finish
 // both read these, so a request is never started only to hang or run out of memory.
+import { EXIT, RgnnError } from "../core/errors.js";
 import type { Mapping, Metric } from "../semantics/model.js";
 import { type Expr, topoOrder } from "./expr.js";
 
 /** A symbolic request too large to finish: the message says what to do instead. */
-export class SymbolicSizeError extends Error {}
+export class SymbolicSizeError extends RgnnError {
+  readonly exitCode = EXIT.failure;
+}
 
 /**
  * Estimated DAG nodes of a mapping's coordinates and Jacobian. A network layer w_{l−1} → w_l costs about

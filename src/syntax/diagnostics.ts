@@ -1,5 +1,6 @@
 // One error = one message: `file:line:col: error: what`, the source line, and a caret under
 // the offending text. Every stage reports through this type; the CLI only prints it.
+import { EXIT, RgnnError } from "../core/errors.js";
 import type { Span } from "./ast.js";
 
 export interface Diagnostic {
@@ -19,7 +20,8 @@ export interface Diagnostic {
 /** Characters of a source line shown around the caret: a huge one-line file must not flood the terminal. */
 export const EXCERPT = 100;
 
-export class DiagnosticError extends Error {
+export class DiagnosticError extends RgnnError {
+  readonly exitCode = EXIT.failure;
   constructor(public readonly diagnostics: Diagnostic[]) {
     super(diagnostics.map(formatDiagnostic).join("\n"));
     this.name = "DiagnosticError";

@@ -1,6 +1,7 @@
 // Every input file (spec, weights, data) is read here, and only here: regular files only (a FIFO
 // or /dev/zero would hang or exhaust memory), the size checked on the opened descriptor before
 // reading, against the limits documented in docs/security.md.
+import { EXIT, RgnnError } from "../core/errors.js";
 import { constants as bufferConstants } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { clip, stripBom } from "./text.js";
@@ -14,7 +15,9 @@ const MiB = 1024 ** 2;
 export const DEFAULT_INPUT_LIMITS: Readonly<Record<InputKind, number>> = { spec: 16 * MiB, weights: 1024 * MiB, data: 1024 * MiB };
 
 /** Why an input could not be read; the message is the reason alone ("no such file"). */
-export class InputError extends Error {}
+export class InputError extends RgnnError {
+  readonly exitCode = EXIT.failure;
+}
 
 export function inputLimit(kind: InputKind): number {
   const env = process.env.RGNN_MAX_INPUT_BYTES;

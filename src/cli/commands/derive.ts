@@ -1,7 +1,8 @@
 // `rgnn derive FILE -o out.tex|.html|.json|.md`: the checked derivation as a document, in a
 // format from the table in render/formats.ts.
 import { statSync } from "node:fs";
-import { derive, documentPath } from "../../derive/index.js";
+import { documentPath } from "../../derive/index.js";
+import { derivation } from "../../api/derivation.js";
 import { failedSteps } from "../../derive/model.js";
 import { failureText } from "../../derive/report.js";
 import { DERIVATION_FORMATS, type DerivationFormat, FORMAT_NAMES, formatOfPath, knownFormats } from "../../render/formats.js";
@@ -29,7 +30,7 @@ export function deriveCommand(io: IO, file: string, opts: DeriveOptions): number
     io.err(`${loaded.message}\n`);
     return EXIT.failure;
   }
-  const d = derive({ ...loaded.model, file: documentPath(loaded.model.file, process.cwd()) }, wopts);
+  const d = derivation({ ...loaded.model, file: documentPath(loaded.model.file, process.cwd()) }, wopts);
   const text = DERIVATION_FORMATS[format].render(d);
   if (opts.output) {
     writeFileAtomic(opts.output, text);

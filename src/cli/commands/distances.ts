@@ -4,7 +4,7 @@
 import { availableParallelism } from "node:os";
 import cliProgress from "cli-progress";
 import { EvaluationError } from "../../numeric/evaluate.js";
-import { geodesicSolver } from "../../numeric/geodesic.js";
+import { geodesicDistance } from "../../api/geodesic.js";
 import { commandEnv } from "../env.js";
 import { fmt, json } from "../format.js";
 import { EXIT, type IO } from "../io.js";
@@ -14,7 +14,7 @@ import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { inWorkers, threadsOption, workerSpec } from "../workers.js";
 import type { DistancePair, DistanceResult, DistancesWorkerInit } from "../distances-worker.js";
-import { pickMetric } from "./metric.js";
+import { pickMetric } from "../../api/spec.js";
 
 export interface DistancesOptions {
   metric?: string;
@@ -119,10 +119,10 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
     }).then(report, failed);
   }
   try {
-    const solver = geodesicSolver(metric, env);
+    const distance = geodesicDistance(metric, env);
     pairs.forEach(([i, j], k) => {
       try {
-        record(k, { length: solver.bvp(points[i], points[j], { samples: 2 }).length });
+        record(k, { length: distance(points[i], points[j]) });
       } catch (e) {
         if (!(e instanceof EvaluationError)) throw e;
         record(k, { error: e.message });

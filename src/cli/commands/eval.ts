@@ -1,6 +1,5 @@
 import { availableParallelism } from "node:os";
-import { eachPoint, pointMapping } from "../../numeric/route.js";
-import { metricRank } from "../../numeric/linalg.js";
+import { mappingEvaluator } from "../../api/mapping.js";
 import { pickMapping } from "../../api/spec.js";
 import { commandEnv } from "../env.js";
 import { EXIT, type IO, UsageError } from "../io.js";
@@ -86,13 +85,9 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
     );
   }
   try {
-    // Rows are written as their chunk is evaluated (as api evaluateAt would give them), so that a million stream out.
-    const ev = pointMapping(mapping, env); // the matrix engine where the symbolic route would be large
+    // Rows are written as their chunk is evaluated, so that a million stream out.
     let k = 0;
-    for (const r of eachPoint(ev, points)) {
-      out(formatter.row({ point: points[k], ...r, rank: metricRank(r.metric) }, k === 0));
-      k++;
-    }
+    for (const r of mappingEvaluator(mapping, env).each(points)) out(formatter.row(r, k++ === 0));
     return done();
   } catch (e) {
     return evaluationFailure(io, loaded.model.file, e);

@@ -2,7 +2,8 @@
 // as a self-contained Python module generated from the same DAG as rgnn's own evaluators.
 import { renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { PythonExportError, type PythonTarget, pythonModule } from "../../numeric/python.js";
+import { PythonExportError, type PythonTarget } from "../../numeric/python.js";
+import { pythonExport } from "../../api/export.js";
 import { EXIT, type IO } from "../io.js";
 import { choice } from "../options.js";
 import { readSpec } from "../spec.js";
@@ -18,7 +19,7 @@ export function exportCommand(io: IO, file: string, opts: { target: string; outp
   }
   let text: string;
   try {
-    text = pythonModule(loaded.model, target, basename(loaded.model.file));
+    text = pythonExport(loaded.model, target, basename(loaded.model.file));
   } catch (e) {
     if (!(e instanceof PythonExportError)) throw e;
     io.err(`rgnn export: ${file}: ${e.message}\n`);

@@ -2,14 +2,14 @@
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Network } from "../../semantics/model.js";
 import { commandEnv } from "../env.js";
-import { convergence, type Interpolation, ORDER_TOLERANCE, odeBlock, orderMismatches } from "../../numeric/flow.js";
-import { DEFAULT_DEPTHS } from "../../derive/flow.js";
+import { type Interpolation, ORDER_TOLERANCE } from "../../numeric/flow.js";
+import type { DiffeoReport } from "../../numeric/diffeo.js";
+import { diffeomorphism, flowChart, flowConvergence } from "../../api/flow.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { json } from "../format.js";
 import { choice, parsePoint } from "../options.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
-import { type DiffeoReport, diffeomorphismReport } from "../../numeric/diffeo.js";
 
 export interface FlowOptions {
   network?: string;
@@ -22,8 +22,9 @@ export interface FlowOptions {
   domain?: string;
 }
 
-function parseDepths(text: string | undefined): number[] {
-  if (!text) return DEFAULT_DEPTHS;
+/** --depths, or undefined for the default (4 … 1024). */
+function parseDepths(text: string | undefined): number[] | undefined {
+  if (!text) return undefined;
   const ds = text.split(",").map((s) => Number(s.trim()));
   if (ds.length < 2 || ds.some((d) => !Number.isInteger(d) || d < 1 || d > 1_000_000))
     throw new UsageError(`--depths needs at least two whole numbers from 1 to 1000000, not '${text}'`);
@@ -116,36 +117,35 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
   try {
-    const block = odeBlock(net, env);
-    const chart = net.layerSpaces[block.first - 1];
-    const point = opts.at ? parsePoint(opts.at, chart) : chart.coords.map((_, i) => (i % 2 ? -0.7 : 0.3));
-    const c = convergence(block, interp, point, depths);
-    const mismatches = orderMismatches(c);
+    const point = opts.at ? parsePoint(opts.at, flowChart(net, env)) : undefined;
+    const c = flowConvergence(net, env, { depths, interpolation: interp, point });
+    const mismatches = c.mismatches;
+    const [first, last] = c.layers;
     const verdict = mismatches.length ? EXIT.failure : EXIT.ok;
     const domain = parseDomain(opts.domain, net.source.dim);
     if (format === "json") {
       io.out(
         json({
-          network: net.name,
-          layers: [block.first, block.last],
-          kind: block.kind,
-          interpolation: interp,
-          T: block.T,
-          point,
+          network: c.network,
+          layers: c.layers,
+          kind: c.kind,
+          interpolation: c.interpolation,
+          T: c.T,
+          point: c.point,
           expectedOrder: c.expectedOrder,
           stateOrder: c.stateOrder,
           metricOrder: c.metricOrder,
           rows: c.rows,
           mismatches,
-          diffeomorphism: diffeomorphismReport(net, env, domain),
+          diffeomorphism: diffeomorphism(net, env, domain),
         }),
       );
       return verdict;
     }
-    const kind = LAYER_KINDS[block.kind];
+    const kind = LAYER_KINDS[c.kind];
     io.out(
-      `${net.name}: layers ${block.first}–${block.last} (${block.W.length} ${kind.labels.title} layers) are the ` +
-        `${kind.ode!.scheme} scheme for\n  ${kind.ode!.text},  t ∈ [0, ${block.T}]\n`,
+      `${net.name}: layers ${first}–${last} (${last - first + 1} ${kind.labels.title} layers) are the ` +
+        `${kind.ode!.scheme} scheme for\n  ${kind.ode!.text},  t ∈ [0, ${c.T}]\n`,
     );
     io.out(
       `with W(t), b(t) ` +
@@ -153,7 +153,7 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
           interp === "linear"
             ? "interpolated linearly between the layers' " + "weights"
             : "piecewise constant, one layer's weights per " + "step"
-        }. Networks of depth N, h = T/N, from x(0) = (${point.join(", ")}):\n\n`,
+        }. Networks of depth N, h = T/N, from x(0) = (${c.point.join(", ")}):\n\n`,
     );
     const head = ["depth N", "h", "state error", "metric error", "order (state)", "order (metric)"];
     const rows = c.rows.map((r) => [
@@ -176,7 +176,7 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
     if (orders.some((x) => x != null && !Number.isFinite(x)))
       io.out("— (at round-off): the errors are too small to change with N, so they give no order\n");
     io.out("state error: ‖x_N(T) − x(T)‖; metric error: ‖J_Nᵀ J_N − J(T)ᵀ J(T)‖ with dJ/dt = Df(x(t), t) J, J(0) = I (Frobenius norms)\n");
-    io.out(`\n${diffeoText(diffeomorphismReport(net, env, domain), net.source.coords)}`);
+    io.out(`\n${diffeoText(diffeomorphism(net, env, domain), net.source.coords)}`);
     if (mismatches.length)
       io.err(
         `${loaded.model.file}: the networks do not converge to the flow at the scheme's order: ${mismatches.join("; ")} ` +

@@ -1,11 +1,11 @@
 import { commandEnv } from "../env.js";
-import { geodesic } from "../../api/compute.js";
+import { geodesic } from "../../api/geodesic.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json } from "../format.js";
 import { choice, parsePoint } from "../options.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
-import { pickMetric } from "./metric.js";
+import { pickMetric } from "../../api/spec.js";
 
 export interface GeodesicOptions {
   metric?: string;

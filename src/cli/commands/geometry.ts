@@ -1,23 +1,16 @@
 // `rgnn geometry FILE --quantity q`: any quantity of core/quantities.ts (volume, Christoffel
 // symbols, curvature, ...) of a metric, symbolically or at a point.
-import { quantity } from "../../core/quantities.js";
+import { type QuantityName as GeometryQuantity, QUANTITY_NAMES, quantity } from "../../core/quantities.js";
 import type { Metric } from "../../semantics/model.js";
-import { type Expr, num, substitute } from "../../symbolic/expr.js";
+import { latexSymbol } from "../../render/latex-expr.js";
+import { geometryAt, geometrySymbolic } from "../../api/geometry.js";
+import { pickMetric } from "../../api/spec.js";
 import { commandEnv } from "../env.js";
-import { type GeometryQuantity, QUANTITY_NAMES, type SymbolicQuantity, symbolicQuantity } from "../../numeric/geometry.js";
-import { pointQuantity } from "../../numeric/route.js";
-import { assertSymbolicFeasible } from "../../symbolic/size.js";
-import { latex } from "../../render/latex-expr.js";
-import { latexSymbol } from "../../symbolic/notation.js";
-import { print, printable } from "../../symbolic/print.js";
-import { simplifyAll } from "../../symbolic/simplify/index.js";
-import { indicesOf } from "../../symbolic/tensor.js";
 import { EXIT, type IO } from "../io.js";
 import { fmt, json } from "../format.js";
 import { choice, parseAssignments, parsePoint } from "../options.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
-import { pickMetric } from "./metric.js";
 
 export interface GeometryOptions {
   metric?: string;
@@ -49,27 +42,10 @@ function listingNote(q: GeometryQuantity, rank: number): string {
   return symmetry ? `, nonzero independent components (the rest follow by ${symmetry})` : ", nonzero components";
 }
 
-/** The components worth printing: nonzero, and one of each symmetric pair (Γ^a_bc = Γ^a_cb, R^a_b[cd]). */
-function listed(q: SymbolicQuantity): number[] {
-  return q.entries
-    .map((_, k) => k)
-    .filter((k) => {
-      if (!quantity(q.name).independent(indicesOf(q.shape, k))) return false;
-      return !(q.entries[k].op === "num" && q.entries[k].value === 0);
-    });
-}
-
 function nested<T>(shape: number[], flat: T[]): unknown {
   if (shape.length === 0) return flat[0];
   const size = shape.slice(1).reduce((a, b) => a * b, 1);
   return Array.from({ length: shape[0] }, (_, i) => nested(shape.slice(1), flat.slice(i * size, (i + 1) * size)));
-}
-
-/** Each entry's printed form, distinct entries simplified once (symmetric components are shared nodes). */
-function simplifiedEntries(entries: readonly Expr[]): Expr[] {
-  const distinct = [...new Set(entries)];
-  const done = new Map(simplifyAll(distinct).map((s, i) => [distinct[i], s.expr]));
-  return entries.map((e) => done.get(e)!);
 }
 
 export function geometryCommand(io: IO, file: string, opts: GeometryOptions): number {
@@ -88,15 +64,11 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
       const point = parsePoint(opts.at, metric.manifold);
       const env = commandEnv(io, loaded.model, opts);
       if (!env) return EXIT.failure;
-      const ev = pointQuantity(metric, q, env);
-      const v = ev.at(point);
-      const shape = ev.shape;
+      const [{ values: v, shape, listed }] = geometryAt(metric, q, [point], env);
       if (format === "json") io.out(json({ metric: metric.name, quantity: q, coords, shape, point, components: nested(shape, v) }));
       else {
-        // symbolically zero entries are zero here too: the nonzero independent ones are those listed
-        const ks = v.map((_, k) => k).filter((k) => v[k] !== 0 && quantity(q).independent(indicesOf(shape, k)));
-        const lines = (shape.length === 0 ? [0] : ks).map(
-          (k) => `${indexed(q, metric, taken, indicesOf(shape, k), format === "latex")} ${format === "latex" ? "&" : ""}= ${fmt(v[k])}`,
+        const lines = listed.map(
+          (c) => `${indexed(q, metric, taken, c.index, format === "latex")} ${format === "latex" ? "&" : ""}= ${fmt(c.value)}`,
         );
         if (format === "latex") io.out(`\\begin{align*}\n${lines.join(" \\\\\n") || allZeroTex(q, metric)}\n\\end{align*}\n`);
         else
@@ -107,52 +79,34 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
       }
       return EXIT.ok;
     }
-    assertSymbolicFeasible(metric, quantity(q).derivatives, quantity(q).title);
-    // printed in simplified form: components proved identically zero are dropped like structural zeros
-    const raw = symbolicQuantity(metric, q);
-    const set = [...parseAssignments(opts.set)].map(([k, v]) => [k, num(v)] as const);
-    const entries = set.length ? substitute(raw.entries, new Map(set)) : raw.entries; // --set values in the formulas
-    const sq: SymbolicQuantity = { ...raw, entries: simplifiedEntries(entries) };
-    const ks = sq.shape.length === 0 ? [0] : listed(sq);
-    const big = ks.filter((k) => !printable(sq.entries[k]));
-    const show = (k: number, tex: boolean) =>
-      big.includes(k)
-        ? tex
-          ? "\\dots"
-          : `(too large to print: evaluate it with --at)`
-        : tex
-          ? latex(sq.entries[k])
-          : print(sq.entries[k]);
+    // printed in simplified form, --set values written into the formulas
+    const l = geometrySymbolic(metric, q, parseAssignments(opts.set));
+    const show = (c: (typeof l.listed)[number], tex: boolean) =>
+      tex ? (c.latex ?? "\\dots") : (c.text ?? "(too large to print: evaluate it with --at)");
     if (format === "json") {
       io.out(
         json({
           metric: metric.name,
           quantity: q,
           coords,
-          shape: sq.shape,
-          components: ks.map((k) => ({
-            index: indicesOf(sq.shape, k).map((i) => coords[i]),
-            expr: big.includes(k) ? null : print(sq.entries[k]),
-          })),
-          ...(sq.shape.length > 1 ? { symmetry: quantity(q).symmetry ?? null } : {}),
+          shape: l.shape,
+          components: l.listed.map((c) => ({ index: c.coords, expr: c.text })),
+          ...(l.shape.length > 1 ? { symmetry: l.symmetry } : {}),
           // every component, listed or not (null where too large to print)
-          tensor: nested(
-            sq.shape,
-            sq.entries.map((e) => (!printable(e) ? null : print(e))),
-          ),
+          tensor: nested(l.shape, l.tensor),
         }),
       );
     } else if (format === "latex") {
       io.out(
-        `\\begin{align*}\n${ks.map((k) => `${indexed(q, metric, taken, indicesOf(sq.shape, k), true)} &= ${show(k, true)}`).join(" \\\\\n") || allZeroTex(q, metric)}\n\\end{align*}\n`,
+        `\\begin{align*}\n${l.listed.map((c) => `${indexed(q, metric, taken, c.index, true)} &= ${show(c, true)}`).join(" \\\\\n") || allZeroTex(q, metric)}\n\\end{align*}\n`,
       );
     } else {
       io.out(
-        `${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${ks.length ? listingNote(q, sq.shape.length) : ""}:\n\n`,
+        `${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${l.listed.length ? listingNote(q, l.shape.length) : ""}:\n\n`,
       );
       io.out(
-        ks.length
-          ? `${ks.map((k) => `  ${indexed(q, metric, taken, indicesOf(sq.shape, k), false)} = ${show(k, false)}`).join("\n")}\n`
+        l.listed.length
+          ? `${l.listed.map((c) => `  ${indexed(q, metric, taken, c.index, false)} = ${show(c, false)}`).join("\n")}\n`
           : "  all components are 0\n",
       );
     }

@@ -2,17 +2,13 @@
 import type { Metric } from "../../semantics/model.js";
 import { commandEnv } from "../env.js";
 import { latexSymbol } from "../../render/latex-expr.js";
-import { matrixFormChosen } from "../../symbolic/listing.js";
-import { metricMatrixForm } from "../../symbolic/matrix-form.js";
-import { atLayer, metricAt, metricHeader, metricSymbolic } from "../../api/metric.js";
+import { atLayer, metricAt, metricHeader, metricMatrix, metricSymbolic, usesMatrixForm } from "../../api/metric.js";
 import { pickMetric } from "../../api/spec.js";
-import { EXIT, type IO, UsageError } from "../io.js";
+import { EXIT, type IO } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
 import { choice, parseAssignments, parseLayer, parsePoint } from "../options.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
-
-export { atLayer, pickMetric };
 
 export interface MetricOptions {
   metric?: string;
@@ -91,11 +87,7 @@ function symbolic(
 
 /** The matrix recursion: weights named, nothing expanded, so its size is independent of the widths. */
 function matrixForm(io: IO, metric: Metric, format: "text" | "latex" | "json"): void {
-  const def = metric.def;
-  if (def.kind !== "pullback" || def.along.kind !== "network") {
-    throw new UsageError(`--form matrix applies to metrics pulled back along a network; '${metric.name}' is not one`);
-  }
-  const { parameters, definitions } = metricMatrixForm(metric);
+  const { parameters, definitions } = metricMatrix(metric);
   const shape = (s: number[]) => (s.length ? s.join("×") : "scalar");
   if (format === "json") {
     io.out(
@@ -138,7 +130,7 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
   }
   const metric = atLayer(pickMetric(loaded.model, opts.metric), parseLayer(opts.layer));
   if (opts.at === undefined) {
-    if (matrixFormChosen(metric, form)) matrixForm(io, metric, format);
+    if (usesMatrixForm(metric, form)) matrixForm(io, metric, format);
     else symbolic(io, metric, format, form === "matrix" ? "auto" : form, parseAssignments(opts.set));
     return EXIT.ok;
   }

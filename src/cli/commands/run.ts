@@ -2,13 +2,10 @@
 // command that shows that quantity would (metric, eval, geometry, geodesic, flow), each `check` as
 // `rgnn verify` checks a claim. Exit 1 if a check fails or a request cannot be carried out.
 import { QUANTITY_NAMES, QUANTITY_TABLE } from "../../core/quantities.js";
-import { claimStep } from "../../derive/claims.js";
-import { DEFAULT_WITNESS } from "../../derive/model.js";
 import { failureText, successText } from "../../derive/report.js";
-import { valueEnv } from "../../numeric/evaluate.js";
 import type { Request } from "../../semantics/model.js";
-import { mappingExprs } from "../../symbolic/metric.js";
-import { print } from "../../symbolic/print.js";
+import { claimCheck } from "../../api/derivation.js";
+import { mappingSymbolic } from "../../api/mapping.js";
 import { fmt, matrixText } from "../format.js";
 import { EXIT, type IO } from "../io.js";
 import { readSpec } from "../spec.js";
@@ -38,15 +35,10 @@ function show(io: IO, file: string, r: Extract<Request, { kind: "show" }>, opts:
       return flowCommand(io, file, { ...common, network: s.mapping.name, interpolation: "linear", format: "text", at: pt(r.at) });
     // One point (--at) is evaluated on this thread: a number, never a Promise.
     if (r.at) return evalCommand(io, file, { ...common, network: s.mapping.name, at: pt(r.at), format: "text" }) as number;
-    const F = mappingExprs(s.mapping);
     if (r.quantity === "jacobian" || r.quantity === "coordinates") {
+      const F = mappingSymbolic(s.mapping);
       const cells = r.quantity === "jacobian" ? F.jacobian : F.components.map((e) => [e]);
-      io.out(
-        `${matrixText(
-          r.quantity === "jacobian" ? `J(${s.mapping.name})` : s.mapping.name,
-          cells.map((row) => row.map((e) => print(e))),
-        )}\n`,
-      );
+      io.out(`${matrixText(r.quantity === "jacobian" ? `J(${s.mapping.name})` : s.mapping.name, cells)}\n`);
       return EXIT.ok;
     }
     io.out(`(${r.quantity} of ${s.mapping.name}: see 'rgnn derive' for it in closed form)\n`);
@@ -78,7 +70,6 @@ export function runCommand(io0: IO, file: string, opts: RunOptions): number {
     return EXIT.failure;
   }
   const model = loaded.model;
-  const fixed = valueEnv(model);
   let status: number = EXIT.ok;
   model.requests.forEach((r, i) => {
     const text = model.source.slice(r.span.offset, r.span.end).replace(/\s+/g, " ");
@@ -87,7 +78,7 @@ export function runCommand(io0: IO, file: string, opts: RunOptions): number {
       if (show(io, file, r, opts) !== EXIT.ok) status = EXIT.failure;
       return;
     }
-    const step = claimStep(r, i, fixed, DEFAULT_WITNESS, model.source)!;
+    const step = claimCheck(model, i);
     const w = step.witness!;
     io.out(`${w.passed ? "ok  " : "FAIL"}  ${w.passed ? successText(step) : failureText(step)}\n`);
     if (!w.passed) status = EXIT.failure;

@@ -1,7 +1,6 @@
 // `rgnn verify FILE`: run every step's witness and every claim in the spec; a table; exit 0
 // only if all pass. A failure names the step, the point, and both values.
-import { derive } from "../../derive/index.js";
-import { verifyResult } from "../../api/compute.js";
+import { derivation, verifyResult } from "../../api/derivation.js";
 import { allSteps, type Derivation, roleOf, stepCounts } from "../../derive/model.js";
 import { countsText, domainText, failureText, routeName, successText } from "../../derive/report.js";
 import { EXIT, type IO, UsageError } from "../io.js";
@@ -54,7 +53,7 @@ export function verifyCommand(io: IO, file: string, opts: VerifyOptions): number
     io.err(`${loaded.message}\n`);
     return EXIT.failure;
   }
-  const d = derive(loaded.model, wopts);
+  const d = derivation(loaded.model, wopts);
   const result = verifyResult(d);
   io.out(format === "json" ? json(result) : verifyTable(d));
   return result.passed ? EXIT.ok : EXIT.failure;
