@@ -1,6 +1,7 @@
 // Numeric evaluation of the symbolic results: compiled evaluators for a metric, or for a
 // mapping's coordinates, Jacobian and metric together, with checks that never let a
 // non-finite number through as a result.
+import { EXIT, RgnnError } from "../core/errors.js";
 import type { Mapping, Metric, Model } from "../semantics/model.js";
 import type { Expr } from "../symbolic/expr.js";
 import { mappingExprs, metricComponents } from "../symbolic/metric.js";
@@ -10,7 +11,9 @@ import { forwardNetwork } from "./forward.js";
 import type { Mat } from "./linalg.js";
 
 /** A numeric problem with the inputs the user gave (not a bug): printed as one message. */
-export class EvaluationError extends Error {}
+export class EvaluationError extends RgnnError {
+  readonly exitCode = EXIT.failure;
+}
 
 /** Values of named constants and of any --set overrides. */
 export function valueEnv(model: Model, overrides: ReadonlyMap<string, number> = new Map()): Map<string, number> {

@@ -1,6 +1,7 @@
 // DAG -> Python (PyTorch or NumPy), the counterpart of codegen.ts: one assignment per node in topological
 // order, so a shared subexpression is computed once, on whole batches of points at a time. Each node is
 // printed by the Python dialect of symbolic/print.ts with its operands named.
+import { EXIT, RgnnError } from "../core/errors.js";
 import { type FunctionDef, REGISTRY } from "../core/functions.js";
 import { QUANTITY_NAMES, quantity } from "../core/quantities.js";
 import type { Model } from "../semantics/model.js";
@@ -11,7 +12,9 @@ import { printIn, pythonDialect } from "../symbolic/print.js";
 
 export type PythonTarget = "torch" | "numpy";
 
-export class PythonExportError extends Error {}
+export class PythonExportError extends RgnnError {
+  readonly exitCode = EXIT.failure;
+}
 
 /** The helpers a NumPy module defines for these functions: the registry's, where NumPy has no callable of its own. */
 export function numpyHelpers(used: ReadonlySet<Fn>): string[] {
