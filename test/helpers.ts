@@ -1,5 +1,7 @@
 // Shared test helpers: a seeded RNG, an in-process CLI, specs from text, finite differences.
 import { expect } from "vitest";
+import { readFileSync } from "node:fs";
+import { checkSpec } from "../src/api/spec.js";
 import { run } from "../src/cli/main.js";
 import { type IO, processIO } from "../src/cli/io.js";
 import { loadSpec } from "../src/semantics/load.js";
@@ -31,6 +33,14 @@ export function model(text: string, file = "test.rgnn", baseDir = process.cwd())
 }
 
 /** The diagnostics a spec produces (fails the test if it has none). */
+/** An example spec, checked through the public API as a library user loads it. */
+export function exampleModel(name: string): Model {
+  const file = `examples/${name}.rgnn`;
+  const r = checkSpec(readFileSync(file, "utf8"), file);
+  if (!r.ok) throw new Error(r.message);
+  return r.model;
+}
+
 export function diagnostics(text: string, file = "test.rgnn", baseDir = process.cwd()) {
   try {
     loadSpec(text, file, baseDir);

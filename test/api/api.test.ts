@@ -1,5 +1,3 @@
-// The library API against hand-derived values, and against the CLI it shares its computations with.
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   checkSpec,
@@ -15,13 +13,7 @@ import {
   verify,
 } from "../../src/index.js";
 import { cli } from "../helpers.js";
-
-const load = (name: string) => {
-  const file = `examples/${name}.rgnn`;
-  const r = checkSpec(readFileSync(file, "utf8"), file);
-  if (!r.ok) throw new Error(r.message);
-  return r.model;
-};
+import { exampleModel as load } from "../helpers.js";
 
 describe("the library API", () => {
   it("returns located diagnostics for a bad spec instead of throwing", () => {

@@ -1,10 +1,6 @@
-// What the CLI used to compute itself, now in the API: the simplified listing of a quantity, a map's closed form,
-// the matrix form, streaming evaluation, flows, distances and claims, each against an independent route.
-import { readFileSync } from "node:fs";
 import { evaluate } from "mathjs";
 import { describe, expect, it } from "vitest";
 import {
-  checkSpec,
   claimCheck,
   diffeomorphism,
   evaluateAt,
@@ -22,13 +18,7 @@ import {
   usesMatrixForm,
   valuesOf,
 } from "../../src/index.js";
-
-const load = (name: string) => {
-  const file = `examples/${name}.rgnn`;
-  const r = checkSpec(readFileSync(file, "utf8"), file);
-  if (!r.ok) throw new Error(r.message);
-  return r.model;
-};
+import { exampleModel as load } from "../helpers.js";
 
 /** The component at `index` of a row-major tensor of `shape`. */
 const at = (shape: number[], values: readonly number[], index: number[]) => values[index.reduce((k, i, d) => k * shape[d] + i, 0)];

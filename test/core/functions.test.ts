@@ -7,7 +7,6 @@ import {
   ACTIVATION_FUNCTIONS,
   erf,
   erfc,
-  type FunctionDef,
   type FunctionName,
   FUNCTIONS,
   JS_RUNTIME,
@@ -23,18 +22,7 @@ import { diff } from "../../src/symbolic/diff.js";
 import { evaluate, fn, sym } from "../../src/symbolic/expr.js";
 import { print } from "../../src/symbolic/print.js";
 import { latex } from "../../src/render/latex-expr.js";
-
-const def = (f: FunctionName): FunctionDef => REGISTRY[f];
-/** Points in f's domain, away from 0 (where relu, abs, elu, … have their kink or jump). */
-function samples(f: FunctionName): number[] {
-  const [lo, hi] = def(f).domain ?? [-Infinity, Infinity];
-  const base = [-2.3, -1.1, -0.4, 0.35, 0.9, 1.7];
-  if (Number.isFinite(lo) && Number.isFinite(hi)) return base.map((t) => lo + ((t + 2.5) / 4.4) * (hi - lo));
-  return lo === 0 ? base.map((t) => Math.abs(t) + 0.1) : base;
-}
-/** Central differences of order 4. */
-const fd = (g: (x: number) => number, x: number, h = 1e-4) => (g(x - 2 * h) - 8 * g(x - h) + 8 * g(x + h) - g(x + 2 * h)) / (12 * h);
-const close = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Math.max(1, Math.abs(b));
+import { close, def, fd, samples } from "./function-samples.js";
 
 describe.each(FUNCTIONS.map((f) => [f]))("%s", (f) => {
   const d = def(f);

@@ -1,24 +1,13 @@
 // Jets: f', f'', f''' of every registry function from its one derivative rule, held to finite differences, and every
 // hand-written fast path (FunctionDef.derivatives) held to them; the jet arithmetic itself against known series.
 import { describe, expect, it } from "vitest";
-import { type FunctionDef, type FunctionName, FUNCTIONS, REAL, REGISTRY } from "../../src/core/functions.js";
+import { FUNCTIONS, REAL } from "../../src/core/functions.js";
 import { derivativesOf, jetAlgebra, jetDerivatives } from "../../src/core/jet.js";
 import { ACTIVATION_DERIVATIVES } from "../../src/numeric/engine/activations.js";
 import { ACTIVATIONS } from "../../src/semantics/model.js";
 import { evaluate, sym } from "../../src/symbolic/expr.js";
 import { DAG } from "../../src/symbolic/expr.js";
-
-const def = (f: FunctionName): FunctionDef => REGISTRY[f];
-/** Points in f's domain, away from 0 (the kinks and jumps). */
-function samples(f: FunctionName): number[] {
-  const [lo, hi] = def(f).domain ?? [-Infinity, Infinity];
-  const base = [-2.3, -1.1, -0.4, 0.35, 0.9, 1.7];
-  if (Number.isFinite(lo) && Number.isFinite(hi)) return base.map((t) => lo + ((t + 2.5) / 4.4) * (hi - lo));
-  return lo === 0 ? base.map((t) => Math.abs(t) + 0.1) : base;
-}
-/** Central differences of order 4. */
-const fd = (g: (x: number) => number, x: number, h = 1e-4) => (g(x - 2 * h) - 8 * g(x - h) + 8 * g(x + h) - g(x + 2 * h)) / (12 * h);
-const close = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Math.max(1, Math.abs(b));
+import { close, def, fd, samples } from "./function-samples.js";
 
 describe.each(FUNCTIONS.map((f) => [f]))("%s", (f) => {
   const d = def(f);
