@@ -40,12 +40,12 @@ export function odeBlock(net: Network, env: ReadonlyMap<string, number>): Block 
     else run = hasLimit(l) ? [l] : [];
     if (run.length > best.length) best = [...run];
   }
-  const symbols = net.layers.flatMap((l) => [l.W, l.b, l.h].flatMap((p) => (p ? paramSymbols(p) : [])));
-  assertValued(symbols, env, `'${net.name}'`);
   if (best.length === 0)
     throw new EvaluationError(
       `'${net.name}' has no residual or second-order layers: a dense network is a static map, with no ODE (flow) limit`,
     );
+  const symbols = net.layers.flatMap((l) => [l.W, l.b, l.h].flatMap((p) => (p ? paramSymbols(p) : [])));
+  assertValued(symbols, env, `'${net.name}'`);
   return blockOf(net, env, best);
 }
 
