@@ -73,8 +73,6 @@ export {
   type TrainedNetwork,
   type TrainingOptions,
 } from "./api/learn.js";
-/** ONNX models as a spec and its weights. */
-export { type ImportedModel, importModel, OnnxImportError } from "./api/import.js";
 export { QUANTITY_NAMES, type GeometryQuantity } from "./numeric/geometry.js";
 export type { GeodesicPath } from "./numeric/geodesic.js";
 export { type Interpolation, ORDER_TOLERANCE } from "./numeric/flow.js";

@@ -1,7 +1,7 @@
 // rgnn import MODEL.onnx: the network an ONNX model computes, as a spec with its weights beside it.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { importModel, OnnxImportError } from "../../api/import.js";
+import { importModel, OnnxImportError } from "../../import/model.js";
 import { EXIT, type IO } from "../io.js";
 
 /** Write through a temporary file and a rename, so a reader never sees half a file. */

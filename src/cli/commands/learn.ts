@@ -296,8 +296,8 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
             ? `layer ${f.layer} folds at (${f.point.map((v) => v.toPrecision(3)).join(", ")}), det J_${f.layer} = ${f.det.toPrecision(3)}`
             : diffeo.reason);
       summary.push(
-        `${tag}: held-out accuracy ${(100 * (tr.testAccuracy ?? 0)).toFixed(1)}% (${tr.test?.count} points, data seed ${testSeed}), training data ` +
-          `${(100 * tr.accuracy).toFixed(1)}%, best epoch ${tr.bestEpoch}; ${verdict}`,
+        `${tag}: held-out accuracy ${(100 * (tr.testAccuracy ?? 0)).toFixed(1)}% (${tr.test?.count} points, ` +
+          `data seed ${testSeed}), training data ${(100 * tr.accuracy).toFixed(1)}%, best epoch ${tr.bestEpoch}; ${verdict}`,
       );
       io.out(`${summary[summary.length - 1]}\n`);
       return EXIT.ok;

@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkSpec, evaluateAt, importModel, OnnxImportError, pickMapping } from "../../src/index.js";
+import { checkSpec, evaluateAt, pickMapping } from "../../src/index.js";
+import { importModel, OnnxImportError } from "../../src/import/model.js";
 import { readSafetensors } from "../../src/semantics/safetensors.js";
 import { expectClose } from "../helpers.js";
-import { FIXTURES } from "../import/tools.js";
+import { FIXTURES } from "./tools.js";
 
 describe("importModel", () => {
   it("an ONNX MLP: a spec that checks, reads the weights returned, and computes the torch model's outputs", () => {

@@ -1,7 +1,7 @@
-// An ONNX model as rgnn's own: the spec text and its weights as safetensors bytes, for the caller to write.
-import { importedSpec, importedWeights, importOnnx } from "../import/onnx.js";
+// An ONNX model as what `rgnn import` writes: the spec text and its weights as safetensors bytes, for the caller to write.
+import { importedSpec, importedWeights, importOnnx } from "./onnx.js";
 
-export { OnnxImportError } from "../import/onnx.js";
+export { OnnxImportError } from "./onnx.js";
 
 export interface ImportedModel {
   /** The spec: a manifold, the network (reading its weights from `weightsFile`) and its pulled-back metric. */
