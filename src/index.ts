@@ -60,6 +60,19 @@ export {
   verifyResult,
   type VerifyResult,
 } from "./api/compute.js";
+/** The paper's toy experiments: data sets, training, figures. */
+export { type Dataset, dataset, datasetCsv, DATASETS, type DatasetName } from "./api/data.js";
+export {
+  type EpochRecord,
+  figure,
+  inputMetric,
+  pickNetwork,
+  PLOT_KINDS,
+  type PlotKind,
+  train,
+  type TrainedNetwork,
+  type TrainingOptions,
+} from "./api/learn.js";
 export { QUANTITY_NAMES, type GeometryQuantity } from "./numeric/geometry.js";
 export type { GeodesicPath } from "./numeric/geodesic.js";
 export { type Interpolation, ORDER_TOLERANCE } from "./numeric/flow.js";

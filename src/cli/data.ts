@@ -1,5 +1,5 @@
 // Data for training and plots: a generated toy set (--data spirals) or a CSV file (x,y,label).
-import { type Dataset, DATASETS, type DatasetName, generate } from "../numeric/data.js";
+import { type Dataset, dataset, DATASETS, type DatasetName } from "../api/data.js";
 import { csvFieldError, readNumberCsv } from "./csv.js";
 import { InputError } from "../syntax/input.js";
 import type { IO } from "./io.js";
@@ -25,7 +25,7 @@ export function loadData(io: IO, opts: DataOptions, seedOption = "--data-seed"):
       throw new UsageError(`--points must be a whole number from 4 to 1000000, not '${opts.points}'`);
     if (noise !== undefined && !(noise >= 0 && noise < 10)) throw new UsageError(`--noise must be a number ≥ 0, not '${opts.noise}'`);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`${seedOption} must be a whole number ≥ 0, not '${opts.dataSeed}'`);
-    return generate(name as DatasetName, { points, noise, seed });
+    return dataset(name as DatasetName, { points, noise, seed });
   }
   if (!name.endsWith(".csv")) throw new UsageError(`--data must be one of ${DATASETS.join(", ")}, or a .csv file`);
   let text: string;

@@ -11,6 +11,7 @@ import { DATASETS } from "../numeric/data.js";
 import type { DERIVATION_FORMATS } from "../render/formats.js";
 import type { PlotKind } from "../render/plot/figures.js";
 import { EXIT, processIO, type IO } from "./io.js";
+import { FORMATS } from "./formats.js";
 import { asOneRequest } from "../symbolic/expr.js";
 import { OutputClosed, OutputError } from "./output.js";
 
@@ -75,7 +76,7 @@ const worded = (o: OptionSpec, description: OptionSpec["description"]): OptionSp
 /** --set with an example. */
 const setEg = (example: string) => worded(OPTIONS.set, `values for symbols, e.g. ${example}`);
 /** --format with the formats this command writes. */
-const formats = (...names: string[]) => worded(OPTIONS.format, alternatives(names));
+const formats = (names: readonly string[]) => worded(OPTIONS.format, alternatives(names));
 
 /** The random points every witnessed check uses (derive, verify). */
 const WITNESS = [OPTIONS.witnessPoints, OPTIONS.seed, OPTIONS.tol];
@@ -128,7 +129,7 @@ const COMMANDS: CommandSpec[] = [
     options: [
       OPTIONS.metric,
       { flags: "-l, --layer <k>", description: "pull back to layer k of the network instead (0 = input)" },
-      formats("text", "latex", "json"),
+      formats(FORMATS.metric),
       worded(OPTIONS.at, "evaluate at a point, e.g. 0.3,-0.7"),
       setEg("h=0.1,W1_11=2"),
       {
@@ -149,7 +150,7 @@ const COMMANDS: CommandSpec[] = [
       worded(OPTIONS.network, "which network or map (default: the first network)"),
       worded(OPTIONS.at, "one point, e.g. 0.3,-0.7"),
       { flags: "--points <file.csv>", description: "one point per line; a first line none of whose fields is a number is a header" },
-      formats("text", "json", "csv"),
+      formats(FORMATS.eval),
       setEg("h=0.1"),
       OPTIONS.weights,
       worded(OPTIONS.threads, "worker threads for --points (default: one per core, up to 4, from 10000 points; 1: none)"),
@@ -168,7 +169,7 @@ const COMMANDS: CommandSpec[] = [
         default: "scalar",
       },
       OPTIONS.at,
-      formats("text", "latex", "json"),
+      formats(FORMATS.geometry),
       setEg("R=2"),
       OPTIONS.weights,
     ],
@@ -186,7 +187,7 @@ const COMMANDS: CommandSpec[] = [
       { flags: "--velocity <vector>", description: "initial velocity (initial-value problem, t from 0 to 1): the exp map" },
       { flags: "--log", description: "with --to: print only log_from(to), the initial velocity of the geodesic to the point" },
       { flags: "--samples <n>", description: "points along the path in the output", default: "101" },
-      formats("text", "json", "csv"),
+      formats(FORMATS.geodesic),
       OPTIONS.set,
       OPTIONS.weights,
     ],
@@ -199,7 +200,7 @@ const COMMANDS: CommandSpec[] = [
     options: [
       { flags: "--points <file.csv>", description: "points, one per line (an optional header line of names)", required: true },
       OPTIONS.metric,
-      formats("text", "json", "csv"),
+      formats(FORMATS.distances),
       OPTIONS.set,
       OPTIONS.weights,
       worded(OPTIONS.threads, "worker threads (default: one per core, up to 4, from 24 pairs; 1: none)"),
@@ -215,7 +216,7 @@ const COMMANDS: CommandSpec[] = [
       { flags: "--depths <list>", description: "depths N to compare, e.g. 4,8,16 (default 4 … 1024)" },
       { flags: "--interpolation <how>", description: "W(t) between layers: linear or constant", default: "linear" },
       worded(OPTIONS.at, "the starting point x(0) (default 0.3, -0.7, …)"),
-      formats("text", "json"),
+      formats(FORMATS.flow),
       OPTIONS.set,
       OPTIONS.weights,
       { flags: "--domain <box>", description: "where to test that every step is a diffeomorphism: [a,b]x[c,d] or a,b (default -1.5,1.5)" },
@@ -321,7 +322,7 @@ const COMMANDS: CommandSpec[] = [
     name: "verify",
     description: "check every derivation step and every claim numerically; exit 0 only if all hold",
     args: [["<file>", SPEC]],
-    options: [...WITNESS, formats("text", "json")],
+    options: [...WITNESS, formats(FORMATS.verify)],
     run: async (io, file, opts) => (await import("./commands/verify.js")).verifyCommand(io, file, opts),
   },
   {

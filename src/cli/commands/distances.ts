@@ -10,6 +10,7 @@ import { fmt, json } from "../format.js";
 import { EXIT, type IO } from "../io.js";
 import { readPointsFile } from "../csv.js";
 import { choice } from "../options.js";
+import { FORMATS } from "../formats.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { inWorkers, threadsOption, workerSpec } from "../workers.js";
@@ -45,7 +46,7 @@ function threadCount(opts: DistancesOptions, pairs: number): number {
 
 /** The command's result: a Promise where workers run (more than one pair and threads > 1). */
 export function distancesCommand(io: IO, file: string, opts: DistancesOptions): number | Promise<number> {
-  const format = choice(opts.format, ["text", "json", "csv"] as const, "--format");
+  const format = choice(opts.format, FORMATS.distances, "--format");
   const loaded = readSpec(io, file);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);

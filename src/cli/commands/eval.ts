@@ -4,6 +4,7 @@ import { pickMapping } from "../../api/spec.js";
 import { commandEnv } from "../env.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { choice, parsePoint } from "../options.js";
+import { FORMATS } from "../formats.js";
 import { readPointsFile } from "../csv.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
@@ -42,7 +43,7 @@ function threadCount(opts: EvalOptions, points: number): number {
 
 /** The command's result: a Promise where workers run (--points with threads > 1). */
 export function evalCommand(io: IO, file: string, opts: EvalOptions): number | Promise<number> {
-  const format = choice(opts.format, ["text", "json", "csv"] as const, "--format");
+  const format = choice(opts.format, FORMATS.eval, "--format");
   if ((opts.at === undefined) === (opts.points === undefined)) throw new UsageError("give exactly one of --at POINT and --points FILE.csv");
   if (opts.threads !== undefined && opts.points === undefined) throw new UsageError("--threads goes with --points");
   const loaded = readSpec(io, file, opts.set);

@@ -8,6 +8,7 @@ import { diffeomorphism, flowChart, flowConvergence } from "../../api/flow.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { json } from "../format.js";
 import { choice, parsePoint } from "../options.js";
+import { FORMATS } from "../formats.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 
@@ -100,7 +101,7 @@ export function diffeoText(r: DiffeoReport, coords: string[]): string {
 }
 
 export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
-  const format = choice(opts.format, ["text", "json"] as const, "--format");
+  const format = choice(opts.format, FORMATS.flow, "--format");
   const interp = choice(opts.interpolation, ["linear", "constant"] as const, "--interpolation") as Interpolation;
   const depths = parseDepths(opts.depths);
   const loaded = readSpec(io, file, opts.set);

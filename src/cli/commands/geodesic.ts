@@ -3,6 +3,7 @@ import { geodesic } from "../../api/geodesic.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json } from "../format.js";
 import { choice, parsePoint } from "../options.js";
+import { FORMATS } from "../formats.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { pickMetric } from "../../api/spec.js";
@@ -20,7 +21,7 @@ export interface GeodesicOptions {
 }
 
 export function geodesicCommand(io: IO, file: string, opts: GeodesicOptions): number {
-  const format = choice(opts.format, ["text", "json", "csv"] as const, "--format");
+  const format = choice(opts.format, FORMATS.geodesic, "--format");
   if ((opts.to === undefined) === (opts.velocity === undefined))
     throw new UsageError("give exactly one of --to POINT and --velocity VECTOR");
   if (opts.log && opts.to === undefined) throw new UsageError("--log needs --to POINT: it is the initial velocity of the geodesic there");

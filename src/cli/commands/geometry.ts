@@ -9,6 +9,7 @@ import { commandEnv } from "../env.js";
 import { EXIT, type IO } from "../io.js";
 import { fmt, json } from "../format.js";
 import { choice, parseAssignments, parsePoint } from "../options.js";
+import { FORMATS } from "../formats.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 
@@ -49,7 +50,7 @@ function nested<T>(shape: number[], flat: T[]): unknown {
 }
 
 export function geometryCommand(io: IO, file: string, opts: GeometryOptions): number {
-  const format = choice(opts.format, ["text", "latex", "json"] as const, "--format");
+  const format = choice(opts.format, FORMATS.geometry, "--format");
   const q = choice(opts.quantity, QUANTITY_NAMES, "--quantity");
   const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {

@@ -1,7 +1,7 @@
 // rgnn import MODEL.onnx: the network an ONNX model computes, as a spec with its weights beside it.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { importedSpec, importedWeights, importOnnx, OnnxImportError } from "../../import/onnx.js";
+import { importModel, OnnxImportError } from "../../import/model.js";
 import { EXIT, type IO } from "../io.js";
 
 /** Write through a temporary file and a rename, so a reader never sees half a file. */
@@ -22,12 +22,12 @@ export function importCommand(io: IO, file: string, opts: { output?: string }): 
     return EXIT.failure;
   }
   const specPath = opts.output ?? join(dirname(file), `${basename(file, extname(file))}.rgnn`);
-  const weightsPath = join(dirname(specPath), `${basename(specPath, extname(specPath))}.safetensors`);
   try {
-    const net = importOnnx(bytes);
-    writeAtomic(weightsPath, importedWeights(net));
-    writeAtomic(specPath, importedSpec(net, basename(weightsPath), basename(file)));
-    io.out(`wrote ${specPath} (${net.layers.length} layers) and ${weightsPath}\n`);
+    const m = importModel(bytes, basename(specPath, extname(specPath)), basename(file));
+    const weightsPath = join(dirname(specPath), m.weightsFile);
+    writeAtomic(weightsPath, m.weights);
+    writeAtomic(specPath, m.spec);
+    io.out(`wrote ${specPath} (${m.layers} layers) and ${weightsPath}\n`);
     return EXIT.ok;
   } catch (e) {
     if (!(e instanceof OnnxImportError)) throw e;

@@ -2,45 +2,20 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import cliProgress from "cli-progress";
-import type { Metric, Model, Network } from "../../semantics/model.js";
+import type { Model } from "../../semantics/model.js";
 import { WeightsError } from "../../semantics/bind.js";
 import { commandEnv, setAssignments } from "../env.js";
-import { entryName } from "../../semantics/networks.js";
-import { type Dataset, DATASETS, type DatasetName, toCsv } from "../../numeric/data.js";
-import { EvaluationError, valueEnv } from "../../numeric/evaluate.js";
-import { accuracyOn, parameterEnv, type Trainable, train, trainable, type TrainResult, weightsJson } from "../../numeric/train.js";
-import { diffeomorphismReport } from "../../numeric/diffeo.js";
+import { EvaluationError } from "../../numeric/evaluate.js";
 import { diffeoText } from "./flow.js";
-import { figure, PLOT_KINDS, type PlotKind } from "../../render/plot/figures.js";
 import { svgToPng } from "../../render/plot/png.js";
+import { type Dataset, datasetCsv, DATASETS, type DatasetName } from "../../api/data.js";
+import { figure, pickNetwork, PLOT_KINDS, type PlotKind, train, type TrainedNetwork } from "../../api/learn.js";
+import { diffeomorphism } from "../../api/flow.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { choice, InputFileError } from "../options.js";
 import { makeOutputDir, OutputError, refuseInput, writeFileAtomic, writeFileSet } from "../output.js";
 import { readSpec } from "../spec.js";
 import { type DataOptions, loadData } from "../data.js";
-
-function firstNetwork(model: Model, name?: string): Network {
-  const nets = [...model.mappings.values()].filter((m): m is Network => m.kind === "network");
-  const net = name ? nets.find((n) => n.name === name) : nets[0];
-  if (!net) throw new UsageError(name ? `no network '${name}' in ${model.file}` : `${model.file} declares no network`);
-  return net;
-}
-
-/** The metric pulled back to the input along this network (the spec's, or the Euclidean one). */
-function inputMetric(model: Model, net: Network): Metric {
-  for (const m of model.metrics.values()) if (m.def.kind === "pullback" && m.def.along === net && m.def.layer === 0) return m;
-  return {
-    name: "g",
-    manifold: net.source,
-    def: {
-      kind: "pullback",
-      of: { name: "euclidean", manifold: net.target, def: { kind: "euclidean" }, span: net.span },
-      along: net,
-      layer: 0,
-    },
-    span: net.span,
-  };
-}
 
 function handled(io: IO, file: string, run: () => number): number {
   try {
@@ -77,7 +52,7 @@ export function dataCommand(io: IO, name: string, opts: { points?: string; noise
     },
     "--seed",
   );
-  const csv = toCsv(d);
+  const csv = datasetCsv(d);
   if (opts.output) writeFileAtomic(opts.output, csv);
   else io.out(csv);
   return EXIT.ok;
@@ -97,21 +72,16 @@ export interface TrainOptions extends DataOptions {
   stepBound?: string;
 }
 
-interface Trained {
-  model: Model;
-  net: Network;
-  trainable: Trainable;
+/** A trained network and the data it was trained on. */
+interface Trained extends TrainedNetwork {
   data: Dataset;
-  result: TrainResult;
-  weights: Record<string, unknown>;
-  env: Map<string, number>;
+  test?: Dataset;
 }
 
-function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean): Trained {
-  const net = firstNetwork(model, opts.network);
+function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean, test?: DataOptions): Trained {
+  pickNetwork(model, opts.network); // a wrong name is reported before the data is read, as it always was
   const data = loadData(io, opts);
-  const env = valueEnv(model, setAssignments(model, opts.set));
-  const t = trainable(net, env);
+  const values = setAssignments(model, opts.set);
   const epochs = positive(opts.epochs, 1500, "--epochs");
   const bar =
     progress && !opts.quiet && process.stderr.isTTY
@@ -120,19 +90,20 @@ function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean
           cliProgress.Presets.shades_classic,
         )
       : null;
+  const options = {
+    network: opts.network,
+    epochs,
+    seed: positive(opts.seed, 1, "--seed"),
+    learningRate: positive(opts.lr, 0.01, "--lr", false),
+    batch: positive(opts.batch, 32, "--batch"),
+    patience: positive(opts.patience, 400, "--patience"),
+    stepBound: opts.stepBound === undefined ? undefined : positive(opts.stepBound, 1, "--step-bound", false),
+    test: test && loadData(io, test),
+  };
   bar?.start(epochs, 0, { loss: "-", acc: "-" });
-  const result = train(
-    t,
-    data,
-    {
-      epochs,
-      seed: positive(opts.seed, 1, "--seed"),
-      learningRate: positive(opts.lr, 0.01, "--lr", false),
-      batch: positive(opts.batch, 32, "--batch"),
-      patience: positive(opts.patience, 400, "--patience"),
-      stepBound: opts.stepBound === undefined ? undefined : positive(opts.stepBound, 1, "--step-bound", false),
-    },
-    (r) => {
+  const result = train(model, data, values, {
+    ...options,
+    onEpoch: (r) => {
       if (bar) bar.update(r.epoch, { loss: r.loss.toFixed(4), acc: `${(100 * r.accuracy).toFixed(1)}%` });
       else if (progress && !opts.quiet && (r.epoch % 100 === 0 || r.epoch === 1))
         io.err(
@@ -140,13 +111,12 @@ function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean
             `${(100 * r.valAccuracy).toFixed(1)}%\n`,
         );
     },
-  );
+  });
   bar?.stop();
-  const weights = weightsJson(t, result.theta, env);
-  return { model, net, trainable: t, data, result, weights, env: new Map([...env, ...parameterEnv(t, result.theta, entryName)]) };
+  return { ...result, data, test: options.test };
 }
 
-const curveCsv = (r: TrainResult) =>
+const curveCsv = (r: TrainedNetwork) =>
   `${["epoch,loss,accuracy,val_loss,val_accuracy", ...r.curve.map((c) => [c.epoch, c.loss, c.accuracy, c.valLoss, c.valAccuracy].join(","))].join("\n")}\n`;
 
 const weightsText = (weights: Record<string, unknown>) =>
@@ -175,10 +145,10 @@ export function trainCommand(io: IO, file: string, opts: TrainOptions): number {
   return handled(io, loaded.model.file, () => {
     const tr = runTraining(io, loaded.model, opts, true);
     writeFileAtomic(out, weightsText(tr.weights));
-    writeFileAtomic(curve, curveCsv(tr.result));
+    writeFileAtomic(curve, curveCsv(tr));
     io.out(
-      `${tr.net.name} on ${tr.data.name}: accuracy ${(100 * tr.result.accuracy).toFixed(1)}% (best epoch ` +
-        `${tr.result.bestEpoch}${tr.result.stoppedEarly ? ", stopped early" : ""})\nwrote ${out} and ${curve}\n`,
+      `${tr.network.name} on ${tr.data.name}: accuracy ${(100 * tr.accuracy).toFixed(1)}% (best epoch ` +
+        `${tr.bestEpoch}${tr.stoppedEarly ? ", stopped early" : ""})\nwrote ${out} and ${curve}\n`,
     );
     return EXIT.ok;
   });
@@ -225,12 +195,11 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
     return EXIT.failure;
   }
   return handled(io, loaded.model.file, () => {
-    const model = loaded.model,
-      net = firstNetwork(model, opts.network);
+    const model = loaded.model;
+    pickNetwork(model, opts.network); // before the weights and the data are read, as it always was
     const env = commandEnv(io, model, opts);
     if (!env) return EXIT.failure;
-    const data = loadData(io, opts);
-    const svg = figure(kind, { net, metric: inputMetric(model, net), data, env, title: `${net.name} on ${data.name}: ${kind}` });
+    const svg = figure(model, kind, loadData(io, opts), env, { network: opts.network });
     writeFileAtomic(out, isPng(out) ? svgToPng(svg, width) : svg);
     io.err(`wrote ${out}\n`);
     return EXIT.ok;
@@ -284,6 +253,7 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
       return EXIT.failure;
     }
     const tag = `${basename(run.spec, ".rgnn")}-${run.data}`;
+    const testSeed = heldOutSeed(run);
     const status = handled(io, specPath, () => {
       const tr = runTraining(
         io,
@@ -300,30 +270,19 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
           quiet: opts.quiet,
         },
         !opts.quiet,
+        // accuracy on data the training never saw (neither its batches nor its early-stopping split)
+        { data: run.data, points: run.points?.toString(), noise: run.noise?.toString(), dataSeed: String(testSeed) },
       );
-      // accuracy on data the training never saw (neither its batches nor its early-stopping split)
-      const testSeed = heldOutSeed(run);
-      const test = loadData(io, {
-        data: run.data,
-        points: run.points?.toString(),
-        noise: run.noise?.toString(),
-        dataSeed: String(testSeed),
-      });
-      const held = accuracyOn(tr.trainable, tr.result.theta, test);
-      const domain = run.domain ?? tr.net.source.coords.map((): [number, number] => [-1.5, 1.5]);
-      const diffeo = diffeomorphismReport(tr.net, tr.env, domain);
-      files.set(`${tag}.diffeo.txt`, diffeoText(diffeo, tr.net.source.coords));
+      const net = tr.network;
+      const domain = run.domain ?? net.source.coords.map((): [number, number] => [-1.5, 1.5]);
+      const diffeo = diffeomorphism(net, tr.values, domain);
+      files.set(`${tag}.diffeo.txt`, diffeoText(diffeo, net.source.coords));
       files.set(`${tag}.weights.json`, weightsText(tr.weights));
-      files.set(`${tag}.curve.csv`, curveCsv(tr.result));
-      files.set(`${tag}.data.csv`, toCsv(tr.data));
+      files.set(`${tag}.curve.csv`, curveCsv(tr));
+      files.set(`${tag}.data.csv`, datasetCsv(tr.data));
       for (const kind of PLOT_KINDS) {
-        const svg = figure(kind, {
-          net: tr.net,
-          metric: inputMetric(tr.model, tr.net),
-          data: tr.data,
-          env: tr.env,
-          title: `${tr.net.name} (${basename(run.spec, ".rgnn")}) on ${run.data}: ${kind}`,
-        });
+        const title = `${net.name} (${basename(run.spec, ".rgnn")}) on ${run.data}: ${kind}`;
+        const svg = figure(loaded.model, kind, tr.data, tr.values, { network: net.name, title });
         files.set(`${tag}-${kind}.svg`, svg);
         files.set(`${tag}-${kind}.png`, svgToPng(svg));
       }
@@ -337,8 +296,8 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
             ? `layer ${f.layer} folds at (${f.point.map((v) => v.toPrecision(3)).join(", ")}), det J_${f.layer} = ${f.det.toPrecision(3)}`
             : diffeo.reason);
       summary.push(
-        `${tag}: held-out accuracy ${(100 * held).toFixed(1)}% (${test.count} points, data seed ${testSeed}), training data ` +
-          `${(100 * tr.result.accuracy).toFixed(1)}%, best epoch ${tr.result.bestEpoch}; ${verdict}`,
+        `${tag}: held-out accuracy ${(100 * (tr.testAccuracy ?? 0)).toFixed(1)}% (${tr.test?.count} points, ` +
+          `data seed ${testSeed}), training data ${(100 * tr.accuracy).toFixed(1)}%, best epoch ${tr.bestEpoch}; ${verdict}`,
       );
       io.out(`${summary[summary.length - 1]}\n`);
       return EXIT.ok;

@@ -7,6 +7,7 @@ import { pickMetric } from "../../api/spec.js";
 import { EXIT, type IO } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
 import { choice, parseAssignments, parseLayer, parsePoint } from "../options.js";
+import { FORMATS } from "../formats.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 
@@ -121,7 +122,7 @@ function matrixForm(io: IO, metric: Metric, format: "text" | "latex" | "json"): 
 }
 
 export function metricCommand(io: IO, file: string, opts: MetricOptions): number {
-  const format = choice(opts.format, ["text", "latex", "json"] as const, "--format");
+  const format = choice(opts.format, FORMATS.metric, "--format");
   const form = choice(opts.form, ["auto", "explicit", "layers", "matrix"] as const, "--form");
   const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {

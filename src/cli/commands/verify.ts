@@ -6,6 +6,7 @@ import { countsText, domainText, failureText, routeName, successText } from "../
 import { EXIT, type IO, UsageError } from "../io.js";
 import { json } from "../format.js";
 import { choice } from "../options.js";
+import { FORMATS } from "../formats.js";
 import { readSpec } from "../spec.js";
 
 export interface VerifyOptions {
@@ -46,7 +47,7 @@ export function verifyTable(d: Derivation): string {
 }
 
 export function verifyCommand(io: IO, file: string, opts: VerifyOptions): number {
-  const format = choice(opts.format, ["text", "json"] as const, "--format");
+  const format = choice(opts.format, FORMATS.verify, "--format");
   const wopts = witnessOptions(opts);
   const loaded = readSpec(io, file);
   if (!loaded.ok) {
