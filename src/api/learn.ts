@@ -4,6 +4,7 @@ import { entryName } from "../semantics/networks.js";
 import type { Dataset } from "../numeric/data.js";
 import { accuracyOn, type EpochRecord, parameterEnv, train as trainParameters, trainable, weightsJson } from "../numeric/train.js";
 import { figure as draw, type PlotKind } from "../render/plot/figures.js";
+import { inRequestGraph } from "../symbolic/expr.js";
 import { LookupError } from "./errors.js";
 import { type Values, valuesOf } from "./values.js";
 
@@ -118,5 +119,5 @@ export function figure(
 ): string {
   const net = pickNetwork(model, options.network);
   const title = options.title ?? `${net.name} on ${data.name}: ${kind}`;
-  return draw(kind, { net, metric: inputMetric(model, net), data, env: valuesOf(model, values), title });
+  return inRequestGraph(model, () => draw(kind, { net, metric: inputMetric(model, net), data, env: valuesOf(model, values), title }));
 }
