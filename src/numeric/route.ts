@@ -4,7 +4,7 @@
 // Euclidean metric along a network; other metrics, and networks inside composed maps, keep the
 // symbolic route. Both routes agree to round-off (test/numeric/route.test.ts runs both).
 import { REAL } from "../core/functions.js";
-import { type Geometry, quantity, restriction, insteadOf } from "../core/quantities.js";
+import { geometryOver, quantity, restriction, insteadOf } from "../core/quantities.js";
 import type { Mapping, Metric, Network } from "../semantics/model.js";
 import { assertSymbolicFeasible, estimateMappingSize, estimateSymbolicSize } from "../symbolic/size.js";
 import { geodesicAccelerationAt, geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";
@@ -275,9 +275,6 @@ export interface PointQuantity {
   at(point: number[]): number[];
 }
 
-/** Nested views of the engine's row-major arrays, as core/quantities.ts's definitions read them. */
-const cube = (f: ArrayLike<number>, n: number) => Array.from({ length: n }, (_, a) => rows(Array.from(f).slice(a * n * n), n, n));
-
 /** A geometric quantity of a metric at points, by the route metricRoute picks for its derivative order. */
 export function pointQuantity(metric: Metric, q: GeometryQuantity, env: ReadonlyMap<string, number>): PointQuantity {
   const entry = quantity(q),
@@ -298,29 +295,17 @@ export function pointQuantity(metric: Metric, q: GeometryQuantity, env: Readonly
     route: "matrix",
     shape,
     at(point) {
-      const pg =
-        derivatives === 0
-          ? (() => {
-              const g = metricAt(net, point, { from: e.from });
-              return { g, ...inverseAndDet(g, n), christoffel: null, riemann: null, ricci: null, dg: null };
-            })()
-          : geometryAt(net, point, { from: e.from, curvature: derivatives === 2 });
-      const g = rows(pg.g, n, n);
+      // the engine's own geometry (Γ and curvature already evaluated from the table) where derivatives are needed
+      const pg = derivatives === 0 ? null : geometryAt(net, point, { from: e.from, curvature: derivatives === 2 });
+      const flat = pg ? pg.g : metricAt(net, point, { from: e.from });
+      const g = rows(flat, n, n);
       assertFinite(g, `metric '${metric.name}'`, "g", point, () => locateInPullback(metric, point, env));
-      if (q !== "determinant") assertNondegenerate(metric.name, point, pg.det, pg.g, n);
-      const geo: Geometry<number> = {
-        n,
-        g,
-        det: pg.det,
-        inverse: rows(pg.inverse, n, n),
-        dg: () => cube(pg.dg!, n),
-        dGamma: () => {
-          throw new Error("the matrix engine gives curvature directly");
-        },
-        christoffel: () => cube(pg.christoffel!, n),
-        riemann: () => Array.from({ length: n }, (_, a) => cube(Array.from(pg.riemann!).slice(a * n ** 3), n)),
-        ricci: () => rows(pg.ricci!, n, n),
+      const { inverse, det } = pg ?? inverseAndDet(flat, n);
+      if (q !== "determinant") assertNondegenerate(metric.name, point, det, flat, n);
+      const algebraic = (): never => {
+        throw new Error(`${q} needs no derivatives of g`);
       };
+      const geo = pg?.quantities ?? geometryOver(REAL, { g, det, inverse: rows(inverse, n, n), dg: algebraic, dGamma: algebraic });
       const v = entry.define(REAL, geo);
       const bad = v.findIndex((x) => !Number.isFinite(x));
       if (bad >= 0)
