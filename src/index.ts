@@ -39,27 +39,19 @@ export {
   type SymbolicQuantityListing,
 } from "./api/geometry.js";
 
-/** Evaluation, geometry, geodesics, flow convergence, derivation and verification. */
+/** Evaluation, geodesics, flow convergence, derivation and verification. */
 export {
-  claimCheck,
-  derivation,
-  diffeomorphism,
-  evaluateAt,
-  flowChart,
-  flowConvergence,
-  type FlowResult,
-  geodesic,
-  geodesicDistance,
   type MappingEvaluator,
-  mappingEvaluator,
   type MappingValue,
+  evaluateAt,
+  mappingEvaluator,
   mappingSymbolic,
-  pythonExport,
   type SymbolicMapping,
-  verify,
-  verifyResult,
-  type VerifyResult,
-} from "./api/compute.js";
+} from "./api/mapping.js";
+export { geodesic, geodesicDistance } from "./api/geodesic.js";
+export { diffeomorphism, flowChart, flowConvergence, type FlowResult } from "./api/flow.js";
+export { claimCheck, derivation, verify, verifyResult, type VerifyResult } from "./api/derivation.js";
+export { pythonExport } from "./api/export.js";
 /** The paper's toy experiments: data sets, training, figures. */
 export { type Dataset, dataset, datasetCsv, DATASETS, type DatasetName } from "./api/data.js";
 export {

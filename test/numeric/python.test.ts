@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { evaluateAt, geometryAt } from "../../src/api/compute.js";
+import { evaluateAt, geometryAt } from "../../src/index.js";
 import { metricAt } from "../../src/api/metric.js";
 import { checkSpec, pickMapping, pickMetric } from "../../src/api/spec.js";
 import { type FunctionDef, type FunctionName, FUNCTIONS, REGISTRY } from "../../src/core/functions.js";

@@ -3,7 +3,7 @@
 // choice follows the size estimate, and the engine's det goes through the same degeneracy check.
 import { afterEach, describe, expect, it } from "vitest";
 import { metricAt } from "../../src/api/metric.js";
-import { evaluateAt, geometryAt } from "../../src/api/compute.js";
+import { evaluateAt, geometryAt } from "../../src/index.js";
 import { geodesicBVP } from "../../src/numeric/geodesic.js";
 import {
   GEODESIC_ROUTE_THRESHOLD,
