@@ -19,8 +19,13 @@ export type { Activation, Bundle, Layer, Manifold, Mapping, Metric, MetricDef, M
 /** Metrics: closed form and values at points. */
 export {
   atLayer,
+  closedFormTex,
+  INTERACTIVE_LAYERS,
+  INTERACTIVE_TERMS,
+  interactiveForm,
   metricAt,
   type MatrixMetric,
+  type MetricForm,
   metricMatrix,
   type MetricValue,
   metricSymbolic,

@@ -10,9 +10,13 @@ import {
   checkSpec,
   type Diagnostic,
   type Layer,
+  type MatrixMetric,
   type Mapping,
   type Metric,
   type Model,
+  closedFormTex,
+  INTERACTIVE_LAYERS,
+  interactiveForm,
   metricSymbolic,
 } from "../index.js";
 import { latexSymbol } from "../render/latex-expr.js";
@@ -96,7 +100,6 @@ export function suggestedName(d: Diagnostic): string | null {
 // --- hover ---------------------------------------------------------------------------------------
 
 const actTex = (a: Activation) => REGISTRY[a].tex;
-const matrix = (rows: string[][]) => `\\begin{pmatrix} ${rows.map((r) => r.join(" & ")).join(" \\\\ ")} \\end{pmatrix}`;
 const chart = (coords: string[]) => `(${coords.join(", ")})`;
 
 function layerLine(l: Layer): string {
@@ -115,30 +118,36 @@ function depth(metric: Metric): number {
   return metric.def.kind === "pullback" ? depth(metric.def.of) + along(metric.def.along) : 0;
 }
 /** Beyond these a hover would stall the editor (seconds to minutes) or flood it: it points to the CLI instead. */
-export const HOVER_MAX_LAYERS = 16,
-  HOVER_MAX_CHARS = 20_000;
+export const HOVER_MAX_CHARS = 20_000;
 
+/** A matrix form's parameters with their shapes, while a line can hold them (deep networks: how many). */
+function weightsLine(parameters: MatrixMetric["parameters"]): string {
+  if (parameters.length > 12) return `${parameters.length} matrices, vectors and scalars (\`rgnn metric --form matrix\` lists them)`;
+  const shape = (p: MatrixMetric["parameters"][number]) =>
+    p.shape.length ? ` \\in \\mathbb{R}^{${p.shape.join(" \\times ")}}` : p.value !== undefined ? ` = ${p.value}` : "";
+  return parameters.map((p) => `$${latexSymbol(p.name)}${shape(p)}$`).join(", ");
+}
+
+/** A metric's closed form, in the form an interactive view takes (the matrix recursion for wide or deep networks). */
 function metricHover(metric: Metric): string {
   const head = `**metric** \`${metric.name}\` on \`${metric.manifold.name}\` ${chart(metric.manifold.coords)}`;
   const cli = `\`rgnn metric FILE --metric ${metric.name}\` writes it out`;
-  const layers = depth(metric);
-  if (layers > HOVER_MAX_LAYERS) return `${head}\n\nA pullback through ${layers} layers: ${cli}.`;
+  const form = interactiveForm(metric);
+  // a deep pullback along composed maps or several networks has no matrix form to fall back to
+  if (form !== "matrix" && depth(metric) > INTERACTIVE_LAYERS) return `${head}\n\nA pullback through ${depth(metric)} layers: ${cli}.`;
   let s: ReturnType<typeof metricSymbolic>;
   try {
-    s = metricSymbolic(metric);
+    s = metricSymbolic(metric, form);
   } catch (e) {
     return `${head}\n\n(no closed form: ${e instanceof Error ? e.message : String(e)})`;
   }
-  const parts = [head];
-  const g = latexSymbol(metric.name);
-  if (s.form === "layers") {
-    // As `rgnn metric --format latex` writes it: the named intermediate quantities, then g's independent components.
-    const lines = s.definitions.map((d) => `${latexSymbol(d.name)} &= ${d.latex}`);
-    const c = s.coords.map(latexSymbol);
-    for (let i = 0; i < c.length; i++) for (let j = i; j < c.length; j++) lines.push(`${g}_{${c[i]} ${c[j]}} &= ${s.latex[i][j]}`);
-    parts.push(`In layered form:\n\n$$\n\\begin{aligned}\n${lines.join(" \\\\\n")}\n\\end{aligned}\n$$`);
-  } else parts.push(`$$\n${g} = ${matrix(s.latex)}\n$$`);
-  const text = parts.join("\n\n");
+  const how =
+    s.form === "matrix"
+      ? `In matrix form, the weights named: ${weightsLine(s.parameters)}.`
+      : s.form === "layers"
+        ? "In layered form:"
+        : "";
+  const text = [head, ...(how ? [how] : []), `$$\n${closedFormTex(s)}\n$$`].join("\n\n");
   return text.length > HOVER_MAX_CHARS ? `${head}\n\nIts closed form is ${text.length} characters long: ${cli}.` : text;
 }
 

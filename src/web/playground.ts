@@ -1,7 +1,7 @@
 // What the playground shows for a spec's text, as plain data and without the DOM or any node: import, so that
 // the browser page (main.ts) only draws it and node tests can check it: the checker's diagnostics (the CLI's
 // words and ranges), a metric's closed form in LaTeX, its value at a point, and the ellipse and grid figures.
-import { metricAt, metricSymbolic, valuesOf } from "../api/metric.js";
+import { closedFormTex as formTex, interactiveForm, metricAt, metricSymbolic, valuesOf } from "../api/metric.js";
 import { rounded } from "../core/numbers.js";
 import { type Dataset, generate } from "../numeric/data.js";
 import { EvaluationError } from "../numeric/evaluate.js";
@@ -10,8 +10,6 @@ import { analyze } from "../semantics/analyze.js";
 import type { Metric, Model, Network } from "../semantics/model.js";
 import { noWeightsFiles } from "../semantics/weights-access.js";
 import { inRequestGraph } from "../symbolic/expr.js";
-import { matrixFormChosen } from "../symbolic/listing.js";
-import { metricMatrixForm } from "../symbolic/matrix-form.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { SymbolicSizeError } from "../symbolic/size.js";
 import { parse } from "../syntax/parse.js";
@@ -72,20 +70,9 @@ export interface MetricView {
   figureNote: string | null;
 }
 
-const aligned = (lines: string[]) => `\\begin{aligned}\n${lines.join(" \\\\\n")}\n\\end{aligned}`;
-
-/** g in closed form, written as `rgnn metric --format latex` chooses: matrix form, layered or explicit. */
+/** g in closed form as display LaTeX, in the form an interactive view takes (the matrix form for wide networks). */
 export function closedFormTex(metric: Metric): string {
-  const g = latexSymbol(metric.name);
-  if (matrixFormChosen(metric, "auto"))
-    return aligned(metricMatrixForm(metric).definitions.map((d) => `${latexSymbol(d.name)} &= ${d.latex}`));
-  const s = metricSymbolic(metric);
-  const matrix = `${g} = \\begin{pmatrix} ${s.latex.map((r) => r.join(" & ")).join(" \\\\ ")} \\end{pmatrix}`;
-  if (s.form === "explicit") return matrix;
-  const c = s.coords.map(latexSymbol);
-  const lines = s.definitions.map((d) => `${latexSymbol(d.name)} &= ${d.latex}`);
-  for (let i = 0; i < c.length; i++) for (let j = i; j < c.length; j++) lines.push(`${g}_{${c[i]} ${c[j]}} &= ${s.latex[i][j]}`);
-  return aligned(lines);
+  return formTex(metricSymbolic(metric, interactiveForm(metric)));
 }
 
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));

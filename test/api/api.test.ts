@@ -27,7 +27,7 @@ describe("the library API", () => {
 
   it("polar coordinates: g = diag(1, r²) in closed form, det r² and eigenvalues {1, r²} at r = 3", () => {
     const g = pickMetric(load("polar"));
-    const s = metricSymbolic(g);
+    const s = metricSymbolic(g, "explicit");
     expect(s.components).toEqual([
       ["1", "0"],
       ["0", "r^2"],

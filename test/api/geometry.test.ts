@@ -12,7 +12,9 @@ import {
   LookupError,
   mappingEvaluator,
   mappingSymbolic,
+  closedFormTex,
   metricMatrix,
+  metricSymbolic,
   pickMapping,
   pickMetric,
   usesMatrixForm,
@@ -95,6 +97,26 @@ describe("the rest of what the commands compute", () => {
     expect(m.definitions.at(-1)?.shape).toEqual([2, 2]);
     expect(m.parameters.some((p) => p.name.startsWith("W"))).toBe(true);
     expect(() => metricMatrix(pickMetric(load("polar")))).toThrow(LookupError);
+  });
+
+  it("metricSymbolic returns the form asked for; auto gives the matrix form where a listing would be too large", () => {
+    const toy = pickMetric(load("paper-toy"));
+    const m = metricSymbolic(toy, "matrix");
+    expect(m.form).toBe("matrix");
+    expect(m).toEqual(metricMatrix(toy));
+    expect(metricSymbolic(toy).form).toBe("layers");
+    expect(metricSymbolic(pickMetric(load("polar")), "layers").form).toBe("explicit"); // a map: nothing to name
+    const decoder = metricSymbolic(pickMetric(load("decoder")));
+    expect(decoder.form).toBe("matrix");
+    if (decoder.form !== "matrix") throw new Error("unreachable");
+    expect(decoder.parameters.filter((p) => p.shape.length === 2).map((p) => p.shape)).toEqual([
+      [256, 2],
+      [256, 256],
+      [784, 256],
+    ]);
+    expect(closedFormTex(decoder)).toContain("J_{3} &= \\operatorname{diag}\\big(\\operatorname{sigmoid}'(z_{3})\\big) \\, W_{3}");
+    expect(() => metricSymbolic(pickMetric(load("polar")), "matrix")).toThrow(LookupError);
+    expect(closedFormTex(metricSymbolic(pickMetric(load("polar"))))).toBe("g = \\begin{pmatrix} 1 & 0 \\\\ 0 & r^{2} \\end{pmatrix}");
   });
 
   it("mappingEvaluator streams what evaluateAt returns, point for point", () => {

@@ -118,15 +118,16 @@ describe("rgnn lsp over stdio", () => {
     expect(lines[2]).toMatch(/^- layer 2: residual tanh, width 2 → 2: \$x\^\{a_\{2\}\} = x\^\{a_\{1\}\} \+ h/);
   });
 
-  test("a metric pulled back through many layers is not expanded in a hover (it would stall the editor)", async () => {
+  test("a metric pulled back through many layers hovers in matrix form, the recursion through all 64 layers", async () => {
     const file = resolve("examples/deep-resnet.rgnn");
     const text = readFileSync(file, "utf8");
     const uri = pathToFileURL(file).href;
     await rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "rgnn", version: 1, text } });
     const h = await rpc.sendRequest<Answer>("textDocument/hover", { textDocument: { uri }, position: at(text, "metric g", 7) });
-    expect(h.contents.value).toBe(
-      "**metric** `g` on `Input` (x, y)\n\nA pullback through 64 layers: `rgnn metric FILE --metric g` writes it out.",
-    );
+    const value: string = h.contents.value;
+    expect(value).toMatch(/^\*\*metric\*\* `g` on `Input` \(x, y\)\n\nIn matrix form, the weights named: 129 matrices/);
+    expect(value).toContain("J_{64} &= I + h \\, \\operatorname{diag}\\big(\\tanh'(z_{64})\\big) \\, W_{64}");
+    expect(value).toContain("g_{63} &= J_{64}^{\\mathsf{T}} \\, g_{64} \\, J_{64}");
     await rpc.sendNotification("textDocument/didClose", { textDocument: { uri } });
   });
 

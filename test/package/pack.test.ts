@@ -20,7 +20,7 @@ if (!r.ok) throw new Error(r.message);
 const g = pickMetric(r.model);
 const [v]: MetricValue[] = metricAt(g, [[2, 0.5]], valuesOf(r.model));
 const bad = checkSpec("manifold P (x)\\nshow q\\n", "bad.rgnn");
-console.log(JSON.stringify({ component: metricSymbolic(g).components[1][1], determinant: v.determinant, rank: v.rank,
+console.log(JSON.stringify({ component: metricSymbolic(g, "explicit").components[1][1], determinant: v.determinant, rank: v.rank,
   line: bad.ok ? null : bad.diagnostics[0].span.line }));
 `;
 

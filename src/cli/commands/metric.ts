@@ -2,7 +2,7 @@
 import type { Metric } from "../../semantics/model.js";
 import { commandEnv } from "../env.js";
 import { latexSymbol } from "../../render/latex-expr.js";
-import { atLayer, metricAt, metricHeader, metricMatrix, metricSymbolic, usesMatrixForm } from "../../api/metric.js";
+import { atLayer, type MatrixMetric, metricAt, metricHeader, metricSymbolic, type SymbolicMetric } from "../../api/metric.js";
 import { pickMetric } from "../../api/spec.js";
 import { EXIT, type IO } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
@@ -38,14 +38,7 @@ function describe(metric: Metric): string {
   return `metric ${metric.name} on ${chart}: pullback of ${of} along ${along}${degenerate}`;
 }
 
-function symbolic(
-  io: IO,
-  metric: Metric,
-  format: "text" | "latex" | "json",
-  form: "auto" | "explicit" | "layers",
-  set: ReadonlyMap<string, number>,
-): void {
-  const sm = metricSymbolic(metric, form, set); // --set values written into the formulas
+function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", sm: SymbolicMetric): void {
   const { coords, components: cells } = sm;
   const n = coords.length;
   const upper: [number, number][] = [];
@@ -87,8 +80,7 @@ function symbolic(
 }
 
 /** The matrix recursion: weights named, nothing expanded, so its size is independent of the widths. */
-function matrixForm(io: IO, metric: Metric, format: "text" | "latex" | "json"): void {
-  const { parameters, definitions } = metricMatrix(metric);
+function matrixForm(io: IO, metric: Metric, format: "text" | "latex" | "json", { parameters, definitions }: MatrixMetric): void {
   const shape = (s: number[]) => (s.length ? s.join("×") : "scalar");
   if (format === "json") {
     io.out(
@@ -131,8 +123,9 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
   }
   const metric = atLayer(pickMetric(loaded.model, opts.metric), parseLayer(opts.layer));
   if (opts.at === undefined) {
-    if (usesMatrixForm(metric, form)) matrixForm(io, metric, format);
-    else symbolic(io, metric, format, form === "matrix" ? "auto" : form, parseAssignments(opts.set));
+    const closed = metricSymbolic(metric, form, parseAssignments(opts.set)); // --set values written into the formulas
+    if (closed.form === "matrix") matrixForm(io, metric, format, closed);
+    else symbolic(io, metric, format, closed);
     return EXIT.ok;
   }
   const point = parsePoint(opts.at, metric.manifold);
