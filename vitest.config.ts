@@ -34,6 +34,7 @@ const SLOW = [
   "test/render/latex.test.ts", // 10.9 s, pdflatex
   "test/package/**/*.test.ts", // 9.6 s, npm pack and install
   "test/web/browser.test.ts", // 7.1 s, Chromium
+  "test/python/**/*.test.ts", // a venv, pip install, torch and ONNX export; the notebook; a Dask cluster
 ];
 
 export default defineConfig({

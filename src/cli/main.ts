@@ -334,6 +334,11 @@ const COMMANDS: CommandSpec[] = [
     run: async () => (await import("../lsp/server.js")).serve(),
   },
   {
+    name: "serve",
+    description: "the library API over JSON-RPC on standard input and output, for other languages (the Python package)",
+    run: async () => (await import("../serve/server.js")).serve(),
+  },
+  {
     name: "playground",
     description: "write the playground: an offline page with an editor, live diagnostics, the metric and its figures",
     args: [["[file]", "spec the page opens with (default: examples/paper-toy.rgnn; '-' for standard input)"]],

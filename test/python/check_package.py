@@ -1,0 +1,50 @@
+"""Run by package.test.ts inside a venv where ./python was pip-installed offline: the package's answers against
+independent ones (functorch's Jacobians, the values the test computed with the TypeScript library), one JSON line out."""
+
+import json
+import sys
+
+import numpy as np
+import torch
+from functorch import jacrev, vmap
+
+import rgnn
+
+expected = json.load(open(sys.argv[1]))
+out = {}
+
+# the paper's toy network: metric and Christoffel symbols as the library computes them
+toy = rgnn.load(expected["toy"])
+points = np.array(expected["points"])
+out["metric"] = float(np.abs(toy.metric(points) - np.array(expected["metric"])).max())
+out["christoffel"] = float(np.abs(toy.christoffel(points).reshape(len(points), -1) - np.array(expected["christoffel"])).max())
+out["one_point_shape"] = list(toy.metric(points[0]).shape)
+
+# a PyTorch MLP through ONNX: the metric JᵀJ against functorch's vmap(jacrev), as torch tensors of the input's dtype
+torch.manual_seed(0)
+net = torch.nn.Sequential(
+    torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 16), torch.nn.Tanh(), torch.nn.Linear(16, 3)
+).double()
+g = rgnn.from_torch(net, torch.zeros(1, 2, dtype=torch.float64), name="mlp")
+x = torch.randn(64, 2, dtype=torch.float64)
+J = vmap(jacrev(net))(x)
+G = g.metric(x)
+out["torch_type"] = [type(G).__name__, str(G.dtype)]
+out["torch_metric"] = float((G - J.transpose(1, 2) @ J).abs().max() / (J.transpose(1, 2) @ J).abs().max())
+out["torch_jacobian"] = float((g.jacobian(x) - J).abs().max())
+
+# the exported torch module agrees with the server
+module = g.to_torch()
+out["exported"] = sorted(n for n in ("metric", "jacobian", "christoffel") if hasattr(module, n))
+
+# errors are Python exceptions carrying rgnn's file:line:col message
+try:
+    rgnn.loads("manifold P (x)\nshow q\n", file="bad.rgnn")
+    out["error"] = None
+except rgnn.RgnnError as e:
+    out["error"] = str(e).splitlines()[0]
+
+# a derivation displays itself; a closed form is LaTeX
+out["latex"] = toy.closed_form()._repr_latex_().startswith("$$\n\\begin{aligned}")
+out["derivation_html"] = toy.derive(format="html")._repr_html_().startswith("<iframe")
+print(json.dumps(out))

@@ -1,0 +1,62 @@
+// The Python package (python/), installed as a user installs it — offline, into a venv over Debian's python3 with its
+// numpy and torch — and run against independent numbers: the TypeScript library's own values on the paper's toy
+// network, and functorch's Jacobians of a PyTorch MLP brought in through ONNX (rgnn.from_torch).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { geometryAt, metricAt, pickMetric, valuesOf } from "../../src/index.js";
+import { exampleModel } from "../helpers.js";
+
+const repo = resolve(import.meta.dirname, "../..");
+let dir = "";
+const python = () => join(dir, "venv/bin/python");
+const env = () => ({ ...process.env, RGNN_CLI: join(repo, "bin/rgnn.js"), RGNN_NODE: process.execPath });
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "rgnn-python-"));
+  execFileSync("/usr/bin/python3", ["-m", "venv", "--system-site-packages", join(dir, "venv")]);
+  // a copy of the source tree: pip builds in place, and the repo's python/ must stay clean
+  execFileSync("cp", ["-r", join(repo, "python"), join(dir, "src")]);
+  execFileSync(join(dir, "venv/bin/pip"), ["install", "--quiet", "--no-build-isolation", "--no-index", join(dir, "src")], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}, 300_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it("installs offline and answers as the library and functorch do", () => {
+  const points = [
+    [0.3, -0.7],
+    [-1.2, 0.4],
+    [0.05, 1.5],
+  ];
+  const model = exampleModel("paper-toy");
+  const g = pickMetric(model);
+  const values = valuesOf(model);
+  const expected = {
+    toy: join(repo, "examples/paper-toy.rgnn"),
+    points,
+    metric: metricAt(g, points, values).map((v) => v.metric),
+    christoffel: geometryAt(g, "christoffel", points, values).map((q) => q.values),
+  };
+  writeFileSync(join(dir, "expected.json"), JSON.stringify(expected));
+  const out = JSON.parse(
+    execFileSync(python(), [join(repo, "test/python/check_package.py"), join(dir, "expected.json")], {
+      env: env(),
+      cwd: dir,
+      encoding: "utf8",
+    }),
+  );
+  expect(out.metric).toBe(0); // float64 bytes both ways: exact
+  expect(out.christoffel).toBe(0); // the same values, [N, 2, 2, 2] row-major
+  expect(out.one_point_shape).toEqual([2, 2]);
+  expect(out.torch_type).toEqual(["Tensor", "torch.float64"]);
+  expect(out.torch_metric).toBeLessThan(1e-12);
+  expect(out.torch_jacobian).toBeLessThan(1e-12);
+  expect(out.exported).toEqual(["christoffel", "jacobian", "metric"]);
+  expect(out.error).toBe("bad.rgnn:2:6: error: unknown metric or map or network or manifold or constant 'q'");
+  expect(out.latex).toBe(true);
+  expect(out.derivation_html).toBe(true);
+}, 300_000);
