@@ -8,7 +8,7 @@ It drives `rgnn serve` (set RGNN_CLI to the CLI's bin/rgnn.js, or put `rgnn` on 
 """
 
 from ._server import RgnnError, Server
-from .geometry import ClosedForm, Derivation, Geodesic, Geometry, from_torch, load, loads
+from .geometry import ClosedForm, Derivation, Figure, Geodesic, Geometry, from_torch, load, loads
 
-__all__ = ["ClosedForm", "Derivation", "Geodesic", "Geometry", "RgnnError", "Server", "from_torch", "load", "loads"]
+__all__ = ["ClosedForm", "Derivation", "Figure", "Geodesic", "Geometry", "RgnnError", "Server", "from_torch", "load", "loads"]
 __version__ = "0.1.0"

@@ -85,6 +85,26 @@ class Derivation:
 
 
 @dataclass
+class Figure:
+    """One of rgnn's figures: SVG text and a PNG; displays itself in Jupyter."""
+
+    svg: str
+    png: bytes = field(repr=False)
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+    def save(self, path: str) -> str:
+        """Write it as .svg or .png, by the extension."""
+        with open(path, "wb") as f:
+            f.write(self.png if path.lower().endswith(".png") else self.svg.encode("utf-8"))
+        return path
+
+
+@dataclass
 class Geodesic:
     """A geodesic: samples t, x(t), v(t) along t ∈ [0, 1], its length as the metric measures it, and the solver's facts."""
 
@@ -170,6 +190,13 @@ class Geometry:
         if not os.path.isabs(self.file):
             raise RgnnError("a spec loaded from text cannot be sent to a cluster: load it from a file (rgnn.load)")
         return {"path": self.file}
+
+    def figure(self, kind: str, points: Any, labels: Any = None, network: Optional[str] = None, title: Optional[str] = None) -> Figure:
+        """A figure of `rgnn plot` (grid, data, ellipses, volume, geodesics) of the network over 2-D data points."""
+        p, _, _ = _points(points)
+        ys = None if labels is None else [int(v) for v in np.asarray(labels).reshape(-1)]
+        r = self._ask("figure", kind=kind, points=to_wire(p), labels=ys, network=network, title=title)
+        return Figure(r["svg"], base64.b64decode(r["png"]))
 
     def closed_form(self, form: str = "auto", metric: Optional[str] = None) -> ClosedForm:
         """The metric in closed form: auto, explicit, layers or matrix (the paper's recursion, weights named)."""

@@ -16,6 +16,7 @@ import {
   closedFormTex,
   derivation,
   evaluateAt,
+  figure,
   flowConvergence,
   geodesic,
   geodesicDistance,
@@ -27,6 +28,8 @@ import {
   type Model,
   pickMapping,
   pickMetric,
+  PLOT_KINDS,
+  type PlotKind,
   pythonExport,
   QUANTITY_NAMES,
   valuesOf,
@@ -179,6 +182,23 @@ function handlers(models: Map<number, Loaded>) {
       const { model } = loaded(p);
       const target = choice(p.target, ["torch", "numpy"] as const, "target");
       return { module: pythonExport(model, target, p.name ?? model.file) };
+    },
+    /**
+     * One of `rgnn plot`'s figures (grid, data, ellipses, volume, geodesics) of a network over data points [N, 2] with
+     * integer class labels, as SVG text and as a PNG (base64) drawn with the shipped font.
+     */
+    async figure(p: { model?: number; kind?: string; points?: unknown; labels?: number[]; network?: string; title?: string }) {
+      const { model, env } = loaded(p);
+      const kind = choice<PlotKind>(p.kind, PLOT_KINDS, "kind");
+      const points = pointsOf(need(p.points, "points"));
+      const labels = p.labels ?? points.map(() => 0);
+      if (labels.length !== points.length || !labels.every((l) => Number.isInteger(l) && l >= 0))
+        throw new RequestError("labels must be one non-negative integer per point");
+      if (points.some((x) => x.length !== 2)) throw new RequestError("figures are drawn over a plane: points must be [N, 2]");
+      const data = { name: "data", x: Float64Array.from(points.flat()), y: Int32Array.from(labels), count: points.length };
+      const svg = figure(model, kind, data, Object.fromEntries(env), { network: p.network, title: p.title });
+      const { svgToPng } = await import("../render/plot/png.js");
+      return { svg, png: svgToPng(svg).toString("base64") };
     },
     /** An ONNX model (base64 bytes) as a spec and its safetensors weights, for the caller to write side by side. */
     async import(p: { onnx?: string; name?: string }) {

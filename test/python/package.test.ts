@@ -60,3 +60,38 @@ it("installs offline and answers as the library and functorch do", () => {
   expect(out.latex).toBe(true);
   expect(out.derivation_html).toBe(true);
 }, 300_000);
+
+it("shards a distance matrix over a Dask cluster of 2 workers: the same matrix as one process", () => {
+  const out = JSON.parse(
+    execFileSync(python(), [join(repo, "test/python/check_dask.py"), join(repo, "examples/paper-toy.rgnn")], {
+      env: env(),
+      cwd: dir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+  expect(out.workers).toBe(2);
+  expect(out.smallest).toBeGreaterThan(0.1);
+  expect(out.difference).toBe(0); // the same solver on the same float64 inputs
+}, 300_000);
+
+it("runs examples/notebooks/geometry.ipynb top to bottom with no error (nbclient, the venv's kernel)", () => {
+  const run = [
+    "import nbformat, sys",
+    "from nbclient import NotebookClient",
+    "nb = nbformat.read(sys.argv[1], as_version=4)",
+    "NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': sys.argv[2]}}).execute()",
+    "outs = [o for c in nb.cells if c.cell_type == 'code' for o in c.outputs]",
+    "print(sum(o.output_type == 'error' for o in outs), sum('image/svg+xml' in o.get('data', {}) for o in outs),",
+    "      sum('text/latex' in o.get('data', {}) for o in outs), sum('text/html' in o.get('data', {}) for o in outs))",
+  ].join("\n");
+  const notebook = join(repo, "examples/notebooks/geometry.ipynb");
+  const out = execFileSync(python(), ["-c", run, notebook, join(repo, "examples/notebooks")], {
+    env: { ...env(), PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // no error; the ellipse figure as SVG, the closed form as LaTeX, the derivation as an HTML page
+  expect(out.trim().split(/\s+/).map(Number)).toEqual([0, 1, 1, 1]);
+}, 600_000);
