@@ -19,6 +19,7 @@ export type { Activation, Bundle, Layer, Manifold, Mapping, Metric, MetricDef, M
 /** Metrics: closed form and values at points. */
 export {
   atLayer,
+  closedFormLines,
   closedFormTex,
   INTERACTIVE_LAYERS,
   INTERACTIVE_TERMS,

@@ -118,18 +118,24 @@ export function interactiveForm(metric: Metric): MetricForm {
 }
 
 /**
- * A closed form as one display-math LaTeX string, as `rgnn metric --format latex` writes it: g written out, or an
- * aligned list of the named layer quantities and g's independent components, or of the matrix recursion.
+ * A closed form as the lines of an `align` environment, as `rgnn metric --format latex` writes them: the named layer
+ * quantities (or the matrix recursion), then g's independent components (none for the matrix form, whose last line is
+ * g). The metric's symbol is braced before its indices, so a name with a subscript of its own (g2 → g_{2}) typesets.
  */
-export function closedFormTex(s: SymbolicMetric | MatrixMetric): string {
-  const g = latexSymbol(s.name);
-  if (s.form === "explicit") return `${g} = \\begin{pmatrix} ${s.latex.map((r) => r.join(" & ")).join(" \\\\ ")} \\end{pmatrix}`;
+export function closedFormLines(s: SymbolicMetric | MatrixMetric): string[] {
   const lines = s.definitions.map((d) => `${latexSymbol(d.name)} &= ${d.latex}`);
-  if (s.form === "layers") {
-    const c = s.coords.map(latexSymbol);
-    for (let i = 0; i < c.length; i++) for (let j = i; j < c.length; j++) lines.push(`${g}_{${c[i]} ${c[j]}} &= ${s.latex[i][j]}`);
-  }
-  return `\\begin{aligned}\n${lines.join(" \\\\\n")}\n\\end{aligned}`;
+  if (s.form === "matrix") return lines;
+  const g = latexSymbol(s.name),
+    c = s.coords.map(latexSymbol);
+  for (let i = 0; i < c.length; i++) for (let j = i; j < c.length; j++) lines.push(`{${g}}_{${c[i]} ${c[j]}} &= ${s.latex[i][j]}`);
+  return lines;
+}
+
+/** A closed form as one display-math string: g written out as a matrix, or the aligned lines of closedFormLines. */
+export function closedFormTex(s: SymbolicMetric | MatrixMetric): string {
+  if (s.form === "explicit")
+    return `${latexSymbol(s.name)} = \\begin{pmatrix} ${s.latex.map((r) => r.join(" & ")).join(" \\\\ ")} \\end{pmatrix}`;
+  return `\\begin{aligned}\n${closedFormLines(s).join(" \\\\\n")}\n\\end{aligned}`;
 }
 
 function symbolicMetric(metric: Metric, form: Form, set: ReadonlyMap<string, number>): SymbolicMetric {

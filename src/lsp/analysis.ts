@@ -3,7 +3,7 @@
 // translates these to the protocol, so they are tested through it with the same words the CLI prints.
 import { RESERVED } from "../../grammar/lexer.js";
 import { REGISTRY } from "../core/functions.js";
-import { LAYER_KINDS } from "../core/layers/index.js";
+import { LAYER_KINDS, LAYER_WORDS } from "../core/layers/index.js";
 import { CLAIM_FUNCTIONS, QUANTITY_PHRASES } from "../core/quantities.js";
 import {
   type CheckResult,
@@ -201,18 +201,59 @@ export interface CompletionWord {
   detail: string;
 }
 
-/** Everything that can be typed at a word: keywords, declared names, activation functions, quantities. */
-export function completions(text: string, model: Model | null): CompletionWord[] {
+/**
+ * What can be typed at `offset` (default: anywhere), narrowed by what precedes it on its line as the grammar allows:
+ * activations after a layer kind (`dense 32 `), quantities and names after `show`, networks and maps after `along`,
+ * metrics after `pullback of` or `show … of`; elsewhere keywords, declared names, activations and quantities.
+ */
+export function completions(text: string, model: Model | null, offset: number = text.length): CompletionWord[] {
   const out = new Map<string, CompletionWord>();
   const add = (w: CompletionWord) => {
     if (!out.has(w.label)) out.set(w.label, w);
   };
-  for (const d of declarations(text)) add({ label: d.name, kind: "name", detail: d.kind });
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  // the declaration being written on this line is no candidate for its own definition
+  const decls = declarations(text).filter((d) => d.offset < lineStart || d.offset > offset);
+  const names = (...kinds: DeclKind[]) => {
+    for (const d of decls) if (kinds.includes(d.kind)) add({ label: d.name, kind: "name", detail: d.kind });
+  };
+  const activations = () => {
+    for (const a of ACTIVATIONS) add({ label: a, kind: "activation", detail: "activation" });
+  };
+  const quantities = () => {
+    for (const q of QUANTITIES) add({ label: q, kind: "quantity", detail: "quantity (show … of)" });
+    for (const q of QUANTITY_PHRASES) add({ label: q, kind: "quantity", detail: "quantity (show … of)" });
+  };
+  const line = uncommented(text.slice(lineStart, offset));
+  const layer = /^\s*([a-z_]+)(?:\s+\d+)?\s+\w*$/.exec(line);
+  const word = layer && LAYER_WORDS.get(layer[1]);
+  if (word) {
+    if (word.syntax.activation) activations();
+    return [...out.values()];
+  }
+  if (/\bpullback\s+of\s+\w*$/.test(line)) {
+    names("metric");
+    add({ label: "euclidean", kind: "keyword", detail: "the Euclidean metric of the target" });
+    return [...out.values()];
+  }
+  if (/\bshow\s+.+\bof\s+\w*$/.test(line)) {
+    names("metric", "map", "network");
+    return [...out.values()];
+  }
+  if (/\balong\s+\w*$/.test(line)) {
+    names("map", "network");
+    return [...out.values()];
+  }
+  if (/\bshow\s+\w*$/.test(line)) {
+    quantities();
+    names("metric", "map", "network");
+    return [...out.values()];
+  }
+  for (const d of decls) add({ label: d.name, kind: "name", detail: d.kind });
   if (model)
     for (const m of model.manifolds.values()) for (const c of m.coords) add({ label: c, kind: "name", detail: `coordinate of ${m.name}` });
-  for (const a of ACTIVATIONS) add({ label: a, kind: "activation", detail: "activation" });
-  for (const q of QUANTITIES) add({ label: q, kind: "quantity", detail: "quantity (show … of)" });
-  for (const q of QUANTITY_PHRASES) add({ label: q, kind: "quantity", detail: "quantity (show … of)" });
+  activations();
+  quantities();
   for (const q of CLAIM_FUNCTIONS) add({ label: q, kind: "quantity", detail: `quantity in claims: ${q}(g)` });
   for (const k of KEYWORDS) add({ label: k, kind: "keyword", detail: "keyword" });
   return [...out.values()];

@@ -163,10 +163,10 @@ export function serve(input: NodeJS.ReadableStream = process.stdin, output: Node
     );
   });
 
-  connection.onCompletion(({ textDocument }) => {
+  connection.onCompletion(({ textDocument, position }) => {
     const doc = documents.get(textDocument.uri);
     if (!doc) return [];
-    return completions(doc.getText(), models.get(textDocument.uri)?.model ?? null).map((c) => ({
+    return completions(doc.getText(), models.get(textDocument.uri)?.model ?? null, doc.offsetAt(position)).map((c) => ({
       label: c.label,
       kind: COMPLETION_KIND[c.kind],
       detail: c.detail,

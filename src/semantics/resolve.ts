@@ -13,16 +13,14 @@ const ARTICLE: Record<Entity["kind"], string> = {
   bundle: "a bundle",
 };
 
-/** Report a name that is declared, but later or invalidly; false when it is not declared at all. */
+/**
+ * Report a name that is declared later; one declared before but invalid is not reported again (its declaration has
+ * the one error of that mistake: a dependant repeating it would only add noise). False when it is not declared.
+ */
 export function declaredElsewhere(ctx: Context, name: string, span: Span): boolean {
   const at = ctx.declaredAt.get(name);
   if (!at) return false;
-  ctx.error(
-    span,
-    at.offset > span.offset
-      ? `'${name}' is used before it is declared (line ${at.line})`
-      : `'${name}' is declared (line ${at.line}) but invalid: see the error in its declaration`,
-  );
+  if (at.offset > span.offset) ctx.error(span, `'${name}' is used before it is declared (line ${at.line})`);
   return true;
 }
 
@@ -38,7 +36,9 @@ export function lookup<K extends Entity["kind"]>(
   if (ent) {
     ctx.error(n.span, `'${n.name}' is ${ARTICLE[ent.kind]}, but ${role} must be ${kinds.map((k) => ARTICLE[k]).join(" or ")}`);
   } else if (!declaredElsewhere(ctx, n.name, n.span)) {
-    const candidates = [...ctx.names].filter(([, e]) => (kinds as string[]).includes(e.kind)).map(([k]) => k);
+    // names of the kinds asked for, and names whose declarations failed (their kind is unknown, and likely right)
+    const invalid = [...ctx.declaredAt.keys()].filter((k) => !ctx.names.has(k));
+    const candidates = [...[...ctx.names].filter(([, e]) => (kinds as string[]).includes(e.kind)).map(([k]) => k), ...invalid];
     ctx.error(
       n.span,
       `unknown ${kinds.map((k) => ARTICLE[k].replace(/^an? /, "")).join(" or ")} '${n.name}'`,

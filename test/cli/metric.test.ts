@@ -33,8 +33,8 @@ describe("rgnn metric", () => {
 
   it("polar as LaTeX and as JSON", async () => {
     const tex = (await cli(["metric", "examples/polar.rgnn", "--format", "latex"])).out;
-    expect(tex).toContain("g_{r r} &= 1");
-    expect(tex).toContain("g_{\\theta \\theta} &= r^{2}");
+    expect(tex).toContain("{g}_{r r} &= 1");
+    expect(tex).toContain("{g}_{\\theta \\theta} &= r^{2}");
     const j = JSON.parse((await cli(["metric", "examples/polar.rgnn", "--format", "json"])).out);
     expect(j).toMatchObject({
       name: "g",

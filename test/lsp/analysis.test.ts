@@ -2,8 +2,9 @@
 // built without the layered listing (whose nodes, for a 2→32→32→2 MLP, number in the hundreds of thousands).
 import katex from "katex";
 import { describe, expect, it } from "vitest";
+import { ACTIVATIONS } from "../../src/semantics/model.js";
 import { checkSpec, type Model } from "../../src/index.js";
-import { hoverText } from "../../src/lsp/analysis.js";
+import { completions, hoverText } from "../../src/lsp/analysis.js";
 import { inGraph, newGraph } from "../../src/symbolic/expr.js";
 
 const mlp = (w: number) =>
@@ -31,11 +32,44 @@ describe("hover on a metric", () => {
     for (const b of blocks(text)) expect(() => katex.renderToString(b, { displayMode: true, throwOnError: true })).not.toThrow();
   });
 
+  it("a metric named g2 in layered form typesets its components without a double subscript", () => {
+    const text = hoverText(model(mlp(2).replace("metric g =", "metric g2 =")), "g2")!;
+    expect(text).toMatch(/\{g_\{2\}\}_\{x x\} &= /);
+    for (const b of blocks(text)) expect(() => katex.renderToString(b, { displayMode: true, throwOnError: true })).not.toThrow();
+  });
+
   it("a 2-wide MLP keeps its scalar closed form (named layer quantities, then g's components)", () => {
     const text = hoverText(model(mlp(2)), "g")!;
     expect(text).toContain("In layered form:");
-    expect(text).toMatch(/g_\{x x\} &= /);
+    expect(text).toMatch(/\{g\}_\{x x\} &= /);
     expect(text).not.toContain("In matrix form");
     for (const b of blocks(text)) expect(() => katex.renderToString(b, { displayMode: true, throwOnError: true })).not.toThrow();
+  });
+});
+
+describe("completion by context", () => {
+  const text = `${mlp(32)}show `;
+  const at = (prefix: string) => completions(text.replace(/show $/, prefix), null).map((c) => c.label);
+
+  it("after a layer kind (and its width): the activations only; after softmax, nothing", () => {
+    expect(at("network n : Input -> R^2 {\n  dense 32 ").sort()).toEqual([...ACTIVATIONS].sort());
+    expect(at("network n : Input -> R^2 {\n  residual t").sort()).toEqual([...ACTIVATIONS].sort());
+    expect(at("network n : Input -> R^2 {\n  softmax ")).toEqual([]);
+  });
+
+  it("after `along`: networks and maps; after `pullback of`: metrics and euclidean; after `show`: quantities", () => {
+    expect(at("metric h = pullback of euclidean along ")).toEqual(["mlp"]);
+    expect(at("metric h = pullback of ").sort()).toEqual(["euclidean", "g"]);
+    const show = at("show ");
+    expect(show).toContain("christoffel");
+    expect(show).toContain("g");
+    expect(show).not.toContain("tanh");
+    expect(show).not.toContain("network");
+    expect(at("show christoffel of ").sort()).toEqual(["g", "mlp"]);
+  });
+
+  it("elsewhere: keywords, names and activations", () => {
+    const all = at("");
+    for (const w of ["network", "pullback", "tanh", "mlp", "g", "christoffel"]) expect(all).toContain(w);
   });
 });

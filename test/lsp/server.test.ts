@@ -137,10 +137,10 @@ describe("rgnn lsp over stdio", () => {
     expect(d).toEqual({ uri: URI, range: { start, end: { line: start.line, character: start.character + 3 } } });
   });
 
-  test("completion offers keywords, declared names, activations and quantities", async () => {
+  test("completion at the start of a line offers keywords, declared names, activations and quantities", async () => {
     const items: { label: string; kind: number }[] = await rpc.sendRequest<Answer>("textDocument/completion", {
       textDocument: { uri: URI },
-      position: at(TEXT, "show g", 5),
+      position: at(TEXT, "show g", 0),
     });
     const labels = new Map(items.map((i) => [i.label, i.kind]));
     expect(labels.get("pullback")).toBe(14); // Keyword
@@ -148,6 +148,12 @@ describe("rgnn lsp over stdio", () => {
     expect(labels.get("g2")).toBe(6);
     expect(labels.get("gelu")).toBe(3); // Function
     expect(labels.get("scalar curvature")).toBe(10); // Property
+    const after: { label: string }[] = await rpc.sendRequest<Answer>("textDocument/completion", {
+      textDocument: { uri: URI },
+      position: at(TEXT, "show g", 5),
+    });
+    expect(after.map((i) => i.label)).toContain("christoffel"); // after `show`: quantities and names, no keywords
+    expect(after.map((i) => i.label)).not.toContain("pullback");
   });
 
   test("document symbols list the declarations", async () => {
@@ -163,7 +169,7 @@ describe("rgnn lsp over stdio", () => {
     const { err } = await cli(["check", "-"], BAD);
     const cliLines = [...err.matchAll(/^<stdin>:(\d+):(\d+): error: (.*)$/gm)];
     expect(diags).toHaveLength(cliLines.length);
-    expect(cliLines.length).toBe(6);
+    expect(cliLines.length).toBe(1); // one mistake, one diagnostic: the metrics along it are not reported again
     diags.forEach((d, i) => {
       const [, line, col, message] = cliLines[i];
       expect(d.range.start).toEqual({ line: Number(line) - 1, character: Number(col) - 1 });

@@ -2,7 +2,15 @@
 import type { Metric } from "../../semantics/model.js";
 import { commandEnv } from "../env.js";
 import { latexSymbol } from "../../render/latex-expr.js";
-import { atLayer, type MatrixMetric, metricAt, metricHeader, metricSymbolic, type SymbolicMetric } from "../../api/metric.js";
+import {
+  atLayer,
+  closedFormLines,
+  type MatrixMetric,
+  metricAt,
+  metricHeader,
+  metricSymbolic,
+  type SymbolicMetric,
+} from "../../api/metric.js";
 import { pickMetric } from "../../api/spec.js";
 import { EXIT, type IO } from "../io.js";
 import { fmt, json, matrixText } from "../format.js";
@@ -58,9 +66,7 @@ function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", sm:
     return;
   }
   if (format === "latex") {
-    const lines = sm.definitions.map((d) => `${latexSymbol(d.name)} &= ${d.latex}`);
-    for (const [i, j] of upper) lines.push(`g_{${latexSymbol(coords[i])} ${latexSymbol(coords[j])}} &= ${sm.latex[i][j]}`);
-    io.out(`% ${describe(metric)}\n\\begin{align*}\n${lines.join(" \\\\\n")}\n\\end{align*}\n`);
+    io.out(`% ${describe(metric)}\n\\begin{align*}\n${closedFormLines(sm).join(" \\\\\n")}\n\\end{align*}\n`);
     return;
   }
   io.out(`${describe(metric)}\n\n`);
@@ -80,7 +86,8 @@ function symbolic(io: IO, metric: Metric, format: "text" | "latex" | "json", sm:
 }
 
 /** The matrix recursion: weights named, nothing expanded, so its size is independent of the widths. */
-function matrixForm(io: IO, metric: Metric, format: "text" | "latex" | "json", { parameters, definitions }: MatrixMetric): void {
+function matrixForm(io: IO, metric: Metric, format: "text" | "latex" | "json", mm: MatrixMetric): void {
+  const { parameters, definitions } = mm;
   const shape = (s: number[]) => (s.length ? s.join("×") : "scalar");
   if (format === "json") {
     io.out(
@@ -94,8 +101,7 @@ function matrixForm(io: IO, metric: Metric, format: "text" | "latex" | "json", {
     return;
   }
   if (format === "latex") {
-    const lines = definitions.map((d) => `${latexSymbol(d.name)} &= ${d.latex}`);
-    io.out(`% ${describe(metric)}\n\\begin{align*}\n${lines.join(" \\\\\n")}\n\\end{align*}\n`);
+    io.out(`% ${describe(metric)}\n\\begin{align*}\n${closedFormLines(mm).join(" \\\\\n")}\n\\end{align*}\n`);
     return;
   }
   io.out(`${describe(metric)}\n\nparameters:\n`);
