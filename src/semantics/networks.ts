@@ -305,6 +305,31 @@ export function layerReadingAcross(net: Network, layer: number): Layer | null {
   return net.layers.find((l) => l.index > layer && l.index - LAYER_KINDS[l.kind].reads < layer) ?? null;
 }
 
+/** The name of layers `first`..`last` of a network: `mlp[2..3]` (plain text in TeX, HTML and a Python docstring). */
+export const subNetworkName = (net: string, first: number, last: number) => `${net}[${first}..${last}]`;
+
+/**
+ * Layers `first`..`last` of `net` as a network of its own, so that every later stage reads it as any network: its layers
+ * renumbered from 1 (the same parameter tensors), from layer first−1's coordinates (the input when first = 1) to layer
+ * last's, or to `target`, a manifold of that dimension the metric pulled back along it lives on. The caller checks
+ * the range and that no layer in it reads a state before first−1 (`layerReadingAcross`).
+ */
+export function subNetwork(net: Network, first: number, last: number, target?: Manifold): Network {
+  const spaces = net.layerSpaces.slice(first - 1, last + 1);
+  if (target) spaces[spaces.length - 1] = target;
+  return {
+    kind: "network",
+    name: subNetworkName(net.name, first, last),
+    source: spaces[0],
+    target: spaces[spaces.length - 1],
+    layers: net.layers.slice(first - 1, last).map((layer, k) => ({ ...layer, index: k + 1 })),
+    layerSpaces: spaces,
+    weightsFile: net.weightsFile,
+    span: net.span,
+    slice: { of: net, first, last },
+  };
+}
+
 /** The layers a layer reads, as prose: "1 and 2", or "1 to 3". */
 export function readsText(layer: Layer): string {
   const reads = LAYER_KINDS[layer.kind].reads,
