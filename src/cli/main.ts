@@ -60,6 +60,12 @@ const OPTIONS = {
   metric: { flags: "-m, --metric <name>", description: "which metric (default: the first declared)" },
   network: { flags: "-n, --network <name>", description: "which network (default: the first)" },
   at: { flags: "--at <point>", description: "evaluate at a point" },
+  atInput: {
+    flags: "--at-input <point>",
+    description:
+      "evaluate at the image of an input point: P in the network's input coordinates, mapped through its layers up to the " +
+      "metric's chart (layer k with --layer k, layer A-1 along 'layers A to B') first",
+  },
   set: { flags: "--set <assignments>", description: "values for symbols" },
   weights: { flags: "-w, --weights <file>", description: "values for the spec's symbolic weights (JSON or .safetensors)" },
   format: { flags: "-f, --format <format>", description: "text or json", default: "text" },
@@ -128,9 +134,17 @@ const COMMANDS: CommandSpec[] = [
     args: [["<file>", SPEC]],
     options: [
       OPTIONS.metric,
-      { flags: "-l, --layer <k>", description: "pull back to layer k of the network instead (0 = input)" },
+      {
+        flags: "-l, --layer <k>",
+        description: "pull back to layer k of the network instead (0 = input): the metric on layer k's coordinates x{k}_1, …",
+      },
       formats(FORMATS.metric),
-      worded(OPTIONS.at, "evaluate at a point, e.g. 0.3,-0.7"),
+      worded(
+        OPTIONS.at,
+        "evaluate at a point of the metric's chart, e.g. 0.3,-0.7: with --layer k a point of layer k's coordinates " +
+          "(width of layer k), along 'layers A to B' one of layer A-1's",
+      ),
+      OPTIONS.atInput,
       setEg("h=0.1,W1_11=2"),
       {
         flags: "--form <form>",
@@ -168,7 +182,8 @@ const COMMANDS: CommandSpec[] = [
         description: `${QUANTITY_NAMES.slice(0, -1).join(", ")} or ${QUANTITY_NAMES.at(-1)}`,
         default: "scalar",
       },
-      OPTIONS.at,
+      worded(OPTIONS.at, "evaluate at a point of the metric's chart (along 'layers A to B': layer A-1's coordinates)"),
+      OPTIONS.atInput,
       formats(FORMATS.geometry),
       setEg("R=2"),
       OPTIONS.weights,

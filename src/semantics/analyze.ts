@@ -23,7 +23,7 @@ import {
   type Network,
 } from "./model.js";
 import { listOf, suggestion } from "./names.js";
-import { buildNetwork, layerReadingAcross, readsText, subNetwork } from "./networks.js";
+import { buildNetwork, layerReadingAcross, readsText, sliceChart, sliceProblems, subNetwork } from "./networks.js";
 import { analyzeRequest, boxValues } from "./requests.js";
 import type { WeightsAccess } from "./weights-access.js";
 
@@ -317,8 +317,7 @@ function buildMetric(ctx: Context, item: Extract<Item, { kind: "metric" }>): Met
   return { name, manifold, def: { kind: "pullback", of, along, layer }, span: item.span };
 }
 
-/** The sub-network `along NET layers A to B` names, checked: a network, 1 ≤ A ≤ B ≤ L, and no layer in it reading a state
- *  before layer A−1 (a second-order layer cut off from x_{A−2} has no value there). `null` after an error. */
+/** The sub-network `along NET layers A to B` names, checked (`sliceProblem`): `null` after a located error. */
 function layerRange(
   ctx: Context,
   m: Mapping,
@@ -329,42 +328,18 @@ function layerRange(
     ctx.error(range.span, `'${m.name}' is not a network: it has no layers`, ["a range of layers picks part of a network"]);
     return null;
   }
-  const L = m.layers.length;
-  let ok = true;
-  for (const bound of [range.from, range.to]) {
-    if (!Number.isInteger(bound.value) || bound.value < 1 || bound.value > L) {
-      ctx.error(bound.span, `'${m.name}' has layers 1 to ${L}, not ${bound.value}`);
-      ok = false;
-    }
-  }
-  if (!ok) return null;
   const first = range.from.value,
     last = range.to.value;
-  if (first > last) {
-    ctx.error(range.span, `layers ${first} to ${last}: the first layer of a range must not come after the last`, [
-      `the metric layer ${first} induces on the input is 'layers 1 to ${first}'`,
-    ]);
-    return null;
-  }
-  const chart = first === 1 ? "the input" : `the coordinates of layer ${first - 1}`;
+  const problems = sliceProblems(m, first, last);
+  for (const p of problems) ctx.error(p.at === "from" ? range.from.span : p.at === "to" ? range.to.span : range.span, p.message, p.notes);
+  if (problems.length) return null;
   if (toLayer) {
     const K = toLayer.value;
-    ctx.error(toLayer.span, `a pullback along layers ${first} to ${last} is a metric on ${chart} already`, [
+    ctx.error(toLayer.span, `a pullback along layers ${first} to ${last} is a metric on ${sliceChart(first)} already`, [
       Number.isInteger(K) && K >= 0 && K < last
         ? `for the metric of layer ${last} on the coordinates of layer ${K}, write 'layers ${K + 1} to ${last}'`
         : "leave out 'to layer'",
     ]);
-    return null;
-  }
-  const across = layerReadingAcross(m, first - 1);
-  if (across && across.index <= last) {
-    const kind = LAYER_KINDS[across.kind];
-    ctx.error(
-      range.from.span,
-      `layer ${across.index} of '${m.name}' is ${kind.labels.prose}: it reads layers ${readsText(across)}, so layers ` +
-        `${first} to ${last} are no map of ${chart} alone`,
-      [`start the range at layer 1: the states a ${kind.labels.title} layer reads follow from the input of '${m.name}' only`],
-    );
     return null;
   }
   return { net: m, first, last };
