@@ -380,19 +380,32 @@ export const subNetworkName = (net: string, first: number, last: number) => `${n
 
 /**
  * Layers `first`..`last` of `net` as a network of its own, so that every later stage reads it as any network: its layers
- * renumbered from 1 (the same parameter tensors), from layer first−1's coordinates (the input when first = 1) to layer
- * last's, or to `target`, a manifold of that dimension the metric pulled back along it lives on. The caller checks
- * the range and that no layer in it reads a state before first−1 (`layerReadingAcross`).
+ * renumbered from 1 (the same parameter tensors), and its layer spaces named in that numbering (`mlp[2..3].x0` with
+ * coordinates x0_1, … for layer first−1 of mlp), so that no name of a layer listing or derivation (z1, x1, J1) is also
+ * a coordinate. From the input when first = 1; to NET's output when last = L, or to `target`, a manifold of layer
+ * last's width that the metric pulled back along it lives on. The caller checks the range (`sliceProblems`).
  */
 export function subNetwork(net: Network, first: number, last: number, target?: Manifold): Network {
-  const spaces = net.layerSpaces.slice(first - 1, last + 1);
-  if (target) spaces[spaces.length - 1] = target;
+  const name = subNetworkName(net.name, first, last);
+  const layers = net.layers.slice(first - 1, last).map((layer, k) => ({ ...layer, index: k + 1 }));
+  const width = layers[0].inWidth;
+  const input: Manifold =
+    first === 1
+      ? net.source
+      : {
+          name: `${name}.x0`,
+          dim: width,
+          coords: Array.from({ length: width }, (_, i) => `x0_${i + 1}`),
+          span: net.layerSpaces[first - 1].span,
+        };
+  const output = target ?? (last === net.layers.length ? net.target : null);
+  const spaces = layerSpaces(name, input, layers, output);
   return {
     kind: "network",
-    name: subNetworkName(net.name, first, last),
+    name,
     source: spaces[0],
     target: spaces[spaces.length - 1],
-    layers: net.layers.slice(first - 1, last).map((layer, k) => ({ ...layer, index: k + 1 })),
+    layers,
     layerSpaces: spaces,
     weightsFile: net.weightsFile,
     span: net.span,

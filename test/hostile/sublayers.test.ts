@@ -49,6 +49,6 @@ describe("a pullback along a range of layers that names no sub-network", () => {
     const file = write("chart.rgnn", `${SPEC}metric h = pullback along n layers 2 to 2\n`);
     const r = await cli(["metric", file, "--at", "0.1,0.2"]);
     expect(r.code).toBe(2); // a usage error: the spec is fine
-    expect(r.err).toContain("n.x1 has dimension 3 (x1_1, x1_2, x1_3), but the point has 2 coordinates");
+    expect(r.err).toContain("n[2..2].x0 has dimension 3 (x0_1, x0_2, x0_3), but the point has 2 coordinates");
   });
 });

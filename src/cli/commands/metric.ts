@@ -32,7 +32,11 @@ function describe(metric: Metric): string {
     d.of.def.kind === "euclidean" && d.of.name === "euclidean" ? `the Euclidean metric on ${d.along.target.name}` : `'${d.of.name}'`;
   const along =
     d.along.kind === "network"
-      ? `network ${d.along.name} (${d.along.layers.length} layer${d.along.layers.length === 1 ? "" : "s"})${d.layer ? `, down to layer ${d.layer}` : ""}`
+      ? `network ${d.along.name} (${
+          d.along.slice
+            ? `layers ${d.along.slice.first} to ${d.along.slice.last} of ${d.along.slice.of.name}`
+            : `${d.along.layers.length} layer${d.along.layers.length === 1 ? "" : "s"}`
+        })${d.layer ? `, down to layer ${d.layer}` : ""}`
       : `'${d.along.name}'`;
   const narrowest = d.along.kind === "network" ? Math.min(...d.along.layers.slice(d.layer).map((l) => l.outWidth)) : d.along.target.dim;
   const degenerate =
