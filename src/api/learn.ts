@@ -120,6 +120,9 @@ export function figure(
   options: { network?: string; title?: string } = {},
 ): string {
   const net = pickNetwork(model, options.network);
+  if (net.source.dim !== 2) {
+    throw new LookupError(`the figures draw plane data through a network, but the input of '${net.name}' has dimension ${net.source.dim}`);
+  }
   const title = options.title ?? `${net.name} on ${data.name}: ${kind}`;
   return inRequestGraph(model, () => draw(kind, { net, metric: inputMetric(model, net), data, env: valuesOf(model, values), title }));
 }

@@ -63,8 +63,8 @@ const OPTIONS = {
   atInput: {
     flags: "--at-input <point>",
     description:
-      "evaluate at the image of an input point: P in the network's input coordinates, mapped through its layers up to the " +
-      "metric's chart (layer k with --layer k, layer A-1 along 'layers A to B') first",
+      "evaluate at the image of an input point P: P in the network's input coordinates, mapped through its layers up to the " +
+      "metric's chart first (layer k with --layer k, layer A-1 along 'layers A to B'); the output names both points",
   },
   set: { flags: "--set <assignments>", description: "values for symbols" },
   weights: { flags: "-w, --weights <file>", description: "values for the spec's symbolic weights (JSON or .safetensors)" },
@@ -141,8 +141,8 @@ const COMMANDS: CommandSpec[] = [
       formats(FORMATS.metric),
       worded(
         OPTIONS.at,
-        "evaluate at a point of the metric's chart, e.g. 0.3,-0.7: with --layer k a point of layer k's coordinates " +
-          "(width of layer k), along 'layers A to B' one of layer A-1's",
+        "evaluate at a point of the metric's chart, e.g. 0.3,-0.7: the input's coordinates, or with --layer k layer k's " +
+          "(as many as its width), along 'layers A to B' layer A-1's",
       ),
       OPTIONS.atInput,
       setEg("h=0.1,W1_11=2"),
@@ -161,7 +161,7 @@ const COMMANDS: CommandSpec[] = [
     description: "a network's output, Jacobian and pulled-back metric at points",
     args: [["<file>", SPEC]],
     options: [
-      worded(OPTIONS.network, "which network or map (default: the first network)"),
+      worded(OPTIONS.network, "which network or map (default: the first network; 'mlp[1..2]': layers 1 to 2 of mlp)"),
       worded(OPTIONS.at, "one point, e.g. 0.3,-0.7"),
       { flags: "--points <file.csv>", description: "one point per line; a first line none of whose fields is a number is a header" },
       formats(FORMATS.eval),
@@ -284,7 +284,7 @@ const COMMANDS: CommandSpec[] = [
       { flags: "-k, --kind <kind>", description: (r) => alternatives(r.plotKinds), required: true },
       worded(OPTIONS.output, "out.svg or out.png (default: KIND.svg)"),
       OPTIONS.weights,
-      OPTIONS.network,
+      worded(OPTIONS.network, "which network (default: the first; 'mlp[1..2]': layers 1 to 2 of mlp)"),
       { flags: "--width <px>", description: "PNG width in pixels (at most 8192)" },
       worded(OPTIONS.set, "values for other symbols"),
       ...DATA_SET,

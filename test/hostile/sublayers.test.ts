@@ -1,9 +1,10 @@
 // Hostile and careless ranges of layers in a pullback (`along NET layers A to B`): each gets one located message and
 // exit 1 through the CLI, with the caret under the word at fault, never a trace or a metric of the wrong layers.
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { caretChar, cli, expectCleanError, folder } from "./tools.js";
 
-const { write } = folder("sublayers");
+const { dir, write } = folder("sublayers");
 
 const SPEC = `manifold I (x, y)
 network n : I -> R^2 {
@@ -50,5 +51,13 @@ describe("a pullback along a range of layers that names no sub-network", () => {
     const r = await cli(["metric", file, "--at", "0.1,0.2"]);
     expect(r.code).toBe(2); // a usage error: the spec is fine
     expect(r.err).toContain("n[2..2].x0 has dimension 3 (x0_1, x0_2, x0_3), but the point has 2 coordinates");
+  });
+
+  it("a figure of a sub-network whose input is not the plane: a usage error, not a crash", async () => {
+    const file = write("plot.rgnn", SPEC);
+    const r = await cli(["plot", file, "-k", "ellipses", "-n", "n[2..2]", "-d", "moons", "-o", join(dir, "x.svg")]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("the input of 'n[2..2]' has dimension 3");
+    expect(r.err).not.toMatch(/internal error|TypeError/);
   });
 });
