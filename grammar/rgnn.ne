@@ -53,10 +53,11 @@ param     -> %ident "=" expr                                  {% ([n, , e]) => (
 
 metric    -> "metric" %ident "on" space "=" "euclidean"       {% ([k, n, , s, , e]) => ({ kind: "metric", name: A.name(n), on: s, def: { kind: "euclidean", span: A.tokSpan(e) }, span: A.join(k, e) }) %}
            | "metric" %ident "on" space "=" expr              {% ([k, n, , s, , e]) => ({ kind: "metric", name: A.name(n), on: s, def: { kind: "components", value: e, span: e.span }, span: A.join(k, e) }) %}
-           | "metric" %ident "=" "pullback" pbsource:? "along" %ident tolayer:?
-                                                              {% ([k, n, , p, of, , along, layer]) => ({ kind: "metric", name: A.name(n),
-                                                                   def: { kind: "pullback", of: of ?? undefined, along: A.name(along), layer: layer ?? undefined, span: A.join(p, layer ?? along) },
-                                                                   span: A.join(k, layer ?? along) }) %}
+           | "metric" %ident "=" "pullback" pbsource:? "along" %ident layerrange:? tolayer:?
+                                                              {% ([k, n, , p, of, , along, range, layer]) => ({ kind: "metric", name: A.name(n),
+                                                                   def: { kind: "pullback", of: of ?? undefined, along: A.name(along), layers: range ?? undefined,
+                                                                          layer: layer ?? undefined, span: A.join(p, layer ?? range ?? along) },
+                                                                   span: A.join(k, layer ?? range ?? along) }) %}
 pbsource  -> "of" %ident                                      {% ([, n]) => A.name(n) %}
            | "of" "euclidean"                                 {% ([, n]) => A.name(n) %}
 tolayer   -> "to" "layer" %number                             {% ([, , n]) => A.int(n) %}
@@ -68,8 +69,9 @@ bundle    -> "principal" "bundle" %ident "over" %ident "with" "group" group
 group     -> %ident "(" %number ")"                           {% ([g, , n, close]) => ({ name: A.name(g), n: A.int(n), span: A.join(g, close) }) %}
 action    -> "action" "of" %ident layerrange:? "on" %ident ingroup:?
                                                               {% ([k, , of, range, , on, g]) => ({ kind: "action", of: A.name(of), layers: range ?? undefined, on: A.name(on), group: g ?? undefined, span: A.join(k, g ?? on) }) %}
-layerrange -> "layers" %number "to" %number                   {% ([, a, , b]) => ({ from: A.int(a), to: A.int(b) }) %}
-           | "layer" %number                                  {% ([, a]) => ({ from: A.int(a), to: A.int(a) }) %}
+# `layers A to B` / `layer A`: the layers an action acts by, or the sub-network a metric is pulled back along
+layerrange -> "layers" %number "to" %number                   {% ([k, a, , b]) => ({ from: A.int(a), to: A.int(b), span: A.join(k, b) }) %}
+           | "layer" %number                                  {% ([k, a]) => ({ from: A.int(a), to: A.int(a), span: A.join(k, a) }) %}
 ingroup   -> "in" group                                       {% ([, g]) => g %}
 
 # --- requests ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // The paper's toy experiments as plain data: training a network on a data set, and its figures (SVG text).
 import type { Metric, Model, Network } from "../semantics/model.js";
-import { entryName } from "../semantics/networks.js";
+import { entryName, subNetworkNamed } from "../semantics/networks.js";
 import type { Dataset } from "../numeric/data.js";
 import { accuracyOn, type EpochRecord, parameterEnv, train as trainParameters, trainable, weightsJson } from "../numeric/train.js";
 import { figure as draw, type PlotKind } from "../render/plot/figures.js";
@@ -15,7 +15,9 @@ export { PLOT_KINDS, type PlotKind } from "../render/plot/figures.js";
 /** The network named, or the model's first one. */
 export function pickNetwork(model: Model, name?: string): Network {
   const nets = [...model.mappings.values()].filter((m): m is Network => m.kind === "network");
-  const net = name ? nets.find((n) => n.name === name) : nets[0];
+  const sub = name === undefined ? undefined : subNetworkNamed(model.mappings, name); // `mlp[1..2]`: layers 1 to 2 of mlp
+  if (sub && "error" in sub) throw new LookupError(sub.error);
+  const net = name ? (nets.find((n) => n.name === name) ?? sub) : nets[0];
   if (!net) throw new LookupError(name ? `no network '${name}' in ${model.file}` : `${model.file} declares no network`);
   return net;
 }
@@ -118,6 +120,9 @@ export function figure(
   options: { network?: string; title?: string } = {},
 ): string {
   const net = pickNetwork(model, options.network);
+  if (net.source.dim !== 2) {
+    throw new LookupError(`the figures draw plane data through a network, but the input of '${net.name}' has dimension ${net.source.dim}`);
+  }
   const title = options.title ?? `${net.name} on ${data.name}: ${kind}`;
   return inRequestGraph(model, () => draw(kind, { net, metric: inputMetric(model, net), data, env: valuesOf(model, values), title }));
 }

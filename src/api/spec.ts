@@ -3,6 +3,7 @@ import { loadSpec } from "../semantics/load.js";
 import type { Mapping, Metric, Model } from "../semantics/model.js";
 import { type Diagnostic, DiagnosticError } from "../syntax/diagnostics.js";
 import { embeddingMap } from "../semantics/resolve.js";
+import { subNetworkNamed } from "../semantics/networks.js";
 import { LookupError } from "./errors.js";
 
 export type CheckResult =
@@ -54,7 +55,9 @@ export function pickMapping(model: Model, name?: string): Mapping {
   if (name !== undefined) {
     const embedded = [...model.manifolds.values()].filter((v) => v.embedding);
     const e = embedded.find((v) => v.name === name);
-    const m = model.mappings.get(name) ?? (e?.embedding ? embeddingMap(e, e.embedding) : undefined);
+    const sub = subNetworkNamed(model.mappings, name); // `mlp[1..2]`: layers 1 to 2 of mlp
+    if (sub && "error" in sub) throw new LookupError(sub.error);
+    const m = model.mappings.get(name) ?? sub ?? (e?.embedding ? embeddingMap(e, e.embedding) : undefined);
     const names = [...model.mappings.keys(), ...embedded.map((v) => v.name)].join(", ") || "none";
     if (!m) throw new LookupError(`no map or network '${name}' in ${model.file}; it has: ${names}`);
     return m;

@@ -60,6 +60,12 @@ const OPTIONS = {
   metric: { flags: "-m, --metric <name>", description: "which metric (default: the first declared)" },
   network: { flags: "-n, --network <name>", description: "which network (default: the first)" },
   at: { flags: "--at <point>", description: "evaluate at a point" },
+  atInput: {
+    flags: "--at-input <point>",
+    description:
+      "evaluate at the image of an input point P: P in the network's input coordinates, mapped through its layers up to the " +
+      "metric's chart first (layer k with --layer k, layer A-1 along 'layers A to B'); the output names both points",
+  },
   set: { flags: "--set <assignments>", description: "values for symbols" },
   weights: { flags: "-w, --weights <file>", description: "values for the spec's symbolic weights (JSON or .safetensors)" },
   format: { flags: "-f, --format <format>", description: "text or json", default: "text" },
@@ -128,9 +134,17 @@ const COMMANDS: CommandSpec[] = [
     args: [["<file>", SPEC]],
     options: [
       OPTIONS.metric,
-      { flags: "-l, --layer <k>", description: "pull back to layer k of the network instead (0 = input)" },
+      {
+        flags: "-l, --layer <k>",
+        description: "pull back to layer k of the network instead (0 = input): the metric on layer k's coordinates x{k}_1, …",
+      },
       formats(FORMATS.metric),
-      worded(OPTIONS.at, "evaluate at a point, e.g. 0.3,-0.7"),
+      worded(
+        OPTIONS.at,
+        "evaluate at a point of the metric's chart, e.g. 0.3,-0.7: the input's coordinates, or with --layer k layer k's " +
+          "(as many as its width), along 'layers A to B' layer A-1's",
+      ),
+      OPTIONS.atInput,
       setEg("h=0.1,W1_11=2"),
       {
         flags: "--form <form>",
@@ -147,7 +161,7 @@ const COMMANDS: CommandSpec[] = [
     description: "a network's output, Jacobian and pulled-back metric at points",
     args: [["<file>", SPEC]],
     options: [
-      worded(OPTIONS.network, "which network or map (default: the first network)"),
+      worded(OPTIONS.network, "which network or map (default: the first network; 'mlp[1..2]': layers 1 to 2 of mlp)"),
       worded(OPTIONS.at, "one point, e.g. 0.3,-0.7"),
       { flags: "--points <file.csv>", description: "one point per line; a first line none of whose fields is a number is a header" },
       formats(FORMATS.eval),
@@ -168,7 +182,8 @@ const COMMANDS: CommandSpec[] = [
         description: `${QUANTITY_NAMES.slice(0, -1).join(", ")} or ${QUANTITY_NAMES.at(-1)}`,
         default: "scalar",
       },
-      OPTIONS.at,
+      worded(OPTIONS.at, "evaluate at a point of the metric's chart (along 'layers A to B': layer A-1's coordinates)"),
+      OPTIONS.atInput,
       formats(FORMATS.geometry),
       setEg("R=2"),
       OPTIONS.weights,
@@ -269,7 +284,7 @@ const COMMANDS: CommandSpec[] = [
       { flags: "-k, --kind <kind>", description: (r) => alternatives(r.plotKinds), required: true },
       worded(OPTIONS.output, "out.svg or out.png (default: KIND.svg)"),
       OPTIONS.weights,
-      OPTIONS.network,
+      worded(OPTIONS.network, "which network (default: the first; 'mlp[1..2]': layers 1 to 2 of mlp)"),
       { flags: "--width <px>", description: "PNG width in pixels (at most 8192)" },
       worded(OPTIONS.set, "values for other symbols"),
       ...DATA_SET,

@@ -3,7 +3,7 @@
 import { type FunctionDef, type FunctionName, REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS } from "../core/layers/index.js";
 import type { MathNode } from "mathjs";
-import type { Assign, GroupAst, Item, Name, Span, Spec } from "../syntax/ast.js";
+import type { Assign, GroupAst, Int, Item, LayerRangeAst, Name, Span, Spec } from "../syntax/ast.js";
 import { DiagnosticError } from "../syntax/diagnostics.js";
 import { Context } from "./context.js";
 import { asMapping, lookup, space } from "./resolve.js";
@@ -20,9 +20,10 @@ import {
   MAX_DIMENSION,
   type Metric,
   type Model,
+  type Network,
 } from "./model.js";
 import { listOf, suggestion } from "./names.js";
-import { buildNetwork, layerReadingAcross, readsText } from "./networks.js";
+import { buildNetwork, layerReadingAcross, readsText, sliceChart, sliceProblems, subNetwork } from "./networks.js";
 import { analyzeRequest, boxValues } from "./requests.js";
 import type { WeightsAccess } from "./weights-access.js";
 
@@ -257,15 +258,31 @@ function buildMetric(ctx: Context, item: Extract<Item, { kind: "metric" }>): Met
     return { name, manifold: on, def: { kind: "components", components: rows }, span: item.span };
   }
   const alongEnt = lookup(ctx, def.along, ["mapping", "manifold"], "a pullback's map");
-  const along = alongEnt && asMapping(ctx, alongEnt, def.along);
-  if (!along) return null;
+  const whole = alongEnt && asMapping(ctx, alongEnt, def.along);
+  if (!whole) return null;
+  const range = def.layers && layerRange(ctx, whole, def.layers, def.layer);
+  if (range === null) return null;
+  let along: Mapping = whole;
   let of: Metric;
   if (!def.of || (def.of.name === "euclidean" && !ctx.names.has("euclidean"))) {
+    if (range) along = subNetwork(range.net, range.first, range.last);
     of = { name: "euclidean", manifold: along.target, def: { kind: "euclidean" }, span: def.span };
   } else {
     const m = lookup(ctx, def.of, ["metric"], "the metric to pull back");
     if (!m) return null;
-    if (m.manifold !== along.target) {
+    if (range) {
+      // layer B's coordinates read as those of the manifold the metric lives on: only the dimensions must agree
+      const width = range.net.layers[range.last - 1].outWidth;
+      if (m.manifold.dim !== width) {
+        ctx.error(
+          def.of.span,
+          `'${m.name}' lives on ${m.manifold.name} (dimension ${m.manifold.dim}), but layer ${range.last} of '${whole.name}' ` +
+            `has width ${width}`,
+        );
+        return null;
+      }
+      along = subNetwork(range.net, range.first, range.last, m.manifold);
+    } else if (m.manifold !== along.target) {
       ctx.error(def.of.span, `'${m.name}' lives on ${m.manifold.name}, but '${along.name}' maps into ${along.target.name}`);
       return null;
     }
@@ -298,6 +315,34 @@ function buildMetric(ctx: Context, item: Extract<Item, { kind: "metric" }>): Met
   }
   warnThroughKinks(ctx, along, layer, along.kind === "network" ? along.layers.length : 0, item.span, `metric '${name}'`);
   return { name, manifold, def: { kind: "pullback", of, along, layer }, span: item.span };
+}
+
+/** The sub-network `along NET layers A to B` names, checked (`sliceProblem`): `null` after a located error. */
+function layerRange(
+  ctx: Context,
+  m: Mapping,
+  range: LayerRangeAst,
+  toLayer: Int | undefined,
+): { net: Network; first: number; last: number } | null {
+  if (m.kind !== "network") {
+    ctx.error(range.span, `'${m.name}' is not a network: it has no layers`, ["a range of layers picks part of a network"]);
+    return null;
+  }
+  const first = range.from.value,
+    last = range.to.value;
+  const problems = sliceProblems(m, first, last);
+  for (const p of problems) ctx.error(p.at === "from" ? range.from.span : p.at === "to" ? range.to.span : range.span, p.message, p.notes);
+  if (problems.length) return null;
+  if (toLayer) {
+    const K = toLayer.value;
+    ctx.error(toLayer.span, `a pullback along layers ${first} to ${last} is a metric on ${sliceChart(first)} already`, [
+      Number.isInteger(K) && K >= 0 && K < last
+        ? `for the metric of layer ${last} on the coordinates of layer ${K}, write 'layers ${K + 1} to ${last}'`
+        : "leave out 'to layer'",
+    ]);
+    return null;
+  }
+  return { net: m, first, last };
 }
 
 /** The layers of `m` (between layers `from` and `to` of a network; all of a composed map's networks) whose activation is

@@ -85,6 +85,9 @@ export interface Network {
   layerSpaces: Manifold[];
   weightsFile?: string;
   span: Span;
+  /** For a sub-network `NET layers A to B` (named `NET[A..B]`): its layers are NET's layers A..B renumbered from 1,
+   *  with the same parameters; its input is layer A−1 of NET (`NET[A..B].x0` when A > 1). */
+  slice?: { of: Network; first: number; last: number };
 }
 /** An embedded manifold used as its own parametrisation map. */
 export interface EmbeddingMap {

@@ -7,7 +7,16 @@ import { ConstantNode, SymbolNode } from "./mathnodes.js";
 import type { Expr, Item, LayerAst, Param, Span } from "../syntax/ast.js";
 import type { Context } from "./context.js";
 import { constantValue, listLeaves, listShape, toNode } from "./expressions.js";
-import { ACTIVATIONS, type Activation, type Layer, type Manifold, type Network, type ParamTensor } from "./model.js";
+import {
+  ACTIVATIONS,
+  type Activation,
+  type Layer,
+  type Manifold,
+  type Mapping,
+  type Metric,
+  type Network,
+  type ParamTensor,
+} from "./model.js";
 import { listOf, suggestion } from "./names.js";
 import { tensorFromJson, type WeightsFile } from "./weights-access.js";
 
@@ -303,6 +312,105 @@ class NetworkBuilder {
 export function layerReadingAcross(net: Network, layer: number): Layer | null {
   if (layer === 0) return null; // at the input, such a layer takes its starting step instead
   return net.layers.find((l) => l.index > layer && l.index - LAYER_KINDS[l.kind].reads < layer) ?? null;
+}
+
+/** What is wrong with layers `first`..`last` of `net` as a sub-network, and at which bound (or the whole range):
+ *  bounds outside 1..L, first > last, or a layer in it that reads a state before layer first−1 (a second-order layer
+ *  cut from x_{first−2} has no value there: the states it reads follow from the network's input only). */
+export function sliceProblems(
+  net: Network,
+  first: number,
+  last: number,
+): { at: "from" | "to" | "range"; message: string; notes: string[] }[] {
+  const L = net.layers.length;
+  const outside = ([first, last] as const).flatMap((bound, k) =>
+    Number.isInteger(bound) && bound >= 1 && bound <= L
+      ? []
+      : [{ at: k === 0 ? ("from" as const) : ("to" as const), message: `'${net.name}' has layers 1 to ${L}, not ${bound}`, notes: [] }],
+  );
+  if (outside.length) return outside;
+  if (first > last) {
+    return [
+      {
+        at: "range",
+        message: `layers ${first} to ${last}: the first layer of a range must not come after the last`,
+        notes: [`the metric layer ${first} induces on the input is 'layers 1 to ${first}'`],
+      },
+    ];
+  }
+  const across = layerReadingAcross(net, first - 1);
+  if (!across || across.index > last) return [];
+  const kind = LAYER_KINDS[across.kind];
+  return [
+    {
+      at: "from",
+      message:
+        `layer ${across.index} of '${net.name}' is ${kind.labels.prose}: it reads layers ${readsText(across)}, so layers ` +
+        `${first} to ${last} are no map of ${sliceChart(first)} alone`,
+      notes: [`start the range at layer 1: the states a ${kind.labels.title} layer reads follow from the input of '${net.name}' only`],
+    },
+  ];
+}
+
+/** The chart a sub-network starting at layer `first` reads: "the input" or "the coordinates of layer first−1". */
+export const sliceChart = (first: number) => (first === 1 ? "the input" : `the coordinates of layer ${first - 1}`);
+
+/** `NET[A..B]` as a command line names a sub-network: the sub-network, a message saying why there is none, or
+ *  `undefined` when the name is not of that form or names no network. */
+export function subNetworkNamed(mappings: ReadonlyMap<string, Mapping>, name: string): Network | { error: string } | undefined {
+  const m = /^(.+)\[(\d+)\.\.(\d+)\]$/.exec(name);
+  const net = m ? mappings.get(m[1]) : undefined;
+  if (!m || net?.kind !== "network") return undefined;
+  const [first, last] = [Number(m[2]), Number(m[3])];
+  const problem = sliceProblems(net, first, last)[0];
+  return problem ? { error: `${name}: ${problem.message}` } : subNetwork(net, first, last);
+}
+
+/** Where a metric pulled back along a network has its chart in the network the spec declares: layer `layer` of
+ *  `network` (0: its input; layer A−1 + K for `layers A to B` taken to layer K); null when it is no such pullback. */
+export function chartLayer(metric: Metric): { network: Network; layer: number } | null {
+  const d = metric.def;
+  if (d.kind !== "pullback" || d.along.kind !== "network") return null;
+  const slice = d.along.slice;
+  return slice ? { network: slice.of, layer: slice.first - 1 + d.layer } : { network: d.along, layer: d.layer };
+}
+
+/** The name of layers `first`..`last` of a network: `mlp[2..3]` (plain text in TeX, HTML and a Python docstring). */
+export const subNetworkName = (net: string, first: number, last: number) => `${net}[${first}..${last}]`;
+
+/**
+ * Layers `first`..`last` of `net` as a network of its own, so that every later stage reads it as any network: its layers
+ * renumbered from 1 (the same parameter tensors), and its layer spaces named in that numbering (`mlp[2..3].x0` with
+ * coordinates x0_1, … for layer first−1 of mlp), so that no name of a layer listing or derivation (z1, x1, J1) is also
+ * a coordinate. From the input when first = 1; to NET's output when last = L, or to `target`, a manifold of layer
+ * last's width that the metric pulled back along it lives on. The caller checks the range (`sliceProblems`).
+ */
+export function subNetwork(net: Network, first: number, last: number, target?: Manifold): Network {
+  const name = subNetworkName(net.name, first, last);
+  const layers = net.layers.slice(first - 1, last).map((layer, k) => ({ ...layer, index: k + 1 }));
+  const width = layers[0].inWidth;
+  const input: Manifold =
+    first === 1
+      ? net.source
+      : {
+          name: `${name}.x0`,
+          dim: width,
+          coords: Array.from({ length: width }, (_, i) => `x0_${i + 1}`),
+          span: net.layerSpaces[first - 1].span,
+        };
+  const output = target ?? (last === net.layers.length ? net.target : null);
+  const spaces = layerSpaces(name, input, layers, output);
+  return {
+    kind: "network",
+    name,
+    source: spaces[0],
+    target: spaces[spaces.length - 1],
+    layers,
+    layerSpaces: spaces,
+    weightsFile: net.weightsFile,
+    span: net.span,
+    slice: { of: net, first, last },
+  };
 }
 
 /** The layers a layer reads, as prose: "1 and 2", or "1 to 3". */

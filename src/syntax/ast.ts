@@ -58,7 +58,15 @@ export interface GroupAst {
 export type MetricDefAst =
   | { kind: "euclidean"; span: Span }
   | { kind: "components"; value: Expr; span: Span }
-  | { kind: "pullback"; of?: Name; along: Name; layer?: Int; span: Span };
+  /** `layers`: the sub-network `along NET layers A to B`; `layer`: `to layer K`, the chart the metric is taken to. */
+  | { kind: "pullback"; of?: Name; along: Name; layers?: LayerRangeAst; layer?: Int; span: Span };
+
+/** `layers A to B` (or `layer A`, A = B). */
+export interface LayerRangeAst {
+  from: Int;
+  to: Int;
+  span: Span;
+}
 
 export interface Clauses {
   at?: Expr[];
@@ -100,7 +108,7 @@ export type Item =
   | { kind: "metric"; name: Name; on?: SpaceRef; def: MetricDefAst; span: Span }
   | { kind: "principal"; name: Name; base: Name; group: GroupAst; span: Span }
   | { kind: "associated"; name: Name; principal: Name; fibre: Name; span: Span }
-  | { kind: "action"; of: Name; layers?: { from: Int; to: Int }; on: Name; group?: GroupAst; span: Span }
+  | { kind: "action"; of: Name; layers?: LayerRangeAst; on: Name; group?: GroupAst; span: Span }
   | { kind: "show"; verb: "show" | "evaluate"; words: Name[]; of?: Name; clauses: Clauses; span: Span }
   | { kind: "check_equals"; left: Expr; right: Expr; clauses: Clauses; span: Span }
   | { kind: "check_property"; subject: Expr; words: Name[]; span: Span }

@@ -34,6 +34,8 @@ const CONSTRUCTS: Record<string, string> = {
   "pullback, default metric": "metric g = pullback along f",
   "pullback of a metric": "metric g = pullback of e along f",
   "pullback of euclidean to a layer": "metric g = pullback of euclidean along n to layer 3",
+  "pullback along a range of layers": "metric g = pullback of euclidean along n layers 1 to 2",
+  "pullback along one layer": "metric g = pullback of e along n layer 2",
   "principal bundle": "principal bundle F over M with group GL(2)",
   "associated bundle": "associated bundle V to F with fibre vectors",
   action: "action of n on F",
@@ -69,6 +71,15 @@ describe("grammar", () => {
     const spec = parse("manifold P (r, theta)\nmap f : P -> P {\n  r = theta\n}", "t.rgnn");
     const map = spec.items[1] as Extract<Item, { kind: "map" }>;
     expect(map.components[0].value.span).toMatchObject({ line: 3, col: 7 });
+  });
+
+  it("reads a pullback's range of layers with its span, apart from 'to layer'", () => {
+    const [m] = parse("metric g = pullback along n layers 2 to 3", "t.rgnn").items as Extract<Item, { kind: "metric" }>[];
+    expect(m.def).toMatchObject({ kind: "pullback", layers: { from: { value: 2 }, to: { value: 3 }, span: { col: 29 } } });
+    expect(m.def.kind === "pullback" && m.def.layer).toBeUndefined();
+    expect(m.span.end).toBe("metric g = pullback along n layers 2 to 3".length);
+    const [one] = parse("metric g = pullback along n layer 4", "t.rgnn").items as Extract<Item, { kind: "metric" }>[];
+    expect(one.def).toMatchObject({ layers: { from: { value: 4 }, to: { value: 4 } } });
   });
 
   it("parses every example in exactly one way", () => {

@@ -12,11 +12,13 @@ import { choice, parseAssignments, parsePoint } from "../options.js";
 import { FORMATS } from "../formats.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
+import { type ChartPoint, chartPoint, chartPointText } from "../chart-point.js";
 
 export interface GeometryOptions {
   metric?: string;
   quantity: string;
   at?: string;
+  atInput?: string;
   format: string;
   set?: string;
   weights?: string;
@@ -61,12 +63,16 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
   const coords = metric.manifold.coords;
   const taken = new Set([...loaded.model.constants.keys(), ...coords]);
   try {
-    if (opts.at !== undefined) {
-      const point = parsePoint(opts.at, metric.manifold);
+    if (opts.at !== undefined || opts.atInput !== undefined) {
+      if (opts.at !== undefined) parsePoint(opts.at, metric.manifold); // a malformed point before the weights are read
       const env = commandEnv(io, loaded.model, opts);
       if (!env) return EXIT.failure;
+      const at = chartPoint(opts, metric, env) as ChartPoint,
+        point = at.point;
       const [{ values: v, shape, listed }] = geometryAt(metric, q, [point], env);
-      if (format === "json") io.out(json({ metric: metric.name, quantity: q, coords, shape, point, components: nested(shape, v) }));
+      const input = at.input ? { input: at.input } : {};
+      if (format === "json")
+        io.out(json({ metric: metric.name, quantity: q, coords, shape, point, ...input, components: nested(shape, v) }));
       else {
         const lines = listed.map(
           (c) => `${indexed(q, metric, taken, c.index, format === "latex")} ${format === "latex" ? "&" : ""}= ${fmt(c.value)}`,
@@ -74,7 +80,7 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
         if (format === "latex") io.out(`\\begin{align*}\n${lines.join(" \\\\\n") || allZeroTex(q, metric)}\n\\end{align*}\n`);
         else
           io.out(
-            `${q} of ${metric.name} at (${point.map(fmt).join(", ")})${lines.length ? listingNote(q, shape.length) : ""}:\n` +
+            `${q} of ${metric.name} ${chartPointText(at, metric, fmt)}${lines.length ? listingNote(q, shape.length) : ""}:\n` +
               `${lines.map((l) => `  ${l}`).join("\n") || "  all components are 0"}\n`,
           );
       }

@@ -18,12 +18,14 @@ import { choice, parseAssignments, parseLayer, parsePoint } from "../options.js"
 import { FORMATS } from "../formats.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
+import { type ChartPoint, chartPoint, chartPointText } from "../chart-point.js";
 
 export interface MetricOptions {
   metric?: string;
   layer?: string;
   format: string;
   at?: string;
+  atInput?: string;
   set?: string;
   weights?: string;
   form: string;
@@ -38,7 +40,11 @@ function describe(metric: Metric): string {
     d.of.def.kind === "euclidean" && d.of.name === "euclidean" ? `the Euclidean metric on ${d.along.target.name}` : `'${d.of.name}'`;
   const along =
     d.along.kind === "network"
-      ? `network ${d.along.name} (${d.along.layers.length} layers)${d.layer ? `, down to layer ${d.layer}` : ""}`
+      ? `network ${d.along.name} (${
+          d.along.slice
+            ? `layers ${d.along.slice.first} to ${d.along.slice.last} of ${d.along.slice.of.name}`
+            : `${d.along.layers.length} layer${d.along.layers.length === 1 ? "" : "s"}`
+        })${d.layer ? `, down to layer ${d.layer}` : ""}`
       : `'${d.along.name}'`;
   const narrowest = d.along.kind === "network" ? Math.min(...d.along.layers.slice(d.layer).map((l) => l.outWidth)) : d.along.target.dim;
   const degenerate =
@@ -128,22 +134,25 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
     return EXIT.failure;
   }
   const metric = atLayer(pickMetric(loaded.model, opts.metric), parseLayer(opts.layer));
-  if (opts.at === undefined) {
+  if (opts.at === undefined && opts.atInput === undefined) {
     const closed = metricSymbolic(metric, form, parseAssignments(opts.set)); // --set values written into the formulas
     if (closed.form === "matrix") matrixForm(io, metric, format, closed);
     else symbolic(io, metric, format, closed);
     return EXIT.ok;
   }
-  const point = parsePoint(opts.at, metric.manifold);
+  if (opts.at !== undefined) parsePoint(opts.at, metric.manifold); // a malformed point before the weights are read
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
   try {
+    const at = chartPoint(opts, metric, env) as ChartPoint,
+      point = at.point;
     const [{ metric: g, rank, signature, type, eigenvalues: eig, determinant: det }] = metricAt(metric, [point], env);
     if (format === "json") {
       io.out(
         json({
           ...metricHeader(metric),
           point,
+          ...(at.input ? { input: at.input } : {}),
           metric: g,
           rank,
           signature,
@@ -153,13 +162,14 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
         }),
       );
     } else if (format === "latex") {
+      if (at.input) io.out(`% ${chartPointText(at, metric, fmt)}\n`);
       io.out(
         `${latexSymbol(metric.name)}\\big|_{(${point.map(fmt).join(", ")})} = \\begin{pmatrix} ` +
           `${g.map((r) => r.map(fmt).join(" & ")).join(" \\\\ ")} \\end{pmatrix}\n`,
       );
     } else {
       io.out(
-        `${describe(metric)}\nat (${point.map(fmt).join(", ")}):\n\n${matrixText(
+        `${describe(metric)}\n${chartPointText(at, metric, fmt)}:\n\n${matrixText(
           metric.name,
           g.map((r) => r.map(fmt)),
         )}\n\n`,
