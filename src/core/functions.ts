@@ -379,7 +379,7 @@ export const REGISTRY = {
   gelu: {
     // (xΦ)′ = Φ(x) + xφ(x) has (xΦ)″ = φ(x)(2 − x²) = 0 at x = ±√2: Φ(√2) + √2φ(√2) = ½(1 + erf 1) + e⁻¹/√π at +√2,
     // and its mirror 1 − that at −√2 (Φ(−x) = 1 − Φ(x)); mpmath: 1.12890414518515478…
-    slopeRange: [-0.12890414518515479, 1.1289041451851548],
+    slopeRange: [-0.12890414518515478, 1.1289041451851547],
     // φ' = −xφ: (xΦ)'' = φ(2 − x²), (xΦ)''' = xφ(x² − 4)
     derivatives: (x, _f, out, i, w) => {
       const phi = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
