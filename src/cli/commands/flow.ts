@@ -92,7 +92,7 @@ export function diffeoText(r: DiffeoReport): string {
     `near sign changes and small |det|:\n${table.join("\n")}\n${map}` +
     (r.verdict
       ? `${r.network} is a ${r.verdict === "homeomorphism" ? "homeomorphism (bi-Lipschitz)" : "diffeomorphism"} of ${box} onto its image ` +
-        `(det of one sign; injective by ${INJECTIVE[r.injectivity.method]})${r.reason ? `: ${r.reason}` : ""}` +
+        `(det of one sign; injective by ${INJECTIVE[r.injectivity.method]})${r.kink ? `, not a diffeomorphism: ${r.kink}` : ""}` +
         (proved ? `; layers ${proved} are invertible on all of R^n by a certificate\n` : "\n")
       : `${r.network} is not a diffeomorphism on ${box}: ${r.reason}\n`) +
     "certificates: c·sup|σ′|·‖W‖₂ < 1 (the identity plus a contraction), or det(I + cDW) > 0 at every corner of " +
