@@ -47,8 +47,9 @@ export function flowConvergence(
 }
 
 /**
- * Whether every layer of a network is a diffeomorphism on a box of its input: det J_l sampled on a lattice and
- * refined near sign changes, and the bound c·sup|σ′|·‖W‖₂ < 1 that proves a residual step invertible on all of Rⁿ.
+ * Whether a network x_0 ↦ x_L is a diffeomorphism of a box onto its image: det ∂x_L/∂x_0 sampled on a lattice and
+ * refined near sign changes, injectivity (layer certificates, or the image of the boundary in the plane), and C¹
+ * activations (a kink makes it a homeomorphism at best); per layer, det J_l and the residual certificates.
  * @example
  * diffeomorphism(net, valuesOf(model), [[-1.5, 1.5], [-1.5, 1.5]]).diffeomorphism; // true or false
  */

@@ -4,6 +4,7 @@ import { layerReadingAcross } from "../semantics/networks.js";
 import type { Metric } from "../semantics/model.js";
 import { pointMetric } from "../numeric/route.js";
 import { classifyMetric, detN, eigenvaluesOf, type MetricType } from "../numeric/linalg.js";
+import { metricZeroFloor } from "../numeric/roundoff.js";
 import { latex, latexSymbol } from "../render/latex-expr.js";
 import { type Form, type Listing, layeredTerms, matrixFormChosen, metricListing } from "../symbolic/listing.js";
 import { type MatrixDefinition, type MatrixParameter, metricMatrixForm } from "../symbolic/matrix-form.js";
@@ -213,7 +214,8 @@ export interface MetricValue {
   point: number[];
   /** g_ij at the point. */
   metric: number[][];
-  /** Number of non-zero eigenvalues (|λ| > 1e-10·max|λ|; a pullback through a narrow layer has fewer than dim). */
+  /** Number of non-zero eigenvalues (|λ| above 1e-10·max|λ| and the round-off floor of the factors of a pullback, as
+   *  classifyMetric judges them; a pullback through a narrow layer has fewer than dim). */
   rank: number;
   /** (n₊, n₋, n₀): positive, negative and zero eigenvalues, by the same tolerance. */
   signature: [number, number, number];
@@ -236,7 +238,8 @@ export function metricAt(metric: Metric, points: number[][], env: ReadonlyMap<st
     return points.map((point) => {
       const g = ev.at(point);
       const eigenvalues = eigenvaluesOf(g);
-      const { rank, signature, type } = classifyMetric(g, eigenvalues);
+      // zero judged against the factors that built g (a pullback's Jacobian), not g's own size
+      const { rank, signature, type } = classifyMetric(g, eigenvalues, metricZeroFloor(metric, point, env) ?? 0);
       return { point, metric: g, rank, signature, type, eigenvalues, determinant: detN(g) };
     });
   });

@@ -66,6 +66,8 @@ export interface FunctionDef {
   kernel?: KernelFunction;
   /** Why the function is not C¹ (a kink), for the functions that are not: geometry through them is piecewise. */
   kink?: string;
+  /** [inf σ′, sup σ′] over ℝ, exact (every activation has it): the slopes the diffeomorphism certificates range over. */
+  slopeRange?: readonly [number, number];
   /** The open interval of real arguments where f is defined, when not all of ℝ. */
   domain?: readonly [number, number];
 }
@@ -189,6 +191,7 @@ export const DEFAULT_ACTIVATION = "linear" satisfies FunctionName;
 
 export const REGISTRY = {
   linear: {
+    slopeRange: [1, 1],
     value: (x) => x,
     derivative: (A) => A.num(1),
     derivatives: (_x, _f, out, i, w) => put(out, i, w, 1, 0, 0),
@@ -201,6 +204,7 @@ export const REGISTRY = {
     identity: true,
   },
   sin: {
+    slopeRange: [-1, 1], // cos
     ...math("sin", "\\sin"),
     value: Math.sin,
     derivative: (A, u) => A.fn("cos", u),
@@ -242,6 +246,7 @@ export const REGISTRY = {
     domain: [0, Infinity],
   },
   tanh: {
+    slopeRange: [0, 1], // sech² z: 1 at z = 0, → 0 as |z| → ∞
     // t' = 1 − t², t'' = −2t(1 − t²), t''' = −2(1 − t²)(1 − 3t²)
     derivatives: (_x, t, out, i, w) => {
       const d = 1 - t * t;
@@ -278,6 +283,7 @@ export const REGISTRY = {
     },
   },
   sigmoid: {
+    slopeRange: [0, 0.25], // s(1 − s) ≤ 1/4, at s = 1/2 (z = 0)
     // s' = s(1 − s), s'' = s'(1 − 2s), s''' = s'(1 − 6s + 6s²)
     derivatives: (_x, s, out, i, w) => {
       const d = s * (1 - s);
@@ -293,6 +299,7 @@ export const REGISTRY = {
     activation: true,
   },
   softplus: {
+    slopeRange: [0, 1], // sigmoid: → 0 and → 1, never reached
     derivatives: (x, _f, out, i, w) => {
       const s = sigmoid(x),
         d = s * (1 - s);
@@ -309,6 +316,7 @@ export const REGISTRY = {
     activation: true,
   },
   relu: {
+    slopeRange: [0, 1], // H(z)
     derivatives: (x, _f, out, i, w) => put(out, i, w, x > 0 ? 1 : 0, 0, 0),
     value: (x) => Math.max(x, 0), // NaN stays NaN, so a non-finite input is reported, not hidden
     derivative: (A, u) => A.fn("heaviside", u),
@@ -349,6 +357,7 @@ export const REGISTRY = {
     derivatives: (_x, _f, out, i, w) => put(out, i, w, 0, 0, 0),
   },
   elu: {
+    slopeRange: [0, 1], // eᶻ on the left (→ 0), 1 on the right
     derivatives: (x, f, out, i, w) => {
       if (x > 0) put(out, i, w, 1, 0, 0);
       else put(out, i, w, f + 1, f + 1, f + 1);
@@ -368,6 +377,9 @@ export const REGISTRY = {
     activation: true,
   },
   gelu: {
+    // (xΦ)′ = Φ(x) + xφ(x) has (xΦ)″ = φ(x)(2 − x²) = 0 at x = ±√2: Φ(√2) + √2φ(√2) = ½(1 + erf 1) + e⁻¹/√π at +√2,
+    // and its mirror 1 − that at −√2 (Φ(−x) = 1 − Φ(x)); mpmath: 1.12890414518515478…
+    slopeRange: [-0.12890414518515478, 1.1289041451851547],
     // φ' = −xφ: (xΦ)'' = φ(2 − x²), (xΦ)''' = xφ(x² − 4)
     derivatives: (x, _f, out, i, w) => {
       const phi = INV_SQRT_2PI * Math.exp(-0.5 * x * x);

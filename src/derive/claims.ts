@@ -143,7 +143,7 @@ export const headingSide = (t: TensorExpr): Part => {
   return x.math ? { kind: "math", math: x.math } : { kind: "text", text: x.text };
 };
 
-/** `check NET is a diffeomorphism on BOX`: det J_l of one sign, nonzero, in every layer at a refined lattice of the box. */
+/** `check NET is a diffeomorphism on BOX`: the network map's det of one sign, injective, C¹ (numeric/diffeo.ts). */
 function diffeomorphismStep(
   req: Extract<Request, { kind: "check_diffeomorphism" }>,
   id: string,
@@ -154,37 +154,39 @@ function diffeomorphismStep(
   const coords = req.network.source.coords;
   const box = req.domain.map(([a, b]) => `[${a}, ${b}]`);
   const f = r.firstFold;
-  const proved = r.layers.filter((l) => l.sufficient?.holds).map((l) => l.layer);
+  const proved = r.layers.filter((l) => l.sufficient?.certified).map((l) => l.layer);
   return {
     id,
     title: `Claim: ${quoted}`,
     justification: "claim",
     span: req.span,
     why: fromTex(
-      "Asked in the spec: every layer square, and $\\det J_l$ of one sign and nonzero at a lattice of the box (refined near " +
-        "sign changes), each layer at the image of the box under the layers before it." +
+      "Asked in the spec: $\\det \\partial x_L/\\partial x_0$ of one sign and nonzero at a lattice of the box (refined near sign " +
+        "changes; zero judged against the round-off of its terms), the map injective (every layer certified, or the image of the " +
+        "box's boundary a simple closed curve in the plane), and every activation $C^1$." +
         (proved.length
-          ? ` Layers ${proved.join(", ")} are invertible on all of $\\mathbb{R}^n$: $c\\,\\sup|\\sigma'|\\,\\|W\\|_2 < 1$.`
+          ? ` Layers ${proved.join(", ")} are invertible on all of $\\mathbb{R}^n$: $c\\,\\sup|\\sigma'|\\,\\|W\\|_2 < 1$ or ` +
+            "$\\det(I + cDW) > 0$ at every corner of $D \\in [\\inf\\sigma', \\sup\\sigma']^n$."
           : ""),
     ),
     statement: formula(
-      `\\det J_l \\neq 0 \\text{ of one sign on } ${box.join(" \\times ")},\\ l = 1, \\dots, ${r.layers.length}`,
-      `det J_l ≠ 0, of one sign, on ${box.join(" × ")}, l = 1…${r.layers.length}`,
+      `\\det \\frac{\\partial x_L}{\\partial x_0} \\neq 0 \\text{ of one sign on } ${box.join(" \\times ")}`,
+      `det ∂x_L/∂x_0 ≠ 0, of one sign, on ${box.join(" × ")}; injective; C¹`,
     ),
     witness: {
       points: r.lattice + r.refined,
       tolerance: 0,
       maxError: 0,
       passed: r.diffeomorphism,
-      against: "det J_l of every layer on a refined lattice of the box",
+      against: `det ∂x_L/∂x_0 at ${r.lattice + r.refined} sampled points of the box`,
       failure: r.diffeomorphism
         ? undefined
         : {
             point: f ? Object.fromEntries(coords.map((c, i) => [c, f.point[i]])) : {},
-            component: f ? `det J_${f.layer}` : "",
+            component: f ? "det ∂x_L/∂x_0" : "",
             lhs: f?.det ?? Number.NaN,
             rhs: 0,
-            reason: f ? `${r.reason}; det J_${f.layer} = ${f.det.toPrecision(3)}` : r.reason,
+            reason: r.reason,
           },
     },
   };

@@ -286,7 +286,7 @@ export function expectedOrder(kind: LayerKind, interp: Interpolation): number {
  * How far a fitted order may fall below the expected one before the run counts as not converging at that order. A
  * higher fitted order is not a failure: over short depth ranges the errors can fall faster than the asymptotic rate.
  */
-export const ORDER_TOLERANCE = 0.25;
+export const ORDER_TOLERANCE = 0.25; // the one tolerance: `rgnn flow`, `derive`'s flow step and its bundle witness
 
 /** The fitted orders (state, metric) that miss the expected order by more than ORDER_TOLERANCE, as prose; finite
  *  orders only (at round-off there is no order to compare). */

@@ -20,7 +20,7 @@ export interface GeodesicPath {
   velocity: number[];
   /** ∫ √(g(ẋ, ẋ)) dt: the length as the metric sees it; for an indefinite metric the interval ∫ √|g(ẋ, ẋ)| dt. */
   length: number;
-  /** Whether g is positive definite at the start point; when not, `length` is an interval and `type` says its kind. */
+  /** Whether g is definite (positive, or negative: length ∫ √(−g(ẋ, ẋ)) dt) at the start; when not, `length` is an interval. */
   definite: boolean;
   /** For an indefinite metric, the sign of g(ẋ, ẋ) along the path (see `curveType`); null for a definite metric. */
   type: CurveType | null;
@@ -189,7 +189,8 @@ function pathOf(
     return { t, x: Array.from(y.subarray(0, n)), v: Array.from(y.subarray(n)) };
   });
   const sig = sys.signature(from);
-  const definite = sig[0] === n;
+  // negative definite is definite too: every curve has g(ẋ, ẋ) < 0, neither timelike nor spacelike
+  const definite = sig[0] === n || sig[1] === n;
   // length (or interval) by composite Simpson on a fine grid of the dense output
   const K = 2 * Math.ceil((opts.lengthNodes ?? 400) / 2);
   const ys = Array.from({ length: K + 1 }, (_, i) => sol.at(i / K));
@@ -197,7 +198,7 @@ function pathOf(
   ys.forEach((y, i) => {
     const w = i === 0 || i === K ? 1 : i % 2 ? 4 : 2;
     const s2 = sys.speed2(y.subarray(0, n), y.subarray(n));
-    length += w * Math.sqrt(definite ? Math.max(0, s2) : Math.abs(s2));
+    length += w * Math.sqrt(definite ? Math.max(0, sig[0] === n ? s2 : -s2) : Math.abs(s2));
   });
   length /= 3 * K;
   const to = samples[m - 1].x;

@@ -155,7 +155,7 @@ export const eigenvaluesOf = (g: Mat): number[] => (g.length <= JACOBI_MAX ? sym
 /** Relative tolerance of the metric classification: an eigenvalue λ counts as zero when |λ| ≤ SIGNATURE_TOL · max|λ|. */
 export const SIGNATURE_TOL = 1e-10;
 
-export type MetricType = "Riemannian" | "Lorentzian" | "indefinite" | "degenerate";
+export type MetricType = "Riemannian" | "negative definite" | "Lorentzian" | "indefinite" | "degenerate";
 
 /** A symmetric matrix's signature (n₊ positive, n₋ negative, n₀ zero eigenvalues), rank n₊ + n₋, and what metric it makes. */
 export interface MetricClass {
@@ -166,16 +166,29 @@ export interface MetricClass {
 
 /**
  * The one classification of a metric at a point, used wherever a rank, signature or type is reported or checked.
- * Zero eigenvalues are those with |λ| ≤ SIGNATURE_TOL · max|λ|; Lorentzian means one eigenvalue of one sign and
- * the rest (at least one) of the other, none zero; other non-degenerate, non-positive-definite ones are indefinite.
+ * Zero eigenvalues are those with |λ| ≤ max(SIGNATURE_TOL · max|λ|, zeroFloor): `zeroFloor` is the size below which
+ * the factors that built g cannot tell an eigenvalue from 0 (roundoff.ts's metricZeroFloor for a pullback: a
+ * Jacobian that cancels to 1e-16 from terms of size 1 gives g ≈ 1e-32·I, which is 0, not a tiny Riemannian metric);
+ * without it g's own size is the scale (a metric given by components is its own factor). All eigenvalues negative is
+ * negative definite; Lorentzian means one eigenvalue of one sign and the rest (at least one) of the other, none zero;
+ * other non-degenerate ones with both signs are indefinite.
  */
-export function classifyMetric(g: Mat, eigenvalues: number[] = eigenvaluesOf(g)): MetricClass {
+export function classifyMetric(g: Mat, eigenvalues: number[] = eigenvaluesOf(g), zeroFloor = 0): MetricClass {
   const max = eigenvalues.reduce((s, x) => Math.max(s, Math.abs(x)), 0);
-  const cut = SIGNATURE_TOL * max;
+  const cut = Math.max(SIGNATURE_TOL * max, zeroFloor);
   const plus = max > 0 ? eigenvalues.filter((x) => x > cut).length : 0,
     minus = max > 0 ? eigenvalues.filter((x) => x < -cut).length : 0;
   const zero = eigenvalues.length - plus - minus;
-  const type: MetricType = zero > 0 ? "degenerate" : minus === 0 ? "Riemannian" : Math.min(plus, minus) === 1 ? "Lorentzian" : "indefinite";
+  const type: MetricType =
+    zero > 0
+      ? "degenerate"
+      : minus === 0
+        ? "Riemannian"
+        : plus === 0
+          ? "negative definite"
+          : Math.min(plus, minus) === 1
+            ? "Lorentzian"
+            : "indefinite";
   return { signature: [plus, minus, zero], rank: plus + minus, type };
 }
 

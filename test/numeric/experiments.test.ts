@@ -45,7 +45,9 @@ describe("paper experiments", () => {
       if (run.spec === "residual10.rgnn") {
         // h = 1: det J of some step changes sign over the data's square, as the paper's h = 1 networks fold the plane
         expect(report.diffeomorphism).toBe(false);
-        expect(report.firstFold!.det).toBeLessThan(0);
+        // the fold is bisected between two samples where det ∂x_L/∂x_0 has opposite signs
+        const [a, b] = report.firstFold!.between!;
+        expect(a.det * b.det).toBeLessThan(0);
         const l = report.layers[report.firstFold!.layer - 1];
         expect(l.positive).toBeGreaterThan(0);
         expect(l.negative).toBeGreaterThan(0);

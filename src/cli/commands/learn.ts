@@ -276,7 +276,7 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
       const net = tr.network;
       const domain = run.domain ?? net.source.coords.map((): [number, number] => [-1.5, 1.5]);
       const diffeo = diffeomorphism(net, tr.values, domain);
-      files.set(`${tag}.diffeo.txt`, diffeoText(diffeo, net.source.coords));
+      files.set(`${tag}.diffeo.txt`, diffeoText(diffeo));
       files.set(`${tag}.weights.json`, weightsText(tr.weights));
       files.set(`${tag}.curve.csv`, curveCsv(tr));
       files.set(`${tag}.data.csv`, datasetCsv(tr.data));
@@ -287,14 +287,10 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
         files.set(`${tag}-${kind}.png`, svgToPng(svg));
       }
       const box = domain.map(([a, b]) => `[${a}, ${b}]`).join("×");
-      const f = diffeo.firstFold;
-      const verdict = diffeo.diffeomorphism
-        ? `every step a diffeomorphism on ${box}` +
-          (diffeo.layers.every((l) => l.sufficient === null || l.sufficient.holds) ? " (residual steps: by the bound)" : "")
-        : `not a diffeomorphism on ${box}: ` +
-          (f
-            ? `layer ${f.layer} folds at (${f.point.map((v) => v.toPrecision(3)).join(", ")}), det J_${f.layer} = ${f.det.toPrecision(3)}`
-            : diffeo.reason);
+      const verdict = diffeo.verdict
+        ? `${diffeo.verdict === "homeomorphism" ? "a homeomorphism (bi-Lipschitz)" : "a diffeomorphism"} on ${box}` +
+          (diffeo.layers.every((l) => l.sufficient === null || l.sufficient.certified) ? " (residual steps: by a certificate)" : "")
+        : `not a diffeomorphism on ${box}: ${diffeo.reason}`;
       summary.push(
         `${tag}: held-out accuracy ${(100 * (tr.testAccuracy ?? 0)).toFixed(1)}% (${tr.test?.count} points, ` +
           `data seed ${testSeed}), training data ${(100 * tr.accuracy).toFixed(1)}%, best epoch ${tr.bestEpoch}; ${verdict}`,
