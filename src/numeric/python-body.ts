@@ -94,15 +94,17 @@ export function pythonBody(
   return kept.reverse();
 }
 
-function unvaluedSymbols(names: string[]): PythonExportError {
+/** Symbols a module needs that have no value, named (the first eight), with how to give them. */
+export function unvaluedSymbols(names: string[], what = ""): PythonExportError {
   const unique = [...new Set(names)].sort();
   const shown =
     unique
       .slice(0, 8)
       .map((s) => `'${s}'`)
       .join(", ") + (unique.length > 8 ? `, … (${unique.length} in all)` : "");
+  const one = unique.length === 1;
   return new PythonExportError(
-    `${unique.length === 1 ? `${shown} has no value` : `${shown} have no values`}: give ${unique.length === 1 ? "it" : "them"} with ` +
-      "--set NAME=VALUE (or a value in the spec's constant)",
+    `${what}${shown} ${one ? "has no value" : "have no values"}: give ${one ? "it" : "them"} with --set NAME=VALUE ` +
+      "(or give the constant a value in the spec)",
   );
 }

@@ -18,7 +18,7 @@ import { diff } from "../symbolic/diff.js";
 import { type Expr, type Fn, fn, freeSymbols, sym } from "../symbolic/expr.js";
 import { fromMath } from "../symbolic/mathjs.js";
 import { paramValues } from "./forward.js";
-import { PythonExportError, type PythonTarget, pythonBody, pyString } from "./python-body.js";
+import { PythonExportError, type PythonTarget, pythonBody, pyString, unvaluedSymbols } from "./python-body.js";
 
 /** A layer kind's Python step for kinds without a recurrence: its jets to second order (Python source). */
 const OWN_STEPS: Partial<Record<LayerKind, string>> = {
@@ -105,7 +105,7 @@ export function matrixNetwork(net: Network, env: ReadonlyMap<string, number>, ta
   for (const l of net.layers)
     for (const p of [l.W, l.b, l.h])
       if (p && !p.values) for (const s of freeSymbols(p.entries.map(fromMath))) if (!env.has(s) && s !== "pi") missing.add(s);
-  if (missing.size) throw unvalued([...missing], `the weights of '${net.name}'`);
+  if (missing.size) throw unvaluedSymbols([...missing], `the weights of '${net.name}': `);
   const blob: number[] = [];
   const offsets: string[] = [];
   const rows: string[] = [];
@@ -151,14 +151,6 @@ export function matrixNetwork(net: Network, env: ReadonlyMap<string, number>, ta
       "del _P",
     ].join("\n"),
   };
-}
-
-export function unvalued(names: string[], what: string): PythonExportError {
-  const list = names.map((s) => `'${s}'`).join(", ");
-  return new PythonExportError(
-    `${what} ${names.length === 1 ? "has a symbol" : "have symbols"} without a value: ${list}; give ${names.length === 1 ? "it" : "them"} ` +
-      `with --set NAME=VALUE (or a constant's value in the spec)`,
-  );
 }
 
 /** The activation functions and layer steps a module's tables use. */
@@ -265,8 +257,12 @@ def _jets(table, x, order):
             coeffs, s = steps[min(len(states), len(steps)) - 1]
             if s is not None:
                 Y = s * Y
-            for c, S in zip(coeffs, states):
-                Y = Y + S if c == 1 else Y + c * S
+            if coeffs:
+                # the earlier states' combination first, in order, then the activation's term (as rgnn's engine sums)
+                acc = states[0] if coeffs[0] == 1 else coeffs[0] * states[0]
+                for c, S in zip(coeffs[1:], states[1:]):
+                    acc = acc + c * S
+                Y = acc + Y
         states = [Y] + states[:reads - 1]
     return states[0]`;
   const own = Object.entries(OWN_STEPS).map(([, src]) => src!.replaceAll("LIB.", `${lib}.`));

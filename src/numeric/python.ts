@@ -101,10 +101,13 @@ export function pythonModule(model: Model, target: PythonTarget, source: string,
     ];
   };
 
+  const served = metric ? enginePullback(metric) : null;
+  const matrixMetric = served !== null && matrixForm(estimateSymbolicSize(metric!, 2));
   if (net) {
     const [n, m] = [net.source.dim, net.target.dim];
     const doc = (what: string, shape: string) => `${what}: (..., ${n}) -> (..., ${shape})`;
-    if (matrixForm(estimateMappingSize(net))) {
+    // the network of a metric written at the matrix level is too: one table, one form
+    if ((matrixMetric && served!.net === net) || matrixForm(estimateMappingSize(net))) {
       const t = tableOf(net, 0);
       parts.push({ name: "network", doc: doc(pyString(net.name), `${m}`), n, shape: [m], body: [`out = _jets(${t}, flat, 0)[:, 0]`] });
       parts.push({
@@ -132,7 +135,6 @@ export function pythonModule(model: Model, target: PythonTarget, source: string,
       });
     }
   }
-  let matrixMetric = false;
   if (metric) {
     const n = metric.manifold.dim,
       name = pyString(metric.name);
@@ -146,9 +148,7 @@ export function pythonModule(model: Model, target: PythonTarget, source: string,
       const shape = quantity(q).shape(n);
       return `${quantity(q).title} of ${name}: (..., ${n}) -> (..., ${[...shape, ""].join(", ")})`.replace(", )", ")");
     };
-    const served = enginePullback(metric);
-    if (served && matrixForm(estimateSymbolicSize(metric, 2))) {
-      matrixMetric = true;
+    if (served && matrixMetric) {
       const t = tableOf(served.net, served.from);
       parts.push({
         name: "metric",
