@@ -141,7 +141,8 @@ export function matrixNetwork(net: Network, env: ReadonlyMap<string, number>, ta
   return {
     table,
     source: [
-      `# ${pyString(net.name)}: ${blob.length} parameters (W row-major, then b, per layer), little-endian ${dtype === "f4" ? "float32" : "float64"}`,
+      `# ${pyString(net.name)}: ${blob.length} parameters (W row-major, then b, per layer), ` +
+        `little-endian ${dtype === "f4" ? "float32" : "float64"}`,
       `_P = _floats("""\n${text}\n""", "${dtype}", ${blob.length})`,
       `# (states a layer may read, layers): ("affine", activation, W, b, steps) with steps[k] = (c, s) when k + 1 earlier`,
       "# states exist: x_l = sum_k c[k] x_{l-1-k} + s * act(W x_{l-1} + b) (s None: act alone); or (kind,) for a kind's own step",
@@ -181,6 +182,13 @@ def _amax(a):
 
 def _cat(parts):
     return ${torch ? "torch.cat(parts, 1)" : "numpy.concatenate(parts, 1)"}
+
+
+def _blocks(f, flat, rows):
+    """f on blocks of at most rows points (bounding the jets' memory whatever the batch), joined."""
+    if flat.shape[0] <= rows:
+        return f(flat)
+    return ${torch ? "torch.cat" : "numpy.concatenate"}([f(flat[k:k + rows]) for k in range(0, flat.shape[0], rows)], 0)
 
 
 def _pairs(n):
@@ -246,14 +254,24 @@ def _jets(table, x, order):
             Y = _STEPS[layer[0]](prev, n, order)
         else:
             _, act, W, b, steps = layer
-            Z = (prev.reshape(B * K, prev.shape[2]) @ W.T).reshape(B, K, W.shape[0])
-            f = act(Z[:, 0] + b, order)
-            parts = [f[0][:, None]]
-            if order >= 1:
-                parts.append(f[1][:, None] * Z[:, 1:1 + n])
-            if order >= 2:
-                parts.append(f[1][:, None] * Z[:, 1 + n:] + f[2][:, None] * Z[:, ia] * Z[:, ib])
-            Y = _cat(parts)
+            Y = (prev.reshape(B * K, prev.shape[2]) @ W.T).reshape(B, K, W.shape[0])
+            f = act(Y[:, 0] + b, order)
+            if ${torch ? "Y.requires_grad" : "False"}:
+                # differentiated through (autograd): out of place
+                parts = [f[0][:, None]]
+                if order >= 1:
+                    parts.append(f[1][:, None] * Y[:, 1:1 + n])
+                if order >= 2:
+                    parts.append(f[1][:, None] * Y[:, 1 + n:] + f[2][:, None] * Y[:, ia] * Y[:, ib])
+                Y = _cat(parts)
+            else:
+                # the chain rule in place on the fresh product: second derivatives first (they read the first ones)
+                if order >= 2:
+                    Y[:, 1 + n:] *= f[1][:, None]
+                    Y[:, 1 + n:] += f[2][:, None] * Y[:, ia] * Y[:, ib]
+                if order >= 1:
+                    Y[:, 1:1 + n] *= f[1][:, None]
+                Y[:, 0] = f[0]
             coeffs, s = steps[min(len(states), len(steps)) - 1]
             if s is not None:
                 Y = s * Y

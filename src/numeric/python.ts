@@ -59,6 +59,8 @@ interface Part {
   shape: number[];
   /** Python lines computing `out` (batch B first) from `flat` (B, n). */
   body: string[];
+  /** Matrix level: points per block, so that the jets of a block stay near 32 MB whatever the batch. */
+  rows?: number;
 }
 
 const pyTuple = (xs: readonly (string | number)[]) => (xs.length === 1 ? `(${xs[0]},)` : `(${xs.join(", ")})`);
@@ -80,6 +82,12 @@ export function pythonModule(model: Model, target: PythonTarget, source: string,
   const used = new Set<Fn>();
   const activations = new Set<Activation>();
   const tables = new Map<string, { table: string; source: string }>();
+  /** Points per block of a network's jets: 2²² numbers (32 MB) of K = 1 + n + n(n+1)/2 components at its widest layer. */
+  const rowsOf = (n: Network, from: number) => {
+    const d = from === 0 ? n.source.dim : n.layers[from - 1].outWidth;
+    const widest = Math.max(d, ...n.layers.slice(from).map((l) => l.outWidth));
+    return Math.max(64, Math.floor(2 ** 22 / ((1 + d + (d * (d + 1)) / 2) * widest)));
+  };
   const tableOf = (n: Network, from: number) => {
     const key = `${n.name}:${from}`;
     let t = tables.get(key);
@@ -109,13 +117,21 @@ export function pythonModule(model: Model, target: PythonTarget, source: string,
     // the network of a metric written at the matrix level is too: one table, one form
     if ((matrixMetric && served!.net === net) || matrixForm(estimateMappingSize(net))) {
       const t = tableOf(net, 0);
-      parts.push({ name: "network", doc: doc(pyString(net.name), `${m}`), n, shape: [m], body: [`out = _jets(${t}, flat, 0)[:, 0]`] });
+      parts.push({
+        name: "network",
+        doc: doc(pyString(net.name), `${m}`),
+        n,
+        shape: [m],
+        body: [`out = _jets(${t}, flat, 0)[:, 0]`],
+        rows: rowsOf(net, 0),
+      });
       parts.push({
         name: "jacobian",
         doc: doc(`d ${pyString(net.name)}/dx`, `${m}, ${n}`),
         n,
         shape: [m, n],
         body: [`out = ${lib}.swapaxes(_tangents(_jets(${t}, flat, 1), ${n}), 1, 2)`],
+        rows: rowsOf(net, 0),
       });
     } else {
       const ex = mappingExprs(net);
@@ -156,6 +172,7 @@ export function pythonModule(model: Model, target: PythonTarget, source: string,
         n,
         shape: [n, n],
         body: [`out = _gram(_tangents(_jets(${t}, flat, 1), ${n}))`],
+        rows: rowsOf(served.net, served.from),
       });
       for (const q of quantities) {
         const write = MATRIX_QUANTITIES[q];
@@ -166,6 +183,7 @@ export function pythonModule(model: Model, target: PythonTarget, source: string,
           n,
           shape: quantity(q).shape(n),
           body: write(t, name).map((l) => l.replaceAll("LIB.", `${lib}.`)),
+          rows: rowsOf(served.net, served.from),
         });
       }
     } else {
@@ -191,11 +209,16 @@ export function pythonModule(model: Model, target: PythonTarget, source: string,
 
   const functions = parts.map((p) => {
     const result = p.shape.length === 0 ? "out.reshape(tuple(x.shape[:-1]))" : `out.reshape(tuple(x.shape[:-1]) + ${pyTuple(p.shape)})`;
+    const head = [`def ${p.name}(x):`, `    """${p.doc}."""`, `    flat = _points(x, ${p.n})`];
+    if (p.rows === undefined) return [...head, ...p.body.map((l) => `    ${l}`), `    return ${result}`].join("\n");
     return [
-      `def ${p.name}(x):`,
-      `    """${p.doc}."""`,
-      `    flat = _points(x, ${p.n})`,
+      `def _${p.name}_block(flat):`,
       ...p.body.map((l) => `    ${l}`),
+      "    return out",
+      "",
+      "",
+      ...head,
+      `    out = _blocks(_${p.name}_block, flat, ${p.rows})`,
       `    return ${result}`,
     ].join("\n");
   });
@@ -227,7 +250,8 @@ export function pythonModule(model: Model, target: PythonTarget, source: string,
   const checks = checksRuntime(target, metric, matrixMetric);
   const helpers = target === "numpy" ? numpyHelpers(used) : [];
   const tablesText = [...tables.values()].map((t) => t.source);
-  return `${[header.join("\n"), ...helpers, ...runtime, ...(matrixMetric ? [matrixGeometryRuntime(target)] : []), checks, ...tablesText, ...functions].join("\n\n\n")}\n`;
+  const geometryRuntime = matrixMetric ? [matrixGeometryRuntime(target)] : [];
+  return `${[header.join("\n"), ...helpers, ...runtime, ...geometryRuntime, checks, ...tablesText, ...functions].join("\n\n\n")}\n`;
 }
 
 /** Input handling and the refusals of quantities undefined at a point (the CLI refuses the same points). */
