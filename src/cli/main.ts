@@ -53,6 +53,8 @@ interface OptionSpec {
   description: string | ((r: HelpRegistries) => string);
   default?: string;
   required?: boolean;
+  /** Given more than once, the values are joined with commas (--set a=1 --set b=2 is --set a=1,b=2). */
+  repeatable?: boolean;
 }
 
 /** Options more than one command takes, declared once. */
@@ -330,6 +332,9 @@ const COMMANDS: CommandSpec[] = [
     options: [
       { flags: "-t, --target <target>", description: "torch or numpy", required: true },
       worded(OPTIONS.output, "module.py to write (default: standard output)"),
+      { ...worded(OPTIONS.set, "values for symbols, e.g. R=3 (repeatable; the module is written with them)"), repeatable: true },
+      OPTIONS.weights,
+      { flags: "--form <form>", description: "scalar (closed forms) or matrix (weights as arrays); default: by size" },
     ],
     run: async (io, file, opts) => (await import("./commands/export.js")).exportCommand(io, file, opts),
   },
@@ -395,6 +400,7 @@ export function program(
     for (const [name, description] of c.args ?? []) command.argument(name, description);
     for (const o of c.options ?? []) {
       if (o.required) command.requiredOption(o.flags, text(o.description), o.default);
+      else if (o.repeatable) command.option(o.flags, text(o.description), (v: string, prev?: string) => (prev ? `${prev},${v}` : v));
       else command.option(o.flags, text(o.description), o.default);
     }
     if (c.after) command.addHelpText("after", c.after);

@@ -49,8 +49,8 @@ describe("help texts list every registry entry", () => {
 describe("the option table", () => {
   it("--weights and --set are declared once and taken by every command that evaluates a spec's symbols", () => {
     const takes = (o: { flags: string }) => COMMANDS.filter((c) => c.options?.some((x) => x.flags === o.flags)).map((c) => c.name);
-    expect(takes(OPTIONS.weights)).toEqual(["run", "metric", "eval", "geometry", "geodesic", "distances", "flow", "plot"]);
-    expect(takes(OPTIONS.set)).toEqual(["run", "metric", "eval", "geometry", "geodesic", "distances", "flow", "train", "plot"]);
+    expect(takes(OPTIONS.weights)).toEqual(["run", "metric", "eval", "geometry", "geodesic", "distances", "flow", "plot", "export"]);
+    expect(takes(OPTIONS.set)).toEqual(["run", "metric", "eval", "geometry", "geodesic", "distances", "flow", "train", "plot", "export"]);
   });
 });
 

@@ -1,25 +1,40 @@
-// rgnn export FILE --target torch|numpy: the spec's network, Jacobian, metric and what follows from the metric,
-// as a self-contained Python module generated from the same DAG as rgnn's own evaluators.
-import { renameSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { PythonExportError, type PythonTarget } from "../../numeric/python.js";
+// rgnn export FILE --target torch|numpy: the spec's network, Jacobian, metric and what follows from the metric, as a
+// self-contained Python module: closed forms from the same DAG as rgnn's own evaluators for small maps, the matrix
+// level (weights as arrays, batched layers) for networks beyond that.
+import { basename, dirname, resolve } from "node:path";
+import { PythonExportError, type PythonForm, type PythonTarget } from "../../numeric/python.js";
 import { pythonExport } from "../../api/export.js";
+import { commandEnv } from "../env.js";
 import { EXIT, type IO } from "../io.js";
 import { choice } from "../options.js";
+import { refuseInput, writeFileAtomic } from "../output.js";
 import { readSpec } from "../spec.js";
 
 const TARGETS: readonly PythonTarget[] = ["torch", "numpy"];
+const FORMS: readonly PythonForm[] = ["scalar", "matrix"];
 
-export function exportCommand(io: IO, file: string, opts: { target: string; output?: string }): number {
+export function exportCommand(
+  io: IO,
+  file: string,
+  opts: { target: string; output?: string; set?: string; weights?: string; form?: string },
+): number {
   const target = choice(opts.target, TARGETS, "--target");
-  const loaded = readSpec(io, file);
+  const form = opts.form === undefined ? undefined : choice(opts.form, FORMS, "--form");
+  const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
     return EXIT.failure;
   }
+  const model = loaded.model;
+  if (opts.output) {
+    const weights = [...model.mappings.values()].flatMap((m) => (m.kind === "network" && m.weightsFile ? [m.weightsFile] : []));
+    refuseInput(opts.output, [file, opts.weights, ...weights.map((w) => resolve(dirname(file), w))]);
+  }
+  const env = commandEnv(io, model, opts);
+  if (!env) return EXIT.failure;
   let text: string;
   try {
-    text = pythonExport(loaded.model, target, basename(loaded.model.file));
+    text = pythonExport(model, target, basename(model.file), { values: env, ...(form ? { form } : {}) });
   } catch (e) {
     if (!(e instanceof PythonExportError)) throw e;
     io.err(`rgnn export: ${file}: ${e.message}\n`);
@@ -29,10 +44,7 @@ export function exportCommand(io: IO, file: string, opts: { target: string; outp
     io.out(text);
     return EXIT.ok;
   }
-  // through a temporary file and a rename, so a reader never sees half a module
-  const temp = join(dirname(opts.output), `.${basename(opts.output)}.${process.pid}.tmp`);
-  writeFileSync(temp, text);
-  renameSync(temp, opts.output);
+  writeFileAtomic(opts.output, text); // a reader never sees half a module; write errors are one clear message
   io.err(`wrote ${opts.output}\n`);
   return EXIT.ok;
 }
