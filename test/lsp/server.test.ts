@@ -88,7 +88,7 @@ describe("rgnn lsp over stdio", () => {
     expect(h.contents.value).toContain("**metric** `g` on `Input` (x, y)\n\nIn layered form:\n\n$$\n\\begin{aligned}\n");
     // The first pre-activation of the dense layer, W = [[1.2, -0.7], [0.4, 0.9]], b = [0.1, -0.2], and g's components.
     expect(h.contents.value).toContain("z^{(1)}_{1} &= 0.1 + 1.2 \\, x - 0.7 \\, y \\\\\n");
-    for (const c of ["x x", "x y", "y y"]) expect(h.contents.value).toContain(`g_{${c}} &= `);
+    for (const c of ["x x", "x y", "y y"]) expect(h.contents.value).toContain(`{g}_{${c}} &= `);
     expect(h.range).toEqual({ start: at(TEXT, "show g", 5), end: at(TEXT, "show g", 6) });
 
     // Polar coordinates: the pullback of the Euclidean metric is diag(1, r^2), written out in full.
