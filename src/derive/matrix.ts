@@ -2,7 +2,7 @@
 // closed form of symbolic/matrix-form.ts (z_l = W_l x_{l−1} + b_l, J_l = diag(σ′(z_l)) W_l, g_{l−1} = J_lᵀ g_l J_l,
 // the weights as named matrices), and its witnesses evaluate the matrix engine at random points against routes
 // that share none of its derivative code: finite differences of values, and forward mode (numeric/forward.ts).
-// Chosen where the scalar derivation's DAG would pass SYMBOLIC_LIMIT; small networks keep network.ts.
+// Chosen by form.ts where the output format cannot hold the components (or their DAG would pass SYMBOLIC_LIMIT).
 import { LAYER_KINDS } from "../core/layers/index.js";
 import { rng } from "../core/random.js";
 import { fixed as formula, fromTex, ident, list, type MathNode, num as n_, prose, seq, statements, sym } from "../core/notation.js";
@@ -18,8 +18,6 @@ import { prepareNetwork, propagate } from "../numeric/engine/network.js";
 import { enginePullback, pointQuantity } from "../numeric/route.js";
 import { symmetricEigen } from "../numeric/linalg.js";
 import { type MatrixDefinition, type MatrixParameter, metricMatrixForm } from "../symbolic/matrix-form.js";
-import { estimateSymbolicSize, PRINT_LIMIT, printedSize, SYMBOLIC_LIMIT } from "../symbolic/size.js";
-import { metricListing } from "../symbolic/listing.js";
 import type { Step, WitnessOptions, WitnessResult } from "./model.js";
 import { chartStep, kindTitle, layerRuns, type Run, runSteps } from "./network.js";
 import { fdGeometry, fdJacobian, oracleMetric, pointOf, selfCheckedRoute } from "./routes.js";
@@ -41,28 +39,6 @@ function richardson(f: (x: number[]) => number[], x: number[]): number[][] {
 const DIRECTIONS = 2;
 /** Points for the witnesses whose routes cost a width-sized Jacobian per point (layer Jacobians, forward mode). */
 const COSTLY_POINTS = 3;
-
-/**
- * Whether a metric's derivation is built at the matrix level: a pullback the engine serves whose scalar derivation
- * (with the derivatives its requested quantities need) would pass SYMBOLIC_LIMIT.
- */
-export function matrixDerivation(metric: Metric, derivatives: 0 | 1 | 2): boolean {
-  if (enginePullback(metric) === null) return false;
-  return estimateSymbolicSize(metric, derivatives) > SYMBOLIC_LIMIT || layeredTooLong(metric);
-}
-
-/**
- * Through a layer that reads an earlier state (second order, order K) the scalar route writes g through the total
- * Jacobian, whose entries no layer names: the widths do not bound its printed size, so it is measured (the shared
- * DAG is built once either way), and past PRINT_LIMIT the derivation takes the matrix form, as `rgnn metric` does.
- */
-function layeredTooLong(metric: Metric): boolean {
-  const def = metric.def;
-  if (def.kind !== "pullback" || def.along.kind !== "network") return false;
-  if (!def.along.layers.some((l) => LAYER_KINDS[l.kind].reads > 1)) return false;
-  const listing = metricListing(metric, "layers");
-  return printedSize([...listing.definitions.map((d) => d.expr), ...listing.result.flat()], listing.names) > PRINT_LIMIT;
-}
 
 /**
  * Points for a network's witnesses: the chart's coordinates, and the symbols of symbolic weights (an identity must

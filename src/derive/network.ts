@@ -176,6 +176,8 @@ interface NetworkContext {
   firstOrder: boolean;
   /** The metric whose section already derives the layers and pullbacks (this one refers to them). */
   reused?: Earlier;
+  /** The layered form: the hidden layers' pullbacks are stated, their components not written out. */
+  layered: boolean;
   opts: WitnessOptions;
   id: (s: string) => string;
   /** The witness of step `sid`; `cols`: components named [i][j] in a matrix of that many columns. */
@@ -191,8 +193,9 @@ export function networkSteps(
   fixed: ReadonlyMap<string, number>,
   opts: WitnessOptions,
   earlier?: Earlier,
+  layered = false,
 ): Step[] {
-  const c = networkContext(metric, net, fixed, opts, earlier);
+  const c = networkContext(metric, net, fixed, opts, earlier, layered);
   const steps = [
     chartStep(
       c.id("chart"),
@@ -206,7 +209,7 @@ export function networkSteps(
     ...pullbackSteps(c),
     closedFormStep(c),
   ];
-  const explicit = explicitStep(c);
+  const explicit = layered ? undefined : explicitStep(c);
   return explicit ? [...steps, explicit] : steps;
 }
 
@@ -215,7 +218,8 @@ function networkContext(
   net: Network,
   fixed: ReadonlyMap<string, number>,
   opts: WitnessOptions,
-  earlier?: Earlier,
+  earlier: Earlier | undefined,
+  layered: boolean,
 ): NetworkContext {
   const def = metric.def;
   if (def.kind !== "pullback") throw new Error("internal error: not a pullback");
@@ -240,6 +244,7 @@ function networkContext(
     runs: layerRuns(net, from),
     firstOrder: pb.layers.length === ex.layers.length + 1,
     reused: earlier && earlier.from <= from ? earlier : undefined,
+    layered,
     opts,
     id,
     witness: (a, b, sid, against, cols) => witness(a, b, sampler, opts, id(sid), against, cols ? entryName(cols) : undefined),
@@ -447,10 +452,22 @@ function pullbackStep(c: NetworkContext, k: number): Step {
         ? [c.id(layerStepId(c.runs, "jacobian", l + 1)), c.id(pullbackId(c, l + 1))]
         : [c.id("output-metric")],
     general: pullbackGeneral(l, c.firstOrder ? l + 1 : c.L),
-    equation: {
-      rows: [{ lhs: label(isResult ? ident(c.metric.name) : sym("g", { layer: l })), rhs: matrixSide(g) }],
-      names: withoutEntries(c.names, g),
-    },
+    // the layered form states a hidden layer's pullback as a matrix product: its components are w² terms each
+    ...(c.layered && !isResult
+      ? {
+          statement: eq(
+            sym("g", { layer: l }),
+            c.firstOrder
+              ? seq(sym("J", { layer: l + 1, transpose: true }), sym("g", { layer: l + 1 }), sym("J", { layer: l + 1 }))
+              : seq(sym("P", { transpose: true }), sym("g", { layer: c.L }), sym("P")),
+          ),
+        }
+      : {
+          equation: {
+            rows: [{ lhs: label(isResult ? ident(c.metric.name) : sym("g", { layer: l })), rhs: matrixSide(g) }],
+            names: withoutEntries(c.names, g),
+          },
+        }),
     witness: c.witness(
       exprRoute(g.flat(), c.vars),
       (env) => {
