@@ -12,7 +12,7 @@ import { estimateSymbolicSize, SYMBOLIC_LIMIT, SymbolicSizeError } from "../symb
 import { DEFAULT_WITNESS, type Derivation, type Section, type Step, type WitnessOptions } from "./model.js";
 import { type Earlier, networkSteps } from "./network.js";
 import { matrixClaimStep } from "./matrix-claims.js";
-import { matrixGeometryStep, matrixNetworkSteps, matrixPropertySteps, requestedDerivatives } from "./matrix.js";
+import { matrixGeometryStep, matrixNetworkSteps, matrixPropertySteps, parameterAppendix, requestedDerivatives } from "./matrix.js";
 import { AUTO_FORM, chooseForm, type DerivationForm, type FormChoice } from "./form.js";
 
 /**
@@ -126,9 +126,18 @@ export function derive(model: Model, options: DeriveOptions = {}): Derivation {
       ),
       steps: actions,
     });
+  // the values of the matrices a matrix-form section names, when few enough to print: once per network
+  const appendices = new Map<string, Section>();
+  for (const metric of model.metrics.values()) {
+    const def = metric.def;
+    if (forms.get(metric.name) !== "matrix" || def.kind !== "pullback" || def.along.kind !== "network") continue;
+    const appendix = appendices.has(def.along.name) ? null : parameterAppendix(metric);
+    if (appendix) appendices.set(def.along.name, appendix);
+  }
   const claims = model.requests
     .map((r, i) => matrixClaimStep(r, i, fixed, opts, model.source) ?? claimStep(r, i, fixed, opts, model.source))
     .filter((s) => s !== null);
   if (claims.length) sections.push({ title: "Claims", intro: prose("What ", userText(model.file), " asks to check."), steps: claims });
+  sections.push(...appendices.values());
   return { file: model.file, title: `Derivations for ${model.file.replace(/^.*\//, "")}`, sections, options: opts };
 }

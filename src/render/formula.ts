@@ -5,6 +5,7 @@ import { type Expr, mul } from "../symbolic/expr.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { splitSum } from "../symbolic/print.js";
 import { latex } from "./latex-expr.js";
+import type { MathNode } from "../core/notation.js";
 import { mathTex } from "./notation.js";
 
 /** Rough width of typeset math, in characters: commands and braces take no room. */
@@ -131,12 +132,19 @@ export function equationTex(eq: Equation, failed: boolean): string {
   return eq.rows.flatMap((r) => rowsOf(r.lhs, r.rhs, rel, r.names ? texNames(r.names) : names)).join(" \\\\\n");
 }
 
+/** A statement as display math: a list of statements too wide for one line is set one statement a line. */
+export function statementTex(m: MathNode): string {
+  const whole = mathTex(m);
+  if (m.kind !== "list" || !m.wide || visibleLength(whole) <= LINE) return whole;
+  return `\\begin{gathered} ${m.items.map(mathTex).join(" \\\\ ")} \\end{gathered}`;
+}
+
 /** Display math for a step (its equation or statement), or null. */
 export function stepMath(step: Step): string | null {
   const failed = !!step.witness && !step.witness.passed;
   if (step.equation) return `\\begin{aligned}\n${equationTex(step.equation, failed)}\n\\end{aligned}`;
   if (step.statement) {
-    const tex = mathTex(step.statement);
+    const tex = statementTex(step.statement);
     return failed ? `${tex} \\quad (\\text{does not hold})` : tex;
   }
   return null;
