@@ -56,7 +56,7 @@ interface Spelling {
 const fnDef = (a: Activation) => REGISTRY[a] as FunctionDef;
 
 /** A factor as p/q with a small denominator (the schemes' Taylor coefficients 1/2, 1/6, 7/6, 4/7), or null. */
-function smallFraction(v: number): [number, number] | null {
+export function smallFraction(v: number): [number, number] | null {
   for (let q = 2; q <= 24; q++) {
     const p = Math.round(v * q);
     if (Math.abs(p / q - v) <= 1e-12 * Math.abs(v)) return [p, q];
@@ -74,7 +74,8 @@ const TEXT: Spelling = {
   diag: (v) => `diag(${v})`,
   scale: ({ factor, power }, h) => {
     const q = smallFraction(factor);
-    const c = factor === 1 ? "" : q ? `(${q[0]}/${q[1]})*` : `${formatNumber(factor)}*`;
+    // a short decimal as it is (0.5), a repeating one as its fraction ((1/6), never 0.166666666667)
+    const c = factor === 1 ? "" : q && formatNumber(factor).length > 6 ? `(${q[0]}/${q[1]})*` : `${formatNumber(factor)}*`;
     return `${c}${h}${power === 1 ? "" : `^${power}`}`;
   },
   term: (c, m) => [c < 0 ? "-" : "+", Math.abs(c) === 1 ? m : `${Math.abs(c)}*${m}`],
