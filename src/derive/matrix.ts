@@ -174,9 +174,38 @@ function numericParameters(net: Network, from: number) {
 
 /** The parameters by name and shape, and where their values are: the appendix when few, else the weights file. */
 function parametersStep(c: MatrixContext): Step {
-  const all = c.net.layers.slice(c.from).flatMap((l) => c.paramsOf(l.index));
-  const seen = new Set<string>();
-  const unique = all.filter((p) => !seen.has(p.name) && seen.add(p.name));
+  // per layer its own parameters' shapes (W_l, b_l, h_l); a step size shared by all layers is listed once, at the end
+  const shared = new Map<string, MatrixParameter>();
+  const perLayer = c.net.layers.slice(c.from).map((layer) => {
+    const own = c.paramsOf(layer.index).filter((p) => {
+      if (/\d$/.test(p.name)) return true;
+      shared.set(p.name, p);
+      return false;
+    });
+    return { l: layer.index, own, shape: JSON.stringify(own.map((p) => [p.name.replace(/\d+$/, ""), p.shape])) };
+  });
+  // a run of at least FOLD_MIN layers with parameters of the same shapes is written once for a generic layer l
+  const lines: MathNode[] = [];
+  for (let i = 0; i < perLayer.length; ) {
+    let j = i + 1;
+    while (j < perLayer.length && perLayer[j].shape === perLayer[i].shape) j++;
+    const run = perLayer.slice(i, j);
+    if (run.length >= FOLD_MIN && run[0].own.length) {
+      const generic = (p: MatrixParameter): MathNode =>
+        formula(
+          `${p.name.replace(/\d+$/, "")}_l \\in \\mathbb{R}^{${p.shape.length ? shapeTex(p.shape) : "1"}}`,
+          `${p.name.replace(/\d+$/, "")}_l in R^${p.shape.join("x") || "1"}`,
+        );
+      lines.push(
+        seq(
+          list(run[0].own.map(generic)),
+          formula(`\\quad (l = ${run[0].l}, \\dots, ${run[run.length - 1].l})`, ` (l = ${run[0].l} … ${run[run.length - 1].l})`),
+        ),
+      );
+    } else lines.push(...run.flatMap((r) => r.own.map(paramMath)));
+    i = j;
+  }
+  lines.push(...[...shared.values()].map(paramMath));
   const { count } = numericParameters(c.net, c.from);
   const where =
     count === 0
@@ -191,7 +220,7 @@ function parametersStep(c: MatrixContext): Step {
     title: "Parameters",
     justification: "definition",
     why: [...prose(`The network ${c.net.name} is written with its weights as named matrices, never expanded entry by entry.`), ...where],
-    statement: statements(...unique.map(paramMath)),
+    statement: statements(...lines),
     witness: null,
   };
 }

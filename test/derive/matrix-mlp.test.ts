@@ -82,7 +82,7 @@ print(json.dumps(out))`;
       points.forEach((p, i) => {
         const engine = Array.from(metricAt(net, p, { from: 0 }));
         const scale = Math.max(...numpy[i].map(Math.abs));
-        engine.forEach((v, k) => expect(Math.abs(v - numpy[i][k]) / scale, `point ${p} entry ${k}`).toBeLessThan(1e-12));
+        for (const [k, v] of engine.entries()) expect(Math.abs(v - numpy[i][k]) / scale, `point ${p} entry ${k}`).toBeLessThan(1e-12);
       });
     },
   );
