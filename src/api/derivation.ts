@@ -4,7 +4,7 @@ import { inRequestGraph } from "../symbolic/expr.js";
 import type { Model } from "../semantics/model.js";
 import { valueEnv } from "../numeric/evaluate.js";
 import { claimStep } from "../derive/claims.js";
-import { derive } from "../derive/index.js";
+import { type DeriveOptions, derive } from "../derive/index.js";
 import {
   allSteps,
   DEFAULT_WITNESS,
@@ -39,7 +39,7 @@ export function claimCheck(model: Model, index: number, options: Partial<Witness
  * const d = derivation(model, { points: 8, seed: 1, tolerance: 1e-9 });
  * d.sections.map((s) => s.title);
  */
-export function derivation(model: Model, options: Partial<WitnessOptions> = {}): Derivation {
+export function derivation(model: Model, options: DeriveOptions = {}): Derivation {
   return inRequestGraph(model, () => derive(model, options));
 }
 

@@ -314,6 +314,13 @@ const COMMANDS: CommandSpec[] = [
       ),
       { flags: OPTIONS.format.flags, description: (r) => `${alternatives(Object.keys(r.formats))} (default: from the -o name)` },
       ...WITNESS,
+      {
+        flags: "--form <form>",
+        description:
+          "scalar (every component), layered (components through named layer quantities), matrix (the recursion with the " +
+          "weights as matrices) or auto: the first that the output format can typeset",
+        default: "auto",
+      },
       { flags: "--allow-failures", description: "exit 0 even if a step fails its check (it is still marked as failed)" },
     ],
     run: async (io, file, opts) => (await import("./commands/derive.js")).deriveCommand(io, file, opts),

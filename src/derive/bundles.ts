@@ -152,7 +152,7 @@ function definitionStep(c: ActionContext): Step {
       (reads === 1
         ? "Each layer's Jacobian $A = J_l$"
         : `Each layer reads ${reads} states, so it is a map of the state $s_{l-1} = (x_{l-1}, \\ldots, x_{l-${reads}})$ ` +
-          `(dimension ${reads} \\times ${chart.dim}); its block Jacobian $A = S_l = \\partial s_l / \\partial s_{l-1}$ ` +
+          `(dimension $${reads} \\times ${chart.dim}$); its block Jacobian $A = S_l = \\partial s_l / \\partial s_{l-1}$ ` +
           `(first block row $\\partial x_l / \\partial x_{l-1-i}$, then the shift $x_{l-i} \\mapsto x_{l-i}$)`) +
         ` is an element of $${groupTex}$ acting on the ` +
         `${fibre === "frames" ? `frames of the principal bundle ${bundle.name}` : `${fibre} of the associated bundle ${bundle.name}`} ` +

@@ -16,7 +16,7 @@ import {
   orderMismatches,
 } from "../numeric/flow.js";
 import { forwardNetwork } from "../numeric/forward.js";
-import { fixedOf, fromTex, prose } from "../core/notation.js";
+import { fixedOf, fromTex, prose, statements } from "../core/notation.js";
 import type { Step, WitnessOptions, WitnessResult } from "./model.js";
 import { pointOf } from "./routes.js";
 import { notIntegrated, samplerFor, via, witness } from "./witness.js";
@@ -91,7 +91,12 @@ export function flowSteps(
         `${L0} from that weight function gives back the block ` +
         `exactly.${kind.reads > 1 && !startsNetwork ? " (The block is compared as a flow started at rest from its input.)" : ""}`,
     ),
-    statement: fixedOf({ tex: odeTex(block, interp), text: "the ODE" }),
+    // the ODE and how W(t) is read from the layers: two statements, set on two lines where one is too narrow
+    statement: statements(
+      ...odeTex(block, interp)
+        .split(", \\qquad ")
+        .map((tex, i) => fixedOf({ tex, text: i ? "W(t)" : "the ODE" })),
+    ),
     witness:
       kind.reads > 1 && !startsNetwork
         ? null

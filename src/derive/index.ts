@@ -12,7 +12,8 @@ import { estimateSymbolicSize, SYMBOLIC_LIMIT, SymbolicSizeError } from "../symb
 import { DEFAULT_WITNESS, type Derivation, type Section, type Step, type WitnessOptions } from "./model.js";
 import { type Earlier, networkSteps } from "./network.js";
 import { matrixClaimStep } from "./matrix-claims.js";
-import { matrixDerivation, matrixGeometryStep, matrixNetworkSteps, matrixPropertySteps, requestedDerivatives } from "./matrix.js";
+import { matrixGeometryStep, matrixNetworkSteps, matrixPropertySteps, parameterAppendix, requestedDerivatives } from "./matrix.js";
+import { AUTO_FORM, chooseForm, type DerivationForm, type FormChoice } from "./form.js";
 
 /**
  * A spec's path as a document prints it: as given when relative; an absolute one relative to `cwd` when inside it,
@@ -25,26 +26,34 @@ export function documentPath(path: string, cwd: string): string {
 }
 
 /**
- * Refuse up front a metric whose derivation could not finish symbolically and that the matrix engine does not serve
- * (a wide pullback of another metric than the Euclidean one, or along k-th order layers); wide pullbacks the engine
- * serves are derived at the matrix level (matrix.ts).
+ * Each metric's form (form.ts), refusing up front one whose scalar derivation could not finish and that has no matrix
+ * form here (a wide pullback of another metric than the Euclidean one, or `--form scalar` on a wide network).
  */
-function assertDerivable(model: Model): void {
+function formsOf(model: Model, choice: FormChoice): Map<string, DerivationForm> {
+  const forms = new Map<string, DerivationForm>();
   for (const metric of model.metrics.values()) {
     const derivatives = requestedDerivatives(metric, model.requests);
+    const form = chooseForm(metric, derivatives, choice);
+    forms.set(metric.name, form);
     const est = estimateSymbolicSize(metric, derivatives);
-    if (est <= SYMBOLIC_LIMIT || matrixDerivation(metric, derivatives)) continue;
+    if (form === "matrix" || est <= SYMBOLIC_LIMIT) continue;
     throw new SymbolicSizeError(
-      `the derivation of '${metric.name}' is too large to build symbolically (about ${Number((est / 1e6).toPrecision(2))} million ` +
-        `expression nodes; the limit is ${SYMBOLIC_LIMIT}) and the matrix engine does not serve it: 'rgnn metric ${model.file}' ` +
-        "prints its closed form in matrix form",
+      `the derivation of '${metric.name}' is too large to build in ${form} form (about ${Number((est / 1e6).toPrecision(2))} million ` +
+        `expression nodes; the limit is ${SYMBOLIC_LIMIT})${
+          choice.form === "auto" ? " and the matrix engine does not serve it" : ": derive it with --form matrix or auto"
+        }; 'rgnn metric ${model.file}' prints its closed form in matrix form`,
     );
   }
+  return forms;
 }
 
-export function derive(model: Model, options: Partial<WitnessOptions> = {}): Derivation {
-  assertDerivable(model);
-  const opts = { ...DEFAULT_WITNESS, ...options };
+/** How a derivation is made: its witnesses' points, seed and tolerance, and how each metric's form is chosen. */
+export type DeriveOptions = Partial<WitnessOptions> & { form?: FormChoice };
+
+export function derive(model: Model, options: DeriveOptions = {}): Derivation {
+  const { form: choice = AUTO_FORM, ...witnessOptions } = options;
+  const forms = formsOf(model, choice);
+  const opts = { ...DEFAULT_WITNESS, ...witnessOptions };
   const fixed = valueEnv(model);
   const sections: Section[] = [];
   // network and output metric → the first metric derived along them: a later one refers to its layers instead of repeating them
@@ -53,11 +62,12 @@ export function derive(model: Model, options: Partial<WitnessOptions> = {}): Der
     const def = metric.def;
     const viaNetwork = def.kind === "pullback" && def.along.kind === "network";
     let steps: Step[];
-    const wide = matrixDerivation(metric, requestedDerivatives(metric, model.requests));
+    const form = forms.get(metric.name)!;
+    const wide = form === "matrix";
     if (wide) steps = matrixNetworkSteps(metric, fixed, opts);
     else if (def.kind === "pullback" && def.along.kind === "network") {
       const key = `${def.along.name}\u0000${def.of.name}`;
-      steps = networkSteps(metric, def.along, fixed, opts, derived.get(key));
+      steps = networkSteps(metric, def.along, fixed, opts, derived.get(key), form === "layered");
       if (!derived.has(key) || derived.get(key)!.from > def.layer) derived.set(key, { metric: metric.name, from: def.layer });
     } else steps = mapSteps(metric, fixed, opts);
     steps.push(...(wide ? matrixPropertySteps(metric, fixed, opts) : metricPropertySteps(metric, fixed, opts)));
@@ -90,7 +100,7 @@ export function derive(model: Model, options: Partial<WitnessOptions> = {}): Der
         : def.kind === "euclidean"
           ? prose("The Euclidean metric on ", ...chart, ".")
           : prose("A metric on ", ...chart, " given by its components.");
-    sections.push({ title: `The metric ${metric.name}`, intro, steps });
+    sections.push({ title: `The metric ${metric.name}`, intro, steps, form });
   }
   const flows = model.requests.flatMap((r, i) =>
     r.kind === "show" &&
@@ -116,9 +126,18 @@ export function derive(model: Model, options: Partial<WitnessOptions> = {}): Der
       ),
       steps: actions,
     });
+  // the values of the matrices a matrix-form section names, when few enough to print: once per network
+  const appendices = new Map<string, Section>();
+  for (const metric of model.metrics.values()) {
+    const def = metric.def;
+    if (forms.get(metric.name) !== "matrix" || def.kind !== "pullback" || def.along.kind !== "network") continue;
+    const appendix = appendices.has(def.along.name) ? null : parameterAppendix(metric);
+    if (appendix) appendices.set(def.along.name, appendix);
+  }
   const claims = model.requests
     .map((r, i) => matrixClaimStep(r, i, fixed, opts, model.source) ?? claimStep(r, i, fixed, opts, model.source))
     .filter((s) => s !== null);
   if (claims.length) sections.push({ title: "Claims", intro: prose("What ", userText(model.file), " asks to check."), steps: claims });
+  sections.push(...appendices.values());
   return { file: model.file, title: `Derivations for ${model.file.replace(/^.*\//, "")}`, sections, options: opts };
 }

@@ -2,13 +2,26 @@
 // closed form of symbolic/matrix-form.ts (z_l = W_l x_{l−1} + b_l, J_l = diag(σ′(z_l)) W_l, g_{l−1} = J_lᵀ g_l J_l,
 // the weights as named matrices), and its witnesses evaluate the matrix engine at random points against routes
 // that share none of its derivative code: finite differences of values, and forward mode (numeric/forward.ts).
-// Chosen where the scalar derivation's DAG would pass SYMBOLIC_LIMIT; small networks keep network.ts.
+// Chosen by form.ts where the output format cannot hold the components (or their DAG would pass SYMBOLIC_LIMIT).
+import { type FunctionDef, REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS } from "../core/layers/index.js";
 import { rng } from "../core/random.js";
-import { fixed as formula, fromTex, ident, list, type MathNode, num as n_, prose, seq, statements, sym } from "../core/notation.js";
+import {
+  fixed as formula,
+  fromTex,
+  ident,
+  list,
+  type MathNode,
+  num as n_,
+  prose,
+  seq,
+  statements,
+  sym,
+  userText,
+} from "../core/notation.js";
 import { quantity, quantityOfPhrase, restriction } from "../core/quantities.js";
 import type { Layer, Manifold, Metric, Network, Request } from "../semantics/model.js";
-import type { Expr } from "../symbolic/expr.js";
+import { type Expr, num } from "../symbolic/expr.js";
 import { fromMath } from "../symbolic/mathjs.js";
 import { componentName } from "../numeric/geometry.js";
 import { latexSymbol } from "../symbolic/notation.js";
@@ -18,10 +31,8 @@ import { prepareNetwork, propagate } from "../numeric/engine/network.js";
 import { enginePullback, pointQuantity } from "../numeric/route.js";
 import { symmetricEigen } from "../numeric/linalg.js";
 import { type MatrixDefinition, type MatrixParameter, metricMatrixForm } from "../symbolic/matrix-form.js";
-import { estimateSymbolicSize, PRINT_LIMIT, printedSize, SYMBOLIC_LIMIT } from "../symbolic/size.js";
-import { metricListing } from "../symbolic/listing.js";
-import type { Step, WitnessOptions, WitnessResult } from "./model.js";
-import { chartStep, kindTitle, layerRuns, type Run, runSteps } from "./network.js";
+import { label, matrixSide, type Section, type Step, vectorSide, type WitnessOptions, type WitnessResult } from "./model.js";
+import { chartStep, FOLD_MIN, kindTitle, layerRuns, type Run, runSteps } from "./network.js";
 import { fdGeometry, fdJacobian, oracleMetric, pointOf, selfCheckedRoute } from "./routes.js";
 import { entryName, type Route, type Sampler, samplerFor, stepSeed, via, witness } from "./witness.js";
 
@@ -43,28 +54,6 @@ const DIRECTIONS = 2;
 const COSTLY_POINTS = 3;
 
 /**
- * Whether a metric's derivation is built at the matrix level: a pullback the engine serves whose scalar derivation
- * (with the derivatives its requested quantities need) would pass SYMBOLIC_LIMIT.
- */
-export function matrixDerivation(metric: Metric, derivatives: 0 | 1 | 2): boolean {
-  if (enginePullback(metric) === null) return false;
-  return estimateSymbolicSize(metric, derivatives) > SYMBOLIC_LIMIT || layeredTooLong(metric);
-}
-
-/**
- * Through a layer that reads an earlier state (second order, order K) the scalar route writes g through the total
- * Jacobian, whose entries no layer names: the widths do not bound its printed size, so it is measured (the shared
- * DAG is built once either way), and past PRINT_LIMIT the derivation takes the matrix form, as `rgnn metric` does.
- */
-function layeredTooLong(metric: Metric): boolean {
-  const def = metric.def;
-  if (def.kind !== "pullback" || def.along.kind !== "network") return false;
-  if (!def.along.layers.some((l) => LAYER_KINDS[l.kind].reads > 1)) return false;
-  const listing = metricListing(metric, "layers");
-  return printedSize([...listing.definitions.map((d) => d.expr), ...listing.result.flat()], listing.names) > PRINT_LIMIT;
-}
-
-/**
  * Points for a network's witnesses: the chart's coordinates, and the symbols of symbolic weights (an identity must
  * hold for all of them), as the scalar derivation samples them.
  */
@@ -80,9 +69,11 @@ export const symbolicWeights = (net: Network): Expr[] =>
 const nameTex = (name: string) => name.replace(/^([A-Za-z]+)(\d+)$/, "$1_{$2}");
 const defMath = (d: MatrixDefinition): MathNode => seq(formula(nameTex(d.name), d.name), formula("=", "="), formula(d.latex, d.expr));
 
-/** Layer a's formulas written for a generic layer l (the run a…b folds them): index a → l, a − 1 → l − 1, a − 2 → l − 2. */
+/** How far back a generic layer's formulas may reach: x_{l−1} … x_{l−GENERIC_REACH} (order-K layers read K states). */
+const GENERIC_REACH = 9;
+/** Layer a's formulas written for a generic layer l (a run a…b folds them): index a − k → l − k for k ≤ GENERIC_REACH. */
 function generic(d: MatrixDefinition, a: number): MathNode {
-  const idx = (k: number) => (k === a ? "l" : k === a - 1 ? "l-1" : k === a - 2 ? "l-2" : String(k));
+  const idx = (k: number) => (k === a ? "l" : k < a && a - k <= GENERIC_REACH ? `l-${a - k}` : String(k));
   const tex = (s: string) => s.replace(/_\{(\d+)\}/g, (_, k) => `_{${idx(Number(k))}}`);
   const text = (s: string) =>
     s.replace(/\b([xzWbJgPh])(\d+)\b/g, (_, c, k) => (idx(Number(k)) === "l" ? `${c}_l` : `${c}_{${idx(Number(k))}}`));
@@ -129,6 +120,7 @@ export function matrixNetworkSteps(metric: Metric, fixed: ReadonlyMap<string, nu
       c.from,
       seq(sym("x", { sub: n_(c.from) }), formula("=", "="), list(c.chart.coords.map(ident), true)),
     ),
+    parametersStep(c),
     ...matrixLayerSteps(c),
     matrixOutputStep(c),
     recursionStep(c),
@@ -165,6 +157,114 @@ function matrixContext(metric: Metric, fixed: ReadonlyMap<string, number>, opts:
       const x = pointOf(chart, env);
       return k === from ? Float64Array.from(x) : propagate(prepared(env), x, 0, { from, to: k }).out.slice();
     },
+  };
+}
+
+/**
+ * Numbers up to which a network's parameter values are printed in an appendix (four significant digits): a 2→8→8→2
+ * MLP has 114; the 2→32→32→2 MLP's 1218 would be pages of numbers, so the text says where they are instead.
+ */
+export const PARAMETER_TABLE_LIMIT = 300;
+
+/** The numeric parameters a matrix-level derivation names, and how many numbers they hold. */
+function numericParameters(net: Network, from: number) {
+  const params = net.layers.slice(from).flatMap((l) => [l.W, l.b, l.h].filter((p) => p?.values).map((p) => ({ layer: l, p: p! })));
+  return { params, count: params.reduce((s, { p }) => s + p.values!.length, 0) };
+}
+
+/** The parameters by name and shape, and where their values are: the appendix when few, else the weights file. */
+function parametersStep(c: MatrixContext): Step {
+  // per layer its own parameters' shapes (W_l, b_l, h_l); a step size shared by all layers is listed once, at the end
+  const shared = new Map<string, MatrixParameter>();
+  const perLayer = c.net.layers.slice(c.from).map((layer) => {
+    const own = c.paramsOf(layer.index).filter((p) => {
+      if (/\d$/.test(p.name)) return true;
+      shared.set(p.name, p);
+      return false;
+    });
+    return { l: layer.index, own, shape: JSON.stringify(own.map((p) => [p.name.replace(/\d+$/, ""), p.shape])) };
+  });
+  // a run of at least FOLD_MIN layers with parameters of the same shapes is written once for a generic layer l
+  const lines: MathNode[] = [];
+  for (let i = 0; i < perLayer.length; ) {
+    let j = i + 1;
+    while (j < perLayer.length && perLayer[j].shape === perLayer[i].shape) j++;
+    const run = perLayer.slice(i, j);
+    if (run.length >= FOLD_MIN && run[0].own.length) {
+      const generic = (p: MatrixParameter): MathNode =>
+        formula(
+          `${p.name.replace(/\d+$/, "")}_l \\in \\mathbb{R}^{${p.shape.length ? shapeTex(p.shape) : "1"}}`,
+          `${p.name.replace(/\d+$/, "")}_l in R^${p.shape.join("x") || "1"}`,
+        );
+      lines.push(
+        seq(
+          list(run[0].own.map(generic)),
+          formula(`\\quad (l = ${run[0].l}, \\dots, ${run[run.length - 1].l})`, ` (l = ${run[0].l} … ${run[run.length - 1].l})`),
+        ),
+      );
+    } else lines.push(...run.flatMap((r) => r.own.map(paramMath)));
+    i = j;
+  }
+  lines.push(...[...shared.values()].map(paramMath));
+  const { count } = numericParameters(c.net, c.from);
+  const where =
+    count === 0
+      ? prose(" Their entries are the spec's symbols, kept as symbols.")
+      : count <= PARAMETER_TABLE_LIMIT
+        ? prose(` Their ${count} values are listed in the appendix.`)
+        : c.net.weightsFile
+          ? prose(` Their ${count} values are not printed: they are read from `, userText(c.net.weightsFile), ".")
+          : prose(` Their ${count} values are not printed: they are given in the spec.`);
+  return {
+    id: c.id("parameters"),
+    title: "Parameters",
+    justification: "definition",
+    why: [...prose(`The network ${c.net.name} is written with its weights as named matrices, never expanded entry by entry.`), ...where],
+    statement: statements(...lines),
+    witness: null,
+  };
+}
+
+/** Four significant digits: an appendix table, not the values the checks use. */
+const rounded = (v: number) => num(Number(v.toPrecision(4)));
+
+/** The appendix of a matrix-level derivation: the parameter values when few (PARAMETER_TABLE_LIMIT), else none. */
+export function parameterAppendix(metric: Metric): Section | null {
+  const e = enginePullback(metric);
+  if (!e) return null;
+  const { params, count } = numericParameters(e.net, e.from);
+  if (count === 0 || count > PARAMETER_TABLE_LIMIT) return null;
+  const rows = params.map(({ layer, p }) => {
+    const v = p.values!,
+      name = p === layer.W ? `W_{${layer.index}}` : p === layer.b ? `b_{${layer.index}}` : "h";
+    const lhs = label(formula(name, name.replace(/[_{}]/g, "")));
+    if (p.shape.length === 2)
+      return {
+        lhs,
+        rhs: matrixSide(
+          Array.from({ length: p.shape[0] }, (_, i) => Array.from(v.subarray(i * p.shape[1], (i + 1) * p.shape[1]), rounded)),
+        ),
+      };
+    return { lhs, rhs: p.shape.length === 1 ? vectorSide(Array.from(v, rounded)) : label(n_(Number(v[0].toPrecision(4)))) };
+  });
+  const unique = rows.filter((r, i) => rows.findIndex((q) => JSON.stringify(q.lhs) === JSON.stringify(r.lhs)) === i);
+  return {
+    title: `Appendix: the parameters of ${e.net.name}`,
+    intro: prose("The values of the named matrices, to four significant digits (the checks use the full values)."),
+    steps: [
+      {
+        id: `${metric.name}:parameter-values`,
+        title: "Parameter values",
+        justification: "definition",
+        why: prose(
+          `${count} numbers${e.net.weightsFile ? ", read from " : ""}`,
+          ...(e.net.weightsFile ? [userText(e.net.weightsFile)] : []),
+          ".",
+        ),
+        equation: { rows: unique },
+        witness: null,
+      },
+    ],
   };
 }
 
@@ -208,13 +308,15 @@ function matrixJacobianStep(c: MatrixContext, layer: Layer): Step {
     id: c.id(`jacobian${l}`),
     title: `Jacobian of layer ${l}`,
     justification: "chain rule",
-    why: kind.recurrence
-      ? prose(
-          "The chain rule through the activation, applied entrywise: its derivative is a diagonal matrix, so ",
-          formula(`J_{${l}}`, `J${l}`),
-          " is never formed entry by entry.",
-        )
-      : prose(`The derivative of the ${kind.labels.text} map, in matrix form.`),
+    why: !kind.recurrence
+      ? prose(`The derivative of the ${kind.labels.text} map, in matrix form.`)
+      : (REGISTRY[layer.activation] as FunctionDef).identity
+        ? prose("The layer is affine, so its Jacobian is constant.")
+        : prose(
+            "The chain rule through the activation, applied entrywise: its derivative is a diagonal matrix, so ",
+            formula(`J_{${l}}`, `J${l}`),
+            " is never formed entry by entry.",
+          ),
     uses: [c.id(`layer${l}`)],
     statement: defMath(c.defsOf(l).find((d) => d.name === `J${l}`)!),
     witness: layerJacobianWitness(c, l),
@@ -224,7 +326,7 @@ function matrixJacobianStep(c: MatrixContext, layer: Layer): Step {
 }
 
 const layerFdText =
-  `finite differences of the layer map's values along ${DIRECTIONS} random unit directions v, i.e. J_l v ` +
+  `finite differences of the layer map's values along ${DIRECTIONS} random unit directions v, i.e. the products Jv ` +
   "(5-point stencils at eps = 1e-3 and 5e-4, Richardson-extrapolated)";
 /** J_l v against the 5-point difference quotient of the layer map along v, for a few seeded directions v. */
 function layerJacobianWitness(c: MatrixContext, l: number): WitnessResult | null {
@@ -326,7 +428,7 @@ function recursionStep(c: MatrixContext): Step {
           ),
           seq(ident(c.metric.name), formula(`= g_{${from}}`, `= g${from}`)),
         ]
-      : recursion.map(defMath);
+      : foldedRows(recursion);
   return {
     id: c.id("recursion"),
     title: "Pullback recursion",
@@ -334,7 +436,7 @@ function recursionStep(c: MatrixContext): Step {
     why: prose(
       "Pull the metric back one layer at a time, from the output down to layer ",
       String(from),
-      c.firstOrder ? "." : "; a layer that also reads the state two layers back accumulates the total Jacobian P instead.",
+      c.firstOrder ? "." : "; where layers also read earlier states, the total Jacobian P is accumulated forwards instead.",
       " The matrix engine evaluates this recursion as products of layer Jacobians; compared here with forward-mode " +
         "dual numbers through the network, a separate implementation.",
     ),
@@ -350,6 +452,31 @@ function recursionStep(c: MatrixContext): Step {
       entryName(c.chart.dim),
     ),
   };
+}
+
+/** The layer a definition P_l belongs to, or null for others. */
+const totalJacobianLayer = (d: MatrixDefinition) => {
+  const m = /^P(\d+)$/.exec(d.name);
+  return m ? Number(m[1]) : null;
+};
+
+/**
+ * The total Jacobian's rows P_l = J_l P_{l−1} + Σ c_k P_{l−1−k}, a run of at least FOLD_MIN consecutive layers that read
+ * alike written once for a generic l; the start layers (which read fewer states) and other rows as they are.
+ */
+function foldedRows(defs: MatrixDefinition[]): MathNode[] {
+  const key = (d: MatrixDefinition) => JSON.stringify(generic(d, totalJacobianLayer(d)!));
+  const rows: MathNode[] = [];
+  for (let i = 0; i < defs.length; ) {
+    const a = totalJacobianLayer(defs[i]);
+    let j = i + 1;
+    if (a !== null) while (j < defs.length && totalJacobianLayer(defs[j]) === a + (j - i) && key(defs[j]) === key(defs[i])) j++;
+    if (a !== null && j - i >= FOLD_MIN)
+      rows.push(seq(generic(defs[i], a), formula(`\\quad (l = ${a}, \\dots, ${a + j - i - 1})`, ` (l = ${a} … ${a + j - i - 1})`)));
+    else rows.push(...defs.slice(i, j).map(defMath));
+    i = j;
+  }
+  return rows;
 }
 
 /** g = Jᵀ g_L J unrolled, the engine's g against JᵀJ with J by differences of its value pass (no derivative code). */
@@ -440,7 +567,13 @@ export function matrixPropertySteps(metric: Metric, fixed: ReadonlyMap<string, n
       id: sid,
       title: `${metric.name} is positive semi-definite`,
       justification: "property",
-      why: prose("A pullback JᵀJ of the Euclidean metric has vᵀJᵀJv = |Jv|² ≥ 0."),
+      why: prose(
+        "A pullback ",
+        formula("J^{\\mathsf{T}} J", "J^T*J"),
+        " of the Euclidean metric has ",
+        formula("v^{\\mathsf{T}} J^{\\mathsf{T}} J v = \\lVert J v \\rVert^2 \\ge 0", "v^T*J^T*J*v = |J*v|^2 >= 0"),
+        ".",
+      ),
       statement: seq(ident(metric.name), formula("\\succeq 0", "⪰ 0")),
       witness: failure ? { ...w, passed: false, failure, tolerance: opts.tolerance } : { ...w, tolerance: opts.tolerance },
     },

@@ -4,6 +4,7 @@ import type { MathNode, Prose } from "../core/notation.js";
 import type { Span } from "../syntax/ast.js";
 import type { Expr } from "../symbolic/expr.js";
 import type { Matrix } from "../symbolic/tensor.js";
+import type { DerivationForm } from "./form.js";
 
 export type Justification =
   | "definition"
@@ -115,6 +116,8 @@ export interface Section {
   title: string;
   intro: Prose;
   steps: Step[];
+  /** A metric's section: the form its derivation took (form.ts). */
+  form?: DerivationForm;
 }
 
 export interface Derivation {

@@ -31,6 +31,7 @@ import { EXPLICIT_LIMIT, layerNames } from "../symbolic/listing.js";
 import { networkPullback, type PullbackSteps } from "../symbolic/metric.js";
 import { activate, EXPR_ALGEBRA, type LayerExprs, type NetworkExprs, paramExprs } from "../symbolic/network.js";
 import { treeSize } from "../symbolic/print.js";
+import { smallFraction } from "../symbolic/matrix-form.js";
 import { type Equation, label, matrixSide, type Step, vectorSide, type WitnessOptions, type WitnessResult } from "./model.js";
 import { fdPullback, last, oracleMetric, pointOf } from "./routes.js";
 import { entryName, exprRoute, type Route, samplerFor, type Via, via, witness } from "./witness.js";
@@ -176,6 +177,8 @@ interface NetworkContext {
   firstOrder: boolean;
   /** The metric whose section already derives the layers and pullbacks (this one refers to them). */
   reused?: Earlier;
+  /** The layered form: the hidden layers' pullbacks are stated, their components not written out. */
+  layered: boolean;
   opts: WitnessOptions;
   id: (s: string) => string;
   /** The witness of step `sid`; `cols`: components named [i][j] in a matrix of that many columns. */
@@ -191,8 +194,9 @@ export function networkSteps(
   fixed: ReadonlyMap<string, number>,
   opts: WitnessOptions,
   earlier?: Earlier,
+  layered = false,
 ): Step[] {
-  const c = networkContext(metric, net, fixed, opts, earlier);
+  const c = networkContext(metric, net, fixed, opts, earlier, layered);
   const steps = [
     chartStep(
       c.id("chart"),
@@ -206,7 +210,7 @@ export function networkSteps(
     ...pullbackSteps(c),
     closedFormStep(c),
   ];
-  const explicit = explicitStep(c);
+  const explicit = layered ? undefined : explicitStep(c);
   return explicit ? [...steps, explicit] : steps;
 }
 
@@ -215,7 +219,8 @@ function networkContext(
   net: Network,
   fixed: ReadonlyMap<string, number>,
   opts: WitnessOptions,
-  earlier?: Earlier,
+  earlier: Earlier | undefined,
+  layered: boolean,
 ): NetworkContext {
   const def = metric.def;
   if (def.kind !== "pullback") throw new Error("internal error: not a pullback");
@@ -240,6 +245,7 @@ function networkContext(
     runs: layerRuns(net, from),
     firstOrder: pb.layers.length === ex.layers.length + 1,
     reused: earlier && earlier.from <= from ? earlier : undefined,
+    layered,
     opts,
     id,
     witness: (a, b, sid, against, cols) => witness(a, b, sampler, opts, id(sid), against, cols ? entryName(cols) : undefined),
@@ -285,7 +291,7 @@ function layerStep(c: NetworkContext, le: LayerExprs): Step {
     title: `Layer ${l} (${kindTitle(layer)})`,
     justification: "definition",
     why: fromTex(def.derivation.why(l, act, opens)),
-    general: formula(def.derivation.general(l, act)),
+    general: layerGeneral(layer, act),
     equation: { rows, names: withoutLayer(c.names, [...le.x, ...(le.slope ?? [])]) }, // defined here: printed in full
     witness: c.witness(exprRoute(le.x, c.vars), (env) => c.states(env)[l - c.from].x, `layer${l}`, REEVALUATED),
   };
@@ -447,10 +453,22 @@ function pullbackStep(c: NetworkContext, k: number): Step {
         ? [c.id(layerStepId(c.runs, "jacobian", l + 1)), c.id(pullbackId(c, l + 1))]
         : [c.id("output-metric")],
     general: pullbackGeneral(l, c.firstOrder ? l + 1 : c.L),
-    equation: {
-      rows: [{ lhs: label(isResult ? ident(c.metric.name) : sym("g", { layer: l })), rhs: matrixSide(g) }],
-      names: withoutEntries(c.names, g),
-    },
+    // the layered form states a hidden layer's pullback as a matrix product: its components are w² terms each
+    ...(c.layered && !isResult
+      ? {
+          statement: eq(
+            sym("g", { layer: l }),
+            c.firstOrder
+              ? seq(sym("J", { layer: l + 1, transpose: true }), sym("g", { layer: l + 1 }), sym("J", { layer: l + 1 }))
+              : seq(sym("P", { transpose: true }), sym("g", { layer: c.L }), sym("P")),
+          ),
+        }
+      : {
+          equation: {
+            rows: [{ lhs: label(isResult ? ident(c.metric.name) : sym("g", { layer: l })), rhs: matrixSide(g) }],
+            names: withoutEntries(c.names, g),
+          },
+        }),
     witness: c.witness(
       exprRoute(g.flat(), c.vars),
       (env) => {
@@ -491,14 +509,48 @@ function pullbackWhy(c: NetworkContext, l: number) {
         ", the backward recursion that gives \u201cbackpropagating the coordinates\u201d its name.",
       )
     : prose(
-        "A second-order layer depends on two earlier layers, so the pullback uses the total Jacobian ",
+        "A layer that reads earlier states than the one before it makes the pullback go through the total Jacobian ",
         eq(sym("P"), slash(partialX("", L), partialX("", l), true)),
         ", accumulated forwards by ",
-        formula("P_l = A_l P_{l-1} - P_{l-2}"),
+        totalJacobianRecursion(c.net),
         ": ",
         eq(sym("g", { layer: l }), seq(sym("P", { transpose: true }), sym("g", { layer: L }), sym("P"))),
         ".",
       );
+}
+
+/**
+ * P_l = J_l P_{l−1} + Σ_k c_k P_{l−1−k} for the deepest-reading layer's full recurrence (J_l = ∂x_l/∂x_{l−1}: its
+ * c_0 I is inside): P_l = J_l P_{l−1} − P_{l−2} for second order, J_l P_{l−1} − 3P_{l−2} + P_{l−3} for third.
+ */
+function totalJacobianRecursion(net: Network): MathNode {
+  const deepest = net.layers.reduce((a, l) => (LAYER_KINDS[l.kind].reads > LAYER_KINDS[a.kind].reads ? l : a));
+  const def = LAYER_KINDS[deepest.kind];
+  const coeffs = def.recurrence?.(def.reads).coeffs.slice(1) ?? [];
+  const terms = coeffs
+    .map((c, k) => (c === 0 ? "" : `${c < 0 ? " - " : " + "}${Math.abs(c) === 1 ? "" : Math.abs(c)}P_{l-${k + 2}}`))
+    .join("");
+  const text = terms.replace(/_\{l-(\d)\}/g, "_(l-$1)");
+  return formula(`P_l = J_l P_{l-1}${terms}`, `P_l = J_l P_(l-1)${text}`);
+}
+
+/** The general statement of layer l in index notation; a start layer (fewer states before it than the kind reads)
+ *  is written with the recurrence it actually takes, never with states of layers −1, −2. */
+function layerGeneral(layer: Layer, act: string): MathNode {
+  const def = LAYER_KINDS[layer.kind],
+    l = layer.index;
+  if (!def.recurrence || l >= def.reads) return formula(def.derivation.general(l, act));
+  const r = def.recurrence(l);
+  const x = (k: number) => `x^{a_{${k}}}`;
+  const terms = r.coeffs
+    .map((c, k) => (c === 0 ? "" : `${c < 0 ? " - " : k ? " + " : ""}${Math.abs(c) === 1 ? "" : Math.abs(c)}${x(l - 1 - k)}`))
+    .join("");
+  const s = r.scale;
+  const q = s && smallFraction(s.factor);
+  const factor = !s || s.factor === 1 ? "" : q ? `\\tfrac{${q[0]}}{${q[1]}} ` : `${s.factor} `;
+  const scale = s ? `${factor}h${s.power === 1 ? "" : `^${s.power}`} ` : "";
+  const z = `W^{a_{${l}}}{}_{a_{${l - 1}}} ${x(l - 1)} + b^{a_{${l}}}`;
+  return formula(`${x(l)} = ${terms} + ${scale}${act}\\big(${z}\\big)`);
 }
 
 /** The pullbacks through a folded run of layers (`fid`: pullbacks<top>-<bottom>) as one step for a generic layer l. */

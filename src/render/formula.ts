@@ -5,6 +5,7 @@ import { type Expr, mul } from "../symbolic/expr.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { splitSum } from "../symbolic/print.js";
 import { latex } from "./latex-expr.js";
+import type { MathNode } from "../core/notation.js";
 import { mathTex } from "./notation.js";
 
 /** Rough width of typeset math, in characters: commands and braces take no room. */
@@ -23,6 +24,7 @@ function brokenSum(e: Expr, names: ReadonlyMap<Expr, string>): string[] {
   const whole = latex(e, names);
   if (visibleLength(whole) <= LINE) return [whole];
   if (e.op === "mul") return brokenProduct(e, names) ?? [whole];
+  if (e.op === "pow") return brokenPower(e, names) ?? [whole];
   if (e.op !== "add") return [whole];
   const { positive, negative } = splitSum(e);
   const signed = [
@@ -36,11 +38,14 @@ function brokenSum(e: Expr, names: ReadonlyMap<Expr, string>): string[] {
     cur = "";
   };
   for (const [sign, t] of signed) {
-    const tex = sign + latex(t, names);
+    // a negated sum keeps its parentheses: − (a − 1), never − a − 1
+    const grouped = t.op === "add" && !names.has(t);
+    const tex = sign + (grouped ? `\\left(${latex(t, names)}\\right)` : latex(t, names));
     if (visibleLength(tex) > LINE) {
       // a term too long for a line of its own: break inside it
       flush();
-      const inner = t.op === "mul" ? brokenProduct(t, names) : null;
+      const inner =
+        t.op === "mul" ? brokenProduct(t, names) : t.op === "pow" ? brokenPower(t, names) : grouped ? parenthesised(t, names, "") : null;
       if (inner) {
         inner[0] = sign + inner[0];
         lines.push(...inner);
@@ -55,20 +60,36 @@ function brokenSum(e: Expr, names: ReadonlyMap<Expr, string>): string[] {
 }
 
 /**
- * c·f·(long sum): the factors, then the sum broken across lines inside \left( … \right. and
+ * c·f·(long sum)·(long sum): the short factors, then each sum broken across lines inside \left( … \right. and
  * \left. … \right) (each line of an alignment must balance its own delimiters).
  */
 function brokenProduct(e: Expr, names: ReadonlyMap<Expr, string>): string[] | null {
-  const k = e.args.findIndex((f) => f.op === "add" && !names.has(f));
-  if (k < 0) return null;
-  const prefix = latex(mul(...e.args.filter((_, i) => i !== k)), names);
-  const inner = brokenSum(e.args[k], names);
+  const sums = e.args.filter((f) => f.op === "add" && !names.has(f));
+  if (!sums.length) return null;
+  const rest = e.args.filter((f) => !sums.includes(f));
+  const prefix = rest.length ? latex(mul(...rest), names) : "1";
+  const lines = sums.flatMap((f) => parenthesised(f, names, "") ?? [`\\left(${latex(f, names)}\\right)`]);
+  if (lines.length < 2) return null;
+  lines[0] = `${prefix === "1" ? "" : prefix === "-1" ? "-" : `${prefix} \\, `}${lines[0]}`;
+  return lines;
+}
+
+/** A long sum broken inside \left( … \right)`close` (each line of an alignment balances its own delimiters). */
+function parenthesised(sum: Expr, names: ReadonlyMap<Expr, string>, close: string): string[] | null {
+  const inner = brokenSum(sum, names);
   if (inner.length < 2) return null;
   return inner.map((line, i) => {
-    const open = i === 0 ? `${prefix === "1" ? "" : prefix === "-1" ? "-" : `${prefix} \\, `}\\left(` : "\\left.";
-    const close = i === inner.length - 1 ? "\\right)" : "\\right.";
-    return `${open}${line}${close}`;
+    const open = i === 0 ? "\\left(" : "\\left.";
+    return `${open}${line}${i === inner.length - 1 ? `\\right)${close}` : "\\right."}`;
   });
+}
+
+/** (long sum)^k for a positive integer k (a total Jacobian's entries squared): the sum broken inside \left( … \right)^k. */
+function brokenPower(e: Expr, names: ReadonlyMap<Expr, string>): string[] | null {
+  const [base, exponent] = e.args;
+  if (names.has(base) || base.op !== "add" || exponent.op !== "num" || !(exponent.value > 0 && Number.isInteger(exponent.value)))
+    return null;
+  return parenthesised(base, names, `^{${exponent.value}}`);
 }
 
 export const texNames = (names?: ReadonlyMap<Expr, string>) =>
@@ -131,12 +152,24 @@ export function equationTex(eq: Equation, failed: boolean): string {
   return eq.rows.flatMap((r) => rowsOf(r.lhs, r.rhs, rel, r.names ? texNames(r.names) : names)).join(" \\\\\n");
 }
 
+/** A list of statements too wide for one line, one statement a line (null: it fits on one). */
+export function statementLines(m: MathNode): string[] | null {
+  if (m.kind !== "list" || !m.wide || visibleLength(mathTex(m)) <= LINE) return null;
+  return m.items.map(mathTex);
+}
+
+/** A statement as display math: a list of statements too wide for one line is set one statement a line. */
+export function statementTex(m: MathNode): string {
+  const lines = statementLines(m);
+  return lines ? `\\begin{gathered} ${lines.join(" \\\\ ")} \\end{gathered}` : mathTex(m);
+}
+
 /** Display math for a step (its equation or statement), or null. */
 export function stepMath(step: Step): string | null {
   const failed = !!step.witness && !step.witness.passed;
   if (step.equation) return `\\begin{aligned}\n${equationTex(step.equation, failed)}\n\\end{aligned}`;
   if (step.statement) {
-    const tex = mathTex(step.statement);
+    const tex = statementTex(step.statement);
     return failed ? `${tex} \\quad (\\text{does not hold})` : tex;
   }
   return null;

@@ -100,7 +100,12 @@ export function derivationJson(d: Derivation) {
     title: d.title,
     options: d.options,
     counts: stepCounts(d),
-    sections: d.sections.map((sec) => ({ title: sec.title, intro: proseJson(sec.intro), steps: sec.steps.map((s) => stepJson(s, ++n)) })),
+    sections: d.sections.map((sec) => ({
+      title: sec.title,
+      intro: proseJson(sec.intro),
+      form: sec.form ?? null,
+      steps: sec.steps.map((s) => stepJson(s, ++n)),
+    })),
   };
 }
 

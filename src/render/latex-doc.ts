@@ -2,7 +2,7 @@
 import type { Derivation, Step } from "../derive/model.js";
 import { allSteps, roleOf } from "../derive/model.js";
 import { checkText, failureText, introText, kindLabel, routeName } from "../derive/report.js";
-import { equationTex, short } from "./formula.js";
+import { equationTex, short, statementLines } from "./formula.js";
 import { escapeTex, mathTex, proseTex } from "./notation.js";
 
 /** Text-mode TeX escaping: the one function all user text in the .tex goes through. */
@@ -19,7 +19,12 @@ function stepTex(step: Step, n: number): string {
   ];
   if (step.general) out.push(`In index notation:\n\\[ ${mathTex(step.general)} \\]`);
   if (step.equation) out.push(`\\begin{align*}\n${equationTex(step.equation, failed)}\n\\end{align*}`);
-  else if (step.statement) out.push(`\\[ ${mathTex(step.statement)} ${failed ? "\\quad (\\text{does not hold})" : ""}\\]`);
+  else if (step.statement) {
+    const lines = statementLines(step.statement);
+    const mark = failed ? "\\quad (\\text{does not hold})" : "";
+    // one statement a line in gather*, which may break across pages (\allowdisplaybreaks)
+    out.push(lines ? `\\begin{gather*}\n${lines.join(" \\\\\n")} ${mark}\n\\end{gather*}` : `\\[ ${mathTex(step.statement)} ${mark}\\]`);
+  }
   if (w?.passed) out.push(`{\\small ${roleOf(step) === "definition" ? "$\\cdot$" : "$\\checkmark$"} ${texText(checkText(step))}}`);
   if (failed)
     out.push(

@@ -55,6 +55,15 @@ interface Spelling {
 
 const fnDef = (a: Activation) => REGISTRY[a] as FunctionDef;
 
+/** A factor as p/q with a small denominator (the schemes' Taylor coefficients 1/2, 1/6, 7/6, 4/7), or null. */
+export function smallFraction(v: number): [number, number] | null {
+  for (let q = 2; q <= 24; q++) {
+    const p = Math.round(v * q);
+    if (Math.abs(p / q - v) <= 1e-12 * Math.abs(v)) return [p, q];
+  }
+  return null;
+}
+
 const TEXT: Spelling = {
   name: (letter, l) => (l === null ? letter : `${letter}${l}`),
   identity: "I",
@@ -63,7 +72,12 @@ const TEXT: Spelling = {
   apply: (a, arg) => (fnDef(a).identity ? arg : `${fnDef(a).text}(${arg})`),
   slope: (a, arg) => `${fnDef(a).text}'(${arg})`,
   diag: (v) => `diag(${v})`,
-  scale: ({ factor, power }, h) => `${factor === 1 ? "" : `${formatNumber(factor)}*`}${h}${power === 1 ? "" : `^${power}`}`,
+  scale: ({ factor, power }, h) => {
+    const q = smallFraction(factor);
+    // a short decimal as it is (0.5), a repeating one as its fraction ((1/6), never 0.166666666667)
+    const c = factor === 1 ? "" : q && formatNumber(factor).length > 6 ? `(${q[0]}/${q[1]})*` : `${formatNumber(factor)}*`;
+    return `${c}${h}${power === 1 ? "" : `^${power}`}`;
+  },
   term: (c, m) => [c < 0 ? "-" : "+", Math.abs(c) === 1 ? m : `${Math.abs(c)}*${m}`],
   kindText: (k) => k.matrix!.text,
 };
@@ -76,8 +90,11 @@ const LATEX: Spelling = {
   apply: (a, arg) => (fnDef(a).identity ? arg : `${fnDef(a).tex}(${arg})`),
   slope: (a, arg) => `${fnDef(a).tex}'(${arg})`,
   diag: (v) => `\\operatorname{diag}\\big(${v}\\big)`,
-  scale: ({ factor, power }, h) =>
-    `${factor === 0.5 ? "\\tfrac12 " : factor === 1 ? "" : `${formatNumber(factor)} `}${h}${power === 1 ? "" : `^{${power}}`}`,
+  scale: ({ factor, power }, h) => {
+    const q = smallFraction(factor);
+    const c = factor === 1 ? "" : q ? `${q[0] < 0 ? "-" : ""}\\tfrac{${Math.abs(q[0])}}{${q[1]}} ` : `${formatNumber(factor)} `;
+    return `${c}${h}${power === 1 ? "" : `^{${power}}`}`;
+  },
   term: (c, m) => [c < 0 ? "-" : "+", Math.abs(c) === 1 ? m : `${Math.abs(c)} ${m}`],
   kindText: (k) => k.matrix!.tex,
 };

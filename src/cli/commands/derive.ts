@@ -1,6 +1,7 @@
 // `rgnn derive FILE -o out.tex|.html|.json|.md`: the checked derivation as a document, in a
 // format from the table in render/formats.ts.
 import { statSync } from "node:fs";
+import { DERIVATION_FORMS } from "../../derive/form.js";
 import { documentPath } from "../../derive/index.js";
 import { derivation } from "../../api/derivation.js";
 import { failedSteps } from "../../derive/model.js";
@@ -18,6 +19,7 @@ export interface DeriveOptions {
   points: string;
   seed: string;
   tol: string;
+  form: string;
   allowFailures?: boolean;
 }
 
@@ -30,7 +32,9 @@ export function deriveCommand(io: IO, file: string, opts: DeriveOptions): number
     io.err(`${loaded.message}\n`);
     return EXIT.failure;
   }
-  const d = derivation({ ...loaded.model, file: documentPath(loaded.model.file, process.cwd()) }, wopts);
+  // each metric's form: forced, or the one its components fit the output format in (derive/form.ts)
+  const form = { form: choice(opts.form, ["auto", ...DERIVATION_FORMS], "--form"), capacity: DERIVATION_FORMATS[format].capacity };
+  const d = derivation({ ...loaded.model, file: documentPath(loaded.model.file, process.cwd()) }, { ...wopts, form });
   const text = DERIVATION_FORMATS[format].render(d);
   if (opts.output) {
     writeFileAtomic(opts.output, text);

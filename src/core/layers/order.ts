@@ -107,8 +107,10 @@ export function orderKind(k: number): LayerKindDef {
           ` \\;\\longrightarrow\\; \\frac{d^${k}x^a}{dt^${k}} = ${s}\\big(W^a{}_b(t)\\, x^b + b^a(t)\\big)`,
         quotient: (l, start) => {
           if (start) {
-            const f = `${l ** k - (l - 1) ** k}h^${k}/${factorial(k)}`;
-            return [`\\frac{x^{(${l})} - x^{(${l - 1})}}{${l ** k - (l - 1) ** k}h^${k}/${factorial(k)}}`, `(x${l} - x${l - 1})/(${f})`];
+            const c = l ** k - (l - 1) ** k,
+              coefficient = c === 1 ? "" : String(c); // never "1h³/6"
+            const f = `${coefficient}h^${k}/${factorial(k)}`;
+            return [`\\frac{x^{(${l})} - x^{(${l - 1})}}{${f}}`, `(x${l} - x${l - 1})/(${f})`];
           }
           const [tex, text] = nablaTex(k, l);
           return [`\\frac{${tex}}{h^${k}}`, `(${text})/h^${k}`];
