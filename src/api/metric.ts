@@ -146,7 +146,9 @@ function assertPrintable(metric: Metric, form: Form, listing: Listing): void {
   const size = (l: Listing) => printedSize([...l.definitions.map((d) => d.expr), ...l.result.flat()], l.names);
   if (size(listing) <= PRINT_LIMIT) return;
   const layered = form !== "layers" && metricListing(metric, "layers");
-  const instead = layered && size(layered) <= PRINT_LIMIT ? "print it with --form layers, or evaluate it" : "evaluate it";
+  const other = layered && size(layered) <= PRINT_LIMIT ? "--form layers" : "--form matrix";
+  const instead =
+    metric.def.kind === "pullback" && metric.def.along.kind === "network" ? `print it with ${other}, or evaluate it` : "evaluate it";
   throw new SymbolicSizeError(
     `the metric '${metric.name}' written out ${listing.definitions.length ? "with named layers" : "in full"} would print more than ` +
       `${PRINT_LIMIT / 1e6} million terms; ${instead} at points with --at, or use a smaller network`,

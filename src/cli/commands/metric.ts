@@ -10,6 +10,7 @@ import { choice, parseAssignments, parseLayer, parsePoint } from "../options.js"
 import { FORMATS } from "../formats.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
+import { SymbolicSizeError } from "../../symbolic/size.js";
 
 export interface MetricOptions {
   metric?: string;
@@ -121,6 +122,8 @@ function matrixForm(io: IO, metric: Metric, format: "text" | "latex" | "json"): 
   }
 }
 
+const isNetworkPullback = (metric: Metric) => metric.def.kind === "pullback" && metric.def.along.kind === "network";
+
 export function metricCommand(io: IO, file: string, opts: MetricOptions): number {
   const format = choice(opts.format, FORMATS.metric, "--format");
   const form = choice(opts.form, ["auto", "explicit", "layers", "matrix"] as const, "--form");
@@ -132,7 +135,15 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
   const metric = atLayer(pickMetric(loaded.model, opts.metric), parseLayer(opts.layer));
   if (opts.at === undefined) {
     if (usesMatrixForm(metric, form)) matrixForm(io, metric, format);
-    else symbolic(io, metric, format, form === "matrix" ? "auto" : form, parseAssignments(opts.set));
+    else {
+      try {
+        symbolic(io, metric, format, form === "matrix" ? "auto" : form, parseAssignments(opts.set));
+      } catch (e) {
+        // auto never fails where the matrix form succeeds: a listing the size model let through is written that way
+        if (!(e instanceof SymbolicSizeError && form === "auto" && isNetworkPullback(metric))) throw e;
+        matrixForm(io, metric, format);
+      }
+    }
     return EXIT.ok;
   }
   const point = parsePoint(opts.at, metric.manifold);
