@@ -1,6 +1,6 @@
 // The one place that decides how a metric or a network is evaluated at points: the symbolic route
 // (closed forms on the DAG, compiled) while its DAG stays small, the matrix engine (engine/) when the
-// up-front estimate of symbolic/size.ts passes ROUTE_THRESHOLD. The engine serves pullbacks of the
+// up-front estimate of symbolic/size.ts makes it the faster route (routeThreshold). The engine serves pullbacks of the
 // Euclidean metric along a network; other metrics, and networks inside composed maps, keep the
 // symbolic route. Both routes agree to round-off (test/numeric/route.test.ts runs both).
 import { REAL } from "../core/functions.js";
@@ -26,11 +26,20 @@ import type { Mat } from "./linalg.js";
 export type Route = "symbolic" | "matrix";
 
 /**
- * Estimated DAG nodes beyond which points are evaluated by the matrix engine. Below it the symbolic route
- * compiles in well under a second (every shipped example stays there: deep-resnet's curvature is about
- * 3·10⁴); the 2→32→32→2 MLP's metric (6·10⁴ nodes) already takes 4 s to build symbolically.
+ * The cost model of the route choice, in CPU µs for a request at a point (`--at`): the symbolic route builds,
+ * simplifies and compiles its DAG, about 20 µs a node (measured 15–35 µs on residual and dense tanh nets of widths
+ * 2–16, metric to curvature); the engine sets up (weights, buffers, the WebAssembly kernel) in about 100 ms and
+ * 0.3 ms a layer, then takes microseconds a point. Hence the engine from (100 ms + 0.3 ms·L) / 20 µs nodes on:
+ * 5·10³ nodes at depth 1 (the 2→16→16→2 MLP's metric, 10⁴ nodes, is 2.3× faster there), 2·10⁴ at depth 1024 (the
+ * width-2 depth-1024 residual net, 4.5·10⁴: 2.3×). Per point the symbolic route's compiled code is cheaper only on
+ * nets this small, so the choice stands for many points too.
  */
-export const ROUTE_THRESHOLD = 5e4;
+const SYMBOLIC_US_PER_NODE = 20,
+  ENGINE_SETUP_US = 1e5,
+  ENGINE_US_PER_LAYER = 300;
+
+/** Estimated DAG nodes beyond which the engine is the faster route for a network of `layers` layers. */
+export const routeThreshold = (layers: number) => (ENGINE_SETUP_US + ENGINE_US_PER_LAYER * layers) / SYMBOLIC_US_PER_NODE;
 
 /**
  * The same for the geodesic equation, lower: a boundary-value geodesic evaluates Γ(v, v) about 10³ times, which the
@@ -59,15 +68,17 @@ export function enginePullback(metric: Metric): EnginePullback | null {
 }
 
 /** The route for a metric's quantities of this derivative order at points. */
-export function metricRoute(metric: Metric, derivatives: 0 | 1 | 2, threshold = ROUTE_THRESHOLD): Route {
-  if (!enginePullback(metric)) return "symbolic";
-  return forced() ?? (estimateSymbolicSize(metric, derivatives) > threshold ? "matrix" : "symbolic");
+export function metricRoute(metric: Metric, derivatives: 0 | 1 | 2, threshold?: number): Route {
+  const e = enginePullback(metric);
+  if (!e) return "symbolic";
+  const limit = threshold ?? routeThreshold(e.net.layers.length - e.from);
+  return forced() ?? (estimateSymbolicSize(metric, derivatives) > limit ? "matrix" : "symbolic");
 }
 
 /** The route for a mapping's coordinates, Jacobian and metric at points. */
 export function mappingRoute(m: Mapping): Route {
   if (m.kind !== "network") return "symbolic";
-  return forced() ?? (estimateMappingSize(m) > ROUTE_THRESHOLD ? "matrix" : "symbolic");
+  return forced() ?? (estimateMappingSize(m) > routeThreshold(m.layers.length) ? "matrix" : "symbolic");
 }
 
 const rows = (flat: ArrayLike<number>, r: number, c: number): Mat =>
