@@ -67,21 +67,26 @@ export function evalFormatter(format: EvalTextFormat, mapping: Mapping): EvalFor
     n = coords.length;
   if (format === "csv") {
     const columns = evalColumns(mapping).length;
-    let table = new Float64Array(0);
+    let table = new Float64Array(0),
+      bytes = Buffer.allocUnsafe(1 << 16);
     return {
       head: `${evalColumns(mapping).join(",")}\n`,
       rows(points, v) {
         if (table.length < v.count * columns) table = new Float64Array(v.count * columns);
         evalTable(points, v, table);
-        // numbers as JavaScript writes them (the shortest text that reads back as the same double), no array per row
-        let s = "";
-        for (let k = 0; k < v.count; k++) {
-          const o = k * columns;
-          s += table[o];
-          for (let c = 1; c < columns; c++) s += `,${table[o + c]}`;
-          s += "\n";
+        // Numbers as JavaScript writes them (the shortest text that reads back as the same double), copied into one
+        // buffer: no array per row, and no string concatenated per number for the collector to walk.
+        let at = 0;
+        for (let e = 0; e < v.count * columns; e++) {
+          if (at + 32 > bytes.length) {
+            const grown = Buffer.allocUnsafe(bytes.length * 2);
+            bytes.copy(grown, 0, 0, at);
+            bytes = grown;
+          }
+          at += bytes.write(String(table[e]), at, "latin1");
+          bytes[at++] = (e + 1) % columns === 0 ? 10 : 44; // "\n" after a row's last number, else ","
         }
-        return s;
+        return bytes.toString("latin1", 0, at);
       },
       tail: "",
     };

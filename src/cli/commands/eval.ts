@@ -76,12 +76,14 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
   const toFile: string[] = [];
   let pending = "";
   const out = (text: string) => {
-    pending += text;
-    if (pending.length >= 1 << 16) {
-      if (opts.output === undefined) io.out(pending);
-      else toFile.push(pending);
-      pending = "";
+    if (pending.length + text.length < 1 << 16) {
+      pending += text;
+      return;
     }
+    const piece = pending + text; // one concatenation a piece: a chunk's rows arrive as one flat string
+    pending = "";
+    if (opts.output === undefined) io.out(piece);
+    else toFile.push(piece);
   };
   const formatter = isBinary(format) ? null : evalFormatter(format, mapping);
   out(formatter?.head ?? "");
