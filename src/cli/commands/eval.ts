@@ -82,8 +82,14 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
     }
     const piece = pending + text; // one concatenation a piece: a chunk's rows arrive as one flat string
     pending = "";
-    if (opts.output === undefined) io.out(piece);
-    else toFile.push(piece);
+    if (opts.output !== undefined) return void toFile.push(piece);
+    // in pieces of at most 64 kB (a chunk of json rows is larger), never between the halves of a surrogate pair
+    for (let at = 0; at < piece.length; ) {
+      let end = Math.min(piece.length, at + (1 << 16));
+      if (end < piece.length && (piece.charCodeAt(end - 1) & 0xfc00) === 0xd800) end--;
+      io.out(piece.slice(at, end));
+      at = end;
+    }
   };
   const formatter = isBinary(format) ? null : evalFormatter(format, mapping);
   out(formatter?.head ?? "");
