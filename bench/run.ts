@@ -8,6 +8,8 @@ import { geodesicSuite } from "./geodesic.js";
 import { geometrySuite } from "./geometry.js";
 import { latencySuite } from "./latency.js";
 import { metricSuite } from "./metric.js";
+import { outputsSuite } from "./outputs.js";
+import { loadSuite } from "./load.js";
 import { simplifySuite } from "./simplify.js";
 
 const only = process.argv[2];
@@ -20,4 +22,6 @@ if (!only || only === "simplify") simplifySuite();
 if (!only || only === "decoder") decoderSuite();
 if (!only || only === "experiments") experimentsSuite();
 if (!only || only === "export") exportSuite();
+if (!only || only === "outputs") outputsSuite();
+if (!only || only === "load") loadSuite();
 if (!only || only === "costs") await costsSuite(process.argv[3] ? Number(process.argv[3]) : undefined);

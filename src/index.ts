@@ -22,7 +22,7 @@ export {
   closedFormLines,
   closedFormTex,
   INTERACTIVE_LAYERS,
-  INTERACTIVE_TERMS,
+  INTERACTIVE_SIZE,
   interactiveForm,
   metricAt,
   type MatrixMetric,

@@ -6,10 +6,10 @@ import { pointMetric } from "../numeric/route.js";
 import { classifyMetric, detN, eigenvaluesOf, type MetricType } from "../numeric/linalg.js";
 import { metricZeroFloor } from "../numeric/roundoff.js";
 import { latex, latexSymbol } from "../render/latex-expr.js";
-import { type Form, type Listing, layeredTerms, matrixFormChosen, metricListing } from "../symbolic/listing.js";
+import { type Form, type Listing, matrixFormChosen, metricListing } from "../symbolic/listing.js";
 import { type MatrixDefinition, type MatrixParameter, metricMatrixForm } from "../symbolic/matrix-form.js";
 import { displayNode, type Expr, inRequestGraph, num, substitute } from "../symbolic/expr.js";
-import { assertSymbolicFeasible, PRINT_LIMIT, printedSize, SymbolicSizeError } from "../symbolic/size.js";
+import { assertSymbolicFeasible, layeredPrintSize, PRINT_LIMIT, printedSize, SymbolicSizeError } from "../symbolic/size.js";
 import { print } from "../symbolic/print.js";
 import { LookupError } from "./errors.js";
 import { simplifyAll } from "../symbolic/simplify/index.js";
@@ -95,17 +95,24 @@ export function metricSymbolic(
   set: ReadonlyMap<string, number> = new Map(),
 ): SymbolicMetric | MatrixMetric {
   if (matrixFormChosen(metric, form)) return metricMatrix(metric);
-  return inRequestGraph(metric, () => symbolicMetric(metric, form as Form, set));
+  try {
+    return inRequestGraph(metric, () => symbolicMetric(metric, form as Form, set));
+  } catch (e) {
+    // auto never fails where the matrix form succeeds: a listing the size model let through is written that way
+    const def = metric.def;
+    if (!(e instanceof SymbolicSizeError && form === "auto" && def.kind === "pullback" && def.along.kind === "network")) throw e;
+    return metricMatrix(metric);
+  }
 }
 
 /**
- * Beyond this many terms of a layered listing (`layeredTerms`), or this many layers, an interactive view (the editor's
- * hover, the playground) shows the matrix form: building and printing the listing takes about 0.1 s per 10³ terms
- * and grows with depth (measured on 2→w→w→2 tanh MLPs: w = 6, 1.1·10³ terms, 0.17 s; w = 8, 2.8·10³, 0.36–0.54 s;
- * w = 32, 5.5·10⁵, 8–9 s; examples/deep-resnet, 64 layers of width 2: 0.64 s), and a view should answer within
+ * Beyond this printed size of a layered listing (`layeredPrintSize`, tree nodes), or this many layers, an interactive
+ * view (the editor's hover, the playground) shows the matrix form: building and printing the listing takes about 0.1 s
+ * per 3,000 nodes and grows with depth (measured on 2→w→w→2 tanh MLPs: w = 6, 5.6·10³ nodes, 0.17 s; w = 8, 1.5·10⁴,
+ * 0.36–0.54 s; w = 32, 8–9 s; examples/deep-resnet, 64 layers of width 2: 0.64 s), and a view should answer within
  * ~0.2 s. The matrix form takes under 25 ms at any width or depth.
  */
-export const INTERACTIVE_TERMS = 1500,
+export const INTERACTIVE_SIZE = 8000,
   INTERACTIVE_LAYERS = 16;
 
 /** The form an interactive view shows a metric in: "auto", or the matrix form for a wide or deep network. */
@@ -114,7 +121,7 @@ export function interactiveForm(metric: Metric): MetricForm {
   if (def.kind !== "pullback" || def.along.kind !== "network") return "auto";
   const net = def.along;
   const widths = [net.layers[0].inWidth, ...net.layers.map((l) => l.outWidth)];
-  const large = layeredTerms(widths, def.layer) > INTERACTIVE_TERMS || net.layers.length - def.layer > INTERACTIVE_LAYERS;
+  const large = layeredPrintSize(widths, def.layer) > INTERACTIVE_SIZE || net.layers.length - def.layer > INTERACTIVE_LAYERS;
   return large ? "matrix" : "auto";
 }
 
@@ -203,7 +210,9 @@ function assertPrintable(metric: Metric, form: Form, listing: Listing): void {
   const size = (l: Listing) => printedSize([...l.definitions.map((d) => d.expr), ...l.result.flat()], l.names);
   if (size(listing) <= PRINT_LIMIT) return;
   const layered = form !== "layers" && metricListing(metric, "layers");
-  const instead = layered && size(layered) <= PRINT_LIMIT ? "print it with --form layers, or evaluate it" : "evaluate it";
+  const other = layered && size(layered) <= PRINT_LIMIT ? "--form layers" : "--form matrix";
+  const instead =
+    metric.def.kind === "pullback" && metric.def.along.kind === "network" ? `print it with ${other}, or evaluate it` : "evaluate it";
   throw new SymbolicSizeError(
     `the metric '${metric.name}' written out ${listing.definitions.length ? "with named layers" : "in full"} would print more than ` +
       `${PRINT_LIMIT / 1e6} million terms; ${instead} at points with --at, or use a smaller network`,

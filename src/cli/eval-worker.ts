@@ -2,10 +2,11 @@
 // values, then evaluates and formats the chunks of points it is sent. Runs as dist/src/cli/eval-worker.js.
 import { parentPort, workerData } from "node:worker_threads";
 import { pickMapping } from "../api/spec.js";
-import { mappingEvaluator } from "../api/mapping.js";
 import { EvaluationError } from "../numeric/evaluate.js";
+import { eachFlat, pointMapping } from "../numeric/route.js";
+import { inRequestGraph } from "../symbolic/expr.js";
 import { loadSpec } from "../semantics/load.js";
-import { type EvalFormat, evalFormatter } from "./eval-format.js";
+import { type EvalFormat, evalColumns, evalFormatter, evalTable, isBinary } from "./eval-format.js";
 import { parseAssignments } from "./options.js";
 import { crashText, type WorkerSpec } from "./workers.js";
 
@@ -23,12 +24,15 @@ export interface EvalChunk {
 }
 
 /**
- * The formatted rows of the points evaluated, one string each (the main thread writes them as one thread would, so
- * even a failed run's partial output is the same); `error`: the EvaluationError that stopped the chunk after them.
+ * The points evaluated, formatted (`text`) or as rows of the binary table (`table`, `count` rows); the main thread
+ * writes them as one thread would, so even a failed run's partial output is the same. `error`: the EvaluationError
+ * that stopped the chunk after them.
  */
 export interface EvalChunkResult {
   id: number;
-  rows: string[];
+  text: string;
+  table?: Float64Array;
+  count: number;
   error?: string;
   /** Any other failure (a bug): its stack, rethrown by the main thread. */
   crash?: string;
@@ -38,17 +42,28 @@ if (parentPort) {
   const port = parentPort;
   const init = workerData as EvalWorkerInit;
   const mapping = pickMapping(loadSpec(init.source, init.file, init.baseDir, parseAssignments(init.set)), init.network);
-  const ev = mappingEvaluator(mapping, init.env);
-  const format = evalFormatter(init.format, mapping);
+  const ev = inRequestGraph(mapping, () => pointMapping(mapping, init.env));
+  const dims = { n: mapping.source.dim, m: mapping.target.dim };
+  const binary = isBinary(init.format);
+  const format = isBinary(init.format) ? null : evalFormatter(init.format, mapping);
+  const columns = evalColumns(mapping).length;
   port.on("message", ({ id, start, points }: EvalChunk) => {
-    const rows: string[] = [];
+    let text = "",
+      count = 0;
+    const table = binary ? new Float64Array(points.length * columns) : undefined;
+    const reply = (extra: Partial<EvalChunkResult>) =>
+      port.postMessage({ id, text, table, count, ...extra } satisfies EvalChunkResult, table ? [table.buffer] : []);
     try {
-      let k = start;
-      for (const r of ev.each(points)) rows.push(format.row(r, k++ === 0));
-      port.postMessage({ id, rows } satisfies EvalChunkResult);
+      for (const v of eachFlat(ev, points, dims)) {
+        const part = points.slice(count, count + v.count);
+        if (table) evalTable(part, v, table, count);
+        else text += format!.rows(part, v, start + count);
+        count += v.count;
+      }
+      reply({});
     } catch (e) {
-      if (e instanceof EvaluationError) port.postMessage({ id, rows, error: e.message } satisfies EvalChunkResult);
-      else port.postMessage({ id, rows, crash: crashText(e) } satisfies EvalChunkResult);
+      if (e instanceof EvaluationError) reply({ error: e.message });
+      else reply({ crash: crashText(e) });
     }
   });
 }

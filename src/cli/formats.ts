@@ -1,10 +1,10 @@
 // The --format choices of each command, declared once: main.ts lists them in the help, the command checks them.
 export const FORMATS = {
   metric: ["text", "latex", "json"],
-  eval: ["text", "json", "csv"],
+  eval: ["text", "json", "csv", "npy"],
   geometry: ["text", "latex", "json"],
   geodesic: ["text", "json", "csv"],
-  distances: ["text", "json", "csv"],
+  distances: ["text", "json", "csv", "npy"],
   flow: ["text", "json"],
   verify: ["text", "json"],
 } as const;

@@ -1,6 +1,6 @@
 // The one place that decides how a metric or a network is evaluated at points: the symbolic route
 // (closed forms on the DAG, compiled) while its DAG stays small, the matrix engine (engine/) when the
-// up-front estimate of symbolic/size.ts passes ROUTE_THRESHOLD. The engine serves pullbacks of the
+// up-front estimate of symbolic/size.ts makes it the faster route (routeThreshold). The engine serves pullbacks of the
 // Euclidean metric along a network; other metrics, and networks inside composed maps, keep the
 // symbolic route. Both routes agree to round-off (test/numeric/route.test.ts runs both).
 import { REAL } from "../core/functions.js";
@@ -26,11 +26,20 @@ import type { Mat } from "./linalg.js";
 export type Route = "symbolic" | "matrix";
 
 /**
- * Estimated DAG nodes beyond which points are evaluated by the matrix engine. Below it the symbolic route
- * compiles in well under a second (every shipped example stays there: deep-resnet's curvature is about
- * 3·10⁴); the 2→32→32→2 MLP's metric (6·10⁴ nodes) already takes 4 s to build symbolically.
+ * The cost model of the route choice, in CPU µs for a request at a point (`--at`): the symbolic route builds,
+ * simplifies and compiles its DAG, about 20 µs a node (measured 15–35 µs on residual and dense tanh nets of widths
+ * 2–16, metric to curvature); the engine sets up (weights, buffers, the WebAssembly kernel) in about 100 ms and
+ * 0.3 ms a layer, then takes microseconds a point. Hence the engine from (100 ms + 0.3 ms·L) / 20 µs nodes on:
+ * 5·10³ nodes at depth 1 (the 2→16→16→2 MLP's metric, 10⁴ nodes, is 2.3× faster there), 2·10⁴ at depth 1024 (the
+ * width-2 depth-1024 residual net, 4.5·10⁴: 2.3×). Per point the symbolic route's compiled code is cheaper only on
+ * nets this small, so the choice stands for many points too.
  */
-export const ROUTE_THRESHOLD = 5e4;
+const SYMBOLIC_US_PER_NODE = 20,
+  ENGINE_SETUP_US = 1e5,
+  ENGINE_US_PER_LAYER = 300;
+
+/** Estimated DAG nodes beyond which the engine is the faster route for a network of `layers` layers. */
+export const routeThreshold = (layers: number) => (ENGINE_SETUP_US + ENGINE_US_PER_LAYER * layers) / SYMBOLIC_US_PER_NODE;
 
 /**
  * The same for the geodesic equation, lower: a boundary-value geodesic evaluates Γ(v, v) about 10³ times, which the
@@ -59,15 +68,17 @@ export function enginePullback(metric: Metric): EnginePullback | null {
 }
 
 /** The route for a metric's quantities of this derivative order at points. */
-export function metricRoute(metric: Metric, derivatives: 0 | 1 | 2, threshold = ROUTE_THRESHOLD): Route {
-  if (!enginePullback(metric)) return "symbolic";
-  return forced() ?? (estimateSymbolicSize(metric, derivatives) > threshold ? "matrix" : "symbolic");
+export function metricRoute(metric: Metric, derivatives: 0 | 1 | 2, threshold?: number): Route {
+  const e = enginePullback(metric);
+  if (!e) return "symbolic";
+  const limit = threshold ?? routeThreshold(e.net.layers.length - e.from);
+  return forced() ?? (estimateSymbolicSize(metric, derivatives) > limit ? "matrix" : "symbolic");
 }
 
 /** The route for a mapping's coordinates, Jacobian and metric at points. */
 export function mappingRoute(m: Mapping): Route {
   if (m.kind !== "network") return "symbolic";
-  return forced() ?? (estimateMappingSize(m) > ROUTE_THRESHOLD ? "matrix" : "symbolic");
+  return forced() ?? (estimateMappingSize(m) > routeThreshold(m.layers.length) ? "matrix" : "symbolic");
 }
 
 const rows = (flat: ArrayLike<number>, r: number, c: number): Mat =>
@@ -108,6 +119,71 @@ export interface PointMapping {
    * not finite), the first such point throws the same error.
    */
   many(points: number[][]): MappingAtPoint[];
+  /** `many` into flat arrays (point-major, J and g row-major), without a nested array per point: the same values. */
+  flat(points: number[][]): FlatMappingValues;
+}
+
+/** Values at `count` points, point after point: output (count × m), Jacobian (count × m × n), metric (count × n × n). */
+export interface FlatMappingValues {
+  count: number;
+  output: Float64Array;
+  jacobian: Float64Array;
+  metric: Float64Array;
+}
+
+function flatValues(count: number, n: number, m: number): FlatMappingValues {
+  return { count, output: new Float64Array(count * m), jacobian: new Float64Array(count * m * n), metric: new Float64Array(count * n * n) };
+}
+
+/** One point's MappingAtPoint written into slot k of flat values. */
+function putPoint(v: FlatMappingValues, k: number, r: MappingAtPoint): void {
+  const m = r.output.length,
+    n = r.metric.length;
+  v.output.set(r.output, k * m);
+  for (let i = 0; i < m; i++) v.jacobian.set(r.jacobian[i], (k * m + i) * n);
+  for (let a = 0; a < n; a++) v.metric.set(r.metric[a], (k * n + a) * n);
+}
+
+/** g = JᵀJ (n × n) of J (m × n, row-major) into g at `at`: the one formula both the nested and the flat values use. */
+function gramInto(J: ArrayLike<number>, m: number, n: number, g: Float64Array, at = 0): void {
+  for (let a = 0; a < n; a++)
+    for (let b = a; b < n; b++) {
+      let s = 0;
+      for (let i = 0; i < m; i++) s += J[i * n + a] * J[i * n + b];
+      g[at + a * n + b] = g[at + b * n + a] = s;
+    }
+}
+
+/**
+ * `flat` on chunks of points, for output that streams: where a chunk has a point `at` rejects, the values before
+ * it come out as a shorter chunk and the error is thrown at the point itself (what `eachPoint` does point by point).
+ */
+export function* eachFlat(ev: PointMapping, points: number[][], dims: { n: number; m: number }, chunk = 256): Generator<FlatMappingValues> {
+  for (let k = 0; k < points.length; k += chunk) {
+    const part = points.slice(k, k + chunk);
+    let values: FlatMappingValues | null = null;
+    try {
+      values = ev.flat(part);
+    } catch (e) {
+      if (!(e instanceof EvaluationError)) throw e;
+    }
+    if (values) {
+      yield values;
+      continue;
+    }
+    const some = flatValues(part.length, dims.n, dims.m);
+    for (let j = 0; j < part.length; j++) {
+      let r: MappingAtPoint;
+      try {
+        r = ev.at(part[j]);
+      } catch (e) {
+        if (j > 0) yield { ...some, count: j };
+        throw e;
+      }
+      putPoint(some, j, r);
+    }
+    yield some;
+  }
 }
 
 /**
@@ -133,7 +209,17 @@ export function pointMapping(mapping: Mapping, env: ReadonlyMap<string, number>)
   if (mapping.kind !== "network" || mappingRoute(mapping) === "symbolic") {
     const ev = mappingEvaluator(mapping, env);
     const at = (p: number[]) => ev.at(p);
-    return { route: "symbolic", at, many: (points) => points.map(at) };
+    const dims = { n: mapping.source.dim, m: mapping.target.dim };
+    return {
+      route: "symbolic",
+      at,
+      many: (points) => points.map(at),
+      flat(points) {
+        const v = flatValues(points.length, dims.n, dims.m);
+        for (let k = 0; k < points.length; k++) putPoint(v, k, at(points[k]));
+        return v;
+      },
+    };
   }
   const net = prepareNetwork(mapping, env),
     n = mapping.source.dim,
@@ -141,12 +227,7 @@ export function pointMapping(mapping: Mapping, env: ReadonlyMap<string, number>)
   /** x, J (m × n, row-major) and g = JᵀJ as the command prints them. */
   const value = (output: ArrayLike<number>, J: ArrayLike<number>): MappingAtPoint => {
     const g = new Float64Array(n * n);
-    for (let a = 0; a < n; a++)
-      for (let b = a; b < n; b++) {
-        let s = 0;
-        for (let i = 0; i < m; i++) s += J[i * n + a] * J[i * n + b];
-        g[a * n + b] = g[b * n + a] = s;
-      }
+    gramInto(J, m, n, g);
     return { output: Array.from(output), jacobian: rows(J, m, n), metric: rows(g, n, n) };
   };
   const at = (point: number[]) => {
@@ -172,6 +253,25 @@ export function pointMapping(mapping: Mapping, env: ReadonlyMap<string, number>)
         }
       });
       return out;
+    },
+    flat(points) {
+      if (!blockServes(net) || points.some((p) => p.length !== n)) {
+        const v = flatValues(points.length, n, m);
+        for (let k = 0; k < points.length; k++) putPoint(v, k, at(points[k]));
+        return v;
+      }
+      const v = flatValues(points.length, n, m);
+      propagateBlocks(net, Float64Array.from(points.flat()), n, (block) => {
+        for (let b = 0; b < block.B; b++) {
+          const k = block.first + b,
+            J = v.jacobian.subarray(k * m * n, (k + 1) * m * n);
+          const { output, finite } = pointOfBlock(block, b, n, J);
+          if (!finite) at(points[k]); // throws the one message `at` gives, with the layer where it first failed
+          v.output.set(output, k * m);
+          gramInto(J, m, n, v.metric, k * n * n);
+        }
+      });
+      return v;
     },
   };
 }

@@ -18,14 +18,22 @@ import {
   type ParamTensor,
 } from "./model.js";
 import { listOf, suggestion } from "./names.js";
-import { tensorFromJson, type WeightsFile } from "./weights-access.js";
+import { PackedTensor, tensorFromJson, type WeightsFile } from "./weights-access.js";
 
 type NetworkItem = Extract<Item, { kind: "network" }>;
 
 /** Limits that keep a mistyped spec from exhausting memory instead of getting an error. */
-export const MAX_LAYERS = 10000,
-  MAX_WIDTH = 1024,
-  MAX_PARAMETERS = 2_000_000;
+export const MAX_LAYERS = 10000;
+
+/**
+ * What the parameters of one network may take in memory, estimated from the widths before a tensor is built: 8 bytes
+ * a number (float64, from a weights file or inline), about 300 a symbolic entry (its node and name). 2 GiB: a
+ * 10⁸-parameter net read from a file, or 7·10⁶ symbols (a symbolic net that wide has no closed form anyway).
+ */
+export const PARAMETER_MEMORY = 2 * 1024 ** 3;
+const BYTES_PER_NUMBER = 8,
+  BYTES_PER_SYMBOL = 300;
+const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 
 /** Name of entry `index` of a symbolic tensor: W1 -> W1_12 (or W1_1_12 once an index reaches 10). */
 export function entryName(name: string, shape: number[], index: number): string {
@@ -44,8 +52,19 @@ function symbolicTensor(name: string, shape: number[], span: Span): ParamTensor 
   return { name, shape, entries, values: null, span };
 }
 
-function numericTensor(name: string, shape: number[], values: number[], span: Span): ParamTensor {
-  return { name, shape, entries: values.map((v) => new ConstantNode(v)), values: Float64Array.from(values), span };
+function numericTensor(name: string, shape: number[], values: number[] | Float64Array, span: Span): ParamTensor {
+  const v = values instanceof Float64Array ? values : Float64Array.from(values);
+  let entries: ConstantNode[] | undefined; // built when a symbolic route asks: a million nodes a 1024-wide layer
+  return {
+    name,
+    shape,
+    get entries() {
+      entries ??= Array.from(v, (x) => new ConstantNode(x));
+      return entries;
+    },
+    values: v,
+    span,
+  };
 }
 
 const shapeText = (s: number[]) =>
@@ -55,6 +74,8 @@ class NetworkBuilder {
   private weights: WeightsFile | null = null;
   private weightsFailed = false;
   private readonly symbolsUsed = new Set<string>();
+  /** Memory of the parameters of the layers built so far (PARAMETER_MEMORY). */
+  private parameterBytes = 0;
 
   constructor(
     private readonly ctx: Context,
@@ -218,8 +239,15 @@ class NetworkBuilder {
         this.ctx.error(ast.width.span, "a layer's width must be a positive whole number");
         return null;
       }
-      if (outWidth > MAX_WIDTH) {
-        this.ctx.error(ast.width?.span ?? ast.span, `a layer may have at most ${MAX_WIDTH} units`);
+      const symbolic = !this.item.weights && !given.has("W");
+      const bytes = (outWidth * inWidth + outWidth) * (symbolic ? BYTES_PER_SYMBOL : BYTES_PER_NUMBER);
+      if (this.parameterBytes + bytes > PARAMETER_MEMORY) {
+        this.ctx.error(
+          ast.width?.span ?? ast.span,
+          `the network's parameters would take about ${gib(this.parameterBytes + bytes)} of memory with this layer ` +
+            `(${outWidth}×${inWidth} weights${symbolic ? " as symbols" : ""}); the limit is ${gib(PARAMETER_MEMORY)}` +
+            (symbolic ? ': give the weights in a file (weights "PATH" or --weights), 8 bytes each' : ""),
+        );
         return null;
       }
     } else if (ast.width) {
@@ -244,14 +272,13 @@ class NetworkBuilder {
     if (v?.kind === "list") return v.items.length;
     const key = v?.kind === "ident" ? v.name : v?.kind === "key" ? v.key : p ? undefined : defaultName;
     const raw = key !== undefined && this.weights ? this.weights.entries[key] : undefined;
-    return Array.isArray(raw) ? raw.length : undefined;
+    return Array.isArray(raw) ? raw.length : raw instanceof PackedTensor && raw.shape.length ? raw.shape[0] : undefined;
   }
 
   build(): Layer[] | null {
     const layers: Layer[] = [];
     let width = this.input.dim,
-      ok = true,
-      parameters = 0;
+      ok = true;
     const walk = (asts: LayerAst[]): void => {
       for (const ast of asts) {
         if (ast.kind === "repeat") {
@@ -293,12 +320,8 @@ class NetworkBuilder {
           ok = false;
           return;
         }
-        parameters += (layer.W?.entries.length ?? 0) + (layer.b?.entries.length ?? 0);
-        if (parameters > MAX_PARAMETERS) {
-          this.ctx.error(ast.span, `too many parameters: a network may have at most ${MAX_PARAMETERS}`);
-          ok = false;
-          return;
-        }
+        const count = (p: ParamTensor | undefined) => (p ? p.shape.reduce((a, b) => a * b, 1) : 0);
+        this.parameterBytes += (count(layer.W) + count(layer.b)) * (layer.W?.values ? BYTES_PER_NUMBER : BYTES_PER_SYMBOL);
         layers.push(layer);
         width = layer.outWidth;
       }

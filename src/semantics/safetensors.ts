@@ -37,6 +37,26 @@ export function bfloat16ToNumber(bits: number): number {
   return bf16View.getFloat32(0);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
+/**
+ * A tensor's values as float64, converted once: F64 bytes aligned to 8 on a little-endian host are viewed where they
+ * lie (no copy: the tensor shares the file's buffer), else copied; F32 through a Float32Array view where aligned.
+ */
+function float64Values(dtype: FloatDtype, data: Uint8Array, begin: number, count: number): Float64Array {
+  const at = data.byteOffset + begin;
+  if (LITTLE_ENDIAN && dtype === "F64")
+    return at % 8 === 0 ? new Float64Array(data.buffer, at, count) : new Float64Array(data.slice(begin, begin + 8 * count).buffer);
+  if (LITTLE_ENDIAN && dtype === "F32" && at % 4 === 0) return Float64Array.from(new Float32Array(data.buffer, at, count));
+  const dv = new DataView(data.buffer, at, count * FLOAT_SIZE[dtype]);
+  const values = new Float64Array(count);
+  if (dtype === "F64") for (let i = 0; i < count; i++) values[i] = dv.getFloat64(i * 8, true);
+  else if (dtype === "F32") for (let i = 0; i < count; i++) values[i] = dv.getFloat32(i * 4, true);
+  else if (dtype === "F16") for (let i = 0; i < count; i++) values[i] = halfToNumber(dv.getUint16(i * 2, true));
+  else for (let i = 0; i < count; i++) values[i] = bfloat16ToNumber(dv.getUint16(i * 2, true));
+  return values;
+}
+
 const isCount = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
 
 export function readSafetensors(bytes: Uint8Array): Map<string, SafeTensor> {
@@ -87,17 +107,7 @@ export function readSafetensors(bytes: Uint8Array): Map<string, SafeTensor> {
       );
     }
     ranges.push({ name, begin, end });
-    const dv = new DataView(data.buffer, data.byteOffset + begin, end - begin);
-    const values = new Float64Array(count);
-    const read: Record<FloatDtype, (i: number) => number> = {
-      F64: (i) => dv.getFloat64(i * 8, true),
-      F32: (i) => dv.getFloat32(i * 4, true),
-      F16: (i) => halfToNumber(dv.getUint16(i * 2, true)),
-      BF16: (i) => bfloat16ToNumber(dv.getUint16(i * 2, true)),
-    };
-    const at = read[dtype as FloatDtype];
-    for (let i = 0; i < count; i++) values[i] = at(i);
-    out.set(name, { dtype, shape: shape as number[], values });
+    out.set(name, { dtype, shape: shape as number[], values: float64Values(dtype as FloatDtype, data, begin, count) });
   }
   // The tensors tile the data section: no overlaps, no gaps, nothing after the last.
   ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);

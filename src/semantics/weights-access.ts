@@ -36,8 +36,21 @@ export function noWeightsFiles(where: string): WeightsAccess {
   };
 }
 
+/** A tensor read from a binary weights file (safetensors): its shape and row-major values, as read, no nested arrays. */
+export class PackedTensor {
+  constructor(
+    readonly shape: number[],
+    readonly values: Float64Array,
+  ) {}
+}
+
 /** Flatten a nested array into row-major numbers and its shape, or say what is wrong with it. */
-export function tensorFromJson(value: unknown, name: string): { shape: number[]; values: number[] } | { error: string } {
+export function tensorFromJson(value: unknown, name: string): { shape: number[]; values: number[] | Float64Array } | { error: string } {
+  if (value instanceof PackedTensor) {
+    const v = value.values;
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return { error: `'${name}' entry ${i} (row-major) is not finite` };
+    return value;
+  }
   const shape: number[] = [];
   for (let v: unknown = value; Array.isArray(v); v = v[0]) {
     if (v.length === 0) return { error: `'${name}' has an empty array` };

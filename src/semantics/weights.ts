@@ -7,8 +7,8 @@ import type { Span } from "../syntax/ast.js";
 import { spanAt } from "../syntax/diagnostics.js";
 import { InputError, readInput } from "../syntax/input.js";
 import { clip, stripBom } from "../syntax/text.js";
-import { nested, readSafetensors, SafetensorsError } from "./safetensors.js";
-import type { LoadResult, WeightsAccess } from "./weights-access.js";
+import { readSafetensors, SafetensorsError } from "./safetensors.js";
+import { type LoadResult, PackedTensor, type WeightsAccess } from "./weights-access.js";
 
 export { type LoadResult, tensorFromJson, type WeightsFile } from "./weights-access.js";
 
@@ -200,7 +200,8 @@ export function jsonError(s: string): { offset: number; message: string } {
 function loadSafetensors(bytes: Uint8Array, shownPath: string, spec: { file: string; source: string }, ref: Span): LoadResult {
   try {
     const entries: Record<string, unknown> = Object.create(null);
-    for (const [name, t] of readSafetensors(bytes)) entries[name] = nested(t.shape, t.values);
+    // the values as read (a view of the file's bytes where they are F64 and aligned), parsed nowhere else
+    for (const [name, t] of readSafetensors(bytes)) entries[name] = new PackedTensor(t.shape, t.values);
     return { ok: true, file: { path: shownPath, source: "", entries } };
   } catch (e) {
     if (e instanceof SafetensorsError)

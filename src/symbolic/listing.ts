@@ -6,6 +6,7 @@ import type { Metric } from "../semantics/model.js";
 import { displayNode, type Expr } from "./expr.js";
 import { metricComponents, networkPullback, type PullbackSteps } from "./metric.js";
 import { treeSize } from "./print.js";
+import { autoTakesMatrixForm } from "./size.js";
 import type { Matrix } from "./tensor.js";
 
 export interface Definition {
@@ -27,34 +28,10 @@ export type Form = "auto" | "explicit" | "layers";
 /** Beyond this many tree nodes per component, "auto" names the layer intermediates. */
 export const EXPLICIT_LIMIT = 200;
 
-/**
- * Beyond this many printed terms, the layered form is too large to be worth writing and "auto" gives the matrix
- * form. Counted from the widths alone (nothing is built): per layer w·w' terms in z_l and in J_l, and
- * w'(w'+1)/2 entries of g_{l−1} = J_lᵀ g_l J_l of w² terms each. The width-8, depth-64 bench net has 1.6·10⁵;
- * a 64-wide layer alone has 8.5·10⁶.
- */
-export const LAYERS_LIMIT = 1_000_000;
-
-/** Terms in the layered listing of a network pullback to layer `from`, by the count above. */
-export function layeredTerms(widths: readonly number[], from: number): number {
-  let terms = 0;
-  for (let l = from + 1; l < widths.length; l++) {
-    const w = widths[l],
-      v = widths[l - 1];
-    terms += 2 * w * v + ((v * (v + 1)) / 2) * w * w;
-  }
-  return terms;
-}
-
-/** Whether a metric prints in the matrix form: asked for, or "auto" on a network pullback whose layered
- *  listing would pass LAYERS_LIMIT (decided before any expression is built). */
+/** Whether a metric prints in the matrix form: asked for, or "auto" where size.ts's model says the symbolic forms
+ *  would not finish (decided before any expression is built). */
 export function matrixFormChosen(metric: Metric, form: Form | "matrix"): boolean {
-  if (form !== "auto") return form === "matrix";
-  const def = metric.def;
-  if (def.kind !== "pullback" || def.along.kind !== "network") return false;
-  const net = def.along;
-  const widths = [net.layers[0].inWidth, ...net.layers.map((l) => l.outWidth)];
-  return layeredTerms(widths, def.layer) > LAYERS_LIMIT;
+  return form === "auto" ? autoTakesMatrixForm(metric) : form === "matrix";
 }
 
 const nameable = (e: Expr) => e.op !== "num" && e.op !== "sym";

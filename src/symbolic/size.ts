@@ -96,6 +96,34 @@ export function printedSize(roots: readonly Expr[], names: ReadonlyMap<Expr, str
   return total;
 }
 
+/**
+ * Tree nodes of the layered listing of a network pullback to layer `from` (z_l, x_l, J_l and g_{l−1} = J_lᵀ g_l J_l
+ * named), from the widths alone: per layer w_{l−1} → w_l, the w_{l−1}(w_{l−1}+1)/2 entries of g_{l−1} print w_l²
+ * products of about 5 nodes each, and z_l, J_l about 15 nodes per weight. Calibrated on dense and residual
+ * tanh networks of widths 4–16 (test/symbolic/size.test.ts: within 20% of printedSize).
+ */
+export function layeredPrintSize(widths: readonly number[], from: number): number {
+  let nodes = 0;
+  for (let l = from + 1; l < widths.length; l++) {
+    const w = widths[l],
+      v = widths[l - 1];
+    nodes += 5 * ((v * (v + 1)) / 2) * w * w + 15 * w * v;
+  }
+  return nodes;
+}
+
+/**
+ * The one size model of `--form auto`: a metric pulled back along a network is written in matrix form when its
+ * symbolic form would pass SYMBOLIC_LIMIT or its layered listing PRINT_LIMIT, so auto takes the form that finishes
+ * (the matrix form's size grows with depth only). Decided from the widths, before anything is built.
+ */
+export function autoTakesMatrixForm(metric: Metric): boolean {
+  const d = metric.def;
+  if (d.kind !== "pullback" || d.along.kind !== "network") return false;
+  const widths = [d.along.layers[0].inWidth, ...d.along.layers.map((l) => l.outWidth)];
+  return estimateSymbolicSize(metric, 0) > SYMBOLIC_LIMIT || layeredPrintSize(widths, d.layer) > PRINT_LIMIT;
+}
+
 const fmt = (k: number) => (k >= 1e6 ? `${(k / 1e6).toPrecision(2)} million` : `${Math.round(k)}`);
 
 /** Refuse a symbolic computation estimated beyond SYMBOLIC_LIMIT, saying what to do instead. */
@@ -105,7 +133,8 @@ export function assertSymbolicFeasible(metric: Metric, derivatives: 0 | 1 | 2, w
   const d = metric.def;
   const network = d.kind === "pullback" && d.along.kind === "network";
   const instead = network
-    ? "evaluate it at points with --at (the matrix engine handles any width), or use a smaller network"
+    ? `${what === "the metric" ? "print it with --form matrix, or " : ""}evaluate it at points with --at (the matrix engine ` +
+      "handles any width), or use a smaller network"
     : `evaluate it at points with --at${derivatives ? " where the metric allows it" : ""}, or use a smaller chart`;
   throw new SymbolicSizeError(
     `${what} of '${metric.name}' is too large to compute symbolically: about ${fmt(est)} expression nodes ` +

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { layeredTerms, LAYERS_LIMIT } from "../../src/symbolic/listing.js";
+import { layeredPrintSize, PRINT_LIMIT } from "../../src/symbolic/size.js";
 import { cli } from "../helpers.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "rgnn-matrix-"));
@@ -109,10 +109,10 @@ metric g = pullback of euclidean along n
 });
 
 describe("--form auto", () => {
-  it("counts the layered listing's terms from the widths: 2w·v in z and J, v(v+1)/2 entries of w² terms in g", () => {
-    expect(layeredTerms([2, 3], 0)).toBe(2 * 3 * 2 + 3 * 9);
-    expect(layeredTerms([2, 3, 3], 1)).toBe(2 * 3 * 3 + 6 * 9);
-    expect(layeredTerms([2, 64, 64, 2], 0)).toBeGreaterThan(LAYERS_LIMIT);
+  it("sizes the layered listing from the widths: v(v+1)/2 entries of w² products in g, 15 nodes a weight in z and J", () => {
+    expect(layeredPrintSize([2, 3], 0)).toBe(5 * 3 * 9 + 15 * 6);
+    expect(layeredPrintSize([2, 3, 3], 1)).toBe(5 * 6 * 9 + 15 * 9);
+    expect(layeredPrintSize([2, 64, 64, 2], 0)).toBeGreaterThan(PRINT_LIMIT);
   });
 
   it("keeps the scalar forms for small nets and writes a wide net in matrix form without expanding it", async () => {

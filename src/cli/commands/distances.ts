@@ -7,7 +7,9 @@ import { EvaluationError } from "../../numeric/evaluate.js";
 import { geodesicDistance } from "../../api/geodesic.js";
 import { commandEnv } from "../env.js";
 import { fmt, json } from "../format.js";
-import { EXIT, type IO } from "../io.js";
+import { EXIT, type IO, UsageError } from "../io.js";
+import { npyBytes } from "../npy.js";
+import { refuseInput, writeFileAtomic } from "../output.js";
 import { readPointsFile } from "../csv.js";
 import { choice } from "../options.js";
 import { FORMATS } from "../formats.js";
@@ -21,6 +23,8 @@ export interface DistancesOptions {
   metric?: string;
   points: string;
   format: string;
+  /** Where to write (npy, binary, needs a file); standard output by default. */
+  output?: string;
   set?: string;
   weights?: string;
   /** Worker threads (default: one per core, at most 4, from THREADED_MIN_PAIRS pairs on; 1: none). */
@@ -47,6 +51,8 @@ function threadCount(opts: DistancesOptions, pairs: number): number {
 /** The command's result: a Promise where workers run (more than one pair and threads > 1). */
 export function distancesCommand(io: IO, file: string, opts: DistancesOptions): number | Promise<number> {
   const format = choice(opts.format, FORMATS.distances, "--format");
+  if (format === "npy" && opts.output === undefined) throw new UsageError("--format npy is binary: give -o FILE.npy");
+  if (opts.output !== undefined) refuseInput(opts.output, [file, opts.points, opts.weights]);
   const loaded = readSpec(io, file);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
@@ -81,14 +87,25 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
   };
   const report = () => {
     bar?.stop();
-    if (format === "json") io.out(json({ metric: metric.name, coords, points, distances: D }));
-    else if (format === "csv") for (const row of D) io.out(`${row.map((d) => (d === null ? "" : String(d))).join(",")}\n`);
+    const text: string[] = [];
+    const write = opts.output === undefined ? (t: string) => io.out(t) : (t: string) => text.push(t);
+    if (format === "npy")
+      writeFileAtomic(
+        opts.output!,
+        npyBytes(
+          [m, m],
+          Float64Array.from(D.flat(), (d) => d ?? NaN),
+        ),
+      );
+    else if (format === "json") write(json({ metric: metric.name, coords, points, distances: D }));
+    else if (format === "csv") for (const row of D) write(`${row.map((d) => (d === null ? "" : String(d))).join(",")}\n`);
     else {
-      io.out(`geodesic distances of ${metric.name} between ${m} points (row and column i: point i of ${opts.points})\n`);
+      write(`geodesic distances of ${metric.name} between ${m} points (row and column i: point i of ${opts.points})\n`);
       const cells = D.map((row) => row.map((d) => (d === null ? "—" : fmt(d))));
       const width = Math.max(...cells.flat().map((c) => c.length));
-      for (const row of cells) io.out(`  ${row.map((c) => c.padStart(width)).join("  ")}\n`);
+      for (const row of cells) write(`  ${row.map((c) => c.padStart(width)).join("  ")}\n`);
     }
+    if (opts.output !== undefined && format !== "npy") writeFileAtomic(opts.output, text.join(""));
     failures.sort((a, b) => a[0] - b[0]);
     for (const [, f] of failures) io.err(`${loaded.model.file}: error: no geodesic between ${f}\n`);
     return failures.length ? EXIT.failure : EXIT.ok;

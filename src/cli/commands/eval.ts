@@ -1,5 +1,4 @@
 import { availableParallelism } from "node:os";
-import { mappingEvaluator } from "../../api/mapping.js";
 import { pickMapping } from "../../api/spec.js";
 import { commandEnv } from "../env.js";
 import { EXIT, type IO, UsageError } from "../io.js";
@@ -8,7 +7,11 @@ import { FORMATS } from "../formats.js";
 import { readPointsFile } from "../csv.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
-import { evalFormatter } from "../eval-format.js";
+import { evalColumns, evalFormatter, evalTable, isBinary } from "../eval-format.js";
+import { npyBytes } from "../npy.js";
+import { refuseInput, writeFileAtomic } from "../output.js";
+import { eachFlat, type FlatMappingValues, pointMapping } from "../../numeric/route.js";
+import { inRequestGraph } from "../../symbolic/expr.js";
 import type { EvalChunk, EvalChunkResult, EvalWorkerInit } from "../eval-worker.js";
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { inWorkers, threadsOption, workerSpec } from "../workers.js";
@@ -20,6 +23,8 @@ export interface EvalOptions {
   format: string;
   set?: string;
   weights?: string;
+  /** Where to write (the binary formats need a file); standard output by default. */
+  output?: string;
   /** Worker threads for --points (default: one per core, at most 4, from THREADED_MIN_POINTS points on). */
   threads?: string;
 }
@@ -46,6 +51,8 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
   const format = choice(opts.format, FORMATS.eval, "--format");
   if ((opts.at === undefined) === (opts.points === undefined)) throw new UsageError("give exactly one of --at POINT and --points FILE.csv");
   if (opts.threads !== undefined && opts.points === undefined) throw new UsageError("--threads goes with --points");
+  if (isBinary(format) && opts.output === undefined) throw new UsageError(`--format ${format} is binary: give -o FILE.${format}`);
+  if (opts.output !== undefined) refuseInput(opts.output, [file, opts.points, opts.weights]);
   const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
@@ -62,45 +69,81 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
   const threads = threadCount(opts, points.length);
-  // Output goes out in pieces of about 64 kB: streaming, without a write per line.
+  const columns = evalColumns(mapping).length;
+  const table = isBinary(format) ? new Float64Array(points.length * columns) : null;
+  let rowsDone = 0;
+  // Text goes out in pieces of about 64 kB: streaming, without a write per line; to a file (-o) once, at the end.
+  const toFile: string[] = [];
   let pending = "";
   const out = (text: string) => {
-    pending += text;
-    if (pending.length >= 1 << 16) {
-      io.out(pending);
-      pending = "";
+    if (pending.length + text.length < 1 << 16) {
+      pending += text;
+      return;
+    }
+    const piece = pending + text; // one concatenation a piece: a chunk's rows arrive as one flat string
+    pending = "";
+    if (opts.output !== undefined) return void toFile.push(piece);
+    // in pieces of at most 64 kB (a chunk of json rows is larger), never between the halves of a surrogate pair
+    for (let at = 0; at < piece.length; ) {
+      let end = Math.min(piece.length, at + (1 << 16));
+      if (end < piece.length && (piece.charCodeAt(end - 1) & 0xfc00) === 0xd800) end--;
+      io.out(piece.slice(at, end));
+      at = end;
     }
   };
-  const formatter = evalFormatter(format, mapping);
-  out(formatter.head);
+  const formatter = isBinary(format) ? null : evalFormatter(format, mapping);
+  out(formatter?.head ?? "");
   const done = () => {
-    out(formatter.tail);
-    io.out(pending);
+    out(formatter?.tail ?? "");
+    if (opts.output === undefined) io.out(pending);
+    else writeFileAtomic(opts.output, table ? npyBytes([points.length, columns], table) : toFile.join("") + pending);
     return EXIT.ok;
+  };
+  /** A point that cannot be evaluated: the rows before it go out (not to a file), then the message. */
+  const failed = (e: EvaluationError) => {
+    if (opts.output === undefined) io.out(pending);
+    return evaluationFailure(io, loaded.model.file, e);
+  };
+  /** A chunk's values, written as its format writes them. */
+  const take = (part: readonly number[][], v: FlatMappingValues) => {
+    if (table) evalTable(part, v, table, rowsDone);
+    else out(formatter!.rows(part, v, rowsDone));
+    rowsDone += v.count;
   };
   if (threads > 1) {
     const init: EvalWorkerInit = { ...workerSpec(loaded, file, env), set: opts.set, network: opts.network, format };
-    return evalInWorkers(init, points, threads, out).then(
-      (error) => (error === null ? done() : evaluationFailure(io, loaded.model.file, new EvaluationError(error))),
+    const chunk = (r: EvalChunkResult) => {
+      if (table && r.table) table.set(r.table.subarray(0, r.count * columns), rowsDone * columns);
+      else out(r.text);
+      rowsDone += r.count;
+    };
+    return evalInWorkers(init, points, threads, chunk).then(
+      (error) => (error === null ? done() : failed(new EvaluationError(error))),
       (e) => evaluationFailure(io, loaded.model.file, e),
     );
   }
   try {
     // Rows are written as their chunk is evaluated, so that a million stream out.
-    let k = 0;
-    for (const r of mappingEvaluator(mapping, env).each(points)) out(formatter.row(r, k++ === 0));
+    const ev = inRequestGraph(mapping, () => pointMapping(mapping, env));
+    for (const v of eachFlat(ev, points, { n: mapping.source.dim, m: mapping.target.dim }))
+      take(points.slice(rowsDone, rowsDone + v.count), v);
     return done();
   } catch (e) {
-    return evaluationFailure(io, loaded.model.file, e);
+    return e instanceof EvaluationError ? failed(e) : evaluationFailure(io, loaded.model.file, e);
   }
 }
 
 /**
- * The points' rows, evaluated by `threads` workers chunk by chunk and written in input order as chunks complete;
+ * The points' values, evaluated by `threads` workers chunk by chunk and taken in input order as chunks complete;
  * resolves to null, or to the message of the first point (in input order) that could not be evaluated, after the
  * rows before it — what one thread writes.
  */
-function evalInWorkers(init: EvalWorkerInit, points: number[][], threads: number, out: (text: string) => void): Promise<string | null> {
+function evalInWorkers(
+  init: EvalWorkerInit,
+  points: number[][],
+  threads: number,
+  take: (r: EvalChunkResult) => void,
+): Promise<string | null> {
   const chunks = Math.ceil(points.length / CHUNK);
   const ready = new Map<number, EvalChunkResult>();
   let sent = 0,
@@ -119,7 +162,7 @@ function evalInWorkers(init: EvalWorkerInit, points: number[][], threads: number
       ready.set(r.id, r);
       for (let next = ready.get(written); next; next = ready.get(written)) {
         ready.delete(written++);
-        for (const row of next.rows) out(row); // may throw: standard output closed (… | head), as on one thread
+        take(next); // may throw: standard output closed (… | head), as on one thread
         if (next.crash !== undefined) throw new Error(`eval worker: ${next.crash}`);
         if (next.error !== undefined) return next.error;
         if (written === chunks) return null;
