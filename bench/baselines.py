@@ -61,6 +61,44 @@ def numpy_batched(layers, pts):
     return np.matmul(J.transpose(0, 2, 1), J)
 
 
+# σ(z) written over z in place, returning σ'(z) (one temporary): what a tuned script does to save passes over memory
+ACT_INPLACE = {
+    "linear": lambda z: np.ones_like(z),
+    "tanh": lambda z: (lambda t: np.subtract(1, np.multiply(t, t), out=np.empty_like(t)))(np.tanh(z, out=z)),
+    "sigmoid": lambda z: (lambda s: s * (1 - s))(np.reciprocal(np.add(np.exp(np.negative(z, out=z), out=z), 1, out=z), out=z)),
+}
+
+
+def numpy_stacked(layers, pts):
+    """The tuned layout: the chunk's values and its n tangent columns stacked as ONE (n+1)·B × w matrix S (rows 0..B
+    the values, rows B(1+a)..B(2+a) the tangent ∂_a), so a layer is one BLAS product S Wᵀ whatever n is; the bias,
+    σ and the σ' scaling of the tangents run in place on that product."""
+    B, n = pts.shape
+    S = np.zeros(((n + 1) * B, n))
+    S[:B] = pts
+    for a in range(n):
+        S[(1 + a) * B : (2 + a) * B, a] = 1
+    for layer in layers:
+        W, b = layer["W"], layer["b"]
+        Z = S @ W.T
+        value = Z[:B]
+        value += b
+        if layer["activation"] in ACT_INPLACE:
+            ds = ACT_INPLACE[layer["activation"]](value)
+        else:
+            s, ds = ACT[layer["activation"]](np, value)
+            value[...] = s
+        tangents = Z[B:].reshape(n, B, -1)
+        tangents *= ds
+        if layer["kind"] == "dense":
+            S = Z
+        else:
+            Z *= layer["h"]
+            S += Z
+    T = S[B:].reshape(n, B, -1).transpose(1, 0, 2)
+    return np.matmul(T, T.transpose(0, 2, 1))
+
+
 def torch_setup(layers):
     """vmap(jacfwd(f)) of the network f at one point, and g = JᵀJ; None when torch has no vmap/jacfwd."""
     try:
@@ -120,8 +158,13 @@ def main():
         ]
         pts = np.fromfile(net["points"], dtype="<f8").reshape(-1, net["n"])
         row = {"name": net["name"]}
-        for name, method in (("numpyGemm", numpy_gemm), ("numpyBatched", numpy_batched)):
-            row[name] = run(lambda p, m=method: m(layers, p), pts, job["chunk"], job["check"])
+        for name, method, chunk in (
+            ("numpyGemm", numpy_gemm, job["chunk"]),
+            ("numpyBatched", numpy_batched, job["chunk"]),
+            ("numpyStacked", numpy_stacked, job.get("stackedChunk", 2048)),
+        ):
+            if name in job.get("methods", ("numpyGemm", "numpyBatched", "numpyStacked")):
+                row[name] = run(lambda p, m=method: m(layers, p), pts, chunk, job["check"])
         torch_metrics = torch_setup(layers) if job.get("torch", True) else None
         if torch_metrics:
             row["torch"] = run(torch_metrics[0], pts, job["chunk"], job["check"])

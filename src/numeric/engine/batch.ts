@@ -5,7 +5,7 @@
 // per-layer overhead rather than arithmetic; the block pays it once per B points (bench/engine.ts measures both).
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import { ACTIVATION_DERIVATIVES, type ActivationDerivatives, KERNEL_ACTIVATIONS } from "./activations.js";
-import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable } from "./kernel.js";
+import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable, writeTransposed } from "./kernel.js";
 import { applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
 
 /** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (kinds with their own engine step,
@@ -43,7 +43,7 @@ const BLOCK_DOUBLES = 2 ** 20;
 
 /**
  * Who runs a block pass's work and where its buffers live. The JavaScript backend: Float64Arrays and loops. The
- * WebAssembly one: the network's W and b copied once into a kernel's memory, the pass's buffers as views of that
+ * WebAssembly one: the network's Wᵀ and b copied once into a kernel's memory, the pass's buffers as views of that
  * memory, so a layer's product, σ and the residual chain step run in the kernel with no copies in or out (on a width-8
  * layer the copies and the JavaScript σ cost more than the product). Layer kinds and activations the kernel lacks run
  * their JavaScript loops on the same views.
@@ -101,7 +101,7 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
   grow(scratch);
   const f64 = new Float64Array(kernel.memory.buffer);
   net.layers.forEach((layer, l) => {
-    f64.set(layer.W!, wAt[l] / 8);
+    writeTransposed(layer.W!, layer.outWidth, layer.inWidth, f64, wAt[l] / 8);
     f64.set(layer.b!, bAt[l] / 8);
   });
   const backend: WasmBlocks = {
