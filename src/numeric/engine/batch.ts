@@ -38,6 +38,62 @@ export function pointOfBlock({ Y, B, m }: JetBlock, b: number, n: number, J: Flo
   return { output, finite };
 }
 
+/** Where writeBlock puts each point's quantities (row-major per point, from the block's first point on); null: not asked. */
+export interface BlockOutputs {
+  /** x_L: points × m. */
+  output: Float64Array | null;
+  /** J = ∂x_L/∂x_0: points × m × n. */
+  jacobian: Float64Array | null;
+  /** g = JᵀJ: points × n × n. */
+  metric: Float64Array | null;
+}
+
+/**
+ * A block's x_L, J and g = JᵀJ written straight into flat outputs (no per-point arrays); the index of the block's
+ * first point whose written values are not all finite, or −1. g sums i = 0 … m − 1 in order, as congruence does.
+ */
+export function writeBlock({ Y, B, m, first }: JetBlock, n: number, out: BlockOutputs): number {
+  const { output, jacobian, metric } = out;
+  let bad = -1;
+  for (let b = 0; b < B; b++) {
+    const p = first + b;
+    let finite = true;
+    if (output) {
+      for (let i = 0, o = p * m; i < m; i++) {
+        const v = Y[b * m + i];
+        output[o + i] = v;
+        if (!Number.isFinite(v)) finite = false;
+      }
+    }
+    if (jacobian) {
+      const o = p * m * n;
+      for (let a = 0; a < n; a++) {
+        const ya = ((1 + a) * B + b) * m;
+        for (let i = 0; i < m; i++) {
+          const d = Y[ya + i];
+          jacobian[o + i * n + a] = d;
+          if (!Number.isFinite(d)) finite = false;
+        }
+      }
+    }
+    if (metric) {
+      const o = p * n * n;
+      for (let a = 0; a < n; a++) {
+        const ya = ((1 + a) * B + b) * m;
+        for (let c = a; c < n; c++) {
+          const yc = ((1 + c) * B + b) * m;
+          let s = 0;
+          for (let i = 0; i < m; i++) s += Y[ya + i] * Y[yc + i];
+          metric[o + a * n + c] = metric[o + c * n + a] = s;
+          if (!Number.isFinite(s)) finite = false;
+        }
+      }
+    }
+    if (!finite && bad < 0) bad = p;
+  }
+  return bad;
+}
+
 /** Doubles in one block's buffer at most (8 MB): wide layers and many input directions take fewer points per block. */
 const BLOCK_DOUBLES = 2 ** 20;
 

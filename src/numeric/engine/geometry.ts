@@ -6,7 +6,7 @@
 // christoffel[(a·n + b)·n + c] = Γ^a_bc, riemann[((a·n + b)·n + c)·n + d] = R^a_bcd.
 import { REAL } from "../../core/functions.js";
 import { type Geometry, geometryOver, quantity } from "../../core/quantities.js";
-import { blockServes, type JetBlock, pointOfBlock, propagateBlocks } from "./batch.js";
+import { blockServes, pointOfBlock, propagateBlocks, writeBlock } from "./batch.js";
 import {
   type LayerRange,
   type NetworkLike,
@@ -69,26 +69,6 @@ function congruence(J: Float64Array, G: Float64Array | null | undefined, m: numb
     }
 }
 
-/**
- * g = JᵀJ of each point of a block, read in place from the block's tangents (∂_a of point b's output i at
- * Y[((1 + a)·B + b)·m + i]) into out from the block's first point on: congruence's sums in its order, without the copy
- * of each J.
- */
-function gramOfBlock({ Y, B, m, first }: JetBlock, n: number, out: Float64Array): void {
-  for (let b = 0; b < B; b++) {
-    const o = (first + b) * n * n;
-    for (let a = 0; a < n; a++) {
-      const ya = ((1 + a) * B + b) * m;
-      for (let c = a; c < n; c++) {
-        const yc = ((1 + c) * B + b) * m;
-        let s = 0;
-        for (let i = 0; i < m; i++) s += Y[ya + i] * Y[yc + i];
-        out[o + a * n + c] = out[o + c * n + a] = s;
-      }
-    }
-  }
-}
-
 /** The pulled-back metric g = Jᵀ G J at a point (n × n). */
 export function metricAt(net: NetworkLike, point: ArrayLike<number>, opts: EngineOptions = {}): Float64Array {
   const { J } = jacobianAt(net, point, opts);
@@ -112,7 +92,7 @@ export function metricsAt(net: NetworkLike, points: Float64Array, n: number, opt
     const m = p.layers.length ? p.layers[p.layers.length - 1].outWidth : n,
       J = new Float64Array(m * n);
     propagateBlocks(p, points, n, (block) => {
-      if (!G) return gramOfBlock(block, n, out);
+      if (!G) return void writeBlock(block, n, { output: null, jacobian: null, metric: out });
       for (let b = 0; b < block.B; b++) {
         pointOfBlock(block, b, n, J);
         congruence(J, G, m, n, g);
