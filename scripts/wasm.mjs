@@ -103,8 +103,7 @@ const hoist = (constant) => {
   if (!hoisted.has(constant)) hoisted.set(constant, `$c${hoisted.size}`);
   return `(local.get ${hoisted.get(constant)})`;
 };
-const TANH_BODY = `    (local.set $dd (i32.shl (local.get $units) (i32.const 3)))
-    (block $done (loop $units
+const TANH_PAIRS = `    (block $done (loop $units
       (br_if $done (i32.ge_s (local.get $u) (local.get $units)))
       (local.set $at (i32.shl (local.get $u) (i32.const 3)))
       (local.set $j1 (i32.add (local.get $j) (i32.const 1)))
@@ -160,6 +159,41 @@ ${estrin(hoist)}
 
 `;
 
+/** The tanh arithmetic of TANH_PAIRS (from z to t), its locals renamed with `suffix`: a second, independent copy. */
+const tanhMath = (suffix) => {
+  const from = TANH_PAIRS.indexOf("    ;; a = min(|z|, 22)"),
+    to = TANH_PAIRS.indexOf(
+      "      (if (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units))\n        (then\n          (v128.store",
+    );
+  return TANH_PAIRS.slice(from, to).replace(/\$(z|t|a|sign|v|kk|k|r|p|scale|r2|r4|r8|e[0-5])\b/g, `$$$1${suffix}`);
+};
+const TANH_LOCALS = "$z $t $a $sign $v $kk $k $r $p $scale $r2 $r4 $r8 $e0 $e1 $e2 $e3 $e4 $e5".split(" ");
+
+/** With m a multiple of 4 (every pair's biases one load), four units an iteration: two pairs' chains in flight. */
+const TANH_QUADS = `    (if (i32.eqz (i32.and (local.get $m) (i32.const 3))) (then
+      (block $qdone (loop $quads
+        (br_if $qdone (i32.gt_s (i32.add (local.get $u) (i32.const 4)) (local.get $units)))
+        (local.set $at (i32.shl (local.get $u) (i32.const 3)))
+        (local.set $jb (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3))))
+        (local.set $z (f64x2.add (v128.load (i32.add (local.get $Y) (local.get $at))) (v128.load (local.get $jb))))
+        (local.set $z_1 (f64x2.add (v128.load offset=16 (i32.add (local.get $Y) (local.get $at))) (v128.load offset=16 (local.get $jb))))
+${tanhMath("")}
+${tanhMath("_1")}
+        (v128.store (i32.add (local.get $D) (local.get $at)) (local.get $t))
+        (v128.store offset=16 (i32.add (local.get $D) (local.get $at)) (local.get $t_1))
+        (v128.store (i32.add (i32.add (local.get $D) (local.get $dd)) (local.get $at))
+          (f64x2.sub ${hoist(f64x2(1))} (f64x2.mul (local.get $t) (local.get $t))))
+        (v128.store offset=16 (i32.add (i32.add (local.get $D) (local.get $dd)) (local.get $at))
+          (f64x2.sub ${hoist(f64x2(1))} (f64x2.mul (local.get $t_1) (local.get $t_1))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (if (i32.eq (local.get $j) (local.get $m)) (then (local.set $j (i32.const 0))))
+        (local.set $u (i32.add (local.get $u) (i32.const 4)))
+        (br $quads)))))
+`;
+
+const TANH_BODY = `    (local.set $dd (i32.shl (local.get $units) (i32.const 3)))
+${TANH_QUADS}${TANH_PAIRS}`;
+
 const ELEMENTWISE = `
   ;; D[u] = tanh(Y[u] + bias[u mod m]), D[units + u] = 1 − D[u]², u < units: pairs of units, an odd last one alone
   (func (export "tanh") (param $Y i32) (param $bias i32) (param $D i32) (param $units i32) (param $m i32)
@@ -167,6 +201,7 @@ const ELEMENTWISE = `
     (local $a v128) (local $sign v128) (local $v v128) (local $kk v128) (local $k v128) (local $r v128) (local $p v128) (local $scale v128)
     (local $r2 v128) (local $r4 v128) (local $r8 v128)
     (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128) (local $e4 v128) (local $e5 v128)
+    ${TANH_LOCALS.map((name) => `(local ${name}_1 v128)`).join(" ")} (local $jb i32)
     ${[...hoisted.values()].map((name) => `(local ${name} v128)`).join(" ")}
 ${[...hoisted].map(([constant, name]) => `    (local.set ${name} ${constant})`).join("\n")}
 ${TANH_BODY}

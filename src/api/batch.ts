@@ -85,8 +85,8 @@ export function evaluateBatch(mapping: Mapping, points: Points, env: ReadonlyMap
     for (let k = 0; k < count; k++) {
       const r = ev.at(pointAt(flat, k, n));
       out.output!.set(r.output, k * m);
-      r.jacobian.forEach((row, i) => out.jacobian!.set(row, (k * m + i) * n));
-      r.metric.forEach((row, a) => out.metric!.set(row, (k * n + a) * n));
+      out.jacobian!.set(r.jacobian.flat(), k * m * n);
+      out.metric!.set(r.metric.flat(), k * n * n);
     }
   }
   return {
@@ -121,7 +121,7 @@ export function metricBatch(metric: Metric, points: Points, env: ReadonlyMap<str
     } else {
       const ev = pointwise();
       data = new Float64Array(count * n * n);
-      for (let k = 0; k < count; k++) ev.at(pointAt(flat, k, n)).forEach((row, a) => data.set(row, (k * n + a) * n));
+      for (let k = 0; k < count; k++) data.set(ev.at(pointAt(flat, k, n)).flat(), k * n * n);
     }
     return { data, shape: [count, n, n] };
   });
