@@ -181,6 +181,7 @@ def main():
                 for chunk in job.get("stackedChunks", (2048,))
             ]
             row["numpyStacked"] = max(runs, key=lambda r: r["ptsPerCpuS"])
+            row["numpyStackedByChunk"] = {str(r["chunk"]): r["ptsPerCpuS"] for r in runs}
         torch_metrics = torch_setup(layers) if job.get("torch", True) else None
         if torch_metrics:
             row["torch"] = run(torch_metrics[0], pts, job["chunk"], job["check"])

@@ -36,6 +36,8 @@ export interface BaselineNet {
   numpyBatched: MethodRun;
   /** The tuned layout (value and tangents as one product per layer), at the fastest of the chunk sizes tried. */
   numpyStacked?: MethodRun & { chunk: number };
+  /** The tuned layout's points per CPU-second at each chunk size tried. */
+  numpyStackedByChunk?: Record<string, number>;
   /** vmap(jacfwd) on CPU; absent when torch (or its vmap) cannot be imported. */
   torch?: MethodRun;
 }

@@ -102,7 +102,8 @@ export function performanceTable(): string {
     rows.push([
       `10⁵-point metric, ${r.net}: rgnn's engine vs a tuned NumPy script (value and tangents as one product per layer, ` +
         `fastest chunk; ${np}), points per CPU-second, best of ${tp.rounds} rounds taken in turn`,
-      `${int(r.engine)} vs ${int(r.numpyStacked.ptsPerCpuS)} (chunk ${r.numpyStacked.chunk}): ${times(r.engineOverNumpy)}`,
+      `${int(r.engine)} vs ${int(r.numpyStacked.ptsPerCpuS)} (chunk ${r.numpyStacked.chunk}): ${times(r.engineOverNumpy)}; ` +
+        `vs ${int(r.numpyStacked2048)} at chunks of 2,048: ${times(r.engineOverNumpy2048)}`,
       "≥ NumPy",
       "throughput",
     ]);
@@ -176,16 +177,49 @@ export function performanceTable(): string {
     "≤ scipy",
     "geodesic",
   ]);
-  return ["| benchmark | measured | target | suite |", "|---|---:|---|---|", ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  // the suite column carries its results file's date: a row is as recent as its suite's last run
+  const dates: Record<string, string> = Object.fromEntries(
+    [
+      ["engine", engine],
+      ["throughput", tp],
+      ["costs", costs],
+      ["decoder", decoder],
+      ["geodesic", geodesic],
+    ].map(([name, r]) => [name, `${name} (${(r as Json).date.slice(0, 10)})`]),
+  );
+  return [
+    "| benchmark | measured | target | suite |",
+    "|---|---:|---|---|",
+    ...rows.map(([what, measured, target, suite]) => `| ${what} | ${measured} | ${target} | ${dates[suite] ?? suite} |`),
+  ].join("\n");
+}
+
+/** docs/performance.md's detail of the throughput suite: every side per network, points per CPU-second. */
+export function throughputTable(): string {
+  const tp = read("throughput");
+  const head =
+    "| network | engine | `metricBatch` | `evaluateBatch` | `evaluateAt` | NumPy, tuned (chunk) | tuned, chunk 2,048 | NumPy, older layouts | engine ÷ tuned NumPy |";
+  const rows = (tp.rows as Json[]).map(
+    (r) =>
+      `| ${r.net} | ${int(r.engine)} | ${int(r.metricBatch)} | ${int(r.evaluateBatch)} | ${int(r.evaluateAt)} | ` +
+      `${int(r.numpyStacked.ptsPerCpuS)} (${r.numpyStacked.chunk}) | ${int(r.numpyStacked2048)} | ${int(r.numpyOlderLayouts)} | ` +
+      `${times(r.engineOverNumpy)} |`,
+  );
+  const note =
+    `\nNumPy ${tp.numpy} on ${tp.blas}, one thread; best of ${tp.rounds} rounds taken in turn, load average ` +
+    `${tp.loadAverage[0].toFixed(1)} → ${tp.loadAverage[1].toFixed(1)}, ${tp.date.slice(0, 10)} (bench/results/throughput.json).`;
+  return [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|", ...rows, note].join("\n");
 }
 
 const TABLE_START = "<!-- performance table: written by bench/table.ts from bench/results -->",
   TABLE_END = "<!-- end of performance table -->";
 
-/** Replaces the table between the markers in README.md and docs/performance.md. */
+/** Replaces the tables between the markers: the headline in README.md, the throughput detail in docs/performance.md. */
 export function writePerformanceTable(): void {
-  const table = performanceTable();
-  for (const file of ["../README.md", "../docs/performance.md"]) {
+  for (const [file, table] of [
+    ["../README.md", performanceTable()],
+    ["../docs/performance.md", throughputTable()],
+  ]) {
     const url = new URL(file, RESULTS.href.replace(/results\/$/, ""));
     const text = readFileSync(url, "utf8");
     const a = text.indexOf(TABLE_START),

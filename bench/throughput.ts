@@ -134,6 +134,8 @@ export function throughputSuite(): void {
     const engine = perCpuS(POINTS, o.engine);
     const stacked = fastest(reports.map((r) => r.networks[i].numpyStacked)) as (MethodRun & { chunk: number }) | null;
     const older = fastest(reports.flatMap((r) => [r.networks[i].numpyGemm, r.networks[i].numpyBatched]));
+    // the tuned script at the issue's chunk of 2,048 alone, best round
+    const at2048 = Math.max(...reports.map((r) => r.networks[i].numpyStackedByChunk?.["2048"] ?? 0));
     const maxRelDiff = stacked ? disagreement(stacked, gs[i], c.n, check) : null;
     const agree = maxRelDiff !== null && maxRelDiff <= AGREE;
     const numpy = stacked ? (({ check: _check, ...timing }: MethodRun & { chunk: number }) => timing)(stacked) : null;
@@ -145,6 +147,8 @@ export function throughputSuite(): void {
       evaluateAt: perCpuS(NESTED_POINTS, o.evaluateAt),
       numpyStacked: numpy,
       numpyOlderLayouts: older ? older.ptsPerCpuS : null,
+      numpyStacked2048: at2048 || null,
+      engineOverNumpy2048: agree && at2048 ? engine / at2048 : null,
       maxRelDiff,
       engineOverNumpy: agree ? engine / stacked!.ptsPerCpuS : null,
       metricBatchOverEngine: perCpuS(POINTS, o.metricBatch) / engine,
@@ -158,7 +162,18 @@ export function throughputSuite(): void {
     `Metric at 10^5 points, points per CPU-second, best of ${ROUNDS} rounds in turn: the engine and the API against NumPy ` +
       `${report?.numpy ?? "(none)"} on ${report?.blas ?? "—"}, 1 thread (tuned layout, fastest chunk of ${STACKED_CHUNKS.join(", ")}); ` +
       `load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}`,
-    ["network", "engine", "metricBatch", "evaluateBatch", "evaluateAt", "NumPy tuned", "NumPy older", "engine/NumPy", "max rel |Δg|"],
+    [
+      "network",
+      "engine",
+      "metricBatch",
+      "evaluateBatch",
+      "evaluateAt",
+      "NumPy tuned",
+      "at 2048",
+      "NumPy older",
+      "engine/NumPy",
+      "max rel |Δg|",
+    ],
     rows.map((r) => [
       r.net,
       f(r.engine),
@@ -166,6 +181,7 @@ export function throughputSuite(): void {
       f(r.evaluateBatch),
       f(r.evaluateAt),
       r.numpyStacked ? `${f(r.numpyStacked.ptsPerCpuS)} (chunk ${r.numpyStacked.chunk})` : "—",
+      f(r.numpyStacked2048),
       f(r.numpyOlderLayouts),
       f(r.engineOverNumpy, 2),
       r.maxRelDiff == null ? "—" : r.maxRelDiff.toExponential(1),
