@@ -172,7 +172,7 @@ export function performanceTable(): string {
   const dr = geodesic.deepResnet,
     sc = geodesic.scipyBvp.solves as Json[];
   rows.push([
-    `geodesic of the width-2 depth-64 residual net: rgnn warm vs SciPy's solve_bvp at tol ${sc.map((s) => s.tol).join(" and ")}, best of ${dr.runs}`,
+    `geodesic of the width-2 depth-64 residual net: rgnn warm vs SciPy's solve_bvp at tol ${sc.map((s) => s.tol.toExponential(0).replace("e-", "e−")).join(" and ")}, best of ${dr.runs}`,
     `${dr.bestMs.toFixed(0)} ms vs ${sc.map((s) => `${s.wallMs.toFixed(0)} ms (${times(dr.bestMs / s.wallMs)})`).join(" and ")}; rgnn's first solve ${(dr.solveMs / 1000).toFixed(2)} s`,
     "≤ scipy",
     "geodesic",
