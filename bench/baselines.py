@@ -2,6 +2,9 @@
 (a) in NumPy, forward mode vectorised over all points of a chunk (in two layouts: which is faster depends on the
 shapes), and (b) with torch's vmap(jacfwd) on CPU (torch.func, or functorch before torch 2.0). All on one thread.
 
+(c) `numpy_stacked`, the tuned layout a user who knows BLAS writes: value and tangents stacked as one matrix, one
+product per layer, σ in place, chunks small enough to stay in cache.
+
 Usage: python3 baselines.py JOB.json. The job (written by bench/baselines.ts) holds the networks' weights and,
 per network, a little-endian float64 file of points (count × n, row-major), so both sides use the same numbers.
 Prints one JSON line: per network and method, the time and points/s of the whole run and g at the job's check
@@ -61,6 +64,44 @@ def numpy_batched(layers, pts):
     return np.matmul(J.transpose(0, 2, 1), J)
 
 
+# σ(z) written over z in place, returning σ'(z) (one temporary): what a tuned script does to save passes over memory
+ACT_INPLACE = {
+    "linear": lambda z: np.ones_like(z),
+    "tanh": lambda z: (lambda t: np.subtract(1, np.multiply(t, t), out=np.empty_like(t)))(np.tanh(z, out=z)),
+    "sigmoid": lambda z: (lambda s: s * (1 - s))(np.reciprocal(np.add(np.exp(np.negative(z, out=z), out=z), 1, out=z), out=z)),
+}
+
+
+def numpy_stacked(layers, pts):
+    """The tuned layout: the chunk's values and its n tangent columns stacked as ONE (n+1)·B × w matrix S (rows 0..B
+    the values, rows B(1+a)..B(2+a) the tangent ∂_a), so a layer is one BLAS product S Wᵀ whatever n is; the bias,
+    σ and the σ' scaling of the tangents run in place on that product."""
+    B, n = pts.shape
+    S = np.zeros(((n + 1) * B, n))
+    S[:B] = pts
+    for a in range(n):
+        S[(1 + a) * B : (2 + a) * B, a] = 1
+    for layer in layers:
+        W, b = layer["W"], layer["b"]
+        Z = S @ W.T
+        value = Z[:B]
+        value += b
+        if layer["activation"] in ACT_INPLACE:
+            ds = ACT_INPLACE[layer["activation"]](value)
+        else:
+            s, ds = ACT[layer["activation"]](np, value)
+            value[...] = s
+        tangents = Z[B:].reshape(n, B, -1)
+        tangents *= ds
+        if layer["kind"] == "dense":
+            S = Z
+        else:
+            Z *= layer["h"]
+            S += Z
+    T = S[B:].reshape(n, B, -1).transpose(1, 0, 2)
+    return np.matmul(T, T.transpose(0, 2, 1))
+
+
 def torch_setup(layers):
     """vmap(jacfwd(f)) of the network f at one point, and g = JᵀJ; None when torch has no vmap/jacfwd."""
     try:
@@ -110,9 +151,18 @@ def run(metrics, pts, chunk, check):
     }
 
 
+def blas_name():
+    """The BLAS NumPy was built against (OpenBLAS, reference BLAS, …): it decides the matrix products' speed."""
+    try:
+        return np.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"]  # NumPy ≥ 1.26
+    except TypeError:
+        info = getattr(np.__config__, "blas_opt_info", {}) or getattr(np.__config__, "blas_info", {})
+        return ",".join(sorted(set(info.get("libraries", ["unknown"]))))
+
+
 def main():
     job = json.load(open(sys.argv[1]))
-    result = {"numpy": np.__version__, "torch": None, "threads": 1, "networks": []}
+    result = {"numpy": np.__version__, "blas": blas_name(), "torch": None, "threads": 1, "networks": []}
     for net in job["networks"]:
         layers = [
             {**l, "W": np.array(l["W"], dtype=np.float64).reshape(l["outWidth"], l["inWidth"]), "b": np.array(l["b"])}
@@ -120,8 +170,18 @@ def main():
         ]
         pts = np.fromfile(net["points"], dtype="<f8").reshape(-1, net["n"])
         row = {"name": net["name"]}
+        methods = job.get("methods", ("numpyGemm", "numpyBatched", "numpyStacked"))
         for name, method in (("numpyGemm", numpy_gemm), ("numpyBatched", numpy_batched)):
-            row[name] = run(lambda p, m=method: m(layers, p), pts, job["chunk"], job["check"])
+            if name in methods:
+                row[name] = run(lambda p, m=method: m(layers, p), pts, job["chunk"], job["check"])
+        if "numpyStacked" in methods:
+            # the tuned layout at each chunk size asked for; the fastest counts (smaller chunks stay in cache)
+            runs = [
+                {**run(lambda p: numpy_stacked(layers, p), pts, chunk, job["check"]), "chunk": chunk}
+                for chunk in job.get("stackedChunks", (2048,))
+            ]
+            row["numpyStacked"] = max(runs, key=lambda r: r["ptsPerCpuS"])
+            row["numpyStackedByChunk"] = {str(r["chunk"]): r["ptsPerCpuS"] for r in runs}
         torch_metrics = torch_setup(layers) if job.get("torch", True) else None
         if torch_metrics:
             row["torch"] = run(torch_metrics[0], pts, job["chunk"], job["check"])

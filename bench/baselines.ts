@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PreparedNetwork } from "../src/numeric/engine/network.js";
 
-export const PYTHON = "/usr/bin/python3";
+/** The interpreter with NumPy (and torch): RGNN_BENCH_PYTHON names another, e.g. one whose NumPy uses OpenBLAS. */
+export const PYTHON = process.env.RGNN_BENCH_PYTHON ?? "/usr/bin/python3";
 const HERE = new URL(import.meta.url.includes("/dist/bench/") ? "../../bench/" : "./", import.meta.url);
 /** What bench/baselines.py implements. */
 const KINDS = new Set(["dense", "residual"]),
@@ -33,11 +34,17 @@ export interface BaselineNet {
   /** NumPy with tangents as one w × (B·n) matrix (one BLAS product per layer) and per point (batched matmul). */
   numpyGemm: MethodRun;
   numpyBatched: MethodRun;
+  /** The tuned layout (value and tangents as one product per layer), at the fastest of the chunk sizes tried. */
+  numpyStacked?: MethodRun & { chunk: number };
+  /** The tuned layout's points per CPU-second at each chunk size tried. */
+  numpyStackedByChunk?: Record<string, number>;
   /** vmap(jacfwd) on CPU; absent when torch (or its vmap) cannot be imported. */
   torch?: MethodRun;
 }
 export interface BaselineReport {
   numpy: string;
+  /** The BLAS NumPy was built against. */
+  blas: string;
   /** torch's version and where vmap/jacfwd came from, or null without torch. */
   torch: string | null;
   threads: number;
@@ -53,7 +60,11 @@ export function baselinesUnavailable(module = "numpy"): string | null {
 }
 
 /** Time the baselines on each case (chunks of `chunk` points) and take g at the `check` indices. */
-export function runBaselines(cases: BaselineCase[], check: number[], opts: { chunk?: number; torch?: boolean } = {}): Baselines {
+export function runBaselines(
+  cases: BaselineCase[],
+  check: number[],
+  opts: { chunk?: number; torch?: boolean; methods?: ("numpyGemm" | "numpyBatched" | "numpyStacked")[]; stackedChunks?: number[] } = {},
+): Baselines {
   const missing = baselinesUnavailable();
   if (missing) return { skipped: missing };
   const dir = mkdtempSync(join(tmpdir(), "rgnn-baselines-"));
@@ -70,7 +81,17 @@ export function runBaselines(cases: BaselineCase[], check: number[], opts: { chu
       return { name: net.name, n, layers, points: file };
     });
     const job = join(dir, "job.json");
-    writeFileSync(job, JSON.stringify({ networks, check, chunk: opts.chunk ?? 10_000, torch: opts.torch ?? true }));
+    writeFileSync(
+      job,
+      JSON.stringify({
+        networks,
+        check,
+        chunk: opts.chunk ?? 10_000,
+        torch: opts.torch ?? true,
+        methods: opts.methods ?? ["numpyGemm", "numpyBatched", "numpyStacked"],
+        stackedChunks: opts.stackedChunks ?? [2048],
+      }),
+    );
     const run = spawnSync(PYTHON, [new URL("baselines.py", HERE).pathname, job], {
       encoding: "utf8",
       maxBuffer: 1 << 26,

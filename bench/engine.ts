@@ -113,7 +113,7 @@ function pythonBaselines(
   const rounds: { rgnn: { ms: number; cpuMs: number }[]; report: Baselines }[] = [];
   for (let k = 0; k < ROUNDS; k++) {
     const rgnn = rgnnRound();
-    const report = runBaselines(cases, check, { torch: k === 0 });
+    const report = runBaselines(cases, check, { torch: k === 0, methods: ["numpyGemm", "numpyBatched"] });
     rounds.push({ rgnn, report });
     if ("skipped" in report) break;
   }

@@ -2,6 +2,7 @@
 import { costsSuite } from "./costs.js";
 import { decoderSuite } from "./decoder.js";
 import { engineSuite } from "./engine.js";
+import { throughputSuite } from "./throughput.js";
 import { experimentsSuite } from "./experiments.js";
 import { exportSuite } from "./export.js";
 import { geodesicSuite } from "./geodesic.js";
@@ -16,6 +17,7 @@ const only = process.argv[2];
 if (!only || only === "metric") metricSuite();
 if (!only || only === "geometry") geometrySuite();
 if (!only || only === "engine") engineSuite();
+if (!only || only === "throughput") throughputSuite();
 if (!only || only === "latency") latencySuite();
 if (!only || only === "geodesic") geodesicSuite();
 if (!only || only === "simplify") simplifySuite();

@@ -7,49 +7,57 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";
 
-/** One block of 4 rows: with `pair`, components k and k + 1 (8 sums), else component k alone (4 sums). */
-function block(pair) {
-  const rows = [0, 1, 2, 3];
-  const acc = [...rows.map((r) => `a${r}`), ...(pair ? rows.map((r) => `c${r}`) : [])];
+/**
+ * One tile of Z: `pairs` pairs of rows (2·pairs rows, i … i + 2·pairs − 1) × `comps` components (k, k + 1), as f64x2
+ * sums in the outer-product form: for each column j, the tile's slice of Wᵀ row j (contiguous: one pointer, constant
+ * offsets) times X[k][j] broadcast to both lanes. Each sum adds its products j = 0, 1, … in order, as the JavaScript
+ * loop does, so the two kernels agree bit for bit; no horizontal sums at the end.
+ */
+function tile(pairs, comps) {
+  const P = Array.from({ length: pairs }, (_, r) => r),
+    C = Array.from({ length: comps }, (_, c) => c);
+  const acc = (r, c) => `$acc${c}${r}`;
   const L = [
-    "(local.set $w0 (i32.add (local.get $W) (i32.mul (local.get $i) (local.get $rowBytes))))",
-    ...[1, 2, 3].map((r) => `(local.set $w${r} (i32.add (local.get $w${r - 1}) (local.get $rowBytes)))`),
-    ...acc.map((a) => `(local.set $${a} (v128.const f64x2 0 0))`),
-    "(local.set $jo (i32.const 0))",
+    "(local.set $wp (i32.add (local.get $W) (i32.shl (local.get $i) (i32.const 3))))",
+    "(local.set $xa (local.get $xk))",
+    ...C.flatMap((c) => P.map((r) => `(local.set ${acc(r, c)} (v128.const f64x2 0 0))`)),
     "(block $jdone (loop $jloop",
-    "  (br_if $jdone (i32.ge_u (local.get $jo) (local.get $evenBytes)))",
-    "  (local.set $x (v128.load (i32.add (local.get $xo) (local.get $jo))))",
-    ...(pair ? ["  (local.set $y (v128.load (i32.add (local.get $xp) (local.get $jo))))"] : []),
-    ...rows.flatMap((r) => [
-      `  (local.set $u (v128.load (i32.add (local.get $w${r}) (local.get $jo))))`,
-      `  (local.set $a${r} (f64x2.add (local.get $a${r}) (f64x2.mul (local.get $u) (local.get $x))))`,
-      ...(pair ? [`  (local.set $c${r} (f64x2.add (local.get $c${r}) (f64x2.mul (local.get $u) (local.get $y))))`] : []),
+    "  (br_if $jdone (i32.ge_u (local.get $xa) (local.get $xEnd)))",
+    ...P.map((r) => `  (local.set $w${r} (v128.load offset=${16 * r} (local.get $wp)))`),
+    ...C.flatMap((c) => [
+      `  (local.set $s (v128.load64_splat ${c ? "(i32.add (local.get $xa) (local.get $colBytes))" : "(local.get $xa)"}))`,
+      ...P.map((r) => `  (local.set ${acc(r, c)} (f64x2.add (local.get ${acc(r, c)}) (f64x2.mul (local.get $w${r}) (local.get $s))))`),
     ]),
-    "  (local.set $jo (i32.add (local.get $jo) (i32.const 16)))",
+    "  (local.set $wp (i32.add (local.get $wp) (local.get $rowBytes)))",
+    "  (local.set $xa (i32.add (local.get $xa) (i32.const 8)))",
     "  (br $jloop)))",
-    ";; an odd column count leaves one product per sum ($xs, $ys stay 0 otherwise)",
-    "(local.set $xs (f64.const 0)) (local.set $ys (f64.const 0))",
-    "(if (i32.ne (local.get $evenBytes) (local.get $rowBytes)) (then",
-    "  (local.set $xs (f64.load (i32.add (local.get $xo) (local.get $jo))))",
-    ...(pair ? ["  (local.set $ys (f64.load (i32.add (local.get $xp) (local.get $jo))))"] : []),
-    "))",
-    ...[["a", "$zo", "$xs"], ...(pair ? [["c", "$zp", "$ys"]] : [])].flatMap(([a, z, s]) =>
-      rows.flatMap((r) => [
-        `(f64.store (i32.add (local.get ${z}) (i32.shl (i32.add (local.get $i) (i32.const ${r})) (i32.const 3)))`,
-        `  (f64.add (f64.add (f64x2.extract_lane 0 (local.get $${a}${r})) (f64x2.extract_lane 1 (local.get $${a}${r})))`,
-        `           (f64.mul (local.get ${s}) (f64.load (i32.add (local.get $w${r}) (local.get $jo))))))`,
-      ]),
+    ...C.flatMap((c) =>
+      P.map(
+        (r) =>
+          `(v128.store offset=${16 * r} (i32.add (local.get $zk) (i32.add (i32.shl (local.get $i) (i32.const 3))${
+            c ? " (local.get $rowBytes)" : " (i32.const 0)"
+          })) (local.get ${acc(r, c)}))`,
+      ),
     ),
   ];
   return L.map((l) => `            ${l}`).join("\n");
 }
 
-/** The loop over blocks of 4 rows, for one block shape. */
-const blocks = (pair) => `(block $idone (loop $iloop
-            (br_if $idone (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $iEnd)))
-${block(pair)}
-            (local.set $i (i32.add (local.get $i) (i32.const 4)))
-            (br $iloop)))`;
+/** Every component (pairs of them, an odd last one alone) through the tiles of `pairs` row pairs from row $i on. */
+const overComponents = (pairs) => `(local.set $k (i32.const 0))
+      (block $kdone (loop $kloop
+        (br_if $kdone (i32.ge_s (local.get $k) (local.get $K)))
+        (local.set $xk (i32.add (local.get $X) (i32.mul (local.get $k) (local.get $colBytes))))
+        (local.set $xEnd (i32.add (local.get $xk) (local.get $colBytes)))
+        (local.set $zk (i32.add (local.get $Z) (i32.mul (local.get $k) (local.get $rowBytes))))
+        (if (i32.lt_s (i32.add (local.get $k) (i32.const 1)) (local.get $K))
+          (then
+${tile(pairs, 2)}
+            (local.set $k (i32.add (local.get $k) (i32.const 2))))
+          (else
+${tile(pairs, 1)}
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+        (br $kloop)))`;
 
 const f64x2 = (v) => `(v128.const f64x2 ${v} ${v})`;
 /** Taylor's coefficients of expm1, 1/n! for n = 2 … 13 (exact integers divided once: correctly rounded). */
@@ -68,10 +76,10 @@ const SHIFTER = 1.5 * 2 ** 52,
  * q(r) = 1/2 + r/6 + r²/24 + … + r^11/13! by Estrin's scheme (pairs c + c'r, then powers r², r⁴, r⁸): a dependency
  * chain of 5 products deep instead of Horner's 11, so the pairs of lanes in flight overlap.
  */
-const estrin = () => {
+const estrin = (hoist) => {
   const get = (v) => `(local.get $${v})`;
   const mad = (a, b, x) => `(f64x2.add ${a} (f64x2.mul ${b} ${x}))`;
-  const pair = (i) => [f64x2(EXPM1_COEFFS[2 * i]), f64x2(EXPM1_COEFFS[2 * i + 1])];
+  const pair = (i) => [hoist(f64x2(EXPM1_COEFFS[2 * i])), hoist(f64x2(EXPM1_COEFFS[2 * i + 1]))];
   const lines = [
     ...[0, 1, 2, 3, 4, 5].map((i) => `(local.set $e${i} (f64x2.add ${pair(i)[0]}\n      (f64x2.mul ${pair(i)[1]} ${get("r")})))`),
     ...[0, 1, 2].map((j) => `(local.set $e${j} ${mad(get(`e${2 * j}`), get(`e${2 * j + 1}`), get("r2"))})`),
@@ -88,54 +96,57 @@ const estrin = () => {
  * p = r + r² q(r) (Taylor to r^13: remainder under 2e-17 relative). Within a few ulps of Math.tanh
  * (test/numeric/engine/kernel.test.ts measures it on 10^6 arguments and the special values).
  */
-const ELEMENTWISE = `
-  ;; D[u] = tanh(Y[u] + bias[u mod m]), D[units + u] = 1 − D[u]², u < units: pairs of units, an odd last one alone
-  (func (export "tanh") (param $Y i32) (param $bias i32) (param $D i32) (param $units i32) (param $m i32)
-    (local $u i32) (local $j i32) (local $j1 i32) (local $dd i32) (local $at i32) (local $z v128) (local $t v128)
-    (local $a v128) (local $sign v128) (local $v v128) (local $kk v128) (local $k v128) (local $r v128) (local $p v128) (local $scale v128)
-    (local $r2 v128) (local $r4 v128) (local $r8 v128)
-    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128) (local $e4 v128) (local $e5 v128)
-    (local.set $dd (i32.shl (local.get $units) (i32.const 3)))
-    (block $done (loop $units
+/** The tanh kernel's body with its constants named: materialising a v128 constant costs several instructions in V8's
+ *  code, so each is set once into a local before the loop (hoist returns the local that holds it). */
+const hoisted = new Map();
+const hoist = (constant) => {
+  if (!hoisted.has(constant)) hoisted.set(constant, `$c${hoisted.size}`);
+  return `(local.get ${hoisted.get(constant)})`;
+};
+const TANH_PAIRS = `    (block $done (loop $units
       (br_if $done (i32.ge_s (local.get $u) (local.get $units)))
       (local.set $at (i32.shl (local.get $u) (i32.const 3)))
       (local.set $j1 (i32.add (local.get $j) (i32.const 1)))
       (if (i32.eq (local.get $j1) (local.get $m)) (then (local.set $j1 (i32.const 0))))
-      (if (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units))
+      ;; an even m: a pair of units never straddles two rows, so its biases are one load
+      (if (i32.and (i32.eqz (i32.and (local.get $m) (i32.const 1))) (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units)))
+        (then (local.set $z (f64x2.add (v128.load (i32.add (local.get $Y) (local.get $at)))
+          (v128.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3)))))))
+      (else (if (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units))
         (then (local.set $z (f64x2.add (v128.load (i32.add (local.get $Y) (local.get $at)))
           (f64x2.replace_lane 1 (f64x2.splat (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3)))))
             (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j1) (i32.const 3))))))))
         (else (local.set $z (f64x2.splat (f64.add (f64.load (i32.add (local.get $Y) (local.get $at)))
-          (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3)))))))))
+          (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3)))))))))))
     ;; a = min(|z|, 22) (pmin: NaN stays NaN), v = −2a where a < 1 and 2a above: the sign bit from the mask
-    (local.set $a (f64x2.pmin (f64x2.abs (local.get $z)) ${f64x2(22)}))
-    (local.set $sign (v128.and (f64x2.lt (local.get $a) ${f64x2(1)})
-      ${SIGN}))
-    (local.set $v (v128.xor (f64x2.mul (local.get $a) ${f64x2(2)}) (local.get $sign)))
+    (local.set $a (f64x2.pmin (f64x2.abs (local.get $z)) ${hoist(f64x2(22))}))
+    (local.set $sign (v128.and (f64x2.lt (local.get $a) ${hoist(f64x2(1))})
+      ${hoist(SIGN)}))
+    (local.set $v (v128.xor (f64x2.mul (local.get $a) ${hoist(f64x2(2))}) (local.get $sign)))
     ;; t = expm1(v), v = k ln 2 + r: adding 1.5·2^52 rounds v/ln 2 to the integer k in the low bits of kk
-    (local.set $kk (f64x2.add (f64x2.mul (local.get $v) ${f64x2(Math.LOG2E)})
-      ${f64x2(SHIFTER)}))
-    (local.set $k (f64x2.sub (local.get $kk) ${f64x2(SHIFTER)}))
+    (local.set $kk (f64x2.add (f64x2.mul (local.get $v) ${hoist(f64x2(Math.LOG2E))})
+      ${hoist(f64x2(SHIFTER))}))
+    (local.set $k (f64x2.sub (local.get $kk) ${hoist(f64x2(SHIFTER))}))
     (local.set $r (f64x2.sub
-      (f64x2.sub (local.get $v) (f64x2.mul (local.get $k) ${f64x2(LN2_HI)}))
-      (f64x2.mul (local.get $k) ${f64x2(LN2_LO)})))
+      (f64x2.sub (local.get $v) (f64x2.mul (local.get $k) ${hoist(f64x2(LN2_HI))}))
+      (f64x2.mul (local.get $k) ${hoist(f64x2(LN2_LO))})))
     (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
     (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
     (local.set $r8 (f64x2.mul (local.get $r4) (local.get $r4)))
-${estrin()}
+${estrin(hoist)}
     (local.set $p (f64x2.add (local.get $r) (f64x2.mul (local.get $r2) (local.get $e0))))
     ;; 2^k from its bits, (k + 1023) << 52: the low 12 bits of kk's bits plus 1023, shifted up (k ∈ [−3, 63] here)
-    (local.set $scale (i64x2.shl (i64x2.add (local.get $kk) (v128.const i64x2 1023 1023)) (i32.const 52)))
-    (local.set $t (f64x2.add (f64x2.mul (local.get $scale) (local.get $p)) (f64x2.sub (local.get $scale) ${f64x2(1)})))
+    (local.set $scale (i64x2.shl (i64x2.add (local.get $kk) ${hoist("(v128.const i64x2 1023 1023)")}) (i32.const 52)))
+    (local.set $t (f64x2.add (f64x2.mul (local.get $scale) (local.get $p)) (f64x2.sub (local.get $scale) ${hoist(f64x2(1))})))
     ;; a < 1: −t/(t + 2) with t = expm1(−2a); above, 1 − 2/(t + 2) = t/(t + 2) with t = expm1(2a) (errors in t damped)
     ;; (t < 0 exactly where a < 1, so both are |t|/(t + 2) ≥ 0); then z's sign; NaN stays NaN
-    (local.set $t (f64x2.div (f64x2.abs (local.get $t)) (f64x2.add (local.get $t) ${f64x2(2)})))
-    (local.set $t (v128.or (local.get $t) (v128.and (local.get $z) ${SIGN})))
+    (local.set $t (f64x2.div (f64x2.abs (local.get $t)) (f64x2.add (local.get $t) ${hoist(f64x2(2))})))
+    (local.set $t (v128.or (local.get $t) (v128.and (local.get $z) ${hoist(SIGN)})))
       (if (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units))
         (then
           (v128.store (i32.add (local.get $D) (local.get $at)) (local.get $t))
           (v128.store (i32.add (i32.add (local.get $D) (local.get $dd)) (local.get $at))
-            (f64x2.sub ${f64x2(1)} (f64x2.mul (local.get $t) (local.get $t)))))
+            (f64x2.sub ${hoist(f64x2(1))} (f64x2.mul (local.get $t) (local.get $t)))))
         (else
           (f64.store (i32.add (local.get $D) (local.get $at)) (f64x2.extract_lane 0 (local.get $t)))
           (f64.store (i32.add (i32.add (local.get $D) (local.get $dd)) (local.get $at))
@@ -146,6 +157,54 @@ ${estrin()}
       (br $units)))
   )
 
+`;
+
+/** The tanh arithmetic of TANH_PAIRS (from z to t), its locals renamed with `suffix`: a second, independent copy. */
+const tanhMath = (suffix) => {
+  const from = TANH_PAIRS.indexOf("    ;; a = min(|z|, 22)"),
+    to = TANH_PAIRS.indexOf(
+      "      (if (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units))\n        (then\n          (v128.store",
+    );
+  return TANH_PAIRS.slice(from, to).replace(/\$(z|t|a|sign|v|kk|k|r|p|scale|r2|r4|r8|e[0-5])\b/g, `$$$1${suffix}`);
+};
+const TANH_LOCALS = "$z $t $a $sign $v $kk $k $r $p $scale $r2 $r4 $r8 $e0 $e1 $e2 $e3 $e4 $e5".split(" ");
+
+/** With m a multiple of 4 (every pair's biases one load), four units an iteration: two pairs' chains in flight. */
+const TANH_QUADS = `    (if (i32.eqz (i32.and (local.get $m) (i32.const 3))) (then
+      (block $qdone (loop $quads
+        (br_if $qdone (i32.gt_s (i32.add (local.get $u) (i32.const 4)) (local.get $units)))
+        (local.set $at (i32.shl (local.get $u) (i32.const 3)))
+        (local.set $jb (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3))))
+        (local.set $z (f64x2.add (v128.load (i32.add (local.get $Y) (local.get $at))) (v128.load (local.get $jb))))
+        (local.set $z_1 (f64x2.add (v128.load offset=16 (i32.add (local.get $Y) (local.get $at))) (v128.load offset=16 (local.get $jb))))
+${tanhMath("")}
+${tanhMath("_1")}
+        (v128.store (i32.add (local.get $D) (local.get $at)) (local.get $t))
+        (v128.store offset=16 (i32.add (local.get $D) (local.get $at)) (local.get $t_1))
+        (v128.store (i32.add (i32.add (local.get $D) (local.get $dd)) (local.get $at))
+          (f64x2.sub ${hoist(f64x2(1))} (f64x2.mul (local.get $t) (local.get $t))))
+        (v128.store offset=16 (i32.add (i32.add (local.get $D) (local.get $dd)) (local.get $at))
+          (f64x2.sub ${hoist(f64x2(1))} (f64x2.mul (local.get $t_1) (local.get $t_1))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (if (i32.eq (local.get $j) (local.get $m)) (then (local.set $j (i32.const 0))))
+        (local.set $u (i32.add (local.get $u) (i32.const 4)))
+        (br $quads)))))
+`;
+
+const TANH_BODY = `    (local.set $dd (i32.shl (local.get $units) (i32.const 3)))
+${TANH_QUADS}${TANH_PAIRS}`;
+
+const ELEMENTWISE = `
+  ;; D[u] = tanh(Y[u] + bias[u mod m]), D[units + u] = 1 − D[u]², u < units: pairs of units, an odd last one alone
+  (func (export "tanh") (param $Y i32) (param $bias i32) (param $D i32) (param $units i32) (param $m i32)
+    (local $u i32) (local $j i32) (local $j1 i32) (local $dd i32) (local $at i32) (local $z v128) (local $t v128)
+    (local $a v128) (local $sign v128) (local $v v128) (local $kk v128) (local $k v128) (local $r v128) (local $p v128) (local $scale v128)
+    (local $r2 v128) (local $r4 v128) (local $r8 v128)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128) (local $e4 v128) (local $e5 v128)
+    ${TANH_LOCALS.map((name) => `(local ${name}_1 v128)`).join(" ")} (local $jb i32)
+    ${[...hoisted.values()].map((name) => `(local ${name} v128)`).join(" ")}
+${[...hoisted].map(([constant, name]) => `    (local.set ${name} ${constant})`).join("\n")}
+${TANH_BODY}
   ;; The chain rule alone: Y[u] = D[u] on the value, Y[o + u] = Y[o + u]·D'[u] on the K − 1 tangents (D' = D + units)
   (func (export "chain") (param $Y i32) (param $D i32) (param $units i32) (param $K i32)
     (local $i i32) (local $o i32) (local $end i32) (local $dd i32)
@@ -219,64 +278,51 @@ ${estrin()}
 
 export const WAT = `;; GENERATED by scripts/wasm.mjs: edit that, then \`npm run wasm\`.
 ;; The matrix engine's hot loop, Z[k·rows + i] = Σ_j W[i·cols + j] X[k·cols + j] for K components, in WebAssembly
-;; SIMD (f64x2): V8 does not vectorise JavaScript loops. Pointers are byte offsets into the one memory. Rows in
-;; bands of 16 (a band of W stays in cache while every component pair streams past it: 25–30% faster on 784 × 256),
-;; inside a band blocks of 4 rows × a pair of components (8 sums of f64x2: each load of W serves both components),
-;; columns two at a time plus an odd tail; rows left over from the blocks one at a time.
+;; SIMD (f64x2): V8 does not vectorise JavaScript loops. Pointers are byte offsets into the one memory; W is stored
+;; transposed (Wᵀ[j·rows + i], by the caller, once per network). Rows in bands of 8 (a band of Wᵀ, cols × 8
+;; doubles, stays in L1 while every component streams past it), each band in tiles of 8 rows × 2 components: 8 f64x2
+;; sums, 4 loads of Wᵀ and 2 broadcasts of X per column. Then pairs of rows, then an odd last row alone.
 (module
   (memory (export "memory") 1)
   (func (export "affine") (param $W i32) (param $X i32) (param $Z i32) (param $rows i32) (param $cols i32) (param $K i32)
-    (local $k i32) (local $i i32) (local $i0 i32) (local $iEnd i32) (local $jo i32) (local $rowBytes i32) (local $evenBytes i32)
-    (local $xo i32) (local $xp i32) (local $zo i32) (local $zp i32)
-    (local $w0 i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
-    (local $x v128) (local $y v128) (local $u v128)
-    (local $xs f64) (local $ys f64) (local $s f64) (local $t f64)
-    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 3)))
-    (local.set $evenBytes (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3)))
-    (local.set $i0 (i32.const 0))
+    (local $k i32) (local $i i32) (local $rowBytes i32) (local $colBytes i32)
+    (local $xk i32) (local $xa i32) (local $xEnd i32) (local $zk i32) (local $wp i32)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $s v128)
+    (local $acc00 v128) (local $acc01 v128) (local $acc02 v128) (local $acc03 v128)
+    (local $acc10 v128) (local $acc11 v128) (local $acc12 v128) (local $acc13 v128)
+    (local $sum f64)
+    (local.set $rowBytes (i32.shl (local.get $rows) (i32.const 3)))
+    (local.set $colBytes (i32.shl (local.get $cols) (i32.const 3)))
     (block $bdone (loop $bloop
-    (br_if $bdone (i32.ge_s (local.get $i0) (local.get $rows)))
-    (local.set $iEnd (select (local.get $rows) (i32.add (local.get $i0) (i32.const 16))
-      (i32.lt_s (local.get $rows) (i32.add (local.get $i0) (i32.const 16)))))
-    (local.set $k (i32.const 0))
-    (block $kdone (loop $kloop
-      (br_if $kdone (i32.ge_s (local.get $k) (local.get $K)))
-      (local.set $xo (i32.add (local.get $X) (i32.mul (local.get $k) (local.get $rowBytes))))
-      (local.set $xp (i32.add (local.get $xo) (local.get $rowBytes)))
-      (local.set $zo (i32.add (local.get $Z) (i32.shl (i32.mul (local.get $k) (local.get $rows)) (i32.const 3))))
-      (local.set $zp (i32.add (local.get $zo) (i32.shl (local.get $rows) (i32.const 3))))
-      (local.set $i (local.get $i0))
-      (if (i32.lt_s (i32.add (local.get $k) (i32.const 1)) (local.get $K))
-        (then
-          ${blocks(true)})
-        (else
-          ;; the last component of an odd K: the leftover rows below read it twice
-          (local.set $xp (local.get $xo))
-          ${blocks(false)}))
-      (block $rdone (loop $rloop
-        (br_if $rdone (i32.ge_s (local.get $i) (local.get $iEnd)))
-        (local.set $w0 (i32.add (local.get $W) (i32.mul (local.get $i) (local.get $rowBytes))))
-        (local.set $s (f64.const 0)) (local.set $t (f64.const 0))
-        (local.set $jo (i32.const 0))
-        (block $sdone (loop $sloop
-          (br_if $sdone (i32.ge_u (local.get $jo) (local.get $rowBytes)))
-          (local.set $s (f64.add (local.get $s)
-            (f64.mul (f64.load (i32.add (local.get $w0) (local.get $jo))) (f64.load (i32.add (local.get $xo) (local.get $jo))))))
-          (local.set $t (f64.add (local.get $t)
-            (f64.mul (f64.load (i32.add (local.get $w0) (local.get $jo))) (f64.load (i32.add (local.get $xp) (local.get $jo))))))
-          (local.set $jo (i32.add (local.get $jo) (i32.const 8)))
-          (br $sloop)))
-        (f64.store (i32.add (local.get $zo) (i32.shl (local.get $i) (i32.const 3))) (local.get $s))
-        (if (i32.lt_s (i32.add (local.get $k) (i32.const 1)) (local.get $K))
-          (then (f64.store (i32.add (local.get $zp) (i32.shl (local.get $i) (i32.const 3))) (local.get $t))))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $rloop)))
-      (local.set $k (i32.add (local.get $k) (i32.const 2)))
-      (br $kloop)))
-    (local.set $i0 (local.get $iEnd))
-    (br $bloop))))
+      (br_if $bdone (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $rows)))
+      ${overComponents(4)}
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br $bloop)))
+    (block $pdone (loop $ploop
+      (br_if $pdone (i32.gt_s (i32.add (local.get $i) (i32.const 2)) (local.get $rows)))
+      ${overComponents(1)}
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $ploop)))
+    ;; an odd last row: one scalar sum per component, in the same order
+    (if (i32.lt_s (local.get $i) (local.get $rows)) (then
+      (local.set $k (i32.const 0))
+      (block $kdone (loop $kloop
+        (br_if $kdone (i32.ge_s (local.get $k) (local.get $K)))
+        (local.set $xa (i32.add (local.get $X) (i32.mul (local.get $k) (local.get $colBytes))))
+        (local.set $xEnd (i32.add (local.get $xa) (local.get $colBytes)))
+        (local.set $wp (i32.add (local.get $W) (i32.shl (local.get $i) (i32.const 3))))
+        (local.set $sum (f64.const 0))
+        (block $jdone (loop $jloop
+          (br_if $jdone (i32.ge_u (local.get $xa) (local.get $xEnd)))
+          (local.set $sum (f64.add (local.get $sum) (f64.mul (f64.load (local.get $wp)) (f64.load (local.get $xa)))))
+          (local.set $wp (i32.add (local.get $wp) (local.get $rowBytes)))
+          (local.set $xa (i32.add (local.get $xa) (i32.const 8)))
+          (br $jloop)))
+        (f64.store (i32.add (local.get $Z) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $rows)) (local.get $i)) (i32.const 3)))
+          (local.get $sum))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $kloop)))))
+  )
 ${ELEMENTWISE})
 `;
 

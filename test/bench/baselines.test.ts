@@ -1,5 +1,6 @@
 // The Python baselines of the engine suite (bench/baselines.py) compute the same metric as the engine: on a small net
-// with every layer kind and activation they support, at 50 points in ragged chunks, g agrees with rgnn's to 1e-12.
+// with every layer kind and activation they support, at 50 points in ragged chunks, g agrees with rgnn's to 1e-12 in
+// every layout (the tuned, stacked one included).
 import { describe, expect, it } from "vitest";
 import { baselinesUnavailable, disagreement, runBaselines } from "../../bench/baselines.js";
 import { rng } from "../../src/core/random.js";
@@ -30,12 +31,14 @@ const points = Float64Array.from({ length: COUNT * n }, () => 4 * r() - 2);
 const check = Array.from({ length: COUNT }, (_, i) => i);
 
 describe.skipIf(missing)("NumPy and torch.func baselines", () => {
-  it("give the engine's g at every point, in both NumPy layouts and with torch when it imports", () => {
+  it("give the engine's g at every point, in the three NumPy layouts and with torch when it imports", () => {
     const g = metricsAt(net, points, n);
-    const report = runBaselines([{ net, n, points }], check, { chunk: 16 });
+    const report = runBaselines([{ net, n, points }], check, { chunk: 16, stackedChunks: [7, 16] });
     if ("skipped" in report) throw new Error(report.skipped);
     const [b] = report.networks;
-    const runs = [b.numpyGemm, b.numpyBatched, ...(b.torch ? [b.torch] : [])];
+    expect(b.numpyStacked).toBeDefined();
+    expect([7, 16]).toContain(b.numpyStacked!.chunk);
+    const runs = [b.numpyGemm, b.numpyBatched, b.numpyStacked!, ...(b.torch ? [b.torch] : [])];
     for (const run of runs) {
       expect(run.check).toHaveLength(COUNT);
       expect(run.ptsPerS).toBeGreaterThan(0);

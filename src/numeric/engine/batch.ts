@@ -5,7 +5,7 @@
 // per-layer overhead rather than arithmetic; the block pays it once per B points (bench/engine.ts measures both).
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import { ACTIVATION_DERIVATIVES, type ActivationDerivatives, KERNEL_ACTIVATIONS } from "./activations.js";
-import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable } from "./kernel.js";
+import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable, writeTransposed } from "./kernel.js";
 import { applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
 
 /** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (kinds with their own engine step,
@@ -38,12 +38,71 @@ export function pointOfBlock({ Y, B, m }: JetBlock, b: number, n: number, J: Flo
   return { output, finite };
 }
 
+/** Where writeBlock puts each point's quantities (row-major per point, from the block's first point on); null: not asked. */
+export interface BlockOutputs {
+  /** x_L: points × m. */
+  output: Float64Array | null;
+  /** J = ∂x_L/∂x_0: points × m × n. */
+  jacobian: Float64Array | null;
+  /** g = JᵀJ: points × n × n. */
+  metric: Float64Array | null;
+}
+
+/**
+ * A block's x_L, J and g = JᵀJ written straight into flat outputs (no per-point arrays); the index of the block's
+ * first point whose written values are not all finite, or −1. g sums i = 0 … m − 1 in order, as congruence does.
+ */
+export function writeBlock({ Y, B, m, first }: JetBlock, n: number, out: BlockOutputs): number {
+  const { output, jacobian, metric } = out;
+  let bad = -1;
+  for (let b = 0; b < B; b++) {
+    const p = first + b;
+    // v − v is 0 for a finite v and NaN otherwise: one test per point instead of one per value
+    let check = 0;
+    if (output) {
+      const o = p * m,
+        y = b * m;
+      for (let i = 0; i < m; i++) {
+        const v = Y[y + i];
+        output[o + i] = v;
+        check += v - v;
+      }
+    }
+    if (jacobian) {
+      const o = p * m * n;
+      for (let a = 0; a < n; a++) {
+        const ya = ((1 + a) * B + b) * m;
+        for (let i = 0, at = o + a; i < m; i++, at += n) {
+          const d = Y[ya + i];
+          jacobian[at] = d;
+          check += d - d;
+        }
+      }
+    }
+    if (metric) {
+      const o = p * n * n;
+      for (let a = 0; a < n; a++) {
+        const ya = ((1 + a) * B + b) * m;
+        for (let c = a; c < n; c++) {
+          const yc = ((1 + c) * B + b) * m;
+          let s = 0;
+          for (let i = 0; i < m; i++) s += Y[ya + i] * Y[yc + i];
+          metric[o + a * n + c] = metric[o + c * n + a] = s;
+          check += s - s;
+        }
+      }
+    }
+    if (check !== 0 && bad < 0) bad = p;
+  }
+  return bad;
+}
+
 /** Doubles in one block's buffer at most (8 MB): wide layers and many input directions take fewer points per block. */
 const BLOCK_DOUBLES = 2 ** 20;
 
 /**
  * Who runs a block pass's work and where its buffers live. The JavaScript backend: Float64Arrays and loops. The
- * WebAssembly one: the network's W and b copied once into a kernel's memory, the pass's buffers as views of that
+ * WebAssembly one: the network's Wᵀ and b copied once into a kernel's memory, the pass's buffers as views of that
  * memory, so a layer's product, σ and the residual chain step run in the kernel with no copies in or out (on a width-8
  * layer the copies and the JavaScript σ cost more than the product). Layer kinds and activations the kernel lacks run
  * their JavaScript loops on the same views.
@@ -101,7 +160,7 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
   grow(scratch);
   const f64 = new Float64Array(kernel.memory.buffer);
   net.layers.forEach((layer, l) => {
-    f64.set(layer.W!, wAt[l] / 8);
+    writeTransposed(layer.W!, layer.outWidth, layer.inWidth, f64, wAt[l] / 8);
     f64.set(layer.b!, bAt[l] / 8);
   });
   const backend: WasmBlocks = {

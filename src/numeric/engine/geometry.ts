@@ -6,7 +6,7 @@
 // christoffel[(a·n + b)·n + c] = Γ^a_bc, riemann[((a·n + b)·n + c)·n + d] = R^a_bcd.
 import { REAL } from "../../core/functions.js";
 import { type Geometry, geometryOver, quantity } from "../../core/quantities.js";
-import { blockServes, pointOfBlock, propagateBlocks } from "./batch.js";
+import { blockServes, pointOfBlock, propagateBlocks, writeBlock } from "./batch.js";
 import {
   type LayerRange,
   type NetworkLike,
@@ -92,6 +92,7 @@ export function metricsAt(net: NetworkLike, points: Float64Array, n: number, opt
     const m = p.layers.length ? p.layers[p.layers.length - 1].outWidth : n,
       J = new Float64Array(m * n);
     propagateBlocks(p, points, n, (block) => {
+      if (!G) return void writeBlock(block, n, { output: null, jacobian: null, metric: out });
       for (let b = 0; b < block.B; b++) {
         pointOfBlock(block, b, n, J);
         congruence(J, G, m, n, g);

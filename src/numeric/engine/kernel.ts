@@ -117,7 +117,7 @@ export const newWasmKernel = (): WasmKernel | null =>
   wasmModule && (new WebAssembly.Instance(wasmModule, {}).exports as unknown as WasmKernel);
 
 /**
- * Each weight matrix gets its own instance whose memory holds W (at 0, copied once) and room for X and Z behind it,
+ * Each weight matrix gets its own instance whose memory holds Wᵀ (at 0, copied once) and room for X and Z behind it,
  * grown when a call has more components. Keyed weakly by W: the memory goes with the network. Prepared weights are
  * never written (prepareNetwork binds them once), so the copy stays exact.
  */
@@ -129,7 +129,12 @@ interface Arena {
 }
 const arenas = new WeakMap<Float64Array, Arena>();
 
-function arenaFor(W: Float64Array, scratch: number): Arena {
+/** Wᵀ (cols × rows, row-major) of W (rows × cols) into `into` from `at` on: the layout the kernel's affine reads. */
+export function writeTransposed(W: Float64Array, rows: number, cols: number, into: Float64Array, at: number): void {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) into[at + j * rows + i] = W[i * cols + j];
+}
+
+function arenaFor(W: Float64Array, rows: number, cols: number, scratch: number): Arena {
   let arena = arenas.get(W);
   const need = (W.length + scratch) * 8;
   if (!arena) {
@@ -137,7 +142,7 @@ function arenaFor(W: Float64Array, scratch: number): Arena {
     const memory = kernel.memory;
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     arena = { kernel, f64: new Float64Array(memory.buffer), wLength: W.length };
-    arena.f64.set(W);
+    writeTransposed(W, rows, cols, arena.f64, 0);
     arenas.set(W, arena);
   } else if (need > arena.f64.byteLength) {
     const memory = arena.kernel.memory;
@@ -153,7 +158,7 @@ const WASM_MIN_PRODUCTS = 512;
 const affineWasm: Affine = (W, b, X, Z, rows, cols, K) => {
   const xLength = K * cols,
     zLength = K * rows;
-  const arena = arenaFor(W, xLength + zLength);
+  const arena = arenaFor(W, rows, cols, xLength + zLength);
   const f = arena.f64,
     xAt = arena.wLength,
     zAt = xAt + xLength;

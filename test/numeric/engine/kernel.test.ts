@@ -156,6 +156,8 @@ describe("the kernel's elementwise functions", () => {
       [10, 5],
       [1, 1],
       [6, 2],
+      [8, 4],
+      [11, 8],
     ]) {
       const { kernel, f64 } = instance(64);
       const r = rng(units * 10 + m);
@@ -168,6 +170,32 @@ describe("the kernel's elementwise functions", () => {
         expect(Math.abs(f64[24 + u] - want)).toBeLessThanOrEqual(3 * ulp(want));
       }
       expect(Number.isNaN(f64[24 + 2 * units])).toBe(true); // nothing written past σ'
+    }
+  });
+
+  it("tanh: four units at a time (m a multiple of 4) is bit for bit the pairwise path", () => {
+    // 6 rows of m = 4 units in one call (four at a time), against each pair of units in a call of its own (m = 2)
+    const units = 24,
+      m = 4;
+    const r = rng(5);
+    const ys = Float64Array.from({ length: units }, () => 6 * r() - 3),
+      bias = Float64Array.from({ length: m }, () => r() - 0.5);
+    const { kernel, f64 } = instance(256);
+    f64.set(ys);
+    f64.set(bias, 32);
+    kernel.tanh(0, 32 * 8, 40 * 8, units, m);
+    const quads = f64.slice(40, 40 + 2 * units);
+    for (let u = 0; u < units; u += 2) {
+      f64.set(ys.subarray(u, u + 2), 100);
+      f64.set(bias.subarray(u % m, (u % m) + 2), 104);
+      kernel.tanh(100 * 8, 104 * 8, 108 * 8, 2, 2);
+      for (const [got, want] of [
+        [f64[108], quads[u]],
+        [f64[109], quads[u + 1]],
+        [f64[110], quads[units + u]],
+        [f64[111], quads[units + u + 1]],
+      ])
+        if (!Object.is(got, want)) throw new Error(`units ${u}, ${u + 1}: ${want} ≠ ${got}`);
     }
   });
 
