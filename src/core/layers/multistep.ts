@@ -6,10 +6,10 @@
 // if it is zero-stable: ρ(ζ) = ζ^{2k−1} − Σ a_i ζ^{2k−2−i} = (ζ − 1)^k q(ζ) with every root of q strictly inside the
 // unit circle (Schur–Cohn). That holds for k ≤ 6 and fails for k = 7 (a root of modulus 1.0945), so k ≤ 6.
 // k = 3: x_l = (25x_{l−1} − 34x_{l−2} + 22x_{l−3} − 7x_{l−4} + x_{l−5})/7 + (4/7) h³ σ(W_l x_{l−1} + b_l).
-// The start is order.ts's, Taylor steps from rest, exact to O(h^{2k}) where W and b do not change over the first
-// 2k − 2 layers (then x(t) − x_0 = O(t^k) keeps σ constant to O(t^k)); see docs/language.md for what else caps the order.
+// The network starts at rest with 2k − 2 start steps built so that the recurrence does not amplify their errors
+// (startWeights); docs/language.md says what else caps the order (W(t) with kinks: 2).
 import { affineKind } from "./affine.js";
-import { atRest, factorial, ordinal, startFactor, sup } from "./order.js";
+import { atRest, ordinal, sup } from "./order.js";
 import { PARAM_B, PARAM_H, PARAM_W, slopeWTex, zTex } from "./params.js";
 import type { LayerKindDef, LayerSyntax, Recurrence } from "./types.js";
 
@@ -73,6 +73,53 @@ export function multistepCoefficients(k: number): { a: Fraction[]; c: Fraction }
   }
   const u = solve(A, r);
   return { a: u.slice(0, m), c: u[m] };
+}
+
+/**
+ * The start from rest (x(0) = x_0, x'(0) = … = x^(k−1)(0) = 0): x_j = x_0 + h^k Σ_{n=1..j} w_{j,n} f_n for
+ * j = 1 … 2k − 2, with f_n = σ(W_n x_{n−1} + b_n), the field at time (n − 1)h. For x^(k) = g(t) with g = t^p the
+ * exact value is h^{k+p} j^{k+p} p!/(k+p)!; call the start's error h^{k+p} E_{j,p}. x_j has only j nodes, so E_{j,p}
+ * cannot vanish for p ≥ j, and the interior recurrence, with its k-fold root 1, would amplify a generic start error
+ * N^{k−1} times (the Taylor start of order.ts: global order 2). What it does not amplify is an error that is already a
+ * polynomial of degree ≤ p in j: that is a solution of the recurrence, growing like N^p, which costs h^{k+p}N^p = h^k.
+ * So for p = 0 … k − 2 the weights make E_{j,p} = P_p(j), the polynomial of degree ≤ p with P_p(0) = 0 through the
+ * unavoidable E_{1,p} … E_{p,p}, and for p ≥ k − 1 (h^{k+p}N^{k−1} ≤ h^k anyway) exact as far as j nodes allow.
+ * Each x_j then has exactly j conditions on its j weights (moments at the nodes 0 … j − 1: a Vandermonde system).
+ */
+export function startWeights(k: number): Fraction[][] {
+  const m = 2 * k - 1,
+    fact = (n: number) => Array.from({ length: n }, (_, i) => BigInt(i + 1)).reduce((s, f) => s * f, 1n);
+  const power = (b: number, p: number) => (p === 0 ? 1n : BigInt(b) ** BigInt(p));
+  const exact = (j: number, p: number) => frac(power(j, k + p) * fact(p), fact(k + p));
+  const moment = (w: Fraction[], p: number) => w.reduce((s, v, n) => fAdd(s, fMul(v, frac(power(n, p)))), frac(0n));
+  const weights: Fraction[][] = [[]];
+  const error = (j: number, p: number) => fSub(moment(weights[j], p), exact(j, p));
+  /** P_p(j) by Lagrange through (0, 0), (1, E_{1,p}), …, (p, E_{p,p}). */
+  const P = (p: number, j: number) => {
+    let s = frac(0n);
+    for (let a = 1; a <= p; a++) {
+      let term = error(a, p);
+      for (let b = 0; b <= p; b++) if (b !== a) term = fMul(term, frac(BigInt(j - b), BigInt(a - b)));
+      s = fAdd(s, term);
+    }
+    return s;
+  };
+  for (let j = 1; j < m; j++) {
+    const ps = Array.from({ length: j }, (_, r) => r);
+    const A = ps.map((p) => Array.from({ length: j }, (_, n) => frac(power(n, p))));
+    const r = ps.map((p) => (p < k - 1 ? fAdd(exact(j, p), P(p, j)) : exact(j, p)));
+    weights.push(solve(A, r));
+  }
+  return weights;
+}
+
+/** The start step of layer j < 2k − 1 as a recurrence on x_{j−1} … x_0 (newest first) and the factor of h^k f_j. */
+export function startStep(k: number, j: number, w = startWeights(k)): { coeffs: Fraction[]; factor: Fraction } {
+  // x_j − x_0 = h^k Σ_n w_{j,n} f_n; the f_n of n < j are combinations of x_1 − x_0 … x_{j−1} − x_0 (w triangular)
+  const earlier = Array.from({ length: j - 1 }, (_, n) => Array.from({ length: j - 1 }, (_, i) => w[i + 1][n] ?? frac(0n)));
+  const beta = j > 1 ? solve(earlier, w[j].slice(0, j - 1)) : [];
+  const beta0 = beta.reduce((s, v) => fSub(s, v), frac(1n));
+  return { coeffs: [...beta].reverse().concat([beta0]), factor: w[j][j - 1] };
 }
 
 /** ρ(ζ) = ζ^m − Σ a_i ζ^{m−1−i}, highest power first. */
@@ -144,9 +191,31 @@ export function multistepKind(k: number): LayerKindDef | null {
   const coeffs = a.map(fractionValue),
     factor = fractionValue(c),
     reads = 2 * k - 1;
+  const w = startWeights(k);
+  const starts = Array.from({ length: reads - 1 }, (_, j): Recurrence => {
+    const st = startStep(k, j + 1, w);
+    return { coeffs: st.coeffs.map(fractionValue), scale: { factor: fractionValue(st.factor), power: k } };
+  });
   const { D, C } = overDenominator(k, 0);
   const at = (l: number) => overDenominator(k, l);
   const [rest, restTex] = atRest(k);
+  // the start step of layer l (1 ≤ l < reads): its combination of earlier states, in TeX and text
+  const startAt = (l: number) => startStep(k, Math.min(Math.max(l, 1), reads - 1), w);
+  const signed = (v: Fraction, i: number, x: string) => {
+    const mag = frac(v.n < 0n ? -v.n : v.n, v.d);
+    return `${i === 0 ? (v.n < 0n ? "-" : "") : v.n < 0n ? " - " : " + "}${mag.n === mag.d ? "" : texFraction(mag)}${x}`;
+  };
+  const startCombination = (l: number, x: (j: number) => string) =>
+    startAt(l)
+      .coeffs.map((v, i) => signed(v, i, x(l - 1 - i)))
+      .join("");
+  const startTex = (l: number, x: (j: number) => string) => `${startCombination(l, x)} + ${texFraction(startAt(l).factor)}`;
+  const startText = (l: number) =>
+    startAt(l)
+      .coeffs.map((v, i) => `${i === 0 ? "" : " + "}${v.n}/${v.d} x${l - 1 - i}`)
+      .join("");
+  const startJacobian = (l: number) =>
+    `${texFraction(startAt(l).coeffs[0])}\\delta^{a_{${l}}}_{b_{${l - 1}}} + ${texFraction(startAt(l).factor)} h^${k} ${slopeWTex(l)}`;
   const name = ordinal(k);
   const cTex = `\\tfrac{${C}}{${D}}`;
   const def = affineKind({
@@ -162,10 +231,7 @@ export function multistepKind(k: number): LayerKindDef | null {
       text: `d${sup(k)}x/dt${sup(k)} = σ(W(t) x + b(t)), ${rest} = 0`,
       tex: (rhs) => `\\frac{d^${k}x}{dt^${k}} = ${rhs}, \\quad ${restTex} = 0`,
     },
-    recurrence: (available): Recurrence =>
-      available >= reads
-        ? { coeffs, scale: { factor, power: k } }
-        : { coeffs: [1], scale: { factor: startFactor(k, available), power: k } },
+    recurrence: (available): Recurrence => (available >= reads ? { coeffs, scale: { factor, power: k } } : starts[available - 1]),
     probabilities: false,
     initScale: 0.5,
     labels: {
@@ -179,23 +245,21 @@ export function multistepKind(k: number): LayerKindDef | null {
       why: (l, s, start) =>
         start
           ? `An order-${k} multistep layer reads the ${reads} layers before it; the network starts at rest ($${restTex} = 0$), ` +
-            `so layer ${l} takes the Taylor step $x_{${l}} = x_{${l - 1}} + \\tfrac{${l ** k - (l - 1) ** k}}{${factorial(k)}} ` +
-            `h^${k} \\sigma(W_{${l}} x_{${l - 1}} + b_{${l}})$ from rest. Here $\\sigma = ${s}$.`
+            `so layer ${l} takes a start step, $x_{${l}} = ${startTex(l, (j) => `x_{${j}}`)} h^${k} \\sigma(W_{${l}} x_{${l - 1}} + ` +
+            `b_{${l}})$, whose error the recurrence does not amplify. Here $\\sigma = ${s}$.`
           : `An order-${k} multistep layer combines the ${reads} layers before it with weights chosen for accuracy and adds ` +
             `one activation, $${cTex} h^${k} \\sigma(W_l x_{l-1} + b_l)$, with $\\sigma = ${s}$.`,
       general: (l, s) => `x^{a_{${l}}} = \\tfrac{1}{${D}}\\big(${at(l).tex}\\big) + ${cTex} h^${k} ${s}\\big(${zTex(l)}\\big)`,
       jacobianWhy: (l, _slope, start) =>
         start
-          ? `For a starting step, $\\partial x^{a_{${l}}} / \\partial x^{b_{${l - 1}}} = \\delta^{a_{${l}}}_{b_{${l - 1}}} + ` +
-            `\\tfrac{${l ** k - (l - 1) ** k}}{${factorial(k)}} h^${k} \\sigma'(z^{a_{${l}}})\\, W^{a_{${l}}}{}_{b_{${l - 1}}}$.`
+          ? `For a start step, $\\partial x^{a_{${l}}} / \\partial x^{b_{${l - 1}}} = ${startJacobian(l)}$, the earlier layers ` +
+            "held fixed."
           : `With the earlier layers held fixed, $\\partial x^{a_l} / \\partial x^{b_{l-1}} = a_0\\delta^{a_l}_{b_{l-1}} + ${cTex} ` +
             `h^${k} \\sigma'(z^{a_l})\\, W^{a_l}{}_{b_{l-1}}$ ($a_0 = ${texFraction(a[0])}$), and $\\partial x_l / \\partial ` +
             `x_{l-1-i} = a_i I$.`,
       jacobianGeneral: (l, start) =>
         `\\frac{\\partial x^{a_{${l}}}}{\\partial x^{b_{${l - 1}}}} = ` +
-        (start
-          ? `\\delta^{a_{${l}}}_{b_{${l - 1}}} + \\tfrac{${l ** k - (l - 1) ** k}}{${factorial(k)}} h^${k} ${slopeWTex(l)}`
-          : `${texFraction(a[0])}\\delta^{a_{${l}}}_{b_{${l - 1}}} + ${cTex} h^${k} ${slopeWTex(l)}`),
+        (start ? startJacobian(l) : `${texFraction(a[0])}\\delta^{a_{${l}}}_{b_{${l - 1}}} + ${cTex} h^${k} ${slopeWTex(l)}`),
       euler: {
         title: (l) => `Layer ${l} is an order-${k} multistep step`,
         why: (s) =>
@@ -206,8 +270,11 @@ export function multistepKind(k: number): LayerKindDef | null {
           `x^{b_{${l - 1}}} + b^{a_{${l}}}\\big) \\;\\longrightarrow\\; \\frac{d^${k}x^a}{dt^${k}} = ${s}\\big(W^a{}_b(t)\\, x^b + b^a(t)\\big)`,
         quotient: (l, start) => {
           if (start) {
-            const f = `${l ** k - (l - 1) ** k}h^${k}/${factorial(k)}`;
-            return [`\\frac{x^{(${l})} - x^{(${l - 1})}}{${l ** k - (l - 1) ** k}h^${k}/${factorial(k)}}`, `(x${l} - x${l - 1})/(${f})`];
+            const g = startAt(l).factor;
+            return [
+              `\\frac{x^{(${l})} - (${startCombination(l, (j) => `x^{(${j})}`)})}{${texFraction(g)}h^${k}}`,
+              `(x${l} - (${startText(l)}))/(${g.n}/${g.d} h^${k})`,
+            ];
           }
           const { tex: t, text: x } = at(l);
           const vec = t.replace(/x\^\{a_\{(-?\d+)\}\}/g, "x^{($1)}");
