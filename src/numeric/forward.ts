@@ -5,7 +5,7 @@
 import type { MathNode, SymbolNode } from "mathjs";
 import type { Algebra } from "../core/algebra.js";
 import { FUNCTIONS, valueAndSlope } from "../core/functions.js";
-import { LAYER_KINDS, MAX_ORDER } from "../core/layers/index.js";
+import { LAYER_KINDS, MAX_READS } from "../core/layers/index.js";
 import type { Layer, Mapping, Metric, Network, ParamTensor } from "../semantics/model.js";
 import { congruenceN, identityN, type Mat, matMulN } from "./linalg.js";
 
@@ -258,7 +258,7 @@ export function forwardMetric(metric: Metric, point: number[], env: ReadonlyMap<
 /** The states before `states[i]`, newest first and no more than a layer can read: `layerJacobian`'s `earlier`. */
 export const earlierStates = (states: readonly LayerState[], i: number): number[][] =>
   states
-    .slice(Math.max(0, i - MAX_ORDER), i)
+    .slice(Math.max(0, i - MAX_READS), i)
     .map((st) => st.x)
     .reverse();
 

@@ -280,6 +280,12 @@ export const ZERO = num(0),
 
 const isInt = (x: number) => Number.isInteger(x);
 const byId = (a: Expr, b: Expr) => a.id - b.id;
+const isExp = (f: Expr) => f.op === "fn" && f.name === "exp";
+function countExps(factors: readonly Expr[]): number {
+  let n = 0;
+  for (const f of factors) if (isExp(f)) n++;
+  return n;
+}
 
 /** Split a term into numeric coefficient and the rest: 3*x*y -> [3, x*y]. */
 function splitCoefficient(t: Expr): [number, Expr] {
@@ -532,6 +538,12 @@ export function mul(...xs: Expr[]): Expr {
   }
   // a merged factor may repeat a base (rare): rebuild once through the general path
   if (repeatsBase(factors)) return mul(num(coef), ...factors);
+  if (countExps(factors) > 1) {
+    // exp(a)·exp(b) = exp(a + b): one exp per product, so exp(x)·exp(x) and exp(2x) are one node
+    const merged = fn("exp", add(...factors.filter(isExp).map((f) => f.args[0])));
+    const rest = factors.filter((f) => !isExp(f));
+    return merged.op === "num" ? productOf(coef * merged.value, rest) : mul(num(coef), merged, ...rest);
+  }
   return productOf(coef, factors);
 }
 
@@ -570,6 +582,8 @@ export function pow(base: Expr, e: Expr): Expr {
     if (isInt(k) && base.op === "pow" && base.args[1].op === "num") return pow(base.args[0], num(base.args[1].value * k));
     if (isInt(k) && base.op === "mul") return mul(...base.args.map((f) => pow(f, e)));
   }
+  // exp(a)^e = exp(e·a) for real a and e (exp is positive): exp(x)^2 is exp(2*x), 1/exp(x) is exp(-x)
+  if (isExp(base)) return fn("exp", mul(e, base.args[0]));
   return intern("pow", [base, e], 0, "");
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { quantity, type QuantityName } from "../../src/core/quantities.js";
 import { add, div, type Expr, evaluate, type Fn, fn, mul, num, pow, sub, sym, ZERO } from "../../src/symbolic/expr.js";
+import { diff } from "../../src/symbolic/diff.js";
 import { DAG, geometry } from "../../src/symbolic/geometry.js";
 import { metricComponents } from "../../src/symbolic/metric.js";
 import { print } from "../../src/symbolic/print.js";
@@ -80,7 +81,7 @@ describe("zero recognition", () => {
     const cases = [
       sub(pow(add(x, num(1)), num(30)), pow(x, num(30))),
       sub(mul(fn("sin", x), fn("sin", x)), mul(num(1 - 2 ** -52), pow(fn("sin", x), num(2)))),
-      sub(fn("exp", add(x, y)), mul(fn("exp", x), fn("exp", y))), // zero for real x, y, but not provable here
+      sub(mul(fn("exp", x), fn("exp", y)), fn("exp", mul(x, y))), // exp(x + y) against exp(xy)
     ];
     expect(recognizeZeros(cases).zero).toEqual([false, false, false]);
     expect(cases.map((c) => simplify(c).zero)).toEqual([false, false, false]);
@@ -168,5 +169,61 @@ describe("printed forms", () => {
     expect(res.out).toContain("x1_1 = x + 0.5*tanh(z1_1)");
     expect(res.out).toContain("x2_1 = x1_1 + 0.5*tanh(z2_1)");
     expect(res.out).not.toMatch(/\bh\b/);
+  });
+});
+
+describe("exponentials: exp(a)^k = exp(ka), exp(a)·exp(b) = exp(a + b)", () => {
+  const exp = (u: Expr) => fn("exp", u);
+  it("the constructors build one node for equal exponentials", () => {
+    expect(pow(exp(x), num(2))).toBe(exp(mul(num(2), x)));
+    expect(mul(exp(x), exp(x))).toBe(exp(mul(num(2), x)));
+    expect(mul(exp(x), exp(y))).toBe(exp(add(x, y)));
+    expect(mul(num(3), exp(x), y, exp(mul(num(-1), y)))).toBe(mul(num(3), y, exp(sub(x, y))));
+    expect(div(exp(mul(num(2), x)), exp(x))).toBe(exp(x));
+    expect(pow(exp(x), num(-1))).toBe(exp(mul(num(-1), x)));
+    expect(mul(exp(x), exp(mul(num(-1), x)))).toBe(num(1));
+    expect(pow(exp(x), y)).toBe(exp(mul(x, y)));
+    expect(sub(pow(exp(x), num(2)), exp(mul(num(2), x)))).toBe(ZERO);
+    expect(sub(exp(add(x, y)), mul(exp(x), exp(y)))).toBe(ZERO);
+    // and only those: exp(x)·exp(y) is not exp(xy), 2·exp(x) is not exp(2x)
+    expect(mul(exp(x), exp(y))).not.toBe(exp(mul(x, y)));
+    expect(mul(num(2), exp(x))).not.toBe(exp(mul(num(2), x)));
+  });
+
+  it("the canonical form cancels what only expanding shows: (exp(x) + 1)² − exp(2x) − 2exp(x) − 1 = 0", () => {
+    const e = sub(pow(add(exp(x), num(1)), num(2)), add(exp(mul(num(2), x)), mul(num(2), exp(x)), num(1)));
+    expect(e).not.toBe(ZERO);
+    expect(simplify(e)).toEqual({ expr: ZERO, zero: true, proof: RULE_PROOF });
+    // exp((x + 1)² − 1) = exp(x²)·exp(x)²
+    const f = sub(exp(sub(pow(add(x, num(1)), num(2)), num(1))), mul(exp(pow(x, num(2))), pow(exp(x), num(2))));
+    expect(simplify(f).zero).toBe(true);
+    expect(simplify(sub(exp(pow(add(x, num(1)), num(2))), exp(pow(x, num(2))))).zero).toBe(false);
+  });
+
+  it("values and derivatives are unchanged (finite differences)", () => {
+    const e = div(mul(pow(exp(x), num(3)), exp(mul(x, y)), sub(exp(y), num(1))), add(num(2), pow(exp(y), num(2))));
+    const naive = (X: number, Y: number) => (Math.exp(X) ** 3 * Math.exp(X * Y) * (Math.exp(Y) - 1)) / (2 + Math.exp(Y) ** 2);
+    const [dx, dy] = [diff([e], "x")[0], diff([e], "y")[0]];
+    const next = rng(7);
+    for (let i = 0; i < 6; i++) {
+      const [X, Y] = [uniform(next, -1, 1), uniform(next, -1, 1)],
+        env = { x: X, y: Y },
+        eps = 1e-5;
+      expect(evaluate([e], env)[0]).toBeCloseTo(naive(X, Y), 12);
+      expect(evaluate([dx], env)[0]).toBeCloseTo((naive(X + eps, Y) - naive(X - eps, Y)) / (2 * eps), 7);
+      expect(evaluate([dy], env)[0]).toBeCloseTo((naive(X, Y + eps) - naive(X, Y - eps)) / (2 * eps), 7);
+    }
+  });
+
+  it("Gödel's metric: Γ^y_xy and Ric_xx are the zero node; R = −1/a², Kretschmann 3/a⁴", () => {
+    // g = a²[−(dt + eˣdy)² + dx² + e²ˣdy²/2 + dz²]: before, Γ^y_xy printed as (exp(x)^2 - exp(2*x))/(…)
+    // (flattened: Γ^a_bc at 16a + 4b + c, Ric_bd at 4b + d; t, x, y, z = 0 … 3)
+    const gamma = quantityOf("godel", "christoffel"),
+      ric = quantityOf("godel", "ricci");
+    expect(gamma[16 * 2 + 4 * 1 + 2]).toBe(ZERO);
+    expect(ric[4 * 1 + 1]).toBe(ZERO);
+    expect(ric.map(shown)).toEqual(["1", "0", "exp(x)", "0", "0", "0", "0", "0", "exp(x)", "0", "exp(2*x)", ...Array(5).fill("0")]);
+    expect(shown(quantityOf("godel", "scalar")[0])).toBe("-1/a^2");
+    expect(shown(quantityOf("godel", "kretschmann")[0])).toBe("3/a^4");
   });
 });

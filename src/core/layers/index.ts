@@ -1,5 +1,6 @@
 // The layer kinds of the language, one module each; this table is the only list of them.
 import { dense } from "./dense.js";
+import { MAX_MULTISTEP, MULTISTEP_SYNTAX, multistepKind } from "./multistep.js";
 import { MAX_ORDER, ORDER_SYNTAX, orderKind } from "./order.js";
 import { residual } from "./residual.js";
 import { secondOrder } from "./second-order.js";
@@ -8,9 +9,17 @@ import type { LayerKindDef, LayerSyntax } from "./types.js";
 
 /** The order-k family for k ≥ 3 (`order k` in specs; `order 1` is residual, `order 2` second_order). */
 export type OrderKind = `order_${number}`;
-export type LayerKind = "dense" | "residual" | "second_order" | "softmax" | OrderKind;
+/** The accurate one-activation family for k = 3 … MAX_MULTISTEP (`multistep k`; k = 1, 2 are residual, second_order). */
+export type MultistepKind = `multistep_${number}`;
+export type LayerKind = "dense" | "residual" | "second_order" | "softmax" | OrderKind | MultistepKind;
 
-const FIXED = { dense, residual, second_order: secondOrder, softmax } satisfies Record<Exclude<LayerKind, OrderKind>, LayerKindDef>;
+const FIXED = { dense, residual, second_order: secondOrder, softmax } satisfies Record<
+  Exclude<LayerKind, OrderKind | MultistepKind>,
+  LayerKindDef
+>;
+
+/** The most earlier states any layer reads (x_{l−1} … x_{l−MAX_READS}): the order-6 multistep layer's 11. */
+export const MAX_READS = Math.max(MAX_ORDER, 2 * MAX_MULTISTEP - 1);
 
 /** The kind `order k` names (k a whole number from 1 to MAX_ORDER), or null. */
 export function orderKindName(k: number): LayerKind | null {
@@ -18,13 +27,20 @@ export function orderKindName(k: number): LayerKind | null {
   return k === 1 ? "residual" : k === 2 ? "second_order" : `order_${k}`;
 }
 
-/** The fixed kinds as they are; order_k looked up in the family (an infinite table, so read through a proxy: its keys
+/** The kind `multistep k` names (k a whole number from 1 to MAX_MULTISTEP), or null. */
+export function multistepKindName(k: number): LayerKind | null {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_MULTISTEP) return null;
+  return k === 1 ? "residual" : k === 2 ? "second_order" : `multistep_${k}`;
+}
+
+/** The fixed kinds as they are; order_k and multistep_k looked up in their families (an infinite table, so read through a proxy: its keys
  *  enumerate the fixed kinds only). Lookups of kinds that do not exist give undefined, as in any table. */
 export const LAYER_KINDS: Record<LayerKind, LayerKindDef> = new Proxy(FIXED as Record<LayerKind, LayerKindDef>, {
   get(target, key, receiver) {
     if (typeof key === "string" && !(key in target)) {
-      const m = /^order_(\d+)$/.exec(key);
-      const k = m ? Number(m[1]) : NaN;
+      const m = /^(order|multistep)_(\d+)$/.exec(key);
+      const k = m ? Number(m[2]) : NaN;
+      if (m?.[1] === "multistep") return multistepKind(k) ?? undefined;
       return k >= 3 && k <= MAX_ORDER ? orderKind(k) : undefined;
     }
     return Reflect.get(target, key, receiver);
@@ -49,6 +65,14 @@ export const LAYER_WORDS: ReadonlyMap<string, LayerWord> = new Map<string, Layer
       syntax: ORDER_SYNTAX,
       kind: (k = NaN) => orderKindName(k) ?? `order_${k}`,
       argumentNote: `the order k of an 'order k' layer is a whole number from 1 to ${MAX_ORDER}`,
+    },
+  ],
+  [
+    MULTISTEP_SYNTAX.word,
+    {
+      syntax: MULTISTEP_SYNTAX,
+      kind: (k = NaN) => multistepKindName(k) ?? `multistep_${k}`,
+      argumentNote: `the order k of a 'multistep k' layer is a whole number from 1 to ${MAX_MULTISTEP} (from 7 on it is not zero-stable)`,
     },
   ],
 ]);

@@ -15,15 +15,16 @@ import type { LayerKindDef, LayerSyntax, Recurrence } from "./types.js";
 export const MAX_ORDER = 8;
 
 const binomial = (k: number, i: number): number => (i === 0 ? 1 : (binomial(k, i - 1) * (k - i + 1)) / i);
-const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
+export const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
 /** c_i of x_l = Σ c_i x_{l−1−i} + …: (−1)^i C(k, i+1). */
 export const backwardCoefficients = (k: number) => Array.from({ length: k }, (_, i) => (i % 2 ? -1 : 1) * binomial(k, i + 1));
 /** The Taylor coefficient of the j-th start step from rest: x(jh) − x((j−1)h) = (j^k − (j−1)^k)/k! · h^k x^(k)(0) + …. */
 export const startFactor = (k: number, j: number) => (j ** k - (j - 1) ** k) / factorial(k);
 
 const ORDINAL = ["", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"];
+export const ordinal = (k: number) => ORDINAL[k] ?? `order-${k}`;
 const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";
-const sup = (k: number) => [...String(k)].map((d) => SUPERSCRIPT[Number(d)]).join("");
+export const sup = (k: number) => [...String(k)].map((d) => SUPERSCRIPT[Number(d)]).join("");
 
 /** Σ c_i x^{a_{l−1−i}} in TeX, signs folded in. */
 function combinationTex(k: number, l: number): string {
@@ -45,6 +46,12 @@ function nablaTex(k: number, l: number): [string, string] {
   return [terms.map(([s, m, j]) => `${s}${m}x^{(${j})}`).join(""), terms.map(([s, m, j]) => `${s}${m ? `${m} ` : ""}x${j}`).join("")];
 }
 
+/** x'(0) = … = x^(k−1)(0), the start at rest, in text and TeX. */
+export const atRest = (k: number): [string, string] => [
+  Array.from({ length: k - 1 }, (_, i) => (i === 0 ? "x'(0)" : `x${i === 1 ? "''" : `^(${i + 1})`}(0)`)).join(" = "),
+  Array.from({ length: k - 1 }, (_, i) => `x^{(${i + 1})}(0)`).join(" = "),
+];
+
 /** `order k ACT`: the family's word, k picking the kind (index.ts resolves it; `order 1` is residual, `order 2` second_order). */
 export const ORDER_SYNTAX: LayerSyntax = { word: "order", number: "argument", activation: true };
 
@@ -54,9 +61,8 @@ const kinds = new Map<number, LayerKindDef>();
 export function orderKind(k: number): LayerKindDef {
   const hit = kinds.get(k);
   if (hit) return hit;
-  const name = ORDINAL[k] ?? `order-${k}`;
-  const rest = Array.from({ length: k - 1 }, (_, i) => (i === 0 ? "x'(0)" : `x${i === 1 ? "''" : `^(${i + 1})`}(0)`)).join(" = ");
-  const restTex = Array.from({ length: k - 1 }, (_, i) => `x^{(${i + 1})}(0)`).join(" = ");
+  const name = ordinal(k);
+  const [rest, restTex] = atRest(k);
   const def = affineKind({
     keyword: `order_${k}`,
     syntax: ORDER_SYNTAX,

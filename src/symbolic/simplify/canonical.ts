@@ -36,6 +36,8 @@ export class NotRational extends Error {}
 
 /** Expanded sin and cos of one kernel argument never go past this multiple (sin 7θ stays a kernel). */
 const MAX_MULTIPLE = 6;
+/** exp(n·m) is written exp(m)^n up to this |n| (exp(100x) stays a kernel). */
+const MAX_EXP_POWER = 16;
 
 /** Denominators up to this are kept as fractions; a number needing a longer one is a kernel of its own. */
 const SHORT_DENOMINATOR = 1n << 20n;
@@ -128,9 +130,27 @@ export class Canonicalizer {
           const expanded = this.trig(arg);
           if (expanded) return { num: expanded[e.name === "sin" ? 1 : 0], den: new Map() };
         }
+        if (e.name === "exp") return this.exponential(arg);
         return this.kernelOf(fn(e.name as Fn, this.expr(arg)));
       }
     }
+  }
+
+  /**
+   * exp(Σ c_i m_i) = Π exp(m_i)^{c_i}: each monomial m_i of a polynomial argument is a kernel exp(m_i), raised to
+   * its coefficient when that is a whole number up to MAX_EXP_POWER, so exp(2x), exp(x)² and exp(x)·exp(x) agree and
+   * exp(−x) is 1/exp(x). A rational argument, or a term with a fractional coefficient, stays a kernel of its own.
+   */
+  private exponential(arg: RatFun): RatFun {
+    if (arg.den.size || arg.num.size === 0) return this.kernelOf(fn("exp", this.expr(arg)));
+    let out = this.const(Q1);
+    for (const t of arg.num.values()) {
+      const whole = t.c.d === 1n && t.m.length > 0 && Math.abs(Number(t.c.n)) <= MAX_EXP_POWER;
+      const unit: RatFun = { num: new Map([[t.m.join(","), whole ? { m: t.m, c: Q1 } : t]]), den: new Map() };
+      const kernel = this.kernelOf(fn("exp", this.expr(unit)));
+      out = this.mul(out, whole ? this.power(kernel, Number(t.c.n)) : kernel);
+    }
+    return out;
   }
 
   private kernelOf(e: Expr): RatFun {
