@@ -61,9 +61,13 @@ describe("symbolic requests too large to finish are refused", () => {
     expect(r.code).toBe(0);
   });
 
-  it("the symbolic metric of examples/second-order.rgnn in every format", async () => {
+  it("the symbolic metric of examples/second-order.rgnn in every format: written out refused, auto in matrix form", async () => {
     for (const format of ["text", "latex", "json"]) {
-      expectRefused(await cli(["metric", "examples/second-order.rgnn", "--format", format]), /--at/);
+      for (const form of ["explicit", "layers"])
+        expectRefused(await cli(["metric", "examples/second-order.rgnn", "--format", format, "--form", form]), /--form matrix/);
+      const auto = await cli(["metric", "examples/second-order.rgnn", "--format", format]);
+      expect(auto.code).toBe(0);
+      expect(auto.out).toMatch(/W_?\{?64\}?/);
     }
     expect((await cli(["metric", "examples/second-order.rgnn", "--at", "0.3,-0.7"])).code).toBe(0);
   });

@@ -21,6 +21,7 @@ const EXAMPLES = readdirSync("examples")
 /** Values for the examples' symbols that have none. */
 const SET: Record<string, Record<string, number>> = {
   kerr: { M: 1, a: 0.5 },
+  godel: { a: 1.5 },
   "symbolic-resnet": {
     h: 0.2,
     ...{ W1_11: 0.5, W1_12: -0.3, W1_21: 0.4, W1_22: 0.9, b1_1: 0.1, b1_2: -0.2 },
