@@ -8,6 +8,8 @@ import onnxProto from "onnx-proto";
 import { ACTIVATION_FUNCTIONS, type ActivationFunction, DEFAULT_ACTIVATION, type FunctionDef, REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS, type LayerKind } from "../core/layers/index.js";
 import { writeSafetensors } from "../semantics/safetensors.js";
+import { escapeControls } from "../syntax/diagnostics.js";
+import { clip } from "../syntax/text.js";
 
 const { onnx } = onnxProto;
 
@@ -19,6 +21,9 @@ const DENSE = LAYER_KINDS.dense.keyword,
 export class OnnxImportError extends RgnnError {
   readonly exitCode = EXIT.failure;
 }
+
+/** A name from the model in a message: control characters escaped (an ESC would act on the terminal), cut to 40. */
+const shown = (name: string | null | undefined) => clip(escapeControls(name ?? ""));
 
 /** A tensor of the graph's constants, row-major. */
 interface Tensor {
@@ -109,7 +114,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
   const shape = inputs[0].type?.tensorType?.shape?.dim ?? [];
   const last = shape.at(-1);
   const inputDim = last?.dimValue != null ? Number(last.dimValue) : NaN;
-  if (!(inputDim >= 1)) throw new OnnxImportError(`input '${inputs[0].name}' has no fixed last dimension`);
+  if (!(inputDim >= 1)) throw new OnnxImportError(`input '${shown(inputs[0].name)}' has no fixed last dimension`);
   values.set(inputs[0].name ?? "", { kind: "state", k: 0 });
 
   const layers: ImportedLayer[] = [];
@@ -119,7 +124,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
   // one node; what it returns is of no use (returning lets each case end with `return set(…)`)
   const step = (node: onnxProto.onnx.INodeProto, position: number): unknown => {
     const op = node.opType ?? "";
-    const where = `node '${node.name || (node.output ?? [])[0] || "?"}' (${op}, node ${position + 1} of ${nodes.length})`;
+    const where = `node '${shown(node.name || (node.output ?? [])[0] || "?")}' (${shown(op)}, node ${position + 1} of ${nodes.length})`;
     const fail = (why: string): never => {
       throw new OnnxImportError(`${where}: ${why}`);
     };
@@ -246,12 +251,12 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
   const outputs = graph.output ?? [];
   if (outputs.length !== 1) throw new OnnxImportError(`the graph has ${outputs.length} outputs; rgnn reads one`);
   const out = values.get(outputs[0].name ?? "");
-  if (!out) throw new OnnxImportError(`output '${outputs[0].name}' is not computed by the graph`);
+  if (!out) throw new OnnxImportError(`output '${shown(outputs[0].name)}' is not computed by the graph`);
   const valueName = outputs[0].name;
   const finalState = out.kind === "state" ? out.k : null;
   if (finalState === null) {
-    if (out.kind !== "affine" && out.kind !== "act") throw new OnnxImportError(`output '${valueName}' is not a layer's output`);
-    if (out.from !== layers.length) throw new OnnxImportError(`output '${valueName}' reads a state that later layers replaced`);
+    if (out.kind !== "affine" && out.kind !== "act") throw new OnnxImportError(`output '${shown(valueName)}' is not a layer's output`);
+    if (out.from !== layers.length) throw new OnnxImportError(`output '${shown(valueName)}' reads a state that later layers replaced`);
     layers.push({
       kind: DENSE,
       activation: out.kind === "act" ? out.fn : DEFAULT_ACTIVATION,
@@ -260,7 +265,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       W: out.W,
       b: out.b ?? new Float64Array(out.rows),
     });
-  } else if (finalState !== layers.length) throw new OnnxImportError(`output '${valueName}' is not the last layer's output`);
+  } else if (finalState !== layers.length) throw new OnnxImportError(`output '${shown(valueName)}' is not the last layer's output`);
   if (layers.length === 0) throw new OnnxImportError("the graph has no layers");
   const hs = new Set(layers.filter((l) => LAYER_KINDS[l.kind].params.some((p) => p.shared)).map((l) => l.h));
   if (hs.size > 1) throw new OnnxImportError(`the residual layers have different steps h (${[...hs].join(", ")}); rgnn shares one h`);
@@ -268,6 +273,13 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
 }
 
 /** The spec text for an imported network, its weights in `weightsFile` (written by importedWeights). */
+/** A file name as an rgnn string literal (which escapes only `"` and `\\`, and holds no line break). */
+function rgnnString(text: string): string {
+  if (escapeControls(text) !== text)
+    throw new OnnxImportError(`the weights file name '${escapeControls(text)}' has a control character or line break; choose another -o`);
+  return `"${text.replace(/["\\]/g, "\\$&")}"`;
+}
+
 export function importedSpec(net: ImportedNetwork, weightsFile: string, source: string): string {
   const coords = Array.from({ length: net.inputDim }, (_, i) => `x${i + 1}`);
   const lines = net.layers.map((l) => {
@@ -278,11 +290,12 @@ export function importedSpec(net: ImportedNetwork, weightsFile: string, source: 
   });
   const outDim = net.layers.at(-1)?.outWidth ?? net.inputDim;
   return [
-    `# Imported by rgnn import from ${source}: ${net.layers.length} layers, weights (${net.dtype}) in ${weightsFile}.`,
+    // the names escaped: a line break in a file name would end the comment and start statements
+    `# Imported by rgnn import from ${escapeControls(source)}: ${net.layers.length} layers, weights (${net.dtype}) in ${escapeControls(weightsFile)}.`,
     "",
     `manifold Input (${coords.join(", ")})`,
     "",
-    `network net : Input -> R^${outDim} weights ${JSON.stringify(weightsFile)} {`,
+    `network net : Input -> R^${outDim} weights ${rgnnString(weightsFile)} {`,
     ...lines,
     "}",
     "",

@@ -1,17 +1,18 @@
 // rgnn export FILE --target torch|numpy: the spec's network, Jacobian, metric and what follows from the metric,
 // as a self-contained Python module generated from the same DAG as rgnn's own evaluators.
-import { renameSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename } from "node:path";
 import { PythonExportError, type PythonTarget } from "../../numeric/python.js";
 import { pythonExport } from "../../api/export.js";
 import { EXIT, type IO } from "../io.js";
 import { choice } from "../options.js";
 import { readSpec } from "../spec.js";
+import { checkOutputs, writeFileAtomic } from "../output.js";
 
 const TARGETS: readonly PythonTarget[] = ["torch", "numpy"];
 
 export function exportCommand(io: IO, file: string, opts: { target: string; output?: string }): number {
   const target = choice(opts.target, TARGETS, "--target");
+  if (opts.output) checkOutputs([opts.output], [file]);
   const loaded = readSpec(io, file);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
@@ -29,10 +30,7 @@ export function exportCommand(io: IO, file: string, opts: { target: string; outp
     io.out(text);
     return EXIT.ok;
   }
-  // through a temporary file and a rename, so a reader never sees half a module
-  const temp = join(dirname(opts.output), `.${basename(opts.output)}.${process.pid}.tmp`);
-  writeFileSync(temp, text);
-  renameSync(temp, opts.output);
+  writeFileAtomic(opts.output, text, [file]);
   io.err(`wrote ${opts.output}\n`);
   return EXIT.ok;
 }
