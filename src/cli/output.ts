@@ -30,8 +30,11 @@ export class OutputClosed extends RgnnError {
   readonly exitCode = EXIT.ok;
 }
 
-/** The low-level write, replaceable in tests to simulate a disk that fills up midway. */
-export const lowLevel = { writeSync: writeSync as (fd: number, buf: Uint8Array, offset: number, length: number) => number };
+/** The low-level write and rename, replaceable in tests to simulate a disk that fills up midway or a failing rename. */
+export const lowLevel = {
+  writeSync: writeSync as (fd: number, buf: Uint8Array, offset: number, length: number) => number,
+  renameSync: renameSync as (from: string, to: string) => void,
+};
 
 const codeOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 
@@ -127,7 +130,7 @@ const fileKind = (s: Stats) =>
   s.isBlockDevice() ? "a block device" : s.isSocket() ? "a socket" : s.isSymbolicLink() ? "a symbolic link" : "not a regular file";
 
 /** How `path` is to be written, or an OutputError saying why it may not be. */
-function planOutput(path: string, data: string | Uint8Array): Planned {
+function planOutput(path: string, data: string | Uint8Array, folderMade = true): Planned {
   if (path === "") throw new OutputError("cannot write an empty path");
   const bytes = bytesOf(data);
   if (/[/\\]$/.test(path) || statOrNull(path)?.isDirectory()) throw new OutputError(`cannot write ${path}: it is a directory`);
@@ -149,7 +152,7 @@ function planOutput(path: string, data: string | Uint8Array): Planned {
   if (link && !existing) throw new OutputError(`cannot write ${path}: it is a symbolic link to a missing file`);
   // A link to a regular file is followed: its target is replaced and the link stays a link.
   const target = link ? realpathSync.native(path) : path;
-  if (!statOrNull(dirname(target))) throw new OutputError(`cannot write ${path}: no such directory ${dirname(target)}`);
+  if (folderMade && !statOrNull(dirname(target))) throw new OutputError(`cannot write ${path}: no such directory ${dirname(target)}`);
   return { shown: path, target, stream: false, key: key(existing, target), mode: existing ? existing.mode & 0o7777 : undefined, bytes };
 }
 
@@ -161,7 +164,7 @@ export function checkOutputs(outputs: readonly string[], inputs: readonly (strin
   for (const output of outputs) refuseInput(output, inputs, option);
   const seen = new Map<string, string>();
   for (const output of outputs) {
-    const { key, stream } = planOutput(output, "");
+    const { key, stream } = planOutput(output, "", false); // a set's folder may be made after the check
     if (stream) continue; // two outputs to /dev/null or standard output are harmless
     const other = seen.get(key);
     if (other !== undefined)
@@ -257,7 +260,7 @@ export function writeOutputs(
         }
       }
       try {
-        renameSync(p.tmp as string, p.target);
+        lowLevel.renameSync(p.tmp as string, p.target);
       } catch (e) {
         throw cannot(p.shown, e);
       }

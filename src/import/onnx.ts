@@ -291,7 +291,8 @@ export function importedSpec(net: ImportedNetwork, weightsFile: string, source: 
   const outDim = net.layers.at(-1)?.outWidth ?? net.inputDim;
   return [
     // the names escaped: a line break in a file name would end the comment and start statements
-    `# Imported by rgnn import from ${escapeControls(source)}: ${net.layers.length} layers, weights (${net.dtype}) in ${escapeControls(weightsFile)}.`,
+    `# Imported by rgnn import from ${escapeControls(source)}: ${net.layers.length} layers, ` +
+      `weights (${net.dtype}) in ${escapeControls(weightsFile)}.`,
     "",
     `manifold Input (${coords.join(", ")})`,
     "",

@@ -5,6 +5,7 @@ import cliProgress from "cli-progress";
 import type { Model } from "../../semantics/model.js";
 import { WeightsError } from "../../semantics/bind.js";
 import { weightsPathInside } from "../../semantics/weights.js";
+import { clip } from "../../syntax/text.js";
 import { commandEnv, setAssignments } from "../env.js";
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { diffeoText } from "./flow.js";
@@ -237,6 +238,15 @@ export interface ExperimentRun {
   domain?: [number, number][];
 }
 
+/** The files `rgnn experiment` writes for one run. */
+const runFileNames = (tag: string) => [
+  `${tag}.diffeo.txt`,
+  `${tag}.weights.json`,
+  `${tag}.curve.csv`,
+  `${tag}.data.csv`,
+  ...PLOT_KINDS.flatMap((kind) => [`${tag}-${kind}.svg`, `${tag}-${kind}.png`]),
+];
+
 const RUN_NUMBERS = ["points", "noise", "dataSeed", "seed", "epochs", "lr", "stepBound", "testSeed"] as const;
 
 /** What is wrong with one run of a manifest, or null; `spec` is confined to the manifest's folder by the caller. */
@@ -247,7 +257,8 @@ function runProblem(run: unknown): string | null {
   if (typeof r.data !== "string" || !(DATASETS as readonly string[]).includes(r.data))
     return `has no "data" (one of ${DATASETS.join(", ")})`;
   for (const k of RUN_NUMBERS)
-    if (r[k] !== undefined && !(typeof r[k] === "number" && Number.isFinite(r[k]))) return `has a "${k}" that is not a number`;
+    if (r[k] !== undefined && !(typeof r[k] === "number" && Number.isFinite(r[k])))
+      return `has "${k}": ${clip(JSON.stringify(r[k]) ?? "")}, not a number`;
   const d = r.domain;
   if (d !== undefined && !(Array.isArray(d) && d.every((a) => Array.isArray(a) && a.length === 2 && a.every(Number.isFinite))))
     return `has a "domain" that is not a list of [low, high] pairs`;
@@ -281,6 +292,12 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
     specPaths.push(join(dir, run.spec));
   }
   const inputs = [manifestPath, ...specPaths];
+  // the whole set's names are known now: one that is an input (or two runs that would write the same files) is refused
+  const tags = manifest.runs.map((run) => `${basename(run.spec, ".rgnn")}-${run.data}`);
+  checkOutputs(
+    ["summary.txt", ...tags.flatMap(runFileNames)].map((name) => join(out, name)),
+    inputs,
+  );
   makeOutputDir(out); // before hours of training, not after
   // The whole set is made in memory first, then written by writeFileSet: a failed run writes nothing.
   const files = new Map<string, string | Uint8Array>();
@@ -292,7 +309,7 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
       io.err(`${loaded.message}\n`);
       return EXIT.failure;
     }
-    const tag = `${basename(run.spec, ".rgnn")}-${run.data}`;
+    const tag = tags[i];
     const testSeed = heldOutSeed(run);
     const status = handled(io, specPath, () => {
       const tr = runTraining(
@@ -346,6 +363,6 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
   }
   files.set("summary.txt", `${summary.join("\n")}\n`);
   writeFileSet(out, files, inputs);
-  io.out(`wrote ${manifest.runs.length * (PLOT_KINDS.length * 2 + 4) + 1} files to ${resolve(out)}\n`);
+  io.out(`wrote ${files.size} files to ${resolve(out)}\n`);
   return EXIT.ok;
 }
