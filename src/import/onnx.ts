@@ -63,19 +63,36 @@ type Value =
 
 const DTYPE: Record<number, Tensor["dtype"]> = { [onnx.TensorProto.DataType.FLOAT]: "F32", [onnx.TensorProto.DataType.DOUBLE]: "F64" };
 
+/** The most values a tensor may have: more than the 1 GiB weights limit holds (ONNX data cannot be smaller). */
+const MAX_TENSOR_VALUES = 2 ** 28;
+
+/** A tensor's values, or an OnnxImportError: dims, data type, data location and value count all checked. */
 function tensorOf(t: onnxProto.onnx.ITensorProto): Tensor {
+  const T = onnx.TensorProto;
+  const name = `tensor '${shown(t.name) || "?"}'`;
+  if (t.dataLocation === T.DataLocation.EXTERNAL || (t.externalData ?? []).length > 0)
+    throw new OnnxImportError(`${name} keeps its data in an external file; save the model with its data inside (rgnn reads one file)`);
   const dims = (t.dims ?? []).map(Number);
-  const dtype = DTYPE[t.dataType ?? 0] ?? "other";
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new OnnxImportError(`${name} has invalid dims [${dims.join(", ")}]`);
   const count = dims.reduce((a, b) => a * b, 1);
+  if (count > MAX_TENSOR_VALUES)
+    throw new OnnxImportError(`${name} has dims [${dims.join(", ")}]: ${count} values, more than the ${MAX_TENSOR_VALUES} rgnn reads`);
+  const dtype = DTYPE[t.dataType ?? 0] ?? "other";
   let values: Float64Array;
   const raw = t.rawData?.length ? t.rawData : null;
   if (dtype === "F32") {
     values = raw ? Float64Array.from(new Float32Array(copy(raw, 4 * count))) : Float64Array.from(t.floatData ?? []);
   } else if (dtype === "F64") {
     values = raw ? new Float64Array(copy(raw, 8 * count)) : Float64Array.from(t.doubleData ?? []);
-  } else if (t.dataType === onnx.TensorProto.DataType.INT64) {
+  } else if (t.dataType === T.DataType.INT64) {
     values = raw ? Float64Array.from(new BigInt64Array(copy(raw, 8 * count)), Number) : Float64Array.from((t.int64Data ?? []).map(Number));
-  } else values = new Float64Array(0);
+  } else {
+    // float16, bfloat16, int8, …: read as nothing, they would become NaN weights
+    const type = T.DataType[t.dataType ?? 0] ?? String(t.dataType);
+    throw new OnnxImportError(`${name} has data type ${type}; rgnn reads FLOAT, DOUBLE and INT64 tensors (convert the model to float32)`);
+  }
+  if (values.length !== count)
+    throw new OnnxImportError(`${name} has ${values.length} values, but its dims [${dims.join(", ")}] need ${count}`);
   return { dims, values, dtype };
 }
 
@@ -114,6 +131,8 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
   const shape = inputs[0].type?.tensorType?.shape?.dim ?? [];
   const last = shape.at(-1);
   const inputDim = last?.dimValue != null ? Number(last.dimValue) : NaN;
+  if (inputDim > MAX_TENSOR_VALUES)
+    throw new OnnxImportError(`input '${shown(inputs[0].name)}' has width ${inputDim}, more than the ${MAX_TENSOR_VALUES} rgnn reads`);
   if (!(inputDim >= 1)) throw new OnnxImportError(`input '${shown(inputs[0].name)}' has no fixed last dimension`);
   values.set(inputs[0].name ?? "", { kind: "state", k: 0 });
 
@@ -151,7 +170,12 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       values.set((node.input ?? [])[i] ?? "", { kind: "state", k: layers.length });
       return layers.length;
     };
-    const set = (v: Value) => values.set((node.output ?? [])[0] ?? "", v);
+    const set = (v: Value) => {
+      // a value written twice would silently replace the first (a Tanh between them would vanish)
+      const name = (node.output ?? [])[0] ?? "";
+      if (values.has(name)) fail(`it writes '${shown(name)}', which the graph already defines; each value must be written once`);
+      return values.set(name, v);
+    };
     const attr = (name: string) => (node.attribute ?? []).find((a) => a.name === name);
     const intAttr = (name: string, dflt: number) => {
       const a = attr(name);

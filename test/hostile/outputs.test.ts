@@ -198,7 +198,7 @@ describe("a set of files is replaced as a whole or not at all", () => {
     expect((await cli(["check", spec])).code).toBe(0);
   });
 
-  it("import onto a missing folder or a read-only one: one message, exit 1", async () => {
+  it("import into a missing folder: one message, exit 1", async () => {
     expectCleanError(await cli(["import", MLP, "-o", join(dir, "missing", "m.rgnn")]), "no such directory");
   });
 
