@@ -1,5 +1,6 @@
 // What a command needs from the outside world, so that tests run commands in-process.
 import { EXIT, RgnnError } from "../core/errors.js";
+import { escapeControls } from "../syntax/diagnostics.js";
 import { type InputKind, readInputText, readStdinText } from "../syntax/input.js";
 import { writeStdout } from "./output.js";
 
@@ -11,9 +12,13 @@ export interface IO {
   readFile(path: string, kind?: InputKind): string;
 }
 
+/** Text for the terminal: control characters from the input (a spec line, an ONNX node name) shown escaped. */
+const printable = (text: string) => escapeControls(text, "\n\t");
+
 export const processIO: IO = {
-  out: writeStdout,
-  err: (t) => process.stderr.write(t),
+  // a command's output to a file or a pipe is its data, as written; on a terminal, nothing in it acts on the terminal
+  out: (t) => writeStdout(process.stdout.isTTY ? printable(t) : t),
+  err: (t) => process.stderr.write(printable(t)),
   readStdin: () => readStdinText("spec"),
   readFile: (p, kind = "spec") => readInputText(p, kind),
 };

@@ -6,12 +6,13 @@ import {
   chmodSync,
   closeSync,
   fsyncSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   openSync,
+  readlinkSync,
   realpathSync,
   renameSync,
-  rmSync,
   type Stats,
   statSync,
   unlinkSync,
@@ -29,8 +30,11 @@ export class OutputClosed extends RgnnError {
   readonly exitCode = EXIT.ok;
 }
 
-/** The low-level write, replaceable in tests to simulate a disk that fills up midway. */
-export const lowLevel = { writeSync: writeSync as (fd: number, buf: Uint8Array, offset: number, length: number) => number };
+/** The low-level write and rename, replaceable in tests to simulate a disk that fills up midway or a failing rename. */
+export const lowLevel = {
+  writeSync: writeSync as (fd: number, buf: Uint8Array, offset: number, length: number) => number,
+  renameSync: renameSync as (from: string, to: string) => void,
+};
 
 const codeOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 
@@ -90,51 +94,202 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 
 const bytesOf = (data: string | Uint8Array) => (typeof data === "string" ? Buffer.from(data, "utf8") : data);
 
-/**
- * Writes `data` to `path` atomically: the old file stays as it was unless the new one is complete.
- * A symbolic link is followed (its target is replaced); a device or FIFO (-o /dev/stdout) is written
- * directly, as it cannot be replaced. Throws OutputError.
- */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  if (path === "") throw new OutputError("cannot write an empty path");
-  if (/[/\\]$/.test(path) || statOrNull(path)?.isDirectory()) throw new OutputError(`cannot write ${path}: it is a directory`);
-  const bytes = bytesOf(data);
-  const existing = statOrNull(path);
-  if (existing && !existing.isFile()) {
-    let fd: number | undefined;
+/** Where a path's symbolic links lead through /proc or /dev/fd (-o /dev/stdout): a stream, never renamed over. */
+function throughProcess(path: string): boolean {
+  let p = resolve(path);
+  for (let hop = 0; hop < 40; hop++) {
+    if (/^\/(proc|dev\/fd)(\/|$)/.test(p)) return true;
+    let link: string;
     try {
-      fd = openSync(path, "w");
-      writeAll(fd, bytes);
-    } catch (e) {
-      throw cannot(path, e);
-    } finally {
-      if (fd !== undefined) closeSync(fd);
+      link = readlinkSync(p);
+    } catch {
+      return false; // not a link (or gone): the end of the chain
     }
-    return;
+    p = resolve(dirname(p), link);
   }
-  // A link is followed so that its target is replaced, not the link (a dangling link has no target: it is replaced).
-  const target = existing && statOrNull(path, false)?.isSymbolicLink() ? realpathSync(path) : path;
-  const dir = dirname(target);
-  if (!statOrNull(dir)) throw new OutputError(`cannot write ${path}: no such directory ${dir}`);
-  const tmp = join(dir, `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  return false;
+}
+
+/** One file of a set being written: where, and how (replaced through a temporary file, or written as a stream). */
+interface Planned {
+  /** The path as the user gave it, for messages. */
+  shown: string;
+  /** The file replaced: the path, or a link's regular target (the link stays a link). */
+  target: string;
+  /** A device, a FIFO or a /proc descriptor: written directly, as it cannot be replaced. */
+  stream: boolean;
+  /** Identity among the outputs: device and inode of an existing file, else the resolved path. */
+  key: string;
+  mode?: number;
+  bytes: Uint8Array;
+  tmp?: string;
+  backup?: string;
+}
+
+const fileKind = (s: Stats) =>
+  s.isBlockDevice() ? "a block device" : s.isSocket() ? "a socket" : s.isSymbolicLink() ? "a symbolic link" : "not a regular file";
+
+/** How `path` is to be written, or an OutputError saying why it may not be. */
+function planOutput(path: string, data: string | Uint8Array, folderMade = true): Planned {
+  if (path === "") throw new OutputError("cannot write an empty path");
+  const bytes = bytesOf(data);
+  if (/[/\\]$/.test(path) || statOrNull(path)?.isDirectory()) throw new OutputError(`cannot write ${path}: it is a directory`);
+  const existing = statOrNull(path);
+  const key = (s: Stats | null, p: string) => {
+    if (s) return `${s.dev}:${s.ino}`;
+    try {
+      return join(realpathSync.native(dirname(p)), basename(p));
+    } catch {
+      return resolve(p);
+    }
+  };
+  if (throughProcess(path) || existing?.isCharacterDevice() || existing?.isFIFO())
+    return { shown: path, target: path, stream: true, key: key(existing, path), bytes };
+  if (existing && !existing.isFile())
+    throw new OutputError(`cannot write ${path}: it is ${fileKind(existing)}; rgnn writes regular files, devices and pipes only`);
+  const link = statOrNull(path, false)?.isSymbolicLink();
+  // A dangling link would create its target wherever it points: refused rather than followed or replaced.
+  if (link && !existing) throw new OutputError(`cannot write ${path}: it is a symbolic link to a missing file`);
+  // A link to a regular file is followed: its target is replaced and the link stays a link.
+  const target = link ? realpathSync.native(path) : path;
+  if (folderMade && !statOrNull(dirname(target))) throw new OutputError(`cannot write ${path}: no such directory ${dirname(target)}`);
+  return { shown: path, target, stream: false, key: key(existing, target), mode: existing ? existing.mode & 0o7777 : undefined, bytes };
+}
+
+/**
+ * Refuses outputs that name one of the command's inputs (any spelling, links included) or each other, before any
+ * work: throws OutputError. `option` is how the user chose the output, for the message.
+ */
+export function checkOutputs(outputs: readonly string[], inputs: readonly (string | undefined)[], option = "-o"): void {
+  for (const output of outputs) refuseInput(output, inputs, option);
+  const seen = new Map<string, string>();
+  for (const output of outputs) {
+    const { key, stream } = planOutput(output, "", false); // a set's folder may be made after the check
+    if (stream) continue; // two outputs to /dev/null or standard output are harmless
+    const other = seen.get(key);
+    if (other !== undefined)
+      throw new OutputError(
+        `cannot write ${output}: it is also ${other}, another output of this command; ${option} must name another file`,
+      );
+    seen.set(key, output);
+  }
+}
+
+/** Temporary and backup files of a set being written: removed if the process is interrupted meanwhile. */
+const pending = new Set<string>();
+const removeQuietly = (path: string) => {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* never created, or already renamed */
+  }
+  pending.delete(path);
+};
+/** Ctrl-C while a set is written: the temporary files go, and the process ends as interrupted. */
+function onInterrupt(): void {
+  for (const p of [...pending]) removeQuietly(p);
+  process.exit(130);
+}
+
+const scratchName = (target: string, ending: string) =>
+  join(dirname(target), `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.${ending}`);
+
+/** Each new file into a synced temporary file beside the one it replaces. */
+function stage(p: Planned): void {
+  p.tmp = scratchName(p.target, "tmp");
+  pending.add(p.tmp);
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, "wx", 0o666);
-    if (existing) chmodSync(tmp, existing.mode & 0o7777);
-    writeAll(fd, bytes);
+    fd = openSync(p.tmp, "wx", 0o666);
+    if (p.mode !== undefined) chmodSync(p.tmp, p.mode);
+    writeAll(fd, p.bytes);
     fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, target);
   } catch (e) {
+    throw cannot(p.shown, e);
+  } finally {
     if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* it was never created, or already renamed */
-    }
-    throw cannot(path, e);
   }
+}
+
+function writeStream(p: Planned): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(p.shown, "w");
+    writeAll(fd, p.bytes);
+  } catch (e) {
+    throw cannot(p.shown, e);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Writes the command's output files as a set: none may be one of `inputs` or another of the outputs; every
+ * regular file is written and synced to a temporary file first, and only when all are complete are they renamed
+ * into place. If a rename fails, the ones done are undone (the old files were kept as hard links), so the old set
+ * stays as it was; no temporary file is left, also on Ctrl-C. A device, a FIFO or /dev/stdout is written directly
+ * (it cannot be replaced) before the renames. Throws OutputError.
+ */
+export function writeOutputs(
+  files: readonly { path: string; data: string | Uint8Array }[],
+  inputs: readonly (string | undefined)[] = [],
+): void {
+  checkOutputs(
+    files.map((f) => f.path),
+    inputs,
+  );
+  const plan = files.map((f) => planOutput(f.path, f.data));
+  // While a listener is installed, Ctrl-C no longer kills the process mid-write: it is handled after the write.
+  const guard = !process.listeners("SIGINT").includes(onInterrupt);
+  if (guard) process.on("SIGINT", onInterrupt);
+  const renamed: Planned[] = [];
+  try {
+    for (const p of plan) if (!p.stream) stage(p);
+    for (const p of plan) if (p.stream) writeStream(p);
+    for (const p of plan) {
+      if (p.stream) continue;
+      if (p.mode !== undefined) {
+        // the old file under a second name, to put back if a later rename fails (a file system without hard links: none)
+        const backup = scratchName(p.target, "old");
+        try {
+          linkSync(p.target, backup);
+          p.backup = backup;
+          pending.add(backup);
+        } catch {
+          /* no backup: this file cannot be rolled back */
+        }
+      }
+      try {
+        lowLevel.renameSync(p.tmp as string, p.target);
+      } catch (e) {
+        throw cannot(p.shown, e);
+      }
+      pending.delete(p.tmp as string);
+      renamed.push(p);
+    }
+  } catch (e) {
+    for (const p of renamed.reverse()) {
+      try {
+        if (p.backup) renameSync(p.backup, p.target);
+        else if (p.mode === undefined) unlinkSync(p.target);
+      } catch {
+        /* as much of the old set as can be put back */
+      }
+    }
+    throw e;
+  } finally {
+    for (const p of plan) {
+      if (p.tmp) removeQuietly(p.tmp);
+      if (p.backup) removeQuietly(p.backup);
+    }
+    // removed after the loop's next poll, which delivers a Ctrl-C that came during the write to onInterrupt
+    if (guard) setImmediate(() => process.removeListener("SIGINT", onInterrupt));
+  }
+}
+
+/** Writes `data` to `path` atomically (see writeOutputs): the old file stays as it was unless the new one is complete. */
+export function writeFileAtomic(path: string, data: string | Uint8Array, inputs: readonly (string | undefined)[] = []): void {
+  writeOutputs([{ path, data }], inputs);
 }
 
 /** Creates a folder for outputs (and its parents); throws OutputError. */
@@ -147,37 +302,17 @@ export function makeOutputDir(path: string): void {
   if (!statOrNull(path)?.isDirectory()) throw new OutputError(`cannot write ${path}: it is not a directory`);
 }
 
-/**
- * Writes a set of files into `dir` (created if needed) as a whole: each is written and synced into a
- * staging folder inside `dir` first, and only when all are complete are they renamed into place, so a
- * full disk leaves the old set as it was. Throws OutputError.
- */
-export function writeFileSet(dir: string, files: ReadonlyMap<string, string | Uint8Array>): void {
+/** Writes a set of files into `dir` (created if needed) as a whole, as writeOutputs does. Throws OutputError. */
+export function writeFileSet(
+  dir: string,
+  files: ReadonlyMap<string, string | Uint8Array>,
+  inputs: readonly (string | undefined)[] = [],
+): void {
   makeOutputDir(dir);
-  const staging = join(dir, `.rgnn-staging.${process.pid}.${Math.random().toString(36).slice(2, 10)}`);
-  try {
-    mkdirSync(staging);
-  } catch (e) {
-    throw cannot(dir, e);
-  }
-  try {
-    for (const [name, data] of files) {
-      try {
-        writeFileAtomic(join(staging, name), data);
-      } catch (e) {
-        throw e instanceof OutputError ? new OutputError(e.message.replace(join(staging, name), join(dir, name))) : e;
-      }
-    }
-    for (const name of files.keys()) {
-      try {
-        renameSync(join(staging, name), join(dir, name));
-      } catch (e) {
-        throw cannot(join(dir, name), e);
-      }
-    }
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
+  writeOutputs(
+    [...files].map(([name, data]) => ({ path: join(dir, name), data })),
+    inputs,
+  );
 }
 
 /** True if both paths name the same existing file (any spelling, through symbolic links or hard links). */

@@ -8,6 +8,8 @@ import onnxProto from "onnx-proto";
 import { ACTIVATION_FUNCTIONS, type ActivationFunction, DEFAULT_ACTIVATION, type FunctionDef, REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS, type LayerKind } from "../core/layers/index.js";
 import { writeSafetensors } from "../semantics/safetensors.js";
+import { escapeControls } from "../syntax/diagnostics.js";
+import { clip } from "../syntax/text.js";
 
 const { onnx } = onnxProto;
 
@@ -19,6 +21,9 @@ const DENSE = LAYER_KINDS.dense.keyword,
 export class OnnxImportError extends RgnnError {
   readonly exitCode = EXIT.failure;
 }
+
+/** A name from the model in a message: control characters escaped (an ESC would act on the terminal), cut to 40. */
+const shown = (name: string | null | undefined) => clip(escapeControls(name ?? ""));
 
 /** A tensor of the graph's constants, row-major. */
 interface Tensor {
@@ -58,19 +63,36 @@ type Value =
 
 const DTYPE: Record<number, Tensor["dtype"]> = { [onnx.TensorProto.DataType.FLOAT]: "F32", [onnx.TensorProto.DataType.DOUBLE]: "F64" };
 
+/** The most values a tensor may have: more than the 1 GiB weights limit holds (ONNX data cannot be smaller). */
+const MAX_TENSOR_VALUES = 2 ** 28;
+
+/** A tensor's values, or an OnnxImportError: dims, data type, data location and value count all checked. */
 function tensorOf(t: onnxProto.onnx.ITensorProto): Tensor {
+  const T = onnx.TensorProto;
+  const name = `tensor '${shown(t.name) || "?"}'`;
+  if (t.dataLocation === T.DataLocation.EXTERNAL || (t.externalData ?? []).length > 0)
+    throw new OnnxImportError(`${name} keeps its data in an external file; save the model with its data inside (rgnn reads one file)`);
   const dims = (t.dims ?? []).map(Number);
-  const dtype = DTYPE[t.dataType ?? 0] ?? "other";
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new OnnxImportError(`${name} has invalid dims [${dims.join(", ")}]`);
   const count = dims.reduce((a, b) => a * b, 1);
+  if (count > MAX_TENSOR_VALUES)
+    throw new OnnxImportError(`${name} has dims [${dims.join(", ")}]: ${count} values, more than the ${MAX_TENSOR_VALUES} rgnn reads`);
+  const dtype = DTYPE[t.dataType ?? 0] ?? "other";
   let values: Float64Array;
   const raw = t.rawData?.length ? t.rawData : null;
   if (dtype === "F32") {
     values = raw ? Float64Array.from(new Float32Array(copy(raw, 4 * count))) : Float64Array.from(t.floatData ?? []);
   } else if (dtype === "F64") {
     values = raw ? new Float64Array(copy(raw, 8 * count)) : Float64Array.from(t.doubleData ?? []);
-  } else if (t.dataType === onnx.TensorProto.DataType.INT64) {
+  } else if (t.dataType === T.DataType.INT64) {
     values = raw ? Float64Array.from(new BigInt64Array(copy(raw, 8 * count)), Number) : Float64Array.from((t.int64Data ?? []).map(Number));
-  } else values = new Float64Array(0);
+  } else {
+    // float16, bfloat16, int8, …: read as nothing, they would become NaN weights
+    const type = T.DataType[t.dataType ?? 0] ?? String(t.dataType);
+    throw new OnnxImportError(`${name} has data type ${type}; rgnn reads FLOAT, DOUBLE and INT64 tensors (convert the model to float32)`);
+  }
+  if (values.length !== count)
+    throw new OnnxImportError(`${name} has ${values.length} values, but its dims [${dims.join(", ")}] need ${count}`);
   return { dims, values, dtype };
 }
 
@@ -109,7 +131,9 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
   const shape = inputs[0].type?.tensorType?.shape?.dim ?? [];
   const last = shape.at(-1);
   const inputDim = last?.dimValue != null ? Number(last.dimValue) : NaN;
-  if (!(inputDim >= 1)) throw new OnnxImportError(`input '${inputs[0].name}' has no fixed last dimension`);
+  if (inputDim > MAX_TENSOR_VALUES)
+    throw new OnnxImportError(`input '${shown(inputs[0].name)}' has width ${inputDim}, more than the ${MAX_TENSOR_VALUES} rgnn reads`);
+  if (!(inputDim >= 1)) throw new OnnxImportError(`input '${shown(inputs[0].name)}' has no fixed last dimension`);
   values.set(inputs[0].name ?? "", { kind: "state", k: 0 });
 
   const layers: ImportedLayer[] = [];
@@ -119,7 +143,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
   // one node; what it returns is of no use (returning lets each case end with `return set(…)`)
   const step = (node: onnxProto.onnx.INodeProto, position: number): unknown => {
     const op = node.opType ?? "";
-    const where = `node '${node.name || (node.output ?? [])[0] || "?"}' (${op}, node ${position + 1} of ${nodes.length})`;
+    const where = `node '${shown(node.name || (node.output ?? [])[0] || "?")}' (${shown(op)}, node ${position + 1} of ${nodes.length})`;
     const fail = (why: string): never => {
       throw new OnnxImportError(`${where}: ${why}`);
     };
@@ -146,7 +170,12 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       values.set((node.input ?? [])[i] ?? "", { kind: "state", k: layers.length });
       return layers.length;
     };
-    const set = (v: Value) => values.set((node.output ?? [])[0] ?? "", v);
+    const set = (v: Value) => {
+      // a value written twice would silently replace the first (a Tanh between them would vanish)
+      const name = (node.output ?? [])[0] ?? "";
+      if (values.has(name)) fail(`it writes '${shown(name)}', which the graph already defines; each value must be written once`);
+      return values.set(name, v);
+    };
     const attr = (name: string) => (node.attribute ?? []).find((a) => a.name === name);
     const intAttr = (name: string, dflt: number) => {
       const a = attr(name);
@@ -246,12 +275,12 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
   const outputs = graph.output ?? [];
   if (outputs.length !== 1) throw new OnnxImportError(`the graph has ${outputs.length} outputs; rgnn reads one`);
   const out = values.get(outputs[0].name ?? "");
-  if (!out) throw new OnnxImportError(`output '${outputs[0].name}' is not computed by the graph`);
+  if (!out) throw new OnnxImportError(`output '${shown(outputs[0].name)}' is not computed by the graph`);
   const valueName = outputs[0].name;
   const finalState = out.kind === "state" ? out.k : null;
   if (finalState === null) {
-    if (out.kind !== "affine" && out.kind !== "act") throw new OnnxImportError(`output '${valueName}' is not a layer's output`);
-    if (out.from !== layers.length) throw new OnnxImportError(`output '${valueName}' reads a state that later layers replaced`);
+    if (out.kind !== "affine" && out.kind !== "act") throw new OnnxImportError(`output '${shown(valueName)}' is not a layer's output`);
+    if (out.from !== layers.length) throw new OnnxImportError(`output '${shown(valueName)}' reads a state that later layers replaced`);
     layers.push({
       kind: DENSE,
       activation: out.kind === "act" ? out.fn : DEFAULT_ACTIVATION,
@@ -260,7 +289,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       W: out.W,
       b: out.b ?? new Float64Array(out.rows),
     });
-  } else if (finalState !== layers.length) throw new OnnxImportError(`output '${valueName}' is not the last layer's output`);
+  } else if (finalState !== layers.length) throw new OnnxImportError(`output '${shown(valueName)}' is not the last layer's output`);
   if (layers.length === 0) throw new OnnxImportError("the graph has no layers");
   const hs = new Set(layers.filter((l) => LAYER_KINDS[l.kind].params.some((p) => p.shared)).map((l) => l.h));
   if (hs.size > 1) throw new OnnxImportError(`the residual layers have different steps h (${[...hs].join(", ")}); rgnn shares one h`);
@@ -268,6 +297,13 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
 }
 
 /** The spec text for an imported network, its weights in `weightsFile` (written by importedWeights). */
+/** A file name as an rgnn string literal (which escapes only `"` and `\\`, and holds no line break). */
+function rgnnString(text: string): string {
+  if (escapeControls(text) !== text)
+    throw new OnnxImportError(`the weights file name '${escapeControls(text)}' has a control character or line break; choose another -o`);
+  return `"${text.replace(/["\\]/g, "\\$&")}"`;
+}
+
 export function importedSpec(net: ImportedNetwork, weightsFile: string, source: string): string {
   const coords = Array.from({ length: net.inputDim }, (_, i) => `x${i + 1}`);
   const lines = net.layers.map((l) => {
@@ -278,11 +314,13 @@ export function importedSpec(net: ImportedNetwork, weightsFile: string, source: 
   });
   const outDim = net.layers.at(-1)?.outWidth ?? net.inputDim;
   return [
-    `# Imported by rgnn import from ${source}: ${net.layers.length} layers, weights (${net.dtype}) in ${weightsFile}.`,
+    // the names escaped: a line break in a file name would end the comment and start statements
+    `# Imported by rgnn import from ${escapeControls(source)}: ${net.layers.length} layers, ` +
+      `weights (${net.dtype}) in ${escapeControls(weightsFile)}.`,
     "",
     `manifold Input (${coords.join(", ")})`,
     "",
-    `network net : Input -> R^${outDim} weights ${JSON.stringify(weightsFile)} {`,
+    `network net : Input -> R^${outDim} weights ${rgnnString(weightsFile)} {`,
     ...lines,
     "}",
     "",

@@ -32,6 +32,7 @@ import {
   suggestedName,
   wordAt,
 } from "./analysis.js";
+import { resynchronisingFraming } from "./framing.js";
 
 const SYMBOL_KIND: Record<DeclKind, SymbolKind> = {
   constant: SymbolKind.Constant,
@@ -58,7 +59,9 @@ function fileOf(uri: string): { file: string; baseDir: string } {
 
 /** Runs until the client sends `exit` (or closes the stream); resolves with the exit status. */
 export function serve(input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const connection = createConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+  // a malformed header is skipped and logged rather than desynchronising the stream (src/lsp/framing.ts)
+  const framed = input.pipe(resynchronisingFraming((line) => process.stderr.write(line)));
+  const connection = createConnection(new StreamMessageReader(framed), new StreamMessageWriter(output));
   const documents = new TextDocuments(TextDocument);
   /** The last model that checked clean, per document, and whether it is of the current text. */
   const models = new Map<string, { model: Model; current: boolean }>();

@@ -15,13 +15,19 @@ export { type LoadResult, tensorFromJson, type WeightsFile } from "./weights-acc
 /** Characters of a weights file's line shown in an error: its contents are not the spec's to print. */
 const WEIGHTS_EXCERPT = 40;
 
+const WEIGHTS_INSTEAD = "copy the file there, or declare the weights by name (no weights clause) and pass the file with --weights PATH";
+
 /**
- * Where a spec's `weights "PATH"` may read: inside the spec's own folder tree, after resolving
+ * Where a spec's `weights "PATH"` (or a manifest's spec) may read: inside the spec's own folder tree, after resolving
  * symbolic links (a spec from a paper's supplement must not read ~/.ssh or /proc). Returns the real
  * path, or why not. `--weights PATH` on the command line is the user's own choice and is not checked.
  */
-export function weightsPathInside(baseDir: string, path: string): { path: string } | { error: string } {
-  if (path === "") return { error: "the weights path is empty" };
+export function weightsPathInside(
+  baseDir: string,
+  path: string,
+  { what = "weights file", owner = "spec", instead = WEIGHTS_INSTEAD }: { what?: string; owner?: string; instead?: string } = {},
+): { path: string } | { error: string } {
+  if (path === "") return { error: `the ${what.replace(/ file$/, "")} path is empty` };
   let real: string, root: string;
   try {
     root = realpathSync.native(baseDir);
@@ -30,16 +36,14 @@ export function weightsPathInside(baseDir: string, path: string): { path: string
     const e = caught as NodeJS.ErrnoException;
     return {
       error:
-        `cannot read weights file '${clip(path)}': ` +
+        `cannot read ${what} '${clip(path)}': ` +
         `${e?.code === "ENOENT" ? "no such file" : e?.code === "ENOTDIR" ? "a part of the path is not a directory" : "cannot resolve the path"}`,
     };
   }
   const rel = relative(root, real);
   if (rel === ".." || rel.startsWith("../") || isAbsolute(rel)) {
     return {
-      error:
-        `weights file '${clip(path)}' is outside the spec's folder: a spec may read files in its own folder tree only; ` +
-        "copy the file there, or declare the weights by name (no weights clause) and pass the file with --weights PATH",
+      error: `${what} '${clip(path)}' is outside the ${owner}'s folder: a ${owner} may read files in its own folder tree only; ${instead}`,
     };
   }
   return { path: real };

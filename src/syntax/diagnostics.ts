@@ -58,6 +58,20 @@ function lineText(source: string, line: number): string {
   return source.slice(start, end < 0 ? source.length : end);
 }
 
+/** C0 and C1 control characters and DEL: a terminal acts on them (ESC ] 0; sets its title, ESC [31m its colours). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text from the input made safe to print on a terminal: every control character as \xHH, except the ones in
+ * `keep` (a message keeps its newlines and tabs). The one place user text is made printable.
+ */
+export function escapeControls(text: string, keep = ""): string {
+  CONTROL.lastIndex = 0;
+  if (!CONTROL.test(text)) return text;
+  return text.replace(CONTROL, (c) => (keep.includes(c) ? c : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
+}
+
 /** Over-long quoted input inside a message ('…' names, tokens) is cut to 40 characters. */
 const clipQuoted = (message: string) => message.replace(/'([^'\n]{41,})'/g, (_, q: string) => `'${q.slice(0, 40)}…'`);
 
@@ -72,16 +86,19 @@ export function formatDiagnostic(d: Diagnostic): string {
     from = Math.max(0, Math.min(col - 1 - Math.floor(room / 3), full.length - room));
     to = Math.min(full.length, from + room);
   }
-  const text = (from > 0 ? "…" : "") + full.slice(from, to) + (to < full.length ? "…" : "");
-  const caretAt = col - 1 - from + (from > 0 ? 1 : 0);
-  const width = Math.max(1, Math.min(d.span.end - d.span.offset, to - (col - 1)));
+  // control characters shown escaped (\x1b), the caret moved by the width they take
+  const shown = (a: number, b: number) => escapeControls(full.slice(a, b));
+  const text = (from > 0 ? "…" : "") + shown(from, to) + (to < full.length ? "…" : "");
+  const caretAt = shown(from, Math.max(from, col - 1)).length + (from > 0 ? 1 : 0);
+  const spanEnd = Math.min(to, col - 1 + Math.max(1, d.span.end - d.span.offset));
+  const width = Math.max(1, shown(col - 1, spanEnd).length);
   const gutter = String(line).length;
   const out = [
-    `${d.file}:${line}:${col}: ${d.severity ?? "error"}: ${clipQuoted(d.message)}`,
+    `${escapeControls(d.file)}:${line}:${col}: ${d.severity ?? "error"}: ${escapeControls(clipQuoted(d.message), "\n")}`,
     `${" ".repeat(gutter)} |`,
     `${line} | ${text}`,
     `${" ".repeat(gutter)} | ${" ".repeat(Math.max(0, caretAt))}^${"~".repeat(width - 1)}`,
   ];
-  for (const note of d.notes ?? []) out.push(`${" ".repeat(gutter)} = ${clipQuoted(note)}`);
+  for (const note of d.notes ?? []) out.push(`${" ".repeat(gutter)} = ${escapeControls(clipQuoted(note))}`);
   return out.join("\n");
 }

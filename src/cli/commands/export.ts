@@ -7,8 +7,8 @@ import { pythonExport } from "../../api/export.js";
 import { commandEnv } from "../env.js";
 import { EXIT, type IO } from "../io.js";
 import { choice } from "../options.js";
-import { refuseInput, writeFileAtomic } from "../output.js";
 import { readSpec } from "../spec.js";
+import { refuseInput, writeFileAtomic } from "../output.js";
 
 const TARGETS: readonly PythonTarget[] = ["torch", "numpy"];
 const FORMS: readonly PythonForm[] = ["scalar", "matrix"];
@@ -44,7 +44,7 @@ export function exportCommand(
     io.out(text);
     return EXIT.ok;
   }
-  writeFileAtomic(opts.output, text); // a reader never sees half a module; write errors are one clear message
+  writeFileAtomic(opts.output, text, [file]);
   io.err(`wrote ${opts.output}\n`);
   return EXIT.ok;
 }

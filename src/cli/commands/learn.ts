@@ -4,6 +4,8 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import type { Model } from "../../semantics/model.js";
 import { WeightsError } from "../../semantics/bind.js";
+import { weightsPathInside } from "../../semantics/weights.js";
+import { clip } from "../../syntax/text.js";
 import { commandEnv, setAssignments } from "../env.js";
 import { EvaluationError } from "../../numeric/evaluate.js";
 import { diffeoText } from "./flow.js";
@@ -13,7 +15,7 @@ import { figure, pickNetwork, PLOT_KINDS, type PlotKind, train, type TrainedNetw
 import { diffeomorphism } from "../../api/flow.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { choice, InputFileError } from "../options.js";
-import { makeOutputDir, OutputError, refuseInput, writeFileAtomic, writeFileSet } from "../output.js";
+import { checkOutputs, makeOutputDir, OutputError, refuseInput, writeFileAtomic, writeFileSet, writeOutputs } from "../output.js";
 import { readSpec } from "../spec.js";
 import { type DataOptions, loadData } from "../data.js";
 
@@ -138,14 +140,20 @@ export function trainCommand(io: IO, file: string, opts: TrainOptions): number {
   if (opts.output === undefined && file === "-") throw new UsageError("-o is required when the spec is read from standard input");
   const out = opts.output ?? defaultWeightsPath(file);
   const curve = `${out.replace(/\.json$/, "")}.curve.csv`;
-  for (const o of [out, curve]) refuseInput(o, [file, opts.data]);
+  checkOutputs([out, curve], [file, opts.data]); // before the training, not after
   // An explicit -o is the user's choice; the derived name may hold weights trained earlier.
   if (opts.output === undefined && !opts.force && existsSync(out))
     throw new OutputError(`cannot write ${out}: it exists; give --force to replace it, or -o another file`);
   return handled(io, loaded.model.file, () => {
     const tr = runTraining(io, loaded.model, opts, true);
-    writeFileAtomic(out, weightsText(tr.weights));
-    writeFileAtomic(curve, curveCsv(tr));
+    // as a set: a failure leaves the old weights beside their old curve
+    writeOutputs(
+      [
+        { path: out, data: weightsText(tr.weights) },
+        { path: curve, data: curveCsv(tr) },
+      ],
+      [file, opts.data],
+    );
     io.out(
       `${tr.network.name} on ${tr.data.name}: accuracy ${(100 * tr.accuracy).toFixed(1)}% (best epoch ` +
         `${tr.bestEpoch}${tr.stoppedEarly ? ", stopped early" : ""})\nwrote ${out} and ${curve}\n`,
@@ -200,7 +208,7 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
     const env = commandEnv(io, model, opts);
     if (!env) return EXIT.failure;
     const svg = figure(model, kind, loadData(io, opts), env, { network: opts.network });
-    writeFileAtomic(out, isPng(out) ? svgToPng(svg, width) : svg);
+    writeFileAtomic(out, isPng(out) ? svgToPng(svg, width) : svg, [file, opts.data, opts.weights]);
     io.err(`wrote ${out}\n`);
     return EXIT.ok;
   });
@@ -230,29 +238,78 @@ export interface ExperimentRun {
   domain?: [number, number][];
 }
 
+/** The files `rgnn experiment` writes for one run. */
+const runFileNames = (tag: string) => [
+  `${tag}.diffeo.txt`,
+  `${tag}.weights.json`,
+  `${tag}.curve.csv`,
+  `${tag}.data.csv`,
+  ...PLOT_KINDS.flatMap((kind) => [`${tag}-${kind}.svg`, `${tag}-${kind}.png`]),
+];
+
+const RUN_NUMBERS = ["points", "noise", "dataSeed", "seed", "epochs", "lr", "stepBound", "testSeed"] as const;
+
+/** What is wrong with one run of a manifest, or null; `spec` is confined to the manifest's folder by the caller. */
+function runProblem(run: unknown): string | null {
+  if (run === null || typeof run !== "object" || Array.isArray(run)) return "is not an object";
+  const r = run as Record<string, unknown>;
+  if (typeof r.spec !== "string") return 'has no "spec" (a file name)';
+  if (typeof r.data !== "string" || !(DATASETS as readonly string[]).includes(r.data))
+    return `has no "data" (one of ${DATASETS.join(", ")})`;
+  for (const k of RUN_NUMBERS)
+    if (r[k] !== undefined && !(typeof r[k] === "number" && Number.isFinite(r[k])))
+      return `has "${k}": ${clip(JSON.stringify(r[k]) ?? "")}, not a number`;
+  const d = r.domain;
+  if (d !== undefined && !(Array.isArray(d) && d.every((a) => Array.isArray(a) && a.length === 2 && a.every(Number.isFinite))))
+    return `has a "domain" that is not a list of [low, high] pairs`;
+  return null;
+}
+
 /** `rgnn experiment DIR -o OUT`: every run of DIR/experiments.json trained, saved and drawn. */
 export function experimentCommand(io: IO, dir: string, opts: { output?: string; quiet?: boolean }): number {
   const out = opts.output ?? "figures";
+  const manifestPath = join(dir, "experiments.json");
+  const invalid = (why: string) => {
+    io.err(`${manifestPath}: error: ${why}\n`);
+    return EXIT.failure;
+  };
   let manifest: { runs: ExperimentRun[] };
   try {
-    manifest = JSON.parse(io.readFile(join(dir, "experiments.json"), "spec"));
+    manifest = JSON.parse(io.readFile(manifestPath, "spec"));
   } catch (caught) {
     const e = caught as NodeJS.ErrnoException;
-    io.err(`${join(dir, "experiments.json")}: error: ${e instanceof SyntaxError ? "not valid JSON" : String(e?.message ?? e)}\n`);
-    return EXIT.failure;
+    return invalid(e instanceof SyntaxError ? "not valid JSON" : String(e?.message ?? e));
   }
+  if (manifest === null || typeof manifest !== "object" || !Array.isArray(manifest.runs))
+    return invalid('not a manifest: expected { "runs": [ { "spec": …, "data": … }, … ] }');
+  // Every run checked, and every spec confined to the manifest's folder (as a spec's weights are), before any training.
+  const specPaths: string[] = [];
+  for (const [i, run] of manifest.runs.entries()) {
+    const problem = runProblem(run);
+    if (problem) return invalid(`run ${i + 1} ${problem}`);
+    const inside = weightsPathInside(dir, run.spec, { what: "spec", owner: "manifest", instead: "copy the spec there" });
+    if ("error" in inside) return invalid(`run ${i + 1}: ${inside.error}`);
+    specPaths.push(join(dir, run.spec));
+  }
+  const inputs = [manifestPath, ...specPaths];
+  // the whole set's names are known now: one that is an input (or two runs that would write the same files) is refused
+  const tags = manifest.runs.map((run) => `${basename(run.spec, ".rgnn")}-${run.data}`);
+  checkOutputs(
+    ["summary.txt", ...tags.flatMap(runFileNames)].map((name) => join(out, name)),
+    inputs,
+  );
   makeOutputDir(out); // before hours of training, not after
   // The whole set is made in memory first, then written by writeFileSet: a failed run writes nothing.
   const files = new Map<string, string | Uint8Array>();
   const summary: string[] = [];
-  for (const run of manifest.runs) {
-    const specPath = join(dir, run.spec);
+  for (const [i, run] of manifest.runs.entries()) {
+    const specPath = specPaths[i];
     const loaded = readSpec(io, specPath);
     if (!loaded.ok) {
       io.err(`${loaded.message}\n`);
       return EXIT.failure;
     }
-    const tag = `${basename(run.spec, ".rgnn")}-${run.data}`;
+    const tag = tags[i];
     const testSeed = heldOutSeed(run);
     const status = handled(io, specPath, () => {
       const tr = runTraining(
@@ -301,7 +358,7 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
     if (status !== EXIT.ok) return status;
   }
   files.set("summary.txt", `${summary.join("\n")}\n`);
-  writeFileSet(out, files);
-  io.out(`wrote ${manifest.runs.length * (PLOT_KINDS.length * 2 + 4) + 1} files to ${resolve(out)}\n`);
+  writeFileSet(out, files, inputs);
+  io.out(`wrote ${files.size} files to ${resolve(out)}\n`);
   return EXIT.ok;
 }

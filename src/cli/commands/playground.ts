@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InputError, stripBom } from "../../syntax/input.js";
 import { EXIT, type IO } from "../io.js";
-import { refuseInput, writeFileSet } from "../output.js";
+import { checkOutputs, writeFileSet } from "../output.js";
 
 export const PLAYGROUND_FILES = ["index.html", "playground.js", "playground.css"] as const;
 
@@ -28,7 +28,10 @@ export function playgroundCommand(io: IO, file: string | undefined, opts: { outp
     io.err("rgnn: error: the playground bundle (dist/web/) is missing; build it with `npm run build`\n");
     return EXIT.failure;
   }
-  refuseInput(opts.output, [file]);
+  checkOutputs(
+    PLAYGROUND_FILES.map((f) => join(opts.output, f)),
+    [file],
+  );
   const files = new Map<string, string | Uint8Array>(PLAYGROUND_FILES.map((f) => [f, readFileSync(join(web, f))]));
   if (file !== undefined) {
     let text: string;
@@ -43,7 +46,7 @@ export function playgroundCommand(io: IO, file: string | undefined, opts: { outp
     const html = readFileSync(join(web, "index.html"), "utf8");
     files.set("index.html", html.replace("<body>", `<body>\n<textarea id="spec" hidden>${escapeHtml(text)}</textarea>`));
   }
-  writeFileSet(opts.output, files);
+  writeFileSet(opts.output, files, [file]);
   io.err(`wrote ${join(opts.output, "index.html")}, playground.js and playground.css: open index.html in a browser\n`);
   return EXIT.ok;
 }
