@@ -101,8 +101,8 @@ function handlers(models: Map<number, Loaded>) {
     /** Output, Jacobian and pulled-back Euclidean metric of a map or network at many points. */
     evaluate(p: { model?: number; mapping?: string; points?: unknown }) {
       const { model, env } = loaded(p);
-      const points = pointsOf(need(p.points, "points"));
-      const rows = evaluateAt(pickMapping(model, p.mapping), points, env);
+      const mapping = pickMapping(model, p.mapping);
+      const rows = evaluateAt(mapping, pointsOf(need(p.points, "points"), mapping.source), env);
       return {
         output: toWire(rows.map((r) => r.output)),
         jacobian: toWire(rows.map((r) => r.jacobian)),
@@ -111,14 +111,16 @@ function handlers(models: Map<number, Loaded>) {
     },
     metric(p: { model?: number; metric?: string; layer?: number; points?: unknown }) {
       const { env } = loaded(p);
-      const values = metricAt(metricOf(p), pointsOf(need(p.points, "points")), env);
+      const metric = metricOf(p);
+      const values = metricAt(metric, pointsOf(need(p.points, "points"), metric.manifold), env);
       return { metric: toWire(values.map((v) => v.metric)), rank: values.map((v) => v.rank), type: values.map((v) => v.type) };
     },
     /** A quantity of QUANTITY_NAMES (christoffel, scalar, volume, …) at many points: [points, ...its shape]. */
     geometry(p: { model?: number; metric?: string; layer?: number; quantity?: string; points?: unknown }) {
       const { env } = loaded(p);
       const q = choice<GeometryQuantity>(p.quantity, QUANTITY_NAMES, "quantity");
-      const values = geometryAt(metricOf(p), q, pointsOf(need(p.points, "points")), env);
+      const metric = metricOf(p);
+      const values = geometryAt(metric, q, pointsOf(need(p.points, "points"), metric.manifold), env);
       const shape = values[0]?.shape ?? [];
       return {
         values: toWire(
@@ -130,12 +132,13 @@ function handlers(models: Map<number, Loaded>) {
     /** One geodesic: to a point (boundary-value problem) or with an initial velocity. */
     geodesic(p: { model?: number; metric?: string; from?: unknown; to?: unknown; velocity?: unknown; samples?: number }) {
       const { env } = loaded(p);
-      const vector = (v: unknown, what: string) => pointsOf(need(v, what))[0];
+      const metric = metricOf(p);
+      const vector = (v: unknown, what: string) => pointsOf(need(v, what), metric.manifold, what)[0];
       const from = vector(p.from, "from");
       const end = p.to
         ? { to: vector(p.to, "to"), samples: p.samples }
         : { velocity: vector(p.velocity, "to or velocity"), samples: p.samples };
-      const path = geodesic(metricOf(p), env, from, end);
+      const path = geodesic(metric, env, from, end);
       const { samples, ...rest } = path;
       return {
         ...rest,
@@ -150,8 +153,9 @@ function handlers(models: Map<number, Loaded>) {
      */
     distances(p: { model?: number; metric?: string; points?: unknown; pairs?: [number, number][] }) {
       const { env } = loaded(p);
-      const points = pointsOf(need(p.points, "points"));
-      const d = geodesicDistance(metricOf(p), env);
+      const metric = metricOf(p);
+      const points = pointsOf(need(p.points, "points"), metric.manifold);
+      const d = geodesicDistance(metric, env);
       if (p.pairs) {
         for (const [i, j] of p.pairs) if (!points[i] || !points[j]) throw new RequestError(`pair (${i}, ${j}) is out of range`);
         return { distances: toWire(p.pairs.map(([i, j]) => (i === j ? 0 : d(points[i], points[j])))) };
@@ -190,11 +194,12 @@ function handlers(models: Map<number, Loaded>) {
     async figure(p: { model?: number; kind?: string; points?: unknown; labels?: number[]; network?: string; title?: string }) {
       const { model, env } = loaded(p);
       const kind = choice<PlotKind>(p.kind, PLOT_KINDS, "kind");
-      const points = pointsOf(need(p.points, "points"));
+      const net = pickNetwork(model, p.network);
+      if (net.source.dim !== 2) throw new RequestError(`figures are drawn over a plane: '${net.name}' reads ${net.source.dim} inputs`);
+      const points = pointsOf(need(p.points, "points"), net.source);
       const labels = p.labels ?? points.map(() => 0);
       if (labels.length !== points.length || !labels.every((l) => Number.isInteger(l) && l >= 0))
         throw new RequestError("labels must be one non-negative integer per point");
-      if (points.some((x) => x.length !== 2)) throw new RequestError("figures are drawn over a plane: points must be [N, 2]");
       const data = { name: "data", x: Float64Array.from(points.flat()), y: Int32Array.from(labels), count: points.length };
       const svg = figure(model, kind, data, Object.fromEntries(env), { network: p.network, title: p.title });
       const { svgToPng } = await import("../render/plot/png.js");

@@ -38,18 +38,25 @@ export function fromWire(w: unknown): { values: Float64Array; shape: number[] } 
   return { values, shape: a.shape };
 }
 
-/** Points as rows: a wire array of shape [N, n] (or [n]: one point), or nested lists of numbers; all finite. */
-export function pointsOf(v: unknown): number[][] {
+/**
+ * Points of a chart as rows: a wire array of shape [N, n] (or [n]: one point), or nested lists of numbers; all finite,
+ * each with the chart's n coordinates (`chart` names them in the message).
+ */
+export function pointsOf(v: unknown, chart: { dim: number; name: string; coords: readonly string[] }, what = "points"): number[][] {
   let rows: number[][];
   if (Array.isArray(v)) rows = (v.length && !Array.isArray(v[0]) ? [v] : v) as number[][];
   else {
     const { values, shape } = fromWire(v);
-    if (shape.length !== 1 && shape.length !== 2) throw new RequestError(`points must have shape [N, n] or [n], not [${shape.join(", ")}]`);
+    if (shape.length !== 1 && shape.length !== 2)
+      throw new RequestError(`${what} must have shape [N, n] or [n], not [${shape.join(", ")}]`);
     const n = shape.at(-1)!;
     rows = Array.from({ length: shape.length === 1 ? 1 : shape[0] }, (_, i) => Array.from(values.subarray(i * n, (i + 1) * n)));
   }
   for (const r of rows)
     if (!Array.isArray(r) || !r.every((x) => typeof x === "number" && Number.isFinite(x)))
-      throw new RequestError("points must be rows of finite numbers");
+      throw new RequestError(`${what} must be rows of finite numbers`);
+  const bad = rows.find((r) => r.length !== chart.dim);
+  if (bad)
+    throw new RequestError(`${what} must have ${chart.dim} coordinates (${chart.coords.join(", ")}) of ${chart.name}, not ${bad.length}`);
   return rows;
 }

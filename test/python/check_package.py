@@ -44,6 +44,25 @@ try:
 except rgnn.RgnnError as e:
     out["error"] = str(e).splitlines()[0]
 
+# a point of the wrong dimension is refused, not read as something else
+try:
+    toy.metric(np.zeros((2, 3)))
+    out["shape"] = None
+except rgnn.RgnnError as e:
+    out["shape"] = str(e)
+
+# a crashed server is an exception, and the next call starts a new one
+server = rgnn.Server()
+own = rgnn.load(expected["toy"], server=server)
+server._proc.kill()
+server._proc.wait()
+try:
+    own.metric(points)
+    out["crash"] = None
+except rgnn.RgnnError as e:
+    out["crash"] = str(e).split(":")[0]
+server.close()
+
 # a derivation displays itself; a closed form is LaTeX
 out["latex"] = toy.closed_form()._repr_latex_().startswith("$$\n\\begin{aligned}")
 out["derivation_html"] = toy.derive(format="html")._repr_html_().startswith("<iframe")

@@ -57,6 +57,8 @@ it("installs offline and answers as the library and functorch do", () => {
   expect(out.torch_jacobian).toBeLessThan(1e-12);
   expect(out.exported).toEqual(["christoffel", "jacobian", "metric"]);
   expect(out.error).toBe("bad.rgnn:2:6: error: unknown metric or map or network or manifold or constant 'q'");
+  expect(out.shape).toBe("points must have 2 coordinates (x, y) of Input, not 3");
+  expect(out.crash).toBe("the rgnn server stopped");
   expect(out.latex).toBe(true);
   expect(out.derivation_html).toBe(true);
 }, 300_000);

@@ -74,6 +74,10 @@ describe("rgnn serve", () => {
     expect((await refused("metric", { model, points: [[1, Number.NaN]] })).message).toBe("points must be rows of finite numbers");
     expect((await refused("geometry", { model, quantity: "torsion", points: [[1, 2]] })).message).toMatch(/^quantity must be one of /);
     expect((await refused("metric", { model: 999, points: [[1, 2]] })).message).toMatch(/^no loaded model 999/);
+    expect((await refused("metric", { model, points: toWire([[1, 2, 3]]) })).message).toBe(
+      "points must have 2 coordinates (x, y) of P, not 3",
+    );
+    expect((await refused("geodesic", { model, from: [1, 2], to: [1] })).message).toBe("to must have 2 coordinates (x, y) of P, not 1");
     expect((await refused("load", { path: resolve("examples/no-such.rgnn") })).code).toBe(SERVE_ERRORS.request);
     expect((await ask("metric", { model, points: [[1, 2]] })).rank).toEqual([2]);
   });
