@@ -12,7 +12,12 @@ import { exampleModel } from "../helpers.js";
 const repo = resolve(import.meta.dirname, "../..");
 let dir = "";
 const python = () => join(dir, "venv/bin/python");
-const env = () => ({ ...process.env, RGNN_CLI: join(repo, "bin/rgnn.js"), RGNN_NODE: process.execPath });
+const env = () => ({
+  ...process.env,
+  PATH: `${join(dir, "venv/bin")}:${process.env.PATH}`,
+  RGNN_CLI: join(repo, "bin/rgnn.js"),
+  RGNN_NODE: process.execPath,
+});
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "rgnn-python-"));
@@ -22,6 +27,8 @@ beforeAll(() => {
   execFileSync(join(dir, "venv/bin/pip"), ["install", "--quiet", "--no-build-isolation", "--no-index", join(dir, "src")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // the notebook's kernel must be the venv's python (the system kernel spec would start Debian's, without rgnn)
+  execFileSync(python(), ["-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"], { stdio: ["ignore", "pipe", "pipe"] });
 }, 300_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
