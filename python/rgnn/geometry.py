@@ -207,11 +207,12 @@ class Geometry:
         """How the network's residual (or higher-order) block converges to its ODE flow as depth grows."""
         return self._ask("flow", network=network, depths=list(depths) if depths else None)
 
-    def derive(self, path: Optional[str] = None, format: Optional[str] = None) -> Derivation:
-        """The spec's derivation, every step witnessed; written to `path` if given (format from its extension)."""
+    def derive(self, path: Optional[str] = None, format: Optional[str] = None, form: Optional[str] = None) -> Derivation:
+        """The spec's derivation, every step witnessed; written to `path` if given (format from its extension). `form`:
+        scalar, layered or matrix for every metric; by default each takes the one the format can hold (rgnn derive)."""
         fmt = format or (os.path.splitext(path)[1].lstrip(".").lower() if path else "html")
         fmt = {"htm": "html", "markdown": "md"}.get(fmt, fmt)
-        r = self._ask("derive", format=fmt)
+        r = self._ask("derive", format=fmt, form=form)
         d = Derivation(fmt, r["text"], r["steps"])
         if path:
             d.save(path)

@@ -36,6 +36,7 @@ import {
 } from "../index.js";
 import { pickNetwork } from "../api/learn.js";
 import { atLayer } from "../api/metric.js";
+import { DERIVATION_FORMS } from "../derive/form.js";
 import { DERIVATION_FORMATS, type DerivationFormat, FORMAT_NAMES } from "../render/formats.js";
 import { readInputText, stripBom } from "../syntax/input.js";
 import { pointsOf, RequestError, toWire } from "./wire.js";
@@ -176,10 +177,12 @@ function handlers(models: Map<number, Loaded>) {
       return flowConvergence(pickNetwork(model, p.network), env, { depths: p.depths });
     },
     /** The spec's derivation, rendered in a format of the derive command (tex, html, json, md). */
-    derive(p: { model?: number; format?: string }) {
+    derive(p: { model?: number; format?: string; form?: string }) {
       const { model } = loaded(p);
       const format = choice<DerivationFormat>(p.format ?? "html", FORMAT_NAMES, "format");
-      const d = derivation(model);
+      // each metric's form: forced, or the one its components fit the format in (derive/form.ts), as `rgnn derive`
+      const form = { form: choice(p.form ?? "auto", ["auto", ...DERIVATION_FORMS], "form"), capacity: DERIVATION_FORMATS[format].capacity };
+      const d = derivation(model, { form });
       return { text: DERIVATION_FORMATS[format].render(d), steps: d.sections.reduce((k, s) => k + s.steps.length, 0) };
     },
     export(p: { model?: number; target?: string; name?: string }) {
