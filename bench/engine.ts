@@ -8,7 +8,7 @@ import type { PreparedLayer, PreparedNetwork } from "../src/numeric/engine/netwo
 import { loadSpec } from "../src/semantics/load.js";
 import type { Activation, Network } from "../src/semantics/model.js";
 import { type BaselineReport, type Baselines, disagreement, type MethodRun, runBaselines } from "./baselines.js";
-import { handWritten, randomResNet, rng } from "./networks.js";
+import { denseNet, handWritten, randomResNet, rng } from "./networks.js";
 import { best, printTable, printTargets, time, writeResults } from "./table.js";
 import { affine, KERNEL, type KernelName } from "../src/numeric/engine/kernel.js";
 
@@ -23,27 +23,6 @@ const SIGMA: Partial<Record<Activation, (z: number) => [number, number]>> = {
   },
   softplus: (z) => [z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)), 1 / (1 + Math.exp(-z))],
 };
-
-/** A dense network n → widths[0] → … with weights scaled by 1.5/√fan-in. */
-function denseNet(n: number, widths: number[], act: Activation, seed: number): PreparedNetwork {
-  const r = rng(seed);
-  let w = n;
-  const layers: PreparedLayer[] = widths.map((wo) => {
-    const s = 1.5 / Math.sqrt(w);
-    const layer: PreparedLayer = {
-      kind: "dense",
-      activation: act,
-      inWidth: w,
-      outWidth: wo,
-      h: 0,
-      W: Float64Array.from({ length: wo * w }, () => (2 * r() - 1) * s),
-      b: Float64Array.from({ length: wo }, () => (2 * r() - 1) * 0.2),
-    };
-    w = wo;
-    return layer;
-  });
-  return { name: `${n}→${widths.join("→")} ${act}`, layers };
-}
 
 /**
  * The baseline: what one writes by hand for a dense network's metric: x and J (width × n, row-major)

@@ -1,6 +1,9 @@
-// Random residual tanh networks as specs, and a hand-written evaluator of the same metric.
+// Random networks for the benches: residual tanh networks as specs with a hand-written evaluator of the same metric,
+// and dense networks prepared for the engine.
 
 import { rng } from "../src/core/random.js";
+import type { PreparedLayer, PreparedNetwork } from "../src/numeric/engine/network.js";
+import type { Activation } from "../src/semantics/model.js";
 
 export { rng };
 
@@ -74,4 +77,25 @@ export function handWritten(net: ResNet): (pts: Float64Array, out: Float64Array,
       }
     }
   };
+}
+
+/** A dense network n → widths[0] → … with weights scaled by 1.5/√fan-in. */
+export function denseNet(n: number, widths: number[], act: Activation, seed: number): PreparedNetwork {
+  const r = rng(seed);
+  let w = n;
+  const layers: PreparedLayer[] = widths.map((wo) => {
+    const s = 1.5 / Math.sqrt(w);
+    const layer: PreparedLayer = {
+      kind: "dense",
+      activation: act,
+      inWidth: w,
+      outWidth: wo,
+      h: 0,
+      W: Float64Array.from({ length: wo * w }, () => (2 * r() - 1) * s),
+      b: Float64Array.from({ length: wo }, () => (2 * r() - 1) * 0.2),
+    };
+    w = wo;
+    return layer;
+  });
+  return { name: `${n}→${widths.join("→")} ${act}`, layers };
 }

@@ -8,31 +8,9 @@ import { evaluateAt, evaluateBatch, metricBatch, pickMapping, pickMetric, values
 import { metricsAt } from "../src/numeric/engine/geometry.js";
 import type { PreparedLayer, PreparedNetwork } from "../src/numeric/engine/network.js";
 import { loadSpec } from "../src/semantics/load.js";
-import type { Activation } from "../src/semantics/model.js";
 import { type BaselineReport, disagreement, type MethodRun, runBaselines } from "./baselines.js";
-import { randomResNet, rng, specText } from "./networks.js";
+import { denseNet, randomResNet, rng, specText } from "./networks.js";
 import { printTable, printTargets, writeResults } from "./table.js";
-
-/** A dense network n → widths[0] → … with weights scaled by 1.5/√fan-in. */
-export function denseNet(n: number, widths: number[], act: Activation, seed: number): PreparedNetwork {
-  const r = rng(seed);
-  let w = n;
-  const layers: PreparedLayer[] = widths.map((wo) => {
-    const s = 1.5 / Math.sqrt(w);
-    const layer: PreparedLayer = {
-      kind: "dense",
-      activation: act,
-      inWidth: w,
-      outWidth: wo,
-      h: 0,
-      W: Float64Array.from({ length: wo * w }, () => (2 * r() - 1) * s),
-      b: Float64Array.from({ length: wo }, () => (2 * r() - 1) * 0.2),
-    };
-    w = wo;
-    return layer;
-  });
-  return { name: `${n}→${widths.join("→")} ${act}`, layers };
-}
 
 /** The width-8 depth-64 residual tanh net of the engine suite, and its spec. */
 export function residualNet(): { net: PreparedNetwork; spec: string } {
