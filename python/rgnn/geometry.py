@@ -131,7 +131,12 @@ class Geometry:
         return self._server.request(method, model=self._id, **{k: v for k, v in params.items() if v is not None})
 
     def metric(self, x: Any, metric: Optional[str] = None, layer: Optional[int] = None) -> Any:
-        """g_ij at each point: [N, n, n] for points [N, n], [n, n] for one point [n]."""
+        """g_ij at each point: [N, n, n] for points [N, n], [n, n] for one point [n]. A dask array of points [N, n]
+        gives a dask array [N, n, n], computed block by block on the cluster's workers (each with its own server)."""
+        if type(x).__module__.startswith("dask"):
+            from .cluster import metric_on
+
+            return metric_on(x, self._spec(), metric, layer)
         p, one, back = _points(x)
         g = from_wire(self._ask("metric", points=to_wire(p), metric=metric, layer=layer)["metric"])
         return back(g[0] if one else g)

@@ -15,5 +15,18 @@ if __name__ == "__main__":
     alone = g.distances(points)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
         sharded = g.distances(points, client=client, chunk=4)
+        import dask.array as da
+
+        blocks = g.metric(da.from_array(points, chunks=(3, 2))).compute()
         workers = len(client.scheduler_info()["workers"])
-    print(json.dumps({"difference": float(np.abs(sharded - alone).max()), "workers": workers, "smallest": float(alone[alone > 0].min())}))
+    metric = float(np.abs(blocks - g.metric(points)).max())
+    print(
+        json.dumps(
+            {
+                "difference": float(np.abs(sharded - alone).max()),
+                "metric": metric,
+                "workers": workers,
+                "smallest": float(alone[alone > 0].min()),
+            }
+        )
+    )

@@ -70,7 +70,7 @@ it("installs offline and answers as the library and functorch do", () => {
   expect(out.derivation_html).toBe(true);
 }, 300_000);
 
-it("shards a distance matrix over a Dask cluster of 2 workers: the same matrix as one process", () => {
+it("shards a distance matrix and a dask array's metric over a Dask cluster of 2 workers: as one process", () => {
   const out = JSON.parse(
     execFileSync(python(), [join(repo, "test/python/check_dask.py"), join(repo, "examples/paper-toy.rgnn")], {
       env: env(),
@@ -82,6 +82,7 @@ it("shards a distance matrix over a Dask cluster of 2 workers: the same matrix a
   expect(out.workers).toBe(2);
   expect(out.smallest).toBeGreaterThan(0.1);
   expect(out.difference).toBe(0); // the same solver on the same float64 inputs
+  expect(out.metric).toBe(0); // g over a dask array, block by block on the workers: the same numbers
 }, 300_000);
 
 it("runs examples/notebooks/geometry.ipynb top to bottom with no error (nbclient, the venv's kernel)", () => {
