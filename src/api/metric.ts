@@ -1,6 +1,6 @@
 // A metric as plain data: its components in closed form (text and LaTeX), and its values at points.
 import { LAYER_KINDS } from "../core/layers/index.js";
-import { layerReadingAcross } from "../semantics/networks.js";
+import { layerReadingAcross, pullbackNetwork } from "../semantics/networks.js";
 import type { Metric } from "../semantics/model.js";
 import { pointMetric } from "../numeric/route.js";
 import { classifyMetric, detN, eigenvaluesOf, type MetricType } from "../numeric/linalg.js";
@@ -99,8 +99,7 @@ export function metricSymbolic(
     return inRequestGraph(metric, () => symbolicMetric(metric, form as Form, set));
   } catch (e) {
     // auto never fails where the matrix form succeeds: a listing the size model let through is written that way
-    const def = metric.def;
-    if (!(e instanceof SymbolicSizeError && form === "auto" && def.kind === "pullback" && def.along.kind === "network")) throw e;
+    if (!(e instanceof SymbolicSizeError && form === "auto" && pullbackNetwork(metric))) throw e;
     return metricMatrix(metric);
   }
 }
@@ -211,8 +210,7 @@ function assertPrintable(metric: Metric, form: Form, listing: Listing): void {
   if (size(listing) <= PRINT_LIMIT) return;
   const layered = form !== "layers" && metricListing(metric, "layers");
   const other = layered && size(layered) <= PRINT_LIMIT ? "--form layers" : "--form matrix";
-  const instead =
-    metric.def.kind === "pullback" && metric.def.along.kind === "network" ? `print it with ${other}, or evaluate it` : "evaluate it";
+  const instead = pullbackNetwork(metric) ? `print it with ${other}, or evaluate it` : "evaluate it";
   throw new SymbolicSizeError(
     `the metric '${metric.name}' written out ${listing.definitions.length ? "with named layers" : "in full"} would print more than ` +
       `${PRINT_LIMIT / 1e6} million terms; ${instead} at points with --at, or use a smaller network`,

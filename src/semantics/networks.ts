@@ -389,6 +389,12 @@ export function subNetworkNamed(mappings: ReadonlyMap<string, Mapping>, name: st
   return problem ? { error: `${name}: ${problem.message}` } : subNetwork(net, first, last);
 }
 
+/** The network a metric is pulled back along, or null when it is not pulled back along one. */
+export function pullbackNetwork(metric: Metric): Network | null {
+  const d = metric.def;
+  return d.kind === "pullback" && d.along.kind === "network" ? d.along : null;
+}
+
 /** Where a metric pulled back along a network has its chart in the network the spec declares: layer `layer` of
  *  `network` (0: its input; layer A−1 + K for `layers A to B` taken to layer K); null when it is no such pullback. */
 export function chartLayer(metric: Metric): { network: Network; layer: number } | null {

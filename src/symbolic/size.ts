@@ -2,6 +2,7 @@
 // metric (and the derivatives a quantity takes of it) needs, and the size of a printed listing.
 // The numeric route choice (numeric/route.ts) and the refusals of requests that could not finish
 // both read these, so a request is never started only to hang or run out of memory.
+import { pullbackNetwork } from "../semantics/networks.js";
 import { EXIT, RgnnError } from "../core/errors.js";
 import type { Mapping, Metric } from "../semantics/model.js";
 import { type Expr, topoOrder } from "./expr.js";
@@ -130,9 +131,7 @@ const fmt = (k: number) => (k >= 1e6 ? `${(k / 1e6).toPrecision(2)} million` : `
 export function assertSymbolicFeasible(metric: Metric, derivatives: 0 | 1 | 2, what: string): void {
   const est = estimateSymbolicSize(metric, derivatives);
   if (est <= SYMBOLIC_LIMIT) return;
-  const d = metric.def;
-  const network = d.kind === "pullback" && d.along.kind === "network";
-  const instead = network
+  const instead = pullbackNetwork(metric)
     ? `${what === "the metric" ? "print it with --form matrix, or " : ""}evaluate it at points with --at (the matrix engine ` +
       "handles any width), or use a smaller network"
     : `evaluate it at points with --at${derivatives ? " where the metric allows it" : ""}, or use a smaller chart`;

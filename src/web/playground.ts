@@ -8,6 +8,7 @@ import { EvaluationError } from "../numeric/evaluate.js";
 import { ellipsesFrame, figure, inputEllipsesFigure } from "../render/plot/figures.js";
 import { analyze } from "../semantics/analyze.js";
 import type { Metric, Model, Network } from "../semantics/model.js";
+import { pullbackNetwork } from "../semantics/networks.js";
 import { noWeightsFiles } from "../semantics/weights-access.js";
 import { inRequestGraph } from "../symbolic/expr.js";
 import { latexSymbol } from "../symbolic/notation.js";
@@ -54,7 +55,8 @@ export const PLAYGROUND_DATA: Dataset = generate("spirals", { points: 400, seed:
 
 /** The network a metric is pulled back along, else the model's first network; figures need one with a 2-d input. */
 function networkFor(model: Model, metric: Metric | undefined): Network | undefined {
-  if (metric?.def.kind === "pullback" && metric.def.along.kind === "network") return metric.def.along;
+  const along = metric && pullbackNetwork(metric);
+  if (along) return along;
   return [...model.mappings.values()].find((m): m is Network => m.kind === "network");
 }
 
