@@ -353,24 +353,31 @@ class NetworkBuilder {
     if (!this.ok) return;
     const k = layers.length - start,
       end = layers[layers.length - 1];
-    const fail = (span: Span, message: string, notes: string[] = []) => {
-      this.ctx.error(span, message, notes);
+    const notDense = end.kind.startsWith("skip_")
+      ? "it ends in another skip block: add a layer after the inner block"
+      : `end the block with a dense layer (e.g. 'dense ${width} linear'): its output is what the block adds to x_${start}`;
+    const problem: [Span, string, string[]] | null =
+      k > MAX_SKIP
+        ? [ast.span, `a skip block may have at most ${MAX_SKIP} layers; this one has ${k}`, []]
+        : end.kind !== "dense"
+          ? [
+              end.span,
+              `layer ${end.index} ends a skip block, so it must be a dense layer, not ${LAYER_KINDS[end.kind].labels.prose}`,
+              [notDense],
+            ]
+          : end.outWidth !== width
+            ? [
+                end.span,
+                `layer ${end.index} ends a skip block that adds x_${start} (width ${width}), so its width must be ${width}, ` +
+                  `not ${end.outWidth}`,
+                [],
+              ]
+            : null;
+    if (problem) {
+      this.ctx.error(...problem);
       this.ok = false;
-    };
-    if (k > MAX_SKIP) return fail(ast.span, `a skip block may have at most ${MAX_SKIP} layers; this one has ${k}`);
-    if (end.kind !== "dense") {
-      const note = end.kind.startsWith("skip_")
-        ? "it ends in another skip block: add a layer after the inner block"
-        : `end the block with a dense layer (e.g. 'dense ${width} linear'): its output is what the block adds to x_${start}`;
-      return fail(end.span, `layer ${end.index} ends a skip block, so it must be a dense layer, not ${LAYER_KINDS[end.kind].labels.prose}`, [
-        note,
-      ]);
+      return;
     }
-    if (end.outWidth !== width)
-      return fail(
-        end.span,
-        `layer ${end.index} ends a skip block that adds x_${start} (width ${width}), so its width must be ${width}, not ${end.outWidth}`,
-      );
     layers[layers.length - 1] = { ...end, kind: `skip_${k}` };
   }
 }

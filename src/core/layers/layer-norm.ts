@@ -16,7 +16,17 @@ const PARAM_GAMMA: ParamSpec = {
   init: 1,
 };
 const PARAM_BETA: ParamSpec = { name: "b", shape: ["out"], role: "shift vector β", described: "shift b (β)", shared: false, init: 0 };
-const PARAM_EPS: ParamSpec = { name: "eps", shape: [], role: "variance offset ε", described: "eps", shared: false, default: LAYER_NORM_EPS };
+const PARAM_EPS: ParamSpec = {
+  name: "eps",
+  shape: [],
+  role: "variance offset ε",
+  described: "eps",
+  shared: false,
+  default: LAYER_NORM_EPS,
+};
+
+/** ε_l in TeX from the layer's own spelling of eps (eps_{3}). */
+const epsTex = (own: (p: string) => string) => own("eps").replace(/^eps/, "\\varepsilon");
 
 /** c = x − mean x, 1/σ = (mean c² + ε)^{−1/2} and ŷ = c/σ in any algebra. */
 function normalised<T>(A: Algebra<T>, x: T[], eps: T): { xhat: T[]; r: T } {
@@ -103,15 +113,19 @@ export const layerNorm: LayerKindDef = {
   initScale: 1,
   labels: { text: "layer_norm", short: "layer norm", title: "layer-normalisation", prose: "a layer normalisation", activation: false },
   matrix: {
+    // n the width, x̂ = (x − mean x)/√(var x + ε) of the layer's input
     text: {
-      x: (prev) => `W .* (${prev} - mean(${prev}))/sqrt(var(${prev}) + eps) + b`,
-      jacobian: (x) => `diag(W)/sigma * (I - 1*1^T/n - ${x}hat*${x}hat^T/n)`,
+      x: (prev, own) => `${own("W")} .* (${prev} - mean(${prev}))/sqrt(var(${prev}) + ${own("eps")}) + ${own("b")}`,
+      jacobian: (_x, own, prev) =>
+        `diag(${own("W")})/sqrt(var(${prev}) + ${own("eps")}) * (I - 1*1^T/n - xhat*xhat^T/n), ` +
+        `xhat = (${prev} - mean(${prev}))/sqrt(var(${prev}) + ${own("eps")})`,
     },
     tex: {
-      x: (prev) => `W \\odot \\frac{${prev} - \\bar{${prev}}}{\\sqrt{\\operatorname{var} ${prev} + \\varepsilon}} + b`,
-      jacobian: (x) =>
-        `\\frac{\\operatorname{diag}(W)}{\\sigma}\\Big(I - \\tfrac{1}{n}\\mathbf{1}\\mathbf{1}^{\\mathsf{T}} - ` +
-        `\\tfrac{1}{n}\\hat{${x}}\\hat{${x}}^{\\mathsf{T}}\\Big)`,
+      x: (prev, own) =>
+        `${own("W")} \\odot \\frac{${prev} - \\bar{${prev}}}{\\sqrt{\\operatorname{var} ${prev} + ${epsTex(own)}}} + ${own("b")}`,
+      jacobian: (_x, own, prev) =>
+        `\\frac{\\operatorname{diag}(${own("W")})}{\\sqrt{\\operatorname{var} ${prev} + ${epsTex(own)}}}\\Big(I - ` +
+        `\\tfrac{1}{n}\\mathbf{1}\\mathbf{1}^{\\mathsf{T}} - \\tfrac{1}{n}\\hat{${prev}}\\hat{${prev}}^{\\mathsf{T}}\\Big)`,
     },
   },
   derivation: {
@@ -119,8 +133,7 @@ export const layerNorm: LayerKindDef = {
       "The layer-normalisation layer centres and scales its input, $y = \\gamma \\odot (x - \\bar x)/\\sigma + \\beta$ with " +
       "$\\bar x$ the mean of the entries, $\\sigma = \\sqrt{\\operatorname{var} x + \\varepsilon}$ (the biased variance), " +
       "$\\gamma = W$ and $\\beta = b$.",
-    general: (l) =>
-      `x^{a_{${l}}} = W^{a_{${l}}} \\frac{x^{a_{${l - 1}}} - \\bar x_{${l - 1}}}{\\sigma_{${l - 1}}} + b^{a_{${l}}}`,
+    general: (l) => `x^{a_{${l}}} = W^{a_{${l}}} \\frac{x^{a_{${l - 1}}} - \\bar x_{${l - 1}}}{\\sigma_{${l - 1}}} + b^{a_{${l}}}`,
     jacobianWhy: () =>
       "With $\\hat x = (x - \\bar x)/\\sigma$, $\\partial \\bar x / \\partial x_j = 1/n$ and $\\partial \\sigma / \\partial x_j = " +
       "\\hat x_j/n$, so $\\partial y_i / \\partial x_j = (\\gamma_i/\\sigma)(\\delta_{ij} - 1/n - \\hat x_i \\hat x_j / n)$. It " +
@@ -139,11 +152,7 @@ export const layerNorm: LayerKindDef = {
     const n = x.length,
       gamma = W![0];
     return [
-      xhat.map((hi, i) =>
-        xhat.map((hj, j) =>
-          A.mul(gamma[i], r, A.sub(A.num((i === j ? 1 : 0) - 1 / n), A.mul(A.num(1 / n), hi, hj))),
-        ),
-      ),
+      xhat.map((hi, i) => xhat.map((hj, j) => A.mul(gamma[i], r, A.sub(A.num((i === j ? 1 : 0) - 1 / n), A.mul(A.num(1 / n), hi, hj))))),
     ];
   },
   evaluate({ xs: [x], W, b, eps }) {

@@ -35,9 +35,9 @@ export function skipKind(k: number): LayerKindDef | null {
     probabilities: false,
     initScale: 1,
     labels: {
-      text: `dense, adds x[l-${k}]`,
+      text: `end of skip ${k}: dense`,
       short: `dense + skip ${k}`,
-      title: `skip-block (${k} layer${k === 1 ? "" : "s"})`,
+      title: `skip-${k} dense`,
       prose: `the end of a skip block of ${k} layer${k === 1 ? "" : "s"}`,
       activation: true,
     },
@@ -56,7 +56,9 @@ export function skipKind(k: number): LayerKindDef | null {
             `from $${added(l)}$: through the block and around it.`),
       jacobianGeneral: (l) =>
         `\\frac{\\partial x^{a_{${l}}}}{\\partial x^{b_{${l - 1}}}} = \\sigma'(z^{a_{${l}}})\\, W^{a_{${l}}}{}_{b_{${l - 1}}}` +
-        (k === 1 ? ` + \\delta^{a_{${l}}}_{b_{${l - 1}}}` : `, \\quad \\frac{\\partial x^{a_{${l}}}}{\\partial x^{b_{${l - k}}}} = \\delta^{a_{${l}}}_{b_{${l - k}}}`),
+        (k === 1
+          ? ` + \\delta^{a_{${l}}}_{b_{${l - 1}}}`
+          : `, \\quad \\frac{\\partial x^{a_{${l}}}}{\\partial x^{b_{${l - k}}}} = \\delta^{a_{${l}}}_{b_{${l - k}}}`),
     },
   });
   kinds.set(k, def);

@@ -111,10 +111,15 @@ export interface Recurrence {
 }
 
 /** A layer in matrix notation, for kinds that `recurrence` does not describe: x_l and ∂x_l/∂x_{l−1} in terms of the
- *  previous state's and its own vector names (already spelled: "x2", "x_{2}"), in plain text and TeX. */
+ *  previous state's and its own vector names (already spelled: "x2", "x_{2}"), in plain text and TeX; `own` spells the
+ *  layer's own parameters ("W" → "W3", "W_{3}"). */
 export interface MatrixText {
-  text: { x(prev: string): string; jacobian(x: string): string };
-  tex: { x(prev: string): string; jacobian(x: string): string };
+  text: MatrixSpelling;
+  tex: MatrixSpelling;
+}
+export interface MatrixSpelling {
+  x(prev: string, own: (p: string) => string): string;
+  jacobian(x: string, own: (p: string) => string, prev: string): string;
 }
 
 /** How a layer is written in a spec: `word [number] [activation] [with parameters]`. The grammar has one rule for
@@ -160,15 +165,7 @@ export interface EngineStep {
   jets(J: JetArithmetic, x: Float64Array, w: number, y: Float64Array, scratch: JetScratch, p: EngineParams): void;
   /** Reverse mode: b += a·∂x_l/∂x_{l−1} for the m rows of a (m × w, row-major) into b (m × w), given the value x_l and
    *  the layer's input x_{l−1}. */
-  pullback(
-    x: ArrayLike<number>,
-    a: Float64Array,
-    b: Float64Array,
-    m: number,
-    w: number,
-    p: EngineParams,
-    input: ArrayLike<number>,
-  ): void;
+  pullback(x: ArrayLike<number>, a: Float64Array, b: Float64Array, m: number, w: number, p: EngineParams, input: ArrayLike<number>): void;
 }
 
 export interface LayerKindDef {
