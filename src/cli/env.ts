@@ -15,7 +15,7 @@ function symbolNames(model: Model): Set<string> {
   for (const m of model.mappings.values())
     if (m.kind === "network")
       for (const layer of m.layers)
-        for (const p of [layer.W, layer.b, layer.h])
+        for (const p of [layer.W, layer.b, layer.h, layer.eps])
           if (p && !p.values) for (let i = 0; i < p.entries.length; i++) names.add(entryName(p.name, p.shape, i));
   return names;
 }

@@ -63,7 +63,7 @@ export function networkSampler(net: Network, chart: Manifold, fixed: ReadonlyMap
 
 /** The entries of a network's symbolic weights (none when they are numbers). */
 export const symbolicWeights = (net: Network): Expr[] =>
-  net.layers.flatMap((l) => [l.W, l.b, l.h].flatMap((p) => (p && !p.values ? p.entries.map(fromMath) : [])));
+  net.layers.flatMap((l) => [l.W, l.b, l.h, l.eps].flatMap((p) => (p && !p.values ? p.entries.map(fromMath) : [])));
 
 /** A matrix definition's name as LaTeX: W1 → W_{1}; the metric's own name stays user text. */
 const nameTex = (name: string) => name.replace(/^([A-Za-z]+)(\d+)$/, "$1_{$2}");

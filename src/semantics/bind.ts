@@ -23,7 +23,7 @@ export function bindWeights(model: Model, path: string): Map<string, number> {
   for (const m of model.mappings.values()) {
     if (m.kind !== "network") continue;
     for (const layer of m.layers) {
-      for (const p of [layer.W, layer.b, layer.h]) {
+      for (const p of [layer.W, layer.b, layer.h, layer.eps]) {
         if (!p || p.values || seen.has(p.name) || p.entries.some((e) => e.type !== "SymbolNode")) continue;
         seen.add(p.name);
         const raw = res.file.entries[p.name];

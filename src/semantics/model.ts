@@ -54,6 +54,8 @@ export interface Layer {
   W?: ParamTensor;
   b?: ParamTensor;
   h?: ParamTensor;
+  /** layer_norm's ε (a scalar; 1e-5 unless the spec gives it). */
+  eps?: ParamTensor;
   span: Span;
 }
 

@@ -1,8 +1,8 @@
-// Networks: layers expanded from `repeat` blocks, widths inferred and checked, parameters
+// Networks: layers expanded from `repeat` and `skip` blocks, widths inferred and checked, parameters
 // resolved to tensors (inline numbers, a weights file, or symbols named after the layer).
 import type { MathNode } from "mathjs";
 import { DEFAULT_ACTIVATION } from "../core/functions.js";
-import { LAYER_KINDS, LAYER_WORDS, type ParamSpec } from "../core/layers/index.js";
+import { LAYER_KINDS, LAYER_WORDS, MAX_SKIP, type ParamSpec } from "../core/layers/index.js";
 import { ConstantNode, SymbolNode } from "./mathnodes.js";
 import type { Expr, Item, LayerAst, Param, Span } from "../syntax/ast.js";
 import type { Context } from "./context.js";
@@ -76,6 +76,8 @@ class NetworkBuilder {
   private readonly symbolsUsed = new Set<string>();
   /** Memory of the parameters of the layers built so far (PARAMETER_MEMORY). */
   private parameterBytes = 0;
+  /** The width a skip block's last layer takes when its spec gives none: the width of the state the block adds. */
+  private readonly widthHints = new Map<LayerAst, number>();
 
   constructor(
     private readonly ctx: Context,
@@ -234,7 +236,7 @@ class NetworkBuilder {
     if (!ok) return null;
     let outWidth = inWidth;
     if (kind.width === "chosen") {
-      outWidth = ast.width?.value ?? this.inferredRows(given.get("W"), `W${index}`) ?? inWidth;
+      outWidth = ast.width?.value ?? this.inferredRows(given.get("W"), `W${index}`) ?? this.widthHints.get(ast) ?? inWidth;
       if (ast.width && (ast.width.value < 1 || !Number.isInteger(ast.width.value))) {
         this.ctx.error(ast.width.span, "a layer's width must be a positive whole number");
         return null;
@@ -259,11 +261,15 @@ class NetworkBuilder {
     for (const spec of kind.params) {
       const shape = spec.shape.map((axis) => (axis === "out" ? outWidth : inWidth));
       const defaultName = spec.shared ? spec.name : `${spec.name}${index}`;
-      params[spec.name] = this.param(given.get(spec.name), defaultName, shape, ast.span, `${spec.described} of ${what}`);
+      const written = given.get(spec.name);
+      params[spec.name] =
+        !written && spec.default !== undefined
+          ? numericTensor(spec.name, [], [spec.default], ast.span)
+          : this.param(written, defaultName, shape, ast.span, `${spec.described} of ${what}`);
     }
     if (Object.values(params).some((p) => p === null)) return null;
-    const { W, b, h } = params as Record<ParamSpec["name"], ParamTensor | undefined>;
-    return { index, kind: ast.type, activation, inWidth, outWidth, W, b, h, span: ast.span };
+    const { W, b, h, eps } = params as Record<ParamSpec["name"], ParamTensor | undefined>;
+    return { index, kind: ast.type, activation, inWidth, outWidth, W, b, h, eps, span: ast.span };
   }
 
   /** Rows of W when its value tells them (an inline matrix or a weights-file entry). */
@@ -277,32 +283,37 @@ class NetworkBuilder {
 
   build(): Layer[] | null {
     const layers: Layer[] = [];
-    let width = this.input.dim,
-      ok = true;
+    let width = this.input.dim;
     const walk = (asts: LayerAst[]): void => {
       for (const ast of asts) {
         if (ast.kind === "repeat") {
           if (ast.count.value < 1 || !Number.isInteger(ast.count.value)) {
             this.ctx.error(ast.count.span, "repeat needs a positive whole number");
-            ok = false;
+            this.ok = false;
             continue;
           }
           if (layers.length + ast.count.value > MAX_LAYERS) {
             this.ctx.error(ast.count.span, `too many layers: a network may have at most ${MAX_LAYERS}`);
-            ok = false;
+            this.ok = false;
             return;
           }
-          for (let i = 0; i < ast.count.value && ok; i++) walk(ast.body);
+          for (let i = 0; i < ast.count.value && this.ok; i++) walk(ast.body);
+          continue;
+        }
+        if (ast.kind === "skip") {
+          this.skipBlock(ast, layers, width, walk);
+          if (!this.ok) return;
+          width = layers[layers.length - 1].outWidth;
           continue;
         }
         if (layers.length >= MAX_LAYERS) {
           this.ctx.error(ast.span, `too many layers: a network may have at most ${MAX_LAYERS}`);
-          ok = false;
+          this.ok = false;
           return;
         }
         const layer = this.layer(ast, layers.length + 1, width);
         if (!layer) {
-          ok = false;
+          this.ok = false;
           return;
         } // later layers' widths would be guesses: stop here
         const reads = LAYER_KINDS[layer.kind].reads; // it adds x_{l−1}, …, x_{l−reads}: one width
@@ -317,7 +328,7 @@ class NetworkBuilder {
             `layer ${layer.index} is ${LAYER_KINDS[layer.kind].labels.prose}: it combines layers ${combined}, which must ` +
               `have the same width (${[width, ...earlier].join(" and ")})`,
           );
-          ok = false;
+          this.ok = false;
           return;
         }
         const count = (p: ParamTensor | undefined) => (p ? p.shape.reduce((a, b) => a * b, 1) : 0);
@@ -327,7 +338,47 @@ class NetworkBuilder {
       }
     };
     walk(this.item.layers);
-    return ok ? layers : null;
+    return this.ok ? layers : null;
+  }
+
+  private ok = true;
+
+  /** `skip { … }`: the block's layers, the last of which (a dense one) becomes skip_k and adds x_start, the state the
+   *  block starts from; its width must be x_start's. */
+  private skipBlock(ast: Extract<LayerAst, { kind: "skip" }>, layers: Layer[], width: number, walk: (asts: LayerAst[]) => void): void {
+    const start = layers.length,
+      last = ast.body[ast.body.length - 1];
+    if (last.kind === "layer") this.widthHints.set(last, width);
+    walk(ast.body);
+    if (!this.ok) return;
+    const k = layers.length - start,
+      end = layers[layers.length - 1];
+    const notDense = end.kind.startsWith("skip_")
+      ? "it ends in another skip block: add a layer after the inner block"
+      : `end the block with a dense layer (e.g. 'dense ${width} linear'): its output is what the block adds to x_${start}`;
+    const problem: [Span, string, string[]] | null =
+      k > MAX_SKIP
+        ? [ast.span, `a skip block may have at most ${MAX_SKIP} layers; this one has ${k}`, []]
+        : end.kind !== "dense"
+          ? [
+              end.span,
+              `layer ${end.index} ends a skip block, so it must be a dense layer, not ${LAYER_KINDS[end.kind].labels.prose}`,
+              [notDense],
+            ]
+          : end.outWidth !== width
+            ? [
+                end.span,
+                `layer ${end.index} ends a skip block that adds x_${start} (width ${width}), so its width must be ${width}, ` +
+                  `not ${end.outWidth}`,
+                [],
+              ]
+            : null;
+    if (problem) {
+      this.ctx.error(...problem);
+      this.ok = false;
+      return;
+    }
+    layers[layers.length - 1] = { ...end, kind: `skip_${k}` };
   }
 }
 

@@ -133,6 +133,7 @@ export function metricMatrixForm(metric: Metric): MatrixForm {
     if (layer.W) param(`W${layer.index}`, layer.W);
     if (layer.b) param(`b${layer.index}`, layer.b);
     if (layer.h) param(TEXT.name("h", stepAt(layer)), layer.h);
+    if (layer.eps) param(`eps${layer.index}`, layer.eps);
   }
 
   const secondOrder = layers.some((l) => LAYER_KINDS[l.kind].reads > 1);
@@ -157,8 +158,9 @@ export function metricMatrixForm(metric: Metric): MatrixForm {
       const [n, m] = [layer.outWidth, layer.inWidth];
       if (!kind.recurrence) {
         const mt = sp.kindText(kind);
-        define(TEXT.name("x", l), group, [n], mt.x(x(l - 1)));
-        define(TEXT.name("J", l), group, [n, m], mt.jacobian(x(l)));
+        const own = (p: string) => sp.name(p, l);
+        define(TEXT.name("x", l), group, [n], mt.x(x(l - 1), own));
+        define(TEXT.name("J", l), group, [n, m], mt.jacobian(x(l), own, x(l - 1)));
         continue;
       }
       const r = kind.recurrence(available);
@@ -167,7 +169,9 @@ export function metricMatrixForm(metric: Metric): MatrixForm {
       const s = r.scale && sp.scale(r.scale, sp.name("h", stepAt(layer)));
       const act = sp.apply(layer.activation, z);
       const last: [string, string] = ["+", s ? sp.product([s, act]) : act];
-      define(TEXT.name("x", l), group, [n], sum([...r.coeffs.map((c, k) => sp.term(c, x(l - 1 - k))), last]));
+      // a zero coefficient is no term (a skip block's end reads x_{l−k} only)
+      const terms = r.coeffs.flatMap((c, k) => (c === 0 ? [] : [sp.term(c, x(l - 1 - k))]));
+      define(TEXT.name("x", l), group, [n], sum([...terms, last]));
       const slopeW = fnDef(layer.activation).identity
         ? sp.name("W", l)
         : sp.product([sp.diag(sp.slope(layer.activation, z)), sp.name("W", l)]);
@@ -198,7 +202,7 @@ export function metricMatrixForm(metric: Metric): MatrixForm {
         const l = layer.index,
           kind = LAYER_KINDS[layer.kind];
         const r = kind.recurrence?.(Math.min(kind.reads, l - from));
-        const earlier = (r?.coeffs.slice(1) ?? []).map((c, k) => sp.term(c, sp.name("P", l - 2 - k)));
+        const earlier = (r?.coeffs.slice(1) ?? []).flatMap((c, k) => (c === 0 ? [] : [sp.term(c, sp.name("P", l - 2 - k))]));
         define(
           TEXT.name("P", l),
           "total Jacobian",

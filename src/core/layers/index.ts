@@ -1,9 +1,12 @@
 // The layer kinds of the language, one module each; this table is the only list of them.
 import { dense } from "./dense.js";
+import { layerNorm } from "./layer-norm.js";
+import { logSoftmax } from "./log-softmax.js";
 import { MAX_MULTISTEP, MULTISTEP_SYNTAX, multistepKind } from "./multistep.js";
 import { MAX_ORDER, ORDER_SYNTAX, orderKind } from "./order.js";
 import { residual } from "./residual.js";
 import { secondOrder } from "./second-order.js";
+import { MAX_SKIP, skipKind } from "./skip.js";
 import { softmax } from "./softmax.js";
 import type { LayerKindDef, LayerSyntax } from "./types.js";
 
@@ -11,15 +14,26 @@ import type { LayerKindDef, LayerSyntax } from "./types.js";
 export type OrderKind = `order_${number}`;
 /** The accurate one-activation family for k = 3 … MAX_MULTISTEP (`multistep k`; k = 1, 2 are residual, second_order). */
 export type MultistepKind = `multistep_${number}`;
-export type LayerKind = "dense" | "residual" | "second_order" | "softmax" | OrderKind | MultistepKind;
+/** The last layer of a `skip { … }` block of k layers (k = 1 … MAX_SKIP): dense, plus the state x_{l−k}. */
+export type SkipKind = `skip_${number}`;
+export type LayerKind =
+  | "dense"
+  | "residual"
+  | "second_order"
+  | "softmax"
+  | "log_softmax"
+  | "layer_norm"
+  | OrderKind
+  | MultistepKind
+  | SkipKind;
 
-const FIXED = { dense, residual, second_order: secondOrder, softmax } satisfies Record<
-  Exclude<LayerKind, OrderKind | MultistepKind>,
+const FIXED = { dense, residual, second_order: secondOrder, softmax, log_softmax: logSoftmax, layer_norm: layerNorm } satisfies Record<
+  Exclude<LayerKind, OrderKind | MultistepKind | SkipKind>,
   LayerKindDef
 >;
 
-/** The most earlier states any layer reads (x_{l−1} … x_{l−MAX_READS}): the order-6 multistep layer's 11. */
-export const MAX_READS = Math.max(MAX_ORDER, 2 * MAX_MULTISTEP - 1);
+/** The most earlier states any layer reads (x_{l−1} … x_{l−MAX_READS}): the end of a skip block of MAX_SKIP layers. */
+export const MAX_READS = Math.max(MAX_ORDER, 2 * MAX_MULTISTEP - 1, MAX_SKIP);
 
 /** The kind `order k` names (k a whole number from 1 to MAX_ORDER), or null. */
 export function orderKindName(k: number): LayerKind | null {
@@ -38,9 +52,10 @@ export function multistepKindName(k: number): LayerKind | null {
 export const LAYER_KINDS: Record<LayerKind, LayerKindDef> = new Proxy(FIXED as Record<LayerKind, LayerKindDef>, {
   get(target, key, receiver) {
     if (typeof key === "string" && !(key in target)) {
-      const m = /^(order|multistep)_(\d+)$/.exec(key);
+      const m = /^(order|multistep|skip)_(\d+)$/.exec(key);
       const k = m ? Number(m[2]) : NaN;
       if (m?.[1] === "multistep") return multistepKind(k) ?? undefined;
+      if (m?.[1] === "skip") return skipKind(k) ?? undefined;
       return k >= 3 && k <= MAX_ORDER ? orderKind(k) : undefined;
     }
     return Reflect.get(target, key, receiver);
@@ -78,4 +93,5 @@ export const LAYER_WORDS: ReadonlyMap<string, LayerWord> = new Map<string, Layer
 ]);
 
 export { MAX_ORDER } from "./order.js";
+export { MAX_SKIP, skipKind } from "./skip.js";
 export type * from "./types.js";
