@@ -2,12 +2,14 @@
 // one module here plus its line in index.ts (the grammar reads how it is written from `syntax`).
 import type { Algebra } from "../algebra.js";
 import type { LayerKind } from "./index.js";
+import type { ShapedDef } from "./shape.js";
 
 /** A parameter of a layer: its name in specs and weights files, its shape, what it is. */
 export interface ParamSpec {
-  name: "W" | "b" | "h";
-  /** Each axis is the layer's output width, its input width, or (no axes) a scalar. */
-  shape: readonly ("out" | "in")[];
+  name: "W" | "b" | "h" | "K";
+  /** Each axis is the layer's output width, its input width, or (no axes) a scalar; a shaped kind's kernel takes the
+   *  shape its geometry gives ("kernel") and its bias one entry per output channel ("channels"). */
+  shape: readonly ("out" | "in" | "kernel" | "channels")[];
   role: string;
   /** How errors name it ("W", "step h"). */
   described: string;
@@ -109,7 +111,8 @@ export interface MatrixText {
 export interface LayerSyntax {
   /** The word that opens the layer (a reserved word of the language). */
   word: string;
-  /** The number after the word: none; the output width, which may be left out (`dense 3 tanh`); or, for a family
+  /** The number after the word: none; the output width, which may be left out (`dense 3 tanh`; a shaped kind's output
+   *  channels, `conv 8 tanh`); or, for a family
    *  of kinds, the argument that picks the kind, which must be given (`order 3 tanh`). */
   number: "none" | "width" | "argument";
   /** Whether an activation name follows (a kind without one has none). */
@@ -159,6 +162,10 @@ export interface LayerKindDef {
   matrix?: MatrixText;
   /** The matrix engine's step of kinds without a `recurrence` (those with one run the engine's recurrence step). */
   engine?: EngineStep;
+  /** A layer on channels × height × width states (convolutions, upsampling, pooling): its options, how its shapes
+   *  follow and its operator's entries. Its W and b (`params`) are built from these by the semantics stage; what a
+   *  spec writes are `shaped.params` and the options. */
+  shaped?: ShapedDef & { params: readonly ParamSpec[] };
   /** Whether the output is a probability vector (training then reads it as the class probabilities). */
   probabilities: boolean;
   /** Glorot scale of the initial W (residual-type blocks start near the identity). */
