@@ -120,7 +120,7 @@ function matrixForm(io: IO, metric: Metric, format: "text" | "latex" | "json", m
   io.out(`${describe(metric)}\n\nparameters:\n`);
   for (const p of parameters) {
     const what = p.value !== undefined ? ` = ${p.value}` : `: ${shape(p.shape)}${p.numeric ? "" : " (symbolic)"}`;
-    io.out(`  ${p.name}${what}${p.source !== p.name ? ` (${p.source})` : ""}\n`);
+    io.out(`  ${p.name}${what}${p.source !== p.name ? ` (${p.source})` : ""}${p.operator ? `: ${p.operator}` : ""}\n`);
   }
   let group = "";
   for (const d of definitions) {

@@ -2,14 +2,17 @@
 // one module here plus its line in index.ts (the grammar reads how it is written from `syntax`).
 import type { Algebra } from "../algebra.js";
 import type { LayerKind } from "./index.js";
+import type { ShapedDef } from "./shape.js";
 
 /** A parameter of a layer: its name in specs and weights files, its shape, what it is. */
 export interface ParamSpec {
   /** W and b are a layer's weight and bias (a matrix and a vector for affine kinds; layer_norm's scale γ and shift β,
-   *  both vectors, as torch's `weight` and `bias`); h is the step size, eps a constant a kind adds (layer_norm's ε). */
-  name: "W" | "b" | "h" | "eps";
-  /** Each axis is the layer's output width, its input width, or (no axes) a scalar. */
-  shape: readonly ("out" | "in")[];
+   *  both vectors, as torch's `weight` and `bias`); h is the step size, eps a constant a kind adds (layer_norm's ε),
+   *  K a shaped kind's kernel. */
+  name: "W" | "b" | "h" | "eps" | "K";
+  /** Each axis is the layer's output width, its input width, or (no axes) a scalar; a shaped kind's kernel takes the
+   *  shape its geometry gives ("kernel") and its bias one entry per output channel ("channels"). */
+  shape: readonly ("out" | "in" | "kernel" | "channels")[];
   role: string;
   /** How errors name it ("W", "step h"). */
   described: string;
@@ -127,7 +130,8 @@ export interface MatrixSpelling {
 export interface LayerSyntax {
   /** The word that opens the layer (a reserved word of the language). */
   word: string;
-  /** The number after the word: none; the output width, which may be left out (`dense 3 tanh`); or, for a family
+  /** The number after the word: none; the output width, which may be left out (`dense 3 tanh`; a shaped kind's output
+   *  channels, `conv 8 tanh`); or, for a family
    *  of kinds, the argument that picks the kind, which must be given (`order 3 tanh`). */
   number: "none" | "width" | "argument";
   /** Whether an activation name follows (a kind without one has none). */
@@ -188,6 +192,10 @@ export interface LayerKindDef {
   /** Why the layer's Jacobian is singular at every point, for kinds that lose a dimension (softmax kills (1, …, 1)):
    *  the diffeomorphism check and `rgnn metric` say it, and a metric pulled back through it has rank width − 1 at most. */
   singular?: string;
+  /** A layer on channels × height × width states (convolutions, upsampling, pooling): its options, how its shapes
+   *  follow and its operator's entries. Its W and b (`params`) are built from these by the semantics stage; what a
+   *  spec writes are `shaped.params` and the options. */
+  shaped?: ShapedDef & { params: readonly ParamSpec[] };
   /** Whether the output is a probability vector (training then reads it as the class probabilities). */
   probabilities: boolean;
   /** Glorot scale of the initial W (residual-type blocks start near the identity). */

@@ -6,6 +6,9 @@
 import { scaleValue } from "../../core/layers/affine.js";
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Activation, LayerKind, Network } from "../../semantics/model.js";
+import { freeSymbols } from "../../symbolic/expr.js";
+import { fromMath } from "../../symbolic/mathjs.js";
+import { assertValued } from "../evaluate.js";
 import { paramValues } from "../forward.js";
 import { ACTIVATION_DERIVATIVES } from "./activations.js";
 import type { JetArithmetic } from "../../core/layers/types.js";
@@ -36,6 +39,14 @@ export function prepareNetwork(net: Network, env: ReadonlyMap<string, number> = 
   const numeric = net.layers.every((l) => [l.W, l.b, l.h, l.eps].every((p) => !p || p.values));
   const hit = numeric ? prepared.get(net) : undefined;
   if (hit) return hit;
+  if (!numeric) {
+    const symbols = net.layers.flatMap((l) => [l.W, l.b, l.h].flatMap((p) => (p && !p.values ? freeSymbols(p.entries.map(fromMath)) : [])));
+    assertValued(
+      symbols.filter((s) => s !== "pi"),
+      env,
+      `the weights of '${net.name}'`,
+    );
+  }
   const vals = (p: Parameters<typeof paramValues>[0] | undefined) => (p ? (p.values ?? Float64Array.from(paramValues(p, env))) : null);
   const out: PreparedNetwork = {
     name: net.name,
