@@ -180,15 +180,35 @@ class Geometry:
         info = {k: v for k, v in r.items() if k not in ("t", "x", "v")}
         return Geodesic(back(from_wire(r["t"])), back(from_wire(r["x"])), back(from_wire(r["v"])), r["length"], info)
 
-    def distances(self, points: Any, metric: Optional[str] = None, client: Any = None, chunk: int = 64) -> Any:
+    def distances(
+        self, points: Any, metric: Optional[str] = None, client: Any = None, chunk: int = 64, progress: Any = None
+    ) -> Any:
         """The geodesic distance matrix of the points: [N, N]. With a dask.distributed `client`, the pairs are sharded
-        over its workers (each runs its own rgnn server), `chunk` pairs a task."""
-        p, _, back = _points(points)
-        if client is None:
-            return back(from_wire(self._ask("distances", points=to_wire(p), metric=metric)["distances"]))
-        from .cluster import distances_on
+        over its workers (each runs its own rgnn server), `chunk` pairs a task; a worker lost mid-run has its pairs
+        computed again, and a failure raises one RgnnError (never a partial matrix).
 
-        return back(distances_on(client, self._spec(), p, metric, chunk))
+        `progress=True` draws a bar on standard error as pairs finish; a callable is called as `progress(done, total)`
+        (pairs). With progress and no client, the pairs go to the server `chunk` at a time so that there is something
+        to report."""
+        p, _, back = _points(points)
+        if client is not None:
+            from .cluster import distances_on
+
+            return back(distances_on(client, self._spec(), p, metric, chunk, progress))
+        if not progress:
+            return back(from_wire(self._ask("distances", points=to_wire(p), metric=metric)["distances"]))
+        from .cluster import Bar, fill, upper_pairs
+
+        if chunk < 1:
+            raise RgnnError(f"chunk must be a positive number of pairs, not {chunk}")
+        pairs = upper_pairs(len(p))
+        parts = [pairs[k : k + chunk] for k in range(0, len(pairs), chunk)]
+        bar = Bar(progress, len(pairs))
+        values = []
+        for part in parts:
+            values.append(from_wire(self._ask("distances", points=to_wire(p), pairs=[list(q) for q in part], metric=metric)["distances"]))
+            bar.step(len(part))
+        return back(fill(len(p), parts, values))
 
     def _spec(self) -> dict:
         """How a worker loads the same spec: its file (absolute, with its weights beside it)."""

@@ -85,6 +85,33 @@ it("shards a distance matrix and a dask array's metric over a Dask cluster of 2 
   expect(out.metric).toBe(0); // g over a dask array, block by block on the workers: the same numbers
 }, 300_000);
 
+it("keeps a Dask distance matrix right when a worker or its server is killed mid-run; a failure is one RgnnError", () => {
+  const out = JSON.parse(
+    execFileSync(python(), [join(repo, "test/python/check_dask_faults.py"), join(repo, "examples/paper-toy.rgnn")], {
+      env: env(),
+      cwd: dir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+  // without a cluster, asked for progress: 66 pairs 10 at a time, each reported once, the same matrix
+  expect(out.local_progress).toEqual([10, 20, 30, 40, 50, 60, 66].map((d) => [d, 66]));
+  expect(out.local_difference).toBe(0);
+  // SIGKILL to one worker process as the first pairs come back, while it runs pairs of its own
+  expect(out.done_at_kill).toBeGreaterThan(0);
+  expect(out.done_at_kill).toBeLessThan(out.pairs);
+  expect(out.victim_processing_at_kill).toBeGreaterThan(0);
+  expect(out.worker_killed_difference).toBe(0); // its pairs computed again elsewhere: the same float64 matrix
+  expect(out.worker_replaced).toBe(true); // the nanny started a new worker process
+  expect(out.victim_server_gone).toBe(true); // its rgnn server ended with it (end of input), no orphan
+  // every worker's rgnn server killed mid-run: each request again on a fresh server
+  expect(out.servers_killed).toBe(2);
+  expect(out.servers_killed_difference).toBe(0);
+  // the spec gone before the workers load it: one RgnnError with rgnn's message, no matrix
+  expect(out.missing_spec[0]).toBe("RgnnError");
+  expect(out.missing_spec[1]).toMatch(/^\/\S+\/moved\.rgnn: error: cannot read: no such file$/);
+}, 600_000);
+
 it("runs examples/notebooks/geometry.ipynb top to bottom with no error (nbclient, the venv's kernel)", () => {
   const run = [
     "import nbformat, sys",
