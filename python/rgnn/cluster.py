@@ -59,9 +59,29 @@ def metric_on(points: Any, spec: dict, metric: Optional[str], layer: Optional[in
     )
 
 
-def _pair_distances(pairs: list[tuple[int, int]], spec: dict, points: np.ndarray, metric: Optional[str]) -> np.ndarray:
-    """Run on a worker: the geodesic distances of `pairs` (indices into `points`)."""
-    params: dict[str, Any] = {"points": to_wire(points), "pairs": [list(p) for p in pairs]}
+def pairs_of(n: int, start: int, stop: int) -> np.ndarray:
+    """The pairs numbered start … stop − 1 of the upper triangle of n points, row by row: (0, 1), (0, 2), …, (1, 2), …
+    as an int array [stop − start, 2]. Only the numbers travel to a worker, never a list of all pairs."""
+    offset = lambda i: i * (2 * n - i - 1) // 2  # noqa: E731 — the number of the pair (i, i + 1)
+    i = max(0, int(((2 * n - 1) - ((2 * n - 1) ** 2 - 8 * start) ** 0.5) / 2))
+    while i > 0 and offset(i) > start:
+        i -= 1
+    while offset(i + 1) <= start:
+        i += 1
+    out = np.empty((stop - start, 2), dtype=np.int64)
+    j = start - offset(i) + i + 1
+    for k in range(stop - start):
+        if j >= n:
+            i, j = i + 1, i + 2
+        out[k] = (i, j)
+        j += 1
+    return out
+
+
+def _pair_distances(span: tuple[int, int], spec: dict, points: np.ndarray, metric: Optional[str]) -> np.ndarray:
+    """Run on a worker: the geodesic distances of the pairs numbered span[0] … span[1] − 1 (see pairs_of)."""
+    pairs = pairs_of(len(points), *span)
+    params: dict[str, Any] = {"points": to_wire(points), "pairs": pairs.tolist()}
     if metric is not None:
         params["metric"] = metric
     return _on_worker("distances", "distances", spec, **params)
@@ -92,20 +112,48 @@ class Bar:
             self.stream.flush()
 
 
-def upper_pairs(n: int) -> list[tuple[int, int]]:
-    """The pairs (i, j), i < j, of n points: the upper triangle, row by row."""
-    return [(i, j) for i in range(n) for j in range(i + 1, n)]
+# One matrix on a cluster: at most this many points (an N × N float64 matrix of 2 GiB), and at most this many tasks
+# (the scheduler keeps each one's state; a larger `chunk` makes fewer).
+MAX_CLUSTER_POINTS = 16384
+MAX_TASKS = 100_000
 
 
-def fill(n: int, parts: list[list[tuple[int, int]]], values: list[np.ndarray]) -> np.ndarray:
+def spans(n: int, chunk: int) -> list[tuple[int, int]]:
+    """The pairs of n points, `chunk` at a time, as ranges of pair numbers."""
+    if chunk < 1:
+        raise RgnnError(f"chunk must be a positive number of pairs, not {chunk}")
+    total = n * (n - 1) // 2
+    return [(k, min(k + chunk, total)) for k in range(0, total, chunk)]
+
+
+def check_cluster_size(n: int, chunk: int) -> None:
+    """Refuse, before any work, a matrix too large for one client's memory or a task list too long for the scheduler."""
+    total = n * (n - 1) // 2
+    if n > MAX_CLUSTER_POINTS:
+        raise RgnnError(
+            f"a distance matrix of {n:,} points is {total:,} geodesic problems and a matrix of {n} × {n} "
+            f"({n * n * 8 / 1e9:.1f} GB): more than the {MAX_CLUSTER_POINTS:,} points of one matrix; compute it for a "
+            "sample of the points, or for groups of them one matrix each"
+        )
+    tasks = -(-total // chunk)
+    if tasks > MAX_TASKS:
+        raise RgnnError(
+            f"{total:,} pairs {chunk} a task are {tasks:,} Dask tasks: more than the {MAX_TASKS:,} a scheduler keeps "
+            f"well; pass chunk={-(-total // MAX_TASKS)} or more"
+        )
+
+
+def fill(n: int, parts: list[tuple[int, int]], values: list[Any]) -> np.ndarray:
     """The symmetric matrix from each part's distances, checked whole: every pair answered once, a number or +inf."""
     out = np.full((n, n), np.nan)
     np.fill_diagonal(out, 0.0)
-    for part, d in zip(parts, values):
-        if d.shape != (len(part),):
-            raise RgnnError(f"a worker answered {len(part)} pairs with an array of shape {d.shape}: the matrix is not complete")
-        for (i, j), v in zip(part, d):
-            out[i, j] = out[j, i] = v
+    for (start, stop), d in zip(parts, values):
+        if d is None or d.shape != (stop - start,):
+            shape = None if d is None else d.shape
+            raise RgnnError(f"the {stop - start} pairs from number {start} came back as {shape}: the matrix is not complete")
+        ij = pairs_of(n, start, stop)
+        out[ij[:, 0], ij[:, 1]] = d
+        out[ij[:, 1], ij[:, 0]] = d
     if np.isnan(out).any():
         raise RgnnError(f"{int(np.isnan(out).sum()) // 2} pairs were not computed: the matrix is not complete")
     return out
@@ -121,11 +169,9 @@ def distances_on(client: Any, spec: dict, points: np.ndarray, metric: Optional[s
     from distributed import as_completed
 
     n = len(points)
-    if chunk < 1:
-        raise RgnnError(f"chunk must be a positive number of pairs, not {chunk}")
-    pairs = upper_pairs(n)
-    parts = [pairs[k : k + chunk] for k in range(0, len(pairs), chunk)]
-    bar = Bar(progress, len(pairs))
+    parts = spans(n, chunk)
+    check_cluster_size(n, chunk)
+    bar = Bar(progress, n * (n - 1) // 2)
     shared = client.scatter(points, broadcast=True)
     futures = client.map(_pair_distances, parts, spec=spec, points=shared, metric=metric, pure=False)
     index = {f.key: k for k, f in enumerate(futures)}
@@ -134,7 +180,7 @@ def distances_on(client: Any, spec: dict, points: np.ndarray, metric: Optional[s
         for future in as_completed(futures):
             k = index[future.key]
             values[k] = future.result()
-            bar.step(len(parts[k]))
+            bar.step(parts[k][1] - parts[k][0])
     except RgnnError:
         client.cancel(futures)
         raise

@@ -197,17 +197,15 @@ class Geometry:
             return back(distances_on(client, self._spec(), p, metric, chunk, progress))
         if not progress:
             return back(from_wire(self._ask("distances", points=to_wire(p), metric=metric)["distances"]))
-        from .cluster import Bar, fill, upper_pairs
+        from .cluster import Bar, fill, pairs_of, spans
 
-        if chunk < 1:
-            raise RgnnError(f"chunk must be a positive number of pairs, not {chunk}")
-        pairs = upper_pairs(len(p))
-        parts = [pairs[k : k + chunk] for k in range(0, len(pairs), chunk)]
-        bar = Bar(progress, len(pairs))
+        parts = spans(len(p), chunk)
+        bar = Bar(progress, len(p) * (len(p) - 1) // 2)
         values = []
-        for part in parts:
-            values.append(from_wire(self._ask("distances", points=to_wire(p), pairs=[list(q) for q in part], metric=metric)["distances"]))
-            bar.step(len(part))
+        for start, stop in parts:
+            pairs = pairs_of(len(p), start, stop).tolist()
+            values.append(from_wire(self._ask("distances", points=to_wire(p), pairs=pairs, metric=metric)["distances"]))
+            bar.step(stop - start)
         return back(fill(len(p), parts, values))
 
     def _spec(self) -> dict:

@@ -4,7 +4,8 @@
 import { availableParallelism } from "node:os";
 import cliProgress from "cli-progress";
 import { EvaluationError } from "../../numeric/evaluate.js";
-import { geodesicDistance } from "../../api/geodesic.js";
+import { assertDistancesFeasible, geodesicDistance } from "../../api/geodesic.js";
+import { assertInChart } from "../../api/chart.js";
 import { commandEnv } from "../env.js";
 import { fmt, json } from "../format.js";
 import { EXIT, type IO, UsageError } from "../io.js";
@@ -64,6 +65,12 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
   if (!points) return EXIT.failure;
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
+  try {
+    assertDistancesFeasible(points.length); // before the pairs and the matrix exist
+    assertInChart(metric.manifold, points); // one message, not one per pair
+  } catch (e) {
+    return evaluationFailure(io, loaded.model.file, e);
+  }
   const m = points.length;
   const D: (number | null)[][] = Array.from({ length: m }, (_, i) => Array.from({ length: m }, (_, j) => (i === j ? 0 : null)));
   const pairs: [number, number][] = [];
