@@ -128,6 +128,8 @@ def spans(n: int, chunk: int) -> list[tuple[int, int]]:
 
 def check_cluster_size(n: int, chunk: int) -> None:
     """Refuse, before any work, a matrix too large for one client's memory or a task list too long for the scheduler."""
+    if chunk < 1:
+        raise RgnnError(f"chunk must be a positive number of pairs, not {chunk}")
     total = n * (n - 1) // 2
     if n > MAX_CLUSTER_POINTS:
         raise RgnnError(
@@ -169,8 +171,8 @@ def distances_on(client: Any, spec: dict, points: np.ndarray, metric: Optional[s
     from distributed import as_completed
 
     n = len(points)
-    parts = spans(n, chunk)
     check_cluster_size(n, chunk)
+    parts = spans(n, chunk)
     bar = Bar(progress, n * (n - 1) // 2)
     shared = client.scatter(points, broadcast=True)
     futures = client.map(_pair_distances, parts, spec=spec, points=shared, metric=metric, pure=False)

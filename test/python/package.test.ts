@@ -66,6 +66,16 @@ it("installs offline and answers as the library and functorch do", () => {
   expect(out.error).toBe("bad.rgnn:2:6: error: unknown metric or map or network or manifold or constant 'q'");
   expect(out.shape).toBe("points must have 2 coordinates (x, y) of Input, not 3");
   expect(out.crash).toBe("the rgnn server stopped");
+  expect(out.chart).toBe(
+    "point (0, 0.5, 1, 1) is outside the chart Spacetime: r = 0.5 is not in [2, 10] (Spacetime is declared on [-1, 1] x " +
+      "[2, 10] x [0.3, 2.8] x [0, 6]); give a point inside the chart, or widen the chart's 'on' intervals if the metric holds there",
+  );
+  expect(out.inside).toEqual([
+    [-0.8, 0],
+    [0, 1.25],
+  ]); // −(1 − 1/r) and 1/(1 − 1/r) at r = 5
+  expect(out.too_many).toMatch(/^a distance matrix of 5,000 points is 12,497,500 geodesic problems .* Dask cluster from Python/);
+  expect(out.too_many_cluster).toMatch(/^a distance matrix of 20,000 points is 199,990,000 geodesic problems .*16,384 points/);
   expect(out.latex).toBe(true);
   expect(out.derivation_html).toBe(true);
 }, 300_000);
