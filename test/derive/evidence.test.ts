@@ -243,3 +243,12 @@ describe("the unrolled closed form's finite differences on a trained network", (
     expect(worst(fdJacobianScaled(F, p), J)).toBeGreaterThan(1e-7);
   });
 });
+
+describe("a witness samples the symbols its routes read, not only those left in the closed form", () => {
+  it("Gödel's Ricci tensor u ⊗ u / a² has no a in Ric_tt = 1, yet the finite differences of g need a value for a", () => {
+    const ricci = allSteps(derive(spec("examples/godel.rgnn"))).find((s) => s.id === "g:ricci1")!;
+    expect(ricci.witness!.passed, JSON.stringify(ricci.witness!.failure)).toBe(true);
+    expect(ricci.witness!.domain!.params).toEqual(["a"]);
+    expect(ricci.witness!.points).toBe(8);
+  });
+});
