@@ -19,11 +19,14 @@ export function failureText(s: Step): string {
   );
 }
 
-/** One line on a witness that held: its route and what the check is worth. */
+/** One line on a witness that held: what the check is worth and its route. */
 export function successText(s: Step): string {
   const w = s.witness!;
   return `${EVIDENCE_WORDS[evidenceOf(s)]}: ${w.against}`;
 }
+
+/** Where a witness that held was checked, and its largest difference: "checked at 8 sampled points, …: max error 0". */
+export const checkedText = (w: WitnessResult): string => `checked ${domainText(w)}: max error ${num(w.maxError)}`;
 
 /** What a step's check is worth, in a word or two (verify's table, the documents' tables). */
 export const EVIDENCE_WORDS: Record<Evidence, string> = {

@@ -2,10 +2,9 @@
 // only if all pass. A failure names the step, the point, and both values.
 import { derivation, verifyResult } from "../../api/derivation.js";
 import { allSteps, type Derivation, evidenceOf, stepCounts } from "../../derive/model.js";
-import { countsText, domainText, failureText, routeName, successText } from "../../derive/report.js";
+import { checkedText, countsText, failureText, routeName, successText } from "../../derive/report.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { json } from "../format.js";
-import { rounded } from "../../core/numbers.js";
 import { choice } from "../options.js";
 import { FORMATS } from "../formats.js";
 import { readSpec } from "../spec.js";
@@ -42,9 +41,7 @@ export function verifyTable(d: Derivation): string {
   const lines = steps.map((s) => {
     const w = s.witness!;
     const status = w.passed ? STATUS[evidenceOf(s)] : "FAIL";
-    const detail = w.passed
-      ? `${successText(s)} [route: ${routeName(w)}]\n${pad}checked ${domainText(w)}: max error ${rounded(w.maxError, 6)}`
-      : failureText(s);
+    const detail = w.passed ? `${successText(s)} [route: ${routeName(w)}]\n${pad}${checkedText(w)}` : failureText(s);
     const where = s.span ? ` (line ${s.span.line})` : "";
     return `  ${status}  ${s.id.padEnd(idW)}  ${s.title}${where}\n${pad}${detail}`;
   });
