@@ -9,6 +9,8 @@ import {
   allSteps,
   DEFAULT_WITNESS,
   type Derivation,
+  type Evidence,
+  evidenceOf,
   type Justification,
   roleOf,
   type Step,
@@ -47,9 +49,16 @@ export interface VerifyResult {
   file: string;
   options: WitnessOptions;
   passed: boolean;
-  /** Definitions (re-evaluated: a check of the code) counted apart from the steps witnessed by independent routes. */
+  /** Definitions and identities (checked: a check of the code) counted apart from the evidence, and that by its kind. */
   counts: ReturnType<typeof stepCounts>;
-  checks: ({ id: string; title: string; justification: Justification; role: StepRole; line?: number } & WitnessResult)[];
+  checks: ({
+    id: string;
+    title: string;
+    justification: Justification;
+    role: StepRole;
+    evidence: Evidence;
+    line?: number;
+  } & WitnessResult)[];
 }
 
 /**
@@ -69,6 +78,7 @@ export function verifyResult(d: Derivation): VerifyResult {
       title: s.title,
       justification: s.justification,
       role: roleOf(s),
+      evidence: evidenceOf(s),
       line: s.span?.line,
       ...s.witness!,
     })),

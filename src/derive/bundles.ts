@@ -23,7 +23,7 @@ import { mappingExprs } from "../symbolic/metric.js";
 import { fixedOf, fixed as formula, fromTex, sym } from "../core/notation.js";
 import { label, type Step, type WitnessOptions, type WitnessResult } from "./model.js";
 import { pointOf } from "./routes.js";
-import { exprRoute, type Route, type Sampler, samplerFor, via, witness } from "./witness.js";
+import { exprRoute, type Route, type Sampler, samplerFor, type Via, via, witness } from "./witness.js";
 
 const FIBRE_TEX = {
   frames: "e \\mapsto e\\,A",
@@ -40,9 +40,12 @@ const fibreFrom = (env: ReadonlyMap<string, number>, names: string[], fibre: key
 };
 
 /** A witness written id and description first, the two routes last (they are long). */
-function stepWitness(id: string, against: string, sampler: Sampler, opts: WitnessOptions, lhs: Route, rhs: Route): WitnessResult {
-  return witness(lhs, rhs, sampler, opts, id, via("both sides", against));
+function stepWitness(id: string, against: string | Via, sampler: Sampler, opts: WitnessOptions, lhs: Route, rhs: Route): WitnessResult {
+  return witness(lhs, rhs, sampler, opts, id, typeof against === "string" ? via("both sides", against) : against);
 }
+
+/** Why the laws of an action hold whatever the Jacobians: they are laws of matrices, true of every element of GL(n). */
+const GROUP_LAW = "a law of every group action, true of any invertible matrices";
 
 /** What every step of one declared action's derivation reads. */
 interface ActionContext {
@@ -121,7 +124,7 @@ function actionContext(action: Action, index: number, fixed: ReadonlyMap<string,
     A,
     fib,
     fib2,
-    sampler: { ...base, params: [...base.params, ...fib, ...fib2] },
+    sampler: { ...base, auxiliary: { names: [...fib, ...fib2], what: "random fibre elements" } },
     opts,
     id: (s: string) => `action${index + 1}:${s}`,
     who: net ? `layers ${action.fromLayer}–${action.toLayer} of ${map.name}` : map.name,
@@ -169,6 +172,7 @@ function identityStep(c: ActionContext): Step {
     id: c.id("identity"),
     title: "The identity acts trivially",
     justification: "lemma",
+    identity: GROUP_LAW,
     why: fromTex(`$\\rho(I)\\, f = f$ for every fibre element $f$.`),
     statement: fixedOf({ tex: `\\rho(I)\\, f = f`, text: "rho(I) f = f" }),
     witness: stepWitness(
@@ -189,6 +193,7 @@ function compositionStep(c: ActionContext): Step {
     id: c.id("composition"),
     title: "Acting layer by layer equals acting by the product",
     justification: "lemma",
+    identity: GROUP_LAW,
     why: fromTex(
       fa.pushes
         ? "Layer $l$ acts first, then layer $l+1$: $\\rho(A_{l+1})\\,\\rho(A_l) = \\rho(A_{l+1} A_l)$, the Jacobian of " +
@@ -246,7 +251,7 @@ function composedMetricStep(c: ActionContext, net: Network): Step {
     },
     witness: stepWitness(
       c.id("metric"),
-      "forward-mode Jacobians of the same layers",
+      via("forward mode", "forward-mode Jacobians of the same layers"),
       c.sampler,
       c.opts,
       (env) => {
@@ -275,6 +280,7 @@ function pairingStep(c: ActionContext): Step {
     id: c.id("invariance"),
     title: "Pairings are invariant",
     justification: "lemma",
+    identity: GROUP_LAW,
     why: fromTex("A covector and a vector transformed together keep their pairing: $(A^{-\\mathsf{T}}\\omega)(A v) = \\omega(v)$."),
     statement: fixedOf({ tex: "(A^{-\\mathsf{T}}\\omega)(A\\,v) = \\omega(v)", text: "pairing invariant" }),
     witness: stepWitness(
@@ -294,6 +300,7 @@ function lengthStep(c: ActionContext): Step {
     id: c.id("invariance"),
     title: "Lengths and angles are invariant",
     justification: "lemma",
+    identity: GROUP_LAW,
     why: fromTex(
       "Vector components and the metric transformed together leave $g(v, w)$ unchanged: $(A^{\\mathsf{T}} g A)(v, w) = g(Av, Aw)$.",
     ),
@@ -358,7 +365,9 @@ function membershipStep(c: ActionContext, group: Group): Step {
       const why = notInGroup(A(env, k), group);
       if (why && !failure)
         failure = {
-          point: Object.fromEntries([...env].filter(([name]) => !name.startsWith("__") && !sampler.fixed.has(name))),
+          point: Object.fromEntries(
+            [...env].filter(([name]) => !c.fib.includes(name) && !c.fib2.includes(name) && !sampler.fixed.has(name)),
+          ),
           component: `layer ${l}`,
           lhs: NaN,
           rhs: NaN,

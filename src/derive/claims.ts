@@ -11,7 +11,8 @@ import { fixed as formula, fromTex, ident, indexed, type MathNode, num, op, type
 import { latexSymbol } from "../symbolic/notation.js";
 import { type Matrix, matMul, transpose } from "../symbolic/tensor.js";
 import { label, matrixSide, scalarSide, type Side, type Step, vectorSide, type WitnessOptions, type WitnessResult } from "./model.js";
-import { bothSides, entryName, exprRoute, type Route, samplerFor, type Via, via, witness } from "./witness.js";
+import { tensorValue, usesEngine } from "./values.js";
+import { bothSides, entryName, exprRoute, type Route, type Sampler, samplerFor, type Via, via, witness } from "./witness.js";
 import { diffeomorphismReport } from "../numeric/diffeo.js";
 
 /** A tensor expression as a matrix of DAG nodes (vectors as one column, scalars as 1×1). */
@@ -192,6 +193,52 @@ function diffeomorphismStep(
   };
 }
 
+/** Whether a tensor expression's numeric value (values.ts) is reached without the DAG: not for geometric quantities. */
+const dagFree = (t: TensorExpr): boolean =>
+  t.kind === "geometry"
+    ? false
+    : t.kind === "transpose" || t.kind === "scale"
+      ? dagFree(t.arg)
+      : t.kind === "binary"
+        ? dagFree(t.left) && dagFree(t.right)
+        : true;
+
+/**
+ * `check A equals B`: each side's closed form against the other side evaluated numerically without the DAG (forward
+ * mode on the model's expressions, the matrix engine for networks' metrics and Jacobians, dual numbers on literals) —
+ * an independent route wherever one side can be evaluated so. Two sides that both need the DAG (geometric quantities)
+ * are compared closed form against closed form.
+ */
+function equalsWitness(
+  left: TensorExpr,
+  right: TensorExpr,
+  a: Matrix,
+  b: Matrix,
+  vars: readonly string[],
+  sampler: Sampler,
+  opts: WitnessOptions,
+  id: string,
+): WitnessResult {
+  const chart = chartOf(left) ?? chartOf(right);
+  const crosses = [
+    { closed: a, other: right, name: "" },
+    { closed: b, other: left, name: " (the right side's closed form)" },
+  ].filter((x) => dagFree(x.other));
+  if (!crosses.length) return bothSides(a, b, vars, sampler, opts, id, "both sides' closed forms evaluated");
+  const closed = exprRoute(
+    crosses.flatMap((x) => x.closed.flat()),
+    vars,
+  );
+  const numeric: Route = (env) => crosses.flatMap((x) => tensorValue(x.other, chart, env).flat());
+  const size = a.length * a[0].length,
+    entry = entryName(a[0].length);
+  const engine = crosses.some((x) => usesEngine(x.other));
+  const text = `the other side evaluated numerically without the closed form (${engine ? "the matrix engine" : "forward mode"})`;
+  return witness(closed, numeric, sampler, opts, id, via(engine ? "engine" : "forward mode", text), (k) =>
+    k < size ? `${entry(k)}${crosses[0].name}` : `${entry(k - size)}${crosses[1].name}`,
+  );
+}
+
 /** `source` is the spec's text: a claim's title quotes what the spec says, its heading typesets the formulas. */
 export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string, number>, opts: WitnessOptions, source = ""): Step | null {
   const id = `claim${index + 1}`;
@@ -221,7 +268,7 @@ export function claimStep(req: Request, index: number, fixed: ReadonlyMap<string
       span: req.span,
       why: prose(at ? `Asked in the spec, at (${at.join(", ")}).` : "Asked in the spec; compared at random points."),
       equation: { rows: [{ lhs: sideOf(req.left, a), rhs: sideOf(req.right, b) }] },
-      witness: bothSides(a, b, vars, sampler, options, id, "both sides evaluated"),
+      witness: equalsWitness(req.left, req.right, a, b, vars, sampler, options, id),
     };
   }
   if (req.kind === "check_property" || req.kind === "check_rank") {

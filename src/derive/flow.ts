@@ -84,6 +84,8 @@ export function flowSteps(
     id: id("ode"),
     title: `Layers ${block.first}–${block.last} of ${net.name} discretise an ODE`,
     justification: "Euler step",
+    // the weight function is read off the layers' own weights, so rebuilding the depth-L₀ network gives them back
+    identity: "the weight function interpolates the layers' own weights",
     why: fromTex(
       `The ${L0} ${kind.labels.title} layers are the ${what} scheme with steps $h_l$ for the ODE below, the weights read ` +
         `as a function of time ($t_l = h_1 + \\dots + h_l$, ` +

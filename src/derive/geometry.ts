@@ -7,6 +7,7 @@ import { componentName, type GeometryQuantity, symbolicQuantity } from "../numer
 import { geodesicBVP, geodesicIVP } from "../numeric/geodesic.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 import type { Mat } from "../numeric/linalg.js";
+import { metricComponents } from "../symbolic/metric.js";
 import { latexSymbol } from "../symbolic/notation.js";
 import { printable } from "../symbolic/print.js";
 import { simplifyAll } from "../symbolic/simplify/index.js";
@@ -33,7 +34,9 @@ export function geometryStep(
   const entry = quantity(q);
   const sq = symbolicQuantity(metric, q);
   const coords = metric.manifold.coords;
-  const sampler = samplerFor(metric.manifold, sq.entries, fixed);
+  // the metric's own symbols too: the finite-difference route evaluates g, whose parameters may cancel from the quantity
+  // (Gödel's Ricci tensor, u ⊗ u / a², has no a in Ric_tt = 1)
+  const sampler = samplerFor(metric.manifold, [...sq.entries, ...metricComponents(metric).flat()], fixed);
   const derivatives = entry.derivatives;
   const tolerance = Math.max(opts.tolerance, derivatives === 2 ? 1e-5 : derivatives === 1 ? 1e-7 : 0);
   const oracleAt =

@@ -7,7 +7,7 @@ import { composeWith, type MappingExprs, mappingExprs, metricComponents } from "
 import { fixed as formula, fromTex, ident, list, type MathNode, op, type Part, prose, seq, sym, userText } from "../core/notation.js";
 import { label, matrixSide, type Step, type WitnessOptions } from "./model.js";
 import { fdJacobian, oracleMetric, pointOf } from "./routes.js";
-import { bothSides, entryName, exprRoute, type Sampler, samplerFor, type Via, via, witness } from "./witness.js";
+import { entryName, exprRoute, type Sampler, samplerFor, type Via, via, witness } from "./witness.js";
 
 /** What every step of one metric's derivation reads. */
 interface MapContext {
@@ -211,6 +211,14 @@ function functorialityStep(c: MapContext, { of }: Along, along: Extract<Mapping,
     why: fromTex("$(k \\circ f)^* G = f^* (k^* G)$: the pullback is functorial."),
     uses: [c.id("pullback")],
     equation: { rows: [{ lhs: label(seq(formula("(k \\circ f)^{*}", "(k o f)*"), ident(of.name))), rhs: matrixSide(g2) }] },
-    witness: bothSides(c.g, g2, c.vars, c.sampler, c.opts, c.id("functoriality"), "the two-step pullback"),
+    witness: witness(
+      exprRoute(c.g.flat(), c.vars),
+      oracleMetric(twoSteps),
+      c.sampler,
+      c.opts,
+      c.id("functoriality"),
+      via("forward mode", "the two-step pullback by forward mode"),
+      entryName(c.g.length),
+    ),
   };
 }

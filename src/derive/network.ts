@@ -38,6 +38,11 @@ import { entryName, exprRoute, type Route, samplerFor, type Via, via, witness } 
 
 /** The layer's definition evaluated again by the numeric forward pass: a consistency check of the code. */
 const REEVALUATED = via("forward pass", "a forward pass evaluated on its own");
+/** How the closed form's finite-difference route chooses its step (routes.ts fdJacobianScaled). */
+const FD_STEP_TEXT =
+  "finite differences (5-point stencils, the step chosen per coordinate by halving from 0.05·max(1, |x|), Richardson-extrapolated)";
+/** Why a layer's Euler reading holds whatever the values: it is the layer's definition rearranged. */
+const EULER_IDENTITY = "the layer's definition rearranged";
 
 const ACT_TEX = byActivation((a) => REGISTRY[a].tex);
 const SLOPE_TEX = byActivation((a) => REGISTRY[a].slopeTex);
@@ -318,6 +323,7 @@ function eulerStep(c: NetworkContext, le: LayerExprs): Step | undefined {
     justification: "Euler step",
     why: fromTex(euler.why(act)),
     uses: [c.id(`layer${l}`)],
+    identity: EULER_IDENTITY,
     general: formula(euler.general(l, act)),
     equation: { rows: [{ lhs: label(formula(qTex, qText)), rhs: vectorSide(sigma) }], names: c.names },
     witness: c.witness(exprRoute(lhs, c.vars), exprRoute(sigma, c.vars), `euler${l}`, via("both sides", "both sides evaluated")),
@@ -379,6 +385,7 @@ function foldedLayerHeads(c: NetworkContext, r: Run): (Omit<Step, "witness"> | u
       justification: "Euler step",
       why: [...fromTex(euler.why(act)), ...every],
       uses: [c.id(`layers${r.a}-${r.b}`)],
+      identity: EULER_IDENTITY,
       statement: forL,
     },
     {
@@ -596,7 +603,7 @@ function closedFormStep(c: NetworkContext): Step {
     exprRoute(g0.flat(), c.vars),
     fdPullback(c.net, c.of, c.chart, from),
     "closed-form",
-    via("finite differences", "finite differences (5-point stencil, eps = 1e-3)"),
+    via("finite differences", FD_STEP_TEXT),
     g0.length,
   );
   return {

@@ -28,7 +28,18 @@ export interface Sampler {
   params: string[];
   /** Fixed values (constants with values). */
   fixed: ReadonlyMap<string, number>;
+  /**
+   * Values the routes draw at random besides the spec's symbols (entries of random fibre elements), uniform in
+   * [-1, 1] like parameters; their names are internal, so documents say `what` they are and never name them.
+   */
+  auxiliary?: { names: string[]; what: string };
 }
+
+/** The sampled values a document may name: the coordinates and the spec's own parameters, never auxiliary ones. */
+const named = (sampler: Sampler) => {
+  const aux = new Set(sampler.auxiliary?.names ?? []);
+  return (name: string) => !aux.has(name);
+};
 
 /** Seed for one step: the run's seed mixed with the step's id, so steps do not share points. */
 export function stepSeed(seed: number, id: string): number {
@@ -54,6 +65,7 @@ export function domainOf(sampler: Sampler, seed: number): WitnessDomain {
     seed,
     box: { coords: box, lo: sampler.coords.lo, hi: sampler.coords.hi, ...(ranges ? { ranges: free.map(([, i]) => ranges[i]) } : {}) },
     ...(sampler.params.length ? { params: [...sampler.params] } : {}),
+    ...(sampler.auxiliary ? { also: sampler.auxiliary.what } : {}),
   };
 }
 
@@ -98,8 +110,9 @@ export function witness(
   let worst: WitnessResult["failure"];
   // Why the first unusable point was unusable: its coordinates and the first non-finite value (or the error).
   let unusable: { point: Record<string, number>; why: string } | undefined;
+  const shown = named(sampler);
   const sampled = (env: ReadonlyMap<string, number>) =>
-    Object.fromEntries([...env].filter(([name]) => !sampler.fixed.has(name) || sampler.coords.names.includes(name)));
+    Object.fromEntries([...env].filter(([name]) => shown(name) && (!sampler.fixed.has(name) || sampler.coords.names.includes(name))));
   while (points < opts.points && attempts < opts.points * 20) {
     attempts++;
     const env = new Map(sampler.fixed);
@@ -109,6 +122,7 @@ export function witness(
       if (!sampler.fixed.has(c)) env.set(c, lo + (hi - lo) * r());
     });
     for (const p of sampler.params) env.set(p, p === "h" || /^h\d*$/.test(p) ? 0.05 + 0.95 * r() : 2 * r() - 1);
+    for (const p of sampler.auxiliary?.names ?? []) env.set(p, 2 * r() - 1);
     let a: number[], b: number[];
     try {
       a = lhs(env);
@@ -163,7 +177,11 @@ export function witness(
   return { points, tolerance: opts.tolerance, maxError, passed, ...described, failure: passed ? undefined : worst };
 }
 
-/** Two matrices of closed forms compared entry by entry, each evaluated by generated code. */
+/**
+ * Two matrices of closed forms compared entry by entry, each evaluated by generated code. Where every entry is one DAG
+ * node on both sides (hash-consing makes equal expressions one node) the check cannot fail: it is marked
+ * `sameExpression`, an identity.
+ */
 export function bothSides(
   a: Matrix,
   b: Matrix,
@@ -173,7 +191,7 @@ export function bothSides(
   id: string,
   text: string,
 ): WitnessResult {
-  return witness(
+  const w = witness(
     exprRoute(a.flat(), variables),
     exprRoute(b.flat(), variables),
     sampler,
@@ -182,4 +200,5 @@ export function bothSides(
     via("both sides", text),
     entryName(a[0].length),
   );
+  return a.every((row, i) => row.every((e, j) => e === b[i][j])) ? { ...w, sameExpression: true } : w;
 }

@@ -6,8 +6,8 @@ import { dirname, join } from "node:path";
 import katex from "katex";
 import type { Prose } from "../core/notation.js";
 import type { Derivation, Step } from "../derive/model.js";
-import { allSteps, roleOf } from "../derive/model.js";
-import { checkText, failureText, introText, routeName } from "../derive/report.js";
+import { allSteps, evidenceOf } from "../derive/model.js";
+import { checkText, failureText, introText, resultWord, routeName } from "../derive/report.js";
 import { short, stepMath } from "./formula.js";
 import { escapeHtml, mathTex, proseHtml } from "./notation.js";
 
@@ -77,12 +77,14 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 function stepHtml(step: Step, n: number): string {
   const w = step.witness;
   const failed = !!w && !w.passed;
-  const definition = roleOf(step) === "definition";
+  const evidence = evidenceOf(step),
+    definition = evidence === "definition",
+    plain = definition || evidence === "identity";
   const math = stepMath(step);
   const parts = [
-    `<h3><span class="badge">${failed ? "✗" : definition ? "·" : "✓"}</span> ${n}. ` +
-      `${step.heading ? prose(step.heading) : esc(step.title)} <span class="role">${definition ? "definition" : "witnessed"}</span> ` +
-      `${step.justification === roleOf(step) ? "" : `<span class="kind">${esc(step.justification)}</span>`}</h3>`,
+    `<h3><span class="badge">${failed ? "✗" : plain ? "·" : "✓"}</span> ${n}. ` +
+      `${step.heading ? prose(step.heading) : esc(step.title)} <span class="role">${evidence}</span> ` +
+      `${step.justification === evidence ? "" : `<span class="kind">${esc(step.justification)}</span>`}</h3>`,
     `<p>${prose(step.why)}</p>`,
   ];
   if (step.general)
@@ -98,6 +100,14 @@ function stepHtml(step: Step, n: number): string {
   const classes = `step${definition ? " definition" : ""}${failed ? " failed" : ""}`;
   return `<article class="${classes}" id="${esc(step.id)}">\n${parts.join("\n")}\n</article>`;
 }
+
+const RESULT_HTML = {
+  "—": "—",
+  failed: "<strong>✗ failed</strong>",
+  "re-evaluated": "re-evaluated",
+  "re-checked": "re-checked",
+  passed: "✓",
+} as const;
 
 export function htmlDocument(d: Derivation): string {
   let n = 0;
@@ -116,10 +126,10 @@ export function htmlDocument(d: Derivation): string {
   const rows = allSteps(d)
     .map((s) => {
       const w = s.witness;
-      const result = !w ? "—" : !w.passed ? "<strong>✗ failed</strong>" : roleOf(s) === "definition" ? "re-evaluated" : "✓";
+      const result = RESULT_HTML[resultWord(s)];
       return (
         `<tr><td class="num">${numbers.get(s)}</td><td><a href="#${esc(s.id)}">${s.heading ? prose(s.heading) : esc(s.title)}</a></td>` +
-        `<td>${roleOf(s)}</td><td>${w ? esc(routeName(w)) : "—"}</td><td class="num">${w ? w.points : ""}</td>` +
+        `<td>${evidenceOf(s)}</td><td>${w ? esc(routeName(w)) : "—"}</td><td class="num">${w ? w.points : ""}</td>` +
         `<td class="num">${w ? short(w.maxError) : ""}</td><td>${result}</td></tr>`
       );
     })
@@ -141,7 +151,7 @@ ${sections}
 <section>
 <h2>Steps and their checks</h2>
 <div class="table-wrap"><table>
-<thead><tr><th>#</th><th>step</th><th>role</th><th>route</th><th>points</th><th>max error</th><th>result</th></tr></thead>
+<thead><tr><th>#</th><th>step</th><th>evidence</th><th>route</th><th>points</th><th>max error</th><th>result</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>

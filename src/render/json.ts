@@ -1,7 +1,8 @@
 // A derivation as JSON (schema in docs/derivation-json.md): every step's structure, its equation's
 // components in text notation and in LaTeX, its justification as data and its witness.
 import { type MathNode, mathSymbols, mathText, type Prose, proseSymbols, proseText } from "../core/notation.js";
-import { type Derivation, type Equation, roleOf, routeOf, type Side, type Step, stepCounts } from "../derive/model.js";
+import { type Derivation, type Equation, evidenceOf, roleOf, routeOf, type Side, type Step, stepCounts } from "../derive/model.js";
+import { identityReason } from "../derive/report.js";
 import type { Expr } from "../symbolic/expr.js";
 import { print } from "../symbolic/print.js";
 import { texNames } from "./formula.js";
@@ -67,6 +68,8 @@ function stepJson(s: Step, number: number) {
     title: s.title,
     heading: s.heading ? proseJson(s.heading) : null,
     role: roleOf(s),
+    evidence: evidenceOf(s),
+    identity: identityReason(s) ?? null,
     justification: {
       kind: s.justification,
       uses: s.uses ?? [],
@@ -86,6 +89,7 @@ function stepJson(s: Step, number: number) {
           tolerance: w.tolerance,
           maxError: Number.isFinite(w.maxError) ? w.maxError : String(w.maxError),
           passed: w.passed,
+          sameExpression: w.sameExpression ?? false,
           failure: w.failure ?? null,
         }
       : null,

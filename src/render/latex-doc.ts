@@ -1,12 +1,20 @@
 // A derivation as a complete LaTeX document (article, amsmath) that one pdflatex run compiles.
 import type { Derivation, Step } from "../derive/model.js";
-import { allSteps, roleOf } from "../derive/model.js";
-import { checkText, failureText, introText, kindLabel, routeName } from "../derive/report.js";
+import { allSteps, evidenceOf } from "../derive/model.js";
+import { checkText, failureText, introText, kindLabel, resultWord, routeName } from "../derive/report.js";
 import { equationTex, short, statementLines } from "./formula.js";
 import { escapeTex, mathTex, proseTex } from "./notation.js";
 
 /** Text-mode TeX escaping: the one function all user text in the .tex goes through. */
 export const texText = escapeTex;
+
+const RESULT_TEX = {
+  "—": "--",
+  failed: "\\textbf{failed}",
+  "re-evaluated": "re-evaluated",
+  "re-checked": "re-checked",
+  passed: "$\\checkmark$",
+} as const;
 
 const heading = (step: Step) => (step.heading ? proseTex(step.heading) : texText(step.title));
 
@@ -25,7 +33,8 @@ function stepTex(step: Step, n: number): string {
     // one statement a line in gather*, which may break across pages (\allowdisplaybreaks)
     out.push(lines ? `\\begin{gather*}\n${lines.join(" \\\\\n")} ${mark}\n\\end{gather*}` : `\\[ ${mathTex(step.statement)} ${mark}\\]`);
   }
-  if (w?.passed) out.push(`{\\small ${roleOf(step) === "definition" ? "$\\cdot$" : "$\\checkmark$"} ${texText(checkText(step))}}`);
+  const mark = evidenceOf(step) === "definition" || evidenceOf(step) === "identity" ? "$\\cdot$" : "$\\checkmark$";
+  if (w?.passed) out.push(`{\\small ${mark} ${texText(checkText(step))}}`);
   if (failed)
     out.push(
       `\\fbox{\\parbox{0.95\\linewidth}{\\textbf{This step FAILED its numeric check} and is not claimed to hold: ` +
@@ -53,9 +62,9 @@ export function latexDocument(d: Derivation): string {
   const rows = allSteps(d)
     .map((s) => {
       const w = s.witness;
-      const result = !w ? "--" : !w.passed ? "\\textbf{failed}" : roleOf(s) === "definition" ? "re-evaluated" : "$\\checkmark$";
+      const result = RESULT_TEX[resultWord(s)];
       return (
-        `${numbers.get(s)} & ${heading(s)} & ${roleOf(s)} & ${w ? texText(routeName(w)) : "--"} & ` +
+        `${numbers.get(s)} & ${heading(s)} & ${evidenceOf(s)} & ${w ? texText(routeName(w)) : "--"} & ` +
         `${w ? w.points : ""} & ${w ? short(w.maxError) : ""} & ${result} \\tabularnewline`
       );
     })
@@ -82,7 +91,7 @@ ${body}
 \\begin{longtable}{>{\\raggedleft}p{0.04\\linewidth}>{\\raggedright}p{0.29\\linewidth}p{0.1\\linewidth}>{\\raggedright}p{0.16\\linewidth}%
 >{\\raggedleft}p{0.06\\linewidth}>{\\raggedleft}p{0.07\\linewidth}>{\\raggedright\\arraybackslash}p{0.12\\linewidth}}
 \\toprule
-\\# & step & role & route & points & max error & result \\tabularnewline
+\\# & step & evidence & route & points & max error & result \\tabularnewline
 \\midrule
 \\endhead
 ${rows}

@@ -1,12 +1,15 @@
 // A derivation as Markdown: prose and tables as CommonMark, math in $…$ and $$…$$ (the TeX the
 // other views use), every piece of text escaped.
 import type { Derivation, Step } from "../derive/model.js";
-import { allSteps, roleOf } from "../derive/model.js";
-import { checkText, failureText, introText, kindLabel, routeName } from "../derive/report.js";
+import { allSteps, evidenceOf } from "../derive/model.js";
+import { checkText, failureText, introText, kindLabel, resultWord, routeName } from "../derive/report.js";
 import { short, stepMath } from "./formula.js";
 import { escapeMarkdown as md, mathTex, proseMarkdown } from "./notation.js";
 
 const display = (tex: string) => `$$\n${tex}\n$$`;
+/** Definitions and identities: their checks confirm the code, so they get no check mark. */
+const notEvidence = (s: Step) => evidenceOf(s) === "definition" || evidenceOf(s) === "identity";
+const RESULT = { "—": "—", failed: "**failed**", "re-evaluated": "re-evaluated", "re-checked": "re-checked", passed: "✓" } as const;
 const heading = (step: Step) => (step.heading ? proseMarkdown(step.heading) : md(step.title));
 
 function stepMarkdown(step: Step, n: number): string {
@@ -24,7 +27,7 @@ function stepMarkdown(step: Step, n: number): string {
     out.push(
       failed
         ? `> **This step FAILED its numeric check** and is not claimed to hold: ${md(failureText(step))}.`
-        : `> ${roleOf(step) === "definition" ? "·" : "✓"} ${md(checkText(step))}`,
+        : `> ${notEvidence(step) ? "·" : "✓"} ${md(checkText(step))}`,
     );
   return out.join("\n\n");
 }
@@ -46,9 +49,9 @@ export function markdownDocument(d: Derivation): string {
     .join("\n\n");
   const rows = allSteps(d).map((s) => {
     const w = s.witness;
-    const result = !w ? "—" : !w.passed ? "**failed**" : roleOf(s) === "definition" ? "re-evaluated" : "✓";
+    const result = RESULT[resultWord(s)];
     return (
-      `| ${numbers.get(s)} | [${heading(s)}](#${encodeURIComponent(s.id)}) | ${roleOf(s)} | ${w ? md(routeName(w)) : "—"} | ` +
+      `| ${numbers.get(s)} | [${heading(s)}](#${encodeURIComponent(s.id)}) | ${evidenceOf(s)} | ${w ? md(routeName(w)) : "—"} | ` +
       `${w ? w.points : ""} | ${w ? md(short(w.maxError)) : ""} | ${result} |`
     );
   });
@@ -60,7 +63,7 @@ ${body}
 
 ## Steps and their checks
 
-| # | step | role | route | points | max error | result |
+| # | step | evidence | route | points | max error | result |
 |--:|:-----|:-----|:------|-------:|----------:|:-------|
 ${rows.join("\n")}
 `;

@@ -12,7 +12,7 @@ import {
   startWeights,
   zeroStable,
 } from "../../src/core/layers/multistep.js";
-import { convergence, odeBlock } from "../../src/numeric/flow.js";
+import { convergence, expectedOrder, odeBlock, orderMismatches, weightRegularity } from "../../src/numeric/flow.js";
 import type { Network } from "../../src/semantics/model.js";
 import { model, onlyError } from "../helpers.js";
 
@@ -122,6 +122,27 @@ describe("multistep k: the one-activation scheme of order k", () => {
     expect(c.stateOrder).toBeLessThan(hi);
     const b = convergence(block("order"), "linear", [0.3, -0.7], [24, 32, 48, 64]);
     expect(b.stateOrder).toBeLessThan(1.5);
+  });
+
+  it("weights that change from layer to layer cap the order at 2: W(t) bends at every layer time", () => {
+    // eight layers, each with its own W and b: linear interpolation between them has a kink at every layer time, where
+    // x^(k+1) jumps; the defect h^(k+1) there, carried N^(k−1) steps by the k-fold root at 1, is h²
+    const layers = Array.from({ length: 8 }, (_, l) => {
+      const c = Math.cos(1.7 * l),
+        s = Math.sin(2.3 * l);
+      return `  multistep 3 tanh with h = 1/2, W = [[${-0.8 + 0.3 * c}, ${-1.1 + 0.2 * s}], [${0.9 - 0.3 * s}, ${-0.6 + 0.2 * c}]], b = [${0.3 * s}, ${-0.2 * c}]`;
+    });
+    const net = [...model(`manifold I (x, y)\nnetwork n : I -> R^2 {\n${layers.join("\n")}\n}\n`).mappings.values()].find(
+      (m) => m.kind === "network",
+    ) as Network;
+    const block = odeBlock(net, new Map());
+    expect([weightRegularity(block, "linear"), weightRegularity(block, "constant")]).toEqual(["bends", "jumps"]);
+    expect([expectedOrder("multistep_3", "linear", block), expectedOrder("multistep_3", "constant", block)]).toEqual([2, 1]);
+    const c = convergence(block, "linear", [0.3, -0.7], [32, 64, 128, 256]);
+    expect(c.expectedOrder).toBe(2);
+    expect(Math.abs(c.stateOrder - 2)).toBeLessThan(0.2); // not 3: judged against 3 this run would fail
+    expect(orderMismatches(c)).toEqual([]);
+    expect(orderMismatches({ ...c, expectedOrder: 3 }).length).toBeGreaterThan(0);
   });
 
   it("the start: x_1 is the Taylor step; errors on t^p (p ≤ k − 2) are polynomials of degree ≤ p in j", () => {

@@ -38,7 +38,7 @@ describe("chart domains", () => {
       ],
     });
     const text = await cli(["verify", "-"], SPEC(" on [0.5, 2] x [1, 3]"));
-    expect(text.out).toContain("8 random points uniform in x ∈ [0.5, 2], y ∈ [1, 3]");
+    expect(text.out).toContain("at 8 sampled points, uniform in x ∈ [0.5, 2], y ∈ [1, 3]");
   });
 
   it("let Schwarzschild's Ricci tensor be witnessed outside the horizon (r in [2, 10] with r_s = 1)", async () => {

@@ -43,7 +43,8 @@ describe("the decoder's derivation at the matrix level", () => {
   it("every witness passes, by finite differences or forward mode, never by re-evaluating a definition", () => {
     const c = stepCounts(d);
     expect(c.failed).toBe(0);
-    expect(c.witnessed).toBe(6); // three layer Jacobians, the recursion, the closed form, g ⪰ 0
+    // three layer Jacobians, the recursion and the closed form against independent routes; g ⪰ 0 at the sampled points
+    expect([c.independent, c.sampled, c.identities]).toEqual([5, 1, 0]);
     for (const s of steps.filter((s) => roleOf(s) === "witnessed")) {
       expect(s.witness!.passed, s.id).toBe(true);
       expect(routeOf(s.witness!), s.id).not.toBe("forward pass");
@@ -121,7 +122,7 @@ describe("repeats and second-order layers, with symbolic weights sampled too", (
   it("second-order layers accumulate the total Jacobian P; every step is a definition or witnessed", () => {
     const d = derive(net("  dense 40 tanh\n  dense 40 tanh\n  repeat 4 { second_order tanh }\n  dense 3 sigmoid"));
     const c = stepCounts(d);
-    expect([c.failed, c.definitions + c.witnessed]).toEqual([0, c.steps]);
+    expect([c.failed, c.definitions + c.identities + c.evidence + c.unchecked]).toEqual([0, c.steps]);
     // the run of second-order layers 3–6 is written once, for a generic layer
     expect(mathText(allSteps(d).find((s) => s.id === "g:recursion")!.statement!)).toBe(
       "P0 = I; P1 = J1*P0; P2 = J2*P1; P_l = J_l*P_{l-1} - P_{l-2}  (l = 3 … 6); P7 = J7*P6; g = P7^T*g7*P7",

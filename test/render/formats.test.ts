@@ -25,7 +25,21 @@ describe("JSON view", () => {
       const steps = doc.sections.flatMap((s) => s.steps);
       steps.forEach((s, i) => {
         expect(Object.keys(s).sort()).toEqual(
-          ["equation", "general", "heading", "id", "justification", "number", "role", "statement", "title", "why", "witness"].sort(),
+          [
+            "equation",
+            "evidence",
+            "general",
+            "heading",
+            "id",
+            "identity",
+            "justification",
+            "number",
+            "role",
+            "statement",
+            "title",
+            "why",
+            "witness",
+          ].sort(),
         );
         expect(s.number).toBe(i + 1);
         expect(Object.keys(s.justification).sort()).toEqual(["kind", "span", "symbols", "uses"]);
@@ -35,7 +49,7 @@ describe("JSON view", () => {
         expect(s.why.text).not.toMatch(/\$/);
         if (s.witness) {
           expect(Object.keys(s.witness).sort()).toEqual(
-            ["domain", "failure", "maxError", "passed", "points", "route", "routeKind", "tolerance"].sort(),
+            ["domain", "failure", "maxError", "passed", "points", "route", "routeKind", "sameExpression", "tolerance"].sort(),
           );
           expect(s.witness.passed).toBe(true);
           expect(s.witness.maxError).toBeLessThanOrEqual(s.witness.tolerance);

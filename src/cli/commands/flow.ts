@@ -141,6 +141,7 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
           T: c.T,
           point: c.point,
           expectedOrder: c.expectedOrder,
+          weights: c.weights,
           stateOrder: c.stateOrder,
           metricOrder: c.metricOrder,
           rows: c.rows,
@@ -177,7 +178,11 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
     io.out(
       `fitted order ${order(c.stateOrder)} (state), ${order(c.metricOrder)} (metric)` +
         `${c.fittedFrom > c.rows[0].depth ? ` over N ≥ ${c.fittedFrom}` : ""}; expected ${c.expectedOrder}${
-          c.expectedOrder < kind.ode!.accuracy ? " (W(t) jumps at every layer time: one order is lost)" : ""
+          c.expectedOrder < kind.ode!.accuracy
+            ? c.weights === "jumps"
+              ? " (W(t) jumps at the layer times: order 1 at most)"
+              : " (W(t) bends at the layer times: order 2 at most)"
+            : ""
         }\n`,
     );
     const orders = [c.stateOrder, c.metricOrder, ...c.rows.flatMap((r) => [r.stateOrder, r.metricOrder])];

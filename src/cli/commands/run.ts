@@ -2,7 +2,7 @@
 // command that shows that quantity would (metric, eval, geometry, geodesic, flow), each `check` as
 // `rgnn verify` checks a claim. Exit 1 if a check fails or a request cannot be carried out.
 import { QUANTITY_NAMES, QUANTITY_TABLE } from "../../core/quantities.js";
-import { failureText, successText } from "../../derive/report.js";
+import { checkedText, failureText, successText } from "../../derive/report.js";
 import type { Request } from "../../semantics/model.js";
 import { claimCheck } from "../../api/derivation.js";
 import { mappingSymbolic } from "../../api/mapping.js";
@@ -80,7 +80,7 @@ export function runCommand(io0: IO, file: string, opts: RunOptions): number {
     }
     const step = claimCheck(model, i);
     const w = step.witness!;
-    io.out(`${w.passed ? "ok  " : "FAIL"}  ${w.passed ? successText(step) : failureText(step)}\n`);
+    io.out(`${w.passed ? "ok  " : "FAIL"}  ${w.passed ? `${successText(step)}\n      ${checkedText(w)}` : failureText(step)}\n`);
     if (!w.passed) status = EXIT.failure;
   });
   return status;

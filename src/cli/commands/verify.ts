@@ -1,8 +1,8 @@
 // `rgnn verify FILE`: run every step's witness and every claim in the spec; a table; exit 0
 // only if all pass. A failure names the step, the point, and both values.
 import { derivation, verifyResult } from "../../api/derivation.js";
-import { allSteps, type Derivation, roleOf, stepCounts } from "../../derive/model.js";
-import { countsText, domainText, failureText, routeName, successText } from "../../derive/report.js";
+import { allSteps, type Derivation, evidenceOf, stepCounts } from "../../derive/model.js";
+import { checkedText, countsText, failureText, routeName, successText } from "../../derive/report.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { json } from "../format.js";
 import { choice } from "../options.js";
@@ -27,22 +27,29 @@ export function witnessOptions(opts: { points: string; seed: string; tol: string
   return { points, seed, tolerance };
 }
 
-/** Witnessed steps ("ok"/"FAIL") and re-evaluated definitions ("def"), each with its route and where its points came from. */
+/** Status words of the table: evidence that held ("ok"), an identity's and a definition's re-check ("id", "def"), failures. */
+const STATUS = { definition: "def ", identity: "id  ", independent: "ok  ", sampled: "ok  ", unchecked: "    " } as const;
+
+/**
+ * Every checked step: its status, route and what the check is worth, and where its points came from; the evidence
+ * (independent routes, sampled statements) counted apart from identities and re-evaluated definitions.
+ */
 export function verifyTable(d: Derivation): string {
   const steps = allSteps(d).filter((s) => s.witness);
   const idW = Math.max(...steps.map((s) => s.id.length));
   const pad = " ".repeat(idW + 10);
   const lines = steps.map((s) => {
     const w = s.witness!;
-    const status = !w.passed ? "FAIL" : roleOf(s) === "definition" ? "def " : "ok  ";
-    const detail = w.passed ? `${successText(s)} [route: ${routeName(w)}]\n${pad}${domainText(w)}` : failureText(s);
+    const status = w.passed ? STATUS[evidenceOf(s)] : "FAIL";
+    const detail = w.passed ? `${successText(s)} [route: ${routeName(w)}]\n${pad}${checkedText(w)}` : failureText(s);
     const where = s.span ? ` (line ${s.span.line})` : "";
     return `  ${status}  ${s.id.padEnd(idW)}  ${s.title}${where}\n${pad}${detail}`;
   });
   const c = stepCounts(d);
   return (
-    `${d.file}: ${c.witnessed} witnessed steps and ${c.reEvaluated} re-evaluated definitions (def), ${d.options.points} points ` +
-    `each (seed ${d.options.seed}, tolerance ${d.options.tolerance})\n\n${lines.join("\n")}\n\n${countsText(d)}\n`
+    `${d.file}: ${c.evidence} steps of evidence (${c.independent} against independent routes, ${c.sampled} at sampled points ` +
+    `only), ${c.identities} identities (id) and ${c.reEvaluated} re-evaluated definitions (def); ${d.options.points} points ` +
+    `per step (seed ${d.options.seed}, tolerance ${d.options.tolerance})\n\n${lines.join("\n")}\n\n${countsText(d)}\n`
   );
 }
 
