@@ -6,7 +6,7 @@
 import { EXIT, RgnnError } from "../core/errors.js";
 import onnxProto from "onnx-proto";
 import { ACTIVATION_FUNCTIONS, type ActivationFunction, DEFAULT_ACTIVATION, type FunctionDef, REGISTRY } from "../core/functions.js";
-import { LAYER_KINDS, type LayerKind } from "../core/layers/index.js";
+import { LAYER_KINDS, type LayerKind, MAX_SKIP } from "../core/layers/index.js";
 import { writeSafetensors } from "../semantics/safetensors.js";
 import { escapeControls } from "../syntax/diagnostics.js";
 import { clip } from "../syntax/text.js";
@@ -16,7 +16,11 @@ const { onnx } = onnxProto;
 // The kinds an ONNX graph is read as, named through the table so that the compiler checks each one exists.
 const DENSE = LAYER_KINDS.dense.keyword,
   RESIDUAL = LAYER_KINDS.residual.keyword,
-  SOFTMAX = LAYER_KINDS.softmax.keyword;
+  SOFTMAX = LAYER_KINDS.softmax.keyword,
+  LOG_SOFTMAX = LAYER_KINDS.log_softmax.keyword,
+  LAYER_NORM = LAYER_KINDS.layer_norm.keyword;
+/** layer_norm's ε when a spec gives none (written into the spec only when a model's differs). */
+const DEFAULT_EPS = LAYER_KINDS.layer_norm.params.find((p) => p.name === "eps")?.default;
 
 export class OnnxImportError extends RgnnError {
   readonly exitCode = EXIT.failure;
@@ -42,6 +46,8 @@ export interface ImportedLayer {
   W?: Float64Array;
   b?: Float64Array;
   h?: number;
+  /** layer_norm's ε. */
+  eps?: number;
 }
 
 export interface ImportedNetwork {
@@ -66,10 +72,34 @@ type Value =
   // tanh(softplus(x)) of an affine x, which times x is mish (torch exports Mish so before opset 18)
   | ({ kind: "mish" } & Affine)
   // an eval-mode batch normalisation scale ⊙ x_k + shift of a state, waiting for the affine map it folds into
-  | { kind: "normalized"; k: number; scale: Float64Array; shift: Float64Array; where: string };
+  | { kind: "normalized"; k: number; scale: Float64Array; shift: Float64Array; where: string }
+  | NormValue;
 
 /** Two values computed from one affine map W x_k + b (x·sigmoid(x) reads the x it multiplies). */
 const sameMap = (p: Affine, q: Affine) => p.from === q.from && p.W === q.W && p.b === q.b;
+
+/** torch 1.13's LayerNorm below opset 17, step by step from state x_from: ReduceMean, Sub, Pow 2, ReduceMean, Add ε,
+ *  Sqrt, Div, Mul γ (then Add β makes the layer). */
+type NormValue = {
+  kind: "norm";
+  stage: "mean" | "centred" | "squared" | "var" | "varEps" | "std" | "normed" | "scaled";
+  from: number;
+  eps: number;
+  gamma: Float64Array | null;
+};
+
+/** What normalisationOrSkip reads a node with: step's own helpers. */
+interface PatternHelpers {
+  input(i: number): Value;
+  state(i: number): number;
+  scalar(v: Value): number | null;
+  fail(why: string): never;
+  has(i: number): boolean;
+  intAttr(name: string, dflt: number): number;
+  floatAttr(name: string, dflt: number): number;
+  ints(name: string): readonly (number | Long)[] | null | undefined;
+}
+type Long = { toNumber(): number };
 
 const DTYPE: Record<number, Tensor["dtype"]> = { [onnx.TensorProto.DataType.FLOAT]: "F32", [onnx.TensorProto.DataType.DOUBLE]: "F64" };
 
@@ -187,6 +217,11 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     const state = (i: number): number => {
       const v = input(i);
       if (v.kind === "state") return v.k;
+      if (v.kind === "norm" && (v.stage === "normed" || v.stage === "scaled")) {
+        // a LayerNorm without its shift β (or without γ and β): the layer it completes
+        values.set((node.input ?? [])[i] ?? "", { kind: "state", k: pushNorm(v.from, v.gamma, null, v.eps) });
+        return layers.length;
+      }
       if (v.kind !== "affine" && v.kind !== "act") return fail(`it uses a ${v.kind} value where a layer's output is expected`);
       if (v.from !== layers.length) fail("it reads a state that later layers have already replaced");
       emit(
@@ -304,6 +339,9 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       layers.push({ kind: SOFTMAX, activation: DEFAULT_ACTIVATION, inWidth: width(k), outWidth: width(k) });
       return set({ kind: "state", k: layers.length });
     }
+    const has = (i: number) => Boolean((node.input ?? [])[i]);
+    const normalised = normalisationOrSkip(op, { input, state, scalar, fail, has, intAttr, floatAttr, ints: (n) => attr(n)?.ints });
+    if (normalised) return set(normalised);
     // what remains is read only as parts of a pattern: a bias, a skip connection, its step h, gelu from erf
     if (!PATTERN_OPS.has(op)) return fail("this operation is not supported by rgnn import");
     const a = input(0);
@@ -401,6 +439,102 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         "and this one has neither",
     );
   }
+  /** Push layer_norm on x_from (γ = 1, β = 0 where the model has none); its index. */
+  const pushNorm = (from: number, gamma: Float64Array | null, beta: Float64Array | null, eps: number): number => {
+    const w = width(from);
+    if (from !== layers.length) throw new OnnxImportError("a LayerNorm reads a state that later layers have already replaced");
+    layers.push({
+      kind: LAYER_NORM,
+      activation: DEFAULT_ACTIVATION,
+      inWidth: w,
+      outWidth: w,
+      W: gamma ?? new Float64Array(w).fill(1),
+      b: beta ?? new Float64Array(w),
+      eps,
+    });
+    return layers.length;
+  };
+
+  /**
+   * LayerNormalization (opset 17) and torch's decomposition of it, LogSoftmax, and an Add of a skip around a
+   * sub-graph: x_k + F(x_k) with F ending in an affine map or an activation of one, read as the layers of F with the
+   * last one adding x_k (a `skip { … }` block). The value the node makes, or null when the node is none of these.
+   */
+  function normalisationOrSkip(op: string, n: PatternHelpers): Value | null {
+    const { input, state, scalar, fail } = n;
+    const rowVector = (v: Value, w: number, what: string): Float64Array => {
+      if (v.kind !== "const" || v.t.values.length !== w) return fail(`its ${what} is not a constant vector of length ${w}`);
+      return v.t.values;
+    };
+    const lastAxis = () => {
+      const axes = (n.ints("axes") ?? []).map(Number);
+      if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== 1) || n.intAttr("keepdims", 1) !== 1)
+        fail("a mean is read only over the last axis, keeping it (torch's LayerNorm)");
+    };
+    const norm = <S extends NormValue["stage"]>(v: Value, stage: S): v is NormValue & { stage: S } =>
+      v.kind === "norm" && v.stage === stage;
+    if (op === "LayerNormalization") {
+      const k = state(0),
+        w = width(k);
+      if (n.intAttr("axis", -1) !== -1 && n.intAttr("axis", -1) !== 1) fail("a layer normalisation must act on the last axis");
+      const gamma = rowVector(input(1), w, "scale"),
+        beta = n.has(2) ? rowVector(input(2), w, "bias") : null;
+      return { kind: "state", k: pushNorm(k, gamma, beta, float32Decimal(n.floatAttr("epsilon", 1e-5))) };
+    }
+    if (op === "LogSoftmax") {
+      const k = state(0);
+      const axis = n.intAttr("axis", -1);
+      if (axis !== -1 && axis !== 1) fail("log-softmax must act on the last axis");
+      layers.push({ kind: LOG_SOFTMAX, activation: DEFAULT_ACTIVATION, inWidth: width(k), outWidth: width(k) });
+      return { kind: "state", k: layers.length };
+    }
+    const [a, b] = [input(0), op === "Sqrt" || op === "ReduceMean" || !n.has(1) ? null : input(1)];
+    const stage = (v: NormValue, next: NormValue["stage"], more: Partial<NormValue> = {}): NormValue => ({ ...v, stage: next, ...more });
+    if (op === "ReduceMean") {
+      if (norm(a, "squared")) {
+        lastAxis();
+        return stage(a, "var");
+      }
+      const k = state(0);
+      lastAxis();
+      return { kind: "norm", stage: "mean", from: k, eps: 0, gamma: null };
+    }
+    if (op === "Sub" && a.kind === "state" && b && norm(b, "mean") && b.from === a.k) return stage(b, "centred");
+    if (op === "Pow" && norm(a, "centred") && b && scalar(b) === 2) return stage(a, "squared");
+    if (op === "Sqrt" && norm(a, "varEps")) return stage(a, "std");
+    if (op === "Div" && norm(a, "centred") && b && norm(b, "std") && b.from === a.from) return stage(b, "normed");
+    if (op === "Mul" && b) {
+      const [v, c] = a.kind === "norm" ? [a, b] : [b, a];
+      if (norm(v, "normed")) return stage(v, "scaled", { gamma: rowVector(c, width(v.from), "scale") });
+    }
+    if (op !== "Add" || !b) return null;
+    const [v, c] = a.kind === "norm" ? [a, b] : [b, a];
+    if (norm(v, "var")) {
+      const eps = scalar(c);
+      if (eps === null) return fail("the variance's offset ε is not a constant scalar");
+      return stage(v, "varEps", { eps: float32Decimal(eps) });
+    }
+    if (v.kind === "norm" && (v.stage === "scaled" || v.stage === "normed"))
+      return { kind: "state", k: pushNorm(v.from, v.gamma, rowVector(c, width(v.from), "bias"), v.eps) };
+    // x_k + F(x_k), F's last layer pending: the layers from k + 1 on, the last one adding x_k
+    const [s, r] = a.kind === "state" ? [a, b] : [b, a];
+    if (s.kind !== "state" || (r.kind !== "affine" && r.kind !== "act") || r.from !== layers.length) return null;
+    if (r.from === s.k && r.kind === "act") return null; // x + σ(W x + b): the residual kind reads it
+    if (r.rows !== width(s.k))
+      fail(`a skip connection adds x_${s.k} (width ${width(s.k)}) to a branch of width ${r.rows}; they must be equal`);
+    const k = layers.length + 1 - s.k;
+    if (!LAYER_KINDS[`skip_${k}`]) fail(`a skip connection around ${k} layers; rgnn reads skip blocks of at most ${MAX_SKIP}`);
+    layers.push({
+      kind: `skip_${k}`,
+      activation: r.kind === "act" ? r.fn : DEFAULT_ACTIVATION,
+      inWidth: r.cols,
+      outWidth: r.rows,
+      W: r.W,
+      b: r.b ?? new Float64Array(r.rows),
+    });
+    return { kind: "state", k: layers.length };
+  }
+
   for (const [position, node] of nodes.entries()) step(node, position);
 
   const outputs = graph.output ?? [];
@@ -441,11 +575,13 @@ function rgnnString(text: string): string {
 
 export function importedSpec(net: ImportedNetwork, weightsFile: string, source: string): string {
   const coords = Array.from({ length: net.inputDim }, (_, i) => `x${i + 1}`);
-  const lines = net.layers.map((l) => {
-    const { syntax } = LAYER_KINDS[l.kind];
+  const lines = blockLines(net.layers, (l) => {
+    // a skip block's last layer is written as the dense layer it is, inside its block
+    const { syntax } = LAYER_KINDS[l.kind.startsWith("skip_") ? DENSE : l.kind];
     const width = syntax.number === "width" ? ` ${l.outWidth}` : "";
     const act = syntax.activation ? ` ${l.activation}` : "";
-    return `  ${syntax.word}${width}${act}`;
+    const eps = l.eps !== undefined && l.eps !== DEFAULT_EPS ? ` with eps = ${l.eps}` : "";
+    return `${syntax.word}${width}${act}${eps}`;
   });
   const outDim = net.layers.at(-1)?.outWidth ?? net.inputDim;
   return [
@@ -465,12 +601,34 @@ export function importedSpec(net: ImportedNetwork, weightsFile: string, source: 
   ].join("\n");
 }
 
+/** The layers' lines, each skip_k layer closing a `skip {` block opened k layers before it (nested blocks indented). */
+function blockLines(layers: ImportedLayer[], line: (l: ImportedLayer) => string): string[] {
+  const opens = new Map<number, number[]>(); // layer index → the sizes of the blocks that start there, outermost first
+  layers.forEach((l, i) => {
+    const m = /^skip_(\d+)$/.exec(l.kind);
+    if (m)
+      opens.set(
+        i + 2 - Number(m[1]),
+        [...(opens.get(i + 2 - Number(m[1])) ?? []), Number(m[1])].sort((a, b) => b - a),
+      );
+  });
+  const out: string[] = [];
+  let depth = 1;
+  layers.forEach((l, i) => {
+    for (const _ of opens.get(i + 1) ?? []) out.push(`${"  ".repeat(depth++)}skip {`);
+    out.push(`${"  ".repeat(depth)}${line(l)}`);
+    if (l.kind.startsWith("skip_")) out.push(`${"  ".repeat(--depth)}}`);
+  });
+  return out;
+}
+
 /** The weights as safetensors, named as the spec's layers read them by default (W1, b1, …, a shared h). */
 export function importedWeights(net: ImportedNetwork): Uint8Array {
   const tensors: Record<string, { shape: number[]; values: ArrayLike<number>; dtype: "F32" | "F64" }> = {};
   const dtype = net.dtype;
   net.layers.forEach((l, i) => {
     for (const p of LAYER_KINDS[l.kind].params) {
+      if (p.default !== undefined) continue; // written in the spec (layer_norm's eps), not in the weights
       const name = p.shared ? p.name : `${p.name}${i + 1}`;
       const shape = p.shape.map((axis) => (axis === "out" ? l.outWidth : l.inWidth));
       const values = p.name === "h" ? [l.h ?? 1] : p.name === "W" ? l.W : l.b;
