@@ -69,17 +69,24 @@ export function csvFieldError(text: string, file: string, offset: number, messag
  */
 export const MAX_POINTS = 4_000_000;
 
+/**
+ * Refuse CSV text of more than `max` rows (a header aside) by counting its lines, before a number is parsed: every
+ * line is a row but the header, comments and blank lines, which are rare. `why` says what a row costs, `instead` what
+ * to do (by default: split the file and run each part).
+ */
+export function assertRowCount(text: string, file: string, max: number, why: string, instead?: string): void {
+  let lines = 0;
+  for (let at = text.indexOf("\n"); at !== -1 && lines <= max + 1; at = text.indexOf("\n", at + 1)) lines++;
+  if (lines > max + 1)
+    throw new InputFileError(
+      `${file}: error: more than ${max.toLocaleString("en")} lines: ${why}; ` +
+        (instead ?? `split the file (split -l ${max} ${file} part-) and run each part`),
+    );
+}
+
 /** Points from CSV text, `dim` coordinates per line; throws InputFileError (also, before parsing, past MAX_POINTS lines). */
 export function parsePointsCsv(text: string, file: string, dim: number): number[][] {
-  let lines = 0;
-  for (let at = text.indexOf("\n"); at !== -1 && lines <= MAX_POINTS + 1; at = text.indexOf("\n", at + 1)) lines++;
-  if (lines > MAX_POINTS + 1) {
-    // a header and a last line without its line break aside, every line is a point (comments and blank lines are rare)
-    throw new InputFileError(
-      `${file}: error: more than ${MAX_POINTS.toLocaleString("en")} lines: more points than one run reads (about 600 bytes ` +
-        `of memory each while evaluated); split the file (split -l ${MAX_POINTS} ${file} part-) and run each part`,
-    );
-  }
+  assertRowCount(text, file, MAX_POINTS, "more points than one run reads (about 600 bytes of memory each while evaluated)");
   const { rows } = readNumberCsv(text, file, dim, `${dim} coordinates per point`);
   if (rows.length === 0) throw new InputFileError(`${file}: error: no points in file`);
   return rows;

@@ -14,6 +14,9 @@ export class RequestError extends RgnnError {
   readonly exitCode = EXIT.failure;
 }
 
+/** Most points in one request: a metric's answer keeps its eigenvalues, rank and type per point (≈ 0.5 kB each). */
+export const MAX_REQUEST_POINTS = 1_000_000;
+
 /** Nested arrays of numbers (equal lengths at each depth) as a wire array; `shape` when it cannot be read off (empty). */
 export function toWire(nested: unknown, shape?: number[]): WireArray {
   const dims: number[] = [];
@@ -43,6 +46,19 @@ export function fromWire(w: unknown): { values: Float64Array; shape: number[] } 
  * each with the chart's n coordinates (`chart` names them in the message).
  */
 export function pointsOf(v: unknown, chart: { dim: number; name: string; coords: readonly string[] }, what = "points"): number[][] {
+  const declared = typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Partial<WireArray>).shape : undefined;
+  const count = Array.isArray(v)
+    ? Array.isArray(v[0])
+      ? v.length
+      : 1
+    : Array.isArray(declared) && declared.length === 2
+      ? Number(declared[0])
+      : 1;
+  if (count > MAX_REQUEST_POINTS)
+    throw new RequestError(
+      `${count.toLocaleString("en")} ${what} in one request: more than the ${MAX_REQUEST_POINTS.toLocaleString("en")} a request ` +
+        "takes (each answer holds per-point values); send them in blocks (numpy.array_split), or as a dask array, which goes block by block",
+    );
   let rows: number[][];
   if (Array.isArray(v)) rows = (v.length && !Array.isArray(v[0]) ? [v] : v) as number[][];
   else {

@@ -11,7 +11,7 @@ import { ChartDomainError } from "../../src/api/chart.js";
 import { MAX_DISTANCE_POINTS } from "../../src/api/geodesic.js";
 import { checkSpec, geodesic, geometryAt, metricAt, pickMetric, valuesOf } from "../../src/index.js";
 import { SERVE_ERRORS } from "../../src/serve/server.js";
-import { toWire } from "../../src/serve/wire.js";
+import { MAX_REQUEST_POINTS, toWire } from "../../src/serve/wire.js";
 import { BIN, cli, expectCleanError, folder } from "./tools.js";
 
 const { dir, write } = folder("chart");
@@ -160,6 +160,13 @@ describe("rgnn serve answers it with one error reply and goes on", () => {
     const big = await refused("distances", { model, points: toWire(many) });
     expect(big.message).toMatch(/^a distance matrix of 4,097 points is 8,390,656 geodesic problems and a 4097 × 4097 matrix \(0\.1 GB\)/);
     expect(big.message).toContain("Dask cluster from Python");
+    // more points than a request takes: refused with what to do instead (16 MB of float64, 1,000,001 rows)
+    const rows = MAX_REQUEST_POINTS + 1;
+    const huge = { dtype: "float64", shape: [rows, 2], data: Buffer.alloc(rows * 16).toString("base64") };
+    expect((await refused("metric", { model, points: huge })).message).toBe(
+      "1,000,001 points in one request: more than the 1,000,000 a request takes (each answer holds per-point values); " +
+        "send them in blocks (numpy.array_split), or as a dask array, which goes block by block",
+    );
     // and the server goes on: the same metric inside the chart
     const ok = (await rpc.sendRequest("metric", { model, points: toWire([[0, 2]]) })) as { type: string[] };
     expect(ok.type).toHaveLength(1);

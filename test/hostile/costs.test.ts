@@ -9,6 +9,16 @@ import { child, expectCleanError, folder } from "./tools.js";
 
 const { write } = folder("costs");
 
+describe("plot and train refuse a data set of more than 1,000,000 points, as a generated one", () => {
+  it("1,000,001 rows: one message with how to take a sample", () => {
+    const path = write("data.csv", "");
+    writeFileSync(path, `x,y,label\n${"0.1,0.2,1\n".repeat(1_000_001)}`);
+    const r = child(["plot", "examples/paper-toy.rgnn", "-k", "data", "-d", path, "-o", `${path}.svg`]);
+    expectCleanError(r, `${path}: error: more than 1,000,000 lines: more points than a data set has`);
+    expect(r.err).toContain(`use a sample of them (e.g. shuf -n 1000000 ${path} > sample.csv)`);
+  });
+});
+
 describe("eval --points and distances --points refuse a file of more points than one run reads", () => {
   it(`${MAX_POINTS + 2} lines: one message naming the limit and how to split, before parsing`, () => {
     const path = write("huge.csv", "");
