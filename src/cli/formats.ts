@@ -1,6 +1,6 @@
 // The --format choices of each command, declared once: main.ts lists them in the help, the command checks them.
 export const FORMATS = {
-  metric: ["text", "latex", "json"],
+  metric: ["text", "latex", "json", "csv"],
   eval: ["text", "json", "csv", "npy"],
   geometry: ["text", "latex", "json"],
   geodesic: ["text", "json", "csv"],

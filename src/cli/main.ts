@@ -147,6 +147,12 @@ const COMMANDS: CommandSpec[] = [
           "(as many as its width), along 'layers A to B' layer A-1's",
       ),
       OPTIONS.atInput,
+      {
+        flags: "--points <file.csv>",
+        description:
+          "evaluate at every point of a CSV file (one point of the metric's chart a line, as eval --points reads them); " +
+          "-f csv writes a row per point: the point, g's upper triangle, rank, signature, eigenvalues, det",
+      },
       setEg("h=0.1,W1_11=2"),
       {
         flags: "--form <form>",

@@ -224,15 +224,44 @@ function writeStream(p: Planned): void {
 }
 
 /**
+ * Who is told what a command wrote, once the whole set is in place: the command's standard error gets one line,
+ * `wrote PATH` (see wroteLine). `shown` replaces the paths written (a set: its folder), `detail` follows in brackets.
+ */
+export interface Told {
+  io: { err(text: string): void };
+  detail?: string;
+  shown?: readonly string[];
+}
+
+/** At most this many paths are named in a `wrote` line; a larger set in one folder is "N files in DIR". */
+const NAMED_PATHS = 3;
+
+/**
+ * The one line every command prints for the files it wrote, all in the same words: "wrote a.svg",
+ * "wrote net.rgnn and net.safetensors (3 layers)", "wrote 43 files in figures (…)".
+ */
+export function wroteLine(paths: readonly string[], detail?: string): string {
+  const folders = new Set(paths.map((p) => dirname(p)));
+  const what =
+    paths.length > NAMED_PATHS && folders.size === 1
+      ? `${paths.length} files in ${[...folders][0]}`
+      : paths.length < 2
+        ? paths.join("")
+        : `${paths.slice(0, -1).join(", ")} and ${paths.at(-1)}`;
+  return `wrote ${what}${detail ? ` (${detail})` : ""}\n`;
+}
+
+/**
  * Writes the command's output files as a set: none may be one of `inputs` or another of the outputs; every
  * regular file is written and synced to a temporary file first, and only when all are complete are they renamed
  * into place. If a rename fails, the ones done are undone (the old files were kept as hard links), so the old set
  * stays as it was; no temporary file is left, also on Ctrl-C. A device, a FIFO or /dev/stdout is written directly
- * (it cannot be replaced) before the renames. Throws OutputError.
+ * (it cannot be replaced) before the renames. Then `told` hears the one `wrote` line. Throws OutputError.
  */
 export function writeOutputs(
   files: readonly { path: string; data: string | Uint8Array }[],
   inputs: readonly (string | undefined)[] = [],
+  told?: Told,
 ): void {
   checkOutputs(
     files.map((f) => f.path),
@@ -285,11 +314,12 @@ export function writeOutputs(
     // removed after the loop's next poll, which delivers a Ctrl-C that came during the write to onInterrupt
     if (guard) setImmediate(() => process.removeListener("SIGINT", onInterrupt));
   }
+  told?.io.err(wroteLine(told.shown ?? files.map((f) => f.path), told.detail));
 }
 
 /** Writes `data` to `path` atomically (see writeOutputs): the old file stays as it was unless the new one is complete. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, inputs: readonly (string | undefined)[] = []): void {
-  writeOutputs([{ path, data }], inputs);
+export function writeFileAtomic(path: string, data: string | Uint8Array, inputs: readonly (string | undefined)[] = [], told?: Told): void {
+  writeOutputs([{ path, data }], inputs, told);
 }
 
 /** Creates a folder for outputs (and its parents); throws OutputError. */
@@ -307,11 +337,13 @@ export function writeFileSet(
   dir: string,
   files: ReadonlyMap<string, string | Uint8Array>,
   inputs: readonly (string | undefined)[] = [],
+  told?: Told,
 ): void {
   makeOutputDir(dir);
   writeOutputs(
     [...files].map(([name, data]) => ({ path: join(dir, name), data })),
     inputs,
+    told,
   );
 }
 

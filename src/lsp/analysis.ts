@@ -99,16 +99,30 @@ export function suggestedName(d: Diagnostic): string | null {
 
 // --- hover ---------------------------------------------------------------------------------------
 
+/**
+ * How a hover is written: Markdown with TeX math (`$…$`, `$$…$$`), or plain text with the formulas in rgnn's own
+ * text syntax, for a client that does not declare Markdown for hovers (`textDocument.hover.contentFormat`).
+ */
+export type HoverFormat = "markdown" | "plaintext";
+
+/** The format a client's capabilities ask for: Markdown only when it lists it, as the protocol says. */
+export const hoverFormat = (contentFormat: readonly string[] | undefined): HoverFormat =>
+  contentFormat?.includes("markdown") ? "markdown" : "plaintext";
+
 const actTex = (a: Activation) => REGISTRY[a].tex;
 const chart = (coords: string[]) => `(${coords.join(", ")})`;
 
-function layerLine(l: Layer): string {
+/** The two spellings of a hover's parts: a kind of thing in bold, a name as code, in Markdown; as they are in text. */
+const spelling = (f: HoverFormat) =>
+  f === "markdown"
+    ? { kind: (k: string) => `**${k}**`, name: (n: string) => `\`${n}\`` }
+    : { kind: (k: string) => k, name: (n: string) => n };
+
+function layerLine(l: Layer, f: HoverFormat): string {
   const def = LAYER_KINDS[l.kind];
   const act = def.labels.activation ? ` ${l.activation}` : "";
-  return (
-    `- layer ${l.index}: ${def.labels.text}${act}, width ${l.inWidth} → ${l.outWidth}: ` +
-    `$${def.derivation.general(l.index, actTex(l.activation))}$`
-  );
+  const head = `- layer ${l.index}: ${def.labels.text}${act}, width ${l.inWidth} → ${l.outWidth}`;
+  return f === "markdown" ? `${head}: $${def.derivation.general(l.index, actTex(l.activation))}$` : head;
 }
 
 /** Layers a metric is pulled back through (a closed form's cost grows with them). */
@@ -121,17 +135,23 @@ function depth(metric: Metric): number {
 export const HOVER_MAX_CHARS = 20_000;
 
 /** A matrix form's parameters with their shapes, while a line can hold them (deep networks: how many). */
-function weightsLine(parameters: MatrixMetric["parameters"]): string {
-  if (parameters.length > 12) return `${parameters.length} matrices, vectors and scalars (\`rgnn metric --form matrix\` lists them)`;
+function weightsLine(parameters: MatrixMetric["parameters"], f: HoverFormat): string {
+  const cli = f === "markdown" ? "`rgnn metric --form matrix`" : "rgnn metric --form matrix";
+  if (parameters.length > 12) return `${parameters.length} matrices, vectors and scalars (${cli} lists them)`;
+  if (f === "plaintext")
+    return parameters
+      .map((p) => `${p.name}${p.shape.length ? ` (${p.shape.join("×")})` : p.value !== undefined ? ` = ${p.value}` : ""}`)
+      .join(", ");
   const shape = (p: MatrixMetric["parameters"][number]) =>
     p.shape.length ? ` \\in \\mathbb{R}^{${p.shape.join(" \\times ")}}` : p.value !== undefined ? ` = ${p.value}` : "";
   return parameters.map((p) => `$${latexSymbol(p.name)}${shape(p)}$`).join(", ");
 }
 
 /** A metric's closed form, in the form an interactive view takes (the matrix recursion for wide or deep networks). */
-function metricHover(metric: Metric): string {
-  const head = `**metric** \`${metric.name}\` on \`${metric.manifold.name}\` ${chart(metric.manifold.coords)}`;
-  const cli = `\`rgnn metric FILE --metric ${metric.name}\` writes it out`;
+function metricHover(metric: Metric, f: HoverFormat): string {
+  const { kind, name } = spelling(f);
+  const head = `${kind("metric")} ${name(metric.name)} on ${name(metric.manifold.name)} ${chart(metric.manifold.coords)}`;
+  const cli = `${name(`rgnn metric FILE --metric ${metric.name}`)} writes it out`;
   const form = interactiveForm(metric);
   // a deep pullback along composed maps or several networks has no matrix form to fall back to
   if (form !== "matrix" && depth(metric) > INTERACTIVE_LAYERS) return `${head}\n\nA pullback through ${depth(metric)} layers: ${cli}.`;
@@ -143,42 +163,70 @@ function metricHover(metric: Metric): string {
   }
   const how =
     s.form === "matrix"
-      ? `In matrix form, the weights named: ${weightsLine(s.parameters)}.`
+      ? `In matrix form, the weights named: ${weightsLine(s.parameters, f)}.`
       : s.form === "layers"
         ? "In layered form:"
         : "";
-  const text = [head, ...(how ? [how] : []), `$$\n${closedFormTex(s)}\n$$`].join("\n\n");
+  const body = f === "markdown" ? `$$\n${closedFormTex(s)}\n$$` : closedFormText(s);
+  const text = [head, ...(how ? [how] : []), body].join("\n\n");
   return text.length > HOVER_MAX_CHARS ? `${head}\n\nIts closed form is ${text.length} characters long: ${cli}.` : text;
 }
 
-/** Markdown for a declared name (or a coordinate) of the model, or null if it names nothing there. */
-export function hoverText(model: Model, name: string): string | null {
+/** A closed form in rgnn's text syntax: the named quantities, then g as an aligned matrix or component by component. */
+function closedFormText(s: ReturnType<typeof metricSymbolic>): string {
+  const lines: string[] = [];
+  let group = "";
+  for (const d of s.definitions) {
+    if (d.group !== group) {
+      group = d.group;
+      lines.push(`${lines.length ? "\n" : ""}${group}:`);
+    }
+    lines.push(`  ${d.name} = ${d.expr}`);
+  }
+  if (s.form === "matrix") return lines.join("\n");
+  if (lines.length) lines.push("");
+  const cells = s.components;
+  if (cells.flat().every((c) => c.length <= 40)) {
+    const widths = cells[0].map((_, j) => Math.max(...cells.map((r) => r[j].length)));
+    const pad = " ".repeat(s.name.length + 3);
+    for (const [i, r] of cells.entries())
+      lines.push(`${i === 0 ? `${s.name} = ` : pad}[ ${r.map((c, j) => c.padEnd(widths[j])).join("  ")} ]`);
+  } else
+    for (let i = 0; i < s.coords.length; i++)
+      for (let j = i; j < s.coords.length; j++) lines.push(`${s.name}[${s.coords[i]}][${s.coords[j]}] = ${cells[i][j]}`);
+  return lines.join("\n");
+}
+
+/** A declared name (or a coordinate) of the model in the hover's format, or null if it names nothing there. */
+export function hoverText(model: Model, name: string, f: HoverFormat = "markdown"): string | null {
+  const { kind, name: code } = spelling(f);
   const c = model.constants.get(name);
-  if (c) return `**constant** \`${name}\`${c.value === undefined ? " (a free symbol)" : ` = ${c.value}`}`;
+  if (c) return `${kind("constant")} ${code(name)}${c.value === undefined ? " (a free symbol)" : ` = ${c.value}`}`;
   const m = model.manifolds.get(name);
   if (m) {
-    const emb = m.embedding ? `, embedded in \`${m.embedding.target.name}\`` : "";
-    return `**manifold** \`${name}\`: dimension ${m.dim}, chart ${chart(m.coords)}${emb}`;
+    const emb = m.embedding ? `, embedded in ${code(m.embedding.target.name)}` : "";
+    return `${kind("manifold")} ${code(name)}: dimension ${m.dim}, chart ${chart(m.coords)}${emb}`;
   }
-  const f = model.mappings.get(name);
-  if (f) {
+  const map = model.mappings.get(name);
+  if (map) {
     const head =
-      `**${f.kind}** \`${name}\`: \`${f.source.name}\` ${chart(f.source.coords)} → \`${f.target.name}\` ` + `${chart(f.target.coords)}`;
-    if (f.kind === "network") return [head, ...f.layers.map(layerLine)].join("\n\n");
-    if (f.kind === "compose") return `${head}\n\n\`${f.second.name} ∘ ${f.first.name}\``;
-    const rows = f.components.map((e, i) => `${f.target.coords[i]} = ${e.toString()}`);
-    return `${head}\n\n\`\`\`\n${rows.join("\n")}\n\`\`\``;
+      `${kind(map.kind)} ${code(name)}: ${code(map.source.name)} ${chart(map.source.coords)} → ${code(map.target.name)} ` +
+      `${chart(map.target.coords)}`;
+    if (map.kind === "network") return `${head}\n\n${layersHover(map.layers, f)}`;
+    if (map.kind === "compose") return `${head}\n\n${code(`${map.second.name} ∘ ${map.first.name}`)}`;
+    const rows = map.components.map((e, i) => `${map.target.coords[i]} = ${e.toString()}`).join("\n");
+    return f === "markdown" ? `${head}\n\n\`\`\`\n${rows}\n\`\`\`` : `${head}\n\n${rows}`;
   }
   const g = model.metrics.get(name);
-  if (g) return metricHover(g);
+  if (g) return metricHover(g, f);
   const b = model.bundles.get(name);
   if (b) {
     return b.kind === "principal"
-      ? `**principal bundle** \`${name}\` over \`${b.base.name}\` with group ${b.group.name}(${b.group.n})`
-      : `**associated bundle** \`${name}\` of \`${b.principal.name}\` with fibre ${b.fibre}`;
+      ? `${kind("principal bundle")} ${code(name)} over ${code(b.base.name)} with group ${b.group.name}(${b.group.n})`
+      : `${kind("associated bundle")} ${code(name)} of ${code(b.principal.name)} with fibre ${b.fibre}`;
   }
   const owners = [...model.manifolds.values()].filter((x) => x.coords.includes(name));
-  if (owners.length) return owners.map((x) => `**coordinate** \`${name}\` of \`${x.name}\` ${chart(x.coords)}`).join("\n\n");
+  if (owners.length) return owners.map((x) => `${kind("coordinate")} ${code(name)} of ${code(x.name)} ${chart(x.coords)}`).join("\n\n");
   return null;
 }
 
@@ -191,7 +239,9 @@ export function layersAt(model: Model, offset: number): Layer[] {
     }
   return [];
 }
-export const layersHover = (layers: Layer[]) => layers.map(layerLine).join("\n\n");
+/** The layers' lines: paragraphs in Markdown, lines in plain text. */
+export const layersHover = (layers: Layer[], f: HoverFormat = "markdown") =>
+  layers.map((l) => layerLine(l, f)).join(f === "markdown" ? "\n\n" : "\n");
 
 // --- completion ----------------------------------------------------------------------------------
 

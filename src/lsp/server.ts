@@ -26,6 +26,8 @@ import {
   type DeclKind,
   declarations,
   diagnosticText,
+  type HoverFormat,
+  hoverFormat,
   hoverText,
   layersAt,
   layersHover,
@@ -105,17 +107,22 @@ export function serve(input: NodeJS.ReadableStream = process.stdin, output: Node
     void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
   }
 
-  connection.onInitialize(() => ({
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      hoverProvider: true,
-      definitionProvider: true,
-      documentSymbolProvider: true,
-      completionProvider: { triggerCharacters: [] },
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-    },
-    serverInfo: { name: "rgnn" },
-  }));
+  /** Markdown (with TeX math) for clients that declare it for hovers, plain text for the others. */
+  let hoverKind: HoverFormat = "plaintext";
+  connection.onInitialize(({ capabilities }) => {
+    hoverKind = hoverFormat(capabilities.textDocument?.hover?.contentFormat);
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        definitionProvider: true,
+        documentSymbolProvider: true,
+        completionProvider: { triggerCharacters: [] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      },
+      serverInfo: { name: "rgnn" },
+    };
+  });
 
   documents.onDidChangeContent((e) => inGraph(newGraph(), () => validate(e.document)));
   documents.onDidClose((e) => {
@@ -134,11 +141,12 @@ export function serve(input: NodeJS.ReadableStream = process.stdin, output: Node
     const text = doc.getText();
     const offset = doc.offsetAt(position);
     const w = wordAt(text, offset);
-    const value = w ? hoverText(last.model, w.word) : null;
-    if (w && value) return { contents: { kind: MarkupKind.Markdown, value }, range: range(doc, w.offset, w.end) };
+    const kind = hoverKind === "markdown" ? MarkupKind.Markdown : MarkupKind.PlainText;
+    const value = w ? hoverText(last.model, w.word, hoverKind) : null;
+    if (w && value) return { contents: { kind, value }, range: range(doc, w.offset, w.end) };
     // On a layer's statement (spans are only valid for the text the model was made from).
     const layers = last.current ? layersAt(last.model, offset) : [];
-    return layers.length ? { contents: { kind: MarkupKind.Markdown, value: layersHover(layers) } } : null;
+    return layers.length ? { contents: { kind, value: layersHover(layers, hoverKind) } } : null;
   }
 
   connection.onDefinition(({ textDocument, position }) => {

@@ -63,7 +63,8 @@ function components(ctx: Context, assigns: Assign[], source: Manifold, target: M
   return ok && nodes.every((n) => n) ? (nodes as MathNode[]) : null;
 }
 
-const GROUPS: Record<string, GroupName> = { GL: "GL", GLplus: "GLplus", O: "O", SO: "SO" };
+/** The matrix groups a bundle or an action may name, `GL(n)` (the TextMate grammar colours them). */
+export const GROUPS: Record<string, GroupName> = { GL: "GL", GLplus: "GLplus", O: "O", SO: "SO" };
 function group(ctx: Context, g: GroupAst): Group | null {
   const name = GROUPS[g.name.name];
   if (!name) {

@@ -21,7 +21,8 @@ import { chartAdvice, outsideChart, pointText } from "./chart-domain.js";
 
 const METRIC_QUANTITIES: readonly Quantity[] = ["metric", ...QUANTITY_PHRASES, "geodesic", "rank"];
 const isClaimFunction = (f: string): f is ClaimFunction => (CLAIM_FUNCTIONS as readonly string[]).includes(f);
-const PROPERTIES = ["symmetric", "positive definite", "positive semidefinite"] as const;
+/** The properties `check X is …` knows (the TextMate grammar colours them). */
+export const PROPERTIES = ["symmetric", "positive definite", "positive semidefinite"] as const;
 
 /** A point `(a, b, …)`: numbers or expressions of valued constants, as many as the chart has. */
 function point(ctx: Context, exprs: Expr[] | undefined, chart: Manifold, what: string): number[] | undefined | null {

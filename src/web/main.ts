@@ -23,8 +23,10 @@ interface PlaygroundState {
   firstShownAt: number | null;
   /** How many times the right-hand side was redrawn from a clean check. */
   renders: number;
+  /** Whether what is shown is of an earlier text: the spec has errors now. */
+  stale: boolean;
 }
-const state: PlaygroundState = { startedAt: performance.now(), firstShownAt: null, renders: 0 };
+const state: PlaygroundState = { startedAt: performance.now(), firstShownAt: null, renders: 0, stale: false };
 (window as unknown as { rgnnPlayground: PlaygroundState }).rgnnPlayground = state;
 
 const keywords = new Set<string>(RESERVED);
@@ -59,7 +61,9 @@ const status = $("status"),
   value = $("value"),
   ellipses = $("ellipses"),
   grid = $("grid"),
-  figureNote = $("figure-note");
+  figureNote = $("figure-note"),
+  results = $("results"),
+  staleNote = $("stale");
 
 const tex = (s: string) => katex.renderToString(s, { displayMode: true, throwOnError: false, strict: "ignore" });
 /** An SVG document's text without its XML declaration, to sit inside the HTML page. */
@@ -118,6 +122,16 @@ function fillMetrics(m: Model): void {
   metricSelect.disabled = names.length === 0;
 }
 
+/** Marks the results as those of an earlier text (faded, with a note saying why), or as current. */
+function markStale(errors: number | null): void {
+  state.stale = errors !== null && model !== null;
+  results.classList.toggle("stale", state.stale);
+  staleNote.hidden = !state.stale;
+  staleNote.textContent = state.stale
+    ? `out of date: the spec has ${errors} error${errors === 1 ? "" : "s"}; below is the last version that checked`
+    : "";
+}
+
 function update(view: EditorView): void {
   const text = view.state.doc.toString();
   const res = checkText(text);
@@ -135,7 +149,8 @@ function update(view: EditorView): void {
     status.textContent =
       `${res.diagnostics.length} error${res.diagnostics.length > 1 ? "s" : ""}: line ${first.line}:${first.col}: ` +
       first.message.split("\n")[0];
-    return; // the last good figures stay, as the language server keeps the last good model
+    markStale(res.diagnostics.length);
+    return; // the last good figures stay, as the language server keeps the last good model, marked as out of date
   }
   view.dispatch(setDiagnostics(view.state, []));
   status.className = "ok";
@@ -145,6 +160,7 @@ function update(view: EditorView): void {
   const parts = [plural(m.manifolds.size, "manifold"), plural(m.mappings.size - nets, "map"), plural(nets, "network")];
   status.textContent = `ok: ${[...parts, plural(m.metrics.size, "metric") || "no metric"].filter(Boolean).join(", ")}`;
   model = m;
+  markStale(null);
   fillMetrics(m);
   if (m.metrics.size) render();
   else {

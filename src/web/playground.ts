@@ -8,7 +8,8 @@ import { EvaluationError } from "../numeric/evaluate.js";
 import { ellipsesFrame, figure, inputEllipsesFigure } from "../render/plot/figures.js";
 import { analyze } from "../semantics/analyze.js";
 import type { Metric, Model, Network } from "../semantics/model.js";
-import { pullbackNetwork } from "../semantics/networks.js";
+import { chartLayer, pullbackNetwork, subNetwork } from "../semantics/networks.js";
+import { evaluateAt } from "../api/mapping.js";
 import { noWeightsFiles } from "../semantics/weights-access.js";
 import { inRequestGraph } from "../symbolic/expr.js";
 import { latexSymbol } from "../symbolic/notation.js";
@@ -66,7 +67,8 @@ export interface MetricView {
   /** Its closed form as display LaTeX (the matrix form for wide networks), or why there is none. */
   tex: string | null;
   texNote: string | null;
-  /** The ellipses of g over the input plane (2-d metrics), with where the plane is drawn, for clicks. */
+  /** The ellipses of g over its chart (2-d metrics: the input plane, or layer K's for a metric on layer K) with the data
+   *  carried there, and where the plane is drawn, for clicks. */
   ellipses: { svg: string; frame: ReturnType<typeof ellipsesFrame> } | null;
   /** Why a figure is missing, if one is. */
   figureNote: string | null;
@@ -108,8 +110,11 @@ function viewOf(model: Model, metricName: string): MetricView {
   const notes: string[] = [];
   try {
     if (metric.manifold.dim === 2 && net) {
-      const data = PLAYGROUND_DATA;
-      const svg = inputEllipsesFigure({ net, metric, data, env: valuesOf(model), title: `${metric.name} on spirals: ellipses` });
+      const env = valuesOf(model);
+      const chart = chartLayer(metric);
+      const where = chart?.layer ? ` at layer ${chart.layer}` : "";
+      const data = chart?.layer ? carried(chart.network, chart.layer, env) : PLAYGROUND_DATA;
+      const svg = inputEllipsesFigure({ net, metric, data, env, title: `${metric.name} on spirals${where}: ellipses` });
       view.ellipses = { svg, frame: ellipsesFrame(data) };
     } else if (!net) notes.push("the figures are drawn over data carried through a network; the spec has none");
     else notes.push(`ellipses are drawn for 2-dimensional metrics; '${metric.name}' is ${metric.manifold.dim}-dimensional`);
@@ -119,6 +124,14 @@ function viewOf(model: Model, metricName: string): MetricView {
   }
   view.figureNote = notes.length ? notes.join("; ") : null;
   return view;
+}
+
+/** The playground's data carried through layers 1 … `layer` of a network: where a metric on that layer sees them. */
+function carried(net: Network, layer: number, env: ReadonlyMap<string, number>): Dataset {
+  const d = PLAYGROUND_DATA;
+  const input = Array.from({ length: d.count }, (_, i) => [d.x[2 * i], d.x[2 * i + 1]]);
+  const out = evaluateAt(subNetwork(net, 1, layer), input, env);
+  return { ...d, x: Float64Array.from(out.flatMap((r) => r.output)) };
 }
 
 /** The coordinate grid and the data through the layers of the metric's network (one on the plane), or why not. */

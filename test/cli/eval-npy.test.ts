@@ -65,7 +65,7 @@ describe.skipIf(!numpy)("rgnn eval --points --format npy, read by NumPy", () => 
     for (const threads of ["1", "2"]) {
       const out = join(tmp, `table${threads}.npy`);
       const bin = await cli(["eval", spec, "--points", csv, "--format", "npy", "-o", out, "--threads", threads]);
-      expect(bin).toEqual({ code: 0, out: "", err: "" });
+      expect(bin).toEqual({ code: 0, out: "", err: `wrote ${out} (${pts.length} points)\n` });
       const { shape, bits } = npLoad(out);
       expect(shape).toEqual([pts.length, head.split(",").length]);
       // the csv's text of each number reads back as the very double the npy holds (a zero's sign aside)

@@ -9,6 +9,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadWASM, OnigScanner, OnigString } from "vscode-oniguruma";
 import { type IGrammar, INITIAL, Registry } from "vscode-textmate";
+import { RESERVED } from "../../grammar/lexer.js";
+import { FUNCTIONS, REGISTRY } from "../../src/core/functions.js";
+import { LAYER_WORDS } from "../../src/core/layers/index.js";
+import { CLAIM_FUNCTIONS, QUANTITY_PHRASES } from "../../src/core/quantities.js";
+import { KEYWORDS } from "../../src/lsp/analysis.js";
+import { GROUPS } from "../../src/semantics/analyze.js";
+import { PROPERTIES } from "../../src/semantics/requests.js";
 
 const require = createRequire(import.meta.url);
 const GRAMMAR = "editors/vscode/syntaxes/rgnn.tmLanguage.json";
@@ -82,6 +89,36 @@ describe("the TextMate grammar", () => {
     expect(scopeOf(spec, "scalar curvature")).toBe("support.constant.quantity.rgnn");
     expect(scopeOf(spec, "of")).toBe("keyword.control.rgnn");
     expect(scopeOf(spec, "theta")).toBe("variable.other.rgnn");
+  });
+
+  // Every word of the language, read from the tables that define it (so a layer kind, function, quantity, property or
+  // group added there is covered the moment it exists), must get its own scope from the committed grammar: a word
+  // added to the language but not to rgnn.tmLanguage.json (node editors/vscode/scripts/grammar.mjs) fails here.
+  const layerWords = [...LAYER_WORDS.keys()];
+  const coverage: [string, readonly string[], (w: string) => string, string[]][] = [
+    [
+      "the lexer's reserved words and the context words",
+      [...RESERVED, ...KEYWORDS].filter((w) => !layerWords.includes(w)),
+      (w) => w,
+      ["keyword.control.rgnn", "keyword.other.declaration.rgnn"],
+    ],
+    ["the layer words", layerWords, (w) => `  ${w} 4 tanh`, ["storage.type.layer.rgnn"]],
+    ["the registry's functions", [...FUNCTIONS, ...Object.keys(REGISTRY)], (w) => `  y = ${w}(x)`, ["support.function.rgnn"]],
+    ["the quantities", QUANTITY_PHRASES, (w) => `show ${w} of g`, ["support.constant.quantity.rgnn"]],
+    ["the claim functions", CLAIM_FUNCTIONS, (w) => `check ${w}(g) equals 1`, ["support.constant.quantity.rgnn"]],
+    ["the properties", PROPERTIES, (w) => `check g is ${w}`, ["support.constant.property.rgnn"]],
+    ["the groups", Object.keys(GROUPS), (w) => `principal bundle F over P with group ${w}(2)`, ["support.type.group.rgnn"]],
+  ];
+  for (const [what, words, line, scopes] of coverage)
+    test(`colours every word of ${what} (${new Set(words).size})`, () => {
+      expect(words.length).toBeGreaterThan(0);
+      for (const w of new Set(words)) expect(scopes, `'${w}' in '${line(w)}'`).toContain(scopeOf(line(w), w));
+    });
+
+  test("colours a group only as a group, and a property only after 'is'", () => {
+    expect(scopeOf("manifold P (O, x)", "O")).toBe("variable.other.rgnn");
+    expect(scopeOf("action of f on P in SO(2)", "SO")).toBe("support.type.group.rgnn");
+    expect(scopeOf("  y = symmetric * x", "symmetric")).toBe("variable.other.rgnn");
   });
 
   test("marks what the lexer refuses as invalid", () => {

@@ -48,6 +48,7 @@ interface Case {
   folder?: boolean;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the test
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/; // tab and newline aside
 const text = (b: Buffer) => b.toString("utf8");
 const noControls: Check = (b) => expect(text(b)).not.toMatch(CONTROL);

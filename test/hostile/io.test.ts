@@ -100,7 +100,7 @@ describe("the spec being read is never overwritten; train's default output is be
     const first = await cli(["train", spec, ...quick]);
     expect(first.code).toBe(0);
     const weights = join(dir, "net.weights.json");
-    expect(first.out).toContain(`wrote ${weights} and ${join(dir, "net.weights.curve.csv")}`);
+    expect(first.err).toBe(`wrote ${weights} and ${join(dir, "net.weights.curve.csv")}\n`);
     expect(Object.keys(JSON.parse(readFileSync(weights, "utf8")))).toContain("W1");
     writeFileSync(weights, "keep me");
     expectCleanError(await cli(["train", spec, ...quick]), `cannot write ${weights}: it exists; give --force`);

@@ -73,7 +73,7 @@ describe("rgnn prints no raw control characters", () => {
     writeFileSync(model, readFileSync(join(import.meta.dirname, "../fixtures/onnx/mlp.onnx")));
     const spec = join(dir, "lines.rgnn");
     const r = await cli(["import", model, "-o", spec]);
-    expect(r.err).toBe("");
+    expect(r.err).toBe(`wrote ${spec} and ${join(dir, "lines.safetensors")} (4 layers)\n`);
     const text = readFileSync(spec, "utf8");
     expect(text.split("\n")[0]).toBe(
       "# Imported by rgnn import from two\\x0alines\\x1b.onnx: 4 layers, weights (F32) in lines.safetensors.",

@@ -34,7 +34,7 @@ export const FIXTURES = join(import.meta.dirname, "../fixtures/onnx");
 export async function imported(name: string, into: string): Promise<string> {
   const spec = join(into, `${name}.rgnn`);
   const r = await cli(["import", join(FIXTURES, `${name}.onnx`), "-o", spec]);
-  expect(r.err).toBe("");
+  expect(r.err).toMatch(/^wrote \S+\.rgnn and \S+\.safetensors \(\d+ layers?\)\n$/);
   expect(r.code).toBe(0);
   return spec;
 }

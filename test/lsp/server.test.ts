@@ -60,7 +60,9 @@ beforeAll(async () => {
     for (const r of w) r();
   });
   rpc.listen();
-  const init = await rpc.sendRequest<Answer>("initialize", { processId: null, rootUri: null, capabilities: {} });
+  // a client that renders Markdown, as VS Code's language client declares it (plaintext clients: plaintext.test.ts)
+  const capabilities = { textDocument: { hover: { contentFormat: ["markdown", "plaintext"] } } };
+  const init = await rpc.sendRequest<Answer>("initialize", { processId: null, rootUri: null, capabilities });
   expect(init.capabilities).toMatchObject({ hoverProvider: true, definitionProvider: true, documentSymbolProvider: true });
   await rpc.sendNotification("initialized", {});
   await rpc.sendNotification("textDocument/didOpen", { textDocument: { uri: URI, languageId: "rgnn", version: 1, text: TEXT } });

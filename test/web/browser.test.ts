@@ -73,11 +73,21 @@ describe("the playground in Chromium", () => {
       await tooltip.waitFor();
       expect(await tooltip.textContent()).toBe([d.message, ...(d.notes ?? [])].join("\n"));
       expect(await page.locator("#status").textContent()).toContain(`line ${d.span.line}:${d.span.col}: ${d.message}`);
+      // the old closed form and figures stay, faded under a note that they are of the last text that checked
+      expect(await page.locator("#results").getAttribute("class")).toContain("stale");
+      expect(await page.locator("#stale").textContent()).toBe(
+        `out of date: the spec has ${expected.diagnostics.length} error${expected.diagnostics.length === 1 ? "" : "s"}; ` +
+          "below is the last version that checked",
+      );
+      expect(await page.locator("#stale").isVisible()).toBe(true);
+      expect(Number(await page.locator("#formula").evaluate((e) => getComputedStyle(e).opacity))).toBeLessThan(0.5);
 
       // fixed with another bias: the squiggle goes, the formula and the ellipses follow the new b
       await page.keyboard.type("9]");
       await page.locator(".cm-lintRange-error").waitFor({ state: "detached" });
       await expect.poll(() => page.locator("#status").textContent()).toMatch(/^ok:/);
+      expect(await page.locator("#results").getAttribute("class")).not.toContain("stale");
+      expect(await page.locator("#stale").isVisible()).toBe(false);
       const formulaAfter = await page.locator("#formula").innerHTML();
       expect(formulaAfter).not.toBe(formulaBefore);
       expect(await page.locator("#formula annotation").textContent()).toContain("0.9");
@@ -94,6 +104,12 @@ describe("the playground in Chromium", () => {
       if ("error" in v) throw new Error(v.error);
       expect(await page.locator("#value annotation").textContent()).toBe(v.tex);
       expect(await page.locator("#ellipses svg #clicked").count()).toBe(1);
+
+      // the metric g2 (on layer 2): no KaTeX error, and the figure's legend names it and its layer
+      await page.locator("#metric").selectOption("g2");
+      await expect.poll(() => page.locator("#ellipses svg text").allTextContents()).toContain("on layer 2 of toy");
+      expect(await page.locator("#ellipses svg text").allTextContents()).toContain("metric g2");
+      expect(await page.locator("#formula .katex-error").count()).toBe(0);
 
       expect(errors).toEqual([]);
       expect(offDisk).toEqual([]);

@@ -7,6 +7,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkSpec } from "../../src/api/spec.js";
 import { metricAt, valuesOf } from "../../src/api/metric.js";
+import { evaluateAt } from "../../src/api/mapping.js";
+import type { Network } from "../../src/semantics/model.js";
+import { subNetwork } from "../../src/semantics/networks.js";
 import { Panel, Svg } from "../../src/render/plot/svg.js";
 import {
   checkText,
@@ -14,6 +17,7 @@ import {
   frameOfPoint,
   gridFigure,
   metricView,
+  PLAYGROUND_DATA,
   PLAYGROUND_FILE,
   pointOnFrame,
   valueAt,
@@ -107,6 +111,54 @@ describe("what the playground shows for paper-toy", () => {
     // g = JᵀJ: its entries, eigenvalues and determinant appear as the page prints them (6 significant digits)
     for (const x of [...g.metric.flat(), ...g.eigenvalues, g.determinant]) expect(v.tex).toContain(String(Number(x.toPrecision(6))));
     expect(g.determinant).toBeCloseTo(g.eigenvalues[0] * g.eigenvalues[1], 10);
+  });
+
+  it("the ellipses' legend names the metric and its layer, its lines stacked; a metric on layer 2 sees the data there", () => {
+    const texts = (svg: string) =>
+      [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)" font-size="([\d.]+)"[^>]*>([^<]*)<\/text>/g)].map((m) => ({
+        x: Number(m[1]),
+        y: Number(m[2]),
+        size: Number(m[3]),
+        s: m[4],
+      }));
+    for (const [name, where] of [
+      ["g", "at the input"],
+      ["g2", "on layer 2 of toy"],
+    ]) {
+      const { svg } = metricView(model, name).ellipses!;
+      const legend = texts(svg).filter((t) => t.x >= 545);
+      expect(legend.slice(0, 4).map((t) => t.s)).toEqual([
+        `metric ${name}`,
+        where,
+        "semi-axes ∝ √λᵢ along",
+        `the eigenvectors of ${name}:`,
+      ]);
+      // no two lines of the legend share a band of the font's height, and the reference circle sits between lines
+      const ys = legend.map((t) => t.y).sort((a, b) => a - b);
+      for (let i = 1; i < ys.length; i++) expect(ys[i] - ys[i - 1], `${name}: ${ys[i - 1]} → ${ys[i]}`).toBeGreaterThanOrEqual(12);
+      const circle = /<circle cx="575" cy="([\d.]+)" r="([\d.]+)"/.exec(svg);
+      if (circle) {
+        const [top, bottom] = [Number(circle[1]) - Number(circle[2]), Number(circle[1]) + Number(circle[2])];
+        for (const t of legend) expect(t.y < top || t.y - t.size > bottom, `'${t.s}' at ${t.y} over the circle`).toBe(true);
+      }
+    }
+    // g2 lives on layer 2's coordinates: its axes say so, and its frame holds the data carried through layers 1 and 2
+    const g2 = metricView(model, "g2").ellipses!;
+    expect(texts(g2.svg).map((t) => t.s)).toEqual(expect.arrayContaining(["x2_1", "x2_2"]));
+    const d = PLAYGROUND_DATA;
+    const pts = Array.from({ length: d.count }, (_, i) => [d.x[2 * i], d.x[2 * i + 1]]);
+    const toyNet = model.mappings.get("toy") as Network;
+    const images = evaluateAt(subNetwork(toyNet, 1, 2), pts, valuesOf(model)).map((r) => r.output);
+    const { box } = g2.frame;
+    for (const [u, v] of images) {
+      expect(u).toBeGreaterThan(box.x0);
+      expect(u).toBeLessThan(box.x1);
+      expect(v).toBeGreaterThan(box.y0);
+      expect(v).toBeLessThan(box.y1);
+    }
+    // the layers move the data: drawn at their input positions, some of layer 2's points would fall outside the frame
+    const input = metricView(model, "g").ellipses!.frame.box;
+    expect(images.some(([u, v]) => u < input.x0 || u > input.x1 || v < input.y0 || v > input.y1)).toBe(true);
   });
 
   it("a wide network's closed form is the matrix form, as the CLI writes it", async () => {

@@ -1,6 +1,8 @@
 // Writes syntaxes/rgnn.tmLanguage.json, the TextMate grammar of .rgnn, from the language's own tables: the
 // lexer's reserved words and the context words (grammar/, src/lsp/analysis.ts), the layer kinds, the functions
-// and the quantities (src/core/). Run after `npm run build`; `--check` fails if the committed file is stale.
+// and the quantities (src/core/), the properties of `check … is` and the matrix groups (src/semantics/). Run after
+// `npm run build`; `--check` fails if the committed file is stale. test/editors/vscode.test.ts tokenizes every word of
+// these tables with the committed file.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -9,6 +11,8 @@ const { FUNCTIONS } = await import(new URL("src/core/functions.js", dist).href);
 const { LAYER_WORDS } = await import(new URL("src/core/layers/index.js", dist).href);
 const { QUANTITY_PHRASES, CLAIM_FUNCTIONS } = await import(new URL("src/core/quantities.js", dist).href);
 const { KEYWORDS } = await import(new URL("src/lsp/analysis.js", dist).href);
+const { PROPERTIES } = await import(new URL("src/semantics/requests.js", dist).href);
+const { GROUPS } = await import(new URL("src/semantics/analyze.js", dist).href);
 
 const words = (list) => [...new Set(list)].sort((a, b) => b.length - a.length || a.localeCompare(b));
 const alt = (list) => words(list).map((w) => w.replace(/ /g, "\\s+")).join("|");
@@ -38,6 +42,13 @@ const grammar = {
     declaration("constant", "variable.other.constant"),
     declaration("(?:principal|associated)\\s+bundle", "entity.name.type.bundle"),
     { name: "storage.type.layer.rgnn", match: `\\b(?:${alt(layerKinds)})\\b` },
+    // `check g is positive definite`: the property after `is`
+    {
+      match: `\\b(is)\\s+(${alt(PROPERTIES)})\\b`,
+      captures: { 1: { name: "keyword.control.rgnn" }, 2: { name: "support.constant.property.rgnn" } },
+    },
+    // `with group GL(2)`, `in SO(3)`: a group is its name before a bracket
+    { name: "support.type.group.rgnn", match: `\\b(?:${alt(Object.keys(GROUPS))})(?=\\s*\\()` },
     { name: "keyword.control.rgnn", match: `\\b(?:${alt(keywords)})\\b` },
     { name: "support.constant.quantity.rgnn", match: `\\b(?:${alt([...QUANTITY_PHRASES, ...CLAIM_FUNCTIONS, "jacobian"])})\\b` },
     { name: "support.function.rgnn", match: `\\b(?:${alt([...FUNCTIONS, "linear"])})\\b` },

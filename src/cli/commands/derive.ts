@@ -36,16 +36,15 @@ export function deriveCommand(io: IO, file: string, opts: DeriveOptions): number
   const form = { form: choice(opts.form, ["auto", ...DERIVATION_FORMS], "--form"), capacity: DERIVATION_FORMATS[format].capacity };
   const d = derivation({ ...loaded.model, file: documentPath(loaded.model.file, process.cwd()) }, { ...wopts, form });
   const text = DERIVATION_FORMATS[format].render(d);
-  if (opts.output) {
-    writeFileAtomic(opts.output, text);
-  } else io.out(text);
   const failed = failedSteps(d);
+  const steps = d.sections.reduce((a, s) => a + s.steps.length, 0);
+  if (opts.output) writeFileAtomic(opts.output, text, [], { io, detail: `${steps} steps, ${failed.length} failed` });
+  else io.out(text);
   for (const s of failed)
     io.err(
       `${loaded.model.file}${s.span ? `:${s.span.line}:${s.span.col}` : ""}: ${opts.allowFailures ? "warning" : "error"}: ` +
         `step '${s.title}' failed its check: ${failureText(s)}\n`,
     );
-  if (opts.output) io.err(`wrote ${opts.output} (${d.sections.reduce((a, s) => a + s.steps.length, 0)} steps, ${failed.length} failed)\n`);
   return failed.length && !opts.allowFailures ? EXIT.failure : EXIT.ok;
 }
 

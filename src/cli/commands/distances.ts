@@ -15,7 +15,7 @@ import { refuseInput, writeFileAtomic } from "../output.js";
 import { readPointsFile } from "../csv.js";
 import { choice } from "../options.js";
 import { FORMATS } from "../formats.js";
-import { evaluationFailure } from "../failure.js";
+import { evaluationFailure, wrapMessage } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { inWorkers, threadsOption, workerSpec } from "../workers.js";
 import type { DistancePair, DistanceResult, DistancesWorkerInit } from "../distances-worker.js";
@@ -97,6 +97,7 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
     bar?.stop();
     const text: string[] = [];
     const write = opts.output === undefined ? (t: string) => io.out(t) : (t: string) => text.push(t);
+    const told = { io, detail: `${m}×${m} distances` };
     if (format === "npy")
       writeFileAtomic(
         opts.output!,
@@ -104,6 +105,8 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
           [m, m],
           Float64Array.from(D.flat(), (d) => d ?? NaN),
         ),
+        [],
+        told,
       );
     else if (format === "json") write(json({ metric: metric.name, coords, points, distances: D }));
     else if (format === "csv") for (const row of D) write(`${row.map((d) => (d === null ? "" : String(d))).join(",")}\n`);
@@ -114,9 +117,9 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
       const width = Math.max(...cells.flat().map((c) => c.length));
       for (const row of cells) write(`  ${row.map((c) => c.padStart(width)).join("  ")}\n`);
     }
-    if (opts.output !== undefined && format !== "npy") writeFileAtomic(opts.output, text.join(""));
+    if (opts.output !== undefined && format !== "npy") writeFileAtomic(opts.output, text.join(""), [], told);
     failures.sort((a, b) => a[0] - b[0]);
-    for (const [, f] of failures) io.err(`${loaded.model.file}: error: no geodesic between ${f}\n`);
+    for (const [, f] of failures) io.err(`${wrapMessage(`${loaded.model.file}: error: no geodesic between ${f}`)}\n`);
     return failures.length ? EXIT.failure : EXIT.ok;
   };
   const failed = (e: unknown) => {

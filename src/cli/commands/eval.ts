@@ -102,7 +102,11 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
   const done = () => {
     out(formatter?.tail ?? "");
     if (opts.output === undefined) io.out(pending);
-    else writeFileAtomic(opts.output, table ? npyBytes([points.length, columns], table) : toFile.join("") + pending);
+    else
+      writeFileAtomic(opts.output, table ? npyBytes([points.length, columns], table) : toFile.join("") + pending, [], {
+        io,
+        detail: `${points.length} point${points.length === 1 ? "" : "s"}`,
+      });
     return EXIT.ok;
   };
   /** A point that cannot be evaluated: the rows before it go out (not to a file), then the message. */

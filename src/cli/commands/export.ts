@@ -44,7 +44,6 @@ export function exportCommand(
     io.out(text);
     return EXIT.ok;
   }
-  writeFileAtomic(opts.output, text, [file]);
-  io.err(`wrote ${opts.output}\n`);
+  writeFileAtomic(opts.output, text, [file], { io });
   return EXIT.ok;
 }

@@ -153,7 +153,7 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
     }
     const kind = LAYER_KINDS[c.kind];
     io.out(
-      `${net.name}: layers ${first}–${last} (${last - first + 1} ${kind.labels.title} layers) are the ` +
+      `${net.name}: ${first === last ? `layer ${first} (one ${kind.labels.title} layer) is` : `layers ${first}–${last} (${last - first + 1} ${kind.labels.title} layers) are`} the ` +
         `${kind.ode!.scheme} scheme for\n  ${kind.ode!.text},  t ∈ [0, ${c.T}]\n`,
     );
     io.out(

@@ -29,8 +29,8 @@ export function importCommand(io: IO, file: string, opts: { output?: string }): 
         { path: specPath, data: m.spec },
       ],
       [file],
+      { io, shown: [specPath, weightsPath], detail: `${m.layers} layer${m.layers === 1 ? "" : "s"}` },
     );
-    io.out(`wrote ${specPath} (${m.layers} layers) and ${weightsPath}\n`);
     for (const note of m.notes) io.out(`${note}\n`);
     return EXIT.ok;
   } catch (e) {

@@ -1,6 +1,6 @@
 // `rgnn data`, `rgnn train`, `rgnn plot` and `rgnn experiment`: the paper's toy experiments.
 import { existsSync, statSync } from "node:fs";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
 import cliProgress from "cli-progress";
 import type { Model } from "../../semantics/model.js";
 import { WeightsError } from "../../semantics/bind.js";
@@ -55,7 +55,7 @@ export function dataCommand(io: IO, name: string, opts: { points?: string; noise
     "--seed",
   );
   const csv = datasetCsv(d);
-  if (opts.output) writeFileAtomic(opts.output, csv);
+  if (opts.output) writeFileAtomic(opts.output, csv, [], { io, detail: `${d.count} points` });
   else io.out(csv);
   return EXIT.ok;
 }
@@ -153,10 +153,11 @@ export function trainCommand(io: IO, file: string, opts: TrainOptions): number {
         { path: curve, data: curveCsv(tr) },
       ],
       [file, opts.data],
+      { io },
     );
     io.out(
       `${tr.network.name} on ${tr.data.name}: accuracy ${(100 * tr.accuracy).toFixed(1)}% (best epoch ` +
-        `${tr.bestEpoch}${tr.stoppedEarly ? ", stopped early" : ""})\nwrote ${out} and ${curve}\n`,
+        `${tr.bestEpoch}${tr.stoppedEarly ? ", stopped early" : ""})\n`,
     );
     return EXIT.ok;
   });
@@ -208,8 +209,7 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
     const env = commandEnv(io, model, opts);
     if (!env) return EXIT.failure;
     const svg = figure(model, kind, loadData(io, opts), env, { network: opts.network });
-    writeFileAtomic(out, isPng(out) ? svgToPng(svg, width) : svg, [file, opts.data, opts.weights]);
-    io.err(`wrote ${out}\n`);
+    writeFileAtomic(out, isPng(out) ? svgToPng(svg, width) : svg, [file, opts.data, opts.weights], { io });
     return EXIT.ok;
   });
 }
@@ -358,7 +358,6 @@ export function experimentCommand(io: IO, dir: string, opts: { output?: string; 
     if (status !== EXIT.ok) return status;
   }
   files.set("summary.txt", `${summary.join("\n")}\n`);
-  writeFileSet(out, files, inputs);
-  io.out(`wrote ${files.size} files to ${resolve(out)}\n`);
+  writeFileSet(out, files, inputs, { io, detail: "summary.txt lists the runs" });
   return EXIT.ok;
 }

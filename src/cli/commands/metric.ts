@@ -1,5 +1,5 @@
 // `rgnn metric FILE`: a metric's components, symbolically (text, LaTeX or JSON) or at a point.
-import type { Metric } from "../../semantics/model.js";
+import type { Metric, Model } from "../../semantics/model.js";
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import { commandEnv } from "../env.js";
 import { latexSymbol } from "../../render/latex-expr.js";
@@ -8,12 +8,14 @@ import {
   closedFormLines,
   type MatrixMetric,
   metricAt,
+  type MetricValue,
   metricHeader,
   metricSymbolic,
   type SymbolicMetric,
 } from "../../api/metric.js";
 import { pickMetric } from "../../api/spec.js";
-import { EXIT, type IO } from "../io.js";
+import { EXIT, type IO, UsageError } from "../io.js";
+import { readPointsFile } from "../csv.js";
 import { fmt, json, matrixText } from "../format.js";
 import { choice, parseAssignments, parseLayer, parsePoint } from "../options.js";
 import { FORMATS } from "../formats.js";
@@ -27,6 +29,8 @@ export interface MetricOptions {
   format: string;
   at?: string;
   atInput?: string;
+  /** A CSV file of points of the metric's chart: the metric at each. */
+  points?: string;
   set?: string;
   weights?: string;
   form: string;
@@ -141,6 +145,8 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
     return EXIT.failure;
   }
   const metric = atLayer(pickMetric(loaded.model, opts.metric), parseLayer(opts.layer));
+  if (opts.points !== undefined) return atPoints(io, loaded.model, metric, format, opts);
+  if (format === "csv") throw new UsageError("--format csv goes with --points FILE.csv (a row per point)");
   if (opts.at === undefined && opts.atInput === undefined) {
     const closed = metricSymbolic(metric, form, parseAssignments(opts.set)); // --set values written into the formulas
     if (closed.form === "matrix") matrixForm(io, metric, format, closed);
@@ -153,38 +159,84 @@ export function metricCommand(io: IO, file: string, opts: MetricOptions): number
   try {
     const at = chartPoint(opts, metric, env) as ChartPoint,
       point = at.point;
-    const [{ metric: g, rank, signature, type, eigenvalues: eig, determinant: det }] = metricAt(metric, [point], env);
-    if (format === "json") {
-      io.out(
-        json({
-          ...metricHeader(metric),
-          point,
-          ...(at.input ? { input: at.input } : {}),
-          metric: g,
-          rank,
-          signature,
-          type,
-          eigenvalues: eig,
-          determinant: det,
-        }),
-      );
-    } else if (format === "latex") {
+    const [v] = metricAt(metric, [point], env);
+    const { point: _, ...value } = valueJson(v);
+    if (format === "json") io.out(json({ ...metricHeader(metric), point, ...(at.input ? { input: at.input } : {}), ...value }));
+    else if (format === "latex") {
       if (at.input) io.out(`% ${chartPointText(at, metric, fmt)}\n`);
-      io.out(
-        `${latexSymbol(metric.name)}\\big|_{(${point.map(fmt).join(", ")})} = \\begin{pmatrix} ` +
-          `${g.map((r) => r.map(fmt).join(" & ")).join(" \\\\ ")} \\end{pmatrix}\n`,
-      );
-    } else {
-      io.out(
-        `${describe(metric)}\n${chartPointText(at, metric, fmt)}:\n\n${matrixText(
-          metric.name,
-          g.map((r) => r.map(fmt)),
-        )}\n\n`,
-      );
-      io.out(`rank ${rank}, signature (${signature.join(",")}), ${type}, eigenvalues ${eig.map(fmt).join(", ")}, det ${fmt(det)}\n`);
-    }
+      io.out(`${valueTex(metric, v)}\n`);
+    } else io.out(`${describe(metric)}\n${chartPointText(at, metric, fmt)}:\n\n${valueText(metric, v)}${signatureLegend(metric)}\n`);
     return EXIT.ok;
   } catch (e) {
     return evaluationFailure(io, loaded.model.file, e);
   }
+}
+
+/** What the signature triple is, printed once under the values. */
+export const signatureLegend = (metric: Metric) =>
+  `(signature (n₊,n₋,n₀): how many eigenvalues of ${metric.name} are positive, negative and zero; rank = n₊ + n₋)`;
+
+const valueJson = (v: MetricValue) => ({
+  point: v.point,
+  metric: v.metric,
+  rank: v.rank,
+  signature: v.signature,
+  type: v.type,
+  eigenvalues: v.eigenvalues,
+  determinant: v.determinant,
+});
+
+const valueTex = (metric: Metric, v: MetricValue) =>
+  `${latexSymbol(metric.name)}\\big|_{(${v.point.map(fmt).join(", ")})} = \\begin{pmatrix} ` +
+  `${v.metric.map((r) => r.map(fmt).join(" & ")).join(" \\\\ ")} \\end{pmatrix}`;
+
+function valueText(metric: Metric, v: MetricValue): string {
+  const g = matrixText(
+    metric.name,
+    v.metric.map((r) => r.map(fmt)),
+  );
+  return (
+    `${g}\n\nrank ${v.rank}, signature (${v.signature.join(",")}), ${v.type}, ` +
+    `eigenvalues ${v.eigenvalues.map(fmt).join(", ")}, det ${fmt(v.determinant)}\n`
+  );
+}
+
+/** The csv header of `metric --points`: the point, g's upper triangle (as eval names it), rank, signature, eigenvalues, det. */
+export function metricColumns(coords: readonly string[]): string[] {
+  const n = coords.length,
+    sep = n > 9 ? "_" : "";
+  const g: string[] = [];
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) g.push(`g_${i + 1}${sep}${j + 1}`);
+  const lambda = coords.map((_, i) => `lambda_${i + 1}`);
+  return [...coords, ...g, "rank", "n_plus", "n_minus", "n_zero", ...lambda, "det"];
+}
+
+/** `--points FILE.csv`: the metric at every point of the file (as `eval --points` reads them), compiled once. */
+function atPoints(io: IO, model: Model, metric: Metric, format: (typeof FORMATS.metric)[number], opts: MetricOptions): number {
+  if (opts.at !== undefined || opts.atInput !== undefined) throw new UsageError("give one of --at, --at-input and --points");
+  const points = readPointsFile(io, opts.points!, metric.manifold.dim);
+  if (!points) return EXIT.failure;
+  const env = commandEnv(io, model, opts);
+  if (!env) return EXIT.failure;
+  let values: MetricValue[];
+  try {
+    values = metricAt(metric, points, env);
+  } catch (e) {
+    return evaluationFailure(io, model.file, e);
+  }
+  if (format === "json") io.out(json({ ...metricHeader(metric), points: values.map(valueJson) }));
+  else if (format === "latex") io.out(`% ${describe(metric)}\n${values.map((v) => `${valueTex(metric, v)}\n`).join("")}`);
+  else if (format === "csv") {
+    const n = metric.manifold.dim;
+    const rows = values.map((v) => {
+      const upper: number[] = [];
+      for (let i = 0; i < n; i++) for (let j = i; j < n; j++) upper.push(v.metric[i][j]);
+      return [...v.point, ...upper, v.rank, ...v.signature, ...v.eigenvalues, v.determinant].join(",");
+    });
+    io.out(`${metricColumns(metric.manifold.coords).join(",")}\n${rows.map((r) => `${r}\n`).join("")}`);
+  } else {
+    const blocks = values.map((v) => `at (${v.point.map(fmt).join(", ")}):\n\n${valueText(metric, v)}`);
+    io.out(`${describe(metric)}\n${values.length} points of ${opts.points}\n\n${blocks.join("\n")}\n${signatureLegend(metric)}\n`);
+  }
+  return EXIT.ok;
 }

@@ -46,7 +46,6 @@ export function playgroundCommand(io: IO, file: string | undefined, opts: { outp
     const html = readFileSync(join(web, "index.html"), "utf8");
     files.set("index.html", html.replace("<body>", `<body>\n<textarea id="spec" hidden>${escapeHtml(text)}</textarea>`));
   }
-  writeFileSet(opts.output, files, [file]);
-  io.err(`wrote ${join(opts.output, "index.html")}, playground.js and playground.css: open index.html in a browser\n`);
+  writeFileSet(opts.output, files, [file], { io, detail: `open ${join(opts.output, "index.html")} in a browser` });
   return EXIT.ok;
 }

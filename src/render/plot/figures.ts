@@ -4,6 +4,8 @@
 import { rounded } from "../../core/numbers.js";
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Metric, Network } from "../../semantics/model.js";
+import { chartLayer } from "../../semantics/networks.js";
+import { clip } from "../../syntax/text.js";
 import type { Dataset } from "../../numeric/data.js";
 import { EvaluationError, mappingEvaluator } from "../../numeric/evaluate.js";
 import { earlierStates, forwardMetric, forwardNetwork, layerJacobian } from "../../numeric/forward.js";
@@ -118,8 +120,10 @@ export function ellipsesFrame(data: Dataset): { width: number; height: number; x
 }
 
 /**
- * The input metric alone as ellipses on a lattice (semi-axes √λᵢ along g's eigenvectors, one scale for all), drawn in
- * `ellipsesFrame` so that a click maps back to a point: the playground's interactive view. `rgnn plot` draws every layer.
+ * A metric alone as ellipses on a lattice of its chart (semi-axes √λᵢ along g's eigenvectors, one scale for all), drawn
+ * in `ellipsesFrame` so that a click maps back to a point: the playground's interactive view, with `inp.data` given in
+ * the metric's chart (the input, or layer K's coordinates for a metric pulled back to layer K). The legend names the
+ * metric and its layer; its lines are stacked, never drawn over each other. `rgnn plot` draws every layer.
  */
 export function inputEllipsesFigure(inp: PlotInput): string {
   const pts = points(inp.data);
@@ -162,21 +166,32 @@ export function inputEllipsesFigure(inp: PlotInput): string {
       "rgba(255,255,255,0.35)",
     );
   }
-  p.axes(inp.title, "x", "y");
-  // legend: the ellipse of the identity metric (a circle of radius √λ = 1), if it is drawable
+  const [cx, cy] = inp.metric.manifold.coords;
+  p.axes(inp.title, cx, cy);
+  // legend: which metric on which layer, then the ellipse of the identity metric (a circle of radius √λ = 1) if it is
+  // drawable; each line below the one before
+  const chart = chartLayer(inp.metric);
+  const name = clip(inp.metric.name, 12);
+  let y = 80;
+  const line = (s: string, size = 10, gap = 14) => {
+    svg.text(545, y, s, size);
+    y += gap;
+  };
+  line(`metric ${name}`, 11, 15);
+  line(chart?.layer ? `on layer ${chart.layer} of ${clip(chart.network.name, 12)}` : "at the input", 11, 17);
+  line("semi-axes ∝ √λᵢ along");
+  line(`the eigenvectors of ${name}:`);
+  line("how much the network");
+  line("stretches each direction", 10, 20);
   const ref = k * 1;
-  svg.text(545, 80, "metric g at the input", 11);
-  svg.text(545, 96, "semi-axes ∝ √λᵢ along", 10);
-  svg.text(545, 110, "the eigenvectors of g:", 10);
-  svg.text(545, 124, "how much the network", 10);
-  svg.text(545, 138, "stretches each direction", 10);
   if (ref > 1 && ref < 60) {
-    svg.circle(575, 175, ref, "none", ` stroke="#111"`);
-    svg.text(545, 175 + ref + 16, "√λ = 1 (isometry)", 10);
+    svg.circle(575, y + ref, ref, "none", ` stroke="#111"`);
+    y += 2 * ref + 16;
+    line("√λ = 1 (isometry)", 10, 20);
   }
-  svg.text(545, 220, `largest √λ: ${stretches[stretches.length - 1].toPrecision(3)}`, 10);
-  svg.text(545, 234, "dark red: capped at the cell", 10);
-  legendClasses(svg, 545, 260);
+  line(`largest √λ: ${stretches[stretches.length - 1].toPrecision(3)}`);
+  line("dark red: capped at the cell", 10, 26);
+  legendClasses(svg, 545, y);
   return svg.toString();
 }
 
