@@ -11,6 +11,8 @@ import { metricAt } from "../../../src/api/metric.js";
 import { LAYER_KINDS, type LayerKind, type Options, type Shape3 } from "../../../src/core/layers/index.js";
 import { denseOperator, isGeometryError } from "../../../src/core/layers/shape.js";
 import { forwardMetric } from "../../../src/numeric/forward.js";
+import { initialParameters, sampleLoss, trainable } from "../../../src/numeric/train.js";
+import type { Network } from "../../../src/semantics/model.js";
 import { metricComponents } from "../../../src/symbolic/metric.js";
 import { evaluate } from "../../../src/symbolic/expr.js";
 import { cli, exampleModel, model, onlyError, rng } from "../../helpers.js";
@@ -422,5 +424,61 @@ describe("hostile shaped specs: one located error each", () => {
     const e = onlyError(net(body));
     expect([e.message, ...e.notes.map((n) => `(${n})`)].join(" ")).toContain(message);
     expect(e.line).toBe(line);
+  });
+});
+
+describe("training a convolution: its kernel and per-channel bias, tied through the operator", () => {
+  const spec = `manifold P (x, y)
+network clf : P {
+  dense 16 tanh
+  reshape with shape = [1, 4, 4]
+  conv 2 tanh with kernel = 3, padding = 1, stride = 1
+  avgpool with kernel = 2
+  flatten
+  dense 2 linear
+}
+`;
+  it("∂loss/∂K and ∂loss/∂b by reverse mode equal central differences of the loss in θ", () => {
+    const net = model(spec).mappings.get("clf") as Network;
+    const t = trainable(net, new Map());
+    // θ: W1, b1, then the kernel K2 (2·1·3·3 = 18 numbers) and b2 (2), never a 32×16 dense matrix
+    expect(t.tensors.map((x) => [x.name, x.shape])).toEqual([
+      ["W1", [16, 2]],
+      ["b1", [16]],
+      ["K2", [2, 1, 3, 3]],
+      ["b2", [2]],
+      ["W4", [2, 8]],
+      ["b4", [2]],
+    ]);
+    const theta = initialParameters(t, 3);
+    const r = rng(9);
+    for (let i = 0; i < theta.length; i++) theta[i] += 0.3 * (2 * r() - 1); // biases away from zero too
+    const x0 = [0.4, -0.8];
+    const grad = new Float64Array(t.size);
+    sampleLoss(t, theta, x0, 1, grad);
+    const k2 = t.tensors.find((x) => x.name === "K2")!.offset;
+    for (let i = k2; i < k2 + 20; i++) {
+      const e = 1e-6,
+        p = theta.slice(),
+        q = theta.slice();
+      p[i] += e;
+      q[i] -= e;
+      const fd = (sampleLoss(t, p, x0, 1).loss - sampleLoss(t, q, x0, 1).loss) / (2 * e);
+      expect(Math.abs(grad[i] - fd)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fd)));
+    }
+  });
+
+  it("rgnn train writes K2 four arrays deep, and the spec reads it back with --weights", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-conv-train-"));
+    const file = join(dir, "clf.rgnn");
+    writeFileSync(file, `${spec}metric g = pullback along clf\n`);
+    const r = await cli(["train", file, "--data", "moons", "--epochs", "15", "--quiet", "-o", join(dir, "w.json")]);
+    expect(r.code, r.err).toBe(0);
+    const w = JSON.parse(readFileSync(join(dir, "w.json"), "utf8"));
+    expect([w.K2.length, w.K2[0].length, w.K2[0][0].length, w.K2[0][0][0].length]).toEqual([2, 1, 3, 3]);
+    expect(w.b2).toHaveLength(2);
+    expect(w.W2).toBeUndefined();
+    const m = await cli(["metric", file, "--at", "0.2,0.1", "--weights", join(dir, "w.json"), "--format", "json"]);
+    expect(m.code, m.err).toBe(0);
   });
 });
