@@ -20,7 +20,7 @@ export const avgpool = shapedKind({
     taps: avgpoolTaps,
     apply: {
       text: (g, _K, x) => `avg${shapeText(g.options.kernel!)}(${x})`,
-      tex: (g, _K, x) => `\\operatorname{avg}_{${shapeText(g.options.kernel!)}}(${x})`,
+      tex: (g, _K, x) => `\\operatorname{avg}_{${g.options.kernel!.join(" \\times ")}}(${x})`,
     },
     describe: (g) => `average pooling, ${optionsText(g.options)}, ${shapeText(g.input)} → ${shapeText(g.output)}`,
   },

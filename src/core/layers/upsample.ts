@@ -16,7 +16,7 @@ export const upsample = shapedKind({
     taps: upsampleTaps,
     apply: {
       text: (g, _K, x) => `up${shapeText(g.options.scale!)}(${x})`,
-      tex: (g, _K, x) => `\\operatorname{up}_{${shapeText(g.options.scale!)}}(${x})`,
+      tex: (g, _K, x) => `\\operatorname{up}_{${g.options.scale!.join(" \\times ")}}(${x})`,
     },
     describe: (g) => `nearest upsampling by ${shapeText(g.options.scale!)}, ${shapeText(g.input)} → ${shapeText(g.output)}`,
   },

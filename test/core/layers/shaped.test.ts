@@ -3,6 +3,7 @@
 // (test/fixtures/conv/conv.json, written by make.py with torch 1.13 in float64), a convolutional decoder's metric on
 // every route against torch.autograd's JᵀJ, and the located error of each hostile spec.
 import { spawnSync } from "node:child_process";
+import katex from "katex";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -480,5 +481,63 @@ network clf : P {
     expect(w.W2).toBeUndefined();
     const m = await cli(["metric", file, "--at", "0.2,0.1", "--weights", join(dir, "w.json"), "--format", "json"]);
     expect(m.code, m.err).toBe(0);
+  });
+});
+
+describe("derivations of a small convolutional network", () => {
+  it("rgnn derive checks every step and names each shaped layer's operator in formulas KaTeX sets", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-conv-derive-"));
+    const file = join(dir, "sm.rgnn");
+    writeFileSync(
+      file,
+      `manifold Z (u, v)
+network f : Z {
+  dense 4 tanh with W = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.2, 0.2]], b = [0.1, 0, -0.1, 0.2]
+  reshape with shape = [1, 2, 2]
+  conv 2 tanh with kernel = 2, padding = 1, K = [[[[0.5, -0.3], [0.2, 0.7]]], [[[-0.4, 0.1], [0.6, 0.3]]]], b = [0.1, -0.2]
+  upsample with scale = 2
+  avgpool with kernel = 3
+  flatten
+}
+metric g = pullback along f
+`,
+    );
+    const r = await cli(["derive", file, "-f", "md", "-o", join(dir, "sm.md")]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out + r.err).toContain("0 failed");
+    const md = readFileSync(join(dir, "sm.md"), "utf8");
+    // its widths (18, 72) take the matrix form: each operator named, never a matrix of its entries
+    for (const op of [
+      "z_{2} = K_{2} \\ast x_{1} + b_{2}",
+      "\\operatorname{up}_{2 \\times 2}(x_{2})",
+      "\\operatorname{avg}_{3 \\times 3}(x_{3})",
+    ])
+      expect(md).toContain(op);
+    expect(md).toContain("(\\text{2}\\times\\text{2 kernel, stride 1, padding 1, 1}\\to\\text{2 channels})");
+    // every formula that mentions a shaped layer sets in KaTeX without a warning
+    const formulas = [...md.matchAll(/\$\$\n([\s\S]*?)\n\$\$|\$([^$\n]+)\$/g)].map((m) => m[1] ?? m[2]);
+    const shaped = formulas.filter((f) => /\\ast|operatorname\{(up|avg)\}|kernel/.test(f));
+    expect(shaped.length).toBeGreaterThan(5);
+    for (const f of shaped) expect(() => katex.renderToString(f, { throwOnError: true, strict: "error" }), f).not.toThrow();
+  });
+
+  it("the layered form says what the convolution is, in prose whose math KaTeX sets", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-conv-derive-"));
+    const file = join(dir, "tiny.rgnn");
+    writeFileSync(
+      file,
+      "manifold Z (u, v)\nnetwork f : Z {\n  dense 4 tanh with W = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.2, 0.2]], b = [0.1, 0, -0.1, 0.2]\n" +
+        "  reshape with shape = [1, 2, 2]\n  conv 2 sigmoid with kernel = 2, K = [[[[0.5, -0.3], [0.2, 0.7]]], [[[-0.4, 0.1], [0.6, 0.3]]]], b = [0.1, -0.2]\n}\n" +
+        "metric g = pullback along f\n",
+    );
+    const r = await cli(["derive", file, "-f", "md", "--form", "layered", "-o", join(dir, "tiny.md")]);
+    expect(r.out + r.err).toContain("0 failed");
+    const line = readFileSync(join(dir, "tiny.md"), "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("Layer 2 is a convolution"));
+    expect(line).toContain("$x_{2} = \\sigma(K_{2} \\ast x_{1} + b_{2})$ with $\\sigma = \\operatorname{sigmoid}$.");
+    const inline = [...line!.matchAll(/\$([^$]+)\$/g)].map((m) => m[1]);
+    expect(inline.length).toBe(4);
+    for (const f of inline) expect(() => katex.renderToString(f, { throwOnError: true, strict: "error" }), f).not.toThrow();
   });
 });
