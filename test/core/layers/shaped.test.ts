@@ -541,3 +541,76 @@ metric g = pullback along f
     for (const f of inline) expect(() => katex.renderToString(f, { throwOnError: true, strict: "error" }), f).not.toThrow();
   });
 });
+
+describe("the matrix-level Python export writes shaped layers as conv2d, conv_transpose2d, upsampling and pooling", () => {
+  const spec = `manifold Z (u, v)
+network f : Z {
+  dense 18 tanh with W = [${Array.from({ length: 18 }, (_, i) => `[${(0.1 * ((i % 7) - 3)).toFixed(2)}, ${(0.07 * ((i % 5) - 2)).toFixed(2)}]`).join(", ")}], b = [${Array.from({ length: 18 }, (_, i) => (0.02 * (i - 9)).toFixed(2)).join(", ")}]
+  reshape with shape = [2, 3, 3]
+  conv_transpose 4 softplus with kernel = 3, stride = 2, padding = 1, output_padding = 1, groups = 2, K = ${JSON.stringify(Array.from({ length: 2 }, (_, a) => Array.from({ length: 2 }, (_, b) => Array.from({ length: 3 }, (_, c) => Array.from({ length: 3 }, (_, d) => Number((0.1 * Math.sin(a + 2 * b + 3 * c + 5 * d)).toFixed(3)))))))}, b = [0.1, -0.1, 0.05, 0]
+  conv 3 tanh with kernel = 3, padding = 2, dilation = 2, K = ${JSON.stringify(Array.from({ length: 3 }, (_, a) => Array.from({ length: 4 }, (_, b) => Array.from({ length: 3 }, (_, c) => Array.from({ length: 3 }, (_, d) => Number((0.15 * Math.cos(a + b + 2 * c + 3 * d)).toFixed(3)))))))}, b = [0, 0.1, -0.1]
+  avgpool with kernel = 3, stride = 2, padding = 1
+  upsample with scale = [1, 2]
+  dense 3 sigmoid with W = [${Array.from({ length: 3 }, (_, i) => `[${Array.from({ length: 54 }, (_, j) => (0.05 * Math.sin(i + j)).toFixed(3)).join(", ")}]`).join(", ")}], b = [0, 0.1, -0.1]
+}
+metric g = pullback along f
+`;
+  it("NumPy and torch (with and without autograd) give rgnn's metric and Christoffel symbols to 1e-12", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-conv-export-"));
+    const file = join(dir, "f.rgnn");
+    writeFileSync(file, spec);
+    for (const target of ["numpy", "torch"]) {
+      const r = await cli(["export", file, "-t", target, "--form", "matrix", "-o", join(dir, `m_${target}.py`)]);
+      expect(r.code, r.err).toBe(0);
+      const text = readFileSync(join(dir, `m_${target}.py`), "utf8");
+      expect(text).toContain('_SHAPED = {"avgpool": _avgpool, "conv": _conv, "conv_transpose": _conv_transpose, "upsample": _upsample}');
+      if (target === "torch") expect(text).toContain("torch.nn.functional.conv_transpose2d(");
+    }
+    const points = [
+      [0.3, -0.7],
+      [-0.5, 0.4],
+    ];
+    const m = model(spec),
+      g = m.metrics.get("g")!;
+    const want = metricAt(g, points, new Map()).map((v) => v.metric.flat());
+    const gamma = await Promise.all(
+      points.map(async (p) => {
+        const r = await cli(["geometry", file, "--quantity", "christoffel", "--at", p.join(","), "--format", "json"]);
+        return JSON.stringify(JSON.parse(r.out))
+          .match(/-?\d+(\.\d+)?(e-?\d+)?/g)!
+          .map(Number);
+      }),
+    );
+    const script =
+      "import json, sys, numpy, torch\nsys.path.insert(0, sys.argv[1])\nimport m_numpy, m_torch\nout = []\n" +
+      `for p in json.loads('${JSON.stringify(points)}'):\n` +
+      "    t = torch.tensor(p, dtype=torch.float64, requires_grad=True)\n" +
+      "    ga = m_torch.metric(t)\n" +
+      "    grad = torch.autograd.grad(ga.sum(), t)[0].tolist()\n" +
+      "    out.append([numpy.asarray(m_numpy.metric(numpy.array(p))).reshape(-1).tolist(),\n" +
+      "                m_torch.metric(torch.tensor(p, dtype=torch.float64)).reshape(-1).tolist(), ga.reshape(-1).tolist(), grad,\n" +
+      "                numpy.asarray(m_numpy.christoffel(numpy.array(p))).reshape(-1).tolist(),\n" +
+      "                m_torch.christoffel(torch.tensor(p, dtype=torch.float64)).reshape(-1).tolist()])\n" +
+      "print(json.dumps(out))\n";
+    const res = spawnSync("/usr/bin/python3", ["-c", script, dir], { encoding: "utf8" });
+    expect(res.status, res.stderr).toBe(0);
+    const got = JSON.parse(res.stdout) as number[][][];
+    const close = (a: number[], b: number[], tol: number) => {
+      const s = Math.max(...b.map(Math.abs));
+      expect(a).toHaveLength(b.length);
+      expect(Math.max(...a.map((x, i) => Math.abs(x - b[i]))) / s).toBeLessThan(tol);
+    };
+    got.forEach(([gn, gt, ga, grad, cn, ct], k) => {
+      for (const x of [gn, gt, ga]) close(x, want[k], 1e-12);
+      // d/dp Σ g_ab(p) = Σ_ab ∂_c g_ab = Σ_ab (Γ_{a,cb} + Γ_{b,ca}) with Γ_{a,cb} = g_ad Γ^d_cb: from rgnn's Γ
+      const n = 2,
+        G = want[k],
+        Gam = (d: number, a: number, b: number) => ct[(d * n + a) * n + b];
+      const lowered = (a: number, c: number, b: number) => G[a * n] * Gam(0, c, b) + G[a * n + 1] * Gam(1, c, b);
+      const dsum = [0, 1].map((c) => [0, 1].reduce((s, a) => s + [0, 1].reduce((t, b) => t + lowered(a, c, b) + lowered(b, c, a), 0), 0));
+      close(grad, dsum, 1e-9);
+      close(cn, ct, 1e-12);
+      close(ct, gamma[k].slice(-ct.length), 1e-9);
+    });
+  });
+});
