@@ -238,7 +238,8 @@ def _table(table, x):
     key = (id(table), x.dtype, x.device)
     if key not in _CAST:
         reads, layers = table
-        _CAST[key] = (reads, [layer if len(layer) == 1 else layer[:2] + (_to(layer[2], x), layer[3].to(x)) + layer[4:] for layer in layers])
+        _CAST[key] = (reads, [layer if len(layer) == 1 else layer[:2] + (_to(layer[2], x), layer[3].to(x)) + layer[4:]
+                              for layer in layers])
     return _CAST[key]
 
 

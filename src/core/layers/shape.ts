@@ -189,7 +189,9 @@ export function convTransposeGeometry(
   for (let a = 0; a < 2; a++)
     if (q[a] >= Math.max(s[a], d[a]))
       return {
-        error: `the output padding along the ${AXES[a]} (${q[a]}) must be smaller than the stride or the dilation (${Math.max(s[a], d[a])})`,
+        error:
+          `the output padding along the ${AXES[a]} (${q[a]}) must be smaller than the stride or the dilation ` +
+          `(${Math.max(s[a], d[a])})`,
         at: "output_padding",
       };
   const out = [h, w].map((n, a) => convTransposeOut(n, k[a], s[a], p[a], d[a], q[a]));

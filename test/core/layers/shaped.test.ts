@@ -39,6 +39,19 @@ const FIXTURE = JSON.parse(readFileSync("test/fixtures/conv/conv.json", "utf8"))
   decoder: { point: number[]; x: number[]; J: number[]; g: number[] }[];
 };
 
+/** Numbers as a nested list literal of a shape (row-major). */
+const nest = (v: number[], shape: number[]): string => {
+  if (shape.length === 1) return `[${v.join(", ")}]`;
+  const step = v.length / shape[0];
+  return `[${Array.from({ length: shape[0] }, (_, i) => nest(v.slice(i * step, (i + 1) * step), shape.slice(1))).join(", ")}]`;
+};
+/** A literal of a shape whose entries f gives from their flat index. */
+const literal = (shape: number[], f: (i: number) => number) =>
+  nest(
+    Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => Number(f(i).toFixed(3))),
+    shape,
+  );
+
 const options = (o: Case["options"]): Options =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Array.isArray(v) ? [v[0], v[1]] : [v, v]])) as Options;
 
@@ -154,10 +167,6 @@ describe("shaped operators", () => {
       const [C, H, Wd] = c.input,
         n = C * H * Wd;
       const opts = Object.entries(c.options).map(([k, v]) => `${k} = ${Array.isArray(v) ? `[${v.join(", ")}]` : v}`);
-      const nest = (v: number[], shape: number[]): string =>
-        shape.length === 1
-          ? `[${v.join(", ")}]`
-          : `[${Array.from({ length: shape[0] }, (_, i) => nest(v.slice((i * v.length) / shape[0], ((i + 1) * v.length) / shape[0]), shape.slice(1))).join(", ")}]`;
       const params = c.K ? [`K = ${nest(c.K, c.kshape!)}`, `b = [${c.b!.join(", ")}]`] : [];
       const coords = Array.from({ length: n }, (_, i) => `x${i}`).join(", ");
       const text =
@@ -247,13 +256,15 @@ describe("a small convolutional network on every route", () => {
   // then a 2-D chart into it (dense 9) so that the symbolic route stays small
   const spec = (symbolic: boolean) => `manifold Z (u, v)
 network f : Z {
-  dense 9 tanh with W = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.2, 0.2], [0.6, -0.1], [-0.3, 0.5], [0.1, -0.6], [0.4, 0.3], [-0.2, -0.4]], b = [0.1, 0, -0.1, 0.2, 0, 0.05, -0.05, 0.1, 0]
+  dense 9 tanh with W = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.2, 0.2], [0.6, -0.1], [-0.3, 0.5], [0.1, -0.6],
+                        [0.4, 0.3], [-0.2, -0.4]], b = [0.1, 0, -0.1, 0.2, 0, 0.05, -0.05, 0.1, 0]
   reshape with shape = [1, 3, 3]
   conv 2 tanh with kernel = 2${symbolic ? "" : ", K = [[[[0.5, -0.3], [0.2, 0.7]]], [[[-0.4, 0.1], [0.6, 0.3]]]], b = [0.1, -0.2]"}
   upsample with scale = 2
   avgpool with kernel = 3, stride = 2, padding = 1
   flatten
-  dense 3 sigmoid with W = [[0.2, -0.1, 0.3, 0.1, 0.5, -0.2, 0.1, 0.4], [-0.3, 0.2, 0.1, 0.6, -0.1, 0.2, 0.3, -0.5], [0.1, 0.1, -0.2, 0.3, 0.2, 0.4, -0.3, 0.2]], b = [0, 0.1, -0.1]
+  dense 3 sigmoid with W = [[0.2, -0.1, 0.3, 0.1, 0.5, -0.2, 0.1, 0.4], [-0.3, 0.2, 0.1, 0.6, -0.1, 0.2, 0.3, -0.5],
+                           [0.1, 0.1, -0.2, 0.3, 0.2, 0.4, -0.3, 0.2]], b = [0, 0.1, -0.1]
 }
 metric g = pullback along f
 `;
@@ -526,8 +537,10 @@ metric g = pullback along f
     const file = join(dir, "tiny.rgnn");
     writeFileSync(
       file,
-      "manifold Z (u, v)\nnetwork f : Z {\n  dense 4 tanh with W = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.2, 0.2]], b = [0.1, 0, -0.1, 0.2]\n" +
-        "  reshape with shape = [1, 2, 2]\n  conv 2 sigmoid with kernel = 2, K = [[[[0.5, -0.3], [0.2, 0.7]]], [[[-0.4, 0.1], [0.6, 0.3]]]], b = [0.1, -0.2]\n}\n" +
+      "manifold Z (u, v)\nnetwork f : Z {\n" +
+        "  dense 4 tanh with W = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.2, 0.2]], b = [0.1, 0, -0.1, 0.2]\n" +
+        "  reshape with shape = [1, 2, 2]\n" +
+        "  conv 2 sigmoid with kernel = 2, K = [[[[0.5, -0.3], [0.2, 0.7]]], [[[-0.4, 0.1], [0.6, 0.3]]]], b = [0.1, -0.2]\n}\n" +
         "metric g = pullback along f\n",
     );
     const r = await cli(["derive", file, "-f", "md", "--form", "layered", "-o", join(dir, "tiny.md")]);
@@ -545,13 +558,14 @@ metric g = pullback along f
 describe("the matrix-level Python export writes shaped layers as conv2d, conv_transpose2d, upsampling and pooling", () => {
   const spec = `manifold Z (u, v)
 network f : Z {
-  dense 18 tanh with W = [${Array.from({ length: 18 }, (_, i) => `[${(0.1 * ((i % 7) - 3)).toFixed(2)}, ${(0.07 * ((i % 5) - 2)).toFixed(2)}]`).join(", ")}], b = [${Array.from({ length: 18 }, (_, i) => (0.02 * (i - 9)).toFixed(2)).join(", ")}]
+  dense 18 tanh with W = ${literal([18, 2], (i) => 0.1 * ((i % 7) - 3))}, b = ${literal([18], (i) => 0.02 * (i - 9))}
   reshape with shape = [2, 3, 3]
-  conv_transpose 4 softplus with kernel = 3, stride = 2, padding = 1, output_padding = 1, groups = 2, K = ${JSON.stringify(Array.from({ length: 2 }, (_, a) => Array.from({ length: 2 }, (_, b) => Array.from({ length: 3 }, (_, c) => Array.from({ length: 3 }, (_, d) => Number((0.1 * Math.sin(a + 2 * b + 3 * c + 5 * d)).toFixed(3)))))))}, b = [0.1, -0.1, 0.05, 0]
-  conv 3 tanh with kernel = 3, padding = 2, dilation = 2, K = ${JSON.stringify(Array.from({ length: 3 }, (_, a) => Array.from({ length: 4 }, (_, b) => Array.from({ length: 3 }, (_, c) => Array.from({ length: 3 }, (_, d) => Number((0.15 * Math.cos(a + b + 2 * c + 3 * d)).toFixed(3)))))))}, b = [0, 0.1, -0.1]
+  conv_transpose 4 softplus with kernel = 3, stride = 2, padding = 1, output_padding = 1, groups = 2,
+    K = ${literal([2, 2, 3, 3], (i) => 0.1 * Math.sin(3 * i))}, b = [0.1, -0.1, 0.05, 0]
+  conv 3 tanh with kernel = 3, padding = 2, dilation = 2, K = ${literal([3, 4, 3, 3], (i) => 0.15 * Math.cos(2 * i))}, b = [0, 0.1, -0.1]
   avgpool with kernel = 3, stride = 2, padding = 1
   upsample with scale = [1, 2]
-  dense 3 sigmoid with W = [${Array.from({ length: 3 }, (_, i) => `[${Array.from({ length: 54 }, (_, j) => (0.05 * Math.sin(i + j)).toFixed(3)).join(", ")}]`).join(", ")}], b = [0, 0.1, -0.1]
+  dense 3 sigmoid with W = ${literal([3, 54], (i) => 0.05 * Math.sin(i))}, b = [0, 0.1, -0.1]
 }
 metric g = pullback along f
 `;
