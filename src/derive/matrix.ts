@@ -82,12 +82,14 @@ function generic(d: MatrixDefinition, a: number): MathNode {
 }
 
 const shapeTex = (s: number[]) => s.join(" \\times ");
+/** A plain phrase as TeX text, its × and → as math ("3×3 kernel, 4→1 channels"), which \text cannot set in pdflatex. */
+const textTex = (s: string) => `\\text{${s.replace(/×/g, "}\\times\\text{").replace(/→/g, "}\\to\\text{")}}`;
 const paramMath = (p: MatrixParameter): MathNode =>
   p.shape.length === 0
     ? formula(`${nameTex(p.name)} = ${p.value ?? "?"}`, `${p.name} = ${p.value ?? "?"}`)
     : p.operator
       ? formula(
-          `${nameTex(p.name)} \\in \\mathbb{R}^{${shapeTex(p.shape)}}\\ (\\text{${p.operator}})`,
+          `${nameTex(p.name)} \\in \\mathbb{R}^{${shapeTex(p.shape)}}\\ (${textTex(p.operator)})`,
           `${p.name} in R^${p.shape.join("x")} (${p.operator})`,
         )
       : formula(`${nameTex(p.name)} \\in \\mathbb{R}^{${shapeTex(p.shape)}}`, `${p.name} in R^${p.shape.join("x")}`);

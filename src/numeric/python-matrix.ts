@@ -13,6 +13,7 @@
 import { type FunctionDef, REGISTRY } from "../core/functions.js";
 import { scaleValue } from "../core/layers/affine.js";
 import { LAYER_KINDS, type LayerKind } from "../core/layers/index.js";
+import { writtenParams } from "../semantics/networks.js";
 import type { Activation, Network } from "../semantics/model.js";
 import { diff } from "../symbolic/diff.js";
 import { type Expr, type Fn, fn, freeSymbols, sym } from "../symbolic/expr.js";
@@ -137,11 +138,17 @@ export interface MatrixNetwork {
  * ((coefficients, s) for 1 … reads earlier states available, as core/layers' recurrence gives them). Symbolic
  * weights take their values from env now; a kind with neither a recurrence nor a Python step is refused by name.
  */
-export function matrixNetwork(net: Network, env: ReadonlyMap<string, number>, tag: string, activations: Set<Activation>): MatrixNetwork {
+export function matrixNetwork(
+  net: Network,
+  env: ReadonlyMap<string, number>,
+  tag: string,
+  activations: Set<Activation>,
+  shapedKinds: Set<LayerKind> = new Set(),
+): MatrixNetwork {
   const missing = new Set<string>();
   for (const l of net.layers)
-    for (const p of [l.W, l.b, l.h])
-      if (p && !p.values) for (const s of freeSymbols(p.entries.map(fromMath))) if (!env.has(s) && s !== "pi") missing.add(s);
+    for (const p of writtenParams(l))
+      if (!p.values) for (const s of freeSymbols(p.entries.map(fromMath))) if (!env.has(s) && s !== "pi") missing.add(s);
   if (missing.size) throw unvaluedSymbols([...missing], `the weights of '${net.name}': `);
   const blob: number[] = [];
   const offsets: string[] = [];
@@ -167,7 +174,14 @@ export function matrixNetwork(net: Network, env: ReadonlyMap<string, number>, ta
       }
       continue;
     }
-    const W = slice(paramValues(l.W!, env), [l.outWidth, l.inWidth]);
+    // a shaped layer's operator as (kind, kernel, input shape, options): torch's conv2d and friends, not a dense W
+    const shaped = l.shaped && kind.shaped;
+    const g = l.shaped?.geometry;
+    if (shaped) shapedKinds.add(l.kind);
+    const W = shaped
+      ? `("${l.kind}", ${l.shaped!.K ? slice(paramValues(l.shaped!.K, env), g!.kernel!) : "None"}, (${g!.input.join(", ")}), ` +
+        `(${shaped.python.options(g!)},))`
+      : slice(paramValues(l.W!, env), [l.outWidth, l.inWidth]);
     const b = slice(paramValues(l.b!, env), [l.outWidth]);
     const h = l.h ? paramValues(l.h, env)[0] : 0;
     const steps = Array.from({ length: kind.reads }, (_, k) => {
@@ -184,11 +198,12 @@ export function matrixNetwork(net: Network, env: ReadonlyMap<string, number>, ta
   return {
     table,
     source: [
-      `# ${pyString(net.name)}: ${blob.length} parameters (W row-major, then b, per layer), ` +
+      `# ${pyString(net.name)}: ${blob.length} parameters (W row-major, or a shaped layer's kernel, then b, per layer), ` +
         `little-endian ${dtype === "f4" ? "float32" : "float64"}`,
       `_P = _floats("""\n${text}\n""", "${dtype}", ${blob.length})`,
       `# (states a layer may read, layers): ("affine", activation, W, b, steps) with steps[k] = (c, s) when k + 1 earlier`,
-      "# states exist: x_l = sum_k c[k] x_{l-1-k} + s * act(W x_{l-1} + b) (s None: act alone); or (kind,) for a kind's own step",
+      "# states exist: x_l = sum_k c[k] x_{l-1-k} + s * act(W x_{l-1} + b) (s None: act alone); or (kind,) for a kind's own step;",
+      "# W is (kind, kernel, (C, H, W), options) for a convolution, transposed convolution, upsampling or pooling",
       `${table} = (${reads}, [`,
       ...rows,
       "])",
@@ -198,7 +213,12 @@ export function matrixNetwork(net: Network, env: ReadonlyMap<string, number>, ta
 }
 
 /** The activation functions and layer steps a module's tables use. */
-export function matrixRuntime(target: PythonTarget, activations: Set<Activation>, used: Set<Fn>): string[] {
+export function matrixRuntime(
+  target: PythonTarget,
+  activations: Set<Activation>,
+  used: Set<Fn>,
+  shapedKinds: Set<LayerKind> = new Set(),
+): string[] {
   const torch = target === "torch";
   const lib = torch ? "torch" : "numpy";
   const k = torch ? "keepdim" : "keepdims";
@@ -261,8 +281,16 @@ def _table(table, x):
     key = (id(table), x.dtype, x.device)
     if key not in _CAST:
         reads, layers = table
-        _CAST[key] = (reads, [layer if len(layer) == 1 else layer[:2] + (layer[2].to(x), layer[3].to(x)) + layer[4:] for layer in layers])
-    return _CAST[key]`
+        _CAST[key] = (reads, [layer if len(layer) == 1 else layer[:2] + (_to(layer[2], x), layer[3].to(x)) + layer[4:]
+                              for layer in layers])
+    return _CAST[key]
+
+
+def _to(W, x):
+    """W, or a shaped layer's kernel, in x's dtype and on x's device."""
+    if not isinstance(W, tuple):
+        return W.to(x)
+    return W[:1] + ((W[1].to(x) if W[1] is not None else None),) + W[2:]`
     : `def _table(table, x):
     return table`
 }
@@ -299,7 +327,12 @@ def _jets(table, x, order):
             Y = _STEPS[layer[0]](prev, n, order, *layer[2:])
         else:
             _, act, W, b, steps = layer
-            Y = (prev.reshape(B * K, prev.shape[2]) @ W.T).reshape(B, K, W.shape[0])
+            if isinstance(W, tuple):
+                # a shaped layer's operator on every jet component at once, as (B K) images
+                kind, kernel, shape, options = W
+                Y = _SHAPED[kind](prev.reshape((B * K,) + tuple(shape)), kernel, *options).reshape(B, K, -1)
+            else:
+                Y = (prev.reshape(B * K, prev.shape[2]) @ W.T).reshape(B, K, W.shape[0])
             f = act(Y[:, 0] + b, order)
             if ${torch ? "Y.requires_grad" : "False"}:
                 # differentiated through (autograd): out of place
@@ -336,7 +369,10 @@ def _jets(table, x, order):
   const table = `_STEPS = {${Object.keys(OWN_STEPS)
     .map((kind) => `"${kind}": _${kind}_jets`)
     .join(", ")}}`;
-  return [common, ...own, table, ...acts];
+  const kinds = [...shapedKinds].sort();
+  const shaped = kinds.map((k) => LAYER_KINDS[k].shaped!.python[target]);
+  const shapedTable = `_SHAPED = {${kinds.map((k) => `"${k}": _${k}`).join(", ")}}`;
+  return [common, ...own, table, ...shaped, shapedTable, ...acts];
 }
 
 /** The pullback geometry from the jets (module text): g, det g with its checks, and the second-order pieces. */

@@ -1,7 +1,8 @@
 // Training the small networks a spec declares: cross-entropy through a softmax head, Adam,
 // seeded mini-batches, early stopping on a held-out split. Gradients by reverse mode, by each
 // layer kind's own rule (core/layers/) over the network's states.
-import { LAYER_KINDS, type NumericCache, type NumericInput } from "../core/layers/index.js";
+import { LAYER_KINDS, type NumericCache, type NumericInput, type Taps } from "../core/layers/index.js";
+import { denseOperator, kernelGradient } from "../core/layers/shape.js";
 import type { Layer, Network, ParamTensor } from "../semantics/model.js";
 import { ACTIVATION } from "./activations.js";
 import { EvaluationError } from "./evaluate.js";
@@ -16,6 +17,26 @@ interface Slot {
   offset: number;
   fixed: Float64Array | null;
   size: number;
+  /** A shaped layer's trained kernel (or per-channel bias) in θ, and how it makes the layer's dense W (or b). */
+  tie?: Tie;
+}
+/** W from the kernel through the operator's taps (rows × cols), or b from one bias per channel spread over `per`. */
+type Tie = { taps: Taps; rows: number; cols: number; fan: number } | { per: number; rows: number };
+
+/** A tied slot's dense W or b from its θ entries. */
+function expand(tie: Tie, v: Float64Array): Float64Array {
+  if ("taps" in tie) return denseOperator(tie.taps, tie.rows, tie.cols, v);
+  const out = new Float64Array(tie.rows);
+  for (let i = 0; i < tie.rows; i++) out[i] = v[Math.floor(i / tie.per)];
+  return out;
+}
+
+/** ∂loss/∂(kernel or per-channel bias) from ∂loss/∂(dense W or b), added into g: the sum over the entries it makes. */
+function reduceInto(tie: Tie, dense: Float64Array, g: Float64Array): void {
+  if ("taps" in tie) {
+    const gk = kernelGradient(tie.taps, tie.cols, dense, g.length);
+    for (let i = 0; i < g.length; i++) g[i] += gk[i];
+  } else for (let i = 0; i < tie.rows; i++) g[Math.floor(i / tie.per)] += dense[i];
 }
 
 export interface Trainable {
@@ -58,7 +79,21 @@ export function trainable(net: Network, env: ReadonlyMap<string, number>): Train
       }
     }
     const eps = layer.eps ? paramValues(layer.eps, env)[0] : 0;
-    return { layer, W: slot(layer.W), b: slot(layer.b), h, eps };
+    const shaped = layer.shaped;
+    if (!shaped?.K || !shaped.bias) return { layer, W: slot(layer.W), b: slot(layer.b), h, eps };
+    // a convolution trains its kernel and per-channel bias (names K{l}, b{l} as written); numeric ones stay fixed
+    const [K, bias] = [slot(shaped.K), slot(shaped.bias)];
+    const K0 = shaped.K.shape,
+      receptive = K0[2] * K0[3];
+    return {
+      layer,
+      W: K?.fixed
+        ? slot(layer.W)
+        : { ...K!, tie: { taps: shaped.taps, rows: layer.outWidth, cols: layer.inWidth, fan: (K0[0] + K0[1]) * receptive } },
+      b: bias?.fixed ? slot(layer.b) : { ...bias!, tie: { per: layer.outWidth / shaped.bias.shape[0], rows: layer.outWidth } },
+      h,
+      eps,
+    };
   });
   if (size === 0)
     throw new EvaluationError(
@@ -82,13 +117,20 @@ export function initialParameters(t: Trainable, seed: number): Float64Array {
       theta.fill(wInit, W.offset, W.offset + W.size); // layer_norm's γ starts at 1, as torch's
       continue;
     }
-    const a = Math.sqrt(6 / (layer.inWidth + layer.outWidth)) * LAYER_KINDS[layer.kind].initScale;
+    // Glorot: fan in + fan out; a kernel's are (C_in/groups + C_out)·kH·kW (torch's count for a conv weight)
+    const fans = W.tie && "taps" in W.tie ? W.tie.fan : layer.inWidth + layer.outWidth;
+    const a = Math.sqrt(6 / fans) * LAYER_KINDS[layer.kind].initScale;
     for (let i = 0; i < W.size; i++) theta[W.offset + i] = (2 * r() - 1) * a;
   }
   return theta;
 }
 
-const view = (s: Slot | null, theta: Float64Array) => (s ? (s.fixed ?? theta.subarray(s.offset, s.offset + s.size)) : undefined);
+const view = (s: Slot | null, theta: Float64Array) => {
+  if (!s) return undefined;
+  if (s.fixed) return s.fixed;
+  const v = theta.subarray(s.offset, s.offset + s.size);
+  return s.tie ? expand(s.tie, v) : v;
+};
 
 /** Loss (−log p_y), probabilities, and (if grad is given) ∂loss/∂θ accumulated into grad. */
 export function sampleLoss(
@@ -141,8 +183,19 @@ export function sampleLoss(
     const { layer, W, b } = t.layers[l - 1],
       input = inputs[l - 1];
     const gx = input.xs.map((_, k) => G[l - 1 - k]);
-    const slot = (s: Slot | null) => (s && !s.fixed ? grad.subarray(s.offset, s.offset + s.size) : null);
-    LAYER_KINDS[layer.kind].vjp(input, caches[l - 1], G[l], { gx, gW: slot(W), gb: slot(b) });
+    const slot = (s: Slot | null) =>
+      !s || s.fixed
+        ? null
+        : s.tie
+          ? new Float64Array(s.tie.rows * ("taps" in s.tie ? s.tie.cols : 1))
+          : grad.subarray(s.offset, s.offset + s.size);
+    const [gW, gb] = [slot(W), slot(b)];
+    LAYER_KINDS[layer.kind].vjp(input, caches[l - 1], G[l], { gx, gW, gb });
+    for (const [s, dense] of [
+      [W, gW],
+      [b, gb],
+    ] as const)
+      if (s?.tie && dense) reduceInto(s.tie, dense, grad.subarray(s.offset, s.offset + s.size));
   }
   return { loss, p };
 }
@@ -291,14 +344,23 @@ export function weightsJson(t: Trainable, theta: Float64Array, env: ReadonlyMap<
   const put = (p: ParamTensor | undefined, slot: Slot | null) => {
     if (!p || out[p.name] !== undefined) return;
     const vals = slot && !slot.fixed ? Array.from(theta.subarray(slot.offset, slot.offset + slot.size)) : paramValues(p, env);
-    out[p.name] =
-      p.shape.length === 0
-        ? vals[0]
-        : p.shape.length === 1
-          ? vals
-          : Array.from({ length: p.shape[0] }, (_, i) => vals.slice(i * p.shape[1], (i + 1) * p.shape[1]));
+    // nested row-major: a matrix by rows, a kernel [out, in, kH, kW] four arrays deep
+    const nest = (v: number[], shape: number[]): unknown =>
+      shape.length === 1
+        ? v
+        : Array.from({ length: shape[0] }, (_, i) =>
+            nest(v.slice((i * v.length) / shape[0], ((i + 1) * v.length) / shape[0]), shape.slice(1)),
+          );
+    out[p.name] = p.shape.length === 0 ? vals[0] : nest(vals, p.shape);
   };
   for (const { layer, W, b } of t.layers) {
+    if (layer.shaped) {
+      // what the spec writes: the kernel and per-channel bias (a shaped layer without them has nothing to write)
+      const { K, bias } = layer.shaped;
+      put(K, W?.tie ? W : null);
+      put(bias, b?.tie ? b : null);
+      continue;
+    }
     put(layer.W, W);
     put(layer.b, b);
     put(layer.h, null);

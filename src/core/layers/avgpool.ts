@@ -1,6 +1,6 @@
 // x_l = avg(x_{l−1}): the mean over each k_h × k_w window (stride, zero padding counted), torch's AvgPool2d with its
 // defaults. Linear, no parameters, no activation.
-import { avgpoolGeometry, avgpoolTaps, optionsText, shapeText } from "./shape.js";
+import { avgpoolGeometry, avgpoolTaps, optionsText, pyPair, shapeText } from "./shape.js";
 import { shapedKind } from "./shaped.js";
 
 export const avgpool = shapedKind({
@@ -20,8 +20,23 @@ export const avgpool = shapedKind({
     taps: avgpoolTaps,
     apply: {
       text: (g, _K, x) => `avg${shapeText(g.options.kernel!)}(${x})`,
-      tex: (g, _K, x) => `\\operatorname{avg}_{${shapeText(g.options.kernel!)}}(${x})`,
+      tex: (g, _K, x) => `\\operatorname{avg}_{${g.options.kernel!.join(" \\times ")}}(${x})`,
     },
     describe: (g) => `average pooling, ${optionsText(g.options)}, ${shapeText(g.input)} → ${shapeText(g.output)}`,
+    python: {
+      options: ({ options: o }) => `${pyPair(o.kernel)}, ${pyPair(o.stride)}, ${pyPair(o.padding)}`,
+      torch: `def _avgpool(x, K, kernel, stride, padding):
+    return torch.nn.functional.avg_pool2d(x, kernel, stride, padding)`,
+      numpy: `def _avgpool(x, K, kernel, stride, padding):
+    (kh, kw), (sh, sw) = kernel, stride
+    x = numpy.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    Ho = (x.shape[2] - kh) // sh + 1
+    Wo = (x.shape[3] - kw) // sw + 1
+    out = numpy.zeros(x.shape[:2] + (Ho, Wo))
+    for i in range(kh):
+        for j in range(kw):
+            out += x[:, :, i:i + sh * (Ho - 1) + 1:sh, j:j + sw * (Wo - 1) + 1:sw]
+    return out / (kh * kw)`,
+    },
   },
 });

@@ -1,6 +1,6 @@
 // x_l = σ(K_l ∗ᵀ x_{l−1} + b_l): a 2-D transposed convolution (stride, padding, output padding, dilation, groups), torch's
 // ConvTranspose2d: the adjoint of the convolution with the same kernel, each input entry spreading a kernel-sized patch.
-import { convTransposeGeometry, convTransposeTaps, optionsText } from "./shape.js";
+import { convTransposeGeometry, convTransposeTaps, optionsText, pyPair } from "./shape.js";
 import { shapedKind } from "./shaped.js";
 
 export const convTranspose = shapedKind({
@@ -30,5 +30,27 @@ export const convTranspose = shapedKind({
     taps: convTransposeTaps,
     apply: { text: (_g, K, x) => `${K} ∗ᵀ ${x}`, tex: (_g, K, x) => `${K} \\ast^{\\mathsf{T}} ${x}` },
     describe: (g) => `transposed, ${optionsText(g.options)}, ${g.input[0]}→${g.output[0]} channels`,
+    python: {
+      options: ({ options: o }) =>
+        `${pyPair(o.stride)}, ${pyPair(o.padding)}, ${pyPair(o.output_padding)}, ${pyPair(o.dilation)}, ${o.groups![0]}`,
+      torch: `def _conv_transpose(x, K, stride, padding, output_padding, dilation, groups):
+    return torch.nn.functional.conv_transpose2d(x, K, None, stride, padding, output_padding, groups, dilation)`,
+      // each kernel tap scatters the input, strided, into the full output; the padding is cropped at the end
+      numpy: `def _conv_transpose(x, K, stride, padding, output_padding, dilation, groups):
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    N, C, H, W = x.shape
+    _, Og, kh, kw = K.shape
+    Cg = C // groups
+    Hf = (H - 1) * sh + dh * (kh - 1) + 1 + output_padding[0]
+    Wf = (W - 1) * sw + dw * (kw - 1) + 1 + output_padding[1]
+    full = numpy.zeros((N, Og * groups, Hf, Wf))
+    for g in range(groups):
+        xs = x[:, g * Cg:(g + 1) * Cg]
+        for i in range(kh):
+            for j in range(kw):
+                full[:, g * Og:(g + 1) * Og, i * dh:i * dh + sh * (H - 1) + 1:sh, j * dw:j * dw + sw * (W - 1) + 1:sw] += numpy.einsum(
+                    "nchw,co->nohw", xs, K[g * Cg:(g + 1) * Cg, :, i, j])
+    return full[:, :, ph:Hf - ph, pw:Wf - pw]`,
+    },
   },
 });

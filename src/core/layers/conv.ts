@@ -1,5 +1,5 @@
 // x_l = σ(K_l ∗ x_{l−1} + b_l): a 2-D convolution (stride, padding, dilation, groups), torch's Conv2d.
-import { convGeometry, convTaps, optionsText } from "./shape.js";
+import { convGeometry, convTaps, optionsText, pyPair } from "./shape.js";
 import { shapedKind } from "./shaped.js";
 
 export const conv = shapedKind({
@@ -22,5 +22,26 @@ export const conv = shapedKind({
     taps: convTaps,
     apply: { text: (_g, K, x) => `${K} ∗ ${x}`, tex: (_g, K, x) => `${K} \\ast ${x}` },
     describe: (g) => `${optionsText(g.options)}, ${g.input[0]}→${g.output[0]} channels`,
+    python: {
+      options: ({ options: o }) => `${pyPair(o.stride)}, ${pyPair(o.padding)}, ${pyPair(o.dilation)}, ${o.groups![0]}`,
+      torch: `def _conv(x, K, stride, padding, dilation, groups):
+    return torch.nn.functional.conv2d(x, K, None, stride, padding, dilation, groups)`,
+      // a sum over the kernel's taps of strided slices of the padded input, each a product over the group's channels
+      numpy: `def _conv(x, K, stride, padding, dilation, groups):
+    (sh, sw), (dh, dw) = stride, dilation
+    x = numpy.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    O, Cg, kh, kw = K.shape
+    Ho = (x.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    Wo = (x.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    out = numpy.zeros((x.shape[0], O, Ho, Wo))
+    og = O // groups
+    for g in range(groups):
+        xs = x[:, g * Cg:(g + 1) * Cg]
+        for i in range(kh):
+            for j in range(kw):
+                patch = xs[:, :, i * dh:i * dh + sh * (Ho - 1) + 1:sh, j * dw:j * dw + sw * (Wo - 1) + 1:sw]
+                out[:, g * og:(g + 1) * og] += numpy.einsum("nchw,oc->nohw", patch, K[g * og:(g + 1) * og, :, i, j])
+    return out`,
+    },
   },
 });

@@ -56,7 +56,13 @@ export interface ShapedDef {
   apply: { text(g: Geometry, kernel: string, x: string): string; tex(g: Geometry, kernel: string, x: string): string };
   /** One phrase: "3×3 kernel, stride 1, 8→16 channels". */
   describe(g: Geometry): string;
+  /** The NumPy/torch export's spelling: the source of `def _<kind>(x, K, *options)` on a batch x (N, C, H, W) for each
+   *  target (K None for kinds without a kernel), and the options it takes after K, as a Python tuple's items. */
+  python: { numpy: string; torch: string; options(g: Geometry): string };
 }
+
+/** A pair option as a Python tuple. */
+export const pyPair = (v: readonly [number, number] | undefined) => `(${v![0]}, ${v![1]})`;
 
 export interface GeometryError {
   error: string;
@@ -183,7 +189,9 @@ export function convTransposeGeometry(
   for (let a = 0; a < 2; a++)
     if (q[a] >= Math.max(s[a], d[a]))
       return {
-        error: `the output padding along the ${AXES[a]} (${q[a]}) must be smaller than the stride or the dilation (${Math.max(s[a], d[a])})`,
+        error:
+          `the output padding along the ${AXES[a]} (${q[a]}) must be smaller than the stride or the dilation ` +
+          `(${Math.max(s[a], d[a])})`,
         at: "output_padding",
       };
   const out = [h, w].map((n, a) => convTransposeOut(n, k[a], s[a], p[a], d[a], q[a]));

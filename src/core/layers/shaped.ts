@@ -42,7 +42,7 @@ export function shapedKind(spec: ShapedSpec): LayerKindDef {
       why: (l, s) =>
         `Layer ${l} is ${noun}, a linear map $x_{${l - 1}} \\mapsto ${opTex(l)}$ of the flattened state (channel by ` +
         `channel, row by row), so it reads as a dense layer whose matrix $W_{${l}}$ is that map: $x_{${l}} = ` +
-        `${spec.syntax.activation ? `\\sigma(${z(l)})$ with $\\sigma = ${s}` : `${z(l)}$`}.`,
+        `${spec.syntax.activation ? `\\sigma(${z(l)})$ with $\\sigma = ${s}$` : `${z(l)}$`}.`,
       general: (l, s) =>
         `x^{a_{${l}}} = ${spec.syntax.activation ? `${s}\\big(` : ""}W^{a_{${l}}}{}_{a_{${l - 1}}} x^{a_{${l - 1}}}` +
         `${withBias ? ` + b^{a_{${l}}}` : ""}${spec.syntax.activation ? "\\big)" : ""}`,

@@ -1,6 +1,6 @@
 // x_l = up_f(x_{l−1}): nearest-neighbour upsampling by whole factors, each entry repeated over an f_h × f_w block
 // (torch's interpolate / Upsample, mode "nearest"). Linear, no parameters, no activation.
-import { shapeText, upsampleGeometry, upsampleTaps } from "./shape.js";
+import { pyPair, shapeText, upsampleGeometry, upsampleTaps } from "./shape.js";
 import { shapedKind } from "./shaped.js";
 
 export const upsample = shapedKind({
@@ -16,8 +16,15 @@ export const upsample = shapedKind({
     taps: upsampleTaps,
     apply: {
       text: (g, _K, x) => `up${shapeText(g.options.scale!)}(${x})`,
-      tex: (g, _K, x) => `\\operatorname{up}_{${shapeText(g.options.scale!)}}(${x})`,
+      tex: (g, _K, x) => `\\operatorname{up}_{${g.options.scale!.join(" \\times ")}}(${x})`,
     },
     describe: (g) => `nearest upsampling by ${shapeText(g.options.scale!)}, ${shapeText(g.input)} → ${shapeText(g.output)}`,
+    python: {
+      options: ({ options: o }) => pyPair(o.scale),
+      torch: `def _upsample(x, K, scale):
+    return x.repeat_interleave(scale[0], 2).repeat_interleave(scale[1], 3)`,
+      numpy: `def _upsample(x, K, scale):
+    return x.repeat(scale[0], 2).repeat(scale[1], 3)`,
+    },
   },
 });

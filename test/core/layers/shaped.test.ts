@@ -3,6 +3,7 @@
 // (test/fixtures/conv/conv.json, written by make.py with torch 1.13 in float64), a convolutional decoder's metric on
 // every route against torch.autograd's JᵀJ, and the located error of each hostile spec.
 import { spawnSync } from "node:child_process";
+import katex from "katex";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,8 @@ import { metricAt } from "../../../src/api/metric.js";
 import { LAYER_KINDS, type LayerKind, type Options, type Shape3 } from "../../../src/core/layers/index.js";
 import { denseOperator, isGeometryError } from "../../../src/core/layers/shape.js";
 import { forwardMetric } from "../../../src/numeric/forward.js";
+import { initialParameters, sampleLoss, trainable } from "../../../src/numeric/train.js";
+import type { Network } from "../../../src/semantics/model.js";
 import { metricComponents } from "../../../src/symbolic/metric.js";
 import { evaluate } from "../../../src/symbolic/expr.js";
 import { cli, exampleModel, model, onlyError, rng } from "../../helpers.js";
@@ -35,6 +38,19 @@ const FIXTURE = JSON.parse(readFileSync("test/fixtures/conv/conv.json", "utf8"))
   cases: Case[];
   decoder: { point: number[]; x: number[]; J: number[]; g: number[] }[];
 };
+
+/** Numbers as a nested list literal of a shape (row-major). */
+const nest = (v: number[], shape: number[]): string => {
+  if (shape.length === 1) return `[${v.join(", ")}]`;
+  const step = v.length / shape[0];
+  return `[${Array.from({ length: shape[0] }, (_, i) => nest(v.slice(i * step, (i + 1) * step), shape.slice(1))).join(", ")}]`;
+};
+/** A literal of a shape whose entries f gives from their flat index. */
+const literal = (shape: number[], f: (i: number) => number) =>
+  nest(
+    Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => Number(f(i).toFixed(3))),
+    shape,
+  );
 
 const options = (o: Case["options"]): Options =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Array.isArray(v) ? [v[0], v[1]] : [v, v]])) as Options;
@@ -151,10 +167,6 @@ describe("shaped operators", () => {
       const [C, H, Wd] = c.input,
         n = C * H * Wd;
       const opts = Object.entries(c.options).map(([k, v]) => `${k} = ${Array.isArray(v) ? `[${v.join(", ")}]` : v}`);
-      const nest = (v: number[], shape: number[]): string =>
-        shape.length === 1
-          ? `[${v.join(", ")}]`
-          : `[${Array.from({ length: shape[0] }, (_, i) => nest(v.slice((i * v.length) / shape[0], ((i + 1) * v.length) / shape[0]), shape.slice(1))).join(", ")}]`;
       const params = c.K ? [`K = ${nest(c.K, c.kshape!)}`, `b = [${c.b!.join(", ")}]`] : [];
       const coords = Array.from({ length: n }, (_, i) => `x${i}`).join(", ");
       const text =
@@ -244,13 +256,15 @@ describe("a small convolutional network on every route", () => {
   // then a 2-D chart into it (dense 9) so that the symbolic route stays small
   const spec = (symbolic: boolean) => `manifold Z (u, v)
 network f : Z {
-  dense 9 tanh with W = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.2, 0.2], [0.6, -0.1], [-0.3, 0.5], [0.1, -0.6], [0.4, 0.3], [-0.2, -0.4]], b = [0.1, 0, -0.1, 0.2, 0, 0.05, -0.05, 0.1, 0]
+  dense 9 tanh with W = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.2, 0.2], [0.6, -0.1], [-0.3, 0.5], [0.1, -0.6],
+                        [0.4, 0.3], [-0.2, -0.4]], b = [0.1, 0, -0.1, 0.2, 0, 0.05, -0.05, 0.1, 0]
   reshape with shape = [1, 3, 3]
   conv 2 tanh with kernel = 2${symbolic ? "" : ", K = [[[[0.5, -0.3], [0.2, 0.7]]], [[[-0.4, 0.1], [0.6, 0.3]]]], b = [0.1, -0.2]"}
   upsample with scale = 2
   avgpool with kernel = 3, stride = 2, padding = 1
   flatten
-  dense 3 sigmoid with W = [[0.2, -0.1, 0.3, 0.1, 0.5, -0.2, 0.1, 0.4], [-0.3, 0.2, 0.1, 0.6, -0.1, 0.2, 0.3, -0.5], [0.1, 0.1, -0.2, 0.3, 0.2, 0.4, -0.3, 0.2]], b = [0, 0.1, -0.1]
+  dense 3 sigmoid with W = [[0.2, -0.1, 0.3, 0.1, 0.5, -0.2, 0.1, 0.4], [-0.3, 0.2, 0.1, 0.6, -0.1, 0.2, 0.3, -0.5],
+                           [0.1, 0.1, -0.2, 0.3, 0.2, 0.4, -0.3, 0.2]], b = [0, 0.1, -0.1]
 }
 metric g = pullback along f
 `;
@@ -422,5 +436,195 @@ describe("hostile shaped specs: one located error each", () => {
     const e = onlyError(net(body));
     expect([e.message, ...e.notes.map((n) => `(${n})`)].join(" ")).toContain(message);
     expect(e.line).toBe(line);
+  });
+});
+
+describe("training a convolution: its kernel and per-channel bias, tied through the operator", () => {
+  const spec = `manifold P (x, y)
+network clf : P {
+  dense 16 tanh
+  reshape with shape = [1, 4, 4]
+  conv 2 tanh with kernel = 3, padding = 1, stride = 1
+  avgpool with kernel = 2
+  flatten
+  dense 2 linear
+}
+`;
+  it("∂loss/∂K and ∂loss/∂b by reverse mode equal central differences of the loss in θ", () => {
+    const net = model(spec).mappings.get("clf") as Network;
+    const t = trainable(net, new Map());
+    // θ: W1, b1, then the kernel K2 (2·1·3·3 = 18 numbers) and b2 (2), never a 32×16 dense matrix
+    expect(t.tensors.map((x) => [x.name, x.shape])).toEqual([
+      ["W1", [16, 2]],
+      ["b1", [16]],
+      ["K2", [2, 1, 3, 3]],
+      ["b2", [2]],
+      ["W4", [2, 8]],
+      ["b4", [2]],
+    ]);
+    const theta = initialParameters(t, 3);
+    const r = rng(9);
+    for (let i = 0; i < theta.length; i++) theta[i] += 0.3 * (2 * r() - 1); // biases away from zero too
+    const x0 = [0.4, -0.8];
+    const grad = new Float64Array(t.size);
+    sampleLoss(t, theta, x0, 1, grad);
+    const k2 = t.tensors.find((x) => x.name === "K2")!.offset;
+    for (let i = k2; i < k2 + 20; i++) {
+      const e = 1e-6,
+        p = theta.slice(),
+        q = theta.slice();
+      p[i] += e;
+      q[i] -= e;
+      const fd = (sampleLoss(t, p, x0, 1).loss - sampleLoss(t, q, x0, 1).loss) / (2 * e);
+      expect(Math.abs(grad[i] - fd)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fd)));
+    }
+  });
+
+  it("rgnn train writes K2 four arrays deep, and the spec reads it back with --weights", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-conv-train-"));
+    const file = join(dir, "clf.rgnn");
+    writeFileSync(file, `${spec}metric g = pullback along clf\n`);
+    const r = await cli(["train", file, "--data", "moons", "--epochs", "15", "--quiet", "-o", join(dir, "w.json")]);
+    expect(r.code, r.err).toBe(0);
+    const w = JSON.parse(readFileSync(join(dir, "w.json"), "utf8"));
+    expect([w.K2.length, w.K2[0].length, w.K2[0][0].length, w.K2[0][0][0].length]).toEqual([2, 1, 3, 3]);
+    expect(w.b2).toHaveLength(2);
+    expect(w.W2).toBeUndefined();
+    const m = await cli(["metric", file, "--at", "0.2,0.1", "--weights", join(dir, "w.json"), "--format", "json"]);
+    expect(m.code, m.err).toBe(0);
+  });
+});
+
+describe("derivations of a small convolutional network", () => {
+  it("rgnn derive checks every step and names each shaped layer's operator in formulas KaTeX sets", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-conv-derive-"));
+    const file = join(dir, "sm.rgnn");
+    writeFileSync(
+      file,
+      `manifold Z (u, v)
+network f : Z {
+  dense 4 tanh with W = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.2, 0.2]], b = [0.1, 0, -0.1, 0.2]
+  reshape with shape = [1, 2, 2]
+  conv 2 tanh with kernel = 2, padding = 1, K = [[[[0.5, -0.3], [0.2, 0.7]]], [[[-0.4, 0.1], [0.6, 0.3]]]], b = [0.1, -0.2]
+  upsample with scale = 2
+  avgpool with kernel = 3
+  flatten
+}
+metric g = pullback along f
+`,
+    );
+    const r = await cli(["derive", file, "-f", "md", "-o", join(dir, "sm.md")]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out + r.err).toContain("0 failed");
+    const md = readFileSync(join(dir, "sm.md"), "utf8");
+    // its widths (18, 72) take the matrix form: each operator named, never a matrix of its entries
+    for (const op of [
+      "z_{2} = K_{2} \\ast x_{1} + b_{2}",
+      "\\operatorname{up}_{2 \\times 2}(x_{2})",
+      "\\operatorname{avg}_{3 \\times 3}(x_{3})",
+    ])
+      expect(md).toContain(op);
+    expect(md).toContain("(\\text{2}\\times\\text{2 kernel, stride 1, padding 1, 1}\\to\\text{2 channels})");
+    // every formula that mentions a shaped layer sets in KaTeX without a warning
+    const formulas = [...md.matchAll(/\$\$\n([\s\S]*?)\n\$\$|\$([^$\n]+)\$/g)].map((m) => m[1] ?? m[2]);
+    const shaped = formulas.filter((f) => /\\ast|operatorname\{(up|avg)\}|kernel/.test(f));
+    expect(shaped.length).toBeGreaterThan(5);
+    for (const f of shaped) expect(() => katex.renderToString(f, { throwOnError: true, strict: "error" }), f).not.toThrow();
+  });
+
+  it("the layered form says what the convolution is, in prose whose math KaTeX sets", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-conv-derive-"));
+    const file = join(dir, "tiny.rgnn");
+    writeFileSync(
+      file,
+      "manifold Z (u, v)\nnetwork f : Z {\n" +
+        "  dense 4 tanh with W = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.2, 0.2]], b = [0.1, 0, -0.1, 0.2]\n" +
+        "  reshape with shape = [1, 2, 2]\n" +
+        "  conv 2 sigmoid with kernel = 2, K = [[[[0.5, -0.3], [0.2, 0.7]]], [[[-0.4, 0.1], [0.6, 0.3]]]], b = [0.1, -0.2]\n}\n" +
+        "metric g = pullback along f\n",
+    );
+    const r = await cli(["derive", file, "-f", "md", "--form", "layered", "-o", join(dir, "tiny.md")]);
+    expect(r.out + r.err).toContain("0 failed");
+    const line = readFileSync(join(dir, "tiny.md"), "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("Layer 2 is a convolution"));
+    expect(line).toContain("$x_{2} = \\sigma(K_{2} \\ast x_{1} + b_{2})$ with $\\sigma = \\operatorname{sigmoid}$.");
+    const inline = [...line!.matchAll(/\$([^$]+)\$/g)].map((m) => m[1]);
+    expect(inline.length).toBe(4);
+    for (const f of inline) expect(() => katex.renderToString(f, { throwOnError: true, strict: "error" }), f).not.toThrow();
+  });
+});
+
+describe("the matrix-level Python export writes shaped layers as conv2d, conv_transpose2d, upsampling and pooling", () => {
+  const spec = `manifold Z (u, v)
+network f : Z {
+  dense 18 tanh with W = ${literal([18, 2], (i) => 0.1 * ((i % 7) - 3))}, b = ${literal([18], (i) => 0.02 * (i - 9))}
+  reshape with shape = [2, 3, 3]
+  conv_transpose 4 softplus with kernel = 3, stride = 2, padding = 1, output_padding = 1, groups = 2,
+    K = ${literal([2, 2, 3, 3], (i) => 0.1 * Math.sin(3 * i))}, b = [0.1, -0.1, 0.05, 0]
+  conv 3 tanh with kernel = 3, padding = 2, dilation = 2, K = ${literal([3, 4, 3, 3], (i) => 0.15 * Math.cos(2 * i))}, b = [0, 0.1, -0.1]
+  avgpool with kernel = 3, stride = 2, padding = 1
+  upsample with scale = [1, 2]
+  dense 3 sigmoid with W = ${literal([3, 54], (i) => 0.05 * Math.sin(i))}, b = [0, 0.1, -0.1]
+}
+metric g = pullback along f
+`;
+  it("NumPy and torch (with and without autograd) give rgnn's metric and Christoffel symbols to 1e-12", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-conv-export-"));
+    const file = join(dir, "f.rgnn");
+    writeFileSync(file, spec);
+    for (const target of ["numpy", "torch"]) {
+      const r = await cli(["export", file, "-t", target, "--form", "matrix", "-o", join(dir, `m_${target}.py`)]);
+      expect(r.code, r.err).toBe(0);
+      const text = readFileSync(join(dir, `m_${target}.py`), "utf8");
+      expect(text).toContain('_SHAPED = {"avgpool": _avgpool, "conv": _conv, "conv_transpose": _conv_transpose, "upsample": _upsample}');
+      if (target === "torch") expect(text).toContain("torch.nn.functional.conv_transpose2d(");
+    }
+    const points = [
+      [0.3, -0.7],
+      [-0.5, 0.4],
+    ];
+    const m = model(spec),
+      g = m.metrics.get("g")!;
+    const want = metricAt(g, points, new Map()).map((v) => v.metric.flat());
+    const gamma = await Promise.all(
+      points.map(async (p) => {
+        const r = await cli(["geometry", file, "--quantity", "christoffel", "--at", p.join(","), "--format", "json"]);
+        return JSON.stringify(JSON.parse(r.out))
+          .match(/-?\d+(\.\d+)?(e-?\d+)?/g)!
+          .map(Number);
+      }),
+    );
+    const script =
+      "import json, sys, numpy, torch\nsys.path.insert(0, sys.argv[1])\nimport m_numpy, m_torch\nout = []\n" +
+      `for p in json.loads('${JSON.stringify(points)}'):\n` +
+      "    t = torch.tensor(p, dtype=torch.float64, requires_grad=True)\n" +
+      "    ga = m_torch.metric(t)\n" +
+      "    grad = torch.autograd.grad(ga.sum(), t)[0].tolist()\n" +
+      "    out.append([numpy.asarray(m_numpy.metric(numpy.array(p))).reshape(-1).tolist(),\n" +
+      "                m_torch.metric(torch.tensor(p, dtype=torch.float64)).reshape(-1).tolist(), ga.reshape(-1).tolist(), grad,\n" +
+      "                numpy.asarray(m_numpy.christoffel(numpy.array(p))).reshape(-1).tolist(),\n" +
+      "                m_torch.christoffel(torch.tensor(p, dtype=torch.float64)).reshape(-1).tolist()])\n" +
+      "print(json.dumps(out))\n";
+    const res = spawnSync("/usr/bin/python3", ["-c", script, dir], { encoding: "utf8" });
+    expect(res.status, res.stderr).toBe(0);
+    const got = JSON.parse(res.stdout) as number[][][];
+    const close = (a: number[], b: number[], tol: number) => {
+      const s = Math.max(...b.map(Math.abs));
+      expect(a).toHaveLength(b.length);
+      expect(Math.max(...a.map((x, i) => Math.abs(x - b[i]))) / s).toBeLessThan(tol);
+    };
+    got.forEach(([gn, gt, ga, grad, cn, ct], k) => {
+      for (const x of [gn, gt, ga]) close(x, want[k], 1e-12);
+      // d/dp Σ g_ab(p) = Σ_ab ∂_c g_ab = Σ_ab (Γ_{a,cb} + Γ_{b,ca}) with Γ_{a,cb} = g_ad Γ^d_cb: from rgnn's Γ
+      const n = 2,
+        G = want[k],
+        Gam = (d: number, a: number, b: number) => ct[(d * n + a) * n + b];
+      const lowered = (a: number, c: number, b: number) => G[a * n] * Gam(0, c, b) + G[a * n + 1] * Gam(1, c, b);
+      const dsum = [0, 1].map((c) => [0, 1].reduce((s, a) => s + [0, 1].reduce((t, b) => t + lowered(a, c, b) + lowered(b, c, a), 0), 0));
+      close(grad, dsum, 1e-9);
+      close(cn, ct, 1e-12);
+      close(ct, gamma[k].slice(-ct.length), 1e-9);
+    });
   });
 });
