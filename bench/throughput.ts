@@ -54,6 +54,11 @@ export function throughputCases() {
     { label: "MLP 2 → 64 ×8 (tanh)", net: mlp, model: model(denseSpec(mlp, 2)), n: 2, points: points(2) },
     { label: "residual 8 ×64 (tanh)", net: res.net, model: model(res.spec), n: 8, points: points(8) },
     { label: "MLP 2 → 64 → 64 → 64 → 2 (tanh)", net: mlp3, model: model(denseSpec(mlp3, 2)), n: 2, points: points(2) },
+    // the other activations with a kernel function: σ and σ' in the kernel's memory as tanh's
+    ...(["sigmoid", "softplus"] as const).map((act, k) => {
+      const net = denseNet(2, Array(8).fill(64), act, 14 + k);
+      return { label: `MLP 2 → 64 ×8 (${act})`, net, model: model(denseSpec(net, 2)), n: 2, points: points(2) };
+    }),
   ];
 }
 

@@ -194,7 +194,7 @@ ${tanhMath("_1")}
 const TANH_BODY = `    (local.set $dd (i32.shl (local.get $units) (i32.const 3)))
 ${TANH_QUADS}${TANH_PAIRS}`;
 
-const ELEMENTWISE = `
+const TANH_FUNC = `
   ;; D[u] = tanh(Y[u] + bias[u mod m]), D[units + u] = 1 − D[u]², u < units: pairs of units, an odd last one alone
   (func (export "tanh") (param $Y i32) (param $bias i32) (param $D i32) (param $units i32) (param $m i32)
     (local $u i32) (local $j i32) (local $j1 i32) (local $dd i32) (local $at i32) (local $z v128) (local $t v128)
@@ -205,6 +205,200 @@ const ELEMENTWISE = `
     ${[...hoisted.values()].map((name) => `(local ${name} v128)`).join(" ")}
 ${[...hoisted].map(([constant, name]) => `    (local.set ${name} ${constant})`).join("\n")}
 ${TANH_BODY}
+`;
+
+/**
+ * sigmoid and softplus: σ and σ' over a layer's units in two sweeps, the first forming z = y + bias and reducing the
+ * exponential's argument u = k ln 2 + r, the second evaluating the polynomial and the quotients, with the reduced
+ * arguments waiting in D's σ, σ' (and, for softplus, σ'') slots between them. Each sweep's dependency chain is about
+ * half of the whole, so the processor overlaps more pairs of units: 1.15× the units per second of one sweep on this
+ * machine (tanh's single sweep with two pairs in flight is faster still for its shorter arithmetic).
+ *
+ * e^u = 2^k (1 + p) with p = expm1(r) as tanh computes it. sigmoid is 1/(1 + e^{−z}) as the registry computes it;
+ * softplus is max(z, 0) + log1p(e^{−|z|}) with fdlibm's log1p (s_log1p.c: 1 + e^u rounded to w, log w by e_log.c's Lg
+ * polynomial, w's rounding corrected by c/w), σ' = sigmoid(z). test/numeric/engine/kernel.test.ts holds both to the
+ * registry's JavaScript on 10^6 arguments and the special values.
+ */
+/** A function's constants as mutable globals: TurboFan folds a constant local (or immutable global) into each use and
+ *  rebuilds the v128 there, three instructions a time inside the loop; a mutable global is one load it can fold into
+ *  the arithmetic as a memory operand (hoist returns the global that holds it). */
+const GLOBALS = [];
+function hoister(prefix) {
+  const hoisted = new Map();
+  const hoist = (constant) => {
+    if (!hoisted.has(constant)) {
+      hoisted.set(constant, `$${prefix}${hoisted.size}`);
+      GLOBALS.push(`  (global ${hoisted.get(constant)} (mut v128) ${constant})`);
+    }
+    return `(global.get ${hoisted.get(constant)})`;
+  };
+  return { hoist };
+}
+const LOG2E = f64x2(Math.LOG2E);
+/** u (local $v) → kk (k in its low bits) and r, with u = k ln 2 + r: fdlibm's two-part ln 2 keeps r exact. */
+const reduce = (hoist) => `      (local.set $kk (f64x2.add (f64x2.mul (local.get $v) ${hoist(LOG2E)}) ${hoist(f64x2(SHIFTER))}))
+      (local.set $k (f64x2.sub (local.get $kk) ${hoist(f64x2(SHIFTER))}))
+      (local.set $r (f64x2.sub
+        (f64x2.sub (local.get $v) (f64x2.mul (local.get $k) ${hoist(f64x2(LN2_HI))}))
+        (f64x2.mul (local.get $k) ${hoist(f64x2(LN2_LO))})))`;
+/** r → p = expm1(r) (local $p). */
+const expm1r = (hoist) => `      (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+      (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+      (local.set $r8 (f64x2.mul (local.get $r4) (local.get $r4)))
+${estrin(hoist)}
+      (local.set $p (f64x2.add (local.get $r) (f64x2.mul (local.get $r2) (local.get $e0))))`;
+/** 2^(k + offset) from kk's bits: the low 12 bits of kk plus 1023 + offset, shifted into the exponent. */
+const pow2 = (hoist, offset) =>
+  `(i64x2.shl (i64x2.add (local.get $kk) ${hoist(`(v128.const i64x2 ${1023 + offset} ${1023 + offset})`)}) (i32.const 52))`;
+
+// fdlibm e_log.c's Lg1 … Lg7: log(1 + f) = f − f²/2 + s(f²/2 + R(s²)), s = f/(2 + f), |f| < √2 − 1
+const LG = [
+  6.66666666666673513e-1, 3.999999999940941908e-1, 2.857142874366239149e-1, 2.222219843214978396e-1, 1.818357216161805012e-1,
+  1.531383769920937332e-1, 1.479819860511658591e-1,
+];
+
+/**
+ * Each activation: `first` maps z to the values stored in D's slots 0, 1 (and 2) between the sweeps ($o0, $o1, $o2),
+ * `second` maps them back ($i0, $i1, $i2) to σ and σ' ($o0, $o1).
+ */
+const ACTIVATIONS = {
+  sigmoid: {
+    doc: "D[u] = 1/(1 + e^{−z}), D[units + u] = D[u](1 − D[u])",
+    slots: 2,
+    // u = −z within [−708, 710] (pmax/pmin: NaN stays NaN): below, 1 + e^u is 1 already; above, e^u overflows
+    first: (h) => `      (local.set $v (f64x2.pmin (f64x2.pmax (f64x2.neg (local.get $z)) ${h(f64x2(-708))}) ${h(f64x2(710))}))
+${reduce(h)}
+      (local.set $o0 (local.get $r))
+      (local.set $o1 (local.get $kk))`,
+    // e^u = 2·(2^(k−1)(1 + p)): 2^(k−1) is a normal double for k ∈ [−1021, 1024], and e^u overflows only where it should
+    second: (h) => `      (local.set $r (local.get $i0))
+      (local.set $kk (local.get $i1))
+${expm1r(h)}
+      (local.set $scale ${pow2(h, -1)})
+      (local.set $t (f64x2.mul (f64x2.add (f64x2.mul (local.get $scale) (local.get $p)) (local.get $scale)) ${h(f64x2(2))}))
+      (local.set $o0 (f64x2.div ${h(f64x2(1))} (f64x2.add ${h(f64x2(1))} (local.get $t))))
+      (local.set $o1 (f64x2.mul (local.get $o0) (f64x2.sub ${h(f64x2(1))} (local.get $o0))))`,
+  },
+  softplus: {
+    doc: "D[u] = max(z, 0) + log1p(e^{−|z|}), D[units + u] = 1/(1 + e^{−z}) (D[2·units + u] is scratch)",
+    slots: 3,
+    // u = −|z| ≥ −746 (below, e^u is 0); z's sign in kk's sign bit, max(z, 0) (NaN stays NaN) in the third slot
+    first: (h) => `      (local.set $v (f64x2.pmax (v128.or (local.get $z) ${h(SIGN)}) ${h(f64x2(-746))}))
+${reduce(h)}
+      (local.set $o0 (local.get $r))
+      (local.set $o1 (v128.or (local.get $kk) (v128.and (local.get $z) ${h(SIGN)})))
+      (local.set $o2 (f64x2.pmax (local.get $z) ${h(f64x2(0))}))`,
+    // e^u = 2^(k+60)(1 + p)·2^−60: one rounding into the subnormals, k ≥ −1076. Then log1p(e^u) with w = 1 + e^u
+    // rounded: above √2, log w (w/2 − 1 exact, k' = 1) + c/w with c = e^u − (w − 1) exact; σ' = 1/(1 + e^u) for
+    // z ≥ 0 and e^u/(1 + e^u) below
+    second: (h) => `      (local.set $r (local.get $i0))
+      (local.set $kk (local.get $i1))
+${expm1r(h)}
+      (local.set $scale ${pow2(h, 60)})
+      (local.set $t (f64x2.mul (f64x2.add (f64x2.mul (local.get $scale) (local.get $p)) (local.get $scale)) ${h(f64x2(2 ** -60))}))
+      (local.set $w (f64x2.add ${h(f64x2(1))} (local.get $t)))
+      (local.set $q (f64x2.div ${h(f64x2(1))} (local.get $w)))
+      (local.set $o1 (v128.bitselect (f64x2.mul (local.get $t) (local.get $q)) (local.get $q)
+        (i64x2.lt_s (local.get $kk) ${h("(v128.const i64x2 0 0)")})))
+      ;; w ≤ √2: f = e^u exactly (fdlibm's k = 0), no correction; above, f = w/2 − 1 and c/w corrects w's rounding
+      (local.set $big (f64x2.gt (local.get $w) ${h(f64x2(Math.SQRT2))}))
+      (local.set $hk (v128.and (local.get $big) ${h(f64x2(1))}))
+      (local.set $c (v128.and (local.get $big)
+        (f64x2.mul (f64x2.sub (local.get $t) (f64x2.sub (local.get $w) ${h(f64x2(1))})) (local.get $q))))
+      (local.set $f (v128.bitselect (f64x2.sub (f64x2.mul (local.get $w) ${h(f64x2(0.5))}) ${h(f64x2(1))}) (local.get $t)
+        (local.get $big)))
+      (local.set $s (f64x2.div (local.get $f) (f64x2.add ${h(f64x2(2))} (local.get $f))))
+      (local.set $s2 (f64x2.mul (local.get $s) (local.get $s)))
+      (local.set $s4 (f64x2.mul (local.get $s2) (local.get $s2)))
+      (local.set $R (f64x2.add
+        (f64x2.mul (local.get $s2) (f64x2.add ${h(f64x2(LG[0]))} (f64x2.mul (local.get $s4) (f64x2.add ${h(f64x2(LG[2]))}
+          (f64x2.mul (local.get $s4) (f64x2.add ${h(f64x2(LG[4]))} (f64x2.mul (local.get $s4) ${h(f64x2(LG[6]))})))))))
+        (f64x2.mul (local.get $s4) (f64x2.add ${h(f64x2(LG[1]))} (f64x2.mul (local.get $s4) (f64x2.add ${h(f64x2(LG[3]))}
+          (f64x2.mul (local.get $s4) ${h(f64x2(LG[5]))})))))))
+      (local.set $hf (f64x2.mul ${h(f64x2(0.5))} (f64x2.mul (local.get $f) (local.get $f))))
+      ;; k' ln2_hi − ((hf − (s(hf + R) + (k' ln2_lo + c))) − f), as fdlibm orders it
+      (local.set $o0 (f64x2.add (local.get $i2) (f64x2.sub (f64x2.mul (local.get $hk) ${h(f64x2(LN2_HI))})
+        (f64x2.sub (f64x2.sub (local.get $hf) (f64x2.add (f64x2.mul (local.get $s) (f64x2.add (local.get $hf) (local.get $R)))
+          (f64x2.add (f64x2.mul (local.get $hk) ${h(f64x2(LN2_LO))}) (local.get $c)))) (local.get $f)))))`,
+  },
+};
+const V128_LOCALS =
+  "$z $a $v $kk $k $r $p $scale $t $r2 $r4 $r8 $e0 $e1 $e2 $e3 $e4 $e5 $o0 $o1 $o2 $i0 $i1 $i2 $w $q $c $big $hk $f $s $s2 $s4 $R $hf".split(
+    " ",
+  );
+
+/** Stores of $o0 … into D's slots at unit u (a pair of units, or lane 0 alone for an odd last unit). */
+const stores = (n, pair) =>
+  Array.from({ length: n }, (_, s) => {
+    const at = `(i32.add (i32.add (local.get $D) (i32.mul (local.get $dd) (i32.const ${s}))) (local.get $at))`;
+    return pair ? `(v128.store ${at} (local.get $o${s}))` : `(f64.store ${at} (f64x2.extract_lane 0 (local.get $o${s})))`;
+  }).join("\n          ");
+const loads = (n, pair) =>
+  Array.from({ length: n }, (_, s) => {
+    const at = `(i32.add (i32.add (local.get $D) (i32.mul (local.get $dd) (i32.const ${s}))) (local.get $at))`;
+    return `(local.set $i${s} (${pair ? "v128.load" : "v128.load64_splat"} ${at}))`;
+  }).join("\n          ");
+
+function activationFunc(name) {
+  const act = ACTIVATIONS[name],
+    { hoist } = hoister(`${name}_`);
+  const first = act.first(hoist),
+    second = act.second(hoist);
+  return `
+  ;; ${act.doc}, z = Y[u] + bias[u mod m], u < units: pairs of units, an odd last one alone; two sweeps
+  (func (export "${name}") (param $Y i32) (param $bias i32) (param $D i32) (param $units i32) (param $m i32)
+    (local $u i32) (local $j i32) (local $j1 i32) (local $dd i32) (local $at i32) (local $pair i32)
+    ${V128_LOCALS.map((l) => `(local ${l} v128)`).join(" ")}
+    (local.set $dd (i32.shl (local.get $units) (i32.const 3)))
+    (block $done (loop $sweep
+      (br_if $done (i32.ge_s (local.get $u) (local.get $units)))
+      (local.set $at (i32.shl (local.get $u) (i32.const 3)))
+      (local.set $pair (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units)))
+      (local.set $j1 (i32.add (local.get $j) (i32.const 1)))
+      (if (i32.eq (local.get $j1) (local.get $m)) (then (local.set $j1 (i32.const 0))))
+      ;; an even m: a pair of units never straddles two rows, so its biases are one load
+      (if (i32.and (i32.eqz (i32.and (local.get $m) (i32.const 1))) (local.get $pair))
+        (then (local.set $z (f64x2.add (v128.load (i32.add (local.get $Y) (local.get $at)))
+          (v128.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3)))))))
+      (else (if (local.get $pair)
+        (then (local.set $z (f64x2.add (v128.load (i32.add (local.get $Y) (local.get $at)))
+          (f64x2.replace_lane 1 (f64x2.splat (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3)))))
+            (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j1) (i32.const 3))))))))
+        (else (local.set $z (f64x2.splat (f64.add (f64.load (i32.add (local.get $Y) (local.get $at)))
+          (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3)))))))))))
+${first}
+      (if (local.get $pair)
+        (then
+          ${stores(act.slots, true)})
+        (else
+          ${stores(act.slots, false)}))
+      (local.set $j (i32.add (local.get $j1) (i32.const 1)))
+      (if (i32.eq (local.get $j) (local.get $m)) (then (local.set $j (i32.const 0))))
+      (local.set $u (i32.add (local.get $u) (i32.const 2)))
+      (br $sweep)))
+    (local.set $u (i32.const 0))
+    (block $done2 (loop $sweep2
+      (br_if $done2 (i32.ge_s (local.get $u) (local.get $units)))
+      (local.set $at (i32.shl (local.get $u) (i32.const 3)))
+      (local.set $pair (i32.lt_s (i32.add (local.get $u) (i32.const 1)) (local.get $units)))
+      (if (local.get $pair)
+        (then
+          ${loads(act.slots, true)})
+        (else
+          ${loads(act.slots, false)}))
+${second}
+      (if (local.get $pair)
+        (then
+          ${stores(2, true)})
+        (else
+          ${stores(2, false)}))
+      (local.set $u (i32.add (local.get $u) (i32.const 2)))
+      (br $sweep2)))
+  )
+`;
+}
+
+const ELEMENTWISE = `${TANH_FUNC}${Object.keys(ACTIVATIONS).map(activationFunc).join("")}
   ;; The chain rule alone: Y[u] = D[u] on the value, Y[o + u] = Y[o + u]·D'[u] on the K − 1 tangents (D' = D + units)
   (func (export "chain") (param $Y i32) (param $D i32) (param $units i32) (param $K i32)
     (local $i i32) (local $o i32) (local $end i32) (local $dd i32)
@@ -284,6 +478,7 @@ export const WAT = `;; GENERATED by scripts/wasm.mjs: edit that, then \`npm run 
 ;; sums, 4 loads of Wᵀ and 2 broadcasts of X per column. Then pairs of rows, then an odd last row alone.
 (module
   (memory (export "memory") 1)
+${GLOBALS.join("\n")}
   (func (export "affine") (param $W i32) (param $X i32) (param $Z i32) (param $rows i32) (param $cols i32) (param $K i32)
     (local $k i32) (local $i i32) (local $rowBytes i32) (local $colBytes i32)
     (local $xk i32) (local $xa i32) (local $xEnd i32) (local $zk i32) (local $wp i32)

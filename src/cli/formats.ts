@@ -2,7 +2,7 @@
 export const FORMATS = {
   metric: ["text", "latex", "json", "csv"],
   eval: ["text", "json", "csv", "npy"],
-  geometry: ["text", "latex", "json"],
+  geometry: ["text", "latex", "json", "csv", "npy"],
   geodesic: ["text", "json", "csv"],
   distances: ["text", "json", "csv", "npy"],
   flow: ["text", "json"],

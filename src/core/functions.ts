@@ -32,7 +32,7 @@ export const FUNCTIONS = [
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 /** The activation functions the WebAssembly kernel exports (numeric/engine/kernel.wat), by their export name. */
-export type KernelFunction = "tanh";
+export type KernelFunction = "tanh" | "sigmoid" | "softplus";
 
 export interface FunctionDef {
   /** The value at a number. */
@@ -301,6 +301,7 @@ export const REGISTRY = {
     text: "sigmoid",
     python: { torch: "torch.sigmoid", numpy: { helper: "def _sigmoid(x):\n    return 0.5 * numpy.tanh(0.5 * x) + 0.5" } },
     activation: true,
+    kernel: "sigmoid",
   },
   softplus: {
     slopeRange: [0, 1], // sigmoid: → 0 and → 1, never reached
@@ -318,6 +319,7 @@ export const REGISTRY = {
     text: "softplus",
     python: { torch: "torch.nn.functional.softplus", numpy: { helper: "def _softplus(x):\n    return numpy.logaddexp(0.0, x)" } },
     activation: true,
+    kernel: "softplus",
   },
   relu: {
     slopeRange: [0, 1], // H(z)

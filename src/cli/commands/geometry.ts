@@ -6,13 +6,16 @@ import { latexSymbol } from "../../render/latex-expr.js";
 import { geometryAt, geometrySymbolic } from "../../api/geometry.js";
 import { pickMetric } from "../../api/spec.js";
 import { commandEnv } from "../env.js";
-import { EXIT, type IO } from "../io.js";
+import { EXIT, type IO, UsageError } from "../io.js";
 import { fmt, json } from "../format.js";
 import { choice, parseAssignments, parsePoint } from "../options.js";
 import { FORMATS } from "../formats.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { type ChartPoint, chartPoint, chartPointText } from "../chart-point.js";
+import { readPointsFile } from "../csv.js";
+import { npyBytes } from "../npy.js";
+import { refuseInput, writeFileAtomic } from "../output.js";
 
 export interface GeometryOptions {
   metric?: string;
@@ -20,6 +23,9 @@ export interface GeometryOptions {
   at?: string;
   atInput?: string;
   format: string;
+  /** A csv of points of the metric's chart, one a line: every component at each (csv or npy). */
+  points?: string;
+  output?: string;
   set?: string;
   weights?: string;
 }
@@ -45,6 +51,10 @@ function listingNote(q: GeometryQuantity, rank: number): string {
   return symmetry ? `, nonzero independent components (the rest follow by ${symmetry})` : ", nonzero components";
 }
 
+/** The multi-index of component k of a row-major tensor of this shape. */
+const indexOf = (shape: readonly number[], k: number): number[] =>
+  shape.map((_, i) => Math.floor(k / shape.slice(i + 1).reduce((a, b) => a * b, 1)) % shape[i]);
+
 function nested<T>(shape: number[], flat: T[]): unknown {
   if (shape.length === 0) return flat[0];
   const size = shape.slice(1).reduce((a, b) => a * b, 1);
@@ -54,6 +64,15 @@ function nested<T>(shape: number[], flat: T[]): unknown {
 export function geometryCommand(io: IO, file: string, opts: GeometryOptions): number {
   const format = choice(opts.format, FORMATS.geometry, "--format");
   const q = choice(opts.quantity, QUANTITY_NAMES, "--quantity");
+  if (opts.points !== undefined) {
+    if (opts.at !== undefined || opts.atInput !== undefined) throw new UsageError("give one of --at, --at-input and --points");
+    if (format !== "csv" && format !== "npy") throw new UsageError("--points writes --format csv or --format npy");
+    if (format === "npy" && opts.output === undefined) throw new UsageError("--format npy is binary: give -o FILE.npy");
+  } else if (format === "csv" || format === "npy") throw new UsageError(`--format ${format} goes with --points FILE.csv`);
+  if (opts.output !== undefined) {
+    if (opts.points === undefined) throw new UsageError("-o goes with --points");
+    refuseInput(opts.output, [file, opts.points, opts.weights]);
+  }
   const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
     io.err(`${loaded.message}\n`);
@@ -63,6 +82,39 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
   const coords = metric.manifold.coords;
   const taken = new Set([...loaded.model.constants.keys(), ...coords]);
   try {
+    if (opts.points !== undefined) {
+      const points = readPointsFile(io, opts.points, coords.length);
+      if (!points) return EXIT.failure;
+      const env = commandEnv(io, loaded.model, opts);
+      if (!env) return EXIT.failure;
+      const values = geometryAt(metric, q, points, env);
+      const shape = values[0]?.shape ?? quantity(q).shape(coords.length);
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (format === "npy") {
+        // points × the quantity's shape, C order: np.load(FILE)[p] is the tensor at point p
+        const table = new Float64Array(points.length * size);
+        values.forEach((v, p) => {
+          table.set(v.values, p * size);
+        });
+        writeFileAtomic(opts.output!, npyBytes([points.length, ...shape], table));
+      } else {
+        // a header (the coordinates, then each component by its 1-based indices, as eval's J_12: christoffel_122;
+        // christoffel_1_10_2 once an index has two digits), then one row a point
+        const sep = coords.length > 9 ? "_" : "";
+        const names = Array.from({ length: size }, (_, k) =>
+          shape.length
+            ? `${q}_${indexOf(shape, k)
+                .map((i) => i + 1)
+                .join(sep)}`
+            : q,
+        );
+        const rows = values.map((v) => [...v.point, ...v.values].join(","));
+        const text = `${[...coords, ...names].join(",")}\n${rows.join("\n")}${rows.length ? "\n" : ""}`;
+        if (opts.output === undefined) io.out(text);
+        else writeFileAtomic(opts.output, text);
+      }
+      return EXIT.ok;
+    }
     if (opts.at !== undefined || opts.atInput !== undefined) {
       if (opts.at !== undefined) parsePoint(opts.at, metric.manifold); // a malformed point before the weights are read
       const env = commandEnv(io, loaded.model, opts);

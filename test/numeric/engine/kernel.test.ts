@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chainStep } from "../../../src/numeric/engine/batch.js";
+import { ACTIVATION_DERIVATIVES } from "../../../src/numeric/engine/activations.js";
 import { affine, KERNEL, newWasmKernel, wasmKernelAvailable } from "../../../src/numeric/engine/kernel.js";
 import { rng } from "../../../src/core/random.js";
 
@@ -149,29 +150,82 @@ describe("the kernel's elementwise functions", () => {
     });
   });
 
-  it("tanh: the bias of unit u is bias[u mod m] (pairs that straddle rows, odd unit counts, one-unit layers)", () => {
-    for (const [units, m] of [
-      [7, 3],
-      [9, 1],
-      [10, 5],
-      [1, 1],
-      [6, 2],
-      [8, 4],
-      [11, 8],
-    ]) {
-      const { kernel, f64 } = instance(64);
-      const r = rng(units * 10 + m);
-      for (let u = 0; u < units; u++) f64[u] = 4 * r() - 2;
-      for (let i = 0; i < m; i++) f64[16 + i] = r() - 0.5;
-      f64.fill(Number.NaN, 24, 48);
-      kernel.tanh(0, 16 * 8, 24 * 8, units, m);
-      for (let u = 0; u < units; u++) {
-        const want = Math.tanh(f64[u] + f64[16 + (u % m)]);
-        expect(Math.abs(f64[24 + u] - want)).toBeLessThanOrEqual(3 * ulp(want));
+  // each side is within about 2.5 ulps of the true value (e^u to an ulp, then 1 + e^u and a quotient), so 5 apart; σ'
+  // = σ(1 − σ) cancels near σ = 1 on both sides alike (absolute 4e-16)
+  for (const name of ["sigmoid", "softplus"] as const)
+    it(`${name}: σ within 5 ulps and σ' within 6 ulps or 4e-16 of the registry's JavaScript on 10^6 arguments`, () => {
+      const N = 250_000;
+      const { kernel, f64 } = instance(5 * N + 8);
+      const want = new Float64Array(4 * N);
+      const r = rng(name.length);
+      const sign = () => (r() < 0.5 ? -1 : 1);
+      const ranges: [string, () => number][] = [
+        ["[-40, 40]", () => 80 * r() - 40],
+        ["[-1, 1] (k = 0 and ±1, w about √2)", () => 2 * r() - 1],
+        ["[-800, 800] (both clamps)", () => 1600 * r() - 800],
+        ["log-uniform down to subnormals", () => sign() * Math.exp(-745 * r())],
+      ];
+      for (const [label, draw] of ranges) {
+        for (let u = 0; u < N; u++) f64[u] = draw();
+        f64[N] = 0; // one bias, 0
+        kernel[name](0, 8 * N, 8 * (N + 2), N, 1);
+        for (let u = 0; u < N; u++) ACTIVATION_DERIVATIVES[name](f64[u], want, u, N);
+        let worst = 0;
+        for (let u = 0; u < N; u++) {
+          const [s, ds] = [f64[N + 2 + u], f64[2 * N + 2 + u]],
+            [ws, wds] = [want[u], want[N + u]];
+          // below 1e-300 (z < −690) the registry's own e^{−z} overflows to ∞ where the kernel keeps e^z: compare absolutely
+          const e = Math.abs(ws) < 1e-300 ? Math.abs(s - ws) / 1e-300 : Math.abs(s - ws) / ulp(ws);
+          if (!(e <= 5 && Math.abs(ds - wds) <= Math.max(4e-16, 6 * ulp(wds)))) {
+            throw new Error(`${name}(${f64[u]}) = ${s}, σ' ${ds}: registry ${ws}, ${wds}`);
+          }
+          worst = Math.max(worst, e);
+        }
+        expect(worst, `${label}: some argument rounds unlike the registry`).toBeGreaterThan(0);
       }
-      expect(Number.isNaN(f64[24 + 2 * units])).toBe(true); // nothing written past σ'
-    }
-  });
+      // the special values, bit for bit: signed zeros, both clamps, infinities, NaN, subnormal arguments
+      const special = [0, -0, 1, 36, -36, 708, 800, -800, Infinity, -Infinity, Number.NaN, Number.MIN_VALUE, -Number.MIN_VALUE];
+      f64.set(special);
+      f64[special.length] = 0;
+      const D = special.length + 2;
+      kernel[name](0, 8 * special.length, 8 * D, special.length, 1);
+      special.forEach((z, u) => {
+        ACTIVATION_DERIVATIVES[name](z, want, 0, 1);
+        expect(Object.is(f64[D + u], want[0]), `${name}(${z}) = ${f64[D + u]}, not ${want[0]}`).toBe(true);
+        expect(Object.is(f64[D + special.length + u], want[1]), `${name}'(${z}) = ${f64[D + special.length + u]}`).toBe(true);
+      });
+    });
+
+  for (const [name, slots] of [
+    ["tanh", 2],
+    ["sigmoid", 2],
+    ["softplus", 3],
+  ] as const)
+    it(`${name}: the bias of unit u is bias[u mod m] (pairs that straddle rows, odd unit counts, one-unit layers)`, () => {
+      for (const [units, m] of [
+        [7, 3],
+        [9, 1],
+        [10, 5],
+        [1, 1],
+        [6, 2],
+        [8, 4],
+        [11, 8],
+      ]) {
+        const { kernel, f64 } = instance(64);
+        const r = rng(units * 10 + m);
+        for (let u = 0; u < units; u++) f64[u] = 4 * r() - 2;
+        for (let i = 0; i < m; i++) f64[16 + i] = r() - 0.5;
+        f64.fill(Number.NaN, 24, 64);
+        kernel[name](0, 16 * 8, 24 * 8, units, m);
+        const want = new Float64Array(4);
+        for (let u = 0; u < units; u++) {
+          ACTIVATION_DERIVATIVES[name](f64[u] + f64[16 + (u % m)], want, 0, 1);
+          expect(Math.abs(f64[24 + u] - want[0])).toBeLessThanOrEqual(5 * ulp(want[0]));
+          expect(Math.abs(f64[24 + units + u] - want[1])).toBeLessThanOrEqual(4e-16);
+        }
+        expect(Number.isNaN(f64[24 + slots * units])).toBe(true); // nothing written past σ' (softplus: its scratch slot)
+      }
+    });
 
   it("tanh: four units at a time (m a multiple of 4) is bit for bit the pairwise path", () => {
     // 6 rows of m = 4 units in one call (four at a time), against each pair of units in a call of its own (m = 2)
