@@ -7,11 +7,14 @@ intensities in (0, 1). Encoder: an MLP 64 → 256 → 128 → (mean, log-varianc
 Loss: the negative ELBO, Bernoulli cross-entropy of the 64 pixels (intensities /16) plus KL to N(0, I), Adam.
 
 Writes, in examples/digits-vae/ (or the directory given as the first argument):
-  decoder.onnx          the decoder in float64, torch.onnx.export at opset 17 (input z: batch × 2, output batch × 1×8×8)
-  decoder.safetensors   the same weights as F64 tensors (fc.weight, fc.bias, up1.weight, …), PyTorch's layouts
-  latents.csv           x,y,label: the encoder's mean for every digit, and the digit's class
-  reconstructions.png   digits and their reconstructions, the encoded means coloured by class, and the decoder
-                        on a lattice of the latent plane
+  decoder.onnx            the decoder in float64, torch.onnx.export at opset 17 (input z: batch × 2, output
+                          batch × 1×8×8)
+  state_dict.safetensors  the same weights as F64 tensors under the decoder's state_dict names (fc.weight, fc.bias,
+                          up1.weight, …), in PyTorch's layouts (named apart from the decoder.safetensors that
+                          `rgnn import` writes beside decoder.rgnn)
+  latents.csv             x,y,label: the encoder's mean for every digit, and the digit's class
+  reconstructions.png     digits and their reconstructions, the encoded means coloured by class, and the decoder
+                          on a lattice of the latent plane
 
 Run with Debian's Python (torch 1.13, numpy, sklearn): /usr/bin/python3 examples/tools/train_digits_vae.py
 One CPU thread, fixed seeds: the same files on every run on the same machine.
@@ -211,7 +214,7 @@ def main():
         dec, z0, os.path.join(out, "decoder.onnx"), input_names=["z"], output_names=["image"],
         dynamic_axes={"z": {0: "batch"}, "image": {0: "batch"}}, opset_version=17,
     )
-    write_safetensors(os.path.join(out, "decoder.safetensors"), {k: v.numpy() for k, v in dec.state_dict().items()})
+    write_safetensors(os.path.join(out, "state_dict.safetensors"), {k: v.numpy() for k, v in dec.state_dict().items()})
 
     # the encoded means: 8 significant digits, and the reference computations read back exactly these numbers
     lat = mu64.numpy()
@@ -238,7 +241,7 @@ def main():
     png = figure(x64.view(-1, 8, 8).numpy(), recon.view(-1, 8, 8).numpy(), lat, labels, lattice, box, k)
     write_png(os.path.join(out, "reconstructions.png"), png)
     print(f"latent box of the figure: x {box[0][0]:.2f} … {box[0][1]:.2f}, y {box[1][0]:.2f} … {box[1][1]:.2f}")
-    for name in ("decoder.onnx", "decoder.safetensors", "latents.csv", "reconstructions.png"):
+    for name in ("decoder.onnx", "state_dict.safetensors", "latents.csv", "reconstructions.png"):
         print(f"wrote {os.path.join(out, name)} ({os.path.getsize(os.path.join(out, name))} bytes)")
 
 
