@@ -13,6 +13,7 @@ import { metricSuite } from "./metric.js";
 import { outputsSuite } from "./outputs.js";
 import { loadSuite } from "./load.js";
 import { simplifySuite } from "./simplify.js";
+import { daskSuite } from "./dask.js";
 
 const only = process.argv[2];
 if (!only || only === "metric") metricSuite();
@@ -28,4 +29,5 @@ if (!only || only === "experiments") experimentsSuite();
 if (!only || only === "export") exportSuite();
 if (!only || only === "outputs") outputsSuite();
 if (!only || only === "load") loadSuite();
+if (only === "dask") daskSuite(); // needs Debian's python3 with distributed: run by name
 if (!only || only === "costs") await costsSuite(process.argv[3] ? Number(process.argv[3]) : undefined);

@@ -33,6 +33,7 @@ const KEYWORDS = [
   "in",
   "weights",
   "repeat",
+  "skip",
   "euclidean",
 ];
 

@@ -44,6 +44,7 @@ layers    -> layer                                            {% ([l]) => [l] %}
 # the number, activation and parameters to what the kind's syntax allows
 layer     -> %kind %number:? %ident:? params                  {% ([k, n, act, ps]) => A.layer(k, n, act, ps) %}
            | "repeat" %number "{" layers "}"                  {% ([k, n, , body, close]) => ({ kind: "repeat", count: A.int(n), body, span: A.join(k, close) }) %}
+           | "skip" "{" layers "}"                            {% ([k, , body, close]) => ({ kind: "skip", body, span: A.join(k, close) }) %}
 params    -> null                                             {% () => [] %}
            | "with" paramlist                                 {% ([, ps]) => ps %}
 paramlist -> param                                            {% ([p]) => [p] %}

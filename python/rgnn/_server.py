@@ -19,6 +19,11 @@ class RgnnError(Exception):
     """An error rgnn reports: a bad spec (its message reads `file:line:col: error: …` with a caret), input or request."""
 
 
+class ServerStopped(RgnnError):
+    """The rgnn server process stopped (killed, crashed, out of memory) before it answered; the next request starts a
+    new one."""
+
+
 def _command() -> list[str]:
     """How to start the CLI: $RGNN_CLI (a .js file run with $RGNN_NODE or node, or an executable), else `rgnn` on PATH."""
     cli = os.environ.get("RGNN_CLI")
@@ -71,7 +76,11 @@ class Server:
                 self._proc.stdin.flush()
                 reply = self._read()
             except (BrokenPipeError, OSError, EOFError) as e:
-                raise RgnnError(f"the rgnn server stopped: {self._stderr() or e}") from None
+                # make sure it is gone (a half-dead process must not take the next request): default_server() then
+                # starts a new one
+                self._proc.kill()
+                self._proc.wait()
+                raise ServerStopped(f"the rgnn server stopped: {self._stderr() or e}") from None
         if "error" in reply:
             raise RgnnError(reply["error"]["message"])
         return reply["result"]

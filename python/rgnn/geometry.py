@@ -180,15 +180,33 @@ class Geometry:
         info = {k: v for k, v in r.items() if k not in ("t", "x", "v")}
         return Geodesic(back(from_wire(r["t"])), back(from_wire(r["x"])), back(from_wire(r["v"])), r["length"], info)
 
-    def distances(self, points: Any, metric: Optional[str] = None, client: Any = None, chunk: int = 64) -> Any:
+    def distances(
+        self, points: Any, metric: Optional[str] = None, client: Any = None, chunk: int = 64, progress: Any = None
+    ) -> Any:
         """The geodesic distance matrix of the points: [N, N]. With a dask.distributed `client`, the pairs are sharded
-        over its workers (each runs its own rgnn server), `chunk` pairs a task."""
-        p, _, back = _points(points)
-        if client is None:
-            return back(from_wire(self._ask("distances", points=to_wire(p), metric=metric)["distances"]))
-        from .cluster import distances_on
+        over its workers (each runs its own rgnn server), `chunk` pairs a task; a worker lost mid-run has its pairs
+        computed again, and a failure raises one RgnnError (never a partial matrix).
 
-        return back(distances_on(client, self._spec(), p, metric, chunk))
+        `progress=True` draws a bar on standard error as pairs finish; a callable is called as `progress(done, total)`
+        (pairs). With progress and no client, the pairs go to the server `chunk` at a time so that there is something
+        to report."""
+        p, _, back = _points(points)
+        if client is not None:
+            from .cluster import distances_on
+
+            return back(distances_on(client, self._spec(), p, metric, chunk, progress))
+        if not progress:
+            return back(from_wire(self._ask("distances", points=to_wire(p), metric=metric)["distances"]))
+        from .cluster import Bar, fill, pairs_of, spans
+
+        parts = spans(len(p), chunk)
+        bar = Bar(progress, len(p) * (len(p) - 1) // 2)
+        values = []
+        for start, stop in parts:
+            pairs = pairs_of(len(p), start, stop).tolist()
+            values.append(from_wire(self._ask("distances", points=to_wire(p), pairs=pairs, metric=metric)["distances"]))
+            bar.step(stop - start)
+        return back(fill(len(p), parts, values))
 
     def _spec(self) -> dict:
         """How a worker loads the same spec: its file (absolute, with its weights beside it)."""

@@ -2,6 +2,8 @@
 import { inRequestGraph } from "../symbolic/expr.js";
 import type { Metric } from "../semantics/model.js";
 import { type GeodesicPath, geodesicBVP, geodesicIVP, geodesicSolver } from "../numeric/geodesic.js";
+import { assertInChart } from "./chart.js";
+import { EvaluationError } from "../numeric/evaluate.js";
 
 /**
  * A geodesic from `from`: to the point `to` (shooting), or with initial velocity `velocity` for t ∈ [0, 1].
@@ -15,6 +17,8 @@ export function geodesic(
   from: number[],
   end: { to: number[]; velocity?: undefined; samples?: number } | { velocity: number[]; to?: undefined; samples?: number },
 ): GeodesicPath {
+  assertInChart(metric.manifold, [from], "the start");
+  if (end.to) assertInChart(metric.manifold, [end.to], "the end");
   return inRequestGraph(metric, () =>
     end.to
       ? geodesicBVP(metric, env, from, end.to, { samples: end.samples })
@@ -31,5 +35,32 @@ export function geodesic(
  */
 export function geodesicDistance(metric: Metric, env: ReadonlyMap<string, number>): (from: number[], to: number[]) => number {
   const solver = inRequestGraph(metric, () => geodesicSolver(metric, env));
-  return (from, to) => solver.bvp(from, to, { samples: 2 }).length;
+  return (from, to) => {
+    assertInChart(metric.manifold, [from], "the pair's first point");
+    assertInChart(metric.manifold, [to], "the pair's second point");
+    return solver.bvp(from, to, { samples: 2 }).length;
+  };
+}
+
+/** A request refused before any work because of what it would cost (time, memory), with what to do instead. */
+export class CostLimitError extends EvaluationError {}
+
+/**
+ * Most points of one geodesic distance matrix in one run (`rgnn distances`, the server, the Python package without a
+ * cluster): 4096 points are 8,386,560 boundary-value problems — hours on one core at a millisecond or more each — and a
+ * matrix of 134 MB. 20,000 points (2·10⁸ pairs) ran the process out of memory before this limit.
+ */
+export const MAX_DISTANCE_POINTS = 4096;
+
+/** Throws CostLimitError when a distance matrix of `points` points is beyond MAX_DISTANCE_POINTS, before any work. */
+export function assertDistancesFeasible(points: number): void {
+  if (points <= MAX_DISTANCE_POINTS) return;
+  const pairs = (points * (points - 1)) / 2;
+  const gb = (points * points * 8) / 1e9;
+  throw new CostLimitError(
+    `a distance matrix of ${points.toLocaleString("en")} points is ${pairs.toLocaleString("en")} geodesic problems and a ` +
+      `${points} × ${points} matrix (${gb < 10 ? gb.toFixed(1) : Math.round(gb)} GB): more than the ` +
+      `${MAX_DISTANCE_POINTS.toLocaleString("en")} points of one run; compute it on a sample of the points, or shard it over a ` +
+      `Dask cluster from Python (geometry.distances(points, client=…), docs/python.md)`,
+  );
 }

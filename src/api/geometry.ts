@@ -10,6 +10,7 @@ import { simplifyAll } from "../symbolic/simplify/index.js";
 import { assertSymbolicFeasible } from "../symbolic/size.js";
 import { indicesOf } from "../symbolic/tensor.js";
 import { latex } from "../render/latex-expr.js";
+import { assertInChart } from "./chart.js";
 
 /** One component of a listing: its indices (numbers and coordinate names) and its closed form. */
 export interface SymbolicComponent {
@@ -107,6 +108,7 @@ export interface QuantityValue {
  * k.values[0]; // 1/R² = 0.25 on a sphere of radius 2
  */
 export function geometryAt(metric: Metric, q: GeometryQuantity, points: number[][], env: ReadonlyMap<string, number>): QuantityValue[] {
+  assertInChart(metric.manifold, points);
   return inRequestGraph(metric, () => {
     const ev = pointQuantity(metric, q, env);
     const shape = ev.shape;

@@ -6,6 +6,7 @@ import { metricRank } from "../numeric/linalg.js";
 import { eachPoint, pointMapping } from "../numeric/route.js";
 import { mappingExprs } from "../symbolic/metric.js";
 import { print } from "../symbolic/print.js";
+import { assertInChart } from "./chart.js";
 
 export interface MappingValue {
   point: number[];
@@ -24,6 +25,7 @@ export interface MappingValue {
  * r.output; r.jacobian; r.metric; r.rank;
  */
 export function evaluateAt(mapping: Mapping, points: number[][], env: ReadonlyMap<string, number>): MappingValue[] {
+  assertInChart(mapping.source, points);
   const ev = inRequestGraph(mapping, () => pointMapping(mapping, env));
   return ev.many(points).map((r, k) => ({ point: points[k], ...r, rank: metricRank(r.metric) }));
 }
@@ -46,6 +48,7 @@ export function mappingEvaluator(mapping: Mapping, env: ReadonlyMap<string, numb
   const ev = inRequestGraph(mapping, () => pointMapping(mapping, env));
   return {
     *each(points) {
+      assertInChart(mapping.source, points);
       let k = 0;
       for (const r of eachPoint(ev, points)) yield { point: points[k++], ...r, rank: metricRank(r.metric) };
     },

@@ -12,6 +12,7 @@ import { displayNode, type Expr, inRequestGraph, num, substitute } from "../symb
 import { assertSymbolicFeasible, layeredPrintSize, PRINT_LIMIT, printedSize, SymbolicSizeError } from "../symbolic/size.js";
 import { print } from "../symbolic/print.js";
 import { LookupError } from "./errors.js";
+import { assertInChart } from "./chart.js";
 import { simplifyAll } from "../symbolic/simplify/index.js";
 
 export { type Values, valuesOf } from "./values.js";
@@ -240,6 +241,7 @@ export interface MetricValue {
  * console.log(v.rank, v.determinant);
  */
 export function metricAt(metric: Metric, points: number[][], env: ReadonlyMap<string, number>): MetricValue[] {
+  assertInChart(metric.manifold, points);
   return inRequestGraph(metric, () => {
     const ev = pointMetric(metric, env);
     return points.map((point) => {

@@ -62,8 +62,24 @@ export function csvFieldError(text: string, file: string, offset: number, messag
   return new InputFileError(formatDiagnostic({ file, source: text, span: spanAt(text, offset, Math.max(1, end)), message }));
 }
 
-/** Points from CSV text, `dim` coordinates per line; throws InputFileError. */
+/**
+ * Most points one `eval --points` or `distances --points` run reads: held as arrays while they are evaluated, a point
+ * costs about 600 bytes at its peak (2·10⁶ points of the paper's toy network: 1.27 GB), so 4·10⁶ stay near the 3 GB
+ * a Node process is given by default; a 1 GiB file of short rows (some 8·10⁷ points) ran the process out of memory.
+ */
+export const MAX_POINTS = 4_000_000;
+
+/** Points from CSV text, `dim` coordinates per line; throws InputFileError (also, before parsing, past MAX_POINTS lines). */
 export function parsePointsCsv(text: string, file: string, dim: number): number[][] {
+  let lines = 0;
+  for (let at = text.indexOf("\n"); at !== -1 && lines <= MAX_POINTS + 1; at = text.indexOf("\n", at + 1)) lines++;
+  if (lines > MAX_POINTS + 1) {
+    // a header and a last line without its line break aside, every line is a point (comments and blank lines are rare)
+    throw new InputFileError(
+      `${file}: error: more than ${MAX_POINTS.toLocaleString("en")} lines: more points than one run reads (about 600 bytes ` +
+        `of memory each while evaluated); split the file (split -l ${MAX_POINTS} ${file} part-) and run each part`,
+    );
+  }
   const { rows } = readNumberCsv(text, file, dim, `${dim} coordinates per point`);
   if (rows.length === 0) throw new InputFileError(`${file}: error: no points in file`);
   return rows;

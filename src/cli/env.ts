@@ -3,7 +3,7 @@
 import type { Model } from "../semantics/model.js";
 import { bindWeights, WeightsError } from "../semantics/bind.js";
 import { valuesOf } from "../api/values.js";
-import { entryName } from "../semantics/networks.js";
+import { entryName, writtenParams } from "../semantics/networks.js";
 import { suggestion } from "../semantics/names.js";
 import { type IO, UsageError } from "./io.js";
 import { parseAssignments } from "./options.js";
@@ -15,8 +15,8 @@ function symbolNames(model: Model): Set<string> {
   for (const m of model.mappings.values())
     if (m.kind === "network")
       for (const layer of m.layers)
-        for (const p of [layer.W, layer.b, layer.h])
-          if (p && !p.values) for (let i = 0; i < p.entries.length; i++) names.add(entryName(p.name, p.shape, i));
+        for (const p of writtenParams(layer))
+          if (!p.values) for (let i = 0; i < p.entries.length; i++) names.add(entryName(p.name, p.shape, i));
   return names;
 }
 

@@ -2,7 +2,7 @@
 import type { Model } from "../semantics/model.js";
 import { loadSpec } from "../semantics/load.js";
 import { DiagnosticError, formatDiagnostic } from "../syntax/diagnostics.js";
-import { InputError, stripBom } from "../syntax/input.js";
+import { InputError, NotTextError, stripBom } from "../syntax/input.js";
 import type { IO } from "./io.js";
 import { parseAssignments } from "./options.js";
 
@@ -26,7 +26,7 @@ export function readSpec(io: IO, path: string, set?: string): Loaded {
           : e.code === "EISDIR"
             ? "it is a directory"
             : String(e.message ?? e);
-    return { ok: false, message: `${file}: error: cannot read: ${why}` };
+    return { ok: false, message: `${file}: error: ${e instanceof NotTextError ? "" : "cannot read: "}${why}` };
   }
   try {
     const model = loadSpec(source, file, path === "-" ? process.cwd() : undefined, parseAssignments(set));

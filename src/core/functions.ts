@@ -24,6 +24,10 @@ export const FUNCTIONS = [
   "asinh",
   "atanh",
   "erf",
+  "silu",
+  "mish",
+  "leaky_relu",
+  "hardtanh",
 ] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
@@ -456,6 +460,96 @@ export const REGISTRY = {
       numpy: { helper: "_erf_1 = numpy.vectorize(math.erf, otypes=[float])\n\n\ndef _erf(x):\n    return _erf_1(x)" },
     },
     activation: false,
+  },
+  silu: {
+    // x·s(x); f′ = s + x s(1 − s) has f′(−x) = 1 − f′(x) and f″ = s(1 − s)(2 + x(1 − 2s)) = 0 at x tanh(x/2) = 2,
+    // x = ±2.3993572805154676…; 60-digit decimal arithmetic (golden section on f′): 1.0998393201288669169…
+    slopeRange: [-0.09983932012886691, 1.099839320128867],
+    // d = s(1 − s): f′ = s + x d, f″ = d(2 + x(1 − 2s)), f‴ = d((1 − 2s)(3 + x(1 − 2s)) − 2x d)
+    derivatives: (x, _f, out, i, w) => {
+      const s = sigmoid(x),
+        d = s * (1 - s),
+        c = 1 - 2 * s;
+      put(out, i, w, s + x * d, d * (2 + x * c), d * (c * (3 + x * c) - 2 * x * d));
+    },
+    value: (x) => x / (1 + Math.exp(-x)),
+    // s(u)(1 + u(1 − s(u)))
+    derivative: (A, u) => {
+      const s = A.fn("sigmoid", u);
+      return A.mul(s, A.add(A.num(1), A.mul(u, A.sub(A.num(1), s))));
+    },
+    js: (a) => `${a} / (1 + Math.exp(-${a}))`,
+    tex: named("silu"),
+    slopeTex: "s(z)\\,(1 + z\\,(1-s(z)))",
+    text: "silu",
+    python: { torch: "torch.nn.functional.silu", numpy: { helper: "def _silu(x):\n    return x * (0.5 * numpy.tanh(0.5 * x) + 0.5)" } },
+    activation: true,
+  },
+  mish: {
+    // f′ = t + x(1 − t²)s, t = tanh(softplus x), s = sigmoid x: 60-digit decimal arithmetic (golden section on f′) puts
+    // its maximum 1.0884981612517278612… at x = 1.4905711794854…, its minimum −0.1125261223894625564… at x = −2.2563763963607…
+    slopeRange: [-0.11252612238946255, 1.088498161251728],
+    // T = 1 − t², g = T s: f′ = t + x g, f″ = 2g + x g′, f‴ = 3g′ + x g″ with t′ = g, s′ = d = s(1 − s),
+    // g′ = T(d − 2ts²), g″ = −2tg(d − 2ts²) + T(d(1 − 2s) − 2Ts³ − 4tsd)
+    derivatives: (x, _f, out, i, w) => {
+      const s = sigmoid(x),
+        t = Math.tanh(x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
+        T = 1 - t * t,
+        d = s * (1 - s),
+        g = T * s,
+        e = d - 2 * t * s * s,
+        g1 = T * e,
+        g2 = -2 * t * g * e + T * (d * (1 - 2 * s) - 2 * T * s * s * s - 4 * t * s * d);
+      put(out, i, w, t + x * g, 2 * g + x * g1, 3 * g1 + x * g2);
+    },
+    value: (x) => x * Math.tanh(x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
+    // tanh(softplus u) + u(1 − tanh²(softplus u)) sigmoid(u)
+    derivative: (A, u) => {
+      const t = A.fn("tanh", A.fn("softplus", u));
+      return A.add(t, A.mul(u, A.sub(A.num(1), A.pow(t, 2)), A.fn("sigmoid", u)));
+    },
+    js: (a) => `${a} * Math.tanh(${a} > 0 ? ${a} + Math.log1p(Math.exp(-${a})) : Math.log1p(Math.exp(${a})))`,
+    tex: named("mish"),
+    slopeTex: "t(z) + z\\,(1-t(z)^2)\\operatorname{sigmoid}(z),\\ t = \\tanh\\circ\\operatorname{softplus}",
+    text: "mish",
+    python: {
+      torch: "torch.nn.functional.mish",
+      numpy: { helper: "def _mish(x):\n    return x * numpy.tanh(numpy.logaddexp(0.0, x))" },
+    },
+    activation: true,
+  },
+  leaky_relu: {
+    slopeRange: [0.01, 1], // 0.01 on the left, 1 on the right
+    derivatives: (x, _f, out, i, w) => put(out, i, w, x > 0 ? 1 : 0.01, 0, 0),
+    // torch's default negative slope 0.01: x for x > 0, 0.01x otherwise
+    value: (x) => (x > 0 ? x : 0.01 * x),
+    // 0.01 + 0.99 H(u): 0.01 at the kink, as torch's gradient there
+    derivative: (A, u) => A.add(A.num(0.01), A.mul(A.num(0.99), A.fn("heaviside", u))),
+    js: (a) => `(${a} > 0 ? ${a} : 0.01 * ${a})`,
+    tex: named("leaky\\_relu"),
+    slopeTex: "0.01 + 0.99\\,H(z)",
+    text: "leaky_relu",
+    python: {
+      torch: "torch.nn.functional.leaky_relu",
+      numpy: { helper: "def _leaky_relu(x):\n    return numpy.where(x > 0, x, 0.01 * x)" },
+    },
+    activation: true,
+    kink: "leaky_relu is not C¹ at 0 (its derivative jumps from 0.01 to 1)",
+  },
+  hardtanh: {
+    slopeRange: [0, 1], // 1 on (−1, 1), 0 outside
+    derivatives: (x, _f, out, i, w) => put(out, i, w, x > -1 && x < 1 ? 1 : 0, 0, 0),
+    // x clipped to [−1, 1] (torch's defaults); NaN stays NaN
+    value: (x) => Math.max(-1, Math.min(1, x)),
+    // H(1 + u) H(1 − u): 0 at ±1, as torch's gradient there
+    derivative: (A, u) => A.mul(A.fn("heaviside", A.add(A.num(1), u)), A.fn("heaviside", A.sub(A.num(1), u))),
+    js: (a) => `Math.max(-1, Math.min(1, ${a}))`,
+    tex: named("hardtanh"),
+    slopeTex: "H(1+z)\\,H(1-z)",
+    text: "hardtanh",
+    python: { torch: "torch.nn.functional.hardtanh", numpy: "numpy.clip({x}, -1.0, 1.0)" },
+    activation: true,
+    kink: "hardtanh is not C¹ at ±1 (its derivative jumps between 1 and 0)",
   },
 } satisfies Record<FunctionName, FunctionDef>;
 

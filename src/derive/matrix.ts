@@ -21,6 +21,7 @@ import {
 } from "../core/notation.js";
 import { quantity, quantityOfPhrase, restriction } from "../core/quantities.js";
 import type { Layer, Manifold, Metric, Network, Request } from "../semantics/model.js";
+import { writtenParams } from "../semantics/networks.js";
 import { type Expr, num } from "../symbolic/expr.js";
 import { fromMath } from "../symbolic/mathjs.js";
 import { componentName } from "../numeric/geometry.js";
@@ -63,7 +64,7 @@ export function networkSampler(net: Network, chart: Manifold, fixed: ReadonlyMap
 
 /** The entries of a network's symbolic weights (none when they are numbers). */
 export const symbolicWeights = (net: Network): Expr[] =>
-  net.layers.flatMap((l) => [l.W, l.b, l.h].flatMap((p) => (p && !p.values ? p.entries.map(fromMath) : [])));
+  net.layers.flatMap((l) => [l.W, l.b, l.h, l.eps].flatMap((p) => (p && !p.values ? p.entries.map(fromMath) : [])));
 
 /** A matrix definition's name as LaTeX: W1 → W_{1}; the metric's own name stays user text. */
 const nameTex = (name: string) => name.replace(/^([A-Za-z]+)(\d+)$/, "$1_{$2}");
@@ -76,15 +77,20 @@ function generic(d: MatrixDefinition, a: number): MathNode {
   const idx = (k: number) => (k === a ? "l" : k < a && a - k <= GENERIC_REACH ? `l-${a - k}` : String(k));
   const tex = (s: string) => s.replace(/_\{(\d+)\}/g, (_, k) => `_{${idx(Number(k))}}`);
   const text = (s: string) =>
-    s.replace(/\b([xzWbJgPh])(\d+)\b/g, (_, c, k) => (idx(Number(k)) === "l" ? `${c}_l` : `${c}_{${idx(Number(k))}}`));
+    s.replace(/\b([xzWKbJgPh])(\d+)\b/g, (_, c, k) => (idx(Number(k)) === "l" ? `${c}_l` : `${c}_{${idx(Number(k))}}`));
   return seq(formula(tex(nameTex(d.name)), text(d.name)), formula("=", "="), formula(tex(d.latex), text(d.expr)));
 }
 
-const shapeTex = (s: number[]) => (s.length === 2 ? `${s[0]} \\times ${s[1]}` : `${s[0]}`);
+const shapeTex = (s: number[]) => s.join(" \\times ");
 const paramMath = (p: MatrixParameter): MathNode =>
   p.shape.length === 0
     ? formula(`${nameTex(p.name)} = ${p.value ?? "?"}`, `${p.name} = ${p.value ?? "?"}`)
-    : formula(`${nameTex(p.name)} \\in \\mathbb{R}^{${shapeTex(p.shape)}}`, `${p.name} in R^${p.shape.join("x")}`);
+    : p.operator
+      ? formula(
+          `${nameTex(p.name)} \\in \\mathbb{R}^{${shapeTex(p.shape)}}\\ (\\text{${p.operator}})`,
+          `${p.name} in R^${p.shape.join("x")} (${p.operator})`,
+        )
+      : formula(`${nameTex(p.name)} \\in \\mathbb{R}^{${shapeTex(p.shape)}}`, `${p.name} in R^${p.shape.join("x")}`);
 
 /** What every step of one metric's matrix-level derivation reads. */
 interface MatrixContext {
@@ -149,7 +155,8 @@ function matrixContext(metric: Metric, fixed: ReadonlyMap<string, number>, opts:
     opts,
     id: (s: string) => `${metric.name}:${s}`,
     defsOf: (l) => byGroup.get(groupOf(l))!,
-    paramsOf: (l) => form.parameters.filter((p) => [`W${l}`, `b${l}`, `h${l}`].includes(p.name) || (p.name === "h" && net.layers[l - 1].h)),
+    paramsOf: (l) =>
+      form.parameters.filter((p) => [`W${l}`, `K${l}`, `b${l}`, `h${l}`].includes(p.name) || (p.name === "h" && net.layers[l - 1].h)),
     metricDefs: [...(byGroup.get("total Jacobian") ?? []), ...(byGroup.get("metric") ?? [])],
     firstOrder: !byGroup.has("total Jacobian"),
     prepared,
@@ -168,7 +175,11 @@ export const PARAMETER_TABLE_LIMIT = 300;
 
 /** The numeric parameters a matrix-level derivation names, and how many numbers they hold. */
 function numericParameters(net: Network, from: number) {
-  const params = net.layers.slice(from).flatMap((l) => [l.W, l.b, l.h].filter((p) => p?.values).map((p) => ({ layer: l, p: p! })));
+  const params = net.layers.slice(from).flatMap((l) =>
+    writtenParams(l)
+      .filter((p) => p.values)
+      .map((p) => ({ layer: l, p })),
+  );
   return { params, count: params.reduce((s, { p }) => s + p.values!.length, 0) };
 }
 
@@ -236,15 +247,23 @@ export function parameterAppendix(metric: Metric): Section | null {
   if (count === 0 || count > PARAMETER_TABLE_LIMIT) return null;
   const rows = params.map(({ layer, p }) => {
     const v = p.values!,
-      name = p === layer.W ? `W_{${layer.index}}` : p === layer.b ? `b_{${layer.index}}` : "h";
+      name =
+        p === layer.W
+          ? `W_{${layer.index}}`
+          : p === layer.shaped?.K
+            ? `K_{${layer.index}}`
+            : p === layer.b || p === layer.shaped?.bias
+              ? `b_{${layer.index}}`
+              : "h";
     const lhs = label(formula(name, name.replace(/[_{}]/g, "")));
-    if (p.shape.length === 2)
+    if (p.shape.length >= 2) {
+      // a matrix by its rows; a kernel [out, in, kH, kW] as its out·in·kH rows of kW entries
+      const cols = p.shape[p.shape.length - 1];
       return {
         lhs,
-        rhs: matrixSide(
-          Array.from({ length: p.shape[0] }, (_, i) => Array.from(v.subarray(i * p.shape[1], (i + 1) * p.shape[1]), rounded)),
-        ),
+        rhs: matrixSide(Array.from({ length: v.length / cols }, (_, i) => Array.from(v.subarray(i * cols, (i + 1) * cols), rounded))),
       };
+    }
     return { lhs, rhs: p.shape.length === 1 ? vectorSide(Array.from(v, rounded)) : label(n_(Number(v[0].toPrecision(4)))) };
   });
   const unique = rows.filter((r, i) => rows.findIndex((q) => JSON.stringify(q.lhs) === JSON.stringify(r.lhs)) === i);

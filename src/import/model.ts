@@ -11,6 +11,8 @@ export interface ImportedModel {
   /** `NAME.safetensors`: the file the spec reads the weights from, to be written beside it. */
   weightsFile: string;
   layers: number;
+  /** What the import folded without changing the function ("layer 1: BatchNormalization … folded into W and b: …"). */
+  notes: string[];
 }
 
 /**
@@ -24,5 +26,11 @@ export interface ImportedModel {
 export function importModel(bytes: Uint8Array, name: string, source = `${name}.onnx`): ImportedModel {
   const net = importOnnx(bytes);
   const weightsFile = `${name}.safetensors`;
-  return { spec: importedSpec(net, weightsFile, source), weights: importedWeights(net), weightsFile, layers: net.layers.length };
+  return {
+    spec: importedSpec(net, weightsFile, source),
+    weights: importedWeights(net),
+    weightsFile,
+    layers: net.layers.length,
+    notes: net.notes,
+  };
 }

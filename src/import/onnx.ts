@@ -49,9 +49,12 @@ export interface ImportedNetwork {
   layers: ImportedLayer[];
   /** F64 when the model's weights are double precision. */
   dtype: "F32" | "F64";
+  /** What the import changed in the model's form without changing its function: batch normalisations folded into layers. */
+  notes: string[];
 }
 
-type Affine = { from: number; W: Float64Array; b: Float64Array | null; rows: number; cols: number };
+/** `folded`: the batch normalisations folded into W and b so far, as the notes will say (layer index still to come). */
+type Affine = { from: number; W: Float64Array; b: Float64Array | null; rows: number; cols: number; folded?: string[] };
 type Value =
   | { kind: "const"; t: Tensor }
   | { kind: "state"; k: number }
@@ -59,7 +62,14 @@ type Value =
   | ({ kind: "act"; fn: ActivationFunction } & Affine)
   | ({ kind: "scaled"; fn: ActivationFunction; h: number } & Affine)
   // x·(1 + erf(x/√2))/2 built step by step from an affine x: ONNX opsets before 20 have no Gelu op
-  | ({ kind: "gelu"; stage: "div" | "erf" | "plus1" | "timesX" } & Affine);
+  | ({ kind: "gelu"; stage: "div" | "erf" | "plus1" | "timesX" } & Affine)
+  // tanh(softplus(x)) of an affine x, which times x is mish (torch exports Mish so before opset 18)
+  | ({ kind: "mish" } & Affine)
+  // an eval-mode batch normalisation scale ⊙ x_k + shift of a state, waiting for the affine map it folds into
+  | { kind: "normalized"; k: number; scale: Float64Array; shift: Float64Array; where: string };
+
+/** Two values computed from one affine map W x_k + b (x·sigmoid(x) reads the x it multiplies). */
+const sameMap = (p: Affine, q: Affine) => p.from === q.from && p.W === q.W && p.b === q.b;
 
 const DTYPE: Record<number, Tensor["dtype"]> = { [onnx.TensorProto.DataType.FLOAT]: "F32", [onnx.TensorProto.DataType.DOUBLE]: "F64" };
 
@@ -94,6 +104,19 @@ function tensorOf(t: onnxProto.onnx.ITensorProto): Tensor {
   if (values.length !== count)
     throw new OnnxImportError(`${name} has ${values.length} values, but its dims [${dims.join(", ")}] need ${count}`);
   return { dims, values, dtype };
+}
+
+/**
+ * A float attribute as the exporter was given it: ONNX stores attributes as float32, so torch's ε = 1e-5 arrives as
+ * 9.99999974e-6 and LeakyReLU's 0.01 as 0.00999999978; the shortest decimal with the same float32 recovers 1e-5 and
+ * 0.01, the numbers torch computes with in float64.
+ */
+function float32Decimal(f: number): number {
+  for (let digits = 1; digits <= 9; digits++) {
+    const d = Number(f.toPrecision(digits));
+    if (Math.fround(d) === Math.fround(f)) return d;
+  }
+  return f;
 }
 
 /** The bytes in a buffer of their own (protobuf's may be unaligned views into the file). */
@@ -137,6 +160,12 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
   values.set(inputs[0].name ?? "", { kind: "state", k: 0 });
 
   const layers: ImportedLayer[] = [];
+  const notes: string[] = [];
+  /** Emit a layer, noting the batch normalisations folded into it. */
+  const emit = (layer: ImportedLayer, folded: string[] | undefined) => {
+    layers.push(layer);
+    for (const f of folded ?? []) notes.push(`layer ${layers.length}: ${f}`);
+  };
   const width = (k: number) => (k === 0 ? inputDim : layers[k - 1].outWidth);
   const nodes = graph.node ?? [];
 
@@ -147,8 +176,10 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     const fail = (why: string): never => {
       throw new OnnxImportError(`${where}: ${why}`);
     };
-    const input = (i: number): Value => {
+    /** Input i; a batch normalisation of a state only where it can still fold into an affine map (`normalized`). */
+    const input = (i: number, normalized = false): Value => {
       const v = values.get((node.input ?? [])[i] ?? "");
+      if (v?.kind === "normalized" && !normalized) throw unfoldable(v.where);
       return v ?? fail(`its input ${i + 1} is not computed by an earlier node`);
     };
     const scalar = (v: Value): number | null => (v.kind === "const" && v.t.values.length === 1 ? v.t.values[0] : null);
@@ -158,14 +189,17 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       if (v.kind === "state") return v.k;
       if (v.kind !== "affine" && v.kind !== "act") return fail(`it uses a ${v.kind} value where a layer's output is expected`);
       if (v.from !== layers.length) fail("it reads a state that later layers have already replaced");
-      layers.push({
-        kind: DENSE,
-        activation: v.kind === "act" ? v.fn : DEFAULT_ACTIVATION,
-        inWidth: v.cols,
-        outWidth: v.rows,
-        W: v.W,
-        b: v.b ?? new Float64Array(v.rows),
-      });
+      emit(
+        {
+          kind: DENSE,
+          activation: v.kind === "act" ? v.fn : DEFAULT_ACTIVATION,
+          inWidth: v.cols,
+          outWidth: v.rows,
+          W: v.W,
+          b: v.b ?? new Float64Array(v.rows),
+        },
+        v.folded,
+      );
       // later readers of this value see the state it has become
       values.set((node.input ?? [])[i] ?? "", { kind: "state", k: layers.length });
       return layers.length;
@@ -188,9 +222,13 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       if (!t) fail("only a tensor 'value' constant is read");
       return set({ kind: "const", t: tensorOf(t as onnxProto.onnx.ITensorProto) });
     }
-    if (NO_OPS.has(op)) return set(input(0));
+    if (NO_OPS.has(op)) return set(input(0, true));
     if (op === "Gemm" || op === "MatMul") {
-      const k = state(0);
+      // a batch normalisation of the state before it folds in: W diag(scale) x + (W shift + b)
+      const x = input(0, true);
+      const bn = x.kind === "normalized" ? x : null;
+      if (bn && bn.k !== layers.length) fail("it reads a state that later layers have already replaced");
+      const k = bn ? bn.k : state(0);
       const wv = input(1);
       if (wv.kind !== "const" || wv.t.dims.length !== 2) return fail("its weight is not a constant matrix");
       const transB = op === "Gemm" && intAttr("transB", 0) === 1;
@@ -210,12 +248,50 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         const beta = floatAttr("beta", 1);
         b = bv.t.values.map((x) => beta * x);
       }
-      return set({ kind: "affine", from: k, W, b, rows, cols });
+      if (!bn) return set({ kind: "affine", from: k, W, b, rows, cols });
+      const shifted = b ?? new Float64Array(rows);
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++) {
+          shifted[i] += W[i * cols + j] * bn.shift[j];
+          W[i * cols + j] *= bn.scale[j];
+        }
+      const how = "W ← W diag(γ/√(var + ε)), b ← b + W(β − γμ/√(var + ε))";
+      return set({
+        kind: "affine",
+        from: k,
+        W,
+        b: shifted,
+        rows,
+        cols,
+        folded: [`W and b fold in ${bn.where}, the eval-mode batch normalisation before it: ${how}`],
+      });
     }
-    const fn = ACTIVATION_OPS.get(op.toLowerCase());
+    if (op === "BatchNormalization") return set(batchNorm());
+    if (op === "Tanh") {
+      const v = input(0);
+      if (v.kind === "act" && v.fn === "softplus") return set({ ...v, kind: "mish" });
+    }
+    if (op === "Clip") {
+      const v = input(0);
+      if (v.kind !== "affine") return fail("an activation must follow an affine map (Gemm, or MatMul and Add)");
+      // opset 11 on: bounds as optional inputs; before: as attributes
+      const bound = (i: number, name: string, none: number): number => {
+        if ((node.input ?? [])[i]) return scalar(input(i)) ?? fail(`its ${name} is not a constant scalar`);
+        const a = attr(name);
+        return a ? float32Decimal(a.f ?? 0) : none;
+      };
+      const lo = bound(1, "min", -Infinity),
+        hi = bound(2, "max", Infinity);
+      if (lo !== -1 || hi !== 1)
+        fail(`a Clip is read as hardtanh, which clips to [-1, 1]; this one clips to [${lo}, ${hi}] (ReLU6, or Hardtanh's other bounds)`);
+      return set({ ...v, kind: "act", fn: "hardtanh" });
+    }
+    const fn = op === "LeakyRelu" ? "leaky_relu" : ACTIVATION_OPS.get(op.toLowerCase());
     if (fn) {
       const v = input(0);
       if (v.kind !== "affine") return fail("an activation must follow an affine map (Gemm, or MatMul and Add)");
+      if (op === "LeakyRelu" && float32Decimal(floatAttr("alpha", 0.01)) !== 0.01)
+        fail(`rgnn's leaky_relu has slope 0.01 (torch's default); this one has alpha = ${float32Decimal(floatAttr("alpha", 0.01))}`);
       if (op === "Elu" && floatAttr("alpha", 1) !== 1) fail("rgnn's elu has α = 1");
       if (op === "Gelu" && attr("approximate")?.s?.length && new TextDecoder().decode(attr("approximate")?.s ?? undefined) !== "none")
         fail("rgnn's gelu is the exact one (approximate = 'none')");
@@ -239,61 +315,120 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     if (op === "Erf" && x.kind === "gelu" && x.stage === "div") return set({ ...x, stage: "erf" });
     if (op === "Add" && x.kind === "gelu" && x.stage === "erf" && c === 1) return set({ ...x, stage: "plus1" });
     if (op === "Mul") {
+      // x·sigmoid(x) is silu, x·tanh(softplus(x)) mish: the affine x times a function of the same x
+      const [f, z] = a.kind === "affine" ? [b, a] : [a, b];
+      if (z.kind === "affine" && (f.kind === "mish" || (f.kind === "act" && f.fn === "sigmoid")) && sameMap(f, z))
+        return set({ ...z, kind: "act", fn: f.kind === "mish" ? "mish" : "silu" });
       const [g, o] = a.kind === "gelu" ? [a, b] : [b, a];
       if (g.kind === "gelu" && g.stage === "plus1" && o.kind === "affine" && o.W === g.W) return set({ ...g, stage: "timesX" });
       if (x.kind === "gelu" && x.stage === "timesX" && c === 0.5) return set({ ...x, kind: "act", fn: "gelu" });
       if (x.kind === "act" && c !== null) return set({ ...x, kind: "scaled", h: c });
-      return fail("only a scalar step h times an activation is read");
+      return fail("only a scalar step h times an activation, x·sigmoid(x) (silu) and x·tanh(softplus(x)) (mish) are read");
     }
     if (op === "Add") {
-      if (x.kind === "affine" && x.b === null && y.kind === "const") {
+      if (x.kind === "affine" && y.kind === "const") {
         if (y.t.values.length !== x.rows) fail(`its bias has ${y.t.values.length} entries, expected ${x.rows}`);
-        return set({ ...x, b: y.t.values });
+        // onto a bias already there: one that a batch normalisation before a MatMul left
+        return set({ ...x, b: x.b ? x.b.map((v, i) => v + y.t.values[i]) : y.t.values });
       }
       // x_k + h σ(W x_k + b): a residual layer (h = 1 without the scale)
       const [s, r] = a.kind === "state" ? [a, b] : [b, a];
       if (s.kind === "state" && (r.kind === "act" || r.kind === "scaled") && r.from === s.k) {
         if (r.from !== layers.length) fail("it reads a state that later layers have already replaced");
         if (r.rows !== r.cols) fail("a residual branch must keep the width");
-        layers.push({
-          kind: RESIDUAL,
-          activation: r.fn,
-          inWidth: r.cols,
-          outWidth: r.rows,
-          W: r.W,
-          b: r.b ?? new Float64Array(r.rows),
-          h: r.kind === "scaled" ? r.h : 1,
-        });
+        emit(
+          {
+            kind: RESIDUAL,
+            activation: r.fn,
+            inWidth: r.cols,
+            outWidth: r.rows,
+            W: r.W,
+            b: r.b ?? new Float64Array(r.rows),
+            h: r.kind === "scaled" ? r.h : 1,
+          },
+          r.folded,
+        );
         return set({ kind: "state", k: layers.length });
       }
       return fail("only a bias, or a skip connection x + h·σ(W x + b), is read as an addition");
     }
     return fail("this operation is not supported by rgnn import");
+
+    /** An eval-mode BatchNormalization: y = γ(x − μ)/√(var + ε) + β per channel, folded into the affine map before it, or
+     *  held until the one after it. */
+    function batchNorm(): Value {
+      if (intAttr("training_mode", 0) !== 0 || (node.output ?? []).filter(Boolean).length > 1)
+        fail("only inference mode is read (training_mode 0, one output): export the model after model.eval()");
+      const x = input(0);
+      const k = x.kind === "affine" ? null : state(0);
+      const channels = x.kind === "affine" ? x.rows : width(k as number);
+      const param = (i: number, name: string): Float64Array => {
+        const v = input(i);
+        if (v.kind === "const" && v.t.dims.length === 1 && v.t.values.length === channels) return v.t.values;
+        return fail(`its ${name} is not a constant vector of length ${channels}, the width of its input`);
+      };
+      const gamma = param(1, "scale γ"),
+        beta = param(2, "bias β"),
+        mean = param(3, "mean"),
+        variance = param(4, "variance");
+      const eps = float32Decimal(floatAttr("epsilon", 1e-5));
+      const scale = new Float64Array(channels),
+        shift = new Float64Array(channels);
+      for (let i = 0; i < channels; i++) {
+        const d = variance[i] + eps;
+        if (!(d > 0) || !Number.isFinite(d))
+          fail(`its variance + epsilon is ${d} at channel ${i + 1} (variance ${variance[i]}, epsilon ${eps}); it must be positive`);
+        scale[i] = gamma[i] / Math.sqrt(d);
+        shift[i] = beta[i] - scale[i] * mean[i];
+        if (!Number.isFinite(scale[i]) || !Number.isFinite(shift[i]))
+          fail(`its scale γ/√(var + ε) or shift at channel ${i + 1} is not finite (γ ${gamma[i]}, mean ${mean[i]}, ε ${eps})`);
+      }
+      if (x.kind !== "affine") return { kind: "normalized", k: k as number, scale, shift, where };
+      const W = x.W.slice(),
+        b = new Float64Array(channels);
+      for (let i = 0; i < channels; i++) {
+        for (let j = 0; j < x.cols; j++) W[i * x.cols + j] *= scale[i];
+        b[i] = scale[i] * (x.b ? x.b[i] : 0) + shift[i];
+      }
+      const how = "W ← diag(γ/√(var + ε)) W, b ← γ(b − μ)/√(var + ε) + β";
+      return { ...x, W, b, folded: [...(x.folded ?? []), `W and b fold in ${where}, the eval-mode batch normalisation after it: ${how}`] };
+    }
   };
+  /** The error for a batch normalisation of a state that no affine map follows, naming its node. */
+  function unfoldable(where: string): OnnxImportError {
+    return new OnnxImportError(
+      `${where}: rgnn reads an eval-mode batch normalisation folded into the affine map (Gemm or MatMul) before or after it, ` +
+        "and this one has neither",
+    );
+  }
   for (const [position, node] of nodes.entries()) step(node, position);
 
   const outputs = graph.output ?? [];
   if (outputs.length !== 1) throw new OnnxImportError(`the graph has ${outputs.length} outputs; rgnn reads one`);
   const out = values.get(outputs[0].name ?? "");
   if (!out) throw new OnnxImportError(`output '${shown(outputs[0].name)}' is not computed by the graph`);
+  if (out.kind === "normalized") throw unfoldable(out.where);
   const valueName = outputs[0].name;
   const finalState = out.kind === "state" ? out.k : null;
   if (finalState === null) {
     if (out.kind !== "affine" && out.kind !== "act") throw new OnnxImportError(`output '${shown(valueName)}' is not a layer's output`);
     if (out.from !== layers.length) throw new OnnxImportError(`output '${shown(valueName)}' reads a state that later layers replaced`);
-    layers.push({
-      kind: DENSE,
-      activation: out.kind === "act" ? out.fn : DEFAULT_ACTIVATION,
-      inWidth: out.cols,
-      outWidth: out.rows,
-      W: out.W,
-      b: out.b ?? new Float64Array(out.rows),
-    });
+    emit(
+      {
+        kind: DENSE,
+        activation: out.kind === "act" ? out.fn : DEFAULT_ACTIVATION,
+        inWidth: out.cols,
+        outWidth: out.rows,
+        W: out.W,
+        b: out.b ?? new Float64Array(out.rows),
+      },
+      out.folded,
+    );
   } else if (finalState !== layers.length) throw new OnnxImportError(`output '${shown(valueName)}' is not the last layer's output`);
   if (layers.length === 0) throw new OnnxImportError("the graph has no layers");
   const hs = new Set(layers.filter((l) => LAYER_KINDS[l.kind].params.some((p) => p.shared)).map((l) => l.h));
   if (hs.size > 1) throw new OnnxImportError(`the residual layers have different steps h (${[...hs].join(", ")}); rgnn shares one h`);
-  return { inputDim, layers, dtype: dtypes.has("F64") ? "F64" : "F32" };
+  return { inputDim, layers, dtype: dtypes.has("F64") ? "F64" : "F32", notes };
 }
 
 /** The spec text for an imported network, its weights in `weightsFile` (written by importedWeights). */
@@ -317,6 +452,7 @@ export function importedSpec(net: ImportedNetwork, weightsFile: string, source: 
     // the names escaped: a line break in a file name would end the comment and start statements
     `# Imported by rgnn import from ${escapeControls(source)}: ${net.layers.length} layers, ` +
       `weights (${net.dtype}) in ${escapeControls(weightsFile)}.`,
+    ...net.notes.map((n) => `# ${n}.`),
     "",
     `manifold Input (${coords.join(", ")})`,
     "",

@@ -404,7 +404,8 @@ export function diffeomorphismReport(
     const l = culprit?.layer;
     const where =
       l !== undefined
-        ? `layer ${l} folds there (det J_${l} = ${Number((mid.layerDets[l - 1] ?? Number.NaN).toPrecision(3))})`
+        ? `layer ${l} folds there (det J_${l} = ${Number((mid.layerDets[l - 1] ?? Number.NaN).toPrecision(3))})` +
+          (LAYER_KINDS[layers[l - 1].kind].singular ? `, as it does everywhere: ${LAYER_KINDS[layers[l - 1].kind].singular}` : "")
         : out.some((row) => row.status === "state")
           ? "no step folds there (each is invertible on its state): the composite map x_0 ↦ x_L does"
           : "no single step folds there: the composite map does";

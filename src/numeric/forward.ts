@@ -195,6 +195,7 @@ function layerForward(layer: Layer, xs: Dual[][], env: ReadonlyMap<string, numbe
     W: W && Array.from({ length: layer.outWidth }, (_, i) => W.slice(i * cols, (i + 1) * cols)),
     b,
     h: layer.h && paramValues(layer.h, env)[0],
+    eps: layer.eps && paramValues(layer.eps, env)[0],
     act: (z) => {
       const [v, dv] = ELEMENTARY[act]((z as Dual).v);
       return [(z as Dual).apply(v, dv), dv];

@@ -20,7 +20,8 @@ import { fromMath } from "../symbolic/mathjs.js";
 import { paramValues } from "./forward.js";
 import { PythonExportError, type PythonTarget, pythonBody, pyString, unvaluedSymbols } from "./python-body.js";
 
-/** A layer kind's Python step for kinds without a recurrence: its jets to second order (Python source). */
+/** A layer kind's Python step for kinds without a recurrence: its jets to second order (Python source), called as
+ *  f(X, n, order) for kinds without parameters, f(X, n, order, W, b, eps) for kinds with them (layer_norm). */
 const OWN_STEPS: Partial<Record<LayerKind, string>> = {
   // p = e/Σe; ∂_a p = p ⊙ u_a with u_a = ∂_a x − ⟨p, ∂_a x⟩; ∂_a∂_b p = ∂_b p ⊙ u_a + p ⊙ (∂_ab x − ⟨∂_b p, ∂_a x⟩ − ⟨p, ∂_ab x⟩)
   softmax: `def _softmax_jets(X, n, order):
@@ -37,6 +38,42 @@ const OWN_STEPS: Partial<Record<LayerKind, string>> = {
         X2 = X[:, 1 + n:]
         cross = dP[:, pb] * Xd[:, pa]
         parts.append(dP[:, pb] * U[:, pa] + p[:, None] * (X2 - _sum(cross) - _sum(X2 * p[:, None])))
+    return _cat(parts)`,
+  // y = x − log Σe; ∂_a y = ∂_a x − ⟨p, ∂_a x⟩; ∂_a∂_b y = ∂_ab x − ⟨p, ∂_ab x⟩ − ⟨∂_b p, ∂_a x⟩, ∂_b p = p ⊙ (∂_b x − ⟨p, ∂_b x⟩)
+  log_softmax: `def _log_softmax_jets(X, n, order):
+    m = _amax(X[:, 0])
+    e = LIB.exp(X[:, 0] - m)
+    s = _sum(e)
+    p = e / s
+    parts = [(X[:, 0] - m - LIB.log(s))[:, None]]
+    if order >= 1:
+        Xd = X[:, 1:1 + n]
+        U = Xd - _sum(Xd * p[:, None])
+        parts.append(U)
+    if order >= 2:
+        pa, pb = _pairs(n)
+        X2 = X[:, 1 + n:]
+        dP = p[:, None] * U
+        parts.append(X2 - _sum(X2 * p[:, None]) - _sum(dP[:, pb] * Xd[:, pa]))
+    return _cat(parts)`,
+  // c = x − mean x on every component, v = mean c², r = (v + eps)^(-1/2); y = W (c r) + b, by Leibniz's rule:
+  // r_a = -r^3 mean(c c_a), r_ab = -r^3 mean(c_a c_b + c c_ab) + 3 r^5 mean(c c_a) mean(c c_b)
+  layer_norm: `def _layer_norm_jets(X, n, order, W, b, eps):
+    C = X - X.mean(-1, KEEPDIMS=True)
+    c = C[:, 0]
+    r = 1 / LIB.sqrt((c * c).mean(-1, KEEPDIMS=True) + eps)
+    parts = [(W * (c * r) + b)[:, None]]
+    if order >= 1:
+        Cd = C[:, 1:1 + n]
+        va = (c[:, None] * Cd).mean(-1, KEEPDIMS=True)
+        ra = -(r ** 3)[:, None] * va
+        parts.append(W * (Cd * r[:, None] + c[:, None] * ra))
+    if order >= 2:
+        pa, pb = _pairs(n)
+        C2 = C[:, 1 + n:]
+        vab = (Cd[:, pa] * Cd[:, pb] + c[:, None] * C2).mean(-1, KEEPDIMS=True)
+        rab = -(r ** 3)[:, None] * vab + 3 * (r ** 5)[:, None] * va[:, pa] * va[:, pb]
+        parts.append(W * (C2 * r[:, None] + Cd[:, pa] * ra[:, pb] + Cd[:, pb] * ra[:, pa] + c[:, None] * rab))
     return _cat(parts)`,
 };
 
@@ -112,18 +149,24 @@ export function matrixNetwork(net: Network, env: ReadonlyMap<string, number>, ta
   for (const l of net.layers) {
     const kind = LAYER_KINDS[l.kind];
     const label = `layer ${l.index}: ${kind.labels.text}${kind.labels.activation ? ` ${l.activation}` : ""}, ${l.inWidth} -> ${l.outWidth}`;
-    if (!kind.recurrence) {
-      if (!OWN_STEPS[l.kind])
-        throw new PythonExportError(`layer ${l.index} of '${net.name}' is of kind '${l.kind}', which the Python export cannot write`);
-      rows.push(`    ("${l.kind}",),  # ${label}`);
-      continue;
-    }
     const slice = (values: ArrayLike<number>, shape: number[]) => {
       const start = blob.length;
       for (let i = 0; i < values.length; i++) blob.push(values[i]);
       offsets.push(`${start}:${blob.length}`);
       return `_P[${start}:${blob.length}].reshape(${shape.join(", ")})`;
     };
+    if (!kind.recurrence) {
+      if (!OWN_STEPS[l.kind])
+        throw new PythonExportError(`layer ${l.index} of '${net.name}' is of kind '${l.kind}', which the Python export cannot write`);
+      if (kind.params.length === 0) rows.push(`    ("${l.kind}",),  # ${label}`);
+      else {
+        // a kind's own step with parameters: (kind, None, W, b, eps), W and b cast as the affine rows' are
+        const W = slice(paramValues(l.W!, env), [l.outWidth]),
+          b = slice(paramValues(l.b!, env), [l.outWidth]);
+        rows.push(`    ("${l.kind}", None, ${W}, ${b}, ${pyNumber(l.eps ? paramValues(l.eps, env)[0] : 0)}),  # ${label}`);
+      }
+      continue;
+    }
     const W = slice(paramValues(l.W!, env), [l.outWidth, l.inWidth]);
     const b = slice(paramValues(l.b!, env), [l.outWidth]);
     const h = l.h ? paramValues(l.h, env)[0] : 0;
@@ -252,6 +295,8 @@ def _jets(table, x, order):
         prev = states[0]
         if len(layer) == 1:
             Y = _STEPS[layer[0]](prev, n, order)
+        elif layer[1] is None:
+            Y = _STEPS[layer[0]](prev, n, order, *layer[2:])
         else:
             _, act, W, b, steps = layer
             Y = (prev.reshape(B * K, prev.shape[2]) @ W.T).reshape(B, K, W.shape[0])
@@ -275,15 +320,18 @@ def _jets(table, x, order):
             coeffs, s = steps[min(len(states), len(steps)) - 1]
             if s is not None:
                 Y = s * Y
-            if coeffs:
-                # the earlier states' combination first, in order, then the activation's term (as rgnn's engine sums)
-                acc = states[0] if coeffs[0] == 1 else coeffs[0] * states[0]
-                for c, S in zip(coeffs[1:], states[1:]):
-                    acc = acc + c * S
+            # the earlier states' combination first, in order, then the activation's term (as rgnn's engine sums); a zero
+            # coefficient reads nothing (a skip block's inner states, of other widths)
+            acc = None
+            for c, S in zip(coeffs, states):
+                if c != 0:
+                    term = S if c == 1 else c * S
+                    acc = term if acc is None else acc + term
+            if acc is not None:
                 Y = acc + Y
         states = [Y] + states[:reads - 1]
     return states[0]`;
-  const own = Object.entries(OWN_STEPS).map(([, src]) => src!.replaceAll("LIB.", `${lib}.`));
+  const own = Object.entries(OWN_STEPS).map(([, src]) => src!.replaceAll("LIB.", `${lib}.`).replaceAll("KEEPDIMS", k));
   const acts = [...activations].sort().map((a) => activationFunction(a, target, used));
   const table = `_STEPS = {${Object.keys(OWN_STEPS)
     .map((kind) => `"${kind}": _${kind}_jets`)

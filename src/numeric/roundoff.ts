@@ -95,6 +95,7 @@ export function noiseEvaluator(net: Network, env: ReadonlyMap<string, number>, f
       W: W && Array.from({ length: layer.outWidth }, (_, i) => Array.from(W.slice(i * layer.inWidth, (i + 1) * layer.inWidth), konst)),
       b: layer.b && paramValues(layer.b, env).map(konst),
       h: layer.h && konst(paramValues(layer.h, env)[0]),
+      eps: layer.eps && konst(paramValues(layer.eps, env)[0]),
     };
   });
   return (point) => withNoise(layers, params, point);
@@ -104,6 +105,7 @@ interface MagParams {
   W: Mag[][] | undefined;
   b: Mag[] | undefined;
   h: Mag | undefined;
+  eps: Mag | undefined;
 }
 
 function withNoise(layers: Layer[], params: MagParams[], point: number[]): JacobianWithNoise {

@@ -23,7 +23,7 @@ export interface Trainable {
   /** Trained tensors by name (shared names are one tensor), in θ order. */
   tensors: { name: string; shape: number[]; offset: number }[];
   size: number;
-  layers: { layer: Layer; W: Slot | null; b: Slot | null; h: number }[];
+  layers: { layer: Layer; W: Slot | null; b: Slot | null; h: number; eps: number }[];
 }
 
 /** Symbolic W and b are trained; numeric ones stay fixed; steps h must have values. */
@@ -57,7 +57,8 @@ export function trainable(net: Network, env: ReadonlyMap<string, number>): Train
         );
       }
     }
-    return { layer, W: slot(layer.W), b: slot(layer.b), h };
+    const eps = layer.eps ? paramValues(layer.eps, env)[0] : 0;
+    return { layer, W: slot(layer.W), b: slot(layer.b), h, eps };
   });
   if (size === 0)
     throw new EvaluationError(
@@ -70,8 +71,17 @@ export function trainable(net: Network, env: ReadonlyMap<string, number>): Train
 export function initialParameters(t: Trainable, seed: number): Float64Array {
   const r = rng(seed),
     theta = new Float64Array(t.size);
-  for (const { layer, W } of t.layers) {
+  for (const { layer, W, b } of t.layers) {
+    const specs = LAYER_KINDS[layer.kind].params;
+    const init = (name: "W" | "b") => specs.find((p) => p.name === name)?.init;
+    const bInit = init("b");
+    if (b && !b.fixed && bInit !== undefined) theta.fill(bInit, b.offset, b.offset + b.size);
     if (!W || W.fixed) continue;
+    const wInit = init("W");
+    if (wInit !== undefined) {
+      theta.fill(wInit, W.offset, W.offset + W.size); // layer_norm's γ starts at 1, as torch's
+      continue;
+    }
     const a = Math.sqrt(6 / (layer.inWidth + layer.outWidth)) * LAYER_KINDS[layer.kind].initScale;
     for (let i = 0; i < W.size; i++) theta[W.offset + i] = (2 * r() - 1) * a;
   }
@@ -91,7 +101,7 @@ export function sampleLoss(
   const states: number[][] = [Array.from(x0)];
   const inputs: NumericInput[] = [],
     caches: NumericCache[] = [];
-  for (const { layer, W, b, h } of t.layers) {
+  for (const { layer, W, b, h, eps } of t.layers) {
     const kind = LAYER_KINDS[layer.kind];
     const xs: number[][] = [];
     for (let k = 1; k <= kind.reads && k <= states.length; k++) xs.push(states[states.length - k]);
@@ -100,6 +110,7 @@ export function sampleLoss(
       W: view(W, theta),
       b: view(b, theta),
       h,
+      eps,
       inWidth: layer.inWidth,
       outWidth: layer.outWidth,
       act: ACTIVATION[layer.activation],

@@ -2,6 +2,7 @@
 // function per format that every piece of user text (paths, spec names) goes through.
 import { joinSeq, type MathNode, mathText, type Op, type Prose } from "../core/notation.js";
 import { latexSymbol } from "../symbolic/notation.js";
+import { escapeControls } from "../syntax/diagnostics.js";
 
 /** Unicode that titles and messages use, as TeX (pdflatex has no glyphs for these). */
 const UNICODE_TEX: Record<string, string> = {
@@ -38,7 +39,8 @@ const UNICODE_TEX: Record<string, string> = {
  * become TeX's: "…" and “…” as ``…'' (a straight quote opens at the start or after a space or bracket).
  */
 export function escapeTex(s: string): string {
-  return s
+  // control characters (ESC, BEL, … from a file name) as visible \xHH: TeX refuses them as invalid characters
+  return escapeControls(s, "\t\n\r")
     .replace(/"/g, (_, at: number) => (at === 0 || /[\s([{]/.test(s[at - 1]) ? "\u201c" : "\u201d"))
     .replace(
       /[\\{}$&#_%^~]/g,
@@ -47,15 +49,19 @@ export function escapeTex(s: string): string {
     .replace(/[^\p{ASCII}]/gu, (c) => UNICODE_TEX[c] ?? "?");
 }
 
-/** HTML text and double-quoted attribute values. */
-export const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+/** HTML text and double-quoted attribute values (control characters but tab and line breaks as visible \xHH). */
+export const escapeHtml = (s: string) =>
+  escapeControls(s, "\t\n\r").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
 /**
  * Markdown (CommonMark) text: the characters that open markup mid-line (emphasis, code, links,
  * HTML, entities, tables, math) backslash-escaped. Text never starts a line (headings, lists): our
  * own words or a prefix like "### 1." come first.
  */
-export const escapeMarkdown = (s: string) => s.replace(/[\\`*_{}[\]()<>#|$~&]/g, (c) => `\\${c}`).replace(/\n/g, " ");
+export const escapeMarkdown = (s: string) =>
+  escapeControls(s, "\n")
+    .replace(/[\\`*_{}[\]()<>#|$~&]/g, (c) => `\\${c}`)
+    .replace(/\n/g, " ");
 
 /**
  * A user name inside math: index notation when it is an identifier (the grammar's names are),

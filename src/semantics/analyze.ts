@@ -370,7 +370,7 @@ function warnThroughKinks(ctx: Context, m: Mapping, from: number, to: number, sp
       `${(REGISTRY[layer.activation as FunctionName] as FunctionDef).kink}, so the layer is no coordinate change and the metric is ` +
       `piecewise defined`,
     [
-      "it is smooth only inside each region where no pre-activation changes sign; its derivatives (Christoffel symbols, " +
+      "it is smooth only inside each region where no pre-activation crosses a kink; its derivatives (Christoffel symbols, " +
         "curvature) ignore the jumps between regions",
     ],
   );

@@ -4,7 +4,7 @@
 import { EXIT, RgnnError } from "../core/errors.js";
 import { resolve } from "node:path";
 import type { Model } from "./model.js";
-import { entryName } from "./networks.js";
+import { entryName, writtenParams } from "./networks.js";
 import { loadWeightsFile, tensorFromJson } from "./weights.js";
 import { formatDiagnostic } from "../syntax/diagnostics.js";
 
@@ -23,8 +23,8 @@ export function bindWeights(model: Model, path: string): Map<string, number> {
   for (const m of model.mappings.values()) {
     if (m.kind !== "network") continue;
     for (const layer of m.layers) {
-      for (const p of [layer.W, layer.b, layer.h]) {
-        if (!p || p.values || seen.has(p.name) || p.entries.some((e) => e.type !== "SymbolNode")) continue;
+      for (const p of writtenParams(layer)) {
+        if (p.values || seen.has(p.name) || p.entries.some((e) => e.type !== "SymbolNode")) continue;
         seen.add(p.name);
         const raw = res.file.entries[p.name];
         if (raw === undefined)

@@ -2,7 +2,7 @@
 // tensor of mathjs expressions (numbers for numeric weights, symbols for symbolic ones).
 import type { MathNode } from "mathjs";
 import { ACTIVATION_FUNCTIONS, type ActivationFunction } from "../core/functions.js";
-import type { LayerKind } from "../core/layers/index.js";
+import type { Geometry, LayerKind, Taps } from "../core/layers/index.js";
 import type { Span } from "../syntax/ast.js";
 import type { Diagnostic } from "../syntax/diagnostics.js";
 import { type ClaimFunction, QUANTITY_PHRASES, type QuantityPhrase } from "../core/quantities.js";
@@ -44,6 +44,17 @@ export interface ParamTensor {
 }
 
 export type { LayerKind } from "../core/layers/index.js";
+
+/** What a shaped layer (conv, conv_transpose, upsample, avgpool) adds: its shapes and options, its operator's entries,
+ *  and the kernel and per-channel bias as the spec gives them. Its `W` and `b` are that operator and bias written out
+ *  (W[r][c] the kernel entry of the tap at (r, c), or 0), so every route runs it as a dense layer. */
+export interface ShapedLayer {
+  geometry: Geometry;
+  taps: Taps;
+  K?: ParamTensor;
+  bias?: ParamTensor;
+}
+
 export interface Layer {
   /** 1-based: layer l maps the coordinates of layer l-1 to those of layer l. */
   index: number;
@@ -54,6 +65,9 @@ export interface Layer {
   W?: ParamTensor;
   b?: ParamTensor;
   h?: ParamTensor;
+  /** layer_norm's ε (a scalar; 1e-5 unless the spec gives it). */
+  eps?: ParamTensor;
+  shaped?: ShapedLayer;
   span: Span;
 }
 

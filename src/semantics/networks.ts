@@ -1,8 +1,21 @@
-// Networks: layers expanded from `repeat` blocks, widths inferred and checked, parameters
+// Networks: layers expanded from `repeat` and `skip` blocks, widths inferred and checked, parameters
 // resolved to tensors (inline numbers, a weights file, or symbols named after the layer).
 import type { MathNode } from "mathjs";
 import { DEFAULT_ACTIVATION } from "../core/functions.js";
-import { LAYER_KINDS, LAYER_WORDS, type ParamSpec } from "../core/layers/index.js";
+import {
+  type Geometry,
+  isShapeStep,
+  LAYER_KINDS,
+  LAYER_WORDS,
+  MAX_SKIP,
+  type LayerKind,
+  type Options,
+  type ParamSpec,
+  SHAPE_STEPS,
+  type Shape3,
+  type ShapeStep,
+} from "../core/layers/index.js";
+import { denseOperator, isGeometryError, shapeText, sizeOf, spreadBias } from "../core/layers/shape.js";
 import { ConstantNode, SymbolNode } from "./mathnodes.js";
 import type { Expr, Item, LayerAst, Param, Span } from "../syntax/ast.js";
 import type { Context } from "./context.js";
@@ -21,6 +34,10 @@ import { listOf, suggestion } from "./names.js";
 import { PackedTensor, tensorFromJson, type WeightsFile } from "./weights-access.js";
 
 type NetworkItem = Extract<Item, { kind: "network" }>;
+type LayerNode = Extract<LayerAst, { kind: "layer" }>;
+
+/** The largest number a shape, option or channel count may be: beyond it a typo (the memory check comes later). */
+export const MAX_SHAPE_NUMBER = 1 << 20;
 
 /** Limits that keep a mistyped spec from exhausting memory instead of getting an error. */
 export const MAX_LAYERS = 10000;
@@ -67,8 +84,8 @@ function numericTensor(name: string, shape: number[], values: number[] | Float64
   };
 }
 
-const shapeText = (s: number[]) =>
-  s.length === 0 ? "a scalar" : s.length === 1 ? `a vector of length ${s[0]}` : `a ${s.join("×")} matrix`;
+const tensorText = (s: number[]) =>
+  s.length === 0 ? "a scalar" : s.length === 1 ? `a vector of length ${s[0]}` : `a ${s.join("×")} ${s.length === 2 ? "matrix" : "tensor"}`;
 
 class NetworkBuilder {
   private weights: WeightsFile | null = null;
@@ -76,6 +93,8 @@ class NetworkBuilder {
   private readonly symbolsUsed = new Set<string>();
   /** Memory of the parameters of the layers built so far (PARAMETER_MEMORY). */
   private parameterBytes = 0;
+  /** The width a skip block's last layer takes when its spec gives none: the width of the state the block adds. */
+  private readonly widthHints = new Map<LayerAst, number>();
 
   constructor(
     private readonly ctx: Context,
@@ -113,7 +132,7 @@ class NetworkBuilder {
       if (!this.fits(t.shape, expected)) {
         this.ctx.error(
           span,
-          `${what}: '${name}' in '${this.weights!.path}' is ${shapeText(t.shape)}, expected ${this.expectedText(expected)}`,
+          `${what}: '${name}' in '${this.weights!.path}' is ${tensorText(t.shape)}, expected ${this.expectedText(expected)}`,
         );
         return null;
       }
@@ -139,7 +158,7 @@ class NetworkBuilder {
   private expectedText(expected: (number | null)[]): string {
     if (expected.length === 0) return "a scalar";
     if (expected.length === 1) return expected[0] === null ? "a vector" : `a vector of length ${expected[0]}`;
-    return `a ${expected.map((n) => n ?? "n").join("×")} matrix`;
+    return `a ${expected.map((n) => n ?? "n").join("×")} ${expected.length === 2 ? "matrix" : "tensor"}`;
   }
 
   /** Resolve the value written for a parameter against the shape it must have. */
@@ -171,7 +190,7 @@ class NetworkBuilder {
       return null;
     }
     if (!this.fits(shape, expected)) {
-      this.ctx.error(v.span, `${what} is ${shapeText(shape)}, expected ${this.expectedText(expected)}`);
+      this.ctx.error(v.span, `${what} is ${tensorText(shape)}, expected ${this.expectedText(expected)}`);
       return null;
     }
     const leaves = listLeaves(v);
@@ -197,32 +216,27 @@ class NetworkBuilder {
     return { name, shape, entries, values: values.length === entries.length ? Float64Array.from(values) : null, span: v.span };
   }
 
-  private layer(ast: Extract<LayerAst, { kind: "layer" }>, index: number, inWidth: number): Layer | null {
-    const written = ast.argument ? `${ast.word.name} ${ast.argument.value}` : ast.word.name; // as the spec spells the kind
-    const kind = LAYER_KINDS[ast.type];
-    if (!kind) {
-      const note = LAYER_WORDS.get(ast.word.name)?.argumentNote;
-      this.ctx.error(ast.argument?.span ?? ast.word.span, `no layer kind '${written}'`, note ? [note] : []);
+  /** The layer's activation (the identity when none is written), or null after saying it is unknown. */
+  private activation(ast: LayerNode): Activation | null {
+    if (!ast.activation) return DEFAULT_ACTIVATION;
+    if (!(ACTIVATIONS as readonly string[]).includes(ast.activation.name)) {
+      this.ctx.error(ast.activation.span, `unknown activation '${ast.activation.name}'`, [
+        ...suggestion(ast.activation.name, ACTIVATIONS),
+        `activations: ${ACTIVATIONS.join(", ")}`,
+      ]);
       return null;
     }
-    const what = `layer ${index} (${written})`;
-    let activation: Activation = DEFAULT_ACTIVATION;
-    if (ast.activation) {
-      if (!(ACTIVATIONS as readonly string[]).includes(ast.activation.name)) {
-        this.ctx.error(ast.activation.span, `unknown activation '${ast.activation.name}'`, [
-          ...suggestion(ast.activation.name, ACTIVATIONS),
-          `activations: ${ACTIVATIONS.join(", ")}`,
-        ]);
-        return null;
-      }
-      activation = ast.activation.name as Activation;
-    }
-    const allowed = kind.params.map((p) => p.name);
+    return ast.activation.name as Activation;
+  }
+
+  /** The parameters written `with …`, by name, each allowed once and only if `allowed` has it (null after an error). */
+  private given(ast: LayerNode, allowed: readonly string[], written: string): Map<string, Param> | null {
     const given = new Map<string, Param>();
     let ok = true;
     for (const p of ast.params) {
-      if (!(allowed as string[]).includes(p.name.name)) {
+      if (!allowed.includes(p.name.name)) {
         this.ctx.error(p.name.span, `a ${written} layer has no parameter '${p.name.name}'`, [
+          ...suggestion(p.name.name, allowed),
           allowed.length ? `its parameters are ${listOf(allowed)}` : "it has no parameters",
         ]);
         ok = false;
@@ -231,10 +245,179 @@ class NetworkBuilder {
         ok = false;
       } else given.set(p.name.name, p);
     }
-    if (!ok) return null;
+    return ok ? given : null;
+  }
+
+  /** Whole numbers written for an option or a shape: a number, or a list of them; null after an error. */
+  private wholeNumbers(v: Expr, what: string, min: number): number[] | null {
+    const items = v.kind === "list" ? v.items : [v];
+    const out: number[] = [];
+    for (const item of items) {
+      const x = item.kind === "list" ? undefined : constantValue(this.ctx, item);
+      if (x === undefined || !Number.isInteger(x) || x < min || x > MAX_SHAPE_NUMBER) {
+        this.ctx.error(
+          item.span,
+          `${what} must be ${min === 0 ? "a whole number ≥ 0" : "a positive whole number"}` +
+            `${x !== undefined && x > MAX_SHAPE_NUMBER ? ` up to ${MAX_SHAPE_NUMBER}` : ""}` +
+            `${x === undefined ? "" : `, not ${x}`}`,
+        );
+        return null;
+      }
+      out.push(x);
+    }
+    return out;
+  }
+
+  /** `reshape with shape = [C, H, W]` (or `[n]`: a vector) and `flatten`: the shape the next layer reads the state in
+   *  (null: a vector), or undefined after an error. `where`: what the state is, for the message. */
+  private shapeStep(ast: LayerNode, width: number, where: string): Shape3 | null | undefined {
+    const step = ast.type as ShapeStep,
+      given = this.given(ast, SHAPE_STEPS[step].params, ast.word.name);
+    if (!given) return undefined;
+    if (step === "flatten") return null;
+    const p = given.get("shape");
+    if (!p) {
+      this.ctx.error(ast.word.span, "a reshape needs its shape: reshape with shape = [channels, height, width]");
+      return undefined;
+    }
+    if (p.value.kind === "key" || (p.value.kind === "list" ? p.value.items.length : 1) !== 3) {
+      this.ctx.error(p.value.span, "a reshape's shape is a list of three whole numbers, [channels, height, width]");
+      return undefined;
+    }
+    const dims = this.wholeNumbers(p.value, "each number of a shape", 1);
+    if (!dims) return undefined;
+    if (sizeOf(dims) !== width) {
+      this.ctx.error(p.value.span, `a ${shapeText(dims)} shape holds ${sizeOf(dims)} numbers, but ${where} has ${width}`);
+      return undefined;
+    }
+    return [dims[0], dims[1], dims[2]];
+  }
+
+  /** A conv, conv_transpose, upsample or avgpool layer on a state of shape `shape`: its geometry from the options, the
+   *  kernel and bias resolved as any parameter, and its operator written out as W (with the bias spread as b). */
+  private shapedLayer(ast: LayerNode, index: number, inWidth: number, shape: Shape3 | null, where: string): Layer | null {
+    const written = ast.word.name,
+      kind = LAYER_KINDS[ast.type as LayerKind],
+      sd = kind.shaped!;
+    const what = `layer ${index} (${written})`;
+    if (!shape) {
+      this.ctx.error(ast.word.span, `${what} reads a channels × height × width state, but ${where} is a vector of ${inWidth}`, [
+        `give it a shape first: reshape with shape = [channels, height, width] (multiplying out to ${inWidth})`,
+      ]);
+      return null;
+    }
+    const activation = this.activation(ast);
+    const given = this.given(ast, [...sd.params.map((p) => p.name), ...sd.options.map((o) => o.name)], written);
+    if (!activation || !given) return null;
+    const options: Options = {};
+    for (const o of sd.options) {
+      const p = given.get(o.name);
+      if (!p) {
+        if (o.default === null) {
+          this.ctx.error(ast.word.span, `${what} needs its ${o.name}: ${written} … with ${o.name} = …`);
+          return null;
+        }
+        const d = o.default === "kernel" ? options.kernel! : ([o.default, o.default] as const);
+        options[o.name] = d;
+        continue;
+      }
+      const v = p.value;
+      if (v.kind === "key" || (v.kind === "list" && (!o.pair || v.items.length !== 2))) {
+        this.ctx.error(
+          v.span,
+          `the ${o.name} of ${what} is ${o.pair ? "a whole number or a list [height, width] of two" : "a whole number"}`,
+        );
+        return null;
+      }
+      const n = this.wholeNumbers(v, `the ${o.name} of ${what}`, o.min);
+      if (!n) return null;
+      options[o.name] = n.length === 2 ? [n[0], n[1]] : [n[0], n[0]];
+    }
+    let channels: number | null = null;
+    if (ast.width) {
+      if (ast.width.value < 1 || !Number.isInteger(ast.width.value) || ast.width.value > MAX_SHAPE_NUMBER) {
+        this.ctx.error(ast.width.span, `the output channels of ${what} must be a positive whole number up to ${MAX_SHAPE_NUMBER}`);
+        return null;
+      }
+      channels = ast.width.value;
+    } else if (sd.channelsOf) {
+      const rows = this.weightsShape(given.get("K"), `K${index}`);
+      channels = rows ? sd.channelsOf(rows, options) : null;
+    }
+    const geo = sd.geometry(shape, channels, options);
+    if (isGeometryError(geo)) {
+      const at = geo.at === "channels" ? ast.width?.span : geo.at && given.get(geo.at)?.value.span;
+      this.ctx.error(at ?? ast.span, `${what}: ${geo.error}`);
+      return null;
+    }
+    const geometry: Geometry = { input: shape, output: geo.output, options, kernel: geo.kernel };
+    const outWidth = sizeOf(geo.output);
+    const symbolic = sd.kernel && !this.item.weights && !given.has("K");
+    const bytes = outWidth * inWidth * BYTES_PER_NUMBER + (symbolic ? sizeOf(geo.kernel ?? []) * BYTES_PER_SYMBOL : 0);
+    if (this.parameterBytes + bytes > PARAMETER_MEMORY) {
+      this.ctx.error(
+        ast.span,
+        `the network's parameters would take about ${gib(this.parameterBytes + bytes)} of memory with this layer ` +
+          `(${shapeText(shape)} → ${shapeText(geo.output)}, written out as a ${outWidth}×${inWidth} matrix); the limit is ` +
+          `${gib(PARAMETER_MEMORY)}`,
+      );
+      return null;
+    }
+    const taps = sd.taps(geometry);
+    if (!sd.kernel) {
+      const W = numericTensor(`W${index}`, [outWidth, inWidth], denseOperator(taps, outWidth, inWidth, null), ast.span);
+      const b = numericTensor(`b${index}`, [outWidth], new Float64Array(outWidth), ast.span);
+      return { index, kind: kind.keyword, activation, inWidth, outWidth, W, b, shaped: { geometry, taps }, span: ast.span };
+    }
+    const K = this.param(given.get("K"), `K${index}`, geo.kernel!, ast.span, `kernel K of ${what}`);
+    const bias = this.param(given.get("b"), `b${index}`, [geo.output[0]], ast.span, `b of ${what}`);
+    if (!K || !bias) return null;
+    let W: ParamTensor;
+    if (K.values) W = numericTensor(K.name, [outWidth, inWidth], denseOperator(taps, outWidth, inWidth, K.values), K.span);
+    else {
+      const zero = new ConstantNode(0) as MathNode;
+      const entries = new Array<MathNode>(outWidth * inWidth).fill(zero);
+      for (let k = 0; k < taps.rows.length; k++) entries[taps.rows[k] * inWidth + taps.cols[k]] = K.entries[taps.index[k]];
+      W = { name: K.name, shape: [outWidth, inWidth], entries, values: null, span: K.span };
+    }
+    const b: ParamTensor = bias.values
+      ? numericTensor(bias.name, [outWidth], Float64Array.from(spreadBias([...bias.values], geo.output)), bias.span)
+      : { name: bias.name, shape: [outWidth], entries: spreadBias(bias.entries, geo.output), values: null, span: bias.span };
+    return { index, kind: kind.keyword, activation, inWidth, outWidth, W, b, shaped: { geometry, taps, K, bias }, span: ast.span };
+  }
+
+  /** The shape of a weights-file entry a parameter names (or of its default name), when there is one. */
+  private weightsShape(p: Param | undefined, defaultName: string): number[] | undefined {
+    const v = p?.value;
+    const key = v?.kind === "ident" ? v.name : v?.kind === "key" ? v.key : p ? undefined : defaultName;
+    const raw = key !== undefined && this.weights ? this.weights.entries[key] : undefined;
+    if (raw instanceof PackedTensor) return raw.shape;
+    if (v?.kind === "list") return listShape(v) ?? undefined;
+    const shape: number[] = [];
+    for (let r: unknown = raw; Array.isArray(r); r = r[0]) shape.push(r.length);
+    return raw === undefined ? undefined : shape;
+  }
+
+  private layer(ast: LayerNode, index: number, inWidth: number): Layer | null {
+    const written = ast.argument ? `${ast.word.name} ${ast.argument.value}` : ast.word.name; // as the spec spells the kind
+    const kind = LAYER_KINDS[ast.type as LayerKind];
+    if (!kind) {
+      const note = LAYER_WORDS.get(ast.word.name)?.argumentNote;
+      this.ctx.error(ast.argument?.span ?? ast.word.span, `no layer kind '${written}'`, note ? [note] : []);
+      return null;
+    }
+    const what = `layer ${index} (${written})`;
+    const activation = this.activation(ast);
+    if (!activation) return null;
+    const given = this.given(
+      ast,
+      kind.params.map((p) => p.name),
+      written,
+    );
+    if (!given) return null;
     let outWidth = inWidth;
     if (kind.width === "chosen") {
-      outWidth = ast.width?.value ?? this.inferredRows(given.get("W"), `W${index}`) ?? inWidth;
+      outWidth = ast.width?.value ?? this.inferredRows(given.get("W"), `W${index}`) ?? this.widthHints.get(ast) ?? inWidth;
       if (ast.width && (ast.width.value < 1 || !Number.isInteger(ast.width.value))) {
         this.ctx.error(ast.width.span, "a layer's width must be a positive whole number");
         return null;
@@ -257,13 +440,17 @@ class NetworkBuilder {
     // each parameter against the shape its kind gives it; every one is resolved so that all errors are reported
     const params: Partial<Record<ParamSpec["name"], ParamTensor | null>> = {};
     for (const spec of kind.params) {
-      const shape = spec.shape.map((axis) => (axis === "out" ? outWidth : inWidth));
+      const shape = spec.shape.map((axis) => (axis === "out" ? outWidth : inWidth)); // "kernel", "channels": shaped kinds only
       const defaultName = spec.shared ? spec.name : `${spec.name}${index}`;
-      params[spec.name] = this.param(given.get(spec.name), defaultName, shape, ast.span, `${spec.described} of ${what}`);
+      const written = given.get(spec.name);
+      params[spec.name] =
+        !written && spec.default !== undefined
+          ? numericTensor(spec.name, [], [spec.default], ast.span)
+          : this.param(written, defaultName, shape, ast.span, `${spec.described} of ${what}`);
     }
     if (Object.values(params).some((p) => p === null)) return null;
-    const { W, b, h } = params as Record<ParamSpec["name"], ParamTensor | undefined>;
-    return { index, kind: ast.type, activation, inWidth, outWidth, W, b, h, span: ast.span };
+    const { W, b, h, eps } = params as Record<ParamSpec["name"], ParamTensor | undefined>;
+    return { index, kind: kind.keyword, activation, inWidth, outWidth, W, b, h, eps, span: ast.span };
   }
 
   /** Rows of W when its value tells them (an inline matrix or a weights-file entry). */
@@ -278,31 +465,50 @@ class NetworkBuilder {
   build(): Layer[] | null {
     const layers: Layer[] = [];
     let width = this.input.dim,
-      ok = true;
+      shape: Shape3 | null = null;
+    const where = () => (layers.length ? `the output of layer ${layers.length}` : `the input ${this.input.name}`);
     const walk = (asts: LayerAst[]): void => {
       for (const ast of asts) {
         if (ast.kind === "repeat") {
           if (ast.count.value < 1 || !Number.isInteger(ast.count.value)) {
             this.ctx.error(ast.count.span, "repeat needs a positive whole number");
-            ok = false;
+            this.ok = false;
             continue;
           }
           if (layers.length + ast.count.value > MAX_LAYERS) {
             this.ctx.error(ast.count.span, `too many layers: a network may have at most ${MAX_LAYERS}`);
-            ok = false;
+            this.ok = false;
             return;
           }
-          for (let i = 0; i < ast.count.value && ok; i++) walk(ast.body);
+          for (let i = 0; i < ast.count.value && this.ok; i++) walk(ast.body);
+          continue;
+        }
+        if (ast.kind === "skip") {
+          this.skipBlock(ast, layers, width, walk);
+          if (!this.ok) return;
+          width = layers[layers.length - 1].outWidth;
+          shape = null; // a block ends in a dense layer: a vector
           continue;
         }
         if (layers.length >= MAX_LAYERS) {
           this.ctx.error(ast.span, `too many layers: a network may have at most ${MAX_LAYERS}`);
-          ok = false;
+          this.ok = false;
           return;
         }
-        const layer = this.layer(ast, layers.length + 1, width);
+        if (isShapeStep(ast.type)) {
+          const s = this.shapeStep(ast, width, where());
+          if (s === undefined) {
+            this.ok = false;
+            return;
+          }
+          shape = s;
+          continue;
+        }
+        const layer = LAYER_KINDS[ast.type]?.shaped
+          ? this.shapedLayer(ast, layers.length + 1, width, shape, where())
+          : this.layer(ast, layers.length + 1, width);
         if (!layer) {
-          ok = false;
+          this.ok = false;
           return;
         } // later layers' widths would be guesses: stop here
         const reads = LAYER_KINDS[layer.kind].reads; // it adds x_{l−1}, …, x_{l−reads}: one width
@@ -317,18 +523,69 @@ class NetworkBuilder {
             `layer ${layer.index} is ${LAYER_KINDS[layer.kind].labels.prose}: it combines layers ${combined}, which must ` +
               `have the same width (${[width, ...earlier].join(" and ")})`,
           );
-          ok = false;
+          this.ok = false;
           return;
         }
         const count = (p: ParamTensor | undefined) => (p ? p.shape.reduce((a, b) => a * b, 1) : 0);
-        this.parameterBytes += (count(layer.W) + count(layer.b)) * (layer.W?.values ? BYTES_PER_NUMBER : BYTES_PER_SYMBOL);
+        const K = layer.shaped?.K;
+        this.parameterBytes += layer.shaped
+          ? count(layer.W) * BYTES_PER_NUMBER + (K && !K.values ? count(K) * BYTES_PER_SYMBOL : 0)
+          : (count(layer.W) + count(layer.b)) * (layer.W?.values ? BYTES_PER_NUMBER : BYTES_PER_SYMBOL);
         layers.push(layer);
         width = layer.outWidth;
+        shape = layer.shaped ? layer.shaped.geometry.output : null;
       }
     };
     walk(this.item.layers);
-    return ok ? layers : null;
+    return this.ok ? layers : null;
   }
+
+  private ok = true;
+
+  /** `skip { … }`: the block's layers, the last of which (a dense one) becomes skip_k and adds x_start, the state the
+   *  block starts from; its width must be x_start's. */
+  private skipBlock(ast: Extract<LayerAst, { kind: "skip" }>, layers: Layer[], width: number, walk: (asts: LayerAst[]) => void): void {
+    const start = layers.length,
+      last = ast.body[ast.body.length - 1];
+    if (last.kind === "layer") this.widthHints.set(last, width);
+    walk(ast.body);
+    if (!this.ok) return;
+    const k = layers.length - start,
+      end = layers[layers.length - 1];
+    const notDense = end.kind.startsWith("skip_")
+      ? "it ends in another skip block: add a layer after the inner block"
+      : `end the block with a dense layer (e.g. 'dense ${width} linear'): its output is what the block adds to x_${start}`;
+    const problem: [Span, string, string[]] | null =
+      k > MAX_SKIP
+        ? [ast.span, `a skip block may have at most ${MAX_SKIP} layers; this one has ${k}`, []]
+        : end.kind !== "dense"
+          ? [
+              end.span,
+              `layer ${end.index} ends a skip block, so it must be a dense layer, not ${LAYER_KINDS[end.kind].labels.prose}`,
+              [notDense],
+            ]
+          : end.outWidth !== width
+            ? [
+                end.span,
+                `layer ${end.index} ends a skip block that adds x_${start} (width ${width}), so its width must be ${width}, ` +
+                  `not ${end.outWidth}`,
+                [],
+              ]
+            : null;
+    if (problem) {
+      this.ctx.error(...problem);
+      this.ok = false;
+      return;
+    }
+    layers[layers.length - 1] = { ...end, kind: `skip_${k}` };
+  }
+}
+
+/** A layer's parameters as the spec writes them (a weights file's entries, the symbols --set and --weights give values
+ *  to): W, b and h; a shaped layer's kernel K and per-channel b instead of the W and b written out from them. */
+export function writtenParams(layer: Layer): ParamTensor[] {
+  const ps = layer.shaped ? [layer.shaped.K, layer.shaped.bias] : [layer.W, layer.b, layer.h];
+  return ps.filter((p): p is ParamTensor => p !== undefined);
 }
 
 /** The first layer after `layer` that also reads a state before it (then no metric lives on layer `layer` alone). */

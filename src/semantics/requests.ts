@@ -17,6 +17,7 @@ import {
 } from "../core/quantities.js";
 import { QUANTITIES, type Manifold, type Quantity, type Request, type Subject, type TensorExpr } from "./model.js";
 import { listOf, suggestion } from "./names.js";
+import { chartAdvice, outsideChart, pointText } from "./chart-domain.js";
 
 const METRIC_QUANTITIES: readonly Quantity[] = ["metric", ...QUANTITY_PHRASES, "geodesic", "rank"];
 const isClaimFunction = (f: string): f is ClaimFunction => (CLAIM_FUNCTIONS as readonly string[]).includes(f);
@@ -45,6 +46,11 @@ function point(ctx: Context, exprs: Expr[] | undefined, chart: Manifold, what: s
       return null;
     }
     out.push(v);
+  }
+  const outside = what === "the velocity" ? null : outsideChart(chart, out);
+  if (outside) {
+    ctx.error(span, `${what} ${pointText(out)} is outside the chart ${chart.name}: ${outside} ${chartAdvice(chart)}`);
+    return null;
   }
   return out;
 }

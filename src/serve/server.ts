@@ -36,9 +36,11 @@ import {
 } from "../index.js";
 import { pickNetwork } from "../api/learn.js";
 import { atLayer } from "../api/metric.js";
+import { assertInChart } from "../api/chart.js";
+import { assertDistancesFeasible } from "../api/geodesic.js";
 import { DERIVATION_FORMS } from "../derive/form.js";
 import { DERIVATION_FORMATS, type DerivationFormat, FORMAT_NAMES } from "../render/formats.js";
-import { readInputText, stripBom } from "../syntax/input.js";
+import { InputError, readInputText, stripBom } from "../syntax/input.js";
 import { pointsOf, RequestError, toWire } from "./wire.js";
 
 /** JSON-RPC error codes: the request was wrong (rgnn's own message), or rgnn failed (a bug, reported, not fatal). */
@@ -60,6 +62,16 @@ function choice<T extends string>(v: unknown, allowed: readonly T[], what: strin
   return v as T;
 }
 
+/** A spec file's text, or the CLI's message when it cannot be read: `PATH: error: cannot read: no such file`. */
+function readSpecFile(path: string): string {
+  try {
+    return readInputText(path, "spec");
+  } catch (e) {
+    if (e instanceof InputError) throw new RequestError(`${path}: error: cannot read: ${e.message}`);
+    throw e;
+  }
+}
+
 /** The requests, by method name: each reads its parameters and returns plain JSON (arrays in wire form). */
 function handlers(models: Map<number, Loaded>) {
   let next = 1;
@@ -76,7 +88,7 @@ function handlers(models: Map<number, Loaded>) {
     /** A spec from a file (read like `rgnn` reads one, weights beside it) or from text (weights relative to `baseDir`). */
     load(p: { path?: string; text?: string; file?: string; baseDir?: string; values?: Record<string, number> }) {
       const path = p.path === undefined ? undefined : resolve(p.path);
-      const text = path ? stripBom(readInputText(path, "spec")) : need(p.text, "text or path");
+      const text = path ? stripBom(readSpecFile(path)) : need(p.text, "text or path");
       const file = path ?? p.file ?? "<text>";
       const r = checkSpec(text, file, { baseDir: path ? dirname(path) : resolve(p.baseDir ?? ".") });
       if (!r.ok) throw new RequestError(r.message);
@@ -156,6 +168,8 @@ function handlers(models: Map<number, Loaded>) {
       const { env } = loaded(p);
       const metric = metricOf(p);
       const points = pointsOf(need(p.points, "points"), metric.manifold);
+      if (!p.pairs) assertDistancesFeasible(points.length); // before the matrix exists
+      assertInChart(metric.manifold, points); // one message naming the point, not a failure per pair
       const d = geodesicDistance(metric, env);
       if (p.pairs) {
         for (const [i, j] of p.pairs) if (!points[i] || !points[j]) throw new RequestError(`pair (${i}, ${j}) is out of range`);

@@ -19,6 +19,8 @@ export interface MatrixParameter {
   numeric: boolean;
   /** A scalar's value as text (a number, or its expression in the spec's constants). */
   value?: string;
+  /** A shaped layer's kernel: the operator it makes ("3×3 kernel, stride 1, 8→16 channels"); its bias is per channel. */
+  operator?: string;
 }
 
 export interface MatrixDefinition {
@@ -51,6 +53,10 @@ interface Spelling {
   /** c·m for an integer coefficient c ≠ 0, as a term of a sum (sign first). */
   term(c: number, m: string): [sign: string, body: string];
   kindText(k: LayerKindDef): MatrixText["text"];
+  /** A shaped layer's operator applied to `arg`: K3 ∗ x2. */
+  operator(k: LayerKindDef, layer: Layer, arg: string): string;
+  /** The argument of an operator written as a map: (K3 ∗ ·). */
+  dot: string;
 }
 
 const fnDef = (a: Activation) => REGISTRY[a] as FunctionDef;
@@ -80,6 +86,8 @@ const TEXT: Spelling = {
   },
   term: (c, m) => [c < 0 ? "-" : "+", Math.abs(c) === 1 ? m : `${Math.abs(c)}*${m}`],
   kindText: (k) => k.matrix!.text,
+  operator: (k, layer, arg) => k.shaped!.apply.text(layer.shaped!.geometry, `K${layer.index}`, arg),
+  dot: "·",
 };
 
 const LATEX: Spelling = {
@@ -97,6 +105,8 @@ const LATEX: Spelling = {
   },
   term: (c, m) => [c < 0 ? "-" : "+", Math.abs(c) === 1 ? m : `${Math.abs(c)} ${m}`],
   kindText: (k) => k.matrix!.tex,
+  operator: (k, layer, arg) => k.shaped!.apply.tex(layer.shaped!.geometry, `K_{${layer.index}}`, arg),
+  dot: "\\,\\cdot\\,",
 };
 
 const sum = (terms: [string, string][]) =>
@@ -130,9 +140,21 @@ export function metricMatrixForm(metric: Metric): MatrixForm {
     parameters.push({ name, shape: [...p.shape], source: p.name, numeric: p.values !== null, ...(value === undefined ? {} : { value }) });
   };
   for (const layer of layers) {
+    const shaped = layer.shaped;
+    if (shaped) {
+      // the kernel and the per-channel bias, never the operator written out
+      const { K, bias } = shaped;
+      if (K) {
+        param(`K${layer.index}`, K);
+        parameters[parameters.length - 1].operator = LAYER_KINDS[layer.kind].shaped!.describe(shaped.geometry);
+      }
+      if (bias) param(`b${layer.index}`, bias);
+      continue;
+    }
     if (layer.W) param(`W${layer.index}`, layer.W);
     if (layer.b) param(`b${layer.index}`, layer.b);
     if (layer.h) param(TEXT.name("h", stepAt(layer)), layer.h);
+    if (layer.eps) param(`eps${layer.index}`, layer.eps);
   }
 
   const secondOrder = layers.some((l) => LAYER_KINDS[l.kind].reads > 1);
@@ -157,20 +179,25 @@ export function metricMatrixForm(metric: Metric): MatrixForm {
       const [n, m] = [layer.outWidth, layer.inWidth];
       if (!kind.recurrence) {
         const mt = sp.kindText(kind);
-        define(TEXT.name("x", l), group, [n], mt.x(x(l - 1)));
-        define(TEXT.name("J", l), group, [n, m], mt.jacobian(x(l)));
+        const own = (p: string) => sp.name(p, l);
+        define(TEXT.name("x", l), group, [n], mt.x(x(l - 1), own));
+        define(TEXT.name("J", l), group, [n, m], mt.jacobian(x(l), own, x(l - 1)));
         continue;
       }
       const r = kind.recurrence(available);
       const z = sp.name("z", l);
-      define(TEXT.name("z", l), group, [n], `${sp.product([sp.name("W", l), x(l - 1)])} + ${sp.name("b", l)}`);
+      // a shaped layer's operator applied to x_{l−1} (K_l ∗ x_{l−1}), and as a map (K_l ∗ ·) in its Jacobian
+      const op = layer.shaped && ((arg: string) => sp.operator(kind, layer, arg));
+      const bias = !layer.shaped || layer.shaped.bias ? ` + ${sp.name("b", l)}` : "";
+      define(TEXT.name("z", l), group, [n], `${op ? op(x(l - 1)) : sp.product([sp.name("W", l), x(l - 1)])}${bias}`);
       const s = r.scale && sp.scale(r.scale, sp.name("h", stepAt(layer)));
       const act = sp.apply(layer.activation, z);
       const last: [string, string] = ["+", s ? sp.product([s, act]) : act];
-      define(TEXT.name("x", l), group, [n], sum([...r.coeffs.map((c, k) => sp.term(c, x(l - 1 - k))), last]));
-      const slopeW = fnDef(layer.activation).identity
-        ? sp.name("W", l)
-        : sp.product([sp.diag(sp.slope(layer.activation, z)), sp.name("W", l)]);
+      // a zero coefficient is no term (a skip block's end reads x_{l−k} only)
+      const terms = r.coeffs.flatMap((c, k) => (c === 0 ? [] : [sp.term(c, x(l - 1 - k))]));
+      define(TEXT.name("x", l), group, [n], sum([...terms, last]));
+      const Wl = op ? `(${op(sp.dot)})` : sp.name("W", l);
+      const slopeW = fnDef(layer.activation).identity ? Wl : sp.product([sp.diag(sp.slope(layer.activation, z)), Wl]);
       const varying: [string, string] = ["+", s ? sp.product([s, slopeW]) : slopeW];
       const c0 = r.coeffs[0];
       define(TEXT.name("J", l), group, [n, m], c0 ? sum([sp.term(c0, sp.identity), varying]) : varying[1]);
@@ -198,7 +225,7 @@ export function metricMatrixForm(metric: Metric): MatrixForm {
         const l = layer.index,
           kind = LAYER_KINDS[layer.kind];
         const r = kind.recurrence?.(Math.min(kind.reads, l - from));
-        const earlier = (r?.coeffs.slice(1) ?? []).map((c, k) => sp.term(c, sp.name("P", l - 2 - k)));
+        const earlier = (r?.coeffs.slice(1) ?? []).flatMap((c, k) => (c === 0 ? [] : [sp.term(c, sp.name("P", l - 2 - k))]));
         define(
           TEXT.name("P", l),
           "total Jacobian",

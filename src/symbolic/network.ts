@@ -42,9 +42,11 @@ export function paramExprs(p: ParamTensor): Expr[] {
   }
   return e;
 }
+/** W's rows; a vector-shaped W (layer_norm's γ) is one row. */
 function paramMatrix(p: ParamTensor): Matrix {
-  const e = paramExprs(p),
-    [rows, cols] = p.shape;
+  const e = paramExprs(p);
+  if (p.shape.length === 1) return [e];
+  const [rows, cols] = p.shape;
   return Array.from({ length: rows }, (_, i) => e.slice(i * cols, (i + 1) * cols));
 }
 
@@ -82,6 +84,7 @@ function layerInput(layer: Layer, xs: Vector[]): LayerInput<Expr> {
     get h() {
       return layer.h && paramExprs(layer.h)[0];
     },
+    eps: layer.eps && paramExprs(layer.eps)[0],
     act: (z) => activate(layer.activation, z),
   };
 }

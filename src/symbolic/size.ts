@@ -135,8 +135,13 @@ export function assertSymbolicFeasible(metric: Metric, derivatives: 0 | 1 | 2, w
     ? `${what === "the metric" ? "print it with --form matrix, or " : ""}evaluate it at points with --at (the matrix engine ` +
       "handles any width), or use a smaller network"
     : `evaluate it at points with --at${derivatives ? " where the metric allows it" : ""}, or use a smaller chart`;
+  // a shaped layer is a dense one in the symbolic route (the matrix form names its kernel): say how large
+  const shaped = pullbackNetwork(metric)?.layers.find((l) => l.shaped);
+  const note = shaped
+    ? `; layer ${shaped.index} (${shaped.kind}) alone is a ${shaped.outWidth}×${shaped.inWidth} matrix of expressions there`
+    : "";
   throw new SymbolicSizeError(
     `${what} of '${metric.name}' is too large to compute symbolically: about ${fmt(est)} expression nodes ` +
-      `(the limit is ${fmt(SYMBOLIC_LIMIT)}); ${instead}`,
+      `(the limit is ${fmt(SYMBOLIC_LIMIT)}${note}); ${instead}`,
   );
 }

@@ -41,13 +41,16 @@ export interface Param {
   span: Span;
 }
 
-import type { LayerKind } from "../core/layers/index.js";
+import type { LayerKind, ShapeStep } from "../core/layers/index.js";
 export type { LayerKind } from "../core/layers/index.js";
 export type LayerAst =
   /** `word [number] [activation] [with params]`: `type` is the kind the word names; `argument` the number that picks
-   *  it from a family (k in `order k`; semantics rejects a kind that does not exist), `width` a chosen width. */
-  | { kind: "layer"; type: LayerKind; word: Name; argument?: Int; width?: Int; activation?: Name; params: Param[]; span: Span }
-  | { kind: "repeat"; count: Int; body: LayerAst[]; span: Span };
+   *  it from a family (k in `order k`; semantics rejects a kind that does not exist), `width` a chosen width (a shaped
+   *  kind's output channels); `reshape`/`flatten` are no layer but shape the state (core/layers SHAPE_STEPS). */
+  | { kind: "layer"; type: LayerKind | ShapeStep; word: Name; argument?: Int; width?: Int; activation?: Name; params: Param[]; span: Span }
+  | { kind: "repeat"; count: Int; body: LayerAst[]; span: Span }
+  /** `skip { … }`: the layers inside, their output plus the state before the block (x + F(x)). */
+  | { kind: "skip"; body: LayerAst[]; span: Span };
 
 export interface GroupAst {
   name: Name;

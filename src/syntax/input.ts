@@ -2,8 +2,9 @@
 // or /dev/zero would hang or exhaust memory), the size checked on the opened descriptor before
 // reading, against the limits documented in docs/security.md.
 import { EXIT, RgnnError } from "../core/errors.js";
-import { constants as bufferConstants } from "node:buffer";
+import { constants as bufferConstants, isUtf8 } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { escapeControls } from "./diagnostics.js";
 import { clip, stripBom } from "./text.js";
 
 export { clip, stripBom };
@@ -86,14 +87,35 @@ export function readInput(path: string, kind: InputKind): Buffer {
   }
 }
 
-function decode(buf: Buffer, kind: InputKind): string {
+/** A spec file that is plainly not text (the message is the whole diagnosis, not a reason it could not be read). */
+export class NotTextError extends InputError {}
+
+/**
+ * Why bytes given as a spec are not one, or null: an ONNX model (named .onnx, or starting as a torch-exported ModelProto
+ * does: field 1, ir_version 3–12) that is not text, or any file with a zero byte. Bytes that are merely not UTF-8 are
+ * read as before (a comment in Latin-1 becomes U+FFFD and parses).
+ */
+function notText(buf: Buffer, path: string | null): string | null {
+  const zero = buf.indexOf(0);
+  if (zero < 0 && isUtf8(buf)) return null;
+  if ((path !== null && /\.onnx$/i.test(path)) || (buf[0] === 0x08 && buf[1] >= 3 && buf[1] <= 12)) {
+    const [what, file] = path === null ? ["standard input", "FILE.onnx"] : ["it", escapeControls(path)];
+    return `${what} is an ONNX model, not a spec: run \`rgnn import ${file}\` first (it writes the spec and its weights)`;
+  }
+  return zero < 0 ? null : `it is a binary file (a zero byte at offset ${zero}), not a spec: rgnn reads specs as UTF-8 text`;
+}
+
+function decode(buf: Buffer, kind: InputKind, path: string | null): string {
   if (buf.length > bufferConstants.MAX_STRING_LENGTH) throw tooLarge("it has", buf.length, kind, bufferConstants.MAX_STRING_LENGTH);
+  const why = kind === "spec" ? notText(buf, path) : null;
+  if (why) throw new NotTextError(why);
   return stripBom(buf.toString("utf8"));
 }
 
-/** A regular file as UTF-8 text (a byte order mark dropped); throws InputError. */
+/** A regular file as UTF-8 text (a byte order mark dropped); throws InputError (NotTextError for a spec that is an ONNX
+ *  model or binary). */
 export function readInputText(path: string, kind: InputKind): string {
-  return decode(readInput(path, kind), kind);
+  return decode(readInput(path, kind), kind, path);
 }
 
 /** Standard input as text, read in chunks up to the spec limit (it is usually a pipe). */
@@ -120,5 +142,5 @@ export function readStdinText(kind: InputKind = "spec"): string {
     if (total > limit) throw tooLarge("standard input has more than", limit, kind, limit);
     chunks.push(Buffer.from(chunk.subarray(0, got)));
   }
-  return decode(Buffer.concat(chunks), kind);
+  return decode(Buffer.concat(chunks), kind, null);
 }

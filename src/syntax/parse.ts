@@ -5,7 +5,7 @@ import nearley from "nearley";
 import grammar from "../../grammar/rgnn.generated.js";
 import type { Item, Spec } from "./ast.js";
 import { lexer } from "../../grammar/lexer.js";
-import { LAYER_KINDS, LAYER_WORDS } from "../core/layers/index.js";
+import { LAYER_WORDS, takesParameters } from "../core/layers/index.js";
 import { type Diagnostic, DiagnosticError, spanAt } from "./diagnostics.js";
 import { clip } from "./text.js";
 
@@ -138,7 +138,7 @@ function layerShapeError(source: string, file: string): Diagnostic | null {
         return fail(toks[j], [syntax.number === "width" && j === i + 1 ? "expected one of a name, a number" : "expected a name"]);
       j++;
     } else if (toks[j]?.type === "ident") return fail(toks[j], [`${what} has no activation`]);
-    if (toks[j]?.type === "kw" && toks[j].text === "with" && LAYER_KINDS[kind(argument)]?.params.length === 0)
+    if (toks[j]?.type === "kw" && toks[j].text === "with" && !takesParameters(kind(argument)))
       return fail(toks[j], [`${what} has no parameters`]);
   }
   return null;

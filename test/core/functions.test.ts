@@ -161,6 +161,39 @@ describe("reference values of the new functions", () => {
       [0.5, 0.5],
       [2, 2],
     ],
+    // torch.nn.functional's silu, mish, leaky_relu, hardtanh in float64 (torch 1.13)
+    silu: [
+      [-30, -2.8072868906517896e-12],
+      [-3, -0.14227761953270035],
+      [-0.5, -0.1887703343990727],
+      [0, 0],
+      [0.4, 0.2394750640449808],
+      [2, 1.7615941559557646],
+      [25, 24.9999999996528],
+    ],
+    mish: [
+      [-30, -2.807286890651921e-12],
+      [-3, -0.1456474612756246],
+      [-0.5, -0.22074377465173],
+      [0, 0],
+      [0.4, 0.2890305340723631],
+      [2, 1.9439589595339946],
+      [25, 25],
+    ],
+    leaky_relu: [
+      [-2, -0.02],
+      [-0.5, -0.005],
+      [0, 0],
+      [0.7, 0.7],
+    ],
+    hardtanh: [
+      [-3, -1],
+      [-1, -1],
+      [-0.25, -0.25],
+      [0.6, 0.6],
+      [1, 1],
+      [4, 1],
+    ],
   };
   for (const [f, rows] of Object.entries(table)) {
     it(f, () => {
@@ -175,6 +208,46 @@ describe("reference values of the new functions", () => {
     const h = 1e-7;
     expect((REGISTRY.elu.value(0) - REGISTRY.elu.value(-h)) / h).toBeCloseTo(1, 6);
     expect((REGISTRY.elu.value(h) - REGISTRY.elu.value(0)) / h).toBeCloseTo(1, 6);
+  });
+  it("silu', mish', leaky_relu' and hardtanh' are torch.autograd's, at the kinks too (0.01 at 0; 0 at ±1)", () => {
+    const grads: Record<string, [number, number][]> = {
+      silu: [
+        [-30, -2.713710660963134e-12],
+        [-3, -0.08810410601516962],
+        [-0.5, 0.2600388126973482],
+        [0, 0.5],
+        [0.4, 0.6947919584090636],
+        [2, 1.0907842487848955],
+        [25, 1.000000000333312],
+      ],
+      mish: [
+        [-30, -2.713710660963392e-12],
+        [-3, -0.09339311453232084],
+        [-0.5, 0.28951067791351226],
+        [0, 0.6],
+        [0.4, 0.8370175025417962],
+        [2, 1.0693179342794896],
+        [25, 1],
+      ],
+      leaky_relu: [
+        [-2, 0.01],
+        [0, 0.01],
+        [0.7, 1],
+      ],
+      hardtanh: [
+        [-3, 0],
+        [-1, 0],
+        [-0.25, 1],
+        [0.6, 1],
+        [1, 0],
+        [4, 0],
+      ],
+    };
+    for (const [f, rows] of Object.entries(grads))
+      for (const [x, v] of rows) {
+        const d = valueAndSlope(f as FunctionName, x)[1];
+        expect(Math.abs(d - v), `${f}'(${x}) = ${d}`).toBeLessThanOrEqual(1e-14 * Math.abs(v));
+      }
   });
   it("gelu' is Φ(x) + x·φ(x)", () => {
     for (const x of [-2, -0.4, 0, 1.3]) {

@@ -47,13 +47,16 @@ function makeCase(name: LayerKind, available: number, seed: number): Case {
   const xs = Array.from({ length: available }, () => Array.from({ length: m }, u));
   return { name, def, n, m, W, b, h: 0.3 + 0.4 * r(), xs };
 }
-const has = (def: LayerKindDef, p: "W" | "b" | "h") => def.params.some((s) => s.name === p);
+const has = (def: LayerKindDef, p: "W" | "b" | "h" | "eps") => def.params.some((s) => s.name === p);
+/** ε of the kinds that have one: large enough that a route which dropped it would fail. */
+const EPS = 0.05;
 function input(c: Case, xs = c.xs, W = c.W, b = c.b): LayerInput<number> {
   return {
     xs,
     W: has(c.def, "W") ? W : undefined,
     b: has(c.def, "b") ? b : undefined,
     h: has(c.def, "h") ? c.h : undefined,
+    eps: has(c.def, "eps") ? EPS : undefined,
     act: tanhPair,
   };
 }
@@ -115,7 +118,7 @@ describe.each(cases)("layer kind $name", (c) => {
     const r = rng(7),
       g = Array.from({ length: c.n }, () => 2 * r() - 1);
     const loss = (x: number[]) => x.reduce((s, v, i) => s + g[i] * v, 0);
-    const numeric = { xs: c.xs, W: c.W.flat(), b: c.b, h: c.h, inWidth: c.m, outWidth: c.n, act: tanhPair };
+    const numeric = { xs: c.xs, W: c.W.flat(), b: c.b, h: c.h, eps: EPS, inWidth: c.m, outWidth: c.n, act: tanhPair };
     const cache = c.def.evaluate(numeric);
     cache.x.forEach((v, i) => {
       expect(v).toBeCloseTo(mapOf(c)[i], 14);
@@ -175,11 +178,12 @@ describe.each(cases)("layer kind $name", (c) => {
       W: has(c.def, "W") ? W : undefined,
       b: has(c.def, "b") ? symbols("b", c.b) : undefined,
       h: has(c.def, "h") ? sym("h") : undefined,
+      eps: has(c.def, "eps") ? sym("eps") : undefined,
       act: (z) => activate("tanh", z),
     };
     const out = c.def.forward(EXPR_ALGEBRA, sin);
     const Js = c.def.jacobians(EXPR_ALGEBRA, sin, out);
-    const env: Record<string, number> = { h: c.h };
+    const env: Record<string, number> = { h: c.h, eps: EPS };
     c.xs.forEach((x, k) => {
       x.forEach((v, i) => {
         env[`x${k}_${i + 1}`] = v;
@@ -218,7 +222,8 @@ describe("layer kinds: the overflow-free and the max-shifted forms agree", () =>
 
 describe("layer kinds: parameters are what semantics enforces", () => {
   const head = "manifold I (a, b)\nnetwork n : I { dense 2 tanh  ";
-  it.each(Object.values(LAYER_KINDS))("$keyword", (def) => {
+  // shaped kinds are written with a kernel and options, not W: test/core/layers/shaped.test.ts
+  it.each(Object.values(LAYER_KINDS).filter((def) => !def.shaped))("$keyword", (def) => {
     const width = def.width === "chosen" ? 3 : 2;
     const layer = `${def.keyword}${def.width === "chosen" ? " 3" : ""}${def.labels.activation ? " tanh" : ""}`;
     const net = model(`${head}${layer} }`).mappings.get("n");
@@ -258,7 +263,8 @@ describe("layer kinds: their own matrix-engine steps", () => {
     for (let i = 0; i < w; i++) X[i] = x[i];
     for (let a = 0; a < w; a++) X[(1 + a) * w + a] = 1;
     const Y = new Float64Array(L.K * w);
-    step.jets(arithmetic, X, w, Y, { block: new Float64Array(L.K * w), D: new Float64Array(4 * w), S: new Float64Array(4 * L.K) });
+    const params = { W: Float64Array.from(c.W.flat()), b: Float64Array.from(c.b), eps: EPS };
+    step.jets(arithmetic, X, w, Y, { block: new Float64Array(L.K * w), D: new Float64Array(4 * w), S: new Float64Array(4 * L.K) }, params);
     const value = mapOf(c),
       [jac] = c.def.jacobians(NUM, input(c), c.def.forward(NUM, input(c)));
     for (let i = 0; i < w; i++) {
@@ -274,7 +280,7 @@ describe("layer kinds: their own matrix-engine steps", () => {
       r = rng(3),
       A = Float64Array.from({ length: m * w }, () => 2 * r() - 1),
       B = new Float64Array(m * w).fill(0.5);
-    step.pullback(value, A, B, m, w);
+    step.pullback(value, A, B, m, w, params, x);
     for (let row = 0; row < m; row++)
       for (let j = 0; j < w; j++) {
         let s = 0.5;

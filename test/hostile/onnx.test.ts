@@ -2,7 +2,7 @@
 // and the graph's well-formedness, before anything is written; never "wrote" with NaN weights, never an internal error,
 // never a hang on a FIFO or /dev/zero.
 import { execFileSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
@@ -83,6 +83,39 @@ describe("the graph", () => {
 });
 
 describe("the model file", () => {
+  it("an ONNX model or other binary file where a spec is expected: one line saying what it is, not a parse error", () => {
+    const onnxFile = join(dir, "model-as-spec.onnx");
+    writeFileSync(onnxFile, readFileSync(join(import.meta.dirname, "../fixtures/onnx/bnsilu.onnx")));
+    const renamed = join(dir, "model.bin");
+    writeFileSync(renamed, readFileSync(onnxFile));
+    const binary = join(dir, "zero.rgnn");
+    writeFileSync(binary, "manifold M (x)\n\0");
+    const cases: [string[], string, string][] = [
+      [
+        ["metric", onnxFile, "--at", "0,0"],
+        "",
+        `${onnxFile}: error: it is an ONNX model, not a spec: run \`rgnn import ${onnxFile}\` first`,
+      ],
+      [["check", renamed], "", `${renamed}: error: it is an ONNX model, not a spec: run \`rgnn import ${renamed}\` first`],
+      [
+        ["check", "-"],
+        readFileSync(onnxFile, "latin1"),
+        "<stdin>: error: standard input is an ONNX model, not a spec: run `rgnn import FILE.onnx`",
+      ],
+      [
+        ["check", binary],
+        "",
+        `${binary}: error: it is a binary file (a zero byte at offset 15), not a spec: rgnn reads specs as UTF-8 text`,
+      ],
+    ];
+    for (const [args, input, message] of cases) {
+      const r = child(args, { input });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(message);
+      expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+    }
+  });
+
   it("a FIFO and /dev/zero are refused at once", () => {
     const fifo = join(dir, "model.onnx");
     execFileSync("mkfifo", [fifo]);
@@ -91,5 +124,106 @@ describe("the model file", () => {
       expect(r.code).toBe(1);
       expect(r.err).toContain(`cannot read '${path}': not a regular file`);
     }
+  });
+});
+
+describe("activations and batch normalisation", () => {
+  /** x (width 2) → `nodes` → y, with the given initializers; float32 like the models above. */
+  function graph(nodes: onnxProto.onnx.INodeProto[], initializer: Tensor[], outWidth = 2): string {
+    const g = { node: nodes, initializer, input: [value("x", 2)], output: [value("y", outWidth)] };
+    const path = join(dir, `a${Math.random().toString(36).slice(2, 8)}.onnx`);
+    writeFileSync(path, onnx.ModelProto.encode(onnx.ModelProto.create({ graph: g })).finish());
+    return path;
+  }
+  const FLOAT = 1,
+    gemm = (input: string, output: string) => ({
+      opType: "Gemm",
+      input: [input, "W", "b"],
+      output: [output],
+      name: `fc_${output}`,
+      attribute: [{ name: "transB", i: 1, type: 2 }],
+    });
+  /** BatchNormalization of `input` with γ, β, μ, var given (2 channels unless the vectors say otherwise). */
+  const bn = (input: string, output: string, stats: { gamma?: number[]; var?: number[]; mean?: number[] } = {}) => ({
+    nodes: [{ opType: "BatchNormalization", input: [input, "g", "be", "mu", "var"], output: [output], name: "bn" }],
+    init: [
+      f32("g", [(stats.gamma ?? [1, 2]).length], stats.gamma ?? [1, 2]),
+      f32("be", [2], [0.1, -0.1]),
+      f32("mu", [(stats.mean ?? [0.5, 0]).length], stats.mean ?? [0.5, 0]),
+      f32("var", [(stats.var ?? [1, 4]).length], stats.var ?? [1, 4]),
+    ],
+  });
+
+  it("LeakyRelu with a slope other than 0.01", async () => {
+    const leaky = { opType: "LeakyRelu", input: ["z"], output: ["y"], name: "leaky", attribute: [{ name: "alpha", f: 0.2, type: FLOAT }] };
+    await refused(
+      graph([gemm("x", "z"), leaky], [GOOD_W, GOOD_B]),
+      "node 'leaky' (LeakyRelu, node 2 of 2): rgnn's leaky_relu has slope 0.01 (torch's default); this one has alpha = 0.2",
+    );
+  });
+
+  it("Clip to bounds other than [-1, 1] (ReLU6), as inputs and as opset-6 attributes", async () => {
+    const relu6 = { opType: "Clip", input: ["z", "lo", "hi"], output: ["y"], name: "clip" };
+    await refused(
+      graph([gemm("x", "z"), relu6], [GOOD_W, GOOD_B, f32("lo", [], [0]), f32("hi", [], [6])]),
+      "node 'clip' (Clip, node 2 of 2): a Clip is read as hardtanh, which clips to [-1, 1]; this one clips to [0, 6]",
+    );
+    const old = { opType: "Clip", input: ["z"], output: ["y"], name: "clip", attribute: [{ name: "min", f: -2, type: FLOAT }] };
+    await refused(graph([gemm("x", "z"), old], [GOOD_W, GOOD_B]), "this one clips to [-2, Infinity]");
+    const vector = { opType: "Clip", input: ["z", "lo", "hi"], output: ["y"], name: "clip" };
+    await refused(
+      graph([gemm("x", "z"), vector], [GOOD_W, GOOD_B, f32("lo", [2], [-1, -1]), f32("hi", [], [1])]),
+      "node 'clip' (Clip, node 2 of 2): its min is not a constant scalar",
+    );
+  });
+
+  it("BatchNormalization with variance + ε zero or negative", async () => {
+    // a channel that never varied, exported with ε = 0: 0 under the root
+    const zero = bn("z", "y", { var: [1, 0] });
+    zero.nodes[0] = { ...zero.nodes[0], attribute: [{ name: "epsilon", f: 0, type: FLOAT }] } as (typeof zero.nodes)[0];
+    await refused(
+      graph([gemm("x", "z"), ...zero.nodes], [GOOD_W, GOOD_B, ...zero.init]),
+      "node 'bn' (BatchNormalization, node 2 of 2): its variance + epsilon is 0 at channel 2",
+    );
+    const negative = bn("z", "y", { var: [-3, 1] });
+    await refused(
+      graph([gemm("x", "z"), ...negative.nodes], [GOOD_W, GOOD_B, ...negative.init]),
+      "its variance + epsilon is -2.99999 at channel 1 (variance -3, epsilon 0.00001); it must be positive",
+    );
+  });
+
+  it("BatchNormalization whose statistics do not match its input's width", async () => {
+    const three = bn("z", "y", { gamma: [1, 2, 3] });
+    await refused(
+      graph([gemm("x", "z"), ...three.nodes], [GOOD_W, GOOD_B, ...three.init]),
+      "node 'bn' (BatchNormalization, node 2 of 2): its scale γ is not a constant vector of length 2, the width of its input",
+    );
+    const one = bn("z", "y", { var: [1] });
+    await refused(
+      graph([gemm("x", "z"), ...one.nodes], [GOOD_W, GOOD_B, ...one.init]),
+      "its variance is not a constant vector of length 2",
+    );
+  });
+
+  it("BatchNormalization in training mode", async () => {
+    const train = bn("z", "y");
+    train.nodes[0] = { ...train.nodes[0], attribute: [{ name: "training_mode", i: 1, type: 2 }] } as (typeof train.nodes)[0];
+    await refused(
+      graph([gemm("x", "z"), ...train.nodes], [GOOD_W, GOOD_B, ...train.init]),
+      "node 'bn' (BatchNormalization, node 2 of 2): only inference mode is read (training_mode 0, one output)",
+    );
+  });
+
+  it("BatchNormalization with no affine map before or after it: at the output, and before an activation", async () => {
+    const NOT = "rgnn reads an eval-mode batch normalisation folded into the affine map (Gemm or MatMul) before or after it";
+    const last = bn("t", "y");
+    const tanh = { opType: "Tanh", input: ["z"], output: ["t"], name: "tanh" };
+    await refused(
+      graph([gemm("x", "z"), tanh, ...last.nodes], [GOOD_W, GOOD_B, ...last.init]),
+      `node 'bn' (BatchNormalization, node 3 of 3): ${NOT}, and this one has neither`,
+    );
+    const first = bn("x", "n");
+    const act = { opType: "Sigmoid", input: ["n"], output: ["y"], name: "act" };
+    await refused(graph([...first.nodes, act], [GOOD_W, GOOD_B, ...first.init]), `node 'bn' (BatchNormalization, node 1 of 2): ${NOT}`);
   });
 });

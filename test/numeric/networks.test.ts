@@ -1,18 +1,22 @@
 // Random networks of every layer kind and activation: the compiled closed-form metric must
 // equal Jᵀ J from the independent forward-mode evaluator and from finite differences.
 import { describe, expect, it } from "vitest";
+import { type FunctionDef, REGISTRY } from "../../src/core/functions.js";
 import { metricEvaluator, mappingEvaluator } from "../../src/numeric/evaluate.js";
 import { forwardMapping } from "../../src/numeric/forward.js";
 import { congruenceN, identityN, symmetricEigen } from "../../src/numeric/linalg.js";
 import { ACTIVATIONS } from "../../src/semantics/model.js";
 import { expectClose, fdJacobian, model, rng, uniform } from "../helpers.js";
 
-/** Activations with a kink, where finite differences across it are not accurate. */
-const KINKED = new Set(["relu", "elu"]);
+/** Activations with a kink (the registry's `kink`) or a jump in σ″ (elu): finite differences across it are not
+ *  accurate. */
+const KINKED = new Set(ACTIVATIONS.filter((a) => (REGISTRY[a] as FunctionDef).kink || a === "elu"));
 
 function randomSpec(seed: number): { text: string; smooth: boolean; n0: number } {
   const r = rng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  // odd seeds: every activation; even seeds: the smooth ones, so that half the networks meet finite differences
+  const pool = seed % 2 ? ACTIVATIONS : ACTIVATIONS.filter((a) => !KINKED.has(a));
   const n0 = int(1, 5),
     depth = int(1, 20);
   const mat = (rows: number, cols: number) =>
@@ -23,7 +27,7 @@ function randomSpec(seed: number): { text: string; smooth: boolean; n0: number }
     smooth = true;
   const lines: string[] = [];
   for (let l = 0; l < depth; l++) {
-    const act = ACTIVATIONS[int(0, ACTIVATIONS.length - 1)];
+    const act = pool[int(0, pool.length - 1)];
     if (KINKED.has(act)) smooth = false;
     const kind = r();
     if (kind < 0.4) {
@@ -72,7 +76,7 @@ describe("random networks (widths 1–5, depths 1–20, every activation and lay
         expect(values[0]).toBeGreaterThanOrEqual(-1e-10 * Math.max(1, values[values.length - 1]));
       }
     }
-    expect(fdCompared).toBeGreaterThan(40);
+    expect(fdCompared).toBeGreaterThanOrEqual(120);
   });
 
   it("the mapping evaluator's Jacobian matches forward mode", () => {

@@ -1,7 +1,8 @@
 // Networks exported at the matrix level (weights as arrays, batched jets through the layers) and run with Debian's
 // /usr/bin/python3 on NumPy and torch (CPU): every function's numbers against rgnn's own (the API's evaluateAt,
 // metricAt and geometryAt, i.e. `rgnn eval` and `geometry --at`) to 1e-12, for each layer kind the engine serves:
-// a fixed-seed 2→32→32→2 tanh MLP from safetensors, residual, second- and third-order nets, softmax, a metric on a
+// a fixed-seed 2→32→32→2 tanh MLP from safetensors, residual, second- and third-order nets, softmax, log_softmax, a skip
+// block with layer_norm, a metric on a
 // hidden layer and the decoder example (softplus, sigmoid; 784 outputs, so its curvature is not zero).
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -72,6 +73,29 @@ const CASES: Case[] = [
   {
     label: "softmax",
     model: inline(net(["dense 3 tanh with W = [[1.0, 0.4], [-0.6, 0.7], [0.5, -0.9]], b = [0, 0.1, -0.2]", "softmax"]), "softmax.rgnn"),
+    form: "matrix",
+  },
+  {
+    label: "log_softmax",
+    model: inline(net(["dense 3 tanh with W = [[1.0, 0.4], [-0.6, 0.7], [0.5, -0.9]], b = [0, 0.1, -0.2]", "log_softmax"]), "logsm.rgnn"),
+    form: "matrix",
+  },
+  {
+    // ε = 0.5: a small ε leaves the norm's radial direction a factor ε/(var x + ε), g ill-conditioned, and the curvature
+    // of Gauss's equation and of rgnn's third-order jets 1.3e-12 apart (ε = 0.1) — round-off, not the formulas
+    label: "a skip block (x + W₂ tanh(W₁ x + b₁) + b₂) and layer_norm",
+    model: inline(
+      net([
+        "dense 4 tanh with W = [[1.0, 0.4], [-0.6, 0.7], [0.5, -0.9], [0.3, 0.8]], b = [0, 0.1, -0.2, 0.15]",
+        "skip {",
+        "  dense 2 tanh with W = [[0.7, -0.3, 0.5, 0.1], [0.2, 0.9, -0.4, 0.6]], b = [0.1, -0.1]",
+        "  dense 4 linear with W = [[0.6, -0.2], [0.3, 0.8], [-0.5, 0.4], [0.2, -0.7]], b = [0.05, 0, -0.1, 0.2]",
+        "}",
+        "layer_norm with W = [1.3, 0.7, -0.9, 1.1], b = [0.2, -0.1, 0.05, 0.3], eps = 0.5",
+        "dense 3 sigmoid with W = [[1.0, 0.4, -0.2, 0.3], [-0.6, 0.7, 0.3, -0.1], [0.5, -0.9, 0.8, 0.4]], b = [0, 0.1, -0.2]",
+      ]),
+      "skipnorm.rgnn",
+    ),
     form: "matrix",
   },
   {

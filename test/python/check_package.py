@@ -2,6 +2,7 @@
 independent ones (functorch's Jacobians, the values the test computed with the TypeScript library), one JSON line out."""
 
 import json
+import os
 import sys
 
 import numpy as np
@@ -62,6 +63,27 @@ try:
 except rgnn.RgnnError as e:
     out["crash"] = str(e).split(":")[0]
 server.close()
+
+# a point outside its chart's declared domain (Schwarzschild on r in [2, 10], here r = 0.5): rgnn's message
+schwarzschild = rgnn.load(os.path.join(os.path.dirname(expected["toy"]), "schwarzschild.rgnn"))
+try:
+    schwarzschild.metric([0.0, 0.5, 1.0, 1.0])
+    out["chart"] = None
+except rgnn.RgnnError as e:
+    out["chart"] = str(e)
+out["inside"] = schwarzschild.metric([0.0, 5.0, 1.0, 1.0])[:2, :2].tolist()
+
+# matrices too large for one server or one cluster run are refused before any work
+try:
+    toy.distances(np.zeros((5000, 2)))
+    out["too_many"] = None
+except rgnn.RgnnError as e:
+    out["too_many"] = str(e)
+try:
+    toy.distances(np.zeros((20000, 2)), client=object())  # refused before the client is used
+    out["too_many_cluster"] = None
+except rgnn.RgnnError as e:
+    out["too_many_cluster"] = str(e)
 
 # a derivation displays itself; a closed form is LaTeX
 out["latex"] = toy.closed_form()._repr_latex_().startswith("$$\n\\begin{aligned}")

@@ -66,6 +66,16 @@ it("installs offline and answers as the library and functorch do", () => {
   expect(out.error).toBe("bad.rgnn:2:6: error: unknown metric or map or network or manifold or constant 'q'");
   expect(out.shape).toBe("points must have 2 coordinates (x, y) of Input, not 3");
   expect(out.crash).toBe("the rgnn server stopped");
+  expect(out.chart).toBe(
+    "point (0, 0.5, 1, 1) is outside the chart Spacetime: r = 0.5 is not in [2, 10] (Spacetime is declared on [-1, 1] x " +
+      "[2, 10] x [0.3, 2.8] x [0, 6]); give a point inside the chart, or widen the chart's 'on' intervals if the metric holds there",
+  );
+  expect(out.inside).toEqual([
+    [-0.8, 0],
+    [0, 1.25],
+  ]); // −(1 − 1/r) and 1/(1 − 1/r) at r = 5
+  expect(out.too_many).toMatch(/^a distance matrix of 5,000 points is 12,497,500 geodesic problems .* Dask cluster from Python/);
+  expect(out.too_many_cluster).toMatch(/^a distance matrix of 20,000 points is 199,990,000 geodesic problems .*16,384 points/);
   expect(out.latex).toBe(true);
   expect(out.derivation_html).toBe(true);
 }, 300_000);
@@ -84,6 +94,33 @@ it("shards a distance matrix and a dask array's metric over a Dask cluster of 2 
   expect(out.difference).toBe(0); // the same solver on the same float64 inputs
   expect(out.metric).toBe(0); // g over a dask array, block by block on the workers: the same numbers
 }, 300_000);
+
+it("keeps a Dask distance matrix right when a worker or its server is killed mid-run; a failure is one RgnnError", () => {
+  const out = JSON.parse(
+    execFileSync(python(), [join(repo, "test/python/check_dask_faults.py"), join(repo, "examples/paper-toy.rgnn")], {
+      env: env(),
+      cwd: dir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+  // without a cluster, asked for progress: 66 pairs 10 at a time, each reported once, the same matrix
+  expect(out.local_progress).toEqual([10, 20, 30, 40, 50, 60, 66].map((d) => [d, 66]));
+  expect(out.local_difference).toBe(0);
+  // SIGKILL to one worker process as the first pairs come back, while it runs pairs of its own
+  expect(out.done_at_kill).toBeGreaterThan(0);
+  expect(out.done_at_kill).toBeLessThan(out.pairs);
+  expect(out.victim_processing_at_kill).toBeGreaterThan(0);
+  expect(out.worker_killed_difference).toBe(0); // its pairs computed again elsewhere: the same float64 matrix
+  expect(out.worker_replaced).toBe(true); // the nanny started a new worker process
+  expect(out.victim_server_gone).toBe(true); // its rgnn server ended with it (end of input), no orphan
+  // every worker's rgnn server killed mid-run: each request again on a fresh server
+  expect(out.servers_killed).toBe(2);
+  expect(out.servers_killed_difference).toBe(0);
+  // the spec gone before the workers load it: one RgnnError with rgnn's message, no matrix
+  expect(out.missing_spec[0]).toBe("RgnnError");
+  expect(out.missing_spec[1]).toMatch(/^\/\S+\/moved\.rgnn: error: cannot read: no such file$/);
+}, 600_000);
 
 it("runs examples/notebooks/geometry.ipynb top to bottom with no error (nbclient, the venv's kernel)", () => {
   const run = [

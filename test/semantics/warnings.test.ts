@@ -32,7 +32,21 @@ describe("ReLU layers", () => {
     const r = await cli(["check", "-"], `${NET("relu")}metric g = pullback of euclidean along n\n`);
     expect(r.code).toBe(0);
     expect(r.err).toContain("<stdin>:6:1: warning: metric 'g' is taken through layer 2 of 'n' (relu)");
-    expect(r.err).toContain("= it is smooth only inside each region where no pre-activation changes sign");
+    expect(r.err).toContain("= it is smooth only inside each region where no pre-activation crosses a kink");
+  });
+
+  it("leaky_relu and hardtanh warn as relu does, each with its kink; silu and mish are smooth", () => {
+    const warning = (act: string) => model(`${NET(act)}metric g = pullback of euclidean along n\n`).warnings.map((w) => w.message);
+    expect(warning("leaky_relu")).toEqual([
+      "metric 'g' is taken through layer 2 of 'n' (leaky_relu): leaky_relu is not C¹ at 0 (its derivative jumps from 0.01 to 1), " +
+        "so the layer is no coordinate change and the metric is piecewise defined",
+    ]);
+    expect(warning("hardtanh")).toEqual([
+      "metric 'g' is taken through layer 2 of 'n' (hardtanh): hardtanh is not C¹ at ±1 (its derivative jumps between 1 and 0), " +
+        "so the layer is no coordinate change and the metric is piecewise defined",
+    ]);
+    expect(warning("silu")).toEqual([]);
+    expect(warning("mish")).toEqual([]);
   });
 });
 

@@ -12,8 +12,8 @@ import { parse } from "../../src/syntax/parse.js";
 
 /** A layer written as its word's syntax says: `word [k] [tanh] [with …]`. */
 function layerText(word: string, { syntax, kind }: LayerWord, k = 3): string {
-  const def = LAYER_KINDS[kind(syntax.number === "argument" ? k : undefined)];
-  const params = def.params.some((p) => p.name === "h") ? " with h = 0.1" : "";
+  const def = (LAYER_KINDS as Record<string, LayerKindDef | undefined>)[kind(syntax.number === "argument" ? k : undefined)];
+  const params = def?.params.some((p) => p.name === "h") ? " with h = 0.1" : ""; // no def: reshape, flatten
   return [word, syntax.number === "none" ? "" : ` ${k}`, syntax.activation ? " tanh" : "", params].join("");
 }
 const kindOf = (w: LayerWord) => w.kind(w.syntax.number === "argument" ? 3 : undefined);

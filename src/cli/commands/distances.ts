@@ -4,7 +4,9 @@
 import { availableParallelism } from "node:os";
 import cliProgress from "cli-progress";
 import { EvaluationError } from "../../numeric/evaluate.js";
-import { geodesicDistance } from "../../api/geodesic.js";
+import { assertDistancesFeasible, geodesicDistance } from "../../api/geodesic.js";
+import { assertInChart } from "../../api/chart.js";
+import { escapeControls } from "../../syntax/diagnostics.js";
 import { commandEnv } from "../env.js";
 import { fmt, json } from "../format.js";
 import { EXIT, type IO, UsageError } from "../io.js";
@@ -64,6 +66,12 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
   if (!points) return EXIT.failure;
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
+  try {
+    assertDistancesFeasible(points.length); // before the pairs and the matrix exist
+    assertInChart(metric.manifold, points); // one message, not one per pair
+  } catch (e) {
+    return evaluationFailure(io, loaded.model.file, e);
+  }
   const m = points.length;
   const D: (number | null)[][] = Array.from({ length: m }, (_, i) => Array.from({ length: m }, (_, j) => (i === j ? 0 : null)));
   const pairs: [number, number][] = [];
@@ -100,7 +108,8 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
     else if (format === "json") write(json({ metric: metric.name, coords, points, distances: D }));
     else if (format === "csv") for (const row of D) write(`${row.map((d) => (d === null ? "" : String(d))).join(",")}\n`);
     else {
-      write(`geodesic distances of ${metric.name} between ${m} points (row and column i: point i of ${opts.points})\n`);
+      const source = escapeControls(opts.points); // a file name's ESC or BEL must not reach a terminal that shows the file
+      write(`geodesic distances of ${metric.name} between ${m} points (row and column i: point i of ${source})\n`);
       const cells = D.map((row) => row.map((d) => (d === null ? "—" : fmt(d))));
       const width = Math.max(...cells.flat().map((c) => c.length));
       for (const row of cells) write(`  ${row.map((c) => c.padStart(width)).join("  ")}\n`);

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { pickMapping } from "../../api/spec.js";
+import { assertInChart } from "../../api/chart.js";
 import { commandEnv } from "../env.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { choice, parsePoint } from "../options.js";
@@ -68,6 +69,11 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
   }
   const env = commandEnv(io, loaded.model, opts);
   if (!env) return EXIT.failure;
+  try {
+    assertInChart(mapping.source, points); // before any row is written
+  } catch (e) {
+    return evaluationFailure(io, loaded.model.file, e);
+  }
   const threads = threadCount(opts, points.length);
   const columns = evalColumns(mapping).length;
   const table = isBinary(format) ? new Float64Array(points.length * columns) : null;

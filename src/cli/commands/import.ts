@@ -31,6 +31,7 @@ export function importCommand(io: IO, file: string, opts: { output?: string }): 
       [file],
     );
     io.out(`wrote ${specPath} (${m.layers} layers) and ${weightsPath}\n`);
+    for (const note of m.notes) io.out(`${note}\n`);
     return EXIT.ok;
   } catch (e) {
     if (!(e instanceof OnnxImportError)) throw e;

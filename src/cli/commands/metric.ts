@@ -1,5 +1,6 @@
 // `rgnn metric FILE`: a metric's components, symbolically (text, LaTeX or JSON) or at a point.
 import type { Metric } from "../../semantics/model.js";
+import { LAYER_KINDS } from "../../core/layers/index.js";
 import { commandEnv } from "../env.js";
 import { latexSymbol } from "../../render/latex-expr.js";
 import {
@@ -46,9 +47,15 @@ function describe(metric: Metric): string {
             : `${d.along.layers.length} layer${d.along.layers.length === 1 ? "" : "s"}`
         })${d.layer ? `, down to layer ${d.layer}` : ""}`
       : `'${d.along.name}'`;
-  const narrowest = d.along.kind === "network" ? Math.min(...d.along.layers.slice(d.layer).map((l) => l.outWidth)) : d.along.target.dim;
-  const degenerate =
-    narrowest < metric.manifold.dim ? `\n(degenerate: its rank is at most ${narrowest}, the narrowest width it passes through)` : "";
+  const layers = d.along.kind === "network" ? d.along.layers.slice(d.layer) : [];
+  const narrowest = d.along.kind === "network" ? Math.min(...layers.map((l) => l.outWidth)) : d.along.target.dim;
+  // a layer whose Jacobian is singular everywhere (softmax, layer_norm) passes at most its width − 1 dimensions
+  const singular = layers.find((l) => LAYER_KINDS[l.kind].singular && l.outWidth - 1 < narrowest && l.outWidth - 1 < metric.manifold.dim);
+  const degenerate = singular
+    ? `\n(degenerate: its rank is at most ${singular.outWidth - 1}: layer ${singular.index}: ${LAYER_KINDS[singular.kind].singular})`
+    : narrowest < metric.manifold.dim
+      ? `\n(degenerate: its rank is at most ${narrowest}, the narrowest width it passes through)`
+      : "";
   return `metric ${metric.name} on ${chart}: pullback of ${of} along ${along}${degenerate}`;
 }
 
@@ -113,7 +120,7 @@ function matrixForm(io: IO, metric: Metric, format: "text" | "latex" | "json", m
   io.out(`${describe(metric)}\n\nparameters:\n`);
   for (const p of parameters) {
     const what = p.value !== undefined ? ` = ${p.value}` : `: ${shape(p.shape)}${p.numeric ? "" : " (symbolic)"}`;
-    io.out(`  ${p.name}${what}${p.source !== p.name ? ` (${p.source})` : ""}\n`);
+    io.out(`  ${p.name}${what}${p.source !== p.name ? ` (${p.source})` : ""}${p.operator ? `: ${p.operator}` : ""}\n`);
   }
   let group = "";
   for (const d of definitions) {

@@ -37,7 +37,8 @@ export function affineKind(spec: AffineSpec): LayerKindDef {
       const r = recurrence(xs.length),
         s = scaleOf(A, r, input.h); // h read only now: see symbolic/network.ts
       const out = sigma.map((si, i) => {
-        const terms = r.coeffs.map((c, k) => (c === 1 ? xs[k][i] : A.mul(A.num(c), xs[k][i])));
+        // a zero coefficient reads nothing: a skip block's inner states may have other widths
+        const terms = r.coeffs.flatMap((c, k) => (c === 0 ? [] : [c === 1 ? xs[k][i] : A.mul(A.num(c), xs[k][i])]));
         const last = s === null ? si : A.mul(s, si);
         return terms.length ? A.add(...terms, last) : last;
       });
@@ -51,7 +52,8 @@ export function affineKind(spec: AffineSpec): LayerKindDef {
         r.coeffs.length === 0 && s === null
           ? scaledW
           : scaledW.map((row, i) => row.map((sw, j) => A.add(A.num(i === j ? (r.coeffs[0] ?? 0) : 0), s === null ? sw : A.mul(s, sw))));
-      const earlier = r.coeffs.slice(1).map((c) => xs[0].map((_, i) => xs[0].map((_, j) => A.num(i === j ? c : 0))));
+      // ∂x_l/∂x_{l−1−k} = c_k I (out × width of that state; all zeros where c_k = 0, whatever its width)
+      const earlier = r.coeffs.slice(1).map((c, k) => J.map((_, i) => xs[k + 1].map((_, j) => A.num(i === j ? c : 0))));
       return [J, ...earlier];
     },
     evaluate({ xs, W, b, h, inWidth: m, outWidth: n, act }: NumericInput): NumericCache {
@@ -69,7 +71,7 @@ export function affineKind(spec: AffineSpec): LayerKindDef {
       const out = new Array<number>(n);
       for (let i = 0; i < n; i++) {
         let v = r.coeffs.length ? r.coeffs[0] * xs[0][i] : 0;
-        for (let k = 1; k < r.coeffs.length; k++) v += r.coeffs[k] * xs[k][i];
+        for (let k = 1; k < r.coeffs.length; k++) if (r.coeffs[k] !== 0) v += r.coeffs[k] * xs[k][i];
         out[i] = s === null ? v + sigma[i] : v + s * sigma[i];
       }
       return { x: out, slope };
@@ -88,6 +90,7 @@ export function affineKind(spec: AffineSpec): LayerKindDef {
         }
       }
       r.coeffs.forEach((c, k) => {
+        if (c === 0) return;
         const gk = gx[k];
         for (let i = 0; i < n; i++) gk[i] += c === 1 ? g[i] : c * g[i];
       });

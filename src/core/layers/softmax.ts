@@ -46,6 +46,7 @@ export const softmax: LayerKindDef = {
   reads: 1,
   ode: null,
   engine,
+  singular: "softmax is unchanged when every score moves by the same amount: its Jacobian kills (1, …, 1)",
   probabilities: true,
   initScale: 1,
   labels: { text: "softmax", short: "softmax", title: "softmax", prose: "softmax", activation: false },

@@ -2,26 +2,38 @@
 // one module here plus its line in index.ts (the grammar reads how it is written from `syntax`).
 import type { Algebra } from "../algebra.js";
 import type { LayerKind } from "./index.js";
+import type { ShapedDef } from "./shape.js";
 
 /** A parameter of a layer: its name in specs and weights files, its shape, what it is. */
 export interface ParamSpec {
-  name: "W" | "b" | "h";
-  /** Each axis is the layer's output width, its input width, or (no axes) a scalar. */
-  shape: readonly ("out" | "in")[];
+  /** W and b are a layer's weight and bias (a matrix and a vector for affine kinds; layer_norm's scale γ and shift β,
+   *  both vectors, as torch's `weight` and `bias`); h is the step size, eps a constant a kind adds (layer_norm's ε),
+   *  K a shaped kind's kernel. */
+  name: "W" | "b" | "h" | "eps" | "K";
+  /** Each axis is the layer's output width, its input width, or (no axes) a scalar; a shaped kind's kernel takes the
+   *  shape its geometry gives ("kernel") and its bias one entry per output channel ("channels"). */
+  shape: readonly ("out" | "in" | "kernel" | "channels")[];
   role: string;
   /** How errors name it ("W", "step h"). */
   described: string;
   /** Shared by every layer of the network under one name (h), or named per layer (W1, b1). */
   shared: boolean;
+  /** A scalar's value when the spec does not give it (layer_norm's ε = 1e-5): then it is neither named after the layer
+   *  nor read from a weights file. */
+  default?: number;
+  /** Every entry's value when training starts (layer_norm's γ = 1, β = 0), instead of the Glorot draw of a W. */
+  init?: number;
 }
 
 /** The inputs of one layer, in any algebra. */
 export interface LayerInput<T> {
   /** Previous states, newest first: xs[0] = x_{l−1}, xs[1] = x_{l−2} when the kind reads it and it exists. */
   xs: T[][];
+  /** W's rows (a vector-shaped W, layer_norm's γ, is its one row W[0]). */
   W?: T[][];
   b?: T[];
   h?: T;
+  eps?: T;
   /** σ(z) and σ′(z) of the layer's activation (the caller's function table). */
   act?: (z: T) => [T, T];
   /** A value's number, for algebras that have one (numbers, dual numbers): softmax then shifts by the
@@ -43,6 +55,7 @@ export interface NumericInput {
   W?: ArrayLike<number>;
   b?: ArrayLike<number>;
   h: number;
+  eps?: number;
   inWidth: number;
   outWidth: number;
   act?: (z: number) => [number, number];
@@ -52,6 +65,9 @@ export interface NumericCache {
   x: number[];
   slope?: number[];
   p?: number[];
+  /** layer_norm: the normalised input (x − mean)/σ and 1/σ. */
+  xhat?: number[];
+  rstd?: number;
 }
 /** Where the reverse sweep accumulates: ∂loss/∂x_{l−1−k} in gx[k] (for k < xs.length), ∂loss/∂W and ∂loss/∂b if trained. */
 export interface Gradients {
@@ -98,10 +114,15 @@ export interface Recurrence {
 }
 
 /** A layer in matrix notation, for kinds that `recurrence` does not describe: x_l and ∂x_l/∂x_{l−1} in terms of the
- *  previous state's and its own vector names (already spelled: "x2", "x_{2}"), in plain text and TeX. */
+ *  previous state's and its own vector names (already spelled: "x2", "x_{2}"), in plain text and TeX; `own` spells the
+ *  layer's own parameters ("W" → "W3", "W_{3}"). */
 export interface MatrixText {
-  text: { x(prev: string): string; jacobian(x: string): string };
-  tex: { x(prev: string): string; jacobian(x: string): string };
+  text: MatrixSpelling;
+  tex: MatrixSpelling;
+}
+export interface MatrixSpelling {
+  x(prev: string, own: (p: string) => string): string;
+  jacobian(x: string, own: (p: string) => string, prev: string): string;
 }
 
 /** How a layer is written in a spec: `word [number] [activation] [with parameters]`. The grammar has one rule for
@@ -109,7 +130,8 @@ export interface MatrixText {
 export interface LayerSyntax {
   /** The word that opens the layer (a reserved word of the language). */
   word: string;
-  /** The number after the word: none; the output width, which may be left out (`dense 3 tanh`); or, for a family
+  /** The number after the word: none; the output width, which may be left out (`dense 3 tanh`; a shaped kind's output
+   *  channels, `conv 8 tanh`); or, for a family
    *  of kinds, the argument that picks the kind, which must be given (`order 3 tanh`). */
   number: "none" | "width" | "argument";
   /** Whether an activation name follows (a kind without one has none). */
@@ -133,13 +155,21 @@ export interface JetScratch {
   S: Float64Array;
 }
 
+/** A layer's numeric parameters as the engine holds them (row-major W, b; eps where the kind has one). */
+export interface EngineParams {
+  W: Float64Array | null;
+  b: Float64Array | null;
+  eps?: number;
+}
+
 /** The matrix engine's step for a kind that is not a recurrence of σ(W x + b) (no `recurrence`); it reads only x_{l−1}
  *  and keeps the width. */
 export interface EngineStep {
   /** y ← x_l with its derivatives, from the w jets x = x_{l−1}. */
-  jets(J: JetArithmetic, x: Float64Array, w: number, y: Float64Array, scratch: JetScratch): void;
-  /** Reverse mode: b += a·∂x_l/∂x_{l−1} for the m rows of a (m × w, row-major) into b (m × w), given the value x_l. */
-  pullback(x: ArrayLike<number>, a: Float64Array, b: Float64Array, m: number, w: number): void;
+  jets(J: JetArithmetic, x: Float64Array, w: number, y: Float64Array, scratch: JetScratch, p: EngineParams): void;
+  /** Reverse mode: b += a·∂x_l/∂x_{l−1} for the m rows of a (m × w, row-major) into b (m × w), given the value x_l and
+   *  the layer's input x_{l−1}. */
+  pullback(x: ArrayLike<number>, a: Float64Array, b: Float64Array, m: number, w: number, p: EngineParams, input: ArrayLike<number>): void;
 }
 
 export interface LayerKindDef {
@@ -159,6 +189,13 @@ export interface LayerKindDef {
   matrix?: MatrixText;
   /** The matrix engine's step of kinds without a `recurrence` (those with one run the engine's recurrence step). */
   engine?: EngineStep;
+  /** Why the layer's Jacobian is singular at every point, for kinds that lose a dimension (softmax kills (1, …, 1)):
+   *  the diffeomorphism check and `rgnn metric` say it, and a metric pulled back through it has rank width − 1 at most. */
+  singular?: string;
+  /** A layer on channels × height × width states (convolutions, upsampling, pooling): its options, how its shapes
+   *  follow and its operator's entries. Its W and b (`params`) are built from these by the semantics stage; what a
+   *  spec writes are `shaped.params` and the options. */
+  shaped?: ShapedDef & { params: readonly ParamSpec[] };
   /** Whether the output is a probability vector (training then reads it as the class probabilities). */
   probabilities: boolean;
   /** Glorot scale of the initial W (residual-type blocks start near the identity). */

@@ -6,6 +6,9 @@
 import { scaleValue } from "../../core/layers/affine.js";
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Activation, LayerKind, Network } from "../../semantics/model.js";
+import { freeSymbols } from "../../symbolic/expr.js";
+import { fromMath } from "../../symbolic/mathjs.js";
+import { assertValued } from "../evaluate.js";
 import { paramValues } from "../forward.js";
 import { ACTIVATION_DERIVATIVES } from "./activations.js";
 import type { JetArithmetic } from "../../core/layers/types.js";
@@ -21,6 +24,8 @@ export interface PreparedLayer {
   W: Float64Array | null;
   b: Float64Array | null;
   h: number;
+  /** The kind's constant ε (layer_norm). */
+  eps?: number;
 }
 export interface PreparedNetwork {
   name: string;
@@ -31,9 +36,17 @@ const prepared = new WeakMap<Network, PreparedNetwork>();
 
 /** Bind a network's parameters: numeric weights as they are, symbolic ones from `env` (as forward.ts does). */
 export function prepareNetwork(net: Network, env: ReadonlyMap<string, number> = new Map()): PreparedNetwork {
-  const numeric = net.layers.every((l) => [l.W, l.b, l.h].every((p) => !p || p.values));
+  const numeric = net.layers.every((l) => [l.W, l.b, l.h, l.eps].every((p) => !p || p.values));
   const hit = numeric ? prepared.get(net) : undefined;
   if (hit) return hit;
+  if (!numeric) {
+    const symbols = net.layers.flatMap((l) => [l.W, l.b, l.h].flatMap((p) => (p && !p.values ? freeSymbols(p.entries.map(fromMath)) : [])));
+    assertValued(
+      symbols.filter((s) => s !== "pi"),
+      env,
+      `the weights of '${net.name}'`,
+    );
+  }
   const vals = (p: Parameters<typeof paramValues>[0] | undefined) => (p ? (p.values ?? Float64Array.from(paramValues(p, env))) : null);
   const out: PreparedNetwork = {
     name: net.name,
@@ -45,6 +58,7 @@ export function prepareNetwork(net: Network, env: ReadonlyMap<string, number> = 
       W: vals(l.W),
       b: vals(l.b),
       h: l.h ? vals(l.h)![0] : 0,
+      eps: l.eps ? vals(l.eps)![0] : 0,
     })),
   };
   if (numeric) prepared.set(net, out);
@@ -198,7 +212,7 @@ export function propagate(
     if (own) {
       // a kind that is not a recurrence of σ(W x + b) brings its own step (softmax)
       y = free();
-      own.jets(arithmetic(L), x, w, y, { block: free(y), D, S });
+      own.jets(arithmetic(L), x, w, y, { block: free(y), D, S }, layer);
       if (caches) caches.push({ z: null, sigma: null, x: y.slice(0, wo) });
     } else {
       y = free();
@@ -244,7 +258,7 @@ export function reverseJacobian(
       wi = widths[k - 1],
       b = adj(k - 1);
     const own = LAYER_KINDS[layer.kind].engine;
-    if (own) own.pullback(caches[k - 1].x, a, b, m, wo);
+    if (own) own.pullback(caches[k - 1].x, a, b, m, wo, layer, k >= 2 ? caches[k - 2].x : point);
     else {
       const W = layer.W!,
         d = caches[k - 1].sigma!;
@@ -263,8 +277,9 @@ export function reverseJacobian(
         }
       }
       for (let j = 1; j < coeffs.length; j++) {
-        const cj = coeffs[j],
-          bj = adj(k - 1 - j);
+        const cj = coeffs[j];
+        if (cj === 0) continue; // a skip block's inner states: read by nothing, of any width
+        const bj = adj(k - 1 - j);
         for (let i = 0; i < bj.length; i++) bj[i] += cj * a[i];
       }
     }
@@ -354,8 +369,8 @@ export function applyStep({ coeffs: c, s }: Step, xs: readonly Float64Array[], y
     return;
   }
   for (let i = 0; i < len; i++) {
-    let v = c0 * x0[i];
-    for (let k = 1; k < m; k++) v += c[k] * xs[k][i];
+    let v = c0 === 0 ? 0 : c0 * x0[i];
+    for (let k = 1; k < m; k++) if (c[k] !== 0) v += c[k] * xs[k][i];
     y[i] = s === null ? v + y[i] : v + s * y[i];
   }
 }

@@ -60,6 +60,8 @@ const cases: [LayerKind, Activation, number, number, number][] = [
   ["second_order", "tanh", 3, 3, 9],
   ["order_3", "tanh", 4, 4, 10],
   ["order_4", "elu", 3, 3, 10],
+  ["dense", "silu", 3, 24, 5],
+  ["residual", "mish", 4, 4, 12],
 ];
 
 describe("the block pass", () => {
