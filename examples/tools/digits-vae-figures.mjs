@@ -2,7 +2,8 @@
 // decoder's volume element log10 √det g (g = JᵀJ pulled back from the 64 pixels) as a heat map, the encoded means of
 // all 1,797 digits coloured by class, and geodesics between typical digits of different classes (each the digit whose
 // encoded mean is nearest its class's mean, the pairs of examples/tools/digits_vae_reference.py) against straight
-// lines. Every number comes from rgnn's public API (metricBatch) and its geodesic solver.
+// lines. Every number comes from rgnn's public API (metricBatch) and its geodesic solver. Also writes
+// examples/digits-vae/typical.csv: those typical digits' latent points, one per class 0 … 9, for `rgnn distances`.
 // Run after `npm run build`: node examples/tools/digits-vae-figures.mjs
 import { readFileSync, writeFileSync } from "node:fs";
 import { metricBatch, pickMetric, valuesOf } from "../../dist/src/index.js";
@@ -70,6 +71,8 @@ function representative(c) {
     my = members.reduce((s, r) => s + r[1], 0) / members.length;
   return members.reduce((a, r) => (Math.hypot(r[0] - mx, r[1] - my) < Math.hypot(a[0] - mx, a[1] - my) ? r : a)).slice(0, 2);
 }
+const typical = Array.from({ length: 10 }, (_, c) => representative(c));
+writeFileSync(`${DIR}/typical.csv`, `u,v\n${typical.map((p) => p.join(",")).join("\n")}\n`);
 const solver = geodesicSolver(metric, env);
 const lines = [];
 for (const [ca, cb] of PAIRS) {
