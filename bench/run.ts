@@ -1,5 +1,6 @@
 // `npm run bench`: every suite, in one process (so ratios compare like with like).
 import { costsSuite } from "./costs.js";
+import { convDecoderSuite } from "./convdecoder.js";
 import { decoderSuite } from "./decoder.js";
 import { engineSuite } from "./engine.js";
 import { throughputSuite } from "./throughput.js";
@@ -23,6 +24,7 @@ if (!only || only === "latency") latencySuite();
 if (!only || only === "geodesic") geodesicSuite();
 if (!only || only === "simplify") simplifySuite();
 if (!only || only === "decoder") decoderSuite();
+if (!only || only === "convdecoder") convDecoderSuite();
 if (!only || only === "experiments") experimentsSuite();
 if (!only || only === "export") exportSuite();
 if (!only || only === "outputs") outputsSuite();
