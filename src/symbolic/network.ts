@@ -97,6 +97,7 @@ function totalJacobian(Js: Matrix[], Ps: Matrix[]): Matrix {
       Q = Ps[Ps.length - 1 - k],
       c = J[0][0];
     const scalar = J.every((row, i) => row.every((e, j) => (i === j ? e === c : e === ZERO)));
+    if (scalar && c === ZERO) continue; // a state the layer does not read (inside a skip block: any width)
     P = scalar ? P.map((row, i) => row.map((e, j) => add(e, mul(c, Q[i][j])))) : matAdd(P, matMul(J, Q));
   }
   return P;

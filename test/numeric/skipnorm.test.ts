@@ -114,6 +114,45 @@ describe.each(["resblock", "resnorm"])("%s against torch.autograd", (name) => {
   });
 });
 
+describe("a three-layer block, its inner states of other widths: every route agrees", () => {
+  const r = rng(5),
+    mat = (rows: number, cols: number) =>
+      `[${Array.from({ length: rows }, () => `[${Array.from({ length: cols }, () => (2 * r() - 1) / Math.sqrt(cols)).join(", ")}]`).join(", ")}]`;
+  const vec = (n: number) => `[${Array.from({ length: n }, () => 0.4 * r() - 0.2).join(", ")}]`;
+  const m = model(`manifold P (u, v)
+network net : P {
+  dense 3 tanh with W = ${mat(3, 2)}, b = ${vec(3)}
+  skip {
+    dense 5 softplus with W = ${mat(5, 3)}, b = ${vec(5)}
+    dense 2 tanh with W = ${mat(2, 5)}, b = ${vec(2)}
+    dense 3 linear with W = ${mat(3, 2)}, b = ${vec(3)}
+  }
+  dense 2 sigmoid with W = ${mat(2, 3)}, b = ${vec(2)}
+}
+metric g = pullback along net`);
+  const net = netOf(m),
+    g = m.metrics.get("g")!,
+    env = new Map<string, number>(),
+    p = [0.35, -0.6];
+
+  it("x_5 = W_5 x_4 + b_5 + x_1; symbolic and matrix routes, forward mode and reverse mode to 1e-12", () => {
+    expect(net.layers[3].kind).toBe("skip_3");
+    const at = (route: string) => {
+      process.env.RGNN_ROUTE = route;
+      return [metricAt(g, [p], env)[0].metric, geometryAt(g, "christoffel", [p], env)[0].values] as const;
+    };
+    const [gs, cs] = at("symbolic"),
+      [gm, cm] = at("matrix");
+    expectClose(gm, gs, 1e-12, "metric");
+    expectClose([cm], [cs], 1e-12, "Christoffel symbols");
+    const states = forwardNetwork(net, p, env),
+      J = states[states.length - 1].J;
+    expectClose(rows(reverseJacobian(prepareNetwork(net), p).J, 2, 2), J, 1e-12, "reverse mode");
+    const JtJ = [0, 1].map((a) => [0, 1].map((b) => J[0][a] * J[0][b] + J[1][a] * J[1][b]));
+    expectClose(gs, JtJ, 1e-12, "JᵀJ of forward mode");
+  });
+});
+
 describe("training through a skip block and a layer normalisation", () => {
   const m = model(`manifold P (u, v)
 network net : P {
