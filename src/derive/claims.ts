@@ -230,7 +230,8 @@ function equalsWitness(
   const size = a.length * a[0].length,
     entry = entryName(a[0].length);
   const engine = usesEngine(left) || usesEngine(right);
-  const text = `each side's closed form against the other side evaluated numerically without it (${engine ? "the matrix engine" : "forward mode"})`;
+  const by = engine ? "the matrix engine" : "forward mode";
+  const text = `each side's closed form against the other side evaluated numerically without it (${by})`;
   return witness(
     (env) => crosses.flatMap((x) => x.left(env)),
     (env) => crosses.flatMap((x) => x.right(env)),
