@@ -220,22 +220,26 @@ function equalsWitness(
   id: string,
 ): WitnessResult {
   const chart = chartOf(left) ?? chartOf(right);
+  const value = (t: TensorExpr) => (env: ReadonlyMap<string, number>) => tensorValue(t, chart, env).flat();
+  // the left column holds the left side, the right column the right side: a failure's "left"/"right" are the spec's
   const crosses = [
-    { closed: a, other: right, name: "" },
-    { closed: b, other: left, name: " (the right side's closed form)" },
-  ].filter((x) => dagFree(x.other));
+    ...(dagFree(right) ? [{ left: exprRoute(a.flat(), vars), right: value(right), name: "" }] : []),
+    ...(dagFree(left) ? [{ left: value(left), right: exprRoute(b.flat(), vars), name: " (left evaluated, right closed form)" }] : []),
+  ];
   if (!crosses.length) return bothSides(a, b, vars, sampler, opts, id, "both sides' closed forms evaluated");
-  const closed = exprRoute(
-    crosses.flatMap((x) => x.closed.flat()),
-    vars,
-  );
-  const numeric: Route = (env) => crosses.flatMap((x) => tensorValue(x.other, chart, env).flat());
   const size = a.length * a[0].length,
     entry = entryName(a[0].length);
-  const engine = crosses.some((x) => usesEngine(x.other));
-  const text = `the other side evaluated numerically without the closed form (${engine ? "the matrix engine" : "forward mode"})`;
-  return witness(closed, numeric, sampler, opts, id, via(engine ? "engine" : "forward mode", text), (k) =>
-    k < size ? `${entry(k)}${crosses[0].name}` : `${entry(k - size)}${crosses[1].name}`,
+  const engine = usesEngine(left) || usesEngine(right);
+  const by = engine ? "the matrix engine" : "forward mode";
+  const text = `each side's closed form against the other side evaluated numerically without it (${by})`;
+  return witness(
+    (env) => crosses.flatMap((x) => x.left(env)),
+    (env) => crosses.flatMap((x) => x.right(env)),
+    sampler,
+    opts,
+    id,
+    via(engine ? "engine" : "forward mode", text),
+    (k) => `${entry(k % size)}${crosses[Math.floor(k / size)].name}`,
   );
 }
 

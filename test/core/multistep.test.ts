@@ -130,7 +130,8 @@ describe("multistep k: the one-activation scheme of order k", () => {
     const layers = Array.from({ length: 8 }, (_, l) => {
       const c = Math.cos(1.7 * l),
         s = Math.sin(2.3 * l);
-      return `  multistep 3 tanh with h = 1/2, W = [[${-0.8 + 0.3 * c}, ${-1.1 + 0.2 * s}], [${0.9 - 0.3 * s}, ${-0.6 + 0.2 * c}]], b = [${0.3 * s}, ${-0.2 * c}]`;
+      const W = `[[${-0.8 + 0.3 * c}, ${-1.1 + 0.2 * s}], [${0.9 - 0.3 * s}, ${-0.6 + 0.2 * c}]]`;
+      return `  multistep 3 tanh with h = 1/2, W = ${W}, b = [${0.3 * s}, ${-0.2 * c}]`;
     });
     const net = [...model(`manifold I (x, y)\nnetwork n : I -> R^2 {\n${layers.join("\n")}\n}\n`).mappings.values()].find(
       (m) => m.kind === "network",
