@@ -7,6 +7,7 @@ import { EXIT, RgnnError } from "../core/errors.js";
 import onnxProto from "onnx-proto";
 import { ACTIVATION_FUNCTIONS, type ActivationFunction, DEFAULT_ACTIVATION, type FunctionDef, REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS, type LayerKind, MAX_SKIP } from "../core/layers/index.js";
+import { isGeometryError, type OptionName, type OptionSpec, type Options, type Shape3, shapeText, sizeOf } from "../core/layers/shape.js";
 import { writeSafetensors } from "../semantics/safetensors.js";
 import { escapeControls } from "../syntax/diagnostics.js";
 import { clip } from "../syntax/text.js";
@@ -48,6 +49,11 @@ export interface ImportedLayer {
   h?: number;
   /** layer_norm's ε. */
   eps?: number;
+  /** A shaped layer's options, its output shape and (a convolution's) kernel shape; W is then the kernel, b one bias
+   *  per output channel. */
+  options?: Options;
+  outShape?: Shape3;
+  kernelDims?: number[];
 }
 
 export interface ImportedNetwork {
@@ -57,10 +63,23 @@ export interface ImportedNetwork {
   dtype: "F32" | "F64";
   /** What the import changed in the model's form without changing its function: batch normalisations folded into layers. */
   notes: string[];
+  /** The shape state k is read as by the layer after it, where it differs from the shape the layer before wrote. */
+  views: Map<number, Shape3 | "flatten">;
 }
 
 /** `folded`: the batch normalisations folded into W and b so far, as the notes will say (layer index still to come). */
-type Affine = { from: number; W: Float64Array; b: Float64Array | null; rows: number; cols: number; folded?: string[] };
+type Affine = {
+  from: number;
+  W: Float64Array;
+  b: Float64Array | null;
+  rows: number;
+  cols: number;
+  folded?: string[];
+  /** A convolution: W is its kernel (torch's layout), b its bias per output channel. */
+  conv?: ConvInfo;
+};
+/** A Conv or ConvTranspose node read as a layer. */
+type ConvInfo = { kind: LayerKind; options: Options; kernelDims: number[]; input: Shape3; output: Shape3 };
 type Value =
   | { kind: "const"; t: Tensor }
   | { kind: "state"; k: number }
@@ -73,7 +92,14 @@ type Value =
   | ({ kind: "mish" } & Affine)
   // an eval-mode batch normalisation scale ⊙ x_k + shift of a state, waiting for the affine map it folds into
   | { kind: "normalized"; k: number; scale: Float64Array; shift: Float64Array; where: string }
-  | NormValue;
+  | NormValue
+  // state k read with another shape (Reshape, Flatten, Unsqueeze): its dims without the batch axis
+  | { kind: "view"; k: number; dims: number[] }
+  // torch's x.size(0) in a view(x.size(0), …): the Shape of a value, its batch entry (-1 here), in a shape vector
+  | { kind: "shapeOf" }
+  | { kind: "dims"; dims: number[] }
+  // the zero padding torch writes before an AveragePool that counts it in the mean (count_include_pad)
+  | { kind: "padded"; k: number; shape: Shape3; pads: [number, number] };
 
 /** Two values computed from one affine map W x_k + b (x·sigmoid(x) reads the x it multiplies). */
 const sameMap = (p: Affine, q: Affine) => p.from === q.from && p.W === q.W && p.b === q.b;
@@ -159,7 +185,9 @@ function copy(bytes: Uint8Array, n: number): ArrayBuffer {
 const ACTIVATION_OPS = new Map<string, ActivationFunction>(
   ACTIVATION_FUNCTIONS.filter((f) => !(REGISTRY[f] as FunctionDef).identity).map((f) => [f, f]),
 );
-const NO_OPS = new Set(["Identity", "Flatten", "Reshape", "Dropout"]);
+const NO_OPS = new Set(["Identity", "Dropout"]);
+/** The largest stride, padding, dilation, kernel side or scale read: beyond it a layer's operator could not be held. */
+const MAX_OPTION = 1 << 16;
 const PATTERN_OPS = new Set(["Add", "Mul", "Div", "Erf"]);
 
 /** The network an ONNX model computes, or an OnnxImportError naming the first node rgnn cannot read. */
@@ -197,6 +225,20 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     for (const f of folded ?? []) notes.push(`layer ${layers.length}: ${f}`);
   };
   const width = (k: number) => (k === 0 ? inputDim : layers[k - 1].outWidth);
+  const views = new Map<number, Shape3 | "flatten">();
+  /** The shape state k has: C×H×W, or null for a vector. */
+  const shapeAt = (k: number): Shape3 | null => {
+    const v = views.get(k);
+    return v === "flatten" ? null : (v ?? (k === 0 ? null : (layers[k - 1].outShape ?? null)));
+  };
+  /** The layer an affine map (or an activation of one) completes: dense, or the convolution it is. */
+  const layerOf = (v: Affine, activation: ActivationFunction): ImportedLayer => {
+    const { conv } = v;
+    const common = { activation, inWidth: v.cols, outWidth: v.rows, W: v.W };
+    if (!conv) return { kind: DENSE, ...common, b: v.b ?? new Float64Array(v.rows) };
+    const b = v.b ?? new Float64Array(conv.output[0]);
+    return { kind: conv.kind, ...common, b, options: conv.options, outShape: conv.output, kernelDims: conv.kernelDims };
+  };
   const nodes = graph.node ?? [];
 
   // one node; what it returns is of no use (returning lets each case end with `return set(…)`)
@@ -210,6 +252,8 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     const input = (i: number, normalized = false): Value => {
       const v = values.get((node.input ?? [])[i] ?? "");
       if (v?.kind === "normalized" && !normalized) throw unfoldable(v.where);
+      if (v?.kind === "padded" && op !== "AveragePool")
+        fail("it reads a Pad's output; a zero Pad is read only before an AveragePool (torch's count_include_pad)");
       return v ?? fail(`its input ${i + 1} is not computed by an earlier node`);
     };
     const scalar = (v: Value): number | null => (v.kind === "const" && v.t.values.length === 1 ? v.t.values[0] : null);
@@ -217,6 +261,11 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     const state = (i: number): number => {
       const v = input(i);
       if (v.kind === "state") return v.k;
+      if (v.kind === "view") {
+        if (v.k !== layers.length) fail("it reads a state that later layers have already replaced");
+        readAs(v.k, v.dims);
+        return v.k;
+      }
       if (v.kind === "norm" && (v.stage === "normed" || v.stage === "scaled")) {
         // a LayerNorm without its shift β (or without γ and β): the layer it completes
         values.set((node.input ?? [])[i] ?? "", { kind: "state", k: pushNorm(v.from, v.gamma, null, v.eps) });
@@ -224,17 +273,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       }
       if (v.kind !== "affine" && v.kind !== "act") return fail(`it uses a ${v.kind} value where a layer's output is expected`);
       if (v.from !== layers.length) fail("it reads a state that later layers have already replaced");
-      emit(
-        {
-          kind: DENSE,
-          activation: v.kind === "act" ? v.fn : DEFAULT_ACTIVATION,
-          inWidth: v.cols,
-          outWidth: v.rows,
-          W: v.W,
-          b: v.b ?? new Float64Array(v.rows),
-        },
-        v.folded,
-      );
+      emit(layerOf(v, v.kind === "act" ? v.fn : DEFAULT_ACTIVATION), v.folded);
       // later readers of this value see the state it has become
       values.set((node.input ?? [])[i] ?? "", { kind: "state", k: layers.length });
       return layers.length;
@@ -258,6 +297,8 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       return set({ kind: "const", t: tensorOf(t as onnxProto.onnx.ITensorProto) });
     }
     if (NO_OPS.has(op)) return set(input(0, true));
+    const shaped = shapedOp(op);
+    if (shaped) return set(shaped);
     if (op === "Gemm" || op === "MatMul") {
       // a batch normalisation of the state before it folds in: W diag(scale) x + (W shift + b)
       const x = input(0, true);
@@ -365,6 +406,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     }
     if (op === "Add") {
       if (x.kind === "affine" && y.kind === "const") {
+        if (x.conv) fail("a bias is read from a Conv node's third input, not from an Add after it");
         if (y.t.values.length !== x.rows) fail(`its bias has ${y.t.values.length} entries, expected ${x.rows}`);
         // onto a bias already there: one that a batch normalisation before a MatMul left
         return set({ ...x, b: x.b ? x.b.map((v, i) => v + y.t.values[i]) : y.t.values });
@@ -372,6 +414,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       // x_k + h σ(W x_k + b): a residual layer (h = 1 without the scale)
       const [s, r] = a.kind === "state" ? [a, b] : [b, a];
       if (s.kind === "state" && (r.kind === "act" || r.kind === "scaled") && r.from === s.k) {
+        if (r.conv) fail("a skip connection around a convolution is not read");
         if (r.from !== layers.length) fail("it reads a state that later layers have already replaced");
         if (r.rows !== r.cols) fail("a residual branch must keep the width");
         emit(
@@ -392,6 +435,241 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     }
     return fail("this operation is not supported by rgnn import");
 
+    /** State k read as `dims` (no batch axis) by the layer after it: a `reshape` or `flatten` line where the shape changes. */
+    function readAs(k: number, dims: number[]): void {
+      if (dims.length !== 1 && dims.length !== 3)
+        fail(`it reads a state as [${dims.join(", ")}] (after the batch axis); rgnn reads vectors and channels × height × width`);
+      const now = shapeAt(k);
+      const want: Shape3 | "flatten" | null =
+        dims.length === 1 ? (now ? "flatten" : null) : now?.every((n, a) => n === dims[a]) ? null : [dims[0], dims[1], dims[2]];
+      const had = views.get(k);
+      if (want && had && String(had) !== String(want)) fail(`it reads x_${k} with a second shape (${String(want)}, after ${String(had)})`);
+      if (want) views.set(k, want);
+    }
+
+    /** A value's state and dims without materialising a view (a Reshape of a Reshape is one view). */
+    function viewBase(i: number): { k: number; dims: number[] } {
+      const v = input(i);
+      if (v.kind === "view") return { k: v.k, dims: v.dims };
+      const k = state(i);
+      return { k, dims: [...(shapeAt(k) ?? [width(k)])] };
+    }
+
+    /** The channels × height × width state input i is. */
+    function image(i: number): { k: number; shape: Shape3 } {
+      const k = state(i);
+      const shape = shapeAt(k);
+      if (!shape) return fail(`it reads a vector of width ${width(k)}; reshape it to channels × height × width first`);
+      return { k, shape };
+    }
+
+    /** Whole-number attribute values, each checked against [min, MAX_OPTION]. */
+    function intList(name: string, dflt: number[], min: number): number[] {
+      const a = attr(name);
+      const list = a ? (a.ints ?? []).map(Number) : dflt;
+      for (const n of list)
+        if (!Number.isSafeInteger(n) || n < min || n > MAX_OPTION)
+          fail(`its ${name} [${list.join(", ")}] has ${n}; each must be a whole number from ${min} to ${MAX_OPTION}`);
+      return list;
+    }
+    function pair(name: string, dflt: number, min: number): [number, number] {
+      const list = intList(name, [dflt, dflt], min);
+      if (list.length !== 2) fail(`its ${name} has ${list.length} entries; rgnn reads 2-D layers (2 entries)`);
+      return [list[0], list[1]];
+    }
+    /** pads [h_begin, w_begin, h_end, w_end] as one padding per axis, or an error where begin and end differ. */
+    function symmetricPads(): [number, number] {
+      const p = intList("pads", [0, 0, 0, 0], 0);
+      if (p.length !== 4) fail(`its pads has ${p.length} entries; rgnn reads 2-D layers (4 entries)`);
+      if (p[0] !== p[2] || p[1] !== p[3])
+        fail(`its pads [${p.join(", ")}] differ at the start and end of an axis; rgnn reads symmetric padding (torch's padding = p)`);
+      const auto = attr("auto_pad")?.s;
+      if (auto?.length && new TextDecoder().decode(auto) !== "NOTSET") fail("auto_pad is not read; export with explicit pads");
+      return [p[0], p[1]];
+    }
+    function geometryOf(kind: LayerKind, shape: Shape3, channels: number | null, options: Options) {
+      const g = LAYER_KINDS[kind].shaped?.geometry(shape, channels, options);
+      if (!g || isGeometryError(g)) return fail(`on its ${shapeText(shape)} input: ${g ? g.error : "no geometry"}`);
+      if (sizeOf(g.output) > MAX_TENSOR_VALUES)
+        fail(`its output ${shapeText(g.output)} is larger than the ${MAX_TENSOR_VALUES} values rgnn reads`);
+      return g;
+    }
+    function constInts(i: number, what: string): number[] {
+      const v = input(i);
+      if (v.kind !== "const") return fail(`its ${what} is not a constant`);
+      return [...v.t.values];
+    }
+
+    /** Reshape, Flatten, Unsqueeze (and the Shape, Gather, Concat that spell x.size(0)), Conv, ConvTranspose, Resize,
+     *  Upsample, Pad and AveragePool: the value made, or null for other ops. */
+    function shapedOp(op: string): Value | null {
+      if (op === "Shape") {
+        if (attr("start") || attr("end")) fail("a Shape with start or end is not read");
+        return { kind: "shapeOf" };
+      }
+      if (op === "Gather" && input(0).kind === "shapeOf") {
+        const idx = input(1);
+        if (idx.kind !== "const" || idx.t.values.length !== 1 || idx.t.values[0] !== 0 || intAttr("axis", 0) !== 0)
+          fail("of a Shape only entry 0, the batch size (torch's x.size(0)), is read");
+        return { kind: "dims", dims: [-1] };
+      }
+      if (op === "Unsqueeze" && input(0).kind === "dims") return input(0);
+      if (op === "Concat" && (node.input ?? []).some((_, i) => input(i).kind === "dims")) {
+        const dims = (node.input ?? []).flatMap((_, i) => {
+          const v = input(i);
+          return v.kind === "dims" ? v.dims : v.kind === "const" ? [...v.t.values] : fail(`its input ${i + 1} is not a shape`);
+        });
+        return { kind: "dims", dims };
+      }
+      if (op === "Reshape" || op === "Flatten" || op === "Unsqueeze") {
+        const base = viewBase(0);
+        const full = [-1, ...base.dims];
+        const w = width(base.k);
+        let dims: number[];
+        if (op === "Flatten") {
+          if (intAttr("axis", 1) !== 1) fail("a Flatten is read only from axis 1, keeping the batch axis");
+          dims = [w];
+        } else if (op === "Unsqueeze") {
+          const axes = (node.input ?? [])[1] ? constInts(1, "axes") : intList("axes", [], -8);
+          const rank = full.length + axes.length;
+          const at = new Set(axes.map((a) => (a < 0 ? a + rank : a)));
+          if (at.size !== axes.length || at.has(0) || [...at].some((a) => a < 0 || a >= rank))
+            fail(`its axes [${axes.join(", ")}] are not distinct axes after the batch axis`);
+          const rest = base.dims.slice();
+          dims = [];
+          for (let a = 1; a < rank; a++) dims.push(at.has(a) ? 1 : (rest.shift() as number));
+        } else {
+          const t = input(1);
+          const target = t.kind === "dims" ? t.dims : t.kind === "const" ? [...t.t.values] : fail("its shape is not a constant");
+          if (intAttr("allowzero", 0) !== 0) fail("allowzero = 1 is not read");
+          if (target.length < 2 || !(target[0] === -1 || target[0] === 0))
+            fail(`its shape [${target.join(", ")}] does not keep the batch axis first (-1 or x.size(0))`);
+          const rest = target.slice(1).map((n, a) => (n === 0 ? (full[a + 1] ?? fail("a 0 in its shape copies no axis")) : n));
+          const free = rest.filter((n) => n === -1).length;
+          if (free > (target[0] === -1 && t.kind === "const" ? 0 : 1) || rest.some((n) => !Number.isSafeInteger(n) || n < -1 || n === 0))
+            fail(`its shape [${target.join(", ")}] has more than one axis to infer, or an entry that is not a size`);
+          const known = rest.filter((n) => n !== -1).reduce((a, b) => a * b, 1);
+          dims = rest.map((n) => (n === -1 ? w / known : n));
+          if (sizeOf(dims) !== w || !dims.every(Number.isSafeInteger))
+            fail(`its shape [${target.join(", ")}] does not multiply out to the ${w} values of its input (${shapeText(base.dims)})`);
+        }
+        // a vector read as the same vector (a Flatten before a Gemm) keeps what it was: the affine map stays pending
+        const v = input(0);
+        if (dims.length === 1 && base.dims.length === 1 && v.kind !== "view") return v;
+        return { kind: "view", k: base.k, dims };
+      }
+      if (op === "Conv" || op === "ConvTranspose") {
+        const { k, shape } = image(0);
+        const kv = input(1);
+        if (kv.kind !== "const" || kv.t.dims.length !== 4)
+          return fail("its kernel is not a constant 4-D tensor (rgnn reads 2-D convolutions)");
+        const kd = kv.t.dims;
+        const transpose = op === "ConvTranspose";
+        const kernel = pair("kernel_shape", kd[2], 1);
+        if (kernel[0] !== kd[2] || kernel[1] !== kd[3])
+          fail(`its kernel_shape ${shapeText(kernel)} is not its kernel's ${shapeText(kd.slice(2))}`);
+        const groups = intAttr("group", 1);
+        if (!Number.isSafeInteger(groups) || groups < 1 || groups > MAX_OPTION)
+          fail(`its group ${groups} is not a whole number from 1 to ${MAX_OPTION}`);
+        if (transpose && attr("output_shape")) fail("output_shape is not read; export with output_padding");
+        const options: Partial<Record<OptionName, readonly [number, number]>> = {
+          kernel,
+          stride: pair("strides", 1, 1),
+          padding: symmetricPads(),
+          dilation: pair("dilations", 1, 1),
+          groups: [groups, groups],
+        };
+        if (transpose) options.output_padding = pair("output_padding", 0, 0);
+        const channels = transpose ? kd[1] * groups : kd[0];
+        const kind: LayerKind = transpose ? LAYER_KINDS.conv_transpose.keyword : LAYER_KINDS.conv.keyword;
+        const g = geometryOf(kind, shape, channels, options);
+        if (String(g.kernel) !== String(kd))
+          fail(`its kernel is ${shapeText(kd)}, but ${shape[0]} input channels in ${groups} groups need ${shapeText(g.kernel ?? [])}`);
+        let b: Float64Array | null = null;
+        if ((node.input ?? [])[2]) {
+          const bv = input(2);
+          if (bv.kind !== "const" || bv.t.values.length !== channels)
+            return fail(`its bias is not a constant vector of length ${channels}`);
+          b = bv.t.values;
+        }
+        const conv = { kind, options, kernelDims: kd, input: shape, output: g.output };
+        return { kind: "affine", from: k, W: kv.t.values, b, rows: sizeOf(g.output), cols: sizeOf(shape), conv };
+      }
+      if (op === "Resize" || op === "Upsample") {
+        const text = (name: string, dflt: string) => {
+          const s = attr(name)?.s;
+          return s?.length ? new TextDecoder().decode(s) : dflt;
+        };
+        if (text("mode", "nearest") !== "nearest") fail(`its mode is '${shown(text("mode", ""))}'; rgnn reads nearest upsampling`);
+        if (
+          op === "Resize" &&
+          (text("coordinate_transformation_mode", "half_pixel") !== "asymmetric" || text("nearest_mode", "round_prefer_floor") !== "floor")
+        )
+          fail("a Resize is read as torch writes nearest upsampling: coordinate_transformation_mode asymmetric, nearest_mode floor");
+        const { k, shape } = image(0);
+        const at = op === "Upsample" ? 1 : (node.input ?? [])[2] ? 2 : 3;
+        let scales = constInts(at, at === 3 ? "sizes" : "scales");
+        if (at === 3) scales = scales.map((n, a) => n / ([1, ...shape][a] ?? Number.NaN));
+        if (
+          scales.length !== 4 ||
+          scales[0] !== 1 ||
+          scales[1] !== 1 ||
+          !scales.every((f) => Number.isInteger(f) && f >= 1 && f <= MAX_OPTION)
+        )
+          fail(`its scales [${scales.join(", ")}] are not [1, 1, f_h, f_w] with whole factors from 1 to ${MAX_OPTION}`);
+        const options: Options = { scale: [scales[2], scales[3]] };
+        return pushShaped(LAYER_KINDS.upsample.keyword, k, shape, options);
+      }
+      if (op === "Pad") {
+        const { k, shape } = image(0);
+        const mode = attr("mode")?.s;
+        if (mode?.length && new TextDecoder().decode(mode) !== "constant") fail("only a constant (zero) Pad is read");
+        if ((node.input ?? [])[2] && scalar(input(2)) !== 0) fail("only a zero Pad is read");
+        const p = constInts(1, "pads");
+        if (
+          p.length !== 8 ||
+          p[0] ||
+          p[1] ||
+          p[4] ||
+          p[5] ||
+          p[2] !== p[6] ||
+          p[3] !== p[7] ||
+          p.some((n) => !Number.isInteger(n) || n < 0 || n > MAX_OPTION)
+        )
+          fail(`its pads [${p.join(", ")}] are not the same zero padding at both ends of height and width`);
+        return { kind: "padded", k, shape, pads: [p[2], p[3]] };
+      }
+      if (op === "AveragePool") {
+        const x = input(0);
+        const { k, shape } = x.kind === "padded" ? x : image(0);
+        if (x.kind === "padded" && x.k !== layers.length) fail("it reads a state that later layers have already replaced");
+        const before = x.kind === "padded" ? x.pads : [0, 0];
+        const own = symmetricPads();
+        if ((own[0] || own[1]) && intAttr("count_include_pad", 0) !== 1)
+          fail("its padding is left out of the mean (count_include_pad 0); rgnn's avgpool counts it, as torch's default");
+        if (intAttr("ceil_mode", 0) !== 0) fail("ceil_mode 1 is not read");
+        const kernel = pair("kernel_shape", 0, 1);
+        const options: Options = { kernel, stride: pair("strides", 1, 1), padding: [before[0] + own[0], before[1] + own[1]] };
+        return pushShaped(LAYER_KINDS.avgpool.keyword, k, shape, options);
+      }
+      return null;
+    }
+
+    /** Push a shaped layer without parameters (upsample, avgpool) on state k; the state it makes. */
+    function pushShaped(kind: LayerKind, k: number, shape: Shape3, options: Options): Value {
+      if (k !== layers.length) fail("it reads a state that later layers have already replaced");
+      const g = geometryOf(kind, shape, null, options);
+      layers.push({
+        kind,
+        activation: DEFAULT_ACTIVATION,
+        inWidth: sizeOf(shape),
+        outWidth: sizeOf(g.output),
+        options,
+        outShape: g.output,
+      });
+      return { kind: "state", k: layers.length };
+    }
+
     /** An eval-mode BatchNormalization: y = γ(x − μ)/√(var + ε) + β per channel, folded into the affine map before it, or
      *  held until the one after it. */
     function batchNorm(): Value {
@@ -399,7 +677,8 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         fail("only inference mode is read (training_mode 0, one output): export the model after model.eval()");
       const x = input(0);
       const k = x.kind === "affine" ? null : state(0);
-      const channels = x.kind === "affine" ? x.rows : width(k as number);
+      if (k !== null && shapeAt(k)) fail("a batch normalisation of an image is read only folded into the Conv or ConvTranspose before it");
+      const channels = x.kind === "affine" ? (x.conv ? x.conv.output[0] : x.rows) : width(k as number);
       const param = (i: number, name: string): Float64Array => {
         const v = input(i);
         if (v.kind === "const" && v.t.dims.length === 1 && v.t.values.length === channels) return v.t.values;
@@ -422,16 +701,27 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
           fail(`its scale γ/√(var + ε) or shift at channel ${i + 1} is not finite (γ ${gamma[i]}, mean ${mean[i]}, ε ${eps})`);
       }
       if (x.kind !== "affine") return { kind: "normalized", k: k as number, scale, shift, where };
+      // each entry of W (a convolution's kernel) scaled by the factor of the output (channel) it makes
       const W = x.W.slice(),
-        b = new Float64Array(channels);
-      for (let i = 0; i < channels; i++) {
-        for (let j = 0; j < x.cols; j++) W[i * x.cols + j] *= scale[i];
-        b[i] = scale[i] * (x.b ? x.b[i] : 0) + shift[i];
-      }
-      const how = "W ← diag(γ/√(var + ε)) W, b ← γ(b − μ)/√(var + ε) + β";
-      return { ...x, W, b, folded: [...(x.folded ?? []), `W and b fold in ${where}, the eval-mode batch normalisation after it: ${how}`] };
+        b = new Float64Array(channels),
+        channelOf = x.conv ? outputChannel(x.conv) : (e: number) => Math.floor(e / x.cols);
+      for (let e = 0; e < W.length; e++) W[e] *= scale[channelOf(e)];
+      for (let i = 0; i < channels; i++) b[i] = scale[i] * (x.b ? x.b[i] : 0) + shift[i];
+      const [w, per] = x.conv ? ["K", " per output channel"] : ["W", ""];
+      const how = `${w} ← diag(γ/√(var + ε)) ${w}${per}, b ← γ(b − μ)/√(var + ε) + β`;
+      const folded = `${w} and b fold in ${where}, the eval-mode batch normalisation after it: ${how}`;
+      return { ...x, W, b, folded: [...(x.folded ?? []), folded] };
     }
   };
+  /** The output channel a convolution kernel's entry e (row-major) feeds: K[co, …] for Conv, K[ci, co mod C_out/g, …]
+   *  for ConvTranspose (the group of ci chooses the block of outputs). */
+  function outputChannel(conv: ConvInfo): (e: number) => number {
+    const [k0, k1, kh, kw] = conv.kernelDims,
+      taps = kh * kw;
+    if (conv.kind === LAYER_KINDS.conv.keyword) return (e) => Math.floor(e / (k1 * taps));
+    const perGroup = k0 / (conv.options.groups?.[0] ?? 1);
+    return (e) => Math.floor(Math.floor(e / (k1 * taps)) / perGroup) * k1 + (Math.floor(e / taps) % k1);
+  }
   /** The error for a batch normalisation of a state that no affine map follows, naming its node. */
   function unfoldable(where: string): OnnxImportError {
     return new OnnxImportError(
@@ -519,6 +809,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     // x_k + F(x_k), F's last layer pending: the layers from k + 1 on, the last one adding x_k
     const [s, r] = a.kind === "state" ? [a, b] : [b, a];
     if (s.kind !== "state" || (r.kind !== "affine" && r.kind !== "act") || r.from !== layers.length) return null;
+    if (r.conv) fail("a skip connection around a convolution is not read");
     if (r.from === s.k && r.kind === "act") return null; // x + σ(W x + b): the residual kind reads it
     if (r.rows !== width(s.k))
       fail(`a skip connection adds x_${s.k} (width ${width(s.k)}) to a branch of width ${r.rows}; they must be equal`);
@@ -539,7 +830,9 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
 
   const outputs = graph.output ?? [];
   if (outputs.length !== 1) throw new OnnxImportError(`the graph has ${outputs.length} outputs; rgnn reads one`);
-  const out = values.get(outputs[0].name ?? "");
+  let out = values.get(outputs[0].name ?? "");
+  // an image flattened or reshaped at the end: the network's output is its values either way
+  if (out?.kind === "view") out = { kind: "state", k: out.k };
   if (!out) throw new OnnxImportError(`output '${shown(outputs[0].name)}' is not computed by the graph`);
   if (out.kind === "normalized") throw unfoldable(out.where);
   const valueName = outputs[0].name;
@@ -547,22 +840,13 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
   if (finalState === null) {
     if (out.kind !== "affine" && out.kind !== "act") throw new OnnxImportError(`output '${shown(valueName)}' is not a layer's output`);
     if (out.from !== layers.length) throw new OnnxImportError(`output '${shown(valueName)}' reads a state that later layers replaced`);
-    emit(
-      {
-        kind: DENSE,
-        activation: out.kind === "act" ? out.fn : DEFAULT_ACTIVATION,
-        inWidth: out.cols,
-        outWidth: out.rows,
-        W: out.W,
-        b: out.b ?? new Float64Array(out.rows),
-      },
-      out.folded,
-    );
+    emit(layerOf(out, out.kind === "act" ? out.fn : DEFAULT_ACTIVATION), out.folded);
   } else if (finalState !== layers.length) throw new OnnxImportError(`output '${shown(valueName)}' is not the last layer's output`);
   if (layers.length === 0) throw new OnnxImportError("the graph has no layers");
   const hs = new Set(layers.filter((l) => LAYER_KINDS[l.kind].params.some((p) => p.shared)).map((l) => l.h));
   if (hs.size > 1) throw new OnnxImportError(`the residual layers have different steps h (${[...hs].join(", ")}); rgnn shares one h`);
-  return { inputDim, layers, dtype: dtypes.has("F64") ? "F64" : "F32", notes };
+  views.delete(layers.length); // the last state read as another shape by nothing
+  return { inputDim, layers, dtype: dtypes.has("F64") ? "F64" : "F32", notes, views };
 }
 
 /** The spec text for an imported network, its weights in `weightsFile` (written by importedWeights). */
@@ -575,14 +859,21 @@ function rgnnString(text: string): string {
 
 export function importedSpec(net: ImportedNetwork, weightsFile: string, source: string): string {
   const coords = Array.from({ length: net.inputDim }, (_, i) => `x${i + 1}`);
-  const lines = blockLines(net.layers, (l) => {
-    // a skip block's last layer is written as the dense layer it is, inside its block
-    const { syntax } = LAYER_KINDS[l.kind.startsWith("skip_") ? DENSE : l.kind];
-    const width = syntax.number === "width" ? ` ${l.outWidth}` : "";
-    const act = syntax.activation ? ` ${l.activation}` : "";
-    const eps = l.eps !== undefined && l.eps !== DEFAULT_EPS ? ` with eps = ${l.eps}` : "";
-    return `${syntax.word}${width}${act}${eps}`;
-  });
+  const lines = blockLines(
+    net.layers,
+    (l) => {
+      // a skip block's last layer is written as the dense layer it is, inside its block
+      const { syntax, shaped } = LAYER_KINDS[l.kind.startsWith("skip_") ? DENSE : l.kind];
+      const width = syntax.number === "width" ? ` ${l.outShape ? l.outShape[0] : l.outWidth}` : "";
+      const act = syntax.activation ? ` ${l.activation}` : "";
+      const eps = l.eps !== undefined && l.eps !== DEFAULT_EPS ? ` with eps = ${l.eps}` : "";
+      return `${syntax.word}${width}${act}${eps}${shaped && l.options ? ` with ${optionsLine(shaped.options, l.options)}` : ""}`;
+    },
+    (k) => {
+      const v = net.views.get(k);
+      return v === undefined ? undefined : v === "flatten" ? "flatten" : `reshape with shape = [${v.join(", ")}]`;
+    },
+  );
   const outDim = net.layers.at(-1)?.outWidth ?? net.inputDim;
   return [
     // the names escaped: a line break in a file name would end the comment and start statements
@@ -601,8 +892,22 @@ export function importedSpec(net: ImportedNetwork, weightsFile: string, source: 
   ].join("\n");
 }
 
-/** The layers' lines, each skip_k layer closing a `skip {` block opened k layers before it (nested blocks indented). */
-function blockLines(layers: ImportedLayer[], line: (l: ImportedLayer) => string): string[] {
+/** A shaped layer's options as the spec writes them, those at their defaults left out (the kernel always written). */
+function optionsLine(specs: readonly OptionSpec[], o: Options): string {
+  const parts: string[] = [];
+  for (const spec of specs) {
+    const v = o[spec.name];
+    if (!v) continue;
+    const dflt = spec.default === "kernel" ? o.kernel : spec.default === null ? null : [spec.default, spec.default];
+    if (dflt && dflt[0] === v[0] && dflt[1] === v[1]) continue;
+    parts.push(`${spec.name} = ${v[0] === v[1] || !spec.pair ? v[0] : `[${v[0]}, ${v[1]}]`}`);
+  }
+  return parts.join(", ");
+}
+
+/** The layers' lines, each skip_k layer closing a `skip {` block opened k layers before it (nested blocks indented), a
+ *  `reshape`/`flatten` line (`before`) ahead of the layer that reads a state with a new shape. */
+function blockLines(layers: ImportedLayer[], line: (l: ImportedLayer) => string, before?: (k: number) => string | undefined): string[] {
   const opens = new Map<number, number[]>(); // layer index → the sizes of the blocks that start there, outermost first
   layers.forEach((l, i) => {
     const m = /^skip_(\d+)$/.exec(l.kind);
@@ -615,6 +920,8 @@ function blockLines(layers: ImportedLayer[], line: (l: ImportedLayer) => string)
   const out: string[] = [];
   let depth = 1;
   layers.forEach((l, i) => {
+    const view = before?.(i);
+    if (view) out.push(`${"  ".repeat(depth)}${view}`);
     for (const _ of opens.get(i + 1) ?? []) out.push(`${"  ".repeat(depth++)}skip {`);
     out.push(`${"  ".repeat(depth)}${line(l)}`);
     if (l.kind.startsWith("skip_")) out.push(`${"  ".repeat(--depth)}}`);
@@ -627,6 +934,14 @@ export function importedWeights(net: ImportedNetwork): Uint8Array {
   const tensors: Record<string, { shape: number[]; values: ArrayLike<number>; dtype: "F32" | "F64" }> = {};
   const dtype = net.dtype;
   net.layers.forEach((l, i) => {
+    if (LAYER_KINDS[l.kind].shaped) {
+      // a convolution's kernel in torch's layout and its bias per channel; upsample and avgpool have no parameters
+      if (l.kernelDims && l.W && l.b && l.outShape) {
+        tensors[`K${i + 1}`] = { shape: l.kernelDims, values: l.W, dtype };
+        tensors[`b${i + 1}`] = { shape: [l.outShape[0]], values: l.b, dtype };
+      }
+      return;
+    }
     for (const p of LAYER_KINDS[l.kind].params) {
       if (p.default !== undefined) continue; // written in the spec (layer_norm's eps), not in the weights
       const name = p.shared ? p.name : `${p.name}${i + 1}`;

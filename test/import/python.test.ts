@@ -55,7 +55,8 @@ describe.runIf(requireTorch())("Python: fixtures and exported modules", () => {
   it("the fixtures regenerate with the same numbers", async () => {
     execFileSync(PYTHON, [join(FIXTURES, "make.py"), dir], { stdio: "ignore" });
     execFileSync(PYTHON, [join(FIXTURES, "make_activations.py"), dir], { stdio: "ignore" });
-    for (const name of ["mlp", "resmlp", "unscaled", "decoder", "bnsilu", "bnafter"]) {
+    execFileSync(PYTHON, [join(FIXTURES, "make_shaped.py"), dir], { stdio: "ignore" });
+    for (const name of ["mlp", "resmlp", "unscaled", "decoder", "bnsilu", "bnafter", "convdec", "convdecbn", "shapes", "unsqueeze"]) {
       const fresh = JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8"));
       const committed = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), "utf8"));
       expect(fresh.dtype).toBe(committed.dtype);

@@ -1,0 +1,95 @@
+// rgnn import of shaped layers (test/fixtures/onnx/make_shaped.py): torch 1.13 decoders in float64 exported at opset
+// 17 — Reshape from a constant and from a Shape/Gather/Concat chain, Unsqueeze, Flatten, Conv, ConvTranspose, Resize,
+// AveragePool (after torch's Pad), BatchNorm2d folded into a ConvTranspose — imported, and their output, Jacobian and
+// metric at five points against torch.autograd's, stored by the same script, to 1e-10.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readSafetensors } from "../../src/semantics/safetensors.js";
+import { cli, expectClose } from "../helpers.js";
+import { FIXTURES } from "./tools.js";
+
+const out = mkdtempSync(join(tmpdir(), "rgnn-import-shaped-"));
+const TOL = 1e-10;
+
+const DECODER = [
+  "dense 32 linear",
+  "reshape with shape = [8, 2, 2]",
+  "conv_transpose 4 softplus with kernel = 2, stride = 2",
+  "conv_transpose 2 softplus with kernel = 2, stride = 2",
+  "conv 1 sigmoid with kernel = 3, padding = 1",
+];
+const SHAPES = [
+  "dense 18 linear",
+  "reshape with shape = [2, 3, 3]",
+  "upsample with scale = 2",
+  "conv 4 tanh with kernel = 3, padding = 1, groups = 2",
+  "avgpool with kernel = 2",
+  "conv_transpose 2 silu with kernel = 3, stride = 2, padding = 1, output_padding = 1",
+  "conv 2 linear with kernel = 3, stride = 2, padding = 2, dilation = 2",
+  "flatten",
+  "dense 3 linear",
+];
+const UNSQUEEZE = [
+  "dense 4 tanh",
+  "reshape with shape = [4, 1, 1]",
+  "conv_transpose 2 sigmoid with kernel = 3",
+  "avgpool with kernel = 3, stride = 1, padding = 1",
+  "conv 1 linear with kernel = 3",
+];
+
+/** The weights' names and shapes: kernels in torch's layout, one bias per output channel, named as the layers read them. */
+const KERNELS: Record<string, Record<string, number[]>> = {
+  convdec: { W1: [32, 2], b1: [32], K2: [8, 4, 2, 2], b2: [4], K3: [4, 2, 2, 2], b3: [2], K4: [1, 2, 3, 3], b4: [1] },
+  shapes: { W1: [18, 2], b1: [18], K3: [4, 1, 3, 3], b3: [4], K5: [4, 2, 3, 3], b5: [2], K6: [2, 2, 3, 3], b6: [2], W7: [3, 18], b7: [3] },
+};
+
+describe("rgnn import: convolutions, reshapes, upsampling and pooling", () => {
+  it.each([
+    ["convdec", DECODER],
+    ["convdecbn", DECODER],
+    ["shapes", SHAPES],
+    ["unsqueeze", UNSQUEEZE],
+  ])("%s.onnx: the layers, and torch's output, Jacobian and metric", async (name, layers) => {
+    const spec = join(out, `${name}.rgnn`);
+    const r = await cli(["import", join(FIXTURES, `${name}.onnx`), "-o", spec]);
+    expect(r.code, r.err).toBe(0);
+    const text = readFileSync(spec, "utf8");
+    const lines = text.split("\n");
+    const body = lines.slice(lines.findIndex((l) => l.startsWith("network")) + 1, lines.indexOf("}"));
+    expect(body.map((l) => l.trim())).toEqual(layers);
+    const folds = name === "convdecbn" || name === "shapes";
+    expect(text.includes("K and b fold in node") && text.includes("K ← diag(γ/√(var + ε)) K per output channel")).toBe(folds);
+    const weights = readSafetensors(readFileSync(spec.replace(/\.rgnn$/, ".safetensors")));
+    for (const [key, shape] of Object.entries(KERNELS[name] ?? {})) expect(weights.get(key)?.shape, key).toEqual(shape);
+    const reference = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), "utf8"));
+    expect(reference.points.length).toBeGreaterThanOrEqual(5);
+    for (let k = 0; k < reference.points.length; k++) {
+      const e = await cli(["eval", spec, "--at", reference.points[k].join(","), "-f", "json"]);
+      expect(e.code, e.err).toBe(0);
+      const got = JSON.parse(e.out).points[0];
+      expectClose([got.output], [reference.outputs[k]], TOL, `${name} output`);
+      expectClose(got.jacobian, reference.jacobians[k], TOL, `${name} Jacobian`);
+      expectClose(got.metric, reference.metrics[k], TOL, `${name} metric`);
+    }
+  });
+
+  it("the batch normalisation changes the kernel it folds into, channel by channel, and nothing else", async () => {
+    const read = async (name: string) => {
+      const spec = join(out, `${name}-fold.rgnn`);
+      expect((await cli(["import", join(FIXTURES, `${name}.onnx`), "-o", spec])).code).toBe(0);
+      return readSafetensors(readFileSync(spec.replace(/\.rgnn$/, ".safetensors")));
+    };
+    const [plain, bn] = [await read("convdec"), await read("convdecbn")];
+    // the same seed makes the same layers: only K2 and b2 differ, each output channel (axis 1 of [8, 4, 2, 2]) by one factor
+    for (const key of ["W1", "b1", "K3", "b3", "K4", "b4"]) expect([...bn.get(key)!.values]).toEqual([...plain.get(key)!.values]);
+    const k0 = plain.get("K2")!.values,
+      k1 = bn.get("K2")!.values;
+    for (let co = 0; co < 4; co++) {
+      const ratios = [];
+      for (let ci = 0; ci < 8; ci++) for (let t = 0; t < 4; t++) ratios.push(k1[(ci * 4 + co) * 4 + t] / k0[(ci * 4 + co) * 4 + t]);
+      for (const q of ratios) expect(q).toBeCloseTo(ratios[0], 12);
+    }
+  });
+});
