@@ -227,3 +227,93 @@ describe("activations and batch normalisation", () => {
     await refused(graph([...first.nodes, act], [GOOD_W, GOOD_B, ...first.init]), `node 'bn' (BatchNormalization, node 1 of 2): ${NOT}`);
   });
 });
+
+describe("shaped layers", () => {
+  const ints = (name: string, v: number[]) => ({ name, ints: v, type: 7 });
+  const int = (name: string, v: number) => ({ name, i: v, type: 2 });
+  const i64 = (name: string, values: number[]): Tensor => ({ name, dims: [values.length], dataType: T.DataType.INT64, int64Data: values });
+  /** x (width 8) → Reshape to `shape` → one node `op` reading it (with `inputs` after it) → y. */
+  function shaped(
+    op: string,
+    attribute: object[],
+    opts: { shape?: number[]; kernel?: number[]; inputs?: string[]; extra?: Tensor[]; reshape?: boolean } = {},
+  ): string {
+    const kernel = opts.kernel ?? [1, 2, 1, 1];
+    const initializer = [
+      i64("shape", opts.shape ?? [-1, 2, 2, 2]),
+      f32("K", kernel, Array(kernel.reduce((a, b) => a * b, 1)).fill(0.5)),
+      ...(opts.extra ?? []),
+    ];
+    const node = [
+      { opType: "Reshape", input: ["x", "shape"], output: ["img"], name: "view" },
+      { opType: op, input: [opts.reshape === false ? "x" : "img", ...(opts.inputs ?? ["K"])], output: ["y"], name: "layer", attribute },
+    ];
+    const graph = { node, initializer, input: [value("x", 8)], output: [value("y", 8)] };
+    const path = join(dir, `s${Math.random().toString(36).slice(2, 8)}.onnx`);
+    writeFileSync(path, onnx.ModelProto.encode(onnx.ModelProto.create({ graph })).finish());
+    return path;
+  }
+
+  it("the good model imports: a 1×1 convolution of a 2×2×2 image", async () => {
+    const path = shaped("Conv", [ints("kernel_shape", [1, 1])]);
+    const r = await cli(["import", path, "-o", `${path}.rgnn`]);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(`${path}.rgnn`, "utf8")).toContain("reshape with shape = [2, 2, 2]\n  conv 1 linear with kernel = 1\n");
+  });
+
+  it("strides of 0, -1 and 2^40", async () => {
+    for (const s of [0, -1, 2 ** 40])
+      await refused(shaped("Conv", [ints("strides", [s, 1])]), `node 'layer' (Conv, node 2 of 2): its strides [${s}, 1] has ${s}`);
+  });
+
+  it("a kernel larger than the padded input", async () => {
+    await refused(
+      shaped("Conv", [], { kernel: [1, 2, 5, 5] }),
+      "on its 2×2×2 input: the kernel spans 5 along the height (kernel 5, dilation 1), more than the padded input's 2",
+    );
+    await refused(
+      shaped("AveragePool", [ints("kernel_shape", [3, 3])], { inputs: [] }),
+      "the kernel (3) is larger than the padded input's height (2)",
+    );
+  });
+
+  it("asymmetric pads", async () => {
+    await refused(shaped("Conv", [ints("pads", [0, 0, 1, 1])]), "its pads [0, 0, 1, 1] differ at the start and end of an axis");
+  });
+
+  it("a reshape whose numbers do not multiply out, and one that drops the batch axis", async () => {
+    await refused(
+      shaped("Conv", [], { shape: [-1, 3, 2, 2] }),
+      "its shape [-1, 3, 2, 2] does not multiply out to the 8 values of its input",
+    );
+    await refused(shaped("Conv", [], { shape: [2, 2, 2] }), "its shape [2, 2, 2] does not keep the batch axis first");
+  });
+
+  it("a group that does not divide the channels, and a kernel that does not match them", async () => {
+    await refused(shaped("Conv", [int("group", 3)], { kernel: [3, 1, 1, 1] }), "2 input channels do not divide into 3 groups");
+    await refused(shaped("Conv", [], { kernel: [1, 3, 1, 1] }), "its kernel is 1×3×1×1, but 2 input channels in 1 groups need 1×2×1×1");
+  });
+
+  it("a transposed convolution's output padding as large as its stride", async () => {
+    await refused(
+      shaped("ConvTranspose", [ints("strides", [2, 2]), ints("output_padding", [2, 2])], { kernel: [2, 1, 2, 2] }),
+      "the output padding along the height (2) must be smaller than the stride or the dilation (2)",
+    );
+  });
+
+  it("a Resize by 1.5, and one by a bilinear mode", async () => {
+    const mode = (m: string) => ({ name: "mode", s: new TextEncoder().encode(m), type: 3 });
+    const asym = { name: "coordinate_transformation_mode", s: new TextEncoder().encode("asymmetric"), type: 3 };
+    const floor = { name: "nearest_mode", s: new TextEncoder().encode("floor"), type: 3 };
+    const scales = [f32("scales", [4], [1, 1, 1.5, 1.5])];
+    await refused(
+      shaped("Resize", [mode("nearest"), asym, floor], { inputs: ["", "scales"], extra: scales }),
+      "its scales [1, 1, 1.5, 1.5] are not [1, 1, f_h, f_w] with whole factors",
+    );
+    await refused(shaped("Resize", [mode("linear")], { inputs: ["", "scales"], extra: scales }), "rgnn reads nearest upsampling");
+  });
+
+  it("a convolution of a vector", async () => {
+    await refused(shaped("Conv", [], { reshape: false }), "it reads a vector of width 8; reshape it to channels × height × width first");
+  });
+});
