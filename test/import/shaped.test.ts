@@ -10,6 +10,7 @@ import { readSafetensors } from "../../src/semantics/safetensors.js";
 import { cli, expectClose } from "../helpers.js";
 import { FIXTURES } from "./tools.js";
 
+const ROOT = join(import.meta.dirname, "../..");
 const out = mkdtempSync(join(tmpdir(), "rgnn-import-shaped-"));
 const TOL = 1e-10;
 
@@ -72,6 +73,25 @@ describe("rgnn import: convolutions, reshapes, upsampling and pooling", () => {
       expectClose([got.output], [reference.outputs[k]], TOL, `${name} output`);
       expectClose(got.jacobian, reference.jacobians[k], TOL, `${name} Jacobian`);
       expectClose(got.metric, reference.metrics[k], TOL, `${name} metric`);
+    }
+  });
+
+  it("the digits VAE's trained decoder (examples/digits-vae/decoder.onnx) against its torch reference", async () => {
+    const spec = join(out, "digits.rgnn");
+    const r = await cli(["import", join(ROOT, "examples/digits-vae/decoder.onnx"), "-o", spec]);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(spec, "utf8")).toContain(
+      "  dense 128 linear\n  reshape with shape = [32, 2, 2]\n  conv_transpose 16 softplus with kernel = 2, stride = 2\n",
+    );
+    const reference = JSON.parse(readFileSync(join(ROOT, "test/fixtures/digits-vae/reference.json"), "utf8"));
+    expect(reference.metric.length).toBeGreaterThanOrEqual(5);
+    for (const { point, image, jacobian, metric } of reference.metric) {
+      const e = await cli(["eval", spec, "--at", point.join(","), "-f", "json"]);
+      expect(e.code, e.err).toBe(0);
+      const got = JSON.parse(e.out).points[0];
+      expectClose([got.output], [image], TOL, "digits image");
+      expectClose(got.jacobian, jacobian, TOL, "digits Jacobian");
+      expectClose(got.metric, metric, TOL, "digits metric");
     }
   });
 
