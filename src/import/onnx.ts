@@ -522,6 +522,14 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         return { kind: "dims", dims };
       }
       if (op === "Reshape" || op === "Flatten" || op === "Unsqueeze") {
+        // a batch normalisation of a vector flattened again (still a vector) waits for its affine map as before
+        const raw = input(0, true);
+        if (raw.kind === "normalized") {
+          const t = op === "Reshape" ? input(1) : null;
+          const rank = t?.kind === "dims" ? t.dims.length : t?.kind === "const" ? t.t.values.length : 2;
+          if (op === "Unsqueeze" || rank !== 2) throw unfoldable(raw.where);
+          return raw;
+        }
         const base = viewBase(0);
         const full = [-1, ...base.dims];
         const w = width(base.k);
