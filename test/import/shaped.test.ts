@@ -2,9 +2,10 @@
 // 17 — Reshape from a constant and from a Shape/Gather/Concat chain, Unsqueeze, Flatten, Conv, ConvTranspose, Resize,
 // AveragePool (after torch's Pad), BatchNorm2d folded into a ConvTranspose — imported, and their output, Jacobian and
 // metric at five points against torch.autograd's, stored by the same script, to 1e-10.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
 import { readSafetensors } from "../../src/semantics/safetensors.js";
 import { cli, expectClose } from "../helpers.js";
@@ -111,5 +112,44 @@ describe("rgnn import: convolutions, reshapes, upsampling and pooling", () => {
       for (let ci = 0; ci < 8; ci++) for (let t = 0; t < 4; t++) ratios.push(k1[(ci * 4 + co) * 4 + t] / k0[(ci * 4 + co) * 4 + t]);
       for (const q of ratios) expect(q).toBeCloseTo(ratios[0], 12);
     }
+  });
+
+  it("a BatchNorm1d, then a Flatten of the vector, folds into the Gemm after it: W diag(s), b + W(β − sμ)", async () => {
+    const { onnx } = onnxProto;
+    const f = (name: string, dims: number[], floatData: number[]) => ({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData });
+    const io = (name: string, w: number) => ({
+      name,
+      type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: "batch" }, { dimValue: w }] } } },
+    });
+    const graph = {
+      node: [
+        {
+          opType: "BatchNormalization",
+          input: ["x", "g", "beta", "mu", "var"],
+          output: ["n"],
+          name: "bn",
+          attribute: [{ name: "epsilon", f: 1, type: 1 }],
+        },
+        { opType: "Flatten", input: ["n"], output: ["v"], name: "flat", attribute: [{ name: "axis", i: 1, type: 2 }] },
+        { opType: "Gemm", input: ["v", "W", "b"], output: ["y"], name: "fc", attribute: [{ name: "transB", i: 1, type: 2 }] },
+      ],
+      // s = γ/√(var + ε) = [1/2, 1], β − sμ = [−1/2, 1]: W' = [[1/2, 2]], b' = 1/2 + 1·(−1/2) + 2·1 = 2
+      initializer: [
+        f("g", [2], [1, 1]),
+        f("beta", [2], [0, 0]),
+        f("mu", [2], [1, -1]),
+        f("var", [2], [3, 0]),
+        f("W", [1, 2], [1, 2]),
+        f("b", [1], [0.5]),
+      ],
+      input: [io("x", 2)],
+      output: [io("y", 1)],
+    };
+    const path = join(out, "bnflat.onnx");
+    writeFileSync(path, onnx.ModelProto.encode(onnx.ModelProto.create({ graph })).finish());
+    expect((await cli(["import", path, "-o", join(out, "bnflat.rgnn")])).code).toBe(0);
+    const w = readSafetensors(readFileSync(join(out, "bnflat.safetensors")));
+    expect([...w.get("W1")!.values]).toEqual([0.5, 2]);
+    expect([...w.get("b1")!.values]).toEqual([2]);
   });
 });
