@@ -291,10 +291,7 @@ describe("shaped layers", () => {
 
   it("a group that does not divide the channels, and a kernel that does not match them", async () => {
     await refused(shaped("Conv", [int("group", 3)], { kernel: [3, 1, 1, 1] }), "2 input channels do not divide into 3 groups");
-    await refused(
-      shaped("Conv", [], { kernel: [1, 3, 1, 1] }),
-      "its kernel is 1×3×1×1, but 2 input channels in 1 groups need 1×2×1×1",
-    );
+    await refused(shaped("Conv", [], { kernel: [1, 3, 1, 1] }), "kernel is 1×3×1×1, but 2 input channels in 1 groups need 1×2×1×1");
   });
 
   it("a transposed convolution's output padding as large as its stride", async () => {
