@@ -30,6 +30,11 @@ const WRITERS: Record<string, { args: string[]; line: string; files: string[] }>
     line: `wrote ${at("e.csv")} (3 points)`,
     files: [at("e.csv")],
   },
+  geometry: {
+    args: ["geometry", "examples/sphere.rgnn", "--points", spherePoints, "-q", "christoffel", "-f", "npy", "-o", at("g.npy")],
+    line: `wrote ${at("g.npy")} (2 points)`,
+    files: [at("g.npy")],
+  },
   distances: {
     args: ["distances", "examples/sphere.rgnn", "--points", spherePoints, "-f", "npy", "-o", at("d.npy")],
     line: `wrote ${at("d.npy")} (2×2 distances)`,

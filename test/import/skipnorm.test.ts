@@ -31,7 +31,7 @@ describe("rgnn import: skip blocks, LayerNorm and LogSoftmax", () => {
   ])("%s.onnx: the layers, and torch's output, Jacobian and metric", async (file, ref, layers) => {
     const spec = join(out, `${file}.rgnn`);
     const r = await cli(["import", join(DIR, `${file}.onnx`), "-o", spec]);
-    expect(r.err).toBe("");
+    expect(r.err).toMatch(/^wrote \S+\.rgnn and \S+\.safetensors \(\d+ layers\)\n$/);
     expect(r.code).toBe(0);
     const lines = readFileSync(spec, "utf8").split("\n");
     const body = lines.slice(lines.findIndex((l) => l.startsWith("network")) + 1, lines.indexOf("}"));

@@ -96,7 +96,7 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
         values.forEach((v, p) => {
           table.set(v.values, p * size);
         });
-        writeFileAtomic(opts.output!, npyBytes([points.length, ...shape], table));
+        writeFileAtomic(opts.output!, npyBytes([points.length, ...shape], table), [], { io, detail: pointsDetail(points.length) });
       } else {
         // a header (the coordinates, then each component by its 1-based indices, as eval's J_12: christoffel_122;
         // christoffel_1_10_2 once an index has two digits), then one row a point
@@ -111,7 +111,7 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
         const rows = values.map((v) => [...v.point, ...v.values].join(","));
         const text = `${[...coords, ...names].join(",")}\n${rows.join("\n")}${rows.length ? "\n" : ""}`;
         if (opts.output === undefined) io.out(text);
-        else writeFileAtomic(opts.output, text);
+        else writeFileAtomic(opts.output, text, [], { io, detail: pointsDetail(points.length) });
       }
       return EXIT.ok;
     }
@@ -174,3 +174,5 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
     return evaluationFailure(io, loaded.model.file, e);
   }
 }
+
+const pointsDetail = (n: number) => `${n} point${n === 1 ? "" : "s"}`;
