@@ -63,7 +63,7 @@ interface Box {
   text: string;
 }
 
-const unescape = (s: string) =>
+const unescapeXml = (s: string) =>
   s
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">")
@@ -74,7 +74,7 @@ const unescape = (s: string) =>
 function textBoxes(svg: string): Box[] {
   return [...svg.matchAll(/<text ([^>]*)>([^<]*)<\/text>/g)].map(([, attrs, raw]) => {
     const num = (k: string) => Number(new RegExp(` ?${k}="([^"]*)"`).exec(attrs)![1]);
-    const text = unescape(raw);
+    const text = unescapeXml(raw);
     const x = num("x"),
       y = num("y"),
       size = num("font-size");
