@@ -164,7 +164,9 @@ export class Panel {
       s.line(this.px - 4, y, this.px, y, "#444", 0.8);
       s.text(this.px - 6, y + 3.5, tickText(t), size - 2, "end");
     }
-    s.text(this.px + this.pw / 2, this.py - 7, title, size + 1, "middle", ` font-weight="bold"`);
+    // a title wider than the panel and half the gutters beside it is set smaller, so that neighbours' titles never meet
+    const titleSize = Math.min(size + 1, (this.pw + 50) / Math.max(textWidth(title, true), 1e-9));
+    s.text(this.px + this.pw / 2, this.py - 7, title, Math.round(titleSize * 10) / 10, "middle", ` font-weight="bold"`);
     if (xLabel) s.text(this.px + this.pw / 2, this.py + this.ph + 30, xLabel, size, "middle", ` font-style="italic"`);
     if (yLabel)
       s.text(
