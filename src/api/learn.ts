@@ -4,6 +4,7 @@ import { entryName, subNetworkNamed } from "../semantics/networks.js";
 import type { Dataset } from "../numeric/data.js";
 import { accuracyOn, type EpochRecord, parameterEnv, train as trainParameters, trainable, weightsJson } from "../numeric/train.js";
 import { figure as draw, type PlotKind } from "../render/plot/figures.js";
+import type { Box } from "../render/plot/svg.js";
 import { inRequestGraph } from "../symbolic/expr.js";
 import { LookupError } from "./errors.js";
 import { type Values, valuesOf } from "./values.js";
@@ -117,12 +118,22 @@ export function figure(
   kind: PlotKind,
   data: Dataset,
   values: Values = {},
-  options: { network?: string; title?: string } = {},
+  options: { network?: string; title?: string; pairs?: [number, number][]; domain?: Box } = {},
 ): string {
   const net = pickNetwork(model, options.network);
   if (net.source.dim !== 2) {
     throw new LookupError(`the figures draw plane data through a network, but the input of '${net.name}' has dimension ${net.source.dim}`);
   }
   const title = options.title ?? `${net.name} on ${data.name}: ${kind}`;
-  return inRequestGraph(model, () => draw(kind, { net, metric: inputMetric(model, net), data, env: valuesOf(model, values), title }));
+  return inRequestGraph(model, () =>
+    draw(kind, {
+      net,
+      metric: inputMetric(model, net),
+      data,
+      env: valuesOf(model, values),
+      title,
+      pairs: options.pairs,
+      domain: options.domain,
+    }),
+  );
 }

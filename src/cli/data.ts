@@ -16,8 +16,11 @@ export interface DataOptions {
   dataSeed?: string;
 }
 
-/** `seedOption` is how the seed was given on this command line (`rgnn data` calls it --seed). */
-export function loadData(io: IO, opts: DataOptions, seedOption = "--data-seed"): Dataset {
+/**
+ * `seedOption` is how the seed was given on this command line (`rgnn data` calls it --seed). A CSV's labels are 0 or 1
+ * (training's two classes) unless `anyClasses` (plot): then any whole numbers, one class each.
+ */
+export function loadData(io: IO, opts: DataOptions, seedOption = "--data-seed", anyClasses = false): Dataset {
   const name = opts.data;
   if (!name) throw new UsageError(`--data is required: one of ${DATASETS.join(", ")}, or a CSV file of x,y,label`);
   if ((DATASETS as readonly string[]).includes(name)) {
@@ -50,7 +53,10 @@ export function loadData(io: IO, opts: DataOptions, seedOption = "--data-seed"):
   );
   const { rows, at } = readNumberCsv(text, name, 3, "3 fields (x,y,label)");
   rows.forEach((r, i) => {
-    if (r[2] !== 0 && r[2] !== 1) throw csvFieldError(text, name, at[i][2], `the label must be 0 or 1, not ${r[2]}`);
+    if (anyClasses) {
+      if (!Number.isInteger(r[2]) || Math.abs(r[2]) > 2 ** 31 - 1)
+        throw csvFieldError(text, name, at[i][2], `the label must be a whole number (a class), not ${r[2]}`);
+    } else if (r[2] !== 0 && r[2] !== 1) throw csvFieldError(text, name, at[i][2], `the label must be 0 or 1, not ${r[2]}`);
   });
   if (rows.length < 2) throw new InputFileError(`${name}: error: fewer than two points`);
   return { name, x: Float64Array.from(rows.flatMap((r) => [r[0], r[1]])), y: Int32Array.from(rows.map((r) => r[2])), count: rows.length };

@@ -175,10 +175,16 @@ describe("CSV input: one reader, a header by rule, nothing dropped silently", ()
       await cli(["plot", TOY, "-k", "data", "--data", bad, "-o", bad.replace(".csv", ".svg")]),
       /d\.csv:1:1: error: '1e400'/,
     );
+    // training's softmax head has two classes; a figure takes any whole-number labels, but not fractions
     const label = write("l.csv", "x,y,label\n0.1,0.2,0\n0.3,0.1,2\n");
     expectCleanError(
-      await cli(["plot", TOY, "-k", "data", "--data", label, "-o", label.replace(".csv", ".svg")]),
+      await cli(["train", TOY, "--data", label, "-o", label.replace(".csv", ".weights.json")]),
       /l\.csv:3:9: error: the label must be 0 or 1/,
+    );
+    const frac = write("f.csv", "x,y,label\n0.1,0.2,0\n0.3,0.1,2.5\n");
+    expectCleanError(
+      await cli(["plot", TOY, "-k", "data", "--data", frac, "-o", frac.replace(".csv", ".svg")]),
+      /f\.csv:3:9: error: the label must be a whole number \(a class\), not 2\.5/,
     );
   });
 

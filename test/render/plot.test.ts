@@ -46,7 +46,7 @@ describe("plots", () => {
     const width = png.readUInt32BE(16),
       height = png.readUInt32BE(20);
     expect(width).toBe(900);
-    expect(height).toBe(Math.round((900 * 600) / 720));
+    expect(height).toBe(Math.round((900 * 600) / 820)); // the volume figure: 820 × 600
   });
 
   it("an ellipse's axes are g's eigen-decomposition at that point", async () => {

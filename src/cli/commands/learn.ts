@@ -170,6 +170,30 @@ export interface PlotOptions extends DataOptions {
   network?: string;
   set?: string;
   width?: string;
+  pairs?: string;
+  domain?: string;
+}
+
+/** A PNG's width when --width is not given: three pixels per SVG unit, some 300 dpi at the SVG's size in points. */
+export const PRINT_SCALE = 3;
+
+/** --pairs A:B,C:D: pairs of class labels (whole numbers). */
+export function parsePairs(text: string): [number, number][] {
+  return text.split(",").map((part) => {
+    const m = /^\s*(-?\d+)\s*:\s*(-?\d+)\s*$/.exec(part);
+    if (!m) throw new UsageError(`--pairs: expected pairs of class labels like 0:1,3:4, found '${part}'`);
+    return [Number(m[1]), Number(m[2])];
+  });
+}
+
+/** --domain: a square A,B (A ≤ u, v ≤ B) or a box U0,U1,V0,V1. */
+export function parseDomain(text: string): { x0: number; x1: number; y0: number; y1: number } {
+  const v = text.split(",").map((s) => (s.trim() === "" ? Number.NaN : Number(s)));
+  if ((v.length !== 2 && v.length !== 4) || !v.every(Number.isFinite))
+    throw new UsageError(`--domain ${text}: expected A,B (the square [A, B]²) or U0,U1,V0,V1, as finite numbers`);
+  const [x0, x1, y0, y1] = v.length === 2 ? [v[0], v[1], v[0], v[1]] : v;
+  if (!(x1 > x0 && y1 > y0)) throw new UsageError(`--domain ${text}: each upper end must be above its lower end`);
+  return { x0, x1, y0, y1 };
 }
 
 /** The widest PNG `plot` draws: about 0.8 × 8192² pixels of 4 bytes, some 200 MB in memory. */
@@ -197,6 +221,13 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
       `--width ${width} is more than the limit of ${MAX_PNG_WIDTH} pixels (the image would not fit in memory); ` +
         "write an .svg instead, which scales to any size",
     );
+  for (const [given, flag] of [
+    [opts.pairs, "--pairs"],
+    [opts.domain, "--domain"],
+  ] as const)
+    if (given !== undefined && kind !== "volume") throw new UsageError(`${flag} is drawn on the volume figure only (--kind volume)`);
+  const pairs = opts.pairs === undefined ? undefined : parsePairs(opts.pairs);
+  const domain = opts.domain === undefined ? undefined : parseDomain(opts.domain);
   refuseInput(out, [file, opts.data, opts.weights]);
   const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
@@ -205,11 +236,20 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
   }
   return handled(io, loaded.model.file, () => {
     const model = loaded.model;
-    pickNetwork(model, opts.network); // before the weights and the data are read, as it always was
+    const net = pickNetwork(model, opts.network); // before the weights and the data are read, as it always was
     const env = commandEnv(io, model, opts);
     if (!env) return EXIT.failure;
-    const svg = figure(model, kind, loadData(io, opts), env, { network: opts.network });
-    writeFileAtomic(out, isPng(out) ? svgToPng(svg, width) : svg, [file, opts.data, opts.weights], { io });
+    const data = loadData(io, opts, "--data-seed", true);
+    for (const c of pairs?.flat() ?? []) if (!data.y.includes(c)) throw new UsageError(`--pairs: ${basename(data.name)} has no class ${c}`);
+    const svg = figure(model, kind, data, env, {
+      network: opts.network,
+      title: `${net.name} on ${basename(data.name)}: ${kind}`,
+      pairs,
+      domain,
+    });
+    const svgWidth = Number(/<svg[^>]* width="(\d+)"/.exec(svg)?.[1] ?? 720);
+    const png = () => svgToPng(svg, width ?? Math.min(MAX_PNG_WIDTH, PRINT_SCALE * svgWidth));
+    writeFileAtomic(out, isPng(out) ? png() : svg, [file, opts.data, opts.weights], { io });
     return EXIT.ok;
   });
 }

@@ -13,7 +13,7 @@ import { layerStates, mappingRoute, pointMapping, pointMetric } from "../../nume
 import { geodesicSolver } from "../../numeric/geodesic.js";
 import { congruenceN, detN, identityN, type Mat, symmetricEigen } from "../../numeric/linalg.js";
 import { rng } from "../../core/random.js";
-import { boundingBox, type Box, CLASS_COLORS, colorBar, Panel, pngDataUri, Svg, viridis, viridisRGB } from "./svg.js";
+import { boundingBox, type Box, classColour, colorBar, Panel, pngDataUri, Svg, viridis, viridisRGB } from "./svg.js";
 
 export const PLOT_KINDS = ["grid", "data", "ellipses", "volume", "geodesics"] as const;
 export type PlotKind = (typeof PLOT_KINDS)[number];
@@ -25,24 +25,77 @@ export interface PlotInput {
   env: ReadonlyMap<string, number>;
   title: string;
   seed?: number;
+  /** The volume figure's geodesics: pairs of class labels, each joined between its classes' typical points. */
+  pairs?: [number, number][];
+  /** The square drawn (volume figure), instead of the data's bounding box. */
+  domain?: Box;
+}
+
+/** The classes of a data set: its distinct labels, sorted; a label's colour is its place here. */
+export function classesOf(d: Dataset): number[] {
+  return [...new Set(d.y)].sort((a, b) => a - b);
+}
+
+/**
+ * Whether the figures treat the network as a classifier of the data's classes, and draw its decision boundary: its last
+ * layer is a softmax or log-softmax, or it has one output per class (output k scores the k-th class in label order, as
+ * `rgnn train` makes it). A decoder, an embedding or a hidden representation of another width is no classifier.
+ */
+export function isClassifier(net: Network, classes: readonly number[]): boolean {
+  const last = net.layers[net.layers.length - 1];
+  return (last !== undefined && (last.kind === "softmax" || last.kind === "log_softmax")) || net.target.dim === classes.length;
+}
+
+/** The member of each class nearest the class's mean point: the typical points that `pairs` joins. */
+export function typicalPoints(d: Dataset): Map<number, [number, number]> {
+  const out = new Map<number, [number, number]>();
+  for (const c of classesOf(d)) {
+    const idx = Array.from({ length: d.count }, (_, i) => i).filter((i) => d.y[i] === c);
+    const mx = idx.reduce((s, i) => s + d.x[2 * i], 0) / idx.length,
+      my = idx.reduce((s, i) => s + d.x[2 * i + 1], 0) / idx.length;
+    const best = idx.reduce((a, i) =>
+      Math.hypot(d.x[2 * i] - mx, d.x[2 * i + 1] - my) < Math.hypot(d.x[2 * a] - mx, d.x[2 * a + 1] - my) ? i : a,
+    );
+    out.set(c, [d.x[2 * best], d.x[2 * best + 1]]);
+  }
+  return out;
 }
 
 const points = (d: Dataset) => Array.from({ length: d.count }, (_, i) => [d.x[2 * i], d.x[2 * i + 1]]);
 
-function scatter(p: Panel, pts: number[][], labels: Int32Array, r = 2.2, clip = ""): void {
+/** Each label's colour, by its place among the sorted classes. */
+function colourer(labels: Int32Array): (label: number) => string {
+  const classes = [...new Set(labels)].sort((a, b) => a - b);
+  const at = new Map(classes.map((c, k) => [c, k]));
+  return (label) => classColour(at.get(label) ?? 0, classes.length);
+}
+
+function scatter(p: Panel, pts: number[][], labels: Int32Array, r = 2.2, clip = "", extra = ` fill-opacity="0.8"`): void {
   const svg = p.svg;
+  const colour = colourer(labels);
   svg.add(`<g${clip}>`);
   pts.forEach(([x, y], i) => {
-    if (Number.isFinite(x) && Number.isFinite(y)) svg.circle(p.X(x), p.Y(y), r, CLASS_COLORS[labels[i]], ` fill-opacity="0.8"`);
+    if (Number.isFinite(x) && Number.isFinite(y)) svg.circle(p.X(x), p.Y(y), r, colour(labels[i]), extra);
   });
   svg.add("</g>");
 }
 
-function legendClasses(svg: Svg, x: number, y: number): void {
-  ["class 0", "class 1"].forEach((s, i) => {
-    svg.circle(x + 5, y + i * 16, 4, CLASS_COLORS[i]);
-    svg.text(x + 14, y + 4 + i * 16, s, 11);
+/** Rows the class legend takes in `columns` columns. */
+const legendRows = (classes: readonly number[], columns: number) => Math.ceil(classes.length / columns);
+const LEGEND_ROW = 16;
+/** The width of one column of the class legend. */
+const legendColumn = (classes: readonly number[]) => Math.max(...classes.map((c) => 14 + 11 * 0.64 * `class ${c}`.length)) + 12;
+
+/** The classes as coloured dots with their labels, filled by rows; returns the y below the legend. */
+function legendClasses(svg: Svg, x: number, y: number, classes: readonly number[], columns = 1): number {
+  const w = legendColumn(classes);
+  classes.forEach((c, k) => {
+    const col = k % columns,
+      row = Math.floor(k / columns);
+    svg.circle(x + 5 + col * w, y + row * LEGEND_ROW, 4, classColour(k, classes.length));
+    svg.text(x + 14 + col * w, y + 4 + row * LEGEND_ROW, `class ${c}`, 11);
   });
+  return y + legendRows(classes, columns) * LEGEND_ROW;
 }
 
 /** Small multiples: layer 0 (the input) … layer L, the data (and the input grid) in each layer's coordinates. */
@@ -70,7 +123,9 @@ function layersFigure(inp: PlotInput, withGrid: boolean): string {
   const cw = 230,
     ch = 230,
     m = 52;
-  const svg = new Svg(cols * cw + 40, rows * ch + 70);
+  const classes = classesOf(data);
+  const perRow = Math.max(1, Math.floor((cols * cw + 20) / legendColumn(classes)));
+  const svg = new Svg(cols * cw + 40, rows * ch + 70 + legendRows(classes, perRow) * LEGEND_ROW + 8);
   svg.text(svg.width / 2, 24, inp.title, 15, "middle", ` font-weight="bold"`);
   for (let l = 0; l <= L; l++) {
     const col = l % cols,
@@ -101,7 +156,7 @@ function layersFigure(inp: PlotInput, withGrid: boolean): string {
     const [u, v] = l === 0 ? net.source.coords : [`x${l}₁`, width > 1 ? `x${l}₂` : ""];
     p.axes(`layer ${l}: ${what}${width > 2 ? ` (2 of ${width})` : width < 2 ? " (1-d)" : ""}`, u, v ?? "", 10);
   }
-  legendClasses(svg, svg.width - 90, 20);
+  legendClasses(svg, 20, rows * ch + 78, classes, perRow);
   return svg.toString();
 }
 
@@ -191,7 +246,7 @@ export function inputEllipsesFigure(inp: PlotInput): string {
   }
   line(`largest √λ: ${stretches[stretches.length - 1].toPrecision(3)}`);
   line("dark red: capped at the cell", 10, 26);
-  legendClasses(svg, 545, y);
+  legendClasses(svg, 545, y, classesOf(inp.data), 2);
   return svg.toString();
 }
 
@@ -263,7 +318,8 @@ function ellipsesFigure(inp: PlotInput): string {
   const cw = 240,
     ch = 240,
     m = 56;
-  const svg = new Svg(cols * cw + 200, Math.max(rows * ch + 70, 470));
+  const classes = classesOf(data);
+  const svg = new Svg(cols * cw + 200, Math.max(rows * ch + 70, 470 + legendRows(classes, 2) * LEGEND_ROW));
   svg.text((cols * cw) / 2 + 20, 24, inp.title, 15, "middle", ` font-weight="bold"`);
   for (let l = 0; l <= L; l++) {
     const col = l % cols,
@@ -296,7 +352,7 @@ function ellipsesFigure(inp: PlotInput): string {
     p.axes(`layer ${l}: ${what}${width !== 2 ? ` (width ${width}: no ellipses)` : ""}`, u, v ?? "", 10);
   }
   const lx = cols * cw + 20;
-  colorBar(svg, lx + 10, 80, 240, range.lo, range.hi, "log₁₀ √det g_l", (v) => rounded(v, 3));
+  colorBar(svg, lx + 10, 90, 235, range.lo, range.hi, "log₁₀ √det g_l", (v) => rounded(v, 3));
   svg.text(lx, 350, "fill: log₁₀ √det g_l, one", 10);
   svg.text(lx, 363, "scale for all layers, clipped", 10);
   svg.text(lx, 376, "to its 1st–99th percentile", 10);
@@ -304,7 +360,7 @@ function ellipsesFigure(inp: PlotInput): string {
   svg.text(lx, 407, "shape: g_l's eigenvectors,", 10);
   svg.text(lx, 420, "axis ratio √(λ₂/λ₁), drawn", 10);
   svg.text(lx, 433, `at least 1 : ${Math.round(1 / MIN_RATIO)}`, 10);
-  legendClasses(svg, lx, 30);
+  legendClasses(svg, lx, 455, classes, 2);
   return svg.toString();
 }
 
@@ -338,13 +394,31 @@ function contour(f: number[][], box: Box): [number, number][][] {
   return segs;
 }
 
-/** log₁₀ √det g over the input as a heat map, with the decision boundary and the data. */
+/** The length under g of the straight segment a → b: the midpoint rule on `pieces` pieces of ∫ √(ȧᵀ g ȧ) dt. */
+function straightLength(at: (x: number[]) => Mat, a: number[], b: number[], pieces = 200): number {
+  const d = [(b[0] - a[0]) / pieces, (b[1] - a[1]) / pieces];
+  let sum = 0;
+  for (let k = 0; k < pieces; k++) {
+    const t = (k + 0.5) / pieces,
+      g = at([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]);
+    sum += Math.sqrt(Math.max(0, g[0][0] * d[0] * d[0] + 2 * g[0][1] * d[0] * d[1] + g[1][1] * d[1] * d[1]));
+  }
+  return sum;
+}
+
+/**
+ * log₁₀ √det g over the input as a heat map with the data coloured by class; the decision boundary where the network
+ * is a classifier of the data's classes (`isClassifier`); geodesics between the typical points of `pairs` of classes
+ * against straight lines. The legend column is stacked from the top, each item below the one before.
+ */
 function volumeFigure(inp: PlotInput): string {
   const pts = points(inp.data);
-  const box = boundingBox(pts, 0.1, true);
-  const N = 110;
+  const classes = classesOf(inp.data);
+  const classifier = isClassifier(inp.net, classes);
+  const box = inp.domain ?? boundingBox(pts, 0.1, true);
+  const N = 140;
   const grid: number[][] = [],
-    prob: number[][] = [];
+    scores: number[][][] = [];
   const lattice: number[][] = [];
   for (let i = 0; i <= N; i++)
     for (let j = 0; j <= N; j++) lattice.push([box.x0 + ((box.x1 - box.x0) * i) / N, box.y0 + ((box.y1 - box.y0) * j) / N]);
@@ -360,21 +434,91 @@ function volumeFigure(inp: PlotInput): string {
   })();
   for (let i = 0; i <= N; i++) {
     grid.push([]);
-    prob.push([]);
+    scores.push([]);
     for (let j = 0; j <= N; j++) {
       const k = i * (N + 1) + j,
         o = at(k);
       const g = o.metric,
         det = g[0][0] * g[1][1] - g[0][1] * g[1][0];
       grid[i].push(det > 0 ? 0.5 * Math.log10(det) : Number.NaN);
-      const [a, b] = o.output;
-      prob[i].push(a - b); // class 0 where the first output wins
+      if (classifier) scores[i].push(o.output);
     }
   }
   const range = colourRange(grid.flat());
   const { lo, hi } = range;
-  const svg = new Svg(720, 600);
-  const p = new Panel(svg, 70, 60, 460, 460, box);
+  const degenerate = grid.some((r) => r.some((v) => !Number.isFinite(v)));
+
+  // geodesics first: their lengths go into the legend
+  const typical = inp.pairs?.length ? typicalPoints(inp.data) : new Map<number, [number, number]>();
+  const geodesics: { a: number[]; b: number[]; ca: number; cb: number; path?: number[][]; length?: number; straight: number }[] = [];
+  if (inp.pairs?.length) {
+    const solver = geodesicSolver(inp.metric, inp.env);
+    const g = pointMetric(inp.metric, inp.env);
+    for (const [ca, cb] of inp.pairs) {
+      const a = typical.get(ca),
+        b = typical.get(cb);
+      if (!a || !b) throw new EvaluationError(`--pairs ${ca}:${cb}: the data has no class ${a ? cb : ca}`);
+      const straight = straightLength((x) => g.at(x), a, b);
+      try {
+        const path = solver.bvp(a, b, { samples: 150 });
+        geodesics.push({ a, b, ca, cb, path: path.samples.map((s) => s.x), length: path.length, straight });
+      } catch (e) {
+        if (!(e instanceof EvaluationError)) throw e;
+        geodesics.push({ a, b, ca, cb, straight });
+      }
+    }
+  }
+
+  // the legend column, stacked: colour bar, its notes, then the boundary, geodesic and class legends
+  const lx = 600;
+  const items: ((y: number) => number)[] = [];
+  const note = (s: string) =>
+    items.push((y) => {
+      svg.text(lx, y, s, 10);
+      return y + 13;
+    });
+  const gap = (h: number) => items.push((y) => y + h);
+  note("colours clipped to the 1st–99th");
+  note("percentile of the lattice's values;");
+  note(`all: ${rounded(range.min, 3)} … ${rounded(range.max, 3)}`);
+  if (degenerate) note("grey: g degenerate (det g = 0)");
+  if (classifier) {
+    gap(10);
+    items.push((y) => {
+      svg.line(lx, y - 4, lx + 30, y - 4, "#fff", 2.2);
+      svg.line(lx, y - 4, lx + 30, y - 4, "#000", 1.1);
+      svg.text(lx + 36, y, "decision boundary", 10);
+      return y + 16;
+    });
+  }
+  if (geodesics.length) {
+    gap(10);
+    items.push((y) => {
+      svg.line(lx, y - 4, lx + 30, y - 4, "#000", 3.4);
+      svg.line(lx, y - 4, lx + 30, y - 4, "#fff", 1.8);
+      svg.text(lx + 36, y, "geodesic of g", 10);
+      svg.line(lx, y + 12, lx + 30, y + 12, "#000", 2.6);
+      svg.line(lx, y + 12, lx + 30, y + 12, "#fff", 1.3, ` stroke-dasharray="5 4"`);
+      svg.text(lx + 36, y + 16, "straight line", 10);
+      return y + 34;
+    });
+    note("class pair: geodesic / straight");
+    for (const q of geodesics)
+      note(
+        q.length === undefined
+          ? `  ${q.ca} → ${q.cb}: not found / ${q.straight.toFixed(3)}`
+          : `  ${q.ca} → ${q.cb}: ${q.length.toFixed(3)} / ${q.straight.toFixed(3)}`,
+      );
+  }
+  gap(14);
+  items.push((y) => legendClasses(svg, lx, y, classes, classes.length > 5 ? 2 : 1));
+  // the height the column needs: the stack run on a scratch canvas
+  const top = 80,
+    barH = 260;
+  let svg = new Svg(1, 1);
+  const bottom = items.reduce((y, f) => f(y), top + barH + 30);
+  svg = new Svg(820, Math.max(600, Math.ceil(bottom) + 20));
+  const p = new Panel(svg, 70, 60, 480, 480, box);
   // one pixel per lattice point, scaled up smoothly (bilinear) by the renderer: lattice points sit at pixel centres,
   // so the image spans half a cell beyond the box on each side and is clipped to the panel
   const cell = p.pw / N;
@@ -387,30 +531,51 @@ function volumeFigure(inp: PlotInput): string {
     `<g${clip}><image x="${p.px - cell / 2}" y="${p.py - cell / 2}" width="${p.pw + cell}" height="${p.ph + cell}" ` +
       `preserveAspectRatio="none" image-rendering="optimizeQuality" href="${img}"/></g>`,
   );
-  for (const seg of contour(prob, box))
-    svg.path(
-      seg.map(([x, y]) => [p.X(x), p.Y(y)] as [number, number]),
-      "#fff",
-      2.2,
+  const many = pts.length > 400;
+  // a dark rim: light classes (olive, cyan) stay visible on the bright end of the colour map
+  scatter(p, pts, inp.data.y, many ? 1.9 : 2.3, clip, ` stroke="#000" stroke-opacity="0.7" stroke-width="${many ? 0.35 : 0.5}"`);
+  if (classifier) {
+    // the boundary of each class's region: the zero set of its score minus the best other score (for two classes,
+    // output₀ − output₁, drawn once)
+    const segs = (classes.length === 2 ? [0] : classes.map((_, c) => c)).flatMap((c) =>
+      contour(
+        scores.map((col) => col.map((o) => o[c] - Math.max(...o.filter((_, k) => k !== c && k < classes.length)))),
+        box,
+      ),
     );
-  for (const seg of contour(prob, box))
-    svg.path(
-      seg.map(([x, y]) => [p.X(x), p.Y(y)] as [number, number]),
-      "#000",
-      1.1,
-    );
-  pts.forEach(([x, y], i) => {
-    svg.circle(p.X(x), p.Y(y), 2.2, CLASS_COLORS[inp.data.y[i]], ` stroke="white" stroke-width="0.5"`);
-  });
+    for (const [colour, w] of [
+      ["#fff", 2.2],
+      ["#000", 1.1],
+    ] as const) {
+      svg.add(`<g${clip}>`);
+      for (const seg of segs)
+        svg.path(
+          seg.map(([x, y]) => [p.X(x), p.Y(y)] as [number, number]),
+          colour,
+          w,
+        );
+      svg.add("</g>");
+    }
+  }
+  const colour = colourer(inp.data.y);
+  for (const q of geodesics) {
+    svg.add(`<g${clip}>`);
+    const chord = [q.a, q.b].map(([x, y]) => [p.X(x), p.Y(y)] as [number, number]);
+    svg.path(chord, "#000", 2.6, ` stroke-opacity="0.8"`);
+    svg.path(chord, "#fff", 1.3, ` stroke-dasharray="5 4"`);
+    if (q.path) {
+      const line = q.path.map(([x, y]) => [p.X(x), p.Y(y)] as [number, number]);
+      svg.path(line, "#000", 3.4);
+      svg.path(line, "#fff", 1.8);
+    }
+    svg.add("</g>");
+    svg.circle(p.X(q.a[0]), p.Y(q.a[1]), 4.5, colour(q.ca), ` stroke="white" stroke-width="1.5"`);
+    svg.circle(p.X(q.b[0]), p.Y(q.b[1]), 4.5, colour(q.cb), ` stroke="white" stroke-width="1.5"`);
+  }
   const [u, v] = inp.net.source.coords;
   p.axes(inp.title, u, v ?? "");
-  colorBar(svg, 560, 80, 300, lo, hi, "log₁₀ √det g", (v) => rounded(v, 3));
-  svg.text(545, 410, "colours clipped to the 1st–99th", 10);
-  svg.text(545, 423, "percentile of the lattice's values;", 10);
-  svg.text(545, 436, `all: ${rounded(range.min, 3)} … ${rounded(range.max, 3)}`, 10);
-  svg.text(545, 449, "grey: g degenerate (det g = 0)", 10);
-  svg.line(560, 475, 590, 475, "#000", 1.5);
-  svg.text(595, 479, "decision boundary", 10);
+  colorBar(svg, lx + 10, top, barH, lo, hi, "log₁₀ √det g", (v) => rounded(v, 3));
+  items.reduce((y, f) => f(y), top + barH + 30);
   return svg.toString();
 }
 
@@ -491,7 +656,7 @@ function geodesicsFigure(inp: PlotInput): string {
     }
     y += 5;
   }
-  legendClasses(svg, 545, y + 10);
+  legendClasses(svg, 545, y + 10, classesOf(inp.data), 2);
   return svg.toString();
 }
 

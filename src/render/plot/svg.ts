@@ -3,12 +3,60 @@ import { rounded } from "../../core/numbers.js";
 
 export const FONT = "'DejaVu Sans', Verdana, sans-serif";
 export const CLASS_COLORS = ["#1f5fa8", "#c8322c"];
+/**
+ * The palette for more than two classes: Tableau 10 (matplotlib's default cycle), distinct in print and, but for
+ * red–green pairs, for most readers with a colour-vision deficiency; classes past ten take evenly spread hues.
+ */
+export const CATEGORICAL_COLORS = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
+
+/** The colour of the k-th of n classes (k from 0, in the order of the sorted labels). */
+export function classColour(k: number, n: number): string {
+  if (n <= 2) return CLASS_COLORS[k];
+  if (k < CATEGORICAL_COLORS.length) return CATEGORICAL_COLORS[k];
+  return `hsl(${Math.round((k * 137.508) % 360)},65%,42%)`;
+}
+
+/** A text's box on the canvas, estimated from DejaVu Sans's advance widths: what the layout tests check. */
+export interface TextBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  text: string;
+}
+
+/** An estimate of a string's advance width in DejaVu Sans at size 1 (em units), erring wide. */
+export function textWidth(s: string, bold = false): number {
+  let w = 0;
+  for (const c of s) {
+    if (/[ il.,:;'|!ıj]/.test(c)) w += 0.32;
+    else if (/[ftrI()[\]1-]/.test(c)) w += 0.45;
+    else if (/[mwMW—…]/.test(c)) w += 0.95;
+    else if (/[A-Z√→–]/.test(c)) w += 0.75;
+    else if (/[₀-₉ᵢ₊₋]/.test(c)) w += 0.42;
+    else w += 0.64;
+  }
+  return bold ? w * 1.1 : w;
+}
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 const f = (x: number) => (Math.round(x * 100) / 100).toString();
 
 export class Svg {
   private readonly parts: string[] = [];
+  /** Every text drawn, as the box it covers (rotated texts as rotated): the layout tests' input. */
+  readonly textBoxes: TextBox[] = [];
   constructor(
     readonly width: number,
     readonly height: number,
@@ -40,6 +88,11 @@ export class Svg {
     );
   }
   text(x: number, y: number, s: string, size = 12, anchor: "start" | "middle" | "end" = "start", extra = ""): this {
+    const w = size * textWidth(s, /bold/.test(extra)),
+      start = anchor === "start" ? 0 : anchor === "middle" ? -w / 2 : -w;
+    if (/rotate\(-90/.test(extra))
+      this.textBoxes.push({ x0: x - 0.8 * size, x1: x + 0.25 * size, y0: y - start - w, y1: y - start, text: s });
+    else this.textBoxes.push({ x0: x + start, x1: x + start + w, y0: y - 0.8 * size, y1: y + 0.25 * size, text: s });
     return this.add(
       `<text x="${f(x)}" y="${f(y)}" font-size="${size}" text-anchor="${anchor}" font-family="${FONT}" ` +
         `fill="#222"${extra}>${esc(s)}</text>`,
@@ -111,7 +164,9 @@ export class Panel {
       s.line(this.px - 4, y, this.px, y, "#444", 0.8);
       s.text(this.px - 6, y + 3.5, tickText(t), size - 2, "end");
     }
-    s.text(this.px + this.pw / 2, this.py - 7, title, size + 1, "middle", ` font-weight="bold"`);
+    // a title wider than the panel and half the gutters beside it is set smaller, so that neighbours' titles never meet
+    const titleSize = Math.min(size + 1, (this.pw + 50) / Math.max(textWidth(title, true), 1e-9));
+    s.text(this.px + this.pw / 2, this.py - 7, title, Math.round(titleSize * 10) / 10, "middle", ` font-weight="bold"`);
     if (xLabel) s.text(this.px + this.pw / 2, this.py + this.ph + 30, xLabel, size, "middle", ` font-style="italic"`);
     if (yLabel)
       s.text(
