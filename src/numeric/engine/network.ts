@@ -56,7 +56,11 @@ export function sparseOperator(taps: Taps, rows: number, kernel: ArrayLike<numbe
   return { start, col, val };
 }
 
-/** Z[k·rows + i] = Σ_j A[i][j] X[k·cols + j] (+ b[i] on the value) for the K components, A sparse by rows. */
+/**
+ * Z[k·rows + i] = Σ_j A[i][j] X[k·cols + j] (+ b[i] on the value) for the K components, A sparse by rows. Four
+ * components share one sweep over the taps: at decoder scale the taps (12 bytes each) do not fit in cache, and reading
+ * them once per component made the loop memory-bound.
+ */
 export function affineSparse(
   A: SparseOperator,
   b: Float64Array | null,
@@ -67,13 +71,32 @@ export function affineSparse(
   K: number,
 ): void {
   const { start, col, val } = A;
-  for (let k = 0; k < K; k++) {
-    const xo = k * cols,
-      zo = k * rows;
+  for (let k = 0; k < K; k += 4) {
+    const n = Math.min(4, K - k);
+    // components past K read the last one again (in bounds) and are not stored
+    const x0 = k * cols,
+      x1 = (k + Math.min(1, n - 1)) * cols,
+      x2 = (k + Math.min(2, n - 1)) * cols,
+      x3 = (k + Math.min(3, n - 1)) * cols;
+    const z0 = k * rows,
+      bias = k === 0 ? b : null;
     for (let i = 0; i < rows; i++) {
-      let s = 0;
-      for (let t = start[i], e = start[i + 1]; t < e; t++) s += val[t] * X[xo + col[t]];
-      Z[zo + i] = k === 0 && b ? s + b[i] : s;
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0;
+      for (let t = start[i], e = start[i + 1]; t < e; t++) {
+        const v = val[t],
+          c = col[t];
+        a0 += v * X[x0 + c];
+        a1 += v * X[x1 + c];
+        a2 += v * X[x2 + c];
+        a3 += v * X[x3 + c];
+      }
+      Z[z0 + i] = bias ? a0 + bias[i] : a0;
+      if (n > 1) Z[z0 + rows + i] = a1;
+      if (n > 2) Z[z0 + 2 * rows + i] = a2;
+      if (n > 3) Z[z0 + 3 * rows + i] = a3;
     }
   }
 }
