@@ -57,9 +57,9 @@ export function sparseOperator(taps: Taps, rows: number, kernel: ArrayLike<numbe
 }
 
 /**
- * Z[k·rows + i] = Σ_j A[i][j] X[k·cols + j] (+ b[i] on the value) for the K components, A sparse by rows. Four
- * components share one sweep over the taps: at decoder scale the taps (12 bytes each) do not fit in cache, and reading
- * them once per component made the loop memory-bound.
+ * Z[k·rows + i] = Σ_j A[i][j] X[k·cols + j] (+ b[i] on the value) for the K components, A sparse by rows. Up to
+ * eight components share one sweep over the taps: at decoder scale the taps (12 bytes each) do not fit in cache, and
+ * reading them once per component made the loop memory-bound.
  */
 export function affineSparse(
   A: SparseOperator,
@@ -71,32 +71,59 @@ export function affineSparse(
   K: number,
 ): void {
   const { start, col, val } = A;
-  for (let k = 0; k < K; k += 4) {
-    const n = Math.min(4, K - k);
+  for (let k = 0; k < K; k += 8) {
+    const n = Math.min(8, K - k);
     // components past K read the last one again (in bounds) and are not stored
-    const x0 = k * cols,
-      x1 = (k + Math.min(1, n - 1)) * cols,
-      x2 = (k + Math.min(2, n - 1)) * cols,
-      x3 = (k + Math.min(3, n - 1)) * cols;
+    const xo = (j: number) => (k + Math.min(j, n - 1)) * cols;
+    const x0 = xo(0),
+      x1 = xo(1),
+      x2 = xo(2),
+      x3 = xo(3),
+      x4 = xo(4),
+      x5 = xo(5),
+      x6 = xo(6),
+      x7 = xo(7);
     const z0 = k * rows,
       bias = k === 0 ? b : null;
     for (let i = 0; i < rows; i++) {
       let a0 = 0,
         a1 = 0,
         a2 = 0,
-        a3 = 0;
-      for (let t = start[i], e = start[i + 1]; t < e; t++) {
-        const v = val[t],
-          c = col[t];
-        a0 += v * X[x0 + c];
-        a1 += v * X[x1 + c];
-        a2 += v * X[x2 + c];
-        a3 += v * X[x3 + c];
-      }
+        a3 = 0,
+        a4 = 0,
+        a5 = 0,
+        a6 = 0,
+        a7 = 0;
+      if (n <= 4)
+        for (let t = start[i], e = start[i + 1]; t < e; t++) {
+          const v = val[t],
+            c = col[t];
+          a0 += v * X[x0 + c];
+          a1 += v * X[x1 + c];
+          a2 += v * X[x2 + c];
+          a3 += v * X[x3 + c];
+        }
+      else
+        for (let t = start[i], e = start[i + 1]; t < e; t++) {
+          const v = val[t],
+            c = col[t];
+          a0 += v * X[x0 + c];
+          a1 += v * X[x1 + c];
+          a2 += v * X[x2 + c];
+          a3 += v * X[x3 + c];
+          a4 += v * X[x4 + c];
+          a5 += v * X[x5 + c];
+          a6 += v * X[x6 + c];
+          a7 += v * X[x7 + c];
+        }
       Z[z0 + i] = bias ? a0 + bias[i] : a0;
       if (n > 1) Z[z0 + rows + i] = a1;
       if (n > 2) Z[z0 + 2 * rows + i] = a2;
       if (n > 3) Z[z0 + 3 * rows + i] = a3;
+      if (n > 4) Z[z0 + 4 * rows + i] = a4;
+      if (n > 5) Z[z0 + 5 * rows + i] = a5;
+      if (n > 6) Z[z0 + 6 * rows + i] = a6;
+      if (n > 7) Z[z0 + 7 * rows + i] = a7;
     }
   }
 }
