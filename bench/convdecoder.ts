@@ -28,7 +28,7 @@ const DECODERS = [
     spec: "examples/digits-vae/digits.rgnn",
     points: 20_000,
   },
-  { name: "decoder 2 → 1×28×28", onnx: "bench/fixtures/decoder28.onnx", spec: null, points: 2_000 },
+  { name: "decoder 2 → 1×28×28", onnx: "bench/fixtures/decoder28.onnx", spec: "bench/fixtures/decoder28.rgnn", points: 2_000 },
 ];
 const ROUNDS = 3;
 /** Points at which the metric at one point is timed (each side's fastest counts). */

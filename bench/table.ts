@@ -177,6 +177,19 @@ export function performanceTable(): string {
     "≤ scipy",
     "geodesic",
   ]);
+  // the convolutional decoders (issue 26): rgnn's taps-applied shaped layers against torch's vmap(jacfwd), same run
+  const conv = read("convdecoder");
+  for (const r of conv.rows as Json[]) {
+    if (!r.via || r.torchBatch == null) continue;
+    rows.push([
+      `convolutional ${r.decoder} (${r.via === "rgnn import" ? "imported" : "hand-written spec"}): metric at a point; ` +
+        `\`metricBatch\` vs torch vmap(jacfwd), 1 thread`,
+      `${r.singleMs.toFixed(2)} ms vs torch ${r.torchSingleMs.toFixed(2)} ms; ${int(r.metricBatch)} vs ${int(r.torchBatch)} pts/s ` +
+        `(${times(r.metricBatch / r.torchBatch)})`,
+      r.decoder.includes("28") ? "tens of ms; ≥ torch pts/s" : "≥ torch pts/s",
+      "convdecoder",
+    ]);
+  }
   // the suite column carries its results file's date: a row is as recent as its suite's last run
   const dates: Record<string, string> = Object.fromEntries(
     [
@@ -185,6 +198,7 @@ export function performanceTable(): string {
       ["costs", costs],
       ["decoder", decoder],
       ["geodesic", geodesic],
+      ["convdecoder", conv],
     ].map(([name, r]) => [name, `${name} (${(r as Json).date.slice(0, 10)})`]),
   );
   return [

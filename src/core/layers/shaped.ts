@@ -1,6 +1,7 @@
 // The layer kinds on channels × height × width states: x_l = σ(A_l x_{l−1} + b_l) with A_l a convolution, a transposed
 // convolution, an upsampling or a pooling (core/layers/shape.ts). Each is an affine kind whose W is A_l written out by
-// the semantics stage, so every route runs it as a dense layer; its texts name the operator instead of a matrix.
+// the semantics stage, so every route runs it as a dense layer (the matrix engine applies it from its taps instead);
+// its texts name the operator instead of a matrix.
 import { affineKind } from "./affine.js";
 import { PARAM_B, PARAM_W } from "./params.js";
 import type { ShapedDef } from "./shape.js";

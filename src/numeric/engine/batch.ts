@@ -6,7 +6,7 @@
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import { ACTIVATION_DERIVATIVES, type ActivationDerivatives, KERNEL_ACTIVATIONS } from "./activations.js";
 import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable, writeTransposed } from "./kernel.js";
-import { applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
+import { affineSparse, applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
 
 /** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (kinds with their own engine step,
  *  softmax, are not). */
@@ -125,8 +125,9 @@ interface BlockBackend {
 const jsBackend = (net: PreparedNetwork): BlockBackend => ({
   buffers: (lengths) => lengths.map((n) => new Float64Array(n)),
   affine: (l, X, Z, count) => {
-    const { W, outWidth, inWidth } = net.layers[l];
-    affineJs(W!, null, X, Z, outWidth, inWidth, count);
+    const layer = net.layers[l];
+    if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
+    else affineJs(layer.W!, null, X, Z, layer.outWidth, layer.inWidth, count);
   },
   activate: (l, Y, D, units) => activate(ACTIVATION_DERIVATIVES[net.layers[l].activation], net.layers[l].b!, Y, D, units),
   chain,
@@ -148,7 +149,7 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
   let at = 0;
   for (const layer of net.layers) {
     wAt.push(at);
-    at += bytes(layer.W!.length);
+    at += layer.W ? bytes(layer.W.length) : 0; // a shaped layer runs from its taps, in JavaScript on the kernel's memory
     bAt.push(at);
     at += bytes(layer.b!.length);
   }
@@ -160,7 +161,7 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
   grow(scratch);
   const f64 = new Float64Array(kernel.memory.buffer);
   net.layers.forEach((layer, l) => {
-    writeTransposed(layer.W!, layer.outWidth, layer.inWidth, f64, wAt[l] / 8);
+    if (layer.W) writeTransposed(layer.W, layer.outWidth, layer.inWidth, f64, wAt[l] / 8);
     f64.set(layer.b!, bAt[l] / 8);
   });
   const backend: WasmBlocks = {
@@ -170,7 +171,11 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
       grow(scratch + lengths.reduce((s, n) => s + bytes(n), 0));
       return lengths.map((n, i) => new Float64Array(kernel.memory.buffer, starts[i], n));
     },
-    affine: (l, X, Z, count) => kernel.affine(wAt[l], X.byteOffset, Z.byteOffset, net.layers[l].outWidth, net.layers[l].inWidth, count),
+    affine: (l, X, Z, count) => {
+      const layer = net.layers[l];
+      if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
+      else kernel.affine(wAt[l], X.byteOffset, Z.byteOffset, layer.outWidth, layer.inWidth, count);
+    },
     activate: (l, Y, D, units) => {
       const layer = net.layers[l],
         own = KERNEL_ACTIVATIONS[layer.activation];

@@ -11,6 +11,7 @@ import { fromMath } from "../../symbolic/mathjs.js";
 import { assertValued } from "../evaluate.js";
 import { paramValues } from "../forward.js";
 import { ACTIVATION_DERIVATIVES } from "./activations.js";
+import type { Taps } from "../../core/layers/shape.js";
 import type { JetArithmetic } from "../../core/layers/types.js";
 import { composeJets, type JetLayout, jetLayout, scaleJets } from "./jets.js";
 import { affine } from "./kernel.js";
@@ -26,6 +27,111 @@ export interface PreparedLayer {
   h: number;
   /** The kind's constant ε (layer_norm). */
   eps?: number;
+  /** A shaped layer's operator as its nonzero entries by row (W is then null): the passes apply it tap by tap. */
+  sparse?: SparseOperator;
+}
+
+/** An out × in operator by rows (CSR): row i's entries are val[k] at column col[k] for start[i] ≤ k < start[i + 1]. */
+export interface SparseOperator {
+  start: Int32Array;
+  col: Int32Array;
+  val: Float64Array;
+}
+
+/** A shaped layer's operator from its taps and its kernel's values (null: the kind's fixed coefficient), by rows. */
+export function sparseOperator(taps: Taps, rows: number, kernel: ArrayLike<number> | null): SparseOperator {
+  const nnz = taps.rows.length;
+  const start = new Int32Array(rows + 1);
+  for (let k = 0; k < nnz; k++) start[taps.rows[k] + 1]++;
+  for (let i = 0; i < rows; i++) start[i + 1] += start[i];
+  const fill = start.slice(0, rows),
+    col = new Int32Array(nnz),
+    val = new Float64Array(nnz);
+  for (let k = 0; k < nnz; k++) {
+    const at = fill[taps.rows[k]]++,
+      i = taps.index[k];
+    col[at] = taps.cols[k];
+    val[at] = i < 0 ? taps.coef : kernel![i];
+  }
+  return { start, col, val };
+}
+
+/**
+ * Z[k·rows + i] = Σ_j A[i][j] X[k·cols + j] (+ b[i] on the value) for the K components, A sparse by rows. Up to
+ * eight components share one sweep over the taps: at decoder scale the taps (12 bytes each) do not fit in cache, and
+ * reading them once per component made the loop memory-bound.
+ */
+export function affineSparse(
+  A: SparseOperator,
+  b: Float64Array | null,
+  X: Float64Array,
+  Z: Float64Array,
+  rows: number,
+  cols: number,
+  K: number,
+): void {
+  const { start, col, val } = A;
+  for (let k = 0; k < K; k += 8) {
+    const n = Math.min(8, K - k);
+    // components past K read the last one again (in bounds) and are not stored
+    const xo = (j: number) => (k + Math.min(j, n - 1)) * cols;
+    const x0 = xo(0),
+      x1 = xo(1),
+      x2 = xo(2),
+      x3 = xo(3),
+      x4 = xo(4),
+      x5 = xo(5),
+      x6 = xo(6),
+      x7 = xo(7);
+    const z0 = k * rows,
+      bias = k === 0 ? b : null;
+    for (let i = 0; i < rows; i++) {
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0,
+        a4 = 0,
+        a5 = 0,
+        a6 = 0,
+        a7 = 0;
+      if (n <= 4)
+        for (let t = start[i], e = start[i + 1]; t < e; t++) {
+          const v = val[t],
+            c = col[t];
+          a0 += v * X[x0 + c];
+          a1 += v * X[x1 + c];
+          a2 += v * X[x2 + c];
+          a3 += v * X[x3 + c];
+        }
+      else
+        for (let t = start[i], e = start[i + 1]; t < e; t++) {
+          const v = val[t],
+            c = col[t];
+          a0 += v * X[x0 + c];
+          a1 += v * X[x1 + c];
+          a2 += v * X[x2 + c];
+          a3 += v * X[x3 + c];
+          a4 += v * X[x4 + c];
+          a5 += v * X[x5 + c];
+          a6 += v * X[x6 + c];
+          a7 += v * X[x7 + c];
+        }
+      Z[z0 + i] = bias ? a0 + bias[i] : a0;
+      if (n > 1) Z[z0 + rows + i] = a1;
+      if (n > 2) Z[z0 + 2 * rows + i] = a2;
+      if (n > 3) Z[z0 + 3 * rows + i] = a3;
+      if (n > 4) Z[z0 + 4 * rows + i] = a4;
+      if (n > 5) Z[z0 + 5 * rows + i] = a5;
+      if (n > 6) Z[z0 + 6 * rows + i] = a6;
+      if (n > 7) Z[z0 + 7 * rows + i] = a7;
+    }
+  }
+}
+
+/** A layer's Z = W X (+ b on the value): the dense kernel, or the operator's taps for a shaped layer. */
+export function layerAffine(layer: PreparedLayer, b: Float64Array | null, X: Float64Array, Z: Float64Array, K: number): void {
+  if (layer.sparse) affineSparse(layer.sparse, b, X, Z, layer.outWidth, layer.inWidth, K);
+  else affine(layer.W!, b, X, Z, layer.outWidth, layer.inWidth, K);
 }
 export interface PreparedNetwork {
   name: string;
@@ -50,16 +156,21 @@ export function prepareNetwork(net: Network, env: ReadonlyMap<string, number> = 
   const vals = (p: Parameters<typeof paramValues>[0] | undefined) => (p ? (p.values ?? Float64Array.from(paramValues(p, env))) : null);
   const out: PreparedNetwork = {
     name: net.name,
-    layers: net.layers.map((l) => ({
-      kind: l.kind,
-      activation: l.activation,
-      inWidth: l.inWidth,
-      outWidth: l.outWidth,
-      W: vals(l.W),
-      b: vals(l.b),
-      h: l.h ? vals(l.h)![0] : 0,
-      eps: l.eps ? vals(l.eps)![0] : 0,
-    })),
+    layers: net.layers.map((l) => {
+      // a shaped layer runs from its taps and kernel: its dense W is never read (nor copied into the kernel's memory)
+      const sparse = l.shaped && sparseOperator(l.shaped.taps, l.outWidth, l.shaped.K ? vals(l.shaped.K) : null);
+      return {
+        kind: l.kind,
+        activation: l.activation,
+        inWidth: l.inWidth,
+        outWidth: l.outWidth,
+        W: sparse ? null : vals(l.W),
+        b: vals(l.b),
+        h: l.h ? vals(l.h)![0] : 0,
+        eps: l.eps ? vals(l.eps)![0] : 0,
+        ...(sparse ? { sparse } : {}),
+      };
+    }),
   };
   if (numeric) prepared.set(net, out);
   return out;
@@ -216,7 +327,7 @@ export function propagate(
       if (caches) caches.push({ z: null, sigma: null, x: y.slice(0, wo) });
     } else {
       y = free();
-      affine(layer.W!, layer.b!, x, y, wo, w, K);
+      layerAffine(layer, layer.b!, x, y, K);
       const act = ACTIVATION_DERIVATIVES[layer.activation];
       for (let i = 0; i < wo; i++) act(y[i], D, i, wo);
       const z = caches ? y.slice(0, wo) : null;
@@ -260,7 +371,8 @@ export function reverseJacobian(
     const own = LAYER_KINDS[layer.kind].engine;
     if (own) own.pullback(caches[k - 1].x, a, b, m, wo, layer, k >= 2 ? caches[k - 2].x : point);
     else {
-      const W = layer.W!,
+      const W = layer.W,
+        A = layer.sparse,
         d = caches[k - 1].sigma!;
       const { coeffs, s: scale } = stepOf(layer, k); // k states exist before it: x_from … x_{from+k−1}
       const c = scale ?? 1,
@@ -272,8 +384,8 @@ export function reverseJacobian(
         for (let i = 0; i < wo; i++) {
           const s = c * a[ro + i] * d[wo + i];
           if (s === 0) continue;
-          const wr = i * wi;
-          for (let j = 0; j < wi; j++) b[bo + j] += s * W[wr + j];
+          if (A) for (let t = A.start[i], e = A.start[i + 1]; t < e; t++) b[bo + A.col[t]] += s * A.val[t];
+          else for (let j = 0, wr = i * wi; j < wi; j++) b[bo + j] += s * W![wr + j];
         }
       }
       for (let j = 1; j < coeffs.length; j++) {
@@ -326,7 +438,7 @@ export function propagateAlong(
     const layer = net.layers[l],
       wo = layer.outWidth;
     const y = pool.find((b) => !xs.includes(b))!;
-    affine(layer.W!, layer.b!, x, y, wo, w, K);
+    layerAffine(layer, layer.b!, x, y, K);
     const act = ACTIVATION_DERIVATIVES[layer.activation];
     for (let i = 0; i < wo; i++) {
       act(y[i], D, i, wo);
