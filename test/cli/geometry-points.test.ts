@@ -46,7 +46,7 @@ describe("rgnn geometry --points", () => {
     expect(await cli(["geometry", spec, "-q", "christoffel", "--points", csv, "-f", "npy", "-o", out])).toEqual({
       code: 0,
       out: "",
-      err: "",
+      err: `wrote ${out} (3 points)\n`,
     });
     const code =
       "import json,sys,numpy as np\na=np.load(sys.argv[1])\nprint(json.dumps({'shape':list(a.shape),'v':a.reshape(-1).tolist()}))";
