@@ -3,6 +3,7 @@ import { inRequestGraph } from "../symbolic/expr.js";
 import type { Metric } from "../semantics/model.js";
 import { type GeodesicPath, geodesicBVP, geodesicIVP, geodesicSolver } from "../numeric/geodesic.js";
 import { assertInChart } from "./chart.js";
+import { metricAt } from "./metric.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 
 /**
@@ -40,6 +41,23 @@ export function geodesicDistance(metric: Metric, env: ReadonlyMap<string, number
     assertInChart(metric.manifold, [to], "the pair's second point");
     return solver.bvp(from, to, { samples: 2 }).length;
   };
+}
+
+/**
+ * Throws EvaluationError, before any pair is solved, when the metric has eigenvalues of both signs at one of the
+ * points: the "length" of a geodesic is then a proper time, a proper distance or 0 for null-separated points, and one
+ * unlabelled matrix of them (as `rgnn distances` printed for Minkowski space) reads as distances that they are not.
+ */
+export function assertDefiniteForDistances(metric: Metric, env: ReadonlyMap<string, number>, points: number[][]): void {
+  const values = metricAt(metric, points, env);
+  const k = values.findIndex((v) => v.signature[0] > 0 && v.signature[1] > 0);
+  if (k < 0) return;
+  const v = values[k];
+  throw new EvaluationError(
+    `a distance matrix needs a definite metric, but '${metric.name}' is ${v.type} (signature (${v.signature.join(",")})) at ` +
+      `point ${k + 1} (${v.point.join(", ")}): its geodesics' lengths mix timelike, spacelike and null intervals; use ` +
+      "`rgnn geodesic --from P --to Q`, which names each geodesic's type",
+  );
 }
 
 /** A request refused before any work because of what it would cost (time, memory), with what to do instead. */

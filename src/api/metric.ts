@@ -3,7 +3,7 @@ import { LAYER_KINDS } from "../core/layers/index.js";
 import { layerReadingAcross, pullbackNetwork } from "../semantics/networks.js";
 import type { Metric } from "../semantics/model.js";
 import { pointMetric } from "../numeric/route.js";
-import { classifyMetric, detN, eigenvaluesOf, type MetricType } from "../numeric/linalg.js";
+import { classifyMetric, determinantOf, eigenvaluesOf, type MetricType } from "../numeric/linalg.js";
 import { metricZeroFloor } from "../numeric/roundoff.js";
 import { latex, latexSymbol } from "../render/latex-expr.js";
 import { type Form, type Listing, matrixFormChosen, metricListing } from "../symbolic/listing.js";
@@ -249,7 +249,7 @@ export function metricAt(metric: Metric, points: number[][], env: ReadonlyMap<st
       const eigenvalues = eigenvaluesOf(g);
       // zero judged against the factors that built g (a pullback's Jacobian), not g's own size
       const { rank, signature, type } = classifyMetric(g, eigenvalues, metricZeroFloor(metric, point, env) ?? 0);
-      return { point, metric: g, rank, signature, type, eigenvalues, determinant: detN(g) };
+      return { point, metric: g, rank, signature, type, eigenvalues, determinant: determinantOf(g) };
     });
   });
 }

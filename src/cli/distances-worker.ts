@@ -5,6 +5,7 @@ import { pickMetric } from "../api/spec.js";
 import { EvaluationError } from "../numeric/evaluate.js";
 import { geodesicDistance } from "../api/geodesic.js";
 import { loadSpec } from "../semantics/load.js";
+import { servedWeights } from "../semantics/weights.js";
 import { crashText, type WorkerSpec } from "./workers.js";
 
 export interface DistancesWorkerInit extends WorkerSpec {
@@ -34,7 +35,7 @@ export interface DistanceResult {
 if (parentPort) {
   const port = parentPort;
   const init = workerData as DistancesWorkerInit;
-  const metric = pickMetric(loadSpec(init.source, init.file, init.baseDir), init.metric);
+  const metric = pickMetric(loadSpec(init.source, init.file, init.baseDir, undefined, servedWeights(init.weights)), init.metric);
   let distance: ((from: number[], to: number[]) => number) | undefined, setupError: string | undefined;
   try {
     distance = geodesicDistance(metric, init.env);

@@ -6,6 +6,7 @@ import { EvaluationError } from "../numeric/evaluate.js";
 import { eachFlat, pointMapping } from "../numeric/route.js";
 import { inRequestGraph } from "../symbolic/expr.js";
 import { loadSpec } from "../semantics/load.js";
+import { servedWeights } from "../semantics/weights.js";
 import { type EvalFormat, evalColumns, evalFormatter, evalTable, isBinary } from "./eval-format.js";
 import { parseAssignments } from "./options.js";
 import { crashText, type WorkerSpec } from "./workers.js";
@@ -41,7 +42,10 @@ export interface EvalChunkResult {
 if (parentPort) {
   const port = parentPort;
   const init = workerData as EvalWorkerInit;
-  const mapping = pickMapping(loadSpec(init.source, init.file, init.baseDir, parseAssignments(init.set)), init.network);
+  const mapping = pickMapping(
+    loadSpec(init.source, init.file, init.baseDir, parseAssignments(init.set), servedWeights(init.weights)),
+    init.network,
+  );
   const ev = inRequestGraph(mapping, () => pointMapping(mapping, init.env));
   const dims = { n: mapping.source.dim, m: mapping.target.dim };
   const binary = isBinary(init.format);

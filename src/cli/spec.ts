@@ -1,13 +1,14 @@
 // Reading a spec named on the command line ("-" is standard input) into a model.
 import type { Model } from "../semantics/model.js";
 import { loadSpec } from "../semantics/load.js";
+import { recordingWeights } from "../semantics/weights.js";
 import { DiagnosticError, formatDiagnostic } from "../syntax/diagnostics.js";
 import { InputError, NotTextError, stripBom } from "../syntax/input.js";
 import type { IO } from "./io.js";
 import { parseAssignments } from "./options.js";
 
-/** `source`: the spec's text, for workers that load it again (eval-worker.ts). */
-export type Loaded = { ok: true; model: Model; source: string } | { ok: false; message: string };
+/** `source`: the spec's text, and `weights` the bytes of the weights files it read, for workers that load it again. */
+export type Loaded = { ok: true; model: Model; source: string; weights: Map<string, Uint8Array> } | { ok: false; message: string };
 
 /** `set`: the --set assignments; those naming constants give them their value for the whole run (weights included). */
 export function readSpec(io: IO, path: string, set?: string): Loaded {
@@ -29,9 +30,10 @@ export function readSpec(io: IO, path: string, set?: string): Loaded {
     return { ok: false, message: `${file}: error: ${e instanceof NotTextError ? "" : "cannot read: "}${why}` };
   }
   try {
-    const model = loadSpec(source, file, path === "-" ? process.cwd() : undefined, parseAssignments(set));
+    const recorded = recordingWeights();
+    const model = loadSpec(source, file, path === "-" ? process.cwd() : undefined, parseAssignments(set), recorded.access);
     for (const w of model.warnings) io.err(`${formatDiagnostic(w)}\n`);
-    return { ok: true, model, source };
+    return { ok: true, model, source, weights: recorded.read };
   } catch (e) {
     if (e instanceof DiagnosticError) return { ok: false, message: e.message };
     throw e;

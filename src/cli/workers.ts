@@ -17,11 +17,18 @@ export interface WorkerSpec {
   /** The folder weights files are read from, for a spec from standard input (else the spec file's own). */
   baseDir?: string;
   env: Map<string, number>;
+  /** The weights files' bytes as the main thread read them (servedWeights): never read again from disk. */
+  weights: Map<string, Uint8Array>;
 }
 
 /** The WorkerSpec of a loaded spec (`file` as given on the command line, "-" for standard input). */
-export function workerSpec(loaded: { source: string; model: { file: string } }, file: string, env: Map<string, number>): WorkerSpec {
-  return { source: loaded.source, file: loaded.model.file, baseDir: file === "-" ? process.cwd() : undefined, env };
+export function workerSpec(
+  loaded: { source: string; model: { file: string }; weights: Map<string, Uint8Array> },
+  file: string,
+  env: Map<string, number>,
+): WorkerSpec {
+  const baseDir = file === "-" ? process.cwd() : undefined;
+  return { source: loaded.source, file: loaded.model.file, baseDir, env, weights: loaded.weights };
 }
 
 /** --threads N: a whole number from 1 to 64; undefined when not given (the command's default). */

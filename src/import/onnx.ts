@@ -740,6 +740,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
   /** Push layer_norm on x_from (γ = 1, β = 0 where the model has none); its index. */
   const pushNorm = (from: number, gamma: Float64Array | null, beta: Float64Array | null, eps: number): number => {
     const w = width(from);
+    if (!(eps > 0)) throw new OnnxImportError(`a layer normalisation's epsilon must be positive, not ${eps}`);
     if (from !== layers.length) throw new OnnxImportError("a LayerNorm reads a state that later layers have already replaced");
     layers.push({
       kind: LAYER_NORM,

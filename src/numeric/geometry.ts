@@ -80,16 +80,24 @@ export interface QuantityEvaluator {
 }
 
 /**
- * Throw unless det g is clearly nonzero relative to the size of g (max |g_ab|ⁿ): the check every quantity
- * that needs g⁻¹ passes, on either route (numeric/route.ts applies it to the matrix engine's det).
+ * Throw unless det g is clearly nonzero relative to the size of g: the product of its rows' largest |g_ab| (Hadamard's
+ * bound up to n^(n/2), so diag(1e200, 1e-200) with det 1 is of size 1, not 1e400): the check every quantity that
+ * needs g⁻¹ passes, on either route (numeric/route.ts applies it to the matrix engine's det).
  */
 export function assertNondegenerate(name: string, point: number[], det: number, g: ArrayLike<number>, n: number): void {
-  const scale = Math.max(...Array.from(g).map(Math.abs)) ** n;
-  if (!Number.isFinite(det) || Math.abs(det) <= DEGENERATE * Math.max(scale, 1e-300)) {
-    const what =
-      Number.isFinite(det) && Number.isFinite(scale)
-        ? `det g = ${det}${scale > 0 && det !== 0 ? ` (relative to the size of g: ${(Math.abs(det) / scale).toExponential(2)})` : ""}`
-        : `g is not finite there (det g = ${det})`;
+  const entries = Array.from(g);
+  let logScale = 0;
+  for (let a = 0; a < n; a++) {
+    let r = 0;
+    for (let b = 0; b < n; b++) r = Math.max(r, Math.abs(entries[a * n + b]));
+    logScale += Math.log(r);
+  }
+  const finite = Number.isFinite(det) && entries.every(Number.isFinite);
+  const relative = det === 0 ? 0 : Math.exp(Math.log(Math.abs(det)) - logScale);
+  if (!finite || !(relative > DEGENERATE)) {
+    const what = finite
+      ? `det g = ${det}${det !== 0 && Number.isFinite(relative) ? ` (relative to the size of g: ${relative.toExponential(2)})` : ""}`
+      : `g is not finite there (det g = ${det})`;
     throw new EvaluationError(
       `metric '${name}' is degenerate at (${point.join(", ")}): ${what}; its inverse, Christoffel symbols and curvature do not exist there`,
     );

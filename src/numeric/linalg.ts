@@ -165,6 +165,22 @@ export interface MetricClass {
 }
 
 /**
+ * Eigenvalues of D^-1/2 g D^-1/2, D the rows' largest |g_ab| (1 for a zero row), when those scales differ by more than
+ * 10⁴ (else null: g's own eigenvalues serve). By Sylvester's law of inertia this congruence keeps the signature, and it
+ * judges zero per coordinate's own scale: diag(1e200, 1e-200) and diag(e^25, e^-25) are Riemannian of rank 2, while
+ * [[1, 1], [1, 1 + 1e-15]] stays degenerate (its scaled eigenvalues are 2 and 5e-16).
+ */
+function equilibratedEigenvalues(g: Mat): number[] | null {
+  const r = g.map((row) => row.reduce((s, x) => Math.max(s, Math.abs(x)), 0) || 1);
+  if (!r.every(Number.isFinite)) return null;
+  const hi = Math.max(...r),
+    lo = Math.min(...r);
+  if (hi <= 1e4 * lo) return null;
+  const d = r.map(Math.sqrt);
+  return eigenvaluesOf(g.map((row, a) => row.map((x, b) => x / d[a] / d[b])));
+}
+
+/**
  * The one classification of a metric at a point, used wherever a rank, signature or type is reported or checked.
  * Zero eigenvalues are those with |λ| ≤ max(SIGNATURE_TOL · max|λ|, zeroFloor): `zeroFloor` is the size below which
  * the factors that built g cannot tell an eigenvalue from 0 (roundoff.ts's metricZeroFloor for a pullback: a
@@ -174,6 +190,7 @@ export interface MetricClass {
  * other non-degenerate ones with both signs are indefinite.
  */
 export function classifyMetric(g: Mat, eigenvalues: number[] = eigenvaluesOf(g), zeroFloor = 0): MetricClass {
+  if (zeroFloor === 0) eigenvalues = equilibratedEigenvalues(g) ?? eigenvalues;
   const max = eigenvalues.reduce((s, x) => Math.max(s, Math.abs(x)), 0);
   const cut = Math.max(SIGNATURE_TOL * max, zeroFloor);
   const plus = max > 0 ? eigenvalues.filter((x) => x > cut).length : 0,
@@ -239,6 +256,31 @@ export function detN(a: Mat): number {
         a,
         a.map(() => []),
       )?.det ?? 0);
+}
+
+/**
+ * det A by elimination with partial pivoting and no singularity cut: the determinant reported as a value (metric --at,
+ * the library's metricAt), which is 1.11e-15 for [[1, 1], [1, 1 + 1e-15]] and 1 for diag(1e200, 1e-200), not 0.
+ */
+export function determinantOf(a: Mat): number {
+  const M = a.map((r) => [...r]),
+    n = M.length;
+  let det = 1;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    if (M[p][c] === 0) return 0;
+    if (p !== c) {
+      [M[p], M[c]] = [M[c], M[p]];
+      det = -det;
+    }
+    det *= M[c][c];
+    for (let r = c + 1; r < n; r++) {
+      const f = M[r][c] / M[c][c];
+      if (f !== 0) for (let k = c; k < n; k++) M[r][k] -= f * M[c][k];
+    }
+  }
+  return det;
 }
 
 /** A⁻¹, or null when A is singular. */

@@ -4,6 +4,7 @@ import { parse } from "../syntax/parse.js";
 import { analyze } from "./analyze.js";
 import type { Model } from "./model.js";
 import { FILE_WEIGHTS } from "./weights.js";
+import type { WeightsAccess } from "./weights-access.js";
 
 /** Parse and check a spec; throws DiagnosticError. `file` is the name used in messages. */
 export function loadSpec(
@@ -11,6 +12,7 @@ export function loadSpec(
   file: string,
   baseDir: string = file === "-" || file === "<stdin>" ? process.cwd() : dirname(file),
   constants?: ReadonlyMap<string, number>,
+  weights: WeightsAccess = FILE_WEIGHTS,
 ): Model {
-  return analyze(parse(source, file), { baseDir, constants, weights: FILE_WEIGHTS });
+  return analyze(parse(source, file), { baseDir, constants, weights });
 }

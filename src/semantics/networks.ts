@@ -449,6 +449,12 @@ class NetworkBuilder {
           : this.param(written, defaultName, shape, ast.span, `${spec.described} of ${what}`);
     }
     if (Object.values(params).some((p) => p === null)) return null;
+    // var x + ε must stay positive where x is constant (var x = 0): ε = 0 divides by zero there, ε < 0 takes √ of < 0
+    const epsValue = params.eps?.values?.[0];
+    if (epsValue !== undefined && !(epsValue > 0)) {
+      this.ctx.error(params.eps!.span, `eps of ${what} must be positive (var x + ε is 0 or negative where x is constant), not ${epsValue}`);
+      return null;
+    }
     const { W, b, h, eps } = params as Record<ParamSpec["name"], ParamTensor | undefined>;
     return { index, kind: kind.keyword, activation, inWidth, outWidth, W, b, h, eps, span: ast.span };
   }

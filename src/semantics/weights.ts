@@ -53,22 +53,56 @@ export function weightsPathInside(
  * A spec's `weights "PATH"` clause read from the file system: the path resolved against `baseDir` and
  * confined to it, and shown as written when it is relative to the spec's own folder.
  */
-export const FILE_WEIGHTS: WeightsAccess = {
-  load(baseDir, spec, ref) {
-    const path = resolve(baseDir, ref.path);
-    const shown = resolve(dirname(spec.file), ref.path) === path && spec.file !== "<stdin>" ? ref.path : path;
-    const inside = weightsPathInside(baseDir, ref.path);
-    return "error" in inside
-      ? { ok: false, diagnostic: { file: spec.file, source: spec.source, span: ref.span, message: inside.error } }
-      : loadWeightsFile(inside.path, shown, spec, ref.span);
-  },
-};
+export const FILE_WEIGHTS: WeightsAccess = fileWeights((path) => readInput(path, "weights"));
+
+/**
+ * FILE_WEIGHTS that keeps the bytes of each weights file it reads, by resolved path: the main thread reads a spec so and
+ * hands `read` to its worker threads (servedWeights), which use those bytes instead of reading the file again — a
+ * file replaced during a run must not give some rows from the old weights and some from the new.
+ */
+export function recordingWeights(): { access: WeightsAccess; read: Map<string, Uint8Array> } {
+  const read = new Map<string, Uint8Array>();
+  const access = fileWeights((path) => {
+    const bytes = readInput(path, "weights");
+    read.set(path, bytes);
+    return bytes;
+  });
+  return { access, read };
+}
+
+/** The weights files a main thread read (recordingWeights), served by path; a file it did not read is read as usual. */
+export function servedWeights(read: ReadonlyMap<string, Uint8Array>): WeightsAccess {
+  return fileWeights((path) => {
+    const bytes = read.get(path);
+    return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : readInput(path, "weights");
+  });
+}
+
+/** The weights clause's reader over `read`, which gives a resolved path's bytes or throws InputError. */
+function fileWeights(read: (path: string) => Buffer): WeightsAccess {
+  return {
+    load(baseDir, spec, ref) {
+      const path = resolve(baseDir, ref.path);
+      const shown = resolve(dirname(spec.file), ref.path) === path && spec.file !== "<stdin>" ? ref.path : path;
+      const inside = weightsPathInside(baseDir, ref.path);
+      return "error" in inside
+        ? { ok: false, diagnostic: { file: spec.file, source: spec.source, span: ref.span, message: inside.error } }
+        : loadWeightsFile(inside.path, shown, spec, ref.span, read);
+    },
+  };
+}
 
 /** Read and parse a weights file (JSON, or safetensors by its .safetensors ending); `ref` is where the spec names it. */
-export function loadWeightsFile(path: string, shownPath: string, spec: { file: string; source: string }, ref: Span): LoadResult {
+export function loadWeightsFile(
+  path: string,
+  shownPath: string,
+  spec: { file: string; source: string },
+  ref: Span,
+  read: (path: string) => Buffer = (p) => readInput(p, "weights"),
+): LoadResult {
   let bytes: Buffer;
   try {
-    bytes = readInput(path, "weights");
+    bytes = read(path);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     return { ok: false, diagnostic: { ...spec, span: ref, message: `cannot read weights file '${shownPath}': ${e.message}` } };

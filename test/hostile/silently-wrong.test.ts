@@ -29,13 +29,20 @@ describe("a metric's signature and type are reported, not 'positive semi-definit
         [0, 0, 0, -1],
       ]).type,
     ).toBe("indefinite");
-    // 1e-13 relative to 1 is below the 1e-10 tolerance: a zero eigenvalue
+    // a zero eigenvalue is judged on each coordinate's own scale: 5e-16 relative to 2 is below the 1e-10 tolerance,
+    // but diag(1, 1e-13) is two coordinates of different units, of rank 2 (see scale.test.ts)
+    expect(
+      classifyMetric([
+        [1, 1],
+        [1, 1 + 1e-15],
+      ]),
+    ).toEqual({ signature: [1, 0, 1], rank: 1, type: "degenerate" });
     expect(
       classifyMetric([
         [1, 0],
         [0, 1e-13],
       ]),
-    ).toEqual({ signature: [1, 0, 1], rank: 1, type: "degenerate" });
+    ).toEqual({ signature: [2, 0, 0], rank: 2, type: "Riemannian" });
     expect(
       classifyMetric([
         [1, 1],

@@ -4,7 +4,7 @@
 import { availableParallelism } from "node:os";
 import cliProgress from "cli-progress";
 import { EvaluationError } from "../../numeric/evaluate.js";
-import { assertDistancesFeasible, geodesicDistance } from "../../api/geodesic.js";
+import { assertDefiniteForDistances, assertDistancesFeasible, geodesicDistance } from "../../api/geodesic.js";
 import { assertInChart } from "../../api/chart.js";
 import { escapeControls } from "../../syntax/diagnostics.js";
 import { commandEnv } from "../env.js";
@@ -69,6 +69,7 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
   try {
     assertDistancesFeasible(points.length); // before the pairs and the matrix exist
     assertInChart(metric.manifold, points); // one message, not one per pair
+    assertDefiniteForDistances(metric, env, points); // Minkowski's intervals are not distances
   } catch (e) {
     return evaluationFailure(io, loaded.model.file, e);
   }

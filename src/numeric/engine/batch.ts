@@ -195,7 +195,9 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
 function backendFor(net: PreparedNetwork, kernel: KernelName): BlockBackend {
   if (kernel !== "wasm" || !wasmKernelAvailable()) return jsBackend(net);
   const cached = wasmBlocks.get(net);
-  const backend = cached && !cached.busy ? cached : wasmBackend(net, newWasmKernel()!);
+  const fresh = cached && !cached.busy ? null : newWasmKernel();
+  if (!(cached && !cached.busy) && !fresh) return jsBackend(net); // no address space for a memory: the loop
+  const backend = fresh ? wasmBackend(net, fresh) : cached!;
   if (!cached) wasmBlocks.set(net, backend);
   backend.busy = true;
   return backend;

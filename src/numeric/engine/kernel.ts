@@ -112,9 +112,20 @@ const wasmModule: WebAssembly.Module | null = (() => {
   }
 })();
 
-/** A fresh instance with its own memory (one page, grown by the caller), or null without WebAssembly SIMD. */
-export const newWasmKernel = (): WasmKernel | null =>
-  wasmModule && (new WebAssembly.Instance(wasmModule, {}).exports as unknown as WasmKernel);
+/**
+ * A fresh instance with its own memory (one page, grown by the caller), or null without WebAssembly SIMD or when the
+ * memory cannot be reserved (V8 reserves ~10 GB of address space per memory: under `ulimit -v 8G` it fails with a
+ * RangeError); the JS loop serves then, with the same numbers.
+ */
+export const newWasmKernel = (): WasmKernel | null => {
+  if (!wasmModule) return null;
+  try {
+    return new WebAssembly.Instance(wasmModule, {}).exports as unknown as WasmKernel;
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+};
 
 /**
  * Each weight matrix gets its own instance whose memory holds Wᵀ (at 0, copied once) and room for X and Z behind it,
@@ -134,11 +145,12 @@ export function writeTransposed(W: Float64Array, rows: number, cols: number, int
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) into[at + j * rows + i] = W[i * cols + j];
 }
 
-function arenaFor(W: Float64Array, rows: number, cols: number, scratch: number): Arena {
+function arenaFor(W: Float64Array, rows: number, cols: number, scratch: number): Arena | null {
   let arena = arenas.get(W);
   const need = (W.length + scratch) * 8;
   if (!arena) {
-    const kernel = newWasmKernel()!;
+    const kernel = newWasmKernel();
+    if (!kernel) return null;
     const memory = kernel.memory;
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     arena = { kernel, f64: new Float64Array(memory.buffer), wLength: W.length };
@@ -159,6 +171,7 @@ const affineWasm: Affine = (W, b, X, Z, rows, cols, K) => {
   const xLength = K * cols,
     zLength = K * rows;
   const arena = arenaFor(W, rows, cols, xLength + zLength);
+  if (!arena) return affineJs(W, b, X, Z, rows, cols, K);
   const f = arena.f64,
     xAt = arena.wLength,
     zAt = xAt + xLength;
