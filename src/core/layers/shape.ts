@@ -204,36 +204,12 @@ export function convTransposeGeometry(
   return { output: [channels, out[0], out[1]], kernel: [cin, channels / g, k[0], k[1]] };
 }
 
-export function convTransposeTaps({ input: [cin, h, w], output: [cout, ho, wo], options: o }: Geometry): Taps {
-  const [kh, kw] = o.kernel!,
-    [sh, sw] = o.stride!,
-    [ph, pw] = o.padding!,
-    [dh, dw] = o.dilation!,
-    g = o.groups![0];
-  const cg = cin / g,
-    og = cout / g,
-    t = new TapList();
-  // out[co, iy·s − p + ky·d, ix·s − p + kx·d] += K[ci, co − group·og, ky, kx] · in[ci, iy, ix]
-  for (let ci = 0; ci < cin; ci++) {
-    const group = Math.floor(ci / cg);
-    for (let iy = 0; iy < h; iy++)
-      for (let ix = 0; ix < w; ix++) {
-        const col = (ci * h + iy) * w + ix;
-        for (let c = 0; c < og; c++) {
-          const co = group * og + c;
-          for (let ky = 0; ky < kh; ky++) {
-            const oy = iy * sh - ph + ky * dh;
-            if (oy < 0 || oy >= ho) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ox = ix * sw - pw + kx * dw;
-              if (ox < 0 || ox >= wo) continue;
-              t.add((co * ho + oy) * wo + ox, col, ((ci * og + c) * kh + ky) * kw + kx);
-            }
-          }
-        }
-      }
-  }
-  return t.done();
+/** A transposed convolution is the transpose of the convolution from its output shape to its input shape with the same
+ *  kernel (K[ci, co/g, ky, kx] read as that convolution's weight): the same taps, rows and columns swapped, in the order
+ *  of the loops a direct transposed convolution would run (over ci, iy, ix, co, ky, kx). */
+export function convTransposeTaps(geometry: Geometry): Taps {
+  const t = convTaps({ ...geometry, input: geometry.output, output: geometry.input });
+  return { rows: t.cols, cols: t.rows, index: t.index, coef: t.coef };
 }
 
 export function upsampleGeometry(input: Shape3, _channels: number | null, o: Options): Omit<Geometry, "input" | "options"> {

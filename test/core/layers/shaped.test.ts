@@ -118,24 +118,41 @@ describe("shaped operators", () => {
     }
   });
 
-  it("conv_transpose is the adjoint of conv with the same kernel: ⟨K ∗ᵀ u, v⟩ = ⟨u, K ∗ v⟩", () => {
-    // conv maps C_out × H × W (the transposed layer's output) to C_in × h × w (its input); without output padding the
-    // transposed layer's matrix is that matrix's transpose, entry for entry
+  it("conv_transpose: W x equals the direct scatter of each input entry through the kernel (torch's definition)", () => {
+    // out[co, iy·s − p + ky·d, ix·s − p + kx·d] += K[ci, co − group·C_out/g, ky, kx] · x[ci, iy, ix]: written here as the
+    // scatter itself, sharing nothing with the layer's taps (which are built as a convolution's, transposed)
     const r = rng(5);
-    for (const [cin, h, w, cout, k, s, p, d, g] of [
-      [2, 4, 4, 3, 4, 2, 1, 1, 1],
-      [4, 3, 5, 2, 3, 2, 0, 2, 2],
-      [1, 5, 5, 2, 3, 1, 1, 1, 1],
+    for (const [cin, h, w, cout, k, s, p, d, g, q] of [
+      [2, 4, 4, 3, 4, 2, 1, 1, 1, 0],
+      [4, 3, 5, 2, 3, 2, 0, 2, 2, 1],
+      [1, 5, 5, 2, 3, 1, 1, 1, 1, 0],
+      [2, 3, 3, 4, 2, 3, 0, 1, 2, 2],
     ]) {
-      const o: Options = { kernel: [k, k], stride: [s, s], padding: [p, p], dilation: [d, d], groups: [g, g], output_padding: [0, 0] };
-      const K = Array.from({ length: cin * (cout / g) * k * k }, () => 2 * r() - 1);
+      const o: Options = { kernel: [k, k], stride: [s, s], padding: [p, p], dilation: [d, d], groups: [g, g], output_padding: [q, q] };
+      const og = cout / g,
+        cg = cin / g;
+      const K = Array.from({ length: cin * og * k * k }, () => 2 * r() - 1);
+      const x = Array.from({ length: cin * h * w }, () => 2 * r() - 1);
       const T = operator("conv_transpose", [cin, h, w], cout, o, K);
-      const C = operator("conv", T.output, cin, o, K); // same [cin, cout/g, k, k] array read as conv's [out, in, k, k]
-      expect(C.output).toEqual([cin, h, w]);
-      let differ = 0;
-      for (let i = 0; i < T.n; i++) for (let j = 0; j < T.m; j++) if (T.W[i * T.m + j] !== C.W[j * C.m + i]) differ++;
-      expect(differ).toBe(0);
-      expect(T.W.some((v) => v !== 0)).toBe(true);
+      const [, ho, wo] = T.output;
+      expect([ho, wo]).toEqual([(h - 1) * s - 2 * p + d * (k - 1) + q + 1, (w - 1) * s - 2 * p + d * (k - 1) + q + 1]);
+      const want = new Array<number>(cout * ho * wo).fill(0);
+      for (let ci = 0; ci < cin; ci++)
+        for (let c = 0; c < og; c++)
+          for (let iy = 0; iy < h; iy++)
+            for (let ix = 0; ix < w; ix++)
+              for (let ky = 0; ky < k; ky++)
+                for (let kx = 0; kx < k; kx++) {
+                  const co = Math.floor(ci / cg) * og + c,
+                    oy = iy * s - p + ky * d,
+                    ox = ix * s - p + kx * d;
+                  if (oy < 0 || oy >= ho || ox < 0 || ox >= wo) continue;
+                  want[(co * ho + oy) * wo + ox] += K[((ci * og + c) * k + ky) * k + kx] * x[(ci * h + iy) * w + ix];
+                }
+      apply(T.W, T.n, T.m, x).forEach((v, i) => {
+        expect(v).toBeCloseTo(want[i], 13);
+      });
+      expect(want.some((v) => v !== 0)).toBe(true);
     }
   });
 
