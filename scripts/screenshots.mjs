@@ -33,6 +33,6 @@ await p.waitForSelector(".cm-lintRange-error");
 await p.locator(".cm-lintRange-error").first().hover();
 await p.waitForSelector(".cm-tooltip-lint");
 await p.waitForTimeout(200);
-await p.screenshot({ path: `${out}/playground-error.png`, clip: { x: 0, y: 0, width: 760, height: 520 } });
+await p.screenshot({ path: `${out}/playground-error.png`, clip: { x: 0, y: 0, width: 1440, height: 520 } });
 await browser.close();
 rmSync(site, { recursive: true, force: true });
