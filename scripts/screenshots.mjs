@@ -12,7 +12,7 @@ const out = join(repo, "docs/images"),
   site = mkdtempSync(join(tmpdir(), "rgnn-site-"));
 execFileSync(process.execPath, [join(repo, "bin/rgnn.js"), "playground", "-o", site], { stdio: "ignore" });
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
-const p = await browser.newPage({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 });
+const p = await browser.newPage({ viewport: { width: 1440, height: 1300 }, deviceScaleFactor: 1 });
 p.on("pageerror", (e) => console.log("pageerror", e.message));
 await p.goto(`file://${site}/index.html`);
 await p.waitForFunction(() => window.rgnnPlayground?.firstShownAt !== null);
