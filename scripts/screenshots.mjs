@@ -12,7 +12,7 @@ const out = join(repo, "docs/images"),
   site = mkdtempSync(join(tmpdir(), "rgnn-site-"));
 execFileSync(process.execPath, [join(repo, "bin/rgnn.js"), "playground", "-o", site], { stdio: "ignore" });
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
-const p = await browser.newPage({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 });
+const p = await browser.newPage({ viewport: { width: 1440, height: 1300 }, deviceScaleFactor: 1 });
 p.on("pageerror", (e) => console.log("pageerror", e.message));
 await p.goto(`file://${site}/index.html`);
 await p.waitForFunction(() => window.rgnnPlayground?.firstShownAt !== null);
@@ -33,6 +33,6 @@ await p.waitForSelector(".cm-lintRange-error");
 await p.locator(".cm-lintRange-error").first().hover();
 await p.waitForSelector(".cm-tooltip-lint");
 await p.waitForTimeout(200);
-await p.screenshot({ path: `${out}/playground-error.png`, clip: { x: 0, y: 0, width: 760, height: 520 } });
+await p.screenshot({ path: `${out}/playground-error.png`, clip: { x: 0, y: 0, width: 1440, height: 520 } });
 await browser.close();
 rmSync(site, { recursive: true, force: true });

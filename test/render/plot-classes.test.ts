@@ -98,13 +98,26 @@ function textBoxes(svg: string): Box[] {
   });
 }
 
-/** The pairs of texts whose boxes intersect, and the texts that leave the canvas. */
+/** The panels' frames: the unfilled rectangles stroked #444 wider than the colour bar's 14 px. */
+function frames(svg: string): Box[] {
+  return [...svg.matchAll(/<rect x="([^"]*)" y="([^"]*)" width="([^"]*)" height="([^"]*)" fill="none" stroke="#444"/g)]
+    .map((m) => m.slice(1, 5).map(Number))
+    .filter(([, , w]) => w > 14)
+    .map(([x, y, w, h], k) => ({ x0: x, y0: y, x1: x + w, y1: y + h, text: `frame ${k}` }));
+}
+
+/** The pairs of texts whose boxes intersect, the texts that leave the canvas, and the texts across a panel's frame. */
 function layoutProblems(svg: string): string[] {
   const [, W, H] = /<svg[^>]* width="(\d+)" height="(\d+)"/.exec(svg)!.map(Number);
   const boxes = textBoxes(svg);
   const out: string[] = [];
   boxes.forEach((a, i) => {
     if (a.x0 < 0 || a.y0 < 0 || a.x1 > W || a.y1 > H) out.push(`'${a.text}' leaves the ${W}×${H} canvas`);
+    for (const p of frames(svg)) {
+      const meets = a.x0 < p.x1 && p.x0 < a.x1 && a.y0 < p.y1 && p.y0 < a.y1,
+        inside = a.x0 >= p.x0 && a.x1 <= p.x1 && a.y0 >= p.y0 && a.y1 <= p.y1;
+      if (meets && !inside) out.push(`'${a.text}' crosses ${p.text}`);
+    }
     for (const b of boxes.slice(i + 1))
       if (a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1) out.push(`'${a.text}' overlaps '${b.text}'`);
   });
@@ -178,12 +191,13 @@ describe("figures of many classes", () => {
     expect(layoutProblems(svg)).toEqual([]);
   });
 
-  it("the layout check catches an overlap and a clipped text", () => {
+  it("the layout check catches an overlap, a clipped text and a text across a frame", () => {
     const svg =
       '<svg width="100" height="50"><text x="10" y="20" font-size="10" text-anchor="start">abcdef</text>' +
       '<text x="30" y="24" font-size="10" text-anchor="start">ghi</text>' +
-      '<text x="95" y="40" font-size="10" text-anchor="start">edge</text></svg>';
-    expect(layoutProblems(svg)).toEqual(["'abcdef' overlaps 'ghi'", "'edge' leaves the 100×50 canvas"]);
+      '<text x="95" y="40" font-size="10" text-anchor="start">edge</text>' +
+      '<rect x="25" y="23" width="40" height="20" fill="none" stroke="#444" stroke-width="0.8"/></svg>';
+    expect(layoutProblems(svg)).toEqual(["'abcdef' overlaps 'ghi'", "'ghi' crosses frame 0", "'edge' leaves the 100×50 canvas"]);
   });
 });
 

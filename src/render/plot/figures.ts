@@ -352,7 +352,8 @@ function ellipsesFigure(inp: PlotInput): string {
     p.axes(`layer ${l}: ${what}${width !== 2 ? ` (width ${width}: no ellipses)` : ""}`, u, v ?? "", 10);
   }
   const lx = cols * cw + 20;
-  colorBar(svg, lx + 10, 90, 235, range.lo, range.hi, "log₁₀ √det g_l", (v) => rounded(v, 3));
+  // the bar's title is centred over it: 40 px in, it clears the last column's frame
+  colorBar(svg, lx + 40, 90, 235, range.lo, range.hi, "log₁₀ √det g_l", (v) => rounded(v, 3));
   svg.text(lx, 350, "fill: log₁₀ √det g_l, one", 10);
   svg.text(lx, 363, "scale for all layers, clipped", 10);
   svg.text(lx, 376, "to its 1st–99th percentile", 10);
