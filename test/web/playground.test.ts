@@ -134,7 +134,13 @@ describe("what the playground shows for paper-toy", () => {
         `the eigenvectors of ${name}:`,
       ]);
       // no two lines of the legend share a band of the font's height, and the reference circle sits between lines
-      const ys = legend.map((t) => t.y).sort((a, b) => a - b);
+      // (the class legend sets two classes a row: entries of one row are one line, side by side and apart)
+      for (const y of new Set(legend.map((t) => t.y))) {
+        const xs = legend.filter((t) => t.y === y).map((t) => t.x);
+        xs.sort((a, b) => a - b);
+        for (let i = 1; i < xs.length; i++) expect(xs[i] - xs[i - 1], `row at y ${y}`).toBeGreaterThanOrEqual(40);
+      }
+      const ys = [...new Set(legend.map((t) => t.y))].sort((a, b) => a - b);
       for (let i = 1; i < ys.length; i++) expect(ys[i] - ys[i - 1], `${name}: ${ys[i - 1]} → ${ys[i]}`).toBeGreaterThanOrEqual(12);
       const circle = /<circle cx="575" cy="([\d.]+)" r="([\d.]+)"/.exec(svg);
       if (circle) {
