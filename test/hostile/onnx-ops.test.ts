@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
-import { cli, folder } from "./tools.js";
+import { cli, folder, refusedImport } from "./tools.js";
 
 const { onnx } = onnxProto;
 const T = onnx.TensorProto;
@@ -37,16 +37,7 @@ function model(nodes: Node[], initializer: Tensor[], outWidth = 2): string {
   writeFileSync(path, onnx.ModelProto.encode(onnx.ModelProto.create({ graph, opsetImport: [{ version: 17 }] })).finish());
   return path;
 }
-/** Imports `path`: exactly one error line containing `message`, exit 1, nothing written. */
-async function refused(path: string, message: string) {
-  const spec = `${path}.rgnn`;
-  const r = await cli(["import", path, "-o", spec]);
-  expect(r.code).toBe(1);
-  expect(r.out).toBe("");
-  expect(r.err).toContain(message);
-  expect(r.err.trimEnd().split("\n")).toHaveLength(1);
-  expect(existsSync(spec)).toBe(false);
-}
+const refused = refusedImport;
 const ln = (eps: number, axis = -1, scale = "g"): Node => ({
   opType: "LayerNormalization",
   input: ["z", scale, "be"],

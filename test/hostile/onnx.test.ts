@@ -2,11 +2,11 @@
 // and the graph's well-formedness, before anything is written; never "wrote" with NaN weights, never an internal error,
 // never a hang on a FIFO or /dev/zero.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
-import { child, cli, folder } from "./tools.js";
+import { child, cli, folder, refusedImport } from "./tools.js";
 
 const { onnx } = onnxProto;
 const T = onnx.TensorProto;
@@ -37,16 +37,7 @@ const f32 = (name: string, dims: number[], values: number[]): Tensor => ({ name,
 const GOOD_W = f32("W", [2, 2], [1, 0, 0, 1]),
   GOOD_B = f32("b", [2], [0.5, -0.5]);
 
-/** Imports `path`; the error must be exactly one line naming the model, and nothing may be written. */
-async function refused(path: string, message: string) {
-  const spec = `${path}.rgnn`;
-  const r = await cli(["import", path, "-o", spec]);
-  expect(r.code).toBe(1);
-  expect(r.out).toBe("");
-  expect(r.err).toContain(message);
-  expect(r.err.trimEnd().split("\n")).toHaveLength(1);
-  expect(existsSync(spec)).toBe(false);
-}
+const refused = refusedImport;
 
 describe("tensors", () => {
   it("the good model imports (the cases below differ from it in one thing)", async () => {

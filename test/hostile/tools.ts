@@ -2,13 +2,15 @@
 // as a child process (for inputs that used to hang or abort the process), and what every error
 // must look like.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 
-export { cli } from "../helpers.js";
+import { cli } from "../helpers.js";
+
+export { cli };
 
 export const BIN = fileURLToPath(new URL("../../bin/rgnn.js", import.meta.url));
 
@@ -64,3 +66,14 @@ export const GOOD = {
   ],
   b1: [0.5, -0.5],
 };
+
+/** Imports `path`: exactly one error line containing `message` (naming the model), exit 1, nothing written. */
+export async function refusedImport(path: string, message: string): Promise<void> {
+  const spec = `${path}.rgnn`;
+  const r = await cli(["import", path, "-o", spec]);
+  expect(r.code).toBe(1);
+  expect(r.out).toBe("");
+  expect(r.err).toContain(message);
+  expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+  expect(existsSync(spec)).toBe(false);
+}

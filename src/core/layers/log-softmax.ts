@@ -1,24 +1,13 @@
 // y_i = x_i − log Σ_j exp(x_j): scores to log-probabilities, same width, no parameters (torch's log_softmax).
 import type { Algebra } from "../algebra.js";
+import { expSums } from "./softmax.js";
 import type { EngineStep, LayerInput, LayerKindDef, LayerOutput } from "./types.js";
 
 /** The matrix engine's log-softmax: y = x − (m + log s) with s = Σ exp(x − m), exp and log applied to the jets. */
 const engine: EngineStep = {
   jets(J, x, w, y, { block: e, D, S }) {
-    const K = J.K;
-    let m = -Infinity;
-    for (let i = 0; i < w; i++) m = Math.max(m, x[i]);
-    e.set(x.subarray(0, K * w));
-    for (let i = 0; i < w; i++) {
-      const v = Math.exp(x[i] - m);
-      D[i] = D[w + i] = D[2 * w + i] = D[3 * w + i] = v;
-    }
-    J.compose(e, D, w);
-    for (let k = 0; k < K; k++) {
-      let s = 0;
-      for (let i = 0, o = k * w; i < w; i++) s += e[o + i];
-      S[k] = s;
-    }
+    const K = J.K,
+      m = expSums(J, x, w, e, D, S);
     // log s: its derivatives 1/s, −1/s², 2/s³
     const s0 = S[0];
     D[0] = Math.log(s0);

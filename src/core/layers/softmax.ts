@@ -1,25 +1,31 @@
 // p_i = exp(x_i) / Σ_j exp(x_j): scores to probabilities, same width, no parameters.
 import type { Algebra } from "../algebra.js";
-import type { EngineStep, LayerKindDef, LayerInput, LayerOutput } from "./types.js";
+import type { EngineStep, JetArithmetic, LayerKindDef, LayerInput, LayerOutput } from "./types.js";
+
+/** e ← exp(x − max x) on the w jets of x (in place of e) and S[k] ← Σ_i e_ik, each jet component summed: the first half
+ *  of softmax's and log-softmax's engine steps. Returns the shift max x. */
+export function expSums(J: JetArithmetic, x: Float64Array, w: number, e: Float64Array, D: Float64Array, S: Float64Array): number {
+  const K = J.K;
+  let m = -Infinity;
+  for (let i = 0; i < w; i++) m = Math.max(m, x[i]);
+  e.set(x.subarray(0, K * w));
+  for (let i = 0; i < w; i++) {
+    const v = Math.exp(x[i] - m);
+    D[i] = D[w + i] = D[2 * w + i] = D[3 * w + i] = v;
+  }
+  J.compose(e, D, w);
+  for (let k = 0; k < K; k++) {
+    let s = 0;
+    for (let i = 0, o = k * w; i < w; i++) s += e[o + i];
+    S[k] = s;
+  }
+  return m;
+}
 
 /** The matrix engine's softmax: p = e / Σe with e = exp(x − max x), exp and 1/s applied to the jets, then Leibniz's rule. */
 const engine: EngineStep = {
   jets(J, x, w, y, { block: e, D, S }) {
-    const K = J.K;
-    let m = -Infinity;
-    for (let i = 0; i < w; i++) m = Math.max(m, x[i]);
-    e.set(x.subarray(0, K * w));
-    for (let i = 0; i < w; i++) {
-      const v = Math.exp(x[i] - m);
-      D[i] = D[w + i] = D[2 * w + i] = D[3 * w + i] = v;
-    }
-    J.compose(e, D, w);
-    S.fill(0, 0, K);
-    for (let k = 0; k < K; k++) {
-      let s = 0;
-      for (let i = 0, o = k * w; i < w; i++) s += e[o + i];
-      S[k] = s;
-    }
+    expSums(J, x, w, e, D, S);
     const s0 = S[0];
     D[0] = 1 / s0;
     D[1] = -1 / (s0 * s0);
