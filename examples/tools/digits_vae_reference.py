@@ -20,7 +20,6 @@ Run: /usr/bin/python3 examples/tools/digits_vae_reference.py   (after examples/t
 
 import json
 import os
-import struct
 import sys
 import time
 
@@ -32,6 +31,8 @@ from torch.nn import functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "python"))  # rgnn's Python package, for its safetensors reader
+from rgnn.safetensors import read_safetensors  # noqa: E402
 EXAMPLE = os.path.join(ROOT, "examples", "digits-vae")
 # the classes joined by a geodesic: far apart and neighbouring clusters of the latent plane
 PAIRS = [(0, 1), (0, 6), (3, 4), (2, 7), (6, 9)]
@@ -39,18 +40,6 @@ PAIRS = [(0, 1), (0, 6), (3, 4), (2, 7), (6, 9)]
 LEVELS = [15, 31, 63]
 # the straight segment's length under g, from this many chords (its discretisation error is far below 1e-8)
 STRAIGHT_CHORDS = 4096
-
-
-def read_safetensors(path):
-    raw = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + n])
-    data = memoryview(raw)[8 + n :]
-    return {
-        k: np.frombuffer(data[t["data_offsets"][0] : t["data_offsets"][1]], dtype="<f8").reshape(t["shape"])
-        for k, t in header.items()
-        if k != "__metadata__"
-    }
 
 
 def softplus(x):

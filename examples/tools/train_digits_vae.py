@@ -20,7 +20,6 @@ Run with Debian's Python (torch 1.13, numpy, sklearn): /usr/bin/python3 examples
 One CPU thread, fixed seeds: the same files on every run on the same machine.
 """
 
-import json
 import os
 import struct
 import sys
@@ -32,6 +31,10 @@ import torch
 from sklearn.datasets import load_digits
 from torch import nn
 from torch.nn import functional as F
+
+# rgnn's Python package (python/): its safetensors writer, without installing the package
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from rgnn.safetensors import write_safetensors  # noqa: E402
 
 SEED = 20171204
 EPOCHS = 400
@@ -80,20 +83,6 @@ def losses(enc, dec, x):
     rec = F.binary_cross_entropy(probs, x, reduction="none").sum(1)
     kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
     return rec, kl
-
-
-def write_safetensors(path, tensors):
-    """F64 tensors in the safetensors layout: an 8-byte little-endian header length, a JSON header, the raw data."""
-    header, blobs, offset = {}, [], 0
-    for name, array in tensors.items():
-        data = np.ascontiguousarray(array, dtype="<f8").tobytes()
-        header[name] = {"dtype": "F64", "shape": list(array.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
 
 
 def write_png(path, rgb):

@@ -9,6 +9,8 @@ It drives `rgnn serve` (set RGNN_CLI to the CLI's bin/rgnn.js, or put `rgnn` on 
 
 from ._server import RgnnError, Server
 from .geometry import ClosedForm, Derivation, Figure, Geodesic, Geometry, from_torch, load, loads
+from .safetensors import read_safetensors, write_safetensors
 
-__all__ = ["ClosedForm", "Derivation", "Figure", "Geodesic", "Geometry", "RgnnError", "Server", "from_torch", "load", "loads"]
+__all__ = ["ClosedForm", "Derivation", "Figure", "Geodesic", "Geometry", "RgnnError", "Server", "from_torch", "load", "loads",
+           "read_safetensors", "write_safetensors"]
 __version__ = "0.1.0"

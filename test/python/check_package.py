@@ -88,4 +88,28 @@ except rgnn.RgnnError as e:
 # a derivation displays itself; a closed form is LaTeX
 out["latex"] = toy.closed_form()._repr_latex_().startswith("$$\n\\begin{aligned}")
 out["derivation_html"] = toy.derive(format="html")._repr_html_().startswith("<iframe")
+# weights written by the package's safetensors writer load in a spec: the metric equals JᵀJ of the same arrays
+import tempfile  # noqa: E402
+
+rng = np.random.default_rng(7)
+W1, b1, W2, b2 = rng.normal(size=(3, 2)), rng.normal(size=3), rng.normal(size=(2, 3)), rng.normal(size=2)
+folder = tempfile.mkdtemp()
+rgnn.write_safetensors(os.path.join(folder, "w.safetensors"), {"W1": W1, "b1": b1, "W2": W2, "b2": b2})
+back = rgnn.read_safetensors(os.path.join(folder, "w.safetensors"))
+out["safetensors_round_trip"] = all(np.array_equal(back[k], v) for k, v in {"W1": W1, "b1": b1, "W2": W2, "b2": b2}.items())
+with open(os.path.join(folder, "net.rgnn"), "w") as f:
+    f.write('manifold I = R^2\nnetwork net : I -> R^2 weights "w.safetensors" {\n  dense 3 tanh\n  dense 2 linear\n}\n'
+            'metric g = pullback of euclidean along net\n')
+x0 = np.array([0.3, -0.7])
+J = W2 @ np.diag(1 - np.tanh(W1 @ x0 + b1) ** 2) @ W1
+out["safetensors_metric"] = float(np.abs(rgnn.load(os.path.join(folder, "net.rgnn")).metric(x0) - J.T @ J).max())
+with open(os.path.join(folder, "half.safetensors"), "wb") as f:
+    head = b'{"W":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}'
+    f.write(len(head).to_bytes(8, "little") + head + b"\x00\x3c")
+try:
+    rgnn.read_safetensors(os.path.join(folder, "half.safetensors"))
+    out["safetensors_f16"] = None
+except rgnn.RgnnError as e:
+    out["safetensors_f16"] = str(e).split(": ", 1)[1]
+
 print(json.dumps(out))

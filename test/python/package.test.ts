@@ -78,6 +78,9 @@ it("installs offline and answers as the library and functorch do", () => {
   expect(out.too_many_cluster).toMatch(/^a distance matrix of 20,000 points is 199,990,000 geodesic problems .*16,384 points/);
   expect(out.latex).toBe(true);
   expect(out.derivation_html).toBe(true);
+  expect(out.safetensors_round_trip).toBe(true);
+  expect(out.safetensors_metric).toBeLessThan(1e-14);
+  expect(out.safetensors_f16).toBe("tensor 'W' has dtype 'F16'; rgnn reads F64 and F32");
 }, 300_000);
 
 it("shards a distance matrix and a dask array's metric over a Dask cluster of 2 workers: as one process", () => {
