@@ -142,7 +142,19 @@ const arenas = new WeakMap<Float64Array, Arena>();
 
 /** Wᵀ (cols × rows, row-major) of W (rows × cols) into `into` from `at` on: the layout the kernel's affine reads. */
 export function writeTransposed(W: Float64Array, rows: number, cols: number, into: Float64Array, at: number): void {
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) into[at + j * rows + i] = W[i * cols + j];
+  // in 32 × 32 tiles: a plain double loop strides a whole row of `into` per element and misses the cache each time
+  // (0.55 s for a 2240 × 2240 layer, 8× this)
+  const T = 32;
+  for (let i0 = 0; i0 < rows; i0 += T) {
+    const i1 = Math.min(rows, i0 + T);
+    for (let j0 = 0; j0 < cols; j0 += T) {
+      const j1 = Math.min(cols, j0 + T);
+      for (let i = i0; i < i1; i++) {
+        const from = i * cols;
+        for (let j = j0; j < j1; j++) into[at + j * rows + i] = W[from + j];
+      }
+    }
+  }
 }
 
 function arenaFor(W: Float64Array, rows: number, cols: number, scratch: number): Arena | null {

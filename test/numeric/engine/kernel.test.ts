@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chainStep } from "../../../src/numeric/engine/batch.js";
 import { ACTIVATION_DERIVATIVES } from "../../../src/numeric/engine/activations.js";
-import { affine, KERNEL, newWasmKernel, wasmKernelAvailable } from "../../../src/numeric/engine/kernel.js";
+import { affine, KERNEL, newWasmKernel, wasmKernelAvailable, writeTransposed } from "../../../src/numeric/engine/kernel.js";
 import { rng } from "../../../src/core/random.js";
 
 function reference(W: Float64Array, b: Float64Array, X: Float64Array, rows: number, cols: number, K: number): Float64Array {
@@ -89,6 +89,21 @@ describe("the affine kernel", () => {
     const dir = join(import.meta.dirname, "../../../src/numeric/engine");
     expect(readFileSync(join(dir, "kernel.wat"), "utf8")).toBe(WAT);
     expect(readFileSync(join(dir, "kernel.wasm.ts"), "utf8")).toBe(await kernelModuleSource());
+  });
+});
+
+describe("the transposition into the kernel's layout", () => {
+  it.each([
+    [1, 1],
+    [37, 70],
+    [64, 32],
+    [33, 2],
+  ])("writes Wᵀ of a %i × %i matrix, tile edges included, after an offset", (rows, cols) => {
+    const W = Float64Array.from({ length: rows * cols }, (_, k) => k + 0.5);
+    const into = new Float64Array(rows * cols + 5).fill(-1);
+    writeTransposed(W, rows, cols, into, 5);
+    expect(into.slice(0, 5).every((v) => v === -1)).toBe(true);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) expect(into[5 + j * rows + i]).toBe(W[i * cols + j]);
   });
 });
 
