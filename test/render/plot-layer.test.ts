@@ -210,6 +210,10 @@ describe("rgnn plot --metric, --layer: errors and help", () => {
     const r = await plot("-k", "ellipses", "--metric", "g", "--layer", "1");
     expect(r.code, r.err).toBe(0);
     expect(readFileSync(join(dir, "x.svg"), "utf8")).toContain(">n on moons: ellipses of g on layer 1</text>");
+    expect((await plot("-k", "ellipses", "--metric", "g1")).code).toBe(0);
+    expect(readFileSync(join(dir, "x.svg"), "utf8")).toContain(">n on moons: ellipses of g1 on layer 1</text>");
+    expect((await plot("-k", "volume", "--layer", "0")).code).toBe(0);
+    expect(readFileSync(join(dir, "x.svg"), "utf8")).toContain(">n on moons: volume of g at the input</text>");
   });
 
   it.each([

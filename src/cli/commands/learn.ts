@@ -256,10 +256,9 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
     if (!env) return EXIT.failure;
     const data = loadData(io, opts, "--data-seed", true);
     for (const c of pairs?.flat() ?? []) if (!data.y.includes(c)) throw new UsageError(`--pairs: ${basename(data.name)} has no class ${c}`);
-    const chosen =
-      opts.metric === undefined && layer === undefined
-        ? ""
-        : ` of ${metric.name}${layer === undefined ? "" : layer === 0 ? " at the input" : ` on layer ${layer}`}`;
+    // the title names a chosen metric and its layer (a spec's metric may live on a layer without --layer)
+    const on = metric.def.kind === "pullback" ? metric.def.layer : 0;
+    const chosen = opts.metric === undefined && layer === undefined ? "" : ` of ${metric.name}${on ? ` on layer ${on}` : " at the input"}`;
     const svg = figure(model, kind, data, env, {
       network: opts.network,
       title: `${net.name} on ${basename(data.name)}: ${kind}${chosen}`,
