@@ -7,6 +7,8 @@ import { figure as draw, type PlotKind } from "../render/plot/figures.js";
 import type { Box } from "../render/plot/svg.js";
 import { inRequestGraph } from "../symbolic/expr.js";
 import { LookupError } from "./errors.js";
+import { atLayer } from "./metric.js";
+import { pickMetric } from "./spec.js";
 import { type Values, valuesOf } from "./values.js";
 
 export { type Dataset, dataset, datasetCsv, DATASETS, type DatasetName } from "./data.js";
@@ -107,33 +109,85 @@ export function train(model: Model, data: Dataset, values: Values = {}, options:
   };
 }
 
+/** What a figure draws besides its kind and data: `rgnn plot`'s options. */
+export interface FigureOptions {
+  /** Which network (default: the first, or the one `metric` is pulled back along). */
+  network?: string;
+  title?: string;
+  /** The volume figure's geodesics: pairs of class labels. */
+  pairs?: [number, number][];
+  /** The volume figure's box, instead of the data's. */
+  domain?: Box;
+  /** Which metric (ellipses, volume, geodesics): one of the spec's, pulled back along the network drawn. */
+  metric?: string;
+  /** The layer whose coordinates the metric is drawn on (ellipses: that panel only; volume, geodesics: its chart). */
+  layer?: number;
+}
+
+/** The kinds that draw a metric, and so take `metric` and `layer`. */
+export const METRIC_PLOT_KINDS: readonly PlotKind[] = ["ellipses", "volume", "geodesics"];
+
+/**
+ * The network and metric a figure draws: `metric` (the spec's, pulled back along a network, which `network` must name
+ * if given) or the Euclidean pullback to the network's input, taken to layer `layer`'s coordinates. Throws
+ * LookupError for an unknown metric or layer, or a layer the figure cannot draw (not two wide).
+ */
+export function figureMetric(model: Model, kind: PlotKind, options: FigureOptions = {}): { net: Network; metric: Metric } {
+  if ((options.metric !== undefined || options.layer !== undefined) && !METRIC_PLOT_KINDS.includes(kind)) {
+    throw new LookupError(`the ${kind} figure draws no metric: --metric and --layer are for ${METRIC_PLOT_KINDS.join(", ")}`);
+  }
+  let net = options.metric === undefined || options.network !== undefined ? pickNetwork(model, options.network) : undefined;
+  let metric: Metric;
+  if (options.metric !== undefined) {
+    const named = pickMetric(model, options.metric),
+      def = named.def;
+    if (def.kind !== "pullback" || def.along.kind !== "network") {
+      throw new LookupError(
+        `--metric ${named.name}: the figures draw a metric pulled back along a network, and '${named.name}' is not one`,
+      );
+    }
+    if (net && def.along.name !== net.name) {
+      throw new LookupError(`--metric ${named.name} is pulled back along '${def.along.name}', not along '${net.name}' (--network)`);
+    }
+    net = def.along;
+    metric = named;
+  } else metric = inputMetric(model, net!);
+  metric = atLayer(metric, options.layer);
+  const layer = metric.def.kind === "pullback" ? metric.def.layer : 0;
+  if (layer !== 0 && metric.manifold.dim !== 2) {
+    throw new LookupError(
+      `layer ${layer} of '${net!.name}' has width ${metric.manifold.dim}; the ${kind} figure draws a metric on a plane ` +
+        "(a layer of width 2)",
+    );
+  }
+  return { net: net!, metric };
+}
+
 /**
  * One of `rgnn plot`'s figures of a network and a data set, as SVG text: the layers' grids or data (`grid`,
- * `data`), the pulled-back metric's ellipses, its volume element, or geodesics.
+ * `data`), the pulled-back metric's ellipses, its volume element, or geodesics; `metric` and `layer` choose the
+ * metric and the layer drawn.
  * @example
  * const svg = figure(model, "ellipses", dataset("moons"), t.values);
+ * const g2 = figure(model, "volume", dataset("moons"), t.values, { metric: "g", layer: 2 });
  */
-export function figure(
-  model: Model,
-  kind: PlotKind,
-  data: Dataset,
-  values: Values = {},
-  options: { network?: string; title?: string; pairs?: [number, number][]; domain?: Box } = {},
-): string {
-  const net = pickNetwork(model, options.network);
+export function figure(model: Model, kind: PlotKind, data: Dataset, values: Values = {}, options: FigureOptions = {}): string {
+  const { net, metric } = figureMetric(model, kind, options);
   if (net.source.dim !== 2) {
     throw new LookupError(`the figures draw plane data through a network, but the input of '${net.name}' has dimension ${net.source.dim}`);
   }
   const title = options.title ?? `${net.name} on ${data.name}: ${kind}`;
+  const layer = metric.def.kind === "pullback" ? metric.def.layer : 0;
   return inRequestGraph(model, () =>
     draw(kind, {
       net,
-      metric: inputMetric(model, net),
+      metric,
       data,
       env: valuesOf(model, values),
       title,
       pairs: options.pairs,
       domain: options.domain,
+      layer: options.layer !== undefined || layer !== 0 ? layer : undefined,
     }),
   );
 }

@@ -300,6 +300,11 @@ const COMMANDS: CommandSpec[] = [
       { flags: "--width <px>", description: "PNG width in pixels (default: 3 per SVG unit, print resolution; at most 8192)" },
       { flags: "--pairs <A:B,...>", description: "volume: geodesics between the typical points of these classes" },
       { flags: "--domain <A,B|U0,U1,V0,V1>", description: "volume: the square [A, B]² or box drawn (default: the data's)" },
+      worded(OPTIONS.metric, "ellipses, volume, geodesics: which metric, pulled back along the network (default: the Euclidean one's)"),
+      {
+        flags: "-l, --layer <k>",
+        description: "ellipses, volume, geodesics: the metric on layer k's coordinates (0 = input; ellipses: that panel only)",
+      },
       worded(OPTIONS.set, "values for other symbols"),
       ...DATA_SET,
     ],

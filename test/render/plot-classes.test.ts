@@ -8,6 +8,7 @@ import type { Dataset } from "../../src/numeric/data.js";
 import { figure, isClassifier, PLOT_KINDS, type PlotInput } from "../../src/render/plot/figures.js";
 import { CATEGORICAL_COLORS, classColour, textWidth } from "../../src/render/plot/svg.js";
 import type { Metric, Network } from "../../src/semantics/model.js";
+import { atLayer } from "../../src/api/metric.js";
 import { cli, model } from "../helpers.js";
 
 const net = (head: string, out: number) => `
@@ -188,6 +189,22 @@ describe("figures of many classes", () => {
       }),
     );
     expect(svg).toContain("0 → 5: ");
+    expect(layoutProblems(svg)).toEqual([]);
+  });
+
+  it("lays out a chosen layer's figures (one panel) and 21 panels without overlapping or clipped text", () => {
+    const data = clusters([0, 1, 2]);
+    for (const kind of ["ellipses", "volume", "geodesics"] as const) {
+      const svg = figure(kind, input(CLASSIFIER3, data, { layer: 1, metric: atLayer(model(CLASSIFIER3).metrics.get("g")!, 1) }));
+      expect(svg).toContain(kind === "ellipses" ? ">layer 1: residual tanh</text>" : ">x1₁</text>");
+      expect(layoutProblems(svg), kind).toEqual([]);
+    }
+    const deep = net(
+      Array.from({ length: 19 }, () => "residual tanh with h = 0.25, W = [[0.9, -1.3], [1.1, 0.4]], b = [0.1, -0.1]").join("\n  "),
+      2,
+    );
+    const svg = figure("ellipses", input(deep, data));
+    expect(svg.match(/<clipPath id="e\d+"/g)).toHaveLength(21);
     expect(layoutProblems(svg)).toEqual([]);
   });
 

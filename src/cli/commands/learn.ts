@@ -11,10 +11,19 @@ import { EvaluationError } from "../../numeric/evaluate.js";
 import { diffeoText } from "./flow.js";
 import { svgToPng } from "../../render/plot/png.js";
 import { type Dataset, datasetCsv, DATASETS, type DatasetName } from "../../api/data.js";
-import { figure, pickNetwork, PLOT_KINDS, type PlotKind, train, type TrainedNetwork } from "../../api/learn.js";
+import {
+  figure,
+  figureMetric,
+  METRIC_PLOT_KINDS,
+  pickNetwork,
+  PLOT_KINDS,
+  type PlotKind,
+  train,
+  type TrainedNetwork,
+} from "../../api/learn.js";
 import { diffeomorphism } from "../../api/flow.js";
 import { EXIT, type IO, UsageError } from "../io.js";
-import { choice, InputFileError } from "../options.js";
+import { choice, InputFileError, parseLayer } from "../options.js";
 import { checkOutputs, makeOutputDir, OutputError, refuseInput, writeFileAtomic, writeFileSet, writeOutputs } from "../output.js";
 import { readSpec } from "../spec.js";
 import { type DataOptions, loadData } from "../data.js";
@@ -172,6 +181,8 @@ export interface PlotOptions extends DataOptions {
   width?: string;
   pairs?: string;
   domain?: string;
+  metric?: string;
+  layer?: string;
 }
 
 /** A PNG's width when --width is not given: three pixels per SVG unit, some 300 dpi at the SVG's size in points. */
@@ -228,6 +239,9 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
     if (given !== undefined && kind !== "volume") throw new UsageError(`${flag} is drawn on the volume figure only (--kind volume)`);
   const pairs = opts.pairs === undefined ? undefined : parsePairs(opts.pairs);
   const domain = opts.domain === undefined ? undefined : parseDomain(opts.domain);
+  const layer = parseLayer(opts.layer);
+  if ((opts.metric !== undefined || layer !== undefined) && !METRIC_PLOT_KINDS.includes(kind))
+    throw new UsageError(`the ${kind} figure draws no metric: --metric and --layer are for --kind ${METRIC_PLOT_KINDS.join(", ")}`);
   refuseInput(out, [file, opts.data, opts.weights]);
   const loaded = readSpec(io, file, opts.set);
   if (!loaded.ok) {
@@ -236,16 +250,22 @@ export function plotCommand(io: IO, file: string, opts: PlotOptions): number {
   }
   return handled(io, loaded.model.file, () => {
     const model = loaded.model;
-    const net = pickNetwork(model, opts.network); // before the weights and the data are read, as it always was
+    // the network and the metric before the weights and the data are read, as the network always was
+    const { net, metric } = figureMetric(model, kind, { network: opts.network, metric: opts.metric, layer });
     const env = commandEnv(io, model, opts);
     if (!env) return EXIT.failure;
     const data = loadData(io, opts, "--data-seed", true);
     for (const c of pairs?.flat() ?? []) if (!data.y.includes(c)) throw new UsageError(`--pairs: ${basename(data.name)} has no class ${c}`);
+    // the title names a chosen metric and its layer (a spec's metric may live on a layer without --layer)
+    const on = metric.def.kind === "pullback" ? metric.def.layer : 0;
+    const chosen = opts.metric === undefined && layer === undefined ? "" : ` of ${metric.name}${on ? ` on layer ${on}` : " at the input"}`;
     const svg = figure(model, kind, data, env, {
       network: opts.network,
-      title: `${net.name} on ${basename(data.name)}: ${kind}`,
+      title: `${net.name} on ${basename(data.name)}: ${kind}${chosen}`,
       pairs,
       domain,
+      metric: opts.metric,
+      layer,
     });
     const svgWidth = Number(/<svg[^>]* width="(\d+)"/.exec(svg)?.[1] ?? 720);
     const png = () => svgToPng(svg, width ?? Math.min(MAX_PNG_WIDTH, PRINT_SCALE * svgWidth));

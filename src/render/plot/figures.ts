@@ -4,7 +4,7 @@
 import { rounded } from "../../core/numbers.js";
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Metric, Network } from "../../semantics/model.js";
-import { chartLayer } from "../../semantics/networks.js";
+import { chartLayer, subNetwork } from "../../semantics/networks.js";
 import { clip } from "../../syntax/text.js";
 import type { Dataset } from "../../numeric/data.js";
 import { EvaluationError, mappingEvaluator } from "../../numeric/evaluate.js";
@@ -13,7 +13,7 @@ import { layerStates, mappingRoute, pointMapping, pointMetric } from "../../nume
 import { geodesicSolver } from "../../numeric/geodesic.js";
 import { congruenceN, detN, identityN, type Mat, symmetricEigen } from "../../numeric/linalg.js";
 import { rng } from "../../core/random.js";
-import { boundingBox, type Box, classColour, colorBar, Panel, pngDataUri, Svg, viridis, viridisRGB } from "./svg.js";
+import { boundingBox, type Box, classColour, colorBar, Panel, pngDataUri, Svg, textWidth, viridis, viridisRGB } from "./svg.js";
 
 export const PLOT_KINDS = ["grid", "data", "ellipses", "volume", "geodesics"] as const;
 export type PlotKind = (typeof PLOT_KINDS)[number];
@@ -29,6 +29,8 @@ export interface PlotInput {
   pairs?: [number, number][];
   /** The square drawn (volume figure), instead of the data's bounding box. */
   domain?: Box;
+  /** The ellipses figure: this layer's panel only (default: every layer's). */
+  layer?: number;
 }
 
 /** The classes of a data set: its distinct labels, sorted; a label's colour is its place here. */
@@ -299,31 +301,62 @@ function colourRange(values: number[], lo = 0.01, hi = 0.99): { lo: number; hi: 
 const MIN_RATIO = 0.08;
 
 /**
- * The metric on every layer as ellipses, one panel per layer: at the image x_l of each input lattice point, an
- * ellipse with g_l's eigenvectors as axes and their ratio √(λ₂/λ₁) (shape), filled by log₁₀ √det g_l on one colour
- * scale for all layers (magnitude: how much the rest of the network magnifies area there).
+ * One panel's ellipse scale: `k` pixels per unit of √λ, so that the 85th percentile of the panel's largest √λ fills
+ * 0.45 of `spacing`, the median distance in pixels from a lattice image to its nearest neighbour (at least 3 px);
+ * an ellipse is capped at half the spacing, so that neighbours never meet and the data between them stays visible,
+ * and drawn at least a fifth of it long (its axis ratio kept), so that its shape shows.
+ * Each panel gets its own: the images of the lattice crowd in one layer and spread in another, and √λ ranges
+ * differ by orders of magnitude between layers.
+ */
+export function panelEllipseScale(
+  centres: [number, number][],
+  stretches: number[],
+): { k: number; cap: number; floor: number; spacing: number } {
+  const nearest = centres.map(([x, y], i) =>
+    centres.reduce((d, [u, v], j) => (j === i ? d : Math.min(d, Math.hypot(u - x, v - y))), Number.POSITIVE_INFINITY),
+  );
+  const finite = nearest.filter(Number.isFinite).sort((a, b) => a - b);
+  const spacing = Math.max(3, finite.length ? finite[Math.floor((finite.length - 1) / 2)] : 3);
+  const s = stretches.filter((v) => Number.isFinite(v) && v > 0).sort((a, b) => a - b);
+  const typical = s.length ? s[Math.floor(0.85 * (s.length - 1))] : 1;
+  return { k: (0.45 * spacing) / typical, cap: 0.5 * spacing, floor: 0.2 * spacing, spacing };
+}
+
+/** A positive number to two significant digits, as text: the panels' scale captions. */
+const twoDigits = (v: number) => (v >= 1e-4 && v < 1e5 ? String(Number(v.toPrecision(2))) : v.toExponential(1));
+
+/**
+ * The metric on every layer as ellipses, one panel per layer (or only `inp.layer`): at the image x_l of each input
+ * lattice point, an ellipse with semi-axes c_l·√λᵢ along g_l's eigenvectors, c_l chosen per panel
+ * (`panelEllipseScale`) and printed under it in the panel's axis units; filled by log₁₀ √det g_l on one colour scale
+ * for all layers (how much the rest of the network magnifies area there).
  */
 function ellipsesFigure(inp: PlotInput): string {
   const { net, data } = inp;
   const L = net.layers.length;
+  const shown = inp.layer === undefined ? Array.from({ length: L + 1 }, (_, l) => l) : [inp.layer];
   const pts = points(data);
   const box0 = boundingBox(pts, 0.1, true);
   const N = 11;
   const cells = layerMetrics(inp, lattice(box0, N));
   const dataStates = layerStates(net, inp.env)(pts);
-  const vols = cells.flatMap((c) => (c ? c.filter((s) => s.g.length === 2).map((s) => logVolume(s.g)) : []));
+  const vols = cells.flatMap((c) => (c ? shown.filter((l) => c[l].g.length === 2).map((l) => logVolume(c[l].g)) : []));
   const range = colourRange(vols);
-  const cols = Math.min(4, L + 1),
-    rows = Math.ceil((L + 1) / cols);
-  const cw = 240,
-    ch = 240,
+  const cols = Math.min(4, shown.length),
+    rows = Math.ceil(shown.length / cols);
+  // one panel (a chosen layer) is drawn as large as the volume figure's
+  const cw = shown.length === 1 ? 480 : 240,
+    ch = cw,
     m = 56;
   const classes = classesOf(data);
-  const svg = new Svg(cols * cw + 200, Math.max(rows * ch + 70, 470 + legendRows(classes, 2) * LEGEND_ROW));
-  svg.text((cols * cw) / 2 + 20, 24, inp.title, 15, "middle", ` font-weight="bold"`);
-  for (let l = 0; l <= L; l++) {
-    const col = l % cols,
-      row = Math.floor(l / cols);
+  const svg = new Svg(cols * cw + 200, Math.max(rows * ch + 70, 540 + legendRows(classes, 2) * LEGEND_ROW));
+  // the title is centred over the panels, and set smaller if it would leave the canvas
+  const centre = (cols * cw) / 2 + 20;
+  const titleSize = Math.min(15, (2 * Math.min(centre, svg.width - centre) - 10) / textWidth(inp.title, true));
+  svg.text(centre, 24, inp.title, Math.round(titleSize * 10) / 10, "middle", ` font-weight="bold"`);
+  shown.forEach((l, at) => {
+    const col = at % cols,
+      row = Math.floor(at / cols);
     const width = l === 0 ? net.source.dim : net.layers[l - 1].outWidth;
     const here = cells.flatMap((c) => (c ? [c[l]] : []));
     const layerPts = dataStates.map((st) => [st[l][0], st[l][1] ?? 0]);
@@ -332,37 +365,70 @@ function ellipsesFigure(inp: PlotInput): string {
     const clip = p.clip(`e${l}`);
     scatter(p, layerPts, data.y, 1.2, clip);
     if (width === 2) {
-      const r = (0.38 * p.pw) / N; // semi-major axis in pixels: the input lattice's half spacing
-      svg.add(`<g${clip}>`);
-      for (const c of here) {
+      const eig = here.map((c) => {
         const e = symmetricEigen(c.g);
-        const sq = e.values.map((v) => Math.sqrt(Math.max(v, 0)));
-        const { angle } = ellipseOf({ values: sq, vectors: e.vectors });
-        const ratio = sq[1] > 0 ? Math.max(MIN_RATIO, sq[0] / sq[1]) : MIN_RATIO;
+        return { sq: e.values.map((v) => Math.sqrt(Math.max(v, 0))), vectors: e.vectors };
+      });
+      const scale = panelEllipseScale(
+        here.map((c) => [p.X(c.x[0]), p.Y(c.x[1])]),
+        eig.map((e) => e.sq[1]),
+      );
+      svg.add(`<g${clip}>`);
+      here.forEach((c, i) => {
+        const { sq, vectors } = eig[i];
+        const { angle } = ellipseOf({ values: sq, vectors });
+        const major = scale.k * sq[1],
+          capped = major > scale.cap,
+          rx = Math.max(scale.floor, capped ? scale.cap : major);
+        const ry = rx * (sq[1] > 0 ? Math.max(MIN_RATIO, sq[0] / sq[1]) : MIN_RATIO);
         const v = logVolume(c.g);
         const fill = Number.isFinite(v) ? viridis((v - range.lo) / (range.hi - range.lo)) : "#bbb";
-        svg.ellipse(p.X(c.x[0]), p.Y(c.x[1]), r, r * ratio, angle, "#222", fill, 0.4);
-      }
+        svg.ellipse(p.X(c.x[0]), p.Y(c.x[1]), rx, ry, angle, capped ? "#7a1010" : "#222", fill, capped ? 0.8 : 0.4);
+      });
       svg.add("</g>");
+      svg.text(p.px + p.pw / 2, p.py + p.ph + 44, `semi-axes ${twoDigits(scale.k / p.scaleX)}·√λᵢ`, 9, "middle");
     }
     const layer = l === 0 ? null : net.layers[l - 1];
     const labels = layer && LAYER_KINDS[layer.kind].labels;
     const what = layer && labels ? `${labels.short}${labels.activation ? ` ${layer.activation}` : ""}` : "input";
     const [u, v] = l === 0 ? net.source.coords : [`x${l}₁`, `x${l}₂`];
     p.axes(`layer ${l}: ${what}${width !== 2 ? ` (width ${width}: no ellipses)` : ""}`, u, v ?? "", 10);
-  }
+  });
   const lx = cols * cw + 20;
   // the bar's title is centred over it: 40 px in, it clears the last column's frame
   colorBar(svg, lx + 40, 90, 235, range.lo, range.hi, "log₁₀ √det g_l", (v) => rounded(v, 3));
-  svg.text(lx, 350, "fill: log₁₀ √det g_l, one", 10);
-  svg.text(lx, 363, "scale for all layers, clipped", 10);
-  svg.text(lx, 376, "to its 1st–99th percentile", 10);
-  svg.text(lx, 389, `(all: ${rounded(range.min, 3)} … ${rounded(range.max, 3)})`, 10);
-  svg.text(lx, 407, "shape: g_l's eigenvectors,", 10);
-  svg.text(lx, 420, "axis ratio √(λ₂/λ₁), drawn", 10);
-  svg.text(lx, 433, `at least 1 : ${Math.round(1 / MIN_RATIO)}`, 10);
-  legendClasses(svg, lx, 455, classes, 2);
+  let y = 350;
+  const note = (s: string, gap = 13) => {
+    svg.text(lx, y, s, 10);
+    y += gap;
+  };
+  note("fill: log₁₀ √det g_l, one");
+  note(shown.length > 1 ? "scale for all layers, clipped" : "scale, clipped to its");
+  note(shown.length > 1 ? "to its 1st–99th percentile" : "1st–99th percentile");
+  note(`(all: ${rounded(range.min, 3)} … ${rounded(range.max, 3)})`, 18);
+  note("shape: semi-axes c·√λᵢ");
+  note("along g_l's eigenvectors;");
+  note("c (in axis units) under each");
+  note("panel, set to its lattice");
+  note("spacing; axis ratio drawn");
+  note(`at least 1 : ${Math.round(1 / MIN_RATIO)}`, 18);
+  note("dark red outline: capped");
+  note("at half the spacing", 22);
+  legendClasses(svg, lx, y, classes, 2);
   return svg.toString();
+}
+
+/** A coordinate as an axis label: layer K's `xK_i` as the panels write it, xKᵢ with a subscript digit. */
+const coordLabel = (c: string) => c.replace(/^(x\d+)_(\d)$/, (_, x: string, i: string) => x + String.fromCharCode(0x2080 + Number(i)));
+
+/** The layer whose coordinates a metric pulled back along the drawn network lives on (0: the input). */
+const chartLayerOf = (metric: Metric) => (metric.def.kind === "pullback" ? metric.def.layer : 0);
+
+/** The data in layer `layer`'s coordinates: the images of the input points there (the input's own for layer 0). */
+function inChart(inp: PlotInput, layer: number): Dataset {
+  if (layer === 0) return inp.data;
+  const states = layerStates(inp.net, inp.env)(points(inp.data));
+  return { ...inp.data, x: Float64Array.from(states.flatMap((s) => [s[layer][0], s[layer][1]])) };
 }
 
 /** Marching squares: segments of the level set {f = 0} on a grid of values. */
@@ -413,7 +479,9 @@ function straightLength(at: (x: number[]) => Mat, a: number[], b: number[], piec
  * against straight lines. The legend column is stacked from the top, each item below the one before.
  */
 function volumeFigure(inp: PlotInput): string {
-  const pts = points(inp.data);
+  const chart = chartLayerOf(inp.metric);
+  const shownData = inChart(inp, chart);
+  const pts = points(shownData);
   const classes = classesOf(inp.data);
   const classifier = isClassifier(inp.net, classes);
   const box = inp.domain ?? boundingBox(pts, 0.1, true);
@@ -423,8 +491,32 @@ function volumeFigure(inp: PlotInput): string {
   const lattice: number[][] = [];
   for (let i = 0; i <= N; i++)
     for (let j = 0; j <= N; j++) lattice.push([box.x0 + ((box.x1 - box.x0) * i) / N, box.y0 + ((box.y1 - box.y0) * j) / N]);
-  // the compiled closed form on the whole lattice at once, or the matrix engine by blocks of points (a wide network)
+  // the compiled closed form on the whole lattice at once, or the matrix engine by blocks of points (a wide network);
+  // another metric than the Euclidean one's pullback to the input: the metric point by point, and the scores by the
+  // layers after its chart
   const at = (() => {
+    const def = inp.metric.def;
+    if (chart !== 0 || def.kind !== "pullback" || def.of.def.kind !== "euclidean") {
+      const g = pointMetric(inp.metric, inp.env);
+      const L = inp.net.layers.length;
+      const rest = !classifier || chart === L ? null : pointMapping(chart === 0 ? inp.net : subNetwork(inp.net, chart + 1, L), inp.env);
+      const nan = [
+        [Number.NaN, Number.NaN],
+        [Number.NaN, Number.NaN],
+      ];
+      return (k: number) => {
+        const x = lattice[k];
+        let metric = nan,
+          output = classifier ? x.map(() => Number.NaN) : [];
+        try {
+          metric = g.at(x);
+          if (classifier) output = rest ? rest.at(x).output : x;
+        } catch (e) {
+          if (!(e instanceof EvaluationError)) throw e;
+        }
+        return { metric, output };
+      };
+    }
     if (mappingRoute(inp.net) === "matrix") {
       const values = pointMapping(inp.net, inp.env).many(lattice);
       return (k: number) => values[k];
@@ -450,7 +542,7 @@ function volumeFigure(inp: PlotInput): string {
   const degenerate = grid.some((r) => r.some((v) => !Number.isFinite(v)));
 
   // geodesics first: their lengths go into the legend
-  const typical = inp.pairs?.length ? typicalPoints(inp.data) : new Map<number, [number, number]>();
+  const typical = inp.pairs?.length ? typicalPoints(shownData) : new Map<number, [number, number]>();
   const geodesics: { a: number[]; b: number[]; ca: number; cb: number; path?: number[][]; length?: number; straight: number }[] = [];
   if (inp.pairs?.length) {
     const solver = geodesicSolver(inp.metric, inp.env);
@@ -573,7 +665,7 @@ function volumeFigure(inp: PlotInput): string {
     svg.circle(p.X(q.a[0]), p.Y(q.a[1]), 4.5, colour(q.ca), ` stroke="white" stroke-width="1.5"`);
     svg.circle(p.X(q.b[0]), p.Y(q.b[1]), 4.5, colour(q.cb), ` stroke="white" stroke-width="1.5"`);
   }
-  const [u, v] = inp.net.source.coords;
+  const [u, v] = inp.metric.manifold.coords.map(coordLabel);
   p.axes(inp.title, u, v ?? "");
   colorBar(svg, lx + 10, top, barH, lo, hi, "log₁₀ √det g", (v) => rounded(v, 3));
   items.reduce((y, f) => f(y), top + barH + 30);
@@ -582,7 +674,7 @@ function volumeFigure(inp: PlotInput): string {
 
 /** Geodesics of the input metric between pairs of data points, in one class and across classes, against straight lines. */
 function geodesicsFigure(inp: PlotInput): string {
-  const pts = points(inp.data);
+  const pts = points(inChart(inp, chartLayerOf(inp.metric)));
   const box = boundingBox(pts, 0.1, true);
   const svg = new Svg(720, 600);
   const p = new Panel(svg, 70, 60, 460, 460, box);
@@ -633,7 +725,7 @@ function geodesicsFigure(inp: PlotInput): string {
       else t.failed++;
     }
   }
-  const [u, v] = inp.net.source.coords;
+  const [u, v] = inp.metric.manifold.coords.map(coordLabel);
   p.axes(inp.title, u, v ?? "");
   svg.line(545, 80, 575, 80, "#111", 1.8);
   svg.text(580, 84, "geodesic, same class", 10);
