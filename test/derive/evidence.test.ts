@@ -220,7 +220,7 @@ describe("internal names never reach the output", () => {
 describe("the unrolled closed form's finite differences on a trained network", () => {
   // residual10 trained on spirals: |W| up to ≈ 3 per layer over ten layers, so f⁽⁵⁾ is large
   const m = spec("test/derive/fixtures/residual10-spirals.rgnn");
-  const net = m.mappings.get("flow") as Network;
+  const net = m.mappings.get("resnet") as Network;
   const env = valueEnv(m);
   const F = (x: number[]) => last(forwardNetwork(net, x, env)).x;
   const exact = (x: number[]) => last(forwardNetwork(net, x, env)).J;
