@@ -3,7 +3,7 @@
 // table (one row per point: x, output, J row by row, g's upper triangle, rank), csv as text and npy as float64.
 import type { Mapping } from "../semantics/model.js";
 import type { FlatMappingValues } from "../numeric/route.js";
-import { metricRank } from "../numeric/linalg.js";
+import { metricRank, metricRankAt } from "../numeric/linalg.js";
 import { csvRows } from "./csv-rows.js";
 import { fmt, json, matrixText } from "./format.js";
 
@@ -60,7 +60,7 @@ export function evalTable(points: readonly number[][], v: FlatMappingValues, out
     for (let e = 0; e < m * n; e++) out[o++] = v.jacobian[J + e];
     const g = k * n * n;
     for (let a = 0; a < n; a++) for (let b = a; b < n; b++) out[o++] = v.metric[g + a * n + b];
-    out[o++] = metricRank(metricRows(v, k, n));
+    out[o++] = metricRankAt(v.metric, g, n);
   }
   return columns;
 }

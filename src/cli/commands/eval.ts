@@ -9,7 +9,7 @@ import { readPointsFile } from "../csv.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { type EvalText, evalColumns, evalFormatter, evalTable, isBinary } from "../eval-format.js";
-import { npyBytes } from "../npy.js";
+import { npyFile } from "../npy.js";
 import { refuseInput, writeFileAtomic } from "../output.js";
 import { eachFlat, type FlatMappingValues, pointMapping } from "../../numeric/route.js";
 import { inRequestGraph } from "../../symbolic/expr.js";
@@ -111,7 +111,7 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
     out(formatter?.tail ?? "");
     flush();
     if (opts.output !== undefined)
-      writeFileAtomic(opts.output, table ? npyBytes([points.length, columns], table) : toFile, [], {
+      writeFileAtomic(opts.output, table ? npyFile([points.length, columns], table) : toFile, [], {
         io,
         detail: `${points.length} point${points.length === 1 ? "" : "s"}`,
       });
