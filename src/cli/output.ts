@@ -92,11 +92,25 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
-/** A file's contents: text (written as UTF-8), bytes, or bytes in pieces (written one after another, never joined). */
-export type OutputData = string | Uint8Array | readonly Uint8Array[];
+/**
+ * A file's contents: text (written as UTF-8), bytes, or bytes in pieces, written one after another and never joined.
+ * The pieces may be made as they are written (a generator): each is written before the next is asked for, so a
+ * producer may hand out the same buffer again; what it throws ends the write as itself, the old file kept.
+ */
+export type OutputData = string | Uint8Array | Iterable<Uint8Array>;
 
-const bytesOf = (data: OutputData): readonly Uint8Array[] =>
+const bytesOf = (data: OutputData): Iterable<Uint8Array> =>
   typeof data === "string" ? [Buffer.from(data, "utf8")] : data instanceof Uint8Array ? [data] : data;
+
+/** Every piece to fd; a failing write is `cannot write`, a failing producer throws its own error. */
+function writePieces(fd: number, p: Planned): void {
+  for (const piece of p.bytes)
+    try {
+      writeAll(fd, piece);
+    } catch (e) {
+      throw cannot(p.shown, e);
+    }
+}
 
 /** Where a path's symbolic links lead through /proc or /dev/fd (-o /dev/stdout): a stream, never renamed over. */
 function throughProcess(path: string): boolean {
@@ -125,7 +139,7 @@ interface Planned {
   /** Identity among the outputs: device and inode of an existing file, else the resolved path. */
   key: string;
   mode?: number;
-  bytes: readonly Uint8Array[];
+  bytes: Iterable<Uint8Array>;
   tmp?: string;
   backup?: string;
 }
@@ -204,12 +218,18 @@ function stage(p: Planned): void {
   pending.add(p.tmp);
   let fd: number | undefined;
   try {
-    fd = openSync(p.tmp, "wx", 0o666);
-    if (p.mode !== undefined) chmodSync(p.tmp, p.mode);
-    for (const piece of p.bytes) writeAll(fd, piece);
-    fsyncSync(fd);
-  } catch (e) {
-    throw cannot(p.shown, e);
+    try {
+      fd = openSync(p.tmp, "wx", 0o666);
+      if (p.mode !== undefined) chmodSync(p.tmp, p.mode);
+    } catch (e) {
+      throw cannot(p.shown, e);
+    }
+    writePieces(fd, p);
+    try {
+      fsyncSync(fd);
+    } catch (e) {
+      throw cannot(p.shown, e);
+    }
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -218,10 +238,12 @@ function stage(p: Planned): void {
 function writeStream(p: Planned): void {
   let fd: number | undefined;
   try {
-    fd = openSync(p.shown, "w");
-    for (const piece of p.bytes) writeAll(fd, piece);
-  } catch (e) {
-    throw cannot(p.shown, e);
+    try {
+      fd = openSync(p.shown, "w");
+    } catch (e) {
+      throw cannot(p.shown, e);
+    }
+    writePieces(fd, p);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -9,7 +9,7 @@ import { readPointsFile } from "../csv.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { type EvalText, evalColumns, evalFormatter, evalTable, isBinary } from "../eval-format.js";
-import { npyFile } from "../npy.js";
+import { npyBody, npyFile, npyHeader } from "../npy.js";
 import { refuseInput, writeFileAtomic } from "../output.js";
 import { eachFlat, type FlatMappingValues, pointMapping } from "../../numeric/route.js";
 import { inRequestGraph } from "../../symbolic/expr.js";
@@ -76,6 +76,39 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
   }
   const threads = threadCount(opts, points.length);
   const columns = evalColumns(mapping).length;
+  const formatter = isBinary(format) ? null : evalFormatter(format, mapping);
+  const detail = `${points.length} point${points.length === 1 ? "" : "s"}`;
+  const dims = { n: mapping.source.dim, m: mapping.target.dim };
+  if (threads === 1 && opts.output !== undefined) {
+    // To a file on one thread: each chunk's rows go to the temporary file as they are made, from one reused table,
+    // and the file replaces the old one when all are written (a point that cannot be evaluated leaves it as it was).
+    let done = 0;
+    function* file(): Generator<Uint8Array> {
+      const ev = inRequestGraph(mapping, () => pointMapping(mapping, env!));
+      if (formatter === null) yield npyHeader([points.length, columns]);
+      else yield Buffer.from(formatter.head, "utf8");
+      let chunk = new Float64Array(0);
+      for (const v of eachFlat(ev, points, dims)) {
+        const part = points.slice(done, done + v.count);
+        if (formatter !== null) {
+          const rows = formatter.rows(part, v, done);
+          yield typeof rows === "string" ? Buffer.from(rows, "utf8") : rows;
+        } else {
+          if (chunk.length < v.count * columns) chunk = new Float64Array(v.count * columns);
+          evalTable(part, v, chunk);
+          yield npyBody(chunk.subarray(0, v.count * columns));
+        }
+        done += v.count;
+      }
+      if (formatter !== null) yield Buffer.from(formatter.tail, "utf8");
+    }
+    try {
+      writeFileAtomic(opts.output, file(), [], { io, detail });
+      return EXIT.ok;
+    } catch (e) {
+      return evaluationFailure(io, loaded.model.file, e);
+    }
+  }
   const table = isBinary(format) ? new Float64Array(points.length * columns) : null;
   let rowsDone = 0;
   // Text goes out in pieces of about 64 kB: streaming, without a write per line; to a file (-o) once, at the end, as
@@ -105,16 +138,12 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
     size += text.length;
     if (size >= 1 << 16) flush();
   };
-  const formatter = isBinary(format) ? null : evalFormatter(format, mapping);
   out(formatter?.head ?? "");
   const done = () => {
     out(formatter?.tail ?? "");
     flush();
     if (opts.output !== undefined)
-      writeFileAtomic(opts.output, table ? npyFile([points.length, columns], table) : toFile, [], {
-        io,
-        detail: `${points.length} point${points.length === 1 ? "" : "s"}`,
-      });
+      writeFileAtomic(opts.output, table ? npyFile([points.length, columns], table) : toFile, [], { io, detail });
     return EXIT.ok;
   };
   /** A point that cannot be evaluated: the rows before it go out (not to a file), then the message. */
@@ -143,8 +172,7 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
   try {
     // Rows are written as their chunk is evaluated, so that a million stream out.
     const ev = inRequestGraph(mapping, () => pointMapping(mapping, env));
-    for (const v of eachFlat(ev, points, { n: mapping.source.dim, m: mapping.target.dim }))
-      take(points.slice(rowsDone, rowsDone + v.count), v);
+    for (const v of eachFlat(ev, points, dims)) take(points.slice(rowsDone, rowsDone + v.count), v);
     return done();
   } catch (e) {
     return e instanceof EvaluationError ? failed(e) : evaluationFailure(io, loaded.model.file, e);
