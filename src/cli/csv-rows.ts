@@ -1,4 +1,4 @@
-// The one writer of numeric CSV rows (`eval --points`, `geometry --points`): a table of doubles as text, each number
+// The one writer of numeric CSV rows (`eval`, `geometry` and `metric --points`): a table of doubles as text, each number
 // exactly as JavaScript's String(x) writes it (the shortest decimal that reads back as the same double; NaN, Infinity,
 // -Infinity; -0 as 0), "," between the numbers of a row and "\n" after its last. The digits come from a WebAssembly
 // module (dtoa.wat, built by scripts/dtoa.mjs, `npm run dtoa`) that writes a whole table into its memory in one call:
