@@ -46,7 +46,10 @@ let loaded: Nodes | undefined;
  * numbers (eval, metric --at on the matrix route) never builds a node.
  */
 function onFirstUse<K extends keyof Nodes>(name: K): Nodes[K] {
-  const real = () => (loaded ??= nodeClasses())[name] as unknown as new (...args: unknown[]) => object;
+  const real = () => {
+    loaded ??= nodeClasses();
+    return loaded[name] as unknown as new (...args: unknown[]) => object;
+  };
   // a plain function as the target: a Proxy constructs, and answers instanceof, only over a constructible one
   return new Proxy(function node() {}, {
     construct: (_, args) => Reflect.construct(real(), args),
