@@ -39,6 +39,7 @@ function nodeClasses(): Nodes {
 }
 
 let loaded: Nodes | undefined;
+type Constructor = new (...args: unknown[]) => object;
 
 /**
  * A stand-in for one node class that loads the four at its first use (new, instanceof, a static member): even their
@@ -48,7 +49,7 @@ let loaded: Nodes | undefined;
 function onFirstUse<K extends keyof Nodes>(name: K): Nodes[K] {
   const real = () => {
     loaded ??= nodeClasses();
-    return loaded[name] as unknown as new (...args: unknown[]) => object;
+    return loaded[name] as unknown as Constructor;
   };
   // a plain function as the target: a Proxy constructs, and answers instanceof, only over a constructible one
   return new Proxy(function node() {}, {
