@@ -4,7 +4,7 @@
 // CPU time (user + system, /usr/bin/time), one thread each, in turn, best of the rounds; the tables are checked equal.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSafetensors } from "../src/semantics/safetensors.js";
 import { rng } from "./networks.js";
@@ -27,6 +27,7 @@ function cpuOf(cmd: string, args: string[], dir: string): number {
 
 export function outputsSuite(points = 100_000, rounds = 3): void {
   const dir = mkdtempSync(join(tmpdir(), "rgnn-bench-outputs-"));
+  const loadBefore = loadavg()[0];
   const r = rng(64);
   const widths = [2, 64, 64, 64, 64, 64, 64, 64, 64, 64];
   const tensors: Record<string, { shape: number[]; values: Float64Array }> = {};
@@ -95,5 +96,7 @@ print(a.shape==b.shape and np.allclose(a,b,rtol=1e-9,atol=1e-12) and np.array_eq
   };
   printTargets(targets);
   console.log(`tables agree: ${agree}`);
-  writeResults("outputs", { points, rounds, seconds, targets, tablesAgree: agree });
+  const load = [loadBefore, loadavg()[0]].map((l) => Math.round(l * 10) / 10);
+  console.log(`load average (1 min) before and after: ${load.join(", ")} on ${availableParallelism()} cores`);
+  writeResults("outputs", { points, rounds, load, seconds, targets, tablesAgree: agree });
 }

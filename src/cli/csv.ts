@@ -18,40 +18,47 @@ export interface CsvRows {
   at: number[][];
 }
 
-/** The rows of numbers of a CSV text with `columns` fields per row; throws InputFileError. */
-export function readNumberCsv(text: string, file: string, columns: number, what: string): CsvRows {
+/** Whether a line starting with this character code is a row for certain (a digit, sign or point): not blank, not #. */
+const startsRow = (c: number) => (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 43;
+
+/** The rows of numbers of a CSV text with `columns` fields per row (`at` left empty without `offsets`); throws InputFileError. */
+export function readNumberCsv(text: string, file: string, columns: number, what: string, offsets = true): CsvRows {
   const fail = (offset: number, length: number, message: string) =>
     new InputFileError(formatDiagnostic({ file, source: text, span: spanAt(text, offset, Math.max(1, length)), message }));
   const rows: number[][] = [],
     at: number[][] = [];
-  let offset = 0,
-    first = true;
-  for (const raw of text.split("\n")) {
-    const lineStart = offset;
-    offset += raw.length + 1;
-    const line = raw.replace(/\r$/, "");
-    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+  let first = true;
+  for (let lineStart = 0; lineStart <= text.length; ) {
+    let end = text.indexOf("\n", lineStart);
+    if (end === -1) end = text.length;
+    const start = lineStart;
+    lineStart = end + 1;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--; // \r\n
+    const line = text.slice(start, end);
+    if (!startsRow(line.charCodeAt(0)) && (line.trim() === "" || line.trimStart().startsWith("#"))) continue;
     const fields = line.split(",");
     const header = first && !fields.some(looksNumeric);
     first = false;
     if (header) continue;
-    const row: number[] = [],
-      starts: number[] = [];
+    const row = new Array<number>(fields.length),
+      starts = offsets ? new Array<number>(fields.length) : null;
     let col = 0;
-    for (const field of fields) {
-      const v = Number(field),
-        shown = clip(field.trim());
-      if (!looksNumeric(field)) throw fail(lineStart + col, field.length, `'${shown}' is not a finite number`);
-      if (!Number.isFinite(v))
-        throw fail(lineStart + col, field.length, `'${shown}' is not a finite number (it is beyond the range of a double)`);
-      row.push(v);
-      starts.push(lineStart + col);
+    for (let f = 0; f < fields.length; f++) {
+      const field = fields[f],
+        v = Number(field);
+      // Number("") and Number(" ") are 0: a blank field is no number
+      if (!Number.isFinite(v) || (v === 0 && field.trim() === "")) {
+        const shown = clip(field.trim());
+        if (!looksNumeric(field)) throw fail(start + col, field.length, `'${shown}' is not a finite number`);
+        throw fail(start + col, field.length, `'${shown}' is not a finite number (it is beyond the range of a double)`);
+      }
+      row[f] = v;
+      if (starts) starts[f] = start + col;
       col += field.length + 1;
     }
-    if (row.length !== columns)
-      throw fail(lineStart, line.length, `expected ${what}, found ${row.length} field${row.length === 1 ? "" : "s"}`);
+    if (row.length !== columns) throw fail(start, line.length, `expected ${what}, found ${row.length} field${row.length === 1 ? "" : "s"}`);
     rows.push(row);
-    at.push(starts);
+    if (starts) at.push(starts);
   }
   return { rows, at };
 }
@@ -87,7 +94,7 @@ export function assertRowCount(text: string, file: string, max: number, why: str
 /** Points from CSV text, `dim` coordinates per line; throws InputFileError (also, before parsing, past MAX_POINTS lines). */
 export function parsePointsCsv(text: string, file: string, dim: number): number[][] {
   assertRowCount(text, file, MAX_POINTS, "more points than one run reads (about 600 bytes of memory each while evaluated)");
-  const { rows } = readNumberCsv(text, file, dim, `${dim} coordinates per point`);
+  const { rows } = readNumberCsv(text, file, dim, `${dim} coordinates per point`, false);
   if (rows.length === 0) throw new InputFileError(`${file}: error: no points in file`);
   return rows;
 }

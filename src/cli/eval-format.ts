@@ -3,10 +3,14 @@
 // table (one row per point: x, output, J row by row, g's upper triangle, rank), csv as text and npy as float64.
 import type { Mapping } from "../semantics/model.js";
 import type { FlatMappingValues } from "../numeric/route.js";
-import { metricRank } from "../numeric/linalg.js";
+import { metricRank, metricRankAt } from "../numeric/linalg.js";
+import { csvRows } from "./csv-rows.js";
 import { fmt, json, matrixText } from "./format.js";
 
 export type EvalFormat = "text" | "json" | "csv" | "npy";
+
+/** A piece of a text format's output: a string, or ASCII bytes. */
+export type EvalText = string | Uint8Array;
 
 /** Formats that are text, written chunk by chunk; the others are one binary table. */
 export type EvalTextFormat = Exclude<EvalFormat, "npy">;
@@ -15,8 +19,8 @@ export const isBinary = (format: EvalFormat): format is "npy" => format === "npy
 export interface EvalFormatter {
   head: string;
   /** The rows of a chunk of points; `start` is the index in the file of its first point (json puts a comma before
-   *  every point but the file's first). */
-  rows(points: readonly number[][], v: FlatMappingValues, start: number): string;
+   *  every point but the file's first). csv's rows are ASCII bytes (csv-rows.ts), the others' text. */
+  rows(points: readonly number[][], v: FlatMappingValues, start: number): EvalText;
   tail: string;
 }
 
@@ -56,7 +60,7 @@ export function evalTable(points: readonly number[][], v: FlatMappingValues, out
     for (let e = 0; e < m * n; e++) out[o++] = v.jacobian[J + e];
     const g = k * n * n;
     for (let a = 0; a < n; a++) for (let b = a; b < n; b++) out[o++] = v.metric[g + a * n + b];
-    out[o++] = metricRank(metricRows(v, k, n));
+    out[o++] = metricRankAt(v.metric, g, n);
   }
   return columns;
 }
@@ -67,26 +71,13 @@ export function evalFormatter(format: EvalTextFormat, mapping: Mapping): EvalFor
     n = coords.length;
   if (format === "csv") {
     const columns = evalColumns(mapping).length;
-    let table = new Float64Array(0),
-      bytes = Buffer.allocUnsafe(1 << 16);
+    let table = new Float64Array(0);
     return {
       head: `${evalColumns(mapping).join(",")}\n`,
       rows(points, v) {
         if (table.length < v.count * columns) table = new Float64Array(v.count * columns);
         evalTable(points, v, table);
-        // Numbers as JavaScript writes them (the shortest text that reads back as the same double), copied into one
-        // buffer: no array per row, and no string concatenated per number for the collector to walk.
-        let at = 0;
-        for (let e = 0; e < v.count * columns; e++) {
-          if (at + 32 > bytes.length) {
-            const grown = Buffer.allocUnsafe(bytes.length * 2);
-            bytes.copy(grown, 0, 0, at);
-            bytes = grown;
-          }
-          at += bytes.write(String(table[e]), at, "latin1");
-          bytes[at++] = (e + 1) % columns === 0 ? 10 : 44; // "\n" after a row's last number, else ","
-        }
-        return bytes.toString("latin1", 0, at);
+        return csvRows(table.subarray(0, v.count * columns), columns);
       },
       tail: "",
     };

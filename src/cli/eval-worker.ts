@@ -7,7 +7,7 @@ import { eachFlat, pointMapping } from "../numeric/route.js";
 import { inRequestGraph } from "../symbolic/expr.js";
 import { loadSpec } from "../semantics/load.js";
 import { servedWeights } from "../semantics/weights.js";
-import { type EvalFormat, evalColumns, evalFormatter, evalTable, isBinary } from "./eval-format.js";
+import { type EvalFormat, type EvalText, evalColumns, evalFormatter, evalTable, isBinary } from "./eval-format.js";
 import { parseAssignments } from "./options.js";
 import { crashText, type WorkerSpec } from "./workers.js";
 
@@ -31,7 +31,7 @@ export interface EvalChunk {
  */
 export interface EvalChunkResult {
   id: number;
-  text: string;
+  text: EvalText[];
   table?: Float64Array;
   count: number;
   error?: string;
@@ -52,8 +52,8 @@ if (parentPort) {
   const format = isBinary(init.format) ? null : evalFormatter(init.format, mapping);
   const columns = evalColumns(mapping).length;
   port.on("message", ({ id, start, points }: EvalChunk) => {
-    let text = "",
-      count = 0;
+    const text: EvalText[] = [];
+    let count = 0;
     const table = binary ? new Float64Array(points.length * columns) : undefined;
     const reply = (extra: Partial<EvalChunkResult>) =>
       port.postMessage({ id, text, table, count, ...extra } satisfies EvalChunkResult, table ? [table.buffer] : []);
@@ -61,7 +61,7 @@ if (parentPort) {
       for (const v of eachFlat(ev, points, dims)) {
         const part = points.slice(count, count + v.count);
         if (table) evalTable(part, v, table, count);
-        else text += format!.rows(part, v, start + count);
+        else text.push(format!.rows(part, v, start + count));
         count += v.count;
       }
       reply({});

@@ -92,7 +92,25 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
-const bytesOf = (data: string | Uint8Array) => (typeof data === "string" ? Buffer.from(data, "utf8") : data);
+/**
+ * A file's contents: text (written as UTF-8), bytes, or bytes in pieces, written one after another and never joined.
+ * The pieces may be made as they are written (a generator): each is written before the next is asked for, so a
+ * producer may hand out the same buffer again; what it throws ends the write as itself, the old file kept.
+ */
+export type OutputData = string | Uint8Array | Iterable<Uint8Array>;
+
+const bytesOf = (data: OutputData): Iterable<Uint8Array> =>
+  typeof data === "string" ? [Buffer.from(data, "utf8")] : data instanceof Uint8Array ? [data] : data;
+
+/** Every piece to fd; a failing write is `cannot write`, a failing producer throws its own error. */
+function writePieces(fd: number, p: Planned): void {
+  for (const piece of p.bytes)
+    try {
+      writeAll(fd, piece);
+    } catch (e) {
+      throw cannot(p.shown, e);
+    }
+}
 
 /** Where a path's symbolic links lead through /proc or /dev/fd (-o /dev/stdout): a stream, never renamed over. */
 function throughProcess(path: string): boolean {
@@ -121,7 +139,7 @@ interface Planned {
   /** Identity among the outputs: device and inode of an existing file, else the resolved path. */
   key: string;
   mode?: number;
-  bytes: Uint8Array;
+  bytes: Iterable<Uint8Array>;
   tmp?: string;
   backup?: string;
 }
@@ -130,7 +148,7 @@ const fileKind = (s: Stats) =>
   s.isBlockDevice() ? "a block device" : s.isSocket() ? "a socket" : s.isSymbolicLink() ? "a symbolic link" : "not a regular file";
 
 /** How `path` is to be written, or an OutputError saying why it may not be. */
-function planOutput(path: string, data: string | Uint8Array, folderMade = true): Planned {
+function planOutput(path: string, data: OutputData, folderMade = true): Planned {
   if (path === "") throw new OutputError("cannot write an empty path");
   const bytes = bytesOf(data);
   if (/[/\\]$/.test(path) || statOrNull(path)?.isDirectory()) throw new OutputError(`cannot write ${path}: it is a directory`);
@@ -200,12 +218,18 @@ function stage(p: Planned): void {
   pending.add(p.tmp);
   let fd: number | undefined;
   try {
-    fd = openSync(p.tmp, "wx", 0o666);
-    if (p.mode !== undefined) chmodSync(p.tmp, p.mode);
-    writeAll(fd, p.bytes);
-    fsyncSync(fd);
-  } catch (e) {
-    throw cannot(p.shown, e);
+    try {
+      fd = openSync(p.tmp, "wx", 0o666);
+      if (p.mode !== undefined) chmodSync(p.tmp, p.mode);
+    } catch (e) {
+      throw cannot(p.shown, e);
+    }
+    writePieces(fd, p);
+    try {
+      fsyncSync(fd);
+    } catch (e) {
+      throw cannot(p.shown, e);
+    }
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -214,10 +238,12 @@ function stage(p: Planned): void {
 function writeStream(p: Planned): void {
   let fd: number | undefined;
   try {
-    fd = openSync(p.shown, "w");
-    writeAll(fd, p.bytes);
-  } catch (e) {
-    throw cannot(p.shown, e);
+    try {
+      fd = openSync(p.shown, "w");
+    } catch (e) {
+      throw cannot(p.shown, e);
+    }
+    writePieces(fd, p);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -259,7 +285,7 @@ export function wroteLine(paths: readonly string[], detail?: string): string {
  * (it cannot be replaced) before the renames. Then `told` hears the one `wrote` line. Throws OutputError.
  */
 export function writeOutputs(
-  files: readonly { path: string; data: string | Uint8Array }[],
+  files: readonly { path: string; data: OutputData }[],
   inputs: readonly (string | undefined)[] = [],
   told?: Told,
 ): void {
@@ -318,7 +344,7 @@ export function writeOutputs(
 }
 
 /** Writes `data` to `path` atomically (see writeOutputs): the old file stays as it was unless the new one is complete. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, inputs: readonly (string | undefined)[] = [], told?: Told): void {
+export function writeFileAtomic(path: string, data: OutputData, inputs: readonly (string | undefined)[] = [], told?: Told): void {
   writeOutputs([{ path, data }], inputs, told);
 }
 

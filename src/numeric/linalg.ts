@@ -64,8 +64,11 @@ export function symmetricEigenvalues(m: Mat): number[] {
   const n = m.length;
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let k = 0; k <= i; k++) a[i * n + k] = m[i][k];
-  const d = new Float64Array(n),
-    e = new Float64Array(n);
+  return Array.from(eigenvaluesInPlace(a, n, new Float64Array(n), new Float64Array(n))).sort((x, y) => x - y);
+}
+
+/** symmetricEigenvalues on the lower triangle of `a` (n × n, row-major; overwritten), into d (unsorted); e: scratch. */
+function eigenvaluesInPlace(a: Float64Array, n: number, d: Float64Array, e: Float64Array): Float64Array {
   for (let i = n - 1; i > 0; i--) {
     const l = i - 1,
       ri = i * n;
@@ -146,7 +149,7 @@ export function symmetricEigenvalues(m: Mat): number[] {
       e[m] = 0;
     }
   }
-  return Array.from(d).sort((x, y) => x - y);
+  return d;
 }
 
 /** Ascending eigenvalues of a symmetric matrix: cyclic Jacobi up to JACOBI_MAX, Householder + QL beyond. */
@@ -215,6 +218,39 @@ export function classifyMetric(g: Mat, eigenvalues: number[] = eigenvaluesOf(g),
  * relative to the largest eigenvalue, so they classify alike except within round-off of the cut.
  */
 export const metricRank = (g: Mat): number => classifyMetric(g, symmetricEigenvalues(g)).rank;
+
+/** metricRankAt's scratch, grown to the largest n seen. */
+let rankScratch = { a: new Float64Array(0), d: new Float64Array(0), e: new Float64Array(0) };
+
+/**
+ * metricRank of the n × n metric stored flat (row-major) in g from `at` on: the same number, without an array per
+ * point (`eval --points` asks it of every row). Rows whose scales differ by more than 10⁴ (classifyMetric's
+ * equilibrated eigenvalues) go through metricRank itself.
+ */
+export function metricRankAt(g: Float64Array, at: number, n: number): number {
+  let hi = -Infinity,
+    lo = Infinity;
+  for (let a = 0; a < n; a++) {
+    let s = 0;
+    for (let b = 0; b < n; b++) s = Math.max(s, Math.abs(g[at + a * n + b]));
+    const r = s || 1;
+    hi = Math.max(hi, r);
+    lo = Math.min(lo, r);
+  }
+  if (Number.isFinite(hi) && hi > 1e4 * lo)
+    return metricRank(Array.from({ length: n }, (_, a) => Array.from(g.subarray(at + a * n, at + (a + 1) * n))));
+  if (rankScratch.d.length < n) rankScratch = { a: new Float64Array(n * n), d: new Float64Array(n), e: new Float64Array(n) };
+  const { a, d, e } = rankScratch;
+  for (let i = 0; i < n; i++) for (let k = 0; k <= i; k++) a[i * n + k] = g[at + i * n + k];
+  eigenvaluesInPlace(a, n, d, e);
+  let max = 0;
+  for (let i = 0; i < n; i++) max = Math.max(max, Math.abs(d[i]));
+  if (!(max > 0)) return 0;
+  const cut = SIGNATURE_TOL * max;
+  let rank = 0;
+  for (let i = 0; i < n; i++) if (d[i] > cut || d[i] < -cut) rank++;
+  return rank;
+}
 
 /** How a classification reads: "signature (3,1,0), Lorentzian". */
 export const classText = (c: MetricClass) => `signature (${c.signature.join(",")}), ${c.type}`;

@@ -8,7 +8,7 @@ import { geometryOver, quantity, restriction, insteadOf } from "../core/quantiti
 import type { Mapping, Metric, Network } from "../semantics/model.js";
 import { assertSymbolicFeasible, estimateMappingSize, estimateSymbolicSize } from "../symbolic/size.js";
 import { geodesicAccelerationAt, geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";
-import { blockServes, pointOfBlock, propagateBlocks } from "./engine/batch.js";
+import { blockServes, pointOfBlock, propagateBlocks, writeBlock } from "./engine/batch.js";
 import { prepareNetwork, propagate, workspace } from "./engine/network.js";
 import {
   assertFinite,
@@ -154,6 +154,12 @@ function gramInto(J: ArrayLike<number>, m: number, n: number, g: Float64Array, a
     }
 }
 
+/** Whether the `count` values of xs from `at` on are all finite. */
+function allFinite(xs: Float64Array, at: number, count: number): boolean {
+  for (let i = at; i < at + count; i++) if (!Number.isFinite(xs[i])) return false;
+  return true;
+}
+
 /**
  * `flat` on chunks of points, for output that streams: where a chunk has a point `at` rejects, the values before
  * it come out as a shorter chunk and the error is thrown at the point itself (what `eachPoint` does point by point).
@@ -262,14 +268,13 @@ export function pointMapping(mapping: Mapping, env: ReadonlyMap<string, number>)
       }
       const v = flatValues(points.length, n, m);
       propagateBlocks(net, Float64Array.from(points.flat()), n, (block) => {
-        for (let b = 0; b < block.B; b++) {
-          const k = block.first + b,
-            J = v.jacobian.subarray(k * m * n, (k + 1) * m * n);
-          const { output, finite } = pointOfBlock(block, b, n, J);
-          if (!finite) at(points[k]); // throws the one message `at` gives, with the layer where it first failed
-          v.output.set(output, k * m);
-          gramInto(J, m, n, v.metric, k * n * n);
-        }
+        // x, J and g (summed as gramInto sums) straight from the block; from its first point with a value that is not
+        // finite on, `at` throws the one message it gives, with the layer where it first failed (a g that overflowed
+        // alone is no error: `at` passes it)
+        const bad = writeBlock(block, n, v);
+        if (bad >= 0)
+          for (let k = bad; k < block.first + block.B; k++)
+            if (!allFinite(v.output, k * m, m) || !allFinite(v.jacobian, k * m * n, m * n)) at(points[k]);
       });
       return v;
     },

@@ -38,7 +38,31 @@ function nodeClasses(): Nodes {
   }
 }
 
-export const { ConstantNode, FunctionNode, OperatorNode, SymbolNode } = nodeClasses();
+let loaded: Nodes | undefined;
+type Constructor = new (...args: unknown[]) => object;
+
+/**
+ * A stand-in for one node class that loads the four at its first use (new, instanceof, a static member): even their
+ * own factories and mathjs's string and LaTeX utilities cost about 0.1 s, and a command on a network whose weights are
+ * numbers (eval, metric --at on the matrix route) never builds a node.
+ */
+function onFirstUse<K extends keyof Nodes>(name: K): Nodes[K] {
+  const real = () => {
+    loaded ??= nodeClasses();
+    return loaded[name] as unknown as Constructor;
+  };
+  // a plain function as the target: a Proxy constructs, and answers instanceof, only over a constructible one
+  return new Proxy(function node() {}, {
+    construct: (_, args) => Reflect.construct(real(), args),
+    get: (_, key) => Reflect.get(real(), key),
+    has: (_, key) => Reflect.has(real(), key),
+  }) as unknown as Nodes[K];
+}
+
+export const ConstantNode = onFirstUse("ConstantNode"),
+  FunctionNode = onFirstUse("FunctionNode"),
+  OperatorNode = onFirstUse("OperatorNode"),
+  SymbolNode = onFirstUse("SymbolNode");
 export type ConstantNode = MathJs.ConstantNode;
 export type FunctionNode = MathJs.FunctionNode;
 export type OperatorNode = MathJs.OperatorNode;

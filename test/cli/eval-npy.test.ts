@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { evalColumns } from "../../src/cli/eval-format.js";
 import { pickMapping } from "../../src/api/spec.js";
-import { npyBytes } from "../../src/cli/npy.js";
+import { npyFile } from "../../src/cli/npy.js";
 import { cli, exampleModel, rng, uniform } from "../helpers.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "rgnn-eval-npy-"));
@@ -41,9 +41,12 @@ const bitsOf = (x: number) => {
   return v.getBigUint64(0, true).toString(16).padStart(16, "0");
 };
 
-describe("npyBytes", () => {
+describe("npyFile", () => {
   it("writes a v1.0 header NumPy pads to 64 bytes, then the doubles little-endian", () => {
-    const b = npyBytes([2, 3], new Float64Array([1, 2, 3, 4, 5, -0.5]));
+    const values = new Float64Array([1, 2, 3, 4, 5, -0.5]);
+    const pieces = npyFile([2, 3], values);
+    expect(pieces[1].buffer).toBe(values.buffer); // the values' own bytes, not a copy
+    const b = new Uint8Array(Buffer.concat(pieces));
     expect(Array.from(b.subarray(0, 8))).toEqual([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
     const headerLength = b[8] | (b[9] << 8);
     expect((10 + headerLength) % 64).toBe(0);
@@ -51,7 +54,7 @@ describe("npyBytes", () => {
     expect(header.trimEnd()).toBe("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }");
     expect(header.endsWith("\n")).toBe(true);
     expect(new DataView(b.buffer).getFloat64(10 + headerLength + 40, true)).toBe(-0.5);
-    expect(() => npyBytes([4], new Float64Array(3))).toThrow("holds 4 values, not 3");
+    expect(() => npyFile([4], new Float64Array(3))).toThrow("holds 4 values, not 3");
   });
 });
 

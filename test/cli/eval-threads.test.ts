@@ -1,6 +1,6 @@
 // eval --points with worker threads: the same bytes as one thread, rows in input order, the same error.
 // The workers run dist/src/cli/eval-worker.js, which pretest's build has just compiled.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -59,6 +59,33 @@ describe("rgnn eval --points --threads", () => {
     expect(one.code).toBe(1);
     expect(one.err).toBe(`${logmap}: error: 'f' is not finite at (-1, 0.25): output[1] = NaN\n`);
     expect(two).toEqual(one);
+  });
+
+  it("-o FILE: the bytes of standard output, streamed chunk by chunk; a point that fails leaves the old file alone", async () => {
+    for (const [format, threads] of [
+      ["csv", "1"],
+      ["json", "1"],
+      ["csv", "2"],
+    ]) {
+      const out = join(tmp, `out-${format}-${threads}`);
+      const shown = await cli(["eval", spec, "--points", csv, "--format", format, "--threads", threads]);
+      const written = await cli(["eval", spec, "--points", csv, "--format", format, "--threads", threads, "-o", out]);
+      expect(written).toEqual({ code: 0, out: "", err: `wrote ${out} (2500 points)\n` });
+      expect(readFileSync(out, "utf8")).toBe(shown.out);
+    }
+    const logmap = file("log2.rgnn", "manifold M (x, y)\nmanifold P (u, v)\nmap f : M -> P {\n  u = log(x)\n  v = y\n}\n");
+    const good = pts.map(([x, y]) => [Math.abs(x) + 0.5, y]);
+    good[1700] = [-1, 0.25];
+    const bad = file("bad2.csv", `${good.map((p) => p.join(",")).join("\n")}\n`);
+    const dir = mkdtempSync(join(tmp, "keep-"));
+    for (const format of ["csv", "npy"]) {
+      const out = join(dir, `old.${format}`);
+      writeFileSync(out, "the old file\n");
+      const r = await cli(["eval", logmap, "--points", bad, "--format", format, "--threads", "1", "-o", out]);
+      expect(r).toEqual({ code: 1, out: "", err: `${logmap}: error: 'f' is not finite at (-1, 0.25): output[1] = NaN\n` });
+      expect(readFileSync(out, "utf8")).toBe("the old file\n");
+    }
+    expect(readdirSync(dir).sort()).toEqual(["old.csv", "old.npy"]); // no temporary file left
   });
 
   it("--threads must be a whole number ≥ 1, with --points", async () => {

@@ -1,7 +1,7 @@
 // Eigenvalues of symmetric matrices by Householder tridiagonalisation + implicit QL (the route classifyMetric
 // takes for wide metrics): hand cases, and random matrices Q diag(λ) Qᵀ with a known spectrum up to 300 × 300.
 import { describe, expect, it } from "vitest";
-import { classifyMetric, metricRank, symmetricEigen, symmetricEigenvalues } from "../../src/numeric/linalg.js";
+import { classifyMetric, metricRank, metricRankAt, symmetricEigen, symmetricEigenvalues } from "../../src/numeric/linalg.js";
 import { rng, uniform } from "../helpers.js";
 
 /** Q diag(λ) Qᵀ with Q a product of `reflections` random Householder reflections I − 2vvᵀ. */
@@ -103,5 +103,53 @@ describe("symmetricEigenvalues", () => {
       });
       expect([classifyMetric(gs).rank, metricRank(gs)]).toEqual([5, 5]);
     }
+  });
+});
+
+describe("metricRankAt: metricRank of a metric stored flat", () => {
+  it("gives metricRank's number on full, degenerate, badly scaled and non-finite metrics of every size in turn", () => {
+    const r = rng(29);
+    const cases: number[][][] = [];
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + (trial % 6),
+        rank = trial % (n + 1);
+      // JᵀJ of a rank-`rank` J, then rows and columns scaled by up to 10^±6 (past 10⁴: the equilibrated route)
+      const J = Array.from({ length: rank }, () => Array.from({ length: n }, () => uniform(r, -1, 1)));
+      const scale = Array.from({ length: n }, () => 10 ** (trial % 3 === 0 ? uniform(r, -6, 6) : 0));
+      cases.push(
+        Array.from({ length: n }, (_, i) =>
+          Array.from({ length: n }, (_, j) => J.reduce((s, row) => s + row[i] * row[j], 0) * scale[i] * scale[j]),
+        ),
+      );
+    }
+    cases.push(
+      [[0]],
+      [[NaN]],
+      [
+        [1, 1],
+        [1, 1 + 1e-15],
+      ],
+      [
+        [-1, 0],
+        [0, 1],
+      ],
+    );
+    const ranks = new Set<number>();
+    for (const g of cases) {
+      const n = g.length,
+        flat = new Float64Array(3 + n * n);
+      flat.set(g.flat(), 3); // at an offset, after another matrix's numbers
+      flat.fill(7, 0, 3);
+      expect([n, metricRankAt(flat, 3, n)]).toEqual([n, metricRank(g)]);
+      ranks.add(metricRank(g));
+    }
+    expect([...ranks].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // an overflowed entry: both refuse alike
+    const inf = [
+      [1, Infinity],
+      [Infinity, 1],
+    ];
+    expect(() => metricRank(inf)).toThrow("no convergence");
+    expect(() => metricRankAt(new Float64Array(inf.flat()), 0, 2)).toThrow("no convergence");
   });
 });

@@ -9,6 +9,7 @@ import {
   GEODESIC_ROUTE_THRESHOLD,
   geodesicBackend,
   mappingRoute,
+  eachFlat,
   eachPoint,
   metricRoute,
   pointMapping,
@@ -227,5 +228,33 @@ describe("many points at once", () => {
       for (const r of eachPoint(ev, points, 3)) seen.push(r.output);
     }).toThrow(message);
     expect(seen).toEqual([ev.at(points[0]).output, ev.at(points[1]).output]);
+  });
+
+  it("flat holds many's numbers bit for bit, and throws at a bad point with its message after the good ones", () => {
+    const ev = pointMapping(decoder(), new Map());
+    const r = rng(6);
+    const points = Array.from({ length: 70 }, () => [uniform(r, -2, 2), uniform(r, -2, 2)]);
+    const flat = ev.flat(points),
+      many = ev.many(points);
+    expect(flat.count).toBe(70);
+    expect(Array.from(flat.output)).toEqual(many.flatMap((v) => v.output));
+    expect(Array.from(flat.jacobian)).toEqual(many.flatMap((v) => v.jacobian.flat()));
+    expect(Array.from(flat.metric)).toEqual(many.flatMap((v) => v.metric.flat()));
+    const bad = [0.3, Number.NaN];
+    const message = (() => {
+      try {
+        ev.at(bad);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "no error";
+    })();
+    expect(message).toMatch(/not finite/);
+    expect(() => ev.flat([...points.slice(0, 5), bad, points[5]])).toThrow(message);
+    const seen: number[] = [];
+    expect(() => {
+      for (const v of eachFlat(ev, [...points.slice(0, 5), bad, points[5]], { n: 2, m: 784 }, 4)) seen.push(v.count);
+    }).toThrow(message);
+    expect(seen).toEqual([4, 1]);
   });
 });

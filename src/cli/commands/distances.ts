@@ -10,7 +10,7 @@ import { escapeControls } from "../../syntax/diagnostics.js";
 import { commandEnv } from "../env.js";
 import { fmt, json } from "../format.js";
 import { EXIT, type IO, UsageError } from "../io.js";
-import { npyBytes } from "../npy.js";
+import { npyFile } from "../npy.js";
 import { refuseInput, writeFileAtomic } from "../output.js";
 import { readPointsFile } from "../csv.js";
 import { choice } from "../options.js";
@@ -102,7 +102,7 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
     if (format === "npy")
       writeFileAtomic(
         opts.output!,
-        npyBytes(
+        npyFile(
           [m, m],
           Float64Array.from(D.flat(), (d) => d ?? NaN),
         ),

@@ -8,8 +8,8 @@ import { FORMATS } from "../formats.js";
 import { readPointsFile } from "../csv.js";
 import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
-import { evalColumns, evalFormatter, evalTable, isBinary } from "../eval-format.js";
-import { npyBytes } from "../npy.js";
+import { type EvalText, evalColumns, evalFormatter, evalTable, isBinary } from "../eval-format.js";
+import { npyBody, npyFile, npyHeader } from "../npy.js";
 import { refuseInput, writeFileAtomic } from "../output.js";
 import { eachFlat, type FlatMappingValues, pointMapping } from "../../numeric/route.js";
 import { inRequestGraph } from "../../symbolic/expr.js";
@@ -76,42 +76,79 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
   }
   const threads = threadCount(opts, points.length);
   const columns = evalColumns(mapping).length;
+  const formatter = isBinary(format) ? null : evalFormatter(format, mapping);
+  const detail = `${points.length} point${points.length === 1 ? "" : "s"}`;
+  const dims = { n: mapping.source.dim, m: mapping.target.dim };
+  if (threads === 1 && opts.output !== undefined) {
+    // To a file on one thread: each chunk's rows go to the temporary file as they are made, from one reused table,
+    // and the file replaces the old one when all are written (a point that cannot be evaluated leaves it as it was).
+    let done = 0;
+    function* file(): Generator<Uint8Array> {
+      const ev = inRequestGraph(mapping, () => pointMapping(mapping, env!));
+      if (formatter === null) yield npyHeader([points.length, columns]);
+      else yield Buffer.from(formatter.head, "utf8");
+      let chunk = new Float64Array(0);
+      for (const v of eachFlat(ev, points, dims)) {
+        const part = points.slice(done, done + v.count);
+        if (formatter !== null) {
+          const rows = formatter.rows(part, v, done);
+          yield typeof rows === "string" ? Buffer.from(rows, "utf8") : rows;
+        } else {
+          if (chunk.length < v.count * columns) chunk = new Float64Array(v.count * columns);
+          evalTable(part, v, chunk);
+          yield npyBody(chunk.subarray(0, v.count * columns));
+        }
+        done += v.count;
+      }
+      if (formatter !== null) yield Buffer.from(formatter.tail, "utf8");
+    }
+    try {
+      writeFileAtomic(opts.output, file(), [], { io, detail });
+      return EXIT.ok;
+    } catch (e) {
+      return evaluationFailure(io, loaded.model.file, e);
+    }
+  }
   const table = isBinary(format) ? new Float64Array(points.length * columns) : null;
   let rowsDone = 0;
-  // Text goes out in pieces of about 64 kB: streaming, without a write per line; to a file (-o) once, at the end.
-  const toFile: string[] = [];
-  let pending = "";
-  const out = (text: string) => {
-    if (pending.length + text.length < 1 << 16) {
-      pending += text;
+  // Text goes out in pieces of about 64 kB: streaming, without a write per line; to a file (-o) once, at the end, as
+  // bytes (csv's rows are bytes already: no string of the whole table is ever made).
+  const toFile: Uint8Array[] = [];
+  let pending: EvalText[] = [],
+    size = 0;
+  const flush = () => {
+    const pieces = pending;
+    pending = [];
+    size = 0;
+    if (opts.output !== undefined) {
+      for (const p of pieces) toFile.push(typeof p === "string" ? Buffer.from(p, "utf8") : p);
       return;
     }
-    const piece = pending + text; // one concatenation a piece: a chunk's rows arrive as one flat string
-    pending = "";
-    if (opts.output !== undefined) return void toFile.push(piece);
+    const text = pieces.map((p) => (typeof p === "string" ? p : Buffer.from(p.buffer, p.byteOffset, p.length).toString("latin1"))).join("");
     // in pieces of at most 64 kB (a chunk of json rows is larger), never between the halves of a surrogate pair
-    for (let at = 0; at < piece.length; ) {
-      let end = Math.min(piece.length, at + (1 << 16));
-      if (end < piece.length && (piece.charCodeAt(end - 1) & 0xfc00) === 0xd800) end--;
-      io.out(piece.slice(at, end));
+    for (let at = 0; at < text.length; ) {
+      let end = Math.min(text.length, at + (1 << 16));
+      if (end < text.length && (text.charCodeAt(end - 1) & 0xfc00) === 0xd800) end--;
+      io.out(text.slice(at, end));
       at = end;
     }
   };
-  const formatter = isBinary(format) ? null : evalFormatter(format, mapping);
+  const out = (text: EvalText) => {
+    pending.push(text);
+    size += text.length;
+    if (size >= 1 << 16) flush();
+  };
   out(formatter?.head ?? "");
   const done = () => {
     out(formatter?.tail ?? "");
-    if (opts.output === undefined) io.out(pending);
-    else
-      writeFileAtomic(opts.output, table ? npyBytes([points.length, columns], table) : toFile.join("") + pending, [], {
-        io,
-        detail: `${points.length} point${points.length === 1 ? "" : "s"}`,
-      });
+    flush();
+    if (opts.output !== undefined)
+      writeFileAtomic(opts.output, table ? npyFile([points.length, columns], table) : toFile, [], { io, detail });
     return EXIT.ok;
   };
   /** A point that cannot be evaluated: the rows before it go out (not to a file), then the message. */
   const failed = (e: EvaluationError) => {
-    if (opts.output === undefined) io.out(pending);
+    if (opts.output === undefined) flush();
     return evaluationFailure(io, loaded.model.file, e);
   };
   /** A chunk's values, written as its format writes them. */
@@ -124,7 +161,7 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
     const init: EvalWorkerInit = { ...workerSpec(loaded, file, env), set: opts.set, network: opts.network, format };
     const chunk = (r: EvalChunkResult) => {
       if (table && r.table) table.set(r.table.subarray(0, r.count * columns), rowsDone * columns);
-      else out(r.text);
+      else for (const t of r.text) out(t);
       rowsDone += r.count;
     };
     return evalInWorkers(init, points, threads, chunk).then(
@@ -135,8 +172,7 @@ export function evalCommand(io: IO, file: string, opts: EvalOptions): number | P
   try {
     // Rows are written as their chunk is evaluated, so that a million stream out.
     const ev = inRequestGraph(mapping, () => pointMapping(mapping, env));
-    for (const v of eachFlat(ev, points, { n: mapping.source.dim, m: mapping.target.dim }))
-      take(points.slice(rowsDone, rowsDone + v.count), v);
+    for (const v of eachFlat(ev, points, dims)) take(points.slice(rowsDone, rowsDone + v.count), v);
     return done();
   } catch (e) {
     return e instanceof EvaluationError ? failed(e) : evaluationFailure(io, loaded.model.file, e);

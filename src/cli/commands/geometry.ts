@@ -14,7 +14,8 @@ import { evaluationFailure } from "../failure.js";
 import { readSpec } from "../spec.js";
 import { type ChartPoint, chartPoint, chartPointText } from "../chart-point.js";
 import { readPointsFile } from "../csv.js";
-import { npyBytes } from "../npy.js";
+import { csvRows } from "../csv-rows.js";
+import { npyFile } from "../npy.js";
 import { refuseInput, writeFileAtomic } from "../output.js";
 
 export interface GeometryOptions {
@@ -96,7 +97,7 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
         values.forEach((v, p) => {
           table.set(v.values, p * size);
         });
-        writeFileAtomic(opts.output!, npyBytes([points.length, ...shape], table), [], { io, detail: pointsDetail(points.length) });
+        writeFileAtomic(opts.output!, npyFile([points.length, ...shape], table), [], { io, detail: pointsDetail(points.length) });
       } else {
         // a header (the coordinates, then each component by its 1-based indices, as eval's J_12: christoffel_122;
         // christoffel_1_10_2 once an index has two digits), then one row a point
@@ -108,10 +109,16 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
                 .join(sep)}`
             : q,
         );
-        const rows = values.map((v) => [...v.point, ...v.values].join(","));
-        const text = `${[...coords, ...names].join(",")}\n${rows.join("\n")}${rows.length ? "\n" : ""}`;
-        if (opts.output === undefined) io.out(text);
-        else writeFileAtomic(opts.output, text, [], { io, detail: pointsDetail(points.length) });
+        const columns = coords.length + size,
+          table = new Float64Array(values.length * columns);
+        values.forEach((v, p) => {
+          table.set(v.point, p * columns);
+          table.set(v.values, p * columns + coords.length);
+        });
+        const head = `${[...coords, ...names].join(",")}\n`,
+          rows = csvRows(table, columns);
+        if (opts.output === undefined) io.out(head + rows.toString("latin1"));
+        else writeFileAtomic(opts.output, [Buffer.from(head, "utf8"), rows], [], { io, detail: pointsDetail(points.length) });
       }
       return EXIT.ok;
     }

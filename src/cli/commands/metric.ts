@@ -16,6 +16,7 @@ import {
 import { pickMetric } from "../../api/spec.js";
 import { EXIT, type IO, UsageError } from "../io.js";
 import { readPointsFile } from "../csv.js";
+import { csvRows } from "../csv-rows.js";
 import { fmt, json, matrixText } from "../format.js";
 import { choice, parseAssignments, parseLayer, parsePoint } from "../options.js";
 import { FORMATS } from "../formats.js";
@@ -227,13 +228,15 @@ function atPoints(io: IO, model: Model, metric: Metric, format: (typeof FORMATS.
   if (format === "json") io.out(json({ ...metricHeader(metric), points: values.map(valueJson) }));
   else if (format === "latex") io.out(`% ${describe(metric)}\n${values.map((v) => `${valueTex(metric, v)}\n`).join("")}`);
   else if (format === "csv") {
-    const n = metric.manifold.dim;
-    const rows = values.map((v) => {
+    const n = metric.manifold.dim,
+      columns = metricColumns(metric.manifold.coords);
+    const table = new Float64Array(values.length * columns.length);
+    values.forEach((v, k) => {
       const upper: number[] = [];
       for (let i = 0; i < n; i++) for (let j = i; j < n; j++) upper.push(v.metric[i][j]);
-      return [...v.point, ...upper, v.rank, ...v.signature, ...v.eigenvalues, v.determinant].join(",");
+      table.set([...v.point, ...upper, v.rank, ...v.signature, ...v.eigenvalues, v.determinant], k * columns.length);
     });
-    io.out(`${metricColumns(metric.manifold.coords).join(",")}\n${rows.map((r) => `${r}\n`).join("")}`);
+    io.out(`${columns.join(",")}\n${csvRows(table, columns.length).toString("latin1")}`);
   } else {
     const blocks = values.map((v) => `at (${v.point.map(fmt).join(", ")}):\n\n${valueText(metric, v)}`);
     io.out(`${describe(metric)}\n${values.length} points of ${opts.points}\n\n${blocks.join("\n")}\n${signatureLegend(metric)}\n`);
