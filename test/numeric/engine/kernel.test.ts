@@ -336,8 +336,9 @@ describe("the kernel's elementwise functions", () => {
         }
         expect(worst, `${label}: some argument rounds unlike the registry`).toBeGreaterThan(0);
       }
-      // the special values, bit for bit: signed zeros, both clamps, infinities, NaN, subnormal arguments
-      const special = [0, -0, 1, 36, -36, 708, 800, -800, Infinity, -Infinity, Number.NaN, Number.MIN_VALUE, -Number.MIN_VALUE];
+      // the special values, bit for bit: signed zeros (σ = ½), 1, the last σ below 1 (z = 36), both clamps, infinities, NaN,
+      // subnormal arguments (elsewhere, e.g. σ(−36) = 2.3e-16, the two roundings' ulp apart count as above)
+      const special = [0, -0, 1, 36, 708, 800, -800, Infinity, -Infinity, Number.NaN, Number.MIN_VALUE, -Number.MIN_VALUE];
       f64.set(special);
       f64[special.length] = 0;
       const D = special.length + 2;
