@@ -6,6 +6,7 @@
 import { loadavg } from "node:os";
 import { evaluateAt, evaluateBatch, metricBatch, pickMapping, pickMetric, valuesOf } from "../src/index.js";
 import { metricsAt } from "../src/numeric/engine/geometry.js";
+import { kernelFma } from "../src/numeric/engine/kernel.js";
 import type { PreparedLayer, PreparedNetwork } from "../src/numeric/engine/network.js";
 import { loadSpec } from "../src/semantics/load.js";
 import { type BaselineReport, disagreement, type MethodRun, runBaselines } from "./baselines.js";
@@ -184,6 +185,8 @@ export function throughputSuite(): void {
     numpy: report?.numpy ?? null,
     blas: report?.blas ?? null,
     loadAverage: [loadBefore, loadAfter],
+    // the dense products as fused multiply-adds (relaxed SIMD) or as products and sums (kernel.ts)
+    fusedMultiplyAdd: kernelFma(),
     rows,
     targets,
   });

@@ -7,57 +7,183 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";
 
+/** acc + a·b in f64x2: one fused multiply-add where the module is built with relaxed SIMD, else a product and a sum. */
+const madd = (fma, acc, a, b) => (fma ? `(f64x2.relaxed_madd ${a} ${b} ${acc})` : `(f64x2.add ${acc} (f64x2.mul ${a} ${b}))`);
+
 /**
- * One tile of Z: `pairs` pairs of rows (2·pairs rows, i … i + 2·pairs − 1) × `comps` components (k, k + 1), as f64x2
- * sums in the outer-product form: for each column j, the tile's slice of Wᵀ row j (contiguous: one pointer, constant
- * offsets) times X[k][j] broadcast to both lanes. Each sum adds its products j = 0, 1, … in order, as the JavaScript
- * loop does, so the two kernels agree bit for bit; no horizontal sums at the end.
+ * The weights are packed in bands of rows (kernel.ts, writePacked): rows in bands of 8, then pairs, then an odd last row
+ * alone; the band from row i holds its weights column after column (W[i + r][j] at band + (j·width + r)·8), so a tile
+ * reads one contiguous run per column and a band (cols × 64 bytes) stays in L1 while every vector streams past it.
+ * A band starts at W + i·cols·8. `shape` is the band's width in rows: 8 (four f64x2 per column), 2 (one) or 1.
+ *
+ * One tile: the band's rows × `comps` vectors (k, k + 1) as f64x2 sums in outer-product form, the column's weights
+ * times X[k][j] broadcast to both lanes (for the odd row, the two vectors' X[k][j], X[k + 1][j] in the lanes times
+ * the weight broadcast). Each sum adds its products j = 0, 1, … in order, the same operations for every tile shape and
+ * vector count, so a vector's result does not depend on its neighbours in the block. `store(acc, r, c)` writes
+ * accumulator r (rows i + 2r, i + 2r + 1) of vector k + c; for the odd row, store(acc, 0, "lanes") both vectors.
  */
-function tile(pairs, comps) {
-  const P = Array.from({ length: pairs }, (_, r) => r),
-    C = Array.from({ length: comps }, (_, c) => c);
+function tile(shape, comps, fma, store) {
+  const splat = (at) => `(v128.load64_splat ${at})`;
+  const P = Array.from({ length: shape === 8 ? 4 : 1 }, (_, r) => r),
+    C = Array.from({ length: shape === 1 ? 1 : comps }, (_, c) => c);
   const acc = (r, c) => `$acc${c}${r}`;
+  const x = (c) => (c ? "(i32.add (local.get $xa) (local.get $colBytes))" : "(local.get $xa)");
+  const products =
+    shape === 1
+      ? [
+          `  (local.set $xs ${comps === 2 ? `(f64x2.replace_lane 1 (v128.load64_splat ${x(0)}) (f64.load ${x(1)}))` : splat(x(0))})`,
+          `  (local.set $acc00 ${madd(fma, "(local.get $acc00)", "(v128.load64_splat (local.get $wp))", "(local.get $xs)")})`,
+        ]
+      : [
+          ...P.map((r) => `  (local.set $w${r} (v128.load offset=${16 * r} (local.get $wp)))`),
+          ...C.flatMap((c) => [
+            `  (local.set $xs (v128.load64_splat ${x(c)}))`,
+            ...P.map((r) => `  (local.set ${acc(r, c)} ${madd(fma, `(local.get ${acc(r, c)})`, `(local.get $w${r})`, "(local.get $xs)")})`),
+          ]),
+        ];
   const L = [
-    "(local.set $wp (i32.add (local.get $W) (i32.shl (local.get $i) (i32.const 3))))",
+    "(local.set $wp (local.get $band))",
     "(local.set $xa (local.get $xk))",
     ...C.flatMap((c) => P.map((r) => `(local.set ${acc(r, c)} (v128.const f64x2 0 0))`)),
     "(block $jdone (loop $jloop",
     "  (br_if $jdone (i32.ge_u (local.get $xa) (local.get $xEnd)))",
-    ...P.map((r) => `  (local.set $w${r} (v128.load offset=${16 * r} (local.get $wp)))`),
-    ...C.flatMap((c) => [
-      `  (local.set $s (v128.load64_splat ${c ? "(i32.add (local.get $xa) (local.get $colBytes))" : "(local.get $xa)"}))`,
-      ...P.map((r) => `  (local.set ${acc(r, c)} (f64x2.add (local.get ${acc(r, c)}) (f64x2.mul (local.get $w${r}) (local.get $s))))`),
-    ]),
-    "  (local.set $wp (i32.add (local.get $wp) (local.get $rowBytes)))",
+    ...products,
+    `  (local.set $wp (i32.add (local.get $wp) (i32.const ${8 * shape})))`,
     "  (local.set $xa (i32.add (local.get $xa) (i32.const 8)))",
     "  (br $jloop)))",
-    ...C.flatMap((c) =>
-      P.map(
-        (r) =>
-          `(v128.store offset=${16 * r} (i32.add (local.get $zk) (i32.add (i32.shl (local.get $i) (i32.const 3))${
-            c ? " (local.get $rowBytes)" : " (i32.const 0)"
-          })) (local.get ${acc(r, c)}))`,
-      ),
-    ),
+    ...(shape === 1
+      ? store("(local.get $acc00)", 0, "lanes")
+      : C.flatMap((c) => P.flatMap((r) => store(`(local.get ${acc(r, c)})`, r, c)))),
   ];
   return L.map((l) => `            ${l}`).join("\n");
 }
 
-/** Every component (pairs of them, an odd last one alone) through the tiles of `pairs` row pairs from row $i on. */
-const overComponents = (pairs) => `(local.set $k (i32.const 0))
+/** The plain write-back: Z[k + c][i + 2r …] = the sums. zk is Z + k·rowBytes + i·8. */
+function plainStore(comps) {
+  return (acc, r, c) => {
+    if (c !== "lanes")
+      return [`(v128.store offset=${16 * r} ${c ? "(i32.add (local.get $zk) (local.get $rowBytes))" : "(local.get $zk)"} ${acc})`];
+    return [
+      `(f64.store (local.get $zk) (f64x2.extract_lane 0 ${acc}))`,
+      ...(comps === 2 ? [`(f64.store (i32.add (local.get $zk) (local.get $rowBytes)) (f64x2.extract_lane 1 ${acc}))`] : []),
+    ];
+  };
+}
+
+/**
+ * The chain rule's write-back for tangent vectors: Z[k + c] = sums · σ'[b] (σ' of the vector's point b, at dk = D' +
+ * b·rowBytes + i·8), or with `step`, c·P[k + c] + s·(sums · σ'[b]) (P the previous state, pk = P + k·rowBytes + i·8):
+ * the products and sums of batch.ts's chain and chainStep, in their order.
+ */
+function chainStore(comps, step) {
+  const at = (base, c) => (c ? `(local.get ${base}1)` : `(local.get ${base}0)`);
+  const next = (base, c) => (c ? `(i32.add (local.get ${base}) (local.get $rowBytes))` : `(local.get ${base})`);
+  return (acc, r, c) => {
+    if (c !== "lanes") {
+      const y = `(f64x2.mul ${acc} (v128.load offset=${16 * r} ${at("$dk", c)}))`,
+        p = `(v128.load offset=${16 * r} ${next("$pk", c)})`;
+      return [
+        `(v128.store offset=${16 * r} ${next("$zk", c)}`,
+        step ? `  (f64x2.add (f64x2.mul (local.get $cc) ${p}) (f64x2.mul (local.get $ss) ${y})))` : `  ${y})`,
+      ];
+    }
+    return Array.from({ length: comps }, (_, lane) => {
+      const y = `(f64.mul (f64x2.extract_lane ${lane} ${acc}) (f64.load ${at("$dk", lane)}))`,
+        p = `(f64.load ${next("$pk", lane)})`;
+      return [
+        `(f64.store ${next("$zk", lane)}`,
+        step ? `  (f64.add (f64.mul (local.get $c) ${p}) (f64.mul (local.get $s) ${y})))` : `  ${y})`,
+      ];
+    }).flat();
+  };
+}
+
+/** The address of row $i of vector (or point) `idx` in a block of `rows`-wide vectors at `base`. */
+const rowAt = (base, idx) =>
+  `(i32.add (local.get ${base}) (i32.add (i32.mul (local.get ${idx}) (local.get $rowBytes)) (i32.shl (local.get $i) (i32.const 3))))`;
+
+/**
+ * Every vector (pairs of them, an odd last one alone) through the tiles of the band from row $i on. With `chain`, the
+ * vectors are tangents: vector k belongs to point k mod B, whose σ' row is dk (b0, b1 track k mod B, k + 1 mod B).
+ */
+const overVectors = (shape, fma, mode) => {
+  const chain = mode !== "plain",
+    store = (comps) => (chain ? chainStore(comps, mode === "step") : plainStore(comps));
+  const pointers = (comps) =>
+    chain
+      ? `
+            (local.set $dk0 ${rowAt("$Dp", "$b0")})
+            (local.set $dk1 ${rowAt("$Dp", "$b1")})
+            (local.set $pk ${rowAt("$P", "$k")})
+            (local.set $b0 (i32.add (local.get $b0) (i32.const ${comps})))
+            (if (i32.ge_s (local.get $b0) (local.get $B)) (then (local.set $b0 (i32.sub (local.get $b0) (local.get $B)))))
+            (if (i32.ge_s (local.get $b0) (local.get $B)) (then (local.set $b0 (i32.sub (local.get $b0) (local.get $B)))))
+            (local.set $b1 (i32.add (local.get $b0) (i32.const 1)))
+            (if (i32.eq (local.get $b1) (local.get $B)) (then (local.set $b1 (i32.const 0))))`
+      : "";
+  const start = chain ? "\n      (local.set $b0 (i32.const 0))\n      (local.set $b1 (i32.rem_u (i32.const 1) (local.get $B)))" : "";
+  return `(local.set $k (i32.const 0))${start}
+      (local.set $band (i32.add (local.get $W) (i32.mul (local.get $i) (local.get $colBytes))))
       (block $kdone (loop $kloop
         (br_if $kdone (i32.ge_s (local.get $k) (local.get $K)))
         (local.set $xk (i32.add (local.get $X) (i32.mul (local.get $k) (local.get $colBytes))))
         (local.set $xEnd (i32.add (local.get $xk) (local.get $colBytes)))
-        (local.set $zk (i32.add (local.get $Z) (i32.mul (local.get $k) (local.get $rowBytes))))
+        (local.set $zk ${rowAt("$Z", "$k")})
         (if (i32.lt_s (i32.add (local.get $k) (i32.const 1)) (local.get $K))
-          (then
-${tile(pairs, 2)}
+          (then${pointers(2)}
+${tile(shape, 2, fma, store(2))}
             (local.set $k (i32.add (local.get $k) (i32.const 2))))
-          (else
-${tile(pairs, 1)}
+          (else${pointers(1)}
+${tile(shape, 1, fma, store(1))}
             (local.set $k (i32.add (local.get $k) (i32.const 1)))))
         (br $kloop)))`;
+};
+
+/** The band loops: bands of 8 rows, then pairs, then an odd last row; mode "plain", "chain" or "step" (the write-back). */
+const overBands = (fma, mode) => `    (block $bdone (loop $bloop
+      (br_if $bdone (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $rows)))
+      ${overVectors(8, fma, mode)}
+      (local.set $i (i32.add (local.get $i) (i32.const 8)))
+      (br $bloop)))
+    (block $pdone (loop $ploop
+      (br_if $pdone (i32.gt_s (i32.add (local.get $i) (i32.const 2)) (local.get $rows)))
+      ${overVectors(2, fma, mode)}
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $ploop)))
+    (if (i32.lt_s (local.get $i) (local.get $rows)) (then
+      ${overVectors(1, fma, mode)}))`;
+
+const GEMM_LOCALS = `(local $k i32) (local $i i32) (local $rowBytes i32) (local $colBytes i32) (local $band i32)
+    (local $xk i32) (local $xa i32) (local $xEnd i32) (local $zk i32) (local $wp i32)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $xs v128)
+    (local $acc00 v128) (local $acc01 v128) (local $acc02 v128) (local $acc03 v128)
+    (local $acc10 v128) (local $acc11 v128) (local $acc12 v128) (local $acc13 v128)
+    (local.set $rowBytes (i32.shl (local.get $rows) (i32.const 3)))
+    (local.set $colBytes (i32.shl (local.get $cols) (i32.const 3)))`;
+
+/** The dense layer's products: Z = W X for K vectors, and the tangents' product fused with the chain rule. */
+const GEMM = (fma) => `  ;; Z[k·rows + i] = Σ_j W[i][j] X[k·cols + j] for the K vectors, W packed in bands (writePacked)
+  (func (export "affine") (param $W i32) (param $X i32) (param $Z i32) (param $rows i32) (param $cols i32) (param $K i32)
+    ${GEMM_LOCALS}
+${overBands(fma, "plain")}
+  )
+
+  ;; The tangent vectors of a block of B points through a dense layer, with the chain rule (and a one-term step) in the
+  ;; write-back: Z[k] = (W X[k]) ∘ D'[k mod B], or with step ≠ 0, c·P[k] + s·((W X[k]) ∘ D'[k mod B]), k < K; D' holds
+  ;; σ' of point b at Dp + b·rows·8 (the σ' block the activation functions write), P the previous state's tangents
+  (func (export "affine_chain") (param $W i32) (param $X i32) (param $Z i32) (param $rows i32) (param $cols i32) (param $K i32)
+    (param $Dp i32) (param $B i32) (param $P i32) (param $c f64) (param $s f64) (param $step i32)
+    (local $b0 i32) (local $b1 i32) (local $dk0 i32) (local $dk1 i32) (local $pk i32) (local $cc v128) (local $ss v128)
+    ${GEMM_LOCALS}
+    (local.set $cc (f64x2.splat (local.get $c)))
+    (local.set $ss (f64x2.splat (local.get $s)))
+    (if (local.get $step)
+      (then
+${overBands(fma, "step")})
+      (else
+${overBands(fma, "chain")}))
+  )
+`;
 
 const f64x2 = (v) => `(v128.const f64x2 ${v} ${v})`;
 /** Taylor's coefficients of expm1, 1/n! for n = 2 … 13 (exact integers divided once: correctly rounded). */
@@ -251,6 +377,13 @@ ${estrin(hoist)}
 const pow2 = (hoist, offset) =>
   `(i64x2.shl (i64x2.add (local.get $kk) ${hoist(`(v128.const i64x2 ${1023 + offset} ${1023 + offset})`)}) (i32.const 52))`;
 
+/** The [6/6] Padé approximant of e^r, P(r)/P(−r) with P(r) = Σ_i PADE6[i] r^i, PADE6[i] = (12 − i)! 6! / (12! i! (6 − i)!)
+ *  (products of exact integers divided once: correctly rounded). */
+const PADE6 = Array.from({ length: 7 }, (_, i) => {
+  const f = (n) => (n <= 1 ? 1 : n * f(n - 1));
+  return (f(12 - i) * f(6)) / (f(12) * f(i) * f(6 - i));
+});
+
 // fdlibm e_log.c's Lg1 … Lg7: log(1 + f) = f − f²/2 + s(f²/2 + R(s²)), s = f/(2 + f), |f| < √2 − 1
 const LG = [
   6.66666666666673513e-1, 3.999999999940941908e-1, 2.857142874366239149e-1, 2.222219843214978396e-1, 1.818357216161805012e-1,
@@ -270,13 +403,20 @@ const ACTIVATIONS = {
 ${reduce(h)}
       (local.set $o0 (local.get $r))
       (local.set $o1 (local.get $kk))`,
-    // e^u = 2·(2^(k−1)(1 + p)): 2^(k−1) is a normal double for k ∈ [−1021, 1024], and e^u overflows only where it should
+    // e^u = 2^k P(r)/P(−r), the [6/6] Padé form (PADE6: relative error under 2e-19 for |r| ≤ ln 2 / 2), with P(±r) =
+    // E(r²) ± r O(r²): σ = 1/(1 + e^u) = Q/(Q + S) with Q = P(−r), S = 2^k P(r) as 2·(2^(k−1)P) (2^(k−1) is a normal
+    // double for k ∈ [−1021, 1024]; S overflows only where e^u does). One quotient and a chain half as deep as
+    // expm1's Estrin sum's, so more pairs of units overlap: 1.25× the units per CPU-second of that form here.
     second: (h) => `      (local.set $r (local.get $i0))
       (local.set $kk (local.get $i1))
-${expm1r(h)}
-      (local.set $scale ${pow2(h, -1)})
-      (local.set $t (f64x2.mul (f64x2.add (f64x2.mul (local.get $scale) (local.get $p)) (local.get $scale)) ${h(f64x2(2))}))
-      (local.set $o0 (f64x2.div ${h(f64x2(1))} (f64x2.add ${h(f64x2(1))} (local.get $t))))
+      (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+      (local.set $e0 (f64x2.add ${h(f64x2(1))} (f64x2.mul (local.get $r2) (f64x2.add ${h(f64x2(PADE6[2]))}
+        (f64x2.mul (local.get $r2) (f64x2.add ${h(f64x2(PADE6[4]))} (f64x2.mul (local.get $r2) ${h(f64x2(PADE6[6]))})))))))
+      (local.set $e1 (f64x2.mul (local.get $r) (f64x2.add ${h(f64x2(PADE6[1]))}
+        (f64x2.mul (local.get $r2) (f64x2.add ${h(f64x2(PADE6[3]))} (f64x2.mul (local.get $r2) ${h(f64x2(PADE6[5]))}))))))
+      (local.set $t (f64x2.mul (f64x2.mul (f64x2.add (local.get $e0) (local.get $e1)) ${pow2(h, -1)}) ${h(f64x2(2))}))
+      (local.set $q (f64x2.sub (local.get $e0) (local.get $e1)))
+      (local.set $o0 (f64x2.div (local.get $q) (f64x2.add (local.get $q) (local.get $t))))
       (local.set $o1 (f64x2.mul (local.get $o0) (f64x2.sub ${h(f64x2(1))} (local.get $o0))))`,
   },
   softplus: {
@@ -470,69 +610,44 @@ const ELEMENTWISE = `${TANH_FUNC}${Object.keys(ACTIVATIONS).map(activationFunc).
   )
 `;
 
-export const WAT = `;; GENERATED by scripts/wasm.mjs: edit that, then \`npm run wasm\`.
-;; The matrix engine's hot loop, Z[k·rows + i] = Σ_j W[i·cols + j] X[k·cols + j] for K components, in WebAssembly
-;; SIMD (f64x2): V8 does not vectorise JavaScript loops. Pointers are byte offsets into the one memory; W is stored
-;; transposed (Wᵀ[j·rows + i], by the caller, once per network). Rows in bands of 8 (a band of Wᵀ, cols × 8
-;; doubles, stays in L1 while every component streams past it), each band in tiles of 8 rows × 2 components: 8 f64x2
-;; sums, 4 loads of Wᵀ and 2 broadcasts of X per column. Then pairs of rows, then an odd last row alone.
+/** The module's text; with `fma`, its products and sums fused (relaxed SIMD's f64x2.relaxed_madd). */
+const wat = (fma) => `;; GENERATED by scripts/wasm.mjs: edit that, then \`npm run wasm\`.
+;; The matrix engine's hot loops in WebAssembly SIMD (f64x2): V8 does not vectorise JavaScript loops. Pointers are
+;; byte offsets into the one memory. Z[k·rows + i] = Σ_j W[i·cols + j] X[k·cols + j] for K vectors, W packed by the
+;; caller once per network in bands of rows (8, then pairs, then one; writePacked in kernel.ts), each band's weights
+;; column after column: a band (cols × 64 bytes) stays in L1 while every vector streams past it, read as one
+;; contiguous run per column. Tiles of 8 rows × 2 vectors: 8 f64x2 sums, 4 loads of weights and 2 broadcasts of X per
+;; column (V8 keeps the 8 sums and 6 operands in registers; larger tiles spill). affine_chain fuses the chain rule
+;; into the tangents' write-back. Then σ, σ' of each kernel activation, and the chain rule on its own.
 (module
   (memory (export "memory") 1)
 ${GLOBALS.join("\n")}
-  (func (export "affine") (param $W i32) (param $X i32) (param $Z i32) (param $rows i32) (param $cols i32) (param $K i32)
-    (local $k i32) (local $i i32) (local $rowBytes i32) (local $colBytes i32)
-    (local $xk i32) (local $xa i32) (local $xEnd i32) (local $zk i32) (local $wp i32)
-    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $s v128)
-    (local $acc00 v128) (local $acc01 v128) (local $acc02 v128) (local $acc03 v128)
-    (local $acc10 v128) (local $acc11 v128) (local $acc12 v128) (local $acc13 v128)
-    (local $sum f64)
-    (local.set $rowBytes (i32.shl (local.get $rows) (i32.const 3)))
-    (local.set $colBytes (i32.shl (local.get $cols) (i32.const 3)))
-    (block $bdone (loop $bloop
-      (br_if $bdone (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $rows)))
-      ${overComponents(4)}
-      (local.set $i (i32.add (local.get $i) (i32.const 8)))
-      (br $bloop)))
-    (block $pdone (loop $ploop
-      (br_if $pdone (i32.gt_s (i32.add (local.get $i) (i32.const 2)) (local.get $rows)))
-      ${overComponents(1)}
-      (local.set $i (i32.add (local.get $i) (i32.const 2)))
-      (br $ploop)))
-    ;; an odd last row: one scalar sum per component, in the same order
-    (if (i32.lt_s (local.get $i) (local.get $rows)) (then
-      (local.set $k (i32.const 0))
-      (block $kdone (loop $kloop
-        (br_if $kdone (i32.ge_s (local.get $k) (local.get $K)))
-        (local.set $xa (i32.add (local.get $X) (i32.mul (local.get $k) (local.get $colBytes))))
-        (local.set $xEnd (i32.add (local.get $xa) (local.get $colBytes)))
-        (local.set $wp (i32.add (local.get $W) (i32.shl (local.get $i) (i32.const 3))))
-        (local.set $sum (f64.const 0))
-        (block $jdone (loop $jloop
-          (br_if $jdone (i32.ge_u (local.get $xa) (local.get $xEnd)))
-          (local.set $sum (f64.add (local.get $sum) (f64.mul (f64.load (local.get $wp)) (f64.load (local.get $xa)))))
-          (local.set $wp (i32.add (local.get $wp) (local.get $rowBytes)))
-          (local.set $xa (i32.add (local.get $xa) (i32.const 8)))
-          (br $jloop)))
-        (f64.store (i32.add (local.get $Z) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $rows)) (local.get $i)) (i32.const 3)))
-          (local.get $sum))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $kloop)))))
-  )
-${ELEMENTWISE})
+${GEMM(fma)}${ELEMENTWISE})
 `;
+/** The checked-in text (kernel.wat): the module without relaxed SIMD. */
+export const WAT = wat(false);
 
 /** The compiled module as the TypeScript file that carries it. */
 export async function kernelModuleSource() {
   const wabt = await wabtInit();
-  const parsed = wabt.parseWat("kernel.wat", WAT, { simd: true });
-  const { buffer } = parsed.toBinary({});
-  parsed.destroy();
-  const b64 = Buffer.from(buffer).toString("base64");
-  const lines = b64.match(/.{1,120}/g).map((l) => `  "${l}"`);
+  const base64 = (fma) => {
+    const parsed = wabt.parseWat("kernel.wat", wat(fma), { simd: true, relaxed_simd: fma });
+    const { buffer } = parsed.toBinary({});
+    parsed.destroy();
+    const lines = Buffer.from(buffer)
+      .toString("base64")
+      .match(/.{1,120}/g)
+      .map((l) => `  "${l}"`);
+    return [buffer.length, lines.join(" +\n")];
+  };
+  const [[size, plain], [fmaSize, fused]] = [base64(false), base64(true)];
   return `// GENERATED by scripts/wasm.mjs from kernel.wat: do not edit.
-/** The WebAssembly SIMD kernel (${buffer.length} bytes), base64. */
+/** The WebAssembly SIMD kernel (${size} bytes), base64. */
 export const KERNEL_WASM_BASE64 =
-${lines.join(" +\n")};
+${plain};
+/** The same module with the dense products as fused multiply-adds, relaxed SIMD (${fmaSize} bytes), base64. */
+export const KERNEL_FMA_WASM_BASE64 =
+${fused};
 `;
 }
 

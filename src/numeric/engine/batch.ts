@@ -5,7 +5,7 @@
 // per-layer overhead rather than arithmetic; the block pays it once per B points (bench/engine.ts measures both).
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import { ACTIVATION_DERIVATIVES, type ActivationDerivatives, KERNEL_ACTIVATIONS } from "./activations.js";
-import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable, writeTransposed } from "./kernel.js";
+import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable, writePacked } from "./kernel.js";
 import { affineSparse, applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
 
 /** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (kinds with their own engine step,
@@ -102,14 +102,25 @@ const BLOCK_DOUBLES = 2 ** 20;
 
 /**
  * Who runs a block pass's work and where its buffers live. The JavaScript backend: Float64Arrays and loops. The
- * WebAssembly one: the network's Wᵀ and b copied once into a kernel's memory, the pass's buffers as views of that
- * memory, so a layer's product, σ and the residual chain step run in the kernel with no copies in or out (on a width-8
- * layer the copies and the JavaScript σ cost more than the product). Layer kinds and activations the kernel lacks run
- * their JavaScript loops on the same views.
+ * WebAssembly one: the network's W (packed) and b copied once into a kernel's memory, the pass's buffers as views of
+ * that memory, so a layer's product, σ and the chain rule (with a residual step) run in the kernel with no copies in or
+ * out (on a width-8 layer the copies and the JavaScript σ cost more than the product). Layer kinds and activations the
+ * kernel lacks run their JavaScript loops on the same views.
  */
 interface BlockBackend {
   /** Buffers of these lengths, valid until the pass ends. */
   buffers(lengths: readonly number[]): Float64Array[];
+  /**
+   * Layer l over a block of B points with K jet components: y = the layer's step from σ(W x + b) with the chain rule
+   * on the tangents, given the states it reads (newest first); D is scratch for σ and its derivatives.
+   */
+  layer(l: number, x: Float64Array, y: Float64Array, D: Float64Array, B: number, K: number, states: readonly Float64Array[]): void;
+  /** The pass is over (the memory may serve the next one). */
+  release(): void;
+}
+
+/** The parts of a layer's work a backend supplies to `layerSteps`. */
+interface LayerParts {
   /** Z = W_l X for `count` vectors (bias not added). */
   affine(l: number, X: Float64Array, Z: Float64Array, count: number): void;
   /** σ(z + b_l) and σ'(z + b_l) into D[u] and D[units + u], z = Y[u]. */
@@ -118,20 +129,36 @@ interface BlockBackend {
   chain(Y: Float64Array, D: Float64Array, units: number, K: number): void;
   /** The chain rule and the step y = c·x + s·y over the K components (see chainStep). */
   chainStep(Y: Float64Array, D: Float64Array, units: number, K: number, c: number, X: Float64Array, s: number): void;
-  /** The pass is over (the memory may serve the next one). */
-  release(): void;
+}
+
+/** A layer in sweeps over the block: W x for every component, σ at the values, the chain rule (with a one-term step),
+ *  then the rest of the layer's step. */
+function layerSteps(net: PreparedNetwork, parts: LayerParts): BlockBackend["layer"] {
+  return (l, x, y, D, B, K, states) => {
+    const units = B * net.layers[l].outWidth,
+      step = stepOf(net.layers[l], l + 1);
+    parts.affine(l, x, y, K * B);
+    parts.activate(l, y, D, units);
+    if (step.coeffs.length === 1 && step.s !== null) parts.chainStep(y, D, units, K, step.coeffs[0], states[0], step.s);
+    else {
+      parts.chain(y, D, units, K);
+      applyStep(step, states, y, K * units);
+    }
+  };
 }
 
 const jsBackend = (net: PreparedNetwork): BlockBackend => ({
   buffers: (lengths) => lengths.map((n) => new Float64Array(n)),
-  affine: (l, X, Z, count) => {
-    const layer = net.layers[l];
-    if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
-    else affineJs(layer.W!, null, X, Z, layer.outWidth, layer.inWidth, count);
-  },
-  activate: (l, Y, D, units) => activate(ACTIVATION_DERIVATIVES[net.layers[l].activation], net.layers[l].b!, Y, D, units),
-  chain,
-  chainStep,
+  layer: layerSteps(net, {
+    affine: (l, X, Z, count) => {
+      const layer = net.layers[l];
+      if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
+      else affineJs(layer.W!, null, X, Z, layer.outWidth, layer.inWidth, count);
+    },
+    activate: (l, Y, D, units) => activate(ACTIVATION_DERIVATIVES[net.layers[l].activation], net.layers[l].b!, Y, D, units),
+    chain,
+    chainStep,
+  }),
   release: () => {},
 });
 
@@ -161,16 +188,10 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
   grow(scratch);
   const f64 = new Float64Array(kernel.memory.buffer);
   net.layers.forEach((layer, l) => {
-    if (layer.W) writeTransposed(layer.W, layer.outWidth, layer.inWidth, f64, wAt[l] / 8);
+    if (layer.W) writePacked(layer.W, layer.outWidth, layer.inWidth, f64, wAt[l] / 8);
     f64.set(layer.b!, bAt[l] / 8);
   });
-  const backend: WasmBlocks = {
-    busy: false,
-    buffers: (lengths) => {
-      const starts = lengths.map((_, i) => scratch + lengths.slice(0, i).reduce((s, n) => s + bytes(n), 0));
-      grow(scratch + lengths.reduce((s, n) => s + bytes(n), 0));
-      return lengths.map((n, i) => new Float64Array(kernel.memory.buffer, starts[i], n));
-    },
+  const steps = layerSteps(net, {
     affine: (l, X, Z, count) => {
       const layer = net.layers[l];
       if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
@@ -184,6 +205,48 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
     },
     chain: (Y, D, units, K) => kernel.chain(Y.byteOffset, D.byteOffset, units, K),
     chainStep: (Y, D, units, K, c, X, s) => kernel.chain_step(Y.byteOffset, D.byteOffset, X.byteOffset, units, K, c, s),
+  });
+  const backend: WasmBlocks = {
+    busy: false,
+    buffers: (lengths) => {
+      const starts = lengths.map((_, i) => scratch + lengths.slice(0, i).reduce((s, n) => s + bytes(n), 0));
+      grow(scratch + lengths.reduce((s, n) => s + bytes(n), 0));
+      return lengths.map((n, i) => new Float64Array(kernel.memory.buffer, starts[i], n));
+    },
+    layer: (l, x, y, D, B, K, states) => {
+      const layer = net.layers[l],
+        own = KERNEL_ACTIVATIONS[layer.activation];
+      if (!own || !layer.W) return steps(l, x, y, D, B, K, states);
+      // a dense W with the kernel's σ: the values' product, σ and σ' there, then the tangents' product with the chain
+      // rule (and a one-term step) in its write-back, so the tangents are written once instead of three times
+      const rows = layer.outWidth,
+        cols = layer.inWidth,
+        units = B * rows,
+        step = stepOf(layer, l + 1),
+        oneTerm = step.coeffs.length === 1 && step.s !== null;
+      const [xAt, yAt, dAt, pAt] = [x.byteOffset, y.byteOffset, D.byteOffset, oneTerm ? states[0].byteOffset : 0];
+      kernel.affine(wAt[l], xAt, yAt, rows, cols, B);
+      kernel[own](yAt, bAt[l], dAt, units, rows);
+      if (oneTerm) kernel.chain_step(yAt, dAt, pAt, units, 1, step.coeffs[0], step.s!);
+      else kernel.chain(yAt, dAt, units, 1);
+      const [c, s] = oneTerm ? [step.coeffs[0], step.s!] : [0, 1];
+      if (K > 1)
+        kernel.affine_chain(
+          wAt[l],
+          xAt + 8 * B * cols,
+          yAt + 8 * units,
+          rows,
+          cols,
+          (K - 1) * B,
+          dAt + 8 * units,
+          B,
+          pAt + 8 * units,
+          c,
+          s,
+          +oneTerm,
+        );
+      if (!oneTerm) applyStep(step, states, y, K * units);
+    },
     release: () => {
       backend.busy = false;
     },
@@ -238,17 +301,8 @@ export function propagateBlocks(
         }
       states.unshift(x);
       for (let l = 0; l < net.layers.length; l++) {
-        const units = B * widths[l + 1],
-          step = stepOf(net.layers[l], l + 1);
         const y = pool.find((p) => !states.includes(p))!;
-        // W x over the block; σ at the B pre-activations, the chain rule on the tangents, then the layer's step
-        backend.affine(l, x, y, K * B);
-        backend.activate(l, y, D, units);
-        if (step.coeffs.length === 1 && step.s !== null) backend.chainStep(y, D, units, K, step.coeffs[0], states[0], step.s);
-        else {
-          backend.chain(y, D, units, K);
-          applyStep(step, states, y, K * units);
-        }
+        backend.layer(l, x, y, D, B, K, states);
         shift(states, y, reads);
         x = y;
       }

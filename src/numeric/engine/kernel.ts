@@ -4,7 +4,7 @@
 // (bench/engine.ts measures both in one run). Both sum in a fixed order, so results are deterministic per kernel;
 // the two differ in the last bits only (test/numeric/engine/kernel.test.ts).
 import type { KernelFunction } from "../../core/functions.js";
-import { KERNEL_WASM_BASE64 } from "./kernel.wasm.js";
+import { KERNEL_FMA_WASM_BASE64, KERNEL_WASM_BASE64 } from "./kernel.wasm.js";
 
 export type KernelName = "wasm" | "js";
 
@@ -94,6 +94,20 @@ export const affineJs: Affine = (W, b, X, Z, rows, cols, K) => {
 export type WasmKernel = {
   memory: WebAssembly.Memory;
   affine: (W: number, X: number, Z: number, rows: number, cols: number, K: number) => void;
+  affine_chain: (
+    W: number,
+    X: number,
+    Z: number,
+    rows: number,
+    cols: number,
+    K: number,
+    Dp: number,
+    B: number,
+    P: number,
+    c: number,
+    s: number,
+    step: number,
+  ) => void;
   chain: (Y: number, D: number, units: number, K: number) => void;
   chain_step: (Y: number, D: number, X: number, units: number, K: number, c: number, s: number) => void;
 } & {
@@ -101,26 +115,61 @@ export type WasmKernel = {
   [F in KernelFunction]: (Y: number, bias: number, D: number, units: number, m: number) => void;
 };
 
-/** The compiled module, or null where WebAssembly SIMD is missing (old browsers): the JS loop serves alone there. */
-const wasmModule: WebAssembly.Module | null = (() => {
+const decode = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+
+/**
+ * Relaxed SIMD's f64x2.relaxed_madd is a fused multiply-add where the processor has one (x86-64 with FMA3, arm64):
+ * half the instructions of the dense products' inner loop, about 1.25× the products per second here. V8 has it by
+ * default from 11.4 (Node 22, Chrome 114); Node 20's V8 has the same implementation behind a flag, which is set here,
+ * before compiling, where Node lends its v8 module (process.getBuiltinModule, Node ≥ 20.16). The flag only adds
+ * opcodes. RGNN_FMA=0 keeps the plain module (for comparisons).
+ */
+function relaxedSimd(): boolean {
+  const fused = decode(KERNEL_FMA_WASM_BASE64);
+  if (WebAssembly.validate(fused)) return true;
+  type V8 = { setFlagsFromString(flags: string): void };
+  const node = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const v8 = node?.getBuiltinModule?.("node:v8") as V8 | undefined;
+  v8?.setFlagsFromString("--experimental-wasm-relaxed-simd");
+  return WebAssembly.validate(fused);
+}
+
+/** The plain module, or null where WebAssembly SIMD is missing (old browsers): the JS loop serves alone there. */
+const plainModule: WebAssembly.Module | null = (() => {
   try {
     if (typeof WebAssembly === "undefined") return null;
-    const bytes = Uint8Array.from(atob(KERNEL_WASM_BASE64), (c) => c.charCodeAt(0));
+    const bytes = decode(KERNEL_WASM_BASE64);
     return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
     return null;
   }
 })();
 
+/** The module with fused multiply-adds, or null where the runtime lacks relaxed SIMD (or RGNN_FMA=0). */
+const fmaModule: WebAssembly.Module | null = (() => {
+  try {
+    if (!plainModule || (typeof process !== "undefined" && process.env?.RGNN_FMA === "0") || !relaxedSimd()) return null;
+    return new WebAssembly.Module(decode(KERNEL_FMA_WASM_BASE64));
+  } catch {
+    return null;
+  }
+})();
+const wasmModule = fmaModule ?? plainModule;
+
+/** Whether the kernel in use fuses the dense products' multiply-adds (relaxed SIMD). */
+export const kernelFma = (): boolean => fmaModule !== null;
+
 /**
  * A fresh instance with its own memory (one page, grown by the caller), or null without WebAssembly SIMD or when the
  * memory cannot be reserved (V8 reserves ~10 GB of address space per memory: under `ulimit -v 8G` it fails with a
- * RangeError); the JS loop serves then, with the same numbers.
+ * RangeError); the JS loop serves then, with the same numbers. `fused`: the module with fused multiply-adds (the one
+ * in use where the runtime has it) or the plain one (tests hold both to the same references).
  */
-export const newWasmKernel = (): WasmKernel | null => {
-  if (!wasmModule) return null;
+export const newWasmKernel = (fused = kernelFma()): WasmKernel | null => {
+  const module = fused ? fmaModule : plainModule;
+  if (!module) return null;
   try {
-    return new WebAssembly.Instance(wasmModule, {}).exports as unknown as WasmKernel;
+    return new WebAssembly.Instance(module, {}).exports as unknown as WasmKernel;
   } catch (e) {
     if (e instanceof RangeError) return null;
     throw e;
@@ -128,7 +177,7 @@ export const newWasmKernel = (): WasmKernel | null => {
 };
 
 /**
- * Each weight matrix gets its own instance whose memory holds Wᵀ (at 0, copied once) and room for X and Z behind it,
+ * Each weight matrix gets its own instance whose memory holds W packed (at 0, copied once) and room for X and Z behind it,
  * grown when a call has more components. Keyed weakly by W: the memory goes with the network. Prepared weights are
  * never written (prepareNetwork binds them once), so the copy stays exact.
  */
@@ -140,20 +189,20 @@ interface Arena {
 }
 const arenas = new WeakMap<Float64Array, Arena>();
 
-/** Wᵀ (cols × rows, row-major) of W (rows × cols) into `into` from `at` on: the layout the kernel's affine reads. */
-export function writeTransposed(W: Float64Array, rows: number, cols: number, into: Float64Array, at: number): void {
-  // in 32 × 32 tiles: a plain double loop strides a whole row of `into` per element and misses the cache each time
-  // (0.55 s for a 2240 × 2240 layer, 8× this)
-  const T = 32;
-  for (let i0 = 0; i0 < rows; i0 += T) {
-    const i1 = Math.min(rows, i0 + T);
-    for (let j0 = 0; j0 < cols; j0 += T) {
-      const j1 = Math.min(cols, j0 + T);
-      for (let i = i0; i < i1; i++) {
-        const from = i * cols;
-        for (let j = j0; j < j1; j++) into[at + j * rows + i] = W[from + j];
-      }
-    }
+/** The width of the band of rows that starts at row i of a `rows`-row matrix: 8, then 2, then 1 (kernel.wat's bands). */
+const bandWidth = (i: number, rows: number): number => (i + 8 <= rows ? 8 : i + 2 <= rows ? 2 : 1);
+
+/**
+ * W (rows × cols, row-major) into `into` from `at` on, packed as the kernel's affine reads it: rows in bands (8 rows,
+ * then pairs, then an odd last row), the band from row i at at + i·cols holding W[i + r][j] at (j·width + r). Each
+ * band reads its rows as `width` streams and writes one, so a wide layer (2240 × 2240) packs without cache misses.
+ */
+export function writePacked(W: Float64Array, rows: number, cols: number, into: Float64Array, at: number): void {
+  for (let i = 0; i < rows; ) {
+    const width = bandWidth(i, rows),
+      band = at + i * cols;
+    for (let j = 0, to = band; j < cols; j++) for (let r = 0, from = i * cols + j; r < width; r++, from += cols) into[to++] = W[from];
+    i += width;
   }
 }
 
@@ -166,7 +215,7 @@ function arenaFor(W: Float64Array, rows: number, cols: number, scratch: number):
     const memory = kernel.memory;
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     arena = { kernel, f64: new Float64Array(memory.buffer), wLength: W.length };
-    writeTransposed(W, rows, cols, arena.f64, 0);
+    writePacked(W, rows, cols, arena.f64, 0);
     arenas.set(W, arena);
   } else if (need > arena.f64.byteLength) {
     const memory = arena.kernel.memory;

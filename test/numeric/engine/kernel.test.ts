@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chainStep } from "../../../src/numeric/engine/batch.js";
 import { ACTIVATION_DERIVATIVES } from "../../../src/numeric/engine/activations.js";
-import { affine, KERNEL, newWasmKernel, wasmKernelAvailable, writeTransposed } from "../../../src/numeric/engine/kernel.js";
+import { affine, KERNEL, kernelFma, newWasmKernel, wasmKernelAvailable, writePacked } from "../../../src/numeric/engine/kernel.js";
 import { rng } from "../../../src/core/random.js";
 
 function reference(W: Float64Array, b: Float64Array, X: Float64Array, rows: number, cols: number, K: number): Float64Array {
@@ -68,6 +68,40 @@ describe("the affine kernel", () => {
         for (let i = 0; i < want.length; i++) expect(Math.abs(Z[i] - want[i])).toBeLessThanOrEqual(cols * 2.3e-16);
       });
 
+  for (const fused of [true, false])
+    it(`the ${fused ? "fused (relaxed SIMD)" : "plain"} module's affine on every shape, against the triple loop`, () => {
+      for (const [rows, cols, K] of shapes) {
+        const r = rng(rows * 1000 + cols * 10 + K);
+        const W = random(r, rows * cols),
+          X = random(r, K * cols);
+        const kernel = newWasmKernel(fused)!;
+        kernel.memory.grow(Math.ceil(((rows * cols + K * (cols + rows) + 8) * 8) / 65536));
+        const f64 = new Float64Array(kernel.memory.buffer);
+        const xAt = 2 * Math.ceil((rows * cols) / 2),
+          zAt = xAt + 2 * Math.ceil((K * cols) / 2);
+        writePacked(W, rows, cols, f64, 0);
+        f64.set(X, xAt);
+        f64.fill(Number.NaN, zAt, zAt + K * rows + 8);
+        kernel.affine(0, 8 * xAt, 8 * zAt, rows, cols, K);
+        const want = reference(W, new Float64Array(rows), X, rows, cols, K);
+        for (let i = 0; i < want.length; i++) expect(Math.abs(f64[zAt + i] - want[i])).toBeLessThanOrEqual(cols * 2.3e-16);
+        expect(f64.slice(zAt + K * rows, zAt + K * rows + 8).every(Number.isNaN)).toBe(true);
+      }
+    });
+
+  it("fuses the products' multiply-adds where the runtime has relaxed SIMD (Node ≥ 20.16 here)", () => {
+    expect(kernelFma()).toBe(process.env.RGNN_FMA !== "0");
+    // W = [1, a], X = [−1, b] (one row, one vector), a = 1 + 2⁻³⁰, b = 1 − 2⁻³⁰: the sum −1 + a·b is −2⁻⁶⁰ with the
+    // product fused into it, and 0 when a·b = 1 − 2⁻⁶⁰ rounds to 1 first
+    for (const fused of [true, false]) {
+      const kernel = newWasmKernel(fused)!;
+      const f64 = new Float64Array(kernel.memory.buffer);
+      f64.set([1, 1 + 2 ** -30, -1, 1 - 2 ** -30]);
+      kernel.affine(0, 16, 32, 1, 2, 1);
+      expect(f64[4]).toBe(fused ? -(2 ** -60) : 0);
+    }
+  });
+
   it("grows a layer's memory when a later call carries more components, and keeps W exact", () => {
     const r = rng(3);
     const rows = 40,
@@ -92,19 +126,123 @@ describe("the affine kernel", () => {
   });
 });
 
-describe("the transposition into the kernel's layout", () => {
+describe("the packed layout the kernel's products read", () => {
   it.each([
     [1, 1],
+    [3, 5],
+    [10, 4],
     [37, 70],
     [64, 32],
     [33, 2],
-  ])("writes Wᵀ of a %i × %i matrix, tile edges included, after an offset", (rows, cols) => {
+  ])("writes a %i × %i matrix in bands of 8 rows, then pairs, then one, after an offset", (rows, cols) => {
     const W = Float64Array.from({ length: rows * cols }, (_, k) => k + 0.5);
-    const into = new Float64Array(rows * cols + 5).fill(-1);
-    writeTransposed(W, rows, cols, into, 5);
+    const into = new Float64Array(rows * cols + 7).fill(-1);
+    writePacked(W, rows, cols, into, 5);
     expect(into.slice(0, 5).every((v) => v === -1)).toBe(true);
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) expect(into[5 + j * rows + i]).toBe(W[i * cols + j]);
+    expect(into.slice(5 + rows * cols).every((v) => v === -1)).toBe(true);
+    // the bands by hand: rows 8 at a time while 8 remain, then 2 at a time, then the last one
+    const widths: number[] = [];
+    for (let left = rows; left > 0; left -= widths[widths.length - 1]) widths.push(left >= 8 ? 8 : left >= 2 ? 2 : 1);
+    let i = 0;
+    for (const width of widths) {
+      for (let r = 0; r < width; r++) for (let j = 0; j < cols; j++) expect(into[5 + i * cols + j * width + r]).toBe(W[(i + r) * cols + j]);
+      i += width;
+    }
+    expect(i).toBe(rows);
   });
+});
+
+describe("the tangents' product with the chain rule in its write-back (affine_chain)", () => {
+  /** Y[v][i] = (Σ_j W[i][j] X[v][j])·D'[v mod B][i], or c·P[v][i] + s·(that), in plain loops. */
+  function reference(
+    W: Float64Array,
+    X: Float64Array,
+    Dp: Float64Array,
+    P: Float64Array,
+    rows: number,
+    cols: number,
+    B: number,
+    V: number,
+    step: [number, number] | null,
+  ) {
+    const Y = new Float64Array(V * rows);
+    for (let v = 0; v < V; v++)
+      for (let i = 0; i < rows; i++) {
+        let z = 0;
+        for (let j = 0; j < cols; j++) z += W[i * cols + j] * X[v * cols + j];
+        const y = z * Dp[(v % B) * rows + i];
+        Y[v * rows + i] = step ? step[0] * P[v * rows + i] + step[1] * y : y;
+      }
+    return Y;
+  }
+
+  /** One call of affine_chain in a fresh instance: W packed at 0, then X, D', P and Y (guarded by NaN after its end). */
+  function run(
+    fused: boolean,
+    W: Float64Array,
+    X: Float64Array,
+    Dp: Float64Array,
+    P: Float64Array,
+    rows: number,
+    cols: number,
+    B: number,
+    V: number,
+    step: [number, number] | null,
+  ) {
+    const at = (n: number) => 2 * Math.ceil(n / 2); // 16-byte aligned starts
+    const xAt = at(rows * cols),
+      dAt = xAt + at(X.length),
+      pAt = dAt + at(Dp.length),
+      yAt = pAt + at(P.length);
+    const kernel = newWasmKernel(fused)!;
+    kernel.memory.grow(Math.ceil(((yAt + V * rows + 8) * 8) / 65536));
+    const f64 = new Float64Array(kernel.memory.buffer);
+    writePacked(W, rows, cols, f64, 0);
+    f64.set(X, xAt);
+    f64.set(Dp, dAt);
+    f64.set(P, pAt);
+    f64.fill(Number.NaN, yAt, yAt + V * rows + 8);
+    const [c, s] = step ?? [0, 1];
+    kernel.affine_chain(0, 8 * xAt, 8 * yAt, rows, cols, V, 8 * dAt, B, 8 * pAt, c, s, step ? 1 : 0);
+    expect(f64.slice(yAt + V * rows, yAt + V * rows + 8).every(Number.isNaN)).toBe(true); // nothing written past Y
+    return f64.slice(yAt, yAt + V * rows);
+  }
+
+  // rows: bands of 8, pairs and an odd row; cols down to 1; B odd, even and 1; tangents per point 1 … 3 (odd vector counts)
+  const shapes: [number, number, number, number][] = [
+    [1, 1, 1, 1],
+    [2, 3, 1, 2],
+    [3, 1, 2, 1],
+    [8, 8, 3, 2],
+    [9, 5, 5, 3],
+    [10, 64, 4, 2],
+    [17, 2, 3, 1],
+    [64, 64, 7, 2],
+  ];
+  for (const fused of [true, false])
+    for (const [rows, cols, B, n] of shapes)
+      for (const step of [null, [1, 0.015625] as [number, number]])
+        it(`${fused ? "fused" : "plain"}: ${rows} × ${cols}, ${B} points × ${n} tangents${step ? ", a residual step" : ""}`, () => {
+          const r = rng(rows * 100 + cols * 10 + B + n);
+          const V = B * n;
+          const W = random(r, rows * cols),
+            X = random(r, V * cols),
+            Dp = random(r, B * rows),
+            P = random(r, V * rows);
+          const Y = run(fused, W, X, Dp, P, rows, cols, B, V, step);
+          const want = reference(W, X, Dp, P, rows, cols, B, V, step);
+          // sums of `cols` terms of size ≤ 1 in another order (fused or not), times |D'| ≤ 1: round-off ≤ (cols + 2)·ε
+          for (let k = 0; k < want.length; k++) expect(Math.abs(Y[k] - want[k])).toBeLessThanOrEqual((cols + 2) * 2.3e-16);
+          // a vector's result does not depend on its neighbours: each point alone (B = 1) gives the same bits
+          for (let b = 0; b < B; b++) {
+            const pick = (M: Float64Array, w: number) =>
+              Float64Array.from({ length: n * w }, (_, k) => M[(Math.floor(k / w) * B + b) * w + (k % w)]);
+            const alone = run(fused, W, pick(X, cols), Dp.slice(b * rows, (b + 1) * rows), pick(P, rows), rows, cols, 1, n, step);
+            for (let a = 0; a < n; a++)
+              for (let i = 0; i < rows; i++)
+                if (!Object.is(alone[a * rows + i], Y[(a * B + b) * rows + i])) throw new Error(`point ${b}, tangent ${a}, row ${i}`);
+          }
+        });
 });
 
 describe("the kernel's elementwise functions", () => {
@@ -198,8 +336,9 @@ describe("the kernel's elementwise functions", () => {
         }
         expect(worst, `${label}: some argument rounds unlike the registry`).toBeGreaterThan(0);
       }
-      // the special values, bit for bit: signed zeros, both clamps, infinities, NaN, subnormal arguments
-      const special = [0, -0, 1, 36, -36, 708, 800, -800, Infinity, -Infinity, Number.NaN, Number.MIN_VALUE, -Number.MIN_VALUE];
+      // the special values, bit for bit: signed zeros (σ = ½), 1, the last σ below 1 (z = 36), both clamps, infinities, NaN,
+      // subnormal arguments (elsewhere, e.g. σ(−36) = 2.3e-16, the two roundings' ulp apart count as above)
+      const special = [0, -0, 1, 36, 708, 800, -800, Infinity, -Infinity, Number.NaN, Number.MIN_VALUE, -Number.MIN_VALUE];
       f64.set(special);
       f64[special.length] = 0;
       const D = special.length + 2;
