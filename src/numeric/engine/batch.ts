@@ -6,7 +6,7 @@
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import { ACTIVATION_DERIVATIVES, type ActivationDerivatives, KERNEL_ACTIVATIONS } from "./activations.js";
 import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable, writeTransposed } from "./kernel.js";
-import { affineSparse, applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
+import { affineSparse, applyStep, maxReads, type PreparedLayer, type PreparedNetwork, shift, stepOf } from "./network.js";
 
 /** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (kinds with their own engine step,
  *  softmax, are not). */
@@ -125,11 +125,13 @@ interface BlockBackend {
 const jsBackend = (net: PreparedNetwork): BlockBackend => ({
   buffers: (lengths) => lengths.map((n) => new Float64Array(n)),
   affine: (l, X, Z, count) => {
-    const layer = net.layers[l];
-    if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
+    const layer = net.layers[l],
+      t = layer.through;
+    if (t) affineJs(t.W, null, X, Z, layer.outWidth, t.cols, count);
+    else if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
     else affineJs(layer.W!, null, X, Z, layer.outWidth, layer.inWidth, count);
   },
-  activate: (l, Y, D, units) => activate(ACTIVATION_DERIVATIVES[net.layers[l].activation], net.layers[l].b!, Y, D, units),
+  activate: (l, Y, D, units) => activate(ACTIVATION_DERIVATIVES[net.layers[l].activation], biasOf(net.layers[l]), Y, D, units),
   chain,
   chainStep,
   release: () => {},
@@ -149,7 +151,9 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
   let at = 0;
   for (const layer of net.layers) {
     wAt.push(at);
-    at += layer.W ? bytes(layer.W.length) : 0; // a shaped layer runs from its taps, in JavaScript on the kernel's memory
+    // a shaped layer runs from its taps, in JavaScript on the kernel's memory; a folded pair from their product
+    const W = layer.through?.W ?? layer.W;
+    at += W ? bytes(W.length) : 0;
     bAt.push(at);
     at += bytes(layer.b!.length);
   }
@@ -161,8 +165,10 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
   grow(scratch);
   const f64 = new Float64Array(kernel.memory.buffer);
   net.layers.forEach((layer, l) => {
-    if (layer.W) writeTransposed(layer.W, layer.outWidth, layer.inWidth, f64, wAt[l] / 8);
-    f64.set(layer.b!, bAt[l] / 8);
+    const t = layer.through;
+    if (t) writeTransposed(t.W, layer.outWidth, t.cols, f64, wAt[l] / 8);
+    else if (layer.W) writeTransposed(layer.W, layer.outWidth, layer.inWidth, f64, wAt[l] / 8);
+    f64.set(biasOf(layer), bAt[l] / 8);
   });
   const backend: WasmBlocks = {
     busy: false,
@@ -172,15 +178,17 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
       return lengths.map((n, i) => new Float64Array(kernel.memory.buffer, starts[i], n));
     },
     affine: (l, X, Z, count) => {
-      const layer = net.layers[l];
-      if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
+      const layer = net.layers[l],
+        t = layer.through;
+      if (t) kernel.affine(wAt[l], X.byteOffset, Z.byteOffset, layer.outWidth, t.cols, count);
+      else if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
       else kernel.affine(wAt[l], X.byteOffset, Z.byteOffset, layer.outWidth, layer.inWidth, count);
     },
     activate: (l, Y, D, units) => {
       const layer = net.layers[l],
         own = KERNEL_ACTIVATIONS[layer.activation];
       if (own) kernel[own](Y.byteOffset, bAt[l], D.byteOffset, units, layer.outWidth);
-      else activate(ACTIVATION_DERIVATIVES[layer.activation], layer.b!, Y, D, units);
+      else activate(ACTIVATION_DERIVATIVES[layer.activation], biasOf(layer), Y, D, units);
     },
     chain: (Y, D, units, K) => kernel.chain(Y.byteOffset, D.byteOffset, units, K),
     chainStep: (Y, D, units, K, c, X, s) => kernel.chain_step(Y.byteOffset, D.byteOffset, X.byteOffset, units, K, c, s),
@@ -238,6 +246,8 @@ export function propagateBlocks(
         }
       states.unshift(x);
       for (let l = 0; l < net.layers.length; l++) {
+        // a linear layer folded into the next (PreparedLayer.through): both layers as one product
+        if (net.layers[l + 1]?.through) l++;
         const units = B * widths[l + 1],
           step = stepOf(net.layers[l], l + 1);
         const y = pool.find((p) => !states.includes(p))!;
@@ -258,6 +268,9 @@ export function propagateBlocks(
     backend.release();
   }
 }
+
+/** The bias a layer's σ adds in the block pass: its own, or the folded pair's (PreparedLayer.through). */
+const biasOf = (layer: PreparedLayer): Float64Array => layer.through?.b ?? layer.b!;
 
 /** σ(z + b), σ'(z + b) of the layer's units into D (the pre-activations z are y's values). */
 function activate(act: ActivationDerivatives, bias: Float64Array, y: Float64Array, D: Float64Array, units: number): void {
