@@ -5,7 +5,16 @@
 // per-layer overhead rather than arithmetic; the block pays it once per B points (bench/engine.ts measures both).
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import { ACTIVATION_DERIVATIVES, type ActivationDerivatives, KERNEL_ACTIVATIONS } from "./activations.js";
-import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable, writeTransposed } from "./kernel.js";
+import {
+  affineJs,
+  KERNEL,
+  type KernelName,
+  newWasmKernel,
+  TAPS_SWEEP,
+  type WasmKernel,
+  wasmKernelAvailable,
+  writeTransposed,
+} from "./kernel.js";
 import { affineSparse, applyStep, maxReads, type PreparedLayer, type PreparedNetwork, shift, stepOf } from "./network.js";
 
 /** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (kinds with their own engine step,
@@ -148,15 +157,30 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
   const bytes = (doubles: number) => 16 * Math.ceil(doubles / 2); // 16-byte aligned starts
   const wAt: number[] = [],
     bAt: number[] = [];
-  let at = 0;
+  // a shaped layer's taps: its rows' starts, columns and values (the kernel's `taps` reads them where they are)
+  const tapsAt: { start: number; col: number; val: number }[] = [];
+  let at = 0,
+    sweep = 0;
   for (const layer of net.layers) {
     wAt.push(at);
-    // a shaped layer runs from its taps, in JavaScript on the kernel's memory; a folded pair from their product
+    // a folded pair runs from their product, a shaped layer from its taps
     const W = layer.through?.W ?? layer.W;
     at += W ? bytes(W.length) : 0;
+    const sp = !layer.through && layer.sparse;
+    if (sp) {
+      const start = at,
+        col = start + bytes(sp.start.length / 2),
+        val = col + bytes(sp.col.length / 2);
+      tapsAt.push({ start, col, val });
+      at = val + bytes(sp.val.length);
+      sweep = Math.max(sweep, layer.inWidth * TAPS_SWEEP);
+    } else tapsAt.push({ start: 0, col: 0, val: 0 });
     bAt.push(at);
     at += bytes(layer.b!.length);
   }
+  // the taps kernel's transposed inputs
+  const T = at;
+  at += bytes(sweep);
   const scratch = at;
   const grow = (end: number) => {
     const have = kernel.memory.buffer.byteLength;
@@ -168,6 +192,12 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
     const t = layer.through;
     if (t) writeTransposed(t.W, layer.outWidth, t.cols, f64, wAt[l] / 8);
     else if (layer.W) writeTransposed(layer.W, layer.outWidth, layer.inWidth, f64, wAt[l] / 8);
+    if (!t && layer.sparse) {
+      const i32 = new Int32Array(kernel.memory.buffer);
+      i32.set(layer.sparse.start, tapsAt[l].start / 4);
+      i32.set(layer.sparse.col, tapsAt[l].col / 4);
+      f64.set(layer.sparse.val, tapsAt[l].val / 8);
+    }
     f64.set(biasOf(layer), bAt[l] / 8);
   });
   const backend: WasmBlocks = {
@@ -181,8 +211,10 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
       const layer = net.layers[l],
         t = layer.through;
       if (t) kernel.affine(wAt[l], X.byteOffset, Z.byteOffset, layer.outWidth, t.cols, count);
-      else if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
-      else kernel.affine(wAt[l], X.byteOffset, Z.byteOffset, layer.outWidth, layer.inWidth, count);
+      else if (layer.sparse) {
+        const a = tapsAt[l];
+        kernel.taps(a.start, a.col, a.val, X.byteOffset, Z.byteOffset, T, layer.outWidth, layer.inWidth, count);
+      } else kernel.affine(wAt[l], X.byteOffset, Z.byteOffset, layer.outWidth, layer.inWidth, count);
     },
     activate: (l, Y, D, units) => {
       const layer = net.layers[l],

@@ -96,10 +96,15 @@ export type WasmKernel = {
   affine: (W: number, X: number, Z: number, rows: number, cols: number, K: number) => void;
   chain: (Y: number, D: number, units: number, K: number) => void;
   chain_step: (Y: number, D: number, X: number, units: number, K: number, c: number, s: number) => void;
+  /** A sparse operator by rows (start, col: Int32; val: Float64) on `count` vectors; T: cols × TAPS_SWEEP scratch. */
+  taps: (start: number, col: number, val: number, X: number, Z: number, T: number, rows: number, cols: number, count: number) => void;
 } & {
   /** σ(z + b) and σ'(z + b) of a block, for each activation the registry names this kernel function for. */
   [F in KernelFunction]: (Y: number, bias: number, D: number, units: number, m: number) => void;
 };
+
+/** Vectors the kernel's `taps` takes a sweep (scripts/wasm.mjs): its scratch holds cols × TAPS_SWEEP doubles. */
+export const TAPS_SWEEP = 8;
 
 /** The compiled module, or null where WebAssembly SIMD is missing (old browsers): the JS loop serves alone there. */
 const wasmModule: WebAssembly.Module | null = (() => {
