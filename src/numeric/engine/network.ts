@@ -10,11 +10,11 @@ import { freeSymbols } from "../../symbolic/expr.js";
 import { fromMath } from "../../symbolic/mathjs.js";
 import { assertValued } from "../evaluate.js";
 import { paramValues } from "../forward.js";
-import { ACTIVATION_DERIVATIVES } from "./activations.js";
+import { ACTIVATION_DERIVATIVES, KERNEL_ACTIVATIONS, KERNEL_HIGHER } from "./activations.js";
 import type { Taps } from "../../core/layers/shape.js";
 import type { JetArithmetic } from "../../core/layers/types.js";
 import { composeJets, type JetLayout, jetLayout, scaleJets } from "./jets.js";
-import { affine } from "./kernel.js";
+import { activateWasm, affine, affineTaps } from "./kernel.js";
 
 export interface PreparedLayer {
   kind: LayerKind;
@@ -152,6 +152,7 @@ export function layerAffine(
   through?: Through,
 ): void {
   if (through) affine(through.W, b && through.b, X, Z, layer.outWidth, through.cols, K);
+  else if (layer.sparse && affineTaps(layer.sparse, b, X, Z, layer.outWidth, layer.inWidth, K)) return;
   else if (layer.sparse) affineSparse(layer.sparse, b, X, Z, layer.outWidth, layer.inWidth, K);
   else affine(layer.W!, b, X, Z, layer.outWidth, layer.inWidth, K);
 }
@@ -164,11 +165,13 @@ const prepared = new WeakMap<Network, PreparedNetwork>();
 
 /** Bind a network's parameters: numeric weights as they are, symbolic ones from `env` (as forward.ts does). */
 export function prepareNetwork(net: Network, env: ReadonlyMap<string, number> = new Map()): PreparedNetwork {
-  const numeric = net.layers.every((l) => [l.W, l.b, l.h, l.eps].every((p) => !p || p.values));
+  // a shaped layer's parameters are its kernel and bias: its dense W is never read here (nor written out)
+  const params = (l: Network["layers"][number]) => (l.shaped ? [l.shaped.K, l.b] : [l.W, l.b, l.h, l.eps]);
+  const numeric = net.layers.every((l) => params(l).every((p) => !p || p.values));
   const hit = numeric ? prepared.get(net) : undefined;
   if (hit) return hit;
   if (!numeric) {
-    const symbols = net.layers.flatMap((l) => [l.W, l.b, l.h].flatMap((p) => (p && !p.values ? freeSymbols(p.entries.map(fromMath)) : [])));
+    const symbols = net.layers.flatMap((l) => params(l).flatMap((p) => (p && !p.values ? freeSymbols(p.entries.map(fromMath)) : [])));
     assertValued(
       symbols.filter((s) => s !== "pi"),
       env,
@@ -401,8 +404,7 @@ export function propagate(
     } else {
       y = free();
       layerAffine(layer, through ? through.b : layer.b!, x, y, K, through);
-      const act = ACTIVATION_DERIVATIVES[layer.activation];
-      for (let i = 0; i < wo; i++) act(y[i], D, i, wo);
+      activateLayer(layer.activation, y, D, wo);
       const z = caches ? y.slice(0, wo) : null;
       composeJets(L, y, D, wo);
       applyStep(stepOf(layer, xs.length), xs, y, K * wo);
@@ -514,9 +516,8 @@ export function propagateAlong(
       wo = layer.outWidth;
     const y = pool.find((b) => !xs.includes(b))!;
     layerAffine(layer, through ? through.b : layer.b!, x, y, K, through);
-    const act = ACTIVATION_DERIVATIVES[layer.activation];
+    activateLayer(layer.activation, y, D, wo);
     for (let i = 0; i < wo; i++) {
-      act(y[i], D, i, wo);
       let zv = 0;
       for (let a = 0; a < n; a++) zv += v[a] * y[(1 + a) * wo + i];
       const d1 = D[wo + i];
@@ -530,6 +531,22 @@ export function propagateAlong(
     w = wo;
   }
   return { out: x.subarray(0, K * w), width: w };
+}
+
+/**
+ * σ and its first three derivatives at a layer's pre-activations y[0 … wo − 1] into D (blocks of wo): the kernel's σ
+ * and σ' where it has the activation (as the block pass takes them) and the layer is wide enough to pay for the
+ * copies, with σ'' and σ''' from those; else the registry's σ and derivatives, unit by unit.
+ */
+function activateLayer(activation: Activation, y: Float64Array, D: Float64Array, wo: number): void {
+  const fn = KERNEL_ACTIVATIONS[activation],
+    higher = fn && KERNEL_HIGHER[fn];
+  if (higher && activateWasm(fn, y, D, wo)) {
+    for (let i = 0; i < wo; i++) higher(D, i, wo);
+    return;
+  }
+  const act = ACTIVATION_DERIVATIVES[activation];
+  for (let i = 0; i < wo; i++) act(y[i], D, i, wo);
 }
 
 /** The new state y in front of the states xs (newest first), keeping the `keep` newest. */

@@ -2,14 +2,20 @@
 // JavaScript loop it replaces (affineSparse, engine/network.ts) against plain loops written from the definitions of
 // convolution, transposed convolution (as a scatter), nearest upsampling and average pooling, not from the taps:
 // stride, padding, dilation, groups, output padding, rectangular kernels and odd sizes, and vector counts that leave
-// a partial sweep. The kernel and the loop add the same products in the same order: they agree bit for bit.
+// a partial sweep. The kernel and the loop add the same products in the same order: they agree bit for bit. Then one
+// point's passes: affineTaps (the kernel on a single point's jets) against the loop, the kernel's σ and σ' with the
+// identities for σ'' and σ''' against the registry, and the 28×28 decoder's metric point by point against torch.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { rng } from "../../../src/core/random.js";
 import { LAYER_KINDS } from "../../../src/core/layers/index.js";
 import { type Geometry, isGeometryError, type Options, type Shape3, sizeOf } from "../../../src/core/layers/shape.js";
-import { newWasmKernel, TAPS_SWEEP, wasmKernelAvailable } from "../../../src/numeric/engine/kernel.js";
-import { affineSparse, sparseOperator } from "../../../src/numeric/engine/network.js";
-import type { LayerKind } from "../../../src/semantics/model.js";
+import { ACTIVATION_DERIVATIVES, KERNEL_ACTIVATIONS, KERNEL_HIGHER } from "../../../src/numeric/engine/activations.js";
+import { metricAt } from "../../../src/numeric/engine/geometry.js";
+import { activateWasm, affineTaps, newWasmKernel, TAPS_SWEEP, wasmKernelAvailable } from "../../../src/numeric/engine/kernel.js";
+import { affineSparse, prepareNetwork, sparseOperator } from "../../../src/numeric/engine/network.js";
+import type { LayerKind, Network } from "../../../src/semantics/model.js";
+import { model } from "../../helpers.js";
 
 type Pair = [number, number];
 interface Case {
@@ -194,5 +200,66 @@ describe("the taps kernel and loop against each kind's definition", () => {
       const wasm = wasmTaps(A, X, rows, cols, count);
       expect(wasm.findIndex((v, i) => !Object.is(v, js[i]))).toBe(-1);
     }
+  });
+});
+
+describe("one point's passes through the kernel", () => {
+  it("affineTaps equals the loop bit for bit on a decoder-sized operator, for 1 to 10 components", () => {
+    if (!wasmKernelAvailable()) return;
+    // conv_transpose 32 → 1 channel, 4×4 kernel, stride 2, padding 1, 14×14 → 28×28: the 28×28 decoder's last layer
+    const sd = LAYER_KINDS.conv_transpose.shaped!;
+    const o = options({ name: "", kind: "conv_transpose", input: [32, 14, 14], channels: 1, k: [4, 4], s: [2, 2], p: [1, 1] });
+    const g = sd.geometry([32, 14, 14], 1, o);
+    if (isGeometryError(g)) throw new Error(g.error);
+    const r = rng(28);
+    const K = Float64Array.from({ length: sizeOf(g.kernel!) }, () => 2 * r() - 1);
+    const A = sparseOperator(sd.taps({ input: [32, 14, 14], output: g.output, options: o, kernel: g.kernel }), 784, K);
+    const b = Float64Array.from({ length: 784 }, () => r() - 0.5);
+    for (let count = 1; count <= 10; count++) {
+      const X = Float64Array.from({ length: count * 6272 }, () => 2 * r() - 1);
+      const js = new Float64Array(count * 784),
+        wasm = new Float64Array(count * 784);
+      affineSparse(A, b, X, js, 784, 6272, count);
+      expect(affineTaps(A, b, X, wasm, 784, 6272, count, "wasm")).toBe(A.val.length * count >= 1 << 15);
+      if (A.val.length * count < 1 << 15) continue;
+      expect(wasm.findIndex((v, i) => !Object.is(v, js[i]))).toBe(-1);
+      expect(affineTaps(A, b, X, wasm, 784, 6272, count, "js")).toBe(false);
+    }
+  });
+
+  it("the kernel's σ, σ' and the identities for σ'', σ''' give the registry's four derivatives", () => {
+    if (!wasmKernelAvailable()) return;
+    const units = 600,
+      z = Float64Array.from({ length: units }, (_, i) => -30 + (60 * i) / (units - 1) + 0.013);
+    for (const a of ["tanh", "sigmoid", "softplus"] as const) {
+      const fn = KERNEL_ACTIVATIONS[a]!;
+      const D = new Float64Array(4 * units),
+        want = new Float64Array(4 * units);
+      expect(activateWasm(fn, z, D, units, "wasm")).toBe(true);
+      for (let i = 0; i < units; i++) {
+        KERNEL_HIGHER[fn]!(D, i, units);
+        ACTIVATION_DERIVATIVES[a](z[i], want, i, units);
+      }
+      let worst = 0;
+      for (let i = 0; i < 4 * units; i++) worst = Math.max(worst, Math.abs(D[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+      expect(worst).toBeLessThan(1e-14);
+      expect(activateWasm(fn, z, D, units, "js")).toBe(false);
+    }
+  });
+
+  it("the 28×28 decoder's metric at torch's points, one point at a time, equals torch's JᵀJ to 1e-10", () => {
+    const fixture = JSON.parse(readFileSync("bench/fixtures/decoder28.json", "utf8")) as { points: number[][]; metrics: number[][][] };
+    const net = model(
+      readFileSync("bench/fixtures/decoder28.rgnn", "utf8"),
+      "bench/fixtures/decoder28.rgnn",
+      "bench/fixtures",
+    ).mappings.get("decoder") as Network;
+    const pn = prepareNetwork(net);
+    fixture.points.forEach((p, k) => {
+      const g = metricAt(pn, p),
+        want = fixture.metrics[k].flat();
+      const scale = Math.max(...want.map(Math.abs));
+      for (let i = 0; i < want.length; i++) expect(Math.abs(g[i] - want[i]) / scale).toBeLessThan(1e-10);
+    });
   });
 });
