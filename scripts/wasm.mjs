@@ -481,6 +481,7 @@ function tapsFunc(V) {
     A = Array.from({ length: P }, (_, k) => k),
     J = Array.from({ length: V }, (_, j) => j),
     shift = Math.log2(V * 8);
+  const product = (k) => `(f64x2.mul (local.get $w) (v128.load offset=${16 * k} (local.get $p)))`;
   return `
   ;; Z[v·rows + i] = Σ_t val[t]·X[v·cols + col[t]], t over row i's taps start[i] … start[i + 1] − 1 (start, col: i32;
   ;; val: f64), for the count vectors; T: scratch of cols × ${V} doubles. ${V} vectors a sweep: past count, the last
@@ -523,7 +524,7 @@ function tapsFunc(V) {
           (br_if $tdone (i32.ge_u (local.get $tc) (local.get $ec)))
           (local.set $w (v128.load64_splat (local.get $tv)))
           (local.set $p (i32.add (local.get $T) (i32.shl (i32.load (local.get $tc)) (i32.const ${shift}))))
-          ${A.map((k) => `(local.set $acc${k} (f64x2.add (local.get $acc${k}) (f64x2.mul (local.get $w) (v128.load offset=${16 * k} (local.get $p)))))`).join("\n          ")}
+          ${A.map((k) => `(local.set $acc${k} (f64x2.add (local.get $acc${k}) ${product(k)}))`).join("\n          ")}
           (local.set $tc (i32.add (local.get $tc) (i32.const 4)))
           (local.set $tv (i32.add (local.get $tv) (i32.const 8)))
           (br $tloop)))

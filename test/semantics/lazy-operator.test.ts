@@ -1,7 +1,8 @@
 // A shaped layer's dense W is written out only when a route reads it (semantics/networks.ts, lazyOperator): the matrix
 // engine's passes (the metric at a point and over many, the evaluation, the geodesic equation) never ask for it; the
-// forward-mode route (and the round-off floor of `metric --at` on networks small enough for it) does, and gets the operator's entries; and a layer whose dense W would pass the parameter memory
-// loads (its taps are small) and says so, with the way round it, only when a route asks for that W.
+// forward-mode route (and the round-off floor of `metric --at` on networks small enough for it) does, and gets the
+// operator's entries; and a layer whose dense W would pass the parameter memory loads (its taps are small) and says
+// so, with the way round it, only when a route asks for that W.
 import { describe, expect, it } from "vitest";
 import { evaluateBatch, metricBatch } from "../../src/index.js";
 import { geodesicBackend, pointMetric } from "../../src/numeric/route.js";

@@ -9,8 +9,10 @@ import { type PreparedNetwork, prepareNetwork, propagate, propagateAlong } from 
 import type { Network } from "../../../src/semantics/model.js";
 import { model } from "../../helpers.js";
 
-const lit = (rows: number, cols: number, seed: number, scale = 0.7) =>
-  `[${Array.from({ length: rows }, (_, i) => `[${Array.from({ length: cols }, (_, j) => (scale * Math.cos(1.3 * (i * cols + j) + seed)).toFixed(4)).join(", ")}]`).join(", ")}]`;
+const lit = (rows: number, cols: number, seed: number, scale = 0.7) => {
+  const row = (i: number) => Array.from({ length: cols }, (_, j) => (scale * Math.cos(1.3 * (i * cols + j) + seed)).toFixed(4));
+  return `[${Array.from({ length: rows }, (_, i) => `[${row(i).join(", ")}]`).join(", ")}]`;
+};
 const vec = (n: number, seed: number, scale = 0.3) =>
   `[${Array.from({ length: n }, (_, i) => (scale * Math.sin(0.9 * i + seed)).toFixed(4)).join(", ")}]`;
 
