@@ -5,13 +5,16 @@
 // Sigmoid). Both sides run in turn, ROUNDS times, each side's best round of CPU time counts; torch's g must agree with
 // rgnn's to AGREE (relative) at the check points, or the comparison is void. Measured per decoder: the metric at one
 // point (`metricAt`, what `rgnn metric --at` runs; torch: jacfwd at one point), and the metric and the whole
-// evaluation (`metricBatch`, `evaluateBatch`, what `rgnn eval --points` runs) over many points against vmap(jacfwd).
+// evaluation (`metricBatch`, `evaluateBatch`, what `rgnn eval --points` runs) over many points against vmap(jacfwd);
+// and what `rgnn distances` runs at each step of each geodesic, the geodesic equation's Γ(v, v) at a point (the metric
+// backend's `acceleration`: J and f''[v, v] by one directional pass), per point against vmap(jacfwd)'s J per point.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { evaluateBatch, metricAt, metricBatch, pickMapping, pickMetric, valuesOf } from "../src/index.js";
+import { geodesicBackend } from "../src/numeric/route.js";
 import { loadSpec } from "../src/semantics/load.js";
 import { baselinesUnavailable, PYTHON } from "./baselines.js";
 import { rng } from "./networks.js";
@@ -33,6 +36,8 @@ const DECODERS = [
 const ROUNDS = 3;
 /** Points at which the metric at one point is timed (each side's fastest counts). */
 const SINGLE = 20;
+/** Points at which the geodesic equation's right-hand side is timed, one after another (the mean counts). */
+const ACCEL = 400;
 /** The chunk sizes torch's vmap(jacfwd) tries (its fastest counts). */
 const CHUNKS = [64, 256, 1024];
 const AGREE = 1e-10;
@@ -81,7 +86,13 @@ export function convDecoderSuite(): void {
       return { ...d, points, file, model, importError: "error" in imp ? imp.error : null, via: "error" in imp ? d.spec : "rgnn import" };
     });
     const check = [0, 1, 7];
-    const ours = cases.map(() => ({ single: Infinity, metricBatch: Infinity, evaluateBatch: Infinity, g: null as Float64Array | null }));
+    const ours = cases.map(() => ({
+      single: Infinity,
+      metricBatch: Infinity,
+      evaluateBatch: Infinity,
+      accel: Infinity,
+      g: null as Float64Array | null,
+    }));
     const peers: PeerModel[][] = [];
     const loadBefore = loadavg()[0];
     let torchVersion: string | null = null;
@@ -100,6 +111,20 @@ export function convDecoderSuite(): void {
         o.metricBatch = Math.min(o.metricBatch, ms);
         o.g ??= g.data;
         o.evaluateBatch = Math.min(o.evaluateBatch, cpuTime(() => evaluateBatch(mapping, c.points, env))[1]);
+        const geo = geodesicBackend(metric, env),
+          x = new Float64Array(2),
+          v = new Float64Array(2),
+          acc = new Float64Array(2);
+        const [, accMs] = cpuTime(() => {
+          for (let p = 0; p < ACCEL; p++) {
+            x[0] = c.points[2 * p];
+            x[1] = c.points[2 * p + 1];
+            v[0] = Math.cos(p);
+            v[1] = Math.sin(p);
+            geo.acceleration(x, v, acc);
+          }
+        });
+        o.accel = Math.min(o.accel, accMs / ACCEL);
       });
       if (missing) continue;
       const job = join(dir, "job.json");
@@ -157,16 +182,19 @@ export function convDecoderSuite(): void {
         maxRelDiff,
         metricBatchOverTorch: agree && torchBatch ? per(o.metricBatch)! / torchBatch : null,
         evaluateBatchOverTorch: agree && torchBatch ? per(o.evaluateBatch)! / torchBatch : null,
+        geodesicEquationMs: Number.isFinite(o.accel) ? o.accel : null,
+        // torch's CPU ms per point of vmap(jacfwd) over ours per geodesic-equation evaluation
+        geodesicEquationOverTorch: agree && torchBatch && Number.isFinite(o.accel) ? 1000 / torchBatch / o.accel : null,
       };
     });
     const f = (v: number | null | undefined, d = 0) => (v == null ? "—" : v.toFixed(d));
     printTable(
       `Convolutional decoders' latent metric g = JᵀJ: rgnn (after rgnn import, or its spec) against ${torchVersion ?? "torch (not run)"} ` +
         `vmap(jacfwd), 1 thread, CPU time, best of ${ROUNDS} rounds in turn; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}`,
-      ["decoder", "g at a point ms", "torch ms", "metricBatch pts/s", "evaluateBatch pts/s", "torch pts/s", "max rel |Δg|"],
+      ["decoder", "g at a point ms", "torch ms", "metricBatch pts/s", "evaluateBatch pts/s", "torch pts/s", "Γ(v,v) ms", "max rel |Δg|"],
       rows.map((r) =>
         !r.via
-          ? [r.decoder, `rgnn import: ${r.importError}`, f(r.torchSingleMs, 2), "—", "—", f(r.torchBatch), "—"]
+          ? [r.decoder, `rgnn import: ${r.importError}`, f(r.torchSingleMs, 2), "—", "—", f(r.torchBatch), "—", "—"]
           : [
               r.via === "rgnn import" ? r.decoder : `${r.decoder} (${r.via}: rgnn import refused it)`,
               f(r.singleMs, 2),
@@ -174,6 +202,7 @@ export function convDecoderSuite(): void {
               f(r.metricBatch),
               f(r.evaluateBatch),
               r.torchBatch ? `${f(r.torchBatch)} (chunk ${r.torchChunk})` : "—",
+              f(r.geodesicEquationMs, 3),
               r.maxRelDiff == null ? "—" : r.maxRelDiff.toExponential(1),
             ],
       ),
@@ -185,6 +214,7 @@ export function convDecoderSuite(): void {
         rows.flatMap((r) => [
           [`${r.decoder}: metricBatch over torch vmap(jacfwd) (at least 1)`, r.metricBatchOverTorch ?? Number.NaN],
           [`${r.decoder}: evaluateBatch over torch vmap(jacfwd) (at least 1)`, r.evaluateBatchOverTorch ?? Number.NaN],
+          [`${r.decoder}: geodesic equation per point over torch vmap(jacfwd) (at least 1)`, r.geodesicEquationOverTorch ?? Number.NaN],
         ]),
       ),
     };

@@ -610,6 +610,82 @@ const ELEMENTWISE = `${TANH_FUNC}${Object.keys(ACTIVATIONS).map(activationFunc).
   )
 `;
 
+/**
+ * A shaped layer's operator (engine/network.ts's SparseOperator: CSR rows of taps) applied to `count` vectors, V of
+ * them at a time: their inputs transposed into T (cols × V, column c's V values side by side), then each row's taps
+ * read once for all V, V/2 f64x2 sums per row. Each sum adds its taps in row order, as the JavaScript loop does, so
+ * the two agree bit for bit.
+ */
+function tapsFunc(V) {
+  const P = V / 2,
+    A = Array.from({ length: P }, (_, k) => k),
+    J = Array.from({ length: V }, (_, j) => j),
+    shift = Math.log2(V * 8);
+  const product = (k) => `(f64x2.mul (local.get $w) (v128.load offset=${16 * k} (local.get $p)))`;
+  return `
+  ;; Z[v·rows + i] = Σ_t val[t]·X[v·cols + col[t]], t over row i's taps start[i] … start[i + 1] − 1 (start, col: i32;
+  ;; val: f64), for the count vectors; T: scratch of cols × ${V} doubles. ${V} vectors a sweep: past count, the last
+  ;; vector is read again and not stored.
+  (func (export "taps") (param $start i32) (param $col i32) (param $val i32) (param $X i32) (param $Z i32) (param $T i32)
+    (param $rows i32) (param $cols i32) (param $count i32)
+    (local $v i32) (local $n i32) (local $j i32) (local $src i32) (local $dst i32) (local $end i32) (local $i i32)
+    (local $tc i32) (local $ec i32) (local $tv i32) (local $p i32) (local $z i32) (local $colBytes i32) (local $w v128)
+    ${A.map((k) => `(local $acc${k} v128)`).join(" ")}
+    (local.set $colBytes (i32.shl (local.get $cols) (i32.const 3)))
+    (block $vdone (loop $vloop
+      (br_if $vdone (i32.ge_s (local.get $v) (local.get $count)))
+      (local.set $n (i32.sub (local.get $count) (local.get $v)))
+      ;; the sweep's inputs, transposed
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $jloop
+        (br_if $jdone (i32.ge_s (local.get $j) (i32.const ${V})))
+        (local.set $src (i32.add (local.get $X) (i32.mul (local.get $colBytes)
+          (select (i32.add (local.get $v) (local.get $j)) (i32.sub (local.get $count) (i32.const 1))
+            (i32.lt_s (local.get $j) (local.get $n))))))
+        (local.set $end (i32.add (local.get $src) (local.get $colBytes)))
+        (local.set $dst (i32.add (local.get $T) (i32.shl (local.get $j) (i32.const 3))))
+        (block $cdone (loop $cloop
+          (br_if $cdone (i32.ge_u (local.get $src) (local.get $end)))
+          (f64.store (local.get $dst) (f64.load (local.get $src)))
+          (local.set $src (i32.add (local.get $src) (i32.const 8)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const ${V * 8})))
+          (br $cloop)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $jloop)))
+      (local.set $i (i32.const 0))
+      (block $idone (loop $iloop
+        (br_if $idone (i32.ge_s (local.get $i) (local.get $rows)))
+        ${A.map((k) => `(local.set $acc${k} (v128.const f64x2 0 0))`).join("\n        ")}
+        (local.set $p (i32.add (local.get $start) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $tc (i32.add (local.get $col) (i32.shl (i32.load (local.get $p)) (i32.const 2))))
+        (local.set $ec (i32.add (local.get $col) (i32.shl (i32.load offset=4 (local.get $p)) (i32.const 2))))
+        (local.set $tv (i32.add (local.get $val) (i32.shl (i32.load (local.get $p)) (i32.const 3))))
+        (block $tdone (loop $tloop
+          (br_if $tdone (i32.ge_u (local.get $tc) (local.get $ec)))
+          (local.set $w (v128.load64_splat (local.get $tv)))
+          (local.set $p (i32.add (local.get $T) (i32.shl (i32.load (local.get $tc)) (i32.const ${shift}))))
+          ${A.map((k) => `(local.set $acc${k} (f64x2.add (local.get $acc${k}) ${product(k)}))`).join("\n          ")}
+          (local.set $tc (i32.add (local.get $tc) (i32.const 4)))
+          (local.set $tv (i32.add (local.get $tv) (i32.const 8)))
+          (br $tloop)))
+        (local.set $z (i32.add (local.get $Z) (i32.shl (i32.add (i32.mul (local.get $v) (local.get $rows)) (local.get $i)) (i32.const 3))))
+        ${J.map((j) => {
+          const store = `(f64.store (local.get $z) (f64x2.extract_lane ${j % 2} (local.get $acc${j >> 1})))`;
+          const next = `(local.set $z (i32.add (local.get $z) (i32.shl (local.get $rows) (i32.const 3))))`;
+          return j === 0 ? `${store}\n        ${next}` : `(if (i32.lt_s (i32.const ${j}) (local.get $n)) (then ${store} ${next}))`;
+        }).join("\n        ")}
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iloop)))
+      (local.set $v (i32.add (local.get $v) (i32.const ${V})))
+      (br $vloop)))
+  )
+`;
+}
+
+/** Vectors the taps kernel takes a sweep (its scratch T is cols × TAPS_SWEEP doubles). */
+export const TAPS_SWEEP = 8;
+const TAPS = tapsFunc(TAPS_SWEEP);
+
 /** The module's text; with `fma`, its products and sums fused (relaxed SIMD's f64x2.relaxed_madd). */
 const wat = (fma) => `;; GENERATED by scripts/wasm.mjs: edit that, then \`npm run wasm\`.
 ;; The matrix engine's hot loops in WebAssembly SIMD (f64x2): V8 does not vectorise JavaScript loops. Pointers are
@@ -622,7 +698,7 @@ const wat = (fma) => `;; GENERATED by scripts/wasm.mjs: edit that, then \`npm ru
 (module
   (memory (export "memory") 1)
 ${GLOBALS.join("\n")}
-${GEMM(fma)}${ELEMENTWISE})
+${GEMM(fma)}${ELEMENTWISE}${TAPS})
 `;
 /** The checked-in text (kernel.wat): the module without relaxed SIMD. */
 export const WAT = wat(false);

@@ -47,8 +47,9 @@ export type { LayerKind } from "../core/layers/index.js";
 
 /** What a shaped layer (conv, conv_transpose, upsample, avgpool) adds: its shapes and options, its operator's entries,
  *  and the kernel and per-channel bias as the spec gives them. Its `W` and `b` are that operator and bias written out
- *  (W[r][c] the kernel entry of the tap at (r, c), or 0), so every route runs it as a dense layer; the matrix engine
- *  alone applies it from its taps and kernel (numeric/engine/network.ts, sparseOperator) and never reads that W. */
+ *  (W[r][c] the kernel entry of the tap at (r, c), or 0; W built when first read), so every route runs it as a dense
+ *  layer; the matrix engine alone applies it from its taps and kernel (numeric/engine/network.ts, sparseOperator) and
+ *  never reads that W. */
 export interface ShapedLayer {
   geometry: Geometry;
   taps: Taps;

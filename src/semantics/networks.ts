@@ -15,6 +15,7 @@ import {
   type Shape3,
   type ShapeStep,
 } from "../core/layers/index.js";
+import { EXIT, RgnnError } from "../core/errors.js";
 import { denseOperator, isGeometryError, shapeText, sizeOf, spreadBias } from "../core/layers/shape.js";
 import { ConstantNode, SymbolNode } from "./mathnodes.js";
 import type { Expr, Item, LayerAst, Param, Span } from "../syntax/ast.js";
@@ -82,6 +83,73 @@ function numericTensor(name: string, shape: number[], values: number[] | Float64
     values: v,
     span,
   };
+}
+
+/** A dense W too large for PARAMETER_MEMORY, asked for by a route that needs it written out. */
+export class DenseOperatorError extends RgnnError {
+  readonly exitCode = EXIT.failure;
+}
+
+/** Bytes a shaped layer's taps take wherever it is used: the taps (row, column, kernel index: 12), the engine's rows
+ *  of them (column and value: 12), and their copy in the WebAssembly kernel's memory (12). */
+const BYTES_PER_TAP = 36;
+
+/** Shaped layers' dense W not written out yet (isWrittenOut). */
+const unwritten = new WeakSet<ParamTensor>();
+
+/** Whether a shaped layer's dense W has been written out (the matrix engine never asks for it). */
+export const isWrittenOut = (W: ParamTensor): boolean => !unwritten.has(W);
+
+/**
+ * A shaped layer's operator as a dense W, written out only when a route reads its entries or values (the symbolic
+ * and forward-mode routes, training, the export): at decoder scale it is a 6272×3136 matrix, 160 MB, that the matrix
+ * engine never needs. `what` names it for the message when it would pass PARAMETER_MEMORY (with `others`, the bytes
+ * the network's other parameters take).
+ */
+function lazyOperator(
+  name: string,
+  shape: [number, number],
+  numbers: (() => Float64Array) | null,
+  nodes: () => MathNode[],
+  what: string,
+  others: number,
+  span: Span,
+): ParamTensor {
+  const bytes = shape[0] * shape[1] * (numbers ? BYTES_PER_NUMBER : BYTES_PER_SYMBOL);
+  const check = () => {
+    if (others + bytes > PARAMETER_MEMORY)
+      throw new DenseOperatorError(
+        `${what} written out as a ${shape[0]}×${shape[1]} matrix would take about ${gib(others + bytes)} of memory with the ` +
+          `parameters before it (the limit is ${gib(PARAMETER_MEMORY)}); the matrix engine (metric, eval, geodesics, ` +
+          "distances) applies it from its kernel instead",
+      );
+  };
+  let values: Float64Array | null = null,
+    entries: MathNode[] | null = null;
+  const t: ParamTensor = {
+    name,
+    shape,
+    get entries() {
+      if (!entries) {
+        check();
+        entries = numbers ? Array.from(t.values!, (x) => new ConstantNode(x) as MathNode) : nodes();
+        unwritten.delete(t);
+      }
+      return entries;
+    },
+    get values() {
+      if (!numbers) return null;
+      if (!values) {
+        check();
+        values = numbers();
+        unwritten.delete(t);
+      }
+      return values;
+    },
+    span,
+  };
+  unwritten.add(t);
+  return t;
 }
 
 const tensorText = (s: number[]) =>
@@ -353,33 +421,45 @@ class NetworkBuilder {
     const geometry: Geometry = { input: shape, output: geo.output, options, kernel: geo.kernel };
     const outWidth = sizeOf(geo.output);
     const symbolic = sd.kernel && !this.item.weights && !given.has("K");
-    const bytes = outWidth * inWidth * BYTES_PER_NUMBER + (symbolic ? sizeOf(geo.kernel ?? []) * BYTES_PER_SYMBOL : 0);
+    // what it takes whatever the route: its taps, at most (kernel entries per output channel) a row (no kernel: the
+    // pooling window, or 4 for an interpolation), and its kernel; its dense W counts when a route writes it out
+    const perRow = geo.kernel ? sizeOf(geo.kernel) / geo.output[0] : Math.max(4, sizeOf(options.kernel ?? [1]));
+    const bytes =
+      Math.min(inWidth, perRow) * outWidth * BYTES_PER_TAP + sizeOf(geo.kernel ?? []) * (symbolic ? BYTES_PER_SYMBOL : BYTES_PER_NUMBER);
     if (this.parameterBytes + bytes > PARAMETER_MEMORY) {
       this.ctx.error(
         ast.span,
         `the network's parameters would take about ${gib(this.parameterBytes + bytes)} of memory with this layer ` +
-          `(${shapeText(shape)} → ${shapeText(geo.output)}, written out as a ${outWidth}×${inWidth} matrix); the limit is ` +
-          `${gib(PARAMETER_MEMORY)}`,
+          `(${shapeText(shape)} → ${shapeText(geo.output)}); the limit is ${gib(PARAMETER_MEMORY)}`,
       );
       return null;
     }
     const taps = sd.taps(geometry);
+    const others = this.parameterBytes;
+    const lazy = (name: string, kernel: ParamTensor | null) =>
+      lazyOperator(
+        name,
+        [outWidth, inWidth],
+        kernel && !kernel.values ? null : () => denseOperator(taps, outWidth, inWidth, kernel?.values ?? null),
+        () => {
+          const zero = new ConstantNode(0) as MathNode;
+          const entries = new Array<MathNode>(outWidth * inWidth).fill(zero);
+          for (let k = 0; k < taps.rows.length; k++) entries[taps.rows[k] * inWidth + taps.cols[k]] = kernel!.entries[taps.index[k]];
+          return entries;
+        },
+        what,
+        others,
+        ast.span,
+      );
     if (!sd.kernel) {
-      const W = numericTensor(`W${index}`, [outWidth, inWidth], denseOperator(taps, outWidth, inWidth, null), ast.span);
+      const W = lazy(`W${index}`, null);
       const b = numericTensor(`b${index}`, [outWidth], new Float64Array(outWidth), ast.span);
       return { index, kind: kind.keyword, activation, inWidth, outWidth, W, b, shaped: { geometry, taps }, span: ast.span };
     }
     const K = this.param(given.get("K"), `K${index}`, geo.kernel!, ast.span, `kernel K of ${what}`);
     const bias = this.param(given.get("b"), `b${index}`, [geo.output[0]], ast.span, `b of ${what}`);
     if (!K || !bias) return null;
-    let W: ParamTensor;
-    if (K.values) W = numericTensor(K.name, [outWidth, inWidth], denseOperator(taps, outWidth, inWidth, K.values), K.span);
-    else {
-      const zero = new ConstantNode(0) as MathNode;
-      const entries = new Array<MathNode>(outWidth * inWidth).fill(zero);
-      for (let k = 0; k < taps.rows.length; k++) entries[taps.rows[k] * inWidth + taps.cols[k]] = K.entries[taps.index[k]];
-      W = { name: K.name, shape: [outWidth, inWidth], entries, values: null, span: K.span };
-    }
+    const W = lazy(K.name, K);
     const b: ParamTensor = bias.values
       ? numericTensor(bias.name, [outWidth], Float64Array.from(spreadBias([...bias.values], geo.output)), bias.span)
       : { name: bias.name, shape: [outWidth], entries: spreadBias(bias.entries, geo.output), values: null, span: bias.span };
@@ -535,7 +615,7 @@ class NetworkBuilder {
         const count = (p: ParamTensor | undefined) => (p ? p.shape.reduce((a, b) => a * b, 1) : 0);
         const K = layer.shaped?.K;
         this.parameterBytes += layer.shaped
-          ? count(layer.W) * BYTES_PER_NUMBER + (K && !K.values ? count(K) * BYTES_PER_SYMBOL : 0)
+          ? layer.shaped.taps.rows.length * BYTES_PER_TAP + (K ? count(K) * (K.values ? BYTES_PER_NUMBER : BYTES_PER_SYMBOL) : 0)
           : (count(layer.W) + count(layer.b)) * (layer.W?.values ? BYTES_PER_NUMBER : BYTES_PER_SYMBOL);
         layers.push(layer);
         width = layer.outWidth;

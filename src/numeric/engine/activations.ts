@@ -20,3 +20,26 @@ export const ACTIVATION_DERIVATIVES = byActivation((a): ActivationDerivatives =>
 
 /** The WebAssembly kernel's function for σ and σ' of each activation that has one (the registry's `kernel`), else null. */
 export const KERNEL_ACTIVATIONS = byActivation((a): KernelFunction | null => (REGISTRY[a] as FunctionDef).kernel ?? null);
+
+/** σ'' and σ''' into out[i + 2w], out[i + 3w] from σ and σ' in out[i], out[i + w]: what the kernel's functions (which
+ *  write only those two) leave to add, by the registry's identities (t' = 1 − t², s' = s(1 − s), softplus' = s). */
+export const KERNEL_HIGHER: Partial<Record<KernelFunction, (out: Float64Array, i: number, w: number) => void>> = {
+  tanh: (out, i, w) => {
+    const t = out[i],
+      d = out[i + w];
+    out[i + 2 * w] = -2 * t * d;
+    out[i + 3 * w] = -2 * d * (1 - 3 * t * t);
+  },
+  sigmoid: (out, i, w) => {
+    const s = out[i],
+      d = out[i + w];
+    out[i + 2 * w] = d * (1 - 2 * s);
+    out[i + 3 * w] = d * (1 - 6 * s + 6 * s * s);
+  },
+  softplus: (out, i, w) => {
+    const s = out[i + w],
+      d = s * (1 - s);
+    out[i + 2 * w] = d;
+    out[i + 3 * w] = d * (1 - 2 * s);
+  },
+};

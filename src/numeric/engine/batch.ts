@@ -5,8 +5,17 @@
 // per-layer overhead rather than arithmetic; the block pays it once per B points (bench/engine.ts measures both).
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import { ACTIVATION_DERIVATIVES, type ActivationDerivatives, KERNEL_ACTIVATIONS } from "./activations.js";
-import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable, writePacked } from "./kernel.js";
-import { affineSparse, applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
+import {
+  affineJs,
+  KERNEL,
+  type KernelName,
+  newWasmKernel,
+  TAPS_SWEEP,
+  type WasmKernel,
+  wasmKernelAvailable,
+  writePacked,
+} from "./kernel.js";
+import { affineSparse, applyStep, maxReads, type PreparedLayer, type PreparedNetwork, shift, stepOf } from "./network.js";
 
 /** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (kinds with their own engine step,
  *  softmax, are not). */
@@ -151,11 +160,13 @@ const jsBackend = (net: PreparedNetwork): BlockBackend => ({
   buffers: (lengths) => lengths.map((n) => new Float64Array(n)),
   layer: layerSteps(net, {
     affine: (l, X, Z, count) => {
-      const layer = net.layers[l];
-      if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
+      const layer = net.layers[l],
+        t = layer.through;
+      if (t) affineJs(t.W, null, X, Z, layer.outWidth, t.cols, count);
+      else if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
       else affineJs(layer.W!, null, X, Z, layer.outWidth, layer.inWidth, count);
     },
-    activate: (l, Y, D, units) => activate(ACTIVATION_DERIVATIVES[net.layers[l].activation], net.layers[l].b!, Y, D, units),
+    activate: (l, Y, D, units) => activate(ACTIVATION_DERIVATIVES[net.layers[l].activation], biasOf(net.layers[l]), Y, D, units),
     chain,
     chainStep,
   }),
@@ -173,13 +184,30 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
   const bytes = (doubles: number) => 16 * Math.ceil(doubles / 2); // 16-byte aligned starts
   const wAt: number[] = [],
     bAt: number[] = [];
-  let at = 0;
+  // a shaped layer's taps: its rows' starts, columns and values (the kernel's `taps` reads them where they are)
+  const tapsAt: { start: number; col: number; val: number }[] = [];
+  let at = 0,
+    sweep = 0;
   for (const layer of net.layers) {
     wAt.push(at);
-    at += layer.W ? bytes(layer.W.length) : 0; // a shaped layer runs from its taps, in JavaScript on the kernel's memory
+    // a folded pair runs from their product, a shaped layer from its taps
+    const W = layer.through?.W ?? layer.W;
+    at += W ? bytes(W.length) : 0;
+    const sp = !layer.through && layer.sparse;
+    if (sp) {
+      const start = at,
+        col = start + bytes(sp.start.length / 2),
+        val = col + bytes(sp.col.length / 2);
+      tapsAt.push({ start, col, val });
+      at = val + bytes(sp.val.length);
+      sweep = Math.max(sweep, layer.inWidth * TAPS_SWEEP);
+    } else tapsAt.push({ start: 0, col: 0, val: 0 });
     bAt.push(at);
     at += bytes(layer.b!.length);
   }
+  // the taps kernel's transposed inputs
+  const T = at;
+  at += bytes(sweep);
   const scratch = at;
   const grow = (end: number) => {
     const have = kernel.memory.buffer.byteLength;
@@ -188,20 +216,32 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
   grow(scratch);
   const f64 = new Float64Array(kernel.memory.buffer);
   net.layers.forEach((layer, l) => {
-    if (layer.W) writePacked(layer.W, layer.outWidth, layer.inWidth, f64, wAt[l] / 8);
-    f64.set(layer.b!, bAt[l] / 8);
+    const t = layer.through;
+    if (t) writePacked(t.W, layer.outWidth, t.cols, f64, wAt[l] / 8);
+    else if (layer.W) writePacked(layer.W, layer.outWidth, layer.inWidth, f64, wAt[l] / 8);
+    if (!t && layer.sparse) {
+      const i32 = new Int32Array(kernel.memory.buffer);
+      i32.set(layer.sparse.start, tapsAt[l].start / 4);
+      i32.set(layer.sparse.col, tapsAt[l].col / 4);
+      f64.set(layer.sparse.val, tapsAt[l].val / 8);
+    }
+    f64.set(biasOf(layer), bAt[l] / 8);
   });
   const steps = layerSteps(net, {
     affine: (l, X, Z, count) => {
-      const layer = net.layers[l];
-      if (layer.sparse) affineSparse(layer.sparse, null, X, Z, layer.outWidth, layer.inWidth, count);
-      else kernel.affine(wAt[l], X.byteOffset, Z.byteOffset, layer.outWidth, layer.inWidth, count);
+      const layer = net.layers[l],
+        t = layer.through;
+      if (t) kernel.affine(wAt[l], X.byteOffset, Z.byteOffset, layer.outWidth, t.cols, count);
+      else if (layer.sparse) {
+        const a = tapsAt[l];
+        kernel.taps(a.start, a.col, a.val, X.byteOffset, Z.byteOffset, T, layer.outWidth, layer.inWidth, count);
+      } else kernel.affine(wAt[l], X.byteOffset, Z.byteOffset, layer.outWidth, layer.inWidth, count);
     },
     activate: (l, Y, D, units) => {
       const layer = net.layers[l],
         own = KERNEL_ACTIVATIONS[layer.activation];
       if (own) kernel[own](Y.byteOffset, bAt[l], D.byteOffset, units, layer.outWidth);
-      else activate(ACTIVATION_DERIVATIVES[layer.activation], layer.b!, Y, D, units);
+      else activate(ACTIVATION_DERIVATIVES[layer.activation], biasOf(layer), Y, D, units);
     },
     chain: (Y, D, units, K) => kernel.chain(Y.byteOffset, D.byteOffset, units, K),
     chainStep: (Y, D, units, K, c, X, s) => kernel.chain_step(Y.byteOffset, D.byteOffset, X.byteOffset, units, K, c, s),
@@ -216,11 +256,11 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
     layer: (l, x, y, D, B, K, states) => {
       const layer = net.layers[l],
         own = KERNEL_ACTIVATIONS[layer.activation];
-      if (!own || !layer.W) return steps(l, x, y, D, B, K, states);
+      if (!own || !(layer.through ?? layer.W)) return steps(l, x, y, D, B, K, states);
       // a dense W with the kernel's σ: the values' product, σ and σ' there, then the tangents' product with the chain
       // rule (and a one-term step) in its write-back, so the tangents are written once instead of three times
       const rows = layer.outWidth,
-        cols = layer.inWidth,
+        cols = layer.through?.cols ?? layer.inWidth,
         units = B * rows,
         step = stepOf(layer, l + 1),
         oneTerm = step.coeffs.length === 1 && step.s !== null;
@@ -301,6 +341,8 @@ export function propagateBlocks(
         }
       states.unshift(x);
       for (let l = 0; l < net.layers.length; l++) {
+        // a linear layer folded into the next (PreparedLayer.through): both layers as one product
+        if (net.layers[l + 1]?.through) l++;
         const y = pool.find((p) => !states.includes(p))!;
         backend.layer(l, x, y, D, B, K, states);
         shift(states, y, reads);
@@ -312,6 +354,9 @@ export function propagateBlocks(
     backend.release();
   }
 }
+
+/** The bias a layer's σ adds in the block pass: its own, or the folded pair's (PreparedLayer.through). */
+const biasOf = (layer: PreparedLayer): Float64Array => layer.through?.b ?? layer.b!;
 
 /** σ(z + b), σ'(z + b) of the layer's units into D (the pre-activations z are y's values). */
 function activate(act: ActivationDerivatives, bias: Float64Array, y: Float64Array, D: Float64Array, units: number): void {

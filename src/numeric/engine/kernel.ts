@@ -110,10 +110,15 @@ export type WasmKernel = {
   ) => void;
   chain: (Y: number, D: number, units: number, K: number) => void;
   chain_step: (Y: number, D: number, X: number, units: number, K: number, c: number, s: number) => void;
+  /** A sparse operator by rows (start, col: Int32; val: Float64) on `count` vectors; T: cols × TAPS_SWEEP scratch. */
+  taps: (start: number, col: number, val: number, X: number, Z: number, T: number, rows: number, cols: number, count: number) => void;
 } & {
   /** σ(z + b) and σ'(z + b) of a block, for each activation the registry names this kernel function for. */
   [F in KernelFunction]: (Y: number, bias: number, D: number, units: number, m: number) => void;
 };
+
+/** Vectors the kernel's `taps` takes a sweep (scripts/wasm.mjs): its scratch holds cols × TAPS_SWEEP doubles. */
+export const TAPS_SWEEP = 8;
 
 const decode = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 
@@ -241,6 +246,109 @@ const affineWasm: Affine = (W, b, X, Z, rows, cols, K) => {
   Z.set(f.subarray(zAt, zAt + zLength));
   if (b) for (let i = 0; i < rows; i++) Z[i] += b[i];
 };
+
+/** A sparse operator by rows, as the kernel's `taps` reads it (engine/network.ts's SparseOperator). */
+export interface TapRows {
+  start: Int32Array;
+  col: Int32Array;
+  val: Float64Array;
+}
+
+/** Each operator's instance: its taps copied in once (prepared operators are never written), then T, X and Z. */
+interface TapsArena {
+  kernel: WasmKernel;
+  /** Byte offsets of the copied taps and of the scratch T (cols × TAPS_SWEEP doubles) after them. */
+  start: number;
+  col: number;
+  val: number;
+  T: number;
+  f64: Float64Array;
+}
+const tapsArenas = new WeakMap<TapRows, TapsArena>();
+const aligned = (bytes: number) => 16 * Math.ceil(bytes / 16);
+
+/** Below this many tap products per call the JS loop wins (the copies in and out cost about as much). */
+const TAPS_WASM_MIN = 1 << 15;
+
+/**
+ * Z = A X (+ b on the value) for K components by the kernel's `taps`, A a sparse operator by rows: false where the
+ * kernel does not serve (RGNN_KERNEL=js, no WebAssembly or no memory for it, a call too small to pay for the copies),
+ * and the caller's loop runs instead. The same sums in the same order as that loop (engine/network.ts, affineSparse).
+ */
+export function affineTaps(
+  A: TapRows,
+  b: Float64Array | null,
+  X: Float64Array,
+  Z: Float64Array,
+  rows: number,
+  cols: number,
+  K: number,
+  kernel: KernelName = KERNEL,
+): boolean {
+  if (kernel !== "wasm" || !wasmModule || A.val.length * K < TAPS_WASM_MIN) return false;
+  let arena = tapsArenas.get(A);
+  if (!arena) {
+    const k = newWasmKernel();
+    if (!k) return false;
+    const start = 0,
+      col = aligned(A.start.length * 4),
+      val = col + aligned(A.col.length * 4),
+      T = val + aligned(A.val.length * 8);
+    const memory = k.memory;
+    if (T > memory.buffer.byteLength) memory.grow(Math.ceil((T - memory.buffer.byteLength) / 65536));
+    new Int32Array(memory.buffer, start, A.start.length).set(A.start);
+    new Int32Array(memory.buffer, col, A.col.length).set(A.col);
+    new Float64Array(memory.buffer, val, A.val.length).set(A.val);
+    arena = { kernel: k, start, col, val, T, f64: new Float64Array(memory.buffer) };
+    tapsArenas.set(A, arena);
+  }
+  const xAt = arena.T + aligned(cols * TAPS_SWEEP * 8),
+    zAt = xAt + aligned(K * cols * 8),
+    end = zAt + K * rows * 8;
+  const memory = arena.kernel.memory;
+  if (end > memory.buffer.byteLength) {
+    memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+    arena.f64 = new Float64Array(memory.buffer); // the old view is detached by the growth
+  }
+  const f = arena.f64;
+  f.set(X.subarray(0, K * cols), xAt / 8);
+  arena.kernel.taps(arena.start, arena.col, arena.val, xAt, zAt, arena.T, rows, cols, K);
+  Z.set(f.subarray(zAt / 8, zAt / 8 + K * rows));
+  if (b) for (let i = 0; i < rows; i++) Z[i] += b[i];
+  return true;
+}
+
+/** One instance for single points' activations: a zero bias, z, then σ, σ' and the functions' scratch block. */
+let activationKernel: { kernel: WasmKernel; f64: Float64Array } | null | undefined;
+
+/** Below this many units the JavaScript σ wins (the copies in and out cost about as much). */
+const ACTIVATION_WASM_MIN = 256;
+
+/**
+ * σ(z) and σ'(z) of `units` pre-activations z (bias included) into D[u] and D[units + u] by the kernel's function
+ * `fn`: false where the kernel does not serve (RGNN_KERNEL=js, no WebAssembly or memory, too few units).
+ */
+export function activateWasm(fn: KernelFunction, z: Float64Array, D: Float64Array, units: number, kernel: KernelName = KERNEL): boolean {
+  if (kernel !== "wasm" || !wasmModule || units < ACTIVATION_WASM_MIN) return false;
+  if (activationKernel === undefined) {
+    const k = newWasmKernel();
+    activationKernel = k && { kernel: k, f64: new Float64Array(k.memory.buffer) };
+  }
+  if (!activationKernel) return false;
+  const a = activationKernel,
+    memory = a.kernel.memory,
+    w = aligned(units * 8),
+    end = 2 * w + 3 * units * 8;
+  if (end > memory.buffer.byteLength) {
+    memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+    a.f64 = new Float64Array(memory.buffer);
+  }
+  a.f64.fill(0, 0, units); // the zero bias (a narrower layer's z may have been there)
+  a.f64.set(z.subarray(0, units), w / 8);
+  a.kernel[fn](w, 0, 2 * w, units, units);
+  D.set(a.f64.subarray((2 * w) / 8, (2 * w) / 8 + 2 * units), 0);
+  return true;
+}
 
 /** The kernel in use: RGNN_KERNEL=js forces the loop (for comparisons); otherwise WebAssembly where it compiled. */
 export const KERNEL: KernelName = wasmModule && (typeof process === "undefined" || process.env?.RGNN_KERNEL !== "js") ? "wasm" : "js";

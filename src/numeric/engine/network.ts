@@ -10,11 +10,11 @@ import { freeSymbols } from "../../symbolic/expr.js";
 import { fromMath } from "../../symbolic/mathjs.js";
 import { assertValued } from "../evaluate.js";
 import { paramValues } from "../forward.js";
-import { ACTIVATION_DERIVATIVES } from "./activations.js";
+import { ACTIVATION_DERIVATIVES, KERNEL_ACTIVATIONS, KERNEL_HIGHER } from "./activations.js";
 import type { Taps } from "../../core/layers/shape.js";
 import type { JetArithmetic } from "../../core/layers/types.js";
 import { composeJets, type JetLayout, jetLayout, scaleJets } from "./jets.js";
-import { affine } from "./kernel.js";
+import { activateWasm, affine, affineTaps } from "./kernel.js";
 
 export interface PreparedLayer {
   kind: LayerKind;
@@ -29,6 +29,19 @@ export interface PreparedLayer {
   eps?: number;
   /** A shaped layer's operator as its nonzero entries by row (W is then null): the passes apply it tap by tap. */
   sparse?: SparseOperator;
+  /**
+   * Set when the layer before this one is linear (x = W' x' + b', nothing else reading it) and folding costs fewer
+   * products: this layer's pre-activation straight from that layer's input, z = (A W') x' + (A b' + b), dense
+   * (outWidth × that layer's inWidth). Passes that keep no per-layer caches run the two layers as this one product.
+   */
+  through?: Through;
+}
+
+/** Two layers' affine maps multiplied out: W (rows × cols, row-major) and b. */
+export interface Through {
+  W: Float64Array;
+  b: Float64Array;
+  cols: number;
 }
 
 /** An out × in operator by rows (CSR): row i's entries are val[k] at column col[k] for start[i] ≤ k < start[i + 1]. */
@@ -128,9 +141,19 @@ export function affineSparse(
   }
 }
 
-/** A layer's Z = W X (+ b on the value): the dense kernel, or the operator's taps for a shaped layer. */
-export function layerAffine(layer: PreparedLayer, b: Float64Array | null, X: Float64Array, Z: Float64Array, K: number): void {
-  if (layer.sparse) affineSparse(layer.sparse, b, X, Z, layer.outWidth, layer.inWidth, K);
+/** A layer's Z = W X (+ b on the value): the dense kernel, or the operator's taps for a shaped layer; with `through`,
+ *  the layer's product folded with the linear layer before it (X is then that layer's input). */
+export function layerAffine(
+  layer: PreparedLayer,
+  b: Float64Array | null,
+  X: Float64Array,
+  Z: Float64Array,
+  K: number,
+  through?: Through,
+): void {
+  if (through) affine(through.W, b && through.b, X, Z, layer.outWidth, through.cols, K);
+  else if (layer.sparse && affineTaps(layer.sparse, b, X, Z, layer.outWidth, layer.inWidth, K)) return;
+  else if (layer.sparse) affineSparse(layer.sparse, b, X, Z, layer.outWidth, layer.inWidth, K);
   else affine(layer.W!, b, X, Z, layer.outWidth, layer.inWidth, K);
 }
 export interface PreparedNetwork {
@@ -142,11 +165,13 @@ const prepared = new WeakMap<Network, PreparedNetwork>();
 
 /** Bind a network's parameters: numeric weights as they are, symbolic ones from `env` (as forward.ts does). */
 export function prepareNetwork(net: Network, env: ReadonlyMap<string, number> = new Map()): PreparedNetwork {
-  const numeric = net.layers.every((l) => [l.W, l.b, l.h, l.eps].every((p) => !p || p.values));
+  // a shaped layer's parameters are its kernel and bias: its dense W is never read here (nor written out)
+  const params = (l: Network["layers"][number]) => (l.shaped ? [l.shaped.K, l.b] : [l.W, l.b, l.h, l.eps]);
+  const numeric = net.layers.every((l) => params(l).every((p) => !p || p.values));
   const hit = numeric ? prepared.get(net) : undefined;
   if (hit) return hit;
   if (!numeric) {
-    const symbols = net.layers.flatMap((l) => [l.W, l.b, l.h].flatMap((p) => (p && !p.values ? freeSymbols(p.entries.map(fromMath)) : [])));
+    const symbols = net.layers.flatMap((l) => params(l).flatMap((p) => (p && !p.values ? freeSymbols(p.entries.map(fromMath)) : [])));
     assertValued(
       symbols.filter((s) => s !== "pi"),
       env,
@@ -172,8 +197,56 @@ export function prepareNetwork(net: Network, env: ReadonlyMap<string, number> = 
       };
     }),
   };
+  foldLinear(out.layers);
   if (numeric) prepared.set(net, out);
   return out;
+}
+
+/** Products one application of a layer's operator costs: its entries (taps, or the dense W's). */
+const products = (l: PreparedLayer) => (l.sparse ? l.sparse.val.length : l.outWidth * l.inWidth);
+/** The most multiply-adds spent multiplying two layers out (A W' costs products(A) · inWidth'). */
+const FOLD_WORK = 2 ** 27;
+
+/**
+ * Linear layers folded into the layer after them (PreparedLayer.through) where that is cheaper: a decoder's
+ * Linear(2, 64·7·7) before a transposed convolution with 1.6 million taps becomes one 6272 × 2 product. Only where
+ * the linear layer's state is read by the next layer's σ(A x + b) alone: it is a plain σ(z) step with σ the
+ * identity, the next layer's step reads no earlier state, and no layer reads further back than one state.
+ */
+function foldLinear(layers: PreparedLayer[]): void {
+  if (layers.some((l) => LAYER_KINDS[l.kind].reads > 1)) return;
+  for (let l = 0; l + 1 < layers.length; l++) {
+    const a = layers[l],
+      next = layers[l + 1];
+    const ka = LAYER_KINDS[a.kind],
+      kn = LAYER_KINDS[next.kind];
+    if (a.activation !== "linear" || !ka.recurrence || ka.engine || !kn.recurrence || kn.engine) continue;
+    const ra = ka.recurrence(1),
+      rn = kn.recurrence(1);
+    if (ra.coeffs.length || ra.scale !== null || rn.coeffs.some((c) => c !== 0) || !a.b || !next.b) continue;
+    const cols = a.inWidth,
+      rows = next.outWidth;
+    if (rows * cols >= products(a) + products(next) || products(next) * cols > FOLD_WORK) continue;
+    // row i of A W': Σ_j A[i][j] W'[j][·], A's entries in its row order, W' dense or by taps
+    const W = new Float64Array(rows * cols),
+      b = Float64Array.from(next.b);
+    const addRow = (i: number, j: number, v: number) => {
+      b[i] += v * a.b![j];
+      const o = i * cols;
+      if (a.sparse) {
+        const { start, col, val } = a.sparse;
+        for (let t = start[j]; t < start[j + 1]; t++) W[o + col[t]] += v * val[t];
+      } else for (let c = 0, r = j * cols; c < cols; c++) W[o + c] += v * a.W![r + c];
+    };
+    for (let i = 0; i < rows; i++) {
+      if (next.sparse) {
+        const { start, col, val } = next.sparse;
+        for (let t = start[i]; t < start[i + 1]; t++) addRow(i, col[t], val[t]);
+      } else for (let j = 0, r = i * next.inWidth; j < next.inWidth; j++) addRow(i, j, next.W![r + j]);
+    }
+    next.through = { W, b, cols };
+    l++; // the folded pair is done; the next layer's own input is no longer a state
+  }
 }
 
 export type NetworkLike = Network | PreparedNetwork;
@@ -316,6 +389,9 @@ export function propagate(
   const free = (...used: Float64Array[]) => pool.find((b) => !used.includes(b) && !xs.includes(b))!;
   let w = n;
   for (let l = from; l < to; l++) {
+    // a linear layer folded into the next (PreparedLayer.through): one product for both, when no caches are kept
+    const through = !caches && l + 1 < to ? net.layers[l + 1].through : undefined;
+    if (through) l++;
     const layer = net.layers[l],
       wo = layer.outWidth;
     let y: Float64Array;
@@ -327,9 +403,8 @@ export function propagate(
       if (caches) caches.push({ z: null, sigma: null, x: y.slice(0, wo) });
     } else {
       y = free();
-      layerAffine(layer, layer.b!, x, y, K);
-      const act = ACTIVATION_DERIVATIVES[layer.activation];
-      for (let i = 0; i < wo; i++) act(y[i], D, i, wo);
+      layerAffine(layer, through ? through.b : layer.b!, x, y, K, through);
+      activateLayer(layer.activation, y, D, wo);
       const z = caches ? y.slice(0, wo) : null;
       composeJets(L, y, D, wo);
       applyStep(stepOf(layer, xs.length), xs, y, K * wo);
@@ -435,13 +510,14 @@ export function propagateAlong(
   const xs = [x]; // newest first, as in propagate
   let w = n;
   for (let l = from; l < to; l++) {
+    const through = l + 1 < to ? net.layers[l + 1].through : undefined;
+    if (through) l++;
     const layer = net.layers[l],
       wo = layer.outWidth;
     const y = pool.find((b) => !xs.includes(b))!;
-    layerAffine(layer, layer.b!, x, y, K);
-    const act = ACTIVATION_DERIVATIVES[layer.activation];
+    layerAffine(layer, through ? through.b : layer.b!, x, y, K, through);
+    activateLayer(layer.activation, y, D, wo);
     for (let i = 0; i < wo; i++) {
-      act(y[i], D, i, wo);
       let zv = 0;
       for (let a = 0; a < n; a++) zv += v[a] * y[(1 + a) * wo + i];
       const d1 = D[wo + i];
@@ -455,6 +531,22 @@ export function propagateAlong(
     w = wo;
   }
   return { out: x.subarray(0, K * w), width: w };
+}
+
+/**
+ * σ and its first three derivatives at a layer's pre-activations y[0 … wo − 1] into D (blocks of wo): the kernel's σ
+ * and σ' where it has the activation (as the block pass takes them) and the layer is wide enough to pay for the
+ * copies, with σ'' and σ''' from those; else the registry's σ and derivatives, unit by unit.
+ */
+function activateLayer(activation: Activation, y: Float64Array, D: Float64Array, wo: number): void {
+  const fn = KERNEL_ACTIVATIONS[activation],
+    higher = fn && KERNEL_HIGHER[fn];
+  if (higher && activateWasm(fn, y, D, wo)) {
+    for (let i = 0; i < wo; i++) higher(D, i, wo);
+    return;
+  }
+  const act = ACTIVATION_DERIVATIVES[activation];
+  for (let i = 0; i < wo; i++) act(y[i], D, i, wo);
 }
 
 /** The new state y in front of the states xs (newest first), keeping the `keep` newest. */
