@@ -6,7 +6,8 @@
 import { LAYER_KINDS } from "../../core/layers/index.js";
 import { ACTIVATION_DERIVATIVES, type ActivationDerivatives, KERNEL_ACTIVATIONS } from "./activations.js";
 import { affineJs, KERNEL, type KernelName, newWasmKernel, type WasmKernel, wasmKernelAvailable, writeTransposed } from "./kernel.js";
-import { affineSparse, applyStep, maxReads, type PreparedNetwork, shift, stepOf } from "./network.js";
+import { derivativesOf } from "../../core/jet.js";
+import { affineSparse, applyStep, maxReads, type PreparedLayer, type PreparedNetwork, shift, stepOf } from "./network.js";
 
 /** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (kinds with their own engine step,
  *  softmax, are not). */
@@ -204,9 +205,21 @@ function backendFor(net: PreparedNetwork, kernel: KernelName): BlockBackend {
 }
 
 /**
+ * Second derivatives a block pass carries besides the first: S components per point, f''[p, q] for a pair of
+ * directions (p, q) each, `pairs` holding point k's s-th pair at (k·S + s)·2n: p's n entries, then q's. The
+ * geodesic equation asks for f''[v, v] (one pair per point), the energy's gradient for f''[e_a, d] (a = 1 … n).
+ */
+export interface SecondOrder {
+  S: number;
+  pairs: Float64Array;
+}
+
+/**
  * x_L and its n first derivatives with respect to x_0 at `count` points (row after row in `points`, n each), `block`
  * points at a time (by default up to 128, fewer where a block's buffer would pass BLOCK_DOUBLES); `visit` reads each
- * block's jets while they are valid (the buffers are reused for the next).
+ * block's jets while they are valid (the buffers are reused for the next). With `second`, each point also carries its
+ * S second derivatives f''[p, q] as components n + 1 … n + S (Y[((1 + n + s)·B + b)·m + i]): per layer
+ * z''[p, q] = W x''[p, q] and σ(z)''[p, q] = σ'(z) z''[p, q] + σ''(z) z'[p] z'[q], as propagate's jets compose them.
  */
 export function propagateBlocks(
   net: PreparedNetwork,
@@ -215,9 +228,11 @@ export function propagateBlocks(
   visit: (jets: JetBlock) => void,
   blockSize?: number,
   kernel: KernelName = KERNEL,
+  second: SecondOrder | null = null,
 ): void {
   const count = points.length / n,
-    K = n + 1;
+    S = second?.S ?? 0,
+    K = n + 1 + S;
   const widths = [n, ...net.layers.map((l) => l.outWidth)];
   const maxW = Math.max(...widths);
   const block = blockSize ?? Math.max(1, Math.min(128, Math.floor(BLOCK_DOUBLES / (K * maxW))));
@@ -244,7 +259,13 @@ export function propagateBlocks(
         // W x over the block; σ at the B pre-activations, the chain rule on the tangents, then the layer's step
         backend.affine(l, x, y, K * B);
         backend.activate(l, y, D, units);
-        if (step.coeffs.length === 1 && step.s !== null) backend.chainStep(y, D, units, K, step.coeffs[0], states[0], step.s);
+        if (second) {
+          // the second derivatives first, from the tangents before the chain rule scales them; the step is linear in
+          // every component
+          secondDerivatives(net.layers[l], y, D, B, widths[l + 1], n, second, first);
+          backend.chain(y, D, units, n + 1);
+          applyStep(step, states, y, K * units);
+        } else if (step.coeffs.length === 1 && step.s !== null) backend.chainStep(y, D, units, K, step.coeffs[0], states[0], step.s);
         else {
           backend.chain(y, D, units, K);
           applyStep(step, states, y, K * units);
@@ -256,6 +277,71 @@ export function propagateBlocks(
     }
   } finally {
     backend.release();
+  }
+}
+
+/**
+ * A layer's second-derivative components over a block, in place: y_s = σ'(z) y_s + σ''(z) z'[p_s] z'[q_s], with
+ * z'[p] = Σ_a p^a z_a from the tangents (not yet scaled by σ'). D holds σ(z + b) on entry; σ', σ'' and σ''' are
+ * written from it by the registry's derivatives (core/jet.ts), the numbers the point-by-point pass uses.
+ */
+function secondDerivatives(
+  layer: PreparedLayer,
+  y: Float64Array,
+  D: Float64Array,
+  B: number,
+  w: number,
+  n: number,
+  { S, pairs }: SecondOrder,
+  first: number,
+): void {
+  const units = B * w,
+    bias = layer.b!,
+    derivatives = derivativesOf(layer.activation);
+  for (let u = 0, i = 0; u < units; u++, i = i + 1 === w ? 0 : i + 1) derivatives(y[u] + bias[i], D[u], D, u, units);
+  // z'[p] and z'[q] of every unit, a point's first tangent's term then the others' (the same sums as a loop over a)
+  const zp = new Float64Array(w),
+    zq = new Float64Array(w);
+  for (let b = 0; b < B; b++) {
+    const at = (first + b) * S * 2 * n,
+      u0 = b * w;
+    for (let s = 0; s < S; s++) {
+      const p = at + s * 2 * n,
+        q = p + n,
+        ys = (1 + n + s) * units + u0;
+      let same = true; // f''[v, v] (the geodesic equation's): z'[q] is z'[p]
+      for (let a = 0; a < n && same; a++) same = pairs[p + a] === pairs[q + a];
+      if (same) {
+        for (let a = 0; a < n; a++) {
+          const pa = pairs[p + a],
+            o = (1 + a) * units + u0;
+          if (a === 0) for (let i = 0; i < w; i++) zp[i] = pa * y[o + i];
+          else for (let i = 0; i < w; i++) zp[i] += pa * y[o + i];
+        }
+        const d1 = units + u0,
+          d2 = 2 * units + u0;
+        for (let i = 0; i < w; i++) y[ys + i] = D[d1 + i] * y[ys + i] + D[d2 + i] * zp[i] * zp[i];
+        continue;
+      }
+      for (let a = 0; a < n; a++) {
+        const pa = pairs[p + a],
+          qa = pairs[q + a],
+          o = (1 + a) * units + u0;
+        if (a === 0)
+          for (let i = 0; i < w; i++) {
+            zp[i] = pa * y[o + i];
+            zq[i] = qa * y[o + i];
+          }
+        else
+          for (let i = 0; i < w; i++) {
+            zp[i] += pa * y[o + i];
+            zq[i] += qa * y[o + i];
+          }
+      }
+      const d1 = units + u0,
+        d2 = 2 * units + u0;
+      for (let i = 0; i < w; i++) y[ys + i] = D[d1 + i] * y[ys + i] + D[d2 + i] * zp[i] * zq[i];
+    }
   }
 }
 
