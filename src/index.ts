@@ -56,7 +56,7 @@ export {
 } from "./api/mapping.js";
 /** Many points at once as typed arrays (flat Float64Array and shape), at the matrix engine's throughput. */
 export { evaluateBatch, type MappingBatch, metricBatch, type Points, type Tensor } from "./api/batch.js";
-export { geodesic, geodesicDistance } from "./api/geodesic.js";
+export { geodesic, geodesicDistance, geodesicDistances } from "./api/geodesic.js";
 export { diffeomorphism, flowChart, flowConvergence, type FlowResult } from "./api/flow.js";
 export { claimCheck, derivation, verify, verifyResult, type VerifyResult } from "./api/derivation.js";
 export { pythonExport } from "./api/export.js";

@@ -44,6 +44,28 @@ export function geodesicDistance(metric: Metric, env: ReadonlyMap<string, number
 }
 
 /**
+ * Geodesic distances between many pairs at once, the metric's evaluators compiled once: the pairs' solves run in
+ * lockstep, so that on the matrix engine their evaluations share block passes through the network (`rgnn distances`).
+ * Each entry is the pair's length, or the EvaluationError that stopped its solve.
+ * @example
+ * const d = geodesicDistances(pickMetric(model), valuesOf(model));
+ * d([[[-1, 1], [1, 1]], [[0, 0], [1, 0]]]); // [length, length]
+ */
+export function geodesicDistances(
+  metric: Metric,
+  env: ReadonlyMap<string, number>,
+): (pairs: readonly [number[], number[]][]) => (number | EvaluationError)[] {
+  const solver = inRequestGraph(metric, () => geodesicSolver(metric, env));
+  return (pairs) => {
+    for (const [from, to] of pairs) {
+      assertInChart(metric.manifold, [from], "the pair's first point");
+      assertInChart(metric.manifold, [to], "the pair's second point");
+    }
+    return solver.bvps(pairs, { samples: 2 }).map((p) => (p instanceof EvaluationError ? p : p.length));
+  };
+}
+
+/**
  * Throws EvaluationError, before any pair is solved, when the metric has eigenvalues of both signs at one of the
  * points: the "length" of a geodesic is then a proper time, a proper distance or 0 for null-separated points, and one
  * unlabelled matrix of them (as `rgnn distances` printed for Minkowski space) reads as distances that they are not.

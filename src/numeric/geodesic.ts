@@ -3,13 +3,16 @@
 // the straight line (L-BFGS; shooting alone diverges for far-apart points), then polish the initial
 // velocity by shooting with a damped Newton method so the answer solves the ODE to tolerance.
 // Indefinite metrics have no energy minimum: they are solved by shooting from the straight line.
+// A solve is a task (a generator) that yields its requests for values at points (Ask) instead of evaluating them:
+// one solve answers them as they come (run), many solves in lockstep answer all their pending requests of a kind
+// with one call of the backend (runAll), which on the matrix engine is one block pass through the network.
 import { rounded } from "../core/numbers.js";
 import type { Metric } from "../semantics/model.js";
 import { EvaluationError } from "./evaluate.js";
 import { DEGENERATE } from "./geometry.js";
 import { classifyMetric, solveN } from "./linalg.js";
 import { type GeodesicBackend, geodesicBackend, type Route } from "./route.js";
-import { dopri5, IntegrationError, type Solution } from "./ode.js";
+import { dopri5Task, IntegrationError, type Solution } from "./ode.js";
 
 export interface GeodesicPath {
   /** Samples (t, x, v) along t ∈ [0, 1]. */
@@ -63,6 +66,38 @@ export interface GeodesicOptions {
  */
 export type CurveType = "spacelike" | "timelike" | "null" | "mixed";
 
+/**
+ * What a solve asks for at `x.length / n` points, written into the request's own arrays: Γ(v, v) at (x, v)
+ * (acceleration); g, det g and ∂_a g(d, d) at x with directions d (energy); g and det g (metric).
+ */
+export type Ask =
+  | { kind: "acceleration"; x: Float64Array; v: Float64Array; acc: Float64Array; g: Float64Array; det: Float64Array }
+  | { kind: "energy"; x: Float64Array; d: Float64Array; dE: Float64Array; g: Float64Array; det: Float64Array }
+  | { kind: "metric"; x: Float64Array; g: Float64Array; det: Float64Array };
+
+/** A solve, or a part of one, that yields its requests and returns T. */
+type Task<T> = Generator<Ask, T, void>;
+
+/** The arrays of an Ask beside x: its inputs (v, d) and outputs (acc, dE, g, det), each `per` entries a point. */
+const PARTS: Record<Ask["kind"], readonly { key: "v" | "d" | "acc" | "dE" | "g" | "det"; per: "n" | "nn" | 1; input: boolean }[]> = {
+  acceleration: [
+    { key: "v", per: "n", input: true },
+    { key: "acc", per: "n", input: false },
+    { key: "g", per: "nn", input: false },
+    { key: "det", per: 1, input: false },
+  ],
+  energy: [
+    { key: "d", per: "n", input: true },
+    { key: "dE", per: "n", input: false },
+    { key: "g", per: "nn", input: false },
+    { key: "det", per: 1, input: false },
+  ],
+  metric: [
+    { key: "g", per: "nn", input: false },
+    { key: "det", per: 1, input: false },
+  ],
+};
+
 class GeodesicSystem {
   private readonly ev: GeodesicBackend;
   readonly n: number;
@@ -75,26 +110,54 @@ class GeodesicSystem {
     this.ev = geodesicBackend(spec, env);
     this.route = this.ev.route;
   }
-  /** Γ(v, v) at the current point. */
-  private accBuffer: Float64Array | null = null;
-  /** y = (x, v) ↦ (v, −Γ(x)(v, v)). */
-  rhs = (_t: number, y: Float64Array, out: Float64Array): void => {
-    const n = this.n;
-    if (!this.accBuffer) this.accBuffer = new Float64Array(n);
-    const A = this.accBuffer;
-    this.ev.acceleration(y.subarray(0, n), y.subarray(n), A);
-    for (let a = 0; a < n; a++) {
-      out[a] = y[n + a];
-      out[n + a] = -A[a];
+  /** Answers requests: all those of one kind with one call of the backend, on their points stacked. */
+  answer(asks: readonly Ask[]): void {
+    for (const kind of ["acceleration", "energy", "metric"] as const) {
+      const mine = asks.filter((a) => a.kind === kind);
+      if (mine.length === 0) continue;
+      const one = mine.length === 1 ? mine[0] : this.stack(mine);
+      if (one.kind === "acceleration") this.ev.accelerations(one.x, one.v, one.acc, one);
+      else if (one.kind === "energy") this.ev.energyTerms(one.x, one.d, one.dE, one);
+      else this.ev.metrics(one.x, one);
+      if (one !== mine[0]) this.unstack(one, mine);
     }
-  };
+  }
+  /** One request of the same kind for the points of all of `asks`, their inputs copied in. */
+  private stack(asks: readonly Ask[]): Ask {
+    const n = this.n,
+      kind = asks[0].kind;
+    const count = asks.reduce((s, a) => s + a.x.length / n, 0);
+    const size = (per: "n" | "nn" | 1) => count * (per === "n" ? n : per === "nn" ? n * n : 1);
+    const out: Record<string, Float64Array> = { x: new Float64Array(size("n")) };
+    for (const { key, per } of PARTS[kind]) out[key] = new Float64Array(size(per));
+    let at = 0;
+    for (const a of asks) {
+      const k = a.x.length / n;
+      out.x.set(a.x, at * n);
+      for (const { key, per, input } of PARTS[kind])
+        if (input) out[key].set((a as unknown as Record<string, Float64Array>)[key], at * (per === "n" ? n : per === "nn" ? n * n : 1));
+      at += k;
+    }
+    return { kind, ...out } as unknown as Ask;
+  }
+  /** The stacked answers back into each request's arrays. */
+  private unstack(all: Ask, asks: readonly Ask[]): void {
+    const n = this.n;
+    let at = 0;
+    for (const a of asks) {
+      const k = a.x.length / n;
+      for (const { key, per, input } of PARTS[a.kind]) {
+        if (input) continue;
+        const w = per === "n" ? n : per === "nn" ? n * n : 1;
+        const from = (all as unknown as Record<string, Float64Array>)[key];
+        (a as unknown as Record<string, Float64Array>)[key].set(from.subarray(at * w, (at + k) * w));
+      }
+      at += k;
+    }
+  }
   /** g at x, flat, and det g. */
   metricAt(x: ArrayLike<number>): { g: Float64Array; det: number } {
     return this.ev.metric(x);
-  }
-  /** g, det g and Γ (into out) at x. */
-  metricAndChristoffelAt(x: Float64Array, out: Float64Array): { g: Float64Array; det: number } {
-    return this.ev.both(x, out);
   }
   degenerate(x: ArrayLike<number>): string | null {
     const { g, det } = this.metricAt(x);
@@ -119,24 +182,92 @@ class GeodesicSystem {
   christoffelAt(x: Float64Array, out: Float64Array): void {
     this.ev.christoffel(x, out);
   }
-  speed2(x: ArrayLike<number>, v: ArrayLike<number>): number {
-    const { g } = this.metricAt(x);
-    let s = 0;
-    for (let a = 0; a < this.n; a++) for (let b = 0; b < this.n; b++) s += g[a * this.n + b] * v[a] * v[b];
-    return s;
+}
+
+/** A request at `count` points of this kind, its arrays zero. */
+function ask<K extends Ask["kind"]>(kind: K, n: number, count: number): Extract<Ask, { kind: K }> {
+  const a: Record<string, unknown> = { kind, x: new Float64Array(count * n) };
+  for (const { key, per } of PARTS[kind]) a[key] = new Float64Array(count * (per === "n" ? n : per === "nn" ? n * n : 1));
+  return a as Extract<Ask, { kind: K }>;
+}
+
+/** Runs one task, answering each request as it comes. */
+function run<T>(sys: GeodesicSystem, task: Task<T>): T {
+  for (let r = task.next(); ; r = task.next()) {
+    if (r.done) return r.value;
+    sys.answer([r.value]);
   }
 }
 
-function integrate(sys: GeodesicSystem, x0: number[], v0: number[], opts: GeodesicOptions): Solution {
-  const bad = sys.degenerate(x0);
-  if (bad) throw new EvaluationError(bad);
+/**
+ * Runs tasks in lockstep, at most `width` at a time (the next starts as one ends): each round answers every running
+ * task's request with one backend call per kind. A task's EvaluationError is its result; any other error is thrown.
+ */
+function runAll<T>(sys: GeodesicSystem, tasks: readonly (() => Task<T>)[], width: number): (T | EvaluationError)[] {
+  const results: (T | EvaluationError)[] = new Array(tasks.length);
+  const running: { k: number; task: Task<T>; ask: Ask }[] = [];
+  let next = 0;
+  /** Steps task k on; keeps it running while it asks, records its result when it ends. */
+  const step = (k: number, task: Task<T>): void => {
+    let r: IteratorResult<Ask, T>;
+    try {
+      r = task.next();
+    } catch (e) {
+      if (!(e instanceof EvaluationError)) throw e;
+      results[k] = e;
+      return;
+    }
+    if (r.done) results[k] = r.value;
+    else running.push({ k, task, ask: r.value });
+  };
+  const fill = () => {
+    while (running.length < width && next < tasks.length) {
+      const k = next++;
+      step(k, tasks[k]());
+    }
+  };
+  fill();
+  while (running.length) {
+    sys.answer(running.map((r) => r.ask));
+    const round = running.splice(0);
+    for (const { k, task } of round) step(k, task);
+    fill();
+  }
+  return results;
+}
+
+/**
+ * The geodesic from x0 with velocity v0 for t ∈ [0, 1]; x0 is checked for degeneracy unless `checked` (a
+ * boundary-value solve checks its end points once, before its many integrations).
+ */
+function* integrate(sys: GeodesicSystem, x0: number[], v0: number[], opts: GeodesicOptions, checked = false): Task<Solution> {
+  const n = sys.n;
+  if (!checked) {
+    const bad = sys.degenerate(x0);
+    if (bad) throw new EvaluationError(bad);
+  }
+  const a = ask("acceleration", n, 1);
+  // the integrator's degeneracy guard asks for g at the point of the last stage, where the acceleration was just evaluated
+  const guard = (_t: number, y: Float64Array) => {
+    const x = y.subarray(0, n);
+    return x.every((xi, i) => xi === a.x[i]) ? sys.degenerateAt(x, a.g, a.det[0]) : sys.degenerate(x);
+  };
   try {
-    return dopri5(sys.rhs, 0, [...x0, ...v0], 1, {
-      rtol: opts.rtol ?? 1e-11,
-      atol: opts.atol ?? 1e-13,
-      maxSteps: opts.maxSteps,
-      guard: (_t, y) => sys.degenerate(y.subarray(0, sys.n)),
-    });
+    return yield* dopri5Task<Ask>(
+      function* (_t, y, out) {
+        a.x.set(y.subarray(0, n));
+        a.v.set(y.subarray(n));
+        yield a;
+        for (let i = 0; i < n; i++) {
+          out[i] = y[n + i];
+          out[n + i] = -a.acc[i];
+        }
+      },
+      0,
+      [...x0, ...v0],
+      1,
+      { rtol: opts.rtol ?? 1e-11, atol: opts.atol ?? 1e-13, maxSteps: opts.maxSteps, guard },
+    );
   } catch (e) {
     if (e instanceof IntegrationError)
       throw new EvaluationError(`geodesic from (${x0.join(", ")}) with velocity (${v0.join(", ")}): ${e.message}`);
@@ -144,16 +275,14 @@ function integrate(sys: GeodesicSystem, x0: number[], v0: number[], opts: Geodes
   }
 }
 
-/** The interval's kind from the signs of g(ẋ, ẋ) along a path (relative tolerance 1e-9 of |g||ẋ|²). */
-function curveType(sys: GeodesicSystem, ys: Float64Array[], sig: [number, number, number]): CurveType {
-  const n = sys.n;
+/** The interval's kind from the signs of g(ẋ, ẋ) along a path (relative tolerance 1e-9 of |g||ẋ|²), g at each y in gs. */
+function curveType(n: number, ys: Float64Array[], gs: Float64Array, sig: [number, number, number]): CurveType {
   let pos = 0,
     neg = 0,
     nul = 0;
-  for (const y of ys) {
-    const x = y.subarray(0, n),
-      v = y.subarray(n);
-    const { g } = sys.metricAt(x);
+  ys.forEach((y, k) => {
+    const v = y.subarray(n),
+      g = gs.subarray(k * n * n, (k + 1) * n * n);
     let s = 0,
       scale = 0;
     for (let a = 0; a < n; a++)
@@ -164,7 +293,7 @@ function curveType(sys: GeodesicSystem, ys: Float64Array[], sig: [number, number
     if (Math.abs(s) <= 1e-9 * scale || scale === 0) nul++;
     else if (s > 0) pos++;
     else neg++;
-  }
+  });
   const swapped = sig[0] === 1 && sig[1] === n - 1 && n > 2; // (+,−,−,…): timelike is positive
   if (nul === ys.length) return "null";
   if (pos === ys.length) return swapped ? "timelike" : "spacelike";
@@ -172,7 +301,7 @@ function curveType(sys: GeodesicSystem, ys: Float64Array[], sig: [number, number
   return "mixed";
 }
 
-function pathOf(
+function* pathOf(
   sys: GeodesicSystem,
   sol: Solution,
   from: number[],
@@ -180,7 +309,7 @@ function pathOf(
   opts: GeodesicOptions,
   iterations: number,
   energyIterations = 0,
-): GeodesicPath {
+): Task<GeodesicPath> {
   const n = sys.n,
     m = Math.max(2, opts.samples ?? 101);
   const samples = Array.from({ length: m }, (_, i) => {
@@ -194,10 +323,16 @@ function pathOf(
   // length (or interval) by composite Simpson on a fine grid of the dense output
   const K = 2 * Math.ceil((opts.lengthNodes ?? 400) / 2);
   const ys = Array.from({ length: K + 1 }, (_, i) => sol.at(i / K));
+  const nodes = ask("metric", n, K + 1);
+  for (const [i, y] of ys.entries()) nodes.x.set(y.subarray(0, n), i * n);
+  yield nodes; // g at every node at once
   let length = 0;
   ys.forEach((y, i) => {
     const w = i === 0 || i === K ? 1 : i % 2 ? 4 : 2;
-    const s2 = sys.speed2(y.subarray(0, n), y.subarray(n));
+    const g = nodes.g.subarray(i * n * n, (i + 1) * n * n),
+      v = y.subarray(n);
+    let s2 = 0;
+    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) s2 += g[a * n + b] * v[a] * v[b];
     length += w * Math.sqrt(definite ? Math.max(0, sig[0] === n ? s2 : -s2) : Math.abs(s2));
   });
   length /= 3 * K;
@@ -209,7 +344,7 @@ function pathOf(
     velocity,
     length,
     definite,
-    type: definite ? null : curveType(sys, ys, sig),
+    type: definite ? null : curveType(n, ys, nodes.g, sig),
     chartDistance: Math.hypot(...to.map((v, i) => v - from[i])),
     iterations,
     energyIterations,
@@ -244,6 +379,12 @@ export interface GeodesicSolver {
   ivp(x0: number[], v0: number[], opts?: GeodesicOptions): GeodesicPath;
   /** The geodesic from x0 to x1; its `velocity` is log_x0(x1). */
   bvp(x0: number[], x1: number[], opts?: GeodesicOptions): GeodesicPath;
+  /**
+   * bvp for each pair, the solves in lockstep so that their evaluations share block passes through the network: the
+   * same paths as bvp one at a time; a pair's EvaluationError is its entry. At most `lockstep` solves (default 32) run
+   * at once, the next starting as one ends.
+   */
+  bvps(pairs: readonly [number[], number[]][], opts?: GeodesicOptions, lockstep?: number): (GeodesicPath | EvaluationError)[];
 }
 
 /** One compiled system for many solves (a distance matrix compiles its evaluators once). */
@@ -253,11 +394,34 @@ export function geodesicSolver(metric: Metric, env: ReadonlyMap<string, number>)
   return {
     ivp: (x0, v0, opts = {}) => {
       const o = { ...defaults, ...opts };
-      return pathOf(sys, integrate(sys, x0, v0, o), x0, v0, o, 0);
+      return run(
+        sys,
+        (function* () {
+          return yield* pathOf(sys, yield* integrate(sys, x0, v0, o), x0, v0, o, 0);
+        })(),
+      );
     },
-    bvp: (x0, x1, opts = {}) => solveBVP(sys, x0, x1, { ...defaults, ...opts }),
+    bvp: (x0, x1, opts = {}) => run(sys, solveBVP(sys, x0, x1, { ...defaults, ...opts })),
+    bvps: (pairs, opts = {}, lockstep = LOCKSTEP) => {
+      const o = { ...defaults, ...opts };
+      return runAll(
+        sys,
+        pairs.map(
+          ([x0, x1]) =>
+            () =>
+              solveBVP(sys, x0, x1, o),
+        ),
+        lockstep,
+      );
+    },
   };
 }
+
+/**
+ * Solves in lockstep at most (bvps): on the decoder a block of 32 points' jets runs the W·X kernel at full rate, where
+ * one point's 4 columns leave it waiting on memory; more pairs in flight only lengthen the tail of a batch.
+ */
+const LOCKSTEP = 32;
 
 /**
  * Defaults where each Γ costs a pass of jets through a wide network (0.3–0.5 ms for the decoder): the energy
@@ -284,17 +448,17 @@ const MATRIX_DEFAULTS: GeodesicOptions = {
   lengthNodes: 64,
 };
 
-function solveBVP(sys: GeodesicSystem, x0: number[], x1: number[], opts: GeodesicOptions): GeodesicPath {
+function* solveBVP(sys: GeodesicSystem, x0: number[], x1: number[], opts: GeodesicOptions): Task<GeodesicPath> {
   const n = sys.n;
   const what = `geodesic from (${x0.join(", ")}) to (${x1.join(", ")})`;
   const bad = sys.degenerate(x0) ?? sys.degenerate(x1);
   if (bad) throw new EvaluationError(`${what}: ${bad}`);
   const straight = x1.map((x, i) => x - x0[i]);
-  if (straight.every((d) => d === 0)) return pathOf(sys, integrate(sys, x0, straight, opts), x0, straight, opts, 0);
+  if (straight.every((d) => d === 0)) return yield* pathOf(sys, yield* integrate(sys, x0, straight, opts, true), x0, straight, opts, 0);
   const sig = sys.signature(x0);
   if (sig[0] !== n || opts.method === "shooting") {
     // indefinite: the energy is unbounded below, so shoot from the straight line
-    const r = shoot(sys, x0, x1, straight, opts, what);
+    const r = yield* shoot(sys, x0, x1, straight, opts, what);
     if ("path" in r) return r.path;
     throw new EvaluationError(r.failure);
   }
@@ -307,20 +471,20 @@ function solveBVP(sys: GeodesicSystem, x0: number[], x1: number[], opts: Geodesi
     cap = 0.05 * Math.hypot(...straight);
   let first = true;
   for (const start of startCurves(x0, x1, N0)) {
-    const min = minimiseCoarseToFine(sys, start.curve, N0, N, cap, opts.energyTolerance ?? 1e-10);
+    const min = yield* minimiseCoarseToFine(sys, start.curve, N0, N, cap, opts.energyTolerance ?? 1e-10);
     if ("degenerate" in min) {
       failures.push(`from ${start.name}, ${min.degenerate}`);
       continue;
     }
     degenerateEverywhere = false;
     // a polish from a good guess needs few steps; a runaway trajectory should fail fast, not after 200000 steps
-    const r = shoot(sys, x0, x1, initialVelocity(sys, min.curve, N), { maxSteps: 20000, ...opts }, what, min.iterations);
+    const r = yield* shoot(sys, x0, x1, initialVelocity(sys, min.curve, N), { maxSteps: 20000, ...opts }, what, min.iterations);
     if ("path" in r) return r.path;
     failures.push(`from ${start.name}, energy minimised in ${min.iterations} steps, then ${r.failure.slice(what.length + 2)}`);
     if (first) {
       // when the energy runs off to where g nearly vanishes (a saturated network: the infimum is not attained) or
       // the polish fails, a geodesic near the straight line may still exist: shoot from the line's velocity too
-      const r = shoot(sys, x0, x1, straight, { maxSteps: 20000, ...opts }, what);
+      const r = yield* shoot(sys, x0, x1, straight, { maxSteps: 20000, ...opts }, what);
       if ("path" in r) return r.path;
       if (!r.failure.includes("degenerate at")) degenerateEverywhere = false;
       failures.push(`from the straight line's velocity, ${r.failure.slice(what.length + 2)}`);
@@ -368,25 +532,25 @@ function* startCurves(x0: number[], x1: number[], N: number): Generator<{ name: 
 }
 
 /**
- * E(x) = N Σ_k g(m_k)(d_k, d_k), m_k = (x_k + x_{k+1})/2, d_k = x_{k+1} − x_k, and its gradient in the interior points.
- * ∂g comes from g and Γ by metric compatibility: ∂_a g_bc = g_bl Γ^l_ac + g_cl Γ^l_ab, so
- * ∂_a g(d, d) = 2 (g d)_l Γ^l_ac d^c. Infinity where g degenerates or is not finite.
+ * E(x) = N Σ_k g(m_k)(d_k, d_k), m_k = (x_k + x_{k+1})/2, d_k = x_{k+1} − x_k, and its gradient in the interior points
+ * from ∂_a g(d_k, d_k) at the midpoints, all asked for at once. A message where g degenerates or E is not finite.
  */
-function energy(sys: GeodesicSystem, x: Float64Array, N: number, grad: Float64Array | null): number | string {
+function* energy(sys: GeodesicSystem, x: Float64Array, N: number, grad: Float64Array): Task<number | string> {
   const n = sys.n;
-  const m = new Float64Array(n),
-    d = new Float64Array(n),
-    gd = new Float64Array(n),
-    G = new Float64Array(n * n * n);
-  grad?.fill(0);
+  const at = ask("energy", n, N);
+  for (let k = 0; k < N; k++)
+    for (let a = 0; a < n; a++) {
+      at.x[k * n + a] = 0.5 * (x[k * n + a] + x[(k + 1) * n + a]);
+      at.d[k * n + a] = x[(k + 1) * n + a] - x[k * n + a];
+    }
+  yield at; // g and ∂g(d, d) at every midpoint at once
+  const gd = new Float64Array(n);
+  grad.fill(0);
   let E = 0;
   for (let k = 0; k < N; k++) {
-    for (let a = 0; a < n; a++) {
-      m[a] = 0.5 * (x[k * n + a] + x[(k + 1) * n + a]);
-      d[a] = x[(k + 1) * n + a] - x[k * n + a];
-    }
-    const { g, det } = grad ? sys.metricAndChristoffelAt(m, G) : sys.metricAt(m);
-    const bad = sys.degenerateAt(m, g, det);
+    const g = at.g.subarray(k * n * n, (k + 1) * n * n),
+      d = at.d.subarray(k * n, (k + 1) * n);
+    const bad = sys.degenerateAt(at.x.subarray(k * n, (k + 1) * n), g, at.det[k]);
     if (bad) return bad;
     let e = 0;
     for (let a = 0; a < n; a++) {
@@ -396,10 +560,8 @@ function energy(sys: GeodesicSystem, x: Float64Array, N: number, grad: Float64Ar
       e += s * d[a];
     }
     E += N * e;
-    if (!grad) continue;
     for (let a = 0; a < n; a++) {
-      let dg = 0; // ∂_a g(d, d)
-      for (let l = 0; l < n; l++) for (let c = 0; c < n; c++) dg += 2 * gd[l] * G[(l * n + a) * n + c] * d[c];
+      const dg = at.dE[k * n + a]; // ∂_a g(d, d)
       // x_k and x_{k+1} each move m by half and d by ∓1
       const gk = N * (0.5 * dg - 2 * gd[a]),
         gk1 = N * (0.5 * dg + 2 * gd[a]);
@@ -412,17 +574,17 @@ function energy(sys: GeodesicSystem, x: Float64Array, N: number, grad: Float64Ar
 }
 
 /** L-BFGS (memory 8) with a backtracking Armijo line search on the interior points; the end points stay fixed. */
-function minimiseEnergy(
+function* minimiseEnergy(
   sys: GeodesicSystem,
   start: { curve: Float64Array },
   N: number,
   cap: number,
   tol: number,
-): { curve: Float64Array; iterations: number } | { degenerate: string } {
+): Task<{ curve: Float64Array; iterations: number } | { degenerate: string }> {
   const x = Float64Array.from(start.curve);
   const size = x.length;
   let grad = new Float64Array(size);
-  const first = energy(sys, x, N, grad);
+  const first = yield* energy(sys, x, N, grad);
   if (typeof first === "string") return { degenerate: `the curve itself passes where ${first.replace(/^the /, "")}` };
   let E = first;
   const mem: { s: Float64Array; y: Float64Array; rho: number }[] = [];
@@ -467,7 +629,7 @@ function minimiseEnergy(
       gTry = new Float64Array(size);
     for (let ls = 0; ls < 40; ls++, step /= 2) {
       for (let j = 0; j < size; j++) xTry[j] = x[j] - step * q[j];
-      const ETry = energy(sys, xTry, N, gTry);
+      const ETry = yield* energy(sys, xTry, N, gTry);
       if (typeof ETry === "number" && ETry <= E + 1e-4 * step * slope) {
         const s = new Float64Array(size),
           y = new Float64Array(size);
@@ -495,18 +657,18 @@ function minimiseEnergy(
 }
 
 /** Minimise on N₀ segments, then double (interpolating the midpoints) up to N: long curves converge in few steps. */
-function minimiseCoarseToFine(
+function* minimiseCoarseToFine(
   sys: GeodesicSystem,
   curve: Float64Array,
   N0: number,
   N: number,
   cap: number,
   tol: number,
-): { curve: Float64Array; iterations: number } | { degenerate: string } {
+): Task<{ curve: Float64Array; iterations: number } | { degenerate: string }> {
   const n = sys.n;
   let iterations = 0;
   for (let M = N0; ; M = Math.min(2 * M, N)) {
-    const r = minimiseEnergy(sys, { curve }, M, cap, tol);
+    const r = yield* minimiseEnergy(sys, { curve }, M, cap, tol);
     if ("degenerate" in r)
       return M === N0
         ? r
@@ -547,7 +709,7 @@ function initialVelocity(sys: GeodesicSystem, curve: Float64Array, N: number): n
  * coarse tolerances until the miss is within 1e-5 of the scale, and hands its velocity and Jacobian to the polish at
  * the full tolerances, which then needs one or two integrations instead of 2n + 2.
  */
-function shoot(
+function* shoot(
   sys: GeodesicSystem,
   x0: number[],
   x1: number[],
@@ -555,25 +717,25 @@ function shoot(
   opts: GeodesicOptions,
   what: string,
   energyIterations = 0,
-): { path: GeodesicPath } | { failure: string } {
+): Task<{ path: GeodesicPath } | { failure: string }> {
   let v = guess,
     J: number[][] | null = null,
     coarse = 0;
   if (opts.coarse) {
     const scale = 1 + Math.hypot(...x1);
-    const c = newton(sys, x0, x1, v, { ...opts, ...opts.coarse, tolerance: 1e-5 * scale, maxIterations: 8 }, what, null);
+    const c = yield* newton(sys, x0, x1, v, { ...opts, ...opts.coarse, tolerance: 1e-5 * scale, maxIterations: 8 }, what, null);
     if ("v" in c) ({ v, J, iterations: coarse } = c);
   }
-  const r = newton(sys, x0, x1, v, opts, what, J);
+  const r = yield* newton(sys, x0, x1, v, opts, what, J);
   if ("failure" in r) return r;
-  return { path: pathOf(sys, r.sol, x0, r.v, opts, coarse + r.iterations, energyIterations) };
+  return { path: yield* pathOf(sys, r.sol, x0, r.v, opts, coarse + r.iterations, energyIterations) };
 }
 
 /**
  * Damped Newton on the initial velocity from the guess v; the end point's Jacobian by differences (central, or
  * forward with `opts.forwardDifferences`), recomputed every step or (broyden) only when the update fails.
  */
-function newton(
+function* newton(
   sys: GeodesicSystem,
   x0: number[],
   x1: number[],
@@ -581,12 +743,12 @@ function newton(
   opts: GeodesicOptions,
   what: string,
   J0: number[][] | null,
-): { v: number[]; sol: Solution; J: number[][] | null; iterations: number } | { failure: string } {
+): Task<{ v: number[]; sol: Solution; J: number[][] | null; iterations: number } | { failure: string }> {
   const n = sys.n;
   const maxIt = opts.maxIterations ?? 40;
   const tol = opts.tolerance ?? Math.max(1e-10, 10 * (opts.rtol ?? 1e-11)) * (1 + Math.hypot(...x1));
-  const end = (v: number[]) => {
-    const s = integrate(sys, x0, v, opts);
+  const end = function* (v: number[]): Task<{ sol: Solution; x: number[] }> {
+    const s = yield* integrate(sys, x0, v, opts, true);
     return { sol: s, x: Array.from(s.y[s.y.length - 1].subarray(0, n)) };
   };
   // forward differences: the step balances truncation (∝ eps) against the integrator's error (∝ rtol / eps)
@@ -594,7 +756,7 @@ function newton(
   let it = 0;
   let v = guess;
   try {
-    let cur = end(v);
+    let cur = yield* end(v);
     let res = cur.x.map((x, i) => x - x1[i]);
     let norm = Math.hypot(...res);
     let J: number[][] | null = J0 && opts.broyden ? J0.map((r) => [...r]) : null;
@@ -605,10 +767,10 @@ function newton(
         J = Array.from({ length: n }, () => new Array<number>(n).fill(0));
         for (let j = 0; j < n; j++) {
           const eps = relStep * Math.max(1, Math.abs(v[j]));
-          const plus = end(v.map((x, i) => (i === j ? x + eps : x))).x;
+          const plus = (yield* end(v.map((x, i) => (i === j ? x + eps : x)))).x;
           if (opts.forwardDifferences) for (let i = 0; i < n; i++) J[i][j] = (plus[i] - cur.x[i]) / eps;
           else {
-            const minus = end(v.map((x, i) => (i === j ? x - eps : x))).x;
+            const minus = (yield* end(v.map((x, i) => (i === j ? x - eps : x)))).x;
             for (let i = 0; i < n; i++) J[i][j] = (plus[i] - minus[i]) / (2 * eps);
           }
         }
@@ -631,7 +793,7 @@ function newton(
       while (lambda >= 1 / 64) {
         const vTry = v.map((x, i) => x + lambda * step[i]);
         try {
-          const tryEnd = end(vTry);
+          const tryEnd = yield* end(vTry);
           const tryRes = tryEnd.x.map((x, i) => x - x1[i]);
           const tryNorm = Math.hypot(...tryRes);
           if (tryNorm < norm) {

@@ -3,6 +3,13 @@
 
 export type Rhs = (t: number, y: Float64Array, out: Float64Array) => void;
 
+/**
+ * A right-hand side that may pause for its values: it returns a generator yielding requests (of type A) that whoever
+ * drives the integration answers before resuming it, so that many integrations can share one evaluation of their
+ * requests (geodesic.ts); or nothing, having written `out` (a plain Rhs).
+ */
+export type RhsTask<A> = (t: number, y: Float64Array, out: Float64Array) => Generator<A, void, void> | void;
+
 export class IntegrationError extends Error {}
 
 // Dormand–Prince 5(4) tableau and its 4th-order dense-output weights. The last row of A is the
@@ -52,6 +59,19 @@ export interface Dp5Options {
 }
 
 export function dopri5(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, opts: Dp5Options = {}): Solution {
+  const r = dopri5Task<never>(f, t0, y0, t1, opts).next();
+  if (!r.done) throw new Error("internal error: a plain right-hand side asked for values");
+  return r.value;
+}
+
+/** dopri5 with a right-hand side that may yield requests: the same steps, each stage's requests passed on. */
+export function* dopri5Task<A>(
+  f: RhsTask<A>,
+  t0: number,
+  y0: ArrayLike<number>,
+  t1: number,
+  opts: Dp5Options = {},
+): Generator<A, Solution, void> {
   const n = y0.length,
     rtol = opts.rtol ?? 1e-10,
     atol = opts.atol ?? 1e-12,
@@ -65,9 +85,9 @@ export function dopri5(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, op
   const ts = [t0],
     ys = [Float64Array.from(y)];
   const dense: { t: number; h: number; y: Float64Array; r: Float64Array[] }[] = [];
-  f(t, y, k[0]);
+  yield* stage(f, t, y, k[0]);
   evaluations++;
-  let h = opts.fixedStep ?? opts.h0 ?? initialStep(f, t0, y, k[0], dir, rtol, atol);
+  let h = opts.fixedStep ?? opts.h0 ?? (yield* initialStep(f, t0, y, k[0], dir, rtol, atol));
   h = dir * Math.abs(h);
   let steps = 0,
     rejected = 0;
@@ -81,7 +101,7 @@ export function dopri5(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, op
         for (let j = 0; j < s; j++) acc += h * A[s][j] * k[j][i];
         tmp[i] = acc;
       }
-      f(t + C[s] * h, tmp, k[s]);
+      yield* stage(f, t + C[s] * h, tmp, k[s]);
       evaluations++;
     }
     // tmp now holds the 5th-order solution (stage 7 is evaluated at it: FSAL)
@@ -147,7 +167,21 @@ export function dopri5(f: Rhs, t0: number, y0: ArrayLike<number>, t1: number, op
   return { t: ts, y: ys, at, steps, rejected, evaluations };
 }
 
-function initialStep(f: Rhs, t0: number, y0: Float64Array, f0: Float64Array, dir: number, rtol: number, atol: number): number {
+/** One evaluation of f: its requests passed on, if it has any. */
+function* stage<A>(f: RhsTask<A>, t: number, y: Float64Array, out: Float64Array): Generator<A, void, void> {
+  const asks = f(t, y, out);
+  if (asks) yield* asks;
+}
+
+function* initialStep<A>(
+  f: RhsTask<A>,
+  t0: number,
+  y0: Float64Array,
+  f0: Float64Array,
+  dir: number,
+  rtol: number,
+  atol: number,
+): Generator<A, number, void> {
   const n = y0.length;
   let d0 = 0,
     d1 = 0;
@@ -162,7 +196,7 @@ function initialStep(f: Rhs, t0: number, y0: Float64Array, f0: Float64Array, dir
   const y1 = new Float64Array(n),
     f1 = new Float64Array(n);
   for (let i = 0; i < n; i++) y1[i] = y0[i] + dir * h0 * f0[i];
-  f(t0 + dir * h0, y1, f1);
+  yield* stage(f, t0 + dir * h0, y1, f1);
   let d2 = 0;
   for (let i = 0; i < n; i++) d2 += ((f1[i] - f0[i]) / (atol + rtol * Math.abs(y0[i]))) ** 2;
   d2 = Math.sqrt(d2 / n) / h0;

@@ -7,7 +7,18 @@ import { REAL } from "../core/functions.js";
 import { geometryOver, quantity, restriction, insteadOf } from "../core/quantities.js";
 import type { Mapping, Metric, Network } from "../semantics/model.js";
 import { assertSymbolicFeasible, estimateMappingSize, estimateSymbolicSize } from "../symbolic/size.js";
-import { geodesicAccelerationAt, geometryAt, inverseAndDet, jacobianAt, metricAt } from "./engine/geometry.js";
+import {
+  determinant,
+  energyTermsAt,
+  geodesicAccelerationAt,
+  geodesicAccelerationsAt,
+  geometryAt,
+  inverseAndDet,
+  jacobianAt,
+  metricAt,
+  metricsAt,
+  type PointsGeometry,
+} from "./engine/geometry.js";
 import { blockServes, pointOfBlock, propagateBlocks, writeBlock } from "./engine/batch.js";
 import { prepareNetwork, propagate, workspace } from "./engine/network.js";
 import {
@@ -290,6 +301,15 @@ export interface GeodesicBackend {
   both(x: Float64Array, out: Float64Array): { g: Float64Array; det: number };
   /** Γ^a_bc(x) v^b v^c into out (n): the geodesic equation's right-hand side without all of Γ where the engine runs. */
   acceleration(x: Float64Array, v: Float64Array, out: Float64Array): void;
+  /**
+   * The same at many points (x and v row after row, n each) into acc, with g and det g into `at`: on the matrix route
+   * one block pass through the network for all of them (engine/geometry.ts, geodesicAccelerationsAt).
+   */
+  accelerations(x: Float64Array, v: Float64Array, acc: Float64Array, at: PointsGeometry): void;
+  /** g, det g and ∂_a g(d, d) (into dE, n a point) at points x with directions d: what the curve energy needs. */
+  energyTerms(x: Float64Array, d: Float64Array, dE: Float64Array, at: PointsGeometry): void;
+  /** g and det g at points. */
+  metrics(x: Float64Array, at: PointsGeometry): void;
 }
 
 /** Γ(v, v) from all of Γ (n³ flat). */
@@ -328,12 +348,16 @@ export function geodesicBackend(metric: Metric, env: ReadonlyMap<string, number>
         christoffel(x, G);
         contract(G, v, n, out);
       },
+      ...pointByPoint(n, metricOf, (x, out) => {
+        christoffel(x, out);
+        return metricOf(x);
+      }),
     };
   }
   const net = prepareNetwork(e.net, env),
     opts = { from: e.from },
     ws = workspace(net, n, 2); // the directional passes' buffers, reused: the solver runs thousands of them
-  const det = (g: Float64Array) => (n === 1 ? g[0] : n === 2 ? g[0] * g[3] - g[1] * g[2] : inverseAndDet(g, n).det);
+  const det = (g: Float64Array) => determinant(g, n);
   // the last point `acceleration` ran at, with its g: the integrator's degeneracy guard asks for g exactly there
   const last = { x: new Float64Array(n).fill(NaN), g: new Float64Array(n * n), det: NaN };
   return {
@@ -362,6 +386,82 @@ export function geodesicBackend(metric: Metric, env: ReadonlyMap<string, number>
       const pg = geometryAt(net, x, opts);
       out.set(pg.christoffel);
       return { g: pg.g, det: pg.det };
+    },
+    accelerations(x, v, acc, at) {
+      if (geodesicAccelerationsAt(net, x, v, n, acc, at, opts)) return;
+      for (let k = 0; k * n < x.length; k++) {
+        const xk = x.subarray(k * n, (k + 1) * n);
+        this.acceleration(xk, v.subarray(k * n, (k + 1) * n), acc.subarray(k * n, (k + 1) * n));
+        const { g, det } = this.metric(xk);
+        at.g.set(g, k * n * n);
+        at.det[k] = det;
+      }
+    },
+    energyTerms(x, d, dE, at) {
+      if (energyTermsAt(net, x, d, n, dE, at, opts)) return;
+      for (let k = 0; k * n < x.length; k++) {
+        const { g, dg } = geometryAt(net, x.subarray(k * n, (k + 1) * n), opts);
+        at.g.set(g, k * n * n);
+        at.det[k] = det(g);
+        for (let a = 0; a < n; a++) {
+          let s = 0;
+          for (let b = 0; b < n; b++) for (let c = 0; c < n; c++) s += dg![(a * n + b) * n + c] * d[k * n + b] * d[k * n + c];
+          dE[k * n + a] = s;
+        }
+      }
+    },
+    metrics(x, at) {
+      at.g.set(metricsAt(net, x, n, opts));
+      for (let k = 0; k * n < x.length; k++) at.det[k] = det(at.g.subarray(k * n * n, (k + 1) * n * n));
+    },
+  };
+}
+
+/**
+ * The batched evaluators point by point, from g and from g with Γ at one point: the symbolic route, whose compiled
+ * code has no block pass. ∂_a g(d, d) = 2 (g d)_l Γ^l_ac d^c by metric compatibility (∂_a g_bc = g_bl Γ^l_ac + g_cl Γ^l_ab).
+ */
+function pointByPoint(
+  n: number,
+  metricOf: (x: Float64Array) => { g: ArrayLike<number>; det: number },
+  withChristoffel: (x: Float64Array, out: Float64Array) => { g: ArrayLike<number>; det: number },
+): Pick<GeodesicBackend, "accelerations" | "energyTerms" | "metrics"> {
+  const G = new Float64Array(n ** 3),
+    gd = new Float64Array(n);
+  const metrics = (x: Float64Array, at: PointsGeometry) => {
+    for (let k = 0; k * n < x.length; k++) {
+      const { g, det } = metricOf(x.subarray(k * n, (k + 1) * n));
+      at.g.set(g, k * n * n);
+      at.det[k] = det;
+    }
+  };
+  return {
+    metrics,
+    accelerations(x, v, acc, at) {
+      for (let k = 0; k * n < x.length; k++) {
+        const { g, det } = withChristoffel(x.subarray(k * n, (k + 1) * n), G);
+        contract(G, v.subarray(k * n, (k + 1) * n), n, acc.subarray(k * n, (k + 1) * n));
+        at.g.set(g, k * n * n);
+        at.det[k] = det;
+      }
+    },
+    energyTerms(x, d, dE, at) {
+      for (let k = 0; k * n < x.length; k++) {
+        const { g, det } = withChristoffel(x.subarray(k * n, (k + 1) * n), G);
+        at.g.set(g, k * n * n);
+        at.det[k] = det;
+        const dk = d.subarray(k * n, (k + 1) * n);
+        for (let a = 0; a < n; a++) {
+          let s = 0;
+          for (let b = 0; b < n; b++) s += g[a * n + b] * dk[b];
+          gd[a] = s;
+        }
+        for (let a = 0; a < n; a++) {
+          let s = 0;
+          for (let l = 0; l < n; l++) for (let c = 0; c < n; c++) s += 2 * gd[l] * G[(l * n + a) * n + c] * dk[c];
+          dE[k * n + a] = s;
+        }
+      }
     },
   };
 }

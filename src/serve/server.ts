@@ -19,7 +19,7 @@ import {
   figure,
   flowConvergence,
   geodesic,
-  geodesicDistance,
+  geodesicDistances,
   geometryAt,
   type GeometryQuantity,
   metricAt,
@@ -170,14 +170,29 @@ function handlers(models: Map<number, Loaded>) {
       const points = pointsOf(need(p.points, "points"), metric.manifold);
       if (!p.pairs) assertDistancesFeasible(points.length); // before the matrix exists
       assertInChart(metric.manifold, points); // one message naming the point, not a failure per pair
-      const d = geodesicDistance(metric, env);
+      // the pairs in lockstep (geodesicDistances); the first pair that fails, in order, is the request's error
+      const solve = (pairs: [number, number][]): number[] => {
+        const lengths = geodesicDistances(metric, env)(pairs.map(([i, j]) => [points[i], points[j]]));
+        return lengths.map((d) => {
+          if (d instanceof Error) throw d;
+          return d;
+        });
+      };
       if (p.pairs) {
         for (const [i, j] of p.pairs) if (!points[i] || !points[j]) throw new RequestError(`pair (${i}, ${j}) is out of range`);
-        return { distances: toWire(p.pairs.map(([i, j]) => (i === j ? 0 : d(points[i], points[j])))) };
+        const apart = p.pairs.filter(([i, j]) => i !== j);
+        const lengths = solve(apart);
+        let k = 0;
+        return { distances: toWire(p.pairs.map(([i, j]) => (i === j ? 0 : lengths[k++]))) };
       }
       const n = points.length;
       const out = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) out[i][j] = out[j][i] = d(points[i], points[j]);
+      const pairs: [number, number][] = [];
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push([i, j]);
+      solve(pairs).forEach((d, k) => {
+        const [i, j] = pairs[k];
+        out[i][j] = out[j][i] = d;
+      });
       return { distances: toWire(out) };
     },
     /** The metric's closed form in the form asked for (as `rgnn metric --form`), with its display LaTeX. */

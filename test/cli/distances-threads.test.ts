@@ -99,13 +99,13 @@ describe("rgnn distances --threads", () => {
   it("a worker's own failure is not a distance: a crash report with the stack, or a rejection", async () => {
     const source = readFileSync(spec, "utf8");
     const run = (init: object, pair: DistancePair) =>
-      inWorkers<DistancePair, DistanceResult, DistanceResult>({
+      inWorkers<DistancePair[], DistanceResult[], DistanceResult>({
         script: "distances-worker",
         init,
         threads: 1,
         inFlight: 1,
-        next: () => pair,
-        reply: (r) => r,
+        next: () => [pair],
+        reply: (rs) => rs[0],
       });
     // a pair past the end of the points: a TypeError in the solver, not an EvaluationError
     const r = await run({ source, file: spec, env: new Map([["R", 2]]), points: [pts[0]] }, { k: 0, i: 0, j: 1 });

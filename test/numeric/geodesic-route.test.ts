@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { geodesicDistances } from "../../src/api/geodesic.js";
 import { metricAt } from "../../src/numeric/engine/geometry.js";
 import { geodesicBVP, geodesicIVP } from "../../src/numeric/geodesic.js";
 import { geodesicBackend, layerStates } from "../../src/numeric/route.js";
@@ -96,6 +97,30 @@ describe("geodesics of the decoder's latent metric (matrix engine)", () => {
         }
       const g = await cli(["geodesic", SPEC, "--from", "0,0", "--to", "0.5,0.5", "--format", "json"]);
       expect(Math.abs(D[0][1] - JSON.parse(g.out).length)).toBeLessThan(1e-12);
+    },
+    SLOW,
+  );
+
+  it(
+    "the pairs solved in lockstep have the lengths 143b071 found one geodesic at a time (bench/results/decoder.json then)",
+    () => {
+      // each length solves the geodesic equation to about 1e-7 of itself (MATRIX_DEFAULTS); the lockstep solves and
+      // the block passes change no step of the solver, so they agree with the recorded ones far closer than that
+      const recorded: [number[], number[], number][] = [
+        [[0, 0], [0.5, 0.5], 1.9364211600554802],
+        [[0.3, -0.7], [-0.5, 0.6], 4.056199038580148],
+        [[-1, -1], [1, 1], 5.219968303011251],
+        [[-1, 0.5], [1, -0.5], 5.040298212413225],
+        [[0.8, 0.8], [-0.2, 0.9], 2.3546548800353735],
+        [[-0.6, -0.2], [0.1, -0.9], 2.625042088517747],
+        [[0.5, -0.5], [0.6, 0.4], 2.544237264535829],
+      ];
+      const lengths = geodesicDistances(decoder.metrics.get("g")!, new Map())(recorded.map(([a, b]) => [a, b]));
+      for (const [k, [, , length]] of recorded.entries()) {
+        const d = lengths[k];
+        if (d instanceof Error) throw d;
+        expect(Math.abs(d - length)).toBeLessThan(1e-9 * length);
+      }
     },
     SLOW,
   );

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { EvaluationError } from "../../src/numeric/evaluate.js";
-import { geodesicBVP, geodesicIVP } from "../../src/numeric/geodesic.js";
+import { geodesicBVP, geodesicIVP, geodesicSolver } from "../../src/numeric/geodesic.js";
 import { compile } from "../../src/numeric/codegen.js";
 import { geoOf, quantityEvaluator } from "../../src/numeric/geometry.js";
 import { model, rng, uniform } from "../helpers.js";
@@ -115,5 +115,66 @@ describe("geodesics", () => {
     const flat = geodesicIVP(metricOf("polar"), new Map(), [1, 0], [0, 1]);
     expect(flat.definite).toBe(true);
     expect(flat.type).toBeNull();
+  });
+
+  it("bvps solves pairs in lockstep: the paths bvp finds one at a time, and a pair's failure as its entry", () => {
+    // the sphere (symbolic route), and the paper's toy network through the matrix engine's block pass
+    const toy = model(readFileSync("examples/paper-toy.rgnn", "utf8"), "examples/paper-toy.rgnn", "examples").metrics.get("g")!;
+    const cases = [
+      { g: metricOf("sphere"), env: new Map([["R", 2]]), route: undefined },
+      { g: toy, env: new Map<string, number>(), route: "matrix" },
+    ];
+    for (const { g, env, route } of cases) {
+      if (route) process.env.RGNN_ROUTE = route;
+      try {
+        const r = rng(17);
+        const lo = route ? -1.5 : 0.4,
+          hi = route ? 1.5 : 2.7;
+        const pairs: [number[], number[]][] = Array.from({ length: 6 }, () => [
+          [uniform(r, lo, hi), uniform(r, lo, hi)],
+          [uniform(r, lo, hi), uniform(r, lo, hi)],
+        ]);
+        pairs.push([pairs[0][0], pairs[0][0]]); // a point to itself: length 0
+        const solver = geodesicSolver(g, env);
+        // at most 4 in lockstep at a time: the later pairs start as earlier ones end
+        const together = solver.bvps(pairs, { samples: 3 }, 4);
+        for (const [k, [a, b]] of pairs.entries()) {
+          const alone = solver.bvp(a, b, { samples: 3 });
+          const p = together[k];
+          if (p instanceof EvaluationError) throw p;
+          expect(p.length).toBe(alone.length);
+          expect(p.velocity).toEqual(alone.velocity);
+          expect(p.samples).toEqual(alone.samples);
+          expect(p.energyIterations).toBe(alone.energyIterations);
+        }
+        expect((together.at(-1) as { length: number }).length).toBe(0);
+      } finally {
+        delete process.env.RGNN_ROUTE;
+      }
+    }
+    // a pair without a geodesic fails alone, with bvp's message; its neighbours are solved
+    const h2 = metricOf("h2");
+    const solver = geodesicSolver(h2, new Map());
+    const out = solver.bvps(
+      [
+        [
+          [-0.5, 0.4],
+          [1.5, 1.2],
+        ],
+        [
+          [0, 1],
+          [0, -1],
+        ],
+        [
+          [0.2, 0.5],
+          [0.3, 2],
+        ],
+      ],
+      { maxIterations: 8 },
+    );
+    expect(out[1]).toBeInstanceOf(EvaluationError);
+    expect(() => solver.bvp([0, 1], [0, -1], { maxIterations: 8 })).toThrow((out[1] as EvaluationError).message);
+    expect((out[0] as { length: number }).length).toBeCloseTo(Math.acosh(1 + (2 ** 2 + 0.8 ** 2) / (2 * 0.4 * 1.2)), 9);
+    expect(out[2]).not.toBeInstanceOf(EvaluationError);
   });
 });

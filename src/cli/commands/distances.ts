@@ -1,10 +1,11 @@
 // `rgnn distances FILE --points pts.csv`: the symmetric matrix of geodesic distances between points, one
-// boundary-value geodesic per pair with the metric's evaluators compiled once per thread. From THREADED_MIN_PAIRS
-// pairs on, worker threads (distances-worker.ts) solve the pairs as they are handed out, one or two at a time.
+// boundary-value geodesic per pair with the metric's evaluators compiled once per thread, the pairs solved in lockstep
+// (geodesicDistances). From THREADED_MIN_PAIRS pairs on, worker threads (distances-worker.ts) solve the pairs in
+// chunks as they are handed out, two chunks in flight each.
 import { availableParallelism } from "node:os";
 import cliProgress from "cli-progress";
 import { EvaluationError } from "../../numeric/evaluate.js";
-import { assertDefiniteForDistances, assertDistancesFeasible, geodesicDistance } from "../../api/geodesic.js";
+import { assertDefiniteForDistances, assertDistancesFeasible, geodesicDistances } from "../../api/geodesic.js";
 import { assertInChart } from "../../api/chart.js";
 import { escapeControls } from "../../syntax/diagnostics.js";
 import { commandEnv } from "../env.js";
@@ -41,8 +42,14 @@ export interface DistancesOptions {
  * leaves a margin for the cheapest metrics.
  */
 export const THREADED_MIN_PAIRS = 24;
-/** Pairs sent to each worker ahead: one being solved, one waiting, so no worker waits for the main thread. */
+/** Chunks sent to each worker ahead: one being solved, one waiting, so no worker waits for the main thread. */
 const IN_FLIGHT = 2;
+/**
+ * Most pairs in a chunk: a worker solves a chunk's pairs in lockstep (their evaluations share block passes through the
+ * network), so a chunk should be large; but each worker should get several, so that one that runs slower (a loaded
+ * core, harder pairs) leaves little for the other to wait on: pairs / (4 · threads), at most this many.
+ */
+const CHUNK = 64;
 
 function threadCount(opts: DistancesOptions, pairs: number): number {
   const n = threadsOption(opts.threads);
@@ -131,34 +138,32 @@ export function distancesCommand(io: IO, file: string, opts: DistancesOptions): 
     const init: DistancesWorkerInit = { ...workerSpec(loaded, file, env), metric: opts.metric, points };
     let sent = 0,
       done = 0;
-    return inWorkers<DistancePair, DistanceResult, true>({
+    const chunk = Math.max(1, Math.min(CHUNK, Math.ceil(pairs.length / (4 * threads))));
+    return inWorkers<DistancePair[], DistanceResult[], true>({
       script: "distances-worker",
       init,
       threads,
       inFlight: IN_FLIGHT,
       next() {
         if (sent >= pairs.length) return undefined;
-        const [i, j] = pairs[sent];
-        return { k: sent++, i, j };
+        const jobs = pairs.slice(sent, sent + chunk).map(([i, j], c) => ({ k: sent + c, i, j }));
+        sent += jobs.length;
+        return jobs;
       },
-      reply(r) {
-        if (r.crash !== undefined) throw new Error(`distances worker: ${r.crash}`);
-        if (r.fatal) throw new EvaluationError(r.error); // the solver could not be set up: what one thread reports
-        record(r.k, r);
-        return ++done === pairs.length ? true : undefined;
+      reply(rs) {
+        for (const r of rs) {
+          if (r.crash !== undefined) throw new Error(`distances worker: ${r.crash}`);
+          if (r.fatal) throw new EvaluationError(r.error); // the solver could not be set up: what one thread reports
+          record(r.k, r);
+        }
+        done += rs.length;
+        return done === pairs.length ? true : undefined;
       },
     }).then(report, failed);
   }
   try {
-    const distance = geodesicDistance(metric, env);
-    pairs.forEach(([i, j], k) => {
-      try {
-        record(k, { length: distance(points[i], points[j]) });
-      } catch (e) {
-        if (!(e instanceof EvaluationError)) throw e;
-        record(k, { error: e.message });
-      }
-    });
+    const lengths = geodesicDistances(metric, env)(pairs.map(([i, j]) => [points[i], points[j]]));
+    for (const [k, d] of lengths.entries()) record(k, d instanceof EvaluationError ? { error: d.message } : { length: d });
   } catch (e) {
     return failed(e);
   }

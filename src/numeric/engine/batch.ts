@@ -15,6 +15,7 @@ import {
   wasmKernelAvailable,
   writePacked,
 } from "./kernel.js";
+import { derivativesOf } from "../../core/jet.js";
 import { affineSparse, applyStep, maxReads, type PreparedLayer, type PreparedNetwork, shift, stepOf } from "./network.js";
 
 /** Whether the block pass serves a network: every layer a recurrence of σ(W x + b) (kinds with their own engine step,
@@ -124,6 +125,8 @@ interface BlockBackend {
    * on the tangents, given the states it reads (newest first); D is scratch for σ and its derivatives.
    */
   layer(l: number, x: Float64Array, y: Float64Array, D: Float64Array, B: number, K: number, states: readonly Float64Array[]): void;
+  /** The layer's parts one by one, for a pass that does more between them (second derivatives). */
+  parts: LayerParts;
   /** The pass is over (the memory may serve the next one). */
   release(): void;
 }
@@ -156,9 +159,8 @@ function layerSteps(net: PreparedNetwork, parts: LayerParts): BlockBackend["laye
   };
 }
 
-const jsBackend = (net: PreparedNetwork): BlockBackend => ({
-  buffers: (lengths) => lengths.map((n) => new Float64Array(n)),
-  layer: layerSteps(net, {
+const jsBackend = (net: PreparedNetwork): BlockBackend => {
+  const parts: LayerParts = {
     affine: (l, X, Z, count) => {
       const layer = net.layers[l],
         t = layer.through;
@@ -169,9 +171,9 @@ const jsBackend = (net: PreparedNetwork): BlockBackend => ({
     activate: (l, Y, D, units) => activate(ACTIVATION_DERIVATIVES[net.layers[l].activation], biasOf(net.layers[l]), Y, D, units),
     chain,
     chainStep,
-  }),
-  release: () => {},
-});
+  };
+  return { buffers: (lengths) => lengths.map((n) => new Float64Array(n)), layer: layerSteps(net, parts), parts, release: () => {} };
+};
 
 interface WasmBlocks extends BlockBackend {
   busy: boolean;
@@ -227,7 +229,7 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
     }
     f64.set(biasOf(layer), bAt[l] / 8);
   });
-  const steps = layerSteps(net, {
+  const parts: LayerParts = {
     affine: (l, X, Z, count) => {
       const layer = net.layers[l],
         t = layer.through;
@@ -245,9 +247,11 @@ function wasmBackend(net: PreparedNetwork, kernel: WasmKernel): WasmBlocks {
     },
     chain: (Y, D, units, K) => kernel.chain(Y.byteOffset, D.byteOffset, units, K),
     chainStep: (Y, D, units, K, c, X, s) => kernel.chain_step(Y.byteOffset, D.byteOffset, X.byteOffset, units, K, c, s),
-  });
+  };
+  const steps = layerSteps(net, parts);
   const backend: WasmBlocks = {
     busy: false,
+    parts,
     buffers: (lengths) => {
       const starts = lengths.map((_, i) => scratch + lengths.slice(0, i).reduce((s, n) => s + bytes(n), 0));
       grow(scratch + lengths.reduce((s, n) => s + bytes(n), 0));
@@ -307,9 +311,21 @@ function backendFor(net: PreparedNetwork, kernel: KernelName): BlockBackend {
 }
 
 /**
+ * Second derivatives a block pass carries besides the first: S components per point, f''[p, q] for a pair of
+ * directions (p, q) each, `pairs` holding point k's s-th pair at (k·S + s)·2n: p's n entries, then q's. The
+ * geodesic equation asks for f''[v, v] (one pair per point), the energy's gradient for f''[e_a, d] (a = 1 … n).
+ */
+export interface SecondOrder {
+  S: number;
+  pairs: Float64Array;
+}
+
+/**
  * x_L and its n first derivatives with respect to x_0 at `count` points (row after row in `points`, n each), `block`
  * points at a time (by default up to 128, fewer where a block's buffer would pass BLOCK_DOUBLES); `visit` reads each
- * block's jets while they are valid (the buffers are reused for the next).
+ * block's jets while they are valid (the buffers are reused for the next). With `second`, each point also carries its
+ * S second derivatives f''[p, q] as components n + 1 … n + S (Y[((1 + n + s)·B + b)·m + i]): per layer
+ * z''[p, q] = W x''[p, q] and σ(z)''[p, q] = σ'(z) z''[p, q] + σ''(z) z'[p] z'[q], as propagate's jets compose them.
  */
 export function propagateBlocks(
   net: PreparedNetwork,
@@ -318,9 +334,11 @@ export function propagateBlocks(
   visit: (jets: JetBlock) => void,
   blockSize?: number,
   kernel: KernelName = KERNEL,
+  second: SecondOrder | null = null,
 ): void {
   const count = points.length / n,
-    K = n + 1;
+    S = second?.S ?? 0,
+    K = n + 1 + S;
   const widths = [n, ...net.layers.map((l) => l.outWidth)];
   const maxW = Math.max(...widths);
   const block = blockSize ?? Math.max(1, Math.min(128, Math.floor(BLOCK_DOUBLES / (K * maxW))));
@@ -344,7 +362,17 @@ export function propagateBlocks(
         // a linear layer folded into the next (PreparedLayer.through): both layers as one product
         if (net.layers[l + 1]?.through) l++;
         const y = pool.find((p) => !states.includes(p))!;
-        backend.layer(l, x, y, D, B, K, states);
+        if (second) {
+          // the second derivatives first, from the tangents before the chain rule scales them; the step is linear in
+          // every component
+          const units = B * widths[l + 1],
+            step = stepOf(net.layers[l], l + 1);
+          backend.parts.affine(l, x, y, K * B);
+          backend.parts.activate(l, y, D, units);
+          secondDerivatives(net.layers[l], y, D, B, widths[l + 1], n, second, first);
+          backend.parts.chain(y, D, units, n + 1);
+          applyStep(step, states, y, K * units);
+        } else backend.layer(l, x, y, D, B, K, states);
         shift(states, y, reads);
         x = y;
       }
@@ -357,6 +385,71 @@ export function propagateBlocks(
 
 /** The bias a layer's σ adds in the block pass: its own, or the folded pair's (PreparedLayer.through). */
 const biasOf = (layer: PreparedLayer): Float64Array => layer.through?.b ?? layer.b!;
+
+/**
+ * A layer's second-derivative components over a block, in place: y_s = σ'(z) y_s + σ''(z) z'[p_s] z'[q_s], with
+ * z'[p] = Σ_a p^a z_a from the tangents (not yet scaled by σ'). D holds σ(z + b) on entry; σ', σ'' and σ''' are
+ * written from it by the registry's derivatives (core/jet.ts), the numbers the point-by-point pass uses.
+ */
+function secondDerivatives(
+  layer: PreparedLayer,
+  y: Float64Array,
+  D: Float64Array,
+  B: number,
+  w: number,
+  n: number,
+  { S, pairs }: SecondOrder,
+  first: number,
+): void {
+  const units = B * w,
+    bias = biasOf(layer),
+    derivatives = derivativesOf(layer.activation);
+  for (let u = 0, i = 0; u < units; u++, i = i + 1 === w ? 0 : i + 1) derivatives(y[u] + bias[i], D[u], D, u, units);
+  // z'[p] and z'[q] of every unit, a point's first tangent's term then the others' (the same sums as a loop over a)
+  const zp = new Float64Array(w),
+    zq = new Float64Array(w);
+  for (let b = 0; b < B; b++) {
+    const at = (first + b) * S * 2 * n,
+      u0 = b * w;
+    for (let s = 0; s < S; s++) {
+      const p = at + s * 2 * n,
+        q = p + n,
+        ys = (1 + n + s) * units + u0;
+      let same = true; // f''[v, v] (the geodesic equation's): z'[q] is z'[p]
+      for (let a = 0; a < n && same; a++) same = pairs[p + a] === pairs[q + a];
+      if (same) {
+        for (let a = 0; a < n; a++) {
+          const pa = pairs[p + a],
+            o = (1 + a) * units + u0;
+          if (a === 0) for (let i = 0; i < w; i++) zp[i] = pa * y[o + i];
+          else for (let i = 0; i < w; i++) zp[i] += pa * y[o + i];
+        }
+        const d1 = units + u0,
+          d2 = 2 * units + u0;
+        for (let i = 0; i < w; i++) y[ys + i] = D[d1 + i] * y[ys + i] + D[d2 + i] * zp[i] * zp[i];
+        continue;
+      }
+      for (let a = 0; a < n; a++) {
+        const pa = pairs[p + a],
+          qa = pairs[q + a],
+          o = (1 + a) * units + u0;
+        if (a === 0)
+          for (let i = 0; i < w; i++) {
+            zp[i] = pa * y[o + i];
+            zq[i] = qa * y[o + i];
+          }
+        else
+          for (let i = 0; i < w; i++) {
+            zp[i] += pa * y[o + i];
+            zq[i] += qa * y[o + i];
+          }
+      }
+      const d1 = units + u0,
+        d2 = 2 * units + u0;
+      for (let i = 0; i < w; i++) y[ys + i] = D[d1 + i] * y[ys + i] + D[d2 + i] * zp[i] * zq[i];
+    }
+  }
+}
 
 /** σ(z + b), σ'(z + b) of the layer's units into D (the pre-activations z are y's values). */
 function activate(act: ActivationDerivatives, bias: Float64Array, y: Float64Array, D: Float64Array, units: number): void {

@@ -7,9 +7,11 @@
 import { REAL } from "../../core/functions.js";
 import { type Geometry, geometryOver, quantity } from "../../core/quantities.js";
 import { blockServes, pointOfBlock, propagateBlocks, writeBlock } from "./batch.js";
+import { KERNEL } from "./kernel.js";
 import {
   type LayerRange,
   type NetworkLike,
+  type PreparedNetwork,
   propagate,
   propagateAlong,
   resolve,
@@ -311,10 +313,29 @@ export function geodesicAccelerationAt(
   const p = resolve(net, opts.env);
   const pass = propagateAlong(p, point, v, opts, ws);
   if (!pass) return null;
-  const { out: Y, width: m } = pass,
-    n = point.length,
-    vv = (n + 1) * m;
-  const G = opts.outputMetric;
+  const n = point.length,
+    g = new Float64Array(n * n);
+  const det = accelerationOf(pass.out, 0, pass.width, pass.width, n, opts.outputMetric, acc, 0, g, 0);
+  return { g, det };
+}
+
+/**
+ * Γ(v, v) = g⁻¹ Jᵀ G f''[v, v] into acc at `accAt`, g = Jᵀ G J into g at `gAt`, and det g (returned), from one point's
+ * jets in Y: component c (0: value, 1 … n: ∂_a, n + 1: f''[v, v]) at Y[base + c·stride + i], i < m.
+ */
+function accelerationOf(
+  Y: Float64Array,
+  base: number,
+  stride: number,
+  m: number,
+  n: number,
+  G: Float64Array | null | undefined,
+  acc: Float64Array,
+  accAt: number,
+  g: Float64Array,
+  gAt: number,
+): number {
+  const vv = base + (n + 1) * stride;
   let w = Y.subarray(vv, vv + m);
   if (G) {
     const Gw = new Float64Array(m);
@@ -325,31 +346,158 @@ export function geodesicAccelerationAt(
     }
     w = Gw;
   }
-  const g = new Float64Array(n * n);
-  if (G) {
-    const J = new Float64Array(m * n);
-    for (let i = 0; i < m; i++) for (let a = 0; a < n; a++) J[i * n + a] = Y[(1 + a) * m + i];
-    congruence(J, G, m, n, g);
-  } else {
-    // g_ab = ∂_a f · ∂_b f straight from the tangent components (no transposed copy of J: this runs per ODE stage)
-    for (let a = 0; a < n; a++)
-      for (let b = a; b < n; b++) {
-        let s = 0;
-        for (let i = 0, oa = (1 + a) * m, ob = (1 + b) * m; i < m; i++) s += Y[oa + i] * Y[ob + i];
-        g[a * n + b] = g[b * n + a] = s;
-      }
-  }
+  gramOf(Y, base, stride, m, n, G, g, gAt);
   const lower = new Float64Array(n);
   for (let d = 0; d < n; d++) {
     let s = 0;
-    for (let i = 0, o = (1 + d) * m; i < m; i++) s += Y[o + i] * w[i];
+    for (let i = 0, o = base + (1 + d) * stride; i < m; i++) s += Y[o + i] * w[i];
     lower[d] = s;
   }
-  const { inverse, det } = inverseAndDet(g, n);
+  const { inverse, det } = inverseAndDet(g.subarray(gAt, gAt + n * n), n);
   for (let a = 0; a < n; a++) {
     let s = 0;
     for (let d = 0; d < n; d++) s += inverse[a * n + d] * lower[d];
-    acc[a] = s;
+    acc[accAt + a] = s;
   }
-  return { g, det };
+  return det;
+}
+
+/** g = Jᵀ G J (n × n) into g at `at`, from the tangent components of one point's jets (as in accelerationOf). */
+function gramOf(
+  Y: Float64Array,
+  base: number,
+  stride: number,
+  m: number,
+  n: number,
+  G: Float64Array | null | undefined,
+  g: Float64Array,
+  at: number,
+): void {
+  if (G) {
+    const J = new Float64Array(m * n),
+      out = new Float64Array(n * n);
+    for (let i = 0; i < m; i++) for (let a = 0; a < n; a++) J[i * n + a] = Y[base + (1 + a) * stride + i];
+    congruence(J, G, m, n, out);
+    g.set(out, at);
+    return;
+  }
+  // g_ab = ∂_a f · ∂_b f straight from the tangent components (no transposed copy of J: this runs per ODE stage)
+  for (let a = 0; a < n; a++)
+    for (let b = a; b < n; b++) {
+      let s = 0;
+      for (let i = 0, oa = base + (1 + a) * stride, ob = base + (1 + b) * stride; i < m; i++) s += Y[oa + i] * Y[ob + i];
+      g[at + a * n + b] = g[at + b * n + a] = s;
+    }
+}
+
+/** Whether the block pass serves these options: the whole network (from the input to the last layer), every layer a recurrence. */
+function blocksServe(p: PreparedNetwork, opts: EngineOptions): boolean {
+  return (opts.from ?? 0) === 0 && (opts.to ?? p.layers.length) === p.layers.length && blockServes(p);
+}
+
+/** g (count × n × n) and det g (count) at points, row after row: what the batched passes write besides their own values. */
+export interface PointsGeometry {
+  g: Float64Array;
+  det: Float64Array;
+}
+
+/**
+ * geodesicAccelerationAt at `count` points (x and v row after row, n each) in blocks through the network
+ * (propagateBlocks with the one second derivative f''[v, v] per point): Γ(v, v) into acc (count × n), g into
+ * out.g (count × n × n), det g into out.det. False (nothing written) where the block pass does not serve the
+ * network or the range (then geodesicAccelerationAt point by point).
+ */
+export function geodesicAccelerationsAt(
+  net: NetworkLike,
+  x: Float64Array,
+  v: Float64Array,
+  n: number,
+  acc: Float64Array,
+  out: PointsGeometry,
+  opts: EngineOptions = {},
+): boolean {
+  const p = resolve(net, opts.env);
+  if (!blocksServe(p, opts)) return false;
+  const count = x.length / n,
+    pairs = new Float64Array(count * 2 * n);
+  for (let k = 0; k < count; k++) for (let a = 0; a < n; a++) pairs[2 * k * n + a] = pairs[(2 * k + 1) * n + a] = v[k * n + a];
+  propagateBlocks(
+    p,
+    x,
+    n,
+    ({ Y, B, m, first }) => {
+      for (let b = 0; b < B; b++) {
+        const k = first + b;
+        accelerationOf(Y, b * m, B * m, m, n, opts.outputMetric, acc, k * n, out.g, k * n * n);
+        out.det[k] = determinant(out.g.subarray(k * n * n, (k + 1) * n * n), n);
+      }
+    },
+    undefined,
+    KERNEL,
+    { S: 1, pairs },
+  );
+  return true;
+}
+
+/**
+ * What the discrete curve energy needs at its segments' midpoints x with their chords d (count × n each): g,
+ * det g and ∂_a g(d, d) = 2 f''[e_a, d] · G f'[d] (into dE, count × n), from one block pass carrying the n second
+ * derivatives f''[e_a, d] per point. False (nothing written) where the block pass does not serve.
+ */
+export function energyTermsAt(
+  net: NetworkLike,
+  x: Float64Array,
+  d: Float64Array,
+  n: number,
+  dE: Float64Array,
+  out: PointsGeometry,
+  opts: EngineOptions = {},
+): boolean {
+  const p = resolve(net, opts.env);
+  if (!blocksServe(p, opts)) return false;
+  const count = x.length / n,
+    pairs = new Float64Array(count * n * 2 * n);
+  for (let k = 0; k < count; k++)
+    for (let a = 0; a < n; a++) {
+      const at = (k * n + a) * 2 * n;
+      pairs[at + a] = 1;
+      for (let c = 0; c < n; c++) pairs[at + n + c] = d[k * n + c];
+    }
+  const G = opts.outputMetric;
+  propagateBlocks(
+    p,
+    x,
+    n,
+    ({ Y, B, m, first }) => {
+      const fd = new Float64Array(m);
+      for (let b = 0; b < B; b++) {
+        const k = first + b,
+          base = b * m,
+          stride = B * m;
+        gramOf(Y, base, stride, m, n, G, out.g, k * n * n);
+        out.det[k] = determinant(out.g.subarray(k * n * n, (k + 1) * n * n), n);
+        // G f'[d], f'[d] = Σ_c d^c ∂_c f
+        fd.fill(0);
+        for (let c = 0; c < n; c++) {
+          const dc = d[k * n + c];
+          for (let i = 0, o = base + (1 + c) * stride; i < m; i++) fd[i] += dc * Y[o + i];
+        }
+        const Gfd = G ? fd.map((_, i) => G.subarray(i * m, (i + 1) * m).reduce((s, gij, j) => s + gij * fd[j], 0)) : fd;
+        for (let a = 0; a < n; a++) {
+          let s = 0;
+          for (let i = 0, o = base + (1 + n + a) * stride; i < m; i++) s += Y[o + i] * Gfd[i];
+          dE[k * n + a] = 2 * s;
+        }
+      }
+    },
+    undefined,
+    KERNEL,
+    { S: n, pairs },
+  );
+  return true;
+}
+
+/** det g: closed forms for n ≤ 2, else by elimination (inverseAndDet). */
+export function determinant(g: Float64Array, n: number): number {
+  return n === 1 ? g[0] : n === 2 ? g[0] * g[3] - g[1] * g[2] : inverseAndDet(g, n).det;
 }

@@ -6,9 +6,16 @@ import { REGISTRY } from "../../../src/core/functions.js";
 import { rng } from "../../../src/core/random.js";
 import type { Activation } from "../../../src/semantics/model.js";
 import { KERNEL_ACTIVATIONS } from "../../../src/numeric/engine/activations.js";
-import { pointOfBlock, propagateBlocks } from "../../../src/numeric/engine/batch.js";
-import { metricAt, metricsAt } from "../../../src/numeric/engine/geometry.js";
-import type { PreparedNetwork } from "../../../src/numeric/engine/network.js";
+import { pointOfBlock, propagateBlocks, type SecondOrder } from "../../../src/numeric/engine/batch.js";
+import {
+  energyTermsAt,
+  geodesicAccelerationAt,
+  geodesicAccelerationsAt,
+  geometryAt,
+  metricAt,
+  metricsAt,
+} from "../../../src/numeric/engine/geometry.js";
+import { type PreparedNetwork, propagate } from "../../../src/numeric/engine/network.js";
 
 /** A random network of `depth` layers of one kind (dense: widths vary; the others keep the width). */
 function randomNet(kind: LayerKind, activation: Activation, n: number, width: number, depth: number, seed: number): PreparedNetwork {
@@ -64,6 +71,25 @@ const cases: [LayerKind, Activation, number, number, number][] = [
   ["dense", "silu", 3, 24, 5],
   ["residual", "mish", 4, 4, 12],
 ];
+
+/** x_L and J at every point, point after point, by one backend. */
+function jets(net: PreparedNetwork, points: Float64Array, n: number, kernel: "wasm" | "js", blockSize?: number): number[] {
+  const out: number[] = [];
+  propagateBlocks(
+    net,
+    points,
+    n,
+    (block) => {
+      for (let b = 0; b < block.B; b++) {
+        const J = new Float64Array(block.m * n);
+        out.push(...pointOfBlock(block, b, n, J).output, ...J);
+      }
+    },
+    blockSize,
+    kernel,
+  );
+  return out;
+}
 
 describe("the block pass", () => {
   for (const [kind, act, n, width, depth] of cases)
@@ -140,25 +166,6 @@ describe("the block pass", () => {
     for (const k of [0, 2, 3]) expect(Array.from(all.subarray(4 * k, 4 * k + 4)).every(Number.isFinite)).toBe(true);
   });
 
-  /** x_L and J at every point, point after point, by one backend. */
-  function jets(net: PreparedNetwork, points: Float64Array, n: number, kernel: "wasm" | "js", blockSize?: number): number[] {
-    const out: number[] = [];
-    propagateBlocks(
-      net,
-      points,
-      n,
-      (block) => {
-        for (let b = 0; b < block.B; b++) {
-          const J = new Float64Array(block.m * n);
-          out.push(...pointOfBlock(block, b, n, J).output, ...J);
-        }
-      },
-      blockSize,
-      kernel,
-    );
-    return out;
-  }
-
   for (const [kind, act, n, width, depth] of cases)
     it(`${kind} (${act}): the WebAssembly pass (kernel memory, its tanh and chain step) is the JavaScript one to 1e-13`, () => {
       const net = randomNet(kind, act, n, width, depth, 31 + depth);
@@ -209,5 +216,172 @@ describe("the block pass", () => {
     } finally {
       grow.mockRestore();
     }
+  });
+});
+
+/** Point k's jets from the block pass with second derivatives f''[p, q] (k's pairs): value, J columns, then the S of them. */
+function secondJets(net: PreparedNetwork, points: Float64Array, n: number, second: SecondOrder, kernel: "wasm" | "js", blockSize?: number) {
+  const out: number[][] = [];
+  propagateBlocks(
+    net,
+    points,
+    n,
+    ({ Y, B, m }) => {
+      for (let b = 0; b < B; b++)
+        out.push(Array.from({ length: (1 + n + second.S) * m }, (_, t) => Y[(Math.floor(t / m) * B + b) * m + (t % m)]));
+    },
+    blockSize,
+    kernel,
+    second,
+  );
+  return out;
+}
+
+describe("second derivatives in the block pass", () => {
+  for (const [kind, act, n, width, depth] of cases)
+    it(`${kind} (${act}): f''[p, q] against propagate's Hessian jets and central differences of the recurrences`, () => {
+      const net = randomNet(kind, act, n, width, depth, 50 + depth);
+      const r = rng(21);
+      const count = 5,
+        S = 2;
+      const points = Float64Array.from({ length: count * n }, () => 2 * r() - 1);
+      // pair 0 is (v, v), as the geodesic equation asks; pair 1 two unrelated directions
+      const pairs = new Float64Array(count * S * 2 * n);
+      for (let k = 0; k < count; k++) {
+        const v = Array.from({ length: n }, () => 2 * r() - 1);
+        pairs.set([...v, ...v], k * S * 2 * n);
+        pairs.set(
+          Array.from({ length: 2 * n }, () => 2 * r() - 1),
+          (k * S + 1) * 2 * n,
+        );
+      }
+      const got = secondJets(net, points, n, { S, pairs }, "wasm", 2);
+      const first = jets(net, points, n, "wasm", 2); // the first-order pass: x and J (row-major) per point
+      const m = net.layers.at(-1)!.outWidth;
+      for (let k = 0; k < count; k++) {
+        const x = Array.from(points.subarray(k * n, (k + 1) * n));
+        const pass = propagate(net, x, 2);
+        const L = pass.layout;
+        const base = k * (m + m * n);
+        for (let i = 0; i < m; i++) {
+          expect(Math.abs(got[k][i] - first[base + i])).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(first[base + i])));
+          for (let a = 0; a < n; a++) {
+            const J = first[base + m + i * n + a];
+            expect(Math.abs(got[k][(1 + a) * m + i] - J)).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(J)));
+          }
+        }
+        for (let s = 0; s < S; s++) {
+          const p = pairs.subarray((k * S + s) * 2 * n, (k * S + s) * 2 * n + n),
+            q = pairs.subarray((k * S + s) * 2 * n + n, (k * S + s + 1) * 2 * n);
+          // central differences of the plain forward pass: [f(x+hp+hq) − f(x+hp−hq) − f(x−hp+hq) + f(x−hp−hq)]/4h²
+          const h = 1e-3,
+            at = (sp: number, sq: number) =>
+              forward(
+                net,
+                x.map((c, a) => c + sp * h * p[a] + sq * h * q[a]),
+              );
+          const [pp, pm, mp, mm] = [at(1, 1), at(1, -1), at(-1, 1), at(-1, -1)];
+          for (let i = 0; i < m; i++) {
+            let hess = 0;
+            for (let a = 0; a < n; a++) for (let c = 0; c < n; c++) hess += p[a] * q[c] * pass.out[L.pair[a * n + c] * m + i];
+            const v = got[k][(1 + n + s) * m + i];
+            expect(Math.abs(v - hess)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(hess)));
+            expect(Math.abs(v - (pp[i] - pm[i] - mp[i] + mm[i]) / (4 * h * h))).toBeLessThan(1e-5 * Math.max(1, Math.abs(v)));
+          }
+        }
+      }
+      // the JavaScript backend gives the same jets
+      const js = secondJets(net, points, n, { S, pairs }, "js", 3);
+      for (let k = 0; k < count; k++)
+        for (const [t, v] of js[k].entries()) expect(Math.abs(got[k][t] - v)).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(v)));
+    });
+
+  /** A 2 → 17 → 18 → 3 tanh/softplus/sigmoid net, the decoder's activations; and a residual net of width 3. */
+  const nets = (): [string, PreparedNetwork][] => {
+    const dense = randomNet("dense", "tanh", 2, 17, 3, 77);
+    dense.layers[1].activation = "softplus";
+    dense.layers[2].activation = "sigmoid";
+    return [
+      ["dense 2 → 17 → 18 → 3", dense],
+      ["residual width 3", randomNet("residual", "tanh", 3, 3, 8, 78)],
+    ];
+  };
+
+  for (const [name, net] of nets())
+    it(`${name}: Γ(v, v), g and det g at 70 points at once are geodesicAccelerationAt's, point by point`, () => {
+      const n = net.layers[0].inWidth,
+        count = 70,
+        r = rng(4);
+      const x = Float64Array.from({ length: count * n }, () => 2 * r() - 1),
+        v = Float64Array.from({ length: count * n }, () => 2 * r() - 1);
+      const m = net.layers.at(-1)!.outWidth;
+      // with and without a constant metric on the output (G symmetric positive definite)
+      const G = Float64Array.from({ length: m * m }, (_, t) => (t % (m + 1) === 0 ? 2 : 0.3));
+      for (const outputMetric of [null, G]) {
+        const acc = new Float64Array(count * n),
+          at = { g: new Float64Array(count * n * n), det: new Float64Array(count) };
+        expect(geodesicAccelerationsAt(net, x, v, n, acc, at, { outputMetric })).toBe(true);
+        for (let k = 0; k < count; k++) {
+          const one = new Float64Array(n);
+          const r1 = geodesicAccelerationAt(net, x.subarray(k * n, (k + 1) * n), v.subarray(k * n, (k + 1) * n), one, { outputMetric })!;
+          for (let a = 0; a < n; a++) expect(Math.abs(acc[k * n + a] - one[a])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(one[a])));
+          for (let t = 0; t < n * n; t++)
+            expect(Math.abs(at.g[k * n * n + t] - r1.g[t])).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(r1.g[t])));
+          expect(Math.abs(at.det[k] - r1.det)).toBeLessThanOrEqual(1e-12 * Math.abs(r1.det));
+        }
+      }
+    });
+
+  for (const [name, net] of nets())
+    it(`${name}: the curve energy's ∂_a g(d, d) at 40 points at once: geometryAt's ∂g and central differences of g`, () => {
+      const n = net.layers[0].inWidth,
+        count = 40,
+        r = rng(8);
+      const x = Float64Array.from({ length: count * n }, () => 2 * r() - 1),
+        d = Float64Array.from({ length: count * n }, () => 2 * r() - 1);
+      const dE = new Float64Array(count * n),
+        at = { g: new Float64Array(count * n * n), det: new Float64Array(count) };
+      expect(energyTermsAt(net, x, d, n, dE, at)).toBe(true);
+      const gdd = (p: number[], dk: Float64Array) => {
+        const g = metricAt(net, p);
+        let s = 0;
+        for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) s += g[a * n + b] * dk[a] * dk[b];
+        return s;
+      };
+      for (let k = 0; k < count; k++) {
+        const p = Array.from(x.subarray(k * n, (k + 1) * n)),
+          dk = d.subarray(k * n, (k + 1) * n);
+        const pg = geometryAt(net, p);
+        for (let t = 0; t < n * n; t++)
+          expect(Math.abs(at.g[k * n * n + t] - pg.g[t])).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(pg.g[t])));
+        expect(Math.abs(at.det[k] - pg.det)).toBeLessThanOrEqual(1e-12 * Math.abs(pg.det));
+        for (let a = 0; a < n; a++) {
+          let s = 0;
+          for (let b = 0; b < n; b++) for (let c = 0; c < n; c++) s += pg.dg![(a * n + b) * n + c] * dk[b] * dk[c];
+          expect(Math.abs(dE[k * n + a] - s)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(s)));
+          const h = 1e-5;
+          const fd =
+            (gdd(
+              p.map((c, i) => (i === a ? c + h : c)),
+              dk,
+            ) -
+              gdd(
+                p.map((c, i) => (i === a ? c - h : c)),
+                dk,
+              )) /
+            (2 * h);
+          expect(Math.abs(dE[k * n + a] - fd)).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
+        }
+      }
+    });
+
+  it("does not serve a layer range (the metric pulled back from a hidden layer): false, nothing written", () => {
+    const net = randomNet("residual", "tanh", 3, 3, 6, 79);
+    const x = Float64Array.from([0.1, 0.2, 0.3]),
+      acc = new Float64Array(3),
+      at = { g: new Float64Array(9), det: new Float64Array(1) };
+    expect(geodesicAccelerationsAt(net, x, x, 3, acc, at, { from: 2 })).toBe(false);
+    expect(energyTermsAt(net, x, x, 3, acc, at, { from: 2 })).toBe(false);
+    expect([...acc, ...at.g, ...at.det].every((t) => t === 0)).toBe(true);
   });
 });
