@@ -43,8 +43,8 @@ export function checkText(text: string, file = PLAYGROUND_FILE): CheckOutcome {
   const bytes = text.length > limit / 4 ? new TextEncoder().encode(text).length : text.length;
   if (bytes > limit) {
     const mb = (bytes / 2 ** 20).toFixed(1);
-    const message =
-      `the spec is ${mb} MiB: more than the ${limit / 2 ** 20} MiB a spec may be (see docs/security.md); ` + "check it with rgnn check";
+    const cap = limit / 2 ** 20;
+    const message = `the spec is ${mb} MiB: more than the ${cap} MiB a spec may be (see docs/security.md); check it with rgnn check`;
     return { ok: false, diagnostics: [{ from: 0, to: 1, line: 1, col: 1, message }] };
   }
   try {
