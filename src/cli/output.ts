@@ -69,7 +69,13 @@ function reason(e: unknown): string {
   }
 }
 
-const cannot = (path: string, e: unknown) => new OutputError(`cannot write ${path}: ${reason(e)}`);
+/** ENOENT in a folder that exists (/proc, /sys: no new file can be made there) is not a missing folder. */
+const cannot = (path: string, e: unknown) =>
+  new OutputError(
+    `cannot write ${path}: ${
+      codeOf(e) === "ENOENT" && statOrNull(dirname(resolve(path)))?.isDirectory() ? `no file can be created in ${dirname(path)}` : reason(e)
+    }`,
+  );
 
 const statOrNull = (path: string, follow = true): Stats | null => {
   try {
@@ -350,12 +356,17 @@ export function writeFileAtomic(path: string, data: OutputData, inputs: readonly
 
 /** Creates a folder for outputs (and its parents); throws OutputError. */
 export function makeOutputDir(path: string): void {
+  // one level at a time from the nearest existing folder: Node's recursive mkdirSync never returns under /proc
+  const missing: string[] = [];
+  for (let p = resolve(path); !statOrNull(p) && dirname(p) !== p; p = dirname(p)) missing.unshift(p);
   try {
-    mkdirSync(path, { recursive: true });
+    for (const d of missing) mkdirSync(d);
   } catch (e) {
     throw cannot(path, e);
   }
-  if (!statOrNull(path)?.isDirectory()) throw new OutputError(`cannot write ${path}: it is not a directory`);
+  if (!statOrNull(path)?.isDirectory()) throw new OutputError(`cannot write ${path}: it exists and is not a directory`);
+  // a folder no file can be made in (read-only, immutable, /sys) is found now, before the work whose files it would hold
+  probeFolder(join(path, "probe"));
 }
 
 /** Writes a set of files into `dir` (created if needed) as a whole, as writeOutputs does. Throws OutputError. */
@@ -386,6 +397,33 @@ export function refuseInput(output: string, inputs: readonly (string | undefined
   for (const input of inputs)
     if (input && input !== "-" && sameFile(output, input))
       throw new OutputError(`cannot write ${output}: it is ${input}, an input of this command; ${option} must name another file`);
+  probeFolder(output);
+}
+
+/**
+ * Refuses, before any work, an output whose folder exists but takes no new file: read-only or immutable (which stop
+ * root too), a path through a regular file, or /proc — found by making and removing a temporary file there, so that
+ * `train` or `derive` does not compute for minutes only to fail at the write. A device or FIFO is written directly.
+ */
+function probeFolder(output: string): void {
+  const existing = statOrNull(output);
+  if (existing?.isCharacterDevice() || existing?.isFIFO()) return;
+  const folder = statOrNull(dirname(resolve(output)));
+  if (!folder) return; // a folder the command makes, or whose absence the write reports
+  if (!folder.isDirectory()) throw new OutputError(`cannot write ${dirname(output)}: it exists and is not a directory`);
+  if (throughProcess(output)) {
+    if (!existing) throw cannot(output, Object.assign(new Error("no such file"), { code: "ENOENT" }));
+    return;
+  }
+  const probe = scratchName(resolve(output), "tmp");
+  try {
+    pending.add(probe);
+    closeSync(openSync(probe, "wx", 0o600));
+  } catch (e) {
+    throw cannot(output, e);
+  } finally {
+    removeQuietly(probe);
+  }
 }
 
 /** Text to standard output, synchronously (so that output streams and errors surface here). */

@@ -13,6 +13,7 @@ import { DEFAULT_WITNESS, type Derivation, type Section, type Step, type Witness
 import { type Earlier, networkSteps } from "./network.js";
 import { matrixClaimStep } from "./matrix-claims.js";
 import { matrixGeometryStep, matrixNetworkSteps, matrixPropertySteps, parameterAppendix, requestedDerivatives } from "./matrix.js";
+import { assertDerivationFeasible } from "./cost.js";
 import { AUTO_FORM, chooseForm, type DerivationForm, type FormChoice } from "./form.js";
 
 /**
@@ -54,6 +55,8 @@ export function derive(model: Model, options: DeriveOptions = {}): Derivation {
   const { form: choice = AUTO_FORM, ...witnessOptions } = options;
   const forms = formsOf(model, choice);
   const opts = { ...DEFAULT_WITNESS, ...witnessOptions };
+  // the checks' time, before any step is built (cost.ts)
+  for (const metric of model.metrics.values()) assertDerivationFeasible(metric, forms.get(metric.name)!, opts.points, model.file);
   const fixed = valueEnv(model);
   const sections: Section[] = [];
   // network and output metric → the first metric derived along them: a later one refers to its layers instead of repeating them

@@ -117,7 +117,12 @@ export function paramSymbols(p: ParamTensor): string[] {
 
 export function paramValues(p: ParamTensor, env: ReadonlyMap<string, number>): number[] {
   if (p.values) return [...p.values];
-  const scope = new Map([...env].map(([k, v]) => [k, Dual.constant(v, 0)]));
+  // only the symbols this tensor reads: the env holds every parameter of the network (O(depth) to copy per layer)
+  const scope = new Map<string, Dual>();
+  for (const name of paramSymbols(p)) {
+    const v = env.get(name);
+    if (v !== undefined) scope.set(name, Dual.constant(v, 0));
+  }
   return p.entries.map((e) => dualEval(e, scope, 0).v);
 }
 

@@ -37,7 +37,7 @@ import {
 import { pickNetwork } from "../api/learn.js";
 import { atLayer } from "../api/metric.js";
 import { assertInChart } from "../api/chart.js";
-import { assertDistancesFeasible } from "../api/geodesic.js";
+import { assertDefiniteForDistances, assertDistancesFeasible } from "../api/geodesic.js";
 import { DERIVATION_FORMS } from "../derive/form.js";
 import { DERIVATION_FORMATS, type DerivationFormat, FORMAT_NAMES } from "../render/formats.js";
 import { InputError, readInputText, stripBom } from "../syntax/input.js";
@@ -170,6 +170,7 @@ function handlers(models: Map<number, Loaded>) {
       const points = pointsOf(need(p.points, "points"), metric.manifold);
       if (!p.pairs) assertDistancesFeasible(points.length); // before the matrix exists
       assertInChart(metric.manifold, points); // one message naming the point, not a failure per pair
+      assertDefiniteForDistances(metric, env, points); // as `rgnn distances`: Minkowski's intervals are not distances
       // the pairs in lockstep (geodesicDistances); the first pair that fails, in order, is the request's error
       const solve = (pairs: [number, number][]): number[] => {
         const lengths = geodesicDistances(metric, env)(pairs.map(([i, j]) => [points[i], points[j]]));

@@ -67,13 +67,16 @@ function checkLimits(source: string, file: string): void {
   const outer: { chain: number; widest: number }[] = []; // the enclosing bracket levels
   let enclosing = 0,
     chain = 0,
-    widest = 0;
+    widest = 0,
+    blocks = 0; // `{ … }` of networks, repeat and skip blocks: the stages walk them recursively too
   const fail = (tok: moo.Token, message: string) => {
     throw new DiagnosticError([{ file, source, span: spanAt(source, tok.offset, 1), message }]);
   };
   lexer.reset(source);
   for (let tok = lexer.next(); tok; tok = lexer.next()) {
     const t = (tok.type === "punct" || tok.type === "arrow" ? tok.text : tok.type) ?? "";
+    if (t === "{" && ++blocks > MAX_NESTING) fail(tok, `blocks { … } nested more than ${MAX_NESTING} deep (see docs/security.md)`);
+    if (t === "}") blocks = Math.max(0, blocks - 1);
     if (OPEN.has(t)) {
       if (outer.length >= MAX_NESTING) fail(tok, `brackets nested more than ${MAX_NESTING} deep (see docs/security.md)`);
       outer.push({ chain, widest });

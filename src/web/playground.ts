@@ -30,10 +30,23 @@ export interface WebDiagnostic {
   message: string;
 }
 
+/** A spec file's limit, DEFAULT_INPUT_LIMITS.spec (syntax/input.ts reads files with node:fs, which the page's bundle
+ *  has not; test/hostile/playground-limits.test.ts keeps the two equal). */
+export const PLAYGROUND_SPEC_LIMIT = 16 * 2 ** 20;
+
 export type CheckOutcome = { ok: true; model: Model } | { ok: false; diagnostics: WebDiagnostic[] };
 
 /** Check a spec as `rgnn check` does, with no files to read: a `weights "PATH"` clause is reported as such. */
 export function checkText(text: string, file = PLAYGROUND_FILE): CheckOutcome {
+  // a pasted spec is held to the limit of a spec file (docs/security.md), before the checker reads it
+  const limit = PLAYGROUND_SPEC_LIMIT;
+  const bytes = text.length > limit / 4 ? new TextEncoder().encode(text).length : text.length;
+  if (bytes > limit) {
+    const mb = (bytes / 2 ** 20).toFixed(1);
+    const cap = limit / 2 ** 20;
+    const message = `the spec is ${mb} MiB: more than the ${cap} MiB a spec may be (see docs/security.md); check it with rgnn check`;
+    return { ok: false, diagnostics: [{ from: 0, to: 1, line: 1, col: 1, message }] };
+  }
   try {
     return { ok: true, model: analyze(parse(text, file), { baseDir: "", weights: noWeightsFiles("the playground") }) };
   } catch (e) {
@@ -79,6 +92,10 @@ export function closedFormTex(metric: Metric): string {
   return formTex(metricSymbolic(metric, interactiveForm(metric)));
 }
 
+/** LaTeX characters the page typesets in one formula (a 1,000-layer network's matrix form is 2.2·10⁵; 10,000 layers'
+ *  2.4·10⁶ would hold the page's thread while KaTeX and the layout set it). */
+export const PLAYGROUND_TEX_LIMIT = 200_000;
+
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** Failures that belong to the spec (too large to print, not finite somewhere), shown rather than thrown. */
 const expected = (e: unknown) => e instanceof SymbolicSizeError || e instanceof EvaluationError;
@@ -101,7 +118,12 @@ function viewOf(model: Model, metricName: string): MetricView {
     figureNote: null,
   };
   try {
-    view.tex = closedFormTex(metric);
+    const tex = closedFormTex(metric);
+    if (tex.length <= PLAYGROUND_TEX_LIMIT) view.tex = tex;
+    else
+      view.texNote =
+        `the closed form of '${metric.name}' is ${Math.round(tex.length / 1000)} k characters of LaTeX, more than the page ` +
+        `typesets (${PLAYGROUND_TEX_LIMIT / 1000} k); 'rgnn metric FILE --form matrix' prints it`;
   } catch (e) {
     if (!expected(e)) throw e;
     view.texNote = reason(e);

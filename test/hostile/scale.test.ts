@@ -3,9 +3,13 @@
 // "rank 1, degenerate, det 0" and refused as "not finite". Rank and signature are now judged on each coordinate's own
 // scale (a congruence by a positive diagonal, which keeps the signature), the determinant is the eliminated value
 // with no cut, and `geometry` judges det g against the product of g's rows' sizes: the same answer in both commands.
+import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
 import { classifyMetric, determinantOf } from "../../src/numeric/linalg.js";
-import { cli, expectCleanError, folder } from "./tools.js";
+import { SERVE_ERRORS } from "../../src/serve/server.js";
+import { fromWire, toWire } from "../../src/serve/wire.js";
+import { BIN, cli, expectCleanError, folder } from "./tools.js";
 
 const { write } = folder("scale");
 const spec = (name: string, g: string) => write(name, `manifold M (x, y)\nmetric g on M = ${g}\n`);
@@ -84,5 +88,50 @@ describe("distances on an indefinite metric", () => {
     const eu = put("eu.rgnn", "manifold M (x, y)\nmetric g on M = [[1, 0], [0, 1]]\n");
     const ok = await cli(["distances", eu, "--points", put("p2.csv", "x,y\n0,0\n3,4\n"), "--format", "json"]);
     expect(JSON.parse(ok.out).distances[0][1]).toBeCloseTo(5, 8);
+  });
+
+  it("rgnn serve (hence Python) refuses it the same way, for a matrix and for a shard's pairs, and goes on", async () => {
+    const { write: put } = folder("minkowski-serve");
+    const mink = put("mink.rgnn", "manifold M (t, x)\nmetric g on M = [[-1, 0], [0, 1]]\n");
+    const child = spawn(process.execPath, [BIN, "serve"], { stdio: ["pipe", "pipe", "inherit"] });
+    const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    rpc.listen();
+    try {
+      const { model } = (await rpc.sendRequest("load", { path: mink })) as { model: number };
+      const points = toWire([
+        [0, 0],
+        [1, 1],
+        [0, 2],
+        [2, 0],
+      ]);
+      for (const params of [
+        { model, points },
+        { model, points, pairs: [[0, 3]] },
+      ]) {
+        const e = await rpc.sendRequest("distances", params).then(
+          () => null,
+          (err: { code: number; message: string }) => err,
+        );
+        expect(e?.code).toBe(SERVE_ERRORS.request);
+        expect(e?.message).toContain("needs a definite metric, but 'g' is Lorentzian (signature (1,1,0)) at point 1 (0, 0)");
+      }
+      // the server goes on: a Euclidean metric's 3-4-5 distance
+      const eu = put("eu.rgnn", "manifold M (x, y)\nmetric g on M = [[1, 0], [0, 1]]\n");
+      const other = (await rpc.sendRequest("load", { path: eu })) as { model: number };
+      const ok = (await rpc.sendRequest("distances", {
+        model: other.model,
+        points: toWire([
+          [0, 0],
+          [3, 4],
+        ]),
+        pairs: [[0, 1]],
+      })) as {
+        distances: unknown;
+      };
+      expect(fromWire(ok.distances).values[0]).toBeCloseTo(5, 8);
+    } finally {
+      rpc.dispose();
+      child.kill();
+    }
   });
 });

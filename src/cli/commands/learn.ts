@@ -213,8 +213,17 @@ export const MAX_PNG_WIDTH = 8192;
 const isPng = (out: string) => out.toLowerCase().endsWith(".png");
 
 /** -o for a figure: a file ending in .svg or .png (any case). */
+/** Whether `path` is a folder; a path through a file (ENOTDIR) or unreadable is not: the writer then says what it is. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function figureOutput(out: string): void {
-  if (/[/\\]$/.test(out) || statSync(out, { throwIfNoEntry: false })?.isDirectory())
+  if (/[/\\]$/.test(out) || isDirectory(out))
     throw new UsageError(`-o ${out} is a directory; name a file in it, e.g. ${join(out, "figure.svg")}`);
   if (!/\.(svg|png)$/i.test(out))
     throw new UsageError(
