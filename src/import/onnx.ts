@@ -7,7 +7,7 @@ import { EXIT, RgnnError } from "../core/errors.js";
 import onnxProto from "onnx-proto";
 import { ACTIVATION_FUNCTIONS, type ActivationFunction, DEFAULT_ACTIVATION, type FunctionDef, REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS, type LayerKind, MAX_SKIP } from "../core/layers/index.js";
-import { isGeometryError, type OptionName, type OptionSpec, type Options, type Shape3, shapeText, sizeOf } from "../core/layers/shape.js";
+import { isGeometryError, type OptionName, type OptionSpec, type Options, type Shape, shapeText, sizeOf } from "../core/layers/shape.js";
 import { writeSafetensors } from "../semantics/safetensors.js";
 import { escapeControls } from "../syntax/diagnostics.js";
 import { clip } from "../syntax/text.js";
@@ -52,7 +52,7 @@ export interface ImportedLayer {
   /** A shaped layer's options, its output shape and (a convolution's) kernel shape; W is then the kernel, b one bias
    *  per output channel. */
   options?: Options;
-  outShape?: Shape3;
+  outShape?: Shape;
   kernelDims?: number[];
 }
 
@@ -64,7 +64,7 @@ export interface ImportedNetwork {
   /** What the import changed in the model's form without changing its function: batch normalisations folded into layers. */
   notes: string[];
   /** The shape state k is read as by the layer after it, where it differs from the shape the layer before wrote. */
-  views: Map<number, Shape3 | "flatten">;
+  views: Map<number, Shape | "flatten">;
 }
 
 /** `folded`: the batch normalisations folded into W and b so far, as the notes will say (layer index still to come). */
@@ -79,7 +79,7 @@ type Affine = {
   conv?: ConvInfo;
 };
 /** A Conv or ConvTranspose node read as a layer. */
-type ConvInfo = { kind: LayerKind; options: Options; kernelDims: number[]; input: Shape3; output: Shape3 };
+type ConvInfo = { kind: LayerKind; options: Options; kernelDims: number[]; input: Shape; output: Shape };
 type Value =
   | { kind: "const"; t: Tensor }
   | { kind: "state"; k: number }
@@ -99,7 +99,7 @@ type Value =
   | { kind: "shapeOf" }
   | { kind: "dims"; dims: number[] }
   // the zero padding torch writes before an AveragePool that counts it in the mean (count_include_pad)
-  | { kind: "padded"; k: number; shape: Shape3; pads: [number, number] };
+  | { kind: "padded"; k: number; shape: Shape; pads: [number, number] };
 
 /** Two values computed from one affine map W x_k + b (x·sigmoid(x) reads the x it multiplies). */
 const sameMap = (p: Affine, q: Affine) => p.from === q.from && p.W === q.W && p.b === q.b;
@@ -225,9 +225,9 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     for (const f of folded ?? []) notes.push(`layer ${layers.length}: ${f}`);
   };
   const width = (k: number) => (k === 0 ? inputDim : layers[k - 1].outWidth);
-  const views = new Map<number, Shape3 | "flatten">();
+  const views = new Map<number, Shape | "flatten">();
   /** The shape state k has: C×H×W, or null for a vector. */
-  const shapeAt = (k: number): Shape3 | null => {
+  const shapeAt = (k: number): Shape | null => {
     const v = views.get(k);
     return v === "flatten" ? null : (v ?? (k === 0 ? null : (layers[k - 1].outShape ?? null)));
   };
@@ -437,11 +437,22 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
 
     /** State k read as `dims` (no batch axis) by the layer after it: a `reshape` or `flatten` line where the shape changes. */
     function readAs(k: number, dims: number[]): void {
-      if (dims.length !== 1 && dims.length !== 3)
-        fail(`it reads a state as [${dims.join(", ")}] (after the batch axis); rgnn reads vectors and channels × height × width`);
+      if (dims.length < 1 || dims.length > 3)
+        fail(
+          `it reads a state as [${dims.join(", ")}] (after the batch axis); rgnn reads vectors, channels × length and ` +
+            "channels × height × width",
+        );
       const now = shapeAt(k);
-      const want: Shape3 | "flatten" | null =
-        dims.length === 1 ? (now ? "flatten" : null) : now?.every((n, a) => n === dims[a]) ? null : [dims[0], dims[1], dims[2]];
+      const want: Shape | "flatten" | null =
+        dims.length === 1
+          ? now
+            ? "flatten"
+            : null
+          : now?.length === dims.length && now.every((n, a) => n === dims[a])
+            ? null
+            : dims.length === 2
+              ? [dims[0], dims[1]]
+              : [dims[0], dims[1], dims[2]];
       const had = views.get(k);
       if (want && had && String(had) !== String(want)) fail(`it reads x_${k} with a second shape (${String(want)}, after ${String(had)})`);
       if (want) views.set(k, want);
@@ -455,11 +466,12 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       return { k, dims: [...(shapeAt(k) ?? [width(k)])] };
     }
 
-    /** The channels × height × width state input i is. */
-    function image(i: number): { k: number; shape: Shape3 } {
+    /** The channels × height × width (or channels × length) state input i is. */
+    function image(i: number): { k: number; shape: Shape } {
       const k = state(i);
       const shape = shapeAt(k);
-      if (!shape) return fail(`it reads a vector of width ${width(k)}; reshape it to channels × height × width first`);
+      if (!shape)
+        return fail(`it reads a vector of width ${width(k)}; reshape it to channels × height × width (or channels × length) first`);
       return { k, shape };
     }
 
@@ -487,7 +499,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       if (auto?.length && new TextDecoder().decode(auto) !== "NOTSET") fail("auto_pad is not read; export with explicit pads");
       return [p[0], p[1]];
     }
-    function geometryOf(kind: LayerKind, shape: Shape3, channels: number | null, options: Options) {
+    function geometryOf(kind: LayerKind, shape: Shape, channels: number | null, options: Options) {
       const g = LAYER_KINDS[kind].shaped?.geometry(shape, channels, options);
       if (!g || isGeometryError(g)) return fail(`on its ${shapeText(shape)} input: ${g ? g.error : "no geometry"}`);
       if (sizeOf(g.output) > MAX_TENSOR_VALUES)
@@ -664,7 +676,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     }
 
     /** Push a shaped layer without parameters (upsample, avgpool) on state k; the state it makes. */
-    function pushShaped(kind: LayerKind, k: number, shape: Shape3, options: Options): Value {
+    function pushShaped(kind: LayerKind, k: number, shape: Shape, options: Options): Value {
       if (k !== layers.length) fail("it reads a state that later layers have already replaced");
       const g = geometryOf(kind, shape, null, options);
       layers.push({

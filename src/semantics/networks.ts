@@ -12,7 +12,7 @@ import {
   type Options,
   type ParamSpec,
   SHAPE_STEPS,
-  type Shape3,
+  type Shape,
   type ShapeStep,
 } from "../core/layers/index.js";
 import { denseOperator, isGeometryError, shapeText, sizeOf, spreadBias } from "../core/layers/shape.js";
@@ -268,9 +268,9 @@ class NetworkBuilder {
     return out;
   }
 
-  /** `reshape with shape = [C, H, W]` (or `[n]`: a vector) and `flatten`: the shape the next layer reads the state in
-   *  (null: a vector), or undefined after an error. `where`: what the state is, for the message. */
-  private shapeStep(ast: LayerNode, width: number, where: string): Shape3 | null | undefined {
+  /** `reshape with shape = [C, H, W]` (or `[C, L]`: a 1-D state) and `flatten`: the shape the next layer reads the
+   *  state in (null: a vector), or undefined after an error. `where`: what the state is, for the message. */
+  private shapeStep(ast: LayerNode, width: number, where: string): Shape | null | undefined {
     const step = ast.type as ShapeStep,
       given = this.given(ast, SHAPE_STEPS[step].params, ast.word.name);
     if (!given) return undefined;
@@ -280,8 +280,12 @@ class NetworkBuilder {
       this.ctx.error(ast.word.span, "a reshape needs its shape: reshape with shape = [channels, height, width]");
       return undefined;
     }
-    if (p.value.kind === "key" || (p.value.kind === "list" ? p.value.items.length : 1) !== 3) {
-      this.ctx.error(p.value.span, "a reshape's shape is a list of three whole numbers, [channels, height, width]");
+    const rank = p.value.kind === "list" ? p.value.items.length : 1;
+    if (p.value.kind === "key" || (rank !== 2 && rank !== 3)) {
+      this.ctx.error(
+        p.value.span,
+        "a reshape's shape is a list of three whole numbers, [channels, height, width], or of two, [channels, length]",
+      );
       return undefined;
     }
     const dims = this.wholeNumbers(p.value, "each number of a shape", 1);
@@ -290,26 +294,28 @@ class NetworkBuilder {
       this.ctx.error(p.value.span, `a ${shapeText(dims)} shape holds ${sizeOf(dims)} numbers, but ${where} has ${width}`);
       return undefined;
     }
-    return [dims[0], dims[1], dims[2]];
+    return dims.length === 2 ? [dims[0], dims[1]] : [dims[0], dims[1], dims[2]];
   }
 
   /** A conv, conv_transpose, upsample or avgpool layer on a state of shape `shape`: its geometry from the options, the
    *  kernel and bias resolved as any parameter, and its operator written out as W (with the bias spread as b). */
-  private shapedLayer(ast: LayerNode, index: number, inWidth: number, shape: Shape3 | null, where: string): Layer | null {
+  private shapedLayer(ast: LayerNode, index: number, inWidth: number, shape: Shape | null, where: string): Layer | null {
     const written = ast.word.name,
       kind = LAYER_KINDS[ast.type as LayerKind],
       sd = kind.shaped!;
     const what = `layer ${index} (${written})`;
     if (!shape) {
       this.ctx.error(ast.word.span, `${what} reads a channels × height × width state, but ${where} is a vector of ${inWidth}`, [
-        `give it a shape first: reshape with shape = [channels, height, width] (multiplying out to ${inWidth})`,
+        `give it a shape first: reshape with shape = [channels, height, width], or [channels, length] for a 1-D layer ` +
+          `(multiplying out to ${inWidth})`,
       ]);
       return null;
     }
     const activation = this.activation(ast);
     const given = this.given(ast, [...sd.params.map((p) => p.name), ...sd.options.map((o) => o.name)], written);
     if (!activation || !given) return null;
-    const options: Options = {};
+    const options: Options = {},
+      oneD = shape.length === 2;
     for (const o of sd.options) {
       const p = given.get(o.name);
       if (!p) {
@@ -317,21 +323,23 @@ class NetworkBuilder {
           this.ctx.error(ast.word.span, `${what} needs its ${o.name}: ${written} … with ${o.name} = …`);
           return null;
         }
-        const d = o.default === "kernel" ? options.kernel! : ([o.default, o.default] as const);
+        const d = o.default === "kernel" ? options.kernel! : ([oneD && o.pair ? o.min : o.default, o.default] as const);
         options[o.name] = d;
         continue;
       }
       const v = p.value;
-      if (v.kind === "key" || (v.kind === "list" && (!o.pair || v.items.length !== 2))) {
+      if (v.kind === "key" || (v.kind === "list" && (!o.pair || oneD || v.items.length !== 2))) {
         this.ctx.error(
           v.span,
-          `the ${o.name} of ${what} is ${o.pair ? "a whole number or a list [height, width] of two" : "a whole number"}`,
+          `the ${o.name} of ${what} is ${o.pair && !oneD ? "a whole number or a list [height, width] of two" : "a whole number"}` +
+            (oneD && o.pair ? ` (its input is 1-D, ${shapeText(shape)})` : ""),
         );
         return null;
       }
       const n = this.wholeNumbers(v, `the ${o.name} of ${what}`, o.min);
       if (!n) return null;
-      options[o.name] = n.length === 2 ? [n[0], n[1]] : [n[0], n[0]];
+      // a 1-D layer's option acts along the length; along the height of 1 it is neutral (1, or a padding of 0)
+      options[o.name] = n.length === 2 ? [n[0], n[1]] : [oneD && o.pair ? o.min : n[0], n[0]];
     }
     let channels: number | null = null;
     if (ast.width) {
@@ -471,7 +479,7 @@ class NetworkBuilder {
   build(): Layer[] | null {
     const layers: Layer[] = [];
     let width = this.input.dim,
-      shape: Shape3 | null = null;
+      shape: Shape | null = null;
     const where = () => (layers.length ? `the output of layer ${layers.length}` : `the input ${this.input.name}`);
     const walk = (asts: LayerAst[]): void => {
       for (const ast of asts) {

@@ -305,6 +305,9 @@ describe("shaped layers", () => {
   });
 
   it("a convolution of a vector", async () => {
-    await refused(shaped("Conv", [], { reshape: false }), "it reads a vector of width 8; reshape it to channels × height × width first");
+    await refused(
+      shaped("Conv", [], { reshape: false }),
+      "it reads a vector of width 8; reshape it to channels × height × width (or channels × length) first",
+    );
   });
 });
