@@ -91,7 +91,7 @@ type Value =
   // tanh(softplus(x)) of an affine x, which times x is mish (torch exports Mish so before opset 18)
   | ({ kind: "mish" } & Affine)
   // an eval-mode batch normalisation scale ⊙ x_k + shift of a state, waiting for the affine map it folds into
-  | { kind: "normalized"; k: number; scale: Float64Array; shift: Float64Array; where: string }
+  | Normalized
   | NormValue
   // state k read with another shape (Reshape, Flatten, Unsqueeze): its dims without the batch axis
   | { kind: "view"; k: number; dims: number[] }
@@ -100,6 +100,13 @@ type Value =
   | { kind: "dims"; dims: number[] }
   // the zero padding torch writes before an AveragePool that counts it in the mean (count_include_pad)
   | { kind: "padded"; k: number; shape: Shape; pads: [number, number] };
+
+/** An eval-mode batch normalisation scale ⊙ x_k + shift of state k (per channel of an image: `shape`), waiting for the
+ *  affine map it folds into. */
+type Normalized = { kind: "normalized"; k: number; scale: Float64Array; shift: Float64Array; where: string; shape?: Shape };
+
+/** 1 for a channels × length state, 2 for channels × height × width. */
+const rankOfShape = (shape: Shape): 1 | 2 => (shape.length === 2 ? 1 : 2);
 
 /** Two values computed from one affine map W x_k + b (x·sigmoid(x) reads the x it multiplies). */
 const sameMap = (p: Affine, q: Affine) => p.from === q.from && p.W === q.W && p.b === q.b;
@@ -251,7 +258,13 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     /** Input i; a batch normalisation of a state only where it can still fold into an affine map (`normalized`). */
     const input = (i: number, normalized = false): Value => {
       const v = values.get((node.input ?? [])[i] ?? "");
-      if (v?.kind === "normalized" && !normalized) throw unfoldable(v.where);
+      if (v?.kind === "normalized" && !normalized) {
+        if (!v.shape) throw unfoldable(v.where);
+        // an image's normalisation that nothing folds: its own per-channel layer, the state later readers see
+        const made: Value = { kind: "state", k: perChannel(v) };
+        values.set((node.input ?? [])[i] ?? "", made);
+        return made;
+      }
       if (v?.kind === "padded" && op !== "AveragePool")
         fail("it reads a Pad's output; a zero Pad is read only before an AveragePool (torch's count_include_pad)");
       return v ?? fail(`its input ${i + 1} is not computed by an earlier node`);
@@ -301,7 +314,9 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     if (shaped) return set(shaped);
     if (op === "Gemm" || op === "MatMul") {
       // a batch normalisation of the state before it folds in: W diag(scale) x + (W shift + b)
-      const x = input(0, true);
+      // (an image's normalisation, per channel, is a layer of its own before it: input(0) makes it)
+      const raw = input(0, true);
+      const x = raw.kind === "normalized" && raw.shape ? input(0) : raw;
       const bn = x.kind === "normalized" ? x : null;
       if (bn && bn.k !== layers.length) fail("it reads a state that later layers have already replaced");
       const k = bn ? bn.k : state(0);
@@ -484,20 +499,23 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
           fail(`its ${name} [${list.join(", ")}] has ${n}; each must be a whole number from ${min} to ${MAX_OPTION}`);
       return list;
     }
-    function pair(name: string, dflt: number, min: number): [number, number] {
-      const list = intList(name, [dflt, dflt], min);
-      if (list.length !== 2) fail(`its ${name} has ${list.length} entries; rgnn reads 2-D layers (2 entries)`);
-      return [list[0], list[1]];
+    /** A per-axis attribute of a layer on a `rank`-D state (2: height and width; 1: the length) as rgnn's [height,
+     *  width] option; a 1-D layer's as [neutral, n] (the neutral entry `min`: 1, or 0 for a padding). */
+    function pair(name: string, dflt: number, min: number, rank: 1 | 2 = 2): [number, number] {
+      const list = intList(name, rank === 2 ? [dflt, dflt] : [dflt], min);
+      if (list.length !== rank)
+        fail(`its ${name} has ${list.length} entries; its input is ${rank}-D (${rank} entr${rank === 1 ? "y" : "ies"})`);
+      return rank === 2 ? [list[0], list[1]] : [min, list[0]];
     }
-    /** pads [h_begin, w_begin, h_end, w_end] as one padding per axis, or an error where begin and end differ. */
-    function symmetricPads(): [number, number] {
-      const p = intList("pads", [0, 0, 0, 0], 0);
-      if (p.length !== 4) fail(`its pads has ${p.length} entries; rgnn reads 2-D layers (4 entries)`);
-      if (p[0] !== p[2] || p[1] !== p[3])
+    /** pads [begin…, end…] as one padding per axis, or an error where begin and end differ. */
+    function symmetricPads(rank: 1 | 2 = 2): [number, number] {
+      const p = intList("pads", new Array(2 * rank).fill(0), 0);
+      if (p.length !== 2 * rank) fail(`its pads has ${p.length} entries; its input is ${rank}-D (${2 * rank} entries)`);
+      if (p.some((v, a) => a < rank && v !== p[a + rank]))
         fail(`its pads [${p.join(", ")}] differ at the start and end of an axis; rgnn reads symmetric padding (torch's padding = p)`);
       const auto = attr("auto_pad")?.s;
       if (auto?.length && new TextDecoder().decode(auto) !== "NOTSET") fail("auto_pad is not read; export with explicit pads");
-      return [p[0], p[1]];
+      return rank === 2 ? [p[0], p[1]] : [0, p[0]];
     }
     function geometryOf(kind: LayerKind, shape: Shape, channels: number | null, options: Options) {
       const g = LAYER_KINDS[kind].shaped?.geometry(shape, channels, options);
@@ -536,7 +554,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       if (op === "Reshape" || op === "Flatten" || op === "Unsqueeze") {
         // a batch normalisation of a vector flattened again (still a vector) waits for its affine map as before
         const raw = input(0, true);
-        if (raw.kind === "normalized") {
+        if (raw.kind === "normalized" && !raw.shape) {
           const t = op === "Reshape" ? input(1) : null;
           const rank = t?.kind === "dims" ? t.dims.length : t?.kind === "const" ? t.t.values.length : 2;
           if (op === "Unsqueeze" || rank !== 2) throw unfoldable(raw.where);
@@ -579,27 +597,40 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         return { kind: "view", k: base.k, dims };
       }
       if (op === "Conv" || op === "ConvTranspose") {
-        const { k, shape } = image(0);
+        // a batch normalisation of the image before it: folded into a Conv without padding, else its own layer
+        const raw = input(0, true);
+        const bn = raw.kind === "normalized" && raw.shape ? raw : null;
+        if (bn && bn.k !== layers.length) fail("it reads a state that later layers have already replaced");
+        let { k, shape } = bn ? { k: bn.k, shape: bn.shape! } : image(0);
+        const rank = rankOfShape(shape);
         const kv = input(1);
-        if (kv.kind !== "const" || kv.t.dims.length !== 4)
-          return fail("its kernel is not a constant 4-D tensor (rgnn reads 2-D convolutions)");
+        if (kv.kind !== "const" || kv.t.dims.length !== rank + 2)
+          return fail(
+            `its kernel is not a constant ${rank + 2}-D tensor (its input is ${shapeText(shape)}: a ${rank}-D convolution's kernel is ` +
+              `${rank === 2 ? "out × in × kH × kW" : "out × in × k"})`,
+          );
         const kd = kv.t.dims;
         const transpose = op === "ConvTranspose";
-        const kernel = pair("kernel_shape", kd[2], 1);
-        if (kernel[0] !== kd[2] || kernel[1] !== kd[3])
-          fail(`its kernel_shape ${shapeText(kernel)} is not its kernel's ${shapeText(kd.slice(2))}`);
+        const kernel = pair("kernel_shape", kd[rank + 1], 1, rank);
+        if (String(kernel.slice(2 - rank)) !== String(kd.slice(2)))
+          fail(`its kernel_shape ${shapeText(kernel.slice(2 - rank))} is not its kernel's ${shapeText(kd.slice(2))}`);
         const groups = intAttr("group", 1);
         if (!Number.isSafeInteger(groups) || groups < 1 || groups > MAX_OPTION)
           fail(`its group ${groups} is not a whole number from 1 to ${MAX_OPTION}`);
         if (transpose && attr("output_shape")) fail("output_shape is not read; export with output_padding");
         const options: Partial<Record<OptionName, readonly [number, number]>> = {
           kernel,
-          stride: pair("strides", 1, 1),
-          padding: symmetricPads(),
-          dilation: pair("dilations", 1, 1),
+          stride: pair("strides", 1, 1, rank),
+          padding: symmetricPads(rank),
+          dilation: pair("dilations", 1, 1, rank),
           groups: [groups, groups],
         };
-        if (transpose) options.output_padding = pair("output_padding", 0, 0);
+        if (transpose) options.output_padding = pair("output_padding", 0, 0, rank);
+        const folds = bn && !transpose && options.padding![0] === 0 && options.padding![1] === 0;
+        if (bn && !folds) {
+          k = perChannel(bn);
+          values.set((node.input ?? [])[0] ?? "", { kind: "state", k });
+        }
         const channels = transpose ? kd[1] * groups : kd[0];
         const kind: LayerKind = transpose ? LAYER_KINDS.conv_transpose.keyword : LAYER_KINDS.conv.keyword;
         const g = geometryOf(kind, shape, channels, options);
@@ -613,32 +644,44 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
           b = bv.t.values;
         }
         const conv = { kind, options, kernelDims: kd, input: shape, output: g.output };
-        return { kind: "affine", from: k, W: kv.t.values, b, rows: sizeOf(g.output), cols: sizeOf(shape), conv };
+        const value: Value = { kind: "affine", from: k, W: kv.t.values, b, rows: sizeOf(g.output), cols: sizeOf(shape), conv };
+        return folds ? foldBefore(value as Affine & { conv: ConvInfo }, bn!) : value;
       }
       if (op === "Resize" || op === "Upsample") {
         const text = (name: string, dflt: string) => {
           const s = attr(name)?.s;
           return s?.length ? new TextDecoder().decode(s) : dflt;
         };
-        if (text("mode", "nearest") !== "nearest") fail(`its mode is '${shown(text("mode", ""))}'; rgnn reads nearest upsampling`);
-        if (
-          op === "Resize" &&
-          (text("coordinate_transformation_mode", "half_pixel") !== "asymmetric" || text("nearest_mode", "round_prefer_floor") !== "floor")
-        )
+        const mode = text("mode", "nearest"),
+          coords = text("coordinate_transformation_mode", "half_pixel");
+        if (mode !== "nearest" && mode !== "linear") fail(`its mode is '${shown(mode)}'; rgnn reads nearest and (bi)linear upsampling`);
+        if (mode === "nearest" && op === "Resize" && (coords !== "asymmetric" || text("nearest_mode", "round_prefer_floor") !== "floor"))
           fail("a Resize is read as torch writes nearest upsampling: coordinate_transformation_mode asymmetric, nearest_mode floor");
+        // torch's align_corners = False: (o + ½)/f − ½, ONNX's half_pixel (pytorch_half_pixel differs only at an output of 1)
+        if (mode === "linear" && op === "Upsample")
+          fail("an Upsample's linear mode samples at o/f (asymmetric), not torch's align_corners = False: export at opset 11 or later");
+        if (mode === "linear" && coords !== "half_pixel" && coords !== "pytorch_half_pixel")
+          fail(
+            `its coordinate_transformation_mode is '${shown(coords)}'; rgnn's upsample_linear is torch's align_corners = False ` +
+              "(half_pixel or pytorch_half_pixel)",
+          );
         const { k, shape } = image(0);
         const at = op === "Upsample" ? 1 : (node.input ?? [])[2] ? 2 : 3;
         let scales = constInts(at, at === 3 ? "sizes" : "scales");
         if (at === 3) scales = scales.map((n, a) => n / ([1, ...shape][a] ?? Number.NaN));
+        const rank = rankOfShape(shape);
         if (
-          scales.length !== 4 ||
+          scales.length !== rank + 2 ||
           scales[0] !== 1 ||
           scales[1] !== 1 ||
           !scales.every((f) => Number.isInteger(f) && f >= 1 && f <= MAX_OPTION)
         )
-          fail(`its scales [${scales.join(", ")}] are not [1, 1, f_h, f_w] with whole factors from 1 to ${MAX_OPTION}`);
-        const options: Options = { scale: [scales[2], scales[3]] };
-        return pushShaped(LAYER_KINDS.upsample.keyword, k, shape, options);
+          fail(
+            `its scales [${scales.join(", ")}] are not [1, 1, ${rank === 2 ? "f_h, f_w" : "f"}] with whole factors from 1 to ` +
+              `${MAX_OPTION} (its input is ${shapeText(shape)})`,
+          );
+        const options: Options = { scale: rank === 2 ? [scales[2], scales[3]] : [1, scales[2]] };
+        return pushShaped(mode === "linear" ? LAYER_KINDS.upsample_linear.keyword : LAYER_KINDS.upsample.keyword, k, shape, options);
       }
       if (op === "Pad") {
         const { k, shape } = image(0);
@@ -646,31 +689,41 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         if (mode?.length && new TextDecoder().decode(mode) !== "constant") fail("only a constant (zero) Pad is read");
         if ((node.input ?? [])[2] && scalar(input(2)) !== 0) fail("only a zero Pad is read");
         const p = constInts(1, "pads");
+        const n = shape.length + 1; // the axes, batch included: pads are [begin × n, end × n]
         if (
-          p.length !== 8 ||
+          p.length !== 2 * n ||
           p[0] ||
           p[1] ||
-          p[4] ||
-          p[5] ||
-          p[2] !== p[6] ||
-          p[3] !== p[7] ||
-          p.some((n) => !Number.isInteger(n) || n < 0 || n > MAX_OPTION)
+          p[n] ||
+          p[n + 1] ||
+          p.some((v, a) => a < n && v !== p[a + n]) ||
+          p.some((v) => !Number.isInteger(v) || v < 0 || v > MAX_OPTION)
         )
-          fail(`its pads [${p.join(", ")}] are not the same zero padding at both ends of height and width`);
-        return { kind: "padded", k, shape, pads: [p[2], p[3]] };
+          fail(`its pads [${p.join(", ")}] are not the same zero padding at both ends of ${n === 4 ? "height and width" : "the length"}`);
+        return { kind: "padded", k, shape, pads: n === 4 ? [p[2], p[3]] : [0, p[2]] };
       }
-      if (op === "AveragePool") {
+      if (op === "AveragePool" || op === "MaxPool") {
         const x = input(0);
-        const { k, shape } = x.kind === "padded" ? x : image(0);
+        const { k, shape } = x.kind === "padded" && op === "AveragePool" ? x : image(0);
         if (x.kind === "padded" && x.k !== layers.length) fail("it reads a state that later layers have already replaced");
+        const rank = rankOfShape(shape);
         const before = x.kind === "padded" ? x.pads : [0, 0];
-        const own = symmetricPads();
-        if ((own[0] || own[1]) && intAttr("count_include_pad", 0) !== 1)
+        const own = symmetricPads(rank);
+        if (op === "AveragePool" && (own[0] || own[1]) && intAttr("count_include_pad", 0) !== 1)
           fail("its padding is left out of the mean (count_include_pad 0); rgnn's avgpool counts it, as torch's default");
-        if (intAttr("ceil_mode", 0) !== 0) fail("ceil_mode 1 is not read");
-        const kernel = pair("kernel_shape", 0, 1);
-        const options: Options = { kernel, stride: pair("strides", 1, 1), padding: [before[0] + own[0], before[1] + own[1]] };
-        return pushShaped(LAYER_KINDS.avgpool.keyword, k, shape, options);
+        if (intAttr("ceil_mode", 0) !== 0) fail("ceil_mode 1 is not read: export with ceil_mode=False");
+        if (op === "MaxPool") {
+          const d = intList("dilations", [], 1);
+          if (d.some((v) => v !== 1)) fail(`its dilations [${d.join(", ")}] are not read: rgnn's maxpool has no dilation`);
+          if ((node.output ?? []).filter(Boolean).length > 1) fail("its second output (the indices) is not read");
+        }
+        const kernel = pair("kernel_shape", 0, 1, rank);
+        const options: Options = {
+          kernel,
+          stride: pair("strides", 1, 1, rank),
+          padding: [before[0] + own[0], before[1] + own[1]],
+        };
+        return pushShaped(op === "MaxPool" ? LAYER_KINDS.maxpool.keyword : LAYER_KINDS.avgpool.keyword, k, shape, options);
       }
       return null;
     }
@@ -697,8 +750,9 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         fail("only inference mode is read (training_mode 0, one output): export the model after model.eval()");
       const x = input(0);
       const k = x.kind === "affine" ? null : state(0);
-      if (k !== null && shapeAt(k)) fail("a batch normalisation of an image is read only folded into the Conv or ConvTranspose before it");
-      const channels = x.kind === "affine" ? (x.conv ? x.conv.output[0] : x.rows) : width(k as number);
+      // an image's normalisation acts per channel: folded into the Conv after it, or a layer of its own
+      const image = k === null ? null : shapeAt(k);
+      const channels = x.kind === "affine" ? (x.conv ? x.conv.output[0] : x.rows) : image ? image[0] : width(k as number);
       const param = (i: number, name: string): Float64Array => {
         const v = input(i);
         if (v.kind === "const" && v.t.dims.length === 1 && v.t.values.length === channels) return v.t.values;
@@ -720,7 +774,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         if (!Number.isFinite(scale[i]) || !Number.isFinite(shift[i]))
           fail(`its scale γ/√(var + ε) or shift at channel ${i + 1} is not finite (γ ${gamma[i]}, mean ${mean[i]}, ε ${eps})`);
       }
-      if (x.kind !== "affine") return { kind: "normalized", k: k as number, scale, shift, where };
+      if (x.kind !== "affine") return { kind: "normalized", k: k as number, scale, shift, where, ...(image ? { shape: image } : {}) };
       // each entry of W (a convolution's kernel) scaled by the factor of the output (channel) it makes
       const W = x.W.slice(),
         b = new Float64Array(channels),
@@ -733,11 +787,55 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       return { ...x, W, b, folded: [...(x.folded ?? []), folded] };
     }
   };
+  /**
+   * A batch normalisation x ↦ s ⊙ x + t (per input channel) folded into the Conv after it, which has no padding: every
+   * window lies inside the image, so K ∗ (s ⊙ x + t) = (K diag(s)) ∗ x + Σ K t, the last term one number per output
+   * channel: K[o, c, …] ← K[o, c, …] s[c_in], b[o] ← b[o] + Σ_{c, taps} K[o, c, …] t[c_in] (c_in the input channel of
+   * c in o's group).
+   */
+  function foldBefore(x: Affine & { conv: ConvInfo }, bn: Normalized): Value {
+    const [co, cg] = x.conv.kernelDims,
+      taps = sizeOf(x.conv.kernelDims.slice(2)),
+      og = co / (x.conv.options.groups?.[0] ?? 1);
+    const W = x.W.slice(),
+      b = x.b ? x.b.slice() : new Float64Array(co);
+    for (let e = 0; e < W.length; e++) {
+      const o = Math.floor(e / (cg * taps)),
+        ci = Math.floor(o / og) * cg + (Math.floor(e / taps) % cg);
+      W[e] = x.W[e] * bn.scale[ci];
+      b[o] += x.W[e] * bn.shift[ci];
+    }
+    const how = "K ← K diag(γ/√(var + ε)) per input channel, b ← b + Σ K (β − γμ/√(var + ε)) (no padding: every window is inside)";
+    return { ...x, kind: "affine", W, b, folded: [`K and b fold in ${bn.where}, the eval-mode batch normalisation before it: ${how}`] };
+  }
+  /** A batch normalisation of an image that no convolution absorbs, as a per-channel affine layer: the 1×1 convolution
+   *  with a group per channel, kernel γ/√(var + ε) and bias β − γμ/√(var + ε); the state it makes. */
+  function perChannel(bn: Normalized): number {
+    if (bn.k !== layers.length) throw new OnnxImportError(`${bn.where}: it reads a state that later layers have already replaced`);
+    const shape = bn.shape!,
+      C = shape[0];
+    layers.push({
+      kind: LAYER_KINDS.conv.keyword,
+      activation: DEFAULT_ACTIVATION,
+      inWidth: sizeOf(shape),
+      outWidth: sizeOf(shape),
+      W: bn.scale,
+      b: bn.shift,
+      options: { kernel: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: [C, C] },
+      outShape: shape,
+      kernelDims: shape.length === 2 ? [C, 1, 1] : [C, 1, 1, 1],
+    });
+    notes.push(
+      `layer ${layers.length}: ${bn.where}, an eval-mode batch normalisation that no layer after it absorbs, is the ` +
+        `per-channel affine map x ↦ γ/√(var + ε) ⊙ x + β − γμ/√(var + ε), written as a 1×1 convolution with ${C} groups`,
+    );
+    return layers.length;
+  }
   /** The output channel a convolution kernel's entry e (row-major) feeds: K[co, …] for Conv, K[ci, co mod C_out/g, …]
    *  for ConvTranspose (the group of ci chooses the block of outputs). */
   function outputChannel(conv: ConvInfo): (e: number) => number {
-    const [k0, k1, kh, kw] = conv.kernelDims,
-      taps = kh * kw;
+    const [k0, k1] = conv.kernelDims,
+      taps = sizeOf(conv.kernelDims.slice(2));
     if (conv.kind === LAYER_KINDS.conv.keyword) return (e) => Math.floor(e / (k1 * taps));
     const perGroup = k0 / (conv.options.groups?.[0] ?? 1);
     return (e) => Math.floor(Math.floor(e / (k1 * taps)) / perGroup) * k1 + (Math.floor(e / taps) % k1);
@@ -855,6 +953,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
   // an image flattened or reshaped at the end: the network's output is its values either way
   if (out?.kind === "view") out = { kind: "state", k: out.k };
   if (!out) throw new OnnxImportError(`output '${shown(outputs[0].name)}' is not computed by the graph`);
+  if (out?.kind === "normalized" && out.shape) out = { kind: "state", k: perChannel(out) };
   if (out.kind === "normalized") throw unfoldable(out.where);
   const valueName = outputs[0].name;
   const finalState = out.kind === "state" ? out.k : null;
@@ -888,7 +987,7 @@ export function importedSpec(net: ImportedNetwork, weightsFile: string, source: 
       const width = syntax.number === "width" ? ` ${l.outShape ? l.outShape[0] : l.outWidth}` : "";
       const act = syntax.activation ? ` ${l.activation}` : "";
       const eps = l.eps !== undefined && l.eps !== DEFAULT_EPS ? ` with eps = ${l.eps}` : "";
-      return `${syntax.word}${width}${act}${eps}${shaped && l.options ? ` with ${optionsLine(shaped.options, l.options)}` : ""}`;
+      return `${syntax.word}${width}${act}${eps}${shaped && l.options ? ` with ${optionsLine(shaped.options, l.options, l.outShape?.length === 2)}` : ""}`;
     },
     (k) => {
       const v = net.views.get(k);
@@ -913,15 +1012,16 @@ export function importedSpec(net: ImportedNetwork, weightsFile: string, source: 
   ].join("\n");
 }
 
-/** A shaped layer's options as the spec writes them, those at their defaults left out (the kernel always written). */
-function optionsLine(specs: readonly OptionSpec[], o: Options): string {
+/** A shaped layer's options as the spec writes them, those at their defaults left out (the kernel always written); a
+ *  1-D layer's (`oneD`) as the one number along the length. */
+function optionsLine(specs: readonly OptionSpec[], o: Options, oneD = false): string {
   const parts: string[] = [];
   for (const spec of specs) {
     const v = o[spec.name];
     if (!v) continue;
     const dflt = spec.default === "kernel" ? o.kernel : spec.default === null ? null : [spec.default, spec.default];
-    if (dflt && dflt[0] === v[0] && dflt[1] === v[1]) continue;
-    parts.push(`${spec.name} = ${v[0] === v[1] || !spec.pair ? v[0] : `[${v[0]}, ${v[1]}]`}`);
+    if (dflt && (oneD && spec.pair ? dflt[1] === v[1] : dflt[0] === v[0] && dflt[1] === v[1])) continue;
+    parts.push(`${spec.name} = ${oneD && spec.pair ? v[1] : v[0] === v[1] || !spec.pair ? v[0] : `[${v[0]}, ${v[1]}]`}`);
   }
   return parts.join(", ");
 }
