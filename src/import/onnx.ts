@@ -54,6 +54,8 @@ export interface ImportedLayer {
   options?: Options;
   outShape?: Shape;
   kernelDims?: number[];
+  /** A skip block's last layer (kind skip_k) that is a convolution: the shaped kind it is written as. */
+  shapedKind?: LayerKind;
 }
 
 export interface ImportedNetwork {
@@ -379,7 +381,10 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     }
     const fn = op === "LeakyRelu" ? "leaky_relu" : ACTIVATION_OPS.get(op.toLowerCase());
     if (fn) {
-      const v = input(0);
+      // an activation of an image (ResNet's relu after the skip's Add): of the identity, a 1×1 conv with a group per channel
+      const x = input(0),
+        image = x.kind === "state" ? shapeAt(x.k) : null;
+      const v = x.kind === "state" && image ? identityOf(x.k, image) : x;
       if (v.kind !== "affine") return fail("an activation must follow an affine map (Gemm, or MatMul and Add)");
       if (op === "LeakyRelu" && float32Decimal(floatAttr("alpha", 0.01)) !== 0.01)
         fail(`rgnn's leaky_relu has slope 0.01 (torch's default); this one has alpha = ${float32Decimal(floatAttr("alpha", 0.01))}`);
@@ -808,6 +813,15 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     const how = "K ← K diag(γ/√(var + ε)) per input channel, b ← b + Σ K (β − γμ/√(var + ε)) (no padding: every window is inside)";
     return { ...x, kind: "affine", W, b, folded: [`K and b fold in ${bn.where}, the eval-mode batch normalisation before it: ${how}`] };
   }
+  /** The identity of image state k as an affine map: the 1×1 convolution with a group per channel, kernel 1, bias 0. */
+  function identityOf(k: number, shape: Shape): Value {
+    const C = shape[0],
+      n = sizeOf(shape);
+    const options: Options = { kernel: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: [C, C] };
+    const kernelDims = shape.length === 2 ? [C, 1, 1] : [C, 1, 1, 1];
+    const conv = { kind: LAYER_KINDS.conv.keyword, options, kernelDims, input: shape, output: shape };
+    return { kind: "affine", from: k, W: new Float64Array(C).fill(1), b: new Float64Array(C), rows: n, cols: n, conv };
+  }
   /** A batch normalisation of an image that no convolution absorbs, as a per-channel affine layer: the 1×1 convolution
    *  with a group per channel, kernel γ/√(var + ε) and bias β − γμ/√(var + ε); the state it makes. */
   function perChannel(bn: Normalized): number {
@@ -925,23 +939,22 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     }
     if (v.kind === "norm" && (v.stage === "scaled" || v.stage === "normed"))
       return { kind: "state", k: pushNorm(v.from, v.gamma, rowVector(c, width(v.from), "bias"), v.eps) };
-    // x_k + F(x_k), F's last layer pending: the layers from k + 1 on, the last one adding x_k
-    const [s, r] = a.kind === "state" ? [a, b] : [b, a];
+    // x_k + F(x_k), F's last layer pending: the layers from k + 1 on, the last one adding x_k (x_k as the image a
+    // reshape made of it, which the block's first layer has read)
+    const seen = (v: Value): Value => (v.kind === "view" && v.k < layers.length && shapeAt(v.k) ? { kind: "state", k: v.k } : v);
+    const [s, r] = seen(a).kind === "state" ? [seen(a), b] : [seen(b), a];
     if (s.kind !== "state" || (r.kind !== "affine" && r.kind !== "act") || r.from !== layers.length) return null;
-    if (r.conv) fail("a skip connection around a convolution is not read");
-    if (r.from === s.k && r.kind === "act") return null; // x + σ(W x + b): the residual kind reads it
+    // x + σ(W x + b): the residual kind reads it (around one convolution: a skip block of one layer)
+    if (r.from === s.k && r.kind === "act" && !r.conv) return null;
+    if (r.conv && String(r.conv.output) !== String(shapeAt(s.k)))
+      fail(`a skip connection adds x_${s.k} (${shapeText(shapeAt(s.k) ?? [width(s.k)])}) to a convolution's ${shapeText(r.conv.output)}`);
     if (r.rows !== width(s.k))
       fail(`a skip connection adds x_${s.k} (width ${width(s.k)}) to a branch of width ${r.rows}; they must be equal`);
     const k = layers.length + 1 - s.k;
     if (!LAYER_KINDS[`skip_${k}`]) fail(`a skip connection around ${k} layers; rgnn reads skip blocks of at most ${MAX_SKIP}`);
-    layers.push({
-      kind: `skip_${k}`,
-      activation: r.kind === "act" ? r.fn : DEFAULT_ACTIVATION,
-      inWidth: r.cols,
-      outWidth: r.rows,
-      W: r.W,
-      b: r.b ?? new Float64Array(r.rows),
-    });
+    const end = layerOf(r, r.kind === "act" ? r.fn : DEFAULT_ACTIVATION);
+    layers.push({ ...end, kind: `skip_${k}`, ...(r.conv ? { shapedKind: r.conv.kind } : {}) });
+    for (const f of r.folded ?? []) notes.push(`layer ${layers.length}: ${f}`);
     return { kind: "state", k: layers.length };
   }
 
@@ -983,7 +996,7 @@ export function importedSpec(net: ImportedNetwork, weightsFile: string, source: 
     net.layers,
     (l) => {
       // a skip block's last layer is written as the dense layer it is, inside its block
-      const { syntax, shaped } = LAYER_KINDS[l.kind.startsWith("skip_") ? DENSE : l.kind];
+      const { syntax, shaped } = LAYER_KINDS[l.kind.startsWith("skip_") ? (l.shapedKind ?? DENSE) : l.kind];
       const width = syntax.number === "width" ? ` ${l.outShape ? l.outShape[0] : l.outWidth}` : "";
       const act = syntax.activation ? ` ${l.activation}` : "";
       const eps = l.eps !== undefined && l.eps !== DEFAULT_EPS ? ` with eps = ${l.eps}` : "";
@@ -1055,7 +1068,7 @@ export function importedWeights(net: ImportedNetwork): Uint8Array {
   const tensors: Record<string, { shape: number[]; values: ArrayLike<number>; dtype: "F32" | "F64" }> = {};
   const dtype = net.dtype;
   net.layers.forEach((l, i) => {
-    if (LAYER_KINDS[l.kind].shaped) {
+    if (LAYER_KINDS[l.kind].shaped || l.shapedKind) {
       // a convolution's kernel in torch's layout and its bias per channel; upsample and avgpool have no parameters
       if (l.kernelDims && l.W && l.b && l.outShape) {
         tensors[`K${i + 1}`] = { shape: l.kernelDims, values: l.W, dtype };

@@ -183,11 +183,12 @@ export function matrixNetwork(
       continue;
     }
     // a shaped layer's operator as (kind, kernel, input shape, options): torch's conv2d and friends, not a dense W
-    const shaped = l.shaped && kind.shaped;
+    // (a skip block's last layer may be a convolution: its operator is its shaped kind's, its steps skip_k's)
+    const shaped = l.shaped && LAYER_KINDS[l.shaped.kind].shaped;
     const g = l.shaped?.geometry;
-    if (shaped) shapedKinds.add(l.kind);
+    if (shaped) shapedKinds.add(l.shaped!.kind);
     const W = shaped
-      ? `("${l.kind}", ${l.shaped!.K ? slice(paramValues(l.shaped!.K, env), g!.kernel!) : "None"}, (${g!.input.join(", ")}), ` +
+      ? `("${l.shaped!.kind}", ${l.shaped!.K ? slice(paramValues(l.shaped!.K, env), g!.kernel!) : "None"}, (${g!.input.join(", ")}), ` +
         `(${shaped.python.options(g!)},))`
       : slice(paramValues(l.W!, env), [l.outWidth, l.inWidth]);
     const b = slice(paramValues(l.b!, env), [l.outWidth]);

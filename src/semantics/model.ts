@@ -50,6 +50,9 @@ export type { LayerKind } from "../core/layers/index.js";
  *  (W[r][c] the kernel entry of the tap at (r, c), or 0), so every route runs it as a dense layer; the matrix engine
  *  alone applies it from its taps and kernel (numeric/engine/network.ts, sparseOperator) and never reads that W. */
 export interface ShapedLayer {
+  /** The shaped kind whose operator this is: the layer's own, or (a `skip { … }` block ending in a convolution, whose
+   *  last layer is of kind skip_k) the kind it was written as. */
+  kind: LayerKind;
   geometry: Geometry;
   taps: Taps;
   K?: ParamTensor;

@@ -375,7 +375,17 @@ class NetworkBuilder {
     if (!sd.kernel) {
       const W = numericTensor(`W${index}`, [outWidth, inWidth], denseOperator(taps, outWidth, inWidth, null), ast.span);
       const b = numericTensor(`b${index}`, [outWidth], new Float64Array(outWidth), ast.span);
-      return { index, kind: kind.keyword, activation, inWidth, outWidth, W, b, shaped: { geometry, taps }, span: ast.span };
+      return {
+        index,
+        kind: kind.keyword,
+        activation,
+        inWidth,
+        outWidth,
+        W,
+        b,
+        shaped: { kind: kind.keyword, geometry, taps },
+        span: ast.span,
+      };
     }
     const K = this.param(given.get("K"), `K${index}`, geo.kernel!, ast.span, `kernel K of ${what}`);
     const bias = this.param(given.get("b"), `b${index}`, [geo.output[0]], ast.span, `b of ${what}`);
@@ -391,7 +401,17 @@ class NetworkBuilder {
     const b: ParamTensor = bias.values
       ? numericTensor(bias.name, [outWidth], Float64Array.from(spreadBias([...bias.values], geo.output)), bias.span)
       : { name: bias.name, shape: [outWidth], entries: spreadBias(bias.entries, geo.output), values: null, span: bias.span };
-    return { index, kind: kind.keyword, activation, inWidth, outWidth, W, b, shaped: { geometry, taps, K, bias }, span: ast.span };
+    return {
+      index,
+      kind: kind.keyword,
+      activation,
+      inWidth,
+      outWidth,
+      W,
+      b,
+      shaped: { kind: kind.keyword, geometry, taps, K, bias },
+      span: ast.span,
+    };
   }
 
   /** The shape of a weights-file entry a parameter names (or of its default name), when there is one. */
@@ -501,7 +521,7 @@ class NetworkBuilder {
           this.skipBlock(ast, layers, width, walk);
           if (!this.ok) return;
           width = layers[layers.length - 1].outWidth;
-          shape = null; // a block ends in a dense layer: a vector
+          shape = layers[layers.length - 1].shaped?.geometry.output ?? null; // a dense end: a vector; a convolution's: its image
           continue;
         }
         if (layers.length >= MAX_LAYERS) {
@@ -568,14 +588,18 @@ class NetworkBuilder {
       end = layers[layers.length - 1];
     const notDense = end.kind.startsWith("skip_")
       ? "it ends in another skip block: add a layer after the inner block"
-      : `end the block with a dense layer (e.g. 'dense ${width} linear'): its output is what the block adds to x_${start}`;
+      : `end the block with a dense layer (e.g. 'dense ${width} linear') or a convolution: its output is what the block adds ` +
+        `to x_${start}`;
+    // a convolution (its operator written out as W, an affine layer as dense is) may end a block too: ResNet's blocks
+    const affine = end.kind === "dense" || (end.shaped !== undefined && LAYER_KINDS[end.kind].shaped?.kernel === true);
     const problem: [Span, string, string[]] | null =
       k > MAX_SKIP
         ? [ast.span, `a skip block may have at most ${MAX_SKIP} layers; this one has ${k}`, []]
-        : end.kind !== "dense"
+        : !affine
           ? [
               end.span,
-              `layer ${end.index} ends a skip block, so it must be a dense layer, not ${LAYER_KINDS[end.kind].labels.prose}`,
+              `layer ${end.index} ends a skip block, so it must be a dense layer or a convolution, not ` +
+                LAYER_KINDS[end.kind].labels.prose,
               [notDense],
             ]
           : end.outWidth !== width

@@ -1,8 +1,10 @@
 // rgnn import of 1-D layers, max pooling, linear upsampling and batch normalisations before a convolution
 // (test/fixtures/onnx/make_kinds.py): torch 1.13 models in float64 exported at opset 17 — Conv, ConvTranspose and MaxPool
 // on channels × length states, Resize in linear mode (1-D and bilinear), MaxPool 2-D with padding, a BatchNorm2d folded
-// into the unpadded Conv after it and one kept as a per-channel layer before a padded Conv — imported, and their output,
+// into the unpadded Conv after it and one kept as a per-channel layer before a padded Conv, a ResNet basic block (a skip
+// around two 3×3 convolutions, padding 1) — imported, and their output,
 // Jacobian and metric at five points against torch.autograd's, stored by the same script, to 1e-10.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,11 +37,25 @@ const LAYERS: Record<string, string[]> = {
     "conv 2 linear with kernel = 1, groups = 2",
     "conv 1 linear with kernel = 3, padding = 1",
   ],
+  // torch's exporter folds an eval-mode BatchNorm2d into the Conv before it; the relu after the skip's Add acts on the
+  // identity, a 1×1 conv with a group per channel
+  resconv: [
+    "dense 18 linear",
+    "reshape with shape = [2, 3, 3]",
+    "skip {",
+    "conv 2 relu with kernel = 3, padding = 1",
+    "conv 2 linear with kernel = 3, padding = 1",
+    "}",
+    "conv 2 relu with kernel = 1, groups = 2",
+    "flatten",
+    "dense 2 linear",
+  ],
 };
 /** The weights' names and shapes: 1-D kernels [out, in, k], the per-channel layer's [C, 1, 1, 1]. */
 const KERNELS: Record<string, Record<string, number[]>> = {
   conv1d: { W1: [16, 2], K2: [3, 2, 3], b2: [3], K4: [3, 2, 2], b4: [2], W6: [3, 32] },
   pool2d: { K3: [3, 2, 3, 3], K5: [2, 3, 3, 3], K6: [2, 1, 1, 1], b6: [2], K7: [1, 2, 3, 3] },
+  resconv: { K2: [2, 2, 3, 3], b2: [2], K3: [2, 2, 3, 3], b3: [2], K4: [2, 1, 1, 1], W5: [2, 18] },
 };
 
 describe("rgnn import: 1-D layers, max pooling, linear upsampling, batch normalisation before a convolution", () => {
@@ -69,5 +85,39 @@ describe("rgnn import: 1-D layers, max pooling, linear upsampling, batch normali
       expectClose(got.jacobian, reference.jacobians[k], TOL, `${name} Jacobian`);
       expectClose(got.metric, reference.metrics[k], TOL, `${name} metric`);
     }
+  });
+});
+
+describe("the imported ResNet block on every route", () => {
+  it("the symbolic and matrix routes and the NumPy and torch exports give torch's JᵀJ to 1e-10", async () => {
+    const spec = join(out, "resconv-routes.rgnn");
+    expect((await cli(["import", join(FIXTURES, "resconv.onnx"), "-o", spec])).code).toBe(0);
+    const reference = JSON.parse(readFileSync(join(FIXTURES, "resconv.json"), "utf8"));
+    const points: number[][] = reference.points.slice(0, 2);
+    for (const route of ["symbolic", "matrix"]) {
+      process.env.RGNN_ROUTE = route;
+      for (let k = 0; k < points.length; k++) {
+        const r = await cli(["metric", spec, "--at", points[k].join(","), "--format", "json"]);
+        expect(r.code, r.err).toBe(0);
+        const got = JSON.parse(r.out);
+        expectClose(got.values?.[0]?.metric ?? got.metric, reference.metrics[k], TOL, `${route} metric`);
+      }
+    }
+    delete process.env.RGNN_ROUTE;
+    for (const target of ["numpy", "torch"]) {
+      const file = join(out, `res_${target}.py`);
+      expect((await cli(["export", spec, "-t", target, "-o", file])).code).toBe(0);
+    }
+    const script =
+      "import json, sys, numpy, torch\nsys.path.insert(0, sys.argv[1])\nimport res_numpy, res_torch\nout = []\n" +
+      `for p in json.loads('${JSON.stringify(points)}'):\n` +
+      "    out.append([numpy.asarray(res_numpy.metric(numpy.array(p))).tolist(),\n" +
+      "                res_torch.metric(torch.tensor(p, dtype=torch.float64)).tolist()])\nprint(json.dumps(out))\n";
+    const res = spawnSync("/usr/bin/python3", ["-c", script, out], { encoding: "utf8" });
+    expect(res.status, res.stderr).toBe(0);
+    (JSON.parse(res.stdout) as number[][][][]).forEach(([a, b], k) => {
+      expectClose(a, reference.metrics[k], TOL, "numpy export");
+      expectClose(b, reference.metrics[k], TOL, "torch export");
+    });
   });
 });
