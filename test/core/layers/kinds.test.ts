@@ -105,6 +105,65 @@ describe("1-D layers, linear upsampling and max pooling against torch", () => {
   });
 });
 
+describe("a skip block ending in a convolution (ResNet's basic block) on every route", () => {
+  // x1 (2×3×3) → conv relu → conv, plus x1: the end's operator kept as taps, its state the image
+  const spec = `manifold Z (u, v)
+network f : Z {
+  dense 18 tanh with W = ${nest(
+    Array.from({ length: 36 }, (_, i) => Number((0.3 * Math.sin(i + 1)).toFixed(3))),
+    [18, 2],
+  )}, b = ${nest(
+    Array.from({ length: 18 }, (_, i) => Number((0.1 * Math.cos(i)).toFixed(3))),
+    [18],
+  )}
+  reshape with shape = [2, 3, 3]
+  skip {
+    conv 2 relu with kernel = 3, padding = 1, K = ${nest(
+      Array.from({ length: 36 }, (_, i) => Number((0.4 * Math.cos(2 * i + 1)).toFixed(3))),
+      [2, 2, 3, 3],
+    )}, b = [0.1, -0.1]
+    conv 2 linear with kernel = 3, padding = 1, K = ${nest(
+      Array.from({ length: 36 }, (_, i) => Number((0.4 * Math.sin(3 * i)).toFixed(3))),
+      [2, 2, 3, 3],
+    )}, b = [0.05, 0]
+  }
+  maxpool with kernel = 3
+  flatten
+  dense 2 sigmoid with W = [[0.5, -0.3], [0.2, 0.4]], b = [0, 0.1]
+}
+metric g = pullback along f
+`;
+  it("the block's state is the convolution's image (a maxpool reads it); symbolic, matrix and forward mode agree", () => {
+    const m = model(spec),
+      net = m.mappings.get("f") as Network;
+    expect(net.layers.map((l) => l.kind)).toEqual(["dense", "conv", "skip_2", "maxpool", "dense"]);
+    expect(net.layers[2].shaped?.kind).toBe("conv");
+    const g = m.metrics.get("g")!,
+      points = [
+        [0.3, -0.7],
+        [-0.5, 0.2],
+      ];
+    const want = points.map((p) => forwardMetric(g, p).flat());
+    // x3 = K3 ∗ x2 + b3 + x1: the engine's x3 against the spec's own operator written out
+    const x = propagate(prepareNetwork(net), points[0], 0, { to: 3 }).out;
+    const x1 = propagate(prepareNetwork(net), points[0], 0, { to: 1 }).out,
+      x2 = propagate(prepareNetwork(net), points[0], 0, { to: 2 }).out;
+    const W3 = net.layers[2].W!.values!,
+      b3 = net.layers[2].b!.values!;
+    for (let i = 0; i < 18; i++) {
+      let s = b3[i] + x1[i];
+      for (let j = 0; j < 18; j++) s += W3[i * 18 + j] * x2[j];
+      expect(x[i]).toBeCloseTo(s, 14);
+    }
+    for (const route of ["symbolic", "matrix"]) {
+      process.env.RGNN_ROUTE = route;
+      metricAt(g, points, new Map()).forEach((r, k) => {
+        expect(relErr(r.metric.flat(), want[k]), route).toBeLessThan(1e-12);
+      });
+    }
+  });
+});
+
 describe("a network of every new kind (test/fixtures/conv/kinds.rgnn) against torch.autograd", () => {
   const file = "test/fixtures/conv/kinds.rgnn";
   const points = FIXTURE.network.map((d) => d.point);
@@ -228,6 +287,18 @@ describe("hostile specs of the new kinds: one located error each", () => {
     ],
     ["a huge linear upsampling", "  reshape with shape = [3, 2, 2]\n  upsample_linear with scale = 100000", "of memory with this layer", 5],
     ["an activation on max pooling", "  reshape with shape = [3, 4]\n  maxpool tanh with kernel = 2", "has no activation", 5],
+    [
+      "a skip block ending in a max pooling",
+      "  reshape with shape = [3, 4]\n  skip {\n    conv 3 tanh with kernel = 3, padding = 1\n    maxpool with kernel = 1\n  }",
+      "layer 3 ends a skip block, so it must be a dense layer or a convolution, not a max pooling",
+      7,
+    ],
+    [
+      "a skip block ending in a convolution of another width",
+      "  reshape with shape = [3, 4]\n  skip {\n    conv 3 tanh with kernel = 3, padding = 1\n    conv 2 linear with kernel = 3, padding = 1\n  }",
+      "layer 3 ends a skip block that adds x_1 (width 12), so its width must be 12, not 8",
+      7,
+    ],
   ];
   it.each(cases)("%s", (_, body, message, line) => {
     const e = onlyError(net(body));
