@@ -24,6 +24,7 @@ const LAYERS: Record<string, string[]> = {
     "maxpool with kernel = 2",
     "conv_transpose 2 softplus with kernel = 2, stride = 2",
     "upsample_linear with scale = 2",
+    "avgpool with kernel = 3, stride = 1, padding = 1",
     "flatten",
     "dense 3 linear",
   ],
@@ -53,7 +54,7 @@ const LAYERS: Record<string, string[]> = {
 };
 /** The weights' names and shapes: 1-D kernels [out, in, k], the per-channel layer's [C, 1, 1, 1]. */
 const KERNELS: Record<string, Record<string, number[]>> = {
-  conv1d: { W1: [16, 2], K2: [3, 2, 3], b2: [3], K4: [3, 2, 2], b4: [2], W6: [3, 32] },
+  conv1d: { W1: [16, 2], K2: [3, 2, 3], b2: [3], K4: [3, 2, 2], b4: [2], W7: [3, 32] },
   pool2d: { K3: [3, 2, 3, 3], K5: [2, 3, 3, 3], K6: [2, 1, 1, 1], b6: [2], K7: [1, 2, 3, 3] },
   resconv: { K2: [2, 2, 3, 3], b2: [2], K3: [2, 2, 3, 3], b3: [2], K4: [2, 1, 1, 1], W5: [2, 18] },
 };
