@@ -36,15 +36,16 @@ function argmax(cols: readonly number[], value: (j: number) => number): number {
   return best;
 }
 
-/** The symbolic form of a window's maximum, max(a, b) = a + relu(b − a) entry by entry (relu′(0) = H(0) = 0 keeps the
- *  earlier of a tie), and each entry's selector: s_j = H(x_j − m_{j−1}) Π_{k>j} (1 − s_k), s_1 = Π_{k>1} (1 − s_k). */
+/** The symbolic form of a window's maximum entry by entry, max(m, b) = (1 − s) m + s b with s = H(b − m) (H(0) = 0 keeps
+ *  the earlier of a tie; a product with 0 or 1 is exact, where m + relu(b − m) would be off by an ulp and break a later
+ *  tie the other way), and each entry's selector: s_j Π_{k>j} (1 − s_k), s_1 = 1. */
 function symbolicMax<T>(A: Algebra<T>, x: T[], cols: readonly number[]): { max: T; select: T[] } {
   let m = x[cols[0]];
   const step: T[] = [A.num(1)];
   for (let t = 1; t < cols.length; t++) {
-    const d = A.sub(x[cols[t]], m);
-    step.push(A.fn("heaviside", d));
-    m = A.add(m, A.fn("relu", d));
+    const s = A.fn("heaviside", A.sub(x[cols[t]], m));
+    step.push(s);
+    m = A.add(A.mul(A.sub(A.num(1), s), m), A.mul(s, x[cols[t]]));
   }
   const select: T[] = new Array(cols.length);
   let kept = A.num(1);

@@ -282,13 +282,14 @@ export function upsampleTaps(g: Geometry): Taps {
 }
 
 /** Linear interpolation's two sources along one axis for output o (input n, factor f), torch's align_corners = False:
- *  the source coordinate (o + ½)/f − ½, clamped at 0; its floor i and the next entry (i itself at the last), weights
- *  1 − λ and λ. */
+ *  the source coordinate (o + ½)/f − ½ = (2o + 1 − f)/(2f), clamped at 0; its floor i and the next entry (i itself at the
+ *  last), weights 1 − λ and λ. Taken in whole numbers (torch's (1/f)(o + ½) − ½ is off by an ulp where it lands on an
+ *  entry, a λ of 1e-16 that would make two equal outputs unequal: a max pooling after it then picks by rounding). */
 export function linearSources(o: number, n: number, f: number): [number, number, number, number] {
-  const src = Math.max((1 / f) * (o + 0.5) - 0.5, 0);
-  const i = Math.min(Math.floor(src), n - 1),
+  const num = Math.max(2 * o + 1 - f, 0);
+  const i = Math.min(Math.floor(num / (2 * f)), n - 1),
     j = i < n - 1 ? i + 1 : i,
-    lambda = src - i;
+    lambda = (num - 2 * f * i) / (2 * f);
   return [i, 1 - lambda, j, lambda];
 }
 

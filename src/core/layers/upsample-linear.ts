@@ -36,11 +36,11 @@ export const upsampleLinear = shapedKind({
     if x.dim() == 3:
         return torch.nn.functional.interpolate(x, scale_factor=float(scale[1]), mode="linear", align_corners=False)
     return torch.nn.functional.interpolate(x, scale_factor=tuple(map(float, scale)), mode="bilinear", align_corners=False)`,
-      // along each axis: the source (o + 1/2)/f - 1/2 clamped at 0, its floor i and i + 1 (i at the last), weights 1 - l, l
+      // along each axis: the source (2o + 1 - f)/(2f) clamped at 0, its floor i and i + 1 (i at the last), weights 1 - l, l
       numpy: `def _upsample_linear(x, K, scale):
     def along(x, axis, f):
         n = x.shape[axis]
-        src = numpy.maximum((1.0 / f) * (numpy.arange(n * f) + 0.5) - 0.5, 0.0)
+        src = numpy.maximum((2 * numpy.arange(n * f) + 1 - f) / (2.0 * f), 0.0)
         i = numpy.minimum(numpy.floor(src).astype(int), n - 1)
         j = numpy.minimum(i + 1, n - 1)
         lam = (src - i).reshape((-1,) + (1,) * (x.ndim - 1 - axis))

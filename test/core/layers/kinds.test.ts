@@ -216,6 +216,17 @@ describe("a network of every new kind (test/fixtures/conv/kinds.rgnn) against to
     expect(f.out).toContain("z6 = uplin2×2(x5)");
   });
 
+  it("rgnn derive checks every step; max pooling's Jacobian (ties after the upsampling) against forward mode", async () => {
+    // the linear upsampling by 3 repeats its edge entries exactly, so some window of layer 5 ties at every point: a
+    // difference of the layer map straddles the kink there, forward mode takes the branch the engine takes
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-kinds-derive-"));
+    const r = await cli(["derive", file, "-o", join(dir, "kinds.md")]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain("(23 steps, 0 failed)");
+    const md = readFileSync(join(dir, "kinds.md"), "utf8");
+    expect(md).toMatch(/\| \[Jacobian of layer 5\]\(#g%3Ajacobian5\) \| independent \| forward mode \| 3 \| 0 \| ✓ \|/);
+  });
+
   it("the NumPy and torch exports compute torch's JᵀJ (run by /usr/bin/python3)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rgnn-kinds-export-"));
     for (const target of ["numpy", "torch"]) {
