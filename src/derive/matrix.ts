@@ -31,6 +31,7 @@ import { metricAt, jacobianAt } from "../numeric/engine/geometry.js";
 import { prepareNetwork, propagate } from "../numeric/engine/network.js";
 import { enginePullback, pointQuantity } from "../numeric/route.js";
 import { symmetricEigen } from "../numeric/linalg.js";
+import { layerJacobian } from "../numeric/forward.js";
 import { type MatrixDefinition, type MatrixParameter, metricMatrixForm } from "../symbolic/matrix-form.js";
 import { label, matrixSide, type Section, type Step, vectorSide, type WitnessOptions, type WitnessResult } from "./model.js";
 import { chartStep, FOLD_MIN, kindTitle, layerRuns, type Run, runSteps } from "./network.js";
@@ -384,6 +385,19 @@ function layerJacobianWitness(c: MatrixContext, l: number): WitnessResult | null
       return richardson(along, [0]).map((row) => row[0]);
     });
   };
+  // a piecewise kind (max pooling): a difference along v straddles the kink wherever two entries of a window tie, and
+  // upsampling before it makes some tie at every point; its forward-mode map (the kind's generic map on dual numbers,
+  // no code shared with the engine's step) picks the same branch
+  if (LAYER_KINDS[layer.kind].kink) {
+    const forward: Route = (env) => {
+      const J = layerJacobian(layer, Array.from(c.stateAt(env, l - 1)), [], env);
+      return vs.flatMap((v) => J.map((row) => row.reduce((s, a, j) => s + a * v[j], 0)));
+    };
+    const text = `forward-mode derivatives of the layer map (its generic map on dual numbers) along ${DIRECTIONS} random directions v`;
+    return witness(engine, forward, c.sampler, costlyOptions(c.opts), sid, via("forward mode", text), (k) => {
+      return `(J v${Math.floor(k / n) + 1})[${(k % n) + 1}]`;
+    });
+  }
   return witness(engine, differences, c.sampler, fdOptions(costlyOptions(c.opts)), sid, via("finite differences", layerFdText), (k) => {
     return `(J v${Math.floor(k / n) + 1})[${(k % n) + 1}]`;
   });

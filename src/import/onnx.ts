@@ -7,7 +7,7 @@ import { EXIT, RgnnError } from "../core/errors.js";
 import onnxProto from "onnx-proto";
 import { ACTIVATION_FUNCTIONS, type ActivationFunction, DEFAULT_ACTIVATION, type FunctionDef, REGISTRY } from "../core/functions.js";
 import { LAYER_KINDS, type LayerKind, MAX_SKIP } from "../core/layers/index.js";
-import { isGeometryError, type OptionName, type OptionSpec, type Options, type Shape3, shapeText, sizeOf } from "../core/layers/shape.js";
+import { isGeometryError, type OptionName, type OptionSpec, type Options, type Shape, shapeText, sizeOf } from "../core/layers/shape.js";
 import { writeSafetensors } from "../semantics/safetensors.js";
 import { escapeControls } from "../syntax/diagnostics.js";
 import { clip } from "../syntax/text.js";
@@ -52,8 +52,10 @@ export interface ImportedLayer {
   /** A shaped layer's options, its output shape and (a convolution's) kernel shape; W is then the kernel, b one bias
    *  per output channel. */
   options?: Options;
-  outShape?: Shape3;
+  outShape?: Shape;
   kernelDims?: number[];
+  /** A skip block's last layer (kind skip_k) that is a convolution: the shaped kind it is written as. */
+  shapedKind?: LayerKind;
 }
 
 export interface ImportedNetwork {
@@ -64,7 +66,7 @@ export interface ImportedNetwork {
   /** What the import changed in the model's form without changing its function: batch normalisations folded into layers. */
   notes: string[];
   /** The shape state k is read as by the layer after it, where it differs from the shape the layer before wrote. */
-  views: Map<number, Shape3 | "flatten">;
+  views: Map<number, Shape | "flatten">;
 }
 
 /** `folded`: the batch normalisations folded into W and b so far, as the notes will say (layer index still to come). */
@@ -79,7 +81,7 @@ type Affine = {
   conv?: ConvInfo;
 };
 /** A Conv or ConvTranspose node read as a layer. */
-type ConvInfo = { kind: LayerKind; options: Options; kernelDims: number[]; input: Shape3; output: Shape3 };
+type ConvInfo = { kind: LayerKind; options: Options; kernelDims: number[]; input: Shape; output: Shape };
 type Value =
   | { kind: "const"; t: Tensor }
   | { kind: "state"; k: number }
@@ -91,7 +93,7 @@ type Value =
   // tanh(softplus(x)) of an affine x, which times x is mish (torch exports Mish so before opset 18)
   | ({ kind: "mish" } & Affine)
   // an eval-mode batch normalisation scale ⊙ x_k + shift of a state, waiting for the affine map it folds into
-  | { kind: "normalized"; k: number; scale: Float64Array; shift: Float64Array; where: string }
+  | Normalized
   | NormValue
   // state k read with another shape (Reshape, Flatten, Unsqueeze): its dims without the batch axis
   | { kind: "view"; k: number; dims: number[] }
@@ -99,7 +101,14 @@ type Value =
   | { kind: "shapeOf" }
   | { kind: "dims"; dims: number[] }
   // the zero padding torch writes before an AveragePool that counts it in the mean (count_include_pad)
-  | { kind: "padded"; k: number; shape: Shape3; pads: [number, number] };
+  | { kind: "padded"; k: number; shape: Shape; pads: [number, number] };
+
+/** An eval-mode batch normalisation scale ⊙ x_k + shift of state k (per channel of an image: `shape`), waiting for the
+ *  affine map it folds into. */
+type Normalized = { kind: "normalized"; k: number; scale: Float64Array; shift: Float64Array; where: string; shape?: Shape };
+
+/** 1 for a channels × length state, 2 for channels × height × width. */
+const rankOfShape = (shape: Shape): 1 | 2 => (shape.length === 2 ? 1 : 2);
 
 /** Two values computed from one affine map W x_k + b (x·sigmoid(x) reads the x it multiplies). */
 const sameMap = (p: Affine, q: Affine) => p.from === q.from && p.W === q.W && p.b === q.b;
@@ -225,9 +234,9 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     for (const f of folded ?? []) notes.push(`layer ${layers.length}: ${f}`);
   };
   const width = (k: number) => (k === 0 ? inputDim : layers[k - 1].outWidth);
-  const views = new Map<number, Shape3 | "flatten">();
+  const views = new Map<number, Shape | "flatten">();
   /** The shape state k has: C×H×W, or null for a vector. */
-  const shapeAt = (k: number): Shape3 | null => {
+  const shapeAt = (k: number): Shape | null => {
     const v = views.get(k);
     return v === "flatten" ? null : (v ?? (k === 0 ? null : (layers[k - 1].outShape ?? null)));
   };
@@ -251,7 +260,13 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     /** Input i; a batch normalisation of a state only where it can still fold into an affine map (`normalized`). */
     const input = (i: number, normalized = false): Value => {
       const v = values.get((node.input ?? [])[i] ?? "");
-      if (v?.kind === "normalized" && !normalized) throw unfoldable(v.where);
+      if (v?.kind === "normalized" && !normalized) {
+        if (!v.shape) throw unfoldable(v.where);
+        // an image's normalisation that nothing folds: its own per-channel layer, the state later readers see
+        const made: Value = { kind: "state", k: perChannel(v) };
+        values.set((node.input ?? [])[i] ?? "", made);
+        return made;
+      }
       if (v?.kind === "padded" && op !== "AveragePool")
         fail("it reads a Pad's output; a zero Pad is read only before an AveragePool (torch's count_include_pad)");
       return v ?? fail(`its input ${i + 1} is not computed by an earlier node`);
@@ -301,7 +316,9 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     if (shaped) return set(shaped);
     if (op === "Gemm" || op === "MatMul") {
       // a batch normalisation of the state before it folds in: W diag(scale) x + (W shift + b)
-      const x = input(0, true);
+      // (an image's normalisation, per channel, is a layer of its own before it: input(0) makes it)
+      const raw = input(0, true);
+      const x = raw.kind === "normalized" && raw.shape ? input(0) : raw;
       const bn = x.kind === "normalized" ? x : null;
       if (bn && bn.k !== layers.length) fail("it reads a state that later layers have already replaced");
       const k = bn ? bn.k : state(0);
@@ -364,7 +381,10 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     }
     const fn = op === "LeakyRelu" ? "leaky_relu" : ACTIVATION_OPS.get(op.toLowerCase());
     if (fn) {
-      const v = input(0);
+      // an activation of an image (ResNet's relu after the skip's Add): of the identity, a 1×1 conv with a group per channel
+      const x = input(0),
+        image = x.kind === "state" ? shapeAt(x.k) : null;
+      const v = x.kind === "state" && image ? identityOf(x.k, image) : x;
       if (v.kind !== "affine") return fail("an activation must follow an affine map (Gemm, or MatMul and Add)");
       if (op === "LeakyRelu" && float32Decimal(floatAttr("alpha", 0.01)) !== 0.01)
         fail(`rgnn's leaky_relu has slope 0.01 (torch's default); this one has alpha = ${float32Decimal(floatAttr("alpha", 0.01))}`);
@@ -437,11 +457,22 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
 
     /** State k read as `dims` (no batch axis) by the layer after it: a `reshape` or `flatten` line where the shape changes. */
     function readAs(k: number, dims: number[]): void {
-      if (dims.length !== 1 && dims.length !== 3)
-        fail(`it reads a state as [${dims.join(", ")}] (after the batch axis); rgnn reads vectors and channels × height × width`);
+      if (dims.length < 1 || dims.length > 3)
+        fail(
+          `it reads a state as [${dims.join(", ")}] (after the batch axis); rgnn reads vectors, channels × length and ` +
+            "channels × height × width",
+        );
       const now = shapeAt(k);
-      const want: Shape3 | "flatten" | null =
-        dims.length === 1 ? (now ? "flatten" : null) : now?.every((n, a) => n === dims[a]) ? null : [dims[0], dims[1], dims[2]];
+      const want: Shape | "flatten" | null =
+        dims.length === 1
+          ? now
+            ? "flatten"
+            : null
+          : now?.length === dims.length && now.every((n, a) => n === dims[a])
+            ? null
+            : dims.length === 2
+              ? [dims[0], dims[1]]
+              : [dims[0], dims[1], dims[2]];
       const had = views.get(k);
       if (want && had && String(had) !== String(want)) fail(`it reads x_${k} with a second shape (${String(want)}, after ${String(had)})`);
       if (want) views.set(k, want);
@@ -455,11 +486,12 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       return { k, dims: [...(shapeAt(k) ?? [width(k)])] };
     }
 
-    /** The channels × height × width state input i is. */
-    function image(i: number): { k: number; shape: Shape3 } {
+    /** The channels × height × width (or channels × length) state input i is. */
+    function image(i: number): { k: number; shape: Shape } {
       const k = state(i);
       const shape = shapeAt(k);
-      if (!shape) return fail(`it reads a vector of width ${width(k)}; reshape it to channels × height × width first`);
+      if (!shape)
+        return fail(`it reads a vector of width ${width(k)}; reshape it to channels × height × width (or channels × length) first`);
       return { k, shape };
     }
 
@@ -472,22 +504,25 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
           fail(`its ${name} [${list.join(", ")}] has ${n}; each must be a whole number from ${min} to ${MAX_OPTION}`);
       return list;
     }
-    function pair(name: string, dflt: number, min: number): [number, number] {
-      const list = intList(name, [dflt, dflt], min);
-      if (list.length !== 2) fail(`its ${name} has ${list.length} entries; rgnn reads 2-D layers (2 entries)`);
-      return [list[0], list[1]];
+    /** A per-axis attribute of a layer on a `rank`-D state (2: height and width; 1: the length) as rgnn's [height,
+     *  width] option; a 1-D layer's as [neutral, n] (the neutral entry `min`: 1, or 0 for a padding). */
+    function pair(name: string, dflt: number, min: number, rank: 1 | 2 = 2): [number, number] {
+      const list = intList(name, rank === 2 ? [dflt, dflt] : [dflt], min);
+      if (list.length !== rank)
+        fail(`its ${name} has ${list.length} entries; its input is ${rank}-D (${rank} entr${rank === 1 ? "y" : "ies"})`);
+      return rank === 2 ? [list[0], list[1]] : [min, list[0]];
     }
-    /** pads [h_begin, w_begin, h_end, w_end] as one padding per axis, or an error where begin and end differ. */
-    function symmetricPads(): [number, number] {
-      const p = intList("pads", [0, 0, 0, 0], 0);
-      if (p.length !== 4) fail(`its pads has ${p.length} entries; rgnn reads 2-D layers (4 entries)`);
-      if (p[0] !== p[2] || p[1] !== p[3])
+    /** pads [begin…, end…] as one padding per axis, or an error where begin and end differ. */
+    function symmetricPads(rank: 1 | 2 = 2): [number, number] {
+      const p = intList("pads", new Array(2 * rank).fill(0), 0);
+      if (p.length !== 2 * rank) fail(`its pads has ${p.length} entries; its input is ${rank}-D (${2 * rank} entries)`);
+      if (p.some((v, a) => a < rank && v !== p[a + rank]))
         fail(`its pads [${p.join(", ")}] differ at the start and end of an axis; rgnn reads symmetric padding (torch's padding = p)`);
       const auto = attr("auto_pad")?.s;
       if (auto?.length && new TextDecoder().decode(auto) !== "NOTSET") fail("auto_pad is not read; export with explicit pads");
-      return [p[0], p[1]];
+      return rank === 2 ? [p[0], p[1]] : [0, p[0]];
     }
-    function geometryOf(kind: LayerKind, shape: Shape3, channels: number | null, options: Options) {
+    function geometryOf(kind: LayerKind, shape: Shape, channels: number | null, options: Options) {
       const g = LAYER_KINDS[kind].shaped?.geometry(shape, channels, options);
       if (!g || isGeometryError(g)) return fail(`on its ${shapeText(shape)} input: ${g ? g.error : "no geometry"}`);
       if (sizeOf(g.output) > MAX_TENSOR_VALUES)
@@ -524,7 +559,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       if (op === "Reshape" || op === "Flatten" || op === "Unsqueeze") {
         // a batch normalisation of a vector flattened again (still a vector) waits for its affine map as before
         const raw = input(0, true);
-        if (raw.kind === "normalized") {
+        if (raw.kind === "normalized" && !raw.shape) {
           const t = op === "Reshape" ? input(1) : null;
           const rank = t?.kind === "dims" ? t.dims.length : t?.kind === "const" ? t.t.values.length : 2;
           if (op === "Unsqueeze" || rank !== 2) throw unfoldable(raw.where);
@@ -567,27 +602,40 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         return { kind: "view", k: base.k, dims };
       }
       if (op === "Conv" || op === "ConvTranspose") {
-        const { k, shape } = image(0);
+        // a batch normalisation of the image before it: folded into a Conv without padding, else its own layer
+        const raw = input(0, true);
+        const bn = raw.kind === "normalized" && raw.shape ? raw : null;
+        if (bn && bn.k !== layers.length) fail("it reads a state that later layers have already replaced");
+        let { k, shape } = bn ? { k: bn.k, shape: bn.shape! } : image(0);
+        const rank = rankOfShape(shape);
         const kv = input(1);
-        if (kv.kind !== "const" || kv.t.dims.length !== 4)
-          return fail("its kernel is not a constant 4-D tensor (rgnn reads 2-D convolutions)");
+        if (kv.kind !== "const" || kv.t.dims.length !== rank + 2)
+          return fail(
+            `its kernel is not a constant ${rank + 2}-D tensor (its input is ${shapeText(shape)}: a ${rank}-D convolution's kernel is ` +
+              `${rank === 2 ? "out × in × kH × kW" : "out × in × k"})`,
+          );
         const kd = kv.t.dims;
         const transpose = op === "ConvTranspose";
-        const kernel = pair("kernel_shape", kd[2], 1);
-        if (kernel[0] !== kd[2] || kernel[1] !== kd[3])
-          fail(`its kernel_shape ${shapeText(kernel)} is not its kernel's ${shapeText(kd.slice(2))}`);
+        const kernel = pair("kernel_shape", kd[rank + 1], 1, rank);
+        if (String(kernel.slice(2 - rank)) !== String(kd.slice(2)))
+          fail(`its kernel_shape ${shapeText(kernel.slice(2 - rank))} is not its kernel's ${shapeText(kd.slice(2))}`);
         const groups = intAttr("group", 1);
         if (!Number.isSafeInteger(groups) || groups < 1 || groups > MAX_OPTION)
           fail(`its group ${groups} is not a whole number from 1 to ${MAX_OPTION}`);
         if (transpose && attr("output_shape")) fail("output_shape is not read; export with output_padding");
         const options: Partial<Record<OptionName, readonly [number, number]>> = {
           kernel,
-          stride: pair("strides", 1, 1),
-          padding: symmetricPads(),
-          dilation: pair("dilations", 1, 1),
+          stride: pair("strides", 1, 1, rank),
+          padding: symmetricPads(rank),
+          dilation: pair("dilations", 1, 1, rank),
           groups: [groups, groups],
         };
-        if (transpose) options.output_padding = pair("output_padding", 0, 0);
+        if (transpose) options.output_padding = pair("output_padding", 0, 0, rank);
+        const folds = bn && !transpose && options.padding![0] === 0 && options.padding![1] === 0;
+        if (bn && !folds) {
+          k = perChannel(bn);
+          values.set((node.input ?? [])[0] ?? "", { kind: "state", k });
+        }
         const channels = transpose ? kd[1] * groups : kd[0];
         const kind: LayerKind = transpose ? LAYER_KINDS.conv_transpose.keyword : LAYER_KINDS.conv.keyword;
         const g = geometryOf(kind, shape, channels, options);
@@ -601,32 +649,44 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
           b = bv.t.values;
         }
         const conv = { kind, options, kernelDims: kd, input: shape, output: g.output };
-        return { kind: "affine", from: k, W: kv.t.values, b, rows: sizeOf(g.output), cols: sizeOf(shape), conv };
+        const value: Value = { kind: "affine", from: k, W: kv.t.values, b, rows: sizeOf(g.output), cols: sizeOf(shape), conv };
+        return folds ? foldBefore(value as Affine & { conv: ConvInfo }, bn!) : value;
       }
       if (op === "Resize" || op === "Upsample") {
         const text = (name: string, dflt: string) => {
           const s = attr(name)?.s;
           return s?.length ? new TextDecoder().decode(s) : dflt;
         };
-        if (text("mode", "nearest") !== "nearest") fail(`its mode is '${shown(text("mode", ""))}'; rgnn reads nearest upsampling`);
-        if (
-          op === "Resize" &&
-          (text("coordinate_transformation_mode", "half_pixel") !== "asymmetric" || text("nearest_mode", "round_prefer_floor") !== "floor")
-        )
+        const mode = text("mode", "nearest"),
+          coords = text("coordinate_transformation_mode", "half_pixel");
+        if (mode !== "nearest" && mode !== "linear") fail(`its mode is '${shown(mode)}'; rgnn reads nearest and (bi)linear upsampling`);
+        if (mode === "nearest" && op === "Resize" && (coords !== "asymmetric" || text("nearest_mode", "round_prefer_floor") !== "floor"))
           fail("a Resize is read as torch writes nearest upsampling: coordinate_transformation_mode asymmetric, nearest_mode floor");
+        // torch's align_corners = False: (o + ½)/f − ½, ONNX's half_pixel (pytorch_half_pixel differs only at an output of 1)
+        if (mode === "linear" && op === "Upsample")
+          fail("an Upsample's linear mode samples at o/f (asymmetric), not torch's align_corners = False: export at opset 11 or later");
+        if (mode === "linear" && coords !== "half_pixel" && coords !== "pytorch_half_pixel")
+          fail(
+            `its coordinate_transformation_mode is '${shown(coords)}'; rgnn's upsample_linear is torch's align_corners = False ` +
+              "(half_pixel or pytorch_half_pixel)",
+          );
         const { k, shape } = image(0);
         const at = op === "Upsample" ? 1 : (node.input ?? [])[2] ? 2 : 3;
         let scales = constInts(at, at === 3 ? "sizes" : "scales");
         if (at === 3) scales = scales.map((n, a) => n / ([1, ...shape][a] ?? Number.NaN));
+        const rank = rankOfShape(shape);
         if (
-          scales.length !== 4 ||
+          scales.length !== rank + 2 ||
           scales[0] !== 1 ||
           scales[1] !== 1 ||
           !scales.every((f) => Number.isInteger(f) && f >= 1 && f <= MAX_OPTION)
         )
-          fail(`its scales [${scales.join(", ")}] are not [1, 1, f_h, f_w] with whole factors from 1 to ${MAX_OPTION}`);
-        const options: Options = { scale: [scales[2], scales[3]] };
-        return pushShaped(LAYER_KINDS.upsample.keyword, k, shape, options);
+          fail(
+            `its scales [${scales.join(", ")}] are not [1, 1, ${rank === 2 ? "f_h, f_w" : "f"}] with whole factors from 1 to ` +
+              `${MAX_OPTION} (its input is ${shapeText(shape)})`,
+          );
+        const options: Options = { scale: rank === 2 ? [scales[2], scales[3]] : [1, scales[2]] };
+        return pushShaped(mode === "linear" ? LAYER_KINDS.upsample_linear.keyword : LAYER_KINDS.upsample.keyword, k, shape, options);
       }
       if (op === "Pad") {
         const { k, shape } = image(0);
@@ -634,37 +694,47 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         if (mode?.length && new TextDecoder().decode(mode) !== "constant") fail("only a constant (zero) Pad is read");
         if ((node.input ?? [])[2] && scalar(input(2)) !== 0) fail("only a zero Pad is read");
         const p = constInts(1, "pads");
+        const n = shape.length + 1; // the axes, batch included: pads are [begin × n, end × n]
         if (
-          p.length !== 8 ||
+          p.length !== 2 * n ||
           p[0] ||
           p[1] ||
-          p[4] ||
-          p[5] ||
-          p[2] !== p[6] ||
-          p[3] !== p[7] ||
-          p.some((n) => !Number.isInteger(n) || n < 0 || n > MAX_OPTION)
+          p[n] ||
+          p[n + 1] ||
+          p.some((v, a) => a < n && v !== p[a + n]) ||
+          p.some((v) => !Number.isInteger(v) || v < 0 || v > MAX_OPTION)
         )
-          fail(`its pads [${p.join(", ")}] are not the same zero padding at both ends of height and width`);
-        return { kind: "padded", k, shape, pads: [p[2], p[3]] };
+          fail(`its pads [${p.join(", ")}] are not the same zero padding at both ends of ${n === 4 ? "height and width" : "the length"}`);
+        return { kind: "padded", k, shape, pads: n === 4 ? [p[2], p[3]] : [0, p[2]] };
       }
-      if (op === "AveragePool") {
+      if (op === "AveragePool" || op === "MaxPool") {
         const x = input(0);
-        const { k, shape } = x.kind === "padded" ? x : image(0);
+        const { k, shape } = x.kind === "padded" && op === "AveragePool" ? x : image(0);
         if (x.kind === "padded" && x.k !== layers.length) fail("it reads a state that later layers have already replaced");
+        const rank = rankOfShape(shape);
         const before = x.kind === "padded" ? x.pads : [0, 0];
-        const own = symmetricPads();
-        if ((own[0] || own[1]) && intAttr("count_include_pad", 0) !== 1)
+        const own = symmetricPads(rank);
+        if (op === "AveragePool" && (own[0] || own[1]) && intAttr("count_include_pad", 0) !== 1)
           fail("its padding is left out of the mean (count_include_pad 0); rgnn's avgpool counts it, as torch's default");
-        if (intAttr("ceil_mode", 0) !== 0) fail("ceil_mode 1 is not read");
-        const kernel = pair("kernel_shape", 0, 1);
-        const options: Options = { kernel, stride: pair("strides", 1, 1), padding: [before[0] + own[0], before[1] + own[1]] };
-        return pushShaped(LAYER_KINDS.avgpool.keyword, k, shape, options);
+        if (intAttr("ceil_mode", 0) !== 0) fail("ceil_mode 1 is not read: export with ceil_mode=False");
+        if (op === "MaxPool") {
+          const d = intList("dilations", [], 1);
+          if (d.some((v) => v !== 1)) fail(`its dilations [${d.join(", ")}] are not read: rgnn's maxpool has no dilation`);
+          if ((node.output ?? []).filter(Boolean).length > 1) fail("its second output (the indices) is not read");
+        }
+        const kernel = pair("kernel_shape", 0, 1, rank);
+        const options: Options = {
+          kernel,
+          stride: pair("strides", 1, 1, rank),
+          padding: [before[0] + own[0], before[1] + own[1]],
+        };
+        return pushShaped(op === "MaxPool" ? LAYER_KINDS.maxpool.keyword : LAYER_KINDS.avgpool.keyword, k, shape, options);
       }
       return null;
     }
 
     /** Push a shaped layer without parameters (upsample, avgpool) on state k; the state it makes. */
-    function pushShaped(kind: LayerKind, k: number, shape: Shape3, options: Options): Value {
+    function pushShaped(kind: LayerKind, k: number, shape: Shape, options: Options): Value {
       if (k !== layers.length) fail("it reads a state that later layers have already replaced");
       const g = geometryOf(kind, shape, null, options);
       layers.push({
@@ -685,8 +755,9 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         fail("only inference mode is read (training_mode 0, one output): export the model after model.eval()");
       const x = input(0);
       const k = x.kind === "affine" ? null : state(0);
-      if (k !== null && shapeAt(k)) fail("a batch normalisation of an image is read only folded into the Conv or ConvTranspose before it");
-      const channels = x.kind === "affine" ? (x.conv ? x.conv.output[0] : x.rows) : width(k as number);
+      // an image's normalisation acts per channel: folded into the Conv after it, or a layer of its own
+      const image = k === null ? null : shapeAt(k);
+      const channels = x.kind === "affine" ? (x.conv ? x.conv.output[0] : x.rows) : image ? image[0] : width(k as number);
       const param = (i: number, name: string): Float64Array => {
         const v = input(i);
         if (v.kind === "const" && v.t.dims.length === 1 && v.t.values.length === channels) return v.t.values;
@@ -708,7 +779,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
         if (!Number.isFinite(scale[i]) || !Number.isFinite(shift[i]))
           fail(`its scale γ/√(var + ε) or shift at channel ${i + 1} is not finite (γ ${gamma[i]}, mean ${mean[i]}, ε ${eps})`);
       }
-      if (x.kind !== "affine") return { kind: "normalized", k: k as number, scale, shift, where };
+      if (x.kind !== "affine") return { kind: "normalized", k: k as number, scale, shift, where, ...(image ? { shape: image } : {}) };
       // each entry of W (a convolution's kernel) scaled by the factor of the output (channel) it makes
       const W = x.W.slice(),
         b = new Float64Array(channels),
@@ -721,11 +792,64 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
       return { ...x, W, b, folded: [...(x.folded ?? []), folded] };
     }
   };
+  /**
+   * A batch normalisation x ↦ s ⊙ x + t (per input channel) folded into the Conv after it, which has no padding: every
+   * window lies inside the image, so K ∗ (s ⊙ x + t) = (K diag(s)) ∗ x + Σ K t, the last term one number per output
+   * channel: K[o, c, …] ← K[o, c, …] s[c_in], b[o] ← b[o] + Σ_{c, taps} K[o, c, …] t[c_in] (c_in the input channel of
+   * c in o's group).
+   */
+  function foldBefore(x: Affine & { conv: ConvInfo }, bn: Normalized): Value {
+    const [co, cg] = x.conv.kernelDims,
+      taps = sizeOf(x.conv.kernelDims.slice(2)),
+      og = co / (x.conv.options.groups?.[0] ?? 1);
+    const W = x.W.slice(),
+      b = x.b ? x.b.slice() : new Float64Array(co);
+    for (let e = 0; e < W.length; e++) {
+      const o = Math.floor(e / (cg * taps)),
+        ci = Math.floor(o / og) * cg + (Math.floor(e / taps) % cg);
+      W[e] = x.W[e] * bn.scale[ci];
+      b[o] += x.W[e] * bn.shift[ci];
+    }
+    const how = "K ← K diag(γ/√(var + ε)) per input channel, b ← b + Σ K (β − γμ/√(var + ε)) (no padding: every window is inside)";
+    return { ...x, kind: "affine", W, b, folded: [`K and b fold in ${bn.where}, the eval-mode batch normalisation before it: ${how}`] };
+  }
+  /** The identity of image state k as an affine map: the 1×1 convolution with a group per channel, kernel 1, bias 0. */
+  function identityOf(k: number, shape: Shape): Value {
+    const C = shape[0],
+      n = sizeOf(shape);
+    const options: Options = { kernel: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: [C, C] };
+    const kernelDims = shape.length === 2 ? [C, 1, 1] : [C, 1, 1, 1];
+    const conv = { kind: LAYER_KINDS.conv.keyword, options, kernelDims, input: shape, output: shape };
+    return { kind: "affine", from: k, W: new Float64Array(C).fill(1), b: new Float64Array(C), rows: n, cols: n, conv };
+  }
+  /** A batch normalisation of an image that no convolution absorbs, as a per-channel affine layer: the 1×1 convolution
+   *  with a group per channel, kernel γ/√(var + ε) and bias β − γμ/√(var + ε); the state it makes. */
+  function perChannel(bn: Normalized): number {
+    if (bn.k !== layers.length) throw new OnnxImportError(`${bn.where}: it reads a state that later layers have already replaced`);
+    const shape = bn.shape!,
+      C = shape[0];
+    layers.push({
+      kind: LAYER_KINDS.conv.keyword,
+      activation: DEFAULT_ACTIVATION,
+      inWidth: sizeOf(shape),
+      outWidth: sizeOf(shape),
+      W: bn.scale,
+      b: bn.shift,
+      options: { kernel: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: [C, C] },
+      outShape: shape,
+      kernelDims: shape.length === 2 ? [C, 1, 1] : [C, 1, 1, 1],
+    });
+    notes.push(
+      `layer ${layers.length}: ${bn.where}, an eval-mode batch normalisation that no layer after it absorbs, is the ` +
+        `per-channel affine map x ↦ γ/√(var + ε) ⊙ x + β − γμ/√(var + ε), written as a 1×1 convolution with ${C} groups`,
+    );
+    return layers.length;
+  }
   /** The output channel a convolution kernel's entry e (row-major) feeds: K[co, …] for Conv, K[ci, co mod C_out/g, …]
    *  for ConvTranspose (the group of ci chooses the block of outputs). */
   function outputChannel(conv: ConvInfo): (e: number) => number {
-    const [k0, k1, kh, kw] = conv.kernelDims,
-      taps = kh * kw;
+    const [k0, k1] = conv.kernelDims,
+      taps = sizeOf(conv.kernelDims.slice(2));
     if (conv.kind === LAYER_KINDS.conv.keyword) return (e) => Math.floor(e / (k1 * taps));
     const perGroup = k0 / (conv.options.groups?.[0] ?? 1);
     return (e) => Math.floor(Math.floor(e / (k1 * taps)) / perGroup) * k1 + (Math.floor(e / taps) % k1);
@@ -815,23 +939,22 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
     }
     if (v.kind === "norm" && (v.stage === "scaled" || v.stage === "normed"))
       return { kind: "state", k: pushNorm(v.from, v.gamma, rowVector(c, width(v.from), "bias"), v.eps) };
-    // x_k + F(x_k), F's last layer pending: the layers from k + 1 on, the last one adding x_k
-    const [s, r] = a.kind === "state" ? [a, b] : [b, a];
+    // x_k + F(x_k), F's last layer pending: the layers from k + 1 on, the last one adding x_k (x_k as the image a
+    // reshape made of it, which the block's first layer has read)
+    const seen = (v: Value): Value => (v.kind === "view" && v.k < layers.length && shapeAt(v.k) ? { kind: "state", k: v.k } : v);
+    const [s, r] = seen(a).kind === "state" ? [seen(a), b] : [seen(b), a];
     if (s.kind !== "state" || (r.kind !== "affine" && r.kind !== "act") || r.from !== layers.length) return null;
-    if (r.conv) fail("a skip connection around a convolution is not read");
-    if (r.from === s.k && r.kind === "act") return null; // x + σ(W x + b): the residual kind reads it
+    // x + σ(W x + b): the residual kind reads it (around one convolution: a skip block of one layer)
+    if (r.from === s.k && r.kind === "act" && !r.conv) return null;
+    if (r.conv && String(r.conv.output) !== String(shapeAt(s.k)))
+      fail(`a skip connection adds x_${s.k} (${shapeText(shapeAt(s.k) ?? [width(s.k)])}) to a convolution's ${shapeText(r.conv.output)}`);
     if (r.rows !== width(s.k))
       fail(`a skip connection adds x_${s.k} (width ${width(s.k)}) to a branch of width ${r.rows}; they must be equal`);
     const k = layers.length + 1 - s.k;
     if (!LAYER_KINDS[`skip_${k}`]) fail(`a skip connection around ${k} layers; rgnn reads skip blocks of at most ${MAX_SKIP}`);
-    layers.push({
-      kind: `skip_${k}`,
-      activation: r.kind === "act" ? r.fn : DEFAULT_ACTIVATION,
-      inWidth: r.cols,
-      outWidth: r.rows,
-      W: r.W,
-      b: r.b ?? new Float64Array(r.rows),
-    });
+    const end = layerOf(r, r.kind === "act" ? r.fn : DEFAULT_ACTIVATION);
+    layers.push({ ...end, kind: `skip_${k}`, ...(r.conv ? { shapedKind: r.conv.kind } : {}) });
+    for (const f of r.folded ?? []) notes.push(`layer ${layers.length}: ${f}`);
     return { kind: "state", k: layers.length };
   }
 
@@ -843,6 +966,7 @@ export function importOnnx(bytes: Uint8Array): ImportedNetwork {
   // an image flattened or reshaped at the end: the network's output is its values either way
   if (out?.kind === "view") out = { kind: "state", k: out.k };
   if (!out) throw new OnnxImportError(`output '${shown(outputs[0].name)}' is not computed by the graph`);
+  if (out?.kind === "normalized" && out.shape) out = { kind: "state", k: perChannel(out) };
   if (out.kind === "normalized") throw unfoldable(out.where);
   const valueName = outputs[0].name;
   const finalState = out.kind === "state" ? out.k : null;
@@ -872,11 +996,11 @@ export function importedSpec(net: ImportedNetwork, weightsFile: string, source: 
     net.layers,
     (l) => {
       // a skip block's last layer is written as the dense layer it is, inside its block
-      const { syntax, shaped } = LAYER_KINDS[l.kind.startsWith("skip_") ? DENSE : l.kind];
+      const { syntax, shaped } = LAYER_KINDS[l.kind.startsWith("skip_") ? (l.shapedKind ?? DENSE) : l.kind];
       const width = syntax.number === "width" ? ` ${l.outShape ? l.outShape[0] : l.outWidth}` : "";
       const act = syntax.activation ? ` ${l.activation}` : "";
       const eps = l.eps !== undefined && l.eps !== DEFAULT_EPS ? ` with eps = ${l.eps}` : "";
-      return `${syntax.word}${width}${act}${eps}${shaped && l.options ? ` with ${optionsLine(shaped.options, l.options)}` : ""}`;
+      return `${syntax.word}${width}${act}${eps}${shaped && l.options ? ` with ${optionsLine(shaped.options, l.options, l.outShape?.length === 2)}` : ""}`;
     },
     (k) => {
       const v = net.views.get(k);
@@ -901,15 +1025,16 @@ export function importedSpec(net: ImportedNetwork, weightsFile: string, source: 
   ].join("\n");
 }
 
-/** A shaped layer's options as the spec writes them, those at their defaults left out (the kernel always written). */
-function optionsLine(specs: readonly OptionSpec[], o: Options): string {
+/** A shaped layer's options as the spec writes them, those at their defaults left out (the kernel always written); a
+ *  1-D layer's (`oneD`) as the one number along the length. */
+function optionsLine(specs: readonly OptionSpec[], o: Options, oneD = false): string {
   const parts: string[] = [];
   for (const spec of specs) {
     const v = o[spec.name];
     if (!v) continue;
     const dflt = spec.default === "kernel" ? o.kernel : spec.default === null ? null : [spec.default, spec.default];
-    if (dflt && dflt[0] === v[0] && dflt[1] === v[1]) continue;
-    parts.push(`${spec.name} = ${v[0] === v[1] || !spec.pair ? v[0] : `[${v[0]}, ${v[1]}]`}`);
+    if (dflt && (oneD && spec.pair ? dflt[1] === v[1] : dflt[0] === v[0] && dflt[1] === v[1])) continue;
+    parts.push(`${spec.name} = ${oneD && spec.pair ? v[1] : v[0] === v[1] || !spec.pair ? v[0] : `[${v[0]}, ${v[1]}]`}`);
   }
   return parts.join(", ");
 }
@@ -943,7 +1068,7 @@ export function importedWeights(net: ImportedNetwork): Uint8Array {
   const tensors: Record<string, { shape: number[]; values: ArrayLike<number>; dtype: "F32" | "F64" }> = {};
   const dtype = net.dtype;
   net.layers.forEach((l, i) => {
-    if (LAYER_KINDS[l.kind].shaped) {
+    if (LAYER_KINDS[l.kind].shaped || l.shapedKind) {
       // a convolution's kernel in torch's layout and its bias per channel; upsample and avgpool have no parameters
       if (l.kernelDims && l.W && l.b && l.outShape) {
         tensors[`K${i + 1}`] = { shape: l.kernelDims, values: l.W, dtype };

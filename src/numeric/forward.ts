@@ -206,6 +206,7 @@ function layerForward(layer: Layer, xs: Dual[][], env: ReadonlyMap<string, numbe
       return [(z as Dual).apply(v, dv), dv];
     },
     numberOf: (t) => (typeof t === "number" ? t : t.v),
+    taps: layer.shaped?.taps,
   });
   return out.x.map((d) => lift(d, n));
 }

@@ -162,6 +162,14 @@ export function matrixNetwork(
       offsets.push(`${start}:${blob.length}`);
       return `_P[${start}:${blob.length}].reshape(${shape.join(", ")})`;
     };
+    if (!kind.recurrence && l.shaped && kind.shaped) {
+      // a shaped kind that is no affine map (max pooling): (kind, (input shape, options)); its Python spelling picks
+      // each window's entry from the value, and every jet component is read there
+      shapedKinds.add(l.kind);
+      const g = l.shaped.geometry;
+      rows.push(`    ("${l.kind}", ((${g.input.join(", ")}), (${kind.shaped.python.options(g)},))),  # ${label}`);
+      continue;
+    }
     if (!kind.recurrence) {
       if (!OWN_STEPS[l.kind])
         throw new PythonExportError(`layer ${l.index} of '${net.name}' is of kind '${l.kind}', which the Python export cannot write`);
@@ -175,11 +183,12 @@ export function matrixNetwork(
       continue;
     }
     // a shaped layer's operator as (kind, kernel, input shape, options): torch's conv2d and friends, not a dense W
-    const shaped = l.shaped && kind.shaped;
+    // (a skip block's last layer may be a convolution: its operator is its shaped kind's, its steps skip_k's)
+    const shaped = l.shaped && LAYER_KINDS[l.shaped.kind].shaped;
     const g = l.shaped?.geometry;
-    if (shaped) shapedKinds.add(l.kind);
+    if (shaped) shapedKinds.add(l.shaped!.kind);
     const W = shaped
-      ? `("${l.kind}", ${l.shaped!.K ? slice(paramValues(l.shaped!.K, env), g!.kernel!) : "None"}, (${g!.input.join(", ")}), ` +
+      ? `("${l.shaped!.kind}", ${l.shaped!.K ? slice(paramValues(l.shaped!.K, env), g!.kernel!) : "None"}, (${g!.input.join(", ")}), ` +
         `(${shaped.python.options(g!)},))`
       : slice(paramValues(l.W!, env), [l.outWidth, l.inWidth]);
     const b = slice(paramValues(l.b!, env), [l.outWidth]);
@@ -254,6 +263,16 @@ def _blocks(f, flat, rows):
     return ${torch ? "torch.cat" : "numpy.concatenate"}([f(flat[k:k + rows]) for k in range(0, flat.shape[0], rows)], 0)
 
 
+def _gather(X, pick):
+    """X[b, k, c, pick[b, c, i]] for every jet component k: (B, K, C, N) and (B, C, M) to (B, K, C M)."""
+    B, K, C = X.shape[:3]
+    return ${
+      torch
+        ? "torch.gather(X, 3, pick[:, None].expand(B, K, C, pick.shape[2]))"
+        : "numpy.take_along_axis(X, numpy.broadcast_to(pick[:, None], (B, K, C, pick.shape[2])), 3)"
+    }.reshape(B, K, -1)
+
+
 def _pairs(n):
     """The second derivatives' pairs (a, b), a <= b, in order: their a's and b's."""
     pa = [a for a in range(n) for b in range(a, n)]
@@ -281,7 +300,7 @@ def _table(table, x):
     key = (id(table), x.dtype, x.device)
     if key not in _CAST:
         reads, layers = table
-        _CAST[key] = (reads, [layer if len(layer) == 1 else layer[:2] + (_to(layer[2], x), layer[3].to(x)) + layer[4:]
+        _CAST[key] = (reads, [layer if len(layer) <= 2 else layer[:2] + (_to(layer[2], x), layer[3].to(x)) + layer[4:]
                               for layer in layers])
     return _CAST[key]
 
@@ -323,6 +342,11 @@ def _jets(table, x, order):
         prev = states[0]
         if len(layer) == 1:
             Y = _STEPS[layer[0]](prev, n, order)
+        elif len(layer) == 2:
+            # max pooling: the entry each window picks by the value, then every jet component read there
+            shape, options = layer[1]
+            pick = _SHAPED[layer[0]](prev[:, 0].reshape((B,) + tuple(shape)), None, *options)
+            Y = _gather(prev.reshape(B, K, shape[0], -1), pick)
         elif layer[1] is None:
             Y = _STEPS[layer[0]](prev, n, order, *layer[2:])
         else:

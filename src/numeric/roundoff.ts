@@ -135,6 +135,7 @@ function withNoise(layers: Layer[], params: MagParams[], point: number[]): Jacob
         return [combine(n, v, dv, z), konst(dv)];
       },
       numberOf: (t) => t.v,
+      taps: layer.shaped?.taps,
     });
     xs.push(out.x.map((t) => t.v));
     let off = 0;

@@ -156,6 +156,7 @@ export function sampleLoss(
       inWidth: layer.inWidth,
       outWidth: layer.outWidth,
       act: ACTIVATION[layer.activation],
+      taps: layer.shaped?.taps,
     };
     const c = kind.evaluate(input);
     inputs.push(input);

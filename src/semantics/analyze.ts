@@ -346,17 +346,19 @@ function layerRange(
   return { net: m, first, last };
 }
 
-/** The layers of `m` (between layers `from` and `to` of a network; all of a composed map's networks) whose activation is
- *  not C¹: there the pulled-back metric is only piecewise defined. */
+/** Why a layer is not C¹: its kind's reason (max pooling), else its activation's (relu), else null. */
+const kinkOf = (l: Layer): string | null =>
+  LAYER_KINDS[l.kind].kink ?? (REGISTRY[l.activation as FunctionName] as FunctionDef | undefined)?.kink ?? null;
+
+/** The layers of `m` (between layers `from` and `to` of a network; all of a composed map's networks) whose map (a kind
+ *  such as max pooling) or activation is not C¹: there the pulled-back metric is only piecewise defined. */
 function kinkedLayers(m: Mapping, from: number, to: number): { net: string; layer: Layer }[] {
   if (m.kind === "compose") {
     const all = (x: Mapping) => kinkedLayers(x, 0, x.kind === "network" ? x.layers.length : 0);
     return [...all(m.first), ...all(m.second)];
   }
   if (m.kind !== "network") return [];
-  return m.layers
-    .filter((l) => l.index > from && l.index <= to && (REGISTRY[l.activation as FunctionName] as FunctionDef | undefined)?.kink)
-    .map((layer) => ({ net: m.name, layer }));
+  return m.layers.filter((l) => l.index > from && l.index <= to && kinkOf(l)).map((layer) => ({ net: m.name, layer }));
 }
 
 /** Warn (file:line:col) when geometry is taken through layers that are not C¹ (ReLU): not a coordinate change there. */
@@ -367,9 +369,8 @@ function warnThroughKinks(ctx: Context, m: Mapping, from: number, to: number, sp
   const more = kinked.length > 1 ? ` (and ${kinked.length - 1} more layer${kinked.length > 2 ? "s" : ""})` : "";
   ctx.warn(
     span,
-    `${what} is taken through layer ${layer.index} of '${net}' (${layer.activation})${more}: ` +
-      `${(REGISTRY[layer.activation as FunctionName] as FunctionDef).kink}, so the layer is no coordinate change and the metric is ` +
-      `piecewise defined`,
+    `${what} is taken through layer ${layer.index} of '${net}' (${LAYER_KINDS[layer.kind].kink ? layer.kind : layer.activation})` +
+      `${more}: ${kinkOf(layer)}, so the layer is no coordinate change and the metric is piecewise defined`,
     [
       "it is smooth only inside each region where no pre-activation crosses a kink; its derivatives (Christoffel symbols, " +
         "curvature) ignore the jumps between regions",

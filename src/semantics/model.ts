@@ -51,6 +51,9 @@ export type { LayerKind } from "../core/layers/index.js";
  *  layer; the matrix engine alone applies it from its taps and kernel (numeric/engine/network.ts, sparseOperator) and
  *  never reads that W. */
 export interface ShapedLayer {
+  /** The shaped kind whose operator this is: the layer's own, or (a `skip { … }` block ending in a convolution, whose
+   *  last layer is of kind skip_k) the kind it was written as. */
+  kind: LayerKind;
   geometry: Geometry;
   taps: Taps;
   K?: ParamTensor;

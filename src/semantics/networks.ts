@@ -12,7 +12,7 @@ import {
   type Options,
   type ParamSpec,
   SHAPE_STEPS,
-  type Shape3,
+  type Shape,
   type ShapeStep,
 } from "../core/layers/index.js";
 import { EXIT, RgnnError } from "../core/errors.js";
@@ -336,9 +336,9 @@ class NetworkBuilder {
     return out;
   }
 
-  /** `reshape with shape = [C, H, W]` (or `[n]`: a vector) and `flatten`: the shape the next layer reads the state in
-   *  (null: a vector), or undefined after an error. `where`: what the state is, for the message. */
-  private shapeStep(ast: LayerNode, width: number, where: string): Shape3 | null | undefined {
+  /** `reshape with shape = [C, H, W]` (or `[C, L]`: a 1-D state) and `flatten`: the shape the next layer reads the
+   *  state in (null: a vector), or undefined after an error. `where`: what the state is, for the message. */
+  private shapeStep(ast: LayerNode, width: number, where: string): Shape | null | undefined {
     const step = ast.type as ShapeStep,
       given = this.given(ast, SHAPE_STEPS[step].params, ast.word.name);
     if (!given) return undefined;
@@ -348,8 +348,12 @@ class NetworkBuilder {
       this.ctx.error(ast.word.span, "a reshape needs its shape: reshape with shape = [channels, height, width]");
       return undefined;
     }
-    if (p.value.kind === "key" || (p.value.kind === "list" ? p.value.items.length : 1) !== 3) {
-      this.ctx.error(p.value.span, "a reshape's shape is a list of three whole numbers, [channels, height, width]");
+    const rank = p.value.kind === "list" ? p.value.items.length : 1;
+    if (p.value.kind === "key" || (rank !== 2 && rank !== 3)) {
+      this.ctx.error(
+        p.value.span,
+        "a reshape's shape is a list of three whole numbers, [channels, height, width], or of two, [channels, length]",
+      );
       return undefined;
     }
     const dims = this.wholeNumbers(p.value, "each number of a shape", 1);
@@ -358,26 +362,28 @@ class NetworkBuilder {
       this.ctx.error(p.value.span, `a ${shapeText(dims)} shape holds ${sizeOf(dims)} numbers, but ${where} has ${width}`);
       return undefined;
     }
-    return [dims[0], dims[1], dims[2]];
+    return dims.length === 2 ? [dims[0], dims[1]] : [dims[0], dims[1], dims[2]];
   }
 
   /** A conv, conv_transpose, upsample or avgpool layer on a state of shape `shape`: its geometry from the options, the
    *  kernel and bias resolved as any parameter, and its operator written out as W (with the bias spread as b). */
-  private shapedLayer(ast: LayerNode, index: number, inWidth: number, shape: Shape3 | null, where: string): Layer | null {
+  private shapedLayer(ast: LayerNode, index: number, inWidth: number, shape: Shape | null, where: string): Layer | null {
     const written = ast.word.name,
       kind = LAYER_KINDS[ast.type as LayerKind],
       sd = kind.shaped!;
     const what = `layer ${index} (${written})`;
     if (!shape) {
       this.ctx.error(ast.word.span, `${what} reads a channels × height × width state, but ${where} is a vector of ${inWidth}`, [
-        `give it a shape first: reshape with shape = [channels, height, width] (multiplying out to ${inWidth})`,
+        `give it a shape first: reshape with shape = [channels, height, width], or [channels, length] for a 1-D layer ` +
+          `(multiplying out to ${inWidth})`,
       ]);
       return null;
     }
     const activation = this.activation(ast);
     const given = this.given(ast, [...sd.params.map((p) => p.name), ...sd.options.map((o) => o.name)], written);
     if (!activation || !given) return null;
-    const options: Options = {};
+    const options: Options = {},
+      oneD = shape.length === 2;
     for (const o of sd.options) {
       const p = given.get(o.name);
       if (!p) {
@@ -385,21 +391,23 @@ class NetworkBuilder {
           this.ctx.error(ast.word.span, `${what} needs its ${o.name}: ${written} … with ${o.name} = …`);
           return null;
         }
-        const d = o.default === "kernel" ? options.kernel! : ([o.default, o.default] as const);
+        const d = o.default === "kernel" ? options.kernel! : ([oneD && o.pair ? o.min : o.default, o.default] as const);
         options[o.name] = d;
         continue;
       }
       const v = p.value;
-      if (v.kind === "key" || (v.kind === "list" && (!o.pair || v.items.length !== 2))) {
+      if (v.kind === "key" || (v.kind === "list" && (!o.pair || oneD || v.items.length !== 2))) {
         this.ctx.error(
           v.span,
-          `the ${o.name} of ${what} is ${o.pair ? "a whole number or a list [height, width] of two" : "a whole number"}`,
+          `the ${o.name} of ${what} is ${o.pair && !oneD ? "a whole number or a list [height, width] of two" : "a whole number"}` +
+            (oneD && o.pair ? ` (its input is 1-D, ${shapeText(shape)})` : ""),
         );
         return null;
       }
       const n = this.wholeNumbers(v, `the ${o.name} of ${what}`, o.min);
       if (!n) return null;
-      options[o.name] = n.length === 2 ? [n[0], n[1]] : [n[0], n[0]];
+      // a 1-D layer's option acts along the length; along the height of 1 it is neutral (1, or a padding of 0)
+      options[o.name] = n.length === 2 ? [n[0], n[1]] : [oneD && o.pair ? o.min : n[0], n[0]];
     }
     let channels: number | null = null;
     if (ast.width) {
@@ -454,7 +462,17 @@ class NetworkBuilder {
     if (!sd.kernel) {
       const W = lazy(`W${index}`, null);
       const b = numericTensor(`b${index}`, [outWidth], new Float64Array(outWidth), ast.span);
-      return { index, kind: kind.keyword, activation, inWidth, outWidth, W, b, shaped: { geometry, taps }, span: ast.span };
+      return {
+        index,
+        kind: kind.keyword,
+        activation,
+        inWidth,
+        outWidth,
+        W,
+        b,
+        shaped: { kind: kind.keyword, geometry, taps },
+        span: ast.span,
+      };
     }
     const K = this.param(given.get("K"), `K${index}`, geo.kernel!, ast.span, `kernel K of ${what}`);
     const bias = this.param(given.get("b"), `b${index}`, [geo.output[0]], ast.span, `b of ${what}`);
@@ -463,7 +481,17 @@ class NetworkBuilder {
     const b: ParamTensor = bias.values
       ? numericTensor(bias.name, [outWidth], Float64Array.from(spreadBias([...bias.values], geo.output)), bias.span)
       : { name: bias.name, shape: [outWidth], entries: spreadBias(bias.entries, geo.output), values: null, span: bias.span };
-    return { index, kind: kind.keyword, activation, inWidth, outWidth, W, b, shaped: { geometry, taps, K, bias }, span: ast.span };
+    return {
+      index,
+      kind: kind.keyword,
+      activation,
+      inWidth,
+      outWidth,
+      W,
+      b,
+      shaped: { kind: kind.keyword, geometry, taps, K, bias },
+      span: ast.span,
+    };
   }
 
   /** The shape of a weights-file entry a parameter names (or of its default name), when there is one. */
@@ -551,7 +579,7 @@ class NetworkBuilder {
   build(): Layer[] | null {
     const layers: Layer[] = [];
     let width = this.input.dim,
-      shape: Shape3 | null = null;
+      shape: Shape | null = null;
     const where = () => (layers.length ? `the output of layer ${layers.length}` : `the input ${this.input.name}`);
     const walk = (asts: LayerAst[]): void => {
       for (const ast of asts) {
@@ -573,7 +601,7 @@ class NetworkBuilder {
           this.skipBlock(ast, layers, width, walk);
           if (!this.ok) return;
           width = layers[layers.length - 1].outWidth;
-          shape = null; // a block ends in a dense layer: a vector
+          shape = layers[layers.length - 1].shaped?.geometry.output ?? null; // a dense end: a vector; a convolution's: its image
           continue;
         }
         if (layers.length >= MAX_LAYERS) {
@@ -640,14 +668,18 @@ class NetworkBuilder {
       end = layers[layers.length - 1];
     const notDense = end.kind.startsWith("skip_")
       ? "it ends in another skip block: add a layer after the inner block"
-      : `end the block with a dense layer (e.g. 'dense ${width} linear'): its output is what the block adds to x_${start}`;
+      : `end the block with a dense layer (e.g. 'dense ${width} linear') or a convolution: its output is what the block adds ` +
+        `to x_${start}`;
+    // a convolution (its operator written out as W, an affine layer as dense is) may end a block too: ResNet's blocks
+    const affine = end.kind === "dense" || (end.shaped !== undefined && LAYER_KINDS[end.kind].shaped?.kernel === true);
     const problem: [Span, string, string[]] | null =
       k > MAX_SKIP
         ? [ast.span, `a skip block may have at most ${MAX_SKIP} layers; this one has ${k}`, []]
-        : end.kind !== "dense"
+        : !affine
           ? [
               end.span,
-              `layer ${end.index} ends a skip block, so it must be a dense layer, not ${LAYER_KINDS[end.kind].labels.prose}`,
+              `layer ${end.index} ends a skip block, so it must be a dense layer or a convolution, not ` +
+                LAYER_KINDS[end.kind].labels.prose,
               [notDense],
             ]
           : end.outWidth !== width

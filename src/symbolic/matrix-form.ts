@@ -53,8 +53,8 @@ interface Spelling {
   /** c·m for an integer coefficient c ≠ 0, as a term of a sum (sign first). */
   term(c: number, m: string): [sign: string, body: string];
   kindText(k: LayerKindDef): MatrixText["text"];
-  /** A shaped layer's operator applied to `arg`: K3 ∗ x2. */
-  operator(k: LayerKindDef, layer: Layer, arg: string): string;
+  /** A shaped layer's operator applied to `arg`: K3 ∗ x2 (its shaped kind's spelling: a skip block may end in one). */
+  operator(layer: Layer, arg: string): string;
   /** The argument of an operator written as a map: (K3 ∗ ·). */
   dot: string;
 }
@@ -86,7 +86,7 @@ const TEXT: Spelling = {
   },
   term: (c, m) => [c < 0 ? "-" : "+", Math.abs(c) === 1 ? m : `${Math.abs(c)}*${m}`],
   kindText: (k) => k.matrix!.text,
-  operator: (k, layer, arg) => k.shaped!.apply.text(layer.shaped!.geometry, `K${layer.index}`, arg),
+  operator: (layer, arg) => LAYER_KINDS[layer.shaped!.kind].shaped!.apply.text(layer.shaped!.geometry, `K${layer.index}`, arg),
   dot: "·",
 };
 
@@ -105,7 +105,7 @@ const LATEX: Spelling = {
   },
   term: (c, m) => [c < 0 ? "-" : "+", Math.abs(c) === 1 ? m : `${Math.abs(c)} ${m}`],
   kindText: (k) => k.matrix!.tex,
-  operator: (k, layer, arg) => k.shaped!.apply.tex(layer.shaped!.geometry, `K_{${layer.index}}`, arg),
+  operator: (layer, arg) => LAYER_KINDS[layer.shaped!.kind].shaped!.apply.tex(layer.shaped!.geometry, `K_{${layer.index}}`, arg),
   dot: "\\,\\cdot\\,",
 };
 
@@ -146,7 +146,7 @@ export function metricMatrixForm(metric: Metric): MatrixForm {
       const { K, bias } = shaped;
       if (K) {
         param(`K${layer.index}`, K);
-        parameters[parameters.length - 1].operator = LAYER_KINDS[layer.kind].shaped!.describe(shaped.geometry);
+        parameters[parameters.length - 1].operator = LAYER_KINDS[shaped.kind].shaped!.describe(shaped.geometry);
       }
       if (bias) param(`b${layer.index}`, bias);
       continue;
@@ -187,7 +187,7 @@ export function metricMatrixForm(metric: Metric): MatrixForm {
       const r = kind.recurrence(available);
       const z = sp.name("z", l);
       // a shaped layer's operator applied to x_{l−1} (K_l ∗ x_{l−1}), and as a map (K_l ∗ ·) in its Jacobian
-      const op = layer.shaped && ((arg: string) => sp.operator(kind, layer, arg));
+      const op = layer.shaped && ((arg: string) => sp.operator(layer, arg));
       const bias = !layer.shaped || layer.shaped.bias ? ` + ${sp.name("b", l)}` : "";
       define(TEXT.name("z", l), group, [n], `${op ? op(x(l - 1)) : sp.product([sp.name("W", l), x(l - 1)])}${bias}`);
       const s = r.scale && sp.scale(r.scale, sp.name("h", stepAt(layer)));

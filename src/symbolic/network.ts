@@ -86,6 +86,7 @@ function layerInput(layer: Layer, xs: Vector[]): LayerInput<Expr> {
     },
     eps: layer.eps && paramExprs(layer.eps)[0],
     act: (z) => activate(layer.activation, z),
+    taps: layer.shaped?.taps,
   };
 }
 

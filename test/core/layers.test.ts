@@ -3,7 +3,8 @@
 // DAG nodes) and its hand-written derivatives are checked against finite differences of its own map.
 import { describe, expect, it } from "vitest";
 import type { Algebra } from "../../src/core/algebra.js";
-import { LAYER_KINDS, type LayerInput, type LayerKind, type LayerKindDef } from "../../src/core/layers/index.js";
+import { type Geometry, LAYER_KINDS, type LayerInput, type LayerKind, type LayerKindDef, type Taps } from "../../src/core/layers/index.js";
+import { denseOperator } from "../../src/core/layers/shape.js";
 import { composeJets, jetLayout, scaleJets } from "../../src/numeric/engine/jets.js";
 import { evaluate, numericFunction, sym, type Expr } from "../../src/symbolic/expr.js";
 import { activate, EXPR_ALGEBRA } from "../../src/symbolic/network.js";
@@ -33,6 +34,8 @@ interface Case {
   b: number[];
   h: number;
   xs: number[][];
+  /** A shaped kind that is no affine map (max pooling): its operator's entries, which the map reads. */
+  taps?: Taps;
 }
 
 /** Random parameters and states for a kind: `available` previous states (its start when fewer than it reads). */
@@ -45,6 +48,19 @@ function makeCase(name: LayerKind, available: number, seed: number): Case {
   const W = Array.from({ length: n }, () => Array.from({ length: m }, u)),
     b = Array.from({ length: n }, u);
   const xs = Array.from({ length: available }, () => Array.from({ length: m }, u));
+  if (def.shaped && def.engine) {
+    // a 1-D state of 3 entries through windows of 2 (stride 1): 2 outputs, W the windows' membership as semantics writes
+    const geometry: Geometry = {
+      input: [1, 3],
+      output: [1, 2],
+      options: { kernel: [1, 2], stride: [1, 1], padding: [0, 0] },
+      kernel: null,
+    };
+    const taps = def.shaped.taps(geometry);
+    const M = denseOperator(taps, 2, m, null);
+    const rows = [Array.from(M.slice(0, m)), Array.from(M.slice(m))];
+    return { name, def, n: 2, m, W: rows, b: [0, 0], h: 0.5, xs, taps };
+  }
   return { name, def, n, m, W, b, h: 0.3 + 0.4 * r(), xs };
 }
 const has = (def: LayerKindDef, p: "W" | "b" | "h" | "eps") => def.params.some((s) => s.name === p);
@@ -58,6 +74,7 @@ function input(c: Case, xs = c.xs, W = c.W, b = c.b): LayerInput<number> {
     h: has(c.def, "h") ? c.h : undefined,
     eps: has(c.def, "eps") ? EPS : undefined,
     act: tanhPair,
+    taps: c.taps,
   };
 }
 const mapOf = (c: Case, xs = c.xs, W = c.W, b = c.b) => c.def.forward(NUM, input(c, xs, W, b)).x;
@@ -118,7 +135,7 @@ describe.each(cases)("layer kind $name", (c) => {
     const r = rng(7),
       g = Array.from({ length: c.n }, () => 2 * r() - 1);
     const loss = (x: number[]) => x.reduce((s, v, i) => s + g[i] * v, 0);
-    const numeric = { xs: c.xs, W: c.W.flat(), b: c.b, h: c.h, eps: EPS, inWidth: c.m, outWidth: c.n, act: tanhPair };
+    const numeric = { xs: c.xs, W: c.W.flat(), b: c.b, h: c.h, eps: EPS, inWidth: c.m, outWidth: c.n, act: tanhPair, taps: c.taps };
     const cache = c.def.evaluate(numeric);
     cache.x.forEach((v, i) => {
       expect(v).toBeCloseTo(mapOf(c)[i], 14);
@@ -180,6 +197,7 @@ describe.each(cases)("layer kind $name", (c) => {
       h: has(c.def, "h") ? sym("h") : undefined,
       eps: has(c.def, "eps") ? sym("eps") : undefined,
       act: (z) => activate("tanh", z),
+      taps: c.taps,
     };
     const out = c.def.forward(EXPR_ALGEBRA, sin);
     const Js = c.def.jacobians(EXPR_ALGEBRA, sin, out);
@@ -255,6 +273,7 @@ describe("layer kinds: their own matrix-engine steps", () => {
     const c = makeCase(k, 1, 7),
       step = LAYER_KINDS[k].engine!,
       w = c.m,
+      n = c.n === w ? w : c.n, // a shaped kind's (max pooling's) output width, the rows of its operator
       x = c.xs[0];
     const L = jetLayout(w, 2),
       J = { K: L.K, compose: (u: Float64Array, D: Float64Array, n: number) => composeJets(L, u, D, n) };
@@ -262,29 +281,33 @@ describe("layer kinds: their own matrix-engine steps", () => {
     const X = new Float64Array(L.K * w);
     for (let i = 0; i < w; i++) X[i] = x[i];
     for (let a = 0; a < w; a++) X[(1 + a) * w + a] = 1;
-    const Y = new Float64Array(L.K * w);
-    const params = { W: Float64Array.from(c.W.flat()), b: Float64Array.from(c.b), eps: EPS };
+    const Y = new Float64Array(L.K * n);
+    const start = new Int32Array(n + 1);
+    if (c.taps) for (const row of c.taps.rows) start[row + 1]++;
+    for (let i = 0; i < n; i++) start[i + 1] += start[i];
+    const sparse = c.taps && { start, col: c.taps.cols }; // the taps are in row order
+    const params = { W: Float64Array.from(c.W.flat()), b: Float64Array.from(c.b), eps: EPS, ...(sparse ? { sparse } : {}) };
     step.jets(arithmetic, X, w, Y, { block: new Float64Array(L.K * w), D: new Float64Array(4 * w), S: new Float64Array(4 * L.K) }, params);
     const value = mapOf(c),
       [jac] = c.def.jacobians(NUM, input(c), c.def.forward(NUM, input(c)));
-    for (let i = 0; i < w; i++) {
+    for (let i = 0; i < n; i++) {
       expect(Y[i]).toBeCloseTo(value[i], 14);
       for (let a = 0; a < w; a++) {
-        expect(Y[(1 + a) * w + i]).toBeCloseTo(jac[i][a], 12);
+        expect(Y[(1 + a) * n + i]).toBeCloseTo(jac[i][a], 12);
         // ∂_a∂_b x_l by central differences of the Jacobian along b
         const column = (v: number[]) => c.def.jacobians(NUM, input(c, [v]), c.def.forward(NUM, input(c, [v])))[0].map((row) => row[a]);
-        for (let b = 0; b < w; b++) expect(Y[L.pair[a * w + b] * w + i]).toBeCloseTo(fd(column, x, b)[i], 7);
+        for (let b = 0; b < w; b++) expect(Y[L.pair[a * w + b] * n + i]).toBeCloseTo(fd(column, x, b)[i], 7);
       }
     }
     const m = 2,
       r = rng(3),
-      A = Float64Array.from({ length: m * w }, () => 2 * r() - 1),
+      A = Float64Array.from({ length: m * n }, () => 2 * r() - 1),
       B = new Float64Array(m * w).fill(0.5);
-    step.pullback(value, A, B, m, w, params, x);
+    step.pullback(value, A, B, m, n, params, x);
     for (let row = 0; row < m; row++)
       for (let j = 0; j < w; j++) {
         let s = 0.5;
-        for (let i = 0; i < w; i++) s += A[row * w + i] * jac[i][j];
+        for (let i = 0; i < n; i++) s += A[row * n + i] * jac[i][j];
         expect(B[row * w + j]).toBeCloseTo(s, 13);
       }
   });

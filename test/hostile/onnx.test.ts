@@ -301,10 +301,83 @@ describe("shaped layers", () => {
       shaped("Resize", [mode("nearest"), asym, floor], { inputs: ["", "scales"], extra: scales }),
       "its scales [1, 1, 1.5, 1.5] are not [1, 1, f_h, f_w] with whole factors",
     );
-    await refused(shaped("Resize", [mode("linear")], { inputs: ["", "scales"], extra: scales }), "rgnn reads nearest upsampling");
+    await refused(
+      shaped("Resize", [mode("linear")], { inputs: ["", "scales"], extra: scales }),
+      "its scales [1, 1, 1.5, 1.5] are not [1, 1, f_h, f_w] with whole factors",
+    );
+    await refused(shaped("Resize", [mode("cubic")], { inputs: ["", "scales"], extra: scales }), "rgnn reads nearest and (bi)linear");
+  });
+
+  it("a linear Resize with align_corners, and a linear Upsample (asymmetric)", async () => {
+    const text = (name: string, v: string) => ({ name, s: new TextEncoder().encode(v), type: 3 });
+    const scales = [f32("scales", [4], [1, 1, 2, 2])];
+    await refused(
+      shaped("Resize", [text("mode", "linear"), text("coordinate_transformation_mode", "align_corners")], {
+        inputs: ["", "scales"],
+        extra: scales,
+      }),
+      "its coordinate_transformation_mode is 'align_corners'; rgnn's upsample_linear is torch's align_corners = False",
+    );
+    await refused(
+      shaped("Upsample", [text("mode", "linear")], { inputs: ["scales"], extra: scales }),
+      "an Upsample's linear mode samples at o/f (asymmetric), not torch's align_corners = False",
+    );
+  });
+
+  // the same on a 2×4 (channels × length) state, and max pooling
+  const oneD = { shape: [-1, 2, 4], kernel: [1, 2, 1] };
+  it("the good 1-D model imports: a 1-D convolution and a max pooling", async () => {
+    const path = shaped("Conv", [ints("kernel_shape", [1])], oneD);
+    const r = await cli(["import", path, "-o", `${path}.rgnn`]);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(`${path}.rgnn`, "utf8")).toContain("reshape with shape = [2, 4]\n  conv 1 linear with kernel = 1\n");
+    const pool = shaped("MaxPool", [ints("kernel_shape", [2]), ints("strides", [2])], { ...oneD, inputs: [] });
+    const p = await cli(["import", pool, "-o", `${pool}.rgnn`]);
+    expect(p.code, p.err).toBe(0);
+    expect(readFileSync(`${pool}.rgnn`, "utf8")).toContain("reshape with shape = [2, 4]\n  maxpool with kernel = 2\n");
+  });
+
+  it("1-D strides of 0, -1 and 2^40, and 2-D strides on a 1-D state", async () => {
+    for (const s of [0, -1, 2 ** 40])
+      await refused(shaped("Conv", [ints("strides", [s])], oneD), `node 'layer' (Conv, node 2 of 2): its strides [${s}] has ${s}`);
+    await refused(shaped("Conv", [ints("strides", [1, 1])], oneD), "its strides has 2 entries; its input is 1-D (1 entry)");
+    await refused(
+      shaped("MaxPool", [ints("kernel_shape", [2]), ints("strides", [-2])], { ...oneD, inputs: [] }),
+      "its strides [-2] has -2; each must be a whole number from 1",
+    );
+  });
+
+  it("a 1-D kernel longer than the padded input, a 2-D kernel on a 1-D state, a pooling window past the image", async () => {
+    await refused(
+      shaped("Conv", [], { ...oneD, kernel: [1, 2, 7] }),
+      "on its 2×4 input: the kernel spans 7 along the length (kernel 7, dilation 1), more than the padded input's 4",
+    );
+    await refused(shaped("Conv", [], { ...oneD, kernel: [1, 2, 1, 1] }), "its kernel is not a constant 3-D tensor (its input is 2×4");
+    await refused(
+      shaped("MaxPool", [ints("kernel_shape", [3, 3])], { inputs: [] }),
+      "the kernel (3) is larger than the padded input's height (2)",
+    );
+  });
+
+  it("max pooling with ceil_mode or dilations", async () => {
+    const pool = (attribute: object[]) => shaped("MaxPool", [ints("kernel_shape", [2, 2]), ...attribute], { inputs: [] });
+    await refused(pool([int("ceil_mode", 1)]), "node 'layer' (MaxPool, node 2 of 2): ceil_mode 1 is not read");
+    await refused(pool([ints("dilations", [2, 2])]), "its dilations [2, 2] are not read: rgnn's maxpool has no dilation");
+  });
+
+  it("a 1-D reshape that does not multiply out, and 1-D linear scales of 1.5", async () => {
+    await refused(shaped("Conv", [], { ...oneD, shape: [-1, 3, 2] }), "its shape [-1, 3, 2] does not multiply out to the 8 values");
+    const text = (name: string, v: string) => ({ name, s: new TextEncoder().encode(v), type: 3 });
+    await refused(
+      shaped("Resize", [text("mode", "linear")], { ...oneD, inputs: ["", "scales"], extra: [f32("scales", [3], [1, 1, 1.5])] }),
+      "its scales [1, 1, 1.5] are not [1, 1, f] with whole factors from 1 to 65536 (its input is 2×4)",
+    );
   });
 
   it("a convolution of a vector", async () => {
-    await refused(shaped("Conv", [], { reshape: false }), "it reads a vector of width 8; reshape it to channels × height × width first");
+    await refused(
+      shaped("Conv", [], { reshape: false }),
+      "it reads a vector of width 8; reshape it to channels × height × width (or channels × length) first",
+    );
   });
 });

@@ -206,7 +206,7 @@ describe("skip blocks that do not fit", () => {
 
   it("a last layer that is not dense, and a block that ends in another block", () => {
     const [d] = errors(spec("skip {\n    dense 5 tanh\n    softmax\n  }"));
-    expect(d.message).toBe("layer 3 ends a skip block, so it must be a dense layer, not softmax");
+    expect(d.message).toBe("layer 3 ends a skip block, so it must be a dense layer or a convolution, not softmax");
     expect([d.span.line, d.span.col]).toEqual([6, 5]);
     const [n] = errors(spec("skip {\n    dense 5 tanh\n    skip { dense 5 tanh }\n  }"));
     expect(n.message).toContain("layer 3 ends a skip block, so it must be a dense layer");

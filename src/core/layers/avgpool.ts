@@ -1,6 +1,6 @@
 // x_l = avg(x_{l−1}): the mean over each k_h × k_w window (stride, zero padding counted), torch's AvgPool2d with its
-// defaults. Linear, no parameters, no activation.
-import { avgpoolGeometry, avgpoolTaps, optionsText, pyPair, shapeText } from "./shape.js";
+// defaults (AvgPool1d on a channels × length state). Linear, no parameters, no activation.
+import { avgpoolGeometry, avgpoolTaps, optionsText, pyPair, rankOf, shapeText } from "./shape.js";
 import { shapedKind } from "./shaped.js";
 
 export const avgpool = shapedKind({
@@ -19,15 +19,19 @@ export const avgpool = shapedKind({
     geometry: avgpoolGeometry,
     taps: avgpoolTaps,
     apply: {
-      text: (g, _K, x) => `avg${shapeText(g.options.kernel!)}(${x})`,
-      tex: (g, _K, x) => `\\operatorname{avg}_{${g.options.kernel!.join(" \\times ")}}(${x})`,
+      text: (g, _K, x) => `avg${shapeText(g.options.kernel!.slice(2 - rankOf(g)))}(${x})`,
+      tex: (g, _K, x) => `\\operatorname{avg}_{${g.options.kernel!.slice(2 - rankOf(g)).join(" \\times ")}}(${x})`,
     },
-    describe: (g) => `average pooling, ${optionsText(g.options)}, ${shapeText(g.input)} → ${shapeText(g.output)}`,
+    describe: (g) => `average pooling, ${optionsText(g.options, rankOf(g))}, ${shapeText(g.input)} → ${shapeText(g.output)}`,
     python: {
       options: ({ options: o }) => `${pyPair(o.kernel)}, ${pyPair(o.stride)}, ${pyPair(o.padding)}`,
       torch: `def _avgpool(x, K, kernel, stride, padding):
+    if x.dim() == 3:
+        return torch.nn.functional.avg_pool1d(x, kernel[1], stride[1], padding[1])
     return torch.nn.functional.avg_pool2d(x, kernel, stride, padding)`,
       numpy: `def _avgpool(x, K, kernel, stride, padding):
+    if x.ndim == 3:
+        return _avgpool(x[:, :, None], K, kernel, stride, padding)[:, :, 0]
     (kh, kw), (sh, sw) = kernel, stride
     x = numpy.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
     Ho = (x.shape[2] - kh) // sh + 1

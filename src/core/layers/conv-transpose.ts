@@ -1,6 +1,7 @@
-// x_l = σ(K_l ∗ᵀ x_{l−1} + b_l): a 2-D transposed convolution (stride, padding, output padding, dilation, groups), torch's
-// ConvTranspose2d: the adjoint of the convolution with the same kernel, each input entry spreading a kernel-sized patch.
-import { convTransposeGeometry, convTransposeTaps, optionsText, pyPair } from "./shape.js";
+// x_l = σ(K_l ∗ᵀ x_{l−1} + b_l): a transposed convolution (stride, padding, output padding, dilation, groups), torch's
+// ConvTranspose2d (ConvTranspose1d on a channels × length state): the adjoint of the convolution with the same kernel,
+// each input entry spreading a kernel-sized patch.
+import { convTransposeGeometry, convTransposeTaps, optionsText, pyPair, rankOf } from "./shape.js";
 import { shapedKind } from "./shaped.js";
 
 export const convTranspose = shapedKind({
@@ -26,17 +27,23 @@ export const convTranspose = shapedKind({
     ],
     kernel: true,
     geometry: convTransposeGeometry,
-    channelsOf: (k, o) => (k.length === 4 ? k[1] * (o.groups?.[0] ?? 1) : null),
+    channelsOf: (k, o) => (k.length === 4 || k.length === 3 ? k[1] * (o.groups?.[0] ?? 1) : null),
     taps: convTransposeTaps,
     apply: { text: (_g, K, x) => `${K} ∗ᵀ ${x}`, tex: (_g, K, x) => `${K} \\ast^{\\mathsf{T}} ${x}` },
-    describe: (g) => `transposed, ${optionsText(g.options)}, ${g.input[0]}→${g.output[0]} channels`,
+    describe: (g) =>
+      `transposed${rankOf(g) === 1 ? " 1-D" : ""}, ${optionsText(g.options, rankOf(g))}, ${g.input[0]}→${g.output[0]} channels`,
     python: {
       options: ({ options: o }) =>
         `${pyPair(o.stride)}, ${pyPair(o.padding)}, ${pyPair(o.output_padding)}, ${pyPair(o.dilation)}, ${o.groups![0]}`,
       torch: `def _conv_transpose(x, K, stride, padding, output_padding, dilation, groups):
+    if x.dim() == 3:
+        return torch.nn.functional.conv_transpose1d(
+            x, K, None, stride[1], padding[1], output_padding[1], groups, dilation[1])
     return torch.nn.functional.conv_transpose2d(x, K, None, stride, padding, output_padding, groups, dilation)`,
       // each kernel tap scatters the input, strided, into the full output; the padding is cropped at the end
       numpy: `def _conv_transpose(x, K, stride, padding, output_padding, dilation, groups):
+    if x.ndim == 3:
+        return _conv_transpose(x[:, :, None], K[:, :, None], stride, padding, output_padding, dilation, groups)[:, :, 0]
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     N, C, H, W = x.shape
     _, Og, kh, kw = K.shape

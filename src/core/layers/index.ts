@@ -5,6 +5,7 @@ import { convTranspose } from "./conv-transpose.js";
 import { dense } from "./dense.js";
 import { layerNorm } from "./layer-norm.js";
 import { logSoftmax } from "./log-softmax.js";
+import { maxpool } from "./maxpool.js";
 import { MAX_MULTISTEP, MULTISTEP_SYNTAX, multistepKind } from "./multistep.js";
 import { MAX_ORDER, ORDER_SYNTAX, orderKind } from "./order.js";
 import { residual } from "./residual.js";
@@ -12,6 +13,7 @@ import { secondOrder } from "./second-order.js";
 import { MAX_SKIP, skipKind } from "./skip.js";
 import { softmax } from "./softmax.js";
 import { upsample } from "./upsample.js";
+import { upsampleLinear } from "./upsample-linear.js";
 import type { LayerKindDef, LayerSyntax } from "./types.js";
 
 /** The order-k family for k ≥ 3 (`order k` in specs; `order 1` is residual, `order 2` second_order). */
@@ -31,6 +33,8 @@ export type LayerKind =
   | "conv_transpose"
   | "upsample"
   | "avgpool"
+  | "maxpool"
+  | "upsample_linear"
   | OrderKind
   | MultistepKind
   | SkipKind;
@@ -46,6 +50,8 @@ const FIXED = {
   conv_transpose: convTranspose,
   upsample,
   avgpool,
+  maxpool,
+  upsample_linear: upsampleLinear,
 } satisfies Record<Exclude<LayerKind, OrderKind | MultistepKind | SkipKind>, LayerKindDef>;
 
 /** The most earlier states any layer reads (x_{l−1} … x_{l−MAX_READS}): the end of a skip block of MAX_SKIP layers. */

@@ -2,7 +2,7 @@
 // one module here plus its line in index.ts (the grammar reads how it is written from `syntax`).
 import type { Algebra } from "../algebra.js";
 import type { LayerKind } from "./index.js";
-import type { ShapedDef } from "./shape.js";
+import type { ShapedDef, Taps } from "./shape.js";
 
 /** A parameter of a layer: its name in specs and weights files, its shape, what it is. */
 export interface ParamSpec {
@@ -39,6 +39,8 @@ export interface LayerInput<T> {
   /** A value's number, for algebras that have one (numbers, dual numbers): softmax then shifts by the
    *  maximum so that it cannot overflow; the symbolic form is written overflow-free instead. */
   numberOf?: (t: T) => number;
+  /** A shaped layer's operator entries (max pooling reads its windows from them: row i's columns, in order). */
+  taps?: Taps;
 }
 
 export interface LayerOutput<T> {
@@ -59,6 +61,8 @@ export interface NumericInput {
   inWidth: number;
   outWidth: number;
   act?: (z: number) => [number, number];
+  /** A shaped layer's operator entries (max pooling's windows). */
+  taps?: Taps;
 }
 /** What the reverse sweep needs from the forward sweep. */
 export interface NumericCache {
@@ -68,6 +72,8 @@ export interface NumericCache {
   /** layer_norm: the normalised input (x − mean)/σ and 1/σ. */
   xhat?: number[];
   rstd?: number;
+  /** max pooling: the input entry each output entry is. */
+  argmax?: number[];
 }
 /** Where the reverse sweep accumulates: ∂loss/∂x_{l−1−k} in gx[k] (for k < xs.length), ∂loss/∂W and ∂loss/∂b if trained. */
 export interface Gradients {
@@ -160,10 +166,12 @@ export interface EngineParams {
   W: Float64Array | null;
   b: Float64Array | null;
   eps?: number;
+  /** A shaped layer's operator by rows (CSR: row i's columns are col[start[i] … start[i + 1])), in its taps' order. */
+  sparse?: { start: Int32Array; col: Int32Array };
 }
 
 /** The matrix engine's step for a kind that is not a recurrence of σ(W x + b) (no `recurrence`); it reads only x_{l−1}
- *  and keeps the width. */
+ *  and keeps the width (a shaped kind's, max pooling's, maps it to the rows of its `sparse` operator). */
 export interface EngineStep {
   /** y ← x_l with its derivatives, from the w jets x = x_{l−1}. */
   jets(J: JetArithmetic, x: Float64Array, w: number, y: Float64Array, scratch: JetScratch, p: EngineParams): void;
@@ -189,6 +197,9 @@ export interface LayerKindDef {
   matrix?: MatrixText;
   /** The matrix engine's step of kinds without a `recurrence` (those with one run the engine's recurrence step). */
   engine?: EngineStep;
+  /** Why the map is not C¹, for kinds that are piecewise (max pooling): geometry through it is warned about as through
+   *  a kinked activation. */
+  kink?: string;
   /** Why the layer's Jacobian is singular at every point, for kinds that lose a dimension (softmax kills (1, …, 1)):
    *  the diffeomorphism check and `rgnn metric` say it, and a metric pulled back through it has rank width − 1 at most. */
   singular?: string;

@@ -11,7 +11,7 @@ import { fromMath } from "../../symbolic/mathjs.js";
 import { assertValued } from "../evaluate.js";
 import { paramValues } from "../forward.js";
 import { ACTIVATION_DERIVATIVES, KERNEL_ACTIVATIONS, KERNEL_HIGHER } from "./activations.js";
-import type { Taps } from "../../core/layers/shape.js";
+import { type Taps, tapCoef } from "../../core/layers/shape.js";
 import type { JetArithmetic } from "../../core/layers/types.js";
 import { composeJets, type JetLayout, jetLayout, scaleJets } from "./jets.js";
 import { activateWasm, affine, affineTaps } from "./kernel.js";
@@ -64,7 +64,7 @@ export function sparseOperator(taps: Taps, rows: number, kernel: ArrayLike<numbe
     const at = fill[taps.rows[k]]++,
       i = taps.index[k];
     col[at] = taps.cols[k];
-    val[at] = i < 0 ? taps.coef : kernel![i];
+    val[at] = i < 0 ? tapCoef(taps, k) : kernel![i];
   }
   return { start, col, val };
 }

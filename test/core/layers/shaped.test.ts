@@ -60,10 +60,11 @@ function operator(kind: LayerKind, input: Shape3, channels: number | null, o: Op
   const sd = LAYER_KINDS[kind].shaped!;
   const geo = sd.geometry(input, channels, o);
   if (isGeometryError(geo)) throw new Error(geo.error);
-  const g = { input, output: geo.output, options: o, kernel: geo.kernel };
-  const n = geo.output[0] * geo.output[1] * geo.output[2],
+  const output = geo.output as Shape3; // a 2-D input: a 2-D output
+  const g = { input, output, options: o, kernel: geo.kernel };
+  const n = output[0] * output[1] * output[2],
     m = input[0] * input[1] * input[2];
-  return { W: denseOperator(sd.taps(g), n, m, K), n, m, output: geo.output, kernel: geo.kernel };
+  return { W: denseOperator(sd.taps(g), n, m, K), n, m, output, kernel: geo.kernel };
 }
 const apply = (W: Float64Array, n: number, m: number, x: number[]) =>
   Array.from({ length: n }, (_, i) => x.reduce((s, xj, j) => s + W[i * m + j] * xj, 0));
@@ -366,7 +367,7 @@ describe("hostile shaped specs: one located error each", () => {
       "a 2×4×5 shape holds 40 numbers, but the output of layer 1 has 32",
       4,
     ],
-    ["a shape of two numbers", "  reshape with shape = [4, 8]", "a list of three whole numbers", 4],
+    ["a shape of four numbers", "  reshape with shape = [2, 2, 2, 4]", "a list of three whole numbers", 4],
     [
       "a negative stride",
       "  reshape with shape = [2, 4, 4]\n  conv 4 tanh with kernel = 3, stride = -1",

@@ -93,7 +93,7 @@ function options(c: Case): Options {
 /** The layer's output for one vector x, by its definition (K as torch lays it out). */
 function reference(c: Case, geo: Geometry, K: Float64Array, x: Float64Array): Float64Array {
   const [cin, h, w] = c.input,
-    [cout, ho, wo] = geo.output;
+    [cout, ho, wo] = geo.output as [number, number, number];
   const [kh, kw] = c.k,
     o = options(c),
     [sh, sw] = o.stride!,
