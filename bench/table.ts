@@ -135,6 +135,27 @@ export function performanceTable(): string {
     "≈ 2× on free cores",
     "by hand",
   ]);
+  const out = read("outputs"),
+    sec = out.seconds;
+  rows.push([
+    `\`eval --points\` end to end, ${int(out.points)} points, MLP 2 → 64 ×8 → 64 (≈ 200 numbers a row), one thread: rgnn csv ` +
+      "and npy vs NumPy (np.loadtxt, batched forward mode, np.savetxt / np.save), CPU-s of whole processes, best of " +
+      `${out.rounds}${out.load ? `, load ${out.load[0].toFixed(0)} → ${out.load[1].toFixed(0)}` : ""}`,
+    `csv ${sec["rgnn csv"].toFixed(2)} s vs ${sec["numpy csv"].toFixed(2)} s (${times(sec["numpy csv"] / sec["rgnn csv"])}); ` +
+      `npy ${sec["rgnn npy"].toFixed(2)} s vs NumPy + savetxt ${times(sec["numpy csv"] / sec["rgnn npy"])} ` +
+      `(vs NumPy + np.save ${sec["numpy npy"].toFixed(2)} s: ${times(sec["numpy npy"] / sec["rgnn npy"])})`,
+    "csv ≥ 1×, npy ≥ 5× NumPy + savetxt",
+    "outputs",
+  ]);
+  const load = read("load");
+  for (const [net, r] of Object.entries(load.results as Record<string, { rgnn: number; numpy: number; bytes: number }>))
+    rows.push([
+      `reading ${net}'s F64 safetensors (${(r.bytes / 2 ** 20).toFixed(1)} MiB) into a network: rgnn vs np.frombuffer views, ` +
+        `CPU time, best of ${load.rounds}`,
+      `${r.rgnn.toFixed(1)} ms vs ${r.numpy.toFixed(1)} ms`,
+      net.includes("1024") ? "≤ 50 ms" : "—",
+      "load",
+    ]);
   rows.push(["2 → 64 → 64 → 64 → 2 MLP, metric at a point, first call", `${engine.mlp64.firstMs.toFixed(2)} ms`, "≪ 1 s", "engine"]);
   const dv = costs.derive[0];
   rows.push([
@@ -205,6 +226,8 @@ export function performanceTable(): string {
       ["decoder", decoder],
       ["geodesic", geodesic],
       ["convdecoder", conv],
+      ["outputs", out],
+      ["load", load],
     ].map(([name, r]) => [name, `${name} (${(r as Json).date.slice(0, 10)})`]),
   );
   return [
