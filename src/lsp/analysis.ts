@@ -21,6 +21,7 @@ import {
 } from "../index.js";
 import { latexSymbol } from "../render/latex-expr.js";
 import { ACTIVATIONS, type Activation, QUANTITIES } from "../semantics/model.js";
+import { layerLabel } from "../semantics/labels.js";
 
 /** Words matched by text where only they can stand (grammar/rgnn.ne), besides the lexer's reserved words. */
 const CONTEXT_WORDS = ["then", "layer", "layers", "over", "group", "fibre", "rank", "velocity", "diffeomorphism"];
@@ -120,8 +121,7 @@ const spelling = (f: HoverFormat) =>
 
 function layerLine(l: Layer, f: HoverFormat): string {
   const def = LAYER_KINDS[l.kind];
-  const act = def.labels.activation ? ` ${l.activation}` : "";
-  const head = `- layer ${l.index}: ${def.labels.text}${act}, width ${l.inWidth} → ${l.outWidth}`;
+  const head = `- layer ${l.index}: ${layerLabel(l)}, width ${l.inWidth} → ${l.outWidth}`;
   return f === "markdown" ? `${head}: $${def.derivation.general(l.index, actTex(l.activation))}$` : head;
 }
 

@@ -20,6 +20,7 @@ import { type Expr, type Fn, fn, freeSymbols, sym } from "../symbolic/expr.js";
 import { fromMath } from "../symbolic/mathjs.js";
 import { paramValues } from "./forward.js";
 import { PythonExportError, type PythonTarget, pythonBody, pyString, unvaluedSymbols } from "./python-body.js";
+import { layerLabel } from "../semantics/labels.js";
 
 /** A layer kind's Python step for kinds without a recurrence: its jets to second order (Python source), called as
  *  f(X, n, order) for kinds without parameters, f(X, n, order, W, b, eps) for kinds with them (layer_norm). */
@@ -155,7 +156,7 @@ export function matrixNetwork(
   const rows: string[] = [];
   for (const l of net.layers) {
     const kind = LAYER_KINDS[l.kind];
-    const label = `layer ${l.index}: ${kind.labels.text}${kind.labels.activation ? ` ${l.activation}` : ""}, ${l.inWidth} -> ${l.outWidth}`;
+    const label = `layer ${l.index}: ${layerLabel(l)}, ${l.inWidth} -> ${l.outWidth}`;
     const slice = (values: ArrayLike<number>, shape: number[]) => {
       const start = blob.length;
       for (let i = 0; i < values.length; i++) blob.push(values[i]);

@@ -1,13 +1,13 @@
 // A result as a list of named definitions, for printing. Small results are written out in
 // full; for deep networks the layer quantities z_l, x_l, J_l and the pulled-back g_l are
 // named, so the printed size stays linear in depth like the DAG itself.
-import { LAYER_KINDS } from "../core/layers/index.js";
 import type { Metric } from "../semantics/model.js";
 import { displayNode, type Expr } from "./expr.js";
 import { metricComponents, networkPullback, type PullbackSteps } from "./metric.js";
 import { treeSize } from "./print.js";
 import { autoTakesMatrixForm } from "./size.js";
 import type { Matrix } from "./tensor.js";
+import { layerLabel } from "../semantics/labels.js";
 
 export interface Definition {
   name: string;
@@ -77,8 +77,7 @@ export function layerNames(steps: PullbackSteps): Listing {
   let previous: readonly Expr[] | null = null;
   for (const le of ex.layers) {
     const l = le.layer.index;
-    const labels = LAYER_KINDS[le.layer.kind].labels;
-    const group = `layer ${l} (${labels.text}${labels.activation ? ` ${le.layer.activation}` : ""})`;
+    const group = `layer ${l} (${layerLabel(le.layer)})`;
     le.z?.forEach((z, i) => {
       define(`z${l}_${i + 1}`, z, group);
     });

@@ -7,6 +7,7 @@ import type { Activation, Layer, Mapping, Metric, ParamTensor } from "../semanti
 import { fromMath } from "./mathjs.js";
 import { latexSymbol } from "./notation.js";
 import { formatNumber, print } from "./print.js";
+import { layerLabel } from "../semantics/labels.js";
 
 /** One named weight: W_l (out × in), b_l (out), h (a scalar). */
 export interface MatrixParameter {
@@ -173,8 +174,7 @@ export function metricMatrixForm(metric: Metric): MatrixForm {
     for (const layer of layers) {
       const l = layer.index,
         kind = LAYER_KINDS[layer.kind];
-      const labels = kind.labels;
-      const group = `layer ${l} (${labels.text}${labels.activation ? ` ${layer.activation}` : ""})`;
+      const group = `layer ${l} (${layerLabel(layer)})`;
       const available = Math.min(kind.reads, l - from);
       const [n, m] = [layer.outWidth, layer.inWidth];
       if (!kind.recurrence) {

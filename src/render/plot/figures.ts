@@ -2,7 +2,6 @@
 // the pulled-back metric as ellipses; the volume element √det g as a heat map with the decision
 // boundary; geodesics between data points. Every number comes from rgnn's compiled evaluators.
 import { rounded } from "../../core/numbers.js";
-import { LAYER_KINDS } from "../../core/layers/index.js";
 import type { Metric, Network } from "../../semantics/model.js";
 import { chartLayer, subNetwork } from "../../semantics/networks.js";
 import { clip } from "../../syntax/text.js";
@@ -14,6 +13,7 @@ import { geodesicSolver } from "../../numeric/geodesic.js";
 import { congruenceN, detN, identityN, type Mat, symmetricEigen } from "../../numeric/linalg.js";
 import { rng } from "../../core/random.js";
 import { boundingBox, type Box, classColour, colorBar, Panel, pngDataUri, Svg, textWidth, viridis, viridisRGB } from "./svg.js";
+import { layerLabel } from "../../semantics/labels.js";
 
 export const PLOT_KINDS = ["grid", "data", "ellipses", "volume", "geodesics"] as const;
 export type PlotKind = (typeof PLOT_KINDS)[number];
@@ -152,8 +152,7 @@ function layersFigure(inp: PlotInput, withGrid: boolean): string {
       clip,
     );
     const layer = l === 0 ? null : net.layers[l - 1];
-    const labels = layer && LAYER_KINDS[layer.kind].labels;
-    const what = layer && labels ? `${labels.short}${labels.activation ? ` ${layer.activation}` : ""}` : "input";
+    const what = layer ? layerLabel(layer, "short") : "input";
     const width = l === 0 ? net.source.dim : layer!.outWidth;
     const [u, v] = l === 0 ? net.source.coords : [`x${l}₁`, width > 1 ? `x${l}₂` : ""];
     p.axes(`layer ${l}: ${what}${width > 2 ? ` (2 of ${width})` : width < 2 ? " (1-d)" : ""}`, u, v ?? "", 10);
@@ -389,8 +388,7 @@ function ellipsesFigure(inp: PlotInput): string {
       svg.text(p.px + p.pw / 2, p.py + p.ph + 44, `semi-axes ${twoDigits(scale.k / p.scaleX)}·√λᵢ`, 9, "middle");
     }
     const layer = l === 0 ? null : net.layers[l - 1];
-    const labels = layer && LAYER_KINDS[layer.kind].labels;
-    const what = layer && labels ? `${labels.short}${labels.activation ? ` ${layer.activation}` : ""}` : "input";
+    const what = layer ? layerLabel(layer, "short") : "input";
     const [u, v] = l === 0 ? net.source.coords : [`x${l}₁`, `x${l}₂`];
     p.axes(`layer ${l}: ${what}${width !== 2 ? ` (width ${width}: no ellipses)` : ""}`, u, v ?? "", 10);
   });

@@ -12,6 +12,7 @@ import { LAYER_KINDS, type LayerKind } from "../../../src/core/layers/index.js";
 import { linearSources } from "../../../src/core/layers/shape.js";
 import { prepareNetwork, propagate, reverseJacobian } from "../../../src/numeric/engine/network.js";
 import { forwardMapping, forwardMetric } from "../../../src/numeric/forward.js";
+import { layerLabel } from "../../../src/semantics/labels.js";
 import type { Network } from "../../../src/semantics/model.js";
 import { cli, model, onlyError, relErr } from "../../helpers.js";
 
@@ -161,6 +162,19 @@ metric g = pullback along f
         expect(relErr(r.metric.flat(), want[k]), route).toBeLessThan(1e-12);
       });
     }
+  });
+
+  it("listings, hovers, exports and figures name the block's end by the convolution it was written as", async () => {
+    const net = model(spec).mappings.get("f") as Network;
+    expect(layerLabel(net.layers[2])).toBe("end of skip 2: conv linear");
+    expect(layerLabel(net.layers[2], "short")).toBe("conv + skip 2 linear");
+    expect(layerLabel(net.layers[0])).toBe("dense tanh");
+    const dir = mkdtempSync(join(tmpdir(), "rgnn-skip-label-"));
+    writeFileSync(join(dir, "s.rgnn"), spec);
+    const r = await cli(["metric", join(dir, "s.rgnn"), "--form", "matrix"]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain("layer 3 (end of skip 2: conv linear)");
+    expect(r.out).not.toContain("skip 2: dense");
   });
 });
 
