@@ -3,11 +3,11 @@
 // propagateAlong, the block pass on both kernels) must give what the same network gives unfolded, to 1e-13. Where a
 // fold would change what is computed (a residual layer reads the linear state) or cost more, nothing is folded.
 import { describe, expect, it } from "vitest";
-import { pointOfBlock, propagateBlocks } from "../../../src/numeric/engine/batch.js";
 import { wasmKernelAvailable } from "../../../src/numeric/engine/kernel.js";
 import { type PreparedNetwork, prepareNetwork, propagate, propagateAlong } from "../../../src/numeric/engine/network.js";
 import type { Network } from "../../../src/semantics/model.js";
 import { model } from "../../helpers.js";
+import { blockOutputs } from "./blocks.js";
 
 const lit = (rows: number, cols: number, seed: number, scale = 0.7) => {
   const row = (i: number) => Array.from({ length: cols }, (_, j) => (scale * Math.cos(1.3 * (i * cols + j) + seed)).toFixed(4));
@@ -94,24 +94,7 @@ describe("a linear layer folded into the next", () => {
       const v = [0.8, -0.6];
       expect(far(propagateAlong(p, x, v)!.out, propagateAlong(u, x, v)!.out)).toBeLessThan(1e-13);
     }
-    const blocks = (pn: PreparedNetwork, kernel: "js" | "wasm") => {
-      const out = new Float64Array(9 * 3 * m);
-      propagateBlocks(
-        pn,
-        points,
-        2,
-        (jets) => {
-          for (let b = 0; b < jets.B; b++) {
-            const J = new Float64Array(2 * m);
-            const { output } = pointOfBlock(jets, b, 2, J);
-            out.set([...output, ...J], 3 * m * (jets.first + b));
-          }
-        },
-        4,
-        kernel,
-      );
-      return out;
-    };
+    const blocks = (pn: PreparedNetwork, kernel: "js" | "wasm") => blockOutputs(pn, points, 2, m, 4, kernel);
     const want = blocks(u, "js");
     expect(far(blocks(p, "js"), want)).toBeLessThan(1e-13);
     if (wasmKernelAvailable()) expect(far(blocks(p, "wasm"), want)).toBeLessThan(1e-13);

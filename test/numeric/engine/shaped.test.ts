@@ -4,12 +4,12 @@
 // the 28×28 decoder (bench/fixtures/decoder28.rgnn, weights from decoder28.onnx) must give torch.autograd's JᵀJ.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { pointOfBlock, propagateBlocks } from "../../../src/numeric/engine/batch.js";
 import { metricsAt } from "../../../src/numeric/engine/geometry.js";
 import { wasmKernelAvailable } from "../../../src/numeric/engine/kernel.js";
 import { type PreparedNetwork, prepareNetwork, propagate, propagateAlong, reverseJacobian } from "../../../src/numeric/engine/network.js";
 import type { Network } from "../../../src/semantics/model.js";
 import { model } from "../../helpers.js";
+import { blockOutputs } from "./blocks.js";
 
 /** A deterministic literal of a shape: entries cos(1.7 i + seed) scaled, nested row-major. */
 function literal(shape: number[], seed: number, scale = 0.6): string {
@@ -138,24 +138,7 @@ describe("shaped layers in the engine: taps against the dense W", () => {
       const f = propagate(direct, x, 1).out;
       for (let i = 0; i < m; i++) for (let a = 0; a < 2; a++) expect(Math.abs(r.J[i * 2 + a] - f[(1 + a) * m + i])).toBeLessThan(1e-13);
     }
-    const blocks = (pn: PreparedNetwork, kernel: "js" | "wasm") => {
-      const out = new Float64Array(7 * 3 * m);
-      propagateBlocks(
-        pn,
-        points,
-        2,
-        (jets) => {
-          for (let b = 0; b < jets.B; b++) {
-            const J = new Float64Array(2 * m);
-            const { output } = pointOfBlock(jets, b, 2, J);
-            out.set([...output, ...J], 3 * m * (jets.first + b));
-          }
-        },
-        3,
-        kernel,
-      );
-      return out;
-    };
+    const blocks = (pn: PreparedNetwork, kernel: "js" | "wasm") => blockOutputs(pn, points, 2, m, 3, kernel);
     const want = blocks(full, "js");
     expect(far(blocks(direct, "js"), want)).toBeLessThan(1e-13);
     if (wasmKernelAvailable()) expect(far(blocks(direct, "wasm"), want)).toBeLessThan(1e-13);
