@@ -4,14 +4,20 @@ import { type Derivation, type Evidence, evidenceOf, routeOf, type Step, stepCou
 
 const num = (x: number) => rounded(x, 6);
 
+/** How many of a failure point's coordinates and parameters a message lists. */
+const POINT_ENTRIES = 12;
+
 /** What went wrong in a failed witness: the point, the component and both values. */
 export function failureText(s: Step): string {
   const w = s.witness!;
   const f = w.failure;
   if (!f) return `max error ${num(w.maxError)} > tolerance ${num(w.tolerance)}`;
-  const at = Object.entries(f.point)
-    .map(([k, v]) => `${k}=${num(v)}`)
-    .join(", ");
+  // a deep network's failure point has hundreds of sampled parameters: the first few, the rest counted (all of them
+  // are in the derivation's JSON)
+  const entries = Object.entries(f.point),
+    shown = entries.slice(0, POINT_ENTRIES).map(([k, v]) => `${k}=${num(v)}`);
+  if (entries.length > POINT_ENTRIES) shown.push(`… (${entries.length - POINT_ENTRIES} more values in the derivation's JSON)`);
+  const at = shown.join(", ");
   if (f.reason) return `${f.reason}${at ? ` at ${at}` : ""}`;
   return (
     `at ${at}: ${f.component} left ${num(f.lhs)} vs right ${num(f.rhs)} (relative error ${num(w.maxError)}, ` +

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { derive, documentPath } from "../../src/derive/index.js";
 import { allSteps, roleOf, routeOf, stepCounts } from "../../src/derive/model.js";
-import { countsText } from "../../src/derive/report.js";
+import { countsText, failureText } from "../../src/derive/report.js";
 import { stepSeed } from "../../src/derive/witness.js";
 import { fold, runSteps } from "../../src/derive/network.js";
 
@@ -101,6 +101,15 @@ describe("deep-resnet: the 64 layers of a repeat block folded", () => {
     expect(f.witness!.points).toBe(group.reduce((a, s) => a + s.witness!.points, 0));
     expect(f.witness!.failure!.component).toBe(`${group[1].title}: [1][2]`);
     expect(fold(group, { id: "y", title: "y", justification: "chain rule", why: [] }).witness!.passed).toBe(true);
+  });
+
+  it("a failure at a point of hundreds of sampled parameters lists the first twelve and counts the rest", () => {
+    const s = steps.find((st) => st.witness)!;
+    const point = Object.fromEntries([["x", 0.5], ...Array.from({ length: 390 }, (_, i) => [`W${i}`, i / 8])]);
+    const text = failureText({ ...s, witness: { ...s.witness!, passed: false, failure: { ...FAIL, point } } });
+    expect(text).toMatch(/^at x=0\.5, W0=0, W1=0\.125, .*W10=1\.25, … \(379 more values in the derivation's JSON\): \[1\]\[2\] left 1 /);
+    expect(text.length).toBeLessThan(300);
+    expect(failureText({ ...s, witness: { ...s.witness!, passed: false, failure: { ...FAIL } } })).toMatch(/^at x=0\.1: \[1\]\[2\]/);
   });
 
   it("runSteps keeps a lone layer's own steps and gives a folded run one step per kind it has", () => {
