@@ -33,5 +33,6 @@ export function chartPointText(p: ChartPoint, metric: Metric, fmt: (x: number) =
   const at = `(${p.point.map(fmt).join(", ")})`;
   if (!p.input?.layers) return `at ${at}`;
   const { point, network, layers } = p.input;
-  return `at ${at} in ${metric.manifold.name}, the image of input point (${point.map(fmt).join(", ")}) under layer${layers > 1 ? `s 1 to ${layers}` : " 1"} of '${network}'`;
+  const under = layers > 1 ? `layers 1 to ${layers}` : "layer 1";
+  return `at ${at} in ${metric.manifold.name}, the image of input point (${point.map(fmt).join(", ")}) under ${under} of '${network}'`;
 }

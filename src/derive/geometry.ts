@@ -132,7 +132,12 @@ function geodesicStep(
     span: req.span,
     why: fromTex(
       `The geodesic equation $\\ddot x^a + \\Gamma^a{}_{bc}\\, \\dot x^b \\dot x^c = 0$, integrated by Dormand–Prince ` +
-        `5(4)${req.to ? "; the initial velocity is found by minimising the discrete curve energy from the straight line, then by shooting with Newton's method." : "."}`,
+        `5(4)${
+          req.to
+            ? "; the initial velocity is found by minimising the discrete curve energy from the straight line, " +
+              "then by shooting with Newton's method."
+            : "."
+        }`,
     ),
     witness: null,
   };

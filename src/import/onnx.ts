@@ -1000,7 +1000,8 @@ export function importedSpec(net: ImportedNetwork, weightsFile: string, source: 
       const width = syntax.number === "width" ? ` ${l.outShape ? l.outShape[0] : l.outWidth}` : "";
       const act = syntax.activation ? ` ${l.activation}` : "";
       const eps = l.eps !== undefined && l.eps !== DEFAULT_EPS ? ` with eps = ${l.eps}` : "";
-      return `${syntax.word}${width}${act}${eps}${shaped && l.options ? ` with ${optionsLine(shaped.options, l.options, l.outShape?.length === 2)}` : ""}`;
+      const options = shaped && l.options ? ` with ${optionsLine(shaped.options, l.options, l.outShape?.length === 2)}` : "";
+      return `${syntax.word}${width}${act}${eps}${options}`;
     },
     (k) => {
       const v = net.views.get(k);

@@ -88,7 +88,8 @@ ${body}
 
 \\section*{Steps and their checks}
 {\\small\\setlength{\\tabcolsep}{4pt}
-\\begin{longtable}{>{\\raggedleft}p{0.04\\linewidth}>{\\raggedright}p{0.27\\linewidth}>{\\raggedright}p{0.12\\linewidth}>{\\raggedright}p{0.16\\linewidth}%
+\\begin{longtable}{>{\\raggedleft}p{0.04\\linewidth}>{\\raggedright}p{0.27\\linewidth}%
+>{\\raggedright}p{0.12\\linewidth}>{\\raggedright}p{0.16\\linewidth}%
 >{\\raggedleft}p{0.06\\linewidth}>{\\raggedleft}p{0.07\\linewidth}>{\\raggedright\\arraybackslash}p{0.12\\linewidth}}
 \\toprule
 \\# & step & evidence & route & points & max error & result \\tabularnewline

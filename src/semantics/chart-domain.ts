@@ -30,5 +30,8 @@ export function outsideChart(chart: Manifold, point: readonly number[]): string 
 
 /** The sentence after "… is outside the chart M: why": what the chart declares and what to do. */
 export function chartAdvice(chart: Manifold): string {
-  return `(${chart.name} is declared on ${domainText(chart)}); give a point inside the chart, or widen the chart's 'on' intervals if the metric holds there`;
+  return (
+    `(${chart.name} is declared on ${domainText(chart)}); give a point inside the chart, ` +
+    "or widen the chart's 'on' intervals if the metric holds there"
+  );
 }

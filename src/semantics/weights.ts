@@ -37,7 +37,11 @@ export function weightsPathInside(
     return {
       error:
         `cannot read ${what} '${clip(path)}': ` +
-        `${e?.code === "ENOENT" ? "no such file" : e?.code === "ENOTDIR" ? "a part of the path is not a directory" : "cannot resolve the path"}`,
+        (e?.code === "ENOENT"
+          ? "no such file"
+          : e?.code === "ENOTDIR"
+            ? "a part of the path is not a directory"
+            : "cannot resolve the path"),
     };
   }
   const rel = relative(root, real);

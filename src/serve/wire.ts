@@ -57,7 +57,8 @@ export function pointsOf(v: unknown, chart: { dim: number; name: string; coords:
   if (count > MAX_REQUEST_POINTS)
     throw new RequestError(
       `${count.toLocaleString("en")} ${what} in one request: more than the ${MAX_REQUEST_POINTS.toLocaleString("en")} a request ` +
-        "takes (each answer holds per-point values); send them in blocks (numpy.array_split), or as a dask array, which goes block by block",
+        "takes (each answer holds per-point values); send them in blocks (numpy.array_split), " +
+        "or as a dask array, which goes block by block",
     );
   let rows: number[][];
   if (Array.isArray(v)) rows = (v.length && !Array.isArray(v[0]) ? [v] : v) as number[][];

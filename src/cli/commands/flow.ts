@@ -152,10 +152,11 @@ export function flowCommand(io: IO, file: string, opts: FlowOptions): number {
       return verdict;
     }
     const kind = LAYER_KINDS[c.kind];
-    io.out(
-      `${net.name}: ${first === last ? `layer ${first} (one ${kind.labels.title} layer) is` : `layers ${first}–${last} (${last - first + 1} ${kind.labels.title} layers) are`} the ` +
-        `${kind.ode!.scheme} scheme for\n  ${kind.ode!.text},  t ∈ [0, ${c.T}]\n`,
-    );
+    const which =
+      first === last
+        ? `layer ${first} (one ${kind.labels.title} layer) is`
+        : `layers ${first}–${last} (${last - first + 1} ${kind.labels.title} layers) are`;
+    io.out(`${net.name}: ${which} the ` + `${kind.ode!.scheme} scheme for\n  ${kind.ode!.text},  t ∈ [0, ${c.T}]\n`);
     io.out(
       `with W(t), b(t) ` +
         `${

@@ -163,13 +163,11 @@ export function geometryCommand(io: IO, file: string, opts: GeometryOptions): nu
         }),
       );
     } else if (format === "latex") {
-      io.out(
-        `\\begin{align*}\n${l.listed.map((c) => `${indexed(q, metric, taken, c.index, true)} &= ${show(c, true)}`).join(" \\\\\n") || allZeroTex(q, metric)}\n\\end{align*}\n`,
-      );
+      const rows = l.listed.map((c) => `${indexed(q, metric, taken, c.index, true)} &= ${show(c, true)}`).join(" \\\\\n");
+      io.out(`\\begin{align*}\n${rows || allZeroTex(q, metric)}\n\\end{align*}\n`);
     } else {
-      io.out(
-        `${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${l.listed.length ? listingNote(q, l.shape.length) : ""}:\n\n`,
-      );
+      const note = l.listed.length ? listingNote(q, l.shape.length) : "";
+      io.out(`${q} of metric ${metric.name} on ${metric.manifold.name} (${coords.join(", ")})${note}:\n\n`);
       io.out(
         l.listed.length
           ? `${l.listed.map((c) => `  ${indexed(q, metric, taken, c.index, false)} = ${show(c, false)}`).join("\n")}\n`

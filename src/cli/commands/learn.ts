@@ -128,7 +128,10 @@ function runTraining(io: IO, model: Model, opts: TrainOptions, progress: boolean
 }
 
 const curveCsv = (r: TrainedNetwork) =>
-  `${["epoch,loss,accuracy,val_loss,val_accuracy", ...r.curve.map((c) => [c.epoch, c.loss, c.accuracy, c.valLoss, c.valAccuracy].join(","))].join("\n")}\n`;
+  `${[
+    "epoch,loss,accuracy,val_loss,val_accuracy",
+    ...r.curve.map((c) => [c.epoch, c.loss, c.accuracy, c.valLoss, c.valAccuracy].join(",")),
+  ].join("\n")}\n`;
 
 const weightsText = (weights: Record<string, unknown>) =>
   `{\n${Object.entries(weights)

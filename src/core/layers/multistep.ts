@@ -267,7 +267,8 @@ export function multistepKind(k: number): LayerKindDef | null {
           `a ${name}-order accurate step of $x^{(${k})} = ${s}(W(t)\\, x + b(t))$.`,
         general: (l, s) =>
           `\\frac{${D}x^{a_{${l}}} - \\big(${at(l).tex}\\big)}{${C}h^${k}} = ${s}\\big(W^{a_{${l}}}{}_{b_{${l - 1}}} ` +
-          `x^{b_{${l - 1}}} + b^{a_{${l}}}\\big) \\;\\longrightarrow\\; \\frac{d^${k}x^a}{dt^${k}} = ${s}\\big(W^a{}_b(t)\\, x^b + b^a(t)\\big)`,
+          `x^{b_{${l - 1}}} + b^{a_{${l}}}\\big) \\;\\longrightarrow\\; ` +
+          `\\frac{d^${k}x^a}{dt^${k}} = ${s}\\big(W^a{}_b(t)\\, x^b + b^a(t)\\big)`,
         quotient: (l, start) => {
           if (start) {
             const g = startAt(l).factor;
