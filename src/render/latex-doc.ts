@@ -16,6 +16,11 @@ const RESULT_TEX = {
   passed: "$\\checkmark$",
 } as const;
 
+/** The steps table's first four columns (number, step, justification, evidence), each a share of the line. */
+const STEP_COLUMNS =
+  ">{\\raggedleft}p{0.04\\linewidth}>{\\raggedright}p{0.27\\linewidth}" +
+  ">{\\raggedright}p{0.12\\linewidth}>{\\raggedright}p{0.16\\linewidth}";
+
 const heading = (step: Step) => (step.heading ? proseTex(step.heading) : texText(step.title));
 
 function stepTex(step: Step, n: number): string {
@@ -88,8 +93,7 @@ ${body}
 
 \\section*{Steps and their checks}
 {\\small\\setlength{\\tabcolsep}{4pt}
-\\begin{longtable}{>{\\raggedleft}p{0.04\\linewidth}>{\\raggedright}p{0.27\\linewidth}%
->{\\raggedright}p{0.12\\linewidth}>{\\raggedright}p{0.16\\linewidth}%
+\\begin{longtable}{${STEP_COLUMNS}%
 >{\\raggedleft}p{0.06\\linewidth}>{\\raggedleft}p{0.07\\linewidth}>{\\raggedright\\arraybackslash}p{0.12\\linewidth}}
 \\toprule
 \\# & step & evidence & route & points & max error & result \\tabularnewline
